@@ -1,0 +1,295 @@
+package io.pgha.agent;
+
+import io.pgha.core.config.NodeConfig;
+import io.pgha.core.decide.Decider;
+import io.pgha.core.decide.Decision;
+import io.pgha.core.decide.LocalState;
+import io.pgha.core.decide.Observation;
+import io.pgha.core.decide.Settings;
+import io.pgha.core.model.ClusterState;
+import io.pgha.core.model.Lsn;
+import io.pgha.core.model.Member;
+import io.pgha.core.model.MemberState;
+import io.pgha.core.model.Role;
+import io.pgha.dcs.Dcs;
+import io.pgha.dcs.DcsException;
+import io.pgha.dcs.EmbeddedZooKeeper;
+import io.pgha.dcs.ZooKeeperDcs;
+import io.pgha.postgres.Binaries;
+import io.pgha.postgres.LocalPostgres;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One node's agent. Each cycle (every {@code loop_wait}, or at once when the DCS changes or an
+ * action ends) it builds one {@link Observation}, asks the pure {@link Decider} for a decision,
+ * publishes this member with the decision's reason and hands the decision to the {@link Executor}.
+ * The {@link LeaseGuard} renews and enforces the leader lease on its own threads.
+ */
+public final class Agent implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(Agent.class);
+
+  private final NodeConfig cfg;
+  private final Lease lease = new Lease(System::nanoTime);
+  private final Executor.Memory memory = new Executor.Memory();
+  private final PeerClient peers = new PeerClient();
+  private final Object wake = new Object();
+  private final CountDownLatch stopped = new CountDownLatch(1);
+  private EmbeddedZooKeeper zookeeper;
+  private Dcs dcs;
+  private LocalPostgres pg;
+  private ActionRunner runner;
+  private Executor executor;
+  private LeaseGuard guard;
+  private RestApi api;
+  private volatile boolean running = true;
+  private volatile boolean woken;
+  private volatile Member lastPublished;
+  private volatile ClusterState lastCluster = ClusterState.empty();
+  private volatile LocalState lastLocal = LocalState.noData();
+  private volatile long lastCycleNanos = System.nanoTime();
+  private String lastReason = "";
+
+  public Agent(NodeConfig cfg) {
+    this.cfg = cfg;
+  }
+
+  public NodeConfig config() {
+    return cfg;
+  }
+
+  /** Starts every part (embedded ZooKeeper peer, DCS client, REST API, lease guard) and runs the loop. */
+  public void run() throws Exception {
+    try {
+      start();
+      loop();
+    } finally {
+      stopped.countDown();
+    }
+  }
+
+  private void start() throws Exception {
+    Binaries bin = Binaries.locate(cfg.binDir());
+    pg = new LocalPostgres(cfg, bin);
+    pg.prepare();
+    if (cfg.dcs().embedded() != null) {
+      var e = cfg.dcs().embedded();
+      LOG.info("starting embedded ZooKeeper peer {} of {}", e.myId(), e.peers().size());
+      zookeeper = EmbeddedZooKeeper.start(e.myId(), e.peers(), Path.of(e.dataDir()));
+    }
+    dcs = ZooKeeperDcs.connect(cfg.dcs().connectString(), cfg.dcs().namespace(), cfg.cluster(), cfg.timing().ttlMs());
+    dcs.onChange(this::wakeUp);
+    runner = new ActionRunner(this::wakeUp);
+    executor = new Executor(cfg, dcs, pg, lease, runner, System::currentTimeMillis, memory);
+    guard = new LeaseGuard(cfg.name(), dcs, lease, cfg.timing(), pg::stopImmediately, this::wakeUp);
+    guard.start();
+    api = new RestApi(this, new ClusterControl(dcs, System::currentTimeMillis));
+    api.start();
+    LOG.info("agent {} of cluster {} started; REST API on {}", cfg.name(), cfg.cluster(), cfg.restapi().url());
+  }
+
+  private void loop() {
+    while (running) {
+      try {
+        cycle();
+      } catch (Exception e) {
+        LOG.error("cycle failed: {}", e.getMessage());
+        LOG.debug("cycle failure", e);
+      }
+      pause(cfg.timing().loopWaitMs());
+    }
+  }
+
+  private void pause(long ms) {
+    synchronized (wake) {
+      long until = System.nanoTime() + ms * 1_000_000L;
+      while (!woken && running) {
+        long left = (until - System.nanoTime()) / 1_000_000L;
+        if (left <= 0) break;
+        try {
+          wake.wait(left);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          running = false;
+        }
+      }
+      woken = false;
+    }
+  }
+
+  void wakeUp() {
+    synchronized (wake) {
+      woken = true;
+      wake.notifyAll();
+    }
+  }
+
+  private void cycle() throws Exception {
+    lastCycleNanos = System.nanoTime();
+    ClusterState c;
+    boolean reachable = true;
+    try {
+      c = dcs.read();
+      lastCluster = c;
+    } catch (DcsException e) {
+      LOG.warn("{}", e.getMessage());
+      c = lastCluster;
+      reachable = false;
+    }
+    String action = runner.current();
+    LocalState local = action == null ? pg.observe() : lastLocal;
+    lastLocal = local;
+    boolean leaseHeld = lease.valid() && cfg.name().equals(c.leader());
+    trackPrimaryDown(local);
+    Map<String, Lsn> peerPositions = Map.of();
+    if (reachable && action == null && c.leader() == null && local.runningStandby()) {
+      List<Member> others = new ArrayList<>(c.members().values());
+      others.removeIf(m -> m.name().equals(cfg.name()));
+      peerPositions = peers.positions(others, 1000);
+    }
+    Observation o = new Observation(cfg.name(), cfg.tags(), reachable, c, local, leaseHeld, action,
+        System.currentTimeMillis(), peerPositions, primaryDownForMs(local),
+        memory.rewindFailed, new Settings(cfg.primaryStartTimeoutMs(), 30_000, cfg.recloneOnRewindFailure()));
+    Decision d = Decider.decide(o);
+    String reason = d.reason() + (runner.lastFailure() != null && action == null ? " (last action: " + runner.lastFailure() + ")" : "");
+    if (!reason.equals(lastReason)) {
+      LOG.info("{}: {}", d.getClass().getSimpleName(), reason);
+      lastReason = reason;
+    }
+    Member me = member(local, action, reason);
+    lastPublished = me;
+    if (!reachable) return;
+    dcs.publishMember(me);
+    executor.execute(d, c);
+  }
+
+  private void trackPrimaryDown(LocalState local) {
+    if (lease.held() && !local.running()) {
+      if (memory.primaryDownSinceNanos == 0) memory.primaryDownSinceNanos = System.nanoTime();
+    } else {
+      memory.primaryDownSinceNanos = 0;
+    }
+  }
+
+  private long primaryDownForMs(LocalState local) {
+    long since = memory.primaryDownSinceNanos;
+    return since == 0 || local.running() ? 0 : (System.nanoTime() - since) / 1_000_000L;
+  }
+
+  private Member member(LocalState local, String action, String reason) {
+    Role role = !local.running() ? Role.UNKNOWN : local.inRecovery() ? Role.STANDBY : Role.PRIMARY;
+    MemberState state = action != null ? actionState(action)
+        : local.running() ? MemberState.RUNNING : local.postmasterAlive() ? MemberState.STARTING : MemberState.STOPPED;
+    return new Member(cfg.name(), cfg.restapi().url(), cfg.postgresql().connectAddress(), cfg.postgresql().port(),
+        role, state, local.timeline(), local.walPosition(), local.replayPosition(),
+        local.running() && local.inRecovery() ? local.following() : null, local.streaming(), cfg.tags(), reason,
+        System.currentTimeMillis());
+  }
+
+  private static MemberState actionState(String action) {
+    return switch (action) {
+      case "bootstrap" -> MemberState.BOOTSTRAPPING;
+      case "clone" -> MemberState.CLONING;
+      case "rewind" -> MemberState.REWINDING;
+      case "promote" -> MemberState.PROMOTING;
+      default -> MemberState.STARTING;
+    };
+  }
+
+  // ------------------------------------------------------------------ for the REST API
+
+  /** This member as last published (or computed while the DCS was unreachable). */
+  public Member status() {
+    return lastPublished;
+  }
+
+  public ClusterState cluster() {
+    return lastCluster;
+  }
+
+  public LocalState local() {
+    return lastLocal;
+  }
+
+  public boolean leaseValid() {
+    return lease.valid() && cfg.name().equals(lastCluster.leader());
+  }
+
+  /** The loop ran within the last ttl. */
+  public boolean alive() {
+    return System.nanoTime() - lastCycleNanos < cfg.timing().ttlMs() * 1_000_000L;
+  }
+
+  /** Restarts PostgreSQL in its current role (REST {@code POST /restart}). */
+  public void requestRestart() throws ControlException {
+    LocalState local = lastLocal;
+    if (!local.running()) throw new ControlException("PostgreSQL is not running on " + cfg.name());
+    var up = local.inRecovery() && local.following() != null
+        ? lastCluster.member(local.following()).map(m -> new io.pgha.postgres.ConfigFiles.Upstream(m.name(), m.host(), m.pgPort())).orElse(null)
+        : null;
+    if (!runner.submit("restart", () -> pg.restart(up, local.inRecovery()))) {
+      throw new ControlException(runner.current() + " is in progress on " + cfg.name());
+    }
+  }
+
+  /** Wipes the data directory and clones it again from the primary (REST {@code POST /reinitialize}). */
+  public void requestReinitialize() throws ControlException {
+    ClusterState c = lastCluster;
+    if (cfg.name().equals(c.leader())) throw new ControlException(cfg.name() + " is the primary; reinitialize a standby");
+    Member leader = c.leaderMember().filter(Member::isRunningPrimary)
+        .orElseThrow(() -> new ControlException("no running primary to clone from"));
+    var up = new io.pgha.postgres.ConfigFiles.Upstream(leader.name(), leader.host(), leader.pgPort());
+    if (!runner.submit("clone", () -> {
+      pg.stop("immediate");
+      pg.removeData();
+      pg.cloneFrom(up, l -> LOG.info("pg_basebackup: {}", l.strip()));
+      pg.start(up, true);
+    })) {
+      throw new ControlException(runner.current() + " is in progress on " + cfg.name());
+    }
+  }
+
+  public void stop() {
+    running = false;
+    wakeUp();
+  }
+
+  /** Stops the loop, then PostgreSQL (fast), gives the lease up and stops every part. */
+  @Override
+  public void close() {
+    stop();
+    try {
+      stopped.await(java.util.concurrent.TimeUnit.SECONDS.toMillis(10), java.util.concurrent.TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    if (runner != null) runner.close();
+    if (guard != null) guard.close();
+    if (pg != null) {
+      try {
+        pg.stop("fast");
+      } catch (Exception e) {
+        LOG.warn("stopping PostgreSQL: {}", e.getMessage());
+        pg.stopImmediately();
+      }
+      pg.close();
+    }
+    if (dcs != null) {
+      try {
+        if (lease.held()) dcs.releaseLeader(cfg.name());
+      } catch (DcsException e) {
+        LOG.warn("releasing the lease: {}", e.getMessage());
+      }
+      lease.released();
+      dcs.close();
+    }
+    if (api != null) api.close();
+    if (zookeeper != null) zookeeper.close();
+    LOG.info("agent {} stopped", cfg.name());
+  }
+}

@@ -1,0 +1,102 @@
+package io.pgha.agent;
+
+import io.pgha.core.model.ClusterState;
+import io.pgha.core.model.FailoverRequest;
+import io.pgha.core.model.Member;
+import io.pgha.dcs.Dcs;
+import io.pgha.dcs.DcsException;
+import java.util.Comparator;
+import java.util.Optional;
+import java.util.function.LongSupplier;
+
+/**
+ * Operator requests on a cluster, shared by the CLI and the REST API: each validates against the
+ * current DCS state and either records the request in the DCS or refuses with a message that says
+ * why. The agents carry requests out.
+ */
+public final class ClusterControl {
+  private final Dcs dcs;
+  private final LongSupplier wallClock;
+
+  public ClusterControl(Dcs dcs, LongSupplier wallClock) {
+    this.dcs = dcs;
+    this.wallClock = wallClock;
+  }
+
+  /**
+   * Asks the primary to hand over to {@code candidate} (null: the most advanced healthy standby) at
+   * {@code atMillis} (0: now). Refused unless there is a running primary holding the lease and the
+   * candidate is a healthy standby that may be promoted.
+   */
+  public FailoverRequest switchover(String expectedLeader, String candidate, long atMillis) throws DcsException, ControlException {
+    ClusterState c = dcs.read();
+    Member leader = c.leaderMember().filter(Member::isRunningPrimary)
+        .orElseThrow(() -> new ControlException("switchover needs a running primary, and the cluster has none"
+            + " (use 'pgha failover --to NODE' instead)"));
+    if (expectedLeader != null && !expectedLeader.equals(leader.name())) {
+      throw new ControlException("the primary is " + leader.name() + ", not " + expectedLeader);
+    }
+    Member target = candidate == null ? bestStandby(c).orElseThrow(
+        () -> new ControlException("no healthy standby can take over (none running, streaming and without nofailover)"))
+        : healthyStandby(c, candidate);
+    if (atMillis != 0 && atMillis < wallClock.getAsLong() - 60_000) {
+      throw new ControlException("the switchover time lies in the past");
+    }
+    FailoverRequest fr = new FailoverRequest(leader.name(), target.name(), atMillis, wallClock.getAsLong(), null);
+    if (!dcs.requestFailover(fr)) {
+      throw new ControlException("another switchover or failover is pending; wait for it or cancel it first");
+    }
+    return fr;
+  }
+
+  /** Promotes {@code candidate} when no healthy primary is left. */
+  public FailoverRequest failover(String candidate) throws DcsException, ControlException {
+    ClusterState c = dcs.read();
+    if (candidate == null) throw new ControlException("failover needs a target: --to NODE");
+    Optional<Member> leader = c.leaderMember().filter(Member::isRunningPrimary);
+    if (leader.isPresent()) {
+      throw new ControlException("the primary " + leader.get().name() + " is healthy: use 'pgha switchover --to "
+          + candidate + "' for a planned change without data loss");
+    }
+    Member target = c.member(candidate)
+        .orElseThrow(() -> new ControlException("no member named '" + candidate + "' (members: " + c.sortedMembers().keySet() + ")"));
+    if (!target.isRunningStandby()) {
+      throw new ControlException(candidate + " is not a running standby (" + target.role().label() + ", " + target.state().label() + ")");
+    }
+    FailoverRequest fr = new FailoverRequest(null, candidate, 0, wallClock.getAsLong(), null);
+    if (!dcs.requestFailover(fr)) {
+      throw new ControlException("another switchover or failover is pending; wait for it or cancel it first");
+    }
+    return fr;
+  }
+
+  public void cancelFailover() throws DcsException {
+    dcs.clearFailover();
+  }
+
+  public void pause(boolean paused) throws DcsException {
+    dcs.updateConfig(cfg -> cfg.withPaused(paused));
+  }
+
+  private static Member healthyStandby(ClusterState c, String name) throws ControlException {
+    Member m = c.member(name)
+        .orElseThrow(() -> new ControlException("no member named '" + name + "' (members: " + c.sortedMembers().keySet() + ")"));
+    if (name.equals(c.leader())) throw new ControlException(name + " is the primary already");
+    if (!m.isRunningStandby()) {
+      throw new ControlException(name + " is not a healthy standby (" + m.role().label() + ", " + m.state().label() + ")");
+    }
+    if (!m.streaming() || !c.leader().equals(m.following())) {
+      throw new ControlException(name + " is not streaming from the primary " + c.leader());
+    }
+    if (m.tags().noFailover()) throw new ControlException(name + " is tagged nofailover");
+    return m;
+  }
+
+  private static Optional<Member> bestStandby(ClusterState c) {
+    return c.members().values().stream()
+        .filter(m -> m.isRunningStandby() && m.streaming() && c.leader().equals(m.following()) && !m.tags().noFailover())
+        .max(Comparator.comparing(Member::walPosition)
+            .thenComparing(m -> m.tags().priority())
+            .thenComparing(Member::name, Comparator.reverseOrder()));
+  }
+}

@@ -1,0 +1,73 @@
+package io.pgha.agent;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.pgha.core.config.ConfigException;
+import io.pgha.core.config.ConfigReader;
+import io.pgha.core.config.NodeConfig;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Reads a node's YAML config file. Environment variables {@code PGHA_<KEY>} (upper case, dots as
+ * double underscores, e.g. {@code PGHA_RESTAPI__PORT}) override keys of the file, so that secrets
+ * can stay out of it. The result is validated once; errors name the key.
+ */
+public final class ConfigLoader {
+  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+
+  private ConfigLoader() {}
+
+  public static NodeConfig load(Path file) {
+    return load(file, System.getenv());
+  }
+
+  public static NodeConfig load(Path file, Map<String, String> env) {
+    if (!Files.isReadable(file)) {
+      throw new ConfigException("config file " + file + " does not exist or is not readable");
+    }
+    Object doc;
+    try {
+      doc = YAML.readValue(file.toFile(), Object.class);
+    } catch (IOException e) {
+      throw new ConfigException("config file " + file + " is not valid YAML: " + firstLine(e.getMessage()));
+    }
+    if (!(doc instanceof Map<?, ?> map)) {
+      throw new ConfigException("config file " + file + " must be a YAML mapping of keys to values");
+    }
+    return ConfigReader.read(applyEnv(map, env));
+  }
+
+  private static String firstLine(String s) {
+    return s == null ? "" : s.split("\n")[0];
+  }
+
+  @SuppressWarnings("unchecked")
+  static Map<String, Object> applyEnv(Map<?, ?> doc, Map<String, String> env) {
+    Map<String, Object> root = deepCopy(doc);
+    for (Map.Entry<String, String> e : env.entrySet()) {
+      if (!e.getKey().startsWith("PGHA_") || e.getKey().equals("PGHA_CONFIG")) continue;
+      String[] path = e.getKey().substring(5).toLowerCase().split("__");
+      Map<String, Object> m = root;
+      for (int i = 0; i < path.length - 1; i++) {
+        Object next = m.get(path[i]);
+        if (!(next instanceof Map)) {
+          next = new LinkedHashMap<String, Object>();
+          m.put(path[i], next);
+        }
+        m = (Map<String, Object>) next;
+      }
+      m.put(path[path.length - 1], e.getValue());
+    }
+    return root;
+  }
+
+  private static Map<String, Object> deepCopy(Map<?, ?> m) {
+    Map<String, Object> out = new LinkedHashMap<>();
+    m.forEach((k, v) -> out.put(String.valueOf(k), v instanceof Map<?, ?> sub ? deepCopy(sub) : v));
+    return out;
+  }
+}

@@ -1,0 +1,262 @@
+package io.pgha.agent;
+
+import io.pgha.core.config.NodeConfig;
+import io.pgha.core.decide.Decision;
+import io.pgha.core.model.ClusterState;
+import io.pgha.core.model.FailoverRequest;
+import io.pgha.core.model.HistoryEntry;
+import io.pgha.core.model.Lsn;
+import io.pgha.core.model.Member;
+import io.pgha.dcs.Dcs;
+import io.pgha.postgres.ConfigFiles.Upstream;
+import io.pgha.postgres.ControlData;
+import io.pgha.postgres.LocalPostgres;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Carries out the decider's decisions: all the I/O the decider must not do. Quick steps run on the
+ * agent thread; long ones (initdb, clone, rewind, start, promote) go to the {@link ActionRunner}.
+ * Only the agent thread calls {@link #execute}.
+ */
+final class Executor {
+  private static final Logger LOG = LoggerFactory.getLogger(Executor.class);
+
+  private final NodeConfig cfg;
+  private final Dcs dcs;
+  private final LocalPostgres pg;
+  private final Lease lease;
+  private final ActionRunner runner;
+  private final LongSupplier wallClock;
+  private final Memory memory;
+
+  /** What the agent remembers between cycles beyond the DCS and PostgreSQL. */
+  static final class Memory {
+    volatile boolean rewindFailed;
+    volatile long primaryDownSinceNanos;
+  }
+
+  Executor(NodeConfig cfg, Dcs dcs, LocalPostgres pg, Lease lease, ActionRunner runner, LongSupplier wallClock, Memory memory) {
+    this.cfg = cfg;
+    this.dcs = dcs;
+    this.pg = pg;
+    this.lease = lease;
+    this.runner = runner;
+    this.wallClock = wallClock;
+    this.memory = memory;
+  }
+
+  void execute(Decision d, ClusterState c) throws Exception {
+    d.accept(new Decision.Visitor<Void>() {
+      @Override
+      public Void onWait(Decision.Wait w) {
+        return null;
+      }
+
+      @Override
+      public Void onBootstrap(Decision.Bootstrap b) {
+        runner.submit("bootstrap", Executor.this::bootstrap);
+        return null;
+      }
+
+      @Override
+      public Void onClone(Decision.Clone cl) {
+        Upstream up = upstream(c, cl.source());
+        runner.submit("clone", () -> cloneFrom(up));
+        return null;
+      }
+
+      @Override
+      public Void onStartStandby(Decision.StartStandby s) {
+        Upstream up = s.upstream() == null ? null : upstream(c, s.upstream());
+        runner.submit("start", () -> pg.start(up, true));
+        return null;
+      }
+
+      @Override
+      public Void onRestartPrimary(Decision.RestartPrimary r) {
+        runner.submit("start", () -> {
+          pg.stopImmediately();
+          pg.start(null, false);
+        });
+        return null;
+      }
+
+      @Override
+      public Void onFollow(Decision.Follow f) throws Exception {
+        pg.follow(upstream(c, f.upstream()));
+        return null;
+      }
+
+      @Override
+      public Void onTakeOver(Decision.TakeOver t) throws Exception {
+        takeOver(c);
+        return null;
+      }
+
+      @Override
+      public Void onPromote(Decision.Promote p) {
+        runner.submit("promote", () -> promote(c));
+        return null;
+      }
+
+      @Override
+      public Void onKeepLeading(Decision.KeepLeading k) throws Exception {
+        keepLeading(c);
+        return null;
+      }
+
+      @Override
+      public Void onReacquireLease(Decision.ReacquireLease r) throws Exception {
+        acquire();
+        return null;
+      }
+
+      @Override
+      public Void onDemote(Decision.Demote dm) throws Exception {
+        demote(dm.forSwitchover());
+        return null;
+      }
+
+      @Override
+      public Void onReleaseLease(Decision.ReleaseLease r) throws Exception {
+        pg.stopImmediately();
+        release();
+        return null;
+      }
+
+      @Override
+      public Void onRewind(Decision.Rewind rw) {
+        Upstream up = upstream(c, rw.source());
+        runner.submit("rewind", () -> rewind(up));
+        return null;
+      }
+
+      @Override
+      public Void onReclone(Decision.Reclone rc) {
+        Upstream up = upstream(c, rc.source());
+        runner.submit("clone", () -> {
+          pg.stop("immediate");
+          pg.removeData();
+          cloneFrom(up);
+        });
+        return null;
+      }
+    });
+  }
+
+  private static Upstream upstream(ClusterState c, String name) {
+    Member m = c.member(name).orElseThrow(() -> new IllegalStateException("member " + name + " is not in the DCS"));
+    return new Upstream(m.name(), m.host(), m.pgPort());
+  }
+
+  private boolean acquire() throws Exception {
+    long sent = lease.now();
+    if (!dcs.acquireLeader(cfg.name())) return false;
+    lease.confirmed(sent, cfg.timing().leaseValidityMs(dcs.sessionTimeoutMs()));
+    LOG.info("acquired the leader lease");
+    return true;
+  }
+
+  private void release() throws Exception {
+    lease.released();
+    dcs.releaseLeader(cfg.name());
+    LOG.info("released the leader lease");
+  }
+
+  private void bootstrap() throws Exception {
+    if (!cfg.name().equals(dcs.read().initialize()) && !dcs.claimInitialize(cfg.name())) {
+      LOG.info("another member is bootstrapping the cluster");
+      return;
+    }
+    try {
+      pg.initdb();
+      pg.start(null, false);
+      pg.createReplicationRole();
+      if (!acquire()) throw new IllegalStateException("the leader key was taken during bootstrap");
+      ControlData cd = pg.controlData();
+      dcs.completeInitialize(cd.systemIdentifier().isEmpty() ? "bootstrapped" : cd.systemIdentifier());
+    } catch (Exception e) {
+      LOG.error("bootstrap failed, giving the initialize key back: {}", e.getMessage());
+      pg.stop("immediate");
+      pg.removeData();
+      release();
+      dcs.abandonInitialize();
+      throw e;
+    }
+  }
+
+  private void cloneFrom(Upstream source) throws Exception {
+    LOG.info("cloning from {} ({}:{})", source.member(), source.host(), source.port());
+    pg.cloneFrom(source, line -> LOG.info("pg_basebackup: {}", line.strip()));
+    memory.rewindFailed = false;
+    pg.start(source, true);
+  }
+
+  private void rewind(Upstream source) throws Exception {
+    try {
+      pg.rewindFrom(source, line -> LOG.info("pg_rewind: {}", line.strip()));
+    } catch (Exception e) {
+      memory.rewindFailed = true;
+      throw e;
+    }
+    memory.rewindFailed = false;
+    pg.start(source, true);
+  }
+
+  private void takeOver(ClusterState c) throws Exception {
+    if (!acquire()) {
+      LOG.info("another member took the leader lease first");
+      return;
+    }
+    runner.submit("promote", () -> promote(c));
+  }
+
+  private void promote(ClusterState c) throws Exception {
+    int before = pg.observe().timeline();
+    pg.promote();
+    int tl = pg.observe().timeline();
+    FailoverRequest fr = c.failover();
+    String why = fr == null ? "automatic failover" : fr.isSwitchover() ? "switchover from " + fr.leader() : "manual failover";
+    if (tl > before) {
+      Lsn sp = pg.switchpoint(tl);
+      dcs.appendHistory(new HistoryEntry(tl - 1, sp, why, wallClock.getAsLong(), cfg.name()));
+    }
+    if (fr != null && cfg.name().equals(fr.candidate())) dcs.clearFailover();
+    LOG.info("promoted to primary on timeline {} ({})", tl, why);
+  }
+
+  private void keepLeading(ClusterState c) throws Exception {
+    dcs.publishLeaderOptime(pg.observe().walPosition());
+    Set<String> others = new HashSet<>(c.members().keySet());
+    others.remove(cfg.name());
+    pg.syncSlots(others);
+    FailoverRequest fr = c.failover();
+    if (fr != null && (cfg.name().equals(fr.candidate()) || stale(fr))) {
+      LOG.info("clearing {} failover request", stale(fr) ? "a stale" : "a fulfilled");
+      dcs.clearFailover();
+    }
+  }
+
+  private boolean stale(FailoverRequest fr) {
+    return wallClock.getAsLong() - Math.max(fr.requestedAt(), fr.scheduledAt()) > cfg.primaryStartTimeoutMs() + 30_000;
+  }
+
+  private void demote(boolean forSwitchover) throws Exception {
+    if (!forSwitchover) {
+      LOG.warn("demoting: stopping PostgreSQL immediately");
+      pg.stopImmediately();
+      if (lease.held()) release();
+      return;
+    }
+    LOG.info("switchover: shutting PostgreSQL down cleanly so that the standbys receive all WAL");
+    pg.stop("fast");
+    ControlData cd = pg.controlData();
+    dcs.updateFailover(fr -> fr.withStoppedAt(cd.checkpoint()));
+    release();
+    LOG.info("switchover: stopped at checkpoint {}, lease released", cd.checkpoint());
+  }
+}

@@ -1,0 +1,51 @@
+package io.pgha.agent;
+
+import io.pgha.core.model.Lsn;
+import io.pgha.core.model.Member;
+import io.pgha.dcs.Json;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Asks other members' agents for their live state over the REST API. Used in the leader race, where
+ * positions in the DCS may be a cycle old. A member that does not answer in time is left out.
+ */
+public final class PeerClient {
+  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(500)).build();
+
+  /** WAL positions of those {@code members} that answered within {@code timeoutMs}. */
+  public Map<String, Lsn> positions(Collection<Member> members, long timeoutMs) {
+    Map<String, CompletableFuture<HttpResponse<byte[]>>> calls = new HashMap<>();
+    for (Member m : members) {
+      if (m.apiUrl() == null) continue;
+      HttpRequest req = HttpRequest.newBuilder(URI.create(m.apiUrl() + "/status"))
+          .timeout(Duration.ofMillis(timeoutMs)).GET().build();
+      calls.put(m.name(), http.sendAsync(req, HttpResponse.BodyHandlers.ofByteArray()));
+    }
+    Map<String, Lsn> out = new HashMap<>();
+    for (Map.Entry<String, CompletableFuture<HttpResponse<byte[]>>> c : calls.entrySet()) {
+      try {
+        HttpResponse<byte[]> r = c.getValue().get(timeoutMs + 200, java.util.concurrent.TimeUnit.MILLISECONDS);
+        if (r.statusCode() == 200) {
+          Member m = Json.parse(r.body(), Member.class);
+          if (m.state() != null && m.role() != null && m.walPosition() != null && m.isRunningStandby()) {
+            out.put(c.getKey(), m.walPosition());
+          }
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      } catch (Exception e) {
+        // not answering: not a candidate
+      }
+    }
+    return out;
+  }
+}

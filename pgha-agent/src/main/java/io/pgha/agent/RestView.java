@@ -1,0 +1,62 @@
+package io.pgha.agent;
+
+import io.pgha.core.model.ClusterState;
+import io.pgha.core.model.Member;
+import io.pgha.core.model.Role;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** The cluster as shown to people and programs: {@code /cluster}, {@code pgha list --format json}. */
+public final class RestView {
+  private RestView() {}
+
+  public static Map<String, Object> cluster(String name, ClusterState c) {
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("cluster", name);
+    out.put("initialized", c.initialized());
+    out.put("leader", c.leader());
+    out.put("paused", c.config().paused());
+    out.put("timeline", c.currentTimeline());
+    out.put("leader_optime", c.leaderOptime().toString());
+    out.put("maximum_lag_on_failover", c.config().maximumLagOnFailover());
+    out.put("failover", c.failover());
+    List<Map<String, Object>> members = new ArrayList<>();
+    for (Member m : c.sortedMembers().values()) members.add(member(c, m));
+    out.put("members", members);
+    return out;
+  }
+
+  public static Map<String, Object> member(ClusterState c, Member m) {
+    Map<String, Object> v = new LinkedHashMap<>();
+    v.put("name", m.name());
+    v.put("address", m.address());
+    v.put("api_url", m.apiUrl());
+    v.put("role", role(c, m));
+    v.put("state", m.state().label());
+    v.put("timeline", m.timeline());
+    v.put("wal_position", m.walPosition().toString());
+    v.put("replay_position", m.replayPosition().toString());
+    v.put("lag_bytes", lagBytes(c, m));
+    v.put("following", m.following());
+    v.put("streaming", m.streaming());
+    v.put("tags", Map.of("nofailover", m.tags().noFailover(), "noloadbalance", m.tags().noLoadBalance(), "priority", m.tags().priority()));
+    v.put("last_decision", m.lastDecision());
+    v.put("updated_at", m.updatedAt());
+    return v;
+  }
+
+  /** Bytes a standby's replay is behind the leader's published position; null when not a standby. */
+  public static Long lagBytes(ClusterState c, Member m) {
+    if (m.role() != Role.STANDBY) return null;
+    long leaderPos = c.leaderMember().map(l -> l.walPosition().value()).orElse(c.leaderOptime().value());
+    return Math.max(0, leaderPos - m.replayPosition().value());
+  }
+
+  /** "primary" only for the lease holder; a writable member without the lease says so. */
+  public static String role(ClusterState c, Member m) {
+    if (m.role() == Role.PRIMARY) return m.name().equals(c.leader()) ? "primary" : "primary (no lease)";
+    return m.role().label();
+  }
+}

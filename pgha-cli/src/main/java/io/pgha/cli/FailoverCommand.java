@@ -1,0 +1,41 @@
+package io.pgha.cli;
+
+import io.pgha.agent.ClusterControl;
+import io.pgha.agent.ControlException;
+import io.pgha.core.config.NodeConfig;
+import io.pgha.dcs.ZooKeeperDcs;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code pgha failover --to NODE}: promote a standby when no healthy primary is left. */
+@Command(name = "failover", description = "Promote a standby when no healthy primary is left (may lose unreplicated commits).")
+final class FailoverCommand implements Callable<Integer> {
+  @Mixin ClusterOptions cluster;
+
+  @Option(names = "--to", required = true, paramLabel = "NODE", description = "the standby to promote")
+  String to;
+
+  @Option(names = "--force", description = "do not ask for confirmation")
+  boolean force;
+
+  @Override
+  public Integer call() throws Exception {
+    NodeConfig cfg = cluster.load();
+    try (ZooKeeperDcs dcs = cluster.connect(cfg)) {
+      if (!Confirm.ask("Promote " + to + "? Commits it has not received are lost.", force)) {
+        System.out.println("Aborted, nothing changed.");
+        return 1;
+      }
+      try {
+        new ClusterControl(dcs, System::currentTimeMillis).failover(to);
+      } catch (ControlException e) {
+        System.err.println("error: failover refused: " + e.getMessage());
+        return 1;
+      }
+      System.out.println("Failover to " + to + " requested.");
+      return Handover.await(dcs, to, 60_000);
+    }
+  }
+}

@@ -1,0 +1,7 @@
+package io.pgha.cli;
+
+/** Output format of read commands. */
+enum Format {
+  text,
+  json
+}

@@ -1,0 +1,39 @@
+package io.pgha.cli;
+
+import io.pgha.core.config.NodeConfig;
+import io.pgha.core.model.HistoryEntry;
+import io.pgha.dcs.Json;
+import io.pgha.dcs.ZooKeeperDcs;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code pgha history}: the timeline switches of the cluster. */
+@Command(name = "history", description = "List timeline switches (failovers, switchovers) with time and reason.")
+final class HistoryCommand implements Callable<Integer> {
+  @Mixin ClusterOptions cluster;
+
+  @Option(names = "--format", defaultValue = "text", description = "text or json (default: ${DEFAULT-VALUE})")
+  Format format;
+
+  @Override
+  public Integer call() throws Exception {
+    NodeConfig cfg = cluster.load();
+    try (ZooKeeperDcs dcs = cluster.connect(cfg)) {
+      List<HistoryEntry> h = dcs.read().history();
+      if (format == Format.json) {
+        System.out.println(Json.pretty(h));
+        return 0;
+      }
+      Table t = new Table("TL", "Switch point", "Time", "New primary", "Reason");
+      for (HistoryEntry e : h) {
+        t.add(e.timeline() + " -> " + (e.timeline() + 1), e.switchpoint(), Instant.ofEpochMilli(e.at()), e.newLeader(), e.reason());
+      }
+      System.out.print(h.isEmpty() ? "No timeline switch yet.\n" : t.render());
+    }
+    return 0;
+  }
+}

@@ -1,0 +1,55 @@
+package io.pgha.cli;
+
+import io.pgha.agent.RestView;
+import io.pgha.core.config.NodeConfig;
+import io.pgha.core.model.ClusterState;
+import io.pgha.core.model.Member;
+import io.pgha.dcs.Json;
+import io.pgha.dcs.ZooKeeperDcs;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code pgha list}: the cluster at a glance. */
+@Command(name = "list", description = "Show the members, their roles, lag and the last decision of each agent.")
+final class ListCommand implements Callable<Integer> {
+  @Mixin ClusterOptions cluster;
+
+  @Option(names = "--format", defaultValue = "text", description = "text or json (default: ${DEFAULT-VALUE})")
+  Format format;
+
+  @Override
+  public Integer call() throws Exception {
+    NodeConfig cfg = cluster.load();
+    try (ZooKeeperDcs dcs = cluster.connect(cfg)) {
+      ClusterState c = dcs.read();
+      System.out.print(format == Format.json ? Json.pretty(RestView.cluster(cfg.cluster(), c)) + "\n" : render(cfg.cluster(), c));
+    }
+    return 0;
+  }
+
+  static String render(String name, ClusterState c) {
+    StringBuilder s = new StringBuilder();
+    s.append("Cluster: ").append(name).append("   leader: ").append(c.leader() == null ? "none" : c.leader())
+        .append("   timeline: ").append(c.currentTimeline());
+    if (c.config().paused()) s.append("   ** PAUSED: no automatic action **");
+    s.append('\n');
+    if (!c.initialized()) s.append("(not initialized yet)\n");
+    Table t = new Table("Member", "Address", "Role", "State", "TL", "Lag", "Tags", "Last decision");
+    for (Member m : c.sortedMembers().values()) {
+      Long lag = RestView.lagBytes(c, m);
+      t.add(m.name(), m.address(), RestView.role(c, m), m.state().label(), m.timeline() == 0 ? "" : m.timeline(),
+          lag == null ? "" : Table.bytes(lag), m.tags().describe(), m.lastDecision());
+    }
+    s.append(t.render());
+    if (c.failover() != null) {
+      var fr = c.failover();
+      s.append(fr.isSwitchover() ? "Pending switchover: " + fr.leader() + " -> " + fr.candidate()
+          : "Pending failover to " + fr.candidate());
+      if (fr.scheduledAt() > 0) s.append(" at ").append(java.time.Instant.ofEpochMilli(fr.scheduledAt()));
+      s.append('\n');
+    }
+    return s.toString();
+  }
+}

@@ -1,0 +1,66 @@
+package io.pgha.cli;
+
+import io.pgha.agent.ClusterControl;
+import io.pgha.agent.ControlException;
+import io.pgha.core.config.NodeConfig;
+import io.pgha.core.model.FailoverRequest;
+import io.pgha.dcs.ZooKeeperDcs;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code pgha switchover [--to NODE] [--at TIME] [--force]}: a planned change of primary, no data lost. */
+@Command(name = "switchover", description = "Hand the primary role to a healthy standby without losing data.")
+final class SwitchoverCommand implements Callable<Integer> {
+  @Mixin ClusterOptions cluster;
+
+  @Option(names = "--to", paramLabel = "NODE", description = "the standby to promote (default: the most advanced healthy one)")
+  String to;
+
+  @Option(names = "--at", paramLabel = "TIME", description = "when to switch, ISO-8601 (e.g. 2026-12-01T22:00:00Z)")
+  String at;
+
+  @Option(names = "--force", description = "do not ask for confirmation")
+  boolean force;
+
+  @Option(names = "--no-wait", description = "return once requested instead of waiting for the new primary")
+  boolean noWait;
+
+  @Override
+  public Integer call() throws Exception {
+    long atMillis = at == null ? 0 : parseTime(at);
+    NodeConfig cfg = cluster.load();
+    try (ZooKeeperDcs dcs = cluster.connect(cfg)) {
+      String leader = dcs.read().leader();
+      String question = "Switch over from " + leader + " to " + (to == null ? "the best standby" : to)
+          + (at == null ? " now" : " at " + Instant.ofEpochMilli(atMillis)) + "?";
+      if (!Confirm.ask(question, force)) {
+        System.out.println("Aborted, nothing changed.");
+        return 1;
+      }
+      FailoverRequest fr;
+      try {
+        fr = new ClusterControl(dcs, System::currentTimeMillis).switchover(null, to, atMillis);
+      } catch (ControlException e) {
+        System.err.println("error: switchover refused: " + e.getMessage());
+        return 1;
+      }
+      System.out.println("Switchover from " + fr.leader() + " to " + fr.candidate() + " requested"
+          + (atMillis == 0 ? "." : " for " + Instant.ofEpochMilli(atMillis) + "."));
+      if (noWait || atMillis > System.currentTimeMillis()) return 0;
+      return Handover.await(dcs, fr.candidate(), 60_000);
+    }
+  }
+
+  static long parseTime(String text) {
+    try {
+      return OffsetDateTime.parse(text).toInstant().toEpochMilli();
+    } catch (DateTimeParseException e) {
+      throw new IllegalArgumentException("--at: '" + text + "' is not an ISO-8601 time such as 2026-12-01T22:00:00Z");
+    }
+  }
+}

@@ -1,0 +1,154 @@
+package io.pgha.core.config;
+
+import io.pgha.core.model.Tags;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Builds a validated {@link NodeConfig} from a parsed YAML document (a tree of maps and lists).
+ * Either the whole config is valid or a {@link ConfigException} names the first bad key.
+ */
+public final class ConfigReader {
+  /** Parameters pgha manages itself; setting them in postgresql.parameters would break replication. */
+  private static final Set<String> MANAGED_PARAMETERS = Set.of(
+      "port", "listen_addresses", "hot_standby", "primary_conninfo", "primary_slot_name", "wal_level",
+      "recovery_target_timeline", "hba_file", "data_directory", "config_file", "unix_socket_directories");
+
+  private ConfigReader() {}
+
+  public static NodeConfig read(Map<?, ?> document) {
+    Section root = new Section("", document);
+    String cluster = root.identifier("cluster", null);
+    if (cluster == null) throw new ConfigException("cluster: is required");
+    String name = root.identifier("name", null);
+    if (name == null) throw new ConfigException("name: is required");
+    String dataDir = absolutePath(root, "data_dir", true);
+    String binDir = absolutePath(root, "bin_dir", false);
+    String osUser = root.string("os_user", "postgres");
+    NodeConfig.Postgres pg = postgres(root.section("postgresql"));
+    NodeConfig.RestApi api = restApi(root.section("restapi"));
+    DcsConfig dcs = dcs(root.section("dcs"));
+    Timing timing = timing(root.section("timing"));
+    Tags tags = tags(root.section("tags"));
+    boolean reclone = root.bool("remove_data_directory_on_rewind_failure", false);
+    long startTimeout = root.millis("primary_start_timeout", 30_000);
+    root.rejectUnknown();
+    if (api.port() == pg.port() && api.listen().equals(pg.listen())) {
+      throw new ConfigException("restapi.port: " + api.port() + " is also postgresql.port");
+    }
+    return new NodeConfig(cluster, name, dataDir, binDir, osUser, pg, api, dcs, timing, tags, reclone, startTimeout);
+  }
+
+  private static String absolutePath(Section s, String key, boolean required) {
+    String p = required ? s.requiredString(key) : s.string(key, null);
+    if (p != null && !p.startsWith("/")) throw new ConfigException(s.key(key) + ": '" + p + "' must be an absolute path");
+    return p;
+  }
+
+  private static NodeConfig.Postgres postgres(Section s) {
+    String listen = s.string("listen", "127.0.0.1");
+    String connect = s.string("connect_address", listen.equals("0.0.0.0") || listen.equals("*") ? null : listen);
+    if (connect == null) throw new ConfigException(s.key("connect_address") + ": is required when listen is a wildcard");
+    int port = s.port("port", 5432);
+    Section auth = s.section("authentication");
+    Credentials su = credentials(auth.section("superuser"), "postgres");
+    Credentials repl = credentials(auth.section("replication"), "replicator");
+    auth.rejectUnknown();
+    Map<String, String> params = s.stringMap("parameters");
+    for (String p : params.keySet()) {
+      if (MANAGED_PARAMETERS.contains(p)) {
+        throw new ConfigException(s.key("parameters." + p) + ": is managed by pgha and cannot be set here");
+      }
+    }
+    List<String> hba = s.strings("pg_hba", null);
+    s.rejectUnknown();
+    return new NodeConfig.Postgres(listen, connect, port, su, repl, params, hba == null ? defaultHba(su, repl) : hba);
+  }
+
+  /** Production default: every connection from the network authenticates with SCRAM. */
+  private static List<String> defaultHba(Credentials su, Credentials repl) {
+    List<String> l = new ArrayList<>();
+    l.add("local all all peer");
+    l.add("host replication " + repl.username() + " 0.0.0.0/0 scram-sha-256");
+    l.add("host replication " + repl.username() + " ::/0 scram-sha-256");
+    l.add("host all all 0.0.0.0/0 scram-sha-256");
+    l.add("host all all ::/0 scram-sha-256");
+    return List.copyOf(l);
+  }
+
+  private static Credentials credentials(Section s, String defaultUser) {
+    Credentials c = new Credentials(s.identifier("username", defaultUser), s.string("password", null));
+    s.rejectUnknown();
+    return c;
+  }
+
+  private static NodeConfig.RestApi restApi(Section s) {
+    String listen = s.string("listen", "127.0.0.1");
+    String connect = s.string("connect_address", listen.equals("0.0.0.0") ? null : listen);
+    if (connect == null) throw new ConfigException(s.key("connect_address") + ": is required when listen is a wildcard");
+    int port = s.port("port", 8008);
+    Credentials auth = null;
+    if (s.has("authentication")) {
+      Section a = s.section("authentication");
+      auth = new Credentials(a.requiredString("username"), a.requiredString("password"));
+      a.rejectUnknown();
+    }
+    s.rejectUnknown();
+    return new NodeConfig.RestApi(listen, connect, port, auth);
+  }
+
+  private static DcsConfig dcs(Section s) {
+    String namespace = s.string("namespace", "/pgha");
+    if (!namespace.startsWith("/") || namespace.length() > 1 && namespace.endsWith("/")) {
+      throw new ConfigException(s.key("namespace") + ": '" + namespace + "' must start with '/' and not end with '/'");
+    }
+    boolean external = s.has("zookeeper");
+    boolean embedded = s.has("embedded");
+    if (external == embedded) {
+      throw new ConfigException(s.key("") + "zookeeper or " + s.key("embedded") + ": exactly one must be given");
+    }
+    DcsConfig cfg;
+    if (external) {
+      Section zk = s.section("zookeeper");
+      cfg = new DcsConfig(zk.requiredString("connect"), null, namespace);
+      zk.rejectUnknown();
+    } else {
+      Section e = s.section("embedded");
+      int myId = (int) e.integer("my_id", -1);
+      List<String> peerText = e.strings("peers", List.of());
+      List<DcsConfig.Peer> peers = new ArrayList<>();
+      for (String p : peerText) peers.add(DcsConfig.Peer.parse(e.key("peers"), p));
+      if (peers.isEmpty()) throw new ConfigException(e.key("peers") + ": at least one peer is required");
+      if (peers.stream().noneMatch(p -> p.id() == myId)) {
+        throw new ConfigException(e.key("my_id") + ": " + myId + " is not the id of any entry in " + e.key("peers"));
+      }
+      if (peers.stream().map(DcsConfig.Peer::id).distinct().count() != peers.size()) {
+        throw new ConfigException(e.key("peers") + ": peer ids must be unique");
+      }
+      if (peers.size() == 2) {
+        throw new ConfigException(e.key("peers") + ": an ensemble of 2 survives no loss; use 1, 3 or 5 peers");
+      }
+      String dir = absolutePath(e, "data_dir", true);
+      e.rejectUnknown();
+      cfg = new DcsConfig(null, new DcsConfig.Embedded(myId, List.copyOf(peers), dir), namespace);
+    }
+    s.rejectUnknown();
+    return cfg;
+  }
+
+  private static Timing timing(Section s) {
+    long ttl = s.millis("ttl", Timing.DEFAULT.ttlMs());
+    Timing t = new Timing(ttl, s.millis("loop_wait", Timing.DEFAULT.loopWaitMs()),
+        s.millis("safety_margin", Math.max(Timing.MIN_SAFETY_MARGIN_MS, ttl / 3)));
+    s.rejectUnknown();
+    return t.validate();
+  }
+
+  private static Tags tags(Section s) {
+    Tags t = new Tags(s.bool("nofailover", false), s.bool("noloadbalance", false), (int) s.integer("priority", 0));
+    s.rejectUnknown();
+    return t;
+  }
+}

@@ -1,0 +1,44 @@
+package io.pgha.core.config;
+
+import io.pgha.core.model.Tags;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One node's configuration, immutable once loaded. See docs/configuration.md for every key.
+ *
+ * @param binDir PostgreSQL's bin directory, or null to detect it
+ * @param osUser the OS user PostgreSQL runs as when the agent runs as root
+ * @param recloneOnRewindFailure wipe and clone again when pg_rewind fails
+ */
+public record NodeConfig(
+    String cluster,
+    String name,
+    String dataDir,
+    String binDir,
+    String osUser,
+    Postgres postgresql,
+    RestApi restapi,
+    DcsConfig dcs,
+    Timing timing,
+    Tags tags,
+    boolean recloneOnRewindFailure,
+    long primaryStartTimeoutMs) {
+
+  /** PostgreSQL settings of this node. */
+  public record Postgres(
+      String listen,
+      String connectAddress,
+      int port,
+      Credentials superuser,
+      Credentials replication,
+      Map<String, String> parameters,
+      List<String> pgHba) {}
+
+  /** The REST API of this node. {@code auth} null means mutating calls are refused with 401. */
+  public record RestApi(String listen, String connectAddress, int port, Credentials auth) {
+    public String url() {
+      return "http://" + connectAddress + ":" + port;
+    }
+  }
+}

@@ -1,0 +1,307 @@
+package io.pgha.core.decide;
+
+import io.pgha.core.decide.Decision.Bootstrap;
+import io.pgha.core.decide.Decision.Clone;
+import io.pgha.core.decide.Decision.Demote;
+import io.pgha.core.decide.Decision.Follow;
+import io.pgha.core.decide.Decision.KeepLeading;
+import io.pgha.core.decide.Decision.Promote;
+import io.pgha.core.decide.Decision.ReacquireLease;
+import io.pgha.core.decide.Decision.Reclone;
+import io.pgha.core.decide.Decision.ReleaseLease;
+import io.pgha.core.decide.Decision.RestartPrimary;
+import io.pgha.core.decide.Decision.Rewind;
+import io.pgha.core.decide.Decision.StartStandby;
+import io.pgha.core.decide.Decision.TakeOver;
+import io.pgha.core.decide.Decision.Wait;
+import io.pgha.core.model.ClusterState;
+import io.pgha.core.model.FailoverRequest;
+import io.pgha.core.model.Lsn;
+import io.pgha.core.model.Member;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The agent's decision function: one {@link Observation} in, one {@link Decision} out. Pure: it
+ * reads no clock, network or file, so every rule is tested from tables of observations.
+ *
+ * <p>Rules, in order (the first that applies wins):
+ *
+ * <ol>
+ *   <li>a long action is running: wait for it;
+ *   <li>the DCS cannot be reached: a primary demotes (it cannot confirm its lease), others wait;
+ *   <li>the leader key names this member but the lease is not confirmed: a primary demotes;
+ *   <li>the cluster is paused: only keep an existing lease;
+ *   <li>the cluster is not initialized: bootstrap (only into an empty data directory);
+ *   <li>no local data: clone from the running primary;
+ *   <li>PostgreSQL is stopped: restart the primary in place within a bound, or start as a standby
+ *       of the leader, rewinding a former primary whose timeline forked;
+ *   <li>PostgreSQL runs as primary: keep leading, hand over for a switchover, or demote when the
+ *       lease is someone else's;
+ *   <li>PostgreSQL runs as standby: promote when the lease is ours, follow the leader, or, with no
+ *       leader, race for the lease when this member is the best candidate.
+ * </ol>
+ *
+ * <p>Invariants protected here: one writer (a primary without a confirmed lease always demotes; a
+ * standby promotes only after taking the leader key); no diverged timelines (a former primary never
+ * starts writable without the lease and never follows across a fork without pg_rewind); a
+ * switchover candidate promotes only after replaying the old primary's shutdown checkpoint.
+ */
+public final class Decider {
+  private Decider() {}
+
+  public static Decision decide(Observation o) {
+    if (o.runningAction() != null) {
+      return new Wait(o.runningAction() + " in progress");
+    }
+    LocalState local = o.local();
+    if (!o.dcsReachable()) {
+      return local.runningPrimary()
+          ? new Demote(false, "cannot reach the DCS to confirm the leader lease: stopping writes")
+          : new Wait("DCS unreachable: no automatic action without the DCS");
+    }
+    ClusterState c = o.cluster();
+    boolean keyIsMine = o.me().equals(c.leader());
+    if (keyIsMine && !o.leaseHeld() && local.runningPrimary()) {
+      return new Demote(false, "the leader lease could not be confirmed: stopping writes");
+    }
+    if (c.config().paused()) {
+      return paused(o);
+    }
+    if (!c.initialized()) {
+      return local.dataPresent()
+          ? new Wait("cluster not initialized but a data directory exists: refusing to bootstrap over it")
+          : new Bootstrap("cluster not initialized: bootstrapping a new database");
+    }
+    if (!local.dataPresent()) {
+      return noData(o);
+    }
+    if (!local.running()) {
+      return stopped(o);
+    }
+    return local.inRecovery() ? runningStandby(o) : runningPrimary(o);
+  }
+
+  private static Decision paused(Observation o) {
+    if (o.local().runningPrimary()) {
+      if (o.leaseHeld()) return new KeepLeading("paused: keeping the leader lease, no automatic action");
+      if (o.cluster().leader() == null) return new ReacquireLease("paused: primary running and the leader key is vacant");
+    }
+    return new Wait("cluster is paused: no automatic action");
+  }
+
+  private static Decision noData(Observation o) {
+    ClusterState c = o.cluster();
+    if (o.me().equals(c.initialize()) && c.leader() == null) {
+      return new Bootstrap("this member took the initialize key but did not finish: bootstrapping again");
+    }
+    Optional<Member> leader = c.leaderMember().filter(Member::isRunningPrimary);
+    return leader
+        .<Decision>map(l -> new Clone(l.name(), "no data directory: cloning from primary " + l.name()))
+        .orElseGet(() -> new Wait("no data directory and no running primary to clone from"));
+  }
+
+  private static Decision stopped(Observation o) {
+    ClusterState c = o.cluster();
+    LocalState local = o.local();
+    if (local.postmasterAlive()) {
+      return transitional(o);
+    }
+    if (pendingCandidate(o).filter(cand -> !cand.equals(o.me())).isPresent() && o.leaseHeld()) {
+      return new ReleaseLease("PostgreSQL is down and a failover to " + pendingCandidate(o).get() + " was requested");
+    }
+    if (o.leaseHeld()) {
+      if (!local.formerPrimary()) {
+        return new ReleaseLease("holding the lease with a stopped standby data directory");
+      }
+      if (o.primaryDownForMs() > o.settings().primaryStartTimeoutMs()) {
+        return new ReleaseLease("PostgreSQL did not come back within "
+            + o.settings().primaryStartTimeoutMs() / 1000 + " s: giving up the leader lease");
+      }
+      return new RestartPrimary("primary PostgreSQL is down: restarting it in place");
+    }
+    String leader = c.leader();
+    if (leader == null) {
+      return new StartStandby(null, "no leader: starting read-only to take part in the leader race");
+    }
+    Optional<Member> leaderMember = c.member(leader);
+    if (leaderMember.isEmpty()) {
+      return new Wait("leader " + leader + " has not published its address yet");
+    }
+    if (local.formerPrimary()) {
+      Optional<String> why = rewindNeeded(c, leaderMember.get(), local);
+      if (why.isPresent()) {
+        return rewindOrReclone(o, leader, why.get());
+      }
+      return new StartStandby(leader, "former primary shut down before the timeline switch: following " + leader + " without rewind");
+    }
+    return new StartStandby(leader, "starting as a standby of " + leader);
+  }
+
+  /** A postmaster exists but does not accept connections: starting, recovering or stopping. */
+  private static Decision transitional(Observation o) {
+    if (!o.leaseHeld() && !o.local().standbySignal()) {
+      return new Demote(false, "PostgreSQL is coming up as a primary without the leader lease: stopping it");
+    }
+    if (o.leaseHeld() && o.primaryDownForMs() > o.settings().primaryStartTimeoutMs()) {
+      return new ReleaseLease("PostgreSQL did not accept connections within "
+          + o.settings().primaryStartTimeoutMs() / 1000 + " s: giving up the leader lease");
+    }
+    return new Wait("PostgreSQL is starting up or shutting down");
+  }
+
+  private static Decision rewindOrReclone(Observation o, String leader, String why) {
+    if (!o.rewindFailed()) {
+      return new Rewind(leader, why + ": rewinding from " + leader);
+    }
+    return o.settings().recloneOnRewindFailure()
+        ? new Reclone(leader, "pg_rewind failed: cloning again from " + leader)
+        : new Wait("pg_rewind failed and re-cloning is not allowed by config: needs an operator (pgha reinit)");
+  }
+
+  /**
+   * Whether a former primary (or a standby) has WAL the leader never had. Empty when it can follow
+   * the leader as it is.
+   */
+  static Optional<String> rewindNeeded(ClusterState c, Member leader, LocalState local) {
+    int mine = local.timeline();
+    int theirs = leader.timeline();
+    if (mine > theirs) {
+      return Optional.of("local timeline " + mine + " is ahead of the leader's " + theirs);
+    }
+    Lsn myEnd = local.running() ? local.walPosition() : local.checkpoint();
+    boolean exactEnd = local.running() || local.cleanShutdown();
+    if (mine == theirs) {
+      if (local.running()) {
+        return Optional.empty(); // a running standby on the leader's timeline replays the leader's WAL
+      }
+      if (!exactEnd) {
+        return Optional.of("former primary crashed: its end of WAL is unknown");
+      }
+      return myEnd.isAfter(leader.walPosition())
+          ? Optional.of("local WAL " + myEnd + " is ahead of the leader's " + leader.walPosition())
+          : Optional.empty();
+    }
+    Optional<Lsn> switchpoint = c.switchpointOf(mine);
+    if (switchpoint.isEmpty()) {
+      return Optional.of("timeline " + mine + " switch point unknown");
+    }
+    if (!exactEnd) {
+      return Optional.of("former primary crashed on timeline " + mine);
+    }
+    // A clean shutdown checkpoint starts before the switch point when the new primary replayed it.
+    boolean diverged = local.running() ? myEnd.isAfter(switchpoint.get()) : !switchpoint.get().isAfter(myEnd);
+    return diverged
+        ? Optional.of("local WAL " + myEnd + " passed the switch point " + switchpoint.get() + " of timeline " + mine)
+        : Optional.empty();
+  }
+
+  private static Decision runningPrimary(Observation o) {
+    ClusterState c = o.cluster();
+    if (o.leaseHeld()) {
+      FailoverRequest fr = c.failover();
+      if (fr != null && fr.isSwitchover() && o.me().equals(fr.leader()) && fr.stoppedAt() == null
+          && !o.me().equals(fr.candidate()) && fr.scheduledAt() <= o.wallMillis()) {
+        String to = fr.candidate() == null ? "the best standby" : fr.candidate();
+        return new Demote(true, "switchover to " + to + ": shutting down cleanly");
+      }
+      return new KeepLeading("primary holding the leader lease");
+    }
+    if (c.leader() == null) {
+      Optional<Member> ahead = c.members().values().stream()
+          .filter(m -> !m.name().equals(o.me()) && m.timeline() > o.local().timeline()).findFirst();
+      if (ahead.isPresent()) {
+        return new Demote(false, "leader key vacant but " + ahead.get().name() + " is on a newer timeline: stopping writes");
+      }
+      if (pendingCandidate(o).filter(cand -> !cand.equals(o.me())).isPresent()) {
+        return new Demote(false, "a failover to " + pendingCandidate(o).get() + " is pending: stopping writes");
+      }
+      return new ReacquireLease("primary running and the leader key is vacant: taking it back");
+    }
+    return new Demote(false, "leader lease is held by " + c.leader() + ": stopping writes");
+  }
+
+  private static Decision runningStandby(Observation o) {
+    ClusterState c = o.cluster();
+    LocalState local = o.local();
+    if (o.leaseHeld()) {
+      return new Promote("holding the leader lease: promoting");
+    }
+    String leader = c.leader();
+    if (leader != null && !leader.equals(o.me())) {
+      Optional<Member> lm = c.member(leader);
+      if (lm.isEmpty()) return new Wait("leader " + leader + " has not published its address yet");
+      boolean streamingFromLeader = local.streaming() && leader.equals(local.following());
+      Optional<String> why = streamingFromLeader ? Optional.empty() : rewindNeeded(c, lm.get(), local);
+      if (why.isPresent()) return rewindOrReclone(o, leader, why.get());
+      if (!leader.equals(local.following())) {
+        return new Follow(leader, "following the new primary " + leader);
+      }
+      return new Wait(local.streaming() ? "streaming from " + leader : "replica of " + leader + ", not streaming yet");
+    }
+    if (leader != null) {
+      return new Wait("leader key still names this member from an expired session: waiting for it to vanish");
+    }
+    return leaderRace(o);
+  }
+
+  private static Optional<String> pendingCandidate(Observation o) {
+    FailoverRequest fr = o.cluster().failover();
+    if (fr == null || fr.candidate() == null) return Optional.empty();
+    if (o.wallMillis() - Math.max(fr.requestedAt(), fr.scheduledAt()) > o.settings().failoverRequestTimeoutMs()) {
+      return Optional.empty();
+    }
+    return Optional.of(fr.candidate());
+  }
+
+  private static Decision leaderRace(Observation o) {
+    ClusterState c = o.cluster();
+    LocalState local = o.local();
+    Optional<String> candidate = pendingCandidate(o);
+    if (candidate.isPresent()) {
+      if (!candidate.get().equals(o.me())) {
+        return new Wait("waiting for " + candidate.get() + " to take over as requested");
+      }
+      FailoverRequest fr = c.failover();
+      if (fr.isSwitchover()) {
+        if (fr.stoppedAt() == null) return new Wait("switchover: waiting for " + fr.leader() + " to shut down");
+        if (!local.replayPosition().isAfter(fr.stoppedAt())) {
+          return new Wait("switchover: waiting to replay past " + fr.leader() + "'s shutdown checkpoint " + fr.stoppedAt());
+        }
+        return new TakeOver("switchover: replayed all WAL of " + fr.leader() + ", taking over");
+      }
+      return new TakeOver("manual failover to this member");
+    }
+    if (o.tags().noFailover()) {
+      return new Wait("no leader, but this member is tagged nofailover");
+    }
+    long lag = c.leaderOptime().minus(local.walPosition());
+    if (lag > c.config().maximumLagOnFailover()) {
+      return new Wait("no leader, but this member is " + lag + " bytes behind the last known primary position "
+          + c.leaderOptime() + " (maximum_lag_on_failover " + c.config().maximumLagOnFailover() + ")");
+    }
+    FailoverRequest fr = c.failover();
+    Optional<String> better = betterPeer(o, fr != null && fr.isSwitchover() ? fr.leader() : null);
+    if (better.isPresent()) {
+      return new Wait("no leader, but " + better.get() + " is a better candidate");
+    }
+    return new TakeOver("no leader and this member has the most advanced WAL position " + local.walPosition());
+  }
+
+  /** A peer that answered, may fail over, and beats us on position, then priority, then name. */
+  private static Optional<String> betterPeer(Observation o, String excluded) {
+    Lsn mine = o.local().walPosition();
+    for (Map.Entry<String, Lsn> peer : o.peerPositions().entrySet()) {
+      String name = peer.getKey();
+      Optional<Member> m = o.cluster().member(name);
+      if (name.equals(o.me()) || name.equals(excluded) || m.isEmpty() || m.get().tags().noFailover()) continue;
+      if (o.cluster().leaderOptime().minus(peer.getValue()) > o.cluster().config().maximumLagOnFailover()) continue;
+      int byPosition = peer.getValue().compareTo(mine);
+      int byPriority = Integer.compare(m.get().tags().priority(), o.tags().priority());
+      if (byPosition > 0 || byPosition == 0 && (byPriority > 0 || byPriority == 0 && name.compareTo(o.me()) < 0)) {
+        return Optional.of(name + " (" + peer.getValue() + ")");
+      }
+    }
+    return Optional.empty();
+  }
+}

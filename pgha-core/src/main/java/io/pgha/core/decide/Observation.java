@@ -1,0 +1,38 @@
+package io.pgha.core.decide;
+
+import io.pgha.core.model.ClusterState;
+import io.pgha.core.model.Lsn;
+import io.pgha.core.model.Tags;
+import java.util.Map;
+
+/**
+ * Everything the decider may look at, gathered once per cycle.
+ *
+ * @param cluster the DCS snapshot; meaningless when {@code dcsReachable} is false
+ * @param leaseHeld the leader key names this member and its lease is confirmed on a monotonic clock
+ * @param runningAction the long action in progress (clone, rewind, ...), or null
+ * @param wallMillis wall-clock time, used only for scheduled switchovers and request expiry
+ * @param peerPositions fresh WAL positions of the other members that answered directly (filled
+ *     only while nobody holds the lease); a member that did not answer is absent
+ * @param primaryDownForMs how long the local PostgreSQL has been down while this member held the
+ *     lease, 0 when it is up
+ * @param rewindFailed the last pg_rewind attempt of this member failed
+ */
+public record Observation(
+    String me,
+    Tags tags,
+    boolean dcsReachable,
+    ClusterState cluster,
+    LocalState local,
+    boolean leaseHeld,
+    String runningAction,
+    long wallMillis,
+    Map<String, Lsn> peerPositions,
+    long primaryDownForMs,
+    boolean rewindFailed,
+    Settings settings) {
+
+  public Observation {
+    peerPositions = Map.copyOf(peerPositions);
+  }
+}

@@ -1,0 +1,64 @@
+package io.pgha.core.model;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * One consistent read of the DCS.
+ *
+ * @param initialize null when no member has bootstrapped the cluster yet; otherwise the name of
+ *     the bootstrapping member, replaced by the database system identifier once it succeeded
+ * @param leader the name in the leader key, or null when nobody holds the lease
+ * @param leaderOptime the last WAL position the primary published
+ */
+public record ClusterState(
+    String initialize,
+    String leader,
+    Map<String, Member> members,
+    DynamicConfig config,
+    FailoverRequest failover,
+    Lsn leaderOptime,
+    List<HistoryEntry> history) {
+
+  public ClusterState {
+    members = Map.copyOf(members);
+    history = List.copyOf(history);
+    config = config == null ? DynamicConfig.DEFAULT : config;
+    leaderOptime = leaderOptime == null ? Lsn.ZERO : leaderOptime;
+  }
+
+  public static ClusterState empty() {
+    return new ClusterState(null, null, Map.of(), DynamicConfig.DEFAULT, null, Lsn.ZERO, List.of());
+  }
+
+  public boolean initialized() {
+    return initialize != null;
+  }
+
+  public Optional<Member> member(String name) {
+    return Optional.ofNullable(name == null ? null : members.get(name));
+  }
+
+  public Optional<Member> leaderMember() {
+    return member(leader);
+  }
+
+  public Optional<FailoverRequest> failoverRequest() {
+    return Optional.ofNullable(failover);
+  }
+
+  public Map<String, Member> sortedMembers() {
+    return new TreeMap<>(members);
+  }
+
+  /** The switch point at which {@code timeline} ended, if the DCS history records it. */
+  public Optional<Lsn> switchpointOf(int timeline) {
+    return history.stream().filter(h -> h.timeline() == timeline).map(HistoryEntry::switchpoint).findFirst();
+  }
+
+  public int currentTimeline() {
+    return leaderMember().map(Member::timeline).orElse(0);
+  }
+}

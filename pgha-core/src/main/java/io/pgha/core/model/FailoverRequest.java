@@ -1,0 +1,22 @@
+package io.pgha.core.model;
+
+/**
+ * A switchover or manual failover asked for by an operator.
+ *
+ * @param leader for a switchover, the primary that must step down (null for a manual failover)
+ * @param candidate the member to promote, or null for "the best standby"
+ * @param scheduledAt wall-clock milliseconds when a switchover may begin; 0 for now
+ * @param requestedAt wall-clock milliseconds of the request
+ * @param stoppedAt set by the old primary once it has shut down cleanly: the LSN of its shutdown
+ *     checkpoint. The candidate promotes only after it has replayed past it (no data lost).
+ */
+public record FailoverRequest(String leader, String candidate, long scheduledAt, long requestedAt, Lsn stoppedAt) {
+
+  public boolean isSwitchover() {
+    return leader != null;
+  }
+
+  public FailoverRequest withStoppedAt(Lsn lsn) {
+    return new FailoverRequest(leader, candidate, scheduledAt, requestedAt, lsn);
+  }
+}

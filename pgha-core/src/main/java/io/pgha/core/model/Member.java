@@ -1,0 +1,39 @@
+package io.pgha.core.model;
+
+/**
+ * One member as its agent publishes it to the DCS on every cycle.
+ *
+ * @param walPosition the furthest WAL this member has: the write position on a primary, the
+ *     larger of received and replayed on a standby
+ * @param following the member name this standby streams from, or null
+ * @param updatedAt wall-clock milliseconds of the publication (informational only, never used for
+ *     lease decisions)
+ */
+public record Member(
+    String name,
+    String apiUrl,
+    String host,
+    int pgPort,
+    Role role,
+    MemberState state,
+    int timeline,
+    Lsn walPosition,
+    Lsn replayPosition,
+    String following,
+    boolean streaming,
+    Tags tags,
+    String lastDecision,
+    long updatedAt) {
+
+  public boolean isRunningStandby() {
+    return role == Role.STANDBY && state == MemberState.RUNNING;
+  }
+
+  public boolean isRunningPrimary() {
+    return role == Role.PRIMARY && state == MemberState.RUNNING;
+  }
+
+  public String address() {
+    return host + ":" + pgPort;
+  }
+}

@@ -1,0 +1,72 @@
+package io.pgha.dcs;
+
+import io.pgha.core.model.ClusterState;
+import io.pgha.core.model.DynamicConfig;
+import io.pgha.core.model.FailoverRequest;
+import io.pgha.core.model.HistoryEntry;
+import io.pgha.core.model.Lsn;
+import io.pgha.core.model.Member;
+import java.util.function.UnaryOperator;
+
+/**
+ * The distributed configuration store of one cluster. Every implementation passes the same contract
+ * test suite ({@code DcsContract}).
+ *
+ * <p>The leader key is a lease: it is held by one member's session and vanishes when that session
+ * ends. Methods that can lose a race return false instead of throwing; {@link DcsException} means
+ * the DCS could not be reached. Implementations are thread-safe.
+ */
+public interface Dcs extends AutoCloseable {
+
+  /** One snapshot of everything the cluster keeps in the DCS. */
+  ClusterState read() throws DcsException;
+
+  /** Creates the initialize key naming {@code owner}; false when it exists already. */
+  boolean claimInitialize(String owner) throws DcsException;
+
+  /** Replaces the initialize key's value (the system identifier, once bootstrap succeeded). */
+  void completeInitialize(String value) throws DcsException;
+
+  /** Removes the initialize key so that another member may bootstrap (after a failed bootstrap). */
+  void abandonInitialize() throws DcsException;
+
+  /** Publishes this member's state; it disappears when this client's session ends. */
+  void publishMember(Member member) throws DcsException;
+
+  /** Takes the vacant leader key for {@code me}; false when somebody holds it. */
+  boolean acquireLeader(String me) throws DcsException;
+
+  /**
+   * Confirms the leader key is still held by this client's session, through a quorum write. False
+   * when it is not (session expired, key deleted); the caller must then stop acting as primary.
+   */
+  boolean renewLeader(String me) throws DcsException;
+
+  /** Deletes the leader key if this client holds it. */
+  void releaseLeader(String me) throws DcsException;
+
+  /** Records the primary's current WAL position. */
+  void publishLeaderOptime(Lsn lsn) throws DcsException;
+
+  /** Atomically changes the dynamic config (compare-and-set, retried on a concurrent change). */
+  DynamicConfig updateConfig(UnaryOperator<DynamicConfig> change) throws DcsException;
+
+  /** Creates a failover request; false when one is pending already. */
+  boolean requestFailover(FailoverRequest request) throws DcsException;
+
+  /** Changes the pending failover request, if any (compare-and-set). */
+  void updateFailover(UnaryOperator<FailoverRequest> change) throws DcsException;
+
+  void clearFailover() throws DcsException;
+
+  void appendHistory(HistoryEntry entry) throws DcsException;
+
+  /** The session timeout the server granted; lease arithmetic must use this value. */
+  long sessionTimeoutMs();
+
+  /** Calls {@code listener} (on a DCS thread, quickly) whenever anything of the cluster changes. */
+  void onChange(Runnable listener);
+
+  @Override
+  void close();
+}

@@ -1,0 +1,80 @@
+package io.pgha.dcs;
+
+import io.pgha.core.config.DcsConfig;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Properties;
+import org.apache.zookeeper.server.embedded.ExitHandler;
+import org.apache.zookeeper.server.embedded.ZooKeeperServerEmbedded;
+
+/**
+ * A ZooKeeper server inside this JVM: one peer of an ensemble formed by the agents, or a standalone
+ * server (one peer, as tests use). The admin HTTP server is off; every port is the configured one.
+ */
+public final class EmbeddedZooKeeper implements AutoCloseable {
+  /** Tick of the embedded servers; sessions may be as short as two ticks. */
+  public static final int TICK_MS = 200;
+
+  private final ZooKeeperServerEmbedded server;
+  private final String connectString;
+
+  private EmbeddedZooKeeper(ZooKeeperServerEmbedded server, String connectString) {
+    this.server = server;
+    this.connectString = connectString;
+  }
+
+  /** Starts peer {@code myId} of {@code peers}, keeping its data under {@code dataDir}. */
+  public static EmbeddedZooKeeper start(int myId, List<DcsConfig.Peer> peers, Path dataDir) throws Exception {
+    DcsConfig.Peer me = peers.stream().filter(p -> p.id() == myId).findFirst()
+        .orElseThrow(() -> new IllegalArgumentException("no peer with id " + myId));
+    Path data = dataDir.resolve("data");
+    Files.createDirectories(data);
+    Properties p = new Properties();
+    p.setProperty("tickTime", String.valueOf(TICK_MS));
+    p.setProperty("initLimit", "50");
+    p.setProperty("syncLimit", "5");
+    p.setProperty("minSessionTimeout", String.valueOf(2 * TICK_MS));
+    p.setProperty("maxSessionTimeout", "60000");
+    p.setProperty("dataDir", data.toString());
+    p.setProperty("clientPort", String.valueOf(me.clientPort()));
+    p.setProperty("clientPortAddress", me.host());
+    p.setProperty("admin.enableServer", "false");
+    p.setProperty("4lw.commands.whitelist", "srvr,ruok,mntr");
+    p.setProperty("autopurge.purgeInterval", "1");
+    p.setProperty("autopurge.snapRetainCount", "3");
+    p.setProperty("snapCount", "10000");
+    if (peers.size() > 1) {
+      for (DcsConfig.Peer peer : peers) {
+        p.setProperty("server." + peer.id(), peer.host() + ":" + peer.peerPort() + ":" + peer.electionPort());
+      }
+      writeMyId(data, myId);
+    }
+    ZooKeeperServerEmbedded server = ZooKeeperServerEmbedded.builder()
+        .baseDir(dataDir).configuration(p).exitHandler(ExitHandler.LOG_ONLY).build();
+    // A quorum peer "starts" before the ensemble has a leader; clients wait for that themselves.
+    server.start(60_000);
+    String connect = me.host() + ":" + me.clientPort();
+    return new EmbeddedZooKeeper(server, connect);
+  }
+
+  /** A standalone server on {@code port} of loopback, for tests and single-node setups. */
+  public static EmbeddedZooKeeper standalone(int port, Path dataDir) throws Exception {
+    return start(1, List.of(new DcsConfig.Peer(1, "127.0.0.1", port, 0, 0)), dataDir);
+  }
+
+  private static void writeMyId(Path data, int myId) throws IOException {
+    Files.writeString(data.resolve("myid"), String.valueOf(myId), StandardCharsets.US_ASCII);
+  }
+
+  public String connectString() {
+    return connectString;
+  }
+
+  @Override
+  public void close() {
+    server.close();
+  }
+}

@@ -1,0 +1,388 @@
+package io.pgha.dcs;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import io.pgha.core.model.ClusterState;
+import io.pgha.core.model.DynamicConfig;
+import io.pgha.core.model.FailoverRequest;
+import io.pgha.core.model.HistoryEntry;
+import io.pgha.core.model.Lsn;
+import io.pgha.core.model.Member;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.CuratorFrameworkFactory;
+import org.apache.curator.framework.recipes.cache.CuratorCache;
+import org.apache.curator.framework.state.ConnectionState;
+import org.apache.curator.retry.RetryOneTime;
+import org.apache.zookeeper.CreateMode;
+import org.apache.zookeeper.KeeperException;
+import org.apache.zookeeper.data.Stat;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@link Dcs} on Apache ZooKeeper through Curator. Layout under {@code <namespace>/<cluster>}:
+ * {@code initialize}, {@code leader} (ephemeral), {@code members/<name>} (ephemeral), {@code
+ * config}, {@code failover}, {@code optime}, {@code history}; values are JSON.
+ *
+ * <p>The leader lease is the ephemeral {@code leader} node. It is renewed by a versioned write from
+ * the session that created it, so a successful renewal proves that a quorum saw this session alive
+ * after the renewal was sent.
+ */
+public final class ZooKeeperDcs implements Dcs {
+  private static final Logger LOG = LoggerFactory.getLogger(ZooKeeperDcs.class);
+  private static final TypeReference<List<HistoryEntry>> HISTORY = new TypeReference<>() {};
+
+  private final CuratorFramework client;
+  private final String root;
+  private final CuratorCache cache;
+  private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
+  private final Object leaderLock = new Object();
+  private long leaderSession;
+  private int leaderVersion = -1;
+
+  private ZooKeeperDcs(CuratorFramework client, String root) {
+    this.client = client;
+    this.root = root;
+    this.cache = CuratorCache.builder(client, root).build();
+  }
+
+  /**
+   * Connects to {@code connect}. Operations fail after roughly {@code sessionTimeoutMs / 2} when no
+   * server answers, so an agent cycle never blocks past its lease.
+   */
+  public static ZooKeeperDcs connect(String connect, String namespace, String cluster, long sessionTimeoutMs) {
+    CuratorFramework client = CuratorFrameworkFactory.builder()
+        .connectString(connect)
+        .sessionTimeoutMs((int) sessionTimeoutMs)
+        .connectionTimeoutMs((int) Math.max(500, sessionTimeoutMs / 3))
+        .waitForShutdownTimeoutMs(2000)
+        .retryPolicy(new RetryOneTime(100))
+        .build();
+    client.start();
+    String ns = namespace.equals("/") ? "" : namespace;
+    ZooKeeperDcs dcs = new ZooKeeperDcs(client, ns + "/" + cluster);
+    client.getConnectionStateListenable().addListener((c, state) -> dcs.connectionChanged(state));
+    dcs.cache.listenable().addListener((type, oldData, data) -> dcs.fire());
+    dcs.cache.start();
+    return dcs;
+  }
+
+  /** Waits until connected; false on timeout. */
+  public boolean awaitConnected(long timeoutMs) throws InterruptedException {
+    return client.blockUntilConnected((int) timeoutMs, TimeUnit.MILLISECONDS);
+  }
+
+  private void connectionChanged(ConnectionState state) {
+    LOG.info("ZooKeeper connection {}", state);
+    fire();
+  }
+
+  private void fire() {
+    for (Runnable r : listeners) r.run();
+  }
+
+  private String path(String name) {
+    return root + "/" + name;
+  }
+
+  @Override
+  public ClusterState read() throws DcsException {
+    try {
+      Map<String, Member> members = new HashMap<>();
+      List<String> names = children(path("members"));
+      for (String n : names) {
+        byte[] d = data(path("members/" + n));
+        if (d != null) members.put(n, Json.parse(d, Member.class));
+      }
+      byte[] init = data(path("initialize"));
+      byte[] leader = data(path("leader"));
+      byte[] config = data(path("config"));
+      byte[] failover = data(path("failover"));
+      byte[] optime = data(path("optime"));
+      byte[] history = data(path("history"));
+      return new ClusterState(
+          init == null ? null : utf8(init),
+          leader == null ? null : utf8(leader),
+          members,
+          config == null ? DynamicConfig.DEFAULT : Json.parse(config, DynamicConfig.class),
+          failover == null ? null : Json.parse(failover, FailoverRequest.class),
+          optime == null ? Lsn.ZERO : Lsn.parse(utf8(optime)),
+          history == null ? List.of() : Json.MAPPER.readValue(history, HISTORY));
+    } catch (IOException e) {
+      throw new DcsException("unreadable data in the DCS under " + root + ": " + e.getMessage(), e);
+    } catch (Exception e) {
+      throw unreachable("read the cluster", e);
+    }
+  }
+
+  private static String utf8(byte[] b) {
+    return new String(b, StandardCharsets.UTF_8);
+  }
+
+  private List<String> children(String p) throws Exception {
+    try {
+      return client.getChildren().forPath(p);
+    } catch (KeeperException.NoNodeException e) {
+      return List.of();
+    }
+  }
+
+  private byte[] data(String p) throws Exception {
+    try {
+      return client.getData().forPath(p);
+    } catch (KeeperException.NoNodeException e) {
+      return null;
+    }
+  }
+
+  private static DcsException unreachable(String what, Exception e) {
+    if (e instanceof InterruptedException) Thread.currentThread().interrupt();
+    return new DcsException("cannot " + what + ": ZooKeeper " + describe(e), e);
+  }
+
+  private static String describe(Exception e) {
+    return e instanceof KeeperException k ? k.code().name().toLowerCase().replace('_', ' ') : e.toString();
+  }
+
+  private boolean create(String name, byte[] value, CreateMode mode) throws DcsException {
+    try {
+      client.create().creatingParentsIfNeeded().withMode(mode).forPath(path(name), value);
+      return true;
+    } catch (KeeperException.NodeExistsException e) {
+      return false;
+    } catch (Exception e) {
+      throw unreachable("create " + name, e);
+    }
+  }
+
+  private void put(String name, byte[] value, CreateMode mode) throws DcsException {
+    try {
+      try {
+        client.setData().forPath(path(name), value);
+      } catch (KeeperException.NoNodeException e) {
+        client.create().creatingParentsIfNeeded().withMode(mode).forPath(path(name), value);
+      }
+    } catch (KeeperException.NodeExistsException e) {
+      put(name, value, mode);
+    } catch (Exception e) {
+      throw unreachable("write " + name, e);
+    }
+  }
+
+  private void delete(String name) throws DcsException {
+    try {
+      client.delete().forPath(path(name));
+    } catch (KeeperException.NoNodeException e) {
+      // already gone
+    } catch (Exception e) {
+      throw unreachable("delete " + name, e);
+    }
+  }
+
+  @Override
+  public boolean claimInitialize(String owner) throws DcsException {
+    return create("initialize", owner.getBytes(StandardCharsets.UTF_8), CreateMode.PERSISTENT);
+  }
+
+  @Override
+  public void completeInitialize(String value) throws DcsException {
+    put("initialize", value.getBytes(StandardCharsets.UTF_8), CreateMode.PERSISTENT);
+  }
+
+  @Override
+  public void abandonInitialize() throws DcsException {
+    delete("initialize");
+  }
+
+  @Override
+  public void publishMember(Member member) throws DcsException {
+    // A member node left by an earlier session of ours would vanish with it: re-create it in ours.
+    try {
+      Stat stat = client.checkExists().forPath(path("members/" + member.name()));
+      long session = client.getZookeeperClient().getZooKeeper().getSessionId();
+      if (stat != null && stat.getEphemeralOwner() != session) {
+        delete("members/" + member.name());
+      }
+    } catch (Exception e) {
+      throw unreachable("publish member " + member.name(), e);
+    }
+    put("members/" + member.name(), Json.bytes(member), CreateMode.EPHEMERAL);
+  }
+
+  @Override
+  public boolean acquireLeader(String me) throws DcsException {
+    synchronized (leaderLock) {
+      try {
+        long session = client.getZookeeperClient().getZooKeeper().getSessionId();
+        client.create().creatingParentsIfNeeded().withMode(CreateMode.EPHEMERAL)
+            .forPath(path("leader"), me.getBytes(StandardCharsets.UTF_8));
+        leaderSession = session;
+        leaderVersion = 0;
+        return true;
+      } catch (KeeperException.NodeExistsException e) {
+        return false;
+      } catch (Exception e) {
+        throw unreachable("acquire the leader key", e);
+      }
+    }
+  }
+
+  @Override
+  public boolean renewLeader(String me) throws DcsException {
+    synchronized (leaderLock) {
+      if (leaderVersion < 0) return false;
+      try {
+        if (client.getZookeeperClient().getZooKeeper().getSessionId() != leaderSession) {
+          leaderVersion = -1;
+          return false;
+        }
+        Stat stat = client.setData().withVersion(leaderVersion).forPath(path("leader"), me.getBytes(StandardCharsets.UTF_8));
+        if (stat.getEphemeralOwner() != leaderSession) {
+          leaderVersion = -1;
+          return false;
+        }
+        leaderVersion = stat.getVersion();
+        return true;
+      } catch (KeeperException.NoNodeException | KeeperException.BadVersionException | KeeperException.SessionExpiredException e) {
+        leaderVersion = -1;
+        return false;
+      } catch (Exception e) {
+        throw unreachable("renew the leader key", e);
+      }
+    }
+  }
+
+  @Override
+  public void releaseLeader(String me) throws DcsException {
+    synchronized (leaderLock) {
+      if (leaderVersion < 0) return;
+      try {
+        client.delete().withVersion(leaderVersion).forPath(path("leader"));
+      } catch (KeeperException.NoNodeException | KeeperException.BadVersionException e) {
+        // not ours any more
+      } catch (Exception e) {
+        throw unreachable("release the leader key", e);
+      } finally {
+        leaderVersion = -1;
+      }
+    }
+  }
+
+  @Override
+  public void publishLeaderOptime(Lsn lsn) throws DcsException {
+    put("optime", lsn.toString().getBytes(StandardCharsets.UTF_8), CreateMode.PERSISTENT);
+  }
+
+  /** Read-modify-write with the node version as guard; retried when another writer won. */
+  private <T> T compareAndSet(String name, Class<T> type, T absent, UnaryOperator<T> change) throws DcsException {
+    for (int attempt = 0; attempt < 20; attempt++) {
+      try {
+        Stat stat = new Stat();
+        byte[] current;
+        try {
+          current = client.getData().storingStatIn(stat).forPath(path(name));
+        } catch (KeeperException.NoNodeException e) {
+          current = null;
+        }
+        T before = current == null ? absent : Json.parse(current, type);
+        T after = change.apply(before);
+        if (after == null) {
+          if (current != null) client.delete().withVersion(stat.getVersion()).forPath(path(name));
+          return null;
+        }
+        if (current == null) {
+          client.create().creatingParentsIfNeeded().forPath(path(name), Json.bytes(after));
+        } else {
+          client.setData().withVersion(stat.getVersion()).forPath(path(name), Json.bytes(after));
+        }
+        return after;
+      } catch (KeeperException.BadVersionException | KeeperException.NodeExistsException | KeeperException.NoNodeException e) {
+        // someone else changed it in between: read again
+      } catch (IOException e) {
+        throw new DcsException("unreadable " + name + " in the DCS: " + e.getMessage(), e);
+      } catch (Exception e) {
+        throw unreachable("update " + name, e);
+      }
+    }
+    throw new DcsException("cannot update " + name + ": too many concurrent changes");
+  }
+
+  @Override
+  public DynamicConfig updateConfig(UnaryOperator<DynamicConfig> change) throws DcsException {
+    return compareAndSet("config", DynamicConfig.class, DynamicConfig.DEFAULT, change);
+  }
+
+  @Override
+  public boolean requestFailover(FailoverRequest request) throws DcsException {
+    return create("failover", Json.bytes(request), CreateMode.PERSISTENT);
+  }
+
+  @Override
+  public void updateFailover(UnaryOperator<FailoverRequest> change) throws DcsException {
+    compareAndSet("failover", FailoverRequest.class, null, fr -> fr == null ? null : change.apply(fr));
+  }
+
+  @Override
+  public void clearFailover() throws DcsException {
+    delete("failover");
+  }
+
+  @Override
+  public void appendHistory(HistoryEntry entry) throws DcsException {
+    try {
+      for (int attempt = 0; attempt < 20; attempt++) {
+        Stat stat = new Stat();
+        byte[] current = null;
+        try {
+          current = client.getData().storingStatIn(stat).forPath(path("history"));
+        } catch (KeeperException.NoNodeException e) {
+          // first entry
+        }
+        List<HistoryEntry> list = new ArrayList<>(current == null ? List.of() : Json.MAPPER.readValue(current, HISTORY));
+        if (list.stream().anyMatch(h -> h.timeline() == entry.timeline())) return;
+        list.add(entry);
+        try {
+          if (current == null) client.create().creatingParentsIfNeeded().forPath(path("history"), Json.bytes(list));
+          else client.setData().withVersion(stat.getVersion()).forPath(path("history"), Json.bytes(list));
+          return;
+        } catch (KeeperException.BadVersionException | KeeperException.NodeExistsException e) {
+          // retry
+        }
+      }
+      throw new DcsException("cannot append to history: too many concurrent changes");
+    } catch (DcsException e) {
+      throw e;
+    } catch (Exception e) {
+      throw unreachable("append to history", e);
+    }
+  }
+
+  @Override
+  public long sessionTimeoutMs() {
+    try {
+      int negotiated = client.getZookeeperClient().getZooKeeper().getSessionTimeout();
+      return negotiated > 0 ? negotiated : client.getZookeeperClient().getConnectionTimeoutMs() * 3L;
+    } catch (Exception e) {
+      return client.getZookeeperClient().getConnectionTimeoutMs() * 3L;
+    }
+  }
+
+  @Override
+  public void onChange(Runnable listener) {
+    listeners.add(listener);
+  }
+
+  @Override
+  public void close() {
+    cache.close();
+    client.close();
+  }
+}

@@ -1,0 +1,127 @@
+package io.pgha.postgres;
+
+import io.pgha.core.config.NodeConfig;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Writes the files through which pgha configures PostgreSQL: {@code pgha.conf} (included from
+ * postgresql.conf), {@code pg_hba.conf}, {@code standby.signal} and a password file outside the
+ * data directory. Each file is written to a temporary name and renamed, owned by the PostgreSQL OS
+ * user with mode 0600.
+ */
+public final class ConfigFiles {
+  static final String INCLUDE_LINE = "include_if_exists = 'pgha.conf'\t# added by pgha";
+
+  private final NodeConfig cfg;
+  private final OsCommand os;
+  private final Path dataDir;
+  private final Path passFile;
+
+  public ConfigFiles(NodeConfig cfg, OsCommand os, Path passFile) {
+    this.cfg = cfg;
+    this.os = os;
+    this.dataDir = Path.of(cfg.dataDir());
+    this.passFile = passFile;
+  }
+
+  /** The parameters pgha sets; user parameters override pgha's defaults but not managed ones. */
+  public Map<String, String> parameters(Upstream upstream) {
+    Map<String, String> p = new LinkedHashMap<>();
+    p.put("max_wal_senders", "10");
+    p.put("max_replication_slots", "10");
+    p.put("wal_keep_size", "128MB");
+    p.put("wal_retrieve_retry_interval", "1s");
+    p.put("wal_log_hints", "on");
+    p.put("hot_standby_feedback", "on");
+    p.put("unix_socket_directories", "/tmp");
+    p.put("password_encryption", "scram-sha-256");
+    p.putAll(cfg.postgresql().parameters());
+    p.put("listen_addresses", cfg.postgresql().listen());
+    p.put("port", String.valueOf(cfg.postgresql().port()));
+    p.put("wal_level", "replica");
+    p.put("hot_standby", "on");
+    p.put("recovery_target_timeline", "latest");
+    p.put("cluster_name", cfg.cluster() + "/" + cfg.name());
+    if (upstream != null) {
+      p.put("primary_conninfo", upstream.conninfo(cfg.postgresql().replication().username(), cfg.name(), passFile));
+      p.put("primary_slot_name", slotName(cfg.name()));
+    } else {
+      p.put("primary_conninfo", "");
+      p.put("primary_slot_name", "");
+    }
+    return p;
+  }
+
+  /** Where a standby streams from. */
+  public record Upstream(String member, String host, int port) {
+    String conninfo(String user, String applicationName, Path passFile) {
+      return "host=" + host + " port=" + port + " user=" + user + " application_name=" + applicationName
+          + " passfile=" + passFile + " connect_timeout=2 keepalives=1 keepalives_idle=2 keepalives_interval=1 keepalives_count=3";
+    }
+  }
+
+  /** The physical replication slot a member streams through. */
+  public static String slotName(String member) {
+    return member.toLowerCase().replaceAll("[^a-z0-9_]", "_");
+  }
+
+  public void writeAll(Upstream upstream, boolean standby) throws IOException {
+    writePgha(upstream);
+    writeHba();
+    ensureInclude();
+    Path signal = dataDir.resolve("standby.signal");
+    if (standby) write(signal, "");
+    else Files.deleteIfExists(signal);
+  }
+
+  public void writePgha(Upstream upstream) throws IOException {
+    StringBuilder s = new StringBuilder("# Written by pgha on every start and change; edits here are lost.\n");
+    for (Map.Entry<String, String> e : parameters(upstream).entrySet()) {
+      s.append(e.getKey()).append(" = '").append(e.getValue().replace("'", "''")).append("'\n");
+    }
+    write(dataDir.resolve("pgha.conf"), s.toString());
+  }
+
+  public void writeHba() throws IOException {
+    List<String> lines = cfg.postgresql().pgHba();
+    write(dataDir.resolve("pg_hba.conf"), "# Written by pgha from postgresql.pg_hba in its config.\n" + String.join("\n", lines) + "\n");
+  }
+
+  private void ensureInclude() throws IOException {
+    Path conf = dataDir.resolve("postgresql.conf");
+    String text = Files.exists(conf) ? Files.readString(conf) : "";
+    if (!text.contains(INCLUDE_LINE)) {
+      write(conf, text + (text.endsWith("\n") || text.isEmpty() ? "" : "\n") + INCLUDE_LINE + "\n");
+    }
+  }
+
+  /** The password file libpq reads for pgha's connections; never logged. */
+  public void writePassFile() throws IOException {
+    StringBuilder s = new StringBuilder();
+    var su = cfg.postgresql().superuser();
+    var repl = cfg.postgresql().replication();
+    if (repl.hasPassword()) s.append("*:*:*:").append(escape(repl.username())).append(':').append(escape(repl.password())).append('\n');
+    if (su.hasPassword()) s.append("*:*:*:").append(escape(su.username())).append(':').append(escape(su.password())).append('\n');
+    write(passFile, s.toString());
+  }
+
+  private static String escape(String s) {
+    return s.replace("\\", "\\\\").replace(":", "\\:");
+  }
+
+  private void write(Path target, String content) throws IOException {
+    Path tmp = target.resolveSibling("." + target.getFileName() + ".pgha-tmp");
+    Files.writeString(tmp, content, StandardCharsets.UTF_8);
+    Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));
+    os.handOver(tmp);
+    Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+  }
+}

@@ -1,0 +1,379 @@
+package io.pgha.postgres;
+
+import io.pgha.core.config.NodeConfig;
+import io.pgha.core.decide.LocalState;
+import io.pgha.core.model.ControlState;
+import io.pgha.core.model.Lsn;
+import io.pgha.postgres.ConfigFiles.Upstream;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The local PostgreSQL instance: observation over JDBC and pg_controldata, and every action the
+ * agent takes on it (initdb, start, stop, promote, clone, rewind). Actions block until done; the
+ * agent runs the long ones on its action runner. Not thread-safe except {@link #stopImmediately()},
+ * which the lease guard may call at any time.
+ *
+ * <p>Files: the data directory from the config; beside it {@code <data>.log} (server log) and
+ * {@code <data>.pgpass} (libpq password file).
+ */
+public final class LocalPostgres implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(LocalPostgres.class);
+  private static final long LONG_MS = 6 * 3600_000L;
+
+  private final NodeConfig cfg;
+  private final Binaries bin;
+  private final OsCommand os;
+  private final Path dataDir;
+  private final Path stateDir;
+  private final ConfigFiles files;
+  private final Map<String, String> env;
+  private Connection connection;
+  private String following;
+
+  public LocalPostgres(NodeConfig cfg, Binaries bin) {
+    this.cfg = cfg;
+    this.bin = bin;
+    this.os = new OsCommand(cfg.osUser());
+    this.dataDir = Path.of(cfg.dataDir());
+    this.stateDir = dataDir.getParent();
+    Path passFile = sibling(".pgpass");
+    this.files = new ConfigFiles(cfg, os, passFile);
+    this.env = Map.of("PGPASSFILE", passFile.toString(), "PGCONNECT_TIMEOUT", "3");
+  }
+
+  private Path sibling(String suffix) {
+    return stateDir.resolve(dataDir.getFileName() + suffix);
+  }
+
+  public Path logFile() {
+    return sibling(".log");
+  }
+
+  /** Creates the directories around the data directory, owned by the PostgreSQL OS user. */
+  public void prepare() throws IOException {
+    os.ensureOwnedDirectory(stateDir);
+    files.writePassFile();
+  }
+
+  // ------------------------------------------------------------------ observation
+
+  public boolean dataPresent() {
+    return Files.exists(dataDir.resolve("PG_VERSION")) && Files.exists(dataDir.resolve("global/pg_control"));
+  }
+
+  /** The member this standby was last pointed at by this agent, or null. */
+  public String following() {
+    return following;
+  }
+
+  public LocalState observe() {
+    if (!dataPresent()) return LocalState.noData();
+    boolean standbySignal = Files.exists(dataDir.resolve("standby.signal"));
+    boolean alive = postmasterPid() > 0;
+    if (alive) {
+      try {
+        return observeRunning(standbySignal);
+      } catch (SQLException e) {
+        closeConnection();
+        LOG.debug("PostgreSQL not answering: {}", e.getMessage());
+      }
+    }
+    ControlData cd = controlData();
+    return new LocalState(true, standbySignal, false, false, cd.timeline(), Lsn.max(cd.checkpoint(), cd.minRecoveryPoint()),
+        cd.checkpoint(), null, false, cd.state(), cd.checkpoint(), alive);
+  }
+
+  /** True when a postmaster process for this data directory is alive (up, starting or stopping). */
+  public boolean postmasterAlive() {
+    return postmasterPid() > 0;
+  }
+
+  /** The live postmaster's pid from postmaster.pid, or -1. */
+  public long postmasterPid() {
+    try {
+      List<String> lines = Files.readAllLines(dataDir.resolve("postmaster.pid"));
+      long pid = Long.parseLong(lines.get(0).trim());
+      return ProcessHandle.of(pid).filter(ProcessHandle::isAlive).isPresent() ? pid : -1;
+    } catch (IOException | RuntimeException e) {
+      return -1;
+    }
+  }
+
+  private LocalState observeRunning(boolean standbySignal) throws SQLException {
+    String sql = "SELECT pg_is_in_recovery(),"
+        + " CASE WHEN pg_is_in_recovery() THEN NULL ELSE pg_current_wal_lsn()::text END,"
+        + " pg_last_wal_receive_lsn()::text, pg_last_wal_replay_lsn()::text,"
+        + " CASE WHEN pg_is_in_recovery() THEN NULL ELSE substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8) END,"
+        + " (SELECT timeline_id FROM pg_control_checkpoint()),"
+        + " (SELECT min_recovery_end_timeline FROM pg_control_recovery()),"
+        + " (SELECT status FROM pg_stat_wal_receiver LIMIT 1),"
+        + " (SELECT received_tli FROM pg_stat_wal_receiver LIMIT 1)";
+    try (Statement st = connection().createStatement(); ResultSet rs = st.executeQuery(sql)) {
+      rs.next();
+      boolean recovery = rs.getBoolean(1);
+      if (!recovery) {
+        Lsn cur = Lsn.parse(rs.getString(2));
+        int tl = Integer.parseInt(rs.getString(5), 16);
+        return new LocalState(true, standbySignal, true, false, tl, cur, cur, null, false, ControlState.IN_PRODUCTION, Lsn.ZERO, true);
+      }
+      Lsn rcv = rs.getString(3) == null ? Lsn.ZERO : Lsn.parse(rs.getString(3));
+      Lsn rpl = rs.getString(4) == null ? Lsn.ZERO : Lsn.parse(rs.getString(4));
+      int tl = Math.max(rs.getInt(6), Math.max(rs.getInt(7), rs.getInt(9)));
+      boolean streaming = "streaming".equals(rs.getString(8));
+      return new LocalState(true, standbySignal, true, true, tl, Lsn.max(rcv, rpl), rpl, following, streaming,
+          ControlState.IN_ARCHIVE_RECOVERY, Lsn.ZERO, true);
+    }
+  }
+
+  public ControlData controlData() {
+    try {
+      return ControlData.parse(os.check(List.of(bin.path("pg_controldata"), "-D", dataDir.toString()), env, 30_000, l -> {}));
+    } catch (PostgresException e) {
+      LOG.warn("pg_controldata failed: {}", e.getMessage());
+      return new ControlData("", ControlState.UNKNOWN, Lsn.ZERO, 0, Lsn.ZERO);
+    }
+  }
+
+  // ------------------------------------------------------------------ SQL
+
+  private String localHost() {
+    String l = cfg.postgresql().listen().split(",")[0].trim();
+    return l.equals("*") || l.equals("0.0.0.0") ? "127.0.0.1" : l.equals("::") ? "::1" : l;
+  }
+
+  private Connection connection() throws SQLException {
+    if (connection == null || connection.isClosed()) {
+      connection = connect(localHost(), cfg.postgresql().port(), "postgres");
+    }
+    return connection;
+  }
+
+  /** A superuser connection to any member, with pgha's timeouts. The caller closes it. */
+  public Connection connect(String host, int port, String database) throws SQLException {
+    Properties p = new Properties();
+    p.setProperty("user", cfg.postgresql().superuser().username());
+    if (cfg.postgresql().superuser().hasPassword()) p.setProperty("password", cfg.postgresql().superuser().password());
+    p.setProperty("connectTimeout", "3");
+    p.setProperty("socketTimeout", "10");
+    p.setProperty("loginTimeout", "5");
+    p.setProperty("ApplicationName", "pgha");
+    p.setProperty("sslmode", "disable");
+    return DriverManager.getConnection("jdbc:postgresql://" + hostForUrl(host) + ":" + port + "/" + database, p);
+  }
+
+  private static String hostForUrl(String host) {
+    return host.contains(":") ? "[" + host + "]" : host;
+  }
+
+  private void closeConnection() {
+    if (connection != null) {
+      try {
+        connection.close();
+      } catch (SQLException e) {
+        // already broken
+      }
+      connection = null;
+    }
+  }
+
+  private void execute(String sql) throws PostgresException {
+    try (Statement st = connection().createStatement()) {
+      st.execute(sql);
+    } catch (SQLException e) {
+      closeConnection();
+      throw new PostgresException("SQL failed: " + e.getMessage(), e);
+    }
+  }
+
+  /** Creates a replication slot for every member in {@code members} and drops pgha slots of others. */
+  public void syncSlots(Set<String> members) throws PostgresException {
+    Set<String> wanted = new HashSet<>();
+    for (String m : members) wanted.add(ConfigFiles.slotName(m));
+    Set<String> existing = new HashSet<>();
+    try (Statement st = connection().createStatement();
+         ResultSet rs = st.executeQuery("SELECT slot_name, active FROM pg_replication_slots WHERE slot_type = 'physical'")) {
+      while (rs.next()) {
+        String name = rs.getString(1);
+        existing.add(name);
+        if (!wanted.contains(name) && !rs.getBoolean(2)) {
+          try (Statement drop = connection().createStatement()) {
+            drop.execute("SELECT pg_drop_replication_slot('" + name + "')");
+            LOG.info("dropped replication slot {} of a member that left", name);
+          }
+        }
+      }
+      for (String w : wanted) {
+        if (!existing.contains(w)) {
+          try (Statement create = connection().createStatement()) {
+            create.execute("SELECT pg_create_physical_replication_slot('" + w + "', true)");
+            LOG.info("created replication slot {}", w);
+          }
+        }
+      }
+    } catch (SQLException e) {
+      closeConnection();
+      throw new PostgresException("cannot maintain replication slots: " + e.getMessage(), e);
+    }
+  }
+
+  /** The switch point recorded in the history file of {@code timeline} for its parent timeline. */
+  public Lsn switchpoint(int timeline) throws PostgresException {
+    String name = String.format("pg_wal/%08X.history", timeline);
+    try (Statement st = connection().createStatement();
+         ResultSet rs = st.executeQuery("SELECT pg_read_file('" + name + "')")) {
+      rs.next();
+      String last = null;
+      for (String line : rs.getString(1).split("\n")) {
+        if (!line.isBlank() && !line.startsWith("#")) last = line;
+      }
+      if (last == null) throw new PostgresException(name + " is empty");
+      return Lsn.parse(last.split("\\s+")[1]);
+    } catch (SQLException e) {
+      closeConnection();
+      throw new PostgresException("cannot read " + name + ": " + e.getMessage(), e);
+    }
+  }
+
+  // ------------------------------------------------------------------ actions
+
+  /** initdb with checksums (pg_rewind needs them or wal_log_hints), then pgha's files. */
+  public void initdb() throws PostgresException, IOException {
+    wipe(dataDir);
+    os.ensureOwnedDirectory(dataDir);
+    Files.setPosixFilePermissions(dataDir, PosixFilePermissions.fromString("rwx------"));
+    List<String> cmd = new ArrayList<>(List.of(bin.path("initdb"), "-D", dataDir.toString(), "--data-checksums",
+        "-E", "UTF8", "--locale=C.UTF-8", "-U", cfg.postgresql().superuser().username(),
+        "--auth-local=peer", "--auth-host=scram-sha-256"));
+    Path pw = sibling(".initpw");
+    try {
+      if (cfg.postgresql().superuser().hasPassword()) {
+        Files.writeString(pw, cfg.postgresql().superuser().password() + "\n");
+        Files.setPosixFilePermissions(pw, PosixFilePermissions.fromString("rw-------"));
+        os.handOver(pw);
+        cmd.add("--pwfile=" + pw);
+      }
+      os.check(cmd, env, 300_000, l -> LOG.debug("initdb: {}", l));
+    } finally {
+      Files.deleteIfExists(pw);
+    }
+    files.writeAll(null, false);
+  }
+
+  /** Creates the replication role when it differs from the superuser. Its password is not logged. */
+  public void createReplicationRole() throws PostgresException {
+    var repl = cfg.postgresql().replication();
+    if (repl.username().equals(cfg.postgresql().superuser().username())) return;
+    String pw = repl.hasPassword() ? " PASSWORD '" + repl.password().replace("'", "''") + "'" : "";
+    execute("CREATE ROLE \"" + repl.username() + "\" WITH REPLICATION LOGIN" + pw);
+  }
+
+  /** Writes pgha's files for the given role and starts PostgreSQL, waiting until it accepts connections. */
+  public void start(Upstream upstream, boolean standby) throws PostgresException, IOException {
+    files.writeAll(upstream, standby);
+    following = upstream == null ? null : upstream.member();
+    Files.deleteIfExists(dataDir.resolve("recovery.signal"));
+    os.check(List.of(bin.path("pg_ctl"), "start", "-D", dataDir.toString(), "-l", logFile().toString(), "-w", "-t", "600", "-s"),
+        env, 620_000, l -> LOG.info("pg_ctl: {}", l));
+  }
+
+  /** Points a running standby at another upstream; primary_conninfo is reloadable since PostgreSQL 13. */
+  public void follow(Upstream upstream) throws PostgresException, IOException {
+    files.writePgha(upstream);
+    following = upstream == null ? null : upstream.member();
+    execute("SELECT pg_reload_conf()");
+  }
+
+  /** Stops PostgreSQL: {@code fast} (clean, standbys receive everything) or {@code immediate}. */
+  public void stop(String mode) throws PostgresException {
+    closeConnection();
+    if (!postmasterAlive()) return;
+    os.check(List.of(bin.path("pg_ctl"), "stop", "-D", dataDir.toString(), "-m", mode, "-w", "-t", "120", "-s"),
+        env, 130_000, l -> LOG.info("pg_ctl: {}", l));
+  }
+
+  /** Kills the postmaster at once with SIGQUIT then SIGKILL; used when the lease is lost. */
+  public void stopImmediately() {
+    long pid = postmasterPid();
+    if (pid <= 0) return;
+    try {
+      os.run(List.of("kill", "-QUIT", String.valueOf(pid)), Map.of(), 2000);
+      ProcessHandle h = ProcessHandle.of(pid).orElse(null);
+      if (h != null && h.onExit().completeOnTimeout(h, 300, java.util.concurrent.TimeUnit.MILLISECONDS).join().isAlive()) {
+        os.run(List.of("kill", "-KILL", String.valueOf(pid)), Map.of(), 2000);
+      }
+    } catch (PostgresException e) {
+      LOG.error("could not stop PostgreSQL (pid {}): {}", pid, e.getMessage());
+    }
+    closeConnection();
+  }
+
+  /** Restarts an already configured instance in its current role. */
+  public void restart(Upstream upstream, boolean standby) throws PostgresException, IOException {
+    stop("fast");
+    start(upstream, standby);
+  }
+
+  public void promote() throws PostgresException {
+    os.check(List.of(bin.path("pg_ctl"), "promote", "-D", dataDir.toString(), "-w", "-t", "120", "-s"),
+        env, 130_000, l -> LOG.info("pg_ctl: {}", l));
+    following = null;
+  }
+
+  /** Clones {@code source} into a fresh data directory with pg_basebackup, reporting progress. */
+  public void cloneFrom(Upstream source, Consumer<String> progress) throws PostgresException, IOException {
+    Path tmp = sibling(".clone");
+    wipe(tmp);
+    os.check(List.of(bin.path("pg_basebackup"), "-D", tmp.toString(), "-X", "stream", "-c", "fast", "-P",
+        "-h", source.host(), "-p", String.valueOf(source.port()), "-U", cfg.postgresql().replication().username(), "-w"),
+        env, LONG_MS, progress);
+    wipe(dataDir);
+    Files.move(tmp, dataDir);
+    files.writeAll(source, true);
+  }
+
+  /** pg_rewind from {@code source} (stopping first if needed), then configured as its standby. */
+  public void rewindFrom(Upstream source, Consumer<String> progress) throws PostgresException, IOException {
+    stop("fast");
+    String conn = "host=" + source.host() + " port=" + source.port() + " user=" + cfg.postgresql().superuser().username()
+        + " dbname=postgres connect_timeout=5";
+    os.check(List.of(bin.path("pg_rewind"), "-D", dataDir.toString(), "--source-server=" + conn, "-P"),
+        env, LONG_MS, progress);
+    files.writeAll(source, true);
+  }
+
+  /** Removes the data directory. */
+  public void removeData() throws IOException {
+    wipe(dataDir);
+  }
+
+  private static void wipe(Path dir) throws IOException {
+    if (!Files.exists(dir)) return;
+    try (Stream<Path> walk = Files.walk(dir)) {
+      for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) Files.delete(p);
+    }
+  }
+
+  @Override
+  public void close() {
+    closeConnection();
+  }
+}

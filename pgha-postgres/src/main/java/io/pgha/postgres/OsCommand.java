@@ -1,0 +1,141 @@
+package io.pgha.postgres;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.UserPrincipalLookupService;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs PostgreSQL's programs as the right OS user. When the agent runs as root, every command runs
+ * as {@code osUser} through {@code setpriv} (PostgreSQL refuses root), and files pgha creates for
+ * PostgreSQL are handed to that user. Environment values passed in (passwords) are never logged.
+ */
+public final class OsCommand {
+  private static final Logger LOG = LoggerFactory.getLogger(OsCommand.class);
+  private static final boolean ROOT = "root".equals(System.getProperty("user.name"));
+
+  private final String osUser;
+
+  public OsCommand(String osUser) {
+    this.osUser = osUser;
+  }
+
+  public static boolean runningAsRoot() {
+    return ROOT;
+  }
+
+  /** The outcome of a finished command: exit code and its combined output. */
+  public record Result(int exitCode, String output) {
+    public boolean ok() {
+      return exitCode == 0;
+    }
+
+    /** The last lines of output, for error messages. */
+    public String tail() {
+      String[] lines = output.strip().split("\n");
+      return String.join("\n", List.of(lines).subList(Math.max(0, lines.length - 6), lines.length));
+    }
+  }
+
+  public Result run(List<String> command, Map<String, String> env, long timeoutMs) throws PostgresException {
+    return run(command, env, timeoutMs, line -> {});
+  }
+
+  /** Runs {@code command} and passes every output line to {@code progress} as it arrives. */
+  public Result run(List<String> command, Map<String, String> env, long timeoutMs, Consumer<String> progress)
+      throws PostgresException {
+    List<String> full = new ArrayList<>();
+    if (ROOT) {
+      full.addAll(List.of("setpriv", "--reuid=" + osUser, "--regid=" + osUser, "--init-groups", "--"));
+    }
+    full.addAll(command);
+    LOG.debug("running {}", command);
+    ProcessBuilder pb = new ProcessBuilder(full).redirectErrorStream(true);
+    pb.environment().putAll(env);
+    pb.environment().put("LC_ALL", "C.UTF-8");
+    try {
+      Process p = pb.start();
+      p.getOutputStream().close();
+      StringBuilder out = new StringBuilder();
+      Thread reader = new Thread(() -> {
+        try (var r = p.inputReader(StandardCharsets.UTF_8)) {
+          String line;
+          while ((line = r.readLine()) != null) {
+            synchronized (out) {
+              out.append(line).append('\n');
+            }
+            progress.accept(line);
+          }
+        } catch (IOException e) {
+          // process ended
+        }
+      }, "cmd-output");
+      reader.setDaemon(true);
+      reader.start();
+      if (!p.waitFor(timeoutMs, TimeUnit.MILLISECONDS)) {
+        p.descendants().forEach(ProcessHandle::destroyForcibly);
+        p.destroyForcibly();
+        throw new PostgresException(command.get(0) + " did not finish within " + timeoutMs / 1000 + " s");
+      }
+      reader.join(2000);
+      synchronized (out) {
+        return new Result(p.exitValue(), out.toString());
+      }
+    } catch (IOException e) {
+      throw new PostgresException("cannot run " + command.get(0) + ": " + e.getMessage(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new PostgresException(command.get(0) + " interrupted", e);
+    }
+  }
+
+  /** Runs and throws with the output's tail when the exit code is not 0. */
+  public String check(List<String> command, Map<String, String> env, long timeoutMs, Consumer<String> progress)
+      throws PostgresException {
+    Result r = run(command, env, timeoutMs, progress);
+    if (!r.ok()) {
+      throw new PostgresException(Path.of(command.get(0)).getFileName() + " failed (exit " + r.exitCode() + "): " + r.tail());
+    }
+    return r.output();
+  }
+
+  /** Creates {@code dir} (and parents) and, as root, gives it to the PostgreSQL OS user. */
+  public void ensureOwnedDirectory(Path dir) throws IOException {
+    Files.createDirectories(dir);
+    handOver(dir);
+  }
+
+  /** As root, makes {@code path} belong to the PostgreSQL OS user; otherwise does nothing. */
+  public void handOver(Path path) throws IOException {
+    if (!ROOT) return;
+    UserPrincipalLookupService users = path.getFileSystem().getUserPrincipalLookupService();
+    try {
+      Files.setOwner(path, users.lookupPrincipalByName(osUser));
+      Files.getFileAttributeView(path, java.nio.file.attribute.PosixFileAttributeView.class)
+          .setGroup(users.lookupPrincipalByGroupName(primaryGroup()));
+    } catch (java.nio.file.attribute.UserPrincipalNotFoundException e) {
+      throw new IOException("OS user '" + osUser + "' does not exist (os_user in the config)", e);
+    }
+  }
+
+  private String primaryGroup() throws IOException {
+    for (String line : Files.readAllLines(Path.of("/etc/passwd"))) {
+      String[] f = line.split(":");
+      if (f.length > 3 && f[0].equals(osUser)) {
+        for (String g : Files.readAllLines(Path.of("/etc/group"))) {
+          String[] gf = g.split(":");
+          if (gf.length > 2 && gf[2].equals(f[3])) return gf[0];
+        }
+      }
+    }
+    return osUser;
+  }
+}
