@@ -230,6 +230,10 @@ final class Executor {
   }
 
   private void keepLeading(ClusterState c) throws Exception {
+    if (!c.initialized()) {
+      LOG.warn("the initialize key is missing from the DCS: restoring it from this primary");
+      dcs.completeInitialize(pg.controlData().systemIdentifier());
+    }
     dcs.publishLeaderOptime(pg.observe().walPosition());
     Set<String> others = new HashSet<>(c.members().keySet());
     others.remove(cfg.name());

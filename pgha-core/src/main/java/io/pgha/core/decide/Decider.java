@@ -30,14 +30,14 @@ import java.util.Optional;
  * <ol>
  *   <li>a long action is running: wait for it;
  *   <li>the DCS cannot be reached: a primary demotes (it cannot confirm its lease), others wait;
- *   <li>the leader key names this member but the lease is not confirmed: a primary demotes;
+ *   <li>a writable PostgreSQL without a confirmed lease stops, unless the key is vacant and it can
+ *       take it back (no member on a newer timeline, no failover pending for another member);
  *   <li>the cluster is paused: only keep an existing lease;
  *   <li>the cluster is not initialized: bootstrap (only into an empty data directory);
  *   <li>no local data: clone from the running primary;
  *   <li>PostgreSQL is stopped: restart the primary in place within a bound, or start as a standby
  *       of the leader, rewinding a former primary whose timeline forked;
- *   <li>PostgreSQL runs as primary: keep leading, hand over for a switchover, or demote when the
- *       lease is someone else's;
+ *   <li>PostgreSQL runs as primary (with the lease): keep leading, or hand over for a switchover;
  *   <li>PostgreSQL runs as standby: promote when the lease is ours, follow the leader, or, with no
  *       leader, race for the lease when this member is the best candidate.
  * </ol>
@@ -61,14 +61,16 @@ public final class Decider {
           : new Wait("DCS unreachable: no automatic action without the DCS");
     }
     ClusterState c = o.cluster();
-    boolean keyIsMine = o.me().equals(c.leader());
-    if (keyIsMine && !o.leaseHeld() && local.runningPrimary()) {
-      return new Demote(false, "the leader lease could not be confirmed: stopping writes");
+    if (local.runningPrimary() && !o.leaseHeld()) {
+      return primaryWithoutLease(o);
     }
     if (c.config().paused()) {
       return paused(o);
     }
     if (!c.initialized()) {
+      if (local.runningPrimary()) {
+        return new KeepLeading("the DCS lost the initialize key: primary keeps the lease and restores it");
+      }
       return local.dataPresent()
           ? new Wait("cluster not initialized but a data directory exists: refusing to bootstrap over it")
           : new Bootstrap("cluster not initialized: bootstrapping a new database");
@@ -84,8 +86,7 @@ public final class Decider {
 
   private static Decision paused(Observation o) {
     if (o.local().runningPrimary()) {
-      if (o.leaseHeld()) return new KeepLeading("paused: keeping the leader lease, no automatic action");
-      if (o.cluster().leader() == null) return new ReacquireLease("paused: primary running and the leader key is vacant");
+      return new KeepLeading("paused: keeping the leader lease, no automatic action");
     }
     return new Wait("cluster is paused: no automatic action");
   }
@@ -196,16 +197,22 @@ public final class Decider {
         : Optional.empty();
   }
 
+  /** Only reached with a confirmed lease (see {@link #primaryWithoutLease}). */
   private static Decision runningPrimary(Observation o) {
+    FailoverRequest fr = o.cluster().failover();
+    if (fr != null && fr.isSwitchover() && o.me().equals(fr.leader()) && fr.stoppedAt() == null
+        && !o.me().equals(fr.candidate()) && fr.scheduledAt() <= o.wallMillis()) {
+      String to = fr.candidate() == null ? "the best standby" : fr.candidate();
+      return new Demote(true, "switchover to " + to + ": shutting down cleanly");
+    }
+    return new KeepLeading("primary holding the leader lease");
+  }
+
+  /** A writable PostgreSQL without a confirmed lease: it stops, or takes a vacant key back. */
+  private static Decision primaryWithoutLease(Observation o) {
     ClusterState c = o.cluster();
-    if (o.leaseHeld()) {
-      FailoverRequest fr = c.failover();
-      if (fr != null && fr.isSwitchover() && o.me().equals(fr.leader()) && fr.stoppedAt() == null
-          && !o.me().equals(fr.candidate()) && fr.scheduledAt() <= o.wallMillis()) {
-        String to = fr.candidate() == null ? "the best standby" : fr.candidate();
-        return new Demote(true, "switchover to " + to + ": shutting down cleanly");
-      }
-      return new KeepLeading("primary holding the leader lease");
+    if (o.me().equals(c.leader())) {
+      return new Demote(false, "the leader lease could not be confirmed: stopping writes");
     }
     if (c.leader() == null) {
       Optional<Member> ahead = c.members().values().stream()

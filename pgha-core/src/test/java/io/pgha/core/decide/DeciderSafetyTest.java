@@ -1,0 +1,89 @@
+package io.pgha.core.decide;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.pgha.core.model.ControlState;
+import io.pgha.core.model.FailoverRequest;
+import io.pgha.core.model.Tags;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Invariant checks over many generated observations: whatever the situation, the decider never
+ * lets a member write without the lease, and never promotes without taking the leader key.
+ */
+class DeciderSafetyTest {
+  private static final Random RANDOM = new Random(42);
+
+  @Test
+  void aPrimaryWithoutConfirmedLeaseNeverKeepsWriting() {
+    for (Observation o : generated(20_000)) {
+      if (!o.local().runningPrimary() || o.leaseHeld()) continue;
+      Decision d = Decider.decide(o);
+      boolean allowed = d instanceof Decision.Demote || d instanceof Decision.ReacquireLease
+          || d instanceof Decision.Wait && o.runningAction() != null;
+      assertThat(allowed).as("%s -> %s", o, d).isTrue();
+      if (d instanceof Decision.ReacquireLease) {
+        assertThat(o.cluster().leader()).as("reacquire only a vacant key: %s", o).isNull();
+      }
+    }
+  }
+
+  @Test
+  void onlyTheLeaseHolderPromotesAndTakeOverNeedsAVacantKey() {
+    for (Observation o : generated(20_000)) {
+      Decision d = Decider.decide(o);
+      if (d instanceof Decision.Promote || d instanceof Decision.KeepLeading || d instanceof Decision.RestartPrimary) {
+        assertThat(o.leaseHeld()).as("%s -> %s", o, d).isTrue();
+      }
+      if (d instanceof Decision.TakeOver) {
+        assertThat(o.cluster().leader()).as("%s", o).isNull();
+        assertThat(o.cluster().config().paused()).isFalse();
+        assertThat(o.dcsReachable()).isTrue();
+      }
+    }
+  }
+
+  @Test
+  void nothingAutomaticHappensWhilePaused() {
+    for (Observation o : generated(20_000)) {
+      if (!o.cluster().config().paused() || !o.dcsReachable() || o.runningAction() != null) continue;
+      Decision d = Decider.decide(o);
+      assertThat(d).as("%s", o).isInstanceOfAny(Decision.Wait.class, Decision.KeepLeading.class,
+          Decision.ReacquireLease.class, Decision.Demote.class);
+    }
+  }
+
+  private static List<Observation> generated(int n) {
+    List<Observation> out = new ArrayList<>();
+    String[] names = {"n1", "n2", "n3", null};
+    for (int i = 0; i < n; i++) {
+      String leader = names[RANDOM.nextInt(names.length)];
+      Obs b = Obs.of().leader(leader);
+      if (RANDOM.nextInt(10) == 0) b.uninitialized();
+      if (RANDOM.nextInt(8) == 0) b.paused();
+      if (RANDOM.nextInt(8) == 0) b.unreachable();
+      if (RANDOM.nextInt(10) == 0) b.action("clone");
+      if (leader != null && RANDOM.nextBoolean()) b.primaryMember(leader, 1 + RANDOM.nextInt(3), RANDOM.nextInt(1000));
+      if (RANDOM.nextBoolean()) b.standbyMember("n3", 1 + RANDOM.nextInt(3), RANDOM.nextInt(1000), Tags.NONE).peer("n3", RANDOM.nextInt(1000));
+      if (RANDOM.nextInt(4) == 0) b.history(1, RANDOM.nextInt(1000));
+      if (RANDOM.nextInt(6) == 0) b.failover(new FailoverRequest(RANDOM.nextBoolean() ? "n1" : null, names[RANDOM.nextInt(3)], 0, Obs.NOW, null));
+      if ("n1".equals(leader) && RANDOM.nextBoolean()) b.leaseHeld();
+      if (RANDOM.nextInt(5) == 0) b.downFor(RANDOM.nextInt(60_000));
+      int tl = 1 + RANDOM.nextInt(3);
+      long pos = RANDOM.nextInt(1000);
+      switch (RANDOM.nextInt(6)) {
+        case 0 -> b.noData();
+        case 1 -> b.runningPrimary(tl, pos);
+        case 2 -> b.runningStandby(tl, pos, names[RANDOM.nextInt(4)], RANDOM.nextBoolean());
+        case 3 -> b.stoppedPrimary(RANDOM.nextBoolean() ? ControlState.SHUT_DOWN : ControlState.IN_PRODUCTION, tl, pos);
+        case 4 -> b.stoppedStandby(tl, pos);
+        default -> b.postmasterStarting(RANDOM.nextBoolean());
+      }
+      out.add(b.build());
+    }
+    return out;
+  }
+}
