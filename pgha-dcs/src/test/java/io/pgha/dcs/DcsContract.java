@@ -1,0 +1,188 @@
+package io.pgha.dcs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.pgha.core.model.ClusterState;
+import io.pgha.core.model.DynamicConfig;
+import io.pgha.core.model.FailoverRequest;
+import io.pgha.core.model.HistoryEntry;
+import io.pgha.core.model.Lsn;
+import io.pgha.core.model.Member;
+import io.pgha.core.model.MemberState;
+import io.pgha.core.model.Role;
+import io.pgha.core.model.Tags;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The behaviour every {@link Dcs} implementation must have. Each test gets a fresh cluster name;
+ * {@link #connect(String)} opens an independent client (its own session).
+ */
+abstract class DcsContract {
+  private final List<Dcs> clients = new ArrayList<>();
+  private final String cluster = "c" + System.nanoTime();
+
+  /** A new client of {@code cluster} with its own session. */
+  protected abstract Dcs connect(String cluster) throws Exception;
+
+  protected Dcs client() throws Exception {
+    Dcs d = connect(cluster);
+    clients.add(d);
+    return d;
+  }
+
+  @AfterEach
+  void closeClients() {
+    clients.forEach(Dcs::close);
+  }
+
+  static Member member(String name) {
+    return new Member(name, "http://x", "127.0.0.1", 5432, Role.STANDBY, MemberState.RUNNING, 1, Lsn.parse("0/10"),
+        Lsn.parse("0/10"), null, false, Tags.NONE, "test", 1);
+  }
+
+  @Test
+  void anEmptyClusterIsUninitializedWithoutLeader() throws Exception {
+    ClusterState c = client().read();
+    assertThat(c.initialized()).isFalse();
+    assertThat(c.leader()).isNull();
+    assertThat(c.members()).isEmpty();
+    assertThat(c.config()).isEqualTo(DynamicConfig.DEFAULT);
+  }
+
+  @Test
+  void onlyOneMemberClaimsTheInitializeKey() throws Exception {
+    Dcs a = client();
+    Dcs b = client();
+    assertThat(a.claimInitialize("a")).isTrue();
+    assertThat(b.claimInitialize("b")).isFalse();
+    assertThat(b.read().initialize()).isEqualTo("a");
+    a.completeInitialize("7312");
+    assertThat(b.read().initialize()).isEqualTo("7312");
+    a.abandonInitialize();
+    assertThat(b.claimInitialize("b")).isTrue();
+  }
+
+  @Test
+  void membersVanishWithTheirSession() throws Exception {
+    Dcs a = client();
+    Dcs b = client();
+    a.publishMember(member("a"));
+    a.publishMember(member("a"));
+    assertThat(b.read().members()).containsKey("a");
+    assertThat(b.read().members().get("a").walPosition()).isEqualTo(Lsn.parse("0/10"));
+    a.close();
+    await().atMost(Duration.ofSeconds(20)).until(() -> !b.read().members().containsKey("a"));
+  }
+
+  @Test
+  void theLeaderKeyIsExclusiveAndRenewableOnlyByItsHolder() throws Exception {
+    Dcs a = client();
+    Dcs b = client();
+    assertThat(a.acquireLeader("a")).isTrue();
+    assertThat(b.acquireLeader("b")).isFalse();
+    assertThat(b.renewLeader("b")).isFalse();
+    assertThat(a.renewLeader("a")).isTrue();
+    assertThat(a.renewLeader("a")).isTrue();
+    assertThat(b.read().leader()).isEqualTo("a");
+    a.releaseLeader("a");
+    assertThat(a.renewLeader("a")).isFalse();
+    assertThat(b.acquireLeader("b")).isTrue();
+    assertThat(a.read().leader()).isEqualTo("b");
+  }
+
+  @Test
+  void theLeaderKeyVanishesWithItsHoldersSession() throws Exception {
+    Dcs a = client();
+    Dcs b = client();
+    assertThat(a.acquireLeader("a")).isTrue();
+    a.close();
+    await().atMost(Duration.ofSeconds(20)).until(() -> b.acquireLeader("b"));
+    assertThat(b.read().leader()).isEqualTo("b");
+  }
+
+  @Test
+  void aKeyRecreatedByAnotherSessionIsNotRenewedByTheOldHolder() throws Exception {
+    Dcs a = client();
+    Dcs b = client();
+    assertThat(a.acquireLeader("a")).isTrue();
+    a.releaseLeader("a");
+    assertThat(b.acquireLeader("b")).isTrue();
+    assertThat(a.renewLeader("a")).isFalse();
+    assertThat(a.read().leader()).isEqualTo("b");
+  }
+
+  @Test
+  void configChangesAreAtomicUnderContention() throws Exception {
+    Dcs a = client();
+    Dcs b = client();
+    AtomicInteger failures = new AtomicInteger();
+    Runnable bump = () -> {
+      for (int i = 0; i < 25; i++) {
+        try {
+          (i % 2 == 0 ? a : b).updateConfig(c -> new DynamicConfig(c.paused(), c.maximumLagOnFailover() + 1));
+        } catch (DcsException e) {
+          failures.incrementAndGet();
+        }
+      }
+    };
+    Thread t1 = new Thread(bump);
+    Thread t2 = new Thread(bump);
+    t1.start();
+    t2.start();
+    t1.join();
+    t2.join();
+    assertThat(failures).hasValue(0);
+    assertThat(a.read().config().maximumLagOnFailover()).isEqualTo(DynamicConfig.DEFAULT_MAXIMUM_LAG + 50);
+    a.updateConfig(c -> c.withPaused(true));
+    assertThat(b.read().config().paused()).isTrue();
+  }
+
+  @Test
+  void oneFailoverRequestAtATime() throws Exception {
+    Dcs a = client();
+    FailoverRequest fr = new FailoverRequest("a", "b", 0, 1, null);
+    assertThat(a.requestFailover(fr)).isTrue();
+    assertThat(a.requestFailover(new FailoverRequest(null, "c", 0, 2, null))).isFalse();
+    a.updateFailover(f -> f.withStoppedAt(Lsn.parse("0/99")));
+    assertThat(a.read().failover()).isEqualTo(fr.withStoppedAt(Lsn.parse("0/99")));
+    a.clearFailover();
+    assertThat(a.read().failover()).isNull();
+    a.updateFailover(f -> f.withStoppedAt(Lsn.ZERO));
+    assertThat(a.read().failover()).isNull();
+  }
+
+  @Test
+  void historyKeepsOneEntryPerTimeline() throws Exception {
+    Dcs a = client();
+    a.appendHistory(new HistoryEntry(1, Lsn.parse("0/100"), "failover", 10, "b"));
+    a.appendHistory(new HistoryEntry(1, Lsn.parse("0/200"), "again", 20, "c"));
+    a.appendHistory(new HistoryEntry(2, Lsn.parse("0/300"), "switchover", 30, "a"));
+    ClusterState c = a.read();
+    assertThat(c.history()).extracting(HistoryEntry::timeline).containsExactly(1, 2);
+    assertThat(c.switchpointOf(1)).contains(Lsn.parse("0/100"));
+  }
+
+  @Test
+  void optimeIsPublished() throws Exception {
+    Dcs a = client();
+    a.publishLeaderOptime(Lsn.parse("5/ABCDEF00"));
+    assertThat(a.read().leaderOptime()).isEqualTo(Lsn.parse("5/ABCDEF00"));
+  }
+
+  @Test
+  void changesAreSignalled() throws Exception {
+    Dcs a = client();
+    Dcs b = client();
+    AtomicInteger events = new AtomicInteger();
+    b.onChange(events::incrementAndGet);
+    int before = events.get();
+    a.publishMember(member("a"));
+    await().atMost(Duration.ofSeconds(10)).until(() -> events.get() > before);
+  }
+}

@@ -1,0 +1,56 @@
+package io.pgha.dcs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The DCS contract against a real ZooKeeper server embedded in the test JVM. */
+class ZooKeeperDcsIT extends DcsContract {
+  private static EmbeddedZooKeeper zk;
+  private static Path dir;
+
+  @BeforeAll
+  static void startZooKeeper() throws Exception {
+    dir = Files.createTempDirectory("pgha-zk");
+    int port;
+    try (ServerSocket s = new ServerSocket(0)) {
+      port = s.getLocalPort();
+    }
+    zk = EmbeddedZooKeeper.standalone(port, dir);
+  }
+
+  @AfterAll
+  static void stopZooKeeper() {
+    if (zk != null) zk.close();
+  }
+
+  @Override
+  protected Dcs connect(String cluster) throws Exception {
+    ZooKeeperDcs d = ZooKeeperDcs.connect(zk.connectString(), "/pgha-test", cluster, 2000);
+    assertThat(d.awaitConnected(10_000)).isTrue();
+    return d;
+  }
+
+  @Test
+  void usesTheNegotiatedSessionTimeout() throws Exception {
+    assertThat(client().sessionTimeoutMs()).isBetween(400L, 2000L);
+  }
+
+  @Test
+  void anUnreachableServerIsAnErrorNotAnEmptyCluster() throws Exception {
+    int dead;
+    try (ServerSocket s = new ServerSocket(0)) {
+      dead = s.getLocalPort();
+    }
+    try (ZooKeeperDcs d = ZooKeeperDcs.connect("127.0.0.1:" + dead, "/pgha-test", "x", 2000)) {
+      assertThatThrownBy(d::read).isInstanceOf(DcsException.class).hasMessageContaining("cannot read the cluster");
+      assertThatThrownBy(() -> d.acquireLeader("a")).isInstanceOf(DcsException.class);
+    }
+  }
+}

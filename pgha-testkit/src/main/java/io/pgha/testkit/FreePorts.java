@@ -1,0 +1,47 @@
+package io.pgha.testkit;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.util.concurrent.ThreadLocalRandom;
+
+/** Finds free loopback ports, alone or as a block of consecutive ones. */
+public final class FreePorts {
+  private FreePorts() {}
+
+  public static int one() {
+    try (ServerSocket s = new ServerSocket()) {
+      s.bind(new InetSocketAddress("127.0.0.1", 0));
+      return s.getLocalPort();
+    } catch (IOException e) {
+      throw new IllegalStateException("no free port", e);
+    }
+  }
+
+  /** The first of {@code count} consecutive free ports in 20000-40000, with every port +100/+200 free too if asked. */
+  public static int block(int count, int... offsets) {
+    for (int attempt = 0; attempt < 200; attempt++) {
+      int base = 20000 + ThreadLocalRandom.current().nextInt(20000 - 300 - count);
+      if (allFree(base, count, offsets)) return base;
+    }
+    throw new IllegalStateException("no block of " + count + " free ports");
+  }
+
+  private static boolean allFree(int base, int count, int... offsets) {
+    for (int i = 0; i < count; i++) {
+      if (!free(base + i)) return false;
+      for (int o : offsets) if (!free(base + o + i)) return false;
+    }
+    return true;
+  }
+
+  private static boolean free(int port) {
+    try (ServerSocket s = new ServerSocket()) {
+      s.setReuseAddress(true);
+      s.bind(new InetSocketAddress("127.0.0.1", port));
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+}

@@ -1,0 +1,121 @@
+package io.pgha.testkit;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.ConcurrentSkipListSet;
+
+/**
+ * A write workload: inserts numbered rows one transaction at a time through a multi-host JDBC URL,
+ * remembering every acknowledged id and when it was acknowledged (nanoTime). Reconnects after an
+ * error. Used to check that acknowledged writes survive and to measure unavailability windows.
+ */
+public final class Writer implements AutoCloseable {
+  /** One acknowledged write. */
+  public record Ack(long id, long atNanos) {}
+
+  private final String url;
+  private final String table;
+  private final ConcurrentSkipListSet<Long> acked = new ConcurrentSkipListSet<>();
+  private final List<Ack> acks = new ArrayList<>();
+  private final Thread thread;
+  private volatile boolean running = true;
+  private long next = 1;
+
+  public Writer(String jdbcUrl, String table) throws SQLException {
+    this.url = jdbcUrl;
+    this.table = table;
+    try (Connection c = connect(); Statement st = c.createStatement()) {
+      st.execute("CREATE TABLE IF NOT EXISTS " + table + " (id bigint PRIMARY KEY, at timestamptz DEFAULT now())");
+    }
+    thread = new Thread(this::loop, "writer-" + table);
+    thread.setDaemon(true);
+  }
+
+  public Writer start() {
+    thread.start();
+    return this;
+  }
+
+  private Connection connect() throws SQLException {
+    Properties p = new Properties();
+    p.setProperty("connectTimeout", "2");
+    p.setProperty("socketTimeout", "5");
+    p.setProperty("loginTimeout", "3");
+    return DriverManager.getConnection(url, p);
+  }
+
+  private void loop() {
+    while (running) {
+      try (Connection c = connect(); PreparedStatement ps = c.prepareStatement("INSERT INTO " + table + " (id) VALUES (?)")) {
+        while (running) {
+          ps.setLong(1, next);
+          ps.executeUpdate();
+          long now = System.nanoTime();
+          acked.add(next);
+          synchronized (acks) {
+            acks.add(new Ack(next, now));
+          }
+          next++;
+          Thread.sleep(5);
+        }
+      } catch (SQLException e) {
+        next++; // the failed id may or may not have committed: never reuse it
+        sleep(100);
+      } catch (InterruptedException e) {
+        return;
+      }
+    }
+  }
+
+  private static void sleep(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  public int ackedCount() {
+    return acked.size();
+  }
+
+  public List<Ack> acks() {
+    synchronized (acks) {
+      return List.copyOf(acks);
+    }
+  }
+
+  /** Ids acknowledged to this writer. */
+  public ConcurrentSkipListSet<Long> acked() {
+    return acked;
+  }
+
+  /** The longest gap between two consecutive acknowledgements after {@code fromNanos}, in ms. */
+  public long longestGapMsAfter(long fromNanos) {
+    List<Ack> all = acks();
+    long prev = -1;
+    long worst = 0;
+    for (Ack a : all) {
+      if (prev >= 0 && a.atNanos() >= fromNanos) worst = Math.max(worst, a.atNanos() - prev);
+      prev = a.atNanos();
+    }
+    return worst / 1_000_000L;
+  }
+
+  @Override
+  public void close() {
+    running = false;
+    thread.interrupt();
+    try {
+      thread.join(10_000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}
