@@ -197,6 +197,8 @@ final class Executor {
   }
 
   private void rewind(Upstream source) throws Exception {
+    // An unreachable source says nothing about whether pg_rewind can work: not a rewind failure.
+    pg.checkReachable(source);
     try {
       pg.rewindFrom(source, line -> LOG.info("pg_rewind: {}", line.strip()));
     } catch (Exception e) {
@@ -217,6 +219,7 @@ final class Executor {
 
   private void promote(ClusterState c) throws Exception {
     int before = pg.observe().timeline();
+    pg.seedHistory(c.history(), c.latestTimeline());
     pg.promote();
     int tl = pg.observe().timeline();
     FailoverRequest fr = c.failover();

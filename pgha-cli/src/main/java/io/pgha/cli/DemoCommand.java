@@ -39,7 +39,7 @@ final class DemoCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     dir = dir.toAbsolutePath();
     if (fresh) wipe(dir);
-    LocalCluster cluster = LocalCluster.create(new LocalCluster.Options("demo", nodes, dir, pgPort, apiPort, zkPort, null));
+    LocalCluster cluster = LocalCluster.create(new LocalCluster.Options("demo", nodes, dir, pgPort, apiPort, zkPort, null, null));
     Thread main = Thread.currentThread();
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       System.out.println("\nStopping every node of the demo...");

@@ -6,6 +6,8 @@ import io.pgha.core.model.Member;
 import io.pgha.dcs.DcsException;
 import io.pgha.dcs.ZooKeeperDcs;
 import io.pgha.agent.ConfigLoader;
+import io.pgha.postgres.OsCommand;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -31,8 +33,13 @@ import java.util.concurrent.TimeUnit;
  * and {@code + 200} (election).
  */
 public final class LocalCluster implements AutoCloseable {
-  /** What to build. {@code extraYaml} is appended to every node's config (e.g. timing, tags). */
-  public record Options(String name, int nodes, Path dir, int pgPort, int apiPort, int zkPort, String extraYaml) {
+  /**
+   * What to build. {@code extraYaml} is appended to every node's config (e.g. timing, tags). With
+   * {@code externalZk} set, node i uses {@code externalZk.get(i - 1)} as its ZooKeeper connect
+   * string instead of an embedded peer (tests put a relay there to cut one node off).
+   */
+  public record Options(String name, int nodes, Path dir, int pgPort, int apiPort, int zkPort, String extraYaml,
+      List<String> externalZk) {
     public Options {
       if (nodes < 1 || nodes > 9) throw new IllegalArgumentException("--nodes: " + nodes + " is not between 1 and 9");
       if (nodes == 2) throw new IllegalArgumentException("--nodes: 2 nodes cannot keep a ZooKeeper quorum when one is lost; use 1 or 3+");
@@ -56,11 +63,17 @@ public final class LocalCluster implements AutoCloseable {
     for (int i = 1; i <= opt.nodes(); i++) {
       checkFree("--pg-port", opt.pgPort() + i - 1);
       checkFree("--api-port", opt.apiPort() + i - 1);
-      checkFree("--zk-port", opt.zkPort() + i - 1);
-      checkFree("--zk-port (+100 peer)", opt.zkPort() + 100 + i - 1);
-      checkFree("--zk-port (+200 election)", opt.zkPort() + 200 + i - 1);
+      if (opt.externalZk() == null) {
+        checkFree("--zk-port", opt.zkPort() + i - 1);
+        checkFree("--zk-port (+100 peer)", opt.zkPort() + 100 + i - 1);
+        checkFree("--zk-port (+200 election)", opt.zkPort() + 200 + i - 1);
+      }
     }
     Files.createDirectories(opt.dir());
+    if (OsCommand.runningAsRoot()) {
+      // PostgreSQL runs as another user and must be able to reach its directories below this one.
+      Files.setPosixFilePermissions(opt.dir(), PosixFilePermissions.fromString("rwxr-xr-x"));
+    }
     byte[] secret = new byte[12];
     new SecureRandom().nextBytes(secret);
     LocalCluster c = new LocalCluster(opt, HexFormat.of().formatHex(secret));
@@ -92,6 +105,10 @@ public final class LocalCluster implements AutoCloseable {
 
   public int apiPort(int i) {
     return opt.apiPort() + i - 1;
+  }
+
+  public Path directory() {
+    return opt.dir();
   }
 
   public int nodes() {
@@ -135,10 +152,12 @@ public final class LocalCluster implements AutoCloseable {
         + "  port: " + apiPort(i) + "\n"
         + "  authentication: {username: admin, password: " + apiPassword + "}\n"
         + "dcs:\n"
-        + "  embedded:\n"
-        + "    my_id: " + i + "\n"
-        + "    data_dir: " + nodeDir.resolve("zookeeper").toAbsolutePath() + "\n"
-        + "    peers:\n" + peers
+        + (opt.externalZk() != null
+            ? "  zookeeper: {connect: \"" + opt.externalZk().get(i - 1) + "\"}\n"
+            : "  embedded:\n"
+                + "    my_id: " + i + "\n"
+                + "    data_dir: " + nodeDir.resolve("zookeeper").toAbsolutePath() + "\n"
+                + "    peers:\n" + peers)
         + (opt.extraYaml() == null ? "" : opt.extraYaml() + "\n");
     Path cfg = opt.dir().resolve(nodeName(i) + ".yml");
     Files.writeString(cfg, yaml);
@@ -158,6 +177,8 @@ public final class LocalCluster implements AutoCloseable {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     List<String> cmd = new ArrayList<>(List.of(java, "-Xms16m", "-Xmx96m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
         "-Xss512k", "-XX:MaxMetaspaceSize=96m", "-Dpgha.log.level=INFO",
+        // the agent's own logging setup, also when a test class path carries a logback-test.xml
+        "-Dlogback.configurationFile=logback.xml",
         "-cp", System.getProperty("java.class.path"), Main.class.getName(), "agent", "--config", config(i).toString()));
     Path log = opt.dir().resolve(nodeName(i)).resolve("agent.log");
     agents[i - 1] = new ProcessBuilder(cmd).redirectErrorStream(true)

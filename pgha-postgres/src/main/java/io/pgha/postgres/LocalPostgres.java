@@ -3,6 +3,7 @@ package io.pgha.postgres;
 import io.pgha.core.config.NodeConfig;
 import io.pgha.core.decide.LocalState;
 import io.pgha.core.model.ControlState;
+import io.pgha.core.model.HistoryEntry;
 import io.pgha.core.model.Lsn;
 import io.pgha.postgres.ConfigFiles.Upstream;
 import java.io.IOException;
@@ -19,6 +20,7 @@ import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
 import java.util.function.Consumer;
@@ -48,6 +50,7 @@ public final class LocalPostgres implements AutoCloseable {
   private final Map<String, String> env;
   private Connection connection;
   private String following;
+  private final Map<Integer, Lsn> historyStarts = new java.util.concurrent.ConcurrentHashMap<>();
 
   public LocalPostgres(NodeConfig cfg, Binaries bin) {
     this.cfg = cfg;
@@ -137,11 +140,39 @@ public final class LocalPostgres implements AutoCloseable {
       }
       Lsn rcv = rs.getString(3) == null ? Lsn.ZERO : Lsn.parse(rs.getString(3));
       Lsn rpl = rs.getString(4) == null ? Lsn.ZERO : Lsn.parse(rs.getString(4));
-      int tl = Math.max(rs.getInt(6), Math.max(rs.getInt(7), rs.getInt(9)));
       boolean streaming = "streaming".equals(rs.getString(8));
+      int reported = Math.max(rs.getInt(6), Math.max(rs.getInt(7), rs.getInt(9)));
+      rs.close();
+      int tl = Math.max(reported, replayTimeline(Lsn.max(rcv, rpl)));
       return new LocalState(true, standbySignal, true, true, tl, Lsn.max(rcv, rpl), rpl, following, streaming,
           ControlState.IN_ARCHIVE_RECOVERY, Lsn.ZERO, true);
     }
+  }
+
+  /**
+   * The timeline a standby's WAL position lies on. During recovery PostgreSQL reports only the
+   * last restartpoint's timeline, which lags after a timeline switch; the history files in pg_wal
+   * say where each timeline began, so the newest one that began at or before {@code position} is
+   * the one being replayed. History files never change, so their switch points are cached.
+   */
+  private int replayTimeline(Lsn position) throws SQLException {
+    int best = 0;
+    try (Statement st = connection().createStatement();
+         ResultSet rs = st.executeQuery("SELECT name FROM pg_ls_waldir() WHERE name ~ '^[0-9A-F]{8}\\.history$'")) {
+      List<String> names = new ArrayList<>();
+      while (rs.next()) names.add(rs.getString(1));
+      for (String name : names) {
+        int tl = Integer.parseInt(name.substring(0, 8), 16);
+        if (tl <= best) continue;
+        Lsn start = historyStarts.get(tl);
+        if (start == null) {
+          start = switchpointFromFile("pg_wal/" + name);
+          historyStarts.put(tl, start);
+        }
+        if (!start.isAfter(position)) best = tl;
+      }
+    }
+    return best;
   }
 
   public ControlData controlData() {
@@ -238,18 +269,19 @@ public final class LocalPostgres implements AutoCloseable {
   /** The switch point recorded in the history file of {@code timeline} for its parent timeline. */
   public Lsn switchpoint(int timeline) throws PostgresException {
     String name = String.format("pg_wal/%08X.history", timeline);
-    try (Statement st = connection().createStatement();
-         ResultSet rs = st.executeQuery("SELECT pg_read_file('" + name + "')")) {
-      rs.next();
-      String last = null;
-      for (String line : rs.getString(1).split("\n")) {
-        if (!line.isBlank() && !line.startsWith("#")) last = line;
-      }
-      if (last == null) throw new PostgresException(name + " is empty");
-      return Lsn.parse(last.split("\\s+")[1]);
+    try {
+      return switchpointFromFile(name);
     } catch (SQLException e) {
       closeConnection();
       throw new PostgresException("cannot read " + name + ": " + e.getMessage(), e);
+    }
+  }
+
+  private Lsn switchpointFromFile(String name) throws SQLException {
+    try (Statement st = connection().createStatement();
+         ResultSet rs = st.executeQuery("SELECT pg_read_file('" + name + "')")) {
+      rs.next();
+      return TimelineHistory.lastSwitchpoint(rs.getString(1));
     }
   }
 
@@ -358,6 +390,39 @@ public final class LocalPostgres implements AutoCloseable {
     os.check(List.of(bin.path("pg_rewind"), "-D", dataDir.toString(), "--source-server=" + conn, "-P"),
         env, LONG_MS, progress);
     files.writeAll(source, true);
+  }
+
+  /** Fails when {@code source} does not accept a superuser connection (so a rewind cannot even start). */
+  public void checkReachable(Upstream source) throws PostgresException {
+    try (Connection c = connect(source.host(), source.port(), "postgres")) {
+      c.isValid(2);
+    } catch (SQLException e) {
+      throw new PostgresException(source.member() + " (" + source.host() + ":" + source.port() + ") is not reachable: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Writes the history files of timelines after this standby's one, as the DCS recorded them, into
+   * pg_wal, so that a promotion picks a timeline number no member has used (PostgreSQL takes the
+   * newest history file it finds plus one). Files already there are left alone.
+   */
+  public void seedHistory(List<HistoryEntry> history, int latest) throws IOException {
+    for (int tl = 2; tl <= latest; tl++) {
+      Path file = dataDir.resolve(String.format("pg_wal/%08X.history", tl));
+      if (Files.exists(file)) continue;
+      StringBuilder content = new StringBuilder();
+      for (int parent = 1; parent < tl; parent++) {
+        int p = parent;
+        Optional<HistoryEntry> e = history.stream().filter(h -> h.timeline() == p).findFirst();
+        if (e.isEmpty()) return; // incomplete history: leave PostgreSQL's own choice
+        content.append(parent).append('\t').append(e.get().switchpoint()).append("\tpgha: ").append(e.get().reason()).append('\n');
+      }
+      Path tmp = file.resolveSibling("." + file.getFileName() + ".tmp");
+      Files.writeString(tmp, content.toString());
+      os.handOver(tmp);
+      Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+      LOG.info("wrote {} from the DCS history so that promotion picks a fresh timeline", file.getFileName());
+    }
   }
 
   /** Removes the data directory. */

@@ -84,9 +84,18 @@ public final class Decider {
     return local.inRecovery() ? runningStandby(o) : runningPrimary(o);
   }
 
+  /** While paused only operator requests act: the leader keeps its lease, a manual failover runs. */
   private static Decision paused(Observation o) {
-    if (o.local().runningPrimary()) {
+    LocalState local = o.local();
+    if (local.runningPrimary()) {
       return new KeepLeading("paused: keeping the leader lease, no automatic action");
+    }
+    if (local.runningStandby() && o.leaseHeld()) {
+      return new Promote("paused, but holding the leader lease for a requested failover: promoting");
+    }
+    boolean requested = pendingCandidate(o).filter(o.me()::equals).isPresent();
+    if (requested && local.runningStandby() && o.cluster().leader() == null) {
+      return leaderRace(o);
     }
     return new Wait("cluster is paused: no automatic action");
   }
@@ -152,6 +161,9 @@ public final class Decider {
   }
 
   private static Decision rewindOrReclone(Observation o, String leader, String why) {
+    if (o.cluster().member(leader).filter(Member::isRunningPrimary).isEmpty()) {
+      return new Wait(why + ": waiting for the primary " + leader + " to run before rewinding from it");
+    }
     if (!o.rewindFailed()) {
       return new Rewind(leader, why + ": rewinding from " + leader);
     }
@@ -270,6 +282,10 @@ public final class Decider {
         return new Wait("waiting for " + candidate.get() + " to take over as requested");
       }
       FailoverRequest fr = c.failover();
+      Optional<String> stale = divergedFromLatest(c, local);
+      if (stale.isPresent()) {
+        return new Wait("requested to take over, but " + stale.get());
+      }
       if (fr.isSwitchover()) {
         if (fr.stoppedAt() == null) return new Wait("switchover: waiting for " + fr.leader() + " to shut down");
         if (!local.replayPosition().isAfter(fr.stoppedAt())) {
@@ -281,6 +297,10 @@ public final class Decider {
     }
     if (o.tags().noFailover()) {
       return new Wait("no leader, but this member is tagged nofailover");
+    }
+    Optional<String> stale = divergedFromLatest(c, local);
+    if (stale.isPresent()) {
+      return new Wait("no leader, but " + stale.get() + ": not a candidate");
     }
     long lag = c.leaderOptime().minus(local.walPosition());
     if (lag > c.config().maximumLagOnFailover()) {
@@ -295,7 +315,25 @@ public final class Decider {
     return new TakeOver("no leader and this member has the most advanced WAL position " + local.walPosition());
   }
 
-  /** A peer that answered, may fail over, and beats us on position, then priority, then name. */
+  /**
+   * Why this standby cannot carry the cluster's latest timeline: it is on an older timeline and has
+   * WAL past that timeline's switch point (or the switch point is unknown). A standby on an older
+   * timeline that stopped before the switch point holds a prefix of the latest history and may be
+   * promoted (the executor gives it the newer history files so its new timeline number is fresh).
+   */
+  static Optional<String> divergedFromLatest(ClusterState c, LocalState local) {
+    int latest = c.latestTimeline();
+    if (local.timeline() >= latest) return Optional.empty();
+    Optional<Lsn> sp = c.switchpointOf(local.timeline());
+    if (sp.isEmpty()) {
+      return Optional.of("it is on timeline " + local.timeline() + " and the switch point to timeline " + latest + " is unknown");
+    }
+    return local.walPosition().isAfter(sp.get())
+        ? Optional.of("its WAL " + local.walPosition() + " on timeline " + local.timeline() + " passed the switch point " + sp.get())
+        : Optional.empty();
+  }
+
+  /** A peer that answered, may fail over, and beats us on timeline, position, priority, then name. */
   private static Optional<String> betterPeer(Observation o, String excluded) {
     Lsn mine = o.local().walPosition();
     for (Map.Entry<String, Lsn> peer : o.peerPositions().entrySet()) {
@@ -303,10 +341,15 @@ public final class Decider {
       Optional<Member> m = o.cluster().member(name);
       if (name.equals(o.me()) || name.equals(excluded) || m.isEmpty() || m.get().tags().noFailover()) continue;
       if (o.cluster().leaderOptime().minus(peer.getValue()) > o.cluster().config().maximumLagOnFailover()) continue;
+      int byTimeline = Integer.compare(m.get().timeline(), o.local().timeline());
       int byPosition = peer.getValue().compareTo(mine);
       int byPriority = Integer.compare(m.get().tags().priority(), o.tags().priority());
-      if (byPosition > 0 || byPosition == 0 && (byPriority > 0 || byPriority == 0 && name.compareTo(o.me()) < 0)) {
-        return Optional.of(name + " (" + peer.getValue() + ")");
+      boolean better = byTimeline != 0 ? byTimeline > 0
+          : byPosition != 0 ? byPosition > 0
+          : byPriority != 0 ? byPriority > 0
+          : name.compareTo(o.me()) < 0;
+      if (better) {
+        return Optional.of(name + " (timeline " + m.get().timeline() + ", " + peer.getValue() + ")");
       }
     }
     return Optional.empty();

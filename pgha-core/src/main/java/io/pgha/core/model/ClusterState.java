@@ -58,6 +58,13 @@ public record ClusterState(
     return history.stream().filter(h -> h.timeline() == timeline).map(HistoryEntry::switchpoint).findFirst();
   }
 
+  /** The newest timeline the cluster is known to have reached (history or any member). */
+  public int latestTimeline() {
+    int fromHistory = history.stream().mapToInt(h -> h.timeline() + 1).max().orElse(1);
+    int fromMembers = members.values().stream().mapToInt(Member::timeline).max().orElse(1);
+    return Math.max(fromHistory, fromMembers);
+  }
+
   public int currentTimeline() {
     return leaderMember().map(Member::timeline).orElse(0);
   }

@@ -40,7 +40,9 @@ class DeciderSafetyTest {
       }
       if (d instanceof Decision.TakeOver) {
         assertThat(o.cluster().leader()).as("%s", o).isNull();
-        assertThat(o.cluster().config().paused()).isFalse();
+        if (o.cluster().config().paused()) {
+          assertThat(o.cluster().failover().candidate()).as("paused: only a requested candidate: %s", o).isEqualTo(o.me());
+        }
         assertThat(o.dcsReachable()).isTrue();
       }
     }
@@ -51,6 +53,12 @@ class DeciderSafetyTest {
     for (Observation o : generated(20_000)) {
       if (!o.cluster().config().paused() || !o.dcsReachable() || o.runningAction() != null) continue;
       Decision d = Decider.decide(o);
+      var fr = o.cluster().failover();
+      boolean requestedForMe = fr != null && o.me().equals(fr.candidate());
+      if (d instanceof Decision.TakeOver || d instanceof Decision.Promote) {
+        assertThat(requestedForMe || o.leaseHeld()).as("only a requested failover acts while paused: %s", o).isTrue();
+        continue;
+      }
       assertThat(d).as("%s", o).isInstanceOfAny(Decision.Wait.class, Decision.KeepLeading.class,
           Decision.ReacquireLease.class, Decision.Demote.class);
     }

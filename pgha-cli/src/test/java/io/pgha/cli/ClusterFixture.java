@@ -1,0 +1,125 @@
+package io.pgha.cli;
+
+import static org.awaitility.Awaitility.await;
+
+import io.pgha.core.model.ClusterState;
+import io.pgha.core.model.Member;
+import io.pgha.testkit.FreePorts;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/** Helpers for end-to-end tests on a {@link LocalCluster} of real processes. */
+final class ClusterFixture {
+  private ClusterFixture() {}
+
+  static LocalCluster start(String name, int nodes, String extraYaml, List<String> externalZk) throws IOException {
+    Path dir = Files.createTempDirectory("pgha-it-" + name);
+    int pg = FreePorts.block(nodes);
+    int api = FreePorts.block(nodes);
+    int zk = FreePorts.block(nodes, 100, 200);
+    LocalCluster c = LocalCluster.create(new LocalCluster.Options(name, nodes, dir, pg, api, zk, extraYaml, externalZk));
+    c.startAll();
+    return c;
+  }
+
+  /** Stops every process of the cluster and deletes its directory. */
+  static void stop(LocalCluster c) {
+    if (c == null) return;
+    dumpLogs(c);
+    c.close();
+    try {
+      DemoCommand.wipe(c.directory());
+    } catch (IOException e) {
+      System.out.println("could not delete " + c.directory() + ": " + e.getMessage());
+    }
+  }
+
+  static void awaitHealthy(LocalCluster c, int members) {
+    await().atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofMillis(300)).until(() -> c.healthy(members));
+  }
+
+  static int index(String memberName) {
+    return Integer.parseInt(memberName.substring("node".length()));
+  }
+
+  static String leader(LocalCluster c) throws Exception {
+    return c.state().leader();
+  }
+
+  static Member member(LocalCluster c, String name) throws Exception {
+    return c.state().member(name).orElseThrow();
+  }
+
+  static Connection connect(LocalCluster c, int i) throws SQLException {
+    return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + c.pgPort(i) + "/postgres?user=postgres&connectTimeout=3");
+  }
+
+  static long count(LocalCluster c, int i, String sql) throws SQLException {
+    try (Connection conn = connect(c, i); Statement st = conn.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+      rs.next();
+      return rs.getLong(1);
+    }
+  }
+
+  /** Runs a pgha command in this JVM and returns its exit code and what it printed. */
+  record Run(int exitCode, String out, String err) {}
+
+  static synchronized Run pgha(String... args) {
+    PrintStream oldOut = System.out;
+    PrintStream oldErr = System.err;
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    try {
+      System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+      System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+      int rc = Main.run(args);
+      return new Run(rc, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    } finally {
+      System.setOut(oldOut);
+      System.setErr(oldErr);
+    }
+  }
+
+  static String agentLog(LocalCluster c, int i) {
+    try {
+      return Files.readString(c.config(i).resolveSibling(c.nodeName(i)).resolve("agent.log"));
+    } catch (IOException e) {
+      return "";
+    }
+  }
+
+  /** Prints the end of every agent's log (for the test report when something failed). */
+  static void dumpLogs(LocalCluster c) {
+    if (c == null) return;
+    for (int i = 1; i <= c.nodes(); i++) {
+      List<String> lines = new ArrayList<>(agentLog(c, i).lines().filter(l -> !l.startsWith("\t")).toList());
+      System.out.println("----- " + c.nodeName(i) + " agent.log (last 40 lines)");
+      lines.subList(Math.max(0, lines.size() - 40), lines.size()).forEach(System.out::println);
+    }
+  }
+
+  static <T> T quietly(Callable<T> call, T fallback) {
+    try {
+      return call.call();
+    } catch (Exception e) {
+      return fallback;
+    }
+  }
+
+  static ClusterState state(LocalCluster c) {
+    return quietly(c::state, null);
+  }
+}
