@@ -16,8 +16,8 @@ import java.util.concurrent.ConcurrentSkipListSet;
  * error. Used to check that acknowledged writes survive and to measure unavailability windows.
  */
 public final class Writer implements AutoCloseable {
-  /** One acknowledged write. */
-  public record Ack(long id, long atNanos) {}
+  /** One acknowledged write: monotonic time, and wall-clock time for comparing with other processes. */
+  public record Ack(long id, long atNanos, long atMillis) {}
 
   private final String url;
   private final String table;
@@ -57,9 +57,10 @@ public final class Writer implements AutoCloseable {
           ps.setLong(1, next);
           ps.executeUpdate();
           long now = System.nanoTime();
+          long wall = System.currentTimeMillis();
           acked.add(next);
           synchronized (acks) {
-            acks.add(new Ack(next, now));
+            acks.add(new Ack(next, now, wall));
           }
           next++;
           Thread.sleep(5);
@@ -78,6 +79,13 @@ public final class Writer implements AutoCloseable {
       Thread.sleep(ms);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    }
+  }
+
+  /** The last acknowledgement, or null. */
+  public Ack lastAck() {
+    synchronized (acks) {
+      return acks.isEmpty() ? null : acks.get(acks.size() - 1);
     }
   }
 
