@@ -14,7 +14,7 @@ import java.util.Map;
 /**
  * Reads a node's YAML config file. Environment variables {@code PGHA_<KEY>} (upper case, dots as
  * double underscores, e.g. {@code PGHA_RESTAPI__PORT}) override keys of the file, so that secrets
- * can stay out of it. The result is validated once; errors name the key.
+ * can stay out of it; only variables naming a config key count ({@code PGHA_CONFIG} does not). The result is validated once; errors name the key.
  */
 public final class ConfigLoader {
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
@@ -49,8 +49,9 @@ public final class ConfigLoader {
   static Map<String, Object> applyEnv(Map<?, ?> doc, Map<String, String> env) {
     Map<String, Object> root = deepCopy(doc);
     for (Map.Entry<String, String> e : env.entrySet()) {
-      if (!e.getKey().startsWith("PGHA_") || e.getKey().equals("PGHA_CONFIG")) continue;
+      if (!e.getKey().startsWith("PGHA_")) continue;
       String[] path = e.getKey().substring(5).toLowerCase().split("__");
+      if (!ConfigReader.TOP_LEVEL_KEYS.contains(path[0])) continue; // PGHA_CONFIG, PGHA_JAVA_OPTS, ...
       Map<String, Object> m = root;
       for (int i = 0; i < path.length - 1; i++) {
         Object next = m.get(path[i]);

@@ -8,10 +8,11 @@ import io.pgha.dcs.EmbeddedZooKeeper;
 import io.pgha.dcs.ZooKeeperDcs;
 import io.pgha.testkit.FreePorts;
 import io.pgha.testkit.TcpRelay;
-import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Invariant 1 at the lease level: a holder cut off from ZooKeeper (a real partition through a TCP
@@ -19,10 +20,12 @@ import org.junit.jupiter.api.Test;
  */
 class LeaseGuardIT {
 
+  @TempDir Path zkDir;
+
   @Test
   void aPartitionedHolderStopsBeforeAnotherCanTakeTheKey() throws Exception {
     Timing timing = new Timing(3000, 1000, 1000).validate();
-    try (EmbeddedZooKeeper zk = EmbeddedZooKeeper.standalone(FreePorts.one(), Files.createTempDirectory("pgha-zk"));
+    try (EmbeddedZooKeeper zk = EmbeddedZooKeeper.standalone(FreePorts.one(), zkDir);
          TcpRelay relay = new TcpRelay(FreePorts.one(), Integer.parseInt(zk.connectString().split(":")[1]));
          ZooKeeperDcs holder = ZooKeeperDcs.connect("127.0.0.1:" + relay.port(), "/t", "lease", timing.ttlMs());
          ZooKeeperDcs other = ZooKeeperDcs.connect(zk.connectString(), "/t", "lease", timing.ttlMs())) {

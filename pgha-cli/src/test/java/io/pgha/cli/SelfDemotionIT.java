@@ -10,13 +10,14 @@ import io.pgha.dcs.ZooKeeperDcs;
 import io.pgha.testkit.FreePorts;
 import io.pgha.testkit.TcpRelay;
 import io.pgha.testkit.Writer;
-import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.zookeeper.ZooKeeper;
 import org.apache.zookeeper.data.Stat;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Invariant 1 end to end: the primary's agent is cut off from ZooKeeper for real (each agent
@@ -26,11 +27,13 @@ import org.junit.jupiter.api.Test;
  */
 class SelfDemotionIT {
 
+  @TempDir Path zkDir;
+
   @Test
   void aPrimaryCutOffFromZooKeeperStopsWritingBeforeAnotherIsPromoted() throws Exception {
     List<TcpRelay> relays = new ArrayList<>();
     LocalCluster cluster = null;
-    try (EmbeddedZooKeeper zk = EmbeddedZooKeeper.standalone(FreePorts.one(), Files.createTempDirectory("pgha-zk"))) {
+    try (EmbeddedZooKeeper zk = EmbeddedZooKeeper.standalone(FreePorts.one(), zkDir)) {
       int zkPort = Integer.parseInt(zk.connectString().split(":")[1]);
       List<String> connect = new ArrayList<>();
       for (int i = 0; i < 3; i++) {

@@ -4,20 +4,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.net.ServerSocket;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The DCS contract against a real ZooKeeper server embedded in the test JVM. */
 class ZooKeeperDcsIT extends DcsContract {
   private static EmbeddedZooKeeper zk;
-  private static Path dir;
+  @TempDir static Path dir;
 
   @BeforeAll
   static void startZooKeeper() throws Exception {
-    dir = Files.createTempDirectory("pgha-zk");
     int port;
     try (ServerSocket s = new ServerSocket(0)) {
       port = s.getLocalPort();

@@ -16,6 +16,10 @@ public final class ConfigReader {
       "port", "listen_addresses", "hot_standby", "primary_conninfo", "primary_slot_name", "wal_level",
       "recovery_target_timeline", "hba_file", "data_directory", "config_file", "unix_socket_directories");
 
+  /** The top-level keys of a node config. */
+  public static final Set<String> TOP_LEVEL_KEYS = Set.of("cluster", "name", "data_dir", "bin_dir", "os_user",
+      "postgresql", "restapi", "dcs", "timing", "tags", "remove_data_directory_on_rewind_failure", "primary_start_timeout");
+
   private ConfigReader() {}
 
   public static NodeConfig read(Map<?, ?> document) {
