@@ -154,7 +154,7 @@ public final class Agent implements AutoCloseable {
     }
     Observation o = new Observation(cfg.name(), cfg.tags(), reachable, c, local, leaseHeld, action,
         System.currentTimeMillis(), peerPositions, primaryDownForMs(local),
-        memory.rewindFailed, new Settings(cfg.primaryStartTimeoutMs(), 30_000, cfg.recloneOnRewindFailure()));
+        memory.rewindFailed, memory.standbyStartFailures, new Settings(cfg.primaryStartTimeoutMs(), 30_000, cfg.recloneOnRewindFailure()));
     Decision d = Decider.decide(o);
     String reason = d.reason() + (runner.lastFailure() != null && action == null ? " (last action: " + runner.lastFailure() + ")" : "");
     if (!reason.equals(lastReason)) {

@@ -36,6 +36,7 @@ final class Executor {
   /** What the agent remembers between cycles beyond the DCS and PostgreSQL. */
   static final class Memory {
     volatile boolean rewindFailed;
+    volatile int standbyStartFailures;
     volatile long primaryDownSinceNanos;
   }
 
@@ -72,7 +73,7 @@ final class Executor {
       @Override
       public Void onStartStandby(Decision.StartStandby s) {
         Upstream up = s.upstream() == null ? null : upstream(c, s.upstream());
-        runner.submit("start", () -> pg.start(up, true));
+        runner.submit("start", () -> startStandby(up));
         return null;
       }
 
@@ -189,16 +190,28 @@ final class Executor {
     }
   }
 
+  /** Starts as a standby, counting consecutive failures: a data directory that never starts needs a clone. */
+  private void startStandby(Upstream up) throws Exception {
+    try {
+      pg.start(up, true);
+      memory.standbyStartFailures = 0;
+    } catch (Exception e) {
+      memory.standbyStartFailures++;
+      throw e;
+    }
+  }
+
   private void cloneFrom(Upstream source) throws Exception {
     LOG.info("cloning from {} ({}:{})", source.member(), source.host(), source.port());
     pg.cloneFrom(source, line -> LOG.info("pg_basebackup: {}", line.strip()));
     memory.rewindFailed = false;
+    memory.standbyStartFailures = 0;
     pg.start(source, true);
   }
 
   private void rewind(Upstream source) throws Exception {
     // An unreachable source says nothing about whether pg_rewind can work: not a rewind failure.
-    pg.checkReachable(source);
+    pg.prepareRewindSource(source);
     try {
       pg.rewindFrom(source, line -> LOG.info("pg_rewind: {}", line.strip()));
     } catch (Exception e) {
@@ -206,7 +219,7 @@ final class Executor {
       throw e;
     }
     memory.rewindFailed = false;
-    pg.start(source, true);
+    startStandby(source);
   }
 
   private void takeOver(ClusterState c) throws Exception {
@@ -230,6 +243,9 @@ final class Executor {
     }
     if (fr != null && cfg.name().equals(fr.candidate())) dcs.clearFailover();
     LOG.info("promoted to primary on timeline {} ({})", tl, why);
+    syncSlots(c);
+    // pg_rewind of the old primary reads this node's timeline from pg_control: make it current now.
+    pg.checkpoint();
   }
 
   private void keepLeading(ClusterState c) throws Exception {
@@ -238,14 +254,18 @@ final class Executor {
       dcs.completeInitialize(pg.controlData().systemIdentifier());
     }
     dcs.publishLeaderOptime(pg.observe().walPosition());
-    Set<String> others = new HashSet<>(c.members().keySet());
-    others.remove(cfg.name());
-    pg.syncSlots(others);
+    syncSlots(c);
     FailoverRequest fr = c.failover();
     if (fr != null && (cfg.name().equals(fr.candidate()) || stale(fr))) {
       LOG.info("clearing {} failover request", stale(fr) ? "a stale" : "a fulfilled");
       dcs.clearFailover();
     }
+  }
+
+  private void syncSlots(ClusterState c) throws Exception {
+    Set<String> others = new HashSet<>(c.members().keySet());
+    others.remove(cfg.name());
+    pg.syncSlots(others);
   }
 
   private boolean stale(FailoverRequest fr) {
@@ -259,6 +279,9 @@ final class Executor {
       if (lease.held()) release();
       return;
     }
+    // A checkpoint while writes still flow leaves little for the shutdown checkpoint to flush,
+    // which is the part of the switchover during which nobody can write.
+    pg.checkpoint();
     LOG.info("switchover: shutting PostgreSQL down cleanly so that the standbys receive all WAL");
     pg.stop("fast");
     ControlData cd = pg.controlData();

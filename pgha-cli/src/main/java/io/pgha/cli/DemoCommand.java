@@ -119,10 +119,22 @@ final class DemoCommand implements Callable<Integer> {
     }
   }
 
+  /** Deletes {@code dir}; retried briefly, since a just-killed PostgreSQL child may still write a file. */
   static void wipe(Path dir) throws IOException {
-    if (!Files.exists(dir)) return;
-    try (Stream<Path> walk = Files.walk(dir)) {
-      for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) Files.delete(p);
+    for (int attempt = 1; ; attempt++) {
+      if (!Files.exists(dir)) return;
+      try (Stream<Path> walk = Files.walk(dir)) {
+        for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+        return;
+      } catch (IOException | java.io.UncheckedIOException e) {
+        if (attempt == 5) throw e instanceof IOException io ? io : new IOException(e);
+        try {
+          Thread.sleep(200);
+        } catch (InterruptedException ie) {
+          Thread.currentThread().interrupt();
+          throw new IOException("interrupted", ie);
+        }
+      }
     }
   }
 }

@@ -50,6 +50,7 @@ public final class LocalPostgres implements AutoCloseable {
   private final Map<String, String> env;
   private Connection connection;
   private String following;
+  private String lastObserveError;
   private final Map<Integer, Lsn> historyStarts = new java.util.concurrent.ConcurrentHashMap<>();
 
   public LocalPostgres(NodeConfig cfg, Binaries bin) {
@@ -72,8 +73,9 @@ public final class LocalPostgres implements AutoCloseable {
   }
 
   /** Creates the directories around the data directory, owned by the PostgreSQL OS user. */
-  public void prepare() throws IOException {
+  public void prepare() throws IOException, PostgresException {
     os.ensureOwnedDirectory(stateDir);
+    os.checkWritableByOsUser(stateDir);
     files.writePassFile();
   }
 
@@ -97,7 +99,10 @@ public final class LocalPostgres implements AutoCloseable {
         return observeRunning(standbySignal);
       } catch (SQLException e) {
         closeConnection();
-        LOG.debug("PostgreSQL not answering: {}", e.getMessage());
+        if (!String.valueOf(e.getMessage()).equals(lastObserveError)) {
+          LOG.warn("PostgreSQL is running but does not answer pgha's queries: {}", e.getMessage());
+          lastObserveError = e.getMessage();
+        }
       }
     }
     ControlData cd = controlData();
@@ -334,12 +339,38 @@ public final class LocalPostgres implements AutoCloseable {
     execute("SELECT pg_reload_conf()");
   }
 
-  /** Stops PostgreSQL: {@code fast} (clean, standbys receive everything) or {@code immediate}. */
+  /**
+   * Stops PostgreSQL: {@code fast} (clean: a shutdown checkpoint, and standbys receive all WAL) or
+   * {@code immediate}. Signals the postmaster directly and waits for the process to exit, which
+   * is quicker than pg_ctl's 100 ms polling.
+   */
   public void stop(String mode) throws PostgresException {
     closeConnection();
-    if (!postmasterAlive()) return;
-    os.check(List.of(bin.path("pg_ctl"), "stop", "-D", dataDir.toString(), "-m", mode, "-w", "-t", "120", "-s"),
-        env, 130_000, l -> LOG.info("pg_ctl: {}", l));
+    long pid = postmasterPid();
+    if (pid <= 0) return;
+    String signal = mode.equals("immediate") ? "-QUIT" : mode.equals("smart") ? "-TERM" : "-INT";
+    os.check(List.of("kill", signal, String.valueOf(pid)), Map.of(), 5000, l -> {});
+    if (!awaitExit(pid, 120_000)) {
+      throw new PostgresException("PostgreSQL (pid " + pid + ") did not stop within 120 s after SIG" + signal.substring(1));
+    }
+  }
+
+  /**
+   * Waits for a process that is not our child to exit, polling every 5 ms (the JDK's onExit()
+   * polls such processes with growing pauses, which costs whole seconds in a switchover).
+   */
+  private static boolean awaitExit(long pid, long timeoutMs) throws PostgresException {
+    long deadline = System.nanoTime() + timeoutMs * 1_000_000L;
+    while (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
+      if (System.nanoTime() > deadline) return false;
+      try {
+        Thread.sleep(5);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new PostgresException("interrupted while waiting for PostgreSQL (pid " + pid + ") to exit", e);
+      }
+    }
+    return true;
   }
 
   /** Kills the postmaster at once with SIGQUIT then SIGKILL; used when the lease is lost. */
@@ -348,8 +379,7 @@ public final class LocalPostgres implements AutoCloseable {
     if (pid <= 0) return;
     try {
       os.run(List.of("kill", "-QUIT", String.valueOf(pid)), Map.of(), 2000);
-      ProcessHandle h = ProcessHandle.of(pid).orElse(null);
-      if (h != null && h.onExit().completeOnTimeout(h, 300, java.util.concurrent.TimeUnit.MILLISECONDS).join().isAlive()) {
+      if (!awaitExit(pid, 300)) {
         os.run(List.of("kill", "-KILL", String.valueOf(pid)), Map.of(), 2000);
       }
     } catch (PostgresException e) {
@@ -364,10 +394,27 @@ public final class LocalPostgres implements AutoCloseable {
     start(upstream, standby);
   }
 
+  /** Promotes the standby and waits (polling every 10 ms) until it accepts writes. */
   public void promote() throws PostgresException {
-    os.check(List.of(bin.path("pg_ctl"), "promote", "-D", dataDir.toString(), "-w", "-t", "120", "-s"),
-        env, 130_000, l -> LOG.info("pg_ctl: {}", l));
+    os.check(List.of(bin.path("pg_ctl"), "promote", "-D", dataDir.toString(), "-W", "-s"),
+        env, 30_000, l -> LOG.info("pg_ctl: {}", l));
     following = null;
+    long deadline = System.nanoTime() + 120_000_000_000L;
+    while (System.nanoTime() < deadline) {
+      try (Statement st = connection().createStatement(); ResultSet rs = st.executeQuery("SELECT pg_is_in_recovery()")) {
+        rs.next();
+        if (!rs.getBoolean(1)) return;
+      } catch (SQLException e) {
+        closeConnection();
+      }
+      try {
+        Thread.sleep(10);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new PostgresException("interrupted while waiting for the promotion", e);
+      }
+    }
+    throw new PostgresException("PostgreSQL did not finish its promotion within 120 s");
   }
 
   /** Clones {@code source} into a fresh data directory with pg_basebackup, reporting progress. */
@@ -392,13 +439,36 @@ public final class LocalPostgres implements AutoCloseable {
     files.writeAll(source, true);
   }
 
-  /** Fails when {@code source} does not accept a superuser connection (so a rewind cannot even start). */
-  public void checkReachable(Upstream source) throws PostgresException {
-    try (Connection c = connect(source.host(), source.port(), "postgres")) {
-      c.isValid(2);
+  /**
+   * Makes {@code source} fit to rewind from. pg_rewind learns the source's timeline from its
+   * control file, which a newly promoted primary updates only at its next checkpoint (after a
+   * promotion PostgreSQL requests a spread one that may take minutes); a stale value makes pg_rewind
+   * compute a wrong divergence point. So: when the control file lags the running timeline, run a
+   * CHECKPOINT on the source first. Fails when the source cannot be reached at all.
+   */
+  public void prepareRewindSource(Upstream source) throws PostgresException {
+    String sql = "SELECT (SELECT timeline_id FROM pg_control_checkpoint()),"
+        + " ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int";
+    try (Connection c = connect(source.host(), source.port(), "postgres"); Statement st = c.createStatement()) {
+      int control;
+      int running;
+      try (ResultSet rs = st.executeQuery(sql)) {
+        rs.next();
+        control = rs.getInt(1);
+        running = rs.getInt(2);
+      }
+      if (control != running) {
+        LOG.info("{}'s control file still says timeline {} (running {}): checkpointing it before pg_rewind", source.member(), control, running);
+        st.execute("CHECKPOINT");
+      }
     } catch (SQLException e) {
-      throw new PostgresException(source.member() + " (" + source.host() + ":" + source.port() + ") is not reachable: " + e.getMessage(), e);
+      throw new PostgresException(source.member() + " (" + source.host() + ":" + source.port() + ") cannot serve as rewind source: " + e.getMessage(), e);
     }
+  }
+
+  /** An immediate checkpoint, so that pg_control records the current timeline (after a promotion). */
+  public void checkpoint() throws PostgresException {
+    execute("CHECKPOINT");
   }
 
   /**

@@ -113,6 +113,19 @@ public final class OsCommand {
     handOver(dir);
   }
 
+  /**
+   * Fails with a clear message when the PostgreSQL OS user cannot write into {@code dir} (as root:
+   * typically a parent directory that is not searchable by others, such as a 0700 home or temp dir).
+   */
+  public void checkWritableByOsUser(Path dir) throws PostgresException {
+    if (!ROOT) return;
+    Result r = run(List.of("test", "-w", dir.toString(), "-a", "-x", dir.toString()), Map.of(), 10_000);
+    if (!r.ok()) {
+      throw new PostgresException("OS user '" + osUser + "' cannot write into " + dir
+          + ": every directory above it must be searchable by that user (chmod o+x), or choose another data_dir");
+    }
+  }
+
   /** As root, makes {@code path} belong to the PostgreSQL OS user; otherwise does nothing. */
   public void handOver(Path path) throws IOException {
     if (!ROOT) return;

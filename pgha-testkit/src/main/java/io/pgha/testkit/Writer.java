@@ -67,7 +67,7 @@ public final class Writer implements AutoCloseable {
         }
       } catch (SQLException e) {
         next++; // the failed id may or may not have committed: never reuse it
-        sleep(100);
+        sleep(20);
       } catch (InterruptedException e) {
         return;
       }

@@ -48,6 +48,9 @@ import java.util.Optional;
  * switchover candidate promotes only after replaying the old primary's shutdown checkpoint.
  */
 public final class Decider {
+  /** Consecutive failed standby starts after which the data directory is considered unusable. */
+  static final int MAX_START_FAILURES = 3;
+
   private Decider() {}
 
   public static Decision decide(Observation o) {
@@ -145,6 +148,15 @@ public final class Decider {
       }
       return new StartStandby(leader, "former primary shut down before the timeline switch: following " + leader + " without rewind");
     }
+    if (o.standbyStartFailures() >= MAX_START_FAILURES) {
+      String why = "PostgreSQL failed to start as a standby " + o.standbyStartFailures() + " times";
+      if (c.member(leader).filter(Member::isRunningPrimary).isEmpty()) {
+        return new Wait(why + ": waiting for the primary " + leader + " to run");
+      }
+      return o.settings().recloneOnRewindFailure()
+          ? new Reclone(leader, why + ": cloning again from " + leader)
+          : new Wait(why + " and re-cloning is not allowed by config: needs an operator (POST /reinitialize)");
+    }
     return new StartStandby(leader, "starting as a standby of " + leader);
   }
 
@@ -169,7 +181,7 @@ public final class Decider {
     }
     return o.settings().recloneOnRewindFailure()
         ? new Reclone(leader, "pg_rewind failed: cloning again from " + leader)
-        : new Wait("pg_rewind failed and re-cloning is not allowed by config: needs an operator (pgha reinit)");
+        : new Wait("pg_rewind failed and re-cloning is not allowed by config: needs an operator (POST /reinitialize)");
   }
 
   /**

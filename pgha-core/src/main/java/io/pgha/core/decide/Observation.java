@@ -17,6 +17,7 @@ import java.util.Map;
  * @param primaryDownForMs how long the local PostgreSQL has been down while this member held the
  *     lease, 0 when it is up
  * @param rewindFailed the last pg_rewind attempt of this member failed
+ * @param standbyStartFailures consecutive failed attempts to start the local data directory as a standby
  */
 public record Observation(
     String me,
@@ -30,6 +31,7 @@ public record Observation(
     Map<String, Lsn> peerPositions,
     long primaryDownForMs,
     boolean rewindFailed,
+    int standbyStartFailures,
     Settings settings) {
 
   public Observation {

@@ -32,6 +32,7 @@ final class Obs {
   private final Map<String, Lsn> peers = new HashMap<>();
   private long downMs;
   private boolean rewindFailed;
+  private int startFailures;
   private Settings settings = Settings.DEFAULT;
   private Tags tags = Tags.NONE;
 
@@ -159,6 +160,11 @@ final class Obs {
     return this;
   }
 
+  Obs startFailures(int n) {
+    startFailures = n;
+    return this;
+  }
+
   Obs reclone() {
     settings = new Settings(settings.primaryStartTimeoutMs(), settings.failoverRequestTimeoutMs(), true);
     return this;
@@ -171,6 +177,6 @@ final class Obs {
 
   Observation build() {
     ClusterState c = new ClusterState(initialize, leader, members, config, failover, optime, history);
-    return new Observation("n1", tags, reachable, c, local, leaseHeld, action, NOW, peers, downMs, rewindFailed, settings);
+    return new Observation("n1", tags, reachable, c, local, leaseHeld, action, NOW, peers, downMs, rewindFailed, startFailures, settings);
   }
 }
