@@ -147,7 +147,8 @@ public final class Agent implements AutoCloseable {
     boolean leaseHeld = lease.valid() && cfg.name().equals(c.leader());
     trackPrimaryDown(local);
     Map<String, Lsn> peerPositions = Map.of();
-    if (reachable && action == null && c.leader() == null && local.runningStandby()) {
+    boolean candidateNamed = c.failover() != null && c.failover().candidate() != null;
+    if (reachable && action == null && c.leader() == null && local.runningStandby() && !candidateNamed) {
       List<Member> others = new ArrayList<>(c.members().values());
       others.removeIf(m -> m.name().equals(cfg.name()));
       peerPositions = peers.positions(others, 1000);

@@ -17,7 +17,9 @@ import java.util.Map;
  * can stay out of it; only variables naming a config key count ({@code PGHA_CONFIG} does not). The result is validated once; errors name the key.
  */
 public final class ConfigLoader {
-  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+  /** Duplicate keys are errors: YAML would otherwise let the last one silently replace the first. */
+  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
+      .enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
 
   private ConfigLoader() {}
 

@@ -48,6 +48,8 @@ class ConfigLoaderTest {
         .hasMessageContaining("does not exist or is not readable");
     Path bad = Files.writeString(dir.resolve("bad.yml"), "cluster: [unclosed\n");
     assertThatThrownBy(() -> ConfigLoader.load(bad, Map.of())).hasMessageContaining("is not valid YAML");
+    Path dup = Files.writeString(dir.resolve("dup.yml"), "cluster: a\npostgresql: {port: 5432}\npostgresql: {port: 5433}\n");
+    assertThatThrownBy(() -> ConfigLoader.load(dup, Map.of())).hasMessageContaining("Duplicate field 'postgresql'");
     Path list = Files.writeString(dir.resolve("list.yml"), "- a\n- b\n");
     assertThatThrownBy(() -> ConfigLoader.load(list, Map.of())).hasMessageContaining("must be a YAML mapping");
   }

@@ -7,6 +7,7 @@ import io.pgha.dcs.DcsException;
 import io.pgha.dcs.ZooKeeperDcs;
 import io.pgha.agent.ConfigLoader;
 import io.pgha.postgres.OsCommand;
+import io.pgha.postgres.Processes;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -204,7 +205,7 @@ public final class LocalCluster implements AutoCloseable {
       List<ProcessHandle> children = pm.descendants().toList();
       pm.destroyForcibly();
       children.forEach(ProcessHandle::destroyForcibly);
-      pm.onExit().completeOnTimeout(pm, 10, TimeUnit.SECONDS).join();
+      awaitGone(pm);
     });
   }
 
@@ -212,8 +213,16 @@ public final class LocalCluster implements AutoCloseable {
   public void killPostmaster(int i) {
     postmaster(i).ifPresent(pm -> {
       pm.destroyForcibly();
-      pm.onExit().completeOnTimeout(pm, 10, TimeUnit.SECONDS).join();
+      awaitGone(pm);
     });
+  }
+
+  private static void awaitGone(ProcessHandle p) {
+    try {
+      Processes.awaitExit(p.pid(), 10_000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   /** SIGTERM to node i's agent: it stops PostgreSQL cleanly and leaves the cluster. */
@@ -231,7 +240,7 @@ public final class LocalCluster implements AutoCloseable {
     Path pidFile = opt.dir().resolve(nodeName(i)).resolve("data").resolve("postmaster.pid");
     try {
       long pid = Long.parseLong(Files.readAllLines(pidFile).get(0).trim());
-      return ProcessHandle.of(pid).filter(ProcessHandle::isAlive);
+      return ProcessHandle.of(pid).filter(p -> Processes.alive(pid));
     } catch (IOException | RuntimeException e) {
       return Optional.empty();
     }

@@ -120,7 +120,7 @@ public final class LocalPostgres implements AutoCloseable {
     try {
       List<String> lines = Files.readAllLines(dataDir.resolve("postmaster.pid"));
       long pid = Long.parseLong(lines.get(0).trim());
-      return ProcessHandle.of(pid).filter(ProcessHandle::isAlive).isPresent() ? pid : -1;
+      return Processes.alive(pid) ? pid : -1;
     } catch (IOException | RuntimeException e) {
       return -1;
     }
@@ -299,6 +299,7 @@ public final class LocalPostgres implements AutoCloseable {
     Files.setPosixFilePermissions(dataDir, PosixFilePermissions.fromString("rwx------"));
     List<String> cmd = new ArrayList<>(List.of(bin.path("initdb"), "-D", dataDir.toString(), "--data-checksums",
         "-E", "UTF8", "--locale=C.UTF-8", "-U", cfg.postgresql().superuser().username(),
+        "--wal-segsize=" + cfg.postgresql().walSegmentSizeMb(),
         "--auth-local=peer", "--auth-host=scram-sha-256"));
     Path pw = sibling(".initpw");
     try {
@@ -355,22 +356,14 @@ public final class LocalPostgres implements AutoCloseable {
     }
   }
 
-  /**
-   * Waits for a process that is not our child to exit, polling every 5 ms (the JDK's onExit()
-   * polls such processes with growing pauses, which costs whole seconds in a switchover).
-   */
+  /** Waits for the postmaster (not our child) to exit; see {@link Processes}. */
   private static boolean awaitExit(long pid, long timeoutMs) throws PostgresException {
-    long deadline = System.nanoTime() + timeoutMs * 1_000_000L;
-    while (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
-      if (System.nanoTime() > deadline) return false;
-      try {
-        Thread.sleep(5);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new PostgresException("interrupted while waiting for PostgreSQL (pid " + pid + ") to exit", e);
-      }
+    try {
+      return Processes.awaitExit(pid, timeoutMs);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new PostgresException("interrupted while waiting for PostgreSQL (pid " + pid + ") to exit", e);
     }
-    return true;
   }
 
   /** Kills the postmaster at once with SIGQUIT then SIGKILL; used when the lease is lost. */

@@ -104,6 +104,19 @@ public final class Writer implements AutoCloseable {
     return acked;
   }
 
+  /** The two acknowledgements around the longest gap after {@code fromNanos}, or null. */
+  public Ack[] longestGapAfter(long fromNanos) {
+    List<Ack> all = acks();
+    Ack[] worst = null;
+    for (int i = 1; i < all.size(); i++) {
+      Ack a = all.get(i - 1);
+      Ack b = all.get(i);
+      if (b.atNanos() < fromNanos) continue;
+      if (worst == null || b.atNanos() - a.atNanos() > worst[1].atNanos() - worst[0].atNanos()) worst = new Ack[] {a, b};
+    }
+    return worst;
+  }
+
   /** The longest gap between two consecutive acknowledgements after {@code fromNanos}, in ms. */
   public long longestGapMsAfter(long fromNanos) {
     List<Ack> all = acks();

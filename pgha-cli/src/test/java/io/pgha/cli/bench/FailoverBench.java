@@ -27,6 +27,9 @@ import java.util.function.BooleanSupplier;
 public final class FailoverBench {
   private record Run(String kind, long unavailableMs, int lost, String from, String to) {}
 
+  /** Acknowledged ids found missing by an earlier event: each event reports only its own losses. */
+  private static final Set<Long> KNOWN_LOST = new HashSet<>();
+
   public static void main(String[] args) throws Exception {
     int crashes = args.length > 0 ? Integer.parseInt(args[0]) : 5;
     int switchovers = args.length > 1 ? Integer.parseInt(args[1]) : 5;
@@ -47,7 +50,8 @@ public final class FailoverBench {
       System.err.println("benchmark failed; agent logs are kept in " + dir);
       throw e;
     }
-    io.pgha.cli.ClusterFixtureAccess.wipe(dir);
+    if (System.getenv("PGHA_BENCH_KEEP") == null) io.pgha.cli.ClusterFixtureAccess.wipe(dir);
+    else System.err.println("agent logs kept in " + dir);
     System.out.println(report(runs, extraYaml));
   }
 
@@ -56,6 +60,7 @@ public final class FailoverBench {
     String old = c.state().leader();
     int oldIndex = Integer.parseInt(old.substring(4));
     long killedAt = System.nanoTime();
+    System.err.printf("crash %d: killing %s at %s%n", n, old, java.time.LocalTime.now());
     c.kill(oldIndex);
     await(() -> newLeader(c, old), 120_000, "new leader after crash " + n);
     waitForAcksAfter(w, killedAt, 50);
@@ -95,6 +100,11 @@ public final class FailoverBench {
    * fault on (the old primary may still acknowledge for a few ms after the fault is injected).
    */
   private static long window(Writer w, long t) {
+    Writer.Ack[] gap = w.longestGapAfter(t - 50_000_000L);
+    if (gap != null) {
+      System.err.printf("  writes stopped after %s, resumed at %s%n", java.time.Instant.ofEpochMilli(gap[0].atMillis()),
+          java.time.Instant.ofEpochMilli(gap[1].atMillis()));
+    }
     return w.longestGapMsAfter(t - 50_000_000L);
   }
 
@@ -106,7 +116,8 @@ public final class FailoverBench {
          Statement st = conn.createStatement(); ResultSet rs = st.executeQuery("SELECT id FROM bench_writes")) {
       while (rs.next()) present.add(rs.getLong(1));
     }
-    List<Long> missing = acked.stream().filter(id -> !present.contains(id)).toList();
+    List<Long> missing = acked.stream().filter(id -> !present.contains(id) && !KNOWN_LOST.contains(id)).toList();
+    KNOWN_LOST.addAll(missing);
     if (!missing.isEmpty()) {
       System.err.println("  missing on " + leader + ": " + missing + " (of " + acked.size() + " acknowledged)");
       for (int n = 1; n <= 3; n++) {

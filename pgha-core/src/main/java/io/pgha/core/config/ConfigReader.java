@@ -20,6 +20,14 @@ public final class ConfigReader {
   public static final Set<String> TOP_LEVEL_KEYS = Set.of("cluster", "name", "data_dir", "bin_dir", "os_user",
       "postgresql", "restapi", "dcs", "timing", "tags", "remove_data_directory_on_rewind_failure", "primary_start_timeout");
 
+  /**
+   * WAL segment size in MB for new clusters. At promotion PostgreSQL copies the old timeline's last
+   * segment, zero-filled to full size, and fsyncs it before accepting writes; smaller segments keep
+   * that part of a failover and a switchover short (measured: a switchover under load takes about
+   * 0.86 s with 16 MB and 0.24 s with 4 MB on a 2-core machine; see BENCHMARKS.md).
+   */
+  public static final int DEFAULT_WAL_SEGMENT_MB = 4;
+
   private ConfigReader() {}
 
   public static NodeConfig read(Map<?, ?> document) {
@@ -67,8 +75,12 @@ public final class ConfigReader {
       }
     }
     List<String> hba = s.strings("pg_hba", null);
+    long segment = s.integer("wal_segment_size", DEFAULT_WAL_SEGMENT_MB);
+    if (segment < 1 || segment > 1024 || Long.bitCount(segment) != 1) {
+      throw new ConfigException(s.key("wal_segment_size") + ": " + segment + " MB must be a power of 2 between 1 and 1024");
+    }
     s.rejectUnknown();
-    return new NodeConfig.Postgres(listen, connect, port, su, repl, params, hba == null ? defaultHba(su, repl) : hba);
+    return new NodeConfig.Postgres(listen, connect, port, su, repl, params, hba == null ? defaultHba(su, repl) : hba, (int) segment);
   }
 
   /** Production default: every connection from the network authenticates with SCRAM. */

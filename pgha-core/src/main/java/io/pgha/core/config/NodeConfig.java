@@ -25,7 +25,11 @@ public record NodeConfig(
     boolean recloneOnRewindFailure,
     long primaryStartTimeoutMs) {
 
-  /** PostgreSQL settings of this node. */
+  /**
+   * PostgreSQL settings of this node.
+   *
+   * @param walSegmentSizeMb WAL segment size given to initdb at bootstrap (fixed for the cluster's life)
+   */
   public record Postgres(
       String listen,
       String connectAddress,
@@ -33,7 +37,8 @@ public record NodeConfig(
       Credentials superuser,
       Credentials replication,
       Map<String, String> parameters,
-      List<String> pgHba) {}
+      List<String> pgHba,
+      int walSegmentSizeMb) {}
 
   /** The REST API of this node. {@code auth} null means mutating calls are refused with 401. */
   public record RestApi(String listen, String connectAddress, int port, Credentials auth) {

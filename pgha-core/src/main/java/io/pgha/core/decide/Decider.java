@@ -134,6 +134,11 @@ public final class Decider {
       return new RestartPrimary("primary PostgreSQL is down: restarting it in place");
     }
     String leader = c.leader();
+    Optional<String> candidate = pendingCandidate(o).filter(cand -> !cand.equals(o.me()));
+    if (leader == null && candidate.isPresent()) {
+      // Starting now would only compete for CPU with the candidate's promotion; follow it afterwards.
+      return new Wait("waiting for " + candidate.get() + " to take over before starting");
+    }
     if (leader == null) {
       return new StartStandby(null, "no leader: starting read-only to take part in the leader race");
     }

@@ -41,6 +41,7 @@ class ConfigReaderTest {
     assertThat(c.restapi().auth()).isNull();
     assertThat(c.timing()).isEqualTo(Timing.DEFAULT);
     assertThat(c.osUser()).isEqualTo("postgres");
+    assertThat(c.postgresql().walSegmentSizeMb()).isEqualTo(4);
     assertThat(c.postgresql().pgHba()).allMatch(l -> l.startsWith("local") || l.endsWith("scram-sha-256"));
     assertThat(c.dcs().connectString()).isEqualTo("zk1:2181,zk2:2181");
   }
@@ -93,8 +94,10 @@ class ConfigReaderTest {
       "timing.ttl|soon        |timing.ttl: 'soon' is not a duration",
       "timing.safety_margin|100ms|timing.safety_margin: 100 ms leaves too little time",
       "timing.safety_margin|2s|timing.safety_margin: 2000 ms must be at most half of timing.ttl",
-      "timing.loop_wait|5s    |timing.loop_wait: 5000 ms must be positive and at most half",
+      "timing.loop_wait|5s    |timing.loop_wait: 5000 ms must be positive and at most timing.ttl",
       "tags.nofailover|maybe  |tags.nofailover: 'maybe' is not true or false",
+      "postgresql.wal_segment_size|3|postgresql.wal_segment_size: 3 MB must be a power of 2",
+      "postgresql.wal_segment_size|2048|postgresql.wal_segment_size: 2048 MB must be a power of 2",
       "postgresql.listne|x    |postgresql.listne: unknown key",
       "typo_key|x             |typo_key: unknown key",
       "dcs.embedded.my_id|1   |dcs.zookeeper or dcs.embedded: exactly one must be given"})

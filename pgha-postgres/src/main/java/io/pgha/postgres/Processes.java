@@ -1,0 +1,35 @@
+package io.pgha.postgres;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * Liveness of processes that are not our children, such as a postmaster started by pg_ctl. Such a
+ * process stays a zombie after it exited until its new parent reaps it, which in a container may
+ * take long; {@link ProcessHandle#isAlive()} counts zombies as alive, this class does not.
+ */
+public final class Processes {
+  private Processes() {}
+
+  public static boolean alive(long pid) {
+    try {
+      String stat = Files.readString(Path.of("/proc", String.valueOf(pid), "stat"));
+      int close = stat.lastIndexOf(')');
+      char state = close > 0 && close + 2 < stat.length() ? stat.charAt(close + 2) : '?';
+      return state != 'Z' && state != 'X';
+    } catch (IOException e) {
+      return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false) && !Files.isDirectory(Path.of("/proc"));
+    }
+  }
+
+  /** Waits up to {@code timeoutMs} for {@code pid} to be gone, polling every 5 ms; false on timeout. */
+  public static boolean awaitExit(long pid, long timeoutMs) throws InterruptedException {
+    long deadline = System.nanoTime() + timeoutMs * 1_000_000L;
+    while (alive(pid)) {
+      if (System.nanoTime() > deadline) return false;
+      Thread.sleep(5);
+    }
+    return true;
+  }
+}
