@@ -9,22 +9,20 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
 
 /** {@code pgha history}: the timeline switches of the cluster. */
 @Command(name = "history", description = "List timeline switches (failovers, switchovers) with time and reason.")
 final class HistoryCommand implements Callable<Integer> {
   @Mixin ClusterOptions cluster;
 
-  @Option(names = "--format", defaultValue = "text", description = "text or json (default: ${DEFAULT-VALUE})")
-  Format format;
+  @Mixin FormatOption output;
 
   @Override
   public Integer call() throws Exception {
     NodeConfig cfg = cluster.load();
     try (ZooKeeperDcs dcs = cluster.connect(cfg)) {
       List<HistoryEntry> h = dcs.read().history();
-      if (format == Format.json) {
+      if (output.json()) {
         System.out.println(Json.pretty(h));
         return 0;
       }

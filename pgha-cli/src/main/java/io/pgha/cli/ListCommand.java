@@ -9,22 +9,20 @@ import io.pgha.dcs.ZooKeeperDcs;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
 
 /** {@code pgha list}: the cluster at a glance. */
 @Command(name = "list", description = "Show the members, their roles, lag and the last decision of each agent.")
 final class ListCommand implements Callable<Integer> {
   @Mixin ClusterOptions cluster;
 
-  @Option(names = "--format", defaultValue = "text", description = "text or json (default: ${DEFAULT-VALUE})")
-  Format format;
+  @Mixin FormatOption output;
 
   @Override
   public Integer call() throws Exception {
     NodeConfig cfg = cluster.load();
     try (ZooKeeperDcs dcs = cluster.connect(cfg)) {
       ClusterState c = dcs.read();
-      System.out.print(format == Format.json ? Json.pretty(RestView.cluster(cfg.cluster(), c)) + "\n" : render(cfg.cluster(), c));
+      System.out.print(output.json() ? Json.pretty(RestView.cluster(cfg.cluster(), c)) + "\n" : render(cfg.cluster(), c));
     }
     return 0;
   }

@@ -3,6 +3,7 @@ package io.pgha.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.pgha.postgres.Processes;
 import io.pgha.testkit.FreePorts;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -79,7 +80,7 @@ class PackagedDemoIT {
       reader.join(5000);
       assertThat(text(out)).contains("All demo processes stopped");
       for (long pid : postmasters) {
-        assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)).as("postmaster %d", pid).isFalse();
+        assertThat(Processes.alive(pid)).as("postmaster %d", pid).isFalse();
       }
       assertThat(ProcessHandle.allProcesses().filter(p -> p.info().commandLine().orElse("").contains(dir.toString())))
           .as("no process of this demo is left").isEmpty();

@@ -281,8 +281,16 @@ public final class ZooKeeperDcs implements Dcs {
     put("optime", lsn.toString().getBytes(StandardCharsets.UTF_8), CreateMode.PERSISTENT);
   }
 
-  /** Read-modify-write with the node version as guard; retried when another writer won. */
-  private <T> T compareAndSet(String name, Class<T> type, T absent, UnaryOperator<T> change) throws DcsException {
+  /** Decodes a node's bytes. */
+  private interface Decoder<T> {
+    T decode(byte[] data) throws IOException;
+  }
+
+  /**
+   * Read-modify-write with the node version as guard; retried when another writer won. A change
+   * returning null deletes the node.
+   */
+  private <T> T compareAndSet(String name, Decoder<T> decoder, T absent, UnaryOperator<T> change) throws DcsException {
     for (int attempt = 0; attempt < 20; attempt++) {
       try {
         Stat stat = new Stat();
@@ -292,7 +300,7 @@ public final class ZooKeeperDcs implements Dcs {
         } catch (KeeperException.NoNodeException e) {
           current = null;
         }
-        T before = current == null ? absent : Json.parse(current, type);
+        T before = current == null ? absent : decoder.decode(current);
         T after = change.apply(before);
         if (after == null) {
           if (current != null) client.delete().withVersion(stat.getVersion()).forPath(path(name));
@@ -317,7 +325,7 @@ public final class ZooKeeperDcs implements Dcs {
 
   @Override
   public DynamicConfig updateConfig(UnaryOperator<DynamicConfig> change) throws DcsException {
-    return compareAndSet("config", DynamicConfig.class, DynamicConfig.DEFAULT, change);
+    return compareAndSet("config", d -> Json.parse(d, DynamicConfig.class), DynamicConfig.DEFAULT, change);
   }
 
   @Override
@@ -327,7 +335,7 @@ public final class ZooKeeperDcs implements Dcs {
 
   @Override
   public void updateFailover(UnaryOperator<FailoverRequest> change) throws DcsException {
-    compareAndSet("failover", FailoverRequest.class, null, fr -> fr == null ? null : change.apply(fr));
+    compareAndSet("failover", d -> Json.parse(d, FailoverRequest.class), null, fr -> fr == null ? null : change.apply(fr));
   }
 
   @Override
@@ -337,32 +345,12 @@ public final class ZooKeeperDcs implements Dcs {
 
   @Override
   public void appendHistory(HistoryEntry entry) throws DcsException {
-    try {
-      for (int attempt = 0; attempt < 20; attempt++) {
-        Stat stat = new Stat();
-        byte[] current = null;
-        try {
-          current = client.getData().storingStatIn(stat).forPath(path("history"));
-        } catch (KeeperException.NoNodeException e) {
-          // first entry
-        }
-        List<HistoryEntry> list = new ArrayList<>(current == null ? List.of() : Json.MAPPER.readValue(current, HISTORY));
-        if (list.stream().anyMatch(h -> h.timeline() == entry.timeline())) return;
-        list.add(entry);
-        try {
-          if (current == null) client.create().creatingParentsIfNeeded().forPath(path("history"), Json.bytes(list));
-          else client.setData().withVersion(stat.getVersion()).forPath(path("history"), Json.bytes(list));
-          return;
-        } catch (KeeperException.BadVersionException | KeeperException.NodeExistsException e) {
-          // retry
-        }
-      }
-      throw new DcsException("cannot append to history: too many concurrent changes");
-    } catch (DcsException e) {
-      throw e;
-    } catch (Exception e) {
-      throw unreachable("append to history", e);
-    }
+    compareAndSet("history", d -> Json.MAPPER.readValue(d, HISTORY), List.<HistoryEntry>of(), list -> {
+      if (list.stream().anyMatch(h -> h.timeline() == entry.timeline())) return list;
+      List<HistoryEntry> longer = new ArrayList<>(list);
+      longer.add(entry);
+      return longer;
+    });
   }
 
   @Override

@@ -1,0 +1,13 @@
+package io.pgha.cli;
+
+import picocli.CommandLine.Option;
+
+/** The {@code --format text|json} option of read commands. */
+final class FormatOption {
+  @Option(names = "--format", defaultValue = "text", description = "text or json (default: ${DEFAULT-VALUE})")
+  Format format;
+
+  boolean json() {
+    return format == Format.json;
+  }
+}
