@@ -134,6 +134,33 @@ class ClusterIT {
 
   @Test
   @Order(3)
+  void restartAndReinitializeThroughTheRestApi() throws Exception {
+    int s = index(leader(cluster)) % 3 + 1;
+    long oldPid = cluster.postmaster(s).orElseThrow().pid();
+    assertThat(post(s, "/restart", "", null).statusCode()).isEqualTo(401);
+    HttpResponse<String> restart = post(s, "/restart", "", cluster.apiPassword());
+    assertThat(restart.statusCode()).as(restart.body()).isEqualTo(202);
+    await().atMost(Duration.ofSeconds(60)).until(() ->
+        cluster.postmaster(s).map(p -> p.pid() != oldPid).orElse(false) && cluster.healthy(3));
+
+    int l = index(leader(cluster));
+    HttpResponse<String> onPrimary = post(l, "/reinitialize", "", cluster.apiPassword());
+    assertThat(onPrimary.statusCode()).isEqualTo(409);
+    assertThat(onPrimary.body()).contains("is the primary");
+    try (Connection conn = ClusterFixture.connect(cluster, l); Statement st = conn.createStatement()) {
+      st.execute("CREATE TABLE reinit_marker AS SELECT 42 AS answer");
+    }
+    int before = ClusterFixture.agentLog(cluster, s).split("pg_basebackup: ").length;
+    HttpResponse<String> reinit = post(s, "/reinitialize", "", cluster.apiPassword());
+    assertThat(reinit.statusCode()).as(reinit.body()).isEqualTo(202);
+    await().atMost(Duration.ofSeconds(120)).until(() ->
+        ClusterFixture.agentLog(cluster, s).split("pg_basebackup: ").length > before && cluster.healthy(3));
+    await().atMost(Duration.ofSeconds(30)).until(() ->
+        ClusterFixture.quietly(() -> count(cluster, s, "SELECT answer FROM reinit_marker"), 0L) == 42);
+  }
+
+  @Test
+  @Order(4)
   void switchoverUnderLoadLosesNothingAndTheOldPrimaryFollowsWithoutRewind() throws Exception {
     String old = leader(cluster);
     String target = "node" + (index(old) % 3 + 1);
@@ -159,7 +186,7 @@ class ClusterIT {
   }
 
   @Test
-  @Order(4)
+  @Order(5)
   void switchoverToAMemberThatIsNotAHealthyStandbyIsRefusedAndChangesNothing() throws Exception {
     String l = leader(cluster);
     ClusterFixture.Run toLeader = pgha("switchover", "-c", cfg(), "--to", l, "--force");
@@ -179,7 +206,7 @@ class ClusterIT {
   }
 
   @Test
-  @Order(5)
+  @Order(6)
   void aCrashedPostmasterIsRestartedInPlaceWithoutFailover() throws Exception {
     String l = leader(cluster);
     int before = cluster.state().history().size();
@@ -192,7 +219,7 @@ class ClusterIT {
   }
 
   @Test
-  @Order(6)
+  @Order(7)
   void whilePausedNothingFailsOverAutomaticallyButAManualFailoverWorks() throws Exception {
     String l = leader(cluster);
     assertThat(pgha("pause", "-c", cfg()).exitCode()).isZero();
@@ -217,7 +244,7 @@ class ClusterIT {
   }
 
   @Test
-  @Order(7)
+  @Order(8)
   void aKilledPrimaryNodeIsReplacedAndRejoinsAsAStandbyAfterRewind() throws Exception {
     String old = leader(cluster);
     int oldIndex = index(old);
