@@ -168,7 +168,9 @@ final class RestApi implements AutoCloseable {
         }
         default -> send(ex, 404, Map.of("error", "no such path: " + path));
       }
-    } catch (ControlException | IllegalArgumentException e) {
+    } catch (IllegalArgumentException e) {
+      send(ex, 400, Map.of("error", e.getMessage()));
+    } catch (ControlException e) {
       send(ex, 409, Map.of("error", e.getMessage()));
     } catch (DcsException e) {
       send(ex, 503, Map.of("error", e.getMessage()));

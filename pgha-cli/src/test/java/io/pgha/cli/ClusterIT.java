@@ -125,6 +125,16 @@ class ClusterIT {
     assertThat(bad.body()).contains("no member named 'nosuch'");
     assertThat(cluster.state().failover()).isNull();
 
+    HttpResponse<String> failover = post(s, "/failover", "{\"candidate\":\"node" + s + "\"}", cluster.apiPassword());
+    assertThat(failover.statusCode()).isEqualTo(409);
+    assertThat(failover.body()).contains("is healthy");
+    HttpResponse<String> toPrimary = post(s, "/switchover", "{\"candidate\":\"node" + l + "\"}", cluster.apiPassword());
+    assertThat(toPrimary.statusCode()).isEqualTo(409);
+    assertThat(toPrimary.body()).contains("is the primary already");
+    HttpResponse<String> badTime = post(s, "/switchover", "{\"scheduled_at\":\"soon\"}", cluster.apiPassword());
+    assertThat(badTime.statusCode()).isEqualTo(400);
+    assertThat(badTime.body()).contains("scheduled_at: 'soon'");
+    assertThat(cluster.state().failover()).isNull();
     assertThat(post(s, "/pause", "", cluster.apiPassword()).statusCode()).isEqualTo(200);
     assertThat(cluster.state().config().paused()).isTrue();
     assertThat(pgha("list", "-c", cfg()).out()).contains("PAUSED");
@@ -249,6 +259,8 @@ class ClusterIT {
     String old = leader(cluster);
     int oldIndex = index(old);
     int oldTimeline = member(cluster, old).timeline();
+    int[] clonesBefore = new int[4];
+    for (int i = 1; i <= 3; i++) clonesBefore[i] = ClusterFixture.agentLog(cluster, i).split("Clone: ").length;
     long lost;
     try (Writer w = new Writer(cluster.jdbcUrl(), "failover_load").start()) {
       await().atMost(Duration.ofSeconds(30)).until(() -> w.ackedCount() > 50);
@@ -272,6 +284,8 @@ class ClusterIT {
       if (!m.name().equals(newLeader)) {
         assertThat(m.following()).isEqualTo(newLeader);
         assertThat(m.timeline()).isEqualTo(nl.timeline());
+        assertThat(ClusterFixture.agentLog(cluster, index(m.name())).split("Clone: ").length)
+            .as("%s followed across the timeline switch without a re-clone", m.name()).isEqualTo(clonesBefore[index(m.name())]);
       }
     }
     assertThat(pgha("history", "-c", cfg()).out()).contains("automatic failover");
