@@ -54,6 +54,10 @@ public final class Agent implements AutoCloseable {
   private volatile LocalState lastLocal = LocalState.noData();
   private volatile long lastCycleNanos = System.nanoTime();
   private String lastReason = "";
+  private long lastPublishNanos;
+  /** Unchanged member records are still rewritten this often, so that updatedAt shows the agent lives. */
+  private static final long REPUBLISH_NANOS = 10_000_000_000L;
+  private static final long REQUESTED_CANDIDATE_WAIT_MS = 50;
 
   public Agent(NodeConfig cfg) {
     this.cfg = cfg;
@@ -101,8 +105,17 @@ public final class Agent implements AutoCloseable {
         LOG.error("cycle failed: {}", e.getMessage());
         LOG.debug("cycle failure", e);
       }
-      pause(cfg.timing().loopWaitMs());
+      pause(candidateOfPendingRequest() ? REQUESTED_CANDIDATE_WAIT_MS : cfg.timing().loopWaitMs());
     }
+  }
+
+  /**
+   * While a switchover or failover names this member, it re-checks quickly: it waits on its own
+   * replay (which no DCS event announces), and every millisecond here is write unavailability.
+   */
+  private boolean candidateOfPendingRequest() {
+    var fr = lastCluster.failover();
+    return fr != null && cfg.name().equals(fr.candidate()) && !cfg.name().equals(lastCluster.leader());
   }
 
   private void pause(long ms) {
@@ -163,10 +176,20 @@ public final class Agent implements AutoCloseable {
       lastReason = reason;
     }
     Member me = member(local, action, reason);
+    Member before = lastPublished;
     lastPublished = me;
     if (!reachable) return;
-    dcs.publishMember(me);
+    if (changed(before, me) || System.nanoTime() - lastPublishNanos > REPUBLISH_NANOS || !c.members().containsKey(cfg.name())) {
+      dcs.publishMember(me);
+      lastPublishNanos = System.nanoTime();
+    }
     executor.execute(d, c);
+  }
+
+  /** Whether two publications differ in more than their timestamp. */
+  private static boolean changed(Member a, Member b) {
+    return a == null || !a.equals(new Member(b.name(), b.apiUrl(), b.host(), b.pgPort(), b.role(), b.state(), b.timeline(),
+        b.walPosition(), b.replayPosition(), b.following(), b.streaming(), b.tags(), b.lastDecision(), a.updatedAt()));
   }
 
   private void trackPrimaryDown(LocalState local) {

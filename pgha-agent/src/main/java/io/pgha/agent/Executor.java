@@ -253,7 +253,8 @@ final class Executor {
       LOG.warn("the initialize key is missing from the DCS: restoring it from this primary");
       dcs.completeInitialize(pg.controlData().systemIdentifier());
     }
-    dcs.publishLeaderOptime(pg.observe().walPosition());
+    Lsn position = pg.observe().walPosition();
+    if (!position.equals(c.leaderOptime())) dcs.publishLeaderOptime(position);
     syncSlots(c);
     FailoverRequest fr = c.failover();
     if (fr != null && (cfg.name().equals(fr.candidate()) || stale(fr))) {

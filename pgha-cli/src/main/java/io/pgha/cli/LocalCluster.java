@@ -176,8 +176,8 @@ public final class LocalCluster implements AutoCloseable {
   public synchronized void start(int i) throws IOException {
     if (agents[i - 1] != null && agents[i - 1].isAlive()) return;
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    List<String> cmd = new ArrayList<>(List.of(java, "-Xms16m", "-Xmx96m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-        "-Xss512k", "-XX:MaxMetaspaceSize=96m", "-Dpgha.log.level=INFO",
+    List<String> cmd = new ArrayList<>(List.of(java, "-Xms16m", "-Xmx64m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+        "-Xss256k", "-XX:MaxMetaspaceSize=80m", "-XX:ReservedCodeCacheSize=24m", "-XX:MaxDirectMemorySize=16m", "-Dpgha.log.level=INFO",
         // the agent's own logging setup, also when a test class path carries a logback-test.xml
         "-Dlogback.configurationFile=logback.xml",
         "-cp", System.getProperty("java.class.path"), Main.class.getName(), "agent", "--config", config(i).toString()));

@@ -70,7 +70,9 @@ public final class ZooKeeperDcs implements Dcs {
     String ns = namespace.equals("/") ? "" : namespace;
     ZooKeeperDcs dcs = new ZooKeeperDcs(client, ns + "/" + cluster);
     client.getConnectionStateListenable().addListener((c, state) -> dcs.connectionChanged(state));
-    dcs.cache.listenable().addListener((type, oldData, data) -> dcs.fire());
+    dcs.cache.listenable().addListener((type, oldData, data) -> {
+      if (dcs.relevant(type, data != null ? data.getPath() : oldData != null ? oldData.getPath() : "")) dcs.fire();
+    });
     dcs.cache.start();
     return dcs;
   }
@@ -78,6 +80,16 @@ public final class ZooKeeperDcs implements Dcs {
   /** Waits until connected; false on timeout. */
   public boolean awaitConnected(long timeoutMs) throws InterruptedException {
     return client.blockUntilConnected((int) timeoutMs, TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * Whether a change should wake agents. Members rewrite their own record and the primary its
+   * position all the time; waking every agent for those would make each cycle trigger the next.
+   * Members joining or leaving, and every other key, do wake them.
+   */
+  boolean relevant(org.apache.curator.framework.recipes.cache.CuratorCacheListener.Type type, String changedPath) {
+    boolean dataOnly = type == org.apache.curator.framework.recipes.cache.CuratorCacheListener.Type.NODE_CHANGED;
+    return !(dataOnly && (changedPath.startsWith(path("members/")) || changedPath.equals(path("optime"))));
   }
 
   private void connectionChanged(ConnectionState state) {
