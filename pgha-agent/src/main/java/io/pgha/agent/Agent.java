@@ -183,7 +183,7 @@ public final class Agent implements AutoCloseable {
       dcs.publishMember(me);
       lastPublishNanos = System.nanoTime();
     }
-    executor.execute(d, c);
+    executor.execute(d, c, local);
   }
 
   /** Whether two publications differ in more than their timestamp. */
@@ -253,10 +253,9 @@ public final class Agent implements AutoCloseable {
   public void requestRestart() throws ControlException {
     LocalState local = lastLocal;
     if (!local.running()) throw new ControlException("PostgreSQL is not running on " + cfg.name());
-    var up = local.inRecovery() && local.following() != null
-        ? lastCluster.member(local.following()).map(m -> new io.pgha.postgres.ConfigFiles.Upstream(m.name(), m.host(), m.pgPort())).orElse(null)
-        : null;
-    if (!runner.submit("restart", () -> pg.restart(up, local.inRecovery()))) {
+    ClusterState c = lastCluster;
+    var up = local.inRecovery() && c.member(local.following()).isPresent() ? Executor.upstream(c, local.following()) : null;
+    if (!executor.restart(up, local.inRecovery())) {
       throw new ControlException(runner.current() + " is in progress on " + cfg.name());
     }
   }
@@ -267,13 +266,7 @@ public final class Agent implements AutoCloseable {
     if (cfg.name().equals(c.leader())) throw new ControlException(cfg.name() + " is the primary; reinitialize a standby");
     Member leader = c.leaderMember().filter(Member::isRunningPrimary)
         .orElseThrow(() -> new ControlException("no running primary to clone from"));
-    var up = new io.pgha.postgres.ConfigFiles.Upstream(leader.name(), leader.host(), leader.pgPort());
-    if (!runner.submit("clone", () -> {
-      pg.stop("immediate");
-      pg.removeData();
-      pg.cloneFrom(up, l -> LOG.info("pg_basebackup: {}", l.strip()));
-      pg.start(up, true);
-    })) {
+    if (!executor.reclone(Executor.upstream(c, leader.name()))) {
       throw new ControlException(runner.current() + " is in progress on " + cfg.name());
     }
   }

@@ -2,6 +2,7 @@ package io.pgha.agent;
 
 import io.pgha.core.config.NodeConfig;
 import io.pgha.core.decide.Decision;
+import io.pgha.core.decide.LocalState;
 import io.pgha.core.model.ClusterState;
 import io.pgha.core.model.FailoverRequest;
 import io.pgha.core.model.HistoryEntry;
@@ -50,7 +51,7 @@ final class Executor {
     this.memory = memory;
   }
 
-  void execute(Decision d, ClusterState c) throws Exception {
+  void execute(Decision d, ClusterState c, LocalState local) throws Exception {
     d.accept(new Decision.Visitor<Void>() {
       @Override
       public Void onWait(Decision.Wait w) {
@@ -106,7 +107,7 @@ final class Executor {
 
       @Override
       public Void onKeepLeading(Decision.KeepLeading k) throws Exception {
-        keepLeading(c);
+        keepLeading(c, local);
         return null;
       }
 
@@ -138,18 +139,27 @@ final class Executor {
 
       @Override
       public Void onReclone(Decision.Reclone rc) {
-        Upstream up = upstream(c, rc.source());
-        runner.submit("clone", () -> {
-          pg.stop("immediate");
-          pg.removeData();
-          cloneFrom(up);
-        });
+        reclone(upstream(c, rc.source()));
         return null;
       }
     });
   }
 
-  private static Upstream upstream(ClusterState c, String name) {
+  /** Wipes the data directory and clones it again from {@code source}; false when an action runs. */
+  boolean reclone(Upstream source) {
+    return runner.submit("clone", () -> {
+      pg.stop("immediate");
+      pg.removeData();
+      cloneFrom(source);
+    });
+  }
+
+  /** Restarts PostgreSQL in its current role; false when an action runs. */
+  boolean restart(Upstream upstream, boolean standby) {
+    return runner.submit("restart", () -> pg.restart(upstream, standby));
+  }
+
+  static Upstream upstream(ClusterState c, String name) {
     Member m = c.member(name).orElseThrow(() -> new IllegalStateException("member " + name + " is not in the DCS"));
     return new Upstream(m.name(), m.host(), m.pgPort());
   }
@@ -248,13 +258,12 @@ final class Executor {
     pg.checkpoint();
   }
 
-  private void keepLeading(ClusterState c) throws Exception {
+  private void keepLeading(ClusterState c, LocalState local) throws Exception {
     if (!c.initialized()) {
       LOG.warn("the initialize key is missing from the DCS: restoring it from this primary");
       dcs.completeInitialize(pg.controlData().systemIdentifier());
     }
-    Lsn position = pg.observe().walPosition();
-    if (!position.equals(c.leaderOptime())) dcs.publishLeaderOptime(position);
+    if (!local.walPosition().equals(c.leaderOptime())) dcs.publishLeaderOptime(local.walPosition());
     syncSlots(c);
     FailoverRequest fr = c.failover();
     if (fr != null && (cfg.name().equals(fr.candidate()) || stale(fr))) {

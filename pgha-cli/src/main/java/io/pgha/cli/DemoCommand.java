@@ -2,15 +2,12 @@ package io.pgha.cli;
 
 import io.pgha.core.model.ClusterState;
 import io.pgha.core.model.Member;
+import io.pgha.postgres.Directories;
 import io.pgha.dcs.DcsException;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.concurrent.Callable;
-import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -38,7 +35,7 @@ final class DemoCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     dir = dir.toAbsolutePath();
-    if (fresh) wipe(dir);
+    if (fresh) Directories.delete(dir);
     LocalCluster cluster = LocalCluster.create(new LocalCluster.Options("demo", nodes, dir, pgPort, apiPort, zkPort, null, null));
     Thread main = Thread.currentThread();
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -116,25 +113,6 @@ final class DemoCommand implements Callable<Integer> {
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-    }
-  }
-
-  /** Deletes {@code dir}; retried briefly, since a just-killed PostgreSQL child may still write a file. */
-  static void wipe(Path dir) throws IOException {
-    for (int attempt = 1; ; attempt++) {
-      if (!Files.exists(dir)) return;
-      try (Stream<Path> walk = Files.walk(dir)) {
-        for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
-        return;
-      } catch (IOException | java.io.UncheckedIOException e) {
-        if (attempt == 5) throw e instanceof IOException io ? io : new IOException(e);
-        try {
-          Thread.sleep(200);
-        } catch (InterruptedException ie) {
-          Thread.currentThread().interrupt();
-          throw new IOException("interrupted", ie);
-        }
-      }
     }
   }
 }

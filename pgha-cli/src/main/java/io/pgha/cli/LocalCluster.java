@@ -237,13 +237,8 @@ public final class LocalCluster implements AutoCloseable {
   }
 
   public Optional<ProcessHandle> postmaster(int i) {
-    Path pidFile = opt.dir().resolve(nodeName(i)).resolve("data").resolve("postmaster.pid");
-    try {
-      long pid = Long.parseLong(Files.readAllLines(pidFile).get(0).trim());
-      return ProcessHandle.of(pid).filter(p -> Processes.alive(pid));
-    } catch (IOException | RuntimeException e) {
-      return Optional.empty();
-    }
+    long pid = Processes.postmasterPid(opt.dir().resolve(nodeName(i)).resolve("data"));
+    return pid > 0 ? ProcessHandle.of(pid) : Optional.empty();
   }
 
   private static boolean waitFor(Process p, int seconds) {

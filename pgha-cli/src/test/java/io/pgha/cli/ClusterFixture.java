@@ -41,7 +41,7 @@ final class ClusterFixture {
     dumpLogs(c);
     c.close();
     try {
-      DemoCommand.wipe(c.directory());
+      io.pgha.postgres.Directories.delete(c.directory());
     } catch (IOException e) {
       System.out.println("could not delete " + c.directory() + ": " + e.getMessage());
     }

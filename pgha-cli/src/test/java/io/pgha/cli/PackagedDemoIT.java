@@ -91,7 +91,7 @@ class PackagedDemoIT {
       }
       for (long pid : postmasters) ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
       System.out.println(text(out));
-      DemoCommand.wipe(dir);
+      io.pgha.postgres.Directories.delete(dir);
     }
   }
 

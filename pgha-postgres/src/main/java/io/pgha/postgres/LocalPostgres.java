@@ -16,7 +16,6 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -24,7 +23,6 @@ import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
 import java.util.function.Consumer;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -117,13 +115,7 @@ public final class LocalPostgres implements AutoCloseable {
 
   /** The live postmaster's pid from postmaster.pid, or -1. */
   public long postmasterPid() {
-    try {
-      List<String> lines = Files.readAllLines(dataDir.resolve("postmaster.pid"));
-      long pid = Long.parseLong(lines.get(0).trim());
-      return Processes.alive(pid) ? pid : -1;
-    } catch (IOException | RuntimeException e) {
-      return -1;
-    }
+    return Processes.postmasterPid(dataDir);
   }
 
   private LocalState observeRunning(boolean standbySignal) throws SQLException {
@@ -294,7 +286,7 @@ public final class LocalPostgres implements AutoCloseable {
 
   /** initdb with checksums (pg_rewind needs them or wal_log_hints), then pgha's files. */
   public void initdb() throws PostgresException, IOException {
-    wipe(dataDir);
+    Directories.delete(dataDir);
     os.ensureOwnedDirectory(dataDir);
     Files.setPosixFilePermissions(dataDir, PosixFilePermissions.fromString("rwx------"));
     List<String> cmd = new ArrayList<>(List.of(bin.path("initdb"), "-D", dataDir.toString(), "--data-checksums",
@@ -413,11 +405,11 @@ public final class LocalPostgres implements AutoCloseable {
   /** Clones {@code source} into a fresh data directory with pg_basebackup, reporting progress. */
   public void cloneFrom(Upstream source, Consumer<String> progress) throws PostgresException, IOException {
     Path tmp = sibling(".clone");
-    wipe(tmp);
+    Directories.delete(tmp);
     os.check(List.of(bin.path("pg_basebackup"), "-D", tmp.toString(), "-X", "stream", "-c", "fast", "-P",
         "-h", source.host(), "-p", String.valueOf(source.port()), "-U", cfg.postgresql().replication().username(), "-w"),
         env, LONG_MS, progress);
-    wipe(dataDir);
+    Directories.delete(dataDir);
     Files.move(tmp, dataDir);
     files.writeAll(source, true);
   }
@@ -490,14 +482,7 @@ public final class LocalPostgres implements AutoCloseable {
 
   /** Removes the data directory. */
   public void removeData() throws IOException {
-    wipe(dataDir);
-  }
-
-  private static void wipe(Path dir) throws IOException {
-    if (!Files.exists(dir)) return;
-    try (Stream<Path> walk = Files.walk(dir)) {
-      for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) Files.delete(p);
-    }
+    Directories.delete(dataDir);
   }
 
   @Override

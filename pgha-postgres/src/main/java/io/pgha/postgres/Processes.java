@@ -23,6 +23,16 @@ public final class Processes {
     }
   }
 
+  /** The pid of the live postmaster of {@code dataDir} (from its postmaster.pid), or -1. */
+  public static long postmasterPid(Path dataDir) {
+    try {
+      long pid = Long.parseLong(Files.readAllLines(dataDir.resolve("postmaster.pid")).get(0).trim());
+      return alive(pid) ? pid : -1;
+    } catch (IOException | RuntimeException e) {
+      return -1;
+    }
+  }
+
   /** Waits up to {@code timeoutMs} for {@code pid} to be gone, polling every 5 ms; false on timeout. */
   public static boolean awaitExit(long pid, long timeoutMs) throws InterruptedException {
     long deadline = System.nanoTime() + timeoutMs * 1_000_000L;

@@ -50,7 +50,7 @@ public final class FailoverBench {
       System.err.println("benchmark failed; agent logs are kept in " + dir);
       throw e;
     }
-    if (System.getenv("PGHA_BENCH_KEEP") == null) io.pgha.cli.ClusterFixtureAccess.wipe(dir);
+    if (System.getenv("PGHA_BENCH_KEEP") == null) io.pgha.postgres.Directories.delete(dir);
     else System.err.println("agent logs kept in " + dir);
     System.out.println(report(runs, extraYaml));
   }
