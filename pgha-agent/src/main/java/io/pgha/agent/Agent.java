@@ -276,7 +276,10 @@ public final class Agent implements AutoCloseable {
     wakeUp();
   }
 
-  /** Stops the loop, then PostgreSQL (fast), gives the lease up and stops every part. */
+  /**
+   * Stops the loop, then PostgreSQL (fast), gives the lease up and stops every part. While the
+   * cluster is paused PostgreSQL is left running and the lease left to expire.
+   */
   @Override
   public void close() {
     stop();
@@ -287,18 +290,24 @@ public final class Agent implements AutoCloseable {
     }
     if (runner != null) runner.close();
     if (guard != null) guard.close();
+    // In maintenance mode an agent may be stopped (to upgrade it, say) without touching PostgreSQL:
+    // nobody promotes while paused, and the restarted agent takes its lease back.
+    boolean leaveRunning = lastCluster.config().paused();
+    if (leaveRunning) LOG.info("cluster is paused: leaving PostgreSQL running");
     if (pg != null) {
-      try {
-        pg.stop("fast");
-      } catch (Exception e) {
-        LOG.warn("stopping PostgreSQL: {}", e.getMessage());
-        pg.stopImmediately();
+      if (!leaveRunning) {
+        try {
+          pg.stop("fast");
+        } catch (Exception e) {
+          LOG.warn("stopping PostgreSQL: {}", e.getMessage());
+          pg.stopImmediately();
+        }
       }
       pg.close();
     }
     if (dcs != null) {
       try {
-        if (lease.held()) dcs.releaseLeader(cfg.name());
+        if (lease.held() && !leaveRunning) dcs.releaseLeader(cfg.name());
       } catch (DcsException e) {
         LOG.warn("releasing the lease: {}", e.getMessage());
       }

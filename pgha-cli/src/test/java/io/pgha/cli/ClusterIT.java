@@ -230,7 +230,7 @@ class ClusterIT {
 
   @Test
   @Order(7)
-  void whilePausedNothingFailsOverAutomaticallyButAManualFailoverWorks() throws Exception {
+  void whilePausedNothingFailsOverAutomaticallyButAManualFailoverAndAgentRestartsWork() throws Exception {
     String l = leader(cluster);
     assertThat(pgha("pause", "-c", cfg()).exitCode()).isZero();
     cluster.kill(index(l));
@@ -246,6 +246,19 @@ class ClusterIT {
     ClusterFixture.Run r = pgha("failover", "-c", cfg(), "--to", target, "--force");
     assertThat(r.exitCode()).as(r.out() + r.err()).isZero();
     assertThat(leader(cluster)).isEqualTo(target);
+    // Maintenance mode also lets an agent restart without touching its PostgreSQL.
+    int t = index(target);
+    int timeline = member(cluster, target).timeline();
+    long pid = cluster.postmaster(t).orElseThrow().pid();
+    cluster.stop(t);
+    assertThat(cluster.postmaster(t).map(ProcessHandle::pid)).as("PostgreSQL left running").contains(pid);
+    cluster.start(t);
+    await().atMost(Duration.ofSeconds(60)).until(() -> {
+      ClusterState s = ClusterFixture.state(cluster);
+      return s != null && target.equals(s.leader()) && s.leaderMember().map(Member::isRunningPrimary).orElse(false);
+    });
+    assertThat(cluster.postmaster(t).map(ProcessHandle::pid)).as("same postmaster, no failover").contains(pid);
+    assertThat(member(cluster, target).timeline()).isEqualTo(timeline);
     assertThat(pgha("resume", "-c", cfg()).exitCode()).isZero();
 
     cluster.start(index(l));

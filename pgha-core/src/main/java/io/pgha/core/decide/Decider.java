@@ -241,6 +241,11 @@ public final class Decider {
   private static Decision primaryWithoutLease(Observation o) {
     ClusterState c = o.cluster();
     if (o.me().equals(c.leader())) {
+      if (c.config().paused()) {
+        // An agent restarted in maintenance mode finds the key of its previous session. Nobody
+        // promotes automatically while paused, so the primary may keep running until it expires.
+        return new Wait("paused: the leader key of this member's previous session must expire before it is taken back");
+      }
       return new Demote(false, "the leader lease could not be confirmed: stopping writes");
     }
     if (c.leader() == null) {
