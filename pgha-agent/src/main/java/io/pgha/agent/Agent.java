@@ -188,8 +188,7 @@ public final class Agent implements AutoCloseable {
 
   /** Whether two publications differ in more than their timestamp. */
   private static boolean changed(Member a, Member b) {
-    return a == null || !a.equals(new Member(b.name(), b.apiUrl(), b.host(), b.pgPort(), b.role(), b.state(), b.timeline(),
-        b.walPosition(), b.replayPosition(), b.following(), b.streaming(), b.tags(), b.lastDecision(), a.updatedAt()));
+    return a == null || !a.equals(b.withUpdatedAt(a.updatedAt()));
   }
 
   private void trackPrimaryDown(LocalState local) {

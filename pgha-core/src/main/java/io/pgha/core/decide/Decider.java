@@ -120,8 +120,9 @@ public final class Decider {
     if (local.postmasterAlive()) {
       return transitional(o);
     }
-    if (pendingCandidate(o).filter(cand -> !cand.equals(o.me())).isPresent() && o.leaseHeld()) {
-      return new ReleaseLease("PostgreSQL is down and a failover to " + pendingCandidate(o).get() + " was requested");
+    Optional<String> candidate = pendingCandidate(o).filter(cand -> !cand.equals(o.me()));
+    if (candidate.isPresent() && o.leaseHeld()) {
+      return new ReleaseLease("PostgreSQL is down and a failover to " + candidate.get() + " was requested");
     }
     if (o.leaseHeld()) {
       if (!local.formerPrimary()) {
@@ -134,7 +135,6 @@ public final class Decider {
       return new RestartPrimary("primary PostgreSQL is down: restarting it in place");
     }
     String leader = c.leader();
-    Optional<String> candidate = pendingCandidate(o).filter(cand -> !cand.equals(o.me()));
     if (leader == null && candidate.isPresent()) {
       // Starting now would only compete for CPU with the candidate's promotion; follow it afterwards.
       return new Wait("waiting for " + candidate.get() + " to take over before starting");
@@ -154,13 +154,7 @@ public final class Decider {
       return new StartStandby(leader, "former primary shut down before the timeline switch: following " + leader + " without rewind");
     }
     if (o.standbyStartFailures() >= MAX_START_FAILURES) {
-      String why = "PostgreSQL failed to start as a standby " + o.standbyStartFailures() + " times";
-      if (c.member(leader).filter(Member::isRunningPrimary).isEmpty()) {
-        return new Wait(why + ": waiting for the primary " + leader + " to run");
-      }
-      return o.settings().recloneOnRewindFailure()
-          ? new Reclone(leader, why + ": cloning again from " + leader)
-          : new Wait(why + " and re-cloning is not allowed by config: needs an operator (POST /reinitialize)");
+      return recloneOrWait(o, leader, "PostgreSQL failed to start as a standby " + o.standbyStartFailures() + " times");
     }
     return new StartStandby(leader, "starting as a standby of " + leader);
   }
@@ -178,15 +172,26 @@ public final class Decider {
   }
 
   private static Decision rewindOrReclone(Observation o, String leader, String why) {
-    if (o.cluster().member(leader).filter(Member::isRunningPrimary).isEmpty()) {
-      return new Wait(why + ": waiting for the primary " + leader + " to run before rewinding from it");
+    if (o.rewindFailed()) {
+      return recloneOrWait(o, leader, "pg_rewind failed");
     }
-    if (!o.rewindFailed()) {
-      return new Rewind(leader, why + ": rewinding from " + leader);
+    return leaderRunning(o, leader)
+        ? new Rewind(leader, why + ": rewinding from " + leader)
+        : new Wait(why + ": waiting for the primary " + leader + " to run before rewinding from it");
+  }
+
+  /** The local data directory is unusable: clone it again from the running leader, if config allows. */
+  private static Decision recloneOrWait(Observation o, String leader, String why) {
+    if (!leaderRunning(o, leader)) {
+      return new Wait(why + ": waiting for the primary " + leader + " to run");
     }
     return o.settings().recloneOnRewindFailure()
-        ? new Reclone(leader, "pg_rewind failed: cloning again from " + leader)
-        : new Wait("pg_rewind failed and re-cloning is not allowed by config: needs an operator (POST /reinitialize)");
+        ? new Reclone(leader, why + ": cloning again from " + leader)
+        : new Wait(why + " and re-cloning is not allowed by config: needs an operator (POST /reinitialize)");
+  }
+
+  private static boolean leaderRunning(Observation o, String leader) {
+    return o.cluster().member(leader).filter(Member::isRunningPrimary).isPresent();
   }
 
   /**

@@ -33,6 +33,12 @@ public record Member(
     return role == Role.PRIMARY && state == MemberState.RUNNING;
   }
 
+  /** The same record published at another time. */
+  public Member withUpdatedAt(long at) {
+    return new Member(name, apiUrl, host, pgPort, role, state, timeline, walPosition, replayPosition, following, streaming,
+        tags, lastDecision, at);
+  }
+
   public String address() {
     return host + ":" + pgPort;
   }
