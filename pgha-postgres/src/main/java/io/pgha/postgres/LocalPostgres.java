@@ -138,9 +138,12 @@ public final class LocalPostgres implements AutoCloseable {
       Lsn rcv = rs.getString(3) == null ? Lsn.ZERO : Lsn.parse(rs.getString(3));
       Lsn rpl = rs.getString(4) == null ? Lsn.ZERO : Lsn.parse(rs.getString(4));
       boolean streaming = "streaming".equals(rs.getString(8));
-      int reported = Math.max(rs.getInt(6), Math.max(rs.getInt(7), rs.getInt(9)));
+      int received = rs.getInt(9);
+      int reported = Math.max(rs.getInt(6), Math.max(rs.getInt(7), received));
       rs.close();
-      int tl = Math.max(reported, replayTimeline(Lsn.max(rcv, rpl)));
+      // While WAL is being received, received_tli is exact (and no history file can name a later
+      // timeline for WAL we have); only without a walreceiver is the timeline worked out from files.
+      int tl = received > 0 ? reported : Math.max(reported, replayTimeline(Lsn.max(rcv, rpl)));
       return new LocalState(true, standbySignal, true, true, tl, Lsn.max(rcv, rpl), rpl, following, streaming,
           ControlState.IN_ARCHIVE_RECOVERY, Lsn.ZERO, true);
     }
