@@ -160,8 +160,12 @@ public final class Agent implements AutoCloseable {
     boolean leaseHeld = lease.valid() && cfg.name().equals(c.leader());
     trackPrimaryDown(local);
     Map<String, Lsn> peerPositions = Map.of();
-    boolean candidateNamed = c.failover() != null && c.failover().candidate() != null;
-    if (reachable && action == null && c.leader() == null && local.runningStandby() && !candidateNamed) {
+    var fr = c.failover();
+    boolean candidateNamed = fr != null && fr.candidate() != null;
+    // A manual failover candidate in synchronous mode must compare itself with the other synchronous
+    // standbys; a switchover candidate need not (it replays the old primary's shutdown checkpoint).
+    boolean mustCompare = !candidateNamed || (c.config().synchronous() && !fr.isSwitchover() && cfg.name().equals(fr.candidate()));
+    if (reachable && action == null && c.leader() == null && local.runningStandby() && mustCompare) {
       List<Member> others = new ArrayList<>(c.members().values());
       others.removeIf(m -> m.name().equals(cfg.name()));
       peerPositions = peers.positions(others, 1000);

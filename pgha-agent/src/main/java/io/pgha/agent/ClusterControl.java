@@ -1,11 +1,16 @@
 package io.pgha.agent;
 
+import io.pgha.core.config.ConfigException;
+import io.pgha.core.config.DynamicSettings;
 import io.pgha.core.model.ClusterState;
+import io.pgha.core.model.DynamicConfig;
 import io.pgha.core.model.FailoverRequest;
 import io.pgha.core.model.Member;
+import io.pgha.core.model.SyncState;
 import io.pgha.dcs.Dcs;
 import io.pgha.dcs.DcsException;
 import java.util.Comparator;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.LongSupplier;
 
@@ -63,6 +68,11 @@ public final class ClusterControl {
     if (!target.isRunningStandby()) {
       throw new ControlException(candidate + " is not a running standby (" + target.role().label() + ", " + target.state().label() + ")");
     }
+    SyncState sync = c.sync();
+    if (c.config().synchronous() && !candidate.equals(sync.leader()) && !(sync.quorum() > 0 && sync.contains(candidate))) {
+      throw new ControlException(candidate + " is not recorded as synchronous (" + sync.describe() + "): promoting it could lose"
+          + " acknowledged commits; set synchronous_mode=off with 'pgha edit-config' first to accept that");
+    }
     FailoverRequest fr = new FailoverRequest(null, candidate, 0, wallClock.getAsLong(), null);
     if (!dcs.requestFailover(fr)) {
       throw new ControlException("another switchover or failover is pending; wait for it or cancel it first");
@@ -72,6 +82,19 @@ public final class ClusterControl {
 
   public void cancelFailover() throws DcsException {
     dcs.clearFailover();
+  }
+
+  /**
+   * Applies {@code changes} (snake_case keys, see {@link DynamicSettings}) to the cluster-wide
+   * settings atomically; nothing is written when any key or value is invalid.
+   */
+  public DynamicConfig updateConfig(Map<String, ?> changes) throws DcsException, ControlException {
+    try {
+      DynamicSettings.apply(dcs.read().config(), changes);
+      return dcs.updateConfig(current -> DynamicSettings.apply(current, changes));
+    } catch (ConfigException e) {
+      throw new IllegalArgumentException(e.getMessage(), e);
+    }
   }
 
   public void pause(boolean paused) throws DcsException {

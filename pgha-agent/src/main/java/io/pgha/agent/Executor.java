@@ -3,16 +3,23 @@ package io.pgha.agent;
 import io.pgha.core.config.NodeConfig;
 import io.pgha.core.decide.Decision;
 import io.pgha.core.decide.LocalState;
+import io.pgha.core.decide.SyncPlanner;
 import io.pgha.core.model.ClusterState;
+import io.pgha.core.model.DynamicConfig;
 import io.pgha.core.model.FailoverRequest;
 import io.pgha.core.model.HistoryEntry;
 import io.pgha.core.model.Lsn;
 import io.pgha.core.model.Member;
+import io.pgha.core.model.SyncMode;
+import io.pgha.core.model.SyncState;
 import io.pgha.dcs.Dcs;
 import io.pgha.postgres.ConfigFiles.Upstream;
 import io.pgha.postgres.ControlData;
 import io.pgha.postgres.LocalPostgres;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
@@ -39,6 +46,9 @@ final class Executor {
     volatile boolean rewindFailed;
     volatile int standbyStartFailures;
     volatile long primaryDownSinceNanos;
+    /** The primary's WAL position when PostgreSQL last started counting a new synchronous set. */
+    volatile Lsn syncFrom;
+    volatile String lastSyncReason = "";
   }
 
   Executor(NodeConfig cfg, Dcs dcs, LocalPostgres pg, Lease lease, ActionRunner runner, LongSupplier wallClock, Memory memory) {
@@ -80,8 +90,10 @@ final class Executor {
 
       @Override
       public Void onRestartPrimary(Decision.RestartPrimary r) {
+        String ssn = restartValue(c);
         runner.submit("start", () -> {
           pg.stopImmediately();
+          pg.prepareSynchronousStandbyNames(ssn);
           pg.start(null, false);
         });
         return null;
@@ -188,6 +200,7 @@ final class Executor {
       pg.start(null, false);
       pg.createReplicationRole();
       if (!acquire()) throw new IllegalStateException("the leader key was taken during bootstrap");
+      dcs.writeSync(cfg.name(), new SyncState(cfg.name(), 0, List.of()));
       ControlData cd = pg.controlData();
       dcs.completeInitialize(cd.systemIdentifier().isEmpty() ? "bootstrapped" : cd.systemIdentifier());
     } catch (Exception e) {
@@ -241,6 +254,15 @@ final class Executor {
   }
 
   private void promote(ClusterState c) throws Exception {
+    // From here on only this member's commits count: no other member may be taken for synchronous
+    // with them until this primary has recorded it (see SyncPlanner).
+    if (!dcs.writeSync(cfg.name(), new SyncState(cfg.name(), 0, List.of()))) {
+      throw new IllegalStateException("cannot record the synchronous set: the leader lease is no longer held");
+    }
+    memory.syncFrom = null;
+    DynamicConfig dc = c.config();
+    String ssn = dc.synchronous() && dc.synchronousModeStrict() ? SyncPlanner.render(SyncMode.ON, strictBlock()) : "";
+    if (!ssn.equals(pg.synchronousStandbyNames())) pg.setSynchronousStandbyNames(ssn);
     int before = pg.observe().timeline();
     pg.seedHistory(c.history(), c.latestTimeline());
     pg.promote();
@@ -265,10 +287,58 @@ final class Executor {
     }
     if (!local.walPosition().equals(c.leaderOptime())) dcs.publishLeaderOptime(local.walPosition());
     syncSlots(c);
+    manageSync(c, local);
     FailoverRequest fr = c.failover();
     if (fr != null && (cfg.name().equals(fr.candidate()) || stale(fr))) {
       LOG.info("clearing {} failover request", stale(fr) ? "a stale" : "a fulfilled");
       dcs.clearFailover();
+    }
+  }
+
+  private SyncState strictBlock() {
+    return new SyncState(cfg.name(), 1, List.of(SyncPlanner.NO_STANDBY));
+  }
+
+  /** synchronous_standby_names for a primary restarting in place: what its DCS record allows. */
+  String restartValue(ClusterState c) {
+    DynamicConfig dc = c.config();
+    SyncState rec = c.sync();
+    if (cfg.name().equals(rec.leader()) && rec.quorum() > 0) {
+      return SyncPlanner.render(dc.synchronousMode() == SyncMode.QUORUM ? SyncMode.QUORUM : SyncMode.ON, rec);
+    }
+    return dc.synchronous() && dc.synchronousModeStrict() ? SyncPlanner.render(SyncMode.ON, strictBlock()) : "";
+  }
+
+  /**
+   * Moves synchronous replication one or more safe steps towards what the config and the
+   * streaming standbys call for; every step is one of {@link SyncPlanner}'s.
+   */
+  private void manageSync(ClusterState c, LocalState local) throws Exception {
+    List<SyncPlanner.Replica> replicas = pg.replicas();
+    Map<String, Lsn> flush = new HashMap<>();
+    for (SyncPlanner.Replica r : replicas) if (r.streaming()) flush.put(r.name(), r.flush());
+    SyncState record = c.sync();
+    String pgValue = pg.synchronousStandbyNames();
+    if (memory.syncFrom == null) memory.syncFrom = local.walPosition();
+    for (int i = 0; i < 4; i++) {
+      SyncPlanner.Target t = SyncPlanner.target(cfg.name(), c.config(), c.members(), replicas, record);
+      SyncPlanner.Step step = SyncPlanner.next(cfg.name(), c.config().synchronousMode(), t, record, pgValue, flush, memory.syncFrom);
+      if (step instanceof SyncPlanner.SetPostgres set) {
+        LOG.info("{}", set.reason());
+        memory.syncFrom = pg.setSynchronousStandbyNames(set.value());
+        pgValue = set.value();
+      } else if (step instanceof SyncPlanner.WriteDcs w) {
+        if (!dcs.writeSync(cfg.name(), w.record())) {
+          LOG.warn("could not record the synchronous set: the leader lease is no longer held");
+          return;
+        }
+        LOG.info("{}", w.reason());
+        record = w.record();
+      } else {
+        if (!step.reason().equals(memory.lastSyncReason)) LOG.info("synchronous replication: {}", step.reason());
+        memory.lastSyncReason = step.reason();
+        return;
+      }
     }
   }
 

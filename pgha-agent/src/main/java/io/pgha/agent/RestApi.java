@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.pgha.core.config.Credentials;
+import io.pgha.core.config.DynamicSettings;
 import io.pgha.core.decide.LocalState;
 import io.pgha.core.model.FailoverRequest;
 import io.pgha.core.model.Member;
@@ -28,7 +29,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>GET: {@code /primary} (200 only on the running primary holding the lease), {@code /replica}
  * ({@code ?lag=BYTES}), {@code /read-only}, {@code /health}, {@code /liveness}, {@code /readiness},
- * {@code /status}, {@code /cluster}, {@code /history}. POST (HTTP basic authentication as configured
+ * {@code /status}, {@code /cluster}, {@code /history}, {@code /config}. PATCH {@code /config} and POST (HTTP basic authentication as configured
  * under {@code restapi.authentication}; 401 and no change without it): {@code /switchover}, {@code
  * /failover}, {@code /restart}, {@code /reinitialize}, {@code /pause}, {@code /resume}.
  */
@@ -63,7 +64,7 @@ final class RestApi implements AutoCloseable {
       String method = ex.getRequestMethod();
       if (method.equals("GET") || method.equals("HEAD") || method.equals("OPTIONS")) {
         get(ex, path);
-      } else if (method.equals("POST")) {
+      } else if (method.equals("POST") || (method.equals("PATCH") && path.equals("/config"))) {
         post(ex, path);
       } else {
         send(ex, 405, Map.of("error", "method " + method + " not allowed"));
@@ -90,6 +91,7 @@ final class RestApi implements AutoCloseable {
       case "/readiness" -> send(ex, (local.runningPrimary() && agent.leaseValid()) || (local.runningStandby() && local.streaming()) ? 200 : 503, me);
       case "/cluster" -> send(ex, 200, RestView.cluster(agent.config().cluster(), agent.cluster()));
       case "/history" -> send(ex, 200, agent.cluster().history());
+      case "/config" -> send(ex, 200, DynamicSettings.toMap(agent.cluster().config()));
       default -> send(ex, 404, Map.of("error", "no such path: " + path));
     }
   }
@@ -153,6 +155,17 @@ final class RestApi implements AutoCloseable {
         case "/failover" -> {
           FailoverRequest fr = control.failover(text(body, "candidate"));
           send(ex, 202, Map.of("message", "failover to " + fr.candidate() + " requested", "request", fr));
+        }
+        case "/config" -> {
+          if (!ex.getRequestMethod().equals("PATCH")) {
+            send(ex, 405, Map.of("error", "use PATCH /config with a JSON object of the settings to change"));
+            return;
+          }
+          Map<String, Object> changes = new java.util.LinkedHashMap<>();
+          body.fields().forEachRemaining(f -> changes.put(f.getKey(), f.getValue().isNull() ? null
+              : f.getValue().isBoolean() ? f.getValue().booleanValue()
+              : f.getValue().isNumber() ? f.getValue().numberValue() : f.getValue().asText()));
+          send(ex, 200, DynamicSettings.toMap(control.updateConfig(changes)));
         }
         case "/pause", "/resume" -> {
           control.pause(path.equals("/pause"));

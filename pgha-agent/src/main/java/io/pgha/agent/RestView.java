@@ -20,7 +20,15 @@ public final class RestView {
     out.put("paused", c.config().paused());
     out.put("timeline", c.currentTimeline());
     out.put("leader_optime", c.leaderOptime().toString());
-    out.put("maximum_lag_on_failover", c.config().maximumLagOnFailover());
+    out.put("config", io.pgha.core.config.DynamicSettings.toMap(c.config()));
+    Map<String, Object> sync = new LinkedHashMap<>();
+    sync.put("mode", c.config().synchronousMode().label());
+    sync.put("strict", c.config().synchronousModeStrict());
+    sync.put("recorded_by", c.sync().leader());
+    sync.put("quorum", c.sync().quorum());
+    sync.put("members", c.sync().members());
+    sync.put("failover_candidates", failoverCandidates(c));
+    out.put("synchronous", sync);
     out.put("failover", c.failover());
     List<Map<String, Object>> members = new ArrayList<>();
     for (Member m : c.sortedMembers().values()) members.add(member(c, m));
@@ -41,7 +49,9 @@ public final class RestView {
     v.put("lag_bytes", lagBytes(c, m));
     v.put("following", m.following());
     v.put("streaming", m.streaming());
-    v.put("tags", Map.of("nofailover", m.tags().noFailover(), "noloadbalance", m.tags().noLoadBalance(), "priority", m.tags().priority()));
+    v.put("tags", Map.of("nofailover", m.tags().noFailover(), "noloadbalance", m.tags().noLoadBalance(), "priority", m.tags().priority(),
+        "nosync", m.tags().noSync(), "sync_priority", m.tags().syncPriority()));
+    v.put("synchronous", syncRole(c, m));
     v.put("last_decision", m.lastDecision());
     v.put("updated_at", m.updatedAt());
     return v;
@@ -52,6 +62,27 @@ public final class RestView {
     if (m.role() != Role.STANDBY) return null;
     long leaderPos = c.leaderMember().map(l -> l.walPosition().value()).orElse(c.leaderOptime().value());
     return Math.max(0, leaderPos - m.replayPosition().value());
+  }
+
+  /** "sync" / "quorum" for a standby the DCS records as synchronous (confirmed), "joining" before that, else null. */
+  public static String syncRole(ClusterState c, Member m) {
+    if (!c.config().synchronous() || !c.sync().contains(m.name())) return null;
+    if (c.sync().quorum() == 0) return "joining";
+    return c.sync().quorum() == c.sync().members().size() ? "sync" : "quorum";
+  }
+
+  /**
+   * Who could be promoted without losing an acknowledged commit if the primary failed now, in
+   * words; in asynchronous mode, any healthy standby within maximum_lag_on_failover.
+   */
+  public static String failoverCandidates(ClusterState c) {
+    if (!c.config().synchronous()) return "any standby within maximum_lag_on_failover (asynchronous: the last commits may be lost)";
+    var s = c.sync();
+    if (s.quorum() == 0) {
+      return "none: " + (s.leader() == null ? "no synchronous standby recorded yet" : s.leader() + " has no confirmed synchronous standby");
+    }
+    return s.quorum() == s.members().size() ? String.join(", ", s.members())
+        : "the most advanced of any " + s.neededForFailover() + " of " + String.join(", ", s.members());
   }
 
   /** "primary" only for the lease holder; a writable member without the lease says so. */

@@ -33,11 +33,19 @@ final class ListCommand implements Callable<Integer> {
         .append("   timeline: ").append(c.currentTimeline());
     if (c.config().paused()) s.append("   ** PAUSED: no automatic action **");
     s.append('\n');
+    var dc = c.config();
+    s.append("Synchronous mode: ").append(dc.synchronousMode().label());
+    if (dc.synchronous()) {
+      s.append(dc.synchronousModeStrict() ? " (strict)" : "").append(", node count ").append(dc.synchronousNodeCount())
+          .append("   synchronous: ").append(c.sync().describe());
+    }
+    s.append("   failover candidates: ").append(RestView.failoverCandidates(c)).append('\n');
     if (!c.initialized()) s.append("(not initialized yet)\n");
-    Table t = new Table("Member", "Address", "Role", "State", "TL", "Lag", "Tags", "Last decision");
+    Table t = new Table("Member", "Address", "Role", "Sync", "State", "TL", "Lag", "Tags", "Last decision");
     for (Member m : c.sortedMembers().values()) {
       Long lag = RestView.lagBytes(c, m);
-      t.add(m.name(), m.address(), RestView.role(c, m), m.state().label(), m.timeline() == 0 ? "" : m.timeline(),
+      String sync = RestView.syncRole(c, m);
+      t.add(m.name(), m.address(), RestView.role(c, m), sync == null ? "" : sync, m.state().label(), m.timeline() == 0 ? "" : m.timeline(),
           lag == null ? "" : Table.bytes(lag), m.tags().describe(), m.lastDecision());
     }
     s.append(t.render());

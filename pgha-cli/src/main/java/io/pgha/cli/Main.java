@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
     description = "PostgreSQL high availability: agent, cluster control and a local demo cluster.",
     subcommands = {
         AgentCommand.class, DemoCommand.class, ListCommand.class, HistoryCommand.class,
-        SwitchoverCommand.class, FailoverCommand.class, PauseCommand.class, ResumeCommand.class,
+        SwitchoverCommand.class, FailoverCommand.class, PauseCommand.class, ResumeCommand.class, EditConfigCommand.class,
         CommandLine.HelpCommand.class})
 public final class Main {
   public static void main(String[] args) {

@@ -6,6 +6,7 @@ import io.pgha.core.model.FailoverRequest;
 import io.pgha.core.model.HistoryEntry;
 import io.pgha.core.model.Lsn;
 import io.pgha.core.model.Member;
+import io.pgha.core.model.SyncState;
 import java.util.function.UnaryOperator;
 
 /**
@@ -44,6 +45,12 @@ public interface Dcs extends AutoCloseable {
 
   /** Deletes the leader key if this client holds it. */
   void releaseLeader(String me) throws DcsException;
+
+  /**
+   * Replaces the synchronous record, atomically with a check that {@code me} still holds the leader
+   * key through this client's session; false (and nothing written) when it does not.
+   */
+  boolean writeSync(String me, SyncState state) throws DcsException;
 
   /** Records the primary's current WAL position. */
   void publishLeaderOptime(Lsn lsn) throws DcsException;

@@ -7,6 +7,7 @@ import io.pgha.core.model.FailoverRequest;
 import io.pgha.core.model.HistoryEntry;
 import io.pgha.core.model.Lsn;
 import io.pgha.core.model.Member;
+import io.pgha.core.model.SyncState;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -30,7 +31,7 @@ import org.slf4j.LoggerFactory;
 /**
  * {@link Dcs} on Apache ZooKeeper through Curator. Layout under {@code <namespace>/<cluster>}:
  * {@code initialize}, {@code leader} (ephemeral), {@code members/<name>} (ephemeral), {@code
- * config}, {@code failover}, {@code optime}, {@code history}; values are JSON.
+ * config}, {@code failover}, {@code optime}, {@code history}, {@code sync}; values are JSON.
  *
  * <p>The leader lease is the ephemeral {@code leader} node. It is renewed by a versioned write from
  * the session that created it, so a successful renewal proves that a quorum saw this session alive
@@ -120,6 +121,7 @@ public final class ZooKeeperDcs implements Dcs {
       byte[] failover = data(path("failover"));
       byte[] optime = data(path("optime"));
       byte[] history = data(path("history"));
+      byte[] sync = data(path("sync"));
       return new ClusterState(
           init == null ? null : utf8(init),
           leader == null ? null : utf8(leader),
@@ -127,7 +129,8 @@ public final class ZooKeeperDcs implements Dcs {
           config == null ? DynamicConfig.DEFAULT : Json.parse(config, DynamicConfig.class),
           failover == null ? null : Json.parse(failover, FailoverRequest.class),
           optime == null ? Lsn.ZERO : Lsn.parse(utf8(optime)),
-          history == null ? List.of() : Json.MAPPER.readValue(history, HISTORY));
+          history == null ? List.of() : Json.MAPPER.readValue(history, HISTORY),
+          sync == null ? SyncState.EMPTY : Json.parse(sync, SyncState.class));
     } catch (IOException e) {
       throw new DcsException("unreadable data in the DCS under " + root + ": " + e.getMessage(), e);
     } catch (Exception e) {
@@ -284,6 +287,29 @@ public final class ZooKeeperDcs implements Dcs {
         throw unreachable("release the leader key", e);
       } finally {
         leaderVersion = -1;
+      }
+    }
+  }
+
+  @Override
+  public boolean writeSync(String me, SyncState state) throws DcsException {
+    synchronized (leaderLock) {
+      if (leaderVersion < 0) return false;
+      try {
+        if (client.getZookeeperClient().getZooKeeper().getSessionId() != leaderSession) return false;
+        byte[] value = Json.bytes(state);
+        boolean exists = client.checkExists().forPath(path("sync")) != null;
+        var ops = client.transactionOp();
+        client.transaction().forOperations(
+            ops.check().withVersion(leaderVersion).forPath(path("leader")),
+            exists ? ops.setData().forPath(path("sync"), value) : ops.create().forPath(path("sync"), value));
+        return true;
+      } catch (KeeperException.NoNodeException | KeeperException.BadVersionException e) {
+        return false;
+      } catch (KeeperException.NodeExistsException e) {
+        return writeSync(me, state);
+      } catch (Exception e) {
+        throw unreachable("write the synchronous record", e);
       }
     }
   }

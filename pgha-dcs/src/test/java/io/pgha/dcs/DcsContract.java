@@ -11,6 +11,8 @@ import io.pgha.core.model.Lsn;
 import io.pgha.core.model.Member;
 import io.pgha.core.model.MemberState;
 import io.pgha.core.model.Role;
+import io.pgha.core.model.SyncMode;
+import io.pgha.core.model.SyncState;
 import io.pgha.core.model.Tags;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -53,6 +55,36 @@ abstract class DcsContract {
     assertThat(c.leader()).isNull();
     assertThat(c.members()).isEmpty();
     assertThat(c.config()).isEqualTo(DynamicConfig.DEFAULT);
+  }
+
+  @Test
+  void onlyTheLeaseHolderWritesTheSynchronousRecord() throws Exception {
+    Dcs a = client();
+    Dcs b = client();
+    SyncState rec = SyncState.of("a", 1, List.of("b", "c"));
+    assertThat(a.writeSync("a", rec)).as("no lease yet").isFalse();
+    assertThat(a.read().sync()).isEqualTo(SyncState.EMPTY);
+    assertThat(a.acquireLeader("a")).isTrue();
+    assertThat(a.writeSync("a", rec)).isTrue();
+    assertThat(b.writeSync("b", SyncState.of("b", 0, List.of()))).as("b does not hold the lease").isFalse();
+    assertThat(b.read().sync()).isEqualTo(rec);
+    assertThat(a.renewLeader("a")).isTrue();
+    SyncState next = SyncState.of("a", 2, List.of("b", "c"));
+    assertThat(a.writeSync("a", next)).as("still valid after a renewal").isTrue();
+    assertThat(b.read().sync()).isEqualTo(next);
+    a.releaseLeader("a");
+    assertThat(a.writeSync("a", rec)).as("released").isFalse();
+    assertThat(b.read().sync()).isEqualTo(next);
+  }
+
+  @Test
+  void dynamicConfigKeepsTheSynchronousSettings() throws Exception {
+    Dcs a = client();
+    a.updateConfig(c -> c.withSynchronous(SyncMode.QUORUM, true, 2));
+    DynamicConfig read = client().read().config();
+    assertThat(read.synchronousMode()).isEqualTo(SyncMode.QUORUM);
+    assertThat(read.synchronousModeStrict()).isTrue();
+    assertThat(read.synchronousNodeCount()).isEqualTo(2);
   }
 
   @Test

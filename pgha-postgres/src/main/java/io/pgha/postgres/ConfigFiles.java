@@ -24,6 +24,7 @@ public final class ConfigFiles {
   private final OsCommand os;
   private final Path dataDir;
   private final Path passFile;
+  private volatile String synchronousStandbyNames = "";
 
   public ConfigFiles(NodeConfig cfg, OsCommand os, Path passFile) {
     this.cfg = cfg;
@@ -50,6 +51,7 @@ public final class ConfigFiles {
     p.put("hot_standby", "on");
     p.put("recovery_target_timeline", "latest");
     p.put("cluster_name", cfg.cluster() + "/" + cfg.name());
+    p.put("synchronous_standby_names", synchronousStandbyNames);
     if (upstream != null) {
       p.put("primary_conninfo", upstream.conninfo(cfg.postgresql().replication().username(), cfg.name(), passFile));
       p.put("primary_slot_name", slotName(cfg.name()));
@@ -58,6 +60,11 @@ public final class ConfigFiles {
       p.put("primary_slot_name", "");
     }
     return p;
+  }
+
+  /** The value written for synchronous_standby_names from now on (managed by the primary's agent). */
+  public void synchronousStandbyNames(String value) {
+    synchronousStandbyNames = value;
   }
 
   /** Where a standby streams from. */

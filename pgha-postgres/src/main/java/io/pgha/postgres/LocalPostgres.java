@@ -2,6 +2,7 @@ package io.pgha.postgres;
 
 import io.pgha.core.config.NodeConfig;
 import io.pgha.core.decide.LocalState;
+import io.pgha.core.decide.SyncPlanner.Replica;
 import io.pgha.core.model.ControlState;
 import io.pgha.core.model.HistoryEntry;
 import io.pgha.core.model.Lsn;
@@ -48,6 +49,7 @@ public final class LocalPostgres implements AutoCloseable {
   private final Map<String, String> env;
   private Connection connection;
   private String following;
+  private Upstream upstream;
   private String lastObserveError;
   private final Map<Integer, Lsn> historyStarts = new java.util.concurrent.ConcurrentHashMap<>();
 
@@ -235,6 +237,83 @@ public final class LocalPostgres implements AutoCloseable {
     }
   }
 
+  /** The standbys connected to this primary (pg_stat_replication), by application_name. */
+  public List<Replica> replicas() throws PostgresException {
+    List<Replica> out = new ArrayList<>();
+    try (Statement st = connection().createStatement();
+         ResultSet rs = st.executeQuery("SELECT application_name, state, flush_lsn::text FROM pg_stat_replication"
+             + " WHERE application_name <> ''")) {
+      while (rs.next()) {
+        String flush = rs.getString(3);
+        out.add(new Replica(rs.getString(1), "streaming".equals(rs.getString(2)),
+            flush == null ? Lsn.ZERO : Lsn.parse(flush)));
+      }
+      return out;
+    } catch (SQLException e) {
+      closeConnection();
+      throw new PostgresException("cannot read pg_stat_replication: " + e.getMessage(), e);
+    }
+  }
+
+  /** synchronous_standby_names as the running server uses it. */
+  public String synchronousStandbyNames() throws PostgresException {
+    try (Statement st = connection().createStatement(); ResultSet rs = st.executeQuery("SHOW synchronous_standby_names")) {
+      rs.next();
+      return rs.getString(1);
+    } catch (SQLException e) {
+      closeConnection();
+      throw new PostgresException("cannot read synchronous_standby_names: " + e.getMessage(), e);
+    }
+  }
+
+  /** The value the next start writes for synchronous_standby_names, without touching the running server. */
+  public void prepareSynchronousStandbyNames(String value) {
+    files.synchronousStandbyNames(value);
+  }
+
+  /**
+   * Sets synchronous_standby_names and returns once the server uses it: a new session (forked by
+   * the postmaster after it reloaded and signalled every process) shows the value, and the WAL
+   * senders, which re-read it on their next loop, had a grace period to do so. Returns the WAL
+   * position after that (the current insert position on a primary, or zero on a standby).
+   */
+  public Lsn setSynchronousStandbyNames(String value) throws PostgresException, IOException {
+    files.synchronousStandbyNames(value);
+    files.writePgha(upstream);
+    execute("SELECT pg_reload_conf()");
+    long deadline = System.nanoTime() + 10_000_000_000L;
+    while (true) {
+      try (Connection fresh = connect(localHost(), cfg.postgresql().port(), "postgres");
+           Statement st = fresh.createStatement();
+           ResultSet rs = st.executeQuery("SHOW synchronous_standby_names")) {
+        rs.next();
+        if (value.equals(rs.getString(1))) break;
+      } catch (SQLException e) {
+        throw new PostgresException("cannot confirm synchronous_standby_names: " + e.getMessage(), e);
+      }
+      if (System.nanoTime() > deadline) throw new PostgresException("PostgreSQL did not take synchronous_standby_names = '" + value + "' within 10 s");
+      sleep(5);
+    }
+    sleep(50);
+    try (Statement st = connection().createStatement();
+         ResultSet rs = st.executeQuery("SELECT CASE WHEN pg_is_in_recovery() THEN NULL ELSE pg_current_wal_lsn()::text END")) {
+      rs.next();
+      return rs.getString(1) == null ? Lsn.ZERO : Lsn.parse(rs.getString(1));
+    } catch (SQLException e) {
+      closeConnection();
+      throw new PostgresException("cannot read the WAL position: " + e.getMessage(), e);
+    }
+  }
+
+  private static void sleep(long ms) throws PostgresException {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new PostgresException("interrupted", e);
+    }
+  }
+
   /** Creates a replication slot for every member in {@code members} and drops pgha slots of others. */
   public void syncSlots(Set<String> members) throws PostgresException {
     Set<String> wanted = new HashSet<>();
@@ -321,7 +400,9 @@ public final class LocalPostgres implements AutoCloseable {
 
   /** Writes pgha's files for the given role and starts PostgreSQL, waiting until it accepts connections. */
   public void start(Upstream upstream, boolean standby) throws PostgresException, IOException {
+    if (standby) files.synchronousStandbyNames("");
     files.writeAll(upstream, standby);
+    this.upstream = upstream;
     following = upstream == null ? null : upstream.member();
     Files.deleteIfExists(dataDir.resolve("recovery.signal"));
     os.check(List.of(bin.path("pg_ctl"), "start", "-D", dataDir.toString(), "-l", logFile().toString(), "-w", "-t", "600", "-s"),
@@ -331,6 +412,7 @@ public final class LocalPostgres implements AutoCloseable {
   /** Points a running standby at another upstream; primary_conninfo is reloadable since PostgreSQL 13. */
   public void follow(Upstream upstream) throws PostgresException, IOException {
     files.writePgha(upstream);
+    this.upstream = upstream;
     following = upstream == null ? null : upstream.member();
     execute("SELECT pg_reload_conf()");
   }

@@ -14,6 +14,7 @@ public final class ConfigReader {
   /** Parameters pgha manages itself; setting them in postgresql.parameters would break replication. */
   private static final Set<String> MANAGED_PARAMETERS = Set.of(
       "port", "listen_addresses", "hot_standby", "primary_conninfo", "primary_slot_name", "wal_level",
+      "synchronous_standby_names",
       "recovery_target_timeline", "hba_file", "data_directory", "config_file", "unix_socket_directories");
 
   /** The top-level keys of a node config. */
@@ -163,7 +164,8 @@ public final class ConfigReader {
   }
 
   private static Tags tags(Section s) {
-    Tags t = new Tags(s.bool("nofailover", false), s.bool("noloadbalance", false), (int) s.integer("priority", 0));
+    Tags t = new Tags(s.bool("nofailover", false), s.bool("noloadbalance", false), (int) s.integer("priority", 0),
+        s.bool("nosync", false), (int) s.integer("sync_priority", 0));
     s.rejectUnknown();
     return t;
   }

@@ -18,8 +18,11 @@ import io.pgha.core.model.ClusterState;
 import io.pgha.core.model.FailoverRequest;
 import io.pgha.core.model.Lsn;
 import io.pgha.core.model.Member;
+import io.pgha.core.model.SyncState;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * The agent's decision function: one {@link Observation} in, one {@link Decision} out. Pure: it
@@ -45,7 +48,9 @@ import java.util.Optional;
  * <p>Invariants protected here: one writer (a primary without a confirmed lease always demotes; a
  * standby promotes only after taking the leader key); no diverged timelines (a former primary never
  * starts writable without the lease and never follows across a fork without pg_rewind); a
- * switchover candidate promotes only after replaying the old primary's shutdown checkpoint.
+ * switchover candidate promotes only after replaying the old primary's shutdown checkpoint. No
+ * lost commits in synchronous mode: only the last primary or a member its DCS record names as
+ * synchronous, and the most advanced of enough of them, is promoted ({@link #notSynchronous}).
  */
 public final class Decider {
   /** Consecutive failed standby starts after which the data directory is considered unusable. */
@@ -320,6 +325,10 @@ public final class Decider {
         }
         return new TakeOver("switchover: replayed all WAL of " + fr.leader() + ", taking over");
       }
+      if (c.config().synchronous()) {
+        Optional<String> why = notSynchronous(o).or(() -> aheadInQuorum(o));
+        if (why.isPresent()) return new Wait("requested to take over, but " + why.get());
+      }
       return new TakeOver("manual failover to this member");
     }
     if (o.tags().noFailover()) {
@@ -329,8 +338,14 @@ public final class Decider {
     if (stale.isPresent()) {
       return new Wait("no leader, but " + stale.get() + ": not a candidate");
     }
+    boolean sync = c.config().synchronous();
+    if (sync) {
+      Optional<String> why = notSynchronous(o);
+      if (why.isPresent()) return new Wait("no leader, but " + why.get());
+    }
     long lag = c.leaderOptime().minus(local.walPosition());
-    if (lag > c.config().maximumLagOnFailover()) {
+    // A synchronous member holds every acknowledged commit; the published position may include more.
+    if (!sync && lag > c.config().maximumLagOnFailover()) {
       return new Wait("no leader, but this member is " + lag + " bytes behind the last known primary position "
           + c.leaderOptime() + " (maximum_lag_on_failover " + c.config().maximumLagOnFailover() + ")");
     }
@@ -339,7 +354,60 @@ public final class Decider {
     if (better.isPresent()) {
       return new Wait("no leader, but " + better.get() + " is a better candidate");
     }
-    return new TakeOver("no leader and this member has the most advanced WAL position " + local.walPosition());
+    return new TakeOver("no leader and this member has the most advanced WAL position " + local.walPosition()
+        + (sync ? " among the synchronous members " + c.sync().describe() : ""));
+  }
+
+  /**
+   * Why this member may not be promoted in synchronous mode, from the DCS record of the last
+   * primary (see {@link SyncState}). That primary itself holds every commit it acknowledged. A
+   * recorded standby qualifies only when enough recorded standbys answered to overlap every
+   * possible commit quorum ({@code members - quorum + 1}), so that the most advanced of them, which
+   * {@link #betterPeer} then requires, has every acknowledged commit.
+   */
+  static Optional<String> notSynchronous(Observation o) {
+    SyncState s = o.cluster().sync();
+    if (o.me().equals(s.leader())) return Optional.empty();
+    String last = s.leader() == null ? "the last primary" : s.leader();
+    if (!s.contains(o.me())) {
+      return Optional.of("this member is not recorded as synchronous (synchronous of " + last + ": " + s.describe() + ")");
+    }
+    if (s.quorum() == 0) {
+      return Optional.of(last + " was committing without a confirmed synchronous standby: only " + last
+          + " is sure to have every acknowledged commit");
+    }
+    Set<String> answered = new TreeSet<>();
+    for (String m : s.members()) {
+      if (m.equals(o.me()) || o.peerPositions().containsKey(m)) answered.add(m);
+    }
+    if (answered.size() < s.neededForFailover()) {
+      return Optional.of("only " + answered + " of the synchronous standbys " + s.members() + " can be compared; "
+          + s.neededForFailover() + " are needed to be sure of every commit acknowledged with " + s.quorum() + " confirmation(s)");
+    }
+    return Optional.empty();
+  }
+
+  /**
+   * In quorum mode (fewer confirmations than recorded standbys) only the most advanced of the
+   * compared standbys surely has every acknowledged commit: a recorded standby ahead of this one.
+   */
+  private static Optional<String> aheadInQuorum(Observation o) {
+    SyncState s = o.cluster().sync();
+    if (o.me().equals(s.leader()) || s.quorum() >= s.members().size()) return Optional.empty();
+    for (String m : s.members()) {
+      Lsn p = o.peerPositions().get(m);
+      if (m.equals(o.me()) || p == null) continue;
+      int tl = o.cluster().member(m).map(Member::timeline).orElse(0);
+      if (tl > o.local().timeline() || (tl == o.local().timeline() && p.isAfter(o.local().walPosition()))) {
+        return Optional.of(m + " (" + p + ") is further ahead among the quorum's standbys");
+      }
+    }
+    return Optional.empty();
+  }
+
+  private static boolean syncQualified(ClusterState c, String name) {
+    SyncState s = c.sync();
+    return name.equals(s.leader()) || (s.quorum() > 0 && s.contains(name));
   }
 
   /**
@@ -367,7 +435,11 @@ public final class Decider {
       String name = peer.getKey();
       Optional<Member> m = o.cluster().member(name);
       if (name.equals(o.me()) || name.equals(excluded) || m.isEmpty() || m.get().tags().noFailover()) continue;
-      if (o.cluster().leaderOptime().minus(peer.getValue()) > o.cluster().config().maximumLagOnFailover()) continue;
+      if (o.cluster().config().synchronous()) {
+        if (!syncQualified(o.cluster(), name)) continue;
+      } else if (o.cluster().leaderOptime().minus(peer.getValue()) > o.cluster().config().maximumLagOnFailover()) {
+        continue;
+      }
       int byTimeline = Integer.compare(m.get().timeline(), o.local().timeline());
       int byPosition = peer.getValue().compareTo(mine);
       int byPriority = Integer.compare(m.get().tags().priority(), o.tags().priority());

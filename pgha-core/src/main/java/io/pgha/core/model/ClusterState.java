@@ -12,6 +12,7 @@ import java.util.TreeMap;
  *     the bootstrapping member, replaced by the database system identifier once it succeeded
  * @param leader the name in the leader key, or null when nobody holds the lease
  * @param leaderOptime the last WAL position the primary published
+ * @param sync the synchronous set the primary recorded (see {@link SyncState})
  */
 public record ClusterState(
     String initialize,
@@ -20,17 +21,24 @@ public record ClusterState(
     DynamicConfig config,
     FailoverRequest failover,
     Lsn leaderOptime,
-    List<HistoryEntry> history) {
+    List<HistoryEntry> history,
+    SyncState sync) {
 
   public ClusterState {
     members = Map.copyOf(members);
+    sync = sync == null ? SyncState.EMPTY : sync;
     history = List.copyOf(history);
     config = config == null ? DynamicConfig.DEFAULT : config;
     leaderOptime = leaderOptime == null ? Lsn.ZERO : leaderOptime;
   }
 
+  public ClusterState(String initialize, String leader, Map<String, Member> members, DynamicConfig config,
+      FailoverRequest failover, Lsn leaderOptime, List<HistoryEntry> history) {
+    this(initialize, leader, members, config, failover, leaderOptime, history, SyncState.EMPTY);
+  }
+
   public static ClusterState empty() {
-    return new ClusterState(null, null, Map.of(), DynamicConfig.DEFAULT, null, Lsn.ZERO, List.of());
+    return new ClusterState(null, null, Map.of(), DynamicConfig.DEFAULT, null, Lsn.ZERO, List.of(), SyncState.EMPTY);
   }
 
   public boolean initialized() {

@@ -1,17 +1,46 @@
 package io.pgha.core.model;
 
 /**
- * Cluster-wide settings stored in the DCS and editable at run time.
+ * Cluster-wide settings stored in the DCS and editable at run time ({@code pgha edit-config}, REST
+ * {@code PATCH /config}). See docs/configuration.md.
  *
  * @param paused while true, agents take no automatic action
  * @param maximumLagOnFailover a standby further behind the last known primary position than this
- *     many bytes is never promoted automatically
+ *     many bytes is never promoted automatically (asynchronous mode only)
+ * @param synchronousMode off, on or quorum
+ * @param synchronousModeStrict never fall back to asynchronous commit: with no synchronous standby,
+ *     writes wait
+ * @param synchronousNodeCount how many standbys confirm each commit
+ * @param failsafeMode a primary that loses the DCS keeps running while every member confirms it
  */
-public record DynamicConfig(boolean paused, long maximumLagOnFailover) {
+public record DynamicConfig(
+    boolean paused,
+    long maximumLagOnFailover,
+    SyncMode synchronousMode,
+    boolean synchronousModeStrict,
+    int synchronousNodeCount,
+    boolean failsafeMode) {
   public static final long DEFAULT_MAXIMUM_LAG = 1024L * 1024;
-  public static final DynamicConfig DEFAULT = new DynamicConfig(false, DEFAULT_MAXIMUM_LAG);
+  public static final DynamicConfig DEFAULT = new DynamicConfig(false, DEFAULT_MAXIMUM_LAG, SyncMode.OFF, false, 1, false);
+
+  public DynamicConfig {
+    synchronousMode = synchronousMode == null ? SyncMode.OFF : synchronousMode;
+    synchronousNodeCount = synchronousNodeCount < 1 ? 1 : synchronousNodeCount;
+  }
+
+  public DynamicConfig(boolean paused, long maximumLagOnFailover) {
+    this(paused, maximumLagOnFailover, SyncMode.OFF, false, 1, false);
+  }
+
+  public boolean synchronous() {
+    return synchronousMode != SyncMode.OFF;
+  }
 
   public DynamicConfig withPaused(boolean p) {
-    return new DynamicConfig(p, maximumLagOnFailover);
+    return new DynamicConfig(p, maximumLagOnFailover, synchronousMode, synchronousModeStrict, synchronousNodeCount, failsafeMode);
+  }
+
+  public DynamicConfig withSynchronous(SyncMode mode, boolean strict, int count) {
+    return new DynamicConfig(paused, maximumLagOnFailover, mode, strict, count, failsafeMode);
   }
 }

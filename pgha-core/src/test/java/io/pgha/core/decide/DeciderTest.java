@@ -21,6 +21,7 @@ import io.pgha.core.decide.Decision.Wait;
 import io.pgha.core.model.ControlState;
 import io.pgha.core.model.FailoverRequest;
 import io.pgha.core.model.Lsn;
+import io.pgha.core.model.SyncMode;
 import io.pgha.core.model.Tags;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -181,6 +182,36 @@ class DeciderTest {
             Obs.of().leader("n2").primaryMember("n2", 2, 100).postmasterStarting(false), Demote.class, "without the leader lease"),
         row("a standby postmaster starting up is waited for",
             Obs.of().leader("n2").primaryMember("n2", 2, 100).postmasterStarting(true), Wait.class, "starting up"),
+        row("sync: a recorded synchronous standby takes over",
+            Obs.of().syncMode(SyncMode.ON).sync("n2", 1, "n1").runningStandby(1, 100, "n2", false), TakeOver.class, "among the synchronous"),
+        row("sync: the most advanced standby that is not recorded as synchronous waits",
+            Obs.of().syncMode(SyncMode.ON).sync("n2", 1, "n3").runningStandby(1, 300, "n2", false)
+                .standbyMember("n3", 1, 100, Tags.NONE), Wait.class, "not recorded as synchronous"),
+        row("sync: nobody qualifies after the last primary committed without a confirmed standby",
+            Obs.of().syncMode(SyncMode.ON).sync("n2", 0, "n1").runningStandby(1, 300, "n2", false), Wait.class, "without a confirmed synchronous standby"),
+        row("sync: the last primary itself may take over again",
+            Obs.of().syncMode(SyncMode.ON).sync("n1", 0).runningStandby(1, 300, null, false), TakeOver.class, "most advanced"),
+        row("sync: a synchronous standby is promoted however far behind the published position",
+            Obs.of().syncMode(SyncMode.ON).maxLag(10).optime(5000).sync("n2", 1, "n1").runningStandby(1, 100, "n2", false),
+            TakeOver.class, "most advanced"),
+        row("sync: an asynchronous peer that is further ahead does not stop a synchronous standby",
+            Obs.of().syncMode(SyncMode.ON).sync("n2", 1, "n1").runningStandby(1, 100, "n2", false)
+                .standbyMember("n3", 1, 900, Tags.NONE).peer("n3", 900), TakeOver.class, "most advanced"),
+        row("quorum: too few recorded standbys answered to overlap every commit quorum",
+            Obs.of().syncMode(SyncMode.QUORUM).sync("n2", 1, "n1", "n3", "n4").runningStandby(1, 300, "n2", false)
+                .standbyMember("n3", 1, 100, Tags.NONE).peer("n3", 100), Wait.class, "3 are needed"),
+        row("quorum: the most advanced of enough recorded standbys takes over",
+            Obs.of().syncMode(SyncMode.QUORUM).sync("n2", 2, "n1", "n3", "n4").runningStandby(1, 300, "n2", false)
+                .standbyMember("n3", 1, 100, Tags.NONE).peer("n3", 100), TakeOver.class, "most advanced"),
+        row("quorum: a more advanced recorded standby wins",
+            Obs.of().syncMode(SyncMode.QUORUM).sync("n2", 2, "n1", "n3", "n4").runningStandby(1, 300, "n2", false)
+                .standbyMember("n3", 1, 400, Tags.NONE).peer("n3", 400), Wait.class, "n3"),
+        row("sync: a manual failover to a standby not recorded as synchronous waits",
+            Obs.of().syncMode(SyncMode.ON).sync("n2", 1, "n3").runningStandby(1, 100, "n2", false)
+                .failover(new FailoverRequest(null, "n1", 0, NOW, null)), Wait.class, "not recorded as synchronous"),
+        row("sync: a switchover needs no synchronous record (the candidate replays the shutdown checkpoint)",
+            Obs.of().syncMode(SyncMode.ON).sync("n2", 1, "n3").runningStandby(1, 0x1068, "n2", true)
+                .failover(new FailoverRequest("n2", "n1", 0, NOW, new Lsn(0x1000))), TakeOver.class, "replayed all WAL"),
         row("a lease holder whose PostgreSQL is down hands over to a requested candidate",
             Obs.of().leader("n1").leaseHeld().stoppedPrimary(ControlState.IN_PRODUCTION, 1, 100)
                 .failover(new FailoverRequest(null, "n2", 0, NOW, null)), ReleaseLease.class, "failover to n2"));

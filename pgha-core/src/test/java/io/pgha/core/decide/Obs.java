@@ -9,6 +9,8 @@ import io.pgha.core.model.Lsn;
 import io.pgha.core.model.Member;
 import io.pgha.core.model.MemberState;
 import io.pgha.core.model.Role;
+import io.pgha.core.model.SyncMode;
+import io.pgha.core.model.SyncState;
 import io.pgha.core.model.Tags;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -35,6 +37,7 @@ final class Obs {
   private int startFailures;
   private Settings settings = Settings.DEFAULT;
   private Tags tags = Tags.NONE;
+  private SyncState sync = SyncState.EMPTY;
 
   static Obs of() {
     return new Obs();
@@ -80,7 +83,18 @@ final class Obs {
   }
 
   Obs maxLag(long bytes) {
-    config = new DynamicConfig(config.paused(), bytes);
+    config = new DynamicConfig(config.paused(), bytes, config.synchronousMode(), config.synchronousModeStrict(),
+        config.synchronousNodeCount(), config.failsafeMode());
+    return this;
+  }
+
+  Obs syncMode(SyncMode mode) {
+    config = config.withSynchronous(mode, false, 1);
+    return this;
+  }
+
+  Obs sync(String leader, int quorum, String... members) {
+    sync = SyncState.of(leader, quorum, List.of(members));
     return this;
   }
 
@@ -176,7 +190,7 @@ final class Obs {
   }
 
   Observation build() {
-    ClusterState c = new ClusterState(initialize, leader, members, config, failover, optime, history);
+    ClusterState c = new ClusterState(initialize, leader, members, config, failover, optime, history, sync);
     return new Observation("n1", tags, reachable, c, local, leaseHeld, action, NOW, peers, downMs, rewindFailed, startFailures, settings);
   }
 }
