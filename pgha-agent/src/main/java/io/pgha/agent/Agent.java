@@ -47,6 +47,7 @@ public final class Agent implements AutoCloseable {
   private Executor executor;
   private LeaseGuard guard;
   private RestApi api;
+  private Watchdog watchdog;
   private volatile boolean running = true;
   private volatile boolean woken;
   private volatile Member lastPublished;
@@ -89,8 +90,10 @@ public final class Agent implements AutoCloseable {
     dcs = ZooKeeperDcs.connect(cfg.dcs().connectString(), cfg.dcs().namespace(), cfg.cluster(), cfg.timing().ttlMs());
     dcs.onChange(this::wakeUp);
     runner = new ActionRunner(this::wakeUp);
-    executor = new Executor(cfg, dcs, pg, lease, runner, System::currentTimeMillis, memory);
-    guard = new LeaseGuard(cfg.name(), dcs, lease, cfg.timing(), pg::stopImmediately, this::wakeUp);
+    watchdog = new Watchdog(cfg.watchdog());
+    LOG.info("watchdog: {}", watchdog.status());
+    executor = new Executor(cfg, dcs, pg, lease, runner, System::currentTimeMillis, memory, watchdog);
+    guard = new LeaseGuard(cfg.name(), dcs, lease, cfg.timing(), pg::stopImmediately, this::wakeUp, watchdog);
     guard.start();
     api = new RestApi(this, new ClusterControl(dcs, System::currentTimeMillis));
     api.start();
@@ -172,7 +175,8 @@ public final class Agent implements AutoCloseable {
     }
     Observation o = new Observation(cfg.name(), cfg.tags(), reachable, c, local, leaseHeld, action,
         System.currentTimeMillis(), peerPositions, primaryDownForMs(local),
-        memory.rewindFailed, memory.standbyStartFailures, new Settings(cfg.primaryStartTimeoutMs(), 30_000, cfg.recloneOnRewindFailure()));
+        memory.rewindFailed, memory.standbyStartFailures, new Settings(cfg.primaryStartTimeoutMs(), 30_000, cfg.recloneOnRewindFailure()),
+        watchdog.blocksPromotion());
     Decision d = Decider.decide(o);
     String reason = d.reason() + (runner.lastFailure() != null && action == null ? " (last action: " + runner.lastFailure() + ")" : "");
     if (!reason.equals(lastReason)) {
@@ -215,7 +219,7 @@ public final class Agent implements AutoCloseable {
     return new Member(cfg.name(), cfg.restapi().url(), cfg.postgresql().connectAddress(), cfg.postgresql().port(),
         role, state, local.timeline(), local.walPosition(), local.replayPosition(),
         local.running() && local.inRecovery() ? local.following() : null, local.streaming(), cfg.tags(), reason,
-        System.currentTimeMillis());
+        System.currentTimeMillis(), watchdog.status());
   }
 
   private static MemberState actionState(String action) {
@@ -308,6 +312,9 @@ public final class Agent implements AutoCloseable {
       }
       pg.close();
     }
+    // Disarmed only now: PostgreSQL is stopped (or, paused, the lease is left to expire and nobody
+    // promotes), and a watchdog left armed by an exiting agent would reset the machine.
+    if (watchdog != null) watchdog.disarm();
     if (dcs != null) {
       try {
         if (lease.held() && !leaveRunning) dcs.releaseLeader(cfg.name());

@@ -40,6 +40,7 @@ final class Executor {
   private final ActionRunner runner;
   private final LongSupplier wallClock;
   private final Memory memory;
+  private final Watchdog watchdog;
 
   /** What the agent remembers between cycles beyond the DCS and PostgreSQL. */
   static final class Memory {
@@ -51,7 +52,9 @@ final class Executor {
     volatile String lastSyncReason = "";
   }
 
-  Executor(NodeConfig cfg, Dcs dcs, LocalPostgres pg, Lease lease, ActionRunner runner, LongSupplier wallClock, Memory memory) {
+  Executor(NodeConfig cfg, Dcs dcs, LocalPostgres pg, Lease lease, ActionRunner runner, LongSupplier wallClock, Memory memory,
+      Watchdog watchdog) {
+    this.watchdog = watchdog;
     this.cfg = cfg;
     this.dcs = dcs;
     this.pg = pg;
@@ -89,8 +92,12 @@ final class Executor {
       }
 
       @Override
-      public Void onRestartPrimary(Decision.RestartPrimary r) {
+      public Void onRestartPrimary(Decision.RestartPrimary r) throws Exception {
         String ssn = restartValue(c);
+        if (!watchdog.arm()) {
+          release();
+          return null;
+        }
         runner.submit("start", () -> {
           pg.stopImmediately();
           pg.prepareSynchronousStandbyNames(ssn);
@@ -125,7 +132,10 @@ final class Executor {
 
       @Override
       public Void onReacquireLease(Decision.ReacquireLease r) throws Exception {
-        acquire();
+        if (acquire() && !watchdog.arm()) {
+          pg.stopImmediately();
+          release();
+        }
         return null;
       }
 
@@ -138,6 +148,7 @@ final class Executor {
       @Override
       public Void onReleaseLease(Decision.ReleaseLease r) throws Exception {
         pg.stopImmediately();
+        watchdog.disarm();
         release();
         return null;
       }
@@ -200,6 +211,7 @@ final class Executor {
       pg.start(null, false);
       pg.createReplicationRole();
       if (!acquire()) throw new IllegalStateException("the leader key was taken during bootstrap");
+      if (!watchdog.arm()) throw new IllegalStateException("the watchdog is required but cannot be armed");
       dcs.writeSync(cfg.name(), new SyncState(cfg.name(), 0, List.of()));
       ControlData cd = pg.controlData();
       dcs.completeInitialize(cd.systemIdentifier().isEmpty() ? "bootstrapped" : cd.systemIdentifier());
@@ -207,6 +219,7 @@ final class Executor {
       LOG.error("bootstrap failed, giving the initialize key back: {}", e.getMessage());
       pg.stop("immediate");
       pg.removeData();
+      watchdog.disarm();
       release();
       dcs.abandonInitialize();
       throw e;
@@ -254,6 +267,11 @@ final class Executor {
   }
 
   private void promote(ClusterState c) throws Exception {
+    // Armed before PostgreSQL accepts a single write: a frozen agent from here on resets the node.
+    if (!watchdog.arm()) {
+      release();
+      throw new IllegalStateException("not promoting: the watchdog is required but cannot be armed (" + watchdog.status() + ")");
+    }
     // From here on only this member's commits count: no other member may be taken for synchronous
     // with them until this primary has recorded it (see SyncPlanner).
     if (!dcs.writeSync(cfg.name(), new SyncState(cfg.name(), 0, List.of()))) {
@@ -281,6 +299,12 @@ final class Executor {
   }
 
   private void keepLeading(ClusterState c, LocalState local) throws Exception {
+    if (!watchdog.arm()) {
+      LOG.error("the watchdog is required but cannot be armed: stopping PostgreSQL and giving up the lease");
+      pg.stopImmediately();
+      release();
+      return;
+    }
     if (!c.initialized()) {
       LOG.warn("the initialize key is missing from the DCS: restoring it from this primary");
       dcs.completeInitialize(pg.controlData().systemIdentifier());
@@ -356,6 +380,7 @@ final class Executor {
     if (!forSwitchover) {
       LOG.warn("demoting: stopping PostgreSQL immediately");
       pg.stopImmediately();
+      watchdog.disarm();
       if (lease.held()) release();
       return;
     }
@@ -366,6 +391,7 @@ final class Executor {
     pg.stop("fast");
     ControlData cd = pg.controlData();
     dcs.updateFailover(fr -> fr.withStoppedAt(cd.checkpoint()));
+    watchdog.disarm();
     release();
     LOG.info("switchover: stopped at checkpoint {}, lease released", cd.checkpoint());
   }

@@ -21,11 +21,13 @@ public final class LeaseGuard implements AutoCloseable {
   private final Timing timing;
   private final Runnable stopPrimary;
   private final Runnable wakeAgent;
+  private final Watchdog watchdog;
   private final Thread renewer;
   private final Thread guard;
   private volatile boolean running = true;
 
-  public LeaseGuard(String me, Dcs dcs, Lease lease, Timing timing, Runnable stopPrimary, Runnable wakeAgent) {
+  public LeaseGuard(String me, Dcs dcs, Lease lease, Timing timing, Runnable stopPrimary, Runnable wakeAgent, Watchdog watchdog) {
+    this.watchdog = watchdog;
     this.me = me;
     this.dcs = dcs;
     this.lease = lease;
@@ -50,6 +52,7 @@ public final class LeaseGuard implements AutoCloseable {
     try {
       if (dcs.renewLeader(me)) {
         lease.confirmed(sent, timing.leaseValidityMs(dcs.sessionTimeoutMs()));
+        watchdog.feed(); // only a renewal the DCS confirmed keeps the node from being reset
         return true;
       }
       LOG.warn("leader key is no longer held by this member");
@@ -92,6 +95,7 @@ public final class LeaseGuard implements AutoCloseable {
     if (!lease.held()) return;
     LOG.error("{}: stopping PostgreSQL now so that no second primary can exist", why);
     stopPrimary.run();
+    watchdog.disarm();
     lease.released();
     wakeAgent.run();
   }

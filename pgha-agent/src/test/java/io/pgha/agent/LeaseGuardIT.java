@@ -36,7 +36,8 @@ class LeaseGuardIT {
       long sent = System.nanoTime();
       assertThat(holder.acquireLeader("a")).isTrue();
       lease.confirmed(sent, timing.leaseValidityMs(holder.sessionTimeoutMs()));
-      try (LeaseGuard guard = new LeaseGuard("a", holder, lease, timing, () -> stoppedAt.compareAndSet(0, System.nanoTime()), () -> {})) {
+      try (LeaseGuard guard = new LeaseGuard("a", holder, lease, timing, () -> stoppedAt.compareAndSet(0, System.nanoTime()), () -> {},
+          new Watchdog(io.pgha.core.config.WatchdogConfig.off()))) {
         guard.start();
         // Renewals keep the lease valid well past one validity period.
         Thread.sleep(timing.leaseValidityMs(holder.sessionTimeoutMs()) * 2);

@@ -64,7 +64,7 @@ final class ClusterFixture {
   }
 
   static Connection connect(LocalCluster c, int i) throws SQLException {
-    return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + c.pgPort(i) + "/postgres?user=postgres&connectTimeout=3");
+    return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + c.pgPort(i) + "/postgres?user=postgres&connectTimeout=3&socketTimeout=60");
   }
 
   static long count(LocalCluster c, int i, String sql) throws SQLException {

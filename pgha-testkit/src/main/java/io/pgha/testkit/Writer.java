@@ -22,6 +22,7 @@ public final class Writer implements AutoCloseable {
   private final String url;
   private final String table;
   private final ConcurrentSkipListSet<Long> acked = new ConcurrentSkipListSet<>();
+  private final ConcurrentSkipListSet<Long> unconfirmed = new ConcurrentSkipListSet<>();
   private final List<Ack> acks = new ArrayList<>();
   private final Thread thread;
   private volatile boolean running = true;
@@ -56,6 +57,12 @@ public final class Writer implements AutoCloseable {
         while (running) {
           ps.setLong(1, next);
           ps.executeUpdate();
+          if (cancelledSyncWait(ps.getWarnings())) {
+            // Committed locally but not confirmed by a synchronous standby: not an acknowledgement.
+            ps.clearWarnings();
+            unconfirmed.add(next++);
+            continue;
+          }
           long now = System.nanoTime();
           long wall = System.currentTimeMillis();
           acked.add(next);
@@ -72,6 +79,19 @@ public final class Writer implements AutoCloseable {
         return;
       }
     }
+  }
+
+  /** PostgreSQL's WARNING when a commit stopped waiting for its synchronous standby (cancel, timeout). */
+  public static boolean cancelledSyncWait(java.sql.SQLWarning w) {
+    for (; w != null; w = w.getNextWarning()) {
+      if (String.valueOf(w.getMessage()).contains("synchronous replication")) return true;
+    }
+    return false;
+  }
+
+  /** Ids committed on the primary whose synchronous wait was cancelled (never counted as acknowledged). */
+  public ConcurrentSkipListSet<Long> unconfirmed() {
+    return unconfirmed;
   }
 
   private static void sleep(long ms) {

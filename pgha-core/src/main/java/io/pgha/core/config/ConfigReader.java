@@ -19,7 +19,7 @@ public final class ConfigReader {
 
   /** The top-level keys of a node config. */
   public static final Set<String> TOP_LEVEL_KEYS = Set.of("cluster", "name", "data_dir", "bin_dir", "os_user",
-      "postgresql", "restapi", "dcs", "timing", "tags", "remove_data_directory_on_rewind_failure", "primary_start_timeout");
+      "postgresql", "restapi", "dcs", "timing", "tags", "watchdog", "remove_data_directory_on_rewind_failure", "primary_start_timeout");
 
   /**
    * WAL segment size in MB for new clusters. At promotion PostgreSQL copies the old timeline's last
@@ -45,13 +45,14 @@ public final class ConfigReader {
     DcsConfig dcs = dcs(root.section("dcs"));
     Timing timing = timing(root.section("timing"));
     Tags tags = tags(root.section("tags"));
+    WatchdogConfig watchdog = WatchdogConfig.read(root.section("watchdog"), timing);
     boolean reclone = root.bool("remove_data_directory_on_rewind_failure", false);
     long startTimeout = root.millis("primary_start_timeout", 30_000);
     root.rejectUnknown();
     if (api.port() == pg.port() && api.listen().equals(pg.listen())) {
       throw new ConfigException("restapi.port: " + api.port() + " is also postgresql.port");
     }
-    return new NodeConfig(cluster, name, dataDir, binDir, osUser, pg, api, dcs, timing, tags, reclone, startTimeout);
+    return new NodeConfig(cluster, name, dataDir, binDir, osUser, pg, api, dcs, timing, tags, watchdog, reclone, startTimeout);
   }
 
   private static String absolutePath(Section s, String key, boolean required) {

@@ -22,6 +22,7 @@ public record NodeConfig(
     DcsConfig dcs,
     Timing timing,
     Tags tags,
+    WatchdogConfig watchdog,
     boolean recloneOnRewindFailure,
     long primaryStartTimeoutMs) {
 

@@ -308,6 +308,9 @@ public final class Decider {
   private static Decision leaderRace(Observation o) {
     ClusterState c = o.cluster();
     LocalState local = o.local();
+    if (o.fencingProblem() != null) {
+      return new Wait("no leader, but this member cannot become primary: " + o.fencingProblem());
+    }
     Optional<String> candidate = pendingCandidate(o);
     if (candidate.isPresent()) {
       if (!candidate.get().equals(o.me())) {

@@ -18,6 +18,8 @@ import java.util.Map;
  *     lease, 0 when it is up
  * @param rewindFailed the last pg_rewind attempt of this member failed
  * @param standbyStartFailures consecutive failed attempts to start the local data directory as a standby
+ * @param fencingProblem why this member may not become primary now (a required watchdog that
+ *     cannot be used), or null
  */
 public record Observation(
     String me,
@@ -32,9 +34,17 @@ public record Observation(
     long primaryDownForMs,
     boolean rewindFailed,
     int standbyStartFailures,
-    Settings settings) {
+    Settings settings,
+    String fencingProblem) {
 
   public Observation {
     peerPositions = Map.copyOf(peerPositions);
+  }
+
+  public Observation(String me, Tags tags, boolean dcsReachable, ClusterState cluster, LocalState local, boolean leaseHeld,
+      String runningAction, long wallMillis, Map<String, Lsn> peerPositions, long primaryDownForMs, boolean rewindFailed,
+      int standbyStartFailures, Settings settings) {
+    this(me, tags, dcsReachable, cluster, local, leaseHeld, runningAction, wallMillis, peerPositions, primaryDownForMs,
+        rewindFailed, standbyStartFailures, settings, null);
   }
 }

@@ -8,6 +8,8 @@ package io.pgha.core.model;
  * @param following the member name this standby streams from, or null
  * @param updatedAt wall-clock milliseconds of the publication (informational only, never used for
  *     lease decisions)
+ * @param watchdog the state of this member's watchdog fence ("off", "ready ...", "armed ...",
+ *     "unavailable: ...")
  */
 public record Member(
     String name,
@@ -23,7 +25,14 @@ public record Member(
     boolean streaming,
     Tags tags,
     String lastDecision,
-    long updatedAt) {
+    long updatedAt,
+    String watchdog) {
+
+  public Member(String name, String apiUrl, String host, int pgPort, Role role, MemberState state, int timeline,
+      Lsn walPosition, Lsn replayPosition, String following, boolean streaming, Tags tags, String lastDecision, long updatedAt) {
+    this(name, apiUrl, host, pgPort, role, state, timeline, walPosition, replayPosition, following, streaming, tags,
+        lastDecision, updatedAt, null);
+  }
 
   public boolean isRunningStandby() {
     return role == Role.STANDBY && state == MemberState.RUNNING;
@@ -36,7 +45,7 @@ public record Member(
   /** The same record published at another time. */
   public Member withUpdatedAt(long at) {
     return new Member(name, apiUrl, host, pgPort, role, state, timeline, walPosition, replayPosition, following, streaming,
-        tags, lastDecision, at);
+        tags, lastDecision, at, watchdog);
   }
 
   public String address() {

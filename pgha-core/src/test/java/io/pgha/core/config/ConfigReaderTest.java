@@ -70,6 +70,27 @@ class ConfigReaderTest {
     assertThat(c.timing().safetyMarginMs()).isEqualTo(2000);
     assertThat(c.tags().noFailover()).isTrue();
     assertThat(c.tags().priority()).isEqualTo(3);
+    assertThat(c.watchdog().mode()).isEqualTo(WatchdogConfig.Mode.OFF);
+  }
+
+  @Test
+  void readsTheWatchdogWithATimeoutThatFitsTheLease() {
+    Map<String, Object> doc = valid();
+    set(doc, "watchdog.mode", "required");
+    set(doc, "tags.nosync", true);
+    set(doc, "tags.sync_priority", 2);
+    NodeConfig c = ConfigReader.read(doc);
+    assertThat(c.watchdog().mode()).isEqualTo(WatchdogConfig.Mode.REQUIRED);
+    assertThat(c.watchdog().device()).isEqualTo("/dev/watchdog");
+    assertThat(c.watchdog().timeoutSeconds()).as("ttl 2.5 s - margin 0.83 s, whole seconds").isEqualTo(1);
+    assertThat(c.tags().noSync()).isTrue();
+    assertThat(c.tags().syncPriority()).isEqualTo(2);
+    set(doc, "timing.ttl", "30s");
+    assertThat(ConfigReader.read(doc).watchdog().timeoutSeconds()).isEqualTo(20);
+    set(doc, "timing.ttl", "2500ms");
+    set(doc, "watchdog.timeout", 5);
+    assertThatThrownBy(() -> ConfigReader.read(doc))
+        .hasMessageContaining("watchdog.timeout: 5 s would let a frozen primary outlive its lease");
   }
 
   @Test
@@ -100,7 +121,11 @@ class ConfigReaderTest {
       "postgresql.wal_segment_size|2048|postgresql.wal_segment_size: 2048 MB must be a power of 2",
       "postgresql.listne|x    |postgresql.listne: unknown key",
       "typo_key|x             |typo_key: unknown key",
-      "dcs.embedded.my_id|1   |dcs.zookeeper or dcs.embedded: exactly one must be given"})
+      "dcs.embedded.my_id|1   |dcs.zookeeper or dcs.embedded: exactly one must be given",
+      "postgresql.parameters.synchronous_standby_names|*|is managed by pgha",
+      "tags.nosync|perhaps     |tags.nosync: 'perhaps' is not true or false",
+      "watchdog.mode|sometimes |watchdog.mode: 'sometimes' is not one of off, automatic, required",
+      "watchdog.device|dev/wd  |watchdog.device: 'dev/wd' must be an absolute path"})
   void rejectsBadInputNamingTheKey(String key, String value, String message) {
     Map<String, Object> doc = valid();
     set(doc, key, value == null ? null : value.trim());
