@@ -67,7 +67,7 @@ public final class LeaseGuard implements AutoCloseable {
     while (running) {
       try {
         if (lease.held()) renew();
-        Thread.sleep(timing.renewIntervalMs(dcs.sessionTimeoutMs()));
+        Thread.sleep(Math.min(timing.renewIntervalMs(dcs.sessionTimeoutMs()), watchdog.maxFeedIntervalMs()));
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         return;

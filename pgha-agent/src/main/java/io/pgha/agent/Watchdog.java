@@ -60,6 +60,11 @@ public final class Watchdog implements AutoCloseable {
     return s.startsWith("unavailable") ? "watchdog is required but " + s.substring("unavailable: ".length()) : null;
   }
 
+  /** The longest pause between feeds that leaves two chances before the timeout (unbounded when off). */
+  public long maxFeedIntervalMs() {
+    return cfg.mode() == Mode.OFF ? Long.MAX_VALUE : Math.max(100, cfg.timeoutSeconds() * 1000L / 3);
+  }
+
   public String status() {
     return status;
   }

@@ -35,7 +35,8 @@ import java.util.concurrent.TimeUnit;
  */
 public final class LocalCluster implements AutoCloseable {
   /**
-   * What to build. {@code extraYaml} is appended to every node's config (e.g. timing, tags). With
+   * What to build. {@code extraYaml} is appended to every node's config (e.g. timing, tags), with
+   * {@code ${node}} replaced by the node's name. With
    * {@code externalZk} set, node i uses {@code externalZk.get(i - 1)} as its ZooKeeper connect
    * string instead of an embedded peer (tests put a relay there to cut one node off).
    */
@@ -52,6 +53,7 @@ public final class LocalCluster implements AutoCloseable {
   private final Process[] agents;
   private final String apiPassword;
   private ZooKeeperDcs dcs;
+  private String observerConnect;
 
   private LocalCluster(Options opt, String apiPassword) {
     this.opt = opt;
@@ -159,7 +161,7 @@ public final class LocalCluster implements AutoCloseable {
                 + "    my_id: " + i + "\n"
                 + "    data_dir: " + nodeDir.resolve("zookeeper").toAbsolutePath() + "\n"
                 + "    peers:\n" + peers)
-        + (opt.extraYaml() == null ? "" : opt.extraYaml() + "\n");
+        + (opt.extraYaml() == null ? "" : opt.extraYaml().replace("${node}", nodeName(i)) + "\n");
     Path cfg = opt.dir().resolve(nodeName(i) + ".yml");
     Files.writeString(cfg, yaml);
     ConfigLoader.load(cfg); // fail now, naming the key, rather than in a child process
@@ -225,6 +227,43 @@ public final class LocalCluster implements AutoCloseable {
     }
   }
 
+  /**
+   * SIGSTOP of every process of node i (agent, postmaster, backends): the node freezes as in a
+   * long pause of the whole machine. {@link #thaw} resumes it.
+   */
+  public void freeze(int i) {
+    signal("STOP", nodeProcesses(i));
+  }
+
+  /** SIGCONT of every process of node i. */
+  public void thaw(int i) {
+    signal("CONT", nodeProcesses(i));
+  }
+
+  private List<Long> nodeProcesses(int i) {
+    List<Long> pids = new ArrayList<>();
+    Process agent = agents[i - 1];
+    if (agent != null && agent.isAlive()) pids.add(agent.pid());
+    postmaster(i).ifPresent(pm -> {
+      pids.add(pm.pid());
+      pm.descendants().forEach(d -> pids.add(d.pid()));
+    });
+    return pids;
+  }
+
+  private static void signal(String sig, List<Long> pids) {
+    if (pids.isEmpty()) return;
+    List<String> cmd = new ArrayList<>(List.of("kill", "-" + sig));
+    pids.forEach(p -> cmd.add(String.valueOf(p)));
+    try {
+      new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor();
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
   /** SIGTERM to node i's agent: it stops PostgreSQL cleanly and leaves the cluster. */
   public void stop(int i) {
     Process p = agents[i - 1];
@@ -256,9 +295,22 @@ public final class LocalCluster implements AutoCloseable {
   public synchronized ZooKeeperDcs dcs() {
     if (dcs == null) {
       NodeConfig cfg = ConfigLoader.load(config(1));
-      dcs = ZooKeeperDcs.connect(cfg.dcs().connectString(), cfg.dcs().namespace(), cfg.cluster(), cfg.timing().ttlMs());
+      String connect = observerConnect != null ? observerConnect : cfg.dcs().connectString();
+      dcs = ZooKeeperDcs.connect(connect, cfg.dcs().namespace(), cfg.cluster(), cfg.timing().ttlMs());
     }
     return dcs;
+  }
+
+  /**
+   * Observes (and controls) the cluster through {@code connect} instead of node 1's own DCS
+   * address, e.g. when a test cuts node 1 off from ZooKeeper.
+   */
+  public synchronized void observeVia(String connect) {
+    observerConnect = connect;
+    if (dcs != null) {
+      dcs.close();
+      dcs = null;
+    }
   }
 
   public ClusterState state() throws DcsException {
@@ -306,6 +358,7 @@ public final class LocalCluster implements AutoCloseable {
       dcs.close();
       dcs = null;
     }
+    for (int i = 1; i <= opt.nodes(); i++) thaw(i); // a frozen process ignores SIGTERM until resumed
     for (Process p : agents) if (p != null) p.destroy();
     for (int i = 1; i <= opt.nodes(); i++) {
       Process p = agents[i - 1];

@@ -8,12 +8,12 @@ import picocli.CommandLine.Command;
     description = "PostgreSQL high availability: agent, cluster control and a local demo cluster.",
     subcommands = {
         AgentCommand.class, DemoCommand.class, ListCommand.class, HistoryCommand.class,
-        SwitchoverCommand.class, FailoverCommand.class, PauseCommand.class, ResumeCommand.class, EditConfigCommand.class,
+        SwitchoverCommand.class, FailoverCommand.class, PauseCommand.class, ResumeCommand.class, EditConfigCommand.class, ZooKeeperCommand.class,
         CommandLine.HelpCommand.class})
 public final class Main {
   public static void main(String[] args) {
     // Only long-running roles log at INFO; a CLI command prints its result and nothing else.
-    boolean daemon = args.length > 0 && (args[0].equals("agent") || args[0].equals("demo"));
+    boolean daemon = args.length > 0 && (args[0].equals("agent") || args[0].equals("demo") || args[0].equals("zookeeper"));
     System.setProperty("pgha.log.level", System.getProperty("pgha.log.level", daemon ? "INFO" : "WARN"));
     System.exit(run(args));
   }

@@ -17,7 +17,18 @@ import java.util.concurrent.ConcurrentSkipListSet;
  */
 public final class Writer implements AutoCloseable {
   /** One acknowledged write: monotonic time, and wall-clock time for comparing with other processes. */
-  public record Ack(long id, long atNanos, long atMillis) {}
+  public record Ack(long id, long atNanos, long atMillis, String member, int timeline) {
+    public Ack(long id, long atNanos, long atMillis) {
+      this(id, atNanos, atMillis, null, 0);
+    }
+  }
+
+  /**
+   * The SQL that writes row {@code ?} and returns who acknowledged it: the member (from
+   * cluster_name, "cluster/member") and the timeline of the WAL insert position.
+   */
+  static final String WHO = "split_part(current_setting('cluster_name'), '/', 2),"
+      + " ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int";
 
   private final String url;
   private final String table;
@@ -32,7 +43,7 @@ public final class Writer implements AutoCloseable {
     this.url = jdbcUrl;
     this.table = table;
     try (Connection c = connect(); Statement st = c.createStatement()) {
-      st.execute("CREATE TABLE IF NOT EXISTS " + table + " (id bigint PRIMARY KEY, at timestamptz DEFAULT now())");
+      st.execute("CREATE TABLE IF NOT EXISTS " + table + " (id bigint PRIMARY KEY, at timestamptz DEFAULT now(), member text, tl int)");
     }
     thread = new Thread(this::loop, "writer-" + table);
     thread.setDaemon(true);
@@ -53,10 +64,17 @@ public final class Writer implements AutoCloseable {
 
   private void loop() {
     while (running) {
-      try (Connection c = connect(); PreparedStatement ps = c.prepareStatement("INSERT INTO " + table + " (id) VALUES (?)")) {
+      try (Connection c = connect(); PreparedStatement ps = c.prepareStatement(
+          "INSERT INTO " + table + " (id, member, tl) SELECT ?, " + WHO + " RETURNING member, tl")) {
         while (running) {
           ps.setLong(1, next);
-          ps.executeUpdate();
+          String member;
+          int tl;
+          try (java.sql.ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            member = rs.getString(1);
+            tl = rs.getInt(2);
+          }
           if (cancelledSyncWait(ps.getWarnings())) {
             // Committed locally but not confirmed by a synchronous standby: not an acknowledgement.
             ps.clearWarnings();
@@ -67,7 +85,7 @@ public final class Writer implements AutoCloseable {
           long wall = System.currentTimeMillis();
           acked.add(next);
           synchronized (acks) {
-            acks.add(new Ack(next, now, wall));
+            acks.add(new Ack(next, now, wall, member, tl));
           }
           next++;
           Thread.sleep(5);

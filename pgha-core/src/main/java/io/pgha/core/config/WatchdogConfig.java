@@ -37,12 +37,17 @@ public record WatchdogConfig(Mode mode, String device, int timeoutSeconds) {
   }
 
   /**
-   * The longest timeout that still resets a frozen primary before its lease can expire for the
-   * others: ttl minus the safety margin, in whole seconds (watchdog drivers count in seconds).
+   * The timeout that lets a live agent whose renewals fail stop PostgreSQL and disarm first (it does
+   * so when the lease validity, ttl minus the safety margin, runs out), yet resets a frozen node
+   * before the lease can expire for the others (ttl): the validity rounded up to whole seconds
+   * (watchdog drivers count in seconds).
    */
   public static int defaultTimeoutSeconds(Timing t) {
-    return (int) Math.max(1, (t.ttlMs() - t.safetyMarginMs()) / 1000);
+    return (int) Math.max(1, (t.ttlMs() - t.safetyMarginMs() + 999) / 1000);
   }
+
+  /** Time left between the watchdog reset and the earliest moment another member may take over. */
+  static final long RESET_ROOM_MS = 200;
 
   static WatchdogConfig read(Section s, Timing timing) {
     Mode mode = Mode.parse(s.key("mode"), s.string("mode", "off"));
@@ -50,16 +55,18 @@ public record WatchdogConfig(Mode mode, String device, int timeoutSeconds) {
     if (!device.startsWith("/")) throw new ConfigException(s.key("device") + ": '" + device + "' must be an absolute path");
     long timeout = s.integer("timeout", defaultTimeoutSeconds(timing));
     s.rejectUnknown();
-    long limitMs = timing.ttlMs() - timing.safetyMarginMs();
+    long validityMs = timing.ttlMs() - timing.safetyMarginMs();
+    long limitMs = timing.ttlMs() - RESET_ROOM_MS;
     if (mode != Mode.OFF) {
-      if (timeout < 1 || timeout * 1000 > limitMs) {
-        throw new ConfigException(s.key("timeout") + ": " + timeout + " s would let a frozen primary outlive its lease: at most"
-            + " timing.ttl - timing.safety_margin (" + limitMs + " ms), in whole seconds, and at least 1");
+      if (timeout * 1000 > limitMs) {
+        throw new ConfigException(s.key("timeout") + ": " + timeout + " s would let a frozen primary outlive its lease (timing.ttl "
+            + timing.ttlMs() + " ms; the reset must come at least " + RESET_ROOM_MS + " ms earlier)"
+            + (timeout == defaultTimeoutSeconds(timing) ? ": raise timing.ttl or timing.safety_margin so that a whole number of"
+            + " seconds fits between the lease validity (" + validityMs + " ms) and timing.ttl" : ""));
       }
-      long renew = timing.renewIntervalMs(timing.ttlMs());
-      if (timeout * 1000 <= renew) {
-        throw new ConfigException(s.key("timeout") + ": " + timeout + " s is not longer than the lease renewal interval ("
-            + renew + " ms): the watchdog would reset a healthy primary");
+      if (timeout * 1000 < validityMs) {
+        throw new ConfigException(s.key("timeout") + ": " + timeout + " s is shorter than the lease validity (timing.ttl - timing.safety_margin = "
+            + validityMs + " ms): a primary that merely lost the DCS would be reset before it could stop PostgreSQL itself");
       }
     }
     return new WatchdogConfig(mode, device, (int) timeout);

@@ -82,7 +82,7 @@ class ConfigReaderTest {
     NodeConfig c = ConfigReader.read(doc);
     assertThat(c.watchdog().mode()).isEqualTo(WatchdogConfig.Mode.REQUIRED);
     assertThat(c.watchdog().device()).isEqualTo("/dev/watchdog");
-    assertThat(c.watchdog().timeoutSeconds()).as("ttl 2.5 s - margin 0.83 s, whole seconds").isEqualTo(1);
+    assertThat(c.watchdog().timeoutSeconds()).as("lease validity 1.67 s rounded up, below the 2.5 s ttl").isEqualTo(2);
     assertThat(c.tags().noSync()).isTrue();
     assertThat(c.tags().syncPriority()).isEqualTo(2);
     set(doc, "timing.ttl", "30s");
@@ -91,6 +91,12 @@ class ConfigReaderTest {
     set(doc, "watchdog.timeout", 5);
     assertThatThrownBy(() -> ConfigReader.read(doc))
         .hasMessageContaining("watchdog.timeout: 5 s would let a frozen primary outlive its lease");
+    set(doc, "watchdog.timeout", 1);
+    assertThatThrownBy(() -> ConfigReader.read(doc)).hasMessageContaining("watchdog.timeout: 1 s is shorter than the lease validity");
+    set(doc, "timing.ttl", "2s");
+    doc.get("watchdog");
+    ((Map<?, ?>) doc.get("watchdog")).remove("timeout");
+    assertThatThrownBy(() -> ConfigReader.read(doc)).hasMessageContaining("raise timing.ttl or timing.safety_margin");
   }
 
   @Test
