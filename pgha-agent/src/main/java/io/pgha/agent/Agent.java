@@ -59,6 +59,11 @@ public final class Agent implements AutoCloseable {
   /** Unchanged member records are still rewritten this often, so that updatedAt shows the agent lives. */
   private static final long REPUBLISH_NANOS = 10_000_000_000L;
   private static final long REQUESTED_CANDIDATE_WAIT_MS = 50;
+  /** Failsafe: every member confirmed this primary in the last attempt. */
+  private volatile boolean failsafeConfirmed;
+  /** Failsafe: this member confirmed {@link #failsafeLeader} and must not promote before this time. */
+  private volatile long failsafeHoldUntilNanos;
+  private volatile String failsafeLeader;
 
   public Agent(NodeConfig cfg) {
     this.cfg = cfg;
@@ -94,6 +99,7 @@ public final class Agent implements AutoCloseable {
     LOG.info("watchdog: {}", watchdog.status());
     executor = new Executor(cfg, dcs, pg, lease, runner, System::currentTimeMillis, memory, watchdog);
     guard = new LeaseGuard(cfg.name(), dcs, lease, cfg.timing(), pg::stopImmediately, this::wakeUp, watchdog);
+    guard.failsafe(this::failsafeConfirm);
     guard.start();
     api = new RestApi(this, new ClusterControl(dcs, System::currentTimeMillis));
     api.start();
@@ -176,7 +182,7 @@ public final class Agent implements AutoCloseable {
     Observation o = new Observation(cfg.name(), cfg.tags(), reachable, c, local, leaseHeld, action,
         System.currentTimeMillis(), peerPositions, primaryDownForMs(local),
         memory.rewindFailed, memory.standbyStartFailures, new Settings(cfg.primaryStartTimeoutMs(), 30_000, cfg.recloneOnRewindFailure()),
-        watchdog.blocksPromotion());
+        fencingProblem(), !reachable && failsafeConfirmed);
     Decision d = Decider.decide(o);
     String reason = d.reason() + (runner.lastFailure() != null && action == null ? " (last action: " + runner.lastFailure() + ")" : "");
     if (!reason.equals(lastReason)) {
@@ -192,6 +198,55 @@ public final class Agent implements AutoCloseable {
       lastPublishNanos = System.nanoTime();
     }
     executor.execute(d, c, local);
+  }
+
+  private String fencingProblem() {
+    String w = watchdog.blocksPromotion();
+    if (w != null) return w;
+    if (System.nanoTime() - failsafeHoldUntilNanos < 0) {
+      return "it confirmed " + failsafeLeader + " as primary in failsafe mode less than a ttl ago";
+    }
+    return null;
+  }
+
+  /**
+   * Failsafe mode, on the primary's lease renewer while the DCS cannot be reached: asks every other
+   * member of the last known cluster to confirm this primary. True only when all of them did.
+   */
+  private boolean failsafeConfirm() {
+    ClusterState c = lastCluster;
+    if (!c.config().failsafeMode() || !cfg.name().equals(c.leader())) return false;
+    List<Member> others = new ArrayList<>(c.members().values());
+    others.removeIf(m -> m.name().equals(cfg.name()));
+    java.util.Set<String> ok = peers.confirmLeader(others, cfg.name(), cfg.restapi().auth(),
+        Math.max(200, cfg.timing().safetyMarginMs() / 2));
+    boolean all = ok.size() == others.size();
+    if (all != failsafeConfirmed) {
+      if (all) LOG.warn("DCS unreachable; failsafe: all {} other members confirm this primary, writes go on", others.size());
+      else LOG.error("DCS unreachable; failsafe: only {} of {} members confirm this primary", ok, others.size());
+    }
+    failsafeConfirmed = all;
+    return all;
+  }
+
+  /**
+   * Failsafe mode, on a member asked by {@code leader} (REST POST /failsafe): confirms only the
+   * primary this member last knew, and only while it cannot reach the DCS itself or the DCS still
+   * names that primary; then promises not to promote for a ttl.
+   */
+  public boolean acceptFailsafe(String leader) {
+    ClusterState c = lastCluster;
+    if (leader == null || !leader.equals(c.leader()) || !c.config().failsafeMode() || leader.equals(cfg.name())) return false;
+    if (dcs.connected()) {
+      try {
+        if (!leader.equals(dcs.read().leader())) return false;
+      } catch (DcsException e) {
+        // lost it just now: the answer is the same as without the DCS
+      }
+    }
+    failsafeLeader = leader;
+    failsafeHoldUntilNanos = System.nanoTime() + cfg.timing().ttlMs() * 1_000_000L;
+    return true;
   }
 
   /** Whether two publications differ in more than their timestamp. */

@@ -147,7 +147,7 @@ final class Executor {
 
       @Override
       public Void onReleaseLease(Decision.ReleaseLease r) throws Exception {
-        pg.stopImmediately();
+        if (!local.runningStandby()) pg.stopImmediately();
         watchdog.disarm();
         release();
         return null;
@@ -196,9 +196,11 @@ final class Executor {
   }
 
   private void release() throws Exception {
+    boolean held = lease.held();
     lease.released();
     dcs.releaseLeader(cfg.name());
-    LOG.info("released the leader lease");
+    memory.syncFrom = null;
+    if (held) LOG.info("released the leader lease");
   }
 
   private void bootstrap() throws Exception {

@@ -22,6 +22,7 @@ public final class LeaseGuard implements AutoCloseable {
   private final Runnable stopPrimary;
   private final Runnable wakeAgent;
   private final Watchdog watchdog;
+  private volatile java.util.function.BooleanSupplier failsafe = () -> false;
   private final Thread renewer;
   private final Thread guard;
   private volatile boolean running = true;
@@ -40,6 +41,14 @@ public final class LeaseGuard implements AutoCloseable {
     guard.setDaemon(true);
   }
 
+  /**
+   * Failsafe mode: while the DCS cannot be reached, {@code confirm} asks every member to confirm
+   * this primary directly; true extends the lease as a renewal would.
+   */
+  public void failsafe(java.util.function.BooleanSupplier confirm) {
+    this.failsafe = confirm;
+  }
+
   public void start() {
     renewer.start();
     guard.start();
@@ -49,18 +58,36 @@ public final class LeaseGuard implements AutoCloseable {
   public boolean renew() {
     if (!lease.held()) return false;
     long sent = lease.now();
+    if (!dcs.connected() && failsafeConfirmed(sent)) return true;
     try {
       if (dcs.renewLeader(me)) {
         lease.confirmed(sent, timing.leaseValidityMs(dcs.sessionTimeoutMs()));
         watchdog.feed(); // only a renewal the DCS confirmed keeps the node from being reset
         return true;
       }
+      // The client may have replaced a session it gave up during an outage. While the lease is
+      // still valid nobody else can have become leader: take the key into the new session.
+      if (lease.valid() && dcs.reclaimLeader(me)) {
+        LOG.warn("took the leader key into a new ZooKeeper session");
+        lease.confirmed(sent, timing.leaseValidityMs(dcs.sessionTimeoutMs()));
+        watchdog.feed();
+        return true;
+      }
       LOG.warn("leader key is no longer held by this member");
       lost("leader key lost");
     } catch (DcsException e) {
       LOG.warn("lease renewal failed ({} ms of lease left): {}", lease.remainingMs(), e.getMessage());
+      return failsafeConfirmed(lease.now());
     }
     return false;
+  }
+
+  private boolean failsafeConfirmed(long sent) {
+    if (!failsafe.getAsBoolean()) return false;
+    // Every member promised not to promote for a ttl from when it answered, which is after sent.
+    lease.confirmed(sent, timing.leaseValidityMs(dcs.sessionTimeoutMs()));
+    watchdog.feed();
+    return true;
   }
 
   private void renewLoop() {

@@ -20,6 +20,39 @@ import java.util.concurrent.CompletableFuture;
 public final class PeerClient {
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(500)).build();
 
+  /**
+   * Failsafe mode: asks every one of {@code members} to confirm {@code leader} as primary (POST
+   * /failsafe, authenticated with {@code auth}); the names of those that did, within {@code timeoutMs}.
+   */
+  public java.util.Set<String> confirmLeader(Collection<Member> members, String leader, io.pgha.core.config.Credentials auth,
+      long timeoutMs) {
+    Map<String, CompletableFuture<HttpResponse<byte[]>>> calls = new HashMap<>();
+    String body = Json.text(Map.of("leader", leader));
+    String basic = auth == null ? null : "Basic " + java.util.Base64.getEncoder().encodeToString(
+        (auth.username() + ":" + auth.password()).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    for (Member m : members) {
+      if (m.apiUrl() == null) continue;
+      HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(m.apiUrl() + "/failsafe"))
+          .timeout(Duration.ofMillis(timeoutMs)).header("Content-Type", "application/json")
+          .POST(HttpRequest.BodyPublishers.ofString(body));
+      if (basic != null) b.header("Authorization", basic);
+      calls.put(m.name(), http.sendAsync(b.build(), HttpResponse.BodyHandlers.ofByteArray()));
+    }
+    java.util.Set<String> out = new java.util.TreeSet<>();
+    for (Map.Entry<String, CompletableFuture<HttpResponse<byte[]>>> c : calls.entrySet()) {
+      try {
+        HttpResponse<byte[]> r = c.getValue().get(timeoutMs + 100, java.util.concurrent.TimeUnit.MILLISECONDS);
+        if (r.statusCode() == 200) out.add(c.getKey());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      } catch (Exception e) {
+        // no confirmation
+      }
+    }
+    return out;
+  }
+
   /** WAL positions of those {@code members} that answered within {@code timeoutMs}. */
   public Map<String, Lsn> positions(Collection<Member> members, long timeoutMs) {
     Map<String, CompletableFuture<HttpResponse<byte[]>>> calls = new HashMap<>();

@@ -167,6 +167,11 @@ final class RestApi implements AutoCloseable {
               : f.getValue().isNumber() ? f.getValue().numberValue() : f.getValue().asText()));
           send(ex, 200, DynamicSettings.toMap(control.updateConfig(changes)));
         }
+        case "/failsafe" -> {
+          String leader = text(body, "leader");
+          if (agent.acceptFailsafe(leader)) send(ex, 200, Map.of("accepted", true, "member", agent.config().name()));
+          else send(ex, 409, Map.of("accepted", false, "member", agent.config().name()));
+        }
         case "/pause", "/resume" -> {
           control.pause(path.equals("/pause"));
           send(ex, 200, Map.of("message", path.equals("/pause") ? "cluster paused" : "cluster resumed"));

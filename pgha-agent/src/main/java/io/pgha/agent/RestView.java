@@ -52,6 +52,7 @@ public final class RestView {
     v.put("tags", Map.of("nofailover", m.tags().noFailover(), "noloadbalance", m.tags().noLoadBalance(), "priority", m.tags().priority(),
         "nosync", m.tags().noSync(), "sync_priority", m.tags().syncPriority()));
     v.put("synchronous", syncRole(c, m));
+    v.put("watchdog", m.watchdog());
     v.put("last_decision", m.lastDecision());
     v.put("updated_at", m.updatedAt());
     return v;

@@ -27,6 +27,14 @@ final class ListCommand implements Callable<Integer> {
     return 0;
   }
 
+  /** The first word of the watchdog state: off, ready, armed, unavailable (the details are in JSON). */
+  static String watchdog(String state) {
+    if (state == null || state.isBlank()) return "";
+    int space = state.indexOf(' ');
+    String word = space < 0 ? state : state.substring(0, space);
+    return word.endsWith(":") ? word.substring(0, word.length() - 1) : word;
+  }
+
   static String render(String name, ClusterState c) {
     StringBuilder s = new StringBuilder();
     s.append("Cluster: ").append(name).append("   leader: ").append(c.leader() == null ? "none" : c.leader())
@@ -41,12 +49,12 @@ final class ListCommand implements Callable<Integer> {
     }
     s.append("   failover candidates: ").append(RestView.failoverCandidates(c)).append('\n');
     if (!c.initialized()) s.append("(not initialized yet)\n");
-    Table t = new Table("Member", "Address", "Role", "Sync", "State", "TL", "Lag", "Tags", "Last decision");
+    Table t = new Table("Member", "Address", "Role", "Sync", "State", "TL", "Lag", "Watchdog", "Tags", "Last decision");
     for (Member m : c.sortedMembers().values()) {
       Long lag = RestView.lagBytes(c, m);
       String sync = RestView.syncRole(c, m);
       t.add(m.name(), m.address(), RestView.role(c, m), sync == null ? "" : sync, m.state().label(), m.timeline() == 0 ? "" : m.timeline(),
-          lag == null ? "" : Table.bytes(lag), m.tags().describe(), m.lastDecision());
+          lag == null ? "" : Table.bytes(lag), watchdog(m.watchdog()), m.tags().describe(), m.lastDecision());
     }
     s.append(t.render());
     if (c.failover() != null) {

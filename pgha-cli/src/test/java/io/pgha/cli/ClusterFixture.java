@@ -35,6 +35,24 @@ final class ClusterFixture {
     return c;
   }
 
+  /**
+   * Starts a cluster whose nodes all use {@code zk} (a server in the test JVM) instead of embedded
+   * peers, so that tests can stop ZooKeeper or lose nodes without losing the DCS; waits until healthy.
+   */
+  static LocalCluster startOn(io.pgha.dcs.EmbeddedZooKeeper zk, String name, int nodes) throws IOException {
+    List<String> connect = new ArrayList<>();
+    for (int i = 0; i < nodes; i++) connect.add(zk.connectString());
+    LocalCluster c = start(name, nodes, null, connect);
+    try {
+      awaitHealthy(c, nodes);
+    } catch (RuntimeException e) {
+      dumpLogs(c);
+      stop(c);
+      throw e;
+    }
+    return c;
+  }
+
   /** Stops every process of the cluster and deletes its directory. */
   static void stop(LocalCluster c) {
     if (c == null) return;

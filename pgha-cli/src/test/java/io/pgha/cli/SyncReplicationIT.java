@@ -54,15 +54,7 @@ class SyncReplicationIT {
   static void start() throws Exception {
     zkDir = Files.createTempDirectory("pgha-sync-zk");
     zk = EmbeddedZooKeeper.standalone(FreePorts.one(), zkDir);
-    List<String> connect = new ArrayList<>();
-    for (int i = 0; i < 3; i++) connect.add(zk.connectString());
-    cluster = ClusterFixture.start("sync", 3, null, connect);
-    try {
-      awaitHealthy(cluster, 3);
-    } catch (RuntimeException e) {
-      ClusterFixture.dumpLogs(cluster);
-      throw e;
-    }
+    cluster = ClusterFixture.startOn(zk, "sync", 3);
   }
 
   @AfterAll

@@ -43,6 +43,14 @@ public interface Dcs extends AutoCloseable {
    */
   boolean renewLeader(String me) throws DcsException;
 
+  /**
+   * After this client's ZooKeeper session was replaced (a reconnection after the old one was given
+   * up), takes the leader key into the new session: if it is vacant, or still names {@code me}
+   * from an earlier session (then it is deleted first). False when another member holds it. Only to
+   * be called while this member's lease is still valid, so that nobody else can have taken over.
+   */
+  boolean reclaimLeader(String me) throws DcsException;
+
   /** Deletes the leader key if this client holds it. */
   void releaseLeader(String me) throws DcsException;
 
@@ -67,6 +75,9 @@ public interface Dcs extends AutoCloseable {
   void clearFailover() throws DcsException;
 
   void appendHistory(HistoryEntry entry) throws DcsException;
+
+  /** Whether the client is connected right now (a call would not merely wait for a timeout). */
+  boolean connected();
 
   /** The session timeout the server granted; lease arithmetic must use this value. */
   long sessionTimeoutMs();

@@ -93,7 +93,15 @@ public final class ZooKeeperDcs implements Dcs {
     return !(dataOnly && (changedPath.startsWith(path("members/")) || changedPath.equals(path("optime"))));
   }
 
+  private volatile boolean connected;
+
+  @Override
+  public boolean connected() {
+    return connected && client.getZookeeperClient().isConnected();
+  }
+
   private void connectionChanged(ConnectionState state) {
+    connected = state.isConnected();
     LOG.info("ZooKeeper connection {}", state);
     fire();
   }
@@ -259,7 +267,16 @@ public final class ZooKeeperDcs implements Dcs {
           leaderVersion = -1;
           return false;
         }
-        Stat stat = client.setData().withVersion(leaderVersion).forPath(path("leader"), me.getBytes(StandardCharsets.UTF_8));
+        Stat stat;
+        try {
+          stat = client.setData().withVersion(leaderVersion).forPath(path("leader"), me.getBytes(StandardCharsets.UTF_8));
+        } catch (KeeperException.BadVersionException e) {
+          // An earlier renewal may have been applied although its answer was lost: still ours if
+          // this session owns the node.
+          Stat now = client.checkExists().forPath(path("leader"));
+          if (now == null || now.getEphemeralOwner() != leaderSession) throw e;
+          stat = client.setData().withVersion(now.getVersion()).forPath(path("leader"), me.getBytes(StandardCharsets.UTF_8));
+        }
         if (stat.getEphemeralOwner() != leaderSession) {
           leaderVersion = -1;
           return false;
@@ -276,11 +293,49 @@ public final class ZooKeeperDcs implements Dcs {
   }
 
   @Override
+  public boolean reclaimLeader(String me) throws DcsException {
+    synchronized (leaderLock) {
+      try {
+        long session = client.getZookeeperClient().getZooKeeper().getSessionId();
+        Stat stat = new Stat();
+        byte[] value = null;
+        try {
+          value = client.getData().storingStatIn(stat).forPath(path("leader"));
+        } catch (KeeperException.NoNodeException e) {
+          stat = null;
+        }
+        if (stat != null) {
+          if (stat.getEphemeralOwner() == session) {
+            leaderSession = session;
+            leaderVersion = stat.getVersion();
+            return me.equals(new String(value, StandardCharsets.UTF_8));
+          }
+          if (!me.equals(new String(value, StandardCharsets.UTF_8))) return false;
+          client.delete().withVersion(stat.getVersion()).forPath(path("leader"));
+        }
+        client.create().creatingParentsIfNeeded().withMode(CreateMode.EPHEMERAL)
+            .forPath(path("leader"), me.getBytes(StandardCharsets.UTF_8));
+        leaderSession = session;
+        leaderVersion = 0;
+        return true;
+      } catch (KeeperException.NodeExistsException | KeeperException.BadVersionException | KeeperException.NoNodeException e) {
+        return false;
+      } catch (Exception e) {
+        throw unreachable("reclaim the leader key", e);
+      }
+    }
+  }
+
+  @Override
   public void releaseLeader(String me) throws DcsException {
     synchronized (leaderLock) {
-      if (leaderVersion < 0) return;
       try {
-        client.delete().withVersion(leaderVersion).forPath(path("leader"));
+        // Deleted only when this session owns it (whatever its version after lost answers).
+        Stat stat = client.checkExists().forPath(path("leader"));
+        long session = client.getZookeeperClient().getZooKeeper().getSessionId();
+        if (stat != null && stat.getEphemeralOwner() == session) {
+          client.delete().withVersion(stat.getVersion()).forPath(path("leader"));
+        }
       } catch (KeeperException.NoNodeException | KeeperException.BadVersionException e) {
         // not ours any more
       } catch (Exception e) {

@@ -400,6 +400,7 @@ public final class LocalPostgres implements AutoCloseable {
 
   /** Writes pgha's files for the given role and starts PostgreSQL, waiting until it accepts connections. */
   public void start(Upstream upstream, boolean standby) throws PostgresException, IOException {
+    if (postmasterPid() <= 0) killOrphans();
     if (standby) files.synchronousStandbyNames("");
     files.writeAll(upstream, standby);
     this.upstream = upstream;
@@ -456,6 +457,23 @@ public final class LocalPostgres implements AutoCloseable {
       LOG.error("could not stop PostgreSQL (pid {}): {}", pid, e.getMessage());
     }
     closeConnection();
+  }
+
+  /** SIGKILLs backends left behind by a postmaster that died (they block a new start). */
+  private void killOrphans() {
+    List<Long> orphans = Processes.postgresIn(dataDir);
+    if (orphans.isEmpty()) return;
+    LOG.warn("killing {} PostgreSQL processes left behind by a dead postmaster: {}", orphans.size(), orphans);
+    List<String> cmd = new ArrayList<>(List.of("kill", "-KILL"));
+    orphans.forEach(p -> cmd.add(String.valueOf(p)));
+    try {
+      os.run(cmd, Map.of(), 2000);
+      for (long p : orphans) Processes.awaitExit(p, 2000);
+    } catch (PostgresException e) {
+      LOG.warn("could not kill the left-over processes: {}", e.getMessage());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   /** Restarts an already configured instance in its current role. */

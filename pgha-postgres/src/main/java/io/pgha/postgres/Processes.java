@@ -33,6 +33,38 @@ public final class Processes {
     }
   }
 
+  /**
+   * Live PostgreSQL processes working in {@code dataDir} (their current directory): after the
+   * postmaster died, its orphaned backends keep the shared memory busy and a new postmaster
+   * refuses to start until they are gone.
+   */
+  public static java.util.List<Long> postgresIn(Path dataDir) {
+    java.util.List<Long> out = new java.util.ArrayList<>();
+    Path want;
+    try {
+      want = dataDir.toRealPath();
+    } catch (IOException e) {
+      return out;
+    }
+    try (var dirs = Files.list(Path.of("/proc"))) {
+      for (Path d : (Iterable<Path>) dirs::iterator) {
+        String name = d.getFileName().toString();
+        if (!name.chars().allMatch(Character::isDigit)) continue;
+        try {
+          if (!Files.readString(d.resolve("comm")).trim().equals("postgres")) continue;
+          if (!Files.readSymbolicLink(d.resolve("cwd")).equals(want)) continue;
+          long pid = Long.parseLong(name);
+          if (alive(pid)) out.add(pid);
+        } catch (IOException | RuntimeException e) {
+          // gone, or not ours to look at
+        }
+      }
+    } catch (IOException e) {
+      return out;
+    }
+    return out;
+  }
+
   /** Waits up to {@code timeoutMs} for {@code pid} to be gone, polling every 5 ms; false on timeout. */
   public static boolean awaitExit(long pid, long timeoutMs) throws InterruptedException {
     long deadline = System.nanoTime() + timeoutMs * 1_000_000L;

@@ -47,7 +47,7 @@ final class Campaign {
       } catch (Exception e) {
         effect = new Fault.Effect("-", "fault failed: " + e, false);
       }
-      boolean healthy = FaultLab.waitUntil(120_000, () -> lab.cluster.healthy(FaultLab.NODES)
+      boolean healthy = FaultLab.waitUntil(120_000, () -> lab.healthy()
           && (lab.mode == io.pgha.core.model.SyncMode.OFF || lab.state().map(s -> s.sync().quorum() > 0).orElse(false)));
       if (!healthy) {
         lab.restoreAll(120_000);
@@ -124,6 +124,15 @@ final class Campaign {
     s.append("| acknowledgements from a second primary | ").append(r.doublePrimaryAcks()).append(" |\n");
     for (Checks.Verdict v : r.finalVerdicts()) {
       s.append("| ").append(v.check()).append(" | ").append(v.ok() ? "ok" : "**FAILED**").append(": ").append(v.detail()).append(" |\n");
+    }
+    s.append("\n| fault | runs | writes paused: median (ms) | max (ms) | failed checks |\n|---|---|---|---|---|\n");
+    for (Fault f : Fault.values()) {
+      List<Outcome> of = r.outcomes().stream().filter(o -> o.fault() == f).toList();
+      if (of.isEmpty()) continue;
+      List<Long> paused = of.stream().map(Outcome::unavailableMs).sorted().toList();
+      s.append("| ").append(f).append(" | ").append(of.size()).append(" | ").append(paused.get(paused.size() / 2))
+          .append(" | ").append(paused.get(paused.size() - 1)).append(" | ").append(of.stream().filter(o -> !o.ok()).count())
+          .append(" |\n");
     }
     s.append("\n![write availability per member](timeline.svg)\n\n");
     s.append("| # | fault | target | at (s) | writes paused (ms) | healthy after (ms) | what happened | checks |\n|---|---|---|---|---|---|---|---|\n");

@@ -2,6 +2,7 @@ package io.pgha.cli.faults;
 
 import io.pgha.core.model.ClusterState;
 import io.pgha.core.model.Member;
+import io.pgha.testkit.Writer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -27,6 +28,49 @@ enum Fault {
     this.description = description;
   }
 
+  /**
+   * A client connected straight to the primary that is about to freeze, writing all the time: how
+   * many of its writes the old primary acknowledges after it is resumed, when a new primary already
+   * runs (none with a watchdog or in synchronous mode).
+   */
+  static final class StaleWriter {
+    final java.util.concurrent.atomic.AtomicLong afterResume = new java.util.concurrent.atomic.AtomicLong();
+    final java.util.concurrent.atomic.AtomicLong lastAckNanos = new java.util.concurrent.atomic.AtomicLong();
+    private volatile long resumedNanos = Long.MAX_VALUE;
+    private volatile boolean running = true;
+    private final Thread thread;
+
+    StaleWriter(FaultLab lab, int node) {
+      thread = new Thread(() -> {
+        try (java.sql.Connection c = lab.connect(node); java.sql.Statement st = c.createStatement()) {
+          st.execute("CREATE TABLE IF NOT EXISTS stale_writes (id bigserial PRIMARY KEY, at timestamptz DEFAULT now())");
+          while (running) {
+            st.executeUpdate("INSERT INTO stale_writes DEFAULT VALUES");
+            long now = System.nanoTime();
+            if (now > resumedNanos && !Writer.cancelledSyncWait(st.getWarnings())) {
+              afterResume.incrementAndGet();
+              lastAckNanos.set(now);
+            }
+            st.clearWarnings();
+          }
+        } catch (Exception e) {
+          // the old primary stopped (or never accepted): what we wanted to see
+        }
+      }, "stale-writer");
+      thread.setDaemon(true);
+      thread.start();
+    }
+
+    String finish(long resumed) throws InterruptedException {
+      resumedNanos = resumed;
+      Thread.sleep(3000);
+      running = false;
+      long n = afterResume.get();
+      return n == 0 ? "the resumed old primary acknowledged no write"
+          : "the resumed old primary acknowledged " + n + " writes during " + (lastAckNanos.get() - resumed) / 1_000_000L + " ms";
+    }
+  }
+
   /** What happened, for the report. */
   record Effect(String target, String notes, boolean recovered) {}
 
@@ -49,11 +93,12 @@ enum Fault {
         long at = lab.now();
         // The DCS shows the crash only once the agent noticed it; do not take the old record for health.
         FaultLab.waitUntil(5_000, () -> lab.state().flatMap(s -> s.member(name)).map(m -> !m.isRunningPrimary()).orElse(true));
-        boolean back = FaultLab.waitUntil(120_000, () -> lab.primary().isPresent() && lab.cluster.healthy(FaultLab.NODES));
+        boolean back = FaultLab.waitUntil(120_000, lab::healthy);
         return new Effect(name, back ? "primary node" + lab.primary().orElse(0) + " after " + (lab.now() - at) + " ms" : "not healthy", back);
       }
       case FREEZE_PRIMARY_NODE -> {
         int resetsBefore = lab.dogs[primary - 1].fired();
+        StaleWriter stale = new StaleWriter(lab, primary);
         lab.cluster.freeze(primary);
         long at = lab.now();
         boolean moved = FaultLab.waitUntil(120_000, () -> lab.primary().filter(n -> n != primary).isPresent());
@@ -61,10 +106,12 @@ enum Fault {
         Thread.sleep(500);
         boolean reset = lab.dogs[primary - 1].fired() > resetsBefore;
         long resetAt = lab.dogs[primary - 1].firedAtMillis() - lab.t0;
+        long thawed = System.nanoTime();
         lab.cluster.thaw(primary);
+        String staleNotes = stale.finish(thawed);
         if (!lab.cluster.agentAlive(primary)) lab.cluster.start(primary);
         String notes = (reset ? "watchdog reset the node after " + (resetAt - at) + " ms; " : "no watchdog reset; ")
-            + (moved ? "new primary seen after " + (movedAt - at) + " ms" : "no new primary");
+            + (moved ? "new primary seen after " + (movedAt - at) + " ms" : "no new primary") + "; " + staleNotes;
         return new Effect(name, notes, moved);
       }
       case CUT_PRIMARY_FROM_DCS -> {

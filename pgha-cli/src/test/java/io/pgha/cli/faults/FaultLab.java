@@ -44,6 +44,7 @@ final class FaultLab implements AutoCloseable {
   final LocalCluster cluster;
   final FakeWatchdog[] dogs = new FakeWatchdog[NODES];
   final SyncMode mode;
+  final boolean watchdog;
   final long t0 = System.currentTimeMillis();
   /** Wall-clock times at which a watchdog reset a node. */
   final List<long[]> resets = new ArrayList<>();
@@ -51,7 +52,13 @@ final class FaultLab implements AutoCloseable {
   Bank bank;
 
   FaultLab(String name, SyncMode mode, boolean strict) throws Exception {
+    this(name, mode, strict, true);
+  }
+
+  /** With {@code watchdog} false the agents run without a watchdog (to measure what it prevents). */
+  FaultLab(String name, SyncMode mode, boolean strict, boolean watchdog) throws Exception {
     this.mode = mode;
+    this.watchdog = watchdog;
     dir = Files.createTempDirectory("pgha-faults-" + name);
     Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
     zk = new ZkEnsemble(dir.resolve("zookeeper"), 3, NODES);
@@ -61,7 +68,7 @@ final class FaultLab implements AutoCloseable {
     }
     List<String> connect = new ArrayList<>();
     for (int i = 1; i <= NODES; i++) connect.add(zk.connectString(i));
-    String extra = "watchdog:\n  mode: required\n  device: " + dir.resolve("${node}.wd") + "\n  timeout: " + WATCHDOG_MS / 1000 + "\n";
+    String extra = "watchdog:\n  mode: " + (watchdog ? "required" : "off") + "\n  device: " + dir.resolve("${node}.wd") + "\n  timeout: " + WATCHDOG_MS / 1000 + "\n";
     LocalCluster c = null;
     try {
       c = LocalCluster.create(new LocalCluster.Options(name, NODES, dir.resolve("cluster"), FreePorts.block(NODES),
@@ -69,7 +76,7 @@ final class FaultLab implements AutoCloseable {
       cluster = c;
       cluster.observeVia(zk.directConnectString());
       cluster.startAll();
-      if (!waitUntil(180_000, () -> cluster.healthy(NODES))) throw new IllegalStateException("the cluster did not come up");
+      if (!waitUntil(180_000, this::healthy)) throw new IllegalStateException("the cluster did not come up");
       cluster.dcs().updateConfig(cfg -> cfg.withSynchronous(mode, strict, 1));
       if (mode != SyncMode.OFF && !waitUntil(60_000, () -> state().map(s -> s.sync().quorum() > 0).orElse(false))) {
         throw new IllegalStateException("no synchronous standby was recorded");
@@ -128,6 +135,22 @@ final class FaultLab implements AutoCloseable {
     return false;
   }
 
+  /**
+   * Healthy as the DCS says (a primary with the lease, the others streaming from it) and as the
+   * primary itself says (pg_stat_replication lists both standbys streaming): the DCS alone may
+   * still show a member's state from before a fault.
+   */
+  boolean healthy() {
+    if (!cluster.healthy(NODES)) return false;
+    Optional<Integer> p = primary();
+    if (p.isEmpty()) return false;
+    try {
+      return Integer.parseInt(one(p.get(), "SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming'")) == NODES - 1;
+    } catch (Exception e) {
+      return false;
+    }
+  }
+
   ClusterControl control() {
     return new ClusterControl(cluster.dcs(), System::currentTimeMillis);
   }
@@ -140,7 +163,7 @@ final class FaultLab implements AutoCloseable {
       cluster.thaw(i);
       if (!cluster.agentAlive(i)) cluster.start(i);
     }
-    return waitUntil(timeoutMs, () -> cluster.healthy(NODES));
+    return waitUntil(timeoutMs, this::healthy);
   }
 
   Connection connect(int node) throws java.sql.SQLException {

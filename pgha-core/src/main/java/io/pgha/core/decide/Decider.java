@@ -64,8 +64,12 @@ public final class Decider {
     }
     LocalState local = o.local();
     if (!o.dcsReachable()) {
+      if (local.runningPrimary() && o.failsafeConfirmed() && o.leaseHeld()) {
+        return new Wait("DCS unreachable; failsafe: every member confirms this primary directly, writes go on");
+      }
       return local.runningPrimary()
-          ? new Demote(false, "cannot reach the DCS to confirm the leader lease: stopping writes")
+          ? new Demote(false, "cannot reach the DCS to confirm the leader lease"
+              + (o.cluster().config().failsafeMode() ? " and not every member confirms this primary" : "") + ": stopping writes")
           : new Wait("DCS unreachable: no automatic action without the DCS");
     }
     ClusterState c = o.cluster();
@@ -124,6 +128,10 @@ public final class Decider {
     LocalState local = o.local();
     if (local.postmasterAlive()) {
       return transitional(o);
+    }
+    if (!o.leaseHeld() && o.me().equals(c.leader())) {
+      return new ReleaseLease("the leader key still names this member but its lease lapsed: releasing the key so that"
+          + " a leader can be elected");
     }
     Optional<String> candidate = pendingCandidate(o).filter(cand -> !cand.equals(o.me()));
     if (candidate.isPresent() && o.leaseHeld()) {
@@ -291,7 +299,9 @@ public final class Decider {
       return new Wait(local.streaming() ? "streaming from " + leader : "replica of " + leader + ", not streaming yet");
     }
     if (leader != null) {
-      return new Wait("leader key still names this member from an expired session: waiting for it to vanish");
+      // A key of an earlier session vanishes with it; one of this session stays until deleted.
+      return new ReleaseLease("the leader key still names this member but its lease lapsed: releasing the key so that"
+          + " a leader can be elected");
     }
     return leaderRace(o);
   }

@@ -19,7 +19,9 @@ import java.util.Map;
  * @param rewindFailed the last pg_rewind attempt of this member failed
  * @param standbyStartFailures consecutive failed attempts to start the local data directory as a standby
  * @param fencingProblem why this member may not become primary now (a required watchdog that
- *     cannot be used), or null
+ *     cannot be used, a primary it confirmed in failsafe mode less than a ttl ago), or null
+ * @param failsafeConfirmed failsafe mode: every member of the last known cluster confirmed this
+ *     primary directly within the lease validity (only meaningful while the DCS is unreachable)
  */
 public record Observation(
     String me,
@@ -35,7 +37,8 @@ public record Observation(
     boolean rewindFailed,
     int standbyStartFailures,
     Settings settings,
-    String fencingProblem) {
+    String fencingProblem,
+    boolean failsafeConfirmed) {
 
   public Observation {
     peerPositions = Map.copyOf(peerPositions);
@@ -45,6 +48,6 @@ public record Observation(
       String runningAction, long wallMillis, Map<String, Lsn> peerPositions, long primaryDownForMs, boolean rewindFailed,
       int standbyStartFailures, Settings settings) {
     this(me, tags, dcsReachable, cluster, local, leaseHeld, runningAction, wallMillis, peerPositions, primaryDownForMs,
-        rewindFailed, standbyStartFailures, settings, null);
+        rewindFailed, standbyStartFailures, settings, null, false);
   }
 }

@@ -38,6 +38,8 @@ final class Obs {
   private Settings settings = Settings.DEFAULT;
   private Tags tags = Tags.NONE;
   private SyncState sync = SyncState.EMPTY;
+  private boolean failsafe;
+  private String fencing;
 
   static Obs of() {
     return new Obs();
@@ -85,6 +87,16 @@ final class Obs {
   Obs maxLag(long bytes) {
     config = new DynamicConfig(config.paused(), bytes, config.synchronousMode(), config.synchronousModeStrict(),
         config.synchronousNodeCount(), config.failsafeMode());
+    return this;
+  }
+
+  Obs failsafeConfirmed() {
+    failsafe = true;
+    return this;
+  }
+
+  Obs fencing(String problem) {
+    fencing = problem;
     return this;
   }
 
@@ -191,6 +203,7 @@ final class Obs {
 
   Observation build() {
     ClusterState c = new ClusterState(initialize, leader, members, config, failover, optime, history, sync);
-    return new Observation("n1", tags, reachable, c, local, leaseHeld, action, NOW, peers, downMs, rewindFailed, startFailures, settings);
+    return new Observation("n1", tags, reachable, c, local, leaseHeld, action, NOW, peers, downMs, rewindFailed, startFailures, settings,
+        fencing, failsafe);
   }
 }
