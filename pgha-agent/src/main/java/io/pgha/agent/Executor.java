@@ -353,6 +353,7 @@ final class Executor {
         LOG.info("{}", set.reason());
         memory.syncFrom = pg.setSynchronousStandbyNames(set.value());
         pgValue = set.value();
+        pg.nudgeStandbys();
       } else if (step instanceof SyncPlanner.WriteDcs w) {
         if (!dcs.writeSync(cfg.name(), w.record())) {
           LOG.warn("could not record the synchronous set: the leader lease is no longer held");

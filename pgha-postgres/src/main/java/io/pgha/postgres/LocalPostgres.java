@@ -305,6 +305,17 @@ public final class LocalPostgres implements AutoCloseable {
     }
   }
 
+  /**
+   * Writes and flushes a small WAL record without waiting for any standby. Commits waiting for a
+   * synchronous standby are released only when a WAL sender processes a reply from a standby that
+   * counts; a standby that just became synchronous replies only when it receives new WAL (or every
+   * wal_receiver_status_interval), and while every client waits, no new WAL comes.
+   */
+  public void nudgeStandbys() throws PostgresException {
+    execute("BEGIN; SET LOCAL synchronous_commit = local;"
+        + " SELECT pg_logical_emit_message(true, 'pgha', 'synchronous standbys changed'); COMMIT");
+  }
+
   private static void sleep(long ms) throws PostgresException {
     try {
       Thread.sleep(ms);
