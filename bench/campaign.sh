@@ -8,10 +8,5 @@
 #   bench/campaign.sh [N=100] [MODE=on|quorum|off] [SEED] [nowatchdog]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-mvn -q -B -DskipTests install
-cpfile=$(mktemp)
-trap 'rm -f "$cpfile"' EXIT
-mvn -q -B -pl pgha-cli dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile="$cpfile"
-cp=$(cat "$cpfile")
-java -Xmx256m -Dlogback.configurationFile=logback-test.xml -cp "pgha-cli/target/test-classes:pgha-cli/target/classes:$cp" \
-  io.pgha.cli.faults.CampaignMain "$@"
+. bench/lib.sh
+bench_java io.pgha.cli.faults.CampaignMain -Xmx256m -Dlogback.configurationFile=logback-test.xml -- "$@"

@@ -7,9 +7,5 @@
 #   PGHA_BENCH_EXTRA_YAML=$'timing:\n  ttl: 2500ms' bench/failover.sh    # other timing
 set -euo pipefail
 cd "$(dirname "$0")/.."
-mvn -q -B -DskipTests install
-cpfile=$(mktemp)
-trap 'rm -f "$cpfile"' EXIT
-mvn -q -B -pl pgha-cli dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile="$cpfile"
-cp=$(cat "$cpfile")
-java -cp "pgha-cli/target/test-classes:pgha-cli/target/classes:$cp" io.pgha.cli.bench.FailoverBench "$@"
+. bench/lib.sh
+bench_java io.pgha.cli.bench.FailoverBench -- "$@"

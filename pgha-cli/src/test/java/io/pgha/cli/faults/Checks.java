@@ -1,5 +1,6 @@
 package io.pgha.cli.faults;
 
+import io.pgha.core.model.HistoryEntry;
 import io.pgha.testkit.Writer;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -45,7 +46,7 @@ final class Checks {
     ledger.lostTransfers.addAll(missingT);
     out.add(new Verdict("acknowledged transfers on the primary", missingT.isEmpty(),
         missingT.isEmpty() ? "all " + lab.bank.acked().size() : missingT.size() + " missing: " + sample(missingT)));
-    List<String> doubles = doublePrimaries(lab.writer.acks());
+    List<String> doubles = doublePrimaries(lab.writer.acks(), lab.state().map(c -> c.history()).orElse(List.of()));
     int fresh = doubles.size() - ledger.doublePrimaryAcks;
     ledger.doublePrimaryAcks = doubles.size();
     out.add(new Verdict("one writer", fresh == 0, fresh == 0 ? "no acknowledgement from a deposed primary"
@@ -54,18 +55,26 @@ final class Checks {
   }
 
   /**
-   * Acknowledgements that prove two writable primaries: one from an older timeline after one from
-   * a newer timeline was received, or two members acknowledging on the same timeline.
+   * Acknowledgements that prove two writable primaries: one on a timeline received after the next
+   * timeline's primary had promoted (as the DCS history records it), one from an older timeline
+   * after one from a newer timeline was received, or two members acknowledging on one timeline.
    */
-  static List<String> doublePrimaries(List<Writer.Ack> acks) {
+  static List<String> doublePrimaries(List<Writer.Ack> acks, List<HistoryEntry> history) {
     List<String> out = new ArrayList<>();
     Map<Integer, String> owner = new HashMap<>();
+    Map<Integer, Long> endedAt = new HashMap<>();
+    for (HistoryEntry h : history) endedAt.put(h.timeline(), h.at());
     int newest = 0;
     for (Writer.Ack a : acks) {
       if (a.member() == null) continue;
       String prev = owner.putIfAbsent(a.timeline(), a.member());
+      Long ended = endedAt.get(a.timeline());
       if (prev != null && !prev.equals(a.member())) {
         out.add("row " + a.id() + " by " + a.member() + " on timeline " + a.timeline() + ", which " + prev + " also wrote");
+      } else if (ended != null && a.atMillis() > ended) {
+        // The promoter records the switch once it accepts writes: both were writable.
+        out.add("row " + a.id() + " by " + a.member() + " on timeline " + a.timeline() + " acknowledged "
+            + (a.atMillis() - ended) + " ms after timeline " + (a.timeline() + 1) + " began");
       } else if (a.timeline() < newest) {
         out.add("row " + a.id() + " by " + a.member() + " on timeline " + a.timeline() + " after timeline " + newest);
       }
