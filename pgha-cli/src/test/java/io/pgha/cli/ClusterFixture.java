@@ -53,6 +53,16 @@ final class ClusterFixture {
     return c;
   }
 
+  /** Stops the cluster, then the test's own ZooKeeper server, and deletes both directories. */
+  static void stop(LocalCluster c, io.pgha.dcs.EmbeddedZooKeeper zk, Path zkDir) throws IOException {
+    try {
+      stop(c);
+    } finally {
+      if (zk != null) zk.close();
+      io.pgha.postgres.Directories.delete(zkDir);
+    }
+  }
+
   /** Stops every process of the cluster and deletes its directory. */
   static void stop(LocalCluster c) {
     if (c == null) return;

@@ -49,12 +49,7 @@ class FailsafeIT {
 
   @AfterAll
   static void stop() throws Exception {
-    try {
-      ClusterFixture.stop(cluster);
-    } finally {
-      if (zk != null) zk.close();
-      io.pgha.postgres.Directories.delete(zkDir);
-    }
+    ClusterFixture.stop(cluster, zk, zkDir);
   }
 
   private static boolean inRecovery(int node) throws Exception {

@@ -13,6 +13,7 @@ import io.pgha.core.model.SyncMode;
 import io.pgha.core.model.SyncState;
 import io.pgha.dcs.EmbeddedZooKeeper;
 import io.pgha.testkit.FreePorts;
+import io.pgha.testkit.Workload;
 import io.pgha.testkit.Writer;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -59,12 +60,7 @@ class SyncReplicationIT {
 
   @AfterAll
   static void stop() throws Exception {
-    try {
-      ClusterFixture.stop(cluster);
-    } finally {
-      if (zk != null) zk.close();
-      io.pgha.postgres.Directories.delete(zkDir);
-    }
+    ClusterFixture.stop(cluster, zk, zkDir);
   }
 
   private static String cfg() {
@@ -97,6 +93,18 @@ class SyncReplicationIT {
       while (rs.next()) out.add(rs.getLong(1));
     }
     return out;
+  }
+
+  private static List<Integer> others(int node) {
+    List<Integer> out = new ArrayList<>();
+    for (int i = 1; i <= 3; i++) if (i != node) out.add(i);
+    return out;
+  }
+
+  /** Starts the given nodes' agents again and waits for the whole cluster to be healthy. */
+  private static void restart(List<Integer> nodes) throws Exception {
+    for (int i : nodes) cluster.start(i);
+    awaitHealthy(cluster, 3);
   }
 
   private static HttpResponse<String> patch(int node, String body, String password) throws Exception {
@@ -210,8 +218,7 @@ class SyncReplicationIT {
     assertThat(ok.exitCode()).as(ok.err()).isZero();
     awaitSync(1, 1);
     int l = index(leader(cluster));
-    List<Integer> standbys = new ArrayList<>();
-    for (int i = 1; i <= 3; i++) if (i != l) standbys.add(i);
+    List<Integer> standbys = others(l);
     try (Connection c = connect(cluster, l); Statement st = c.createStatement()) {
       st.execute("CREATE TABLE IF NOT EXISTS hole (id int PRIMARY KEY)");
     }
@@ -234,17 +241,13 @@ class SyncReplicationIT {
       long waitedMs = (System.nanoTime() - t0) / 1_000_000L;
       canceller.join();
       SQLWarning warning = st.getWarnings();
-      assertThat(Writer.cancelledSyncWait(warning)).as("the client is warned, not told of success").isTrue();
+      assertThat(Workload.cancelledSyncWait(warning)).as("the client is warned, not told of success").isTrue();
       assertThat(warning.getMessage()).contains("canceling wait for synchronous replication");
       assertThat(waitedMs).as("the commit waited for a standby").isGreaterThanOrEqualTo(1000);
     }
     assertThat(ClusterFixture.count(cluster, l, "SELECT count(*) FROM hole WHERE id = 1"))
         .as("visible on the primary before any standby has it").isEqualTo(1);
-    standbys.forEach(i -> ClusterFixture.quietly(() -> {
-      cluster.start(i);
-      return null;
-    }, null));
-    awaitHealthy(cluster, 3);
+    restart(standbys);
     awaitSync(1, 1);
   }
 
@@ -254,8 +257,7 @@ class SyncReplicationIT {
     var ok = pgha("edit-config", "-c", cfg(), "--set", "synchronous_mode_strict=false", "--force");
     assertThat(ok.exitCode()).as(ok.err()).isZero();
     int l = index(leader(cluster));
-    List<Integer> standbys = new ArrayList<>();
-    for (int i = 1; i <= 3; i++) if (i != l) standbys.add(i);
+    List<Integer> standbys = others(l);
     standbys.forEach(cluster::stop);
     awaitSync(0, 0);
     assertThat(show(l, "synchronous_standby_names")).isEmpty();
@@ -265,11 +267,7 @@ class SyncReplicationIT {
       assertThat(st.getWarnings() == null).as("committed without waiting").isTrue();
     }
     assertThat(pgha("list", "-c", cfg()).out()).contains("failover candidates: none");
-    standbys.forEach(i -> ClusterFixture.quietly(() -> {
-      cluster.start(i);
-      return null;
-    }, null));
-    awaitHealthy(cluster, 3);
+    restart(standbys);
     awaitSync(1, 1);
     assertThat(pgha("edit-config", "-c", cfg(), "--set", "synchronous_mode=off", "--force").exitCode()).isZero();
     awaitSync(0, 0);

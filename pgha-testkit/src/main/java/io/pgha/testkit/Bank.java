@@ -1,12 +1,10 @@
 package io.pgha.testkit;
 
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.Properties;
 import java.util.Random;
 import java.util.concurrent.ConcurrentSkipListSet;
 
@@ -15,19 +13,16 @@ import java.util.concurrent.ConcurrentSkipListSet;
  * accounts and logs the transfer under its number, so that the total never changes and every
  * acknowledged transfer can be looked up. Accounts are updated in id order (no deadlocks).
  */
-public final class Bank implements AutoCloseable {
+public final class Bank extends Workload {
   public static final long OPENING_BALANCE = 1000;
 
-  private final String url;
   private final int accounts;
   private final ConcurrentSkipListSet<Long> acked = new ConcurrentSkipListSet<>();
-  private final Thread thread;
   private final Random random = new Random(7);
-  private volatile boolean running = true;
   private long next = 1;
 
   public Bank(String jdbcUrl, int accounts) throws SQLException {
-    this.url = jdbcUrl;
+    super(jdbcUrl, "bank");
     this.accounts = accounts;
     try (Connection c = connect(); Statement st = c.createStatement()) {
       st.execute("CREATE TABLE IF NOT EXISTS accounts (id int PRIMARY KEY, balance bigint NOT NULL)");
@@ -38,8 +33,6 @@ public final class Bank implements AutoCloseable {
         next = rs.getLong(1) + 1;
       }
     }
-    thread = new Thread(this::loop, "bank");
-    thread.setDaemon(true);
   }
 
   public long expectedTotal() {
@@ -47,79 +40,48 @@ public final class Bank implements AutoCloseable {
   }
 
   public Bank start() {
-    thread.start();
+    begin();
     return this;
   }
 
-  private Connection connect() throws SQLException {
-    Properties p = new Properties();
-    p.setProperty("connectTimeout", "2");
-    p.setProperty("socketTimeout", "5");
-    p.setProperty("loginTimeout", "3");
-    return DriverManager.getConnection(url, p);
-  }
-
-  private void loop() {
-    while (running) {
-      try (Connection c = connect();
-           PreparedStatement debit = c.prepareStatement("UPDATE accounts SET balance = balance - ? WHERE id = ?");
-           PreparedStatement credit = c.prepareStatement("UPDATE accounts SET balance = balance + ? WHERE id = ?");
-           PreparedStatement log = c.prepareStatement("INSERT INTO transfers VALUES (?, ?, ?, ?)")) {
-        c.setAutoCommit(false);
-        while (running) {
-          int a = 1 + random.nextInt(accounts);
-          int b = 1 + random.nextInt(accounts - 1);
-          if (b >= a) b++;
-          long amount = 1 + random.nextInt(50);
-          int first = Math.min(a, b);
-          int second = Math.max(a, b);
-          for (int id : new int[] {first, second}) {
-            PreparedStatement ps = id == a ? debit : credit;
-            ps.setLong(1, amount);
-            ps.setInt(2, id);
-            ps.executeUpdate();
-          }
-          log.setLong(1, next);
-          log.setInt(2, a);
-          log.setInt(3, b);
-          log.setLong(4, amount);
-          log.executeUpdate();
-          c.commit();
-          if (!Writer.cancelledSyncWait(c.getWarnings())) acked.add(next);
-          c.clearWarnings();
-          next++;
-          Thread.sleep(5);
+  @Override
+  protected void writeWith(Connection c) throws SQLException, InterruptedException {
+    try (PreparedStatement debit = c.prepareStatement("UPDATE accounts SET balance = balance - ? WHERE id = ?");
+         PreparedStatement credit = c.prepareStatement("UPDATE accounts SET balance = balance + ? WHERE id = ?");
+         PreparedStatement log = c.prepareStatement("INSERT INTO transfers VALUES (?, ?, ?, ?)")) {
+      c.setAutoCommit(false);
+      while (running()) {
+        int a = 1 + random.nextInt(accounts);
+        int b = 1 + random.nextInt(accounts - 1);
+        if (b >= a) b++;
+        long amount = 1 + random.nextInt(50);
+        for (int id : new int[] {Math.min(a, b), Math.max(a, b)}) {
+          PreparedStatement ps = id == a ? debit : credit;
+          ps.setLong(1, amount);
+          ps.setInt(2, id);
+          ps.executeUpdate();
         }
-      } catch (SQLException e) {
+        log.setLong(1, next);
+        log.setInt(2, a);
+        log.setInt(3, b);
+        log.setLong(4, amount);
+        log.executeUpdate();
+        c.commit();
+        if (!cancelledSyncWait(c.getWarnings())) acked.add(next);
+        c.clearWarnings();
         next++;
-        sleep(20);
-      } catch (InterruptedException e) {
-        return;
+        Thread.sleep(5);
       }
     }
   }
 
-  private static void sleep(long ms) {
-    try {
-      Thread.sleep(ms);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+  @Override
+  protected void failed() {
+    next++; // the transfer in flight may or may not have committed: its number is never reused
   }
 
   /** Numbers of the transfers acknowledged to this client. */
   public ConcurrentSkipListSet<Long> acked() {
     return acked;
-  }
-
-  @Override
-  public void close() {
-    running = false;
-    thread.interrupt();
-    try {
-      thread.join(10_000);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
   }
 }

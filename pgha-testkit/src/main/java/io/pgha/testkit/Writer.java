@@ -1,13 +1,11 @@
 package io.pgha.testkit;
 
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Properties;
 import java.util.concurrent.ConcurrentSkipListSet;
 
 /**
@@ -15,7 +13,7 @@ import java.util.concurrent.ConcurrentSkipListSet;
  * remembering every acknowledged id and when it was acknowledged (nanoTime). Reconnects after an
  * error. Used to check that acknowledged writes survive and to measure unavailability windows.
  */
-public final class Writer implements AutoCloseable {
+public final class Writer extends Workload {
   /** One acknowledged write: monotonic time, and wall-clock time for comparing with other processes. */
   public record Ack(long id, long atNanos, long atMillis, String member, int timeline) {
     public Ack(long id, long atNanos, long atMillis) {
@@ -30,94 +28,64 @@ public final class Writer implements AutoCloseable {
   static final String WHO = "split_part(current_setting('cluster_name'), '/', 2),"
       + " ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int";
 
-  private final String url;
   private final String table;
   private final ConcurrentSkipListSet<Long> acked = new ConcurrentSkipListSet<>();
   private final ConcurrentSkipListSet<Long> unconfirmed = new ConcurrentSkipListSet<>();
   private final List<Ack> acks = new ArrayList<>();
-  private final Thread thread;
-  private volatile boolean running = true;
   private long next = 1;
 
   public Writer(String jdbcUrl, String table) throws SQLException {
-    this.url = jdbcUrl;
+    super(jdbcUrl, "writer-" + table);
     this.table = table;
     try (Connection c = connect(); Statement st = c.createStatement()) {
       st.execute("CREATE TABLE IF NOT EXISTS " + table + " (id bigint PRIMARY KEY, at timestamptz DEFAULT now(), member text, tl int)");
     }
-    thread = new Thread(this::loop, "writer-" + table);
-    thread.setDaemon(true);
   }
 
   public Writer start() {
-    thread.start();
+    begin();
     return this;
   }
 
-  private Connection connect() throws SQLException {
-    Properties p = new Properties();
-    p.setProperty("connectTimeout", "2");
-    p.setProperty("socketTimeout", "5");
-    p.setProperty("loginTimeout", "3");
-    return DriverManager.getConnection(url, p);
-  }
-
-  private void loop() {
-    while (running) {
-      try (Connection c = connect(); PreparedStatement ps = c.prepareStatement(
-          "INSERT INTO " + table + " (id, member, tl) SELECT ?, " + WHO + " RETURNING member, tl")) {
-        while (running) {
-          ps.setLong(1, next);
-          String member;
-          int tl;
-          try (java.sql.ResultSet rs = ps.executeQuery()) {
-            rs.next();
-            member = rs.getString(1);
-            tl = rs.getInt(2);
-          }
-          if (cancelledSyncWait(ps.getWarnings())) {
-            // Committed locally but not confirmed by a synchronous standby: not an acknowledgement.
-            ps.clearWarnings();
-            unconfirmed.add(next++);
-            continue;
-          }
-          long now = System.nanoTime();
-          long wall = System.currentTimeMillis();
-          acked.add(next);
-          synchronized (acks) {
-            acks.add(new Ack(next, now, wall, member, tl));
-          }
-          next++;
-          Thread.sleep(5);
+  @Override
+  protected void writeWith(Connection c) throws SQLException, InterruptedException {
+    try (PreparedStatement ps = c.prepareStatement(
+        "INSERT INTO " + table + " (id, member, tl) SELECT ?, " + WHO + " RETURNING member, tl")) {
+      while (running()) {
+        ps.setLong(1, next);
+        String member;
+        int tl;
+        try (java.sql.ResultSet rs = ps.executeQuery()) {
+          rs.next();
+          member = rs.getString(1);
+          tl = rs.getInt(2);
         }
-      } catch (SQLException e) {
-        next++; // the failed id may or may not have committed: never reuse it
-        sleep(20);
-      } catch (InterruptedException e) {
-        return;
+        if (cancelledSyncWait(ps.getWarnings())) {
+          // Committed locally but not confirmed by a synchronous standby: not an acknowledgement.
+          ps.clearWarnings();
+          unconfirmed.add(next++);
+          continue;
+        }
+        long now = System.nanoTime();
+        long wall = System.currentTimeMillis();
+        acked.add(next);
+        synchronized (acks) {
+          acks.add(new Ack(next, now, wall, member, tl));
+        }
+        next++;
+        Thread.sleep(5);
       }
     }
   }
 
-  /** PostgreSQL's WARNING when a commit stopped waiting for its synchronous standby (cancel, timeout). */
-  public static boolean cancelledSyncWait(java.sql.SQLWarning w) {
-    for (; w != null; w = w.getNextWarning()) {
-      if (String.valueOf(w.getMessage()).contains("synchronous replication")) return true;
-    }
-    return false;
+  @Override
+  protected void failed() {
+    next++; // the failed id may or may not have committed: never reuse it
   }
 
   /** Ids committed on the primary whose synchronous wait was cancelled (never counted as acknowledged). */
   public ConcurrentSkipListSet<Long> unconfirmed() {
     return unconfirmed;
-  }
-
-  private static void sleep(long ms) {
-    try {
-      Thread.sleep(ms);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
   }
 
   /** The last acknowledgement, or null. */
@@ -165,16 +133,5 @@ public final class Writer implements AutoCloseable {
       prev = a.atNanos();
     }
     return worst / 1_000_000L;
-  }
-
-  @Override
-  public void close() {
-    running = false;
-    thread.interrupt();
-    try {
-      thread.join(10_000);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
   }
 }

@@ -2,7 +2,7 @@ package io.pgha.cli.faults;
 
 import io.pgha.core.model.ClusterState;
 import io.pgha.core.model.Member;
-import io.pgha.testkit.Writer;
+import io.pgha.testkit.Workload;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -47,7 +47,7 @@ enum Fault {
           while (running) {
             st.executeUpdate("INSERT INTO stale_writes DEFAULT VALUES");
             long now = System.nanoTime();
-            if (now > resumedNanos && !Writer.cancelledSyncWait(st.getWarnings())) {
+            if (now > resumedNanos && !Workload.cancelledSyncWait(st.getWarnings())) {
               afterResume.incrementAndGet();
               lastAckNanos.set(now);
             }
