@@ -136,6 +136,13 @@ final class ClusterFixture {
       List<String> lines = new ArrayList<>(agentLog(c, i).lines().filter(l -> !l.startsWith("\t")).toList());
       System.out.println("----- " + c.nodeName(i) + " agent.log (last 40 lines)");
       lines.subList(Math.max(0, lines.size() - 40), lines.size()).forEach(System.out::println);
+      try {
+        List<String> pg = Files.readAllLines(c.config(i).resolveSibling(c.nodeName(i)).resolve("data.log"));
+        System.out.println("----- " + c.nodeName(i) + " PostgreSQL log (last 15 lines)");
+        pg.subList(Math.max(0, pg.size() - 15), pg.size()).forEach(System.out::println);
+      } catch (IOException e) {
+        // no PostgreSQL log yet
+      }
     }
   }
 

@@ -18,10 +18,14 @@ public final class FreePorts {
     }
   }
 
-  /** The first of {@code count} consecutive free ports in 20000-40000, with every port +100/+200 free too if asked. */
+  /**
+   * The first of {@code count} consecutive free ports in 20000-32000, with every port +100/+200
+   * free too if asked. Below the kernel's ephemeral range (32768 and up), so that an outgoing
+   * connection cannot take one of them between this check and the server's bind.
+   */
   public static int block(int count, int... offsets) {
     for (int attempt = 0; attempt < 200; attempt++) {
-      int base = 20000 + ThreadLocalRandom.current().nextInt(20000 - 300 - count);
+      int base = 20000 + ThreadLocalRandom.current().nextInt(12000 - 300 - count);
       if (allFree(base, count, offsets)) return base;
     }
     throw new IllegalStateException("no block of " + count + " free ports");
