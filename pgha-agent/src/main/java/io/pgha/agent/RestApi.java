@@ -102,21 +102,11 @@ final class RestApi implements AutoCloseable {
     if (lag == null) return true;
     long max;
     try {
-      max = parseBytes(lag);
-    } catch (NumberFormatException e) {
+      max = DynamicSettings.parseSize(lag);
+    } catch (IllegalArgumentException | ArithmeticException e) {
       return false;
     }
     return agent.cluster().leaderOptime().minus(local.replayPosition()) <= max;
-  }
-
-  static long parseBytes(String s) {
-    String t = s.trim().toUpperCase();
-    long mult = 1;
-    if (t.endsWith("KB")) mult = 1024;
-    else if (t.endsWith("MB")) mult = 1024 * 1024;
-    else if (t.endsWith("GB")) mult = 1024L * 1024 * 1024;
-    String digits = t.replaceAll("[A-Z]+$", "").trim();
-    return Long.parseLong(digits) * mult;
   }
 
   private static String query(HttpExchange ex, String name) {

@@ -146,6 +146,11 @@ final class ClusterFixture {
     }
   }
 
+  /** The Authorization header value for the demo clusters' REST user {@code admin}. */
+  static String basicAuth(String password) {
+    return "Basic " + java.util.Base64.getEncoder().encodeToString(("admin:" + password).getBytes(StandardCharsets.UTF_8));
+  }
+
   static <T> T quietly(Callable<T> call, T fallback) {
     try {
       return call.call();

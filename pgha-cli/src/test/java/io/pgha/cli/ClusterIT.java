@@ -17,12 +17,10 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.Base64;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -92,7 +90,7 @@ class ClusterIT {
     HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + cluster.apiPort(node) + path))
         .POST(HttpRequest.BodyPublishers.ofString(body));
     if (password != null) {
-      b.header("Authorization", "Basic " + Base64.getEncoder().encodeToString(("admin:" + password).getBytes(StandardCharsets.UTF_8)));
+      b.header("Authorization", ClusterFixture.basicAuth(password));
     }
     return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
   }

@@ -100,9 +100,17 @@ public final class DynamicSettings {
       if (n < 0) throw new ConfigException(key + ": must not be negative");
       return n;
     }
-    String t = String.valueOf(v).trim();
-    var m = java.util.regex.Pattern.compile("(?i)(\\d+)\\s*(B|kB|MB|GB|TB)?").matcher(t);
-    if (!m.matches()) throw new ConfigException(key + ": '" + v + "' is not a size (bytes, or a number with kB, MB, GB, TB)");
+    try {
+      return parseSize(String.valueOf(v));
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(key + ": '" + v + "' is not a size (bytes, or a number with kB, MB, GB, TB)");
+    }
+  }
+
+  /** A size in bytes: digits, optionally followed by B, kB, MB, GB or TB (any case, powers of 1024). */
+  public static long parseSize(String text) {
+    var m = java.util.regex.Pattern.compile("(?i)(\\d+)\\s*(B|kB|MB|GB|TB)?").matcher(text.trim());
+    if (!m.matches()) throw new IllegalArgumentException("'" + text + "' is not a size");
     long n = Long.parseLong(m.group(1));
     String unit = m.group(2) == null ? "B" : m.group(2).toUpperCase(Locale.ROOT);
     long mult = switch (unit) {
