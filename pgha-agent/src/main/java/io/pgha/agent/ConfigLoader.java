@@ -27,7 +27,16 @@ public final class ConfigLoader {
     return load(file, System.getenv());
   }
 
+  /** Reads a standalone router's file ({@code cluster}, {@code dcs.zookeeper}, {@code router}). */
+  public static io.pgha.core.config.RouterConfig.File loadRouter(Path file, Map<String, String> env, String defaultName) {
+    return io.pgha.core.config.RouterConfig.File.read(applyEnv(document(file), env), defaultName);
+  }
+
   public static NodeConfig load(Path file, Map<String, String> env) {
+    return ConfigReader.read(applyEnv(document(file), env));
+  }
+
+  private static Map<?, ?> document(Path file) {
     if (!Files.isReadable(file)) {
       throw new ConfigException("config file " + file + " does not exist or is not readable");
     }
@@ -40,7 +49,7 @@ public final class ConfigLoader {
     if (!(doc instanceof Map<?, ?> map)) {
       throw new ConfigException("config file " + file + " must be a YAML mapping of keys to values");
     }
-    return ConfigReader.read(applyEnv(map, env));
+    return map;
   }
 
   private static String firstLine(String s) {

@@ -141,7 +141,7 @@ final class Executor {
 
       @Override
       public Void onDemote(Decision.Demote dm) throws Exception {
-        demote(dm.forSwitchover());
+        demote(dm.forSwitchover(), c.config().switchoverDrainTimeoutMs());
         return null;
       }
 
@@ -379,7 +379,7 @@ final class Executor {
     return wallClock.getAsLong() - Math.max(fr.requestedAt(), fr.scheduledAt()) > cfg.primaryStartTimeoutMs() + 30_000;
   }
 
-  private void demote(boolean forSwitchover) throws Exception {
+  private void demote(boolean forSwitchover, long drain) throws Exception {
     if (!forSwitchover) {
       LOG.warn("demoting: stopping PostgreSQL immediately");
       pg.stopImmediately();
@@ -390,6 +390,12 @@ final class Executor {
     // A checkpoint while writes still flow leaves little for the shutdown checkpoint to flush,
     // which is the part of the switchover during which nobody can write.
     pg.checkpoint();
+    // Routers stop sending new sessions here once they see the switchover request and close each
+    // routed session at its next transaction boundary; transactions already open may finish first.
+    if (drain > 0) {
+      int left = pg.awaitOpenTransactions(drain);
+      if (left > 0) LOG.warn("switchover: {} transaction(s) still open after {} ms; the shutdown ends them", left, drain);
+    }
     LOG.info("switchover: shutting PostgreSQL down cleanly so that the standbys receive all WAL");
     pg.stop("fast");
     ControlData cd = pg.controlData();

@@ -19,9 +19,14 @@ final class AgentCommand implements Callable<Integer> {
     NodeConfig cfg = ConfigLoader.load(config);
     System.setProperty("pgha.node", cfg.name());
     Agent agent = new Agent(cfg);
+    RunningRouter router = cfg.router() == null ? null : RunningRouter.start(cfg);
+    if (router != null) System.out.println(router.describe());
     // close() waits for the loop to end; the hook must not wait for the main thread, which is
     // itself blocked in System.exit until every hook has finished.
-    Runtime.getRuntime().addShutdownHook(new Thread(agent::close, "shutdown"));
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      if (router != null) router.close();
+      agent.close();
+    }, "shutdown"));
     agent.run();
     return 0;
   }

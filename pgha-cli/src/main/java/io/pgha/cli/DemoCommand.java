@@ -9,6 +9,8 @@ import java.util.HashSet;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import io.pgha.core.config.NodeConfig;
+import io.pgha.core.config.RouterConfig;
 import picocli.CommandLine.Option;
 
 /** {@code pgha demo}: a local N-node cluster on loopback, running until SIGINT/SIGTERM. */
@@ -28,6 +30,10 @@ final class DemoCommand implements Callable<Integer> {
 
   @Option(names = "--zk-port", defaultValue = "12181", description = "ZooKeeper client port of node 1; peers use +100 and +200 (default: ${DEFAULT-VALUE})")
   int zkPort;
+
+  @Option(names = "--router-port", defaultValue = "16432",
+      description = "router: read-write on R, read-only on R+1, metrics on R+2; 0 for no router (default: ${DEFAULT-VALUE})")
+  int routerPort;
 
   @Option(names = "--fresh", description = "delete what an earlier demo left in --dir first")
   boolean fresh;
@@ -52,9 +58,29 @@ final class DemoCommand implements Callable<Integer> {
       System.err.println("error: the cluster did not become healthy within 180 s; agent logs are in " + dir + "/node*/agent.log");
       return 1;
     }
+    RunningRouter router = null;
+    if (routerPort > 0) {
+      router = RunningRouter.start(routerNode(cluster));
+      RunningRouter r = router;
+      Runtime.getRuntime().addShutdownHook(new Thread(r::close, "router-shutdown"));
+    }
     printSummary(cluster);
+    if (router != null) {
+      System.out.println(router.describe());
+      System.out.println("Through the router: psql 'host=127.0.0.1 port=" + routerPort + " user=postgres dbname=postgres'"
+          + " (read-write), port " + (routerPort + 1) + " (read-only)");
+    }
     watch(cluster);
     return 0;
+  }
+
+  /** Node 1's config with a router section: the demo's router runs in this process. */
+  private NodeConfig routerNode(LocalCluster cluster) {
+    NodeConfig n = io.pgha.agent.ConfigLoader.load(cluster.config(1));
+    RouterConfig r = new RouterConfig("demo-router", "127.0.0.1", routerPort, routerPort + 1, 16L * 1024 * 1024, true, 10_000, 10_000,
+        RouterConfig.DEFAULT_MAX_MESSAGE_SIZE, null, null, "127.0.0.1", routerPort + 2);
+    return new NodeConfig(n.cluster(), n.name(), n.dataDir(), n.binDir(), n.osUser(), n.postgresql(), n.restapi(), n.dcs(), n.timing(),
+        n.tags(), n.watchdog(), n.recloneOnRewindFailure(), n.primaryStartTimeoutMs(), r);
   }
 
   private boolean awaitHealthy(LocalCluster cluster) throws InterruptedException {

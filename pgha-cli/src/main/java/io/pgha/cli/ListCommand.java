@@ -1,5 +1,10 @@
 package io.pgha.cli;
 
+import io.pgha.core.model.RouterStatus;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
 import io.pgha.agent.RestView;
 import io.pgha.core.config.NodeConfig;
 import io.pgha.core.model.ClusterState;
@@ -22,7 +27,14 @@ final class ListCommand implements Callable<Integer> {
     NodeConfig cfg = cluster.load();
     try (ZooKeeperDcs dcs = cluster.connect(cfg)) {
       ClusterState c = dcs.read();
-      System.out.print(output.json() ? Json.pretty(RestView.cluster(cfg.cluster(), c)) + "\n" : render(cfg.cluster(), c));
+      List<RouterStatus> routers = dcs.routers();
+      if (output.json()) {
+        Map<String, Object> v = new LinkedHashMap<>(RestView.cluster(cfg.cluster(), c));
+        v.put("routers", routers);
+        System.out.print(Json.pretty(v) + "\n");
+      } else {
+        System.out.print(render(cfg.cluster(), c) + routers(routers));
+      }
     }
     return 0;
   }
@@ -33,6 +45,17 @@ final class ListCommand implements Callable<Integer> {
     int space = state.indexOf(' ');
     String word = space < 0 ? state : state.substring(0, space);
     return word.endsWith(":") ? word.substring(0, word.length() - 1) : word;
+  }
+
+  static String routers(List<RouterStatus> routers) {
+    if (routers.isEmpty()) return "";
+    Table t = new Table("Router", "Read-write", "Read-only", "Sessions", "Waiting", "Routed");
+    for (RouterStatus r : routers) {
+      StringBuilder per = new StringBuilder();
+      new java.util.TreeMap<>(r.sessions()).forEach((k, n) -> per.append(per.length() == 0 ? "" : " ").append(k).append(':').append(n));
+      t.add(r.name(), r.readWrite(), r.readOnly() == null ? "" : r.readOnly(), per.length() == 0 ? "0" : per.toString(), r.waiting(), r.routed());
+    }
+    return t.render();
   }
 
   static String render(String name, ClusterState c) {

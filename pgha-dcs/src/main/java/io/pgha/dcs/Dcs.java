@@ -6,7 +6,9 @@ import io.pgha.core.model.FailoverRequest;
 import io.pgha.core.model.HistoryEntry;
 import io.pgha.core.model.Lsn;
 import io.pgha.core.model.Member;
+import io.pgha.core.model.RouterStatus;
 import io.pgha.core.model.SyncState;
+import java.util.List;
 import java.util.function.UnaryOperator;
 
 /**
@@ -84,6 +86,19 @@ public interface Dcs extends AutoCloseable {
 
   /** Calls {@code listener} (on a DCS thread, quickly) whenever anything of the cluster changes. */
   void onChange(Runnable listener);
+
+  /**
+   * Like {@link #onChange}, but also for changes that do not wake agents (members republishing
+   * their state, the primary's position): for observers such as routers that follow every role
+   * change as it happens.
+   */
+  void onAnyChange(Runnable listener);
+
+  /** Publishes a router's state; it disappears when this client's session ends. */
+  void publishRouter(RouterStatus status) throws DcsException;
+
+  /** The routers that follow this cluster, by name. */
+  List<RouterStatus> routers() throws DcsException;
 
   @Override
   void close();

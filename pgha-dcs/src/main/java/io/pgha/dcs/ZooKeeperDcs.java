@@ -7,6 +7,7 @@ import io.pgha.core.model.FailoverRequest;
 import io.pgha.core.model.HistoryEntry;
 import io.pgha.core.model.Lsn;
 import io.pgha.core.model.Member;
+import io.pgha.core.model.RouterStatus;
 import io.pgha.core.model.SyncState;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -31,7 +32,8 @@ import org.slf4j.LoggerFactory;
 /**
  * {@link Dcs} on Apache ZooKeeper through Curator. Layout under {@code <namespace>/<cluster>}:
  * {@code initialize}, {@code leader} (ephemeral), {@code members/<name>} (ephemeral), {@code
- * config}, {@code failover}, {@code optime}, {@code history}, {@code sync}; values are JSON.
+ * config}, {@code failover}, {@code optime}, {@code history}, {@code sync}, {@code routers/<name>}
+ * (ephemeral); values are JSON.
  *
  * <p>The leader lease is the ephemeral {@code leader} node. It is renewed by a versioned write from
  * the session that created it, so a successful renewal proves that a quorum saw this session alive
@@ -45,6 +47,7 @@ public final class ZooKeeperDcs implements Dcs {
   private final String root;
   private final CuratorCache cache;
   private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
+  private final List<Runnable> allListeners = new CopyOnWriteArrayList<>();
   private final Object leaderLock = new Object();
   private long leaderSession;
   private int leaderVersion = -1;
@@ -72,6 +75,7 @@ public final class ZooKeeperDcs implements Dcs {
     ZooKeeperDcs dcs = new ZooKeeperDcs(client, ns + "/" + cluster);
     client.getConnectionStateListenable().addListener((c, state) -> dcs.connectionChanged(state));
     dcs.cache.listenable().addListener((type, oldData, data) -> {
+      for (Runnable r : dcs.allListeners) r.run();
       if (dcs.relevant(type, data != null ? data.getPath() : oldData != null ? oldData.getPath() : "")) dcs.fire();
     });
     dcs.cache.start();
@@ -90,6 +94,7 @@ public final class ZooKeeperDcs implements Dcs {
    */
   boolean relevant(org.apache.curator.framework.recipes.cache.CuratorCacheListener.Type type, String changedPath) {
     boolean dataOnly = type == org.apache.curator.framework.recipes.cache.CuratorCacheListener.Type.NODE_CHANGED;
+    if (changedPath.startsWith(path("routers"))) return false; // routers concern no agent decision
     return !(dataOnly && (changedPath.startsWith(path("members/")) || changedPath.equals(path("optime"))));
   }
 
@@ -108,6 +113,38 @@ public final class ZooKeeperDcs implements Dcs {
 
   private void fire() {
     for (Runnable r : listeners) r.run();
+  }
+
+  @Override
+  public void onAnyChange(Runnable listener) {
+    allListeners.add(listener);
+  }
+
+  @Override
+  public void publishRouter(RouterStatus status) throws DcsException {
+    try {
+      Stat stat = client.checkExists().forPath(path("routers/" + status.name()));
+      long session = client.getZookeeperClient().getZooKeeper().getSessionId();
+      if (stat != null && stat.getEphemeralOwner() != session) delete("routers/" + status.name());
+    } catch (Exception e) {
+      throw unreachable("publish router " + status.name(), e);
+    }
+    put("routers/" + status.name(), Json.bytes(status), CreateMode.EPHEMERAL);
+  }
+
+  @Override
+  public List<RouterStatus> routers() throws DcsException {
+    try {
+      List<RouterStatus> out = new java.util.ArrayList<>();
+      for (String n : children(path("routers"))) {
+        byte[] d = data(path("routers/" + n));
+        if (d != null) out.add(Json.parse(d, RouterStatus.class));
+      }
+      out.sort(java.util.Comparator.comparing(RouterStatus::name));
+      return out;
+    } catch (Exception e) {
+      throw unreachable("read routers", e);
+    }
   }
 
   private String path(String name) {

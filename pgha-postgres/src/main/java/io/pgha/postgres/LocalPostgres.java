@@ -571,6 +571,36 @@ public final class LocalPostgres implements AutoCloseable {
   }
 
   /**
+   * Waits until every client transaction that was open when this call began has ended (committed,
+   * rolled back, or its session closed), or until {@code timeoutMs} passed. Transactions started
+   * later are not waited for. Returns how many were still open at the end.
+   */
+  public int awaitOpenTransactions(long timeoutMs) throws PostgresException, InterruptedException {
+    long deadline = System.nanoTime() + timeoutMs * 1_000_000;
+    try (Statement st = connection().createStatement()) {
+      String since;
+      try (ResultSet rs = st.executeQuery("SELECT statement_timestamp()::text")) {
+        rs.next();
+        since = rs.getString(1);
+      }
+      String sql = "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()"
+          + " AND xact_start < '" + since + "'::timestamptz";
+      while (true) {
+        int open;
+        try (ResultSet rs = st.executeQuery(sql)) {
+          rs.next();
+          open = rs.getInt(1);
+        }
+        if (open == 0 || System.nanoTime() - deadline >= 0) return open;
+        Thread.sleep(20);
+      }
+    } catch (SQLException e) {
+      closeConnection();
+      throw new PostgresException("SQL failed: " + e.getMessage(), e);
+    }
+  }
+
+  /**
    * Writes the history files of timelines after this standby's one, as the DCS recorded them, into
    * pg_wal, so that a promotion picks a timeline number no member has used (PostgreSQL takes the
    * newest history file it finds plus one). Files already there are left alone.

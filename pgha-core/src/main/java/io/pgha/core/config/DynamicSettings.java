@@ -18,6 +18,7 @@ public final class DynamicSettings {
   public static final String SYNC_STRICT = "synchronous_mode_strict";
   public static final String SYNC_COUNT = "synchronous_node_count";
   public static final String FAILSAFE = "failsafe_mode";
+  public static final String SWITCHOVER_DRAIN = "switchover_drain_timeout";
 
   private DynamicSettings() {}
 
@@ -30,6 +31,7 @@ public final class DynamicSettings {
     m.put(SYNC_STRICT, c.synchronousModeStrict());
     m.put(SYNC_COUNT, c.synchronousNodeCount());
     m.put(FAILSAFE, c.failsafeMode());
+    m.put(SWITCHOVER_DRAIN, c.switchoverDrainTimeoutMs() + "ms");
     return m;
   }
 
@@ -44,6 +46,7 @@ public final class DynamicSettings {
     boolean strict = base.synchronousModeStrict();
     int count = base.synchronousNodeCount();
     boolean failsafe = base.failsafeMode();
+    long drain = base.switchoverDrainTimeoutMs();
     DynamicConfig d = DynamicConfig.DEFAULT;
     for (Map.Entry<String, ?> e : changes.entrySet()) {
       String key = e.getKey();
@@ -63,10 +66,14 @@ public final class DynamicSettings {
           count = (int) n;
         }
         case FAILSAFE -> failsafe = v == null ? d.failsafeMode() : bool(key, v);
+        case SWITCHOVER_DRAIN -> {
+          drain = v == null ? d.switchoverDrainTimeoutMs() : new Section("", Map.of(key, v)).millis(key, 0);
+          if (drain < 0 || drain > 600_000) throw new ConfigException(key + ": " + drain + "ms is out of range (0 to 10m)");
+        }
         default -> throw new ConfigException("unknown setting '" + key + "' (known: " + String.join(", ", toMap(d).keySet()) + ")");
       }
     }
-    return new DynamicConfig(paused, lag, mode, strict, count, failsafe);
+    return new DynamicConfig(paused, lag, mode, strict, count, failsafe, drain);
   }
 
   /** Parses {@code KEY=VALUE}. */
@@ -94,7 +101,12 @@ public final class DynamicSettings {
     }
   }
 
-  private static long bytes(String key, Object v) {
+  /** A size setting: {@code dflt} when absent, else {@link #bytes}. */
+  static long size(String key, Object v, long dflt) {
+    return v == null ? dflt : bytes(key, v);
+  }
+
+  static long bytes(String key, Object v) {
     if (v instanceof Number) {
       long n = integer(key, v);
       if (n < 0) throw new ConfigException(key + ": must not be negative");

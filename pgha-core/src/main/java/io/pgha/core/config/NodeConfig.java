@@ -24,7 +24,8 @@ public record NodeConfig(
     Tags tags,
     WatchdogConfig watchdog,
     boolean recloneOnRewindFailure,
-    long primaryStartTimeoutMs) {
+    long primaryStartTimeoutMs,
+    RouterConfig router) {
 
   /**
    * PostgreSQL settings of this node.

@@ -34,7 +34,7 @@ final class Section {
     return values.get(name) != null;
   }
 
-  private Object raw(String name) {
+  Object raw(String name) {
     read.add(name);
     return values.get(name);
   }

@@ -19,17 +19,24 @@ public record DynamicConfig(
     SyncMode synchronousMode,
     boolean synchronousModeStrict,
     int synchronousNodeCount,
-    boolean failsafeMode) {
+    boolean failsafeMode,
+    Long switchoverDrainTimeoutMs) {
   public static final long DEFAULT_MAXIMUM_LAG = 1024L * 1024;
-  public static final DynamicConfig DEFAULT = new DynamicConfig(false, DEFAULT_MAXIMUM_LAG, SyncMode.OFF, false, 1, false);
+  public static final long DEFAULT_SWITCHOVER_DRAIN_MS = 3000;
+  public static final DynamicConfig DEFAULT = new DynamicConfig(false, DEFAULT_MAXIMUM_LAG, SyncMode.OFF, false, 1, false, null);
 
   public DynamicConfig {
     synchronousMode = synchronousMode == null ? SyncMode.OFF : synchronousMode;
     synchronousNodeCount = synchronousNodeCount < 1 ? 1 : synchronousNodeCount;
+    switchoverDrainTimeoutMs = switchoverDrainTimeoutMs == null ? DEFAULT_SWITCHOVER_DRAIN_MS : switchoverDrainTimeoutMs;
   }
 
   public DynamicConfig(boolean paused, long maximumLagOnFailover) {
-    this(paused, maximumLagOnFailover, SyncMode.OFF, false, 1, false);
+    this(paused, maximumLagOnFailover, SyncMode.OFF, false, 1, false, null);
+  }
+
+  public DynamicConfig(boolean paused, long maximumLagOnFailover, SyncMode mode, boolean strict, int count, boolean failsafe) {
+    this(paused, maximumLagOnFailover, mode, strict, count, failsafe, null);
   }
 
   public boolean synchronous() {
@@ -37,10 +44,11 @@ public record DynamicConfig(
   }
 
   public DynamicConfig withPaused(boolean p) {
-    return new DynamicConfig(p, maximumLagOnFailover, synchronousMode, synchronousModeStrict, synchronousNodeCount, failsafeMode);
+    return new DynamicConfig(p, maximumLagOnFailover, synchronousMode, synchronousModeStrict, synchronousNodeCount, failsafeMode,
+        switchoverDrainTimeoutMs);
   }
 
   public DynamicConfig withSynchronous(SyncMode mode, boolean strict, int count) {
-    return new DynamicConfig(paused, maximumLagOnFailover, mode, strict, count, failsafeMode);
+    return new DynamicConfig(paused, maximumLagOnFailover, mode, strict, count, failsafeMode, switchoverDrainTimeoutMs);
   }
 }

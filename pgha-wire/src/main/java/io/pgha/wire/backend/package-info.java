@@ -1,0 +1,2 @@
+/** Messages a server sends that the router reads or writes itself. */
+package io.pgha.wire.backend;

@@ -1,0 +1,2 @@
+/** The PostgreSQL wire protocol as the router needs it: startup packets, framing, SQLSTATEs. */
+package io.pgha.wire;
