@@ -67,6 +67,7 @@ public final class Router implements AutoCloseable {
   private final Set<Session> waiting = ConcurrentHashMap.newKeySet();
   private final Map<Long, InetSocketAddress> cancelKeys = new ConcurrentHashMap<>();
   private final AtomicLong routed = new AtomicLong();
+  private final AtomicLong turn = new AtomicLong();
   private final Object wake = new Object();
   private volatile ClusterState view = ClusterState.empty();
   private volatile boolean changed = true;
@@ -198,7 +199,7 @@ public final class Router implements AutoCloseable {
   // ------------------------------------------------------------------ called by sessions
 
   Route route(Target target) {
-    Route r = Routing.choose(view, System.currentTimeMillis(), target, sessionsPerBackend(), policy);
+    Route r = Routing.choose(view, System.currentTimeMillis(), target, sessionsPerBackend(), policy, turn.getAndIncrement());
     metrics.decision(target, r);
     if (r instanceof Route.Backend) routed.incrementAndGet();
     return r;

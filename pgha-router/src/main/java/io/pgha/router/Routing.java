@@ -5,6 +5,7 @@ import io.pgha.core.model.FailoverRequest;
 import io.pgha.core.model.Member;
 import io.pgha.core.model.Role;
 import java.util.Comparator;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -15,7 +16,7 @@ import java.util.Map;
  * primary, and not while a switchover away from it has begun (new sessions then wait for the new
  * primary instead of reaching one that is about to shut down). Read-only: running standbys that
  * are not tagged {@code noloadbalance} and whose replay is within the lag limit, the one with the
- * fewest router sessions first (ties by name); without one, the primary or a wait, as configured.
+ * fewest router sessions first (ties in rotation); without one, the primary or a wait, as configured.
  */
 public final class Routing {
   private Routing() {}
@@ -23,13 +24,21 @@ public final class Routing {
   /** The routing policy: lag limit for read-only sessions and the fallback when none qualifies. */
   public record Policy(long maxReplicaLagBytes, boolean readOnlyFallbackToPrimary) {}
 
-  public static Route choose(ClusterState c, long now, Target target, Map<String, Integer> sessions, Policy policy) {
+  /**
+   * The backend for a new session on a {@code target} listener. Among standbys with equally few
+   * sessions, {@code turn} (any counter the caller advances per session) picks one in rotation, so
+   * that short sessions spread too.
+   */
+  public static Route choose(ClusterState c, long now, Target target, Map<String, Integer> sessions, Policy policy, long turn) {
     Route primary = primary(c, now);
     if (target == Target.READ_WRITE) return primary;
-    Member best = c.members().values().stream()
+    List<Member> eligible = c.members().values().stream()
         .filter(m -> eligibleStandby(c, m, policy))
-        .min(Comparator.<Member>comparingInt(m -> sessions.getOrDefault(m.name(), 0)).thenComparing(Member::name))
-        .orElse(null);
+        .sorted(Comparator.comparing(Member::name))
+        .toList();
+    int fewest = eligible.stream().mapToInt(m -> sessions.getOrDefault(m.name(), 0)).min().orElse(0);
+    List<Member> least = eligible.stream().filter(m -> sessions.getOrDefault(m.name(), 0) == fewest).toList();
+    Member best = least.isEmpty() ? null : least.get((int) Math.floorMod(turn, (long) least.size()));
     if (best != null) {
       return new Route.Backend(best.name(), best.host(), best.pgPort(), false,
           "standby " + best.name() + " with " + sessions.getOrDefault(best.name(), 0) + " session(s), lag " + lag(c, best) + " bytes");

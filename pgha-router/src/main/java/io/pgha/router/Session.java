@@ -74,6 +74,8 @@ final class Session extends ChannelInboundHandlerAdapter {
   private boolean draining;
   private long cancelKey;
   private boolean cancelKeyKnown;
+  /** Whether what was forwarded to the backend so far ends at a message boundary. */
+  private boolean forwardedWhole = true;
 
   Session(Router router, Target target) {
     this.router = router;
@@ -263,6 +265,7 @@ final class Session extends ChannelInboundHandlerAdapter {
       return;
     }
     router.metrics().fromClient(buf.readableBytes());
+    forwardedWhole = fromClient.atBoundary();
     backend.writeAndFlush(buf).addListener(f -> {
       if (f.isSuccess()) client.read();
       else close();
@@ -363,7 +366,7 @@ final class Session extends ChannelInboundHandlerAdapter {
   private void endWith(ErrorResponse error) {
     if (phase == Phase.CLOSED) return;
     Channel b = backend;
-    if (b != null && b.isActive() && fromClient != null && fromClient.atBoundary()) {
+    if (b != null && b.isActive() && forwardedWhole) {
       b.writeAndFlush(Unpooled.wrappedBuffer(new byte[] {FrontendType.TERMINATE, 0, 0, 0, 4})).addListener(ChannelFutureListener.CLOSE);
     } else if (b != null) {
       b.close();
