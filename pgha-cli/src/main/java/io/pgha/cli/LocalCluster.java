@@ -235,6 +235,18 @@ public final class LocalCluster implements AutoCloseable {
     signal("STOP", nodeProcesses(i));
   }
 
+  /** SIGSTOP of node i's agent only: its PostgreSQL runs on, unsupervised (a hung agent). */
+  public void freezeAgent(int i) {
+    Process p = agents[i - 1];
+    if (p != null) signal("STOP", List.of(p.pid()));
+  }
+
+  /** SIGCONT of node i's agent. */
+  public void thawAgent(int i) {
+    Process p = agents[i - 1];
+    if (p != null) signal("CONT", List.of(p.pid()));
+  }
+
   /** SIGCONT of every process of node i. */
   public void thaw(int i) {
     signal("CONT", nodeProcesses(i));
