@@ -31,6 +31,7 @@ class PackagedDemoIT {
       assertThat(jar.getEntry("META-INF/services/java.sql.Driver")).isNotNull();
       assertThat(jar.getEntry("org/apache/zookeeper/server/embedded/ZooKeeperServerEmbedded.class")).isNotNull();
       assertThat(jar.getEntry("com/codahale/metrics/Reservoir.class")).isNotNull();
+      assertThat(jar.getEntry("META-INF/native/libnetty_transport_native_epoll_x86_64.so")).as("the router's epoll transport").isNotNull();
       assertThat(jar.getManifest().getMainAttributes().getValue("Main-Class")).isEqualTo(Main.class.getName());
     }
   }
@@ -42,8 +43,10 @@ class PackagedDemoIT {
     int pg = FreePorts.block(3);
     int api = FreePorts.block(3);
     int zk = FreePorts.block(3, 100, 200);
+    int router = FreePorts.block(3);
     Process demo = new ProcessBuilder(java(), "-jar", JAR.toString(), "demo", "--dir", dir.toString(),
-        "--pg-port", String.valueOf(pg), "--api-port", String.valueOf(api), "--zk-port", String.valueOf(zk))
+        "--pg-port", String.valueOf(pg), "--api-port", String.valueOf(api), "--zk-port", String.valueOf(zk),
+        "--router-port", String.valueOf(router))
         .redirectErrorStream(true).start();
     List<String> out = new ArrayList<>();
     Thread reader = new Thread(() -> {
@@ -63,7 +66,12 @@ class PackagedDemoIT {
     try {
       await().atMost(Duration.ofSeconds(180)).until(() -> text(out).contains("Press Ctrl-C"));
       assertThat(text(out)).contains("postgresql://postgres@127.0.0.1:" + pg, "jdbc:postgresql://", "primary", "standby",
-          "without a password");
+          "without a password", "Router demo-router: read-write 127.0.0.1:" + router + ", read-only 127.0.0.1:" + (router + 1));
+      try (var c = java.sql.DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + router + "/postgres?user=postgres");
+           var st = c.createStatement(); var rs = st.executeQuery("SELECT pg_is_in_recovery()")) {
+        rs.next();
+        assertThat(rs.getBoolean(1)).as("the demo's router reaches the primary").isFalse();
+      }
       for (int i = 1; i <= 3; i++) {
         List<String> pid = Files.readAllLines(dir.resolve("node" + i).resolve("data").resolve("postmaster.pid"));
         postmasters.add(Long.parseLong(pid.get(0).trim()));
@@ -74,6 +82,13 @@ class PackagedDemoIT {
       assertThat(list.waitFor(60, TimeUnit.SECONDS)).isTrue();
       assertThat(list.exitValue()).as(listed).isZero();
       assertThat(listed).contains("node1", "node2", "node3", "primary holding the leader lease");
+      await().atMost(Duration.ofSeconds(10)).until(() -> {
+        Process again = new ProcessBuilder(java(), "-jar", JAR.toString(), "list", "-c", dir.resolve("node1.yml").toString())
+            .redirectErrorStream(true).start();
+        String text = new String(again.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        again.waitFor(60, TimeUnit.SECONDS);
+        return text.contains("demo-router");
+      });
 
       demo.toHandle().destroy(); // SIGTERM (Process.destroy() would also close our end of its output)
       assertThat(demo.waitFor(90, TimeUnit.SECONDS)).isTrue();

@@ -134,6 +134,45 @@ class RouterIT {
 
   @Test
   @Order(2)
+  void scramAndMd5AuthenticationPassThroughToPostgres() throws Exception {
+    int primary = index(leader(cluster));
+    try (Connection c = connect(rw, ""); Statement st = c.createStatement()) {
+      st.execute("CREATE ROLE scram_user LOGIN PASSWORD 'scram-secret'");
+      st.execute("SET password_encryption = 'md5'");
+      st.execute("CREATE ROLE md5_user LOGIN PASSWORD 'md5-secret'");
+    }
+    // pgha writes pg_hba.conf when it starts PostgreSQL; until the next start, these lines hold.
+    Path hba = cluster.directory().resolve("node" + primary).resolve("data").resolve("pg_hba.conf");
+    String before = Files.readString(hba);
+    Files.writeString(hba, "host all scram_user 127.0.0.1/32 scram-sha-256\nhost all md5_user 127.0.0.1/32 md5\n" + before);
+    try (Connection c = connect(rw, ""); Statement st = c.createStatement()) {
+      st.execute("SELECT pg_reload_conf()");
+    }
+    String base = "jdbc:postgresql://127.0.0.1:" + rw + "/postgres?connectTimeout=20";
+    try (Connection c = DriverManager.getConnection(base + "&user=scram_user&password=scram-secret");
+         Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT current_user")) {
+      rs.next();
+      assertThat(rs.getString(1)).isEqualTo("scram_user");
+    }
+    try (Connection c = DriverManager.getConnection(base + "&user=md5_user&password=md5-secret"
+        + "&sslmode=require&sslfactory=org.postgresql.ssl.NonValidatingFactory");
+         Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT current_user")) {
+      rs.next();
+      assertThat(rs.getString(1)).as("md5 over TLS to the router").isEqualTo("md5_user");
+    }
+    assertThatThrownBy(() -> DriverManager.getConnection(base + "&user=scram_user&password=wrong").close())
+        .as("PostgreSQL's own refusal reaches the client")
+        .isInstanceOfSatisfying(SQLException.class, e -> assertThat(e.getSQLState()).isEqualTo("28P01"));
+    ProcessBuilder p = new ProcessBuilder(PSQL, "host=127.0.0.1 port=" + rw + " user=scram_user dbname=postgres sslmode=require", "-Atc",
+        "SELECT current_user").redirectErrorStream(true);
+    p.environment().put("PGPASSWORD", "scram-secret");
+    Process run = p.start();
+    assertThat(run.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(new String(run.getInputStream().readAllBytes()).trim()).isEqualTo("scram_user");
+  }
+
+  @Test
+  @Order(3)
   void tlsIsTerminatedAtTheRouterWithItsCertificate() throws Exception {
     assertThat(psql(rw, "verify-full", "SELECT 'over tls'")).isEqualTo("over tls");
     try (Connection c = connect(rw, "&sslmode=require&sslfactory=org.postgresql.ssl.NonValidatingFactory");
@@ -145,7 +184,7 @@ class RouterIT {
   }
 
   @Test
-  @Order(3)
+  @Order(4)
   void aCancelRequestThroughTheRouterCancelsTheQuery() throws Exception {
     try (Connection c = connect(rw, ""); Statement st = c.createStatement()) {
       CompletableFuture<Void> cancel = CompletableFuture.runAsync(() -> {
@@ -168,7 +207,7 @@ class RouterIT {
   }
 
   @Test
-  @Order(4)
+  @Order(5)
   void metricsAndPghaListShowTheRouter() throws Exception {
     try (Connection held = connect(rw, "")) {
       String leader = leader(cluster);
@@ -183,7 +222,7 @@ class RouterIT {
   }
 
   @Test
-  @Order(5)
+  @Order(6)
   void aSwitchoverLetsTheOpenTransactionFinishAndNewSessionsWaitInsteadOfFailing() throws Exception {
     try (Connection setup = connect(rw, ""); Statement st = setup.createStatement()) {
       st.execute("CREATE TABLE IF NOT EXISTS routed (id bigserial PRIMARY KEY, who text)");
@@ -242,7 +281,7 @@ class RouterIT {
   }
 
   @Test
-  @Order(6)
+  @Order(7)
   void sessionsOnAPrimaryThatLostItsLeaseAreClosedByTheRouterAtOnce() throws Exception {
     String old = leader(cluster);
     int oldIndex = index(old);

@@ -35,8 +35,10 @@ import org.slf4j.LoggerFactory;
  * <p>Design. Everything of a session runs on its client channel's event loop, and the backend
  * channel is registered on the same loop, so the fields need no locks; the router reaches a
  * session only through {@link #drain()}, {@link #kill(String)} and {@link #retry()}, which hop onto
- * that loop. Both channels have auto-read off and read again only after the previous buffer was
- * written out (back-pressure as in Netty's proxy example). The relay forwards buffers untouched; a
+ * that loop. During the startup phase the client channel reads only when asked; once relaying,
+ * both sides read as data arrives, writes are flushed once per batch of reads, and each side stops
+ * reading while the other side's outbound buffer is above its high-water mark (back-pressure
+ * through channel writability). The relay forwards buffers untouched; a
  * {@link MessageFramer} per direction follows message boundaries so that the router knows when a
  * session is idle between transactions (ReadyForQuery 'I' with no query outstanding), which is
  * when a switchover may close it without cutting a transaction in half.
@@ -247,11 +249,11 @@ final class Session extends ChannelInboundHandlerAdapter {
       pending.release();
       pending = null;
     }
-    backend.writeAndFlush(out).addListener(f -> {
-      if (f.isSuccess()) client.read();
-      else close();
-    });
-    backend.read();
+    backend.writeAndFlush(out, backend.voidPromise());
+    // From here on both sides read as data comes; each side stops reading while the other cannot
+    // take more (see channelWritabilityChanged), and writes are flushed once per batch of reads.
+    backend.config().setAutoRead(true);
+    client.config().setAutoRead(true);
   }
 
   // ------------------------------------------------------------------ relay
@@ -266,10 +268,7 @@ final class Session extends ChannelInboundHandlerAdapter {
     }
     router.metrics().fromClient(buf.readableBytes());
     forwardedWhole = fromClient.atBoundary();
-    backend.writeAndFlush(buf).addListener(f -> {
-      if (f.isSuccess()) client.read();
-      else close();
-    });
+    backend.write(buf, backend.voidPromise());
   }
 
   void fromServer(ByteBuf buf) {
@@ -286,11 +285,25 @@ final class Session extends ChannelInboundHandlerAdapter {
       return;
     }
     router.metrics().fromServer(buf.readableBytes());
-    client.writeAndFlush(buf).addListener(f -> {
-      if (f.isSuccess()) backend.read();
-      else close();
-    });
+    client.write(buf, client.voidPromise());
+  }
+
+  /** The end of a batch of reads from the backend: flush to the client, then maybe close. */
+  void fromServerComplete() {
+    if (phase != Phase.RELAY) return;
+    client.flush();
     if (draining && atBoundary()) closeDrained();
+  }
+
+  @Override
+  public void channelReadComplete(ChannelHandlerContext ctx) {
+    if (phase == Phase.RELAY) backend.flush();
+  }
+
+  /** Back-pressure: the client reads only while the backend can take more, and the other way round. */
+  @Override
+  public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+    if (phase == Phase.RELAY) backend.config().setAutoRead(client.isWritable());
   }
 
   private void clientMessage(byte type, int length, byte[] body) {
@@ -394,6 +407,10 @@ final class Session extends ChannelInboundHandlerAdapter {
     router.closed(this, was == Phase.RELAY);
   }
 
+  void backendWritable(boolean writable) {
+    if (phase == Phase.RELAY) client.config().setAutoRead(writable);
+  }
+
   /** Closes at once (router shutdown). Any thread. */
   void killQuietly() {
     Channel c = client;
@@ -422,6 +439,16 @@ final class Session extends ChannelInboundHandlerAdapter {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
       session.fromServer((ByteBuf) msg);
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+      session.fromServerComplete();
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+      session.backendWritable(ctx.channel().isWritable());
     }
 
     @Override

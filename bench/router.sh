@@ -1,0 +1,150 @@
+#!/usr/bin/env bash
+# Router benchmark: pgbench (select-only and the default tpcb-like script, 16 and 64 clients)
+# directly against the primary, through the pgha router, through PgBouncer (session mode) and
+# through HAProxy (plain TCP), all on this machine and in one run. Installs pgbouncer and haproxy
+# from Debian's packages when missing. Prints a Markdown table (copy it into BENCHMARKS.md).
+#
+#   bench/router.sh [SECONDS_PER_RUN=15] [SCALE=10] [ROUNDS=3]
+#
+# Each case runs ROUNDS times, the four targets interleaved in every round; the table shows the
+# median of the rounds (this 2-core machine is noisy: pgbench, PostgreSQL and the proxy share it).
+#
+# One pgha node (agent + PostgreSQL, embedded ZooKeeper) is the primary; the router runs as its own
+# process (`pgha router`), as it would on an application host. Everything binds to 127.0.0.1 and
+# is stopped at the end, also on failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+secs=${1:-15}
+scale=${2:-10}
+rounds=${3:-3}
+base=${PGHA_BENCH_PORT:-26000}
+pg=$base; api=$((base + 8)); zk=$((base + 181)); rw=$((base + 500)); bouncer=$((base + 600)); haport=$((base + 700))
+dir=/tmp/pgha-bench-router
+bin=/usr/lib/postgresql/15/bin
+
+need() { command -v "$1" >/dev/null 2>&1 || [ -x "/usr/sbin/$1" ]; }
+if ! need pgbouncer || ! need haproxy; then
+  echo "installing pgbouncer and haproxy (apt-get)" >&2
+  DEBIAN_FRONTEND=noninteractive apt-get update -q >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q pgbouncer haproxy >&2
+fi
+# The Debian packages start their own services; this benchmark runs its own instances.
+(systemctl stop pgbouncer haproxy 2>/dev/null || service pgbouncer stop 2>/dev/null || true) >/dev/null 2>&1
+
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+  pkill -f "$dir/pgbouncer.ini" 2>/dev/null || true
+}
+trap cleanup EXIT
+
+rm -rf "$dir"; mkdir -p "$dir"; chmod 755 "$dir"
+cat > "$dir/node1.yml" <<YAML
+cluster: bench
+name: node1
+data_dir: $dir/node1/data
+postgresql:
+  listen: 127.0.0.1
+  port: $pg
+  authentication: {superuser: {username: postgres}, replication: {username: postgres}}
+  pg_hba: ["local all all trust", "host all all 127.0.0.1/32 trust", "host replication all 127.0.0.1/32 trust"]
+  parameters: {shared_buffers: 128MB, max_connections: '200'}
+restapi: {listen: 127.0.0.1, port: $api}
+dcs:
+  embedded: {my_id: 1, data_dir: $dir/node1/zookeeper, peers: ["1=127.0.0.1:$zk:$((zk + 100)):$((zk + 200))"]}
+YAML
+cat > "$dir/router.yml" <<YAML
+cluster: bench
+dcs: {zookeeper: {connect: "127.0.0.1:$zk"}}
+router: {name: bench-router, port: $rw, read_only_port: $((rw + 1)), api: {port: $((rw + 2))}}
+YAML
+cat > "$dir/pgbouncer.ini" <<INI
+[databases]
+postgres = host=127.0.0.1 port=$pg dbname=postgres
+[pgbouncer]
+listen_addr = 127.0.0.1
+listen_port = $bouncer
+unix_socket_dir =
+auth_type = trust
+auth_file = $dir/userlist.txt
+pool_mode = session
+max_client_conn = 200
+default_pool_size = 100
+logfile = $dir/bouncer/pgbouncer.log
+pidfile = $dir/bouncer/pgbouncer.pid
+INI
+echo '"postgres" ""' > "$dir/userlist.txt"
+cat > "$dir/haproxy.cfg" <<CFG
+global
+  maxconn 400
+defaults
+  mode tcp
+  timeout connect 5s
+  timeout client 1h
+  timeout server 1h
+listen postgres
+  bind 127.0.0.1:$haport
+  server primary 127.0.0.1:$pg
+CFG
+chmod 644 "$dir"/*.ini "$dir"/*.txt "$dir"/*.cfg
+mkdir -p "$dir/bouncer" && chown postgres "$dir/bouncer" # PgBouncer will not run as root
+
+./pgha agent --config "$dir/node1.yml" > "$dir/agent.log" 2>&1 & pids+=($!)
+for _ in $(seq 1 180); do
+  curl -sf "http://127.0.0.1:$api/primary" >/dev/null 2>&1 && break
+  sleep 1
+done
+curl -sf "http://127.0.0.1:$api/primary" >/dev/null || { echo "the pgha node did not become primary; see $dir/agent.log" >&2; exit 1; }
+./pgha router --config "$dir/router.yml" > "$dir/router.log" 2>&1 & pids+=($!)
+runuser -u postgres -- /usr/sbin/pgbouncer "$dir/pgbouncer.ini" > /dev/null 2>&1 & pids+=($!)
+/usr/sbin/haproxy -f "$dir/haproxy.cfg" > "$dir/haproxy.log" 2>&1 & pids+=($!)
+for p in $rw $bouncer $haport; do
+  for _ in $(seq 1 60); do "$bin/pg_isready" -q -h 127.0.0.1 -p "$p" && break; sleep 1; done
+done
+
+"$bin/pgbench" -i -q -s "$scale" -h 127.0.0.1 -p "$pg" -U postgres postgres > "$dir/init.log" 2>&1
+
+# Warm every path once (the router's JIT included), then measure, targets interleaved per case.
+for p in $pg $rw $bouncer $haport; do
+  "$bin/pgbench" -n -S -c 16 -j 2 -T 5 -h 127.0.0.1 -p "$p" -U postgres postgres > "$dir/warmup-$p.log" 2>&1 \
+    || { echo "pgbench through port $p failed:" >&2; tail -5 "$dir/warmup-$p.log" >&2; exit 1; }
+done
+
+declare -A tps lat
+run() { # script clients port -> "tps latency"
+  local out
+  out=$("$bin/pgbench" -n -b "$1" -c "$2" -j 2 -T "$secs" -h 127.0.0.1 -p "$3" -U postgres postgres 2>&1)
+  echo "$(echo "$out" | sed -n 's/^tps = \([0-9.]*\).*/\1/p' | head -1) $(echo "$out" | sed -n 's/^latency average = \([0-9.]*\) ms/\1/p')"
+}
+median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
+targets=(direct router pgbouncer haproxy)
+declare -A port=([direct]=$pg [router]=$rw [pgbouncer]=$bouncer [haproxy]=$haport)
+for round in $(seq 1 "$rounds"); do
+  for script in select-only tpcb-like; do
+    for c in 16 64; do
+      for t in "${targets[@]}"; do
+        read -r x y < <(run "$script" "$c" "${port[$t]}")
+        tps[$script,$c,$t]="${tps[$script,$c,$t]:-} $x"; lat[$script,$c,$t]="${lat[$script,$c,$t]:-} $y"
+        echo "  round $round $script c=$c $t: $x tps, $y ms" >&2
+      done
+    done
+  done
+done
+for k in "${!tps[@]}"; do
+  tps[$k]=$(median ${tps[$k]}); lat[$k]=$(median ${lat[$k]})
+done
+
+echo "Machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -r); $(date -u +%Y-%m-%d)"
+echo "pgbench $secs s per run, median of $rounds rounds, scale $scale, -j 2, simple protocol; $("$bin/postgres" --version); $(/usr/sbin/pgbouncer --version | head -1); $(/usr/sbin/haproxy -v | head -1 | cut -d' ' -f1-3)"
+echo
+echo "| script | clients | direct tps (ms) | pgha router tps (ms) | PgBouncer session tps (ms) | HAProxy tcp tps (ms) | router/direct | PgBouncer/direct | HAProxy/direct | router/PgBouncer |"
+echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+for script in select-only tpcb-like; do
+  for c in 16 64; do
+    d=${tps[$script,$c,direct]}; r=${tps[$script,$c,router]}; b=${tps[$script,$c,pgbouncer]}; h=${tps[$script,$c,haproxy]}
+    printf "| %s | %s | %.0f (%.2f) | %.0f (%.2f) | %.0f (%.2f) | %.0f (%.2f) | %.2f | %.2f | %.2f | %.2f |\n" "$script" "$c" \
+      "$d" "${lat[$script,$c,direct]}" "$r" "${lat[$script,$c,router]}" "$b" "${lat[$script,$c,pgbouncer]}" "$h" "${lat[$script,$c,haproxy]}" \
+      "$(echo "$r / $d" | bc -l)" "$(echo "$b / $d" | bc -l)" "$(echo "$h / $d" | bc -l)" "$(echo "$r / $b" | bc -l)"
+  done
+done
