@@ -4,6 +4,7 @@
 # switchovers. Prints a Markdown report (copy it into BENCHMARKS.md).
 #
 #   bench/failover.sh [CRASHES=5] [SWITCHOVERS=5]
+#   PGHA_BENCH_ROUTER=1 bench/failover.sh 0 7                      # the writer goes through a router
 #   PGHA_BENCH_EXTRA_YAML=$'timing:\n  ttl: 2500ms' bench/failover.sh    # other timing
 set -euo pipefail
 cd "$(dirname "$0")/.."

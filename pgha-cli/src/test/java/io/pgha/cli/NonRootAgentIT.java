@@ -1,6 +1,7 @@
 package io.pgha.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -38,6 +39,7 @@ class NonRootAgentIT {
       int pg = FreePorts.one();
       int api = FreePorts.one();
       int zk = FreePorts.one();
+      int router = FreePorts.one();
       Path cfg = Files.writeString(dir.resolve("node1.yml"), """
           cluster: nonroot
           name: node1
@@ -49,7 +51,8 @@ class NonRootAgentIT {
           restapi: {port: %3$d}
           dcs:
             embedded: {my_id: 1, data_dir: %1$s/node1/zookeeper, peers: ["1=127.0.0.1:%4$d:%5$d:%6$d"]}
-          """.formatted(dir, pg, api, zk, FreePorts.one(), FreePorts.one()));
+          router: {port: %7$d}
+          """.formatted(dir, pg, api, zk, FreePorts.one(), FreePorts.one(), router));
       new ProcessBuilder("chown", "-R", "postgres:", dir.toString()).inheritIO().start().waitFor(30, TimeUnit.SECONDS);
       String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
       agent = new ProcessBuilder(List.of("setpriv", "--reuid=postgres", "--regid=postgres", "--init-groups", "--",
@@ -66,10 +69,20 @@ class NonRootAgentIT {
       long postmaster = Processes.postmasterPid(dir.resolve("node1").resolve("data"));
       assertThat(ProcessHandle.of(agent.pid()).flatMap(p -> p.info().user())).contains("postgres");
       assertThat(ProcessHandle.of(postmaster).flatMap(p -> p.info().user())).contains("postgres");
+      // The router section makes the agent run a router in its own process.
+      await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+        try (var c = java.sql.DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + router + "/postgres?user=postgres");
+             var st = c.createStatement(); var rs = st.executeQuery("SELECT pg_is_in_recovery()")) {
+          rs.next();
+          assertThat(rs.getBoolean(1)).isFalse();
+        }
+      });
 
       agent.toHandle().destroy(); // SIGTERM: the agent stops PostgreSQL and exits
       assertThat(agent.waitFor(60, TimeUnit.SECONDS)).isTrue();
       assertThat(Processes.alive(postmaster)).isFalse();
+      assertThatThrownBy(() -> new java.net.Socket("127.0.0.1", router).close()).as("the router stopped with the agent")
+          .isInstanceOf(java.net.ConnectException.class);
     } finally {
       if (agent != null && agent.isAlive()) agent.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
       long left = Processes.postmasterPid(dir.resolve("node1").resolve("data"));

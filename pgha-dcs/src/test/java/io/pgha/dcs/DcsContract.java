@@ -217,4 +217,33 @@ abstract class DcsContract {
     a.publishMember(member("a"));
     await().atMost(Duration.ofSeconds(10)).until(() -> events.get() > before);
   }
+
+  @Test
+  void routersArePublishedAndVanishWithTheirSessionWithoutWakingAgents() throws Exception {
+    Dcs router = client();
+    Dcs agent = client();
+    AtomicInteger agentWakes = new AtomicInteger();
+    AtomicInteger observerEvents = new AtomicInteger();
+    agent.onChange(agentWakes::incrementAndGet);
+    agent.onAnyChange(observerEvents::incrementAndGet);
+    agent.publishMember(member("a"));
+    await().atMost(Duration.ofSeconds(10)).until(() -> agentWakes.get() > 0);
+    Thread.sleep(300);
+    int wakes = agentWakes.get();
+    int events = observerEvents.get();
+    router.publishRouter(new io.pgha.core.model.RouterStatus("r1", "h:6432", null, java.util.Map.of("a", 2), 1, 5, 1));
+    router.publishRouter(new io.pgha.core.model.RouterStatus("r1", "h:6432", "h:6433", java.util.Map.of("a", 3), 0, 6, 2));
+    assertThat(agent.routers()).singleElement().satisfies(r -> {
+      assertThat(r.readOnly()).isEqualTo("h:6433");
+      assertThat(r.sessions()).containsEntry("a", 3);
+      assertThat(r.routed()).isEqualTo(6);
+    });
+    await().atMost(Duration.ofSeconds(10)).until(() -> observerEvents.get() > events);
+    // a member republishing its state is seen by observers such as routers, not by agents
+    agent.publishMember(member("a").withUpdatedAt(42));
+    await().atMost(Duration.ofSeconds(10)).until(() -> observerEvents.get() > events + 2);
+    assertThat(agentWakes.get()).as("router publications and member refreshes do not wake agents").isEqualTo(wakes);
+    router.close();
+    await().atMost(Duration.ofSeconds(20)).until(() -> agent.routers().isEmpty());
+  }
 }

@@ -146,7 +146,9 @@ public final class Router implements AutoCloseable {
   }
 
   private void follow() {
-    long lastPublish = 0;
+    long lastPublish = System.nanoTime() - 2 * PUBLISH_MS * 1_000_000;
+    long lastOutageLog = System.nanoTime() - 60_000_000_000L;
+    boolean outage = false;
     while (!closed) {
       try {
         synchronized (wake) {
@@ -155,12 +157,21 @@ public final class Router implements AutoCloseable {
         }
         if (closed) return;
         apply(dcs.read());
+        if (outage) {
+          LOG.info("router {}: ZooKeeper answers again", cfg.name());
+          outage = false;
+          lastOutageLog = System.nanoTime() - 60_000_000_000L;
+        }
         if (System.nanoTime() - lastPublish > PUBLISH_MS * 1_000_000) {
           dcs.publishRouter(status());
           lastPublish = System.nanoTime();
         }
       } catch (DcsException e) {
-        LOG.warn("router {}: {} (keeping the last view of the cluster)", cfg.name(), e.getMessage());
+        if (System.nanoTime() - lastOutageLog > 30_000_000_000L) {
+          LOG.warn("router {}: {} (routing by the last view of the cluster until ZooKeeper answers)", cfg.name(), e.getMessage());
+          lastOutageLog = System.nanoTime();
+        }
+        outage = true;
         sleep(REREAD_MS);
       } catch (InterruptedException e) {
         return;

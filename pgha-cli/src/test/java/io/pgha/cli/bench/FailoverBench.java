@@ -1,6 +1,8 @@
 package io.pgha.cli.bench;
 
 import io.pgha.cli.LocalCluster;
+import io.pgha.core.config.RouterConfig;
+import io.pgha.router.Router;
 import io.pgha.core.model.ClusterState;
 import io.pgha.testkit.FreePorts;
 import io.pgha.testkit.Writer;
@@ -39,12 +41,27 @@ public final class FailoverBench {
     int api = FreePorts.block(3);
     int zk = FreePorts.block(3, 100, 200);
     List<Run> runs = new ArrayList<>();
+    boolean viaRouter = System.getenv("PGHA_BENCH_ROUTER") != null;
     try (LocalCluster c = LocalCluster.create(new LocalCluster.Options("bench", 3, dir, pg, api, zk, extraYaml, null))) {
       c.startAll();
       await(() -> c.healthy(3), 180_000, "cluster healthy");
-      try (Writer w = new Writer(c.jdbcUrl(), "bench_writes").start()) {
+      Router router = null;
+      String url = c.jdbcUrl();
+      if (viaRouter) {
+        int port = FreePorts.one();
+        router = new Router("bench", new RouterConfig("bench-router", "127.0.0.1", port, 0, 16L * 1024 * 1024, true, 10_000, 10_000,
+            RouterConfig.DEFAULT_MAX_MESSAGE_SIZE, null, null, "127.0.0.1", 0), c.dcs()).start();
+        url = "jdbc:postgresql://127.0.0.1:" + port + "/postgres?user=postgres";
+      }
+      try (Writer w = new Writer(url, "bench_writes").start()) {
         for (int i = 1; i <= crashes; i++) runs.add(crash(c, w, i));
         for (int i = 1; i <= switchovers; i++) runs.add(switchover(c, w, i));
+      } finally {
+        if (router != null) {
+          System.err.println(router.metrics().scrape().lines().filter(l -> l.startsWith("pgha_router_") && !l.contains("bytes"))
+              .reduce("router meters:", (a, b) -> a + "\n  " + b));
+          router.close();
+        }
       }
     } catch (Exception e) {
       System.err.println("benchmark failed; agent logs are kept in " + dir);
@@ -52,7 +69,7 @@ public final class FailoverBench {
     }
     if (System.getenv("PGHA_BENCH_KEEP") == null) io.pgha.postgres.Directories.delete(dir);
     else System.err.println("agent logs kept in " + dir);
-    System.out.println(report(runs, extraYaml));
+    System.out.println(report(runs, extraYaml, viaRouter));
   }
 
   private static Run crash(LocalCluster c, Writer w, int n) throws Exception {
@@ -151,11 +168,13 @@ public final class FailoverBench {
     }
   }
 
-  private static String report(List<Run> runs, String extraYaml) {
+  private static String report(List<Run> runs, String extraYaml, boolean viaRouter) {
     StringBuilder s = new StringBuilder();
     s.append("### Failover and switchover, ").append(LocalDate.now()).append("\n\n");
     s.append("Config: ").append(extraYaml.isBlank() ? "defaults (ttl 3s, loop_wait 1s, safety_margin 1s)" : extraYaml.replace('\n', ' '))
-        .append(". Load: one client inserting a row per transaction through the multi-host JDBC URL (targetServerType=primary), ~5 ms between writes.\n\n");
+        .append(". Load: one client inserting a row per transaction ").append(viaRouter
+            ? "through the pgha router's read-write port (one JDBC URL, one host)"
+            : "through the multi-host JDBC URL (targetServerType=primary)").append(", ~5 ms between writes.\n\n");
     s.append("| # | event | from | to | writes unavailable (ms) | acknowledged writes lost |\n|---|---|---|---|---|---|\n");
     int n = 1;
     for (Run r : runs) {
