@@ -29,6 +29,16 @@ public final class Lease {
     held = true;
   }
 
+  /**
+   * Extends a lease that is still held (never re-takes one that was released meanwhile), as a
+   * confirmation sent at {@code sentAtNanos}; false when the lease is no longer held.
+   */
+  public synchronized boolean extend(long sentAtNanos, long validityMs) {
+    if (!held) return false;
+    validUntilNanos = Math.max(validUntilNanos, sentAtNanos + validityMs * 1_000_000L);
+    return true;
+  }
+
   public synchronized void released() {
     held = false;
   }

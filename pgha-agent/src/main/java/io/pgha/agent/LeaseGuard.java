@@ -9,8 +9,11 @@ import org.slf4j.LoggerFactory;
 /**
  * Keeps the leader lease alive and enforces it, apart from the agent loop so that a slow cycle (a
  * long SQL call, a stuck action) can neither let the lease lapse silently nor keep a primary
- * writable after it lapsed. Two daemon threads: the renewer writes to the DCS every renew interval;
- * the guard checks expiry every 20 ms and stops PostgreSQL the moment the lease is no longer valid.
+ * writable after it lapsed. Three daemon threads: the renewer writes to the DCS every renew
+ * interval; the guard checks expiry every 20 ms and stops PostgreSQL the moment the lease is no
+ * longer valid; and, in failsafe mode, the confirmer asks the members to confirm this primary as
+ * soon as the DCS connection is lost, without waiting for a renewal that may hang in the client
+ * until the lease is gone.
  */
 public final class LeaseGuard implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(LeaseGuard.class);
@@ -25,6 +28,7 @@ public final class LeaseGuard implements AutoCloseable {
   private volatile java.util.function.BooleanSupplier failsafe = () -> false;
   private final Thread renewer;
   private final Thread guard;
+  private final Thread confirmer;
   private volatile boolean running = true;
 
   public LeaseGuard(String me, Dcs dcs, Lease lease, Timing timing, Runnable stopPrimary, Runnable wakeAgent, Watchdog watchdog) {
@@ -37,8 +41,10 @@ public final class LeaseGuard implements AutoCloseable {
     this.wakeAgent = wakeAgent;
     this.renewer = new Thread(this::renewLoop, "lease-renewer");
     this.guard = new Thread(this::guardLoop, "lease-guard");
+    this.confirmer = new Thread(this::confirmLoop, "failsafe-confirmer");
     renewer.setDaemon(true);
     guard.setDaemon(true);
+    confirmer.setDaemon(true);
   }
 
   /**
@@ -52,6 +58,7 @@ public final class LeaseGuard implements AutoCloseable {
   public void start() {
     renewer.start();
     guard.start();
+    confirmer.start();
   }
 
   /** Renews now; true when the lease is confirmed. */
@@ -83,11 +90,35 @@ public final class LeaseGuard implements AutoCloseable {
   }
 
   private boolean failsafeConfirmed(long sent) {
-    if (!failsafe.getAsBoolean()) return false;
+    if (!lease.valid() || !failsafe.getAsBoolean()) return false;
     // Every member promised not to promote for a ttl from when it answered, which is after sent.
-    lease.confirmed(sent, timing.leaseValidityMs(dcs.sessionTimeoutMs()));
+    if (!lease.extend(sent, timing.leaseValidityMs(dcs.sessionTimeoutMs()))) return false;
     watchdog.feed();
     return true;
+  }
+
+  /**
+   * While the DCS connection is down and the lease still valid, confirms through the members once
+   * per renew interval. A renewal sent just before the connection broke can block in the client
+   * for longer than the lease; this does not wait for it.
+   */
+  private void confirmLoop() {
+    long last = lease.now() - timing.renewIntervalMs(dcs.sessionTimeoutMs()) * 1_000_000L;
+    while (running) {
+      try {
+        long now = lease.now();
+        if (!dcs.connected() && lease.valid() && now - last >= timing.renewIntervalMs(dcs.sessionTimeoutMs()) * 1_000_000L) {
+          last = now;
+          failsafeConfirmed(now);
+        }
+        Thread.sleep(50);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      } catch (RuntimeException e) {
+        LOG.error("failsafe confirmer", e);
+      }
+    }
   }
 
   private void renewLoop() {
@@ -132,5 +163,6 @@ public final class LeaseGuard implements AutoCloseable {
     running = false;
     renewer.interrupt();
     guard.interrupt();
+    confirmer.interrupt();
   }
 }

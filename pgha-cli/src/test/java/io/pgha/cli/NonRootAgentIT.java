@@ -12,7 +12,10 @@ import io.pgha.postgres.Directories;
 import io.pgha.postgres.OsCommand;
 import io.pgha.postgres.Processes;
 import io.pgha.testkit.FreePorts;
+import java.net.ConnectException;
+import java.net.Socket;
 import java.nio.file.Files;
+import java.sql.DriverManager;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -71,7 +74,7 @@ class NonRootAgentIT {
       assertThat(ProcessHandle.of(postmaster).flatMap(p -> p.info().user())).contains("postgres");
       // The router section makes the agent run a router in its own process.
       await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
-        try (var c = java.sql.DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + router + "/postgres?user=postgres");
+        try (var c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + router + "/postgres?user=postgres");
              var st = c.createStatement(); var rs = st.executeQuery("SELECT pg_is_in_recovery()")) {
           rs.next();
           assertThat(rs.getBoolean(1)).isFalse();
@@ -81,8 +84,8 @@ class NonRootAgentIT {
       agent.toHandle().destroy(); // SIGTERM: the agent stops PostgreSQL and exits
       assertThat(agent.waitFor(60, TimeUnit.SECONDS)).isTrue();
       assertThat(Processes.alive(postmaster)).isFalse();
-      assertThatThrownBy(() -> new java.net.Socket("127.0.0.1", router).close()).as("the router stopped with the agent")
-          .isInstanceOf(java.net.ConnectException.class);
+      assertThatThrownBy(() -> new Socket("127.0.0.1", router).close()).as("the router stopped with the agent")
+          .isInstanceOf(ConnectException.class);
     } finally {
       if (agent != null && agent.isAlive()) agent.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
       long left = Processes.postmasterPid(dir.resolve("node1").resolve("data"));

@@ -14,6 +14,7 @@ import io.pgha.core.model.MemberState;
 import io.pgha.core.model.Role;
 import io.pgha.core.model.Tags;
 import io.pgha.testkit.FreePorts;
+import io.pgha.testkit.StubDcs;
 import java.io.EOFException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -32,7 +33,7 @@ import org.junit.jupiter.api.Test;
  * each, it must hold no session (nothing leaks) and still answer a good client.
  */
 class RouterSessionTest {
-  private static FakeDcs dcs;
+  private static StubDcs dcs;
   private static FakeBackend primary;
   private static FakeBackend standby;
   private static Router router;
@@ -41,7 +42,7 @@ class RouterSessionTest {
 
   @BeforeAll
   static void start() throws Exception {
-    dcs = new FakeDcs();
+    dcs = new StubDcs();
     primary = new FakeBackend(1001);
     standby = new FakeBackend(2002);
     int roPort = FreePorts.one();

@@ -1,4 +1,4 @@
-package io.pgha.router;
+package io.pgha.testkit;
 
 import io.pgha.core.model.ClusterState;
 import io.pgha.core.model.DynamicConfig;
@@ -9,19 +9,52 @@ import io.pgha.core.model.Member;
 import io.pgha.core.model.RouterStatus;
 import io.pgha.core.model.SyncState;
 import io.pgha.dcs.Dcs;
+import io.pgha.dcs.DcsException;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.UnaryOperator;
 
-/** A DCS that only shows a cluster view the test sets: enough for a router, nothing for an agent. */
-final class FakeDcs implements Dcs {
+/**
+ * A DCS for component tests of the parts that only read it or hold a lease in it: it shows the
+ * cluster view the test sets, reports the connection state the test sets, and answers lease
+ * renewals as the test says (including never, like a client stuck on a dead server). The rest of
+ * the interface, which agents need, is refused.
+ */
+public final class StubDcs implements Dcs {
   private volatile ClusterState state = ClusterState.empty();
   private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
-  volatile RouterStatus published;
+  private volatile RouterStatus published;
+  private volatile boolean connected = true;
+  private volatile Renewal renewal = me -> true;
 
-  void set(ClusterState c) {
+  /** What a lease renewal does: answer true or false, throw, or block. */
+  @FunctionalInterface
+  public interface Renewal {
+    boolean renew(String me) throws DcsException, InterruptedException;
+  }
+
+  /** Shows {@code c} and tells every listener. */
+  public void set(ClusterState c) {
     state = c;
     listeners.forEach(Runnable::run);
+  }
+
+  public void connected(boolean on) {
+    connected = on;
+  }
+
+  public void renewal(Renewal r) {
+    renewal = r;
+  }
+
+  @Override
+  public boolean renewLeader(String me) throws DcsException {
+    try {
+      return renewal.renew(me);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new DcsException("interrupted", e);
+    }
   }
 
   @Override
@@ -51,7 +84,7 @@ final class FakeDcs implements Dcs {
 
   @Override
   public boolean connected() {
-    return true;
+    return connected;
   }
 
   @Override
@@ -63,7 +96,7 @@ final class FakeDcs implements Dcs {
   public void close() {}
 
   private static UnsupportedOperationException agentsOnly() {
-    return new UnsupportedOperationException("not used by a router");
+    return new UnsupportedOperationException("not offered by StubDcs");
   }
 
   @Override public boolean claimInitialize(String owner) { throw agentsOnly(); }
@@ -71,8 +104,7 @@ final class FakeDcs implements Dcs {
   @Override public void abandonInitialize() { throw agentsOnly(); }
   @Override public void publishMember(Member member) { throw agentsOnly(); }
   @Override public boolean acquireLeader(String me) { throw agentsOnly(); }
-  @Override public boolean renewLeader(String me) { throw agentsOnly(); }
-  @Override public boolean reclaimLeader(String me) { throw agentsOnly(); }
+  @Override public boolean reclaimLeader(String me) { return false; }
   @Override public void releaseLeader(String me) { throw agentsOnly(); }
   @Override public boolean writeSync(String me, SyncState s) { throw agentsOnly(); }
   @Override public void publishLeaderOptime(Lsn lsn) { throw agentsOnly(); }
