@@ -61,6 +61,9 @@ public final class Agent implements AutoCloseable {
   private static final long REQUESTED_CANDIDATE_WAIT_MS = 50;
   /** Failsafe: every member confirmed this primary in the last attempt. */
   private volatile boolean failsafeConfirmed;
+  /** How long a member that vanished from the DCS must still confirm a primary in failsafe mode. */
+  static final long FAILSAFE_MEMBER_MEMORY_MS = 60_000;
+  private final RecentMembers recentMembers = new RecentMembers(FAILSAFE_MEMBER_MEMORY_MS);
   /** Failsafe: this member confirmed {@link #failsafeLeader} and must not promote before this time. */
   private volatile long failsafeHoldUntilNanos;
   private volatile String failsafeLeader;
@@ -158,6 +161,7 @@ public final class Agent implements AutoCloseable {
     try {
       c = dcs.read();
       lastCluster = c;
+      recentMembers.saw(c.members().values(), System.nanoTime());
     } catch (DcsException e) {
       LOG.warn("{}", e.getMessage());
       c = lastCluster;
@@ -211,13 +215,13 @@ public final class Agent implements AutoCloseable {
 
   /**
    * Failsafe mode, on the primary's lease renewer while the DCS cannot be reached: asks every other
-   * member of the last known cluster to confirm this primary. True only when all of them did.
+   * member seen in the DCS within the last {@value #FAILSAFE_MEMBER_MEMORY_MS} ms to confirm this
+   * primary. True only when all of them did.
    */
   private boolean failsafeConfirm() {
     ClusterState c = lastCluster;
     if (!c.config().failsafeMode() || !cfg.name().equals(c.leader())) return false;
-    List<Member> others = new ArrayList<>(c.members().values());
-    others.removeIf(m -> m.name().equals(cfg.name()));
+    List<Member> others = recentMembers.others(cfg.name(), System.nanoTime());
     java.util.Set<String> ok = peers.confirmLeader(others, cfg.name(), cfg.restapi().auth(),
         Math.max(200, cfg.timing().safetyMarginMs() / 2));
     boolean all = ok.size() == others.size();
