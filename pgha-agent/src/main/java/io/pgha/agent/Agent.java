@@ -101,6 +101,7 @@ public final class Agent implements AutoCloseable {
     watchdog = new Watchdog(cfg.watchdog());
     LOG.info("watchdog: {}", watchdog.status());
     executor = new Executor(cfg, dcs, pg, lease, runner, System::currentTimeMillis, memory, watchdog);
+    executor.onPromoted(this::publishPromoted);
     guard = new LeaseGuard(cfg.name(), dcs, lease, cfg.timing(), pg::stopImmediately, this::wakeUp, watchdog);
     guard.failsafe(this::failsafeConfirm);
     guard.start();
@@ -279,6 +280,19 @@ public final class Agent implements AutoCloseable {
         role, state, local.timeline(), local.walPosition(), local.replayPosition(),
         local.running() && local.inRecovery() ? local.following() : null, local.streaming(), cfg.tags(), reason,
         System.currentTimeMillis(), watchdog.status());
+  }
+
+  /**
+   * Publishes this member as a running primary right after its promotion, on the action thread
+   * (the only one using PostgreSQL while an action runs), so that routers need not wait for the
+   * rest of the promote action and the next cycle. The next cycle publishes as usual.
+   */
+  private void publishPromoted() {
+    try {
+      dcs.publishMember(member(pg.observe(), null, "promoted: primary holding the leader lease"));
+    } catch (DcsException e) {
+      LOG.debug("early publication after promotion failed: {}", e.getMessage());
+    }
   }
 
   private static MemberState actionState(String action) {

@@ -41,6 +41,7 @@ final class Executor {
   private final LongSupplier wallClock;
   private final Memory memory;
   private final Watchdog watchdog;
+  private Runnable promoted = () -> {};
 
   /** What the agent remembers between cycles beyond the DCS and PostgreSQL. */
   static final class Memory {
@@ -62,6 +63,11 @@ final class Executor {
     this.runner = runner;
     this.wallClock = wallClock;
     this.memory = memory;
+  }
+
+  /** Called on the action thread as soon as PostgreSQL accepts writes after a promotion. */
+  void onPromoted(Runnable r) {
+    promoted = r;
   }
 
   void execute(Decision d, ClusterState c, LocalState local) throws Exception {
@@ -295,6 +301,7 @@ final class Executor {
     }
     if (fr != null && cfg.name().equals(fr.candidate())) dcs.clearFailover();
     LOG.info("promoted to primary on timeline {} ({})", tl, why);
+    promoted.run(); // routers send new sessions here from now on, not after the checkpoint below
     syncSlots(c);
     // pg_rewind of the old primary reads this node's timeline from pg_control: make it current now.
     pg.checkpoint();
@@ -390,8 +397,9 @@ final class Executor {
     // A checkpoint while writes still flow leaves little for the shutdown checkpoint to flush,
     // which is the part of the switchover during which nobody can write.
     pg.checkpoint();
-    // Routers stop sending new sessions here once they see the switchover request and close each
-    // routed session at its next transaction boundary; transactions already open may finish first.
+    // Writes went on during the checkpoint. Now routers hold new sessions and close each routed
+    // session at its next transaction boundary; transactions already open may finish first.
+    dcs.updateFailover(FailoverRequest::withDraining);
     if (drain > 0) {
       int left = pg.awaitOpenTransactions(drain);
       if (left > 0) LOG.warn("switchover: {} transaction(s) still open after {} ms; the shutdown ends them", left, drain);

@@ -229,12 +229,14 @@ class RouterIT {
     }
     String old = leader(cluster);
     String target = cluster.state().sortedMembers().keySet().stream().filter(n -> !n.equals(old)).findFirst().orElseThrow();
-    // When did this router learn of the switchover? Sessions it routed before that are "already open".
+    // When did this router learn that the old primary drains? Sessions it routed before that are
+    // "already open" (until then the old primary checkpoints and still takes writes).
     AtomicLong sawSwitchover = new AtomicLong(Long.MAX_VALUE);
     AtomicBoolean watching = new AtomicBoolean(true);
     Thread watcher = new Thread(() -> {
       while (watching.get() && sawSwitchover.get() == Long.MAX_VALUE) {
-        if (router.view().failover() != null) sawSwitchover.set(System.nanoTime());
+        var fr = router.view().failover();
+        if (fr != null && fr.draining()) sawSwitchover.set(System.nanoTime());
         Thread.onSpinWait();
       }
     });

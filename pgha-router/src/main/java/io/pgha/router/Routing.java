@@ -13,7 +13,7 @@ import java.util.Map;
  * router's own session counts. No I/O, no clock: {@code now} is passed in.
  *
  * <p>Read-write: the member named by the leader key, once its agent reports it as a running
- * primary, and not while a switchover away from it has begun (new sessions then wait for the new
+ * primary, and not while it is stepping down in a switchover (new sessions then wait for the new
  * primary instead of reaching one that is about to shut down). Read-only: running standbys that
  * are not tagged {@code noloadbalance} and whose replay is within the lag limit, the one with the
  * fewest router sessions first (ties in rotation); without one, the primary or a wait, as configured.
@@ -59,10 +59,14 @@ public final class Routing {
     return new Route.Backend(m.name(), m.host(), m.pgPort(), true, "primary " + m.name() + " holds the leader lease");
   }
 
-  /** Whether a switchover that makes {@code member} step down has begun. */
+  /**
+   * Whether {@code member} is stepping down in a switchover: it has checkpointed and now waits for
+   * open transactions before it shuts down (until then it still takes new sessions and writes).
+   */
   public static boolean switchingOver(ClusterState c, String member, long now) {
     FailoverRequest fr = c.failover();
-    return fr != null && fr.isSwitchover() && member.equals(fr.leader()) && fr.scheduledAt() <= now;
+    return fr != null && fr.isSwitchover() && member.equals(fr.leader()) && fr.scheduledAt() <= now
+        && (fr.draining() || fr.stoppedAt() != null);
   }
 
   /**

@@ -238,7 +238,7 @@ class RouterSessionTest {
       busy.send(RawClient.query("begin"));
       assertThat(busy.readUntilReady().body()[0]).isEqualTo((byte) 'T');
 
-      dcs.set(view("p", new FailoverRequest("p", "s", 0, System.currentTimeMillis(), null)));
+      dcs.set(view("p", new FailoverRequest("p", "s", 0, System.currentTimeMillis(), null, true)));
       assertRefused(idle, "57P01", "this session was idle and is closed");
 
       busy.send(RawClient.query("in-tx work"));
@@ -261,7 +261,7 @@ class RouterSessionTest {
     try (RawClient c = new RawClient(rw)) {
       c.send(RawClient.startup("alice"));
       c.readUntilReady();
-      dcs.set(view("p", new FailoverRequest("p", "s", 0, System.currentTimeMillis(), null)));
+      dcs.set(view("p", new FailoverRequest("p", "s", 0, System.currentTimeMillis(), null, true)));
       // closed at once: it was idle
       assertRefused(c, "57P01", "idle");
     }
@@ -272,7 +272,7 @@ class RouterSessionTest {
       c.readUntilReady();
       c.send(RawClient.query("begin"));
       c.readUntilReady();
-      dcs.set(view("p", new FailoverRequest("p", "s", 0, System.currentTimeMillis(), null)));
+      dcs.set(view("p", new FailoverRequest("p", "s", 0, System.currentTimeMillis(), null, true)));
       await().until(() -> router.view().failover() != null);
       // two statements in one write: commit then another; the session is idle only after the second
       byte[] a = RawClient.query("commit");

@@ -67,10 +67,13 @@ class RoutingTest {
   }
 
   @Test
-  void aSwitchoverAwayFromTheLeaderHoldsNewSessionsOnceItsTimeHasCome() {
-    FailoverRequest now = new FailoverRequest("n1", "n2", 0, NOW - 10, null);
-    FailoverRequest later = new FailoverRequest("n1", "n2", NOW + 60_000, NOW - 10, null);
-    FailoverRequest otherLeader = new FailoverRequest("n3", "n2", 0, NOW - 10, null);
+  void aSwitchoverAwayFromTheLeaderHoldsNewSessionsOnceTheOldPrimaryDrains() {
+    FailoverRequest now = new FailoverRequest("n1", "n2", 0, NOW - 10, null, true);
+    FailoverRequest checkpointing = new FailoverRequest("n1", "n2", 0, NOW - 10, null, false);
+    FailoverRequest later = new FailoverRequest("n1", "n2", NOW + 60_000, NOW - 10, null, true);
+    FailoverRequest otherLeader = new FailoverRequest("n3", "n2", 0, NOW - 10, null, true);
+    assertThat(backend(rw(cluster("n1", checkpointing, primary("n1"), standby("n2", 10_000)))))
+        .as("the old primary still writes during its checkpoint").isEqualTo("n1");
     assertThat(rw(cluster("n1", now, primary("n1"), standby("n2", 10_000))))
         .isEqualTo(new Route.Wait("switchover away from n1 in progress"));
     assertThat(backend(rw(cluster("n1", later, primary("n1"), standby("n2", 10_000))))).isEqualTo("n1");
@@ -85,8 +88,11 @@ class RoutingTest {
     assertThat(Routing.stillPrimary(cluster(null, null), "n1")).isFalse();
     assertThat(Routing.stillPrimary(cluster("n2", null), "n1")).isFalse();
     // a switchover drains (at transaction boundaries) rather than kills
-    assertThat(Routing.stillPrimary(cluster("n1", new FailoverRequest("n1", "n2", 0, 0, null)), "n1")).isTrue();
-    assertThat(Routing.switchingOver(cluster("n1", new FailoverRequest("n1", "n2", 0, 0, null)), "n1", NOW)).isTrue();
+    assertThat(Routing.stillPrimary(cluster("n1", new FailoverRequest("n1", "n2", 0, 0, null, true)), "n1")).isTrue();
+    assertThat(Routing.switchingOver(cluster("n1", new FailoverRequest("n1", "n2", 0, 0, null, true)), "n1", NOW)).isTrue();
+    assertThat(Routing.switchingOver(cluster("n1", new FailoverRequest("n1", "n2", 0, 0, Lsn.parse("0/10"))), "n1", NOW))
+        .as("stopped counts as draining").isTrue();
+    assertThat(Routing.switchingOver(cluster("n1", new FailoverRequest("n1", "n2", 0, 0, null)), "n1", NOW)).isFalse();
     // a manual failover to another member deposes the primary: its sessions end at once
     assertThat(Routing.stillPrimary(cluster("n1", new FailoverRequest(null, "n2", 0, 0, null)), "n1")).isFalse();
   }

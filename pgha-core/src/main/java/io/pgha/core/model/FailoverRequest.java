@@ -9,14 +9,25 @@ package io.pgha.core.model;
  * @param requestedAt wall-clock milliseconds of the request
  * @param stoppedAt set by the old primary once it has shut down cleanly: the LSN of its shutdown
  *     checkpoint. The candidate promotes only after it has replayed past it (no data lost).
+ * @param draining set by the old primary of a switchover after its checkpoint, when it starts
+ *     waiting for open transactions before shutting down: from then on routers hold new sessions
+ *     and close routed ones at their transaction boundaries
  */
-public record FailoverRequest(String leader, String candidate, long scheduledAt, long requestedAt, Lsn stoppedAt) {
+public record FailoverRequest(String leader, String candidate, long scheduledAt, long requestedAt, Lsn stoppedAt, boolean draining) {
+
+  public FailoverRequest(String leader, String candidate, long scheduledAt, long requestedAt, Lsn stoppedAt) {
+    this(leader, candidate, scheduledAt, requestedAt, stoppedAt, false);
+  }
 
   public boolean isSwitchover() {
     return leader != null;
   }
 
   public FailoverRequest withStoppedAt(Lsn lsn) {
-    return new FailoverRequest(leader, candidate, scheduledAt, requestedAt, lsn);
+    return new FailoverRequest(leader, candidate, scheduledAt, requestedAt, lsn, draining);
+  }
+
+  public FailoverRequest withDraining() {
+    return new FailoverRequest(leader, candidate, scheduledAt, requestedAt, stoppedAt, true);
   }
 }
