@@ -60,7 +60,7 @@ final class DemoCommand implements Callable<Integer> {
     }
     RunningRouter router = null;
     if (routerPort > 0) {
-      router = RunningRouter.start(routerNode(cluster));
+      router = startRouter(cluster);
       RunningRouter r = router;
       Runtime.getRuntime().addShutdownHook(new Thread(r::close, "router-shutdown"));
     }
@@ -74,13 +74,12 @@ final class DemoCommand implements Callable<Integer> {
     return 0;
   }
 
-  /** Node 1's config with a router section: the demo's router runs in this process. */
-  private NodeConfig routerNode(LocalCluster cluster) {
+  /** The demo's router: in this process, following the cluster through node 1's ZooKeeper settings. */
+  private RunningRouter startRouter(LocalCluster cluster) throws Exception {
     NodeConfig n = io.pgha.agent.ConfigLoader.load(cluster.config(1));
     RouterConfig r = new RouterConfig("demo-router", "127.0.0.1", routerPort, routerPort + 1, 16L * 1024 * 1024, true, 10_000, 10_000,
         RouterConfig.DEFAULT_MAX_MESSAGE_SIZE, null, null, "127.0.0.1", routerPort + 2);
-    return new NodeConfig(n.cluster(), n.name(), n.dataDir(), n.binDir(), n.osUser(), n.postgresql(), n.restapi(), n.dcs(), n.timing(),
-        n.tags(), n.watchdog(), n.recloneOnRewindFailure(), n.primaryStartTimeoutMs(), r);
+    return RunningRouter.start(n.cluster(), n.dcs(), r);
   }
 
   private boolean awaitHealthy(LocalCluster cluster) throws InterruptedException {

@@ -2,9 +2,6 @@ package io.pgha.cli;
 
 import io.pgha.agent.ConfigLoader;
 import io.pgha.core.config.RouterConfig;
-import io.pgha.dcs.ZooKeeperDcs;
-import io.pgha.router.Router;
-import io.pgha.router.RouterApi;
 import java.net.InetAddress;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -23,26 +20,13 @@ final class RouterCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     RouterConfig.File f = ConfigLoader.loadRouter(config, System.getenv(), defaultName());
     System.setProperty("pgha.node", f.router().name());
-    ZooKeeperDcs dcs = ZooKeeperDcs.connect(f.dcs().connectString(), f.dcs().namespace(), f.cluster(), 10_000);
+    RunningRouter router = RunningRouter.start(f.cluster(), f.dcs(), f.router());
     CountDownLatch stopped = new CountDownLatch(1);
-    Router router = new Router(f.cluster(), f.router(), dcs);
-    RouterApi api = null;
-    try {
-      router.start();
-      if (f.router().apiPort() > 0) api = new RouterApi(router, f.router().apiListen(), f.router().apiPort());
-    } catch (RuntimeException e) {
-      router.close();
-      dcs.close();
-      throw e;
-    }
-    RouterApi httpApi = api;
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      if (httpApi != null) httpApi.close();
       router.close();
-      dcs.close();
       stopped.countDown();
     }, "shutdown"));
-    System.out.println(RunningRouter.describe(router, api == null ? 0 : api.port()));
+    System.out.println(router.describe());
     stopped.await();
     return 0;
   }

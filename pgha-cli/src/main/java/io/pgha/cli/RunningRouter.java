@@ -1,6 +1,8 @@
 package io.pgha.cli;
 
+import io.pgha.core.config.DcsConfig;
 import io.pgha.core.config.NodeConfig;
+import io.pgha.core.config.RouterConfig;
 import io.pgha.dcs.ZooKeeperDcs;
 import io.pgha.router.Router;
 import io.pgha.router.RouterApi;
@@ -17,13 +19,21 @@ final class RunningRouter implements AutoCloseable {
     this.api = api;
   }
 
-  /** Starts the router of {@code cfg.router()} with its own ZooKeeper session. */
+  /** Starts the router of a node config ({@code cfg.router()}) with its own ZooKeeper session. */
   static RunningRouter start(NodeConfig cfg) throws Exception {
-    ZooKeeperDcs dcs = ZooKeeperDcs.connect(cfg.dcs().connectString(), cfg.dcs().namespace(), cfg.cluster(), 10_000);
-    Router router = new Router(cfg.cluster(), cfg.router(), dcs);
+    return start(cfg.cluster(), cfg.dcs(), cfg.router());
+  }
+
+  /**
+   * Starts a router of {@code cluster} with its own ZooKeeper session, and its HTTP API when the
+   * config has a port for it. Either everything runs or nothing is left behind.
+   */
+  static RunningRouter start(String cluster, DcsConfig dcsConfig, RouterConfig cfg) throws Exception {
+    ZooKeeperDcs dcs = ZooKeeperDcs.connect(dcsConfig.connectString(), dcsConfig.namespace(), cluster, 10_000);
+    Router router = new Router(cluster, cfg, dcs);
     try {
       router.start();
-      RouterApi api = cfg.router().apiPort() > 0 ? new RouterApi(router, cfg.router().apiListen(), cfg.router().apiPort()) : null;
+      RouterApi api = cfg.apiPort() > 0 ? new RouterApi(router, cfg.apiListen(), cfg.apiPort()) : null;
       return new RunningRouter(dcs, router, api);
     } catch (Exception | Error e) {
       router.close();

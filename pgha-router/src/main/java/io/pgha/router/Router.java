@@ -199,12 +199,17 @@ public final class Router implements AutoCloseable {
     }
     long now = System.currentTimeMillis();
     for (Session s : all) {
-      Route.Backend b = s.route;
-      if (b == null || !b.primary() || s.phase != Session.Phase.RELAY) continue;
-      if (!Routing.stillPrimary(c, b.member())) s.kill(b.member() + " no longer holds the leader lease");
-      else if (Routing.switchingOver(c, b.member(), now)) s.drain();
+      if (s.phase == Session.Phase.RELAY) enforce(s, c, now);
     }
     for (Session s : waiting) s.retry();
+  }
+
+  /** Ends a session on a primary that lost its lease at once, and drains one on a primary stepping down. */
+  private static void enforce(Session s, ClusterState c, long now) {
+    Route.Backend b = s.route;
+    if (b == null || !b.primary()) return;
+    if (!Routing.stillPrimary(c, b.member())) s.kill(b.member() + " no longer holds the leader lease");
+    else if (Routing.switchingOver(c, b.member(), now)) s.drain();
   }
 
   // ------------------------------------------------------------------ called by sessions
@@ -218,12 +223,8 @@ public final class Router implements AutoCloseable {
 
   /** A session reached its backend: check at once that the view did not change meanwhile. */
   void attached(Session s) {
-    Route.Backend b = s.route;
-    metrics.attached(s.target, b.member(), +1);
-    if (!b.primary()) return;
-    ClusterState c = view;
-    if (!Routing.stillPrimary(c, b.member())) s.kill(b.member() + " no longer holds the leader lease");
-    else if (Routing.switchingOver(c, b.member(), System.currentTimeMillis())) s.drain();
+    metrics.attached(s.target, s.route.member(), +1);
+    enforce(s, view, System.currentTimeMillis());
   }
 
   void opened(Session s) {

@@ -1,6 +1,10 @@
 package io.pgha.router;
 
-import java.io.ByteArrayOutputStream;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import io.pgha.wire.backend.ErrorResponse;
+import io.pgha.wire.frontend.StartupMessage;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.EOFException;
@@ -9,7 +13,6 @@ import java.net.InetAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 /** A byte-level PostgreSQL client for tests that send what no driver would. */
@@ -20,18 +23,8 @@ final class RawClient implements AutoCloseable {
 
   /** One backend message: type and body. */
   record Message(char type, byte[] body) {
-    /** ErrorResponse fields by code ('C' SQLSTATE, 'M' message, 'S' severity). */
-    Map<Character, String> fields() {
-      Map<Character, String> f = new LinkedHashMap<>();
-      int i = 0;
-      while (i < body.length && body[i] != 0) {
-        char code = (char) body[i++];
-        int end = i;
-        while (body[end] != 0) end++;
-        f.put(code, new String(body, i, end - i, StandardCharsets.UTF_8));
-        i = end + 1;
-      }
-      return f;
+    ErrorResponse error() {
+      return ErrorResponse.decode(body);
     }
   }
 
@@ -49,12 +42,9 @@ final class RawClient implements AutoCloseable {
   }
 
   static byte[] startup(String user) {
-    ByteArrayOutputStream b = new ByteArrayOutputStream();
-    byte[] params = ("user\0" + user + "\0database\0db\0\0").getBytes(StandardCharsets.UTF_8);
-    int len = 8 + params.length;
-    b.writeBytes(new byte[] {(byte) (len >>> 24), (byte) (len >>> 16), (byte) (len >>> 8), (byte) len, 0, 3, 0, 0});
-    b.writeBytes(params);
-    return b.toByteArray();
+    ByteBuf b = Unpooled.buffer();
+    new StartupMessage(StartupMessage.PROTOCOL_3_0, Map.of("user", user, "database", "db")).encode(b);
+    return ByteBufUtil.getBytes(b);
   }
 
   static byte[] message(char type, byte[] body) {

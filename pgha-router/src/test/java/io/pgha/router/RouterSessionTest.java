@@ -89,8 +89,9 @@ class RouterSessionTest {
   private static void assertRefused(RawClient c, String sqlState, String text) throws Exception {
     RawClient.Message m = c.read();
     assertThat(m.type()).isEqualTo('E');
-    assertThat(m.fields()).containsEntry('C', sqlState).containsEntry('S', "FATAL");
-    assertThat(m.fields().get('M')).contains(text);
+    assertThat(m.error().sqlState()).isEqualTo(sqlState);
+    assertThat(m.error().severity()).isEqualTo("FATAL");
+    assertThat(m.error().message()).contains(text);
     assertThat(c.closedByPeer()).isTrue();
   }
 
