@@ -9,12 +9,12 @@ import picocli.CommandLine.Command;
     subcommands = {
         AgentCommand.class, DemoCommand.class, ListCommand.class, HistoryCommand.class,
         SwitchoverCommand.class, FailoverCommand.class, PauseCommand.class, ResumeCommand.class, EditConfigCommand.class, ZooKeeperCommand.class,
-        RouterCommand.class,
+        RouterCommand.class, ArchiveCommand.class,
         CommandLine.HelpCommand.class})
 public final class Main {
   public static void main(String[] args) {
     // Only long-running roles log at INFO; a CLI command prints its result and nothing else.
-    boolean daemon = args.length > 0 && (args[0].equals("agent") || args[0].equals("demo") || args[0].equals("zookeeper"));
+    boolean daemon = args.length > 0 && (args[0].equals("agent") || args[0].equals("demo") || args[0].equals("zookeeper") || args[0].equals("router"));
     System.setProperty("pgha.log.level", System.getProperty("pgha.log.level", daemon ? "INFO" : "WARN"));
     System.exit(run(args));
   }

@@ -1,0 +1,89 @@
+package io.pgha.archive;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * PostgreSQL's archive_command and restore_command contract over a {@link Repository}:
+ *
+ * <ul>
+ *   <li>push succeeds only once the file is durable in the repository; pushing a name that is
+ *       already archived with the same bytes succeeds (PostgreSQL retries after a crash); with
+ *       different bytes it fails loudly and never overwrites;
+ *   <li>get of a name that is not archived answers {@link GetResult#MISSING} at once; an unusable
+ *       repository is a {@link RepositoryUnavailableException}, never "missing"; a stored file whose
+ *       checksum does not match is a {@link CorruptFileException} naming it, and nothing is written.
+ * </ul>
+ */
+public final class WalArchive {
+  private static final Logger LOG = LoggerFactory.getLogger(WalArchive.class);
+  /** WAL segments, partial segments, history files and backup labels, as PostgreSQL names them. */
+  private static final Pattern WAL_NAME = Pattern.compile("[0-9A-F]{24}(\\.partial|\\.[0-9A-F]{8}\\.backup)?|[0-9A-F]{8}\\.history");
+
+  public enum PushResult { STORED, ALREADY_ARCHIVED }
+
+  public enum GetResult { RESTORED, MISSING }
+
+  private final Repository repo;
+  private final Compression compression;
+
+  public WalArchive(Repository repo, Compression compression) {
+    this.repo = repo;
+    this.compression = compression;
+  }
+
+  static String key(String walName) {
+    if (!WAL_NAME.matcher(walName).matches()) {
+      throw new IllegalArgumentException("'" + walName + "' is not the name of a WAL segment, partial segment, history or backup file");
+    }
+    return "wal/" + walName;
+  }
+
+  /** Archives the file at {@code path} (the %p of archive_command) under its own name. */
+  public PushResult push(Path path) throws IOException {
+    String name = path.getFileName().toString();
+    String key = key(name);
+    byte[] bytes = Files.readAllBytes(path);
+    byte[] sha = StoredFile.sha256(bytes);
+    java.io.ByteArrayOutputStream stored = new java.io.ByteArrayOutputStream(bytes.length / 2 + StoredFile.HEADER);
+    StoredFile.write(bytes, sha, compression, stored);
+    if (repo.create(key, stored.toByteArray())) return PushResult.STORED;
+    StoredFile.Header existing;
+    try (InputStream in = repo.open(key)) {
+      if (in == null) throw new RepositoryUnavailableException("repository " + repo.describe() + ": " + name + " vanished while it was archived", null);
+      existing = StoredFile.readHeader(in, key);
+    }
+    if (existing.sameContent(sha) && existing.length() == bytes.length) return PushResult.ALREADY_ARCHIVED;
+    String msg = name + " is already archived in " + repo.describe() + " with different content (stored sha256 " + existing.checksum()
+        + ", this file " + java.util.HexFormat.of().formatHex(sha) + "); refusing to overwrite it. Two primaries may have written"
+        + " the same timeline: check the cluster before doing anything else.";
+    LOG.error(msg);
+    throw new ArchiveConflictException(msg);
+  }
+
+  /** Restores {@code walName} to {@code dest} (the %f and %p of restore_command). */
+  public GetResult get(String walName, Path dest) throws IOException {
+    String key = key(walName);
+    byte[] bytes;
+    try (InputStream in = repo.open(key)) {
+      if (in == null) return GetResult.MISSING;
+      bytes = StoredFile.read(in, key);
+    }
+    Path tmp = dest.resolveSibling("." + dest.getFileName() + ".pgha-tmp");
+    try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
+      java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(bytes);
+      while (b.hasRemaining()) ch.write(b);
+      ch.force(true);
+    }
+    Files.move(tmp, dest, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    return GetResult.RESTORED;
+  }
+}

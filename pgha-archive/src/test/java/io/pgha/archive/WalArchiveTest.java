@@ -1,0 +1,98 @@
+package io.pgha.archive;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Random;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.api.Test;
+
+/** The archive_command / restore_command contract on a directory repository. */
+class WalArchiveTest {
+  private static final String SEG = "000000010000000000000003";
+
+  @TempDir Path tmp;
+
+  private Path segment(String name, long seed) throws Exception {
+    byte[] b = new byte[256 * 1024];
+    byte[] written = new byte[96 * 1024];
+    new Random(seed).nextBytes(written);
+    System.arraycopy(written, 0, b, 0, written.length); // the rest stays zero, as in a fresh segment
+    Path p = tmp.resolve("pg_wal").resolve(name);
+    Files.createDirectories(p.getParent());
+    return Files.write(p, b);
+  }
+
+  private WalArchive archive(Compression c) throws Exception {
+    return new WalArchive(new DirectoryRepository(Files.createDirectories(tmp.resolve("repo"))), c);
+  }
+
+  @ParameterizedTest
+  @EnumSource(Compression.class)
+  void whatIsPushedComesBackByteForByte(Compression c) throws Exception {
+    WalArchive a = archive(c);
+    Path seg = segment(SEG, 1);
+    assertThat(a.push(seg)).isEqualTo(WalArchive.PushResult.STORED);
+    Path dest = tmp.resolve("restored");
+    assertThat(a.get(SEG, dest)).isEqualTo(WalArchive.GetResult.RESTORED);
+    assertThat(Files.readAllBytes(dest)).isEqualTo(Files.readAllBytes(seg));
+    long stored = Files.size(tmp.resolve("repo/wal/" + SEG));
+    if (c != Compression.NONE) assertThat(stored).as("compressed").isLessThan(Files.size(seg));
+  }
+
+  @Test
+  void pushingTheSameBytesAgainSucceedsAndDifferentBytesAreRefusedWithoutOverwriting() throws Exception {
+    WalArchive a = archive(Compression.ZSTD);
+    Path seg = segment(SEG, 1);
+    a.push(seg);
+    byte[] stored = Files.readAllBytes(tmp.resolve("repo/wal/" + SEG));
+    assertThat(a.push(seg)).as("PostgreSQL retries after a crash").isEqualTo(WalArchive.PushResult.ALREADY_ARCHIVED);
+    Path other = segment(SEG, 2);
+    assertThatThrownBy(() -> a.push(other)).isInstanceOf(ArchiveConflictException.class)
+        .hasMessageContaining(SEG).hasMessageContaining("different content").hasMessageContaining("refusing to overwrite");
+    assertThat(Files.readAllBytes(tmp.resolve("repo/wal/" + SEG))).as("never overwritten").isEqualTo(stored);
+  }
+
+  @Test
+  void aMissingFileIsMissingAndAMissingRepositoryIsAnError() throws Exception {
+    WalArchive a = archive(Compression.ZSTD);
+    Path dest = tmp.resolve("restored");
+    assertThat(a.get(SEG, dest)).isEqualTo(WalArchive.GetResult.MISSING);
+    assertThat(dest).doesNotExist();
+    WalArchive gone = new WalArchive(new DirectoryRepository(tmp.resolve("no-such-repo")), Compression.ZSTD);
+    assertThatThrownBy(() -> gone.get(SEG, dest)).isInstanceOf(RepositoryUnavailableException.class).hasMessageContaining("does not exist");
+    assertThatThrownBy(() -> gone.push(segment(SEG, 1))).isInstanceOf(RepositoryUnavailableException.class);
+  }
+
+  @Test
+  void aCorruptedStoredFileIsDetectedOnReadAndNamed() throws Exception {
+    WalArchive a = archive(Compression.NONE);
+    a.push(segment(SEG, 1));
+    try (RandomAccessFile f = new RandomAccessFile(tmp.resolve("repo/wal/" + SEG).toFile(), "rw")) {
+      f.seek(StoredFile.HEADER + 1000);
+      f.write(f.read() ^ 0x40);
+    }
+    Path dest = tmp.resolve("restored");
+    assertThatThrownBy(() -> a.get(SEG, dest)).isInstanceOf(CorruptFileException.class)
+        .hasMessageContaining("wal/" + SEG).hasMessageContaining("checksum mismatch");
+    assertThat(dest).as("nothing handed to PostgreSQL").doesNotExist();
+    Files.write(tmp.resolve("repo/wal/000000010000000000000004"), new byte[] {1, 2, 3});
+    assertThatThrownBy(() -> a.get("000000010000000000000004", dest)).isInstanceOf(CorruptFileException.class).hasMessageContaining("truncated header");
+    Files.write(tmp.resolve("repo/wal/000000010000000000000005"), new byte[100]);
+    assertThatThrownBy(() -> a.get("000000010000000000000005", dest)).isInstanceOf(CorruptFileException.class).hasMessageContaining("bad magic");
+  }
+
+  @Test
+  void onlyWalFileNamesAreAccepted() {
+    assertThatThrownBy(() -> WalArchive.key("../../etc/passwd")).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not the name of a WAL");
+    assertThat(WalArchive.key("00000002.history")).isEqualTo("wal/00000002.history");
+    assertThat(WalArchive.key("000000010000000000000003.partial")).isEqualTo("wal/000000010000000000000003.partial");
+    assertThat(WalArchive.key("000000010000000000000003.00000028.backup")).isEqualTo("wal/000000010000000000000003.00000028.backup");
+    assertThatThrownBy(() -> Compression.parse("gzip")).hasMessageContaining("not one of zstd, lz4, none");
+  }
+}

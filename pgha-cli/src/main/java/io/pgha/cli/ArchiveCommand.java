@@ -1,0 +1,112 @@
+package io.pgha.cli;
+
+import io.pgha.archive.ArchiveConflictException;
+import io.pgha.archive.Compression;
+import io.pgha.archive.CorruptFileException;
+import io.pgha.archive.DirectoryRepository;
+import io.pgha.archive.Repository;
+import io.pgha.archive.RepositoryUnavailableException;
+import io.pgha.archive.WalArchive;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code pgha archive push|get}: PostgreSQL's archive_command and restore_command. Exit codes (all
+ * below 126, which PostgreSQL would take as fatal): 0 done; 1 the file is not archived (get); 2
+ * bad usage; 3 the repository cannot be used; 4 a stored file is corrupt; 5 the name is already
+ * archived with different bytes (push; nothing is overwritten).
+ */
+@Command(name = "archive", description = "WAL archive commands for archive_command and restore_command (docs/archive.md).",
+    subcommands = {ArchiveCommand.Push.class, ArchiveCommand.Get.class})
+final class ArchiveCommand {
+  static final int MISSING = 1;
+  static final int USAGE = 2;
+  static final int UNAVAILABLE = 3;
+  static final int CORRUPT = 4;
+  static final int CONFLICT = 5;
+
+  /** Where the archive is: {@code --repo} (a directory) and the compression for new files. */
+  static final class RepoOptions {
+    @Option(names = "--repo", required = true, paramLabel = "URI", description = "the repository: a directory path (or file:///path)")
+    String repo;
+
+    @Option(names = "--compression", defaultValue = "zstd", paramLabel = "ALG", description = "zstd (default), lz4 or none")
+    String compression;
+
+    WalArchive open() {
+      return new WalArchive(repository(repo), Compression.parse(compression));
+    }
+
+    static Repository repository(String uri) {
+      if (uri.startsWith("sftp://")) {
+        throw new IllegalArgumentException("--repo " + uri + ": SFTP repositories are not supported yet; use a directory");
+      }
+      String path = uri.startsWith("file://") ? uri.substring("file://".length()) : uri;
+      if (!path.startsWith("/")) throw new IllegalArgumentException("--repo " + uri + ": give an absolute directory path");
+      return new DirectoryRepository(Path.of(path));
+    }
+  }
+
+  static int fail(int code, String message) {
+    System.err.println("pgha archive: " + message);
+    return code;
+  }
+
+  static int failed(IOException e) {
+    if (e instanceof ArchiveConflictException) return fail(CONFLICT, e.getMessage());
+    if (e instanceof CorruptFileException) return fail(CORRUPT, e.getMessage());
+    if (e instanceof RepositoryUnavailableException) return fail(UNAVAILABLE, e.getMessage());
+    return fail(UNAVAILABLE, "repository error: " + e);
+  }
+
+  @Command(name = "push", description = "Archive one WAL file (archive_command = 'pgha archive push %p --repo DIR').")
+  static final class Push implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "PATH", description = "the file to archive (%p)")
+    Path path;
+
+    @picocli.CommandLine.Mixin RepoOptions options = new RepoOptions();
+
+    @Override
+    public Integer call() {
+      try {
+        WalArchive.PushResult r = options.open().push(path);
+        if (r == WalArchive.PushResult.ALREADY_ARCHIVED) System.err.println("pgha archive: " + path.getFileName() + " was already archived");
+        return 0;
+      } catch (java.nio.file.NoSuchFileException e) {
+        return fail(UNAVAILABLE, "no such file to archive: " + path);
+      } catch (IOException e) {
+        return failed(e);
+      } catch (IllegalArgumentException e) {
+        return fail(USAGE, e.getMessage());
+      }
+    }
+  }
+
+  @Command(name = "get", description = "Restore one WAL file (restore_command = 'pgha archive get %f %p --repo DIR').")
+  static final class Get implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "NAME", description = "the WAL file name (%f)")
+    String name;
+
+    @Parameters(index = "1", paramLabel = "DEST", description = "where to write it (%p)")
+    Path dest;
+
+    @picocli.CommandLine.Mixin RepoOptions options = new RepoOptions();
+
+    @Override
+    public Integer call() {
+      try {
+        if (options.open().get(name, dest) == WalArchive.GetResult.MISSING) return MISSING; // PostgreSQL asks for files that do not exist
+        return 0;
+      } catch (IOException e) {
+        return failed(e);
+      } catch (IllegalArgumentException e) {
+        // Never 1: PostgreSQL would read a mistyped restore_command as "no more WAL in the archive".
+        return fail(USAGE, e.getMessage());
+      }
+    }
+  }
+}

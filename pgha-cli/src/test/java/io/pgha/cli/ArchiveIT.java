@@ -1,0 +1,133 @@
+package io.pgha.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.pgha.postgres.Directories;
+import io.pgha.testkit.FreePorts;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code pgha archive push} and {@code get} as archive_command and restore_command of a PostgreSQL
+ * that pgha does not manage, run by PostgreSQL as its own OS user: a primary archives, and a warm
+ * standby with no streaming connection (the pg_standby case) replays only what it restores from the
+ * archive.
+ */
+class ArchiveIT {
+  private static final String BIN = "/usr/lib/postgresql/15/bin/";
+  private static Path dir;
+  private static Path repo;
+  private static int primaryPort;
+  private static int standbyPort;
+  private static final List<Path> dataDirs = new ArrayList<>();
+
+  private static String run(String... cmd) throws Exception {
+    List<String> c = new ArrayList<>();
+    if ("root".equals(System.getProperty("user.name"))) c.addAll(List.of("setpriv", "--reuid=postgres", "--regid=postgres", "--init-groups", "--"));
+    c.addAll(List.of(cmd));
+    Process p = new ProcessBuilder(c).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes());
+    assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
+    assertThat(p.exitValue()).as(String.join(" ", cmd) + ":\n" + out).isZero();
+    return out;
+  }
+
+  private static String pgha(String sub) {
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    return "'" + java + "' -Xmx64m -XX:TieredStopAtLevel=1 -jar '" + dir.resolve("pgha.jar") + "' archive " + sub + " --repo '" + repo + "'";
+  }
+
+  /** Starts PostgreSQL on {@code data} with {@code settings} (name, value pairs) in its postgresql.conf. */
+  private static void start(Path data, int port, String... settings) throws Exception {
+    StringBuilder conf = new StringBuilder("\nport = " + port + "\nlisten_addresses = '127.0.0.1'\nunix_socket_directories = '" + dir + "'\n");
+    for (int i = 0; i < settings.length; i += 2) conf.append(settings[i]).append(" = '").append(settings[i + 1].replace("'", "''")).append("'\n");
+    Files.writeString(data.resolve("postgresql.conf"), conf.toString(), java.nio.file.StandardOpenOption.APPEND);
+    run(BIN + "pg_ctl", "-D", data.toString(), "-l", dir.resolve(data.getFileName() + ".log").toString(), "-w", "start");
+    dataDirs.add(data);
+  }
+
+  @BeforeAll
+  static void setUp() throws Exception {
+    dir = Files.createTempDirectory("pgha-archive-it");
+    Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+    Files.copy(Path.of("target", "pgha.jar"), dir.resolve("pgha.jar"), StandardCopyOption.REPLACE_EXISTING);
+    repo = Files.createDirectories(dir.resolve("repo"));
+    new ProcessBuilder("chown", "-R", "postgres:", dir.toString()).inheritIO().start().waitFor(30, TimeUnit.SECONDS);
+    primaryPort = FreePorts.one();
+    standbyPort = FreePorts.one();
+    Path primary = dir.resolve("primary");
+    run(BIN + "initdb", "-D", primary.toString(), "-U", "postgres", "-A", "trust", "--wal-segsize=1");
+    start(primary, primaryPort, "archive_mode", "on", "archive_command", pgha("push %p"), "wal_level", "replica");
+  }
+
+  @AfterAll
+  static void tearDown() throws Exception {
+    for (Path d : dataDirs) {
+      try {
+        run(BIN + "pg_ctl", "-D", d.toString(), "-m", "immediate", "-w", "stop");
+      } catch (Throwable e) {
+        System.out.println("stop " + d + ": " + e.getMessage());
+      }
+    }
+    if (dir != null) Directories.delete(dir);
+  }
+
+  private static Connection connect(int port) throws Exception {
+    return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/postgres?user=postgres");
+  }
+
+  @Test
+  void aPrimaryArchivesThroughPghaAndAWarmStandbyReplaysFromTheArchiveAlone() throws Exception {
+    String segment;
+    try (Connection c = connect(primaryPort); Statement st = c.createStatement()) {
+      st.execute("CREATE TABLE archived (id int)");
+      st.execute("INSERT INTO archived SELECT generate_series(1, 1000)");
+      try (ResultSet rs = st.executeQuery("SELECT pg_walfile_name(pg_current_wal_lsn())")) {
+        rs.next();
+        segment = rs.getString(1);
+      }
+      st.execute("SELECT pg_switch_wal()");
+    }
+    await().atMost(Duration.ofSeconds(60)).until(() -> Files.exists(repo.resolve("wal").resolve(segment)));
+    // What pgha restores is exactly what PostgreSQL wrote.
+    Path restored = dir.resolve("restored-" + segment);
+    assertThat(Main.run("archive", "get", segment, restored.toString(), "--repo", repo.toString())).isZero();
+    assertThat(Files.readAllBytes(restored)).isEqualTo(Files.readAllBytes(dir.resolve("primary/pg_wal").resolve(segment)));
+    assertThat(Main.run("archive", "get", "0000000100000000000000FF", dir.resolve("nothing").toString(), "--repo", repo.toString()))
+        .as("a segment that was never archived").isEqualTo(1);
+
+    // A warm standby: a base backup, no primary_conninfo, WAL only through restore_command.
+    Path standby = dir.resolve("standby");
+    run(BIN + "pg_basebackup", "-h", "127.0.0.1", "-p", String.valueOf(primaryPort), "-U", "postgres", "-D", standby.toString(),
+        "--wal-method=none", "--checkpoint=fast");
+    Files.writeString(standby.resolve("standby.signal"), "");
+    try (Connection c = connect(primaryPort); Statement st = c.createStatement()) {
+      st.execute("INSERT INTO archived SELECT generate_series(1001, 1500)");
+      st.execute("SELECT pg_switch_wal()");
+    }
+    start(standby, standbyPort, "archive_mode", "off", "restore_command", pgha("get %f %p"), "hot_standby", "on");
+    await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(500)).until(() -> {
+      try (Connection c = connect(standbyPort); Statement st = c.createStatement();
+           ResultSet rs = st.executeQuery("SELECT count(*), pg_is_in_recovery() FROM archived")) {
+        rs.next();
+        return rs.getLong(1) == 1500 && rs.getBoolean(2);
+      } catch (Exception e) {
+        return false;
+      }
+    });
+  }
+}
