@@ -1,6 +1,7 @@
 package io.pgha.cli;
 
 import io.pgha.archive.ArchiveConflictException;
+import io.pgha.archive.ArchiveInfo;
 import io.pgha.archive.Compression;
 import io.pgha.archive.CorruptFileException;
 import io.pgha.archive.DirectoryRepository;
@@ -21,7 +22,7 @@ import picocli.CommandLine.Parameters;
  * archived with different bytes (push; nothing is overwritten).
  */
 @Command(name = "archive", description = "WAL archive commands for archive_command and restore_command (docs/archive.md).",
-    subcommands = {ArchiveCommand.Push.class, ArchiveCommand.Get.class})
+    subcommands = {ArchiveCommand.Push.class, ArchiveCommand.Get.class, ArchiveCommand.Info.class})
 final class ArchiveCommand {
   static final int MISSING = 1;
   static final int USAGE = 2;
@@ -105,6 +106,52 @@ final class ArchiveCommand {
         return failed(e);
       } catch (IllegalArgumentException e) {
         // Never 1: PostgreSQL would read a mistyped restore_command as "no more WAL in the archive".
+        return fail(USAGE, e.getMessage());
+      }
+    }
+  }
+
+  @Command(name = "info", description = "Show what the archive holds: timelines, first and last segment, gaps, history files.")
+  static final class Info implements Callable<Integer> {
+    @picocli.CommandLine.Mixin RepoOptions options = new RepoOptions();
+
+    @picocli.CommandLine.Mixin FormatOption output;
+
+    @Override
+    public Integer call() {
+      try {
+        ArchiveInfo info = ArchiveInfo.of(RepoOptions.repository(options.repo));
+        if (output.json()) {
+          java.util.List<java.util.Map<String, Object>> tls = new java.util.ArrayList<>();
+          for (ArchiveInfo.Timeline tl : info.timelines()) {
+            java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+            m.put("timeline", tl.timeline());
+            m.put("first_segment", tl.first());
+            m.put("last_segment", tl.last());
+            m.put("segments", tl.segments());
+            m.put("history_file", tl.history());
+            m.put("gaps", tl.gaps());
+            tls.add(m);
+          }
+          System.out.println(io.pgha.dcs.Json.pretty(java.util.Map.of("repository", options.repo, "segment_size", info.segmentSize(),
+              "timelines", tls)));
+          return 0;
+        }
+        System.out.println("Archive " + options.repo + (info.segmentSize() > 0 ? ", WAL segments of " + Table.bytes(info.segmentSize()) : ""));
+        if (info.timelines().isEmpty()) {
+          System.out.println("(no WAL archived yet)");
+          return 0;
+        }
+        Table t = new Table("Timeline", "First segment", "Last segment", "Segments", "History", "Gaps");
+        for (ArchiveInfo.Timeline tl : info.timelines()) {
+          t.add(tl.timeline(), tl.first() == null ? "" : tl.first(), tl.last() == null ? "" : tl.last(), tl.segments(),
+              tl.history() ? "yes" : "", tl.gaps().isEmpty() ? "none" : String.join(", ", tl.gaps()));
+        }
+        System.out.print(t.render());
+        return 0;
+      } catch (IOException e) {
+        return failed(e);
+      } catch (IllegalArgumentException e) {
         return fail(USAGE, e.getMessage());
       }
     }

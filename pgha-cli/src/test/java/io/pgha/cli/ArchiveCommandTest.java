@@ -35,6 +35,8 @@ class ArchiveCommandTest {
     assertThat(pgha("archive", "get", SEG, dest.toString(), "--repo", r, "--compression", "gzip")).isEqualTo(2);
     assertThat(pgha("archive", "get", "../../etc/passwd", dest.toString(), "--repo", r)).isEqualTo(2);
     assertThat(pgha("archive", "push", tmp.resolve("000000010000000000000099").toString(), "--repo", r)).as("no such file").isEqualTo(3);
+    assertThat(pgha("archive", "info", "--repo", r, "--format", "json")).isZero();
+    assertThat(pgha("archive", "info", "--repo", tmp.resolve("gone").toString())).isEqualTo(3);
     Files.write(repo.resolve("wal").resolve(SEG), new byte[64]);
     assertThat(pgha("archive", "get", SEG, dest.toString(), "--repo", r)).as("corrupt").isEqualTo(4);
   }
