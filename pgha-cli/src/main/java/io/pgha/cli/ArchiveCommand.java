@@ -22,7 +22,7 @@ import picocli.CommandLine.Parameters;
  * archived with different bytes (push; nothing is overwritten).
  */
 @Command(name = "archive", description = "WAL archive commands for archive_command and restore_command (docs/archive.md).",
-    subcommands = {ArchiveCommand.Push.class, ArchiveCommand.Get.class, ArchiveCommand.Info.class})
+    subcommands = {ArchiveCommand.Push.class, ArchiveCommand.Get.class, ArchiveCommand.Info.class, ArchiveCommand.Check.class})
 final class ArchiveCommand {
   static final int MISSING = 1;
   static final int USAGE = 2;
@@ -154,6 +154,68 @@ final class ArchiveCommand {
       } catch (IllegalArgumentException e) {
         return fail(USAGE, e.getMessage());
       }
+    }
+  }
+
+  @Command(name = "check", description = "Force a WAL switch on the primary and confirm the segment reaches the repository.")
+  static final class Check implements Callable<Integer> {
+    @Option(names = {"-h", "--host"}, defaultValue = "127.0.0.1", description = "primary's host (default: ${DEFAULT-VALUE})")
+    String host;
+
+    @Option(names = {"-p", "--port"}, defaultValue = "5432", description = "primary's port (default: ${DEFAULT-VALUE})")
+    int port;
+
+    @Option(names = {"-U", "--username"}, defaultValue = "postgres", description = "user (default: ${DEFAULT-VALUE}); password from $PGPASSWORD")
+    String user;
+
+    @Option(names = {"-d", "--dbname"}, defaultValue = "postgres", description = "database (default: ${DEFAULT-VALUE})")
+    String database;
+
+    @Option(names = "--timeout", defaultValue = "60", description = "seconds to wait for the segment (default: ${DEFAULT-VALUE})")
+    int timeoutSeconds;
+
+    @picocli.CommandLine.Mixin RepoOptions options = new RepoOptions();
+
+    @Override
+    public Integer call() throws Exception {
+      Repository repo;
+      try {
+        repo = RepoOptions.repository(options.repo);
+      } catch (IllegalArgumentException e) {
+        return fail(USAGE, e.getMessage());
+      }
+      java.util.Properties props = new java.util.Properties();
+      props.setProperty("user", user);
+      String password = System.getenv("PGPASSWORD");
+      if (password != null) props.setProperty("password", password);
+      String segment;
+      try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:postgresql://" + host + ":" + port + "/" + database, props);
+           java.sql.Statement st = c.createStatement()) {
+        try (java.sql.ResultSet rs = st.executeQuery("SELECT pg_is_in_recovery(), current_setting('archive_mode'),"
+            + " pg_walfile_name(pg_switch_wal())")) {
+          rs.next();
+          if (rs.getBoolean(1)) return fail(USAGE, host + ":" + port + " is a standby; run the check against the primary");
+          if (rs.getString(2).equals("off")) return fail(UNAVAILABLE, host + ":" + port + " has archive_mode = off");
+          segment = rs.getString(3);
+        }
+      } catch (java.sql.SQLException e) {
+        return fail(UNAVAILABLE, "cannot force a WAL switch on " + host + ":" + port + ": " + e.getMessage());
+      }
+      System.out.println("switched WAL; waiting for " + segment + " to reach " + repo.describe());
+      long deadline = System.nanoTime() + timeoutSeconds * 1_000_000_000L;
+      while (System.nanoTime() - deadline < 0) {
+        try (java.io.InputStream in = repo.open("wal/" + segment)) {
+          if (in != null) {
+            System.out.println("ok: " + segment + " is archived");
+            return 0;
+          }
+        } catch (IOException e) {
+          return failed(e);
+        }
+        Thread.sleep(200);
+      }
+      return fail(MISSING, segment + " did not reach " + repo.describe() + " within " + timeoutSeconds
+          + " s: check archive_command and the server log (pg_stat_archiver shows the last failure)");
     }
   }
 }

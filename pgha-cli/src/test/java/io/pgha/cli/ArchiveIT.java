@@ -110,6 +110,11 @@ class ArchiveIT {
     assertThat(Main.run("archive", "get", "0000000100000000000000FF", dir.resolve("nothing").toString(), "--repo", repo.toString()))
         .as("a segment that was never archived").isEqualTo(1);
 
+    assertThat(Main.run("archive", "check", "-h", "127.0.0.1", "-p", String.valueOf(primaryPort), "--repo", repo.toString()))
+        .as("archive check: a forced WAL switch reaches the repository").isZero();
+    assertThat(Main.run("archive", "check", "-h", "127.0.0.1", "-p", String.valueOf(primaryPort), "--timeout", "2",
+        "--repo", dir.resolve("elsewhere").toString())).as("not in a repository the server does not archive to").isEqualTo(3);
+
     // A warm standby: a base backup, no primary_conninfo, WAL only through restore_command.
     Path standby = dir.resolve("standby");
     run(BIN + "pg_basebackup", "-h", "127.0.0.1", "-p", String.valueOf(primaryPort), "-U", "postgres", "-D", standby.toString(),
