@@ -60,11 +60,7 @@ public final class DirectoryRepository implements Repository {
       Files.createDirectories(dir);
       if (Files.exists(target)) return false;
       Path tmp = dir.resolve("." + target.getFileName() + ".tmp-" + ProcessHandle.current().pid() + "-" + Thread.currentThread().getId());
-      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
-        ByteBuffer b = ByteBuffer.wrap(bytes);
-        while (b.hasRemaining()) ch.write(b);
-        ch.force(true);
-      }
+      writeSynced(tmp, bytes);
       try {
         Files.createLink(target, tmp); // fails if the name exists: never replaces
       } catch (FileAlreadyExistsException e) {
@@ -79,6 +75,15 @@ public final class DirectoryRepository implements Repository {
     } catch (IOException e) {
       if (e instanceof RepositoryUnavailableException) throw e;
       throw new RepositoryUnavailableException("repository " + root + ": cannot store " + name + ": " + e, e);
+    }
+  }
+
+  /** Writes {@code bytes} to {@code file} (created or truncated) and fsyncs it before returning. */
+  static void writeSynced(Path file, byte[] bytes) throws IOException {
+    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
+      ByteBuffer b = ByteBuffer.wrap(bytes);
+      while (b.hasRemaining()) ch.write(b);
+      ch.force(true);
     }
   }
 

@@ -2,11 +2,9 @@ package io.pgha.archive;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -78,11 +76,7 @@ public final class WalArchive {
       bytes = StoredFile.read(in, key);
     }
     Path tmp = dest.resolveSibling("." + dest.getFileName() + ".pgha-tmp");
-    try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
-      java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(bytes);
-      while (b.hasRemaining()) ch.write(b);
-      ch.force(true);
-    }
+    DirectoryRepository.writeSynced(tmp, bytes);
     Files.move(tmp, dest, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     return GetResult.RESTORED;
   }

@@ -57,7 +57,26 @@ final class ArchiveCommand {
     return code;
   }
 
+  /** A command body that may fail on the repository or on its arguments. */
+  @FunctionalInterface
+  interface Body {
+    int run() throws IOException;
+  }
+
+  /** Runs {@code body}, turning failures into the exit codes above (never 1 for a broken setup). */
+  static int guarded(Body body) {
+    try {
+      return body.run();
+    } catch (IOException e) {
+      return failed(e);
+    } catch (IllegalArgumentException e) {
+      // Never 1: PostgreSQL would read a mistyped restore_command as "no more WAL in the archive".
+      return fail(USAGE, e.getMessage());
+    }
+  }
+
   static int failed(IOException e) {
+    if (e instanceof java.nio.file.NoSuchFileException) return fail(UNAVAILABLE, "no such file to read: " + e.getMessage());
     if (e instanceof ArchiveConflictException) return fail(CONFLICT, e.getMessage());
     if (e instanceof CorruptFileException) return fail(CORRUPT, e.getMessage());
     if (e instanceof RepositoryUnavailableException) return fail(UNAVAILABLE, e.getMessage());
@@ -73,17 +92,11 @@ final class ArchiveCommand {
 
     @Override
     public Integer call() {
-      try {
+      return guarded(() -> {
         WalArchive.PushResult r = options.open().push(path);
         if (r == WalArchive.PushResult.ALREADY_ARCHIVED) System.err.println("pgha archive: " + path.getFileName() + " was already archived");
         return 0;
-      } catch (java.nio.file.NoSuchFileException e) {
-        return fail(UNAVAILABLE, "no such file to archive: " + path);
-      } catch (IOException e) {
-        return failed(e);
-      } catch (IllegalArgumentException e) {
-        return fail(USAGE, e.getMessage());
-      }
+      });
     }
   }
 
@@ -99,15 +112,8 @@ final class ArchiveCommand {
 
     @Override
     public Integer call() {
-      try {
-        if (options.open().get(name, dest) == WalArchive.GetResult.MISSING) return MISSING; // PostgreSQL asks for files that do not exist
-        return 0;
-      } catch (IOException e) {
-        return failed(e);
-      } catch (IllegalArgumentException e) {
-        // Never 1: PostgreSQL would read a mistyped restore_command as "no more WAL in the archive".
-        return fail(USAGE, e.getMessage());
-      }
+      // PostgreSQL asks for files that do not exist: MISSING is an answer, not an error.
+      return guarded(() -> options.open().get(name, dest) == WalArchive.GetResult.MISSING ? MISSING : 0);
     }
   }
 
@@ -119,7 +125,7 @@ final class ArchiveCommand {
 
     @Override
     public Integer call() {
-      try {
+      return guarded(() -> {
         ArchiveInfo info = ArchiveInfo.of(RepoOptions.repository(options.repo));
         if (output.json()) {
           java.util.List<java.util.Map<String, Object>> tls = new java.util.ArrayList<>();
@@ -149,11 +155,7 @@ final class ArchiveCommand {
         }
         System.out.print(t.render());
         return 0;
-      } catch (IOException e) {
-        return failed(e);
-      } catch (IllegalArgumentException e) {
-        return fail(USAGE, e.getMessage());
-      }
+      });
     }
   }
 

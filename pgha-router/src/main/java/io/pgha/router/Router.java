@@ -215,7 +215,9 @@ public final class Router implements AutoCloseable {
   // ------------------------------------------------------------------ called by sessions
 
   Route route(Target target) {
-    Route r = Routing.choose(view, System.currentTimeMillis(), target, sessionsPerBackend(), policy, turn.getAndIncrement());
+    // Only read-only routing weighs sessions; counting them walks every session of the router.
+    Map<String, Integer> sessions = target == Target.READ_ONLY ? sessionsPerBackend() : Map.of();
+    Route r = Routing.choose(view, System.currentTimeMillis(), target, sessions, policy, turn.getAndIncrement());
     metrics.decision(target, r);
     if (r instanceof Route.Backend) routed.incrementAndGet();
     return r;
