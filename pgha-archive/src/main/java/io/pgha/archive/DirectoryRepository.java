@@ -1,30 +1,40 @@
 package io.pgha.archive;
 
+import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 
 /**
  * A repository in a directory (local disk or NFS). A file is written under a temporary name in its
  * final directory, fsynced, linked to its final name (which fails rather than replaces when the
- * name exists), and the directory is fsynced: after {@link #create} returns true the file survives
- * a crash, and a concurrent writer of the same name cannot overwrite it.
+ * name exists), and the directory is fsynced: after {@link NewFile#commit} returns true the file
+ * survives a crash, and a concurrent writer of the same name cannot overwrite it.
  */
 public final class DirectoryRepository implements Repository {
+  private static final AtomicLong SEQ = new AtomicLong();
   private final Path root;
 
   public DirectoryRepository(Path root) {
     this.root = root.toAbsolutePath().normalize();
+  }
+
+  public Path root() {
+    return root;
   }
 
   private Path resolve(String name) {
@@ -52,29 +62,106 @@ public final class DirectoryRepository implements Repository {
   }
 
   @Override
-  public boolean create(String name, byte[] bytes) throws IOException {
+  public NewFile create(String name) throws IOException {
     checkRoot();
     Path target = resolve(name);
     Path dir = target.getParent();
     try {
       Files.createDirectories(dir);
-      if (Files.exists(target)) return false;
-      Path tmp = dir.resolve("." + target.getFileName() + ".tmp-" + ProcessHandle.current().pid() + "-" + Thread.currentThread().getId());
-      writeSynced(tmp, bytes);
+      Path tmp = dir.resolve("." + target.getFileName() + ".tmp-" + ProcessHandle.current().pid() + "-" + SEQ.incrementAndGet());
+      FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+      return new DirectoryFile(name, target, tmp, ch);
+    } catch (IOException e) {
+      throw unavailable("cannot store " + name, e);
+    }
+  }
+
+  private RepositoryUnavailableException unavailable(String what, IOException e) {
+    if (e instanceof RepositoryUnavailableException r) return r;
+    if (e instanceof AccessDeniedException) return new RepositoryUnavailableException("repository " + root + " is not writable: " + e.getMessage(), e);
+    String reason = e instanceof FileSystemException f && f.getReason() != null ? f.getReason() : e.toString();
+    return new RepositoryUnavailableException("repository " + root + ": " + what + ": " + reason, e);
+  }
+
+  private final class DirectoryFile implements NewFile {
+    private final String name;
+    private final Path target;
+    private final Path tmp;
+    private final FileChannel ch;
+    private final OutputStream out;
+    private boolean done;
+
+    DirectoryFile(String name, Path target, Path tmp, FileChannel ch) {
+      this.name = name;
+      this.target = target;
+      this.tmp = tmp;
+      this.ch = ch;
+      this.out = new BufferedOutputStream(Channels.newOutputStream(ch), 1 << 17) {
+        @Override
+        public void close() throws IOException {
+          flush(); // the channel is closed by the file, not by callers of out()
+        }
+      };
+    }
+
+    @Override
+    public OutputStream out() {
+      return out;
+    }
+
+    @Override
+    public void writeAt(long position, byte[] bytes) throws IOException {
       try {
-        Files.createLink(target, tmp); // fails if the name exists: never replaces
-      } catch (FileAlreadyExistsException e) {
-        return false;
+        out.flush();
+        ByteBuffer b = ByteBuffer.wrap(bytes);
+        long p = position;
+        while (b.hasRemaining()) p += ch.write(b, p);
+      } catch (IOException e) {
+        throw unavailable("cannot store " + name, e);
+      }
+    }
+
+    @Override
+    public boolean commit() throws IOException {
+      try {
+        out.flush();
+        ch.force(true);
+        ch.close();
+        try {
+          Files.createLink(target, tmp); // fails if the name exists: never replaces
+        } catch (FileAlreadyExistsException e) {
+          return false;
+        }
+        syncDirectory(target.getParent());
+        return true;
+      } catch (IOException e) {
+        throw unavailable("cannot store " + name, e);
+      } finally {
+        done = true;
+        Files.deleteIfExists(tmp);
+      }
+    }
+
+    @Override
+    public void close() throws IOException {
+      if (done) return;
+      done = true;
+      try {
+        ch.close();
       } finally {
         Files.deleteIfExists(tmp);
       }
-      syncDirectory(dir);
-      return true;
-    } catch (AccessDeniedException e) {
-      throw new RepositoryUnavailableException("repository " + root + " is not writable: " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public boolean delete(String name) throws IOException {
+    checkRoot();
+    Path p = resolve(name);
+    try {
+      return Files.deleteIfExists(p);
     } catch (IOException e) {
-      if (e instanceof RepositoryUnavailableException) throw e;
-      throw new RepositoryUnavailableException("repository " + root + ": cannot store " + name + ": " + e, e);
+      throw unavailable("cannot delete " + name, e);
     }
   }
 
@@ -87,7 +174,7 @@ public final class DirectoryRepository implements Repository {
     }
   }
 
-  private static void syncDirectory(Path dir) throws IOException {
+  static void syncDirectory(Path dir) throws IOException {
     try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
       ch.force(true);
     }
@@ -102,6 +189,8 @@ public final class DirectoryRepository implements Repository {
     try (Stream<Path> s = Files.walk(base)) {
       s.filter(Files::isRegularFile).filter(p -> !p.getFileName().toString().startsWith("."))
           .forEach(p -> out.add(root.relativize(p).toString()));
+    } catch (java.io.UncheckedIOException e) {
+      throw unavailable("cannot list " + prefix, e.getCause());
     }
     out.sort(null);
     return out;

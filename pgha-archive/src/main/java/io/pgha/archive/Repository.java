@@ -1,7 +1,9 @@
 package io.pgha.archive;
 
+import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.util.List;
 
 /**
@@ -14,17 +16,50 @@ public interface Repository extends AutoCloseable {
   InputStream open(String name) throws IOException;
 
   /**
-   * Stores {@code bytes} as {@code name} durably (written, synced, renamed into place, directory
-   * synced) before returning. Never replaces an existing file: false when {@code name} exists.
+   * Starts writing {@code name}. Nothing is visible under that name until {@link NewFile#commit}
+   * returns true; closing an uncommitted file discards it.
    */
-  boolean create(String name, byte[] bytes) throws IOException;
+  NewFile create(String name) throws IOException;
 
-  /** Names under {@code prefix}, sorted. */
+  /** Removes {@code name}; false when it did not exist. */
+  boolean delete(String name) throws IOException;
+
+  /** Names under {@code prefix} (recursively), sorted. */
   List<String> list(String prefix) throws IOException;
 
   /** Where it is, for messages (no secrets). */
   String describe();
 
+  /**
+   * Stores {@code bytes} as {@code name} durably before returning. Never replaces an existing file:
+   * false when {@code name} exists.
+   */
+  default boolean create(String name, byte[] bytes) throws IOException {
+    try (NewFile f = create(name)) {
+      f.out().write(bytes);
+      return f.commit();
+    }
+  }
+
   @Override
   default void close() throws IOException {}
+
+  /** A file being written. Writes go to a temporary name in the final directory. */
+  interface NewFile extends Closeable {
+    /** The sequential output (buffered; do not close it). */
+    OutputStream out() throws IOException;
+
+    /** Overwrites bytes at {@code position} of what was written so far (for headers known only at the end). */
+    void writeAt(long position, byte[] bytes) throws IOException;
+
+    /**
+     * Makes the file durable (synced), then visible under its name unless that name exists, which
+     * it never replaces; false in that case. Syncs the directory where the repository can.
+     */
+    boolean commit() throws IOException;
+
+    /** Discards the file unless it was committed. */
+    @Override
+    void close() throws IOException;
+  }
 }

@@ -36,19 +36,13 @@ public final class StoredFile {
 
   /** Writes the stored form of {@code original} (already hashed as {@code sha256}) to {@code out}. */
   static void write(byte[] original, byte[] sha256, Compression c, OutputStream out) throws IOException {
-    ByteArrayOutputStream head = new ByteArrayOutputStream(HEADER);
-    head.write(MAGIC);
-    head.write(c.id);
-    long n = original.length;
-    for (int i = 7; i >= 0; i--) head.write((int) (n >>> (8 * i)));
-    head.write(sha256);
-    out.write(head.toByteArray());
+    out.write(headerBytes(new Header(c, original.length, sha256)));
     OutputStream z = c.compress(nonClosing(out));
     z.write(original);
     z.close();
   }
 
-  static Header readHeader(InputStream in, String name) throws IOException {
+  public static Header readHeader(InputStream in, String name) throws IOException {
     DataInputStream d = new DataInputStream(in);
     byte[] magic = new byte[MAGIC.length];
     try {
@@ -64,28 +58,79 @@ public final class StoredFile {
     }
   }
 
-  /** Reads a whole stored file and returns the original bytes, verified against the header. */
-  static byte[] read(InputStream in, String name) throws IOException {
+  /**
+   * Streams {@code original} into {@code file} in stored form: a placeholder header, the compressed
+   * payload while hashing it, then the real header written over the placeholder. Returns the header.
+   */
+  public static Header write(InputStream original, Compression c, Repository.NewFile file) throws IOException {
+    MessageDigest md = digest();
+    OutputStream out = file.out();
+    out.write(new byte[HEADER]);
+    long n = 0;
+    OutputStream z = c.compress(nonClosing(out));
+    byte[] buf = new byte[1 << 16];
+    for (int r; (r = original.read(buf)) > 0; ) {
+      md.update(buf, 0, r);
+      z.write(buf, 0, r);
+      n += r;
+    }
+    z.close();
+    Header h = new Header(c, n, md.digest());
+    file.writeAt(0, headerBytes(h));
+    return h;
+  }
+
+  static byte[] headerBytes(Header h) {
+    ByteArrayOutputStream head = new ByteArrayOutputStream(HEADER);
+    head.writeBytes(MAGIC);
+    head.write(h.compression().id);
+    for (int i = 7; i >= 0; i--) head.write((int) (h.length() >>> (8 * i)));
+    head.writeBytes(h.sha256());
+    return head.toByteArray();
+  }
+
+  /**
+   * Streams the original bytes of a stored file to {@code dest}, verifying length and checksum at
+   * the end: on {@link CorruptFileException} the caller must discard what was written.
+   */
+  public static Header copy(InputStream in, String name, OutputStream dest) throws IOException {
     Header h = readHeader(in, name);
-    if (h.length() > Integer.MAX_VALUE - 16) throw new CorruptFileException(name, "length " + h.length() + " is out of range");
-    byte[] out;
+    MessageDigest md = digest();
+    long n = 0;
     try (InputStream z = h.compression().decompress(in)) {
-      out = z.readNBytes((int) h.length() + 1);
+      byte[] buf = new byte[1 << 16];
+      for (int r; (r = z.read(buf)) > 0; ) {
+        md.update(buf, 0, r);
+        dest.write(buf, 0, r);
+        n += r;
+        if (n > h.length()) break;
+      }
     } catch (IOException e) {
       if (e instanceof CorruptFileException) throw e;
       throw new CorruptFileException(name, "cannot decompress (" + h.compression().label() + "): " + e.getMessage());
     }
-    if (out.length != h.length()) throw new CorruptFileException(name, "holds " + out.length + " bytes, its header says " + h.length());
-    if (!h.sameContent(sha256(out))) throw new CorruptFileException(name, "checksum mismatch: the stored bytes are not what was archived");
-    return out;
+    if (n != h.length()) throw new CorruptFileException(name, "holds " + (n > h.length() ? "more than " + h.length() : n) + " bytes, its header says " + h.length());
+    if (!h.sameContent(md.digest())) throw new CorruptFileException(name, "checksum mismatch: the stored bytes are not what was archived");
+    return h;
   }
 
-  static byte[] sha256(byte[] data) {
+  /** Reads a whole stored file and returns the original bytes, verified against the header. */
+  static byte[] read(InputStream in, String name) throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    copy(in, name, out);
+    return out.toByteArray();
+  }
+
+  static MessageDigest digest() {
     try {
-      return MessageDigest.getInstance("SHA-256").digest(data);
+      return MessageDigest.getInstance("SHA-256");
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }
+  }
+
+  static byte[] sha256(byte[] data) {
+    return digest().digest(data);
   }
 
   private static OutputStream nonClosing(OutputStream out) {

@@ -1,6 +1,12 @@
 package io.pgha.archive;
 
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.file.StandardOpenOption;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -49,19 +55,19 @@ public final class WalArchive {
   public PushResult push(Path path) throws IOException {
     String name = path.getFileName().toString();
     String key = key(name);
-    byte[] bytes = Files.readAllBytes(path);
-    byte[] sha = StoredFile.sha256(bytes);
-    java.io.ByteArrayOutputStream stored = new java.io.ByteArrayOutputStream(bytes.length / 2 + StoredFile.HEADER);
-    StoredFile.write(bytes, sha, compression, stored);
-    if (repo.create(key, stored.toByteArray())) return PushResult.STORED;
+    StoredFile.Header mine;
+    try (InputStream in = Files.newInputStream(path); Repository.NewFile f = repo.create(key)) {
+      mine = StoredFile.write(in, compression, f);
+      if (f.commit()) return PushResult.STORED;
+    }
     StoredFile.Header existing;
     try (InputStream in = repo.open(key)) {
       if (in == null) throw new RepositoryUnavailableException("repository " + repo.describe() + ": " + name + " vanished while it was archived", null);
       existing = StoredFile.readHeader(in, key);
     }
-    if (existing.sameContent(sha) && existing.length() == bytes.length) return PushResult.ALREADY_ARCHIVED;
+    if (existing.sameContent(mine.sha256()) && existing.length() == mine.length()) return PushResult.ALREADY_ARCHIVED;
     String msg = name + " is already archived in " + repo.describe() + " with different content (stored sha256 " + existing.checksum()
-        + ", this file " + java.util.HexFormat.of().formatHex(sha) + "); refusing to overwrite it. Two primaries may have written"
+        + ", this file " + mine.checksum() + "); refusing to overwrite it. Two primaries may have written"
         + " the same timeline: check the cluster before doing anything else.";
     LOG.error(msg);
     throw new ArchiveConflictException(msg);
@@ -70,14 +76,23 @@ public final class WalArchive {
   /** Restores {@code walName} to {@code dest} (the %f and %p of restore_command). */
   public GetResult get(String walName, Path dest) throws IOException {
     String key = key(walName);
-    byte[] bytes;
+    Path tmp = dest.resolveSibling("." + dest.getFileName() + ".pgha-tmp");
     try (InputStream in = repo.open(key)) {
       if (in == null) return GetResult.MISSING;
-      bytes = StoredFile.read(in, key);
+      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
+        OutputStream out = new BufferedOutputStream(Channels.newOutputStream(ch), 1 << 17);
+        StoredFile.copy(new BufferedInputStream(in, 1 << 17), key, out);
+        out.flush();
+        ch.force(true);
+      }
+      Files.move(tmp, dest, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      return GetResult.RESTORED;
+    } finally {
+      Files.deleteIfExists(tmp);
     }
-    Path tmp = dest.resolveSibling("." + dest.getFileName() + ".pgha-tmp");
-    DirectoryRepository.writeSynced(tmp, bytes);
-    Files.move(tmp, dest, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    return GetResult.RESTORED;
+  }
+
+  public Repository repository() {
+    return repo;
   }
 }

@@ -4,8 +4,10 @@ import io.pgha.archive.ArchiveConflictException;
 import io.pgha.archive.ArchiveInfo;
 import io.pgha.archive.Compression;
 import io.pgha.archive.CorruptFileException;
-import io.pgha.archive.DirectoryRepository;
+import io.pgha.archive.AsyncArchive;
 import io.pgha.archive.Repository;
+import io.pgha.archive.RepositoryLocation;
+import io.pgha.archive.Spool;
 import io.pgha.archive.RepositoryUnavailableException;
 import io.pgha.archive.WalArchive;
 import java.io.IOException;
@@ -30,25 +32,69 @@ final class ArchiveCommand {
   static final int CORRUPT = 4;
   static final int CONFLICT = 5;
 
-  /** Where the archive is: {@code --repo} (a directory) and the compression for new files. */
+  /**
+   * Where the archive is: {@code --repo URI} or the {@code archive:} section of a node config
+   * ({@code -c FILE}); options given on the command line win over the file.
+   */
   static final class RepoOptions {
-    @Option(names = "--repo", required = true, paramLabel = "URI", description = "the repository: a directory path (or file:///path)")
+    @Option(names = "--repo", paramLabel = "URI", description = "the repository: a directory path (or file:///path) or sftp://user@host[:port]/path")
     String repo;
 
-    @Option(names = "--compression", defaultValue = "zstd", paramLabel = "ALG", description = "zstd (default), lz4 or none")
+    @Option(names = {"-c", "--config"}, paramLabel = "FILE", description = "a node config whose archive: section names the repository")
+    Path config;
+
+    @Option(names = "--sftp-key", paramLabel = "FILE", description = "SFTP private key (default ~/.ssh/id_ecdsa, id_ed25519 or id_rsa)")
+    Path sftpKey;
+
+    @Option(names = "--sftp-known-hosts", paramLabel = "FILE", description = "known_hosts holding the SFTP server's key (default ~/.ssh/known_hosts)")
+    Path knownHosts;
+
+    @Option(names = "--compression", paramLabel = "ALG", description = "zstd (default), lz4 or none")
     String compression;
 
-    WalArchive open() {
-      return new WalArchive(repository(repo), Compression.parse(compression));
+    private io.pgha.core.config.ArchiveConfig section;
+
+    io.pgha.core.config.ArchiveConfig section() {
+      if (config == null) return null;
+      if (section == null) {
+        io.pgha.core.config.NodeConfig node = io.pgha.agent.ConfigLoader.load(config);
+        if (node.archive() == null) throw new IllegalArgumentException(config + " has no archive: section");
+        section = node.archive();
+      }
+      return section;
     }
 
-    static Repository repository(String uri) {
-      if (uri.startsWith("sftp://")) {
-        throw new IllegalArgumentException("--repo " + uri + ": SFTP repositories are not supported yet; use a directory");
-      }
-      String path = uri.startsWith("file://") ? uri.substring("file://".length()) : uri;
-      if (!path.startsWith("/")) throw new IllegalArgumentException("--repo " + uri + ": give an absolute directory path");
-      return new DirectoryRepository(Path.of(path));
+    RepositoryLocation location() {
+      io.pgha.core.config.ArchiveConfig a = section();
+      if (repo == null && a == null) throw new IllegalArgumentException("no repository: give --repo URI or -c FILE");
+      String uri = repo != null ? repo : a.repo();
+      Path key = sftpKey != null ? sftpKey : a != null && a.sftpKey() != null ? Path.of(a.sftpKey()) : null;
+      Path kh = knownHosts != null ? knownHosts : a != null && a.sftpKnownHosts() != null ? Path.of(a.sftpKnownHosts()) : null;
+      return new RepositoryLocation(uri, key, kh).validate();
+    }
+
+    Compression compression() {
+      if (compression != null) return Compression.parse(compression);
+      return section() != null ? Compression.parse(section().compression()) : Compression.ZSTD;
+    }
+
+    int parallel(Integer given) {
+      if (given != null) return given;
+      return section() != null ? section().parallel() : 4;
+    }
+
+    Path spool(Path given) {
+      if (given != null) return given;
+      return section() != null && section().spool() != null ? Path.of(section().spool()) : null;
+    }
+
+    Repository open() throws IOException {
+      compression(); // a bad --compression is a usage error before anything connects
+      return location().open();
+    }
+
+    String display() {
+      return location().uri();
     }
   }
 
@@ -69,7 +115,7 @@ final class ArchiveCommand {
       return body.run();
     } catch (IOException e) {
       return failed(e);
-    } catch (IllegalArgumentException e) {
+    } catch (IllegalArgumentException | io.pgha.core.config.ConfigException e) {
       // Never 1: PostgreSQL would read a mistyped restore_command as "no more WAL in the archive".
       return fail(USAGE, e.getMessage());
     }
@@ -83,24 +129,41 @@ final class ArchiveCommand {
     return fail(UNAVAILABLE, "repository error: " + e);
   }
 
-  @Command(name = "push", description = "Archive one WAL file (archive_command = 'pgha archive push %p --repo DIR').")
+  @Command(name = "push", description = "Archive one WAL file (archive_command; docs/archive.md has the exact line).")
   static final class Push implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "PATH", description = "the file to archive (%p)")
     Path path;
 
     @picocli.CommandLine.Mixin RepoOptions options = new RepoOptions();
 
+    @Option(names = "--spool", paramLabel = "DIR", description = "push every other .ready file ahead too, and mark it here, so later calls only confirm")
+    Path spool;
+
+    @Option(names = "--parallel", paramLabel = "N", description = "files pushed at once with --spool (default 4 or the config's)")
+    Integer parallel;
+
     @Override
     public Integer call() {
       return guarded(() -> {
-        WalArchive.PushResult r = options.open().push(path);
-        if (r == WalArchive.PushResult.ALREADY_ARCHIVED) System.err.println("pgha archive: " + path.getFileName() + " was already archived");
+        if (!java.nio.file.Files.isRegularFile(path)) return fail(UNAVAILABLE, "no such file to archive: " + path);
+        Path dir = options.spool(spool);
+        Spool sp = dir == null ? null : new Spool(dir);
+        if (sp != null && sp.confirmPushed(path)) return 0; // pushed ahead: nothing left to do
+        try (Repository repo = options.open()) {
+          WalArchive archive = new WalArchive(repo, options.compression());
+          WalArchive.PushResult r = archive.push(path);
+          if (r == WalArchive.PushResult.ALREADY_ARCHIVED) System.err.println("pgha archive: " + path.getFileName() + " was already archived");
+          if (sp != null && path.getParent() != null) {
+            int n = options.parallel(parallel);
+            new AsyncArchive(archive, sp, n).pushReady(path.toAbsolutePath().getParent(), 4 * n);
+          }
+        }
         return 0;
       });
     }
   }
 
-  @Command(name = "get", description = "Restore one WAL file (restore_command = 'pgha archive get %f %p --repo DIR').")
+  @Command(name = "get", description = "Restore one WAL file (restore_command; docs/archive.md has the exact line).")
   static final class Get implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "NAME", description = "the WAL file name (%f)")
     String name;
@@ -110,10 +173,32 @@ final class ArchiveCommand {
 
     @picocli.CommandLine.Mixin RepoOptions options = new RepoOptions();
 
+    @Option(names = "--spool", paramLabel = "DIR", description = "prefetch queue (outside pg_wal): serve from it, and fill it")
+    Path spool;
+
+    @Option(names = "--prefetch", paramLabel = "N", description = "segments fetched ahead with --spool (default 8 or the config's)")
+    Integer prefetch;
+
+    @Option(names = "--parallel", paramLabel = "N", description = "segments fetched at once (default 4 or the config's)")
+    Integer parallel;
+
     @Override
     public Integer call() {
       // PostgreSQL asks for files that do not exist: MISSING is an answer, not an error.
-      return guarded(() -> options.open().get(name, dest) == WalArchive.GetResult.MISSING ? MISSING : 0);
+      return guarded(() -> {
+        Path dir = options.spool(spool);
+        try (Repository repo = options.open()) {
+          WalArchive archive = new WalArchive(repo, options.compression());
+          WalArchive.GetResult r;
+          if (dir == null) {
+            r = archive.get(name, dest);
+          } else {
+            int ahead = prefetch != null ? prefetch : options.section() != null ? options.section().prefetch() : 8;
+            r = new AsyncArchive(archive, new Spool(dir), options.parallel(parallel)).get(name, dest, ahead);
+          }
+          return r == WalArchive.GetResult.MISSING ? MISSING : 0;
+        }
+      });
     }
   }
 
@@ -126,7 +211,10 @@ final class ArchiveCommand {
     @Override
     public Integer call() {
       return guarded(() -> {
-        ArchiveInfo info = ArchiveInfo.of(RepoOptions.repository(options.repo));
+        ArchiveInfo info;
+        try (Repository repo = options.open()) {
+          info = ArchiveInfo.of(repo);
+        }
         if (output.json()) {
           java.util.List<java.util.Map<String, Object>> tls = new java.util.ArrayList<>();
           for (ArchiveInfo.Timeline tl : info.timelines()) {
@@ -139,11 +227,11 @@ final class ArchiveCommand {
             m.put("gaps", tl.gaps());
             tls.add(m);
           }
-          System.out.println(io.pgha.dcs.Json.pretty(java.util.Map.of("repository", options.repo, "segment_size", info.segmentSize(),
+          System.out.println(io.pgha.dcs.Json.pretty(java.util.Map.of("repository", options.display(), "segment_size", info.segmentSize(),
               "timelines", tls)));
           return 0;
         }
-        System.out.println("Archive " + options.repo + (info.segmentSize() > 0 ? ", WAL segments of " + Table.bytes(info.segmentSize()) : ""));
+        System.out.println("Archive " + options.display() + (info.segmentSize() > 0 ? ", WAL segments of " + Table.bytes(info.segmentSize()) : ""));
         if (info.timelines().isEmpty()) {
           System.out.println("(no WAL archived yet)");
           return 0;
@@ -180,9 +268,9 @@ final class ArchiveCommand {
 
     @Override
     public Integer call() throws Exception {
-      Repository repo;
+      RepositoryLocation location;
       try {
-        repo = RepoOptions.repository(options.repo);
+        location = options.location();
       } catch (IllegalArgumentException e) {
         return fail(USAGE, e.getMessage());
       }
@@ -203,20 +291,22 @@ final class ArchiveCommand {
       } catch (java.sql.SQLException e) {
         return fail(UNAVAILABLE, "cannot force a WAL switch on " + host + ":" + port + ": " + e.getMessage());
       }
-      System.out.println("switched WAL; waiting for " + segment + " to reach " + repo.describe());
+      System.out.println("switched WAL; waiting for " + segment + " to reach " + location.uri());
       long deadline = System.nanoTime() + timeoutSeconds * 1_000_000_000L;
-      while (System.nanoTime() - deadline < 0) {
-        try (java.io.InputStream in = repo.open("wal/" + segment)) {
-          if (in != null) {
-            System.out.println("ok: " + segment + " is archived");
-            return 0;
+      try (Repository repo = location.open()) {
+        while (System.nanoTime() - deadline < 0) {
+          try (java.io.InputStream in = repo.open("wal/" + segment)) {
+            if (in != null) {
+              System.out.println("ok: " + segment + " is archived");
+              return 0;
+            }
           }
-        } catch (IOException e) {
-          return failed(e);
+          Thread.sleep(200);
         }
-        Thread.sleep(200);
+      } catch (IOException e) {
+        return failed(e);
       }
-      return fail(MISSING, segment + " did not reach " + repo.describe() + " within " + timeoutSeconds
+      return fail(MISSING, segment + " did not reach " + location.uri() + " within " + timeoutSeconds
           + " s: check archive_command and the server log (pg_stat_archiver shows the last failure)");
     }
   }

@@ -19,7 +19,7 @@ public final class ConfigReader {
 
   /** The top-level keys of a node config. */
   public static final Set<String> TOP_LEVEL_KEYS = Set.of("cluster", "name", "data_dir", "bin_dir", "os_user",
-      "postgresql", "restapi", "dcs", "timing", "tags", "watchdog", "remove_data_directory_on_rewind_failure", "primary_start_timeout", "router");
+      "postgresql", "restapi", "dcs", "timing", "tags", "watchdog", "remove_data_directory_on_rewind_failure", "primary_start_timeout", "router", "archive");
 
   /**
    * WAL segment size in MB for new clusters. At promotion PostgreSQL copies the old timeline's last
@@ -49,6 +49,7 @@ public final class ConfigReader {
     boolean reclone = root.bool("remove_data_directory_on_rewind_failure", false);
     long startTimeout = root.millis("primary_start_timeout", 30_000);
     RouterConfig router = root.has("router") ? RouterConfig.read(root.section("router"), name) : null;
+    ArchiveConfig archive = root.has("archive") ? ArchiveConfig.read(root.section("archive"), dataDir) : null;
     root.rejectUnknown();
     if (router != null && (router.port() == pg.port() || router.readOnlyPort() == pg.port()) && router.listen().equals(pg.listen())) {
       throw new ConfigException("router.port: " + pg.port() + " is also postgresql.port");
@@ -56,7 +57,7 @@ public final class ConfigReader {
     if (api.port() == pg.port() && api.listen().equals(pg.listen())) {
       throw new ConfigException("restapi.port: " + api.port() + " is also postgresql.port");
     }
-    return new NodeConfig(cluster, name, dataDir, binDir, osUser, pg, api, dcs, timing, tags, watchdog, reclone, startTimeout, router);
+    return new NodeConfig(cluster, name, dataDir, binDir, osUser, pg, api, dcs, timing, tags, watchdog, reclone, startTimeout, router, archive);
   }
 
   private static String absolutePath(Section s, String key, boolean required) {

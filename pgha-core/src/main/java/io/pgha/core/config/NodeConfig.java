@@ -25,7 +25,8 @@ public record NodeConfig(
     WatchdogConfig watchdog,
     boolean recloneOnRewindFailure,
     long primaryStartTimeoutMs,
-    RouterConfig router) {
+    RouterConfig router,
+    ArchiveConfig archive) {
 
   /**
    * PostgreSQL settings of this node.

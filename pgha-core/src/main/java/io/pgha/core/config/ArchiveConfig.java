@@ -1,0 +1,72 @@
+package io.pgha.core.config;
+
+import java.util.Set;
+
+/**
+ * Section {@code archive} of a node config: the WAL archive and backup repository of the cluster.
+ * With it, the agent sets archive_command on the primary and restore_command on every standby, and
+ * {@code pgha archive|backup|restore -c FILE} find the repository here.
+ *
+ * @param repo a directory path or {@code sftp://user@host[:port]/path}
+ * @param sftpKey private key for SFTP (null: ~/.ssh/id_ecdsa, id_ed25519 or id_rsa of the OS user)
+ * @param sftpKnownHosts known_hosts for SFTP (null: ~/.ssh/known_hosts of the OS user)
+ * @param compression zstd (default), lz4 or none
+ * @param parallel how many files push-ahead, backup and restore move at once
+ * @param spool local directory outside the data directory for pushed-ahead markers and prefetched
+ *     WAL (default: the data directory's path plus {@code .archive-spool})
+ * @param prefetch how many segments restore_command fetches ahead of PostgreSQL (0: none)
+ * @param retentionFull how many full backups {@code pgha backup expire} keeps (with the WAL they need)
+ * @param replicaSource how a new member gets its data: {@code primary} (pg_basebackup) or
+ *     {@code backup} (the latest backup plus archived WAL, no load on the primary)
+ */
+public record ArchiveConfig(
+    String repo,
+    String sftpKey,
+    String sftpKnownHosts,
+    String compression,
+    int parallel,
+    String spool,
+    int prefetch,
+    int retentionFull,
+    String replicaSource) {
+
+  static ArchiveConfig read(Section s, String dataDir) {
+    String repo = s.requiredString("repo");
+    if (!repo.startsWith("/") && !repo.startsWith("file:///") && !repo.startsWith("sftp://")) {
+      throw new ConfigException(s.key("repo") + ": '" + repo + "' must be an absolute directory path or sftp://user@host[:port]/path");
+    }
+    String key = path(s, "sftp_key");
+    String knownHosts = path(s, "sftp_known_hosts");
+    String compression = s.string("compression", "zstd");
+    if (!Set.of("zstd", "lz4", "none").contains(compression)) {
+      throw new ConfigException(s.key("compression") + ": '" + compression + "' is not one of zstd, lz4, none");
+    }
+    int parallel = (int) s.integer("parallel", 4);
+    if (parallel < 1 || parallel > 64) throw new ConfigException(s.key("parallel") + ": " + parallel + " must be between 1 and 64");
+    String spool = path(s, "spool");
+    if (spool == null && dataDir != null) spool = dataDir + ".archive-spool";
+    if (spool != null && dataDir != null && (spool + "/").startsWith(dataDir + "/")) {
+      throw new ConfigException(s.key("spool") + ": '" + spool + "' must be outside data_dir");
+    }
+    int prefetch = (int) s.integer("prefetch", 8);
+    if (prefetch < 0 || prefetch > 256) throw new ConfigException(s.key("prefetch") + ": " + prefetch + " must be between 0 and 256");
+    int retention = (int) s.integer("retention_full", 2);
+    if (retention < 1) throw new ConfigException(s.key("retention_full") + ": " + retention + " must be at least 1");
+    String source = s.string("replica_source", "primary");
+    if (!source.equals("primary") && !source.equals("backup")) {
+      throw new ConfigException(s.key("replica_source") + ": '" + source + "' must be primary or backup");
+    }
+    s.rejectUnknown();
+    return new ArchiveConfig(repo, key, knownHosts, compression, parallel, spool, prefetch, retention, source);
+  }
+
+  private static String path(Section s, String name) {
+    String p = s.string(name, null);
+    if (p != null && !p.startsWith("/")) throw new ConfigException(s.key(name) + ": '" + p + "' must be an absolute path");
+    return p;
+  }
+
+  public boolean replicasFromBackup() {
+    return replicaSource.equals("backup");
+  }
+}
