@@ -159,7 +159,17 @@ public final class DirectoryRepository implements Repository {
     checkRoot();
     Path p = resolve(name);
     try {
-      return Files.deleteIfExists(p);
+      boolean existed = Files.deleteIfExists(p);
+      // a removed backup leaves no empty directories behind (WAL directories stay: pushes use them)
+      Path backups = root.resolve("backup");
+      for (Path d = p.getParent(); d != null && d.startsWith(backups) && !d.equals(backups); d = d.getParent()) {
+        try {
+          Files.delete(d);
+        } catch (java.nio.file.DirectoryNotEmptyException | NoSuchFileException e) {
+          break;
+        }
+      }
+      return existed;
     } catch (IOException e) {
       throw unavailable("cannot delete " + name, e);
     }

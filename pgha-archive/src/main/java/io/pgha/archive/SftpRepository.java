@@ -317,6 +317,14 @@ public final class SftpRepository implements Repository {
   public boolean delete(String name) throws IOException {
     try {
       sftp.remove(path(name));
+      String p = path(name);
+      for (int slash = p.lastIndexOf('/'); slash > 0 && p.substring(0, slash).startsWith(root + "/backup/"); slash = p.lastIndexOf('/', slash - 1)) {
+        try {
+          sftp.rmdir(p.substring(0, slash)); // fails while not empty
+        } catch (SftpException notEmpty) {
+          break;
+        }
+      }
       return true;
     } catch (SftpException e) {
       if (missing(e)) return false;

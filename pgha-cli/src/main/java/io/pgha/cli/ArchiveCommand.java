@@ -99,7 +99,7 @@ final class ArchiveCommand {
   }
 
   static int fail(int code, String message) {
-    System.err.println("pgha archive: " + message);
+    System.err.println("pgha: " + message);
     return code;
   }
 
@@ -126,7 +126,7 @@ final class ArchiveCommand {
     if (e instanceof ArchiveConflictException) return fail(CONFLICT, e.getMessage());
     if (e instanceof CorruptFileException) return fail(CORRUPT, e.getMessage());
     if (e instanceof RepositoryUnavailableException) return fail(UNAVAILABLE, e.getMessage());
-    return fail(UNAVAILABLE, "repository error: " + e);
+    return fail(UNAVAILABLE, e.getMessage() == null ? e.toString() : e.getMessage());
   }
 
   @Command(name = "push", description = "Archive one WAL file (archive_command; docs/archive.md has the exact line).")

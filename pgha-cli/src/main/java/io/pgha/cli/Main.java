@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
     subcommands = {
         AgentCommand.class, DemoCommand.class, ListCommand.class, HistoryCommand.class,
         SwitchoverCommand.class, FailoverCommand.class, PauseCommand.class, ResumeCommand.class, EditConfigCommand.class, ZooKeeperCommand.class,
-        RouterCommand.class, ArchiveCommand.class,
+        RouterCommand.class, ArchiveCommand.class, BackupCommand.class, RestoreCommand.class,
         CommandLine.HelpCommand.class})
 public final class Main {
   public static void main(String[] args) {

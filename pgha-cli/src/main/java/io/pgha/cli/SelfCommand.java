@@ -1,0 +1,23 @@
+package io.pgha.cli;
+
+import java.nio.file.Path;
+
+/**
+ * How PostgreSQL (or anything else) runs this same pgha: the java binary and class path of the
+ * running JVM, with the small JVM settings a per-segment command wants. Quoted for a shell.
+ */
+final class SelfCommand {
+  private SelfCommand() {}
+
+  static String quote(String s) {
+    return s.matches("[A-Za-z0-9_./:=@%+,-]+") ? s : "'" + s.replace("'", "'\"'\"'") + "'";
+  }
+
+  static String pgha() {
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    String cp = System.getProperty("java.class.path");
+    String jvm = "-Xms16m -Xmx64m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xshare:auto";
+    if (cp.endsWith(".jar") && !cp.contains(":")) return quote(java) + " " + jvm + " -jar " + quote(Path.of(cp).toAbsolutePath().toString());
+    return quote(java) + " " + jvm + " -cp " + quote(cp) + " " + Main.class.getName();
+  }
+}
