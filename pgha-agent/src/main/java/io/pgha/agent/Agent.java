@@ -279,7 +279,26 @@ public final class Agent implements AutoCloseable {
     return new Member(cfg.name(), cfg.restapi().url(), cfg.postgresql().connectAddress(), cfg.postgresql().port(),
         role, state, local.timeline(), local.walPosition(), local.replayPosition(),
         local.running() && local.inRecovery() ? local.following() : null, local.streaming(), cfg.tags(), reason,
-        System.currentTimeMillis(), watchdog.status());
+        System.currentTimeMillis(), watchdog.status(), archiveStatus(local));
+  }
+
+  private volatile io.pgha.core.model.ArchiveStatus archiveStatus;
+  private volatile long archiveStatusAt;
+
+  /** The primary's archiving, looked up at most once a second (null without an archive: section). */
+  private io.pgha.core.model.ArchiveStatus archiveStatus(LocalState local) {
+    if (cfg.archive() == null || !local.runningPrimary()) return null;
+    long now = System.nanoTime();
+    if (archiveStatus == null || now - archiveStatusAt > 1_000_000_000L) {
+      archiveStatus = pg.archiveStatus();
+      archiveStatusAt = now;
+    }
+    return archiveStatus;
+  }
+
+  /** The last archive status this agent published (null when it is not an archiving primary). */
+  public io.pgha.core.model.ArchiveStatus lastArchiveStatus() {
+    return archiveStatus;
   }
 
   /**

@@ -246,8 +246,12 @@ final class Executor {
   }
 
   private void cloneFrom(Upstream source) throws Exception {
-    LOG.info("cloning from {} ({}:{})", source.member(), source.host(), source.port());
-    pg.cloneFrom(source, line -> LOG.info("pg_basebackup: {}", line.strip()));
+    if (cfg.archive() != null && cfg.archive().replicasFromBackup() && ArchiveReplica.restore(cfg, pg.cloneDir())) {
+      pg.installClone(source);
+    } else {
+      LOG.info("cloning from {} ({}:{})", source.member(), source.host(), source.port());
+      pg.cloneFrom(source, line -> LOG.info("pg_basebackup: {}", line.strip()));
+    }
     memory.rewindFailed = false;
     memory.standbyStartFailures = 0;
     pg.start(source, true);

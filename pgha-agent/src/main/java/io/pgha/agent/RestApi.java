@@ -91,6 +91,7 @@ final class RestApi implements AutoCloseable {
       case "/readiness" -> send(ex, (local.runningPrimary() && agent.leaseValid()) || (local.runningStandby() && local.streaming()) ? 200 : 503, me);
       case "/cluster" -> send(ex, 200, RestView.cluster(agent.config().cluster(), agent.cluster()));
       case "/history" -> send(ex, 200, agent.cluster().history());
+      case "/metrics" -> sendText(ex, metrics(local, me));
       case "/config" -> send(ex, 200, DynamicSettings.toMap(agent.cluster().config()));
       default -> send(ex, 404, Map.of("error", "no such path: " + path));
     }
@@ -223,6 +224,45 @@ final class RestApi implements AutoCloseable {
       return false;
     }
     return MessageDigest.isEqual(expected, given);
+  }
+
+  /** Prometheus text exposition of this member and, on an archiving primary, of its WAL archive. */
+  private String metrics(LocalState local, Member me) {
+    StringBuilder b = new StringBuilder();
+    String l = "{cluster=\"" + agent.config().cluster() + "\",member=\"" + agent.config().name() + "\"}";
+    gauge(b, "pgha_postgres_running", "1 when PostgreSQL answers", l, local.running() ? 1 : 0);
+    gauge(b, "pgha_primary", "1 when this member is a running primary", l, local.runningPrimary() ? 1 : 0);
+    gauge(b, "pgha_lease_held", "1 when this member holds the leader lease", l, agent.leaseValid() ? 1 : 0);
+    gauge(b, "pgha_timeline", "PostgreSQL timeline", l, local.timeline());
+    gauge(b, "pgha_wal_position_bytes", "WAL position (write on a primary, received or replayed on a standby)", l, local.walPosition().value());
+    io.pgha.core.model.ArchiveStatus a = me == null ? null : me.archive();
+    if (a != null) {
+      gauge(b, "pgha_archive_pending_files", "WAL files finished but not archived yet (the archive's lag)", l, a.pending());
+      gauge(b, "pgha_archive_pending_bytes", "bytes of WAL finished but not archived yet", l, a.pendingBytes());
+      counter(b, "pgha_archive_archived_files_total", "WAL files archived (pg_stat_archiver)", l, a.archivedCount());
+      counter(b, "pgha_archive_failed_total", "failed archive_command calls (pg_stat_archiver)", l, a.failedCount());
+      gauge(b, "pgha_archive_failing", "1 when the last archive attempt failed", l, a.failing() ? 1 : 0);
+    }
+    return b.toString();
+  }
+
+  private static void gauge(StringBuilder b, String name, String help, String labels, long value) {
+    b.append("# HELP ").append(name).append(' ').append(help).append("\n# TYPE ").append(name).append(" gauge\n")
+        .append(name).append(labels).append(' ').append(value).append('\n');
+  }
+
+  private static void counter(StringBuilder b, String name, String help, String labels, long value) {
+    b.append("# HELP ").append(name).append(' ').append(help).append("\n# TYPE ").append(name).append(" counter\n")
+        .append(name).append(labels).append(' ').append(value).append('\n');
+  }
+
+  private static void sendText(HttpExchange ex, String text) throws IOException {
+    byte[] bytes = text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    ex.getResponseHeaders().set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+    ex.sendResponseHeaders(200, bytes.length);
+    try (var out = ex.getResponseBody()) {
+      out.write(bytes);
+    }
   }
 
   private static void send(HttpExchange ex, int status, Object body) throws IOException {

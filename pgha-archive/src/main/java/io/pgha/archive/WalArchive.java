@@ -51,10 +51,46 @@ public final class WalArchive {
     return "wal/" + walName;
   }
 
+  private static final Pattern SEGMENT = Pattern.compile("[0-9A-F]{24}");
+
+  /**
+   * Refuses a segment of timeline T that reaches past the point where a later timeline, whose
+   * history file is in the archive, branched off T: only a deposed primary that still runs writes
+   * such a segment, and its WAL after the switch point is not the cluster's history.
+   */
+  void checkTimeline(String name, long segmentSize) throws IOException {
+    if (!SEGMENT.matcher(name).matches() || segmentSize <= 0) return;
+    int tl = Integer.parseInt(name.substring(0, 8), 16);
+    long perLog = 0x1_0000_0000L / segmentSize;
+    long segNo = Long.parseLong(name.substring(8, 16), 16) * perLog + Long.parseLong(name.substring(16), 16);
+    long end = (segNo + 1) * segmentSize;
+    for (int next = tl + 1; next < tl + 1000; next++) {
+      String key = String.format("wal/%08X.history", next);
+      String text;
+      try (InputStream in = repo.open(key)) {
+        if (in == null) return;
+        text = new String(StoredFile.read(in, key), java.nio.charset.StandardCharsets.UTF_8);
+      }
+      for (String line : text.split("\n")) {
+        String[] f = line.trim().split("\\s+");
+        if (f.length < 2 || f[0].startsWith("#") || !f[0].matches("\\d+") || Integer.parseInt(f[0]) != tl) continue;
+        long switchLsn = BackupRunner.lsn(f[1]);
+        if (Long.compareUnsigned(end, switchLsn) > 0) {
+          String msg = name + " is on timeline " + tl + " past its end at " + f[1] + " (timeline " + next + " branched off there, see "
+              + String.format("%08X.history", next) + "); refusing to archive it. This server is not the primary of the cluster's"
+              + " newest timeline: it may be a deposed primary that still runs.";
+          LOG.error(msg);
+          throw new ArchiveConflictException(msg);
+        }
+      }
+    }
+  }
+
   /** Archives the file at {@code path} (the %p of archive_command) under its own name. */
   public PushResult push(Path path) throws IOException {
     String name = path.getFileName().toString();
     String key = key(name);
+    checkTimeline(name, Files.size(path));
     StoredFile.Header mine;
     try (InputStream in = Files.newInputStream(path); Repository.NewFile f = repo.create(key)) {
       mine = StoredFile.write(in, compression, f);

@@ -95,4 +95,26 @@ class WalArchiveTest {
     assertThat(WalArchive.key("000000010000000000000003.00000028.backup")).isEqualTo("wal/000000010000000000000003.00000028.backup");
     assertThatThrownBy(() -> Compression.parse("gzip")).hasMessageContaining("not one of zstd, lz4, none");
   }
+
+  @Test
+  void aSegmentPastTheSwitchPointOfANewerTimelineIsRefused() throws Exception {
+    WalArchive a = archive(Compression.LZ4);
+    Path hist = tmp.resolve("pg_wal/00000002.history");
+    Files.createDirectories(hist.getParent());
+    Files.writeString(hist, "1\t0/2800000\tno recovery target specified\n");
+    assertThat(a.push(hist)).isEqualTo(WalArchive.PushResult.STORED);
+    byte[] mb = new byte[1 << 20];
+    Path before = Files.write(tmp.resolve("pg_wal/000000010000000000000027"), mb);
+    assertThat(a.push(before)).as("ends exactly at the switch point").isEqualTo(WalArchive.PushResult.STORED);
+    for (String n : new String[] {"000000010000000000000028", "000000010000000000000029"}) {
+      Path seg = Files.write(tmp.resolve("pg_wal/" + n), mb);
+      assertThatThrownBy(() -> a.push(seg)).isInstanceOf(ArchiveConflictException.class)
+          .hasMessageContaining("timeline 1 past its end at 0/2800000").hasMessageContaining("deposed primary");
+      assertThat(tmp.resolve("repo/wal/" + n)).doesNotExist();
+    }
+    Path partial = Files.write(tmp.resolve("pg_wal/000000010000000000000028.partial"), mb);
+    assertThat(a.push(partial)).as("the new primary's partial segment").isEqualTo(WalArchive.PushResult.STORED);
+    Path next = Files.write(tmp.resolve("pg_wal/000000020000000000000028"), mb);
+    assertThat(a.push(next)).as("the new timeline").isEqualTo(WalArchive.PushResult.STORED);
+  }
 }

@@ -12,6 +12,8 @@ import io.pgha.archive.RepositoryUnavailableException;
 import io.pgha.archive.WalArchive;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -24,7 +26,7 @@ import picocli.CommandLine.Parameters;
  * archived with different bytes (push; nothing is overwritten).
  */
 @Command(name = "archive", description = "WAL archive commands for archive_command and restore_command (docs/archive.md).",
-    subcommands = {ArchiveCommand.Push.class, ArchiveCommand.Get.class, ArchiveCommand.Info.class, ArchiveCommand.Check.class})
+    subcommands = {ArchiveCommand.Push.class, ArchiveCommand.PushAhead.class, ArchiveCommand.Get.class, ArchiveCommand.Info.class, ArchiveCommand.Check.class})
 final class ArchiveCommand {
   static final int MISSING = 1;
   static final int USAGE = 2;
@@ -96,6 +98,17 @@ final class ArchiveCommand {
     String display() {
       return location().uri();
     }
+
+    /** These options again, for a helper process. */
+    List<String> args() {
+      List<String> a = new ArrayList<>();
+      if (repo != null) a.addAll(List.of("--repo", repo));
+      if (config != null) a.addAll(List.of("-c", config.toAbsolutePath().toString()));
+      if (sftpKey != null) a.addAll(List.of("--sftp-key", sftpKey.toAbsolutePath().toString()));
+      if (knownHosts != null) a.addAll(List.of("--sftp-known-hosts", knownHosts.toAbsolutePath().toString()));
+      if (compression != null) a.addAll(List.of("--compression", compression));
+      return a;
+    }
   }
 
   static int fail(int code, String message) {
@@ -142,6 +155,9 @@ final class ArchiveCommand {
     @Option(names = "--parallel", paramLabel = "N", description = "files pushed at once with --spool (default 4 or the config's)")
     Integer parallel;
 
+    @Option(names = "--async", description = "with --spool: leave the other .ready files to a background pusher (started if none runs)")
+    boolean async;
+
     @Override
     public Integer call() {
       return guarded(() -> {
@@ -155,10 +171,84 @@ final class ArchiveCommand {
           if (r == WalArchive.PushResult.ALREADY_ARCHIVED) System.err.println("pgha archive: " + path.getFileName() + " was already archived");
           if (sp != null && path.getParent() != null) {
             int n = options.parallel(parallel);
-            new AsyncArchive(archive, sp, n).pushReady(path.toAbsolutePath().getParent(), 4 * n);
+            Path pgWal = path.toAbsolutePath().getParent();
+            if (async) PushAhead.startIfIdle(sp, pgWal, n, options);
+            else new AsyncArchive(archive, sp, n).pushReady(pgWal, 4 * n);
           }
         }
         return 0;
+      });
+    }
+  }
+
+  /**
+   * The asynchronous pusher: pushes every .ready file of pg_wal, {@code --parallel} at a time, and
+   * marks each in the spool so that archive_command only confirms. One runs per spool (a lock);
+   * it ends after {@code --idle} seconds without work or when PostgreSQL is gone.
+   */
+  @Command(name = "push-ahead", description = "Push every .ready WAL file ahead of PostgreSQL (started by push --async).")
+  static final class PushAhead implements Callable<Integer> {
+    @Option(names = "--pg-wal", required = true, paramLabel = "DIR")
+    Path pgWal;
+
+    @Option(names = "--spool", required = true, paramLabel = "DIR")
+    Path spool;
+
+    @Option(names = "--parallel", defaultValue = "4", paramLabel = "N")
+    int parallel;
+
+    @Option(names = "--idle", defaultValue = "10", paramLabel = "SECONDS")
+    int idleSeconds;
+
+    @picocli.CommandLine.Mixin RepoOptions options = new RepoOptions();
+
+    static java.nio.channels.FileLock lock(Path spool) throws IOException {
+      java.nio.file.Files.createDirectories(spool);
+      java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(spool.resolve("pusher.lock"),
+          java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE);
+      try {
+        java.nio.channels.FileLock l = ch.tryLock();
+        if (l == null) ch.close();
+        return l;
+      } catch (java.nio.channels.OverlappingFileLockException e) {
+        ch.close();
+        return null;
+      }
+    }
+
+    /** Starts a pusher for {@code pgWal} unless one holds the spool's lock. */
+    static void startIfIdle(Spool spool, Path pgWal, int parallel, RepoOptions options) throws IOException {
+      java.nio.channels.FileLock probe = lock(spool.dir());
+      if (probe == null) return; // one is running
+      probe.channel().close();
+      List<String> cmd = new ArrayList<>(List.of("sh", "-c", "exec " + SelfCommand.pgha() + " \"$@\"", "pgha"));
+      cmd.addAll(List.of("archive", "push-ahead", "--pg-wal", pgWal.toString(), "--spool", spool.dir().toString(), "--parallel", String.valueOf(parallel)));
+      cmd.addAll(options.args());
+      new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+          .redirectOutput(ProcessBuilder.Redirect.appendTo(spool.dir().resolve("pusher.log").toFile())).redirectErrorStream(true).start();
+    }
+
+    @Override
+    public Integer call() {
+      return guarded(() -> {
+        java.nio.channels.FileLock l = lock(spool);
+        if (l == null) return 0;
+        try (Repository repo = options.open()) {
+          AsyncArchive a = new AsyncArchive(new WalArchive(repo, options.compression()), new Spool(spool), parallel);
+          Path pid = pgWal.getParent().resolve("postmaster.pid");
+          long idleSince = System.nanoTime();
+          while (java.nio.file.Files.exists(pid) && System.nanoTime() - idleSince < idleSeconds * 1_000_000_000L) {
+            AsyncArchive.Round r = a.pushReady(pgWal, 16 * parallel);
+            if (r.pushed() > 0) idleSince = System.nanoTime();
+            if (r.failed() > 0) return fail(UNAVAILABLE, "push-ahead stopped: " + r.errors().get(0)); // archive_command reports it too
+            if (r.pushed() == 0) Thread.sleep(200);
+          }
+          return 0;
+        } catch (InterruptedException e) {
+          return 0;
+        } finally {
+          l.channel().close();
+        }
       });
     }
   }

@@ -80,6 +80,15 @@ final class ListCommand implements Callable<Integer> {
           lag == null ? "" : Table.bytes(lag), watchdog(m.watchdog()), m.tags().describe(), m.lastDecision());
     }
     s.append(t.render());
+    for (Member m : c.sortedMembers().values()) {
+      if (m.archive() == null) continue;
+      var a = m.archive();
+      s.append("WAL archive (from ").append(m.name()).append("): ").append(a.summary());
+      if (a.pending() > 0) s.append(" (").append(Table.bytes(a.pendingBytes())).append(" behind)");
+      if (a.lastArchived() != null) s.append(", last archived ").append(a.lastArchived());
+      if (a.failedCount() > 0) s.append(", ").append(a.failedCount()).append(" failed attempts");
+      s.append('\n');
+    }
     if (c.failover() != null) {
       var fr = c.failover();
       s.append(fr.isSwitchover() ? "Pending switchover: " + fr.leader() + " -> " + fr.candidate()

@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
     subcommands = {
         AgentCommand.class, DemoCommand.class, ListCommand.class, HistoryCommand.class,
         SwitchoverCommand.class, FailoverCommand.class, PauseCommand.class, ResumeCommand.class, EditConfigCommand.class, ZooKeeperCommand.class,
-        RouterCommand.class, ArchiveCommand.class, BackupCommand.class, RestoreCommand.class,
+        RouterCommand.class, ArchiveCommand.class, BackupCommand.class, RestoreCommand.class, PromoteCommand.class,
         CommandLine.HelpCommand.class})
 public final class Main {
   public static void main(String[] args) {
@@ -21,6 +21,8 @@ public final class Main {
 
   /** Runs a command line and returns its exit code (0 ok, 1 refused or failed, 2 bad usage). */
   public static int run(String... args) {
+    // how PostgreSQL runs this pgha from archive_command and restore_command (see ArchiveConfig)
+    if (System.getProperty("pgha.self") == null) System.setProperty("pgha.self", SelfCommand.pgha());
     CommandLine cl = new CommandLine(new Main());
     cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
       cmd.getErr().println("error: " + (ex.getMessage() == null ? ex.toString() : ex.getMessage()));

@@ -114,6 +114,30 @@ class ArchiveCommandTest {
   }
 
   @Test
+  void asyncPushLeavesTheRestToABackgroundPusherThatEndsWithPostgres() throws Exception {
+    Path repo = Files.createDirectories(tmp.resolve("repo"));
+    Path wal = pgWal(tmp.resolve("data"), 1, 8);
+    Path pid = Files.writeString(wal.getParent().resolve("postmaster.pid"), "1\n");
+    Path spool = tmp.resolve("spool");
+    assertThat(pgha("archive", "push", wal.resolve("000000010000000000000001").toString(), "--repo", repo.toString(), "--spool", spool.toString(),
+        "--async", "--parallel", "2")).isZero();
+    // The command itself archived its own file; the background pusher (a separate process) does the rest.
+    org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).until(() -> new io.pgha.archive.DirectoryRepository(repo).list("wal").size() == 8);
+    org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() -> Files.exists(spool.resolve("pushed/000000010000000000000008")));
+    for (int i = 2; i <= 8; i++) {
+      Path f = wal.resolve(String.format("0000000100000000%08X", i));
+      assertThat(Files.readString(spool.resolve("pushed").resolve(f.getFileName()))).isEqualTo(io.pgha.archive.Spool.stamp(f));
+    }
+    Files.delete(pid); // PostgreSQL is gone: the pusher ends
+    org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() -> {
+      var l = ArchiveCommand.PushAhead.lock(spool);
+      if (l == null) return false;
+      l.channel().close();
+      return true;
+    });
+  }
+
+  @Test
   void prefetchServesTheNextSegmentsFromTheQueueOutsidePgWal() throws Exception {
     Path repo = Files.createDirectories(tmp.resolve("repo"));
     Path wal = pgWal(tmp, 1, 5);

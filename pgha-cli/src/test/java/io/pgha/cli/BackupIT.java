@@ -92,7 +92,7 @@ class BackupIT {
     start(primary, primaryPort, "archive_mode", "on", "archive_command", jar("push %p"), "wal_level", "replica");
     await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> {
       try (Connection c = connect(primaryPort)) {
-        return true;
+        return c.isValid(5);
       }
     });
   }
@@ -206,6 +206,33 @@ class BackupIT {
 
   @Test
   @Order(3)
+  void anArchiveOnlyWarmStandbyFollowsTheArchiveAndIsPromotedByCommand() throws Exception {
+    Path data = dir.resolve("warm-standby");
+    assertThat(pgha("restore", "--standby", "--target-dir", data.toString(), "--repo", repo.toString(), "--restore-command", jar("get %f %p"))).isZero();
+    assertThat(data.resolve("standby.signal")).exists();
+    assertThat(Files.readString(data.resolve("postgresql.auto.conf"))).doesNotContain("primary_conninfo");
+    int port = FreePorts.one();
+    start(data, port, "archive_mode", "off", "hot_standby", "on");
+    try (Connection c = connect(primaryPort); Statement st = c.createStatement()) {
+      st.execute("INSERT INTO t (id, payload) VALUES (100, 'after the backup, only in the archive')");
+      st.execute("SELECT pg_switch_wal()");
+    }
+    await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(300)).ignoreExceptions().until(() -> {
+      try (Connection c = connect(port); Statement st = c.createStatement()) {
+        return one(st, "SELECT pg_is_in_recovery()").equals("t") && one(st, "SELECT count(*) FROM t WHERE id = 100").equals("1");
+      }
+    });
+    assertThat(pgha("promote", "-D", primary.toString(), "-p", String.valueOf(primaryPort))).as("not a standby").isEqualTo(2);
+    assertThat(pgha("promote", "-D", data.toString(), "-p", String.valueOf(port))).isZero();
+    try (Connection c = connect(port); Statement st = c.createStatement()) {
+      assertThat(one(st, "SELECT pg_is_in_recovery()")).isEqualTo("f");
+      st.execute("INSERT INTO t (id, payload) VALUES (101, 'written at the DR site')");
+    }
+    stop(data);
+  }
+
+  @Test
+  @Order(3)
   void badRestoresAreRefusedAndWriteNothing() throws Exception {
     Path full = Files.createDirectories(dir.resolve("not-empty"));
     Files.writeString(full.resolve("keep.txt"), "mine");
@@ -246,7 +273,7 @@ class BackupIT {
     start(data, port, "archive_mode", "off");
     await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(300)).ignoreExceptions().until(() -> {
       try (Connection c = connect(port); Statement st = c.createStatement()) {
-        return one(st, "SELECT pg_is_in_recovery()").equals("f") && one(st, "SELECT count(*) FROM t WHERE id > 0").equals(String.valueOf(ROWS));
+        return one(st, "SELECT pg_is_in_recovery()").equals("f") && one(st, "SELECT count(*) FROM t WHERE id > 0").equals(String.valueOf(ROWS + 1));
       }
     });
     stop(data);

@@ -52,6 +52,16 @@ public final class ConfigFiles {
     p.put("recovery_target_timeline", "latest");
     p.put("cluster_name", cfg.cluster() + "/" + cfg.name());
     p.put("synchronous_standby_names", synchronousStandbyNames);
+    if (cfg.archive() != null) {
+      // archive_mode 'on' archives only while a server is the primary: a standby (and a deposed
+      // primary once it runs as a standby) never pushes; every member can restore from the archive.
+      String pgha = cfg.archive().pghaCommand() != null ? cfg.archive().pghaCommand() : System.getProperty("pgha.self");
+      if (pgha != null) {
+        p.put("archive_mode", "on");
+        p.put("archive_command", cfg.archive().archiveCommand(pgha));
+        p.put("restore_command", cfg.archive().restoreCommand(pgha));
+      }
+    }
     if (upstream != null) {
       p.put("primary_conninfo", upstream.conninfo(cfg.postgresql().replication().username(), cfg.name(), passFile));
       p.put("primary_slot_name", slotName(cfg.name()));

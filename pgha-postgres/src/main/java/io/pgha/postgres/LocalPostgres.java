@@ -76,7 +76,39 @@ public final class LocalPostgres implements AutoCloseable {
   public void prepare() throws IOException, PostgresException {
     os.ensureOwnedDirectory(stateDir);
     os.checkWritableByOsUser(stateDir);
+    if (cfg.archive() != null && cfg.archive().spool() != null) os.ensureOwnedDirectory(Path.of(cfg.archive().spool()));
     files.writePassFile();
+  }
+
+  /**
+   * The primary's archiving: pg_stat_archiver and the .ready files in pg_wal (what is finished but
+   * not archived yet). Null when this server is not a running primary.
+   */
+  public io.pgha.core.model.ArchiveStatus archiveStatus() {
+    try (Statement st = connection().createStatement();
+         ResultSet rs = st.executeQuery("SELECT pg_is_in_recovery(), archived_count, last_archived_wal, failed_count, last_failed_wal,"
+             + " coalesce(last_failed_time > coalesce(last_archived_time, 'epoch'), false) FROM pg_stat_archiver")) {
+      rs.next();
+      if (rs.getBoolean(1)) return null;
+      int pending = 0;
+      long bytes = 0;
+      try (var files = Files.newDirectoryStream(dataDir.resolve("pg_wal/archive_status"), "*.ready")) {
+        for (Path f : files) {
+          pending++;
+          String n = f.getFileName().toString();
+          try {
+            bytes += Files.size(dataDir.resolve("pg_wal").resolve(n.substring(0, n.length() - ".ready".length())));
+          } catch (IOException gone) {
+            // archived meanwhile
+          }
+        }
+      } catch (IOException e) {
+        LOG.debug("cannot count .ready files: {}", e.getMessage());
+      }
+      return new io.pgha.core.model.ArchiveStatus(pending, bytes, rs.getLong(2), rs.getString(3), rs.getLong(4), rs.getString(5), rs.getBoolean(6));
+    } catch (SQLException e) {
+      return null;
+    }
   }
 
   // ------------------------------------------------------------------ observation
@@ -514,6 +546,22 @@ public final class LocalPostgres implements AutoCloseable {
       }
     }
     throw new PostgresException("PostgreSQL did not finish its promotion within 120 s");
+  }
+
+  /** An empty directory beside the data directory to build a new copy in (see {@link #installClone}). */
+  public Path cloneDir() throws IOException {
+    Path tmp = sibling(".clone");
+    Directories.delete(tmp);
+    return tmp;
+  }
+
+  /** Replaces the data directory with what was built in {@link #cloneDir()}, configured as a standby of {@code source}. */
+  public void installClone(Upstream source) throws IOException {
+    Path tmp = sibling(".clone");
+    if (!Files.exists(tmp.resolve("PG_VERSION"))) throw new IOException(tmp + " holds no data directory");
+    Directories.delete(dataDir);
+    Files.move(tmp, dataDir);
+    files.writeAll(source, true);
   }
 
   /** Clones {@code source} into a fresh data directory with pg_basebackup, reporting progress. */

@@ -18,6 +18,8 @@ import java.util.Set;
  * @param retentionFull how many full backups {@code pgha backup expire} keeps (with the WAL they need)
  * @param replicaSource how a new member gets its data: {@code primary} (pg_basebackup) or
  *     {@code backup} (the latest backup plus archived WAL, no load on the primary)
+ * @param pghaCommand how PostgreSQL runs pgha in archive_command and restore_command (null: the
+ *     agent's own java and class path, which the PostgreSQL OS user must be able to read)
  */
 public record ArchiveConfig(
     String repo,
@@ -28,7 +30,8 @@ public record ArchiveConfig(
     String spool,
     int prefetch,
     int retentionFull,
-    String replicaSource) {
+    String replicaSource,
+    String pghaCommand) {
 
   static ArchiveConfig read(Section s, String dataDir) {
     String repo = s.requiredString("repo");
@@ -56,8 +59,9 @@ public record ArchiveConfig(
     if (!source.equals("primary") && !source.equals("backup")) {
       throw new ConfigException(s.key("replica_source") + ": '" + source + "' must be primary or backup");
     }
+    String pgha = s.string("pgha_command", null);
     s.rejectUnknown();
-    return new ArchiveConfig(repo, key, knownHosts, compression, parallel, spool, prefetch, retention, source);
+    return new ArchiveConfig(repo, key, knownHosts, compression, parallel, spool, prefetch, retention, source, pgha);
   }
 
   private static String path(Section s, String name) {
@@ -68,5 +72,37 @@ public record ArchiveConfig(
 
   public boolean replicasFromBackup() {
     return replicaSource.equals("backup");
+  }
+
+  /** Quotes {@code s} for sh, and doubles every % (PostgreSQL's escape in archive and restore commands). */
+  static String arg(String s) {
+    String q = s.matches("[A-Za-z0-9_./:=@+,-]+") ? s : "'" + s.replace("'", "'\"'\"'") + "'";
+    return q.replace("%", "%%");
+  }
+
+  /** The repository options of every archive command. */
+  public String repoArgs() {
+    StringBuilder b = new StringBuilder(" --repo ").append(arg(repo));
+    if (sftpKey != null) b.append(" --sftp-key ").append(arg(sftpKey));
+    if (sftpKnownHosts != null) b.append(" --sftp-known-hosts ").append(arg(sftpKnownHosts));
+    return b.append(" --compression ").append(compression).toString();
+  }
+
+  /**
+   * archive_command: a shell test confirms a file the asynchronous pusher already archived (its
+   * stamp in the spool matches the file) without starting a JVM; otherwise pgha pushes it, and
+   * starts the asynchronous pusher for the files after it.
+   */
+  public String archiveCommand(String pgha) {
+    String marker = arg(spool + "/pushed") + "/%f";
+    return "test \"$(stat -c %%i.%%s.%%Y %p)\" = \"$(cat " + marker + " 2>/dev/null)\" && rm -f " + marker
+        + " || " + pgha.replace("%", "%%") + " archive push %p --async --spool " + arg(spool) + " --parallel " + parallel + repoArgs();
+  }
+
+  /** restore_command: a prefetched segment is moved into place by the shell; otherwise pgha gets it and prefetches the next ones. */
+  public String restoreCommand(String pgha) {
+    String queued = arg(spool + "/prefetched") + "/%f";
+    return "test -f " + queued + " && mv -f " + queued + " %p || " + pgha.replace("%", "%%") + " archive get %f %p --spool " + arg(spool)
+        + " --prefetch " + prefetch + " --parallel " + parallel + repoArgs();
   }
 }

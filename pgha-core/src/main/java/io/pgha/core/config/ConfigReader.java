@@ -50,6 +50,13 @@ public final class ConfigReader {
     long startTimeout = root.millis("primary_start_timeout", 30_000);
     RouterConfig router = root.has("router") ? RouterConfig.read(root.section("router"), name) : null;
     ArchiveConfig archive = root.has("archive") ? ArchiveConfig.read(root.section("archive"), dataDir) : null;
+    if (archive != null) {
+      for (String p : List.of("archive_mode", "archive_command", "restore_command", "archive_library")) {
+        if (pg.parameters().containsKey(p)) {
+          throw new ConfigException("postgresql.parameters." + p + ": is managed by pgha when the config has an archive: section");
+        }
+      }
+    }
     root.rejectUnknown();
     if (router != null && (router.port() == pg.port() || router.readOnlyPort() == pg.port()) && router.listen().equals(pg.listen())) {
       throw new ConfigException("router.port: " + pg.port() + " is also postgresql.port");

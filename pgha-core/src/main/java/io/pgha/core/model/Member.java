@@ -10,6 +10,7 @@ package io.pgha.core.model;
  *     lease decisions)
  * @param watchdog the state of this member's watchdog fence ("off", "ready ...", "armed ...",
  *     "unavailable: ...")
+ * @param archive the primary's WAL archiving, when pgha manages it; null otherwise
  */
 public record Member(
     String name,
@@ -26,12 +27,19 @@ public record Member(
     Tags tags,
     String lastDecision,
     long updatedAt,
-    String watchdog) {
+    String watchdog,
+    ArchiveStatus archive) {
 
   public Member(String name, String apiUrl, String host, int pgPort, Role role, MemberState state, int timeline,
       Lsn walPosition, Lsn replayPosition, String following, boolean streaming, Tags tags, String lastDecision, long updatedAt) {
     this(name, apiUrl, host, pgPort, role, state, timeline, walPosition, replayPosition, following, streaming, tags,
-        lastDecision, updatedAt, null);
+        lastDecision, updatedAt, null, null);
+  }
+
+  public Member(String name, String apiUrl, String host, int pgPort, Role role, MemberState state, int timeline,
+      Lsn walPosition, Lsn replayPosition, String following, boolean streaming, Tags tags, String lastDecision, long updatedAt, String watchdog) {
+    this(name, apiUrl, host, pgPort, role, state, timeline, walPosition, replayPosition, following, streaming, tags,
+        lastDecision, updatedAt, watchdog, null);
   }
 
   public boolean isRunningStandby() {
@@ -45,7 +53,7 @@ public record Member(
   /** The same record published at another time. */
   public Member withUpdatedAt(long at) {
     return new Member(name, apiUrl, host, pgPort, role, state, timeline, walPosition, replayPosition, following, streaming,
-        tags, lastDecision, at, watchdog);
+        tags, lastDecision, at, watchdog, archive);
   }
 
   public String address() {
