@@ -195,4 +195,31 @@ class ArchiveClusterIT {
     List<ArchiveInfo.Timeline> tls = ArchiveInfo.of(new DirectoryRepository(repo)).timelines();
     assertThat(tls).anyMatch(t -> t.timeline() == oldTl + 1 && t.history());
   }
+
+  @Test
+  @Order(5)
+  void anArchiveThatCannotBeWrittenShowsAsFallingBehindAndLosesNothing() throws Exception {
+    int p = primary();
+    Path wal = repo.resolve("wal");
+    java.util.Set<java.nio.file.attribute.PosixFilePermission> before = Files.getPosixFilePermissions(wal);
+    Files.setPosixFilePermissions(wal, PosixFilePermissions.fromString("r-xr-xr-x")); // PostgreSQL's OS user cannot add files
+    try {
+      for (int i = 0; i < 3; i++) exec(p, "INSERT INTO t SELECT generate_series(1, 1000)", "SELECT pg_switch_wal()");
+      await().atMost(Duration.ofSeconds(30)).until(() -> pgha("list", "-c", c.config(1).toString()).out().contains("FAILING at"));
+      HttpResponse<String> m = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + c.apiPort(p) + "/metrics")).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertThat(m.body()).containsPattern("pgha_archive_failing\\{[^}]*\\} 1").containsPattern("pgha_archive_pending_files\\{[^}]*\\} [1-9]");
+      assertThat(Files.readString(c.config(p).resolveSibling("node" + p).resolve("data.log"))).contains("is not writable");
+    } finally {
+      Files.setPosixFilePermissions(wal, before);
+    }
+    String last = one(p, "SELECT pg_walfile_name(pg_current_wal_lsn())");
+    exec(p, "SELECT pg_switch_wal()");
+    await().atMost(Duration.ofSeconds(60)).until(() -> pgha("list", "-c", c.config(1).toString()).out().contains("WAL archive (from node" + p + "): ok"));
+    await().atMost(Duration.ofSeconds(30)).until(() -> Files.exists(wal.resolve(last)));
+    ArchiveInfo info = ArchiveInfo.of(new DirectoryRepository(repo));
+    int tl = Integer.parseInt(last.substring(0, 8), 16);
+    assertThat(info.timelines()).filteredOn(t -> t.timeline() == tl).singleElement()
+        .satisfies(t -> assertThat(t.gaps()).as("every segment PostgreSQL kept while the archive failed got there").isEmpty());
+  }
 }

@@ -135,4 +135,58 @@ class ArchiveIT {
       }
     });
   }
+
+  @Test
+  void aFullRepositoryFailsThePushLoudlyAndPostgresKeepsTheWalUntilThereIsRoom() throws Exception {
+    org.junit.jupiter.api.Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "mounting a small tmpfs needs root");
+    Path small = Files.createDirectories(dir.resolve("small"));
+    Process mount = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=3m,mode=0755", "tmpfs", small.toString()).inheritIO().start();
+    org.junit.jupiter.api.Assumptions.assumeTrue(mount.waitFor() == 0, "cannot mount a tmpfs here");
+    Path data = dir.resolve("faulty");
+    int port = FreePorts.one();
+    try {
+      assertThat(new ProcessBuilder("chown", "postgres:", small.toString()).inheritIO().start().waitFor()).isZero();
+      run(BIN + "initdb", "-D", data.toString(), "-U", "postgres", "-A", "trust", "--wal-segsize=1");
+      String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+      String cmd = "'" + java + "' -Xmx64m -XX:TieredStopAtLevel=1 -jar '" + dir.resolve("pgha.jar") + "' archive push %p --compression none --repo '" + small + "'";
+      start(data, port, "archive_mode", "on", "archive_command", cmd, "wal_level", "replica");
+      String last = null;
+      try (Connection c = connect(port); Statement st = c.createStatement()) {
+        st.execute("CREATE TABLE filler (x text)");
+        for (int i = 0; i < 5; i++) {
+          st.execute("INSERT INTO filler SELECT md5(g::text) FROM generate_series(1, 2000) g");
+          try (ResultSet rs = st.executeQuery("SELECT pg_walfile_name(pg_current_wal_lsn())")) {
+            rs.next();
+            last = rs.getString(1);
+          }
+          st.execute("SELECT pg_switch_wal()");
+        }
+      }
+      await().atMost(Duration.ofSeconds(60)).until(() -> {
+        try (Connection c = connect(port); Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT failed_count FROM pg_stat_archiver")) {
+          rs.next();
+          return rs.getLong(1) > 0;
+        }
+      });
+      String log = Files.readString(dir.resolve("faulty.log"));
+      assertThat(log).as("the reason is named in PostgreSQL's log").contains("No space left on device");
+      final String lastSegment = last;
+      assertThat(Files.exists(data.resolve("pg_wal/archive_status").resolve(lastSegment + ".ready"))).as("PostgreSQL keeps it").isTrue();
+      // room again: PostgreSQL retries, everything it kept arrives, nothing is missing
+      assertThat(new ProcessBuilder("mount", "-o", "remount,size=64m", small.toString()).inheritIO().start().waitFor()).isZero();
+      await().atMost(Duration.ofSeconds(90)).until(() -> Files.exists(small.resolve("wal").resolve(lastSegment)));
+      io.pgha.archive.ArchiveInfo info = io.pgha.archive.ArchiveInfo.of(new io.pgha.archive.DirectoryRepository(small));
+      assertThat(info.timelines()).singleElement().satisfies(t -> {
+        assertThat(t.gaps()).isEmpty();
+        assertThat(t.last()).isGreaterThanOrEqualTo(lastSegment);
+      });
+    } finally {
+      try {
+        run(BIN + "pg_ctl", "-D", data.toString(), "-m", "immediate", "-w", "stop");
+        dataDirs.remove(data);
+      } finally {
+        new ProcessBuilder("umount", "-l", small.toString()).inheritIO().start().waitFor(30, TimeUnit.SECONDS);
+      }
+    }
+  }
 }
