@@ -116,6 +116,8 @@ public final class BackupRunner {
       List<Path> dirs = new ArrayList<>();
       List<Path> files = new ArrayList<>();
       long total = walk(dataDir, dirs, files);
+      // largest first: the big relation segments spread over the workers instead of ending alone
+      files.sort(java.util.Comparator.comparingLong(BackupRunner::sizeOrZero).reversed());
       progress.start(total, files.size());
       List<BackupManifest.Entry> entries = Collections.synchronizedList(new ArrayList<>());
       for (Path d : dirs) entries.add(new BackupManifest.Entry(dataDir.relativize(d).toString(), true, 0, null, mode(d)));
@@ -194,6 +196,14 @@ public final class BackupRunner {
       if (!(e.getCause() instanceof NoSuchFileException)) throw e.getCause();
     }
     return total;
+  }
+
+  private static long sizeOrZero(Path p) {
+    try {
+      return Files.size(p);
+    } catch (IOException e) {
+      return 0;
+    }
   }
 
   private static int mode(Path p) {

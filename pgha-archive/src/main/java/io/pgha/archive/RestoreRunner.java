@@ -159,8 +159,9 @@ public final class RestoreRunner {
       ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, o.parallel()));
       try {
         List<Future<?>> fs = new ArrayList<>();
-        for (BackupManifest.Entry e : m.files()) {
-          if (e.directory()) continue;
+        List<BackupManifest.Entry> files = new ArrayList<>(m.files().stream().filter(e -> !e.directory()).toList());
+        files.sort(Comparator.comparingLong(BackupManifest.Entry::size).reversed()); // largest first: balanced workers
+        for (BackupManifest.Entry e : files) {
           fs.add(pool.submit(() -> {
             restoreFile(m, e, dir, owner);
             return null;
@@ -210,6 +211,7 @@ public final class RestoreRunner {
         });
         out.flush();
         if (!h.checksum().equals(e.sha256()) || h.length() != e.size()) throw new CorruptFileException(key, "does not match the backup's manifest");
+        ch.force(true); // here, in parallel; directories are synced at the end
       }
     }
     setMode(target, e.mode() == 0 ? 0600 : e.mode());
@@ -257,11 +259,17 @@ public final class RestoreRunner {
   private static void syncTree(Path dir) throws IOException {
     try (Stream<Path> s = Files.walk(dir)) {
       for (Path p : (Iterable<Path>) s::iterator) {
+        if (!Files.isDirectory(p) && !isRecoveryFile(p)) continue; // data files were synced as they were written
         try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ)) {
           ch.force(true);
         }
       }
     }
+  }
+
+  private static boolean isRecoveryFile(Path p) {
+    String n = p.getFileName().toString();
+    return n.equals("postgresql.auto.conf") || n.endsWith(".signal");
   }
 
   private static void removeContents(Path dir, boolean alsoDir) {

@@ -144,7 +144,7 @@ final class ArchiveCommand {
 
   @Command(name = "push", description = "Archive one WAL file (archive_command; docs/archive.md has the exact line).")
   static final class Push implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "PATH", description = "the file to archive (%p)")
+    @Parameters(index = "0", paramLabel = "PATH", description = "the file to archive (%%p)")
     Path path;
 
     @picocli.CommandLine.Mixin RepoOptions options = new RepoOptions();
@@ -221,7 +221,7 @@ final class ArchiveCommand {
       java.nio.channels.FileLock probe = lock(spool.dir());
       if (probe == null) return; // one is running
       probe.channel().close();
-      List<String> cmd = new ArrayList<>(List.of("sh", "-c", "exec " + SelfCommand.pgha() + " \"$@\"", "pgha"));
+      List<String> cmd = new ArrayList<>(List.of("sh", "-c", "exec " + SelfCommand.pgha(SelfCommand.BULK_JVM) + " \"$@\"", "pgha"));
       cmd.addAll(List.of("archive", "push-ahead", "--pg-wal", pgWal.toString(), "--spool", spool.dir().toString(), "--parallel", String.valueOf(parallel)));
       cmd.addAll(options.args());
       new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
@@ -255,10 +255,10 @@ final class ArchiveCommand {
 
   @Command(name = "get", description = "Restore one WAL file (restore_command; docs/archive.md has the exact line).")
   static final class Get implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "NAME", description = "the WAL file name (%f)")
+    @Parameters(index = "0", paramLabel = "NAME", description = "the WAL file name (%%f)")
     String name;
 
-    @Parameters(index = "1", paramLabel = "DEST", description = "where to write it (%p)")
+    @Parameters(index = "1", paramLabel = "DEST", description = "where to write it (%%p)")
     Path dest;
 
     @picocli.CommandLine.Mixin RepoOptions options = new RepoOptions();

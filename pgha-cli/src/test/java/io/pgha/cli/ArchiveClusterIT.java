@@ -120,12 +120,10 @@ class ArchiveClusterIT {
   }
 
   @Test
-  @Order(2)
+  @Order(3)
   void aNewMemberIsBuiltFromTheLatestBackupInsteadOfThePrimary() throws Exception {
+    // the latest backup is the one taken from a standby by the previous test
     int p = primary();
-    Path pData = c.config(p).resolveSibling("node" + p).resolve("data");
-    ClusterFixture.Run b = pgha("backup", "-h", "127.0.0.1", "-p", String.valueOf(c.pgPort(p)), "-D", pData.toString(), "-c", c.config(p).toString());
-    assertThat(b.exitCode()).as(b.out() + b.err()).isZero();
     exec(p, "INSERT INTO t SELECT generate_series(1001, 2000)");
     int s = p == 3 ? 2 : 3;
     c.kill(s);
@@ -138,7 +136,39 @@ class ArchiveClusterIT {
   }
 
   @Test
-  @Order(3)
+  @Order(2)
+  void aBackupFromAStandbyIsComplete() throws Exception {
+    int p = primary();
+    int s = p == 1 ? 2 : 1;
+    Path sData = c.config(s).resolveSibling("node" + s).resolve("data");
+    // from a standby, the backup's last segment is archived when the primary finishes it
+    java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+    Thread switcher = new Thread(() -> {
+      while (!done.get()) {
+        try {
+          Thread.sleep(1000);
+          exec(p, "SELECT pg_switch_wal()");
+        } catch (Exception ignored) {
+          // the next round tries again
+        }
+      }
+    });
+    switcher.start();
+    ClusterFixture.Run b;
+    try {
+      b = pgha("backup", "-h", "127.0.0.1", "-p", String.valueOf(c.pgPort(s)), "-D", sData.toString(), "-c", c.config(s).toString(), "--format", "json");
+    } finally {
+      done.set(true);
+      switcher.join();
+    }
+    assertThat(b.exitCode()).as(b.out() + b.err()).isZero();
+    assertThat(b.out()).contains("\"from_standby\" : true");
+    ClusterFixture.Run v = pgha("backup", "verify", "-c", c.config(s).toString());
+    assertThat(v.exitCode()).as(v.out() + v.err()).isZero();
+  }
+
+  @Test
+  @Order(4)
   void aStandbyThatFellBehindThePrimarysWalCatchesUpFromTheArchive() throws Exception {
     int p = primary();
     int s = p == 1 ? 2 : 1;
@@ -169,7 +199,7 @@ class ArchiveClusterIT {
   }
 
   @Test
-  @Order(4)
+  @Order(5)
   void afterAFailoverADeposedPrimaryCannotArchiveItsOldTimelinePastTheSwitch() throws Exception {
     int old = primary();
     int oldTl = Integer.parseInt(one(old, "SELECT timeline_id FROM pg_control_checkpoint()"));
@@ -197,7 +227,7 @@ class ArchiveClusterIT {
   }
 
   @Test
-  @Order(5)
+  @Order(6)
   void anArchiveThatCannotBeWrittenShowsAsFallingBehindAndLosesNothing() throws Exception {
     int p = primary();
     Path wal = repo.resolve("wal");

@@ -1,0 +1,66 @@
+package io.pgha.core.config;
+
+import static io.pgha.core.config.ConfigReaderTest.set;
+import static io.pgha.core.config.ConfigReaderTest.valid;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.Map;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.api.Test;
+
+class ArchiveConfigTest {
+
+  @Test
+  void defaultsAndTheCommandsTheAgentWrites() {
+    Map<String, Object> doc = valid();
+    set(doc, "archive.repo", "sftp://backup@vault:2222/srv/pgha");
+    ArchiveConfig a = ConfigReader.read(doc).archive();
+    assertThat(a.compression()).isEqualTo("zstd");
+    assertThat(a.parallel()).isEqualTo(4);
+    assertThat(a.prefetch()).isEqualTo(8);
+    assertThat(a.retentionFull()).isEqualTo(2);
+    assertThat(a.spool()).isEqualTo("/var/lib/pgha/db1/data.archive-spool");
+    assertThat(a.replicasFromBackup()).isFalse();
+    String push = a.archiveCommand("/opt/pgha/pgha");
+    // PostgreSQL replaces %p and %f, and %% becomes %: the shell gets stat -c %i.%s.%Y
+    assertThat(push).startsWith("test \"$(stat -c %%i.%%s.%%Y %p)\" = \"$(cat /var/lib/pgha/db1/data.archive-spool/pushed/%f 2>/dev/null)\"")
+        .contains("|| /opt/pgha/pgha archive push %p --async --spool /var/lib/pgha/db1/data.archive-spool --parallel 4")
+        .contains("--repo sftp://backup@vault:2222/srv/pgha --compression zstd");
+    assertThat(a.restoreCommand("/opt/pgha/pgha")).startsWith("test -f /var/lib/pgha/db1/data.archive-spool/prefetched/%f && mv -f")
+        .contains("archive get %f %p --spool").contains("--prefetch 8");
+    assertThat(a.archiveCommand("'/opt/my pgha/java' -Xmx64m -jar x.jar")).contains("|| '/opt/my pgha/java' -Xmx64m -jar x.jar archive push");
+    assertThat(ArchiveConfig.arg("/srv/100% full")).isEqualTo("'/srv/100%% full'");
+  }
+
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', value = {
+      "archive.repo|relative/dir|archive.repo: 'relative/dir' must be an absolute directory path or sftp://",
+      "archive.compression|gzip|archive.compression: 'gzip' is not one of zstd, lz4, none",
+      "archive.parallel|0|archive.parallel: 0 must be between 1 and 64",
+      "archive.prefetch|-1|archive.prefetch: -1 must be between 0 and 256",
+      "archive.retention_full|0|archive.retention_full: 0 must be at least 1",
+      "archive.replica_source|nearest|archive.replica_source: 'nearest' must be primary or backup",
+      "archive.spool|/var/lib/pgha/db1/data/spool|archive.spool: '/var/lib/pgha/db1/data/spool' must be outside data_dir",
+      "archive.sftp_key|id_rsa|archive.sftp_key: 'id_rsa' must be an absolute path",
+      "archive.colour|blue|archive.colour"})
+  void badArchiveSettingsNameTheKey(String key, String value, String message) {
+    Map<String, Object> doc = valid();
+    set(doc, "archive.repo", "/srv/archive");
+    set(doc, key, value);
+    assertThatThrownBy(() -> ConfigReader.read(doc)).isInstanceOf(ConfigException.class).hasMessageContaining(message);
+  }
+
+  @Test
+  void theArchiveParametersAreManagedOnceThereIsAnArchiveSection() {
+    Map<String, Object> doc = valid();
+    set(doc, "postgresql.parameters.archive_command", "cp %p /mnt/x/%f");
+    assertThat(ConfigReader.read(doc).archive()).as("without archive: the user's own command is fine").isNull();
+    set(doc, "archive.repo", "/srv/archive");
+    assertThatThrownBy(() -> ConfigReader.read(doc)).hasMessageContaining("postgresql.parameters.archive_command: is managed by pgha");
+    Map<String, Object> noRepo = valid();
+    set(noRepo, "archive.compression", "lz4");
+    assertThatThrownBy(() -> ConfigReader.read(noRepo)).hasMessageContaining("archive.repo");
+  }
+}
