@@ -90,6 +90,8 @@ public final class Agent implements AutoCloseable {
     Binaries bin = Binaries.locate(cfg.binDir());
     pg = new LocalPostgres(cfg, bin);
     pg.prepare();
+    String archiveProblem = pg.checkArchiveCommand();
+    if (archiveProblem != null) LOG.error(archiveProblem);
     if (cfg.dcs().embedded() != null) {
       var e = cfg.dcs().embedded();
       LOG.info("starting embedded ZooKeeper peer {} of {}", e.myId(), e.peers().size());

@@ -46,8 +46,8 @@ public record BackupManifest(
       .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)
       .configure(SerializationFeature.INDENT_OUTPUT, true);
 
-  /** A file or directory of the data directory, relative to it. */
-  public record Entry(String path, boolean directory, long size, String sha256, int mode) {}
+  /** A file or directory of the data directory, relative to it; {@code storedSize} is its size in the repository. */
+  public record Entry(String path, boolean directory, long size, String sha256, int mode, long storedSize) {}
 
   public static String key(String label) {
     return "backup/" + label + "/manifest.json";

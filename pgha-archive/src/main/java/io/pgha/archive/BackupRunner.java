@@ -120,7 +120,7 @@ public final class BackupRunner {
       files.sort(java.util.Comparator.comparingLong(BackupRunner::sizeOrZero).reversed());
       progress.start(total, files.size());
       List<BackupManifest.Entry> entries = Collections.synchronizedList(new ArrayList<>());
-      for (Path d : dirs) entries.add(new BackupManifest.Entry(dataDir.relativize(d).toString(), true, 0, null, mode(d)));
+      for (Path d : dirs) entries.add(new BackupManifest.Entry(dataDir.relativize(d).toString(), true, 0, null, mode(d), 0));
       ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, o.parallel()));
       try {
         List<Future<BackupManifest.Entry>> fs = new ArrayList<>();
@@ -220,8 +220,9 @@ public final class BackupRunner {
     String key = BackupManifest.fileKey(label, rel);
     try (Repository.NewFile f = repo.create(key)) {
       StoredFile.Header h = StoredFile.write(in, o.compression(), f);
+      long stored = f.size();
       if (!f.commit()) throw new ArchiveConflictException(key + " already exists in " + repo.describe());
-      return new BackupManifest.Entry(rel, false, h.length(), h.checksum(), mode);
+      return new BackupManifest.Entry(rel, false, h.length(), h.checksum(), mode, stored);
     }
   }
 
@@ -249,8 +250,7 @@ public final class BackupRunner {
     List<BackupManifest.Entry> sorted = new ArrayList<>(entries);
     sorted.sort(java.util.Comparator.comparing(BackupManifest.Entry::path));
     long bytes = sorted.stream().mapToLong(BackupManifest.Entry::size).sum();
-    long stored = 0;
-    for (String k : repo.list("backup/" + label + "/data")) stored += storedSize(k);
+    long stored = sorted.stream().mapToLong(BackupManifest.Entry::storedSize).sum();
     BackupManifest manifest = new BackupManifest(BackupManifest.FORMAT, label, "full", started.toString(), Instant.now().toString(),
         startLsn, stopLsn, xmax, timeline, startWal, stopWal, srv.systemIdentifier(), srv.version(), srv.segmentSize(), o.compression().label(),
         o.conn().toString(), srv.standby(), bytes, stored, Math.round(progress.seconds() * 10) / 10.0, labelFile, map, sorted);
@@ -258,17 +258,6 @@ public final class BackupRunner {
       throw new ArchiveConflictException(BackupManifest.key(label) + " already exists");
     }
     return manifest;
-  }
-
-  private long storedSize(String key) {
-    if (repo instanceof DirectoryRepository d) {
-      try {
-        return Files.size(d.root().resolve(key));
-      } catch (IOException e) {
-        return 0;
-      }
-    }
-    return 0;
   }
 
   static byte[] storedBytes(byte[] original) throws IOException {
@@ -326,7 +315,7 @@ public final class BackupRunner {
         String rel = e.name().endsWith("/") ? e.name().substring(0, e.name().length() - 1) : e.name();
         if (rel.startsWith("./")) rel = rel.substring(2);
         if (e.type() == '5') {
-          entries.add(new BackupManifest.Entry(rel, true, 0, null, e.mode()));
+          entries.add(new BackupManifest.Entry(rel, true, 0, null, e.mode(), 0));
         } else if (e.type() == '0' || e.type() == 0) {
           if (rel.equals("backup_label") || rel.equals("tablespace_map")) {
             String text = new String(r.content().readAllBytes(), StandardCharsets.UTF_8);

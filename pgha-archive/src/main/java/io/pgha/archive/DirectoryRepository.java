@@ -110,6 +110,12 @@ public final class DirectoryRepository implements Repository {
     }
 
     @Override
+    public long size() throws IOException {
+      out.flush();
+      return ch.size();
+    }
+
+    @Override
     public void writeAt(long position, byte[] bytes) throws IOException {
       try {
         out.flush();
@@ -172,15 +178,6 @@ public final class DirectoryRepository implements Repository {
       return existed;
     } catch (IOException e) {
       throw unavailable("cannot delete " + name, e);
-    }
-  }
-
-  /** Writes {@code bytes} to {@code file} (created or truncated) and fsyncs it before returning. */
-  static void writeSynced(Path file, byte[] bytes) throws IOException {
-    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
-      ByteBuffer b = ByteBuffer.wrap(bytes);
-      while (b.hasRemaining()) ch.write(b);
-      ch.force(true);
     }
   }
 

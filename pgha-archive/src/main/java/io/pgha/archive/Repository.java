@@ -49,6 +49,9 @@ public interface Repository extends AutoCloseable {
     /** The sequential output (buffered; do not close it). */
     OutputStream out() throws IOException;
 
+    /** Bytes written so far: the stored size of the file. */
+    long size() throws IOException;
+
     /** Overwrites bytes at {@code position} of what was written so far (for headers known only at the end). */
     void writeAt(long position, byte[] bytes) throws IOException;
 

@@ -256,6 +256,11 @@ public final class SftpRepository implements Repository {
     }
 
     @Override
+    public long size() {
+      return offset + used;
+    }
+
+    @Override
     public void writeAt(long position, byte[] bytes) throws IOException {
       flushBuffer();
       try {

@@ -54,6 +54,7 @@ class SftpRepositoryTest {
     try (Repository.NewFile f = r.create("x/deep/three")) {
       f.out().write(new byte[] {0, 0, 3, 4});
       f.writeAt(0, new byte[] {1, 2});
+      assertThat(f.size()).isEqualTo(4);
       assertThat(f.commit()).isTrue();
     }
     try (InputStream in = r.open("x/deep/three")) {

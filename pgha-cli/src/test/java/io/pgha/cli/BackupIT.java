@@ -152,6 +152,7 @@ class BackupIT {
     assertThat(m.files()).extracting(BackupManifest.Entry::path).contains("backup_label", "PG_VERSION", "global/pg_control", "pg_wal")
         .doesNotContain("postmaster.pid");
     assertThat(m.fromStandby()).isFalse();
+    assertThat(m.storedBytes()).as("compressed").isPositive().isLessThan(m.bytes());
     try (Connection c = connect(primaryPort); Statement st = c.createStatement()) {
       for (int k = 1; k <= ROWS; k++) {
         c.setAutoCommit(false);

@@ -81,6 +81,24 @@ public final class LocalPostgres implements AutoCloseable {
   }
 
   /**
+   * Checks that PostgreSQL's OS user can run the pgha command of archive_command and
+   * restore_command; a message saying what to fix, or null when it can.
+   */
+  public String checkArchiveCommand() {
+    if (cfg.archive() == null) return null;
+    String pgha = cfg.archive().pghaCommand() != null ? cfg.archive().pghaCommand() : System.getProperty("pgha.self");
+    if (pgha == null) return "archive: no pgha command is known for archive_command; set archive.pgha_command";
+    try {
+      OsCommand.Result r = os.run(List.of("sh", "-c", pgha + " --version"), Map.of(), 30_000);
+      if (r.ok()) return null;
+      return "archive: PostgreSQL's OS user " + cfg.osUser() + " cannot run '" + pgha + "' (" + r.output().strip()
+          + "); archive_command would fail and WAL would pile up. Make the jar readable or set archive.pgha_command";
+    } catch (PostgresException e) {
+      return "archive: cannot check the pgha command as " + cfg.osUser() + ": " + e.getMessage();
+    }
+  }
+
+  /**
    * The primary's archiving: pg_stat_archiver and the .ready files in pg_wal (what is finished but
    * not archived yet). Null when this server is not a running primary.
    */
