@@ -3,19 +3,14 @@ package io.pgha.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.pgha.postgres.Directories;
 import io.pgha.testkit.FreePorts;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -28,62 +23,31 @@ import org.junit.jupiter.api.Test;
  * archive.
  */
 class ArchiveIT {
-  private static final String BIN = "/usr/lib/postgresql/15/bin/";
+  private static PlainPostgres pg;
   private static Path dir;
   private static Path repo;
   private static int primaryPort;
   private static int standbyPort;
-  private static final List<Path> dataDirs = new ArrayList<>();
-
-  private static String run(String... cmd) throws Exception {
-    List<String> c = new ArrayList<>();
-    if ("root".equals(System.getProperty("user.name"))) c.addAll(List.of("setpriv", "--reuid=postgres", "--regid=postgres", "--init-groups", "--"));
-    c.addAll(List.of(cmd));
-    Process p = new ProcessBuilder(c).redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes());
-    assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
-    assertThat(p.exitValue()).as(String.join(" ", cmd) + ":\n" + out).isZero();
-    return out;
-  }
 
   private static String pgha(String sub) {
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    return "'" + java + "' -Xmx64m -XX:TieredStopAtLevel=1 -jar '" + dir.resolve("pgha.jar") + "' archive " + sub + " --repo '" + repo + "'";
-  }
-
-  /** Starts PostgreSQL on {@code data} with {@code settings} (name, value pairs) in its postgresql.conf. */
-  private static void start(Path data, int port, String... settings) throws Exception {
-    StringBuilder conf = new StringBuilder("\nport = " + port + "\nlisten_addresses = '127.0.0.1'\nunix_socket_directories = '" + dir + "'\n");
-    for (int i = 0; i < settings.length; i += 2) conf.append(settings[i]).append(" = '").append(settings[i + 1].replace("'", "''")).append("'\n");
-    Files.writeString(data.resolve("postgresql.conf"), conf.toString(), java.nio.file.StandardOpenOption.APPEND);
-    run(BIN + "pg_ctl", "-D", data.toString(), "-l", dir.resolve(data.getFileName() + ".log").toString(), "-w", "start");
-    dataDirs.add(data);
+    return pg.pgha("archive " + sub + " --repo '" + repo + "'");
   }
 
   @BeforeAll
   static void setUp() throws Exception {
-    dir = Files.createTempDirectory("pgha-archive-it");
-    Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
-    Files.copy(Path.of("target", "pgha.jar"), dir.resolve("pgha.jar"), StandardCopyOption.REPLACE_EXISTING);
-    repo = Files.createDirectories(dir.resolve("repo"));
-    new ProcessBuilder("chown", "-R", "postgres:", dir.toString()).inheritIO().start().waitFor(30, TimeUnit.SECONDS);
+    pg = PlainPostgres.in("pgha-archive-it", "repo");
+    dir = pg.dir();
+    repo = dir.resolve("repo");
     primaryPort = FreePorts.one();
     standbyPort = FreePorts.one();
     Path primary = dir.resolve("primary");
-    run(BIN + "initdb", "-D", primary.toString(), "-U", "postgres", "-A", "trust", "--wal-segsize=1");
-    start(primary, primaryPort, "archive_mode", "on", "archive_command", pgha("push %p"), "wal_level", "replica");
+    pg.initdb(primary);
+    pg.start(primary, primaryPort, true, "archive_mode", "on", "archive_command", pgha("push %p"), "wal_level", "replica");
   }
 
   @AfterAll
   static void tearDown() throws Exception {
-    for (Path d : dataDirs) {
-      try {
-        run(BIN + "pg_ctl", "-D", d.toString(), "-m", "immediate", "-w", "stop");
-      } catch (Throwable e) {
-        System.out.println("stop " + d + ": " + e.getMessage());
-      }
-    }
-    if (dir != null) Directories.delete(dir);
+    if (pg != null) pg.stopAll();
   }
 
   private static Connection connect(int port) throws Exception {
@@ -117,14 +81,14 @@ class ArchiveIT {
 
     // A warm standby: a base backup, no primary_conninfo, WAL only through restore_command.
     Path standby = dir.resolve("standby");
-    run(BIN + "pg_basebackup", "-h", "127.0.0.1", "-p", String.valueOf(primaryPort), "-U", "postgres", "-D", standby.toString(),
+    PlainPostgres.asPostgres(PlainPostgres.BIN + "pg_basebackup", "-h", "127.0.0.1", "-p", String.valueOf(primaryPort), "-U", "postgres", "-D", standby.toString(),
         "--wal-method=none", "--checkpoint=fast");
     Files.writeString(standby.resolve("standby.signal"), "");
     try (Connection c = connect(primaryPort); Statement st = c.createStatement()) {
       st.execute("INSERT INTO archived SELECT generate_series(1001, 1500)");
       st.execute("SELECT pg_switch_wal()");
     }
-    start(standby, standbyPort, "archive_mode", "off", "restore_command", pgha("get %f %p"), "hot_standby", "on");
+    pg.start(standby, standbyPort, true, "archive_mode", "off", "restore_command", pgha("get %f %p"), "hot_standby", "on");
     await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(500)).until(() -> {
       try (Connection c = connect(standbyPort); Statement st = c.createStatement();
            ResultSet rs = st.executeQuery("SELECT count(*), pg_is_in_recovery() FROM archived")) {
@@ -146,10 +110,9 @@ class ArchiveIT {
     int port = FreePorts.one();
     try {
       assertThat(new ProcessBuilder("chown", "postgres:", small.toString()).inheritIO().start().waitFor()).isZero();
-      run(BIN + "initdb", "-D", data.toString(), "-U", "postgres", "-A", "trust", "--wal-segsize=1");
-      String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-      String cmd = "'" + java + "' -Xmx64m -XX:TieredStopAtLevel=1 -jar '" + dir.resolve("pgha.jar") + "' archive push %p --compression none --repo '" + small + "'";
-      start(data, port, "archive_mode", "on", "archive_command", cmd, "wal_level", "replica");
+      pg.initdb(data);
+      String cmd = pg.pgha("archive push %p --compression none --repo '" + small + "'");
+      pg.start(data, port, true, "archive_mode", "on", "archive_command", cmd, "wal_level", "replica");
       String last = null;
       try (Connection c = connect(port); Statement st = c.createStatement()) {
         st.execute("CREATE TABLE filler (x text)");
@@ -168,7 +131,7 @@ class ArchiveIT {
           return rs.getLong(1) > 0;
         }
       });
-      String log = Files.readString(dir.resolve("faulty.log"));
+      String log = Files.readString(pg.log(data));
       assertThat(log).as("the reason is named in PostgreSQL's log").contains("No space left on device");
       final String lastSegment = last;
       assertThat(Files.exists(data.resolve("pg_wal/archive_status").resolve(lastSegment + ".ready"))).as("PostgreSQL keeps it").isTrue();
@@ -182,8 +145,7 @@ class ArchiveIT {
       });
     } finally {
       try {
-        run(BIN + "pg_ctl", "-D", data.toString(), "-m", "immediate", "-w", "stop");
-        dataDirs.remove(data);
+        pg.stop(data);
       } finally {
         new ProcessBuilder("umount", "-l", small.toString()).inheritIO().start().waitFor(30, TimeUnit.SECONDS);
       }

@@ -6,15 +6,12 @@ import static org.awaitility.Awaitility.await;
 import io.pgha.archive.BackupManifest;
 import io.pgha.archive.BackupStore;
 import io.pgha.archive.DirectoryRepository;
-import io.pgha.postgres.Directories;
 import io.pgha.testkit.FreePorts;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -22,7 +19,6 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -37,76 +33,45 @@ import org.junit.jupiter.api.TestMethodOrder;
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class BackupIT {
-  private static final String BIN = "/usr/lib/postgresql/15/bin/";
   private static final int ROWS = 6;
   private static Path dir;
   private static Path repo;
   private static Path primary;
   private static int primaryPort;
-  private static final List<Path> running = new ArrayList<>();
+  private static PlainPostgres pg;
   /** After row k (1-based) committed: the time, the LSN, its xid, and a restore point named after_k. */
   private static final String[] times = new String[ROWS + 1];
   private static final String[] lsns = new String[ROWS + 1];
   private static final long[] xids = new long[ROWS + 1];
   private static String firstBackup;
 
-  static String run(String... cmd) throws Exception {
-    List<String> c = new ArrayList<>();
-    if ("root".equals(System.getProperty("user.name"))) c.addAll(List.of("setpriv", "--reuid=postgres", "--regid=postgres", "--init-groups", "--"));
-    c.addAll(List.of(cmd));
-    Process p = new ProcessBuilder(c).redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes());
-    assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
-    assertThat(p.exitValue()).as(String.join(" ", cmd) + ":\n" + out).isZero();
-    return out;
-  }
-
   private static String jar(String sub) {
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    return "'" + java + "' -Xmx64m -XX:TieredStopAtLevel=1 -jar '" + dir.resolve("pgha.jar") + "' archive " + sub + " --repo '" + repo + "'";
+    return pg.pgha("archive " + sub + " --repo '" + repo + "'");
   }
 
+  /** Starts a restored server without waiting: one that recovers to a target and pauses never "starts". */
   private static void start(Path data, int port, String... settings) throws Exception {
-    StringBuilder conf = new StringBuilder("\nport = " + port + "\nlisten_addresses = '127.0.0.1'\nunix_socket_directories = '" + dir + "'\n");
-    for (int i = 0; i < settings.length; i += 2) conf.append(settings[i]).append(" = '").append(settings[i + 1].replace("'", "''")).append("'\n");
-    Files.writeString(data.resolve("postgresql.conf"), conf.toString(), java.nio.file.StandardOpenOption.APPEND);
-    running.add(data);
-    run(BIN + "pg_ctl", "-D", data.toString(), "-l", dir.resolve(data.getFileName() + ".log").toString(), "start");
+    pg.start(data, port, false, settings);
   }
 
   private static void stop(Path data) throws Exception {
-    run(BIN + "pg_ctl", "-D", data.toString(), "-m", "immediate", "-w", "stop");
-    running.remove(data);
+    pg.stop(data);
   }
 
   @BeforeAll
   static void setUp() throws Exception {
-    dir = Files.createTempDirectory("pgha-backup-it");
-    Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
-    Files.copy(Path.of("target", "pgha.jar"), dir.resolve("pgha.jar"), StandardCopyOption.REPLACE_EXISTING);
-    repo = Files.createDirectories(dir.resolve("repo"));
-    new ProcessBuilder("chown", "-R", "postgres:", dir.toString()).inheritIO().start().waitFor(30, TimeUnit.SECONDS);
+    pg = PlainPostgres.in("pgha-backup-it", "repo");
+    dir = pg.dir();
+    repo = dir.resolve("repo");
     primaryPort = FreePorts.one();
     primary = dir.resolve("primary");
-    run(BIN + "initdb", "-D", primary.toString(), "-U", "postgres", "-A", "trust", "--wal-segsize=1");
-    start(primary, primaryPort, "archive_mode", "on", "archive_command", jar("push %p"), "wal_level", "replica");
-    await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> {
-      try (Connection c = connect(primaryPort)) {
-        return c.isValid(5);
-      }
-    });
+    pg.initdb(primary);
+    pg.start(primary, primaryPort, true, "archive_mode", "on", "archive_command", jar("push %p"), "wal_level", "replica");
   }
 
   @AfterAll
   static void tearDown() throws Exception {
-    for (Path d : new ArrayList<>(running)) {
-      try {
-        stop(d);
-      } catch (Throwable e) {
-        System.out.println("stop " + d + ": " + e.getMessage());
-      }
-    }
-    if (dir != null) Directories.delete(dir);
+    if (pg != null) pg.stopAll();
   }
 
   private static Connection connect(int port) throws Exception {
