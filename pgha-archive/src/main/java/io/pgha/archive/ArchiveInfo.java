@@ -39,7 +39,7 @@ public record ArchiveInfo(long segmentSize, List<Timeline> timelines) {
         if (in != null) size = StoredFile.readHeader(in, sample).length();
       }
     }
-    long perLog = size > 0 ? 0x1_0000_0000L / size : 0;
+    long perLog = size > 0 ? WalNames.perLog(size) : 0;
     TreeSet<Integer> all = new TreeSet<>(segs.keySet());
     all.addAll(histories);
     List<Timeline> out = new ArrayList<>();
@@ -52,18 +52,12 @@ public record ArchiveInfo(long segmentSize, List<Timeline> timelines) {
       for (int i = 1; i < numbers.size(); i++) {
         long from = numbers.get(i - 1) + 1;
         long to = numbers.get(i) - 1;
-        if (from <= to) gaps.add(from == to ? name(tl, from, perLog) : name(tl, from, perLog) + ".." + name(tl, to, perLog));
+        if (from <= to) gaps.add(from == to ? WalNames.name(tl, from, perLog) : WalNames.name(tl, from, perLog) + ".." + WalNames.name(tl, to, perLog));
       }
-      out.add(new Timeline(tl, numbers.isEmpty() ? null : name(tl, numbers.get(0), perLog),
-          numbers.isEmpty() ? null : name(tl, numbers.get(numbers.size() - 1), perLog), numbers.size(), gaps, histories.contains(tl)));
+      out.add(new Timeline(tl, numbers.isEmpty() ? null : WalNames.name(tl, numbers.get(0), perLog),
+          numbers.isEmpty() ? null : WalNames.name(tl, numbers.get(numbers.size() - 1), perLog), numbers.size(), gaps, histories.contains(tl)));
     }
     return new ArchiveInfo(size, out);
   }
 
-  /** The file name of segment number {@code n} on {@code timeline}. */
-  static String name(int timeline, long n, long perLog) {
-    long log = perLog > 0 ? n / perLog : n >>> 32;
-    long seg = perLog > 0 ? n % perLog : n & 0xffffffffL;
-    return String.format("%08X%08X%08X", timeline, log, seg);
-  }
 }

@@ -118,14 +118,14 @@ public final class AsyncArchive {
 
   private void fill(String after, long segmentSize, int count) throws IOException {
     Path dir = Files.createDirectories(spool.prefetchedDir());
-    long perLog = 0x1_0000_0000L / segmentSize;
-    int tl = Integer.parseInt(after.substring(0, 8), 16);
-    long n = Long.parseLong(after.substring(8, 16), 16) * perLog + Long.parseLong(after.substring(16), 16);
+    long perLog = WalNames.perLog(segmentSize);
+    int tl = WalNames.timeline(after);
+    long n = WalNames.segNo(after, perLog);
     ExecutorService pool = Executors.newFixedThreadPool(Math.min(parallel, count));
     try {
       List<Future<WalArchive.GetResult>> fs = new ArrayList<>();
       for (int i = 1; i <= count; i++) {
-        String next = ArchiveInfo.name(tl, n + i, perLog);
+        String next = WalNames.name(tl, n + i, perLog);
         Path target = dir.resolve(next);
         if (Files.exists(target)) continue;
         fs.add(pool.submit(() -> archive.get(next, target)));

@@ -245,7 +245,7 @@ public final class BackupRunner {
     if (!m.find() || !t.find()) throw new IOException("backup_label from the server is not understood:\n" + labelFile);
     int timeline = Integer.parseInt(t.group(1));
     String startWal = m.group(2);
-    String stopWal = walName(timeline, lsn(stopLsn) - 1, srv.segmentSize());
+    String stopWal = WalNames.ofLsn(timeline, io.pgha.core.model.Lsn.parse(stopLsn).value() - 1, srv.segmentSize());
     waitForWal(stopWal, srv.standby());
     List<BackupManifest.Entry> sorted = new ArrayList<>(entries);
     sorted.sort(java.util.Comparator.comparing(BackupManifest.Entry::path));
@@ -280,17 +280,6 @@ public final class BackupRunner {
       }
       Thread.sleep(200);
     }
-  }
-
-  static long lsn(String text) {
-    int slash = text.indexOf('/');
-    return (Long.parseLong(text.substring(0, slash), 16) << 32) | Long.parseLong(text.substring(slash + 1), 16);
-  }
-
-  static String walName(int timeline, long lsn, long segmentSize) {
-    long seg = lsn / segmentSize;
-    long perLog = 0x1_0000_0000L / segmentSize;
-    return String.format("%08X%08X%08X", timeline, seg / perLog, seg % perLog);
   }
 
   // ---- without -D: pg_basebackup streams a tar -----------------------------------------------
@@ -354,7 +343,7 @@ public final class BackupRunner {
    */
   private String stopLsn(Statement st, Server srv, String startWal, String startLsn) throws IOException, SQLException, InterruptedException {
     if (!srv.standby()) {
-      String history = "wal/" + startWal + "." + String.format("%08X", lsn(startLsn) % srv.segmentSize()) + ".backup";
+      String history = "wal/" + startWal + "." + String.format("%08X", io.pgha.core.model.Lsn.parse(startLsn).value() % srv.segmentSize()) + ".backup";
       long deadline = System.nanoTime() + o.archiveTimeoutMs() * 1_000_000L;
       while (System.nanoTime() - deadline < 0) {
         try (InputStream in = repo.open(history)) {

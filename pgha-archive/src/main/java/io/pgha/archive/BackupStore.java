@@ -91,11 +91,11 @@ public final class BackupStore {
         problems.add(new Problem(key, c.reason()));
       }
     }
-    long perLog = 0x1_0000_0000L / m.walSegmentSize();
-    long first = segNo(m.startWal(), perLog);
-    long last = segNo(m.stopWal(), perLog);
+    long perLog = WalNames.perLog(m.walSegmentSize());
+    long first = WalNames.segNo(m.startWal(), perLog);
+    long last = WalNames.segNo(m.stopWal(), perLog);
     for (long n = first; n <= last; n++) {
-      String seg = ArchiveInfo.name(m.timeline(), n, perLog);
+      String seg = WalNames.name(m.timeline(), n, perLog);
       String key = "wal/" + seg;
       try (InputStream in = repo.open(key)) {
         if (in == null) {
@@ -109,10 +109,6 @@ public final class BackupStore {
     }
     progress.close();
     return problems;
-  }
-
-  static long segNo(String walName, long perLog) {
-    return Long.parseLong(walName.substring(8, 16), 16) * perLog + Long.parseLong(walName.substring(16, 24), 16);
   }
 
   /** What {@link #expire} removed (or would remove, dry run). */
@@ -144,13 +140,13 @@ public final class BackupStore {
         if (!dryRun) removeBackup(l);
       }
     }
-    long perLog = 0x1_0000_0000L / oldest.walSegmentSize();
-    long keepFrom = segNo(oldest.startWal(), perLog);
+    long perLog = WalNames.perLog(oldest.walSegmentSize());
+    long keepFrom = WalNames.segNo(oldest.startWal(), perLog);
     List<String> wal = new ArrayList<>();
     for (String k : repo.list("wal")) {
       String f = k.substring(k.lastIndexOf('/') + 1);
       if (!f.matches("[0-9A-F]{24}(\\.partial|\\.[0-9A-F]{8}\\.backup)?")) continue; // history files stay
-      if (segNo(f, perLog) < keepFrom) {
+      if (WalNames.segNo(f, perLog) < keepFrom) {
         wal.add(f);
         if (!dryRun) repo.delete(k);
       }

@@ -122,7 +122,7 @@ public final class RestoreRunner {
       if (t.kind() == null || t.kind().equals("name")) return m;
       boolean fits = switch (t.kind()) {
         case "time" -> Instant.parse(m.stopTime()).isBefore(parseTime(t.value()));
-        case "lsn" -> Long.compareUnsigned(BackupRunner.lsn(m.stopLsn()), BackupRunner.lsn(t.value().toUpperCase())) <= 0;
+        case "lsn" -> io.pgha.core.model.Lsn.parse(m.stopLsn()).compareTo(io.pgha.core.model.Lsn.parse(t.value())) <= 0;
         case "xid" -> Long.parseLong(t.value()) >= m.stopXmax();
         default -> true;
       };

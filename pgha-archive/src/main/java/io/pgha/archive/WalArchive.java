@@ -60,10 +60,8 @@ public final class WalArchive {
    */
   void checkTimeline(String name, long segmentSize) throws IOException {
     if (!SEGMENT.matcher(name).matches() || segmentSize <= 0) return;
-    int tl = Integer.parseInt(name.substring(0, 8), 16);
-    long perLog = 0x1_0000_0000L / segmentSize;
-    long segNo = Long.parseLong(name.substring(8, 16), 16) * perLog + Long.parseLong(name.substring(16), 16);
-    long end = (segNo + 1) * segmentSize;
+    int tl = WalNames.timeline(name);
+    long end = (WalNames.segNo(name, WalNames.perLog(segmentSize)) + 1) * segmentSize;
     for (int next = tl + 1; next < tl + 1000; next++) {
       String key = String.format("wal/%08X.history", next);
       String text;
@@ -71,17 +69,13 @@ public final class WalArchive {
         if (in == null) return;
         text = new String(StoredFile.read(in, key), java.nio.charset.StandardCharsets.UTF_8);
       }
-      for (String line : text.split("\n")) {
-        String[] f = line.trim().split("\\s+");
-        if (f.length < 2 || f[0].startsWith("#") || !f[0].matches("\\d+") || Integer.parseInt(f[0]) != tl) continue;
-        long switchLsn = BackupRunner.lsn(f[1]);
-        if (Long.compareUnsigned(end, switchLsn) > 0) {
-          String msg = name + " is on timeline " + tl + " past its end at " + f[1] + " (timeline " + next + " branched off there, see "
-              + String.format("%08X.history", next) + "); refusing to archive it. This server is not the primary of the cluster's"
-              + " newest timeline: it may be a deposed primary that still runs.";
-          LOG.error(msg);
-          throw new ArchiveConflictException(msg);
-        }
+      io.pgha.core.model.Lsn switchpoint = io.pgha.core.model.TimelineHistory.switchpointFrom(text, tl);
+      if (switchpoint != null && Long.compareUnsigned(end, switchpoint.value()) > 0) {
+        String msg = name + " is on timeline " + tl + " past its end at " + switchpoint + " (timeline " + next + " branched off there, see "
+            + String.format("%08X.history", next) + "); refusing to archive it. This server is not the primary of the cluster's"
+            + " newest timeline: it may be a deposed primary that still runs.";
+        LOG.error(msg);
+        throw new ArchiveConflictException(msg);
       }
     }
   }

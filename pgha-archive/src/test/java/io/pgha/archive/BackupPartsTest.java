@@ -48,10 +48,10 @@ class BackupPartsTest {
   @Test
   void walNamesFromPositions() {
     long mb16 = 16L << 20;
-    assertThat(BackupRunner.lsn("1/2000028")).isEqualTo((1L << 32) | 0x2000028L);
-    assertThat(BackupRunner.walName(1, BackupRunner.lsn("0/2000028"), mb16)).isEqualTo("000000010000000000000002");
-    assertThat(BackupRunner.walName(3, BackupRunner.lsn("1/FF000000"), mb16)).isEqualTo("0000000300000001000000FF");
-    assertThat(BackupRunner.walName(2, BackupRunner.lsn("0/2C00000"), 4L << 20)).isEqualTo("00000002000000000000000B");
+    assertThat(io.pgha.core.model.Lsn.parse("1/2000028").value()).isEqualTo((1L << 32) | 0x2000028L);
+    assertThat(WalNames.ofLsn(1, io.pgha.core.model.Lsn.parse("0/2000028").value(), mb16)).isEqualTo("000000010000000000000002");
+    assertThat(WalNames.ofLsn(3, io.pgha.core.model.Lsn.parse("1/FF000000").value(), mb16)).isEqualTo("0000000300000001000000FF");
+    assertThat(WalNames.ofLsn(2, io.pgha.core.model.Lsn.parse("0/2C00000").value(), 4L << 20)).isEqualTo("00000002000000000000000B");
   }
 
   @Test

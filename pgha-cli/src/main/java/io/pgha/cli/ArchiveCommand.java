@@ -364,12 +364,8 @@ final class ArchiveCommand {
       } catch (IllegalArgumentException e) {
         return fail(USAGE, e.getMessage());
       }
-      java.util.Properties props = new java.util.Properties();
-      props.setProperty("user", user);
-      String password = System.getenv("PGPASSWORD");
-      if (password != null) props.setProperty("password", password);
       String segment;
-      try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:postgresql://" + host + ":" + port + "/" + database, props);
+      try (java.sql.Connection c = io.pgha.archive.PgConnection.of(host, port, user, database, null).open();
            java.sql.Statement st = c.createStatement()) {
         try (java.sql.ResultSet rs = st.executeQuery("SELECT pg_is_in_recovery(), current_setting('archive_mode'),"
             + " pg_walfile_name(pg_switch_wal())")) {

@@ -10,7 +10,7 @@ final class SelfCommand {
   private SelfCommand() {}
 
   static String quote(String s) {
-    return s.matches("[A-Za-z0-9_./:=@%+,-]+") ? s : "'" + s.replace("'", "'\"'\"'") + "'";
+    return io.pgha.core.config.ArchiveConfig.shellQuote(s);
   }
 
   /** Small and quick to start: one segment per call. */

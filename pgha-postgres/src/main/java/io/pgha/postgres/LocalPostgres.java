@@ -6,6 +6,7 @@ import io.pgha.core.decide.SyncPlanner.Replica;
 import io.pgha.core.model.ControlState;
 import io.pgha.core.model.HistoryEntry;
 import io.pgha.core.model.Lsn;
+import io.pgha.core.model.TimelineHistory;
 import io.pgha.postgres.ConfigFiles.Upstream;
 import java.io.IOException;
 import java.nio.file.Files;

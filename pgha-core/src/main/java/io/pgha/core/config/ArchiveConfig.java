@@ -74,10 +74,14 @@ public record ArchiveConfig(
     return replicaSource.equals("backup");
   }
 
+  /** Quotes {@code s} for sh: as it is when it holds only safe characters, else in single quotes. */
+  public static String shellQuote(String s) {
+    return s.matches("[A-Za-z0-9_./:=@%+,-]+") ? s : "'" + s.replace("'", "'\"'\"'") + "'";
+  }
+
   /** Quotes {@code s} for sh, and doubles every % (PostgreSQL's escape in archive and restore commands). */
   static String arg(String s) {
-    String q = s.matches("[A-Za-z0-9_./:=@+,-]+") ? s : "'" + s.replace("'", "'\"'\"'") + "'";
-    return q.replace("%", "%%");
+    return shellQuote(s).replace("%", "%%");
   }
 
   /** The repository options of every archive command. */

@@ -1,6 +1,5 @@
-package io.pgha.postgres;
+package io.pgha.core.model;
 
-import io.pgha.core.model.Lsn;
 
 /** Reads PostgreSQL timeline history files ({@code 00000003.history}): "parentTLI switchpoint reason" lines. */
 public final class TimelineHistory {
@@ -16,5 +15,18 @@ public final class TimelineHistory {
     String[] fields = last.split("\\s+");
     if (fields.length < 2) throw new IllegalArgumentException("malformed timeline history line: '" + last + "'");
     return Lsn.parse(fields[1]);
+  }
+
+  /**
+   * Where the timeline named by this file (or one of its ancestors) branched off {@code parent}:
+   * the switch point on the line for {@code parent}, or null when the file has no such line.
+   */
+  public static Lsn switchpointFrom(String content, int parent) {
+    for (String line : content.split("\n")) {
+      String[] fields = line.strip().split("\\s+");
+      if (fields.length < 2 || !fields[0].matches("\\d+")) continue; // blank lines and comments
+      if (Integer.parseInt(fields[0]) == parent) return Lsn.parse(fields[1]);
+    }
+    return null;
   }
 }
