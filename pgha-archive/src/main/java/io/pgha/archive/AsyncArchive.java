@@ -117,7 +117,7 @@ public final class AsyncArchive {
   }
 
   private void fill(String after, long segmentSize, int count) throws IOException {
-    Path dir = Files.createDirectories(spool.prefetchedDir());
+    Path dir = Spool.createPrivateDirectory(spool.prefetchedDir());
     long perLog = WalNames.perLog(segmentSize);
     int tl = WalNames.timeline(after);
     long n = WalNames.segNo(after, perLog);

@@ -14,6 +14,9 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Set;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
@@ -24,6 +27,10 @@ import java.util.stream.Stream;
  * final directory, fsynced, linked to its final name (which fails rather than replaces when the
  * name exists), and the directory is fsynced: after {@link NewFile#commit} returns true the file
  * survives a crash, and a concurrent writer of the same name cannot overwrite it.
+ *
+ * <p>Files get mode 0600 and directories 0700 when they are created, never a wider mode first. When
+ * the repository's root directory is readable by its group but not by others (an operator made it
+ * 0750 so that a backup group can read the archive), files get 0640 and directories 0750.
  */
 public final class DirectoryRepository implements Repository {
   private static final AtomicLong SEQ = new AtomicLong();
@@ -67,13 +74,21 @@ public final class DirectoryRepository implements Repository {
     Path target = resolve(name);
     Path dir = target.getParent();
     try {
-      Files.createDirectories(dir);
+      boolean group = groupReadable();
+      Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString(group ? "rwxr-x---" : "rwx------")));
       Path tmp = dir.resolve("." + target.getFileName() + ".tmp-" + ProcessHandle.current().pid() + "-" + SEQ.incrementAndGet());
-      FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+      FileChannel ch = FileChannel.open(tmp, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
+          PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString(group ? "rw-r-----" : "rw-------")));
       return new DirectoryFile(name, target, tmp, ch);
     } catch (IOException e) {
       throw unavailable("cannot store " + name, e);
     }
+  }
+
+  /** Whether the root directory lets its group, and only it, read: then so do the files and directories created in it. */
+  private boolean groupReadable() throws IOException {
+    Set<PosixFilePermission> p = Files.getPosixFilePermissions(root);
+    return p.contains(PosixFilePermission.GROUP_READ) && !p.contains(PosixFilePermission.OTHERS_READ);
   }
 
   private RepositoryUnavailableException unavailable(String what, IOException e) {

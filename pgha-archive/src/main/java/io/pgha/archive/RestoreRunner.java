@@ -14,6 +14,7 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.GroupPrincipal;
 import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.attribute.UserPrincipal;
 import java.nio.file.attribute.UserPrincipalLookupService;
 import java.nio.file.attribute.UserPrincipalNotFoundException;
@@ -146,12 +147,12 @@ public final class RestoreRunner {
     Owner owner = Owner.lookup(o.osUser());
     boolean ok = false;
     try {
-      Files.createDirectories(dir);
+      Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
       setMode(dir, 0700);
       owner.apply(dir);
       for (BackupManifest.Entry e : m.files()) {
         if (!e.directory()) continue;
-        Path d = Files.createDirectories(resolve(dir, e.path()));
+        Path d = Files.createDirectories(resolve(dir, e.path()), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         setMode(d, e.mode() == 0 ? 0700 : e.mode());
         owner.apply(d);
       }
@@ -195,7 +196,7 @@ public final class RestoreRunner {
     Path target = resolve(dir, e.path());
     try (InputStream in = repo.open(key)) {
       if (in == null) throw new CorruptFileException(key, "missing: the backup is incomplete (pgha backup verify " + m.label() + ")");
-      try (FileChannel ch = FileChannel.open(target, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+      try (FileChannel ch = FileChannel.open(target, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), PRIVATE_FILE)) {
         OutputStream out = new BufferedOutputStream(Channels.newOutputStream(ch), 1 << 17);
         StoredFile.Header h = StoredFile.copy(new BufferedInputStream(in, 1 << 17), key, new OutputStream() {
           @Override
@@ -240,14 +241,16 @@ public final class RestoreRunner {
       lines.add("recovery_target_" + t.kind() + " = '" + t.value().replace("'", "''") + "'");
       lines.add("recovery_target_action = '" + (t.action() == null ? "pause" : t.action()) + "'");
     }
-    Files.write(auto, lines, StandardCharsets.UTF_8);
-    setMode(auto, 0600);
+    Files.deleteIfExists(auto);
+    Files.write(Files.createFile(auto, PRIVATE_FILE), lines, StandardCharsets.UTF_8);
     owner.apply(auto);
     Path signal = dir.resolve(o.standby() ? "standby.signal" : "recovery.signal");
-    Files.write(signal, new byte[0]);
-    setMode(signal, 0600);
+    Files.createFile(signal, PRIVATE_FILE);
     owner.apply(signal);
   }
+
+  private static final java.nio.file.attribute.FileAttribute<?> PRIVATE_FILE =
+      PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"));
 
   private static void setMode(Path p, int mode) throws IOException {
     Set<PosixFilePermission> perms = EnumSet.noneOf(PosixFilePermission.class);

@@ -49,11 +49,22 @@ public final class Spool {
     return ino + "." + Files.size(file) + "." + Files.getLastModifiedTime(file).to(TimeUnit.SECONDS);
   }
 
+  private static final java.nio.file.attribute.FileAttribute<?> PRIVATE_FILE =
+      java.nio.file.attribute.PosixFilePermissions.asFileAttribute(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+  private static final java.nio.file.attribute.FileAttribute<?> PRIVATE_DIR =
+      java.nio.file.attribute.PosixFilePermissions.asFileAttribute(java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+
+  /** Creates {@code dir} and missing parents with mode 0700 from the start (the spool holds WAL). */
+  public static Path createPrivateDirectory(Path dir) throws IOException {
+    return Files.createDirectories(dir, PRIVATE_DIR);
+  }
+
   /** Records that {@code file} is durable in the repository. */
   void markPushed(Path file) throws IOException {
-    Path d = Files.createDirectories(pushedDir());
+    Path d = createPrivateDirectory(pushedDir());
     Path tmp = d.resolve("." + file.getFileName() + ".tmp");
-    Files.writeString(tmp, stamp(file), StandardCharsets.US_ASCII);
+    Files.deleteIfExists(tmp);
+    Files.write(Files.createFile(tmp, PRIVATE_FILE), stamp(file).getBytes(StandardCharsets.US_ASCII));
     Files.move(tmp, d.resolve(file.getFileName().toString()), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
   }
 

@@ -109,7 +109,9 @@ public final class WalArchive {
     Path tmp = dest.resolveSibling("." + dest.getFileName() + ".pgha-tmp");
     try (InputStream in = repo.open(key)) {
       if (in == null) return GetResult.MISSING;
-      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
+      Files.deleteIfExists(tmp); // left by a crash: created anew below, with its mode from the start
+      try (FileChannel ch = FileChannel.open(tmp, java.util.Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
+          java.nio.file.attribute.PosixFilePermissions.asFileAttribute(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")))) {
         OutputStream out = new BufferedOutputStream(Channels.newOutputStream(ch), 1 << 17);
         StoredFile.copy(new BufferedInputStream(in, 1 << 17), key, out);
         out.flush();

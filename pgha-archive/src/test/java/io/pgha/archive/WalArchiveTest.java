@@ -45,6 +45,38 @@ class WalArchiveTest {
     if (c != Compression.NONE) assertThat(stored).as("compressed").isLessThan(Files.size(seg));
   }
 
+  private static String mode(Path p) throws Exception {
+    return java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(p));
+  }
+
+  @Test
+  void archivedRestoredAndPrefetchedFilesAreOwnerOnlyFromTheStartUnlessTheRepositoryIsGroupReadable() throws Exception {
+    WalArchive a = archive(Compression.ZSTD);
+    Path seg = segment(SEG, 1);
+    Path next = segment("000000010000000000000004", 2);
+    a.push(seg);
+    a.push(next);
+    assertThat(mode(tmp.resolve("repo/wal"))).isEqualTo("rwx------");
+    assertThat(mode(tmp.resolve("repo/wal/" + SEG))).isEqualTo("rw-------");
+    Path spool = tmp.resolve("spool");
+    AsyncArchive async = new AsyncArchive(a, new Spool(spool), 2);
+    Path dest = tmp.resolve("restored");
+    assertThat(async.get(SEG, dest, 1)).isEqualTo(WalArchive.GetResult.RESTORED);
+    assertThat(mode(dest)).isEqualTo("rw-------");
+    assertThat(mode(spool)).isEqualTo("rwx------");
+    assertThat(mode(spool.resolve("prefetched"))).isEqualTo("rwx------");
+    assertThat(mode(spool.resolve("prefetched/000000010000000000000004"))).isEqualTo("rw-------");
+    new Spool(spool).markPushed(seg);
+    assertThat(mode(spool.resolve("pushed"))).isEqualTo("rwx------");
+    assertThat(mode(spool.resolve("pushed/" + SEG))).isEqualTo("rw-------");
+
+    Path shared = Files.createDirectories(tmp.resolve("shared"));
+    Files.setPosixFilePermissions(shared, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-x---"));
+    new WalArchive(new DirectoryRepository(shared), Compression.ZSTD).push(seg);
+    assertThat(mode(shared.resolve("wal"))).isEqualTo("rwxr-x---");
+    assertThat(mode(shared.resolve("wal/" + SEG))).isEqualTo("rw-r-----");
+  }
+
   @Test
   void pushingTheSameBytesAgainSucceedsAndDifferentBytesAreRefusedWithoutOverwriting() throws Exception {
     WalArchive a = archive(Compression.ZSTD);

@@ -203,9 +203,10 @@ final class ArchiveCommand {
     @picocli.CommandLine.Mixin RepoOptions options = new RepoOptions();
 
     static java.nio.channels.FileLock lock(Path spool) throws IOException {
-      java.nio.file.Files.createDirectories(spool);
+      io.pgha.archive.Spool.createPrivateDirectory(spool);
       java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(spool.resolve("pusher.lock"),
-          java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE);
+          java.util.Set.of(java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE),
+          java.nio.file.attribute.PosixFilePermissions.asFileAttribute(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
       try {
         java.nio.channels.FileLock l = ch.tryLock();
         if (l == null) ch.close();

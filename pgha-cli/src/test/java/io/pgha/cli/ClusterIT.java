@@ -12,7 +12,10 @@ import static org.awaitility.Awaitility.await;
 import io.pgha.core.model.ClusterState;
 import io.pgha.core.model.HistoryEntry;
 import io.pgha.core.model.Member;
+import io.pgha.testkit.LinkTrap;
 import io.pgha.testkit.Writer;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -25,7 +28,9 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
@@ -35,6 +40,11 @@ import org.junit.jupiter.api.TestMethodOrder;
  * End to end on one 3-node cluster of real processes (agent JVM + embedded ZooKeeper peer +
  * PostgreSQL per node), started once for the class. Scenarios run in order, each starting from a
  * healthy cluster.
+ *
+ * <p>Run as root (as CI does), every scenario also runs with links planted by PostgreSQL's OS user
+ * at every name the agent writes in that user's directories ({@link LinkTrap}): start, restart,
+ * reinitialize, switchover, follow, rewind and a synchronous change must leave every file the links
+ * point to as it was.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ClusterIT {
@@ -53,8 +63,44 @@ class ClusterIT {
   }
 
   @AfterAll
-  static void stop() {
-    ClusterFixture.stop(cluster);
+  static void stop() throws Exception {
+    try {
+      ClusterFixture.stop(cluster);
+    } finally {
+      if (victims != null) io.pgha.postgres.Directories.delete(victims);
+    }
+  }
+
+  /** Names the agent writes (or wrote, through fixed temporary names, before it wrote safely). */
+  private static final List<String> DATA_NAMES = List.of(".pgha.conf.pgha-tmp", ".pg_hba.conf.pgha-tmp",
+      ".postgresql.conf.pgha-tmp", ".standby.signal.pgha-tmp", "recovery.signal");
+  private static final List<String> WAL_NAMES = List.of(".00000002.history.tmp", ".00000003.history.tmp",
+      ".00000004.history.tmp", ".00000005.history.tmp", ".00000006.history.tmp", ".00000007.history.tmp");
+  private static final List<String> STATE_NAMES = List.of(".data.pgpass.pgha-tmp", "data.initpw", ".data.initpw.pgha-tmp",
+      ".clone");
+  private static Path victims;
+  private static LinkTrap trap;
+
+  @BeforeEach
+  void plantLinks() throws Exception {
+    if (!io.pgha.postgres.OsCommand.runningAsRoot()) return;
+    if (trap == null) {
+      victims = Files.createTempDirectory("pgha-victims");
+      trap = new LinkTrap(victims, "postgres");
+    }
+    for (int i = 1; i <= 3; i++) {
+      Path data = cluster.directory().resolve("node" + i).resolve("data");
+      trap.plant(data, DATA_NAMES);
+      trap.plant(data.resolve("pg_wal"), WAL_NAMES);
+      trap.plant(data.getParent(), STATE_NAMES);
+    }
+  }
+
+  @AfterEach
+  void noFileOutsideChanged() throws Exception {
+    if (trap == null) return;
+    assertThat(trap.planted()).isPositive();
+    assertThat(trap.changed()).as("files that links planted by PostgreSQL's OS user point to").isEmpty();
   }
 
   private static String cfg() {
@@ -308,6 +354,18 @@ class ClusterIT {
     assertThat(back.following()).isEqualTo(newLeader);
     assertThat(ClusterFixture.agentLog(cluster, oldIndex)).contains("Rewind:");
     assertThat(leader(cluster)).isEqualTo(newLeader);
+  }
+
+  @Test
+  @Order(9)
+  void aSynchronousChangeRewritesTheConfigOnThePrimary() throws Exception {
+    int l = index(leader(cluster));
+    assertThat(pgha("edit-config", "-c", cfg(), "--set", "synchronous_mode=on", "--force").exitCode()).isZero();
+    await().atMost(Duration.ofSeconds(60)).until(() -> count(cluster, l,
+        "SELECT count(*) FROM pg_settings WHERE name = 'synchronous_standby_names' AND setting <> ''") == 1);
+    assertThat(pgha("edit-config", "-c", cfg(), "--set", "synchronous_mode=off", "--force").exitCode()).isZero();
+    await().atMost(Duration.ofSeconds(60)).until(() -> count(cluster, l,
+        "SELECT count(*) FROM pg_settings WHERE name = 'synchronous_standby_names' AND setting = ''") == 1);
   }
 
   /** Acknowledged ids that the table on node {@code i} does not have. */

@@ -2,11 +2,7 @@ package io.pgha.postgres;
 
 import io.pgha.core.config.NodeConfig;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -14,8 +10,9 @@ import java.util.Map;
 /**
  * Writes the files through which pgha configures PostgreSQL: {@code pgha.conf} (included from
  * postgresql.conf), {@code pg_hba.conf}, {@code standby.signal} and a password file outside the
- * data directory. Each file is written to a temporary name and renamed, owned by the PostgreSQL OS
- * user with mode 0600.
+ * data directory. Each file is written through a {@link GuardedDirectory}: created exclusively under
+ * a random name with mode 0600, handed to the PostgreSQL OS user on its open descriptor, and renamed;
+ * nothing PostgreSQL's OS user plants in these directories (a link, a FIFO) is followed.
  */
 public final class ConfigFiles {
   static final String INCLUDE_LINE = "include_if_exists = 'pgha.conf'\t# added by pgha";
@@ -91,32 +88,38 @@ public final class ConfigFiles {
   }
 
   public void writeAll(Upstream upstream, boolean standby) throws IOException {
-    writePgha(upstream);
-    writeHba();
-    ensureInclude();
-    Path signal = dataDir.resolve("standby.signal");
-    if (standby) write(signal, "");
-    else Files.deleteIfExists(signal);
+    try (GuardedDirectory data = os.directory(dataDir)) {
+      data.write("pgha.conf", pghaConf(upstream));
+      data.write("pg_hba.conf", hbaConf());
+      ensureInclude(data);
+      if (standby) data.write("standby.signal", "");
+      else data.delete("standby.signal");
+    }
   }
 
   public void writePgha(Upstream upstream) throws IOException {
+    try (GuardedDirectory data = os.directory(dataDir)) {
+      data.write("pgha.conf", pghaConf(upstream));
+    }
+  }
+
+  private String pghaConf(Upstream upstream) {
     StringBuilder s = new StringBuilder("# Written by pgha on every start and change; edits here are lost.\n");
     for (Map.Entry<String, String> e : parameters(upstream).entrySet()) {
       s.append(e.getKey()).append(" = '").append(e.getValue().replace("'", "''")).append("'\n");
     }
-    write(dataDir.resolve("pgha.conf"), s.toString());
+    return s.toString();
   }
 
-  public void writeHba() throws IOException {
+  private String hbaConf() {
     List<String> lines = cfg.postgresql().pgHba();
-    write(dataDir.resolve("pg_hba.conf"), "# Written by pgha from postgresql.pg_hba in its config.\n" + String.join("\n", lines) + "\n");
+    return "# Written by pgha from postgresql.pg_hba in its config.\n" + String.join("\n", lines) + "\n";
   }
 
-  private void ensureInclude() throws IOException {
-    Path conf = dataDir.resolve("postgresql.conf");
-    String text = Files.exists(conf) ? Files.readString(conf) : "";
+  private static void ensureInclude(GuardedDirectory data) throws IOException {
+    String text = data.read("postgresql.conf", 16 << 20).orElse("");
     if (!text.contains(INCLUDE_LINE)) {
-      write(conf, text + (text.endsWith("\n") || text.isEmpty() ? "" : "\n") + INCLUDE_LINE + "\n");
+      data.write("postgresql.conf", text + (text.endsWith("\n") || text.isEmpty() ? "" : "\n") + INCLUDE_LINE + "\n");
     }
   }
 
@@ -135,10 +138,8 @@ public final class ConfigFiles {
   }
 
   private void write(Path target, String content) throws IOException {
-    Path tmp = target.resolveSibling("." + target.getFileName() + ".pgha-tmp");
-    Files.writeString(tmp, content, StandardCharsets.UTF_8);
-    Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));
-    os.handOver(tmp);
-    Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    try (GuardedDirectory dir = os.directory(target.getParent())) {
+      dir.write(target.getFileName().toString(), content);
+    }
   }
 }

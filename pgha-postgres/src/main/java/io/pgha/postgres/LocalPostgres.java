@@ -11,7 +11,6 @@ import io.pgha.postgres.ConfigFiles.Upstream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -432,22 +431,21 @@ public final class LocalPostgres implements AutoCloseable {
   public void initdb() throws PostgresException, IOException {
     Directories.delete(dataDir);
     os.ensureOwnedDirectory(dataDir);
-    Files.setPosixFilePermissions(dataDir, PosixFilePermissions.fromString("rwx------"));
     List<String> cmd = new ArrayList<>(List.of(bin.path("initdb"), "-D", dataDir.toString(), "--data-checksums",
         "-E", "UTF8", "--locale=C.UTF-8", "-U", cfg.postgresql().superuser().username(),
         "--wal-segsize=" + cfg.postgresql().walSegmentSizeMb(),
         "--auth-local=peer", "--auth-host=scram-sha-256"));
-    Path pw = sibling(".initpw");
-    try {
-      if (cfg.postgresql().superuser().hasPassword()) {
-        Files.writeString(pw, cfg.postgresql().superuser().password() + "\n");
-        Files.setPosixFilePermissions(pw, PosixFilePermissions.fromString("rw-------"));
-        os.handOver(pw);
-        cmd.add("--pwfile=" + pw);
+    String pw = dataDir.getFileName() + ".initpw";
+    try (GuardedDirectory state = os.directory(stateDir)) {
+      try {
+        if (cfg.postgresql().superuser().hasPassword()) {
+          state.write(pw, cfg.postgresql().superuser().password() + "\n");
+          cmd.add("--pwfile=" + stateDir.resolve(pw));
+        }
+        os.check(cmd, env, 300_000, l -> LOG.debug("initdb: {}", l));
+      } finally {
+        state.delete(pw);
       }
-      os.check(cmd, env, 300_000, l -> LOG.debug("initdb: {}", l));
-    } finally {
-      Files.deleteIfExists(pw);
     }
     files.writeAll(null, false);
   }
@@ -467,7 +465,9 @@ public final class LocalPostgres implements AutoCloseable {
     files.writeAll(upstream, standby);
     this.upstream = upstream;
     following = upstream == null ? null : upstream.member();
-    Files.deleteIfExists(dataDir.resolve("recovery.signal"));
+    try (GuardedDirectory data = os.directory(dataDir)) {
+      data.delete("recovery.signal");
+    }
     os.check(List.of(bin.path("pg_ctl"), "start", "-D", dataDir.toString(), "-l", logFile().toString(), "-w", "-t", "600", "-s"),
         env, 620_000, l -> LOG.info("pg_ctl: {}", l));
   }
@@ -577,10 +577,19 @@ public final class LocalPostgres implements AutoCloseable {
   /** Replaces the data directory with what was built in {@link #cloneDir()}, configured as a standby of {@code source}. */
   public void installClone(Upstream source) throws IOException {
     Path tmp = sibling(".clone");
-    if (!Files.exists(tmp.resolve("PG_VERSION"))) throw new IOException(tmp + " holds no data directory");
-    Directories.delete(dataDir);
-    Files.move(tmp, dataDir);
+    try (GuardedDirectory state = os.directory(stateDir); GuardedDirectory clone = state.sub(tmp.getFileName().toString())) {
+      if (!clone.has("PG_VERSION")) throw new IOException(tmp + " holds no data directory");
+    }
+    replaceDataWith(tmp);
     files.writeAll(source, true);
+  }
+
+  /** Replaces the data directory with {@code built}, a directory beside it; never through a link. */
+  private void replaceDataWith(Path built) throws IOException {
+    Directories.delete(dataDir);
+    try (GuardedDirectory state = os.directory(stateDir)) {
+      state.rename(built.getFileName().toString(), dataDir.getFileName().toString());
+    }
   }
 
   /** Clones {@code source} into a fresh data directory with pg_basebackup, reporting progress. */
@@ -590,8 +599,7 @@ public final class LocalPostgres implements AutoCloseable {
     os.check(List.of(bin.path("pg_basebackup"), "-D", tmp.toString(), "-X", "stream", "-c", "fast", "-P",
         "-h", source.host(), "-p", String.valueOf(source.port()), "-U", cfg.postgresql().replication().username(), "-w"),
         env, LONG_MS, progress);
-    Directories.delete(dataDir);
-    Files.move(tmp, dataDir);
+    replaceDataWith(tmp);
     files.writeAll(source, true);
   }
 
@@ -672,9 +680,10 @@ public final class LocalPostgres implements AutoCloseable {
    * pg_wal, so that a promotion picks a timeline number no member has used (PostgreSQL takes the
    * newest history file it finds plus one). Files already there are left alone.
    */
-  public void seedHistory(List<HistoryEntry> history, int latest) throws IOException {
+  public void seedHistory(List<HistoryEntry> history, int latest) throws IOException, PostgresException {
     for (int tl = 2; tl <= latest; tl++) {
-      Path file = dataDir.resolve(String.format("pg_wal/%08X.history", tl));
+      String name = String.format("%08X.history", tl);
+      Path file = dataDir.resolve("pg_wal").resolve(name);
       if (Files.exists(file)) continue;
       StringBuilder content = new StringBuilder();
       for (int parent = 1; parent < tl; parent++) {
@@ -683,11 +692,29 @@ public final class LocalPostgres implements AutoCloseable {
         if (e.isEmpty()) return; // incomplete history: leave PostgreSQL's own choice
         content.append(parent).append('\t').append(e.get().switchpoint()).append("\tpgha: ").append(e.get().reason()).append('\n');
       }
-      Path tmp = file.resolveSibling("." + file.getFileName() + ".tmp");
-      Files.writeString(tmp, content.toString());
-      os.handOver(tmp);
-      Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+      writeWal(name, content.toString());
       LOG.info("wrote {} from the DCS history so that promotion picks a fresh timeline", file.getFileName());
+    }
+  }
+
+  /**
+   * Writes {@code name} into pg_wal. pg_wal may legitimately be a link (initdb --waldir) that
+   * PostgreSQL's OS user controls; then the file is written beside it and moved by that user.
+   */
+  private void writeWal(String name, String content) throws IOException, PostgresException {
+    try (GuardedDirectory data = os.directory(dataDir)) {
+      GuardedDirectory wal;
+      try {
+        wal = data.sub("pg_wal");
+      } catch (java.nio.file.FileSystemException linked) {
+        data.write("." + name + ".seed", content);
+        os.check(List.of("mv", "-f", dataDir.resolve("." + name + ".seed").toString(), dataDir.resolve("pg_wal").resolve(name).toString()),
+            Map.of(), 10_000, l -> {});
+        return;
+      }
+      try (wal) {
+        wal.write(name, content);
+      }
     }
   }
 

@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.UserPrincipalLookupService;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -17,15 +16,35 @@ import org.slf4j.LoggerFactory;
  * Runs PostgreSQL's programs as the right OS user. When the agent runs as root, every command runs
  * as {@code osUser} through {@code setpriv} (PostgreSQL refuses root), and files pgha creates for
  * PostgreSQL are handed to that user. Environment values passed in (passwords) are never logged.
+ *
+ * <p>Children get a clean environment: only {@link #INHERITED} variables of the agent's own (no
+ * {@code PGHA_*} overrides, which may hold passwords, and nothing else a backend could read back
+ * from {@code /proc}), plus what the caller passes.
  */
 public final class OsCommand {
   private static final Logger LOG = LoggerFactory.getLogger(OsCommand.class);
   private static final boolean ROOT = "root".equals(System.getProperty("user.name"));
 
+  /** The agent's variables a child process inherits; everything else is left out. */
+  static final List<String> INHERITED = List.of("PATH", "TZ", "LANG");
+
   private final String osUser;
+  private volatile GuardedDirectory.Owner owner;
 
   public OsCommand(String osUser) {
     this.osUser = osUser;
+  }
+
+  /** The environment every child starts from: {@link #INHERITED} of this process's, and LC_ALL=C.UTF-8. */
+  public static Map<String, String> cleanEnvironment() {
+    Map<String, String> env = new java.util.HashMap<>();
+    for (String name : INHERITED) {
+      String v = System.getenv(name);
+      if (v != null) env.put(name, v);
+    }
+    env.putIfAbsent("PATH", "/usr/local/bin:/usr/bin:/bin");
+    env.put("LC_ALL", "C.UTF-8");
+    return env;
   }
 
   public static boolean runningAsRoot() {
@@ -59,8 +78,9 @@ public final class OsCommand {
     full.addAll(command);
     LOG.debug("running {}", command);
     ProcessBuilder pb = new ProcessBuilder(full).redirectErrorStream(true);
+    pb.environment().clear();
+    pb.environment().putAll(cleanEnvironment());
     pb.environment().putAll(env);
-    pb.environment().put("LC_ALL", "C.UTF-8");
     try {
       Process p = pb.start();
       p.getOutputStream().close();
@@ -107,10 +127,21 @@ public final class OsCommand {
     return r.output();
   }
 
-  /** Creates {@code dir} (and parents) and, as root, gives it to the PostgreSQL OS user. */
+  /**
+   * Creates {@code dir} (and its parents) and, as root, gives it to the PostgreSQL OS user, never
+   * through a symbolic link; a new directory has mode 0700 from the start.
+   */
   public void ensureOwnedDirectory(Path dir) throws IOException {
-    Files.createDirectories(dir);
-    handOver(dir);
+    Path abs = dir.toAbsolutePath().normalize();
+    Files.createDirectories(abs.getParent());
+    try (GuardedDirectory parent = GuardedDirectory.open(abs.getParent(), owner())) {
+      parent.ensureDirectory(abs.getFileName().toString(), 0700);
+    }
+  }
+
+  /** The directory {@code dir}, opened safely; files created through it belong to the PostgreSQL OS user. */
+  public GuardedDirectory directory(Path dir) throws IOException {
+    return GuardedDirectory.open(dir, owner());
   }
 
   /**
@@ -126,29 +157,23 @@ public final class OsCommand {
     }
   }
 
-  /** As root, makes {@code path} belong to the PostgreSQL OS user; otherwise does nothing. */
-  public void handOver(Path path) throws IOException {
-    if (!ROOT) return;
-    UserPrincipalLookupService users = path.getFileSystem().getUserPrincipalLookupService();
-    try {
-      Files.setOwner(path, users.lookupPrincipalByName(osUser));
-      Files.getFileAttributeView(path, java.nio.file.attribute.PosixFileAttributeView.class)
-          .setGroup(users.lookupPrincipalByGroupName(primaryGroup()));
-    } catch (java.nio.file.attribute.UserPrincipalNotFoundException e) {
-      throw new IOException("OS user '" + osUser + "' does not exist (os_user in the config)", e);
-    }
-  }
-
-  private String primaryGroup() throws IOException {
+  /** As root, the PostgreSQL OS user's uid and gid (from /etc/passwd); otherwise null (files stay as created). */
+  public GuardedDirectory.Owner owner() throws IOException {
+    if (!ROOT) return null;
+    GuardedDirectory.Owner o = owner;
+    if (o != null) return o;
     for (String line : Files.readAllLines(Path.of("/etc/passwd"))) {
       String[] f = line.split(":");
       if (f.length > 3 && f[0].equals(osUser)) {
-        for (String g : Files.readAllLines(Path.of("/etc/group"))) {
-          String[] gf = g.split(":");
-          if (gf.length > 2 && gf[2].equals(f[3])) return gf[0];
+        try {
+          o = new GuardedDirectory.Owner(Integer.parseInt(f[2]), Integer.parseInt(f[3]));
+        } catch (NumberFormatException e) {
+          throw new IOException("/etc/passwd: unreadable uid or gid for OS user '" + osUser + "'", e);
         }
+        owner = o;
+        return o;
       }
     }
-    return osUser;
+    throw new IOException("OS user '" + osUser + "' does not exist (os_user in the config)");
   }
 }

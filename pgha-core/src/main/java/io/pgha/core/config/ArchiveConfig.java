@@ -99,7 +99,8 @@ public record ArchiveConfig(
    */
   public String archiveCommand(String pgha) {
     String marker = arg(spool + "/pushed") + "/%f";
-    return "test \"$(stat -c %%i.%%s.%%Y %p)\" = \"$(cat " + marker + " 2>/dev/null)\" && rm -f " + marker
+    // Fails closed: a missing or empty marker, or a stat that prints nothing, never matches.
+    return "m=$(cat " + marker + " 2>/dev/null) && [ -n \"$m\" ] && [ \"$(stat -c %%i.%%s.%%Y %p)\" = \"$m\" ] && rm -f " + marker
         + " || " + pgha.replace("%", "%%") + " archive push %p --async --spool " + arg(spool) + " --parallel " + parallel + repoArgs();
   }
 

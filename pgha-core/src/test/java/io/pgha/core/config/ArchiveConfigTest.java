@@ -5,6 +5,8 @@ import static io.pgha.core.config.ConfigReaderTest.valid;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -25,13 +27,55 @@ class ArchiveConfigTest {
     assertThat(a.replicasFromBackup()).isFalse();
     String push = a.archiveCommand("/opt/pgha/pgha");
     // PostgreSQL replaces %p and %f, and %% becomes %: the shell gets stat -c %i.%s.%Y
-    assertThat(push).startsWith("test \"$(stat -c %%i.%%s.%%Y %p)\" = \"$(cat /var/lib/pgha/db1/data.archive-spool/pushed/%f 2>/dev/null)\"")
+    assertThat(push).startsWith("m=$(cat /var/lib/pgha/db1/data.archive-spool/pushed/%f 2>/dev/null) && [ -n \"$m\" ]"
+        + " && [ \"$(stat -c %%i.%%s.%%Y %p)\" = \"$m\" ]")
         .contains("|| /opt/pgha/pgha archive push %p --async --spool /var/lib/pgha/db1/data.archive-spool --parallel 4")
         .contains("--repo sftp://backup@vault:2222/srv/pgha --compression zstd");
     assertThat(a.restoreCommand("/opt/pgha/pgha")).startsWith("test -f /var/lib/pgha/db1/data.archive-spool/prefetched/%f && mv -f")
         .contains("archive get %f %p --spool").contains("--prefetch 8");
     assertThat(a.archiveCommand("'/opt/my pgha/java' -Xmx64m -jar x.jar")).contains("|| '/opt/my pgha/java' -Xmx64m -jar x.jar archive push");
     assertThat(ArchiveConfig.arg("/srv/100% full")).isEqualTo("'/srv/100%% full'");
+  }
+
+  /** Runs archive_command as PostgreSQL would (after replacing %p, %f and %%), with pgha replaced by {@code false}. */
+  private static int runArchiveCommand(ArchiveConfig a, Path segment) throws Exception {
+    String cmd = a.archiveCommand("false").replace("%p", segment.toString()).replace("%f", segment.getFileName().toString())
+        .replace("%%", "%");
+    Process p = new ProcessBuilder("sh", "-c", cmd).redirectErrorStream(true).start();
+    p.getInputStream().readAllBytes();
+    return p.waitFor();
+  }
+
+  @Test
+  void theShellFastPathConfirmsOnlyAFileWhoseMarkerMatchesAndFailsClosedOtherwise() throws Exception {
+    Path tmp = Files.createTempDirectory("pgha-fastpath");
+    try {
+      Map<String, Object> doc = valid();
+      set(doc, "archive.repo", "/srv/archive");
+      set(doc, "archive.spool", tmp.resolve("spool").toString());
+      ArchiveConfig a = ConfigReader.read(doc).archive();
+      Path pushed = Files.createDirectories(tmp.resolve("spool/pushed"));
+      Path segment = tmp.resolve("000000010000000000000001");
+      assertThat(runArchiveCommand(a, segment)).as("no file and no marker: not archived").isNotZero();
+      Files.writeString(segment, "wal");
+      assertThat(runArchiveCommand(a, segment)).as("no marker").isNotZero();
+      Files.writeString(pushed.resolve(segment.getFileName().toString()), "");
+      assertThat(runArchiveCommand(a, segment)).as("an empty marker").isNotZero();
+      Files.writeString(pushed.resolve(segment.getFileName().toString()), "1.2.3");
+      assertThat(runArchiveCommand(a, segment)).as("a marker of another file").isNotZero();
+      String stamp = Files.getAttribute(segment, "unix:ino") + "." + Files.size(segment) + "."
+          + Files.getLastModifiedTime(segment).to(java.util.concurrent.TimeUnit.SECONDS);
+      Files.writeString(pushed.resolve(segment.getFileName().toString()), stamp);
+      assertThat(runArchiveCommand(a, segment)).as("the marker the pusher wrote for this very file").isZero();
+      assertThat(pushed.resolve(segment.getFileName().toString())).doesNotExist();
+      Files.writeString(pushed.resolve(segment.getFileName().toString()), stamp);
+      Files.delete(segment);
+      assertThat(runArchiveCommand(a, segment)).as("a marker, but stat prints nothing").isNotZero();
+    } finally {
+      try (var walk = Files.walk(tmp)) {
+        for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) Files.delete(p);
+      }
+    }
   }
 
   @ParameterizedTest
