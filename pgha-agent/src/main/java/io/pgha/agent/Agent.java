@@ -395,16 +395,24 @@ public final class Agent implements AutoCloseable {
     // nobody promotes while paused, and the restarted agent takes its lease back.
     boolean leaveRunning = lastCluster.config().paused();
     if (leaveRunning) LOG.info("cluster is paused: leaving PostgreSQL running");
+    boolean stopped = true;
     if (pg != null) {
       if (!leaveRunning) {
         try {
           pg.stop("fast");
         } catch (Exception e) {
           LOG.warn("stopping PostgreSQL: {}", e.getMessage());
-          pg.stopImmediately();
+          stopped = pg.stopImmediately();
         }
       }
       pg.close();
+    }
+    if (!stopped && lease.held()) {
+      // The fence must hold: the watchdog stays armed (and unfed, so it resets this machine) and the
+      // lease is neither released nor ended with a closed session; it expires after its ttl.
+      LOG.error("PostgreSQL could not be stopped: leaving the watchdog armed and the leader lease to expire");
+      if (api != null) api.close();
+      return;
     }
     // Disarmed only now: PostgreSQL is stopped (or, paused, the lease is left to expire and nobody
     // promotes), and a watchdog left armed by an exiting agent would reset the machine.

@@ -54,14 +54,36 @@ public final class ClusterControl {
     return fr;
   }
 
-  /** Promotes {@code candidate} when no healthy primary is left. */
+  /** Promotes {@code candidate} when no healthy primary is left; see {@link #failover(String, boolean)}. */
   public FailoverRequest failover(String candidate) throws DcsException, ControlException {
+    return failover(candidate, false);
+  }
+
+  /**
+   * Promotes {@code candidate} when no healthy primary is left. Refused while the last primary's
+   * PostgreSQL may still accept writes: unless its agent reports it stopped, promoting another
+   * member could make two writable primaries (its agent may be stopped while paused, or cut off,
+   * with PostgreSQL running). {@code assumePrimaryDown} is the operator's word, after checking by
+   * hand, that it is down; a member that reports a running primary is refused even then.
+   */
+  public FailoverRequest failover(String candidate, boolean assumePrimaryDown) throws DcsException, ControlException {
     ClusterState c = dcs.read();
     if (candidate == null) throw new ControlException("failover needs a target: --to NODE");
     Optional<Member> leader = c.leaderMember().filter(Member::isRunningPrimary);
     if (leader.isPresent()) {
       throw new ControlException("the primary " + leader.get().name() + " is healthy: use 'pgha switchover --to "
           + candidate + "' for a planned change without data loss");
+    }
+    Optional<Member> writable = c.members().values().stream().filter(Member::isRunningPrimary).findFirst();
+    if (writable.isPresent()) {
+      throw new ControlException(writable.get().name() + " reports a running primary PostgreSQL: promoting " + candidate
+          + " would make two primaries; stop it first");
+    }
+    String down = lastPrimaryDown(c);
+    if (down != null && !assumePrimaryDown) {
+      throw new ControlException(down + ": its PostgreSQL may still accept writes, and promoting " + candidate
+          + " would then make two primaries whose writes diverge. Stop it (or make sure its machine is off), then retry;"
+          + " or, having checked by hand that it is down, retry with --assume-primary-down");
     }
     Member target = c.member(candidate)
         .orElseThrow(() -> new ControlException("no member named '" + candidate + "' (members: " + c.sortedMembers().keySet() + ")"));
@@ -78,6 +100,23 @@ public final class ClusterControl {
       throw new ControlException("another switchover or failover is pending; wait for it or cancel it first");
     }
     return fr;
+  }
+
+  /**
+   * Null when the last primary's agent reports its PostgreSQL stopped; otherwise why its state is
+   * unknown. The last primary is the leader key's holder, else the member that last recorded the
+   * synchronous set (every primary does on promotion), else the one the history names last.
+   */
+  static String lastPrimaryDown(ClusterState c) {
+    String last = c.leader() != null ? c.leader() : c.sync().leader();
+    if (last == null && !c.history().isEmpty()) last = c.history().get(c.history().size() - 1).newLeader();
+    if (last == null) return "the last primary is not known";
+    Optional<Member> m = c.member(last);
+    if (m.isEmpty()) return "the last primary " + last + " has no agent reporting to the DCS";
+    if (m.get().role() != io.pgha.core.model.Role.UNKNOWN || m.get().state() != io.pgha.core.model.MemberState.STOPPED) {
+      return "the last primary " + last + " reports PostgreSQL " + m.get().role().label() + ", " + m.get().state().label();
+    }
+    return null;
   }
 
   public void cancelFailover() throws DcsException {

@@ -41,6 +41,7 @@ final class Executor {
   private final LongSupplier wallClock;
   private final Memory memory;
   private final Watchdog watchdog;
+  private final StandDown standDown;
   private Runnable promoted = () -> {};
 
   /** What the agent remembers between cycles beyond the DCS and PostgreSQL. */
@@ -56,6 +57,7 @@ final class Executor {
   Executor(NodeConfig cfg, Dcs dcs, LocalPostgres pg, Lease lease, ActionRunner runner, LongSupplier wallClock, Memory memory,
       Watchdog watchdog) {
     this.watchdog = watchdog;
+    this.standDown = new StandDown(pg::stopImmediately, watchdog);
     this.cfg = cfg;
     this.dcs = dcs;
     this.pg = pg;
@@ -138,10 +140,7 @@ final class Executor {
 
       @Override
       public Void onReacquireLease(Decision.ReacquireLease r) throws Exception {
-        if (acquire() && !watchdog.arm()) {
-          pg.stopImmediately();
-          release();
-        }
+        if (acquire() && !watchdog.arm() && standDown.stopAndDisarm()) release();
         return null;
       }
 
@@ -153,8 +152,8 @@ final class Executor {
 
       @Override
       public Void onReleaseLease(Decision.ReleaseLease r) throws Exception {
-        if (!local.runningStandby()) pg.stopImmediately();
-        watchdog.disarm();
+        if (local.runningStandby()) watchdog.disarm();
+        else if (!standDown.stopAndDisarm()) return null; // the lease stays held until PostgreSQL is stopped
         release();
         return null;
       }
@@ -314,8 +313,7 @@ final class Executor {
   private void keepLeading(ClusterState c, LocalState local) throws Exception {
     if (!watchdog.arm()) {
       LOG.error("the watchdog is required but cannot be armed: stopping PostgreSQL and giving up the lease");
-      pg.stopImmediately();
-      release();
+      if (standDown.stopAndDisarm()) release();
       return;
     }
     if (!c.initialized()) {
@@ -326,8 +324,9 @@ final class Executor {
     syncSlots(c);
     manageSync(c, local);
     FailoverRequest fr = c.failover();
-    if (fr != null && (cfg.name().equals(fr.candidate()) || stale(fr))) {
-      LOG.info("clearing {} failover request", stale(fr) ? "a stale" : "a fulfilled");
+    if (fr != null && (cfg.name().equals(fr.candidate()) || stale(fr) || fr.abandoned(c.leader()))) {
+      LOG.info("clearing {} failover request", stale(fr) ? "a stale" : fr.abandoned(c.leader())
+          ? "an abandoned (its primary " + fr.leader() + " is gone)" : "a fulfilled");
       dcs.clearFailover();
     }
   }
@@ -393,9 +392,7 @@ final class Executor {
   private void demote(boolean forSwitchover, long drain) throws Exception {
     if (!forSwitchover) {
       LOG.warn("demoting: stopping PostgreSQL immediately");
-      pg.stopImmediately();
-      watchdog.disarm();
-      if (lease.held()) release();
+      if (standDown.stopAndDisarm() && lease.held()) release();
       return;
     }
     // A checkpoint while writes still flow leaves little for the shutdown checkpoint to flush,

@@ -22,7 +22,7 @@ public final class LeaseGuard implements AutoCloseable {
   private final Dcs dcs;
   private final Lease lease;
   private final Timing timing;
-  private final Runnable stopPrimary;
+  private final StandDown standDown;
   private final Runnable wakeAgent;
   private final Watchdog watchdog;
   private volatile java.util.function.BooleanSupplier failsafe = () -> false;
@@ -30,14 +30,22 @@ public final class LeaseGuard implements AutoCloseable {
   private final Thread guard;
   private final Thread confirmer;
   private volatile boolean running = true;
+  /** A lost lease whose PostgreSQL is not confirmed stopped yet. */
+  private volatile boolean stopping;
 
-  public LeaseGuard(String me, Dcs dcs, Lease lease, Timing timing, Runnable stopPrimary, Runnable wakeAgent, Watchdog watchdog) {
+  /**
+   * {@code stopPrimary} stops PostgreSQL at once and answers whether it is confirmed stopped; until
+   * it is, a lost lease stays marked held (so the stop is retried every 20 ms) and the watchdog
+   * stays armed and unfed.
+   */
+  public LeaseGuard(String me, Dcs dcs, Lease lease, Timing timing, java.util.function.BooleanSupplier stopPrimary, Runnable wakeAgent,
+      Watchdog watchdog) {
     this.watchdog = watchdog;
     this.me = me;
     this.dcs = dcs;
     this.lease = lease;
     this.timing = timing;
-    this.stopPrimary = stopPrimary;
+    this.standDown = new StandDown(stopPrimary, watchdog);
     this.wakeAgent = wakeAgent;
     this.renewer = new Thread(this::renewLoop, "lease-renewer");
     this.guard = new Thread(this::guardLoop, "lease-guard");
@@ -151,9 +159,10 @@ public final class LeaseGuard implements AutoCloseable {
 
   private void lost(String why) {
     if (!lease.held()) return;
-    LOG.error("{}: stopping PostgreSQL now so that no second primary can exist", why);
-    stopPrimary.run();
-    watchdog.disarm();
+    if (!stopping) LOG.error("{}: stopping PostgreSQL now so that no second primary can exist", why);
+    stopping = true;
+    if (!standDown.stopAndDisarm()) return;
+    stopping = false;
     lease.released();
     wakeAgent.run();
   }

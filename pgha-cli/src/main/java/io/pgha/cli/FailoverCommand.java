@@ -20,6 +20,10 @@ final class FailoverCommand implements Callable<Integer> {
   @Option(names = "--force", description = "do not ask for confirmation")
   boolean force;
 
+  @Option(names = "--assume-primary-down", description = "promote even though no agent reports the last primary's PostgreSQL"
+      + " stopped: only after checking by hand that it is down, or two primaries take writes")
+  boolean assumePrimaryDown;
+
   @Override
   public Integer call() throws Exception {
     NodeConfig cfg = cluster.load();
@@ -29,7 +33,7 @@ final class FailoverCommand implements Callable<Integer> {
         return 1;
       }
       try {
-        new ClusterControl(dcs, System::currentTimeMillis).failover(to);
+        new ClusterControl(dcs, System::currentTimeMillis).failover(to, assumePrimaryDown);
       } catch (ControlException e) {
         System.err.println("error: failover refused: " + e.getMessage());
         return 1;

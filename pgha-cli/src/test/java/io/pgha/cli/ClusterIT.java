@@ -287,7 +287,11 @@ class ClusterIT {
         .allSatisfy(m -> assertThat(m.lastDecision()).contains("paused"));
 
     String target = "node" + (index(l) % 3 + 1);
-    ClusterFixture.Run r = pgha("failover", "-c", cfg(), "--to", target, "--force");
+    ClusterFixture.Run refused = pgha("failover", "-c", cfg(), "--to", target, "--force");
+    assertThat(refused.exitCode()).isNotZero();
+    assertThat(refused.err()).contains("the last primary " + l + " has no agent reporting", "may still accept writes", "--assume-primary-down");
+    assertThat(cluster.state().failover()).as("nothing requested").isNull();
+    ClusterFixture.Run r = pgha("failover", "-c", cfg(), "--to", target, "--force", "--assume-primary-down");
     assertThat(r.exitCode()).as(r.out() + r.err()).isZero();
     assertThat(leader(cluster)).isEqualTo(target);
     // Maintenance mode also lets an agent restart without touching its PostgreSQL.

@@ -506,19 +506,26 @@ public final class LocalPostgres implements AutoCloseable {
     }
   }
 
-  /** Kills the postmaster at once with SIGQUIT then SIGKILL; used when the lease is lost. */
-  public void stopImmediately() {
+  /**
+   * Kills the postmaster at once with SIGQUIT then SIGKILL, and any PostgreSQL process left working
+   * in the data directory (also a postmaster whose pid file cannot be read); used when the lease is
+   * lost. True when no such process is left, false when PostgreSQL could not be stopped.
+   */
+  public boolean stopImmediately() {
     long pid = postmasterPid();
-    if (pid <= 0) return;
-    try {
-      os.run(List.of("kill", "-QUIT", String.valueOf(pid)), Map.of(), 2000);
-      if (!awaitExit(pid, 300)) {
-        os.run(List.of("kill", "-KILL", String.valueOf(pid)), Map.of(), 2000);
+    if (pid > 0) {
+      try {
+        os.run(List.of("kill", "-QUIT", String.valueOf(pid)), Map.of(), 2000);
+        if (!awaitExit(pid, 300)) {
+          os.run(List.of("kill", "-KILL", String.valueOf(pid)), Map.of(), 2000);
+        }
+      } catch (PostgresException e) {
+        LOG.error("could not stop PostgreSQL (pid {}): {}", pid, e.getMessage());
       }
-    } catch (PostgresException e) {
-      LOG.error("could not stop PostgreSQL (pid {}): {}", pid, e.getMessage());
     }
+    killOrphans();
     closeConnection();
+    return Processes.postgresIn(dataDir).isEmpty();
   }
 
   /** SIGKILLs backends left behind by a postmaster that died (they block a new start). */

@@ -308,7 +308,7 @@ public final class Decider {
 
   private static Optional<String> pendingCandidate(Observation o) {
     FailoverRequest fr = o.cluster().failover();
-    if (fr == null || fr.candidate() == null) return Optional.empty();
+    if (fr == null || fr.candidate() == null || fr.abandoned(o.cluster().leader())) return Optional.empty();
     if (o.wallMillis() - Math.max(fr.requestedAt(), fr.scheduledAt()) > o.settings().failoverRequestTimeoutMs()) {
       return Optional.empty();
     }

@@ -23,6 +23,15 @@ public record FailoverRequest(String leader, String candidate, long scheduledAt,
     return leader != null;
   }
 
+  /**
+   * A switchover whose primary lost the leader key before it shut down cleanly (it died, or was
+   * cut off): nothing will ever hand over, so the request must not hold up an ordinary failover,
+   * and the next primary drops it. {@code currentLeader} is the leader key's holder, or null.
+   */
+  public boolean abandoned(String currentLeader) {
+    return isSwitchover() && stoppedAt == null && !leader.equals(currentLeader);
+  }
+
   public FailoverRequest withStoppedAt(Lsn lsn) {
     return new FailoverRequest(leader, candidate, scheduledAt, requestedAt, lsn, draining);
   }
