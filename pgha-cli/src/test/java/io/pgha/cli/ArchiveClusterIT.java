@@ -132,7 +132,7 @@ class ArchiveClusterIT {
     c.start(s);
     ClusterFixture.awaitHealthy(c, 3);
     await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> count(c, s, "SELECT count(*) FROM t") == 2000);
-    assertThat(agentLog(c, s).substring(logBefore)).contains("creating this replica from backup").doesNotContain("Executor: cloning from");
+    assertThat(agentLog(c, s).substring(logBefore)).contains("creating this replica from the newest backup", "restored in").doesNotContain("Executor: cloning from");
   }
 
   @Test
