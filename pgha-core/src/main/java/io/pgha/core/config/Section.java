@@ -114,7 +114,7 @@ final class Section {
     try {
       return d.longValueExact();
     } catch (ArithmeticException e) {
-      throw new ConfigException(key + ": " + text + " is out of range (" + Long.MIN_VALUE + " to " + Long.MAX_VALUE + ")");
+      throw new ConfigException(key + ": " + d.toPlainString() + " is out of range (" + Long.MIN_VALUE + " to " + Long.MAX_VALUE + ")");
     }
   }
 
