@@ -26,9 +26,9 @@ public record PgConnection(String host, int port, String user, String database, 
       }
       host = kv.getOrDefault("host", host);
       try {
-        port = Integer.parseInt(kv.getOrDefault("port", String.valueOf(port)));
-      } catch (NumberFormatException e) {
-        throw new IllegalArgumentException("connection string: port '" + kv.get("port") + "' is not a number");
+        if (kv.containsKey("port")) port = HostPort.port(kv.get("port"));
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("connection string: " + e.getMessage());
       }
       user = kv.getOrDefault("user", user);
       database = kv.getOrDefault("dbname", database);
