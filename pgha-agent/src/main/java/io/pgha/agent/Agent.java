@@ -97,7 +97,15 @@ public final class Agent implements AutoCloseable {
       LOG.info("starting embedded ZooKeeper peer {} of {}", e.myId(), e.peers().size());
       zookeeper = EmbeddedZooKeeper.start(e.myId(), e.peers(), Path.of(e.dataDir()));
     }
-    dcs = ZooKeeperDcs.connect(cfg.dcs().connectString(), cfg.dcs().namespace(), cfg.cluster(), cfg.timing().ttlMs());
+    ZooKeeperDcs zk = ZooKeeperDcs.connectMember(cfg.dcs().connectString(), cfg.dcs().namespace(), cfg.cluster(), cfg.timing().ttlMs());
+    dcs = zk;
+    try {
+      // A server that grants another session timeout than timing.ttl is refused here, before this
+      // member can take the lease; one that does not answer yet is waited for by the loop.
+      zk.checkSession(cfg.timing().ttlMs());
+    } catch (DcsException e) {
+      throw new IllegalStateException(e.getMessage());
+    }
     dcs.onChange(this::wakeUp);
     runner = new ActionRunner(this::wakeUp);
     watchdog = new Watchdog(cfg.watchdog());

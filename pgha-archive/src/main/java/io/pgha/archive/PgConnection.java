@@ -1,5 +1,6 @@
 package io.pgha.archive;
 
+import io.pgha.core.net.HostPort;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
@@ -25,9 +26,9 @@ public record PgConnection(String host, int port, String user, String database, 
       }
       host = kv.getOrDefault("host", host);
       try {
-        port = Integer.parseInt(kv.getOrDefault("port", String.valueOf(port)));
-      } catch (NumberFormatException e) {
-        throw new IllegalArgumentException("connection string: port '" + kv.get("port") + "' is not a number");
+        if (kv.containsKey("port")) port = HostPort.port(kv.get("port"));
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("connection string: " + e.getMessage());
       }
       user = kv.getOrDefault("user", user);
       database = kv.getOrDefault("dbname", database);
@@ -54,11 +55,11 @@ public record PgConnection(String host, int port, String user, String database, 
     if (password != null) p.setProperty("password", password);
     p.setProperty("connectTimeout", "10");
     p.setProperty("ApplicationName", "pgha backup");
-    return DriverManager.getConnection("jdbc:postgresql://" + host + ":" + port + "/" + database, p);
+    return DriverManager.getConnection("jdbc:postgresql://" + HostPort.join(host, port) + "/" + database, p);
   }
 
   @Override
   public String toString() {
-    return host + ":" + port;
+    return HostPort.join(host, port);
   }
 }

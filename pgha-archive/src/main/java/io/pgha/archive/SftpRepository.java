@@ -1,5 +1,6 @@
 package io.pgha.archive;
 
+import io.pgha.core.net.HostPort;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -61,12 +62,14 @@ public final class SftpRepository implements Repository {
       }
       String path = u.getPath();
       if (path == null || path.isEmpty() || path.equals("/")) throw new IllegalArgumentException("'" + uri + "': give the repository's directory on the server");
-      return new Target(u.getUserInfo(), u.getHost(), u.getPort() < 0 ? 22 : u.getPort(), path.endsWith("/") ? path.substring(0, path.length() - 1) : path);
+      // java.net.URI keeps an IPv6 literal's brackets in getHost(); SSH and known_hosts want it bare.
+      return new Target(u.getUserInfo(), HostPort.bare(u.getHost()), u.getPort() < 0 ? 22 : u.getPort(),
+          path.endsWith("/") ? path.substring(0, path.length() - 1) : path);
     }
 
     @Override
     public String toString() {
-      return "sftp://" + user + "@" + host + ":" + port + path;
+      return "sftp://" + user + "@" + HostPort.join(host, port) + path;
     }
   }
 

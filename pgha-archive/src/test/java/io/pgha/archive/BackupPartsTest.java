@@ -87,4 +87,16 @@ class BackupPartsTest {
     pr.close();
     assertThat(out.toString(StandardCharsets.UTF_8)).endsWith("files   " + System.lineSeparator());
   }
+
+  @Test
+  void ipv6HostsAreBracketedInUrlsAndBareForSsh() {
+    assertThat(PgConnection.of("::1", 5432, "postgres", "postgres", null)).hasToString("[::1]:5432");
+    assertThat(PgConnection.of("db1", 5432, "postgres", "postgres", "host=fd00::2")).hasToString("[fd00::2]:5432");
+    SftpRepository.Target t = SftpRepository.Target.parse("sftp://backup@[fd00::9]:2222/srv/pgha/");
+    assertThat(t.host()).as("SSH and known_hosts take the address bare").isEqualTo("fd00::9");
+    assertThat(t.port()).isEqualTo(2222);
+    assertThat(t).hasToString("sftp://backup@[fd00::9]:2222/srv/pgha");
+    assertThat(SftpRepository.Target.parse("sftp://backup@[::1]/srv").port()).isEqualTo(22);
+    assertThatThrownBy(() -> PgConnection.of("h", 1, "u", "d", "host=x port=99999999999")).hasMessageContaining("is not a number from 1 to 65535");
+  }
 }

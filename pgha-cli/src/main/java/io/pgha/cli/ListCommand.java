@@ -72,6 +72,10 @@ final class ListCommand implements Callable<Integer> {
     }
     s.append("   failover candidates: ").append(RestView.failoverCandidates(c)).append('\n');
     if (!c.initialized()) s.append("(not initialized yet)\n");
+    if (!c.unreadable().isEmpty()) {
+      s.append("** WARNING: DCS entries that do not parse were skipped or replaced: ").append(String.join(", ", c.unreadable()))
+          .append(" (see docs/security.md) **\n");
+    }
     Table t = new Table("Member", "Address", "Role", "Sync", "State", "TL", "Lag", "Watchdog", "Tags", "Last decision");
     for (Member m : c.sortedMembers().values()) {
       Long lag = RestView.lagBytes(c, m);

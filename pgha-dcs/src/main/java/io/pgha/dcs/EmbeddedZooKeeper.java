@@ -1,6 +1,7 @@
 package io.pgha.dcs;
 
 import io.pgha.core.config.DcsConfig;
+import io.pgha.core.net.HostPort;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -28,16 +29,26 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
 
   /** Starts peer {@code myId} of {@code peers}, keeping its data under {@code dataDir}. */
   public static EmbeddedZooKeeper start(int myId, List<DcsConfig.Peer> peers, Path dataDir) throws Exception {
+    return start(myId, peers, dataDir, TICK_MS, 2 * TICK_MS, 60_000);
+  }
+
+  /**
+   * Starts peer {@code myId} with the given tick and session timeout limits: the server grants a
+   * client's requested session timeout clamped to [{@code minSessionMs}, {@code maxSessionMs}] (an
+   * external server's defaults are 2 and 20 ticks). Tests use it to stand in for such servers.
+   */
+  public static EmbeddedZooKeeper start(int myId, List<DcsConfig.Peer> peers, Path dataDir, int tickMs, int minSessionMs,
+      int maxSessionMs) throws Exception {
     DcsConfig.Peer me = peers.stream().filter(p -> p.id() == myId).findFirst()
         .orElseThrow(() -> new IllegalArgumentException("no peer with id " + myId));
     Path data = dataDir.resolve("data");
     Files.createDirectories(data);
     Properties p = new Properties();
-    p.setProperty("tickTime", String.valueOf(TICK_MS));
+    p.setProperty("tickTime", String.valueOf(tickMs));
     p.setProperty("initLimit", "50");
     p.setProperty("syncLimit", "5");
-    p.setProperty("minSessionTimeout", String.valueOf(2 * TICK_MS));
-    p.setProperty("maxSessionTimeout", "60000");
+    p.setProperty("minSessionTimeout", String.valueOf(minSessionMs));
+    p.setProperty("maxSessionTimeout", String.valueOf(maxSessionMs));
     p.setProperty("dataDir", data.toString());
     p.setProperty("clientPort", String.valueOf(me.clientPort()));
     p.setProperty("clientPortAddress", me.host());
@@ -48,7 +59,7 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
     p.setProperty("snapCount", "10000");
     if (peers.size() > 1) {
       for (DcsConfig.Peer peer : peers) {
-        p.setProperty("server." + peer.id(), peer.host() + ":" + peer.peerPort() + ":" + peer.electionPort());
+        p.setProperty("server." + peer.id(), HostPort.join(peer.host(), peer.peerPort()) + ":" + peer.electionPort());
       }
       writeMyId(data, myId);
     }
@@ -56,13 +67,18 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
         .baseDir(dataDir).configuration(p).exitHandler(ExitHandler.LOG_ONLY).build();
     // A quorum peer "starts" before the ensemble has a leader; clients wait for that themselves.
     server.start(60_000);
-    String connect = me.host() + ":" + me.clientPort();
+    String connect = me.clientAddress();
     return new EmbeddedZooKeeper(server, connect);
   }
 
   /** A standalone server on {@code port} of loopback, for tests and single-node setups. */
   public static EmbeddedZooKeeper standalone(int port, Path dataDir) throws Exception {
     return start(1, List.of(new DcsConfig.Peer(1, "127.0.0.1", port, 0, 0)), dataDir);
+  }
+
+  /** A standalone server on {@code host}:{@code port} whose tick is {@code tickMs} and whose session limits are ZooKeeper's defaults (2 and 20 ticks). */
+  public static EmbeddedZooKeeper standalone(String host, int port, Path dataDir, int tickMs) throws Exception {
+    return start(1, List.of(new DcsConfig.Peer(1, host, port, 0, 0)), dataDir, tickMs, 2 * tickMs, 20 * tickMs);
   }
 
   private static void writeMyId(Path data, int myId) throws IOException {

@@ -38,6 +38,19 @@ import org.slf4j.LoggerFactory;
  * <p>The leader lease is the ephemeral {@code leader} node. It is renewed by a versioned write from
  * the session that created it, so a successful renewal proves that a quorum saw this session alive
  * after the renewal was sent.
+ *
+ * <p>Session timeout: a member ({@link #connectMember}) uses a session only when the server granted
+ * exactly {@code timing.ttl}, so that the one value the lease validity, the failsafe promise and
+ * the watchdog window are computed from is also when the leader key expires; observers ({@link
+ * #connect}) take any timeout.
+ *
+ * <p>Data that does not parse: {@link #read} decodes entry by entry ({@link ClusterDecoder}). A bad
+ * member record is skipped; a config that does not parse or does not pass {@code edit-config}'s
+ * validation is replaced by the last valid one this client read; a bad {@code sync} record reads as
+ * {@link io.pgha.core.model.SyncState#UNREADABLE} (nobody is synchronous, so failover waits, and the
+ * primary rewrites it); a bad failover request reads as absent; a bad optime or history keeps the
+ * last value read. Each is named in {@link ClusterState#unreadable()} and logged once per bad
+ * value. The {@code initialize} and {@code leader} entries are plain text and cannot be malformed.
  */
 public final class ZooKeeperDcs implements Dcs {
   private static final Logger LOG = LoggerFactory.getLogger(ZooKeeperDcs.class);
@@ -49,20 +62,46 @@ public final class ZooKeeperDcs implements Dcs {
   private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
   private final List<Runnable> allListeners = new CopyOnWriteArrayList<>();
   private final Object leaderLock = new Object();
+  private final ClusterDecoder decoder;
+  /** The session timeout asked for. */
+  private final long requestedSessionMs;
+  /** Whether a session whose granted timeout differs from the one asked for is refused. */
+  private final boolean exactSession;
   private long leaderSession;
   private int leaderVersion = -1;
 
-  private ZooKeeperDcs(CuratorFramework client, String root) {
+  private ZooKeeperDcs(CuratorFramework client, String root, long requestedSessionMs, boolean exactSession) {
     this.client = client;
     this.root = root;
     this.cache = CuratorCache.builder(client, root).build();
+    this.decoder = new ClusterDecoder(root);
+    this.requestedSessionMs = requestedSessionMs;
+    this.exactSession = exactSession;
   }
 
   /**
-   * Connects to {@code connect}. Operations fail after roughly {@code sessionTimeoutMs / 2} when no
-   * server answers, so an agent cycle never blocks past its lease.
+   * Connects to {@code connect} as an observer (CLI, router): a client that holds no lease and
+   * takes whatever session timeout the server grants. Operations fail after roughly {@code
+   * sessionTimeoutMs / 2} when no server answers.
    */
   public static ZooKeeperDcs connect(String connect, String namespace, String cluster, long sessionTimeoutMs) {
+    return connect(connect, namespace, cluster, sessionTimeoutMs, false);
+  }
+
+  /**
+   * Connects to {@code connect} as a member that may hold the leader lease, asking for a session
+   * of {@code ttlMs}. A ZooKeeper server clamps the timeout to its [minSessionTimeout,
+   * maxSessionTimeout] (by default 2 to 20 times its tickTime); when it grants anything but
+   * {@code ttlMs}, the leader key would not expire when the lease arithmetic, the failsafe promise
+   * and the watchdog (all computed from {@code timing.ttl}) say, so such a session is refused:
+   * every operation then throws a DcsException that names both values and what to change, and
+   * {@link #checkSession} reports it at start.
+   */
+  public static ZooKeeperDcs connectMember(String connect, String namespace, String cluster, long ttlMs) {
+    return connect(connect, namespace, cluster, ttlMs, true);
+  }
+
+  private static ZooKeeperDcs connect(String connect, String namespace, String cluster, long sessionTimeoutMs, boolean exact) {
     CuratorFramework client = CuratorFrameworkFactory.builder()
         .connectString(connect)
         .sessionTimeoutMs((int) sessionTimeoutMs)
@@ -72,7 +111,7 @@ public final class ZooKeeperDcs implements Dcs {
         .build();
     client.start();
     String ns = namespace.equals("/") ? "" : namespace;
-    ZooKeeperDcs dcs = new ZooKeeperDcs(client, ns + "/" + cluster);
+    ZooKeeperDcs dcs = new ZooKeeperDcs(client, ns + "/" + cluster, sessionTimeoutMs, exact);
     client.getConnectionStateListenable().addListener((c, state) -> dcs.connectionChanged(state));
     dcs.cache.listenable().addListener((type, oldData, data) -> {
       for (Runnable r : dcs.allListeners) r.run();
@@ -85,6 +124,42 @@ public final class ZooKeeperDcs implements Dcs {
   /** Waits until connected; false on timeout. */
   public boolean awaitConnected(long timeoutMs) throws InterruptedException {
     return client.blockUntilConnected((int) timeoutMs, TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * Waits up to {@code timeoutMs} for a session and throws the refusal of {@link #connectMember}
+   * when the server granted another timeout than the one asked for. A server that does not answer
+   * in time is no error here (the agent waits for its DCS as it always does).
+   */
+  public void checkSession(long timeoutMs) throws DcsException, InterruptedException {
+    if (awaitConnected(timeoutMs)) usableSession();
+  }
+
+  /** The refusal of a session with another timeout than asked for (members only). */
+  private void usableSession() throws DcsException {
+    if (!exactSession) return;
+    int granted = grantedSessionMs();
+    if (granted > 0 && granted != requestedSessionMs) throw new DcsException(mismatch(granted));
+  }
+
+  private String mismatch(int granted) {
+    String fix = granted > requestedSessionMs
+        ? "raise timing.ttl to " + granted + " ms or more, or lower the server's minSessionTimeout (default 2 x tickTime) to at most "
+            + requestedSessionMs + " ms"
+        : "lower timing.ttl to " + granted + " ms or less, or raise the server's maxSessionTimeout (default 20 x tickTime) to at least "
+            + requestedSessionMs + " ms";
+    return "ZooKeeper granted a session timeout of " + granted + " ms but timing.ttl is " + requestedSessionMs
+        + " ms: the leader key would " + (granted > requestedSessionMs ? "outlive" : "expire before")
+        + " the lease, failsafe and watchdog timings computed from timing.ttl; " + fix;
+  }
+
+  /** The session timeout of the current session, 0 while there is none. */
+  private int grantedSessionMs() {
+    try {
+      return client.getZookeeperClient().getZooKeeper().getSessionTimeout();
+    } catch (Exception e) {
+      return 0;
+    }
   }
 
   /**
@@ -102,12 +177,25 @@ public final class ZooKeeperDcs implements Dcs {
 
   @Override
   public boolean connected() {
-    return connected && client.getZookeeperClient().isConnected();
+    if (!connected || !client.getZookeeperClient().isConnected()) return false;
+    try {
+      usableSession();
+      return true;
+    } catch (DcsException e) {
+      return false;
+    }
   }
 
   private void connectionChanged(ConnectionState state) {
     connected = state.isConnected();
     LOG.info("ZooKeeper connection {}", state);
+    if (state.isConnected()) {
+      try {
+        usableSession();
+      } catch (DcsException e) {
+        LOG.error("{}", e.getMessage());
+      }
+    }
     fire();
   }
 
@@ -151,40 +239,27 @@ public final class ZooKeeperDcs implements Dcs {
     return root + "/" + name;
   }
 
+  /**
+   * Reads every entry of the cluster; an entry that does not parse costs that entry only (see
+   * {@link ClusterDecoder} for what stands in for it). DcsException only when ZooKeeper cannot be
+   * reached or this session is refused ({@link #connectMember}).
+   */
   @Override
   public ClusterState read() throws DcsException {
+    usableSession();
+    ClusterDecoder.Raw raw;
     try {
-      Map<String, Member> members = new HashMap<>();
-      List<String> names = children(path("members"));
-      for (String n : names) {
+      Map<String, byte[]> members = new HashMap<>();
+      for (String n : children(path("members"))) {
         byte[] d = data(path("members/" + n));
-        if (d != null) members.put(n, Json.parse(d, Member.class));
+        if (d != null) members.put(n, d);
       }
-      byte[] init = data(path("initialize"));
-      byte[] leader = data(path("leader"));
-      byte[] config = data(path("config"));
-      byte[] failover = data(path("failover"));
-      byte[] optime = data(path("optime"));
-      byte[] history = data(path("history"));
-      byte[] sync = data(path("sync"));
-      return new ClusterState(
-          init == null ? null : utf8(init),
-          leader == null ? null : utf8(leader),
-          members,
-          config == null ? DynamicConfig.DEFAULT : Json.parse(config, DynamicConfig.class),
-          failover == null ? null : Json.parse(failover, FailoverRequest.class),
-          optime == null ? Lsn.ZERO : Lsn.parse(utf8(optime)),
-          history == null ? List.of() : Json.MAPPER.readValue(history, HISTORY),
-          sync == null ? SyncState.EMPTY : Json.parse(sync, SyncState.class));
-    } catch (IOException e) {
-      throw new DcsException("unreadable data in the DCS under " + root + ": " + e.getMessage(), e);
+      raw = new ClusterDecoder.Raw(data(path("initialize")), data(path("leader")), members, data(path("config")),
+          data(path("failover")), data(path("optime")), data(path("history")), data(path("sync")));
     } catch (Exception e) {
       throw unreachable("read the cluster", e);
     }
-  }
-
-  private static String utf8(byte[] b) {
-    return new String(b, StandardCharsets.UTF_8);
+    return decoder.decode(raw);
   }
 
   private List<String> children(String p) throws Exception {
@@ -264,6 +339,7 @@ public final class ZooKeeperDcs implements Dcs {
 
   @Override
   public void publishMember(Member member) throws DcsException {
+    usableSession();
     // A member node left by an earlier session of ours would vanish with it: re-create it in ours.
     try {
       Stat stat = client.checkExists().forPath(path("members/" + member.name()));
@@ -279,6 +355,7 @@ public final class ZooKeeperDcs implements Dcs {
 
   @Override
   public boolean acquireLeader(String me) throws DcsException {
+    usableSession();
     synchronized (leaderLock) {
       try {
         long session = client.getZookeeperClient().getZooKeeper().getSessionId();
@@ -297,6 +374,7 @@ public final class ZooKeeperDcs implements Dcs {
 
   @Override
   public boolean renewLeader(String me) throws DcsException {
+    usableSession();
     synchronized (leaderLock) {
       if (leaderVersion < 0) return false;
       try {
@@ -331,6 +409,7 @@ public final class ZooKeeperDcs implements Dcs {
 
   @Override
   public boolean reclaimLeader(String me) throws DcsException {
+    usableSession();
     synchronized (leaderLock) {
       try {
         long session = client.getZookeeperClient().getZooKeeper().getSessionId();
@@ -385,6 +464,7 @@ public final class ZooKeeperDcs implements Dcs {
 
   @Override
   public boolean writeSync(String me, SyncState state) throws DcsException {
+    usableSession();
     synchronized (leaderLock) {
       if (leaderVersion < 0) return false;
       try {
@@ -453,14 +533,43 @@ public final class ZooKeeperDcs implements Dcs {
     throw new DcsException("cannot update " + name + ": too many concurrent changes");
   }
 
+  /**
+   * A config entry that does not validate is replaced: the change applies to what {@link #read}
+   * showed instead (the last valid config, or the stand-in), which is how {@code pgha edit-config}
+   * repairs a damaged entry.
+   */
   @Override
   public DynamicConfig updateConfig(UnaryOperator<DynamicConfig> change) throws DcsException {
-    return compareAndSet("config", d -> Json.parse(d, DynamicConfig.class), DynamicConfig.DEFAULT, change);
+    return compareAndSet("config", d -> {
+      try {
+        return ClusterDecoder.config(d);
+      } catch (ClusterDecoder.Invalid e) {
+        LOG.warn("replacing the config entry that does not validate ({})", e.getMessage());
+        return decoder.config();
+      }
+    }, DynamicConfig.DEFAULT, change);
   }
 
+  /** An existing entry that does not parse is no pending request: the new request replaces it. */
   @Override
   public boolean requestFailover(FailoverRequest request) throws DcsException {
-    return create("failover", Json.bytes(request), CreateMode.PERSISTENT);
+    if (create("failover", Json.bytes(request), CreateMode.PERSISTENT)) return true;
+    try {
+      Stat stat = new Stat();
+      byte[] current = client.getData().storingStatIn(stat).forPath(path("failover"));
+      try {
+        ClusterDecoder.failover(current);
+        return false;
+      } catch (ClusterDecoder.Invalid e) {
+        client.setData().withVersion(stat.getVersion()).forPath(path("failover"), Json.bytes(request));
+        LOG.warn("replaced a failover entry that does not parse ({})", e.getMessage());
+        return true;
+      }
+    } catch (KeeperException.NoNodeException | KeeperException.BadVersionException e) {
+      return false; // changed meanwhile: another request got there first
+    } catch (Exception e) {
+      throw unreachable("request a failover", e);
+    }
   }
 
   @Override

@@ -356,7 +356,7 @@ public final class Router implements AutoCloseable {
   }
 
   private String address(InetSocketAddress a) {
-    return a == null ? null : cfg.listen() + ":" + a.getPort();
+    return a == null ? null : io.pgha.core.net.HostPort.join(cfg.listen(), a.getPort());
   }
 
   @Override

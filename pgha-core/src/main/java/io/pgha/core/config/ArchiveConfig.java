@@ -44,17 +44,14 @@ public record ArchiveConfig(
     if (!Set.of("zstd", "lz4", "none").contains(compression)) {
       throw new ConfigException(s.key("compression") + ": '" + compression + "' is not one of zstd, lz4, none");
     }
-    int parallel = (int) s.integer("parallel", 4);
-    if (parallel < 1 || parallel > 64) throw new ConfigException(s.key("parallel") + ": " + parallel + " must be between 1 and 64");
+    int parallel = s.intIn("parallel", 4, 1, 64);
     String spool = path(s, "spool");
     if (spool == null && dataDir != null) spool = dataDir + ".archive-spool";
     if (spool != null && dataDir != null && (spool + "/").startsWith(dataDir + "/")) {
       throw new ConfigException(s.key("spool") + ": '" + spool + "' must be outside data_dir");
     }
-    int prefetch = (int) s.integer("prefetch", 8);
-    if (prefetch < 0 || prefetch > 256) throw new ConfigException(s.key("prefetch") + ": " + prefetch + " must be between 0 and 256");
-    int retention = (int) s.integer("retention_full", 2);
-    if (retention < 1) throw new ConfigException(s.key("retention_full") + ": " + retention + " must be at least 1");
+    int prefetch = s.intIn("prefetch", 8, 0, 256);
+    int retention = s.intIn("retention_full", 2, 1, Integer.MAX_VALUE);
     String source = s.string("replica_source", "primary");
     if (!source.equals("primary") && !source.equals("backup")) {
       throw new ConfigException(s.key("replica_source") + ": '" + source + "' must be primary or backup");

@@ -1,6 +1,7 @@
 package io.pgha.core.config;
 
 import io.pgha.core.model.Tags;
+import io.pgha.core.net.HostPort;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -67,6 +68,21 @@ public final class ConfigReader {
     return new NodeConfig(cluster, name, dataDir, binDir, osUser, pg, api, dcs, timing, tags, watchdog, reclone, startTimeout, router, archive);
   }
 
+  /**
+   * A host name or address without a port. An IPv6 literal may be given with or without brackets
+   * and is kept without (PostgreSQL's listen_addresses and libpq's host= take it bare); URLs and
+   * host:port pairs built from it bracket it again ({@link HostPort}).
+   */
+  static String host(Section s, String key, String dflt) {
+    String h = s.string(key, null);
+    if (h == null) return dflt;
+    String bare = HostPort.bare(h);
+    if (bare.isEmpty() || bare.contains("[") || bare.contains("]") || bare.contains("/") || bare.contains(" ")) {
+      throw new ConfigException(s.key(key) + ": '" + h + "' is not a host name or address");
+    }
+    return bare;
+  }
+
   private static String absolutePath(Section s, String key, boolean required) {
     String p = required ? s.requiredString(key) : s.string(key, null);
     if (p != null && !p.startsWith("/")) throw new ConfigException(s.key(key) + ": '" + p + "' must be an absolute path");
@@ -74,8 +90,8 @@ public final class ConfigReader {
   }
 
   private static NodeConfig.Postgres postgres(Section s) {
-    String listen = s.string("listen", "127.0.0.1");
-    String connect = s.string("connect_address", listen.equals("0.0.0.0") || listen.equals("*") ? null : listen);
+    String listen = host(s, "listen", "127.0.0.1");
+    String connect = host(s, "connect_address", HostPort.wildcard(listen) ? null : listen);
     if (connect == null) throw new ConfigException(s.key("connect_address") + ": is required when listen is a wildcard");
     int port = s.port("port", 5432);
     Section auth = s.section("authentication");
@@ -115,8 +131,8 @@ public final class ConfigReader {
   }
 
   private static NodeConfig.RestApi restApi(Section s) {
-    String listen = s.string("listen", "127.0.0.1");
-    String connect = s.string("connect_address", listen.equals("0.0.0.0") ? null : listen);
+    String listen = host(s, "listen", "127.0.0.1");
+    String connect = host(s, "connect_address", HostPort.wildcard(listen) ? null : listen);
     if (connect == null) throw new ConfigException(s.key("connect_address") + ": is required when listen is a wildcard");
     int port = s.port("port", 8008);
     Credentials auth = null;
@@ -142,11 +158,18 @@ public final class ConfigReader {
     DcsConfig cfg;
     if (external) {
       Section zk = s.section("zookeeper");
-      cfg = new DcsConfig(zk.requiredString("connect"), null, namespace);
+      String connect = zk.requiredString("connect");
+      try {
+        HostPort.parseList(connect, 2181);
+      } catch (IllegalArgumentException ex) {
+        throw new ConfigException(zk.key("connect") + ": " + ex.getMessage());
+      }
+      cfg = new DcsConfig(connect, null, namespace);
       zk.rejectUnknown();
     } else {
       Section e = s.section("embedded");
-      int myId = (int) e.integer("my_id", -1);
+      // ZooKeeper server ids of an ensemble run from 1 to 255.
+      int myId = e.has("my_id") ? e.intIn("my_id", 0, 1, 255) : -1;
       List<String> peerText = e.strings("peers", List.of());
       List<DcsConfig.Peer> peers = new ArrayList<>();
       for (String p : peerText) peers.add(DcsConfig.Peer.parse(e.key("peers"), p));
@@ -177,8 +200,9 @@ public final class ConfigReader {
   }
 
   private static Tags tags(Section s) {
-    Tags t = new Tags(s.bool("nofailover", false), s.bool("noloadbalance", false), (int) s.integer("priority", 0),
-        s.bool("nosync", false), (int) s.integer("sync_priority", 0));
+    Tags t = new Tags(s.bool("nofailover", false), s.bool("noloadbalance", false),
+        s.intIn("priority", 0, Integer.MIN_VALUE, Integer.MAX_VALUE),
+        s.bool("nosync", false), s.intIn("sync_priority", 0, Integer.MIN_VALUE, Integer.MAX_VALUE));
     s.rejectUnknown();
     return t;
   }

@@ -1,5 +1,6 @@
 package io.pgha.core.config;
 
+import io.pgha.core.net.HostPort;
 import java.util.List;
 
 /**
@@ -13,30 +14,53 @@ public record DcsConfig(String connect, Embedded embedded, String namespace) {
   /** One embedded ZooKeeper peer per agent; {@code myId} is this agent's. */
   public record Embedded(int myId, List<Peer> peers, String dataDir) {}
 
-  /** {@code id=host:clientPort:peerPort:electionPort}. */
+  /**
+   * {@code id=host:clientPort:peerPort:electionPort}; an IPv6 host in brackets
+   * ({@code 1=[fd00::1]:2181:2888:3888}). {@code host} is kept without brackets.
+   */
   public record Peer(int id, String host, int clientPort, int peerPort, int electionPort) {
     public static Peer parse(String key, String text) {
+      String form = "id=host:client_port:peer_port:election_port";
       String[] idAndRest = text.split("=", 2);
-      String[] parts = idAndRest.length == 2 ? idAndRest[1].split(":") : new String[0];
-      if (parts.length != 4) {
-        throw new ConfigException(key + ": '" + text + "' is not of the form id=host:client_port:peer_port:election_port");
+      if (idAndRest.length != 2) throw new ConfigException(key + ": '" + text + "' is not of the form " + form);
+      String rest = idAndRest[1].trim();
+      String host;
+      if (rest.startsWith("[")) {
+        int close = rest.indexOf(']');
+        if (close < 0 || !rest.startsWith(":", close + 1)) {
+          throw new ConfigException(key + ": '" + text + "' is not of the form " + form + " (IPv6 as [addr])");
+        }
+        host = rest.substring(1, close);
+        rest = rest.substring(close + 2);
+      } else {
+        int colon = rest.indexOf(':');
+        host = colon < 0 ? rest : rest.substring(0, colon);
+        rest = colon < 0 ? "" : rest.substring(colon + 1);
+      }
+      String[] ports = rest.split(":", -1);
+      if (host.isEmpty() || ports.length != 3) {
+        throw new ConfigException(key + ": '" + text + "' is not of the form " + form
+            + (rest.split(":").length > 3 ? "; write an IPv6 address in brackets, e.g. 1=[fd00::1]:2181:2888:3888" : ""));
+      }
+      String idText = idAndRest[0].trim();
+      if (!idText.matches("\\d{1,3}") || Integer.parseInt(idText) < 1 || Integer.parseInt(idText) > 255) {
+        throw new ConfigException(key + ": '" + text + "': the id must be a number from 1 to 255");
       }
       try {
-        return new Peer(Integer.parseInt(idAndRest[0].trim()), parts[0], port(parts[1]), port(parts[2]), port(parts[3]));
+        return new Peer(Integer.parseInt(idText), host, HostPort.port(ports[0]), HostPort.port(ports[1]), HostPort.port(ports[2]));
       } catch (IllegalArgumentException e) {
         throw new ConfigException(key + ": '" + text + "': " + e.getMessage());
       }
     }
 
-    private static int port(String s) {
-      int p = Integer.parseInt(s.trim());
-      if (p < 1 || p > 65535) throw new IllegalArgumentException("port " + p + " out of range");
-      return p;
+    /** The client address, {@code host:clientPort} (IPv6 in brackets). */
+    public String clientAddress() {
+      return HostPort.join(host, clientPort);
     }
 
     @Override
     public String toString() {
-      return id + "=" + host + ":" + clientPort + ":" + peerPort + ":" + electionPort;
+      return id + "=" + HostPort.uriHost(host) + ":" + clientPort + ":" + peerPort + ":" + electionPort;
     }
   }
 
@@ -46,7 +70,7 @@ public record DcsConfig(String connect, Embedded embedded, String namespace) {
     StringBuilder s = new StringBuilder();
     for (Peer p : embedded.peers()) {
       if (s.length() > 0) s.append(',');
-      s.append(p.host()).append(':').append(p.clientPort());
+      s.append(p.clientAddress());
     }
     return s.toString();
   }

@@ -5,6 +5,7 @@ import io.pgha.core.model.SyncMode;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /**
  * The cluster-wide settings as people edit them ({@code pgha edit-config}, REST {@code PATCH
@@ -19,6 +20,8 @@ public final class DynamicSettings {
   public static final String SYNC_COUNT = "synchronous_node_count";
   public static final String FAILSAFE = "failsafe_mode";
   public static final String SWITCHOVER_DRAIN = "switchover_drain_timeout";
+
+  private static final Pattern SIZE = Pattern.compile("(?i)(\\d+)\\s*(B|kB|MB|GB|TB)?");
 
   private DynamicSettings() {}
 
@@ -67,7 +70,7 @@ public final class DynamicSettings {
         }
         case FAILSAFE -> failsafe = v == null ? d.failsafeMode() : bool(key, v);
         case SWITCHOVER_DRAIN -> {
-          drain = v == null ? d.switchoverDrainTimeoutMs() : new Section("", Map.of(key, v)).millis(key, 0);
+          drain = v == null ? d.switchoverDrainTimeoutMs() : Section.duration(key, v);
           if (drain < 0 || drain > 600_000) throw new ConfigException(key + ": " + drain + "ms is out of range (0 to 10m)");
         }
         default -> throw new ConfigException("unknown setting '" + key + "' (known: " + String.join(", ", toMap(d).keySet()) + ")");
@@ -93,12 +96,7 @@ public final class DynamicSettings {
   }
 
   private static long integer(String key, Object v) {
-    if (v instanceof Number n && n.doubleValue() == n.longValue()) return n.longValue();
-    try {
-      return Long.parseLong(String.valueOf(v).trim());
-    } catch (NumberFormatException e) {
-      throw new ConfigException(key + ": '" + v + "' is not a whole number");
-    }
+    return Section.wholeNumber(key, v);
   }
 
   /** A size setting: {@code dflt} when absent, else {@link #bytes}. */
@@ -115,15 +113,17 @@ public final class DynamicSettings {
     try {
       return parseSize(String.valueOf(v));
     } catch (IllegalArgumentException e) {
-      throw new ConfigException(key + ": '" + v + "' is not a size (bytes, or a number with kB, MB, GB, TB)");
+      throw new ConfigException(key + ": " + e.getMessage());
     }
   }
 
-  /** A size in bytes: digits, optionally followed by B, kB, MB, GB or TB (any case, powers of 1024). */
+  /**
+   * A size in bytes: digits, optionally followed by B, kB, MB, GB or TB (any case, powers of 1024).
+   * IllegalArgumentException when it is not a size or does not fit in a long (never a wrapped value).
+   */
   public static long parseSize(String text) {
-    var m = java.util.regex.Pattern.compile("(?i)(\\d+)\\s*(B|kB|MB|GB|TB)?").matcher(text.trim());
-    if (!m.matches()) throw new IllegalArgumentException("'" + text + "' is not a size");
-    long n = Long.parseLong(m.group(1));
+    var m = SIZE.matcher(text.trim());
+    if (!m.matches()) throw new IllegalArgumentException("'" + text + "' is not a size (bytes, or a number with kB, MB, GB, TB)");
     String unit = m.group(2) == null ? "B" : m.group(2).toUpperCase(Locale.ROOT);
     long mult = switch (unit) {
       case "KB" -> 1024L;
@@ -132,6 +132,10 @@ public final class DynamicSettings {
       case "TB" -> 1024L * 1024 * 1024 * 1024;
       default -> 1;
     };
-    return Math.multiplyExact(n, mult);
+    try {
+      return Math.multiplyExact(Long.parseLong(m.group(1)), mult);
+    } catch (ArithmeticException | NumberFormatException e) {
+      throw new IllegalArgumentException("'" + text + "' is too large (at most " + Long.MAX_VALUE + " bytes)");
+    }
   }
 }

@@ -1,6 +1,7 @@
 package io.pgha.core.config;
 
 import io.pgha.core.model.Tags;
+import io.pgha.core.net.HostPort;
 import java.util.List;
 import java.util.Map;
 
@@ -46,7 +47,7 @@ public record NodeConfig(
   /** The REST API of this node. {@code auth} null means mutating calls are refused with 401. */
   public record RestApi(String listen, String connectAddress, int port, Credentials auth) {
     public String url() {
-      return "http://" + connectAddress + ":" + port;
+      return "http://" + HostPort.join(connectAddress, port);
     }
   }
 }

@@ -47,7 +47,7 @@ public record RouterConfig(
   /** Reads section {@code s}; {@code defaultName} names the router when the section does not. */
   static RouterConfig read(Section s, String defaultName) {
     String name = s.identifier("name", defaultName);
-    String listen = s.string("listen", "127.0.0.1");
+    String listen = ConfigReader.host(s, "listen", "127.0.0.1");
     int port = s.port("port", 6432);
     int ro = s.has("read_only_port") ? s.port("read_only_port", null) : 0;
     if (ro == port) throw new ConfigException(s.key("read_only_port") + ": " + ro + " is also " + s.key("port"));
@@ -68,7 +68,7 @@ public record RouterConfig(
     if ((cert == null) != (key == null)) throw new ConfigException(tls.key("") + "certificate and " + tls.key("key") + ": give both or neither");
     tls.rejectUnknown();
     Section api = s.section("api");
-    String apiListen = api.string("listen", listen);
+    String apiListen = ConfigReader.host(api, "listen", listen);
     int apiPort = api.has("port") ? api.port("port", null) : 0;
     api.rejectUnknown();
     s.rejectUnknown();

@@ -1,5 +1,6 @@
 package io.pgha.core.config;
 
+import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -15,7 +16,7 @@ import java.util.regex.Pattern;
  * silently ignored setting.
  */
 final class Section {
-  private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h)?");
+  private static final Pattern DURATION = Pattern.compile("([+-]?\\d+)\\s*(ms|s|m|h)?");
   private final String path;
   private final Map<String, Object> values;
   private final Set<String> read = new LinkedHashSet<>();
@@ -78,11 +79,42 @@ final class Section {
   }
 
   private long integer(String name, Object v) {
-    if (v instanceof Number n && n.doubleValue() == n.longValue()) return n.longValue();
+    return wholeNumber(key(name), v);
+  }
+
+  /** A whole number between {@code min} and {@code max}; an error names the key and the range. */
+  long integer(String name, long dflt, long min, long max) {
+    long n = integer(name, dflt);
+    if (n < min || n > max) throw new ConfigException(key(name) + ": " + n + " is out of range (" + min + " to " + max + ")");
+    return n;
+  }
+
+  /** {@link #integer(String, long, long, long)} within int: never wraps. */
+  int intIn(String name, int dflt, int min, int max) {
+    return (int) integer(name, dflt, min, max);
+  }
+
+  /**
+   * A whole number from YAML or JSON ({@code Integer}, {@code Long}, {@code BigInteger}, a double
+   * without fraction) or text of digits. Too many digits for a long is an error naming {@code key},
+   * never a wrapped or clamped value.
+   */
+  static long wholeNumber(String key, Object v) {
+    String text = String.valueOf(v).trim();
+    if (!(v instanceof Number) && !text.matches("[+-]?\\d+")) {
+      throw new ConfigException(key + ": '" + v + "' is not a whole number");
+    }
+    BigDecimal d;
     try {
-      return Long.parseLong(String.valueOf(v).trim());
+      d = new BigDecimal(text);
     } catch (NumberFormatException e) {
-      throw new ConfigException(key(name) + ": '" + v + "' is not a whole number");
+      throw new ConfigException(key + ": '" + v + "' is not a whole number");
+    }
+    if (d.signum() != 0 && d.stripTrailingZeros().scale() > 0) throw new ConfigException(key + ": '" + v + "' is not a whole number");
+    try {
+      return d.longValueExact();
+    } catch (ArithmeticException e) {
+      throw new ConfigException(key + ": " + d.toPlainString() + " is out of range (" + Long.MIN_VALUE + " to " + Long.MAX_VALUE + ")");
     }
   }
 
@@ -96,21 +128,39 @@ final class Section {
     throw new ConfigException(key(name) + ": '" + v + "' is not true or false");
   }
 
-  /** A duration: a number of milliseconds, or text such as {@code 500ms}, {@code 3s}, {@code 1m}. */
+  /**
+   * A duration: a number of milliseconds, or text such as {@code 500ms}, {@code 3s}, {@code 1m}.
+   * Never negative; a value too long to count in milliseconds is an error, not a wrapped number.
+   */
   long millis(String name, long dflt) {
     Object v = raw(name);
-    if (v == null) return dflt;
-    if (v instanceof Number n && n.doubleValue() == n.longValue()) return n.longValue();
-    Matcher m = DURATION.matcher(String.valueOf(v).trim());
-    if (!m.matches()) throw new ConfigException(key(name) + ": '" + v + "' is not a duration (e.g. 500ms, 3s, 1m)");
-    long n = Long.parseLong(m.group(1));
-    String unit = m.group(2) == null ? "ms" : m.group(2);
-    return switch (unit) {
-      case "s" -> n * 1000;
-      case "m" -> n * 60_000;
-      case "h" -> n * 3_600_000;
-      default -> n;
+    return v == null ? dflt : duration(key(name), v);
+  }
+
+  /** {@link #millis} for a value outside any section (the dynamic settings). */
+  static long duration(String key, Object v) {
+    long n;
+    String unit = "ms";
+    if (v instanceof Number) {
+      n = wholeNumber(key, v);
+    } else {
+      Matcher m = DURATION.matcher(String.valueOf(v).trim());
+      if (!m.matches()) throw new ConfigException(key + ": '" + v + "' is not a duration (e.g. 500ms, 3s, 1m)");
+      n = wholeNumber(key, m.group(1));
+      if (m.group(2) != null) unit = m.group(2);
+    }
+    if (n < 0) throw new ConfigException(key + ": '" + v + "' is negative; a duration is 0 or more");
+    long factor = switch (unit) {
+      case "s" -> 1000;
+      case "m" -> 60_000;
+      case "h" -> 3_600_000;
+      default -> 1;
     };
+    try {
+      return Math.multiplyExact(n, factor);
+    } catch (ArithmeticException e) {
+      throw new ConfigException(key + ": '" + v + "' is too long (at most " + Long.MAX_VALUE + " ms)");
+    }
   }
 
   Section section(String name) {

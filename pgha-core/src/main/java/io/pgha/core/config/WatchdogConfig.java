@@ -14,6 +14,7 @@ import java.util.Locale;
  */
 public record WatchdogConfig(Mode mode, String device, int timeoutSeconds) {
   public static final String DEFAULT_DEVICE = "/dev/watchdog";
+  static final long MAX_TIMEOUT_SECONDS = 3600;
 
   public enum Mode {
     OFF, AUTOMATIC, REQUIRED;
@@ -53,7 +54,8 @@ public record WatchdogConfig(Mode mode, String device, int timeoutSeconds) {
     Mode mode = Mode.parse(s.key("mode"), s.string("mode", "off"));
     String device = s.string("device", DEFAULT_DEVICE);
     if (!device.startsWith("/")) throw new ConfigException(s.key("device") + ": '" + device + "' must be an absolute path");
-    long timeout = s.integer("timeout", defaultTimeoutSeconds(timing));
+    // Linux watchdog drivers take the timeout as an int of seconds; none goes near an hour.
+    long timeout = s.integer("timeout", defaultTimeoutSeconds(timing), 1, MAX_TIMEOUT_SECONDS);
     s.rejectUnknown();
     long validityMs = timing.ttlMs() - timing.safetyMarginMs();
     long limitMs = timing.ttlMs() - RESET_ROOM_MS;

@@ -1,9 +1,12 @@
 package io.pgha.core.model;
 
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * One consistent read of the DCS.
@@ -13,6 +16,9 @@ import java.util.TreeMap;
  * @param leader the name in the leader key, or null when nobody holds the lease
  * @param leaderOptime the last WAL position the primary published
  * @param sync the synchronous set the primary recorded (see {@link SyncState})
+ * @param unreadable the DCS entries that held data that does not parse or validate and were
+ *     skipped or replaced in this read (e.g. {@code members/db2}, {@code config}, {@code sync}):
+ *     shown as a warning, see docs/security.md
  */
 public record ClusterState(
     String initialize,
@@ -22,7 +28,8 @@ public record ClusterState(
     FailoverRequest failover,
     Lsn leaderOptime,
     List<HistoryEntry> history,
-    SyncState sync) {
+    SyncState sync,
+    Set<String> unreadable) {
 
   public ClusterState {
     members = Map.copyOf(members);
@@ -30,6 +37,12 @@ public record ClusterState(
     history = List.copyOf(history);
     config = config == null ? DynamicConfig.DEFAULT : config;
     leaderOptime = leaderOptime == null ? Lsn.ZERO : leaderOptime;
+    unreadable = unreadable == null ? Set.of() : Collections.unmodifiableSortedSet(new TreeSet<>(unreadable));
+  }
+
+  public ClusterState(String initialize, String leader, Map<String, Member> members, DynamicConfig config,
+      FailoverRequest failover, Lsn leaderOptime, List<HistoryEntry> history, SyncState sync) {
+    this(initialize, leader, members, config, failover, leaderOptime, history, sync, Set.of());
   }
 
   public ClusterState(String initialize, String leader, Map<String, Member> members, DynamicConfig config,

@@ -57,6 +57,6 @@ public record Member(
   }
 
   public String address() {
-    return host + ":" + pgPort;
+    return io.pgha.core.net.HostPort.join(host, pgPort);
   }
 }

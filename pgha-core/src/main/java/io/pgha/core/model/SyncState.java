@@ -19,6 +19,14 @@ import java.util.TreeSet;
 public record SyncState(String leader, int quorum, List<String> members) {
   public static final SyncState EMPTY = new SyncState(null, 0, List.of());
 
+  /**
+   * Stands in for a record the DCS holds but that does not parse. It names no standby and promises
+   * nothing, and its leader is no member's name ({@code (unreadable)}), so no standby qualifies as
+   * synchronous and automatic failover waits; the primary replaces it through the ordinary
+   * takeover step of {@code SyncPlanner} (a record of its own with quorum 0), which is always safe.
+   */
+  public static final SyncState UNREADABLE = new SyncState("(unreadable)", 0, List.of());
+
   public SyncState {
     members = members == null ? List.of() : List.copyOf(new TreeSet<>(members));
     if (quorum < 0 || quorum > members.size()) {
@@ -40,6 +48,7 @@ public record SyncState(String leader, int quorum, List<String> members) {
   }
 
   public String describe() {
+    if (this.equals(UNREADABLE)) return "unknown (the record in the DCS does not parse)";
     if (quorum == 0) return members.isEmpty() ? "none" : "none confirmed (" + String.join(", ", members) + " joining)";
     return quorum == members.size() ? String.join(", ", members)
         : "any " + quorum + " of " + String.join(", ", members);
