@@ -109,7 +109,7 @@ final class RestActions {
 
   private static Map<String, Object> changes(JsonNode body) {
     Map<String, Object> changes = new LinkedHashMap<>();
-    body.fields().forEachRemaining(f -> changes.put(f.getKey(), f.getValue().isNull() ? null
+    body.properties().forEach(f -> changes.put(f.getKey(), f.getValue().isNull() ? null
         : f.getValue().isBoolean() ? f.getValue().booleanValue()
         : f.getValue().isNumber() ? f.getValue().numberValue() : f.getValue().asText()));
     return changes;

@@ -146,6 +146,11 @@ class RestApiTest {
 
     assertThat(call("POST", "/pause", "", ADMIN).statusCode()).isEqualTo(200);
     assertThat(dcs.read().config().paused()).isTrue();
+    HttpResponse<String> patched = call("PATCH", "/config", "{\"synchronous_mode\": \"on\", \"pause\": false}", ADMIN);
+    assertThat(patched.statusCode()).as(patched.body()).isEqualTo(200);
+    assertThat(dcs.read().config().synchronous()).isTrue();
+    assertThat(dcs.read().config().paused()).isFalse();
+    assertThat(call("PATCH", "/config", "{\"synchronous_mode\": \"sometimes\"}", ADMIN).statusCode()).isEqualTo(400);
     assertThat(call("POST", "/switchover", "{not json", ADMIN).statusCode()).isEqualTo(400);
     assertThat(call("PUT", "/pause", "", ADMIN).statusCode()).isEqualTo(405);
     assertThat(call("POST", "/config", "{}", ADMIN).statusCode()).isEqualTo(405);
