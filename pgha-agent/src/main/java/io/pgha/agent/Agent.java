@@ -31,13 +31,13 @@ import org.slf4j.LoggerFactory;
  * publishes this member with the decision's reason and hands the decision to the {@link Executor}.
  * The {@link LeaseGuard} renews and enforces the leader lease on its own threads.
  */
-public final class Agent implements AutoCloseable {
+public final class Agent implements AutoCloseable, AgentView {
   private static final Logger LOG = LoggerFactory.getLogger(Agent.class);
 
   private final NodeConfig cfg;
   private final Lease lease = new Lease(System::nanoTime);
   private final Executor.Memory memory = new Executor.Memory();
-  private final PeerClient peers = new PeerClient();
+  private final PeerClient peers;
   private final Object wake = new Object();
   private final CountDownLatch stopped = new CountDownLatch(1);
   private EmbeddedZooKeeper zookeeper;
@@ -70,6 +70,7 @@ public final class Agent implements AutoCloseable {
 
   public Agent(NodeConfig cfg) {
     this.cfg = cfg;
+    this.peers = new PeerClient(cfg.restapi().listener());
   }
 
   public NodeConfig config() {
@@ -227,7 +228,7 @@ public final class Agent implements AutoCloseable {
   /**
    * Failsafe mode, on the primary's lease renewer while the DCS cannot be reached: asks every other
    * member seen in the DCS within the last {@value #FAILSAFE_MEMBER_MEMORY_MS} ms to confirm this
-   * primary. True only when all of them did.
+   * primary. True only when all of them did, and never when there was nobody to ask.
    */
   private boolean failsafeConfirm() {
     ClusterState c = lastCluster;
@@ -235,13 +236,23 @@ public final class Agent implements AutoCloseable {
     List<Member> others = recentMembers.others(cfg.name(), System.nanoTime());
     java.util.Set<String> ok = peers.confirmLeader(others, cfg.name(), cfg.restapi().auth(),
         Math.max(200, cfg.timing().safetyMarginMs() / 2));
-    boolean all = ok.size() == others.size();
+    boolean all = everyoneConfirmed(others, ok);
     if (all != failsafeConfirmed) {
       if (all) LOG.warn("DCS unreachable; failsafe: all {} other members confirm this primary, writes go on", others.size());
+      else if (others.isEmpty()) LOG.error("DCS unreachable; failsafe: no other member was seen lately to confirm this primary");
       else LOG.error("DCS unreachable; failsafe: only {} of {} members confirm this primary", ok, others.size());
     }
     failsafeConfirmed = all;
     return all;
+  }
+
+  /**
+   * Failsafe: whether every member in {@code asked} confirmed. False when nobody was asked: with no
+   * other member seen, nobody vouches that no other member promotes, so a primary must not count
+   * its lease as confirmed (a one-member cluster gets no failsafe).
+   */
+  static boolean everyoneConfirmed(java.util.Collection<Member> asked, java.util.Set<String> confirmed) {
+    return !asked.isEmpty() && asked.stream().allMatch(m -> confirmed.contains(m.name()));
   }
 
   /**

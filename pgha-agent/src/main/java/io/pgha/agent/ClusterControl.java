@@ -124,6 +124,32 @@ public final class ClusterControl {
   }
 
   /**
+   * Cancels the pending scheduled switchover (one with a {@code scheduled_at}) before its time
+   * comes; the cancelled request, or empty when no request is pending at all. Refused when the
+   * pending request is an immediate switchover or a failover, or when the scheduled time has come
+   * (the primary may be shutting down already).
+   *
+   * <p>The check and the deletion are two DCS calls: a primary whose clock runs ahead of this
+   * one's may begin the switchover in between. That only cancels a switchover under way, which
+   * is as safe as the switchover's own timeout: no member promotes without a request or the lease.
+   */
+  public Optional<FailoverRequest> cancelSwitchover() throws DcsException, ControlException {
+    FailoverRequest fr = dcs.read().failover();
+    if (fr == null) return Optional.empty();
+    if (!fr.isSwitchover() || fr.scheduledAt() == 0) {
+      String what = fr.isSwitchover() ? "an immediate switchover" : "a failover";
+      throw new ControlException(what + " to " + (fr.candidate() == null ? "the best standby" : fr.candidate())
+          + " is pending, not a scheduled switchover; it cannot be cancelled");
+    }
+    if (fr.stoppedAt() != null || fr.draining() || fr.scheduledAt() <= wallClock.getAsLong()) {
+      throw new ControlException("the switchover scheduled for " + java.time.Instant.ofEpochMilli(fr.scheduledAt())
+          + " has begun; it can no longer be cancelled");
+    }
+    dcs.clearFailover();
+    return Optional.of(fr);
+  }
+
+  /**
    * Applies {@code changes} (snake_case keys, see {@link DynamicSettings}) to the cluster-wide
    * settings atomically; nothing is written when any key or value is invalid.
    */

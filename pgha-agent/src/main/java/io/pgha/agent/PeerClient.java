@@ -1,8 +1,13 @@
 package io.pgha.agent;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import io.pgha.core.config.ApiListener;
+import io.pgha.core.config.Credentials;
 import io.pgha.core.model.Lsn;
 import io.pgha.core.model.Member;
 import io.pgha.dcs.Json;
+import io.pgha.http.BasicAuth;
+import io.pgha.http.Tls;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -11,38 +16,57 @@ import java.time.Duration;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 /**
- * Asks other members' agents for their live state over the REST API. Used in the leader race, where
- * positions in the DCS may be a cycle old. A member that does not answer in time is left out.
+ * Asks other members' agents over their REST APIs: for their live WAL positions in the leader
+ * race (positions in the DCS may be a cycle old), and for failsafe confirmations. A member that
+ * does not answer in time is left out. Calls go to each member's published {@code api_url}; with
+ * https they verify the member's certificate against {@code restapi.cafile} (or the system's trust
+ * store) and its host name, and show this member's certificate when {@code restapi.verify_client}
+ * asks members for one. Thread-safe.
  */
 public final class PeerClient {
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(500)).build();
+  private final HttpClient http;
+
+  /** Plain HTTP only (https peers are verified against the system's trust store). */
+  public PeerClient() {
+    this(ApiListener.PLAIN);
+  }
+
+  /** Uses the TLS settings of this member's own REST API for calls to its peers. */
+  public PeerClient(ApiListener listener) {
+    HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(500));
+    if (listener.tls()) b.sslContext(Tls.client(listener));
+    this.http = b.build();
+  }
 
   /**
    * Failsafe mode: asks every one of {@code members} to confirm {@code leader} as primary (POST
-   * /failsafe, authenticated with {@code auth}); the names of those that did, within {@code timeoutMs}.
+   * /failsafe, authenticated with {@code auth}); the names of those that did within {@code
+   * timeoutMs}. A member counts only when its answer is 200 with {@code {"accepted": true,
+   * "member": NAME}} naming that very member, so that a proxy, a stale address now used by
+   * another member, or any other 200 is not mistaken for a confirmation.
    */
-  public java.util.Set<String> confirmLeader(Collection<Member> members, String leader, io.pgha.core.config.Credentials auth,
-      long timeoutMs) {
+  public Set<String> confirmLeader(Collection<Member> members, String leader, Credentials auth, long timeoutMs) {
     Map<String, CompletableFuture<HttpResponse<byte[]>>> calls = new HashMap<>();
     String body = Json.text(Map.of("leader", leader));
-    String basic = auth == null ? null : "Basic " + java.util.Base64.getEncoder().encodeToString(
-        (auth.username() + ":" + auth.password()).getBytes(java.nio.charset.StandardCharsets.UTF_8));
     for (Member m : members) {
       if (m.apiUrl() == null) continue;
       HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(m.apiUrl() + "/failsafe"))
           .timeout(Duration.ofMillis(timeoutMs)).header("Content-Type", "application/json")
           .POST(HttpRequest.BodyPublishers.ofString(body));
-      if (basic != null) b.header("Authorization", basic);
+      if (auth != null) b.header("Authorization", BasicAuth.header(auth));
       calls.put(m.name(), http.sendAsync(b.build(), HttpResponse.BodyHandlers.ofByteArray()));
     }
-    java.util.Set<String> out = new java.util.TreeSet<>();
+    Set<String> out = new TreeSet<>();
     for (Map.Entry<String, CompletableFuture<HttpResponse<byte[]>>> c : calls.entrySet()) {
       try {
-        HttpResponse<byte[]> r = c.getValue().get(timeoutMs + 100, java.util.concurrent.TimeUnit.MILLISECONDS);
-        if (r.statusCode() == 200) out.add(c.getKey());
+        HttpResponse<byte[]> r = c.getValue().get(timeoutMs + 100, TimeUnit.MILLISECONDS);
+        if (r.statusCode() == 200 && confirms(r.body(), c.getKey())) out.add(c.getKey());
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         break;
@@ -51,6 +75,17 @@ public final class PeerClient {
       }
     }
     return out;
+  }
+
+  /** Whether {@code body} is {@code {"accepted": true, "member": member}}. */
+  static boolean confirms(byte[] body, String member) {
+    try {
+      JsonNode n = Json.MAPPER.readTree(body);
+      return n != null && n.path("accepted").isBoolean() && n.path("accepted").booleanValue()
+          && member.equals(n.path("member").textValue());
+    } catch (java.io.IOException e) {
+      return false;
+    }
   }
 
   /** WAL positions of those {@code members} that answered within {@code timeoutMs}. */
@@ -65,10 +100,10 @@ public final class PeerClient {
     Map<String, Lsn> out = new HashMap<>();
     for (Map.Entry<String, CompletableFuture<HttpResponse<byte[]>>> c : calls.entrySet()) {
       try {
-        HttpResponse<byte[]> r = c.getValue().get(timeoutMs + 200, java.util.concurrent.TimeUnit.MILLISECONDS);
+        HttpResponse<byte[]> r = c.getValue().get(timeoutMs + 200, TimeUnit.MILLISECONDS);
         if (r.statusCode() == 200) {
           Member m = Json.parse(r.body(), Member.class);
-          if (m.state() != null && m.role() != null && m.walPosition() != null && m.isRunningStandby()) {
+          if (c.getKey().equals(m.name()) && m.state() != null && m.role() != null && m.walPosition() != null && m.isRunningStandby()) {
             out.put(c.getKey(), m.walPosition());
           }
         }

@@ -8,7 +8,13 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** The cluster as shown to people and programs: {@code /cluster}, {@code pgha list --format json}. */
+/**
+ * The cluster as shown to people and programs: {@code /cluster}, {@code pgha list --format json}.
+ * Where a field means what Patroni's {@code /cluster} field means it has Patroni's name ({@code
+ * pause}, {@code scheduled_switchover}, and per member {@code host}, {@code port}, {@code
+ * timeline}, {@code lag}, {@code api_url}), so jq scripts written for Patroni keep working; the
+ * differences that remain are listed in docs/rest-api.md.
+ */
 public final class RestView {
   private RestView() {}
 
@@ -17,7 +23,7 @@ public final class RestView {
     out.put("cluster", name);
     out.put("initialized", c.initialized());
     out.put("leader", c.leader());
-    out.put("paused", c.config().paused());
+    out.put("pause", c.config().paused());
     out.put("timeline", c.currentTimeline());
     out.put("leader_optime", c.leaderOptime().toString());
     out.put("config", io.pgha.core.config.DynamicSettings.toMap(c.config()));
@@ -30,6 +36,9 @@ public final class RestView {
     sync.put("failover_candidates", failoverCandidates(c));
     out.put("synchronous", sync);
     out.put("failover", c.failover());
+    if (c.failover() != null && c.failover().isSwitchover() && c.failover().scheduledAt() > 0) {
+      out.put("scheduled_switchover", scheduledSwitchover(c.failover()));
+    }
     List<Map<String, Object>> members = new ArrayList<>();
     for (Member m : c.sortedMembers().values()) members.add(member(c, m));
     out.put("members", members);
@@ -39,14 +48,16 @@ public final class RestView {
   public static Map<String, Object> member(ClusterState c, Member m) {
     Map<String, Object> v = new LinkedHashMap<>();
     v.put("name", m.name());
-    v.put("address", m.address());
+    v.put("host", m.host());
+    v.put("port", m.pgPort());
     v.put("api_url", m.apiUrl());
     v.put("role", role(c, m));
     v.put("state", m.state().label());
     v.put("timeline", m.timeline());
     v.put("wal_position", m.walPosition().toString());
     v.put("replay_position", m.replayPosition().toString());
-    v.put("lag_bytes", lagBytes(c, m));
+    Long lag = lagBytes(c, m);
+    if (lag != null) v.put("lag", lag);
     v.put("following", m.following());
     v.put("streaming", m.streaming());
     v.put("tags", Map.of("nofailover", m.tags().noFailover(), "noloadbalance", m.tags().noLoadBalance(), "priority", m.tags().priority(),
@@ -56,6 +67,15 @@ public final class RestView {
     v.put("last_decision", m.lastDecision());
     v.put("updated_at", m.updatedAt());
     return v;
+  }
+
+  /** Patroni's {@code scheduled_switchover}: {@code at} (ISO-8601), {@code from}, {@code to} (absent: the best standby). */
+  private static Map<String, Object> scheduledSwitchover(io.pgha.core.model.FailoverRequest fr) {
+    Map<String, Object> s = new LinkedHashMap<>();
+    s.put("at", java.time.Instant.ofEpochMilli(fr.scheduledAt()).toString());
+    s.put("from", fr.leader());
+    if (fr.candidate() != null) s.put("to", fr.candidate());
+    return s;
   }
 
   /** Bytes a standby's replay is behind the leader's published position; null when not a standby. */

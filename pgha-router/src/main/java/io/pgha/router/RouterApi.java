@@ -1,53 +1,49 @@
 package io.pgha.router;
 
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import io.pgha.dcs.Json;
+import io.pgha.http.HttpServer;
+import io.pgha.http.Request;
+import io.pgha.http.Response;
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.Executors;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 
 /**
  * The router's read-only HTTP API: {@code GET /metrics} (Prometheus text format) and {@code GET
  * /router} (JSON: listeners, the leader it follows, sessions per backend, and one row per client
  * connection, like pgbouncer's SHOW CLIENTS). Nothing here changes anything, so nothing needs
- * authentication; the session list names users and databases but holds no secrets.
+ * authentication; the session list names users and databases but holds no secrets. TLS, the client
+ * allowlist and the request timeout come from {@code router.api} ({@link
+ * io.pgha.core.config.RouterConfig#apiListener()}). Every answer is computed on the server's event
+ * loop from the router's in-memory state.
  */
 public final class RouterApi implements AutoCloseable {
+  private static final int MAX_BODY = 4096;
   private final Router router;
   private final HttpServer server;
 
   public RouterApi(Router router, String listen, int port) throws IOException {
     this.router = router;
-    this.server = HttpServer.create(new InetSocketAddress(listen, port), 16);
-    server.setExecutor(Executors.newSingleThreadExecutor(r -> {
-      Thread t = new Thread(r, "router-api");
-      t.setDaemon(true);
-      return t;
-    }));
-    server.createContext("/", this::handle);
-    server.start();
+    this.server = HttpServer.start("router-api", listen, port, router.config().apiListener(), MAX_BODY, this::handle);
   }
 
   public int port() {
-    return server.getAddress().getPort();
+    return server.port();
   }
 
-  private void handle(HttpExchange ex) throws IOException {
-    try (ex) {
-      if (!ex.getRequestMethod().equals("GET")) {
-        send(ex, 405, "application/json", "{\"error\":\"only GET is served here\"}");
-        return;
-      }
-      switch (ex.getRequestURI().getPath()) {
-        case "/metrics" -> send(ex, 200, "text/plain; version=0.0.4; charset=utf-8", router.metrics().scrape());
-        case "/router" -> send(ex, 200, "application/json", Json.pretty(describe(router)));
-        default -> send(ex, 404, "application/json", "{\"error\":\"unknown path; try /router or /metrics\"}");
-      }
-    }
+  private CompletionStage<Response> handle(Request r) {
+    return CompletableFuture.completedFuture(answer(r));
+  }
+
+  private Response answer(Request r) {
+    if (!r.method().equals("GET") && !r.method().equals("HEAD")) return Response.error(405, "only GET is served here");
+    return switch (r.path()) {
+      case "/metrics" -> Response.text(200, "text/plain; version=0.0.4; charset=utf-8", router.metrics().scrape());
+      case "/router" -> Response.json(200, Json.pretty(describe(router)).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      default -> Response.error(404, "unknown path; try /router or /metrics");
+    };
   }
 
   /** The router's state as JSON-ready maps. */
@@ -65,16 +61,8 @@ public final class RouterApi implements AutoCloseable {
     return m;
   }
 
-  private static void send(HttpExchange ex, int code, String type, String body) throws IOException {
-    byte[] b = body.getBytes(StandardCharsets.UTF_8);
-    ex.getResponseHeaders().set("Content-Type", type);
-    ex.sendResponseHeaders(code, b.length);
-    ex.getResponseBody().write(b);
-  }
-
   @Override
   public void close() {
-    server.stop(0);
-    ((java.util.concurrent.ExecutorService) server.getExecutor()).shutdownNow();
+    server.close();
   }
 }

@@ -141,8 +141,9 @@ public final class ConfigReader {
       auth = new Credentials(a.requiredString("username"), a.requiredString("password"));
       a.rejectUnknown();
     }
+    ApiListener listener = ApiListener.read(s);
     s.rejectUnknown();
-    return new NodeConfig.RestApi(listen, connect, port, auth);
+    return new NodeConfig.RestApi(listen, connect, port, auth, listener);
   }
 
   static DcsConfig dcs(Section s) {

@@ -44,10 +44,21 @@ public record NodeConfig(
       List<String> pgHba,
       int walSegmentSizeMb) {}
 
-  /** The REST API of this node. {@code auth} null means mutating calls are refused with 401. */
-  public record RestApi(String listen, String connectAddress, int port, Credentials auth) {
+  /**
+   * The REST API of this node.
+   *
+   * @param auth basic-auth credentials for state-changing calls; null (and no client certificates
+   *     required, see {@link ApiListener#verifyClient()}) means they are refused with 401
+   * @param listener TLS, client networks and request timeout
+   */
+  public record RestApi(String listen, String connectAddress, int port, Credentials auth, ApiListener listener) {
+    public RestApi(String listen, String connectAddress, int port, Credentials auth) {
+      this(listen, connectAddress, port, auth, ApiListener.PLAIN);
+    }
+
+    /** The URL other members and tools use: https when TLS is configured. */
     public String url() {
-      return "http://" + HostPort.join(connectAddress, port);
+      return (listener.tls() ? "https://" : "http://") + HostPort.join(connectAddress, port);
     }
   }
 }

@@ -21,6 +21,7 @@ import java.util.Map;
  * @param tlsKey PEM private key (PKCS#8) of that certificate
  * @param apiPort HTTP port for {@code /metrics} and {@code /router}; 0 for none (a router inside an
  *     agent shows them on the agent's REST API)
+ * @param apiListener TLS, client networks and request timeout of that HTTP API
  */
 public record RouterConfig(
     String name,
@@ -35,7 +36,16 @@ public record RouterConfig(
     String tlsCertificate,
     String tlsKey,
     String apiListen,
-    int apiPort) {
+    int apiPort,
+    ApiListener apiListener) {
+
+  /** A router whose HTTP API (if any) is plain HTTP from anywhere. */
+  public RouterConfig(String name, String listen, int port, int readOnlyPort, long maxReplicaLagBytes,
+      boolean readOnlyFallbackToPrimary, long waitTimeoutMs, long startupTimeoutMs, long maxMessageSize,
+      String tlsCertificate, String tlsKey, String apiListen, int apiPort) {
+    this(name, listen, port, readOnlyPort, maxReplicaLagBytes, readOnlyFallbackToPrimary, waitTimeoutMs, startupTimeoutMs,
+        maxMessageSize, tlsCertificate, tlsKey, apiListen, apiPort, ApiListener.PLAIN);
+  }
 
   /** PostgreSQL's own limit for one message (MaxAllocSize). */
   public static final long DEFAULT_MAX_MESSAGE_SIZE = 1024L * 1024 * 1024 - 1;
@@ -70,9 +80,11 @@ public record RouterConfig(
     Section api = s.section("api");
     String apiListen = ConfigReader.host(api, "listen", listen);
     int apiPort = api.has("port") ? api.port("port", null) : 0;
+    ApiListener apiListener = ApiListener.read(api);
     api.rejectUnknown();
     s.rejectUnknown();
-    return new RouterConfig(name, listen, port, ro, lag, fallback.equals("primary"), wait, startup, max, cert, key, apiListen, apiPort);
+    return new RouterConfig(name, listen, port, ro, lag, fallback.equals("primary"), wait, startup, max, cert, key, apiListen, apiPort,
+        apiListener);
   }
 
   private static long positive(Section s, String key, long dflt) {

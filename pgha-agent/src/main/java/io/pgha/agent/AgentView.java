@@ -1,0 +1,39 @@
+package io.pgha.agent;
+
+import io.pgha.core.config.NodeConfig;
+import io.pgha.core.decide.LocalState;
+import io.pgha.core.model.ClusterState;
+import io.pgha.core.model.Member;
+
+/**
+ * What the REST API reads from, and asks of, the agent. The readers return the agent's latest
+ * observations (volatile fields): they never block and may be called from any thread. {@link Agent}
+ * implements it; tests give a fixed view.
+ */
+interface AgentView {
+  NodeConfig config();
+
+  /** This member as last published; null before the first cycle. */
+  Member status();
+
+  /** The cluster as last read from the DCS (or the last good read while it is unreachable). */
+  ClusterState cluster();
+
+  /** The local PostgreSQL as last observed. */
+  LocalState local();
+
+  /** This member holds the leader lease and its last renewal is still valid. */
+  boolean leaseValid();
+
+  /** The agent's loop ran within the last ttl. */
+  boolean alive();
+
+  /** Failsafe mode: whether this member confirms {@code leader} as primary (may read the DCS). */
+  boolean acceptFailsafe(String leader);
+
+  /** Restarts PostgreSQL in its current role; refused with the reason. */
+  void requestRestart() throws ControlException;
+
+  /** Wipes this standby's data directory and clones it again; refused with the reason. */
+  void requestReinitialize() throws ControlException;
+}
