@@ -134,8 +134,10 @@ public final class ClusterControl {
    * is as safe as the switchover's own timeout: no member promotes without a request or the lease.
    */
   public Optional<FailoverRequest> cancelSwitchover() throws DcsException, ControlException {
-    FailoverRequest fr = dcs.read().failover();
+    ClusterState c = dcs.read();
+    FailoverRequest fr = c.failover();
     if (fr == null) return Optional.empty();
+    if (fr.abandoned(c.leader())) return clearIf(fr, r -> r.abandoned(c.leader()));
     if (!fr.isSwitchover() || fr.scheduledAt() == 0) {
       String what = fr.isSwitchover() ? "an immediate switchover" : "a failover";
       throw new ControlException(what + " to " + (fr.candidate() == null ? "the best standby" : fr.candidate())
@@ -145,8 +147,27 @@ public final class ClusterControl {
       throw new ControlException("the switchover scheduled for " + java.time.Instant.ofEpochMilli(fr.scheduledAt())
           + " has begun; it can no longer be cancelled");
     }
-    dcs.clearFailover();
-    return Optional.of(fr);
+    Optional<FailoverRequest> cleared = clearIf(fr, r -> r.stoppedAt() == null && !r.draining() && r.scheduledAt() > wallClock.getAsLong());
+    if (cleared.isEmpty()) throw new ControlException("the switchover began while it was being cancelled; it goes on");
+    return cleared;
+  }
+
+  /**
+   * Deletes the pending request if it is still {@code seen} and {@code stillCancellable} holds, in
+   * one compare-and-set: a primary that starts the switchover meanwhile wins, and nothing is deleted.
+   */
+  private Optional<FailoverRequest> clearIf(FailoverRequest seen, java.util.function.Predicate<FailoverRequest> stillCancellable)
+      throws DcsException {
+    java.util.concurrent.atomic.AtomicReference<FailoverRequest> cleared = new java.util.concurrent.atomic.AtomicReference<>();
+    dcs.updateFailover(now -> {
+      if (seen.equals(now) && stillCancellable.test(now)) {
+        cleared.set(now);
+        return null;
+      }
+      cleared.set(null);
+      return now;
+    });
+    return Optional.ofNullable(cleared.get());
   }
 
   /**

@@ -83,7 +83,9 @@ final class RestActions {
   }
 
   private Response failover(JsonNode body) throws ControlException, DcsException {
-    FailoverRequest fr = control.failover(text(body, "candidate"));
+    JsonNode assume = body.get("assume_primary_down");
+    if (assume != null && !assume.isBoolean()) throw new IllegalArgumentException("assume_primary_down: expected true or false");
+    FailoverRequest fr = control.failover(text(body, "candidate"), assume != null && assume.booleanValue());
     return json(202, Map.of("message", "failover to " + fr.candidate() + " requested", "request", fr));
   }
 

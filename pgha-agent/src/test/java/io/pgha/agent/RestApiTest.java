@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import io.pgha.core.config.Credentials;
 import io.pgha.core.model.FailoverRequest;
 import io.pgha.dcs.Json;
+import io.pgha.testkit.InMemoryDcs;
 import io.pgha.http.BasicAuth;
 import io.pgha.http.Request;
 import io.pgha.http.Response;
@@ -37,7 +38,7 @@ class RestApiTest {
   private static final Credentials ADMIN = new Credentials("admin", "s3cret");
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(CLIENT_TIMEOUT).build();
   private final List<AutoCloseable> open = new ArrayList<>();
-  private FailoverDcs dcs;
+  private InMemoryDcs dcs;
   private int port;
 
   @TempDir Path dir;
@@ -59,7 +60,7 @@ class RestApiTest {
   }
 
   private RestApi start(FakeView v) throws Exception {
-    dcs = new FailoverDcs(v.cluster());
+    dcs = new InMemoryDcs.Store().load(v.cluster()).connect();
     RestApi api = new RestApi(v, new ClusterControl(dcs, () -> NOW));
     open.add(api);
     api.start();
@@ -169,12 +170,12 @@ class RestApiTest {
   void deleteSwitchoverCancelsOnlyAPendingScheduledOne() throws Exception {
     start(withAuth().primary().lease().failover(new FailoverRequest("n1", "n0", NOW + 3_600_000, NOW, null)));
     assertThat(call("DELETE", "/switchover", null, null).statusCode()).isEqualTo(401);
-    assertThat(dcs.failover()).isNotNull();
+    assertThat(dcs.store().snapshot().failover()).isNotNull();
 
     HttpResponse<String> cancelled = call("DELETE", "/switchover", null, ADMIN);
     assertThat(cancelled.statusCode()).isEqualTo(200);
     assertThat(cancelled.body()).contains("cancelled the switchover to n0 scheduled for");
-    assertThat(dcs.failover()).isNull();
+    assertThat(dcs.store().snapshot().failover()).isNull();
 
     HttpResponse<String> again = call("DELETE", "/switchover", null, ADMIN);
     assertThat(again.statusCode()).isEqualTo(404);
@@ -183,7 +184,7 @@ class RestApiTest {
     dcs.requestFailover(new FailoverRequest(null, "n0", 0, NOW, null));
     HttpResponse<String> failover = call("DELETE", "/switchover", null, ADMIN);
     assertThat(failover.statusCode()).isEqualTo(409);
-    assertThat(dcs.failover()).isNotNull();
+    assertThat(dcs.store().snapshot().failover()).isNotNull();
   }
 
   @Test
@@ -204,7 +205,7 @@ class RestApiTest {
     String pem = Files.writeString(dir.resolve("any.pem"), "x").toString();
     FakeView v = view(Map.of("restapi.certfile", pem, "restapi.keyfile", pem, "restapi.cafile", pem, "restapi.verify_client", "optional"))
         .primary().lease();
-    RestApi api = new RestApi(v, new ClusterControl(new FailoverDcs(v.cluster()), () -> NOW));
+    RestApi api = new RestApi(v, new ClusterControl(new InMemoryDcs.Store().load(v.cluster()).connect(), () -> NOW));
     open.add(api);
     Response without = api.handle(request(false)).toCompletableFuture().get(5, TimeUnit.SECONDS);
     assertThat(without.status()).isEqualTo(401);

@@ -40,6 +40,11 @@ public record RepositoryLocation(String uri, Path key, Path knownHosts) {
     return Path.of(path);
   }
 
+  /** The directory of a local repository; empty for SFTP. */
+  public java.util.Optional<Path> localDirectory() {
+    return sftp() ? java.util.Optional.empty() : java.util.Optional.of(directory());
+  }
+
   /** Opens the repository (connects and logs in for SFTP). */
   public Repository open() throws IOException {
     if (!sftp()) return new DirectoryRepository(directory());

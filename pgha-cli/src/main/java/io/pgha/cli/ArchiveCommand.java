@@ -99,6 +99,18 @@ final class ArchiveCommand {
       return location().uri();
     }
 
+    /**
+     * The repository settings as explicit options, with those of a {@code -c} file resolved here,
+     * for a process that may not read that file. Command-line options win, as in {@link #location()}.
+     */
+    List<String> resolvedArgs() {
+      RepositoryLocation l = location();
+      List<String> a = new ArrayList<>(List.of("--repo", l.uri(), "--compression", compression().name().toLowerCase(java.util.Locale.ROOT)));
+      if (l.key() != null) a.addAll(List.of("--sftp-key", l.key().toAbsolutePath().toString()));
+      if (l.knownHosts() != null) a.addAll(List.of("--sftp-known-hosts", l.knownHosts().toAbsolutePath().toString()));
+      return a;
+    }
+
     /** These options again, for a helper process. */
     List<String> args() {
       List<String> a = new ArrayList<>();

@@ -60,9 +60,14 @@ final class BackupCommand implements Callable<Integer> {
     return new Progress(what, System.err, on);
   }
 
+  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+
   @Override
   public Integer call() {
     return ArchiveCommand.guarded(() -> {
+      Integer asOwner = RepositoryOwner.runAsOwner(options, spec,
+          parallel == null ? List.of("--parallel", String.valueOf(options.parallel(null))) : List.of());
+      if (asOwner != null) return asOwner;
       PgConnection conn = PgConnection.of(host, port, user, "postgres", dbname);
       Path pgBaseBackup = io.pgha.postgres.Binaries.detect().map(d -> d.resolve("pg_basebackup")).orElse(null);
       BackupRunner.Options o = new BackupRunner.Options(conn, dataDir, pgBaseBackup, options.parallel(parallel), options.compression(),
@@ -223,10 +228,14 @@ final class BackupCommand implements Callable<Integer> {
 
     @Mixin FormatOption output;
 
+    @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+
     @Override
     public Integer call() {
       return ArchiveCommand.guarded(() -> {
         int n = keep != null ? keep : options.section() != null ? options.section().retentionFull() : 2;
+        Integer asOwner = RepositoryOwner.runAsOwner(options, spec, keep == null ? List.of("--retention-full", String.valueOf(n)) : List.of());
+        if (asOwner != null) return asOwner;
         BackupStore.Expired e;
         try (Repository repo = options.open()) {
           e = new BackupStore(repo).expire(n, dryRun);

@@ -22,8 +22,14 @@ final class SelfCommand {
     return pgha(SMALL_JVM);
   }
 
+  /**
+   * The command line; with the system property {@code pgha.jar} set, that jar instead of this JVM's
+   * class path (tests: a class path under root's home is not readable by PostgreSQL's OS user).
+   */
   static String pgha(String jvm) {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    String jar = System.getProperty("pgha.jar");
+    if (jar != null) return quote(java) + " " + jvm + " -jar " + quote(jar);
     String cp = System.getProperty("java.class.path");
     if (cp.endsWith(".jar") && !cp.contains(":")) return quote(java) + " " + jvm + " -jar " + quote(Path.of(cp).toAbsolutePath().toString());
     return quote(java) + " " + jvm + " -cp " + quote(cp) + " " + Main.class.getName();

@@ -30,10 +30,15 @@ final class SwitchoverCommand implements Callable<Integer> {
   @Option(names = "--no-wait", description = "return once requested instead of waiting for the new primary")
   boolean noWait;
 
+  @Option(names = "--cancel", description = "cancel the switchover scheduled with --at (before it begins)")
+  boolean cancel;
+
   @Override
   public Integer call() throws Exception {
+    if (cancel && (to != null || at != null)) throw new IllegalArgumentException("--cancel takes no --to or --at");
     long atMillis = at == null ? 0 : parseTime(at);
     NodeConfig cfg = cluster.load();
+    if (cancel) return cancel(cfg);
     try (ZooKeeperDcs dcs = cluster.connect(cfg)) {
       String leader = dcs.read().leader();
       String question = "Switch over from " + leader + " to " + (to == null ? "the best standby" : to)
@@ -53,6 +58,22 @@ final class SwitchoverCommand implements Callable<Integer> {
           + (atMillis == 0 ? "." : " for " + Instant.ofEpochMilli(atMillis) + "."));
       if (noWait || atMillis > System.currentTimeMillis()) return 0;
       return Handover.await(dcs, fr.candidate(), 60_000);
+    }
+  }
+
+  private int cancel(NodeConfig cfg) throws Exception {
+    try (ZooKeeperDcs dcs = cluster.connect(cfg)) {
+      java.util.Optional<FailoverRequest> fr = new ClusterControl(dcs, System::currentTimeMillis).cancelSwitchover();
+      if (fr.isEmpty()) {
+        System.err.println("error: no switchover is scheduled; nothing to cancel");
+        return 1;
+      }
+      System.out.println("Cancelled the switchover from " + fr.get().leader() + " to " + fr.get().candidate()
+          + (fr.get().scheduledAt() > 0 ? " scheduled for " + Instant.ofEpochMilli(fr.get().scheduledAt()) : "") + ".");
+      return 0;
+    } catch (ControlException e) {
+      System.err.println("error: cannot cancel: " + e.getMessage());
+      return 1;
     }
   }
 

@@ -62,6 +62,8 @@ class BackupIT {
   static void setUp() throws Exception {
     pg = PlainPostgres.in("pgha-backup-it", "repo");
     dir = pg.dir();
+    // a backup started as root runs as the repository's owner (postgres), who cannot read this JVM's class path
+    System.setProperty("pgha.jar", dir.resolve("pgha.jar").toString());
     repo = dir.resolve("repo");
     primaryPort = FreePorts.one();
     primary = dir.resolve("primary");
@@ -71,6 +73,7 @@ class BackupIT {
 
   @AfterAll
   static void tearDown() throws Exception {
+    System.clearProperty("pgha.jar");
     if (pg != null) pg.stopAll();
   }
 
