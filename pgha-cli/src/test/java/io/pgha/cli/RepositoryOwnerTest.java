@@ -16,7 +16,7 @@ class RepositoryOwnerTest {
   void theConfigFileIsReplacedByTheRepositorySettingsItHolds() throws Exception {
     Path cfg = dir.resolve("node.yml");
     Files.writeString(cfg, String.join("\n", "cluster: c", "name: n1", "data_dir: " + dir.resolve("data"),
-        "archive:", "  repo: /srv/archive", "  compression: lz4", "  parallel: 3", ""));
+        "dcs:", "  zookeeper:", "    connect: 127.0.0.1:2181", "archive:", "  repo: /srv/archive", "  compression: lz4", "  parallel: 3", ""));
     ArchiveCommand.RepoOptions o = new ArchiveCommand.RepoOptions();
     o.config = cfg;
     for (List<String> args : List.of(List.of("backup", "-c", cfg.toString(), "-D", "/x"), List.of("backup", "--config=" + cfg, "-D", "/x"),
