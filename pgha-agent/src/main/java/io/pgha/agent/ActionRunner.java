@@ -1,5 +1,6 @@
 package io.pgha.agent;
 
+import io.pgha.core.decide.LongAction;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -19,22 +20,29 @@ public final class ActionRunner implements AutoCloseable {
     void run() throws Exception;
   }
 
-  private final ExecutorService pool = Executors.newSingleThreadExecutor(r -> {
-    Thread t = new Thread(r, "action");
-    t.setDaemon(true);
-    return t;
-  });
+  private final ExecutorService pool;
   private final Runnable onDone;
-  private volatile String current;
+  private volatile LongAction current;
   private volatile String lastFailure;
   private Future<?> future;
 
+  /** Runs actions on a thread of their own; {@code onDone} runs after each. */
   public ActionRunner(Runnable onDone) {
-    this.onDone = onDone;
+    this(onDone, Executors.newSingleThreadExecutor(r -> {
+      Thread t = new Thread(r, "action");
+      t.setDaemon(true);
+      return t;
+    }));
   }
 
-  /** The running action's name, or null. */
-  public String current() {
+  /** Runs actions on {@code pool} (component tests run them on the caller's thread). */
+  ActionRunner(Runnable onDone, ExecutorService pool) {
+    this.onDone = onDone;
+    this.pool = pool;
+  }
+
+  /** The running action, or null. */
+  public LongAction current() {
     return current;
   }
 
@@ -44,7 +52,7 @@ public final class ActionRunner implements AutoCloseable {
   }
 
   /** Starts {@code body} unless an action runs already; false in that case. */
-  public synchronized boolean submit(String name, Body body) {
+  public synchronized boolean submit(LongAction name, Body body) {
     if (current != null) return false;
     current = name;
     lastFailure = null;

@@ -4,24 +4,25 @@ import io.pgha.core.config.NodeConfig;
 import io.pgha.core.decide.Decider;
 import io.pgha.core.decide.Decision;
 import io.pgha.core.decide.LocalState;
+import io.pgha.core.decide.LongAction;
 import io.pgha.core.decide.Observation;
 import io.pgha.core.decide.Settings;
+import io.pgha.core.model.ArchiveStatus;
 import io.pgha.core.model.ClusterState;
 import io.pgha.core.model.Lsn;
 import io.pgha.core.model.Member;
 import io.pgha.core.model.MemberState;
 import io.pgha.core.model.Role;
+import io.pgha.core.time.Clock;
 import io.pgha.dcs.Dcs;
 import io.pgha.dcs.DcsException;
-import io.pgha.dcs.EmbeddedZooKeeper;
-import io.pgha.dcs.ZooKeeperDcs;
-import io.pgha.postgres.Binaries;
-import io.pgha.postgres.LocalPostgres;
-import java.nio.file.Path;
+import io.pgha.postgres.PostgresControl;
+import io.pgha.postgres.StopMode;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,25 +31,43 @@ import org.slf4j.LoggerFactory;
  * action ends) it builds one {@link Observation}, asks the pure {@link Decider} for a decision,
  * publishes this member with the decision's reason and hands the decision to the {@link Executor}.
  * The {@link LeaseGuard} renews and enforces the leader lease on its own threads.
+ *
+ * <p>The agent is built from {@link Parts}: the DCS, PostgreSQL control, the watchdog, the peer
+ * client and the clock. {@link #run()} builds the real ones ({@link ProductionParts}); component
+ * tests pass fakes to {@link #Agent(NodeConfig, Parts, java.util.concurrent.ExecutorService)} and drive {@link #cycle()} and the lease
+ * guard's steps themselves, in milliseconds and without threads.
  */
 public final class Agent implements AutoCloseable, AgentView {
   private static final Logger LOG = LoggerFactory.getLogger(Agent.class);
+  /** Unchanged member records are still rewritten this often, so that updatedAt shows the agent lives. */
+  private static final long REPUBLISH_NANOS = 10_000_000_000L;
+  private static final long REQUESTED_CANDIDATE_WAIT_MS = 50;
+
+  /**
+   * What an agent is built from.
+   *
+   * @param embedded what else the agent owns and closes last (an embedded ZooKeeper peer), or null
+   */
+  public record Parts(PostgresControl postgres, Dcs dcs, Watchdog watchdog, Peers peers, Clock clock, AutoCloseable embedded) {}
 
   private final NodeConfig cfg;
-  private final Lease lease = new Lease(System::nanoTime);
   private final Executor.Memory memory = new Executor.Memory();
-  private final PeerClient peers;
   private final Object wake = new Object();
   private final CountDownLatch stopped = new CountDownLatch(1);
-  private EmbeddedZooKeeper zookeeper;
+  private Parts parts;
+  private Clock clock = Clock.SYSTEM;
+  private Lease lease;
   private Dcs dcs;
-  private LocalPostgres pg;
+  private PostgresControl pg;
+  private Watchdog watchdog;
+  private Failsafe failsafe;
   private ActionRunner runner;
   private Executor executor;
   private LeaseGuard guard;
   private RestApi api;
-  private Watchdog watchdog;
   private volatile boolean running = true;
+  /** {@link #run()} runs the loop on the caller's thread: {@link #close()} waits for it to end. */
+  private volatile boolean looping;
   private volatile boolean woken;
   private volatile Member lastPublished;
   private volatile ClusterState lastCluster = ClusterState.empty();
@@ -56,69 +75,67 @@ public final class Agent implements AutoCloseable, AgentView {
   private volatile long lastCycleNanos = System.nanoTime();
   private String lastReason = "";
   private long lastPublishNanos;
-  /** Unchanged member records are still rewritten this often, so that updatedAt shows the agent lives. */
-  private static final long REPUBLISH_NANOS = 10_000_000_000L;
-  private static final long REQUESTED_CANDIDATE_WAIT_MS = 50;
-  /** Failsafe: every member confirmed this primary in the last attempt. */
-  private volatile boolean failsafeConfirmed;
-  /** How long a member that vanished from the DCS must still confirm a primary in failsafe mode. */
-  static final long FAILSAFE_MEMBER_MEMORY_MS = 60_000;
-  private final RecentMembers recentMembers = new RecentMembers(FAILSAFE_MEMBER_MEMORY_MS);
-  /** Failsafe: this member confirmed {@link #failsafeLeader} and must not promote before this time. */
-  private volatile long failsafeHoldUntilNanos;
-  private volatile String failsafeLeader;
+  private volatile ArchiveStatus archiveStatus;
+  private volatile long archiveStatusAt;
 
+  /** An agent whose parts {@link #run()} builds from the config. */
   public Agent(NodeConfig cfg) {
     this.cfg = cfg;
-    this.peers = new PeerClient(cfg.restapi().listener());
   }
 
+  /**
+   * An agent of the given parts, assembled at once, with no thread started: the caller drives
+   * {@link #cycle()} and {@link #leaseGuard()}; long actions run on {@code actions}.
+   */
+  Agent(NodeConfig cfg, Parts parts, java.util.concurrent.ExecutorService actions) {
+    this.cfg = cfg;
+    assemble(parts, new ActionRunner(this::wakeUp, actions));
+  }
+
+  @Override
   public NodeConfig config() {
     return cfg;
   }
 
   /** Starts every part (embedded ZooKeeper peer, DCS client, REST API, lease guard) and runs the loop. */
   public void run() throws Exception {
+    looping = true;
     try {
-      start();
+      assemble(ProductionParts.build(cfg), new ActionRunner(this::wakeUp));
+      guard.start();
+      api = new RestApi(this, new ClusterControl(dcs, clock::wallMillis));
+      api.start();
+      LOG.info("agent {} of cluster {} started; REST API on {}", cfg.name(), cfg.cluster(), cfg.restapi().url());
       loop();
     } finally {
       stopped.countDown();
     }
   }
 
-  private void start() throws Exception {
-    Binaries bin = Binaries.locate(cfg.binDir());
-    pg = new LocalPostgres(cfg, bin);
-    pg.prepare();
-    String archiveProblem = pg.checkArchiveCommand();
-    if (archiveProblem != null) LOG.error(archiveProblem);
-    if (cfg.dcs().embedded() != null) {
-      var e = cfg.dcs().embedded();
-      LOG.info("starting embedded ZooKeeper peer {} of {}", e.myId(), e.peers().size());
-      zookeeper = EmbeddedZooKeeper.start(e.myId(), e.peers(), Path.of(e.dataDir()));
-    }
-    ZooKeeperDcs zk = ZooKeeperDcs.connectMember(cfg.dcs().connectString(), cfg.dcs().namespace(), cfg.cluster(), cfg.timing().ttlMs());
-    dcs = zk;
-    try {
-      // A server that grants another session timeout than timing.ttl is refused here, before this
-      // member can take the lease; one that does not answer yet is waited for by the loop.
-      zk.checkSession(cfg.timing().ttlMs());
-    } catch (DcsException e) {
-      throw new IllegalStateException(e.getMessage());
-    }
+  private void assemble(Parts p, ActionRunner actions) {
+    parts = p;
+    clock = p.clock();
+    lease = new Lease(clock::nanoTime);
+    dcs = p.dcs();
+    pg = p.postgres();
+    watchdog = p.watchdog();
+    failsafe = new Failsafe(cfg, dcs, p.peers(), clock, () -> lastCluster);
     dcs.onChange(this::wakeUp);
-    runner = new ActionRunner(this::wakeUp);
-    watchdog = new Watchdog(cfg.watchdog());
-    LOG.info("watchdog: {}", watchdog.status());
-    executor = new Executor(cfg, dcs, pg, lease, runner, System::currentTimeMillis, memory, watchdog);
+    runner = actions;
+    executor = new Executor(cfg, dcs, pg, lease, runner, clock::wallMillis, memory, watchdog);
     executor.onPromoted(this::publishPromoted);
     guard = new LeaseGuard(cfg.name(), dcs, lease, cfg.timing(), pg::stopImmediately, this::wakeUp, watchdog);
-    guard.failsafe(this::failsafeConfirm);
-    guard.start();
-    api = new RestApi(this, new ClusterControl(dcs, System::currentTimeMillis));
-    api.start();
-    LOG.info("agent {} of cluster {} started; REST API on {}", cfg.name(), cfg.cluster(), cfg.restapi().url());
+    guard.failsafe(failsafe::confirmPrimary);
+  }
+
+  /** The lease guard, for tests that drive its steps. */
+  LeaseGuard leaseGuard() {
+    return guard;
+  }
+
+  /** The lease, for tests. */
+  Lease lease() {
+    return lease;
   }
 
   private void loop() {
@@ -166,39 +183,31 @@ public final class Agent implements AutoCloseable, AgentView {
     }
   }
 
-  private void cycle() throws Exception {
-    lastCycleNanos = System.nanoTime();
+  // ------------------------------------------------------------------ one cycle: observe, decide, act
+
+  /** One cycle: observe, decide, publish, act. Returns the decision (for tests). */
+  Decision cycle() throws Exception {
+    lastCycleNanos = clock.nanoTime();
     ClusterState c;
     boolean reachable = true;
     try {
       c = dcs.read();
       lastCluster = c;
-      recentMembers.saw(c.members().values(), System.nanoTime());
+      failsafe.saw(c.members().values());
     } catch (DcsException e) {
       LOG.warn("{}", e.getMessage());
       c = lastCluster;
       reachable = false;
     }
-    String action = runner.current();
+    LongAction action = runner.current();
     LocalState local = action == null ? pg.observe() : lastLocal;
     lastLocal = local;
     boolean leaseHeld = lease.valid() && cfg.name().equals(c.leader());
     trackPrimaryDown(local);
-    Map<String, Lsn> peerPositions = Map.of();
-    var fr = c.failover();
-    boolean candidateNamed = fr != null && fr.candidate() != null;
-    // A manual failover candidate in synchronous mode must compare itself with the other synchronous
-    // standbys; a switchover candidate need not (it replays the old primary's shutdown checkpoint).
-    boolean mustCompare = !candidateNamed || (c.config().synchronous() && !fr.isSwitchover() && cfg.name().equals(fr.candidate()));
-    if (reachable && action == null && c.leader() == null && local.runningStandby() && mustCompare) {
-      List<Member> others = new ArrayList<>(c.members().values());
-      others.removeIf(m -> m.name().equals(cfg.name()));
-      peerPositions = peers.positions(others, 1000);
-    }
-    Observation o = new Observation(cfg.name(), cfg.tags(), reachable, c, local, leaseHeld, action,
-        System.currentTimeMillis(), peerPositions, primaryDownForMs(local),
-        memory.rewindFailed, memory.standbyStartFailures, new Settings(cfg.primaryStartTimeoutMs(), 30_000, cfg.recloneOnRewindFailure()),
-        fencingProblem(), !reachable && failsafeConfirmed);
+    Observation o = new Observation(cfg.name(), cfg.tags(), reachable, c, local, leaseHeld, action, clock.wallMillis(),
+        peerPositions(c, local, reachable, action), primaryDownForMs(local), memory.rewindFailed, memory.standbyStartFailures,
+        new Settings(cfg.primaryStartTimeoutMs(), 30_000, cfg.recloneOnRewindFailure()), fencingProblem(),
+        !reachable && failsafe.confirmed());
     Decision d = Decider.decide(o);
     String reason = d.reason() + (runner.lastFailure() != null && action == null ? " (last action: " + runner.lastFailure() + ")" : "");
     if (!reason.equals(lastReason)) {
@@ -208,71 +217,33 @@ public final class Agent implements AutoCloseable, AgentView {
     Member me = member(local, action, reason);
     Member before = lastPublished;
     lastPublished = me;
-    if (!reachable) return;
-    if (changed(before, me) || System.nanoTime() - lastPublishNanos > REPUBLISH_NANOS || !c.members().containsKey(cfg.name())) {
+    if (!reachable) return d;
+    if (changed(before, me) || clock.nanoTime() - lastPublishNanos > REPUBLISH_NANOS || !c.members().containsKey(cfg.name())) {
       dcs.publishMember(me);
-      lastPublishNanos = System.nanoTime();
+      lastPublishNanos = clock.nanoTime();
     }
     executor.execute(d, c, local);
+    return d;
+  }
+
+  /**
+   * Live positions of the other members, asked only in a leader race: a manual failover candidate
+   * in synchronous mode must compare itself with the other synchronous standbys; a switchover
+   * candidate need not (it replays the old primary's shutdown checkpoint).
+   */
+  private Map<String, Lsn> peerPositions(ClusterState c, LocalState local, boolean reachable, LongAction action) {
+    var fr = c.failover();
+    boolean candidateNamed = fr != null && fr.candidate() != null;
+    boolean mustCompare = !candidateNamed || (c.config().synchronous() && !fr.isSwitchover() && cfg.name().equals(fr.candidate()));
+    if (!reachable || action != null || c.leader() != null || !local.runningStandby() || !mustCompare) return Map.of();
+    List<Member> others = new ArrayList<>(c.members().values());
+    others.removeIf(m -> m.name().equals(cfg.name()));
+    return parts.peers().positions(others, 1000);
   }
 
   private String fencingProblem() {
     String w = watchdog.blocksPromotion();
-    if (w != null) return w;
-    if (System.nanoTime() - failsafeHoldUntilNanos < 0) {
-      return "it confirmed " + failsafeLeader + " as primary in failsafe mode less than a ttl ago";
-    }
-    return null;
-  }
-
-  /**
-   * Failsafe mode, on the primary's lease renewer while the DCS cannot be reached: asks every other
-   * member seen in the DCS within the last {@value #FAILSAFE_MEMBER_MEMORY_MS} ms to confirm this
-   * primary. True only when all of them did, and never when there was nobody to ask.
-   */
-  private boolean failsafeConfirm() {
-    ClusterState c = lastCluster;
-    if (!c.config().failsafeMode() || !cfg.name().equals(c.leader())) return false;
-    List<Member> others = recentMembers.others(cfg.name(), System.nanoTime());
-    java.util.Set<String> ok = peers.confirmLeader(others, cfg.name(), cfg.restapi().auth(),
-        Math.max(200, cfg.timing().safetyMarginMs() / 2));
-    boolean all = everyoneConfirmed(others, ok);
-    if (all != failsafeConfirmed) {
-      if (all) LOG.warn("DCS unreachable; failsafe: all {} other members confirm this primary, writes go on", others.size());
-      else if (others.isEmpty()) LOG.error("DCS unreachable; failsafe: no other member was seen lately to confirm this primary");
-      else LOG.error("DCS unreachable; failsafe: only {} of {} members confirm this primary", ok, others.size());
-    }
-    failsafeConfirmed = all;
-    return all;
-  }
-
-  /**
-   * Failsafe: whether every member in {@code asked} confirmed. False when nobody was asked: with no
-   * other member seen, nobody vouches that no other member promotes, so a primary must not count
-   * its lease as confirmed (a one-member cluster gets no failsafe).
-   */
-  static boolean everyoneConfirmed(java.util.Collection<Member> asked, java.util.Set<String> confirmed) {
-    return !asked.isEmpty() && asked.stream().allMatch(m -> confirmed.contains(m.name()));
-  }
-
-  /**
-   * Failsafe mode, on a member asked by {@code leader} (REST POST /failsafe): confirms only the
-   * primary this member last knew, and only while it cannot reach the DCS itself or the DCS still
-   * names that primary; then promises not to promote for a ttl.
-   */
-  public boolean acceptFailsafe(String leader) {
-    ClusterState c = lastCluster;
-    if (leader == null || !leader.equals(c.leader()) || !c.config().failsafeMode() || leader.equals(cfg.name())) return false;
-    if (dcs.connected()) {
-      try {
-        if (!leader.equals(dcs.read().leader())) return false;
-      } catch (DcsException e) {
-        // lost it just now: the answer is the same as without the DCS
-      }
-    }
-    failsafeLeader = leader;
-    failsafeHoldUntilNanos = System.nanoTime() + cfg.timing().ttlMs() * 1_000_000L;
-    return true;
+    return w != null ? w : failsafe.holdsPromotion();
   }
 
   /** Whether two publications differ in more than their timestamp. */
@@ -282,7 +253,7 @@ public final class Agent implements AutoCloseable, AgentView {
 
   private void trackPrimaryDown(LocalState local) {
     if (lease.held() && !local.running()) {
-      if (memory.primaryDownSinceNanos == 0) memory.primaryDownSinceNanos = System.nanoTime();
+      if (memory.primaryDownSinceNanos == 0) memory.primaryDownSinceNanos = clock.nanoTime();
     } else {
       memory.primaryDownSinceNanos = 0;
     }
@@ -290,26 +261,23 @@ public final class Agent implements AutoCloseable, AgentView {
 
   private long primaryDownForMs(LocalState local) {
     long since = memory.primaryDownSinceNanos;
-    return since == 0 || local.running() ? 0 : (System.nanoTime() - since) / 1_000_000L;
+    return since == 0 || local.running() ? 0 : (clock.nanoTime() - since) / 1_000_000L;
   }
 
-  private Member member(LocalState local, String action, String reason) {
+  private Member member(LocalState local, LongAction action, String reason) {
     Role role = !local.running() ? Role.UNKNOWN : local.inRecovery() ? Role.STANDBY : Role.PRIMARY;
-    MemberState state = action != null ? actionState(action)
+    MemberState state = action != null ? action.memberState()
         : local.running() ? MemberState.RUNNING : local.postmasterAlive() ? MemberState.STARTING : MemberState.STOPPED;
     return new Member(cfg.name(), cfg.restapi().url(), cfg.postgresql().connectAddress(), cfg.postgresql().port(),
         role, state, local.timeline(), local.walPosition(), local.replayPosition(),
         local.running() && local.inRecovery() ? local.following() : null, local.streaming(), cfg.tags(), reason,
-        System.currentTimeMillis(), watchdog.status(), archiveStatus(local));
+        clock.wallMillis(), watchdog.status(), archiveStatus(local));
   }
 
-  private volatile io.pgha.core.model.ArchiveStatus archiveStatus;
-  private volatile long archiveStatusAt;
-
   /** The primary's archiving, looked up at most once a second (null without an archive: section). */
-  private io.pgha.core.model.ArchiveStatus archiveStatus(LocalState local) {
+  private ArchiveStatus archiveStatus(LocalState local) {
     if (cfg.archive() == null || !local.runningPrimary()) return null;
-    long now = System.nanoTime();
+    long now = clock.nanoTime();
     if (archiveStatus == null || now - archiveStatusAt > 1_000_000_000L) {
       archiveStatus = pg.archiveStatus();
       archiveStatusAt = now;
@@ -318,7 +286,7 @@ public final class Agent implements AutoCloseable, AgentView {
   }
 
   /** The last archive status this agent published (null when it is not an archiving primary). */
-  public io.pgha.core.model.ArchiveStatus lastArchiveStatus() {
+  public ArchiveStatus lastArchiveStatus() {
     return archiveStatus;
   }
 
@@ -335,41 +303,42 @@ public final class Agent implements AutoCloseable, AgentView {
     }
   }
 
-  private static MemberState actionState(String action) {
-    return switch (action) {
-      case "bootstrap" -> MemberState.BOOTSTRAPPING;
-      case "clone" -> MemberState.CLONING;
-      case "rewind" -> MemberState.REWINDING;
-      case "promote" -> MemberState.PROMOTING;
-      default -> MemberState.STARTING;
-    };
-  }
-
   // ------------------------------------------------------------------ for the REST API
 
   /** This member as last published (or computed while the DCS was unreachable). */
+  @Override
   public Member status() {
     return lastPublished;
   }
 
+  @Override
   public ClusterState cluster() {
     return lastCluster;
   }
 
+  @Override
   public LocalState local() {
     return lastLocal;
   }
 
+  @Override
   public boolean leaseValid() {
-    return lease.valid() && cfg.name().equals(lastCluster.leader());
+    return lease != null && lease.valid() && cfg.name().equals(lastCluster.leader());
   }
 
   /** The loop ran within the last ttl. */
+  @Override
   public boolean alive() {
-    return System.nanoTime() - lastCycleNanos < cfg.timing().ttlMs() * 1_000_000L;
+    return clock.nanoTime() - lastCycleNanos < cfg.timing().ttlMs() * 1_000_000L;
+  }
+
+  @Override
+  public boolean acceptFailsafe(String leader) {
+    return failsafe.accept(leader);
   }
 
   /** Restarts PostgreSQL in its current role (REST {@code POST /restart}). */
+  @Override
   public void requestRestart() throws ControlException {
     LocalState local = lastLocal;
     if (!local.running()) throw new ControlException("PostgreSQL is not running on " + cfg.name());
@@ -381,6 +350,7 @@ public final class Agent implements AutoCloseable, AgentView {
   }
 
   /** Wipes the data directory and clones it again from the primary (REST {@code POST /reinitialize}). */
+  @Override
   public void requestReinitialize() throws ControlException {
     ClusterState c = lastCluster;
     if (cfg.name().equals(c.leader())) throw new ControlException(cfg.name() + " is the primary; reinitialize a standby");
@@ -396,39 +366,28 @@ public final class Agent implements AutoCloseable, AgentView {
     wakeUp();
   }
 
+  // ------------------------------------------------------------------ shutdown
+
   /**
    * Stops the loop, then PostgreSQL (fast), gives the lease up and stops every part. While the
-   * cluster is paused PostgreSQL is left running and the lease left to expire.
+   * cluster is paused PostgreSQL is left running and the lease left to expire. When PostgreSQL
+   * cannot be stopped, the fence holds: the watchdog stays armed and the lease is left to expire.
    */
   @Override
   public void close() {
     stop();
-    try {
-      stopped.await(java.util.concurrent.TimeUnit.SECONDS.toMillis(10), java.util.concurrent.TimeUnit.MILLISECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    if (looping) awaitLoop();
     if (runner != null) runner.close();
     if (guard != null) guard.close();
     // In maintenance mode an agent may be stopped (to upgrade it, say) without touching PostgreSQL:
     // nobody promotes while paused, and the restarted agent takes its lease back.
     boolean leaveRunning = lastCluster.config().paused();
     if (leaveRunning) LOG.info("cluster is paused: leaving PostgreSQL running");
-    boolean stopped = true;
-    if (pg != null) {
-      if (!leaveRunning) {
-        try {
-          pg.stop("fast");
-        } catch (Exception e) {
-          LOG.warn("stopping PostgreSQL: {}", e.getMessage());
-          stopped = pg.stopImmediately();
-        }
-      }
-      pg.close();
-    }
-    if (!stopped && lease.held()) {
-      // The fence must hold: the watchdog stays armed (and unfed, so it resets this machine) and the
-      // lease is neither released nor ended with a closed session; it expires after its ttl.
+    boolean pgStopped = leaveRunning || pg == null || stopPostgres();
+    if (pg != null) pg.close();
+    if (!pgStopped && lease.held()) {
+      // The watchdog stays armed (and unfed, so it resets this machine) and the lease is neither
+      // released nor ended with a closed session; it expires after its ttl.
       LOG.error("PostgreSQL could not be stopped: leaving the watchdog armed and the leader lease to expire");
       if (api != null) api.close();
       return;
@@ -446,7 +405,35 @@ public final class Agent implements AutoCloseable, AgentView {
       dcs.close();
     }
     if (api != null) api.close();
-    if (zookeeper != null) zookeeper.close();
+    closeEmbedded();
     LOG.info("agent {} stopped", cfg.name());
+  }
+
+  private void awaitLoop() {
+    try {
+      stopped.await(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** A clean stop, else an immediate one; true when PostgreSQL is confirmed stopped. */
+  private boolean stopPostgres() {
+    try {
+      pg.stop(StopMode.FAST);
+      return true;
+    } catch (Exception e) {
+      LOG.warn("stopping PostgreSQL: {}", e.getMessage());
+      return pg.stopImmediately();
+    }
+  }
+
+  private void closeEmbedded() {
+    if (parts == null || parts.embedded() == null) return;
+    try {
+      parts.embedded().close();
+    } catch (Exception e) {
+      LOG.warn("stopping the embedded ZooKeeper: {}", e.getMessage());
+    }
   }
 }

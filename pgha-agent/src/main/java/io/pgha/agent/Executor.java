@@ -3,6 +3,7 @@ package io.pgha.agent;
 import io.pgha.core.config.NodeConfig;
 import io.pgha.core.decide.Decision;
 import io.pgha.core.decide.LocalState;
+import io.pgha.core.decide.LongAction;
 import io.pgha.core.decide.SyncPlanner;
 import io.pgha.core.model.ClusterState;
 import io.pgha.core.model.DynamicConfig;
@@ -15,7 +16,8 @@ import io.pgha.core.model.SyncState;
 import io.pgha.dcs.Dcs;
 import io.pgha.postgres.ConfigFiles.Upstream;
 import io.pgha.postgres.ControlData;
-import io.pgha.postgres.LocalPostgres;
+import io.pgha.postgres.PostgresControl;
+import io.pgha.postgres.StopMode;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -35,7 +37,7 @@ final class Executor {
 
   private final NodeConfig cfg;
   private final Dcs dcs;
-  private final LocalPostgres pg;
+  private final PostgresControl pg;
   private final Lease lease;
   private final ActionRunner runner;
   private final LongSupplier wallClock;
@@ -54,7 +56,7 @@ final class Executor {
     volatile String lastSyncReason = "";
   }
 
-  Executor(NodeConfig cfg, Dcs dcs, LocalPostgres pg, Lease lease, ActionRunner runner, LongSupplier wallClock, Memory memory,
+  Executor(NodeConfig cfg, Dcs dcs, PostgresControl pg, Lease lease, ActionRunner runner, LongSupplier wallClock, Memory memory,
       Watchdog watchdog) {
     this.watchdog = watchdog;
     this.standDown = new StandDown(pg::stopImmediately, watchdog);
@@ -81,21 +83,21 @@ final class Executor {
 
       @Override
       public Void onBootstrap(Decision.Bootstrap b) {
-        runner.submit("bootstrap", Executor.this::bootstrap);
+        runner.submit(LongAction.BOOTSTRAP, Executor.this::bootstrap);
         return null;
       }
 
       @Override
       public Void onClone(Decision.Clone cl) {
         Upstream up = upstream(c, cl.source());
-        runner.submit("clone", () -> cloneFrom(up));
+        runner.submit(LongAction.CLONE, () -> cloneFrom(up));
         return null;
       }
 
       @Override
       public Void onStartStandby(Decision.StartStandby s) {
         Upstream up = s.upstream() == null ? null : upstream(c, s.upstream());
-        runner.submit("start", () -> startStandby(up));
+        runner.submit(LongAction.START, () -> startStandby(up));
         return null;
       }
 
@@ -106,7 +108,7 @@ final class Executor {
           release();
           return null;
         }
-        runner.submit("start", () -> {
+        runner.submit(LongAction.START, () -> {
           pg.stopImmediately();
           pg.prepareSynchronousStandbyNames(ssn);
           pg.start(null, false);
@@ -128,7 +130,7 @@ final class Executor {
 
       @Override
       public Void onPromote(Decision.Promote p) {
-        runner.submit("promote", () -> promote(c));
+        runner.submit(LongAction.PROMOTE, () -> promote(c));
         return null;
       }
 
@@ -161,7 +163,7 @@ final class Executor {
       @Override
       public Void onRewind(Decision.Rewind rw) {
         Upstream up = upstream(c, rw.source());
-        runner.submit("rewind", () -> rewind(up));
+        runner.submit(LongAction.REWIND, () -> rewind(up));
         return null;
       }
 
@@ -175,8 +177,8 @@ final class Executor {
 
   /** Wipes the data directory and clones it again from {@code source}; false when an action runs. */
   boolean reclone(Upstream source) {
-    return runner.submit("clone", () -> {
-      pg.stop("immediate");
+    return runner.submit(LongAction.CLONE, () -> {
+      pg.stop(StopMode.IMMEDIATE);
       pg.removeData();
       cloneFrom(source);
     });
@@ -184,7 +186,7 @@ final class Executor {
 
   /** Restarts PostgreSQL in its current role; false when an action runs. */
   boolean restart(Upstream upstream, boolean standby) {
-    return runner.submit("restart", () -> pg.restart(upstream, standby));
+    return runner.submit(LongAction.RESTART, () -> pg.restart(upstream, standby));
   }
 
   static Upstream upstream(ClusterState c, String name) {
@@ -224,7 +226,7 @@ final class Executor {
       dcs.completeInitialize(cd.systemIdentifier().isEmpty() ? "bootstrapped" : cd.systemIdentifier());
     } catch (Exception e) {
       LOG.error("bootstrap failed, giving the initialize key back: {}", e.getMessage());
-      pg.stop("immediate");
+      pg.stop(StopMode.IMMEDIATE);
       pg.removeData();
       watchdog.disarm();
       release();
@@ -274,7 +276,7 @@ final class Executor {
       LOG.info("another member took the leader lease first");
       return;
     }
-    runner.submit("promote", () -> promote(c));
+    runner.submit(LongAction.PROMOTE, () -> promote(c));
   }
 
   private void promote(ClusterState c) throws Exception {
@@ -406,7 +408,7 @@ final class Executor {
       if (left > 0) LOG.warn("switchover: {} transaction(s) still open after {} ms; the shutdown ends them", left, drain);
     }
     LOG.info("switchover: shutting PostgreSQL down cleanly so that the standbys receive all WAL");
-    pg.stop("fast");
+    pg.stop(StopMode.FAST);
     ControlData cd = pg.controlData();
     dcs.updateFailover(fr -> fr.withStoppedAt(cd.checkpoint()));
     watchdog.disarm();

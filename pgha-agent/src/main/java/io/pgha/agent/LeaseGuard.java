@@ -143,10 +143,15 @@ public final class LeaseGuard implements AutoCloseable {
     }
   }
 
+  /** One check of the guard: a lease that expired stops PostgreSQL (tests call it directly). */
+  void enforce() {
+    if (lease.expired()) lost("lease expired before it could be renewed");
+  }
+
   private void guardLoop() {
     while (running) {
       try {
-        if (lease.expired()) lost("lease expired before it could be renewed");
+        enforce();
         Thread.sleep(20);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();

@@ -29,7 +29,7 @@ import java.util.concurrent.TimeUnit;
  * store) and its host name, and show this member's certificate when {@code restapi.verify_client}
  * asks members for one. Thread-safe.
  */
-public final class PeerClient {
+public final class PeerClient implements Peers {
   private final HttpClient http;
 
   /** Plain HTTP only (https peers are verified against the system's trust store). */
@@ -51,6 +51,7 @@ public final class PeerClient {
    * "member": NAME}} naming that very member, so that a proxy, a stale address now used by
    * another member, or any other 200 is not mistaken for a confirmation.
    */
+  @Override
   public Set<String> confirmLeader(Collection<Member> members, String leader, Credentials auth, long timeoutMs) {
     Map<String, CompletableFuture<HttpResponse<byte[]>>> calls = new HashMap<>();
     String body = Json.text(Map.of("leader", leader));
@@ -89,6 +90,7 @@ public final class PeerClient {
   }
 
   /** WAL positions of those {@code members} that answered within {@code timeoutMs}. */
+  @Override
   public Map<String, Lsn> positions(Collection<Member> members, long timeoutMs) {
     Map<String, CompletableFuture<HttpResponse<byte[]>>> calls = new HashMap<>();
     for (Member m : members) {

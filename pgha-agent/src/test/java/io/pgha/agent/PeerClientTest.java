@@ -65,8 +65,8 @@ class PeerClientTest {
     List<Member> asked = List.of(member("good"), member("liar"), member("refuses"), member("bare"), member("html"), member("gone"));
     Set<String> ok = new PeerClient().confirmLeader(asked, "n1", AUTH, 1000);
     assertThat(ok).containsExactly("good");
-    assertThat(Agent.everyoneConfirmed(asked, ok)).isFalse();
-    assertThat(Agent.everyoneConfirmed(List.of(member("good")), ok)).isTrue();
+    assertThat(Failsafe.everyoneConfirmed(asked, ok)).isFalse();
+    assertThat(Failsafe.everyoneConfirmed(List.of(member("good")), ok)).isTrue();
   }
 
   @Test
@@ -76,10 +76,10 @@ class PeerClientTest {
 
   @Test
   void nobodyAskedIsNotEveryoneConfirmed() {
-    assertThat(Agent.everyoneConfirmed(List.of(), Set.of())).isFalse();
-    assertThat(Agent.everyoneConfirmed(List.of(), Set.of("good"))).isFalse();
-    assertThat(Agent.everyoneConfirmed(List.of(member("a"), member("b")), Set.of("a", "c"))).as("c was not asked").isFalse();
-    assertThat(Agent.everyoneConfirmed(List.of(member("a"), member("b")), Set.of("a", "b"))).isTrue();
+    assertThat(Failsafe.everyoneConfirmed(List.of(), Set.of())).isFalse();
+    assertThat(Failsafe.everyoneConfirmed(List.of(), Set.of("good"))).isFalse();
+    assertThat(Failsafe.everyoneConfirmed(List.of(member("a"), member("b")), Set.of("a", "c"))).as("c was not asked").isFalse();
+    assertThat(Failsafe.everyoneConfirmed(List.of(member("a"), member("b")), Set.of("a", "b"))).isTrue();
   }
 
   @ParameterizedTest

@@ -36,7 +36,7 @@ import org.slf4j.LoggerFactory;
  * <p>Files: the data directory from the config; beside it {@code <data>.log} (server log) and
  * {@code <data>.pgpass} (libpq password file).
  */
-public final class LocalPostgres implements AutoCloseable {
+public final class LocalPostgres implements PostgresControl {
   private static final Logger LOG = LoggerFactory.getLogger(LocalPostgres.class);
   private static final long LONG_MS = 6 * 3600_000L;
 
@@ -73,6 +73,7 @@ public final class LocalPostgres implements AutoCloseable {
   }
 
   /** Creates the directories around the data directory, owned by the PostgreSQL OS user. */
+  @Override
   public void prepare() throws IOException, PostgresException {
     os.ensureOwnedDirectory(stateDir);
     os.checkWritableByOsUser(stateDir);
@@ -84,6 +85,7 @@ public final class LocalPostgres implements AutoCloseable {
    * Checks that PostgreSQL's OS user can run the pgha command of archive_command and
    * restore_command; a message saying what to fix, or null when it can.
    */
+  @Override
   public String checkArchiveCommand() {
     if (cfg.archive() == null) return null;
     String pgha = cfg.archive().pghaCommand() != null ? cfg.archive().pghaCommand() : System.getProperty("pgha.self");
@@ -102,6 +104,7 @@ public final class LocalPostgres implements AutoCloseable {
    * The primary's archiving: pg_stat_archiver and the .ready files in pg_wal (what is finished but
    * not archived yet). Null when this server is not a running primary.
    */
+  @Override
   public io.pgha.core.model.ArchiveStatus archiveStatus() {
     try (Statement st = connection().createStatement();
          ResultSet rs = st.executeQuery("SELECT pg_is_in_recovery(), archived_count, last_archived_wal, failed_count, last_failed_wal,"
@@ -140,6 +143,7 @@ public final class LocalPostgres implements AutoCloseable {
     return following;
   }
 
+  @Override
   public LocalState observe() {
     if (!dataPresent()) return LocalState.noData();
     boolean standbySignal = Files.exists(dataDir.resolve("standby.signal"));
@@ -227,6 +231,7 @@ public final class LocalPostgres implements AutoCloseable {
     return best;
   }
 
+  @Override
   public ControlData controlData() {
     try {
       return ControlData.parse(os.check(List.of(bin.path("pg_controldata"), "-D", dataDir.toString()), env, 30_000, l -> {}));
@@ -288,6 +293,7 @@ public final class LocalPostgres implements AutoCloseable {
   }
 
   /** The standbys connected to this primary (pg_stat_replication), by application_name. */
+  @Override
   public List<Replica> replicas() throws PostgresException {
     List<Replica> out = new ArrayList<>();
     try (Statement st = connection().createStatement();
@@ -306,6 +312,7 @@ public final class LocalPostgres implements AutoCloseable {
   }
 
   /** synchronous_standby_names as the running server uses it. */
+  @Override
   public String synchronousStandbyNames() throws PostgresException {
     try (Statement st = connection().createStatement(); ResultSet rs = st.executeQuery("SHOW synchronous_standby_names")) {
       rs.next();
@@ -317,6 +324,7 @@ public final class LocalPostgres implements AutoCloseable {
   }
 
   /** The value the next start writes for synchronous_standby_names, without touching the running server. */
+  @Override
   public void prepareSynchronousStandbyNames(String value) {
     files.synchronousStandbyNames(value);
   }
@@ -327,6 +335,7 @@ public final class LocalPostgres implements AutoCloseable {
    * senders, which re-read it on their next loop, had a grace period to do so. Returns the WAL
    * position after that (the current insert position on a primary, or zero on a standby).
    */
+  @Override
   public Lsn setSynchronousStandbyNames(String value) throws PostgresException, IOException {
     files.synchronousStandbyNames(value);
     files.writePgha(upstream);
@@ -361,6 +370,7 @@ public final class LocalPostgres implements AutoCloseable {
    * counts; a standby that just became synchronous replies only when it receives new WAL (or every
    * wal_receiver_status_interval), and while every client waits, no new WAL comes.
    */
+  @Override
   public void nudgeStandbys() throws PostgresException {
     execute("BEGIN; SET LOCAL synchronous_commit = local;"
         + " SELECT pg_logical_emit_message(true, 'pgha', 'synchronous standbys changed'); COMMIT");
@@ -376,6 +386,7 @@ public final class LocalPostgres implements AutoCloseable {
   }
 
   /** Creates a replication slot for every member in {@code members} and drops pgha slots of others. */
+  @Override
   public void syncSlots(Set<String> members) throws PostgresException {
     Set<String> wanted = new HashSet<>();
     for (String m : members) wanted.add(ConfigFiles.slotName(m));
@@ -407,6 +418,7 @@ public final class LocalPostgres implements AutoCloseable {
   }
 
   /** The switch point recorded in the history file of {@code timeline} for its parent timeline. */
+  @Override
   public Lsn switchpoint(int timeline) throws PostgresException {
     String name = String.format("pg_wal/%08X.history", timeline);
     try {
@@ -428,6 +440,7 @@ public final class LocalPostgres implements AutoCloseable {
   // ------------------------------------------------------------------ actions
 
   /** initdb with checksums (pg_rewind needs them or wal_log_hints), then pgha's files. */
+  @Override
   public void initdb() throws PostgresException, IOException {
     Directories.delete(dataDir);
     os.ensureOwnedDirectory(dataDir);
@@ -451,6 +464,7 @@ public final class LocalPostgres implements AutoCloseable {
   }
 
   /** Creates the replication role when it differs from the superuser. Its password is not logged. */
+  @Override
   public void createReplicationRole() throws PostgresException {
     var repl = cfg.postgresql().replication();
     if (repl.username().equals(cfg.postgresql().superuser().username())) return;
@@ -459,6 +473,7 @@ public final class LocalPostgres implements AutoCloseable {
   }
 
   /** Writes pgha's files for the given role and starts PostgreSQL, waiting until it accepts connections. */
+  @Override
   public void start(Upstream upstream, boolean standby) throws PostgresException, IOException {
     if (postmasterPid() <= 0) killOrphans();
     if (standby) files.synchronousStandbyNames("");
@@ -473,6 +488,7 @@ public final class LocalPostgres implements AutoCloseable {
   }
 
   /** Points a running standby at another upstream; primary_conninfo is reloadable since PostgreSQL 13. */
+  @Override
   public void follow(Upstream upstream) throws PostgresException, IOException {
     files.writePgha(upstream);
     this.upstream = upstream;
@@ -481,18 +497,18 @@ public final class LocalPostgres implements AutoCloseable {
   }
 
   /**
-   * Stops PostgreSQL: {@code fast} (clean: a shutdown checkpoint, and standbys receive all WAL) or
-   * {@code immediate}. Signals the postmaster directly and waits for the process to exit, which
+   * Stops PostgreSQL: {@link StopMode#FAST} (clean: a shutdown checkpoint, and standbys receive all
+   * WAL) or another mode. Signals the postmaster directly and waits for the process to exit, which
    * is quicker than pg_ctl's 100 ms polling.
    */
-  public void stop(String mode) throws PostgresException {
+  @Override
+  public void stop(StopMode mode) throws PostgresException {
     closeConnection();
     long pid = postmasterPid();
     if (pid <= 0) return;
-    String signal = mode.equals("immediate") ? "-QUIT" : mode.equals("smart") ? "-TERM" : "-INT";
-    os.check(List.of("kill", signal, String.valueOf(pid)), Map.of(), 5000, l -> {});
+    os.check(List.of("kill", "-" + mode.signal(), String.valueOf(pid)), Map.of(), 5000, l -> {});
     if (!awaitExit(pid, 120_000)) {
-      throw new PostgresException("PostgreSQL (pid " + pid + ") did not stop within 120 s after SIG" + signal.substring(1));
+      throw new PostgresException("PostgreSQL (pid " + pid + ") did not stop within 120 s after SIG" + mode.signal());
     }
   }
 
@@ -511,6 +527,7 @@ public final class LocalPostgres implements AutoCloseable {
    * in the data directory (also a postmaster whose pid file cannot be read); used when the lease is
    * lost. True when no such process is left, false when PostgreSQL could not be stopped.
    */
+  @Override
   public boolean stopImmediately() {
     long pid = postmasterPid();
     if (pid > 0) {
@@ -546,12 +563,14 @@ public final class LocalPostgres implements AutoCloseable {
   }
 
   /** Restarts an already configured instance in its current role. */
+  @Override
   public void restart(Upstream upstream, boolean standby) throws PostgresException, IOException {
-    stop("fast");
+    stop(StopMode.FAST);
     start(upstream, standby);
   }
 
   /** Promotes the standby and waits (polling every 10 ms) until it accepts writes. */
+  @Override
   public void promote() throws PostgresException {
     os.check(List.of(bin.path("pg_ctl"), "promote", "-D", dataDir.toString(), "-W", "-s"),
         env, 30_000, l -> LOG.info("pg_ctl: {}", l));
@@ -575,6 +594,7 @@ public final class LocalPostgres implements AutoCloseable {
   }
 
   /** An empty directory beside the data directory to build a new copy in (see {@link #installClone}). */
+  @Override
   public Path cloneDir() throws IOException {
     Path tmp = sibling(".clone");
     Directories.delete(tmp);
@@ -582,6 +602,7 @@ public final class LocalPostgres implements AutoCloseable {
   }
 
   /** Replaces the data directory with what was built in {@link #cloneDir()}, configured as a standby of {@code source}. */
+  @Override
   public void installClone(Upstream source) throws IOException {
     Path tmp = sibling(".clone");
     try (GuardedDirectory state = os.directory(stateDir); GuardedDirectory clone = state.sub(tmp.getFileName().toString())) {
@@ -600,6 +621,7 @@ public final class LocalPostgres implements AutoCloseable {
   }
 
   /** Clones {@code source} into a fresh data directory with pg_basebackup, reporting progress. */
+  @Override
   public void cloneFrom(Upstream source, Consumer<String> progress) throws PostgresException, IOException {
     Path tmp = sibling(".clone");
     Directories.delete(tmp);
@@ -611,8 +633,9 @@ public final class LocalPostgres implements AutoCloseable {
   }
 
   /** pg_rewind from {@code source} (stopping first if needed), then configured as its standby. */
+  @Override
   public void rewindFrom(Upstream source, Consumer<String> progress) throws PostgresException, IOException {
-    stop("fast");
+    stop(StopMode.FAST);
     String conn = "host=" + source.host() + " port=" + source.port() + " user=" + cfg.postgresql().superuser().username()
         + " dbname=postgres connect_timeout=5";
     os.check(List.of(bin.path("pg_rewind"), "-D", dataDir.toString(), "--source-server=" + conn, "-P"),
@@ -627,6 +650,7 @@ public final class LocalPostgres implements AutoCloseable {
    * compute a wrong divergence point. So: when the control file lags the running timeline, run a
    * CHECKPOINT on the source first. Fails when the source cannot be reached at all.
    */
+  @Override
   public void prepareRewindSource(Upstream source) throws PostgresException {
     String sql = "SELECT (SELECT timeline_id FROM pg_control_checkpoint()),"
         + " ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int";
@@ -648,6 +672,7 @@ public final class LocalPostgres implements AutoCloseable {
   }
 
   /** An immediate checkpoint, so that pg_control records the current timeline (after a promotion). */
+  @Override
   public void checkpoint() throws PostgresException {
     execute("CHECKPOINT");
   }
@@ -657,6 +682,7 @@ public final class LocalPostgres implements AutoCloseable {
    * rolled back, or its session closed), or until {@code timeoutMs} passed. Transactions started
    * later are not waited for. Returns how many were still open at the end.
    */
+  @Override
   public int awaitOpenTransactions(long timeoutMs) throws PostgresException, InterruptedException {
     long deadline = System.nanoTime() + timeoutMs * 1_000_000;
     try (Statement st = connection().createStatement()) {
@@ -687,6 +713,7 @@ public final class LocalPostgres implements AutoCloseable {
    * pg_wal, so that a promotion picks a timeline number no member has used (PostgreSQL takes the
    * newest history file it finds plus one). Files already there are left alone.
    */
+  @Override
   public void seedHistory(List<HistoryEntry> history, int latest) throws IOException, PostgresException {
     for (int tl = 2; tl <= latest; tl++) {
       String name = String.format("%08X.history", tl);
@@ -726,6 +753,7 @@ public final class LocalPostgres implements AutoCloseable {
   }
 
   /** Removes the data directory. */
+  @Override
   public void removeData() throws IOException {
     Directories.delete(dataDir);
   }

@@ -60,7 +60,7 @@ public final class Decider {
 
   public static Decision decide(Observation o) {
     if (o.runningAction() != null) {
-      return new Wait(o.runningAction() + " in progress");
+      return new Wait(o.runningAction().label() + " in progress");
     }
     LocalState local = o.local();
     if (!o.dcsReachable()) {

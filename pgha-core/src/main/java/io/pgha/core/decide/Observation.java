@@ -30,7 +30,7 @@ public record Observation(
     ClusterState cluster,
     LocalState local,
     boolean leaseHeld,
-    String runningAction,
+    LongAction runningAction,
     long wallMillis,
     Map<String, Lsn> peerPositions,
     long primaryDownForMs,
@@ -45,7 +45,7 @@ public record Observation(
   }
 
   public Observation(String me, Tags tags, boolean dcsReachable, ClusterState cluster, LocalState local, boolean leaseHeld,
-      String runningAction, long wallMillis, Map<String, Lsn> peerPositions, long primaryDownForMs, boolean rewindFailed,
+      LongAction runningAction, long wallMillis, Map<String, Lsn> peerPositions, long primaryDownForMs, boolean rewindFailed,
       int standbyStartFailures, Settings settings) {
     this(me, tags, dcsReachable, cluster, local, leaseHeld, runningAction, wallMillis, peerPositions, primaryDownForMs,
         rewindFailed, standbyStartFailures, settings, null, false);

@@ -109,7 +109,7 @@ class DeciderSafetyTest {
       if (RANDOM.nextInt(10) == 0) b.uninitialized();
       if (RANDOM.nextInt(8) == 0) b.paused();
       if (RANDOM.nextInt(8) == 0) b.unreachable();
-      if (RANDOM.nextInt(10) == 0) b.action("clone");
+      if (RANDOM.nextInt(10) == 0) b.action(LongAction.CLONE);
       if (leader != null && RANDOM.nextBoolean()) b.primaryMember(leader, 1 + RANDOM.nextInt(3), RANDOM.nextInt(1000));
       if (RANDOM.nextBoolean()) b.standbyMember("n3", 1 + RANDOM.nextInt(3), RANDOM.nextInt(1000), Tags.NONE).peer("n3", RANDOM.nextInt(1000));
       if (RANDOM.nextInt(4) == 0) b.history(1, RANDOM.nextInt(1000));

@@ -36,7 +36,7 @@ class DeciderTest {
     Tags highPriority = new Tags(false, false, 5);
     return Stream.of(
         row("a running action is waited for",
-            Obs.of().action("clone").noData(), Wait.class, "clone in progress"),
+            Obs.of().action(LongAction.CLONE).noData(), Wait.class, "clone in progress"),
         row("a primary that cannot reach the DCS stops writing",
             Obs.of().unreachable().leader("n1").runningPrimary(1, 100).leaseHeld(), Demote.class, "cannot reach the DCS"),
         row("failsafe: a primary every member confirms keeps writing without the DCS",

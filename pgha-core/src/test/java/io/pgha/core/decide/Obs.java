@@ -30,7 +30,7 @@ final class Obs {
   private LocalState local = LocalState.noData();
   private boolean reachable = true;
   private boolean leaseHeld;
-  private String action;
+  private LongAction action;
   private final Map<String, Lsn> peers = new HashMap<>();
   private long downMs;
   private boolean rewindFailed;
@@ -166,7 +166,7 @@ final class Obs {
     return this;
   }
 
-  Obs action(String a) {
+  Obs action(LongAction a) {
     action = a;
     return this;
   }
