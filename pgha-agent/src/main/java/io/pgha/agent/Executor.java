@@ -17,10 +17,8 @@ import io.pgha.postgres.ConfigFiles.Upstream;
 import io.pgha.postgres.ControlData;
 import io.pgha.postgres.LocalPostgres;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,6 +40,7 @@ final class Executor {
   private final Memory memory;
   private final Watchdog watchdog;
   private final StandDown standDown;
+  private final SlotManager slots;
   private Runnable promoted = () -> {};
 
   /** What the agent remembers between cycles beyond the DCS and PostgreSQL. */
@@ -65,6 +64,7 @@ final class Executor {
     this.runner = runner;
     this.wallClock = wallClock;
     this.memory = memory;
+    this.slots = new SlotManager(cfg, dcs, new io.pgha.postgres.Slots(cfg, pg), System::nanoTime);
   }
 
   /** Called on the action thread as soon as PostgreSQL accepts writes after a promotion. */
@@ -76,6 +76,7 @@ final class Executor {
     d.accept(new Decision.Visitor<Void>() {
       @Override
       public Void onWait(Decision.Wait w) {
+        if (local.runningStandby() && runner.current() == null && slots.onStandby(c, local)) restart(upstream(c, local.following()), true);
         return null;
       }
 
@@ -203,6 +204,7 @@ final class Executor {
   private void release() throws Exception {
     boolean held = lease.held();
     lease.released();
+    slots.notLeading();
     dcs.releaseLeader(cfg.name());
     memory.syncFrom = null;
     if (held) LOG.info("released the leader lease");
@@ -379,10 +381,8 @@ final class Executor {
     }
   }
 
-  private void syncSlots(ClusterState c) throws Exception {
-    Set<String> others = new HashSet<>(c.members().keySet());
-    others.remove(cfg.name());
-    pg.syncSlots(others);
+  private void syncSlots(ClusterState c) {
+    slots.onPrimary(c);
   }
 
   private boolean stale(FailoverRequest fr) {

@@ -155,7 +155,8 @@ final class RestApi implements AutoCloseable {
           Map<String, Object> changes = new java.util.LinkedHashMap<>();
           body.fields().forEachRemaining(f -> changes.put(f.getKey(), f.getValue().isNull() ? null
               : f.getValue().isBoolean() ? f.getValue().booleanValue()
-              : f.getValue().isNumber() ? f.getValue().numberValue() : f.getValue().asText()));
+              : f.getValue().isNumber() ? f.getValue().numberValue()
+              : f.getValue().isContainerNode() ? Json.MAPPER.convertValue(f.getValue(), Object.class) : f.getValue().asText()));
           send(ex, 200, DynamicSettings.toMap(control.updateConfig(changes)));
         }
         case "/failsafe" -> {

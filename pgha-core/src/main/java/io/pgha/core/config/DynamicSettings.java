@@ -8,7 +8,8 @@ import java.util.Map;
 
 /**
  * The cluster-wide settings as people edit them ({@code pgha edit-config}, REST {@code PATCH
- * /config}): snake_case keys with plain values. Every change is validated as a whole before
+ * /config}): snake_case keys with plain values, except {@code slots}, a mapping (see {@link
+ * SlotSettings}). Every change is validated as a whole before
  * anything is written; an error names the key and the accepted values.
  */
 public final class DynamicSettings {
@@ -19,6 +20,8 @@ public final class DynamicSettings {
   public static final String SYNC_COUNT = "synchronous_node_count";
   public static final String FAILSAFE = "failsafe_mode";
   public static final String SWITCHOVER_DRAIN = "switchover_drain_timeout";
+  public static final String MEMBER_SLOTS_TTL = "member_slots_ttl";
+  public static final String SLOTS = "slots";
 
   private DynamicSettings() {}
 
@@ -32,6 +35,8 @@ public final class DynamicSettings {
     m.put(SYNC_COUNT, c.synchronousNodeCount());
     m.put(FAILSAFE, c.failsafeMode());
     m.put(SWITCHOVER_DRAIN, c.switchoverDrainTimeoutMs() + "ms");
+    m.put(MEMBER_SLOTS_TTL, SlotSettings.duration(c.memberSlotsTtlMs()));
+    m.put(SLOTS, SlotSettings.toMap(c.slots()));
     return m;
   }
 
@@ -47,6 +52,8 @@ public final class DynamicSettings {
     int count = base.synchronousNodeCount();
     boolean failsafe = base.failsafeMode();
     long drain = base.switchoverDrainTimeoutMs();
+    long slotsTtl = base.memberSlotsTtlMs();
+    var slots = base.slots();
     DynamicConfig d = DynamicConfig.DEFAULT;
     for (Map.Entry<String, ?> e : changes.entrySet()) {
       String key = e.getKey();
@@ -70,10 +77,12 @@ public final class DynamicSettings {
           drain = v == null ? d.switchoverDrainTimeoutMs() : new Section("", Map.of(key, v)).millis(key, 0);
           if (drain < 0 || drain > 600_000) throw new ConfigException(key + ": " + drain + "ms is out of range (0 to 10m)");
         }
+        case MEMBER_SLOTS_TTL -> slotsTtl = v == null ? d.memberSlotsTtlMs() : SlotSettings.ttl(key, v);
+        case SLOTS -> slots = v == null ? d.slots() : SlotSettings.slots(key, v);
         default -> throw new ConfigException("unknown setting '" + key + "' (known: " + String.join(", ", toMap(d).keySet()) + ")");
       }
     }
-    return new DynamicConfig(paused, lag, mode, strict, count, failsafe, drain);
+    return new DynamicConfig(paused, lag, mode, strict, count, failsafe, drain, slotsTtl, slots);
   }
 
   /** Parses {@code KEY=VALUE}. */

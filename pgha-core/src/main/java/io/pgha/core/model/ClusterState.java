@@ -13,6 +13,7 @@ import java.util.TreeMap;
  * @param leader the name in the leader key, or null when nobody holds the lease
  * @param leaderOptime the last WAL position the primary published
  * @param sync the synchronous set the primary recorded (see {@link SyncState})
+ * @param slots the positions of the permanent slots, as the primary published them
  */
 public record ClusterState(
     String initialize,
@@ -22,9 +23,11 @@ public record ClusterState(
     FailoverRequest failover,
     Lsn leaderOptime,
     List<HistoryEntry> history,
-    SyncState sync) {
+    SyncState sync,
+    SlotPositions slots) {
 
   public ClusterState {
+    slots = slots == null ? SlotPositions.EMPTY : slots;
     members = Map.copyOf(members);
     sync = sync == null ? SyncState.EMPTY : sync;
     history = List.copyOf(history);
@@ -34,11 +37,16 @@ public record ClusterState(
 
   public ClusterState(String initialize, String leader, Map<String, Member> members, DynamicConfig config,
       FailoverRequest failover, Lsn leaderOptime, List<HistoryEntry> history) {
-    this(initialize, leader, members, config, failover, leaderOptime, history, SyncState.EMPTY);
+    this(initialize, leader, members, config, failover, leaderOptime, history, SyncState.EMPTY, SlotPositions.EMPTY);
+  }
+
+  public ClusterState(String initialize, String leader, Map<String, Member> members, DynamicConfig config,
+      FailoverRequest failover, Lsn leaderOptime, List<HistoryEntry> history, SyncState sync) {
+    this(initialize, leader, members, config, failover, leaderOptime, history, sync, SlotPositions.EMPTY);
   }
 
   public static ClusterState empty() {
-    return new ClusterState(null, null, Map.of(), DynamicConfig.DEFAULT, null, Lsn.ZERO, List.of(), SyncState.EMPTY);
+    return new ClusterState(null, null, Map.of(), DynamicConfig.DEFAULT, null, Lsn.ZERO, List.of(), SyncState.EMPTY, SlotPositions.EMPTY);
   }
 
   public boolean initialized() {
