@@ -51,6 +51,7 @@ final class SlotManager {
     return t;
   });
   private Future<?> advancing;
+  private boolean standbyChecked;
   private Set<String> lastNotes = Set.of();
   /** Errors logged in the last cycle: one that persists is logged once, one that comes back is logged again. */
   private Set<String> lastErrors = Set.of();
@@ -69,15 +70,22 @@ final class SlotManager {
 
   /** The primary's upkeep: creates and drops slots as planned, then publishes the permanent slots' positions. */
   synchronized void onPrimary(ClusterState c) {
+    standbyChecked = false;
     long now = sightings.saw(c.members().keySet());
     errors = new LinkedHashSet<>();
     try {
       Plan plan = SlotPlanner.primary(cfg.name(), slots.list(), c.members().keySet(), sightings.lastSeen(),
           sightings.leadingSinceNanos(), now, c.config(), c.slots());
       notes(plan.notes());
-      for (Step step : plan.steps()) apply(step);
-      if (!c.slots().writtenBy(cfg.name()) || !plan.publish().equals(c.slots().positions())) {
-        if (!dcs.publishSlots(cfg.name(), plan.publish())) LOG.warn("could not publish the slot positions: the leader lease is no longer held");
+      Map<String, io.pgha.core.model.Lsn> publish = new HashMap<>(plan.publish());
+      for (Step step : plan.steps()) {
+        // a slot pgha kept that it failed to drop stays in the record, so that it is dropped later
+        if (!apply(step) && step instanceof Drop && c.slots().positions().containsKey(step.slot())) {
+          publish.put(step.slot(), c.slots().positions().get(step.slot()));
+        }
+      }
+      if (!c.slots().writtenBy(cfg.name()) || !publish.equals(c.slots().positions())) {
+        if (!dcs.publishSlots(cfg.name(), publish)) LOG.warn("could not publish the slot positions: the leader lease is no longer held");
       }
     } catch (Exception e) {
       error("replication slots: " + e.getMessage());
@@ -90,7 +98,8 @@ final class SlotManager {
     sightings.notLeading();
   }
 
-  private void apply(Step step) {
+  /** Creates or drops one slot; false (logged) when that failed. */
+  private boolean apply(Step step) {
     try {
       if (step instanceof Create cr && cr.spec().logical()) {
         slots.createLogical(cr.slot(), cr.spec().database(), cr.spec().plugin());
@@ -105,8 +114,10 @@ final class SlotManager {
       } else {
         throw new IllegalStateException("not a step for this role: " + step);
       }
+      return true;
     } catch (Exception e) {
       error(step.reason() + ": " + e.getMessage());
+      return false;
     }
   }
 
@@ -118,17 +129,23 @@ final class SlotManager {
    */
   synchronized boolean onStandby(ClusterState c, LocalState local) {
     sightings.notLeading();
-    if (c.config().slots().isEmpty() && c.slots().positions().isEmpty()) return false;
+    // Without permanent slots one look per time as standby suffices (for member slots left from a time as primary).
+    if (c.config().slots().isEmpty() && c.slots().positions().isEmpty() && standbyChecked) return false;
     Member leader = c.leaderMember().filter(Member::isRunningPrimary).orElse(null);
     if (leader == null || !leader.name().equals(local.following())) return false;
     boolean restart = false;
     List<Advance> advances = new ArrayList<>();
     errors = new LinkedHashSet<>();
     try {
-      Plan plan = SlotPlanner.standby(cfg.tags().noFailover(), slots.list(), c.config(), c.slots(), c.leader(), local.replayPosition());
+      boolean walLevelLogical = "logical".equals(cfg.postgresql().parameters().get("wal_level"));
+      Plan plan = SlotPlanner.standby(cfg.tags().noFailover(), walLevelLogical, slots.list(), c.config(), c.slots(), c.leader(),
+          local.replayPosition());
+      standbyChecked = true;
       notes(plan.notes());
       for (Step step : plan.steps()) {
-        if (step instanceof Copy cp) restart |= copy(cp, new Upstream(leader.name(), leader.host(), leader.pgPort()));
+        // a copy needs a restart, which maintenance mode does not allow
+        if (step instanceof Copy cp && !c.config().paused()) restart |= copy(cp, new Upstream(leader.name(), leader.host(), leader.pgPort()));
+        else if (step instanceof Copy) continue;
         else if (step instanceof Advance a) advances.add(a);
         else apply(step);
       }

@@ -34,7 +34,9 @@ import java.util.TreeSet;
  * On a standby that may become primary (not tagged nofailover), each permanent logical slot is kept
  * as a copy: copied from the primary when missing, then advanced to the position the current primary
  * published, never past this standby's replay position. A standby drops only copies of slots the
- * record names that the setting no longer does, and, when tagged nofailover, its copies.
+ * record names that the setting no longer does, and, when tagged nofailover, its copies; and it
+ * drops inactive member slots left from a time as primary (their xmin would reach the primary
+ * through hot_standby_feedback and hold back its cleanup). Other slots on a standby are not touched.
  */
 public final class SlotPlanner {
   private SlotPlanner() {}
@@ -155,13 +157,20 @@ public final class SlotPlanner {
   /**
    * A running standby's plan for its copies of the permanent logical slots.
    *
+   * @param walLevelLogical this member runs with wal_level=logical: PostgreSQL refuses to start
+   *     with a logical slot otherwise, so without it nothing is copied
    * @param leader the current leader in the DCS (published positions count only when it wrote them)
    * @param replay this standby's replay position: no copy is advanced past it
    */
-  public static Plan standby(boolean noFailover, List<Slot> local, DynamicConfig config, SlotPositions published, String leader,
-      Lsn replay) {
+  public static Plan standby(boolean noFailover, boolean walLevelLogical, List<Slot> local, DynamicConfig config,
+      SlotPositions published, String leader, Lsn replay) {
     List<Step> steps = new ArrayList<>();
     List<String> notes = new ArrayList<>();
+    boolean anyLogical = config.slots().values().stream().anyMatch(PermanentSlot::logical);
+    if (anyLogical && !noFailover && !walLevelLogical) {
+      notes.add("slots: has logical slots, but this member's postgresql.parameters.wal_level is not logical:"
+          + " no copies are kept here, and they will be missing after a failover to this member");
+    }
     Map<String, Slot> byName = new TreeMap<>();
     for (Slot s : local) byName.put(s.name(), s);
     boolean current = published.writtenBy(leader);
@@ -172,7 +181,7 @@ public final class SlotPlanner {
       Slot s = byName.get(name);
       Lsn target = published.positions().get(name);
       if (s == null) {
-        if (current && target != null) steps.add(new Copy(name, "permanent logical slot " + name + " is missing on this standby"));
+        if (current && target != null && walLevelLogical) steps.add(new Copy(name, "permanent logical slot " + name + " is missing on this standby"));
       } else if (!s.matches(p)) {
         notes.add("slot " + name + " is " + s.describe() + " but slots: asks for " + p.describe() + ": left alone");
       } else if (current && target != null) {
@@ -184,6 +193,10 @@ public final class SlotPlanner {
       }
     }
     for (Slot s : local) {
+      if (!s.logical() && s.name().startsWith(SlotSettings.MEMBER_PREFIX) && !s.active()) {
+        steps.add(new Drop(s.name(), "member slot " + s.name() + " is of no use on a standby (nothing cascades), and the xmin"
+            + " it kept from its time on a primary would hold back cleanup on the primary through hot_standby_feedback"));
+      }
       if (!s.logical()) continue;
       PermanentSlot p = config.slots().get(s.name());
       boolean kept = p != null && p.logical() && !noFailover;

@@ -155,7 +155,7 @@ class SlotPlannerTest {
 
   static Plan standby(boolean noFailover, List<Slot> local, Map<String, PermanentSlot> permanent, String writer, Map<String, Lsn> published,
       long replay) {
-    return SlotPlanner.standby(noFailover, local, cfg(30, permanent), new SlotPositions(writer, published), ME, new Lsn(replay));
+    return SlotPlanner.standby(noFailover, true, local, cfg(30, permanent), new SlotPositions(writer, published), ME, new Lsn(replay));
   }
 
   @Test
@@ -180,8 +180,18 @@ class SlotPlannerTest {
         .containsExactly("drop cdc");
     assertThat(steps(standby(false, List.of(logical("debezium", 100)), LOGICAL, ME, at500, 1000))).as("a foreign logical slot stays")
         .containsExactly("copy cdc");
+    assertThat(steps(standby(false, List.of(phys("pgha_b"), active("pgha_c"), phys("receivewal_x")), Map.of(), ME, Map.of(), 1000)))
+        .as("an inactive member slot left from a time as primary goes, other physical slots stay").containsExactly("drop pgha_b");
     assertThat(standby(false, List.of(logical("debezium", 100)), Map.of(), ME, Map.of(), 1000).notes())
         .singleElement().asString().contains("debezium", "not pgha's");
+  }
+
+  @Test
+  void withoutWalLevelLogicalAStandbyCopiesNothingAndSaysWhy() {
+    Plan p = SlotPlanner.standby(false, false, List.of(), cfg(30, LOGICAL), new SlotPositions(ME, Map.of("cdc", new Lsn(5))), ME,
+        new Lsn(10));
+    assertThat(p.steps()).isEmpty();
+    assertThat(p.notes()).singleElement().asString().contains("wal_level is not logical");
   }
 
   @Test
