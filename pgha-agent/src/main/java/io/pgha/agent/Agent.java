@@ -122,7 +122,7 @@ public final class Agent implements AutoCloseable, AgentView {
     failsafe = new Failsafe(cfg, dcs, p.peers(), clock, () -> lastCluster);
     dcs.onChange(this::wakeUp);
     runner = actions;
-    executor = new Executor(cfg, dcs, pg, lease, runner, clock::wallMillis, memory, watchdog);
+    executor = new Executor(cfg, dcs, pg, lease, runner, clock, memory, watchdog);
     executor.onPromoted(this::publishPromoted);
     guard = new LeaseGuard(cfg.name(), dcs, lease, cfg.timing(), pg::stopImmediately, this::wakeUp, watchdog);
     guard.failsafe(failsafe::confirmPrimary);

@@ -19,11 +19,9 @@ import io.pgha.postgres.ControlData;
 import io.pgha.postgres.PostgresControl;
 import io.pgha.postgres.StopMode;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.function.LongSupplier;
+import io.pgha.core.time.Clock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,10 +38,11 @@ final class Executor {
   private final PostgresControl pg;
   private final Lease lease;
   private final ActionRunner runner;
-  private final LongSupplier wallClock;
+  private final Clock clock;
   private final Memory memory;
   private final Watchdog watchdog;
   private final StandDown standDown;
+  private final SlotManager slots;
   private Runnable promoted = () -> {};
 
   /** What the agent remembers between cycles beyond the DCS and PostgreSQL. */
@@ -56,7 +55,7 @@ final class Executor {
     volatile String lastSyncReason = "";
   }
 
-  Executor(NodeConfig cfg, Dcs dcs, PostgresControl pg, Lease lease, ActionRunner runner, LongSupplier wallClock, Memory memory,
+  Executor(NodeConfig cfg, Dcs dcs, PostgresControl pg, Lease lease, ActionRunner runner, Clock clock, Memory memory,
       Watchdog watchdog) {
     this.watchdog = watchdog;
     this.standDown = new StandDown(pg::stopImmediately, watchdog);
@@ -65,8 +64,9 @@ final class Executor {
     this.pg = pg;
     this.lease = lease;
     this.runner = runner;
-    this.wallClock = wallClock;
+    this.clock = clock;
     this.memory = memory;
+    this.slots = new SlotManager(cfg, dcs, pg.slots(), clock::nanoTime);
   }
 
   /** Called on the action thread as soon as PostgreSQL accepts writes after a promotion. */
@@ -78,6 +78,7 @@ final class Executor {
     d.accept(new Decision.Visitor<Void>() {
       @Override
       public Void onWait(Decision.Wait w) {
+        if (local.runningStandby() && runner.current() == null && slots.onStandby(c, local)) restart(upstream(c, local.following()), true);
         return null;
       }
 
@@ -205,6 +206,7 @@ final class Executor {
   private void release() throws Exception {
     boolean held = lease.held();
     lease.released();
+    slots.notLeading();
     dcs.releaseLeader(cfg.name());
     memory.syncFrom = null;
     if (held) LOG.info("released the leader lease");
@@ -302,7 +304,7 @@ final class Executor {
     String why = fr == null ? "automatic failover" : fr.isSwitchover() ? "switchover from " + fr.leader() : "manual failover";
     if (tl > before) {
       Lsn sp = pg.switchpoint(tl);
-      dcs.appendHistory(new HistoryEntry(tl - 1, sp, why, wallClock.getAsLong(), cfg.name()));
+      dcs.appendHistory(new HistoryEntry(tl - 1, sp, why, clock.wallMillis(), cfg.name()));
     }
     if (fr != null && cfg.name().equals(fr.candidate())) dcs.clearFailover();
     LOG.info("promoted to primary on timeline {} ({})", tl, why);
@@ -381,14 +383,12 @@ final class Executor {
     }
   }
 
-  private void syncSlots(ClusterState c) throws Exception {
-    Set<String> others = new HashSet<>(c.members().keySet());
-    others.remove(cfg.name());
-    pg.syncSlots(others);
+  private void syncSlots(ClusterState c) {
+    slots.onPrimary(c);
   }
 
   private boolean stale(FailoverRequest fr) {
-    return wallClock.getAsLong() - Math.max(fr.requestedAt(), fr.scheduledAt()) > cfg.primaryStartTimeoutMs() + 30_000;
+    return clock.wallMillis() - Math.max(fr.requestedAt(), fr.scheduledAt()) > cfg.primaryStartTimeoutMs() + 30_000;
   }
 
   private void demote(boolean forSwitchover, long drain) throws Exception {

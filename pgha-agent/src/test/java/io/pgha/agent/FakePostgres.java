@@ -14,7 +14,6 @@ import io.pgha.postgres.StopMode;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 import java.util.function.Consumer;
 
 /**
@@ -208,8 +207,31 @@ final class FakePostgres implements PostgresControl {
   @Override
   public void nudgeStandbys() {}
 
+  /** No slots, and none can be made: slot upkeep is tested by SlotPlannerTest and SlotsIT. */
   @Override
-  public void syncSlots(Set<String> members) {}
+  public io.pgha.postgres.SlotControl slots() {
+    return new io.pgha.postgres.SlotControl() {
+      @Override
+      public List<io.pgha.core.decide.SlotPlanner.Slot> list() {
+        return List.of();
+      }
+
+      @Override
+      public void createPhysical(String name) {}
+
+      @Override
+      public void createLogical(String name, String database, String plugin) {}
+
+      @Override
+      public void drop(String name) {}
+
+      @Override
+      public void advance(String name, String database, Lsn to) {}
+
+      @Override
+      public void copyFrom(Upstream primary, String name) {}
+    };
+  }
 
   @Override
   public void seedHistory(List<HistoryEntry> history, int latest) {}

@@ -27,7 +27,8 @@ import picocli.CommandLine.Option;
 final class EditConfigCommand implements Callable<Integer> {
   @Mixin ClusterOptions cluster;
 
-  @Option(names = "--set", paramLabel = "KEY=VALUE", description = "change one setting without an editor (repeatable)")
+  @Option(names = "--set", paramLabel = "KEY=VALUE", description = {"change one setting without an editor (repeatable);",
+      "a mapping is written in YAML flow style: slots={cdc: {type: logical, database: app, plugin: pgoutput}}"})
   List<String> sets = List.of();
 
   @Option(names = "--force", description = "do not ask for confirmation")
@@ -39,7 +40,7 @@ final class EditConfigCommand implements Callable<Integer> {
     Map<String, Object> wanted = new LinkedHashMap<>();
     for (String s : sets) {
       var kv = DynamicSettings.assignment(s);
-      wanted.put(kv.getKey(), kv.getValue());
+      wanted.put(kv.getKey(), value(kv.getKey(), kv.getValue()));
     }
     try (ZooKeeperDcs dcs = cluster.connect(cfg)) {
       DynamicConfig current = dcs.read().config();
@@ -73,6 +74,16 @@ final class EditConfigCommand implements Callable<Integer> {
       System.out.println("Applied; the agents act on it within one cycle.");
     }
     return 0;
+  }
+
+  /** A --set value: text as written, or a mapping when written in YAML flow style ({@code {...}}). */
+  private static Object value(String key, String text) {
+    if (!text.startsWith("{")) return text;
+    try {
+      return new ObjectMapper(new YAMLFactory()).readValue(text, Object.class);
+    } catch (Exception e) {
+      throw new IllegalArgumentException(key + ": '" + text + "' is not a YAML mapping: " + e.getMessage().split("\n")[0], e);
+    }
   }
 
   private static Map<String, Object> edit(DynamicConfig current) throws Exception {

@@ -122,7 +122,7 @@ class ClusterIT {
     }
     await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
         assertThat(count(cluster, index(leader), "SELECT count(*) FROM pg_replication_slots WHERE active AND slot_name IN ("
-            + String.join(",", standbys.stream().map(s -> "'" + s + "'").toList()) + ")")).isEqualTo(2));
+            + String.join(",", standbys.stream().map(s -> "'" + io.pgha.postgres.ConfigFiles.slotName(s) + "'").toList()) + ")")).isEqualTo(2));
     assertThat(pgha("list", "-c", cfg()).out()).contains("primary", "standby", "streaming from " + leader);
     assertThat(pgha("list", "-c", cfg(), "--format", "json").out()).contains("\"leader\" : \"" + leader + "\"");
   }

@@ -10,6 +10,7 @@ import io.pgha.core.model.HistoryEntry;
 import io.pgha.core.model.Lsn;
 import io.pgha.core.model.Member;
 import io.pgha.core.model.SyncMode;
+import io.pgha.core.model.SlotPositions;
 import io.pgha.core.model.SyncState;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -44,6 +45,8 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code optime}: the last value read, else {@link Lsn#ZERO} (as when absent); the primary
  *       republishes its position whenever it differs, which repairs the entry.
  *   <li>{@code history}: the last value read, else empty (as when absent).
+ *   <li>{@code slots}: as absent: standbys advance no slot copy until the primary republishes the
+ *       positions, which it does on its next cycle.
  * </ul>
  *
  * <p>Each bad entry is named in {@link ClusterState#unreadable()} and logged once per distinct bad
@@ -74,7 +77,12 @@ final class ClusterDecoder {
 
   /** The bytes of each entry; null for an entry that does not exist. */
   record Raw(byte[] initialize, byte[] leader, Map<String, byte[]> members, byte[] config, byte[] failover, byte[] optime,
-      byte[] history, byte[] sync) {}
+      byte[] history, byte[] sync, byte[] slots) {
+    Raw(byte[] initialize, byte[] leader, Map<String, byte[]> members, byte[] config, byte[] failover, byte[] optime,
+        byte[] history, byte[] sync) {
+      this(initialize, leader, members, config, failover, optime, history, sync, null);
+    }
+  }
 
   /** An entry's bytes do not parse or do not validate; the message says how. */
   static final class Invalid extends Exception {
@@ -127,9 +135,14 @@ final class ClusterDecoder {
       SyncState s = entry("sync", raw.sync(), ClusterDecoder::sync, bad);
       sync = s == null ? SyncState.UNREADABLE : s;
     }
+    SlotPositions slots = SlotPositions.EMPTY;
+    if (raw.slots() != null) {
+      SlotPositions s = entry("slots", raw.slots(), d -> json(d, SlotPositions.class), bad);
+      if (s != null) slots = s;
+    }
     logged.keySet().retainAll(bad);
     return new ClusterState(text(raw.initialize()), text(raw.leader()), members, config(), failover, lastOptime, lastHistory,
-        sync, bad);
+        sync, slots, bad);
   }
 
   /** The config as the last read saw it: the last valid one, or the stand-in when none was read. */
@@ -163,6 +176,7 @@ final class ClusterDecoder {
       case "config" -> "keeping the last valid config (fix it with 'pgha edit-config')";
       case "sync" -> "no standby counts as synchronous until the primary rewrites the record";
       case "failover" -> "ignoring it (the next switchover or failover request replaces it)";
+      case "slots" -> "no slot copy is advanced until the primary publishes the positions again";
       default -> "keeping the last value read";
     };
   }

@@ -9,6 +9,7 @@ import io.pgha.core.model.Member;
 import io.pgha.core.model.RouterStatus;
 import io.pgha.core.model.SyncState;
 import java.util.List;
+import java.util.Map;
 import java.util.function.UnaryOperator;
 
 /**
@@ -64,6 +65,14 @@ public interface Dcs extends AutoCloseable {
 
   /** Records the primary's current WAL position. */
   void publishLeaderOptime(Lsn lsn) throws DcsException;
+
+  /**
+   * Replaces the record of the permanent slots' positions with {@code positions}, written by
+   * {@code me}, atomically with a check that {@code me} still holds the leader key through this
+   * client's session; false (and nothing written) when it does not. Like the WAL position it does
+   * not wake agents.
+   */
+  boolean publishSlots(String me, Map<String, Lsn> positions) throws DcsException;
 
   /** Atomically changes the dynamic config (compare-and-set, retried on a concurrent change). */
   DynamicConfig updateConfig(UnaryOperator<DynamicConfig> change) throws DcsException;

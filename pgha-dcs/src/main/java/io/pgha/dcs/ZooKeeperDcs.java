@@ -8,6 +8,7 @@ import io.pgha.core.model.HistoryEntry;
 import io.pgha.core.model.Lsn;
 import io.pgha.core.model.Member;
 import io.pgha.core.model.RouterStatus;
+import io.pgha.core.model.SlotPositions;
 import io.pgha.core.model.SyncState;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -32,8 +33,8 @@ import org.slf4j.LoggerFactory;
 /**
  * {@link Dcs} on Apache ZooKeeper through Curator. Layout under {@code <namespace>/<cluster>}:
  * {@code initialize}, {@code leader} (ephemeral), {@code members/<name>} (ephemeral), {@code
- * config}, {@code failover}, {@code optime}, {@code history}, {@code sync}, {@code routers/<name>}
- * (ephemeral); values are JSON.
+ * config}, {@code failover}, {@code optime}, {@code history}, {@code sync}, {@code slots}, {@code
+ * routers/<name>} (ephemeral); values are JSON.
  *
  * <p>The leader lease is the ephemeral {@code leader} node. It is renewed by a versioned write from
  * the session that created it, so a successful renewal proves that a quorum saw this session alive
@@ -170,7 +171,7 @@ public final class ZooKeeperDcs implements Dcs {
   boolean relevant(org.apache.curator.framework.recipes.cache.CuratorCacheListener.Type type, String changedPath) {
     boolean dataOnly = type == org.apache.curator.framework.recipes.cache.CuratorCacheListener.Type.NODE_CHANGED;
     if (changedPath.startsWith(path("routers"))) return false; // routers concern no agent decision
-    return !(dataOnly && (changedPath.startsWith(path("members/")) || changedPath.equals(path("optime"))));
+    return !(dataOnly && (changedPath.startsWith(path("members/")) || changedPath.equals(path("optime")) || changedPath.equals(path("slots"))));
   }
 
   private volatile boolean connected;
@@ -255,7 +256,7 @@ public final class ZooKeeperDcs implements Dcs {
         if (d != null) members.put(n, d);
       }
       raw = new ClusterDecoder.Raw(data(path("initialize")), data(path("leader")), members, data(path("config")),
-          data(path("failover")), data(path("optime")), data(path("history")), data(path("sync")));
+          data(path("failover")), data(path("optime")), data(path("history")), data(path("sync")), data(path("slots")));
     } catch (Exception e) {
       throw unreachable("read the cluster", e);
     }
@@ -464,24 +465,33 @@ public final class ZooKeeperDcs implements Dcs {
 
   @Override
   public boolean writeSync(String me, SyncState state) throws DcsException {
+    return writeAsLeader("sync", Json.bytes(state), "the synchronous record");
+  }
+
+  @Override
+  public boolean publishSlots(String me, Map<String, Lsn> positions) throws DcsException {
+    return writeAsLeader("slots", Json.bytes(new SlotPositions(me, positions)), "the slot positions");
+  }
+
+  /** Writes {@code name} in one transaction with a check that this session still holds the leader key. */
+  private boolean writeAsLeader(String name, byte[] value, String what) throws DcsException {
     usableSession();
     synchronized (leaderLock) {
       if (leaderVersion < 0) return false;
       try {
         if (client.getZookeeperClient().getZooKeeper().getSessionId() != leaderSession) return false;
-        byte[] value = Json.bytes(state);
-        boolean exists = client.checkExists().forPath(path("sync")) != null;
+        boolean exists = client.checkExists().forPath(path(name)) != null;
         var ops = client.transactionOp();
         client.transaction().forOperations(
             ops.check().withVersion(leaderVersion).forPath(path("leader")),
-            exists ? ops.setData().forPath(path("sync"), value) : ops.create().forPath(path("sync"), value));
+            exists ? ops.setData().forPath(path(name), value) : ops.create().forPath(path(name), value));
         return true;
       } catch (KeeperException.NoNodeException | KeeperException.BadVersionException e) {
         return false;
       } catch (KeeperException.NodeExistsException e) {
-        return writeSync(me, state);
+        return writeAsLeader(name, value, what);
       } catch (Exception e) {
-        throw unreachable("write the synchronous record", e);
+        throw unreachable("write " + what, e);
       }
     }
   }

@@ -10,13 +10,16 @@ import io.pgha.core.model.HistoryEntry;
 import io.pgha.core.model.Lsn;
 import io.pgha.core.model.Member;
 import io.pgha.core.model.MemberState;
+import io.pgha.core.model.PermanentSlot;
 import io.pgha.core.model.Role;
+import io.pgha.core.model.SlotPositions;
 import io.pgha.core.model.SyncMode;
 import io.pgha.core.model.SyncState;
 import io.pgha.core.model.Tags;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -205,6 +208,34 @@ abstract class DcsContract {
     Dcs a = client();
     a.publishLeaderOptime(Lsn.parse("5/ABCDEF00"));
     assertThat(a.read().leaderOptime()).isEqualTo(Lsn.parse("5/ABCDEF00"));
+  }
+
+  @Test
+  void onlyTheLeaseHolderPublishesSlotPositions() throws Exception {
+    Dcs a = client();
+    Dcs b = client();
+    Map<String, Lsn> positions = Map.of("cdc", Lsn.parse("0/3000060"), "archiver", Lsn.ZERO);
+    assertThat(a.publishSlots("a", positions)).as("no lease yet").isFalse();
+    assertThat(b.read().slots()).isEqualTo(SlotPositions.EMPTY);
+    assertThat(a.acquireLeader("a")).isTrue();
+    assertThat(a.publishSlots("a", positions)).isTrue();
+    assertThat(b.publishSlots("b", Map.of())).as("b does not hold the lease").isFalse();
+    assertThat(b.read().slots()).isEqualTo(new SlotPositions("a", positions));
+    assertThat(b.read().slots().writtenBy("a")).isTrue();
+    a.releaseLeader("a");
+    assertThat(b.acquireLeader("b")).isTrue();
+    assertThat(b.publishSlots("b", Map.of())).isTrue();
+    assertThat(a.read().slots()).isEqualTo(new SlotPositions("b", Map.of()));
+  }
+
+  @Test
+  void dynamicConfigKeepsTheSlotSettings() throws Exception {
+    Dcs a = client();
+    Map<String, PermanentSlot> slots = Map.of("cdc", PermanentSlot.logical("app", "pgoutput"), "archiver", PermanentSlot.PHYSICAL);
+    a.updateConfig(c -> c.withSlots(90_000, slots));
+    DynamicConfig read = client().read().config();
+    assertThat(read.memberSlotsTtlMs()).isEqualTo(90_000);
+    assertThat(read.slots()).isEqualTo(slots);
   }
 
   @Test

@@ -44,7 +44,7 @@ public final class ConfigFiles {
     p.putAll(cfg.postgresql().parameters());
     p.put("listen_addresses", cfg.postgresql().listen());
     p.put("port", String.valueOf(cfg.postgresql().port()));
-    p.put("wal_level", "replica");
+    p.put("wal_level", "logical".equals(cfg.postgresql().parameters().get("wal_level")) ? "logical" : "replica");
     p.put("hot_standby", "on");
     p.put("recovery_target_timeline", "latest");
     p.put("cluster_name", cfg.cluster() + "/" + cfg.name());
@@ -82,9 +82,9 @@ public final class ConfigFiles {
     }
   }
 
-  /** The physical replication slot a member streams through. */
+  /** The physical replication slot a member streams through ({@code pgha_} and its sanitized name). */
   public static String slotName(String member) {
-    return member.toLowerCase().replaceAll("[^a-z0-9_]", "_");
+    return io.pgha.core.decide.SlotPlanner.memberSlot(member);
   }
 
   public void writeAll(Upstream upstream, boolean standby) throws IOException {

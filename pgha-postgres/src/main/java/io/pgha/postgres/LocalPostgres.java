@@ -17,12 +17,10 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
-import java.util.Set;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -243,7 +241,7 @@ public final class LocalPostgres implements PostgresControl {
 
   // ------------------------------------------------------------------ SQL
 
-  private String localHost() {
+  String localHost() {
     String l = cfg.postgresql().listen().split(",")[0].trim();
     return l.equals("*") || l.equals("0.0.0.0") ? "127.0.0.1" : l.equals("::") ? "::1" : l;
   }
@@ -385,36 +383,9 @@ public final class LocalPostgres implements PostgresControl {
     }
   }
 
-  /** Creates a replication slot for every member in {@code members} and drops pgha slots of others. */
   @Override
-  public void syncSlots(Set<String> members) throws PostgresException {
-    Set<String> wanted = new HashSet<>();
-    for (String m : members) wanted.add(ConfigFiles.slotName(m));
-    Set<String> existing = new HashSet<>();
-    try (Statement st = connection().createStatement();
-         ResultSet rs = st.executeQuery("SELECT slot_name, active FROM pg_replication_slots WHERE slot_type = 'physical'")) {
-      while (rs.next()) {
-        String name = rs.getString(1);
-        existing.add(name);
-        if (!wanted.contains(name) && !rs.getBoolean(2)) {
-          try (Statement drop = connection().createStatement()) {
-            drop.execute("SELECT pg_drop_replication_slot('" + name + "')");
-            LOG.info("dropped replication slot {} of a member that left", name);
-          }
-        }
-      }
-      for (String w : wanted) {
-        if (!existing.contains(w)) {
-          try (Statement create = connection().createStatement()) {
-            create.execute("SELECT pg_create_physical_replication_slot('" + w + "', true)");
-            LOG.info("created replication slot {}", w);
-          }
-        }
-      }
-    } catch (SQLException e) {
-      closeConnection();
-      throw new PostgresException("cannot maintain replication slots: " + e.getMessage(), e);
-    }
+  public SlotControl slots() {
+    return new Slots(cfg, this);
   }
 
   /** The switch point recorded in the history file of {@code timeline} for its parent timeline. */

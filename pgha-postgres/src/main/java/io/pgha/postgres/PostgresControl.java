@@ -9,7 +9,6 @@ import io.pgha.postgres.ConfigFiles.Upstream;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Set;
 import java.util.function.Consumer;
 
 /**
@@ -105,8 +104,8 @@ public interface PostgresControl extends AutoCloseable {
   /** Makes the WAL senders pick up a change at once. */
   void nudgeStandbys() throws PostgresException;
 
-  /** Keeps a replication slot for every member in {@code members}. */
-  void syncSlots(Set<String> members) throws PostgresException;
+  /** The local server's replication slots. */
+  SlotControl slots();
 
   /** Writes the DCS's timeline history into pg_wal so that a promotion picks a fresh timeline. */
   void seedHistory(List<HistoryEntry> history, int latest) throws IOException, PostgresException;

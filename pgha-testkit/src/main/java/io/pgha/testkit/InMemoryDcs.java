@@ -7,6 +7,7 @@ import io.pgha.core.model.HistoryEntry;
 import io.pgha.core.model.Lsn;
 import io.pgha.core.model.Member;
 import io.pgha.core.model.RouterStatus;
+import io.pgha.core.model.SlotPositions;
 import io.pgha.core.model.SyncState;
 import io.pgha.dcs.Dcs;
 import io.pgha.dcs.DcsException;
@@ -46,6 +47,7 @@ public final class InMemoryDcs implements Dcs {
     private Lsn optime = Lsn.ZERO;
     private final List<HistoryEntry> history = new ArrayList<>();
     private SyncState sync = SyncState.EMPTY;
+    private SlotPositions slots = SlotPositions.EMPTY;
 
     public Store(long sessionTimeoutMs) {
       this.sessionTimeoutMs = sessionTimeoutMs;
@@ -81,6 +83,7 @@ public final class InMemoryDcs implements Dcs {
         history.clear();
         history.addAll(c.history());
         sync = c.sync();
+        slots = c.slots();
       }
       notifyAll(true);
       return this;
@@ -103,7 +106,7 @@ public final class InMemoryDcs implements Dcs {
 
     /** What every client would read now (also while unreachable). */
     public synchronized ClusterState snapshot() {
-      return new ClusterState(initialize, leader, Map.copyOf(members), config, failover, optime, List.copyOf(history), sync);
+      return new ClusterState(initialize, leader, Map.copyOf(members), config, failover, optime, List.copyOf(history), sync, slots);
     }
 
     private void endSession(long session) {
@@ -257,6 +260,15 @@ public final class InMemoryDcs implements Dcs {
     return write("write the synchronous record", true, s -> {
       if (!holds(s, me)) return false;
       s.sync = state;
+      return true;
+    });
+  }
+
+  @Override
+  public boolean publishSlots(String me, Map<String, Lsn> positions) throws DcsException {
+    return write("publish the slot positions", false, s -> {
+      if (!holds(s, me)) return false;
+      s.slots = new SlotPositions(me, positions);
       return true;
     });
   }

@@ -108,6 +108,7 @@ public final class StubDcs implements Dcs {
   @Override public void releaseLeader(String me) { throw agentsOnly(); }
   @Override public boolean writeSync(String me, SyncState s) { throw agentsOnly(); }
   @Override public void publishLeaderOptime(Lsn lsn) { throw agentsOnly(); }
+  @Override public boolean publishSlots(String me, java.util.Map<String, Lsn> positions) { throw agentsOnly(); }
   @Override public DynamicConfig updateConfig(UnaryOperator<DynamicConfig> change) { throw agentsOnly(); }
   @Override public boolean requestFailover(FailoverRequest request) { throw agentsOnly(); }
   @Override public void updateFailover(UnaryOperator<FailoverRequest> change) { throw agentsOnly(); }

@@ -14,7 +14,7 @@ import java.util.Set;
 public final class ConfigReader {
   /** Parameters pgha manages itself; setting them in postgresql.parameters would break replication. */
   private static final Set<String> MANAGED_PARAMETERS = Set.of(
-      "port", "listen_addresses", "hot_standby", "primary_conninfo", "primary_slot_name", "wal_level",
+      "port", "listen_addresses", "hot_standby", "primary_conninfo", "primary_slot_name",
       "synchronous_standby_names",
       "recovery_target_timeline", "hba_file", "data_directory", "config_file", "unix_socket_directories");
 
@@ -103,6 +103,10 @@ public final class ConfigReader {
       if (MANAGED_PARAMETERS.contains(p)) {
         throw new ConfigException(s.key("parameters." + p) + ": is managed by pgha and cannot be set here");
       }
+    }
+    String walLevel = params.get("wal_level");
+    if (walLevel != null && !walLevel.equals("replica") && !walLevel.equals("logical")) {
+      throw new ConfigException(s.key("parameters.wal_level") + ": '" + walLevel + "' is not one of replica, logical (streaming standbys need at least replica)");
     }
     List<String> hba = s.strings("pg_hba", null);
     long segment = s.integer("wal_segment_size", DEFAULT_WAL_SEGMENT_MB);

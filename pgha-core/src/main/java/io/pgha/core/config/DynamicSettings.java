@@ -9,7 +9,8 @@ import java.util.regex.Pattern;
 
 /**
  * The cluster-wide settings as people edit them ({@code pgha edit-config}, REST {@code PATCH
- * /config}): snake_case keys with plain values. Every change is validated as a whole before
+ * /config}): snake_case keys with plain values, except {@code slots}, a mapping (see {@link
+ * SlotSettings}). Every change is validated as a whole before
  * anything is written; an error names the key and the accepted values.
  */
 public final class DynamicSettings {
@@ -20,6 +21,8 @@ public final class DynamicSettings {
   public static final String SYNC_COUNT = "synchronous_node_count";
   public static final String FAILSAFE = "failsafe_mode";
   public static final String SWITCHOVER_DRAIN = "switchover_drain_timeout";
+  public static final String MEMBER_SLOTS_TTL = "member_slots_ttl";
+  public static final String SLOTS = "slots";
 
   private static final Pattern SIZE = Pattern.compile("(?i)(\\d+)\\s*(B|kB|MB|GB|TB)?");
 
@@ -35,6 +38,8 @@ public final class DynamicSettings {
     m.put(SYNC_COUNT, c.synchronousNodeCount());
     m.put(FAILSAFE, c.failsafeMode());
     m.put(SWITCHOVER_DRAIN, c.switchoverDrainTimeoutMs() + "ms");
+    m.put(MEMBER_SLOTS_TTL, SlotSettings.duration(c.memberSlotsTtlMs()));
+    m.put(SLOTS, SlotSettings.toMap(c.slots()));
     return m;
   }
 
@@ -50,6 +55,8 @@ public final class DynamicSettings {
     int count = base.synchronousNodeCount();
     boolean failsafe = base.failsafeMode();
     long drain = base.switchoverDrainTimeoutMs();
+    long slotsTtl = base.memberSlotsTtlMs();
+    var slots = base.slots();
     DynamicConfig d = DynamicConfig.DEFAULT;
     for (Map.Entry<String, ?> e : changes.entrySet()) {
       String key = e.getKey();
@@ -73,10 +80,12 @@ public final class DynamicSettings {
           drain = v == null ? d.switchoverDrainTimeoutMs() : Section.duration(key, v);
           if (drain < 0 || drain > 600_000) throw new ConfigException(key + ": " + drain + "ms is out of range (0 to 10m)");
         }
+        case MEMBER_SLOTS_TTL -> slotsTtl = v == null ? d.memberSlotsTtlMs() : SlotSettings.ttl(key, v);
+        case SLOTS -> slots = v == null ? d.slots() : SlotSettings.slots(key, v);
         default -> throw new ConfigException("unknown setting '" + key + "' (known: " + String.join(", ", toMap(d).keySet()) + ")");
       }
     }
-    return new DynamicConfig(paused, lag, mode, strict, count, failsafe, drain);
+    return new DynamicConfig(paused, lag, mode, strict, count, failsafe, drain, slotsTtl, slots);
   }
 
   /** Parses {@code KEY=VALUE}. */

@@ -16,6 +16,7 @@ import java.util.TreeSet;
  * @param leader the name in the leader key, or null when nobody holds the lease
  * @param leaderOptime the last WAL position the primary published
  * @param sync the synchronous set the primary recorded (see {@link SyncState})
+ * @param slots the positions of the permanent slots, as the primary published them
  * @param unreadable the DCS entries that held data that does not parse or validate and were
  *     skipped or replaced in this read (e.g. {@code members/db2}, {@code config}, {@code sync}):
  *     shown as a warning, see docs/security.md
@@ -29,9 +30,11 @@ public record ClusterState(
     Lsn leaderOptime,
     List<HistoryEntry> history,
     SyncState sync,
+    SlotPositions slots,
     Set<String> unreadable) {
 
   public ClusterState {
+    slots = slots == null ? SlotPositions.EMPTY : slots;
     members = Map.copyOf(members);
     sync = sync == null ? SyncState.EMPTY : sync;
     history = List.copyOf(history);
@@ -41,8 +44,13 @@ public record ClusterState(
   }
 
   public ClusterState(String initialize, String leader, Map<String, Member> members, DynamicConfig config,
-      FailoverRequest failover, Lsn leaderOptime, List<HistoryEntry> history, SyncState sync) {
-    this(initialize, leader, members, config, failover, leaderOptime, history, sync, Set.of());
+      FailoverRequest failover, Lsn leaderOptime, List<HistoryEntry> history, SyncState sync, Set<String> unreadable) {
+    this(initialize, leader, members, config, failover, leaderOptime, history, sync, SlotPositions.EMPTY, unreadable);
+  }
+
+  public ClusterState(String initialize, String leader, Map<String, Member> members, DynamicConfig config,
+      FailoverRequest failover, Lsn leaderOptime, List<HistoryEntry> history, SyncState sync, SlotPositions slots) {
+    this(initialize, leader, members, config, failover, leaderOptime, history, sync, slots, Set.of());
   }
 
   public ClusterState(String initialize, String leader, Map<String, Member> members, DynamicConfig config,
@@ -50,8 +58,13 @@ public record ClusterState(
     this(initialize, leader, members, config, failover, leaderOptime, history, SyncState.EMPTY);
   }
 
+  public ClusterState(String initialize, String leader, Map<String, Member> members, DynamicConfig config,
+      FailoverRequest failover, Lsn leaderOptime, List<HistoryEntry> history, SyncState sync) {
+    this(initialize, leader, members, config, failover, leaderOptime, history, sync, SlotPositions.EMPTY);
+  }
+
   public static ClusterState empty() {
-    return new ClusterState(null, null, Map.of(), DynamicConfig.DEFAULT, null, Lsn.ZERO, List.of(), SyncState.EMPTY);
+    return new ClusterState(null, null, Map.of(), DynamicConfig.DEFAULT, null, Lsn.ZERO, List.of(), SyncState.EMPTY, SlotPositions.EMPTY);
   }
 
   public boolean initialized() {

@@ -1,5 +1,9 @@
 package io.pgha.core.model;
 
+import java.util.Collections;
+import java.util.Map;
+import java.util.TreeMap;
+
 /**
  * Cluster-wide settings stored in the DCS and editable at run time ({@code pgha edit-config}, REST
  * {@code PATCH /config}). See docs/configuration.md.
@@ -12,6 +16,9 @@ package io.pgha.core.model;
  *     writes wait
  * @param synchronousNodeCount how many standbys confirm each commit
  * @param failsafeMode a primary that loses the DCS keeps running while every member confirms it
+ * @param memberSlotsTtlMs a member's replication slot is dropped only after the member has been
+ *     absent from the DCS this long (0: at once)
+ * @param slots permanent replication slots by name, kept on whichever member is primary
  */
 public record DynamicConfig(
     boolean paused,
@@ -20,23 +27,33 @@ public record DynamicConfig(
     boolean synchronousModeStrict,
     int synchronousNodeCount,
     boolean failsafeMode,
-    Long switchoverDrainTimeoutMs) {
+    Long switchoverDrainTimeoutMs,
+    Long memberSlotsTtlMs,
+    Map<String, PermanentSlot> slots) {
   public static final long DEFAULT_MAXIMUM_LAG = 1024L * 1024;
   public static final long DEFAULT_SWITCHOVER_DRAIN_MS = 3000;
+  public static final long DEFAULT_MEMBER_SLOTS_TTL_MS = 30 * 60_000L;
   public static final DynamicConfig DEFAULT = new DynamicConfig(false, DEFAULT_MAXIMUM_LAG, SyncMode.OFF, false, 1, false, null);
 
   public DynamicConfig {
     synchronousMode = synchronousMode == null ? SyncMode.OFF : synchronousMode;
     synchronousNodeCount = synchronousNodeCount < 1 ? 1 : synchronousNodeCount;
     switchoverDrainTimeoutMs = switchoverDrainTimeoutMs == null ? DEFAULT_SWITCHOVER_DRAIN_MS : switchoverDrainTimeoutMs;
+    memberSlotsTtlMs = memberSlotsTtlMs == null ? DEFAULT_MEMBER_SLOTS_TTL_MS : memberSlotsTtlMs;
+    slots = slots == null ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(slots));
+  }
+
+  public DynamicConfig(boolean paused, long maximumLagOnFailover, SyncMode mode, boolean strict, int count, boolean failsafe,
+      Long switchoverDrainTimeoutMs) {
+    this(paused, maximumLagOnFailover, mode, strict, count, failsafe, switchoverDrainTimeoutMs, null, null);
   }
 
   public DynamicConfig(boolean paused, long maximumLagOnFailover) {
-    this(paused, maximumLagOnFailover, SyncMode.OFF, false, 1, false, null);
+    this(paused, maximumLagOnFailover, SyncMode.OFF, false, 1, false, null, null, null);
   }
 
   public DynamicConfig(boolean paused, long maximumLagOnFailover, SyncMode mode, boolean strict, int count, boolean failsafe) {
-    this(paused, maximumLagOnFailover, mode, strict, count, failsafe, null);
+    this(paused, maximumLagOnFailover, mode, strict, count, failsafe, null, null, null);
   }
 
   public boolean synchronous() {
@@ -45,10 +62,16 @@ public record DynamicConfig(
 
   public DynamicConfig withPaused(boolean p) {
     return new DynamicConfig(p, maximumLagOnFailover, synchronousMode, synchronousModeStrict, synchronousNodeCount, failsafeMode,
-        switchoverDrainTimeoutMs);
+        switchoverDrainTimeoutMs, memberSlotsTtlMs, slots);
   }
 
   public DynamicConfig withSynchronous(SyncMode mode, boolean strict, int count) {
-    return new DynamicConfig(paused, maximumLagOnFailover, mode, strict, count, failsafeMode, switchoverDrainTimeoutMs);
+    return new DynamicConfig(paused, maximumLagOnFailover, mode, strict, count, failsafeMode, switchoverDrainTimeoutMs,
+        memberSlotsTtlMs, slots);
+  }
+
+  public DynamicConfig withSlots(long memberSlotsTtlMs, Map<String, PermanentSlot> slots) {
+    return new DynamicConfig(paused, maximumLagOnFailover, synchronousMode, synchronousModeStrict, synchronousNodeCount, failsafeMode,
+        switchoverDrainTimeoutMs, memberSlotsTtlMs, slots);
   }
 }

@@ -47,6 +47,13 @@ class ConfigReaderTest {
   }
 
   @Test
+  void walLevelLogicalIsAcceptedForLogicalSlots() {
+    Map<String, Object> doc = valid();
+    set(doc, "postgresql.parameters.wal_level", "logical");
+    assertThat(ConfigReader.read(doc).postgresql().parameters()).containsEntry("wal_level", "logical");
+  }
+
+  @Test
   void readsAnEmbeddedEnsemble() {
     Map<String, Object> doc = valid();
     doc.put("dcs", new LinkedHashMap<>(Map.of("embedded", new LinkedHashMap<>(Map.of(
@@ -129,6 +136,7 @@ class ConfigReaderTest {
       "typo_key|x             |typo_key: unknown key",
       "dcs.embedded.my_id|1   |dcs.zookeeper or dcs.embedded: exactly one must be given",
       "postgresql.parameters.synchronous_standby_names|*|is managed by pgha",
+      "postgresql.parameters.wal_level|minimal|postgresql.parameters.wal_level: 'minimal' is not one of replica, logical",
       "tags.nosync|perhaps     |tags.nosync: 'perhaps' is not true or false",
       "watchdog.mode|sometimes |watchdog.mode: 'sometimes' is not one of off, automatic, required",
       "watchdog.device|dev/wd  |watchdog.device: 'dev/wd' must be an absolute path"})
