@@ -14,6 +14,7 @@ import io.pgha.core.model.Role;
 import io.pgha.dcs.Dcs;
 import io.pgha.dcs.DcsException;
 import io.pgha.dcs.EmbeddedZooKeeper;
+import io.pgha.dcs.ZooKeeperAccess;
 import io.pgha.dcs.ZooKeeperDcs;
 import io.pgha.postgres.Binaries;
 import io.pgha.postgres.LocalPostgres;
@@ -95,9 +96,9 @@ public final class Agent implements AutoCloseable {
     if (cfg.dcs().embedded() != null) {
       var e = cfg.dcs().embedded();
       LOG.info("starting embedded ZooKeeper peer {} of {}", e.myId(), e.peers().size());
-      zookeeper = EmbeddedZooKeeper.start(e.myId(), e.peers(), Path.of(e.dataDir()));
+      zookeeper = EmbeddedZooKeeper.start(e.myId(), e.peers(), Path.of(e.dataDir()), ZooKeeperAccess.of(cfg.dcs()));
     }
-    ZooKeeperDcs zk = ZooKeeperDcs.connectMember(cfg.dcs().connectString(), cfg.dcs().namespace(), cfg.cluster(), cfg.timing().ttlMs());
+    ZooKeeperDcs zk = ZooKeeperDcs.connectMember(cfg.dcs(), cfg.cluster(), cfg.timing().ttlMs());
     dcs = zk;
     try {
       // A server that grants another session timeout than timing.ttl is refused here, before this
