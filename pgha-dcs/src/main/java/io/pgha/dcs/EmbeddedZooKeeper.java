@@ -79,6 +79,7 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
     }
     ZooKeeperServerEmbedded server = ZooKeeperServerEmbedded.builder()
         .baseDir(dataDir).configuration(p).exitHandler(ExitHandler.LOG_ONLY).build();
+    access.registerServerProviders();
     // A quorum peer "starts" before the ensemble has a leader; clients wait for that themselves.
     server.start(60_000);
     String connect = me.clientAddress();

@@ -20,6 +20,7 @@ import org.apache.zookeeper.data.Id;
 import org.apache.zookeeper.server.NIOServerCnxnFactory;
 import org.apache.zookeeper.server.NettyServerCnxnFactory;
 import org.apache.zookeeper.server.auth.DigestAuthenticationProvider;
+import org.apache.zookeeper.server.auth.ProviderRegistry;
 import org.apache.zookeeper.server.auth.X509AuthenticationProvider;
 
 /**
@@ -139,17 +140,26 @@ public final class ZooKeeperAccess {
     }
   }
 
+  /**
+   * Registers the certificate authentication provider that a TLS server needs once the server's
+   * config set its system property: ZooKeeper reads its providers once per JVM, possibly already
+   * for an earlier server without TLS.
+   */
+  void registerServerProviders() {
+    if (tls != null) ProviderRegistry.addOrUpdateProvider("zookeeper.authProvider.x509");
+  }
+
   /** The key and trust store settings under {@code x}'s property names (all prefixed "zookeeper."). */
   private static java.util.Map<String, String> stores(X509Util x, DcsConfig.Tls tls) {
     java.util.Map<String, String> m = new java.util.LinkedHashMap<>();
-    if (tls.keystore() != null) {
-      m.put(x.getSslKeystoreLocationProperty(), tls.keystore());
-      m.put(x.getSslKeystoreTypeProperty(), storeType(tls.keystore()));
-      if (tls.keystorePassword() != null) m.put(x.getSslKeystorePasswdProperty(), tls.keystorePassword());
-    }
+    // Without a key store, "" (no certificate) rather than whatever a server in this JVM set.
+    m.put(x.getSslKeystoreLocationProperty(), tls.keystore() == null ? "" : tls.keystore());
+    if (tls.keystore() != null) m.put(x.getSslKeystoreTypeProperty(), storeType(tls.keystore()));
+    m.put(x.getSslKeystorePasswdProperty(), tls.keystorePassword() == null ? "" : tls.keystorePassword());
     m.put(x.getSslTruststoreLocationProperty(), tls.truststore());
     m.put(x.getSslTruststoreTypeProperty(), storeType(tls.truststore()));
-    if (tls.truststorePassword() != null) m.put(x.getSslTruststorePasswdProperty(), tls.truststorePassword());
+    // "" is ZooKeeper's own default; stated so that no password of an earlier server in this JVM applies.
+    m.put(x.getSslTruststorePasswdProperty(), tls.truststorePassword() == null ? "" : tls.truststorePassword());
     return m;
   }
 
