@@ -4,6 +4,7 @@ import io.pgha.core.config.NodeConfig;
 import io.pgha.core.time.Clock;
 import io.pgha.dcs.DcsException;
 import io.pgha.dcs.EmbeddedZooKeeper;
+import io.pgha.dcs.ZooKeeperAccess;
 import io.pgha.dcs.ZooKeeperDcs;
 import io.pgha.postgres.Binaries;
 import io.pgha.postgres.LocalPostgres;
@@ -33,9 +34,9 @@ final class ProductionParts {
       if (cfg.dcs().embedded() != null) {
         var e = cfg.dcs().embedded();
         LOG.info("starting embedded ZooKeeper peer {} of {}", e.myId(), e.peers().size());
-        zookeeper = EmbeddedZooKeeper.start(e.myId(), e.peers(), Path.of(e.dataDir()));
+        zookeeper = EmbeddedZooKeeper.start(e.myId(), e.peers(), Path.of(e.dataDir()), ZooKeeperAccess.of(cfg.dcs()));
       }
-      dcs = ZooKeeperDcs.connectMember(cfg.dcs().connectString(), cfg.dcs().namespace(), cfg.cluster(), cfg.timing().ttlMs());
+      dcs = ZooKeeperDcs.connectMember(cfg.dcs(), cfg.cluster(), cfg.timing().ttlMs());
       try {
         // A server that grants another session timeout than timing.ttl is refused here, before this
         // member can take the lease; one that does not answer yet is waited for by the loop.

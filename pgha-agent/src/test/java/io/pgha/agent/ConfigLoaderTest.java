@@ -23,6 +23,13 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void theDcsPasswordComesFromTheEnvironmentToo() {
+    assertThat(ConfigLoader.load(EXAMPLE, Map.of()).dcs().auth().password()).isEqualTo("change-me-to-a-long-random-secret");
+    NodeConfig c = ConfigLoader.load(EXAMPLE, Map.of("PGHA_DCS__AUTH__PASSWORD", "from-the-environment"));
+    assertThat(c.dcs().auth()).isEqualTo(new io.pgha.core.config.Credentials("pgha", "from-the-environment"));
+  }
+
+  @Test
   void environmentVariablesOverrideKeys() {
     NodeConfig c = ConfigLoader.load(EXAMPLE, Map.of(
         "PGHA_POSTGRESQL__PORT", "6543",

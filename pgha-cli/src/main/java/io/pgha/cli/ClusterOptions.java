@@ -23,7 +23,7 @@ final class ClusterOptions {
 
   /** Connects to the cluster's DCS, failing with a clear message when it cannot be reached. */
   ZooKeeperDcs connect(NodeConfig cfg) throws InterruptedException {
-    ZooKeeperDcs dcs = ZooKeeperDcs.connect(cfg.dcs().connectString(), cfg.dcs().namespace(), cfg.cluster(), cfg.timing().ttlMs());
+    ZooKeeperDcs dcs = ZooKeeperDcs.connect(cfg.dcs(), cfg.cluster(), cfg.timing().ttlMs());
     if (!dcs.awaitConnected(Math.max(5000, cfg.timing().ttlMs() * 2))) {
       dcs.close();
       throw new IllegalStateException("cannot reach ZooKeeper at " + cfg.dcs().connectString());

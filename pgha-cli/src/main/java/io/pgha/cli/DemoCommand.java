@@ -120,6 +120,7 @@ final class DemoCommand implements Callable<Integer> {
     System.out.println("      ./pgha switchover -c " + cluster.config(1) + " --force");
     System.out.println("      kill -9 the primary's agent and postmaster to see a failover; ./pgha history -c " + cluster.config(1));
     System.out.println("REST API: basic auth user 'admin', password in the config files (restapi.authentication).");
+    System.out.println("ZooKeeper: TLS only, digest user 'pgha', password in the config files (dcs.auth); see docs/security.md.");
     System.out.println("Agent logs: " + dir + "/node*/agent.log. Press Ctrl-C to stop every node.");
   }
 

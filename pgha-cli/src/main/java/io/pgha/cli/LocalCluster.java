@@ -1,9 +1,12 @@
 package io.pgha.cli;
 
+import io.pgha.core.config.Credentials;
+import io.pgha.core.config.DcsConfig;
 import io.pgha.core.config.NodeConfig;
 import io.pgha.core.model.ClusterState;
 import io.pgha.core.model.Member;
 import io.pgha.dcs.DcsException;
+import io.pgha.dcs.ZooKeeperAccess;
 import io.pgha.dcs.ZooKeeperDcs;
 import io.pgha.agent.ConfigLoader;
 import io.pgha.postgres.OsCommand;
@@ -32,6 +35,11 @@ import java.util.concurrent.TimeUnit;
  * <p>Ports: node i (1-based) has PostgreSQL on {@code pgPort + i - 1}, its REST API on {@code
  * apiPort + i - 1} and its ZooKeeper peer on {@code zkPort + i - 1} (client), {@code + 100} (peer)
  * and {@code + 200} (election).
+ *
+ * <p>An embedded ensemble is secured as production ones should be: every client authenticates with
+ * a digest credential made for this cluster, every node is readable by that credential only, and
+ * clients and peers talk TLS with a self-signed certificate ({@link DemoSecrets}). With {@code
+ * externalZk} the nodes use the caller's server as it is, without either.
  */
 public final class LocalCluster implements AutoCloseable {
   /**
@@ -52,13 +60,18 @@ public final class LocalCluster implements AutoCloseable {
   private final List<Path> configs = new ArrayList<>();
   private final Process[] agents;
   private final String apiPassword;
+  /** The ZooKeeper credential and certificates of the embedded ensemble; null with {@code externalZk}. */
+  private final Credentials dcsAuth;
+  private final DcsConfig.Tls dcsTls;
   private ZooKeeperDcs dcs;
   private String observerConnect;
 
-  private LocalCluster(Options opt, String apiPassword) {
+  private LocalCluster(Options opt, String apiPassword, Credentials dcsAuth, DcsConfig.Tls dcsTls) {
     this.opt = opt;
     this.agents = new Process[opt.nodes()];
     this.apiPassword = apiPassword;
+    this.dcsAuth = dcsAuth;
+    this.dcsTls = dcsTls;
   }
 
   /** Writes (or re-uses) each node's config under {@code dir}; starts nothing. */
@@ -79,7 +92,14 @@ public final class LocalCluster implements AutoCloseable {
     }
     byte[] secret = new byte[12];
     new SecureRandom().nextBytes(secret);
-    LocalCluster c = new LocalCluster(opt, HexFormat.of().formatHex(secret));
+    Credentials dcsAuth = null;
+    DcsConfig.Tls dcsTls = null;
+    if (opt.externalZk() == null) {
+      String dcsPassword = DemoSecrets.dcsPassword(opt.dir());
+      dcsAuth = new Credentials(DemoSecrets.DCS_USER, dcsPassword);
+      dcsTls = DemoSecrets.tls(opt.dir(), dcsPassword);
+    }
+    LocalCluster c = new LocalCluster(opt, HexFormat.of().formatHex(secret), dcsAuth, dcsTls);
     for (int i = 1; i <= opt.nodes(); i++) c.writeConfig(i);
     return c;
   }
@@ -155,6 +175,9 @@ public final class LocalCluster implements AutoCloseable {
         + "  port: " + apiPort(i) + "\n"
         + "  authentication: {username: admin, password: " + apiPassword + "}\n"
         + "dcs:\n"
+        + (dcsAuth == null ? "" : "  auth: {username: " + dcsAuth.username() + ", password: " + dcsAuth.password() + "}\n")
+        + (dcsTls == null ? "" : "  tls: {keystore: " + dcsTls.keystore() + ", keystore_password: " + dcsTls.keystorePassword()
+            + ", truststore: " + dcsTls.truststore() + "}\n")
         + (opt.externalZk() != null
             ? "  zookeeper: {connect: \"" + opt.externalZk().get(i - 1) + "\"}\n"
             : "  embedded:\n"
@@ -308,7 +331,7 @@ public final class LocalCluster implements AutoCloseable {
     if (dcs == null) {
       NodeConfig cfg = ConfigLoader.load(config(1));
       String connect = observerConnect != null ? observerConnect : cfg.dcs().connectString();
-      dcs = ZooKeeperDcs.connect(connect, cfg.dcs().namespace(), cfg.cluster(), cfg.timing().ttlMs());
+      dcs = ZooKeeperDcs.connect(connect, cfg.dcs().namespace(), cfg.cluster(), cfg.timing().ttlMs(), false, ZooKeeperAccess.of(cfg.dcs()));
     }
     return dcs;
   }

@@ -29,7 +29,7 @@ final class RunningRouter implements AutoCloseable {
    * config has a port for it. Either everything runs or nothing is left behind.
    */
   static RunningRouter start(String cluster, DcsConfig dcsConfig, RouterConfig cfg) throws Exception {
-    ZooKeeperDcs dcs = ZooKeeperDcs.connect(dcsConfig.connectString(), dcsConfig.namespace(), cluster, 10_000);
+    ZooKeeperDcs dcs = ZooKeeperDcs.connect(dcsConfig, cluster, 10_000);
     Router router = new Router(cluster, cfg, dcs);
     try {
       router.start();

@@ -14,6 +14,9 @@ import org.apache.zookeeper.server.embedded.ZooKeeperServerEmbedded;
 /**
  * A ZooKeeper server inside this JVM: one peer of an ensemble formed by the agents, or a standalone
  * server (one peer, as tests use). The admin HTTP server is off; every port is the configured one.
+ * With a {@link ZooKeeperAccess} that authenticates, the server refuses every operation of a client
+ * that has not authenticated with a digest; with TLS, the client port speaks TLS only and the peers
+ * talk TLS to each other (see {@link ZooKeeperAccess#serverProperties}).
  */
 public final class EmbeddedZooKeeper implements AutoCloseable {
   /** Tick of the embedded servers; sessions may be as short as two ticks. */
@@ -29,7 +32,12 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
 
   /** Starts peer {@code myId} of {@code peers}, keeping its data under {@code dataDir}. */
   public static EmbeddedZooKeeper start(int myId, List<DcsConfig.Peer> peers, Path dataDir) throws Exception {
-    return start(myId, peers, dataDir, TICK_MS, 2 * TICK_MS, 60_000);
+    return start(myId, peers, dataDir, ZooKeeperAccess.OPEN);
+  }
+
+  /** Starts peer {@code myId} of {@code peers} with the authentication and TLS of {@code access}. */
+  public static EmbeddedZooKeeper start(int myId, List<DcsConfig.Peer> peers, Path dataDir, ZooKeeperAccess access) throws Exception {
+    return start(myId, peers, dataDir, TICK_MS, 2 * TICK_MS, 60_000, access);
   }
 
   /**
@@ -39,6 +47,11 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
    */
   public static EmbeddedZooKeeper start(int myId, List<DcsConfig.Peer> peers, Path dataDir, int tickMs, int minSessionMs,
       int maxSessionMs) throws Exception {
+    return start(myId, peers, dataDir, tickMs, minSessionMs, maxSessionMs, ZooKeeperAccess.OPEN);
+  }
+
+  private static EmbeddedZooKeeper start(int myId, List<DcsConfig.Peer> peers, Path dataDir, int tickMs, int minSessionMs,
+      int maxSessionMs, ZooKeeperAccess access) throws Exception {
     DcsConfig.Peer me = peers.stream().filter(p -> p.id() == myId).findFirst()
         .orElseThrow(() -> new IllegalArgumentException("no peer with id " + myId));
     Path data = dataDir.resolve("data");
@@ -57,6 +70,7 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
     p.setProperty("autopurge.purgeInterval", "1");
     p.setProperty("autopurge.snapRetainCount", "3");
     p.setProperty("snapCount", "10000");
+    access.serverProperties(p, me.clientPort());
     if (peers.size() > 1) {
       for (DcsConfig.Peer peer : peers) {
         p.setProperty("server." + peer.id(), HostPort.join(peer.host(), peer.peerPort()) + ":" + peer.electionPort());
@@ -65,6 +79,7 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
     }
     ZooKeeperServerEmbedded server = ZooKeeperServerEmbedded.builder()
         .baseDir(dataDir).configuration(p).exitHandler(ExitHandler.LOG_ONLY).build();
+    access.registerServerProviders();
     // A quorum peer "starts" before the ensemble has a leader; clients wait for that themselves.
     server.start(60_000);
     String connect = me.clientAddress();
@@ -74,6 +89,11 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
   /** A standalone server on {@code port} of loopback, for tests and single-node setups. */
   public static EmbeddedZooKeeper standalone(int port, Path dataDir) throws Exception {
     return start(1, List.of(new DcsConfig.Peer(1, "127.0.0.1", port, 0, 0)), dataDir);
+  }
+
+  /** A standalone server on {@code port} of loopback with the authentication and TLS of {@code access}. */
+  public static EmbeddedZooKeeper standalone(int port, Path dataDir, ZooKeeperAccess access) throws Exception {
+    return start(1, List.of(new DcsConfig.Peer(1, "127.0.0.1", port, 0, 0)), dataDir, access);
   }
 
   /** A standalone server on {@code host}:{@code port} whose tick is {@code tickMs} and whose session limits are ZooKeeper's defaults (2 and 20 ticks). */

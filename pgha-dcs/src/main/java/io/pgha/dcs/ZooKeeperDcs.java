@@ -1,6 +1,7 @@
 package io.pgha.dcs;
 
 import com.fasterxml.jackson.core.type.TypeReference;
+import io.pgha.core.config.DcsConfig;
 import io.pgha.core.model.ClusterState;
 import io.pgha.core.model.DynamicConfig;
 import io.pgha.core.model.FailoverRequest;
@@ -26,6 +27,8 @@ import org.apache.curator.framework.state.ConnectionState;
 import org.apache.curator.retry.RetryOneTime;
 import org.apache.zookeeper.CreateMode;
 import org.apache.zookeeper.KeeperException;
+import org.apache.zookeeper.ZooDefs;
+import org.apache.zookeeper.data.ACL;
 import org.apache.zookeeper.data.Stat;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -52,6 +55,12 @@ import org.slf4j.LoggerFactory;
  * primary rewrites it); a bad failover request reads as absent; a bad optime or history keeps the
  * last value read. Each is named in {@link ClusterState#unreadable()} and logged once per bad
  * value. The {@code initialize} and {@code leader} entries are plain text and cannot be malformed.
+ *
+ * <p>Access ({@link ZooKeeperAccess}): a client made from a config with {@code dcs.auth}
+ * authenticates every session with that digest identity and creates every node, parents
+ * included, with an ACL for that identity alone. A member also closes nodes of its cluster left
+ * open by clients without authentication (clusters set up before {@code dcs.auth}) once per
+ * client, at its first {@link #publishMember}.
  */
 public final class ZooKeeperDcs implements Dcs {
   private static final Logger LOG = LoggerFactory.getLogger(ZooKeeperDcs.class);
@@ -68,11 +77,15 @@ public final class ZooKeeperDcs implements Dcs {
   private final long requestedSessionMs;
   /** Whether a session whose granted timeout differs from the one asked for is refused. */
   private final boolean exactSession;
+  private final ZooKeeperAccess access;
+  /** Whether open nodes left from before authentication were looked for (members only). */
+  private volatile boolean openNodesClosed;
   private long leaderSession;
   private int leaderVersion = -1;
 
-  private ZooKeeperDcs(CuratorFramework client, String root, long requestedSessionMs, boolean exactSession) {
+  private ZooKeeperDcs(CuratorFramework client, String root, long requestedSessionMs, boolean exactSession, ZooKeeperAccess access) {
     this.client = client;
+    this.access = access;
     this.root = root;
     this.cache = CuratorCache.builder(client, root).build();
     this.decoder = new ClusterDecoder(root);
@@ -86,7 +99,23 @@ public final class ZooKeeperDcs implements Dcs {
    * sessionTimeoutMs / 2} when no server answers.
    */
   public static ZooKeeperDcs connect(String connect, String namespace, String cluster, long sessionTimeoutMs) {
-    return connect(connect, namespace, cluster, sessionTimeoutMs, false);
+    return connect(connect, namespace, cluster, sessionTimeoutMs, false, ZooKeeperAccess.OPEN);
+  }
+
+  /** {@link #connect(String, String, String, long)} to the DCS of {@code dcs}, with its authentication and TLS. */
+  public static ZooKeeperDcs connect(DcsConfig dcs, String cluster, long sessionTimeoutMs) {
+    return connect(dcs.connectString(), dcs.namespace(), cluster, sessionTimeoutMs, false, ZooKeeperAccess.of(dcs));
+  }
+
+  /** {@link #connectMember(String, String, String, long)} to the DCS of {@code dcs}, with its authentication and TLS. */
+  public static ZooKeeperDcs connectMember(DcsConfig dcs, String cluster, long ttlMs) {
+    return connect(dcs.connectString(), dcs.namespace(), cluster, ttlMs, true, ZooKeeperAccess.of(dcs));
+  }
+
+  /** A client of {@code connect} with the given access; tests use it to stand in for configured clients. */
+  public static ZooKeeperDcs connect(String connect, String namespace, String cluster, long sessionTimeoutMs, boolean member,
+      ZooKeeperAccess access) {
+    return open(connect, namespace, cluster, sessionTimeoutMs, member, access);
   }
 
   /**
@@ -99,12 +128,16 @@ public final class ZooKeeperDcs implements Dcs {
    * {@link #checkSession} reports it at start.
    */
   public static ZooKeeperDcs connectMember(String connect, String namespace, String cluster, long ttlMs) {
-    return connect(connect, namespace, cluster, ttlMs, true);
+    return connect(connect, namespace, cluster, ttlMs, true, ZooKeeperAccess.OPEN);
   }
 
-  private static ZooKeeperDcs connect(String connect, String namespace, String cluster, long sessionTimeoutMs, boolean exact) {
+  private static ZooKeeperDcs open(String connect, String namespace, String cluster, long sessionTimeoutMs, boolean exact,
+      ZooKeeperAccess access) {
     CuratorFramework client = CuratorFrameworkFactory.builder()
         .connectString(connect)
+        .authorization(access.authInfo())
+        .aclProvider(access.aclProvider())
+        .zkClientConfig(access.clientConfig())
         .sessionTimeoutMs((int) sessionTimeoutMs)
         .connectionTimeoutMs((int) Math.max(500, sessionTimeoutMs / 3))
         .waitForShutdownTimeoutMs(2000)
@@ -112,7 +145,7 @@ public final class ZooKeeperDcs implements Dcs {
         .build();
     client.start();
     String ns = namespace.equals("/") ? "" : namespace;
-    ZooKeeperDcs dcs = new ZooKeeperDcs(client, ns + "/" + cluster, sessionTimeoutMs, exact);
+    ZooKeeperDcs dcs = new ZooKeeperDcs(client, ns + "/" + cluster, sessionTimeoutMs, exact, access);
     client.getConnectionStateListenable().addListener((c, state) -> dcs.connectionChanged(state));
     dcs.cache.listenable().addListener((type, oldData, data) -> {
       for (Runnable r : dcs.allListeners) r.run();
@@ -285,6 +318,12 @@ public final class ZooKeeperDcs implements Dcs {
   }
 
   private static String describe(Exception e) {
+    if (e instanceof KeeperException.SessionClosedRequireAuthException) {
+      return "refused this client, which did not authenticate: the server requires it (give dcs.auth)";
+    }
+    if (e instanceof KeeperException.NoAuthException) {
+      return "refused access (noauth): the node's ACL does not admit this client's credential (check dcs.auth)";
+    }
     return e instanceof KeeperException k ? k.code().name().toLowerCase().replace('_', ' ') : e.toString();
   }
 
@@ -341,6 +380,7 @@ public final class ZooKeeperDcs implements Dcs {
   @Override
   public void publishMember(Member member) throws DcsException {
     usableSession();
+    if (!openNodesClosed && access.authenticated()) closeOpenNodes();
     // A member node left by an earlier session of ours would vanish with it: re-create it in ours.
     try {
       Stat stat = client.checkExists().forPath(path("members/" + member.name()));
@@ -352,6 +392,38 @@ public final class ZooKeeperDcs implements Dcs {
       throw unreachable("publish member " + member.name(), e);
     }
     put("members/" + member.name(), Json.bytes(member), CreateMode.EPHEMERAL);
+  }
+
+  /**
+   * Gives this client's ACL to the nodes of the cluster (and its parents up to the namespace) that
+   * anybody may change, such as those written before {@code dcs.auth} was configured. Setting an
+   * ACL needs ADMIN permission, which such open nodes grant to everyone; nodes with any other ACL
+   * are left as the operator made them.
+   */
+  private void closeOpenNodes() throws DcsException {
+    try {
+      List<String> paths = new ArrayList<>();
+      for (String p = root; p.lastIndexOf('/') >= 0 && p.length() > 1; p = p.substring(0, p.lastIndexOf('/'))) paths.add(p);
+      for (String child : children(root)) {
+        paths.add(path(child));
+        for (String grandchild : children(path(child))) paths.add(path(child + "/" + grandchild));
+      }
+      int closed = 0;
+      for (String p : paths) {
+        try {
+          if (client.getACL().forPath(p).contains(new ACL(ZooDefs.Perms.ALL, ZooDefs.Ids.ANYONE_ID_UNSAFE))) {
+            client.setACL().withACL(access.acl()).forPath(p);
+            closed++;
+          }
+        } catch (KeeperException.NoNodeException e) {
+          // gone meanwhile
+        }
+      }
+      if (closed > 0) LOG.warn("gave {} ZooKeeper node(s) of {} that anybody could change the ACL of dcs.auth", closed, root);
+      openNodesClosed = true;
+    } catch (Exception e) {
+      throw unreachable("secure the nodes of " + root, e);
+    }
   }
 
   @Override

@@ -192,8 +192,47 @@ public final class ConfigReader {
       e.rejectUnknown();
       cfg = new DcsConfig(null, new DcsConfig.Embedded(myId, List.copyOf(peers), dir), namespace);
     }
+    Credentials auth = s.has("auth") ? dcsAuth(s.section("auth")) : null;
+    DcsConfig.Tls tls = s.has("tls") ? dcsTls(s.section("tls"), embedded) : null;
     s.rejectUnknown();
-    return cfg;
+    return new DcsConfig(cfg.connect(), cfg.embedded(), namespace, auth, tls);
+  }
+
+  /** ZooKeeper digest credentials: the user name may not hold ':', which separates it from the password. */
+  private static Credentials dcsAuth(Section a) {
+    String user = a.identifier("username", null);
+    if (user == null) throw new ConfigException(a.key("username") + ": is required");
+    String password = a.requiredString("password");
+    if (password.length() < 8) {
+      throw new ConfigException(a.key("password") + ": is shorter than 8 characters; use a long random one (e.g. openssl rand -hex 24)");
+    }
+    a.rejectUnknown();
+    return new Credentials(user, password);
+  }
+
+  private static DcsConfig.Tls dcsTls(Section t, boolean embedded) {
+    String keystore = storeFile(t, "keystore", embedded);
+    String truststore = storeFile(t, "truststore", true);
+    DcsConfig.Tls tls = new DcsConfig.Tls(keystore, t.string("keystore_password", null), truststore, t.string("truststore_password", null));
+    if (keystore == null && tls.keystorePassword() != null) {
+      throw new ConfigException(t.key("keystore_password") + ": is given without " + t.key("keystore"));
+    }
+    t.rejectUnknown();
+    return tls;
+  }
+
+  /** A key or trust store: an absolute path to a readable file whose name says its type. */
+  private static String storeFile(Section t, String key, boolean required) {
+    String f = absolutePath(t, key, required);
+    if (f == null) return null;
+    String lower = f.toLowerCase(java.util.Locale.ROOT);
+    if (!(lower.endsWith(".pem") || lower.endsWith(".crt") || lower.endsWith(".p12") || lower.endsWith(".pfx") || lower.endsWith(".jks"))) {
+      throw new ConfigException(t.key(key) + ": '" + f + "' must end in .pem, .crt, .p12, .pfx or .jks (its type follows its name)");
+    }
+    if (!java.nio.file.Files.isRegularFile(java.nio.file.Path.of(f)) || !java.nio.file.Files.isReadable(java.nio.file.Path.of(f))) {
+      throw new ConfigException(t.key(key) + ": '" + f + "' does not exist or is not a readable file");
+    }
+    return f;
   }
 
   private static Timing timing(Section s) {

@@ -5,11 +5,38 @@ import java.util.List;
 
 /**
  * Where the DCS is: an external ZooKeeper ensemble ({@code connect}) or an embedded ensemble formed
- * by the agents themselves ({@code embedded}).
+ * by the agents themselves ({@code embedded}), and how pgha proves who it is to it.
  *
  * @param namespace the ZooKeeper path under which all clusters live
+ * @param auth the digest identity every pgha client authenticates as and the only one pgha's
+ *     nodes grant access to; null: no authentication and open nodes (clusters set up before
+ *     authentication existed, tests)
+ * @param tls certificates for TLS to the servers (and, embedded, between the peers); null: plain TCP
  */
-public record DcsConfig(String connect, Embedded embedded, String namespace) {
+public record DcsConfig(String connect, Embedded embedded, String namespace, Credentials auth, Tls tls) {
+
+  /** Without authentication and TLS. */
+  public DcsConfig(String connect, Embedded embedded, String namespace) {
+    this(connect, embedded, namespace, null, null);
+  }
+
+  /**
+   * Key and trust material for ZooKeeper's TLS. A file's type follows its name: {@code .pem} (key
+   * and certificate chain in one file; certificates for the trust store), {@code .p12}/{@code
+   * .pfx} (PKCS#12) or {@code .jks}. A password may be null (an unencrypted PEM key).
+   *
+   * @param keystore this process's key and certificate; required for the embedded ensemble (the
+   *     server's certificate), optional for clients of an external one that does not ask clients
+   *     for certificates
+   * @param truststore the certificates (CA) that servers', peers' and clients' certificates must
+   *     chain to
+   */
+  public record Tls(String keystore, String keystorePassword, String truststore, String truststorePassword) {
+    @Override
+    public String toString() {
+      return "Tls[keystore=" + keystore + ", truststore=" + truststore + "]";
+    }
+  }
 
   /** One embedded ZooKeeper peer per agent; {@code myId} is this agent's. */
   public record Embedded(int myId, List<Peer> peers, String dataDir) {}
