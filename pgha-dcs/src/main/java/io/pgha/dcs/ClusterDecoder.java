@@ -66,15 +66,6 @@ final class ClusterDecoder {
   static final DynamicConfig CONFIG_STAND_IN = DynamicConfig.DEFAULT.withSynchronous(SyncMode.ON, false, 1);
 
   /** The JSON field names of {@link DynamicConfig} and the setting each one is. */
-  private static final Map<String, String> CONFIG_FIELDS = Map.of(
-      "paused", DynamicSettings.PAUSE,
-      "maximumLagOnFailover", DynamicSettings.MAXIMUM_LAG,
-      "synchronousMode", DynamicSettings.SYNC_MODE,
-      "synchronousModeStrict", DynamicSettings.SYNC_STRICT,
-      "synchronousNodeCount", DynamicSettings.SYNC_COUNT,
-      "failsafeMode", DynamicSettings.FAILSAFE,
-      "switchoverDrainTimeoutMs", DynamicSettings.SWITCHOVER_DRAIN);
-
   /** The bytes of each entry; null for an entry that does not exist. */
   record Raw(byte[] initialize, byte[] leader, Map<String, byte[]> members, byte[] config, byte[] failover, byte[] optime,
       byte[] history, byte[] sync, byte[] slots) {
@@ -212,24 +203,19 @@ final class ClusterDecoder {
   }
 
   /** A stored config, accepted only when {@code pgha edit-config} would accept the same values. */
+  /**
+   * The config as stored, accepted only when the same values would pass {@code pgha edit-config}:
+   * they go through {@link DynamicSettings#apply} in the form a person writes them. Unknown fields
+   * (a newer version's) are ignored.
+   */
   static DynamicConfig config(byte[] data) throws Invalid {
-    Map<String, Object> fields;
+    DynamicConfig stored = json(data, DynamicConfig.class);
     try {
-      fields = Json.MAPPER.readValue(data, OBJECT);
-    } catch (Exception e) {
-      throw new Invalid(firstLine(e));
-    }
-    if (fields == null) throw new Invalid("null");
-    Map<String, Object> settings = new LinkedHashMap<>();
-    fields.forEach((field, value) -> {
-      String setting = CONFIG_FIELDS.get(field);
-      if (setting != null) settings.put(setting, value); // unknown fields: a newer version's, ignored
-    });
-    try {
-      return DynamicSettings.apply(DynamicConfig.DEFAULT, settings);
-    } catch (ConfigException e) {
+      DynamicSettings.apply(DynamicConfig.DEFAULT, DynamicSettings.toMap(stored));
+    } catch (ConfigException | IllegalArgumentException e) {
       throw new Invalid(e.getMessage());
     }
+    return stored;
   }
 
   static FailoverRequest failover(byte[] data) throws Invalid {

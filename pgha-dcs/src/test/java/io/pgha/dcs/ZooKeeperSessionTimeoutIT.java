@@ -77,7 +77,8 @@ class ZooKeeperSessionTimeoutIT {
       assertThat(zk.connectString()).startsWith("[::1]:");
       try (ZooKeeperDcs member = ZooKeeperDcs.connectMember(zk.connectString(), "/pgha-test", "c", 2000)) {
         member.checkSession(10_000);
-        assertThat(member.connected()).isTrue();
+        // the connection listener runs on Curator's thread, a moment after the session exists
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(member::connected);
         member.publishMember(DcsContract.member("db1"));
         assertThat(member.read().members()).containsOnlyKeys("db1");
       }

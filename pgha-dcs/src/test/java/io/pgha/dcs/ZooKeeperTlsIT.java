@@ -95,6 +95,9 @@ class ZooKeeperTlsIT extends DcsContract {
   @Test
   void aTlsClientWithoutThePasswordIsStillRefused() throws Exception {
     try (ZooKeeperDcs d = ZooKeeperDcs.connect(zk.connectString(), "/pgha-test", "tls", 2000, false, ZooKeeperAccess.of(null, tls))) {
+      // the TLS handshake may take longer than one operation's wait on a loaded machine: a session
+      // first, then the request that the server refuses for want of authentication
+      assertThat(d.awaitConnected(10_000)).isTrue();
       assertThatThrownBy(d::read).isInstanceOf(DcsException.class).hasMessageContaining("dcs.auth");
     }
   }
