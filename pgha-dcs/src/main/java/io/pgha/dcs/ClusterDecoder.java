@@ -56,6 +56,17 @@ final class ClusterDecoder {
   private static final Logger LOG = LoggerFactory.getLogger(ClusterDecoder.class);
   private static final TypeReference<List<HistoryEntry>> HISTORY = new TypeReference<>() {};
   private static final TypeReference<Map<String, Object>> OBJECT = new TypeReference<>() {};
+  /** The stored record's fields, by the setting each is checked as. */
+  private static final Map<String, String> CONFIG_FIELDS = Map.of(
+      "paused", DynamicSettings.PAUSE,
+      "maximumLagOnFailover", DynamicSettings.MAXIMUM_LAG,
+      "synchronousMode", DynamicSettings.SYNC_MODE,
+      "synchronousModeStrict", DynamicSettings.SYNC_STRICT,
+      "synchronousNodeCount", DynamicSettings.SYNC_COUNT,
+      "failsafeMode", DynamicSettings.FAILSAFE,
+      "switchoverDrainTimeoutMs", DynamicSettings.SWITCHOVER_DRAIN,
+      "memberSlotsTtlMs", DynamicSettings.MEMBER_SLOTS_TTL,
+      "slots", DynamicSettings.SLOTS);
 
   /**
    * The config assumed by a client that has never read a valid one: synchronous (non-strict), so
@@ -203,19 +214,46 @@ final class ClusterDecoder {
   }
 
   /** A stored config, accepted only when {@code pgha edit-config} would accept the same values. */
-  /**
-   * The config as stored, accepted only when the same values would pass {@code pgha edit-config}:
-   * they go through {@link DynamicSettings#apply} in the form a person writes them. Unknown fields
-   * (a newer version's) are ignored.
-   */
   static DynamicConfig config(byte[] data) throws Invalid {
-    DynamicConfig stored = json(data, DynamicConfig.class);
+    Map<String, Object> fields;
     try {
-      DynamicSettings.apply(DynamicConfig.DEFAULT, DynamicSettings.toMap(stored));
-    } catch (ConfigException | IllegalArgumentException e) {
+      fields = Json.MAPPER.readValue(data, OBJECT);
+    } catch (Exception e) {
+      throw new Invalid(firstLine(e));
+    }
+    if (fields == null) throw new Invalid("null");
+    Map<String, Object> settings = new LinkedHashMap<>();
+    fields.forEach((field, value) -> {
+      String setting = CONFIG_FIELDS.get(field);
+      if (setting == null) return; // unknown fields: a newer version's, ignored
+      settings.put(setting, field.equals("slots") ? slotSettings(value) : value);
+    });
+    try {
+      return DynamicSettings.apply(DynamicConfig.DEFAULT, settings);
+    } catch (ConfigException e) {
       throw new Invalid(e.getMessage());
     }
-    return stored;
+  }
+
+  /**
+   * The stored permanent slots in the form a person writes them (and edit-config checks): the
+   * stored type is the enum's name ({@code LOGICAL}), and absent fields are stored as null.
+   */
+  private static Object slotSettings(Object stored) {
+    if (!(stored instanceof Map<?, ?> slots)) return stored;
+    Map<String, Object> out = new LinkedHashMap<>();
+    slots.forEach((name, slot) -> {
+      if (!(slot instanceof Map<?, ?> f)) {
+        out.put(String.valueOf(name), slot);
+        return;
+      }
+      Map<String, Object> fields = new LinkedHashMap<>();
+      f.forEach((k, v) -> {
+        if (v != null) fields.put(String.valueOf(k), k.equals("type") ? String.valueOf(v).toLowerCase(java.util.Locale.ROOT) : v);
+      });
+      out.put(String.valueOf(name), fields);
+    });
+    return out;
   }
 
   static FailoverRequest failover(byte[] data) throws Invalid {

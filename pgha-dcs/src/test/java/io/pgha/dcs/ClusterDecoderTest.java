@@ -72,6 +72,9 @@ class ClusterDecoderTest {
     DynamicConfig c = new DynamicConfig(true, 77, SyncMode.QUORUM, true, 3, true, 4500L);
     assertThat(ClusterDecoder.config(Json.bytes(c))).isEqualTo(c);
     assertThat(ClusterDecoder.config(Json.bytes(DynamicConfig.DEFAULT))).isEqualTo(DynamicConfig.DEFAULT);
+    DynamicConfig slots = DynamicConfig.DEFAULT.withSlots(90_000, java.util.Map.of("cdc",
+        io.pgha.core.model.PermanentSlot.logical("app", "pgoutput"), "archiver", io.pgha.core.model.PermanentSlot.PHYSICAL));
+    assertThat(ClusterDecoder.config(Json.bytes(slots))).as("slot settings survive").isEqualTo(slots);
     assertThat(ClusterDecoder.config(b("{\"paused\":true,\"fieldOfANewerVersion\":1}"))).isEqualTo(DynamicConfig.DEFAULT.withPaused(true));
   }
 

@@ -1,19 +1,12 @@
 package io.pgha.postgres;
 
 import io.pgha.core.config.NodeConfig;
-import io.pgha.core.decide.LocalState;
-import io.pgha.core.decide.SyncPlanner.Replica;
-import io.pgha.core.model.ArchiveStatus;
-import io.pgha.core.model.ControlState;
 import io.pgha.core.model.HistoryEntry;
-import io.pgha.core.model.Lsn;
-import io.pgha.core.model.TimelineHistory;
 import io.pgha.postgres.ConfigFiles.Upstream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -21,7 +14,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Properties;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

@@ -1,55 +1,29 @@
 package io.pgha.postgres;
 
 import io.pgha.core.config.NodeConfig;
-import io.pgha.core.decide.LocalState;
 import io.pgha.core.decide.SyncPlanner.Replica;
-import io.pgha.core.model.ArchiveStatus;
-import io.pgha.core.model.ControlState;
-import io.pgha.core.model.HistoryEntry;
 import io.pgha.core.model.Lsn;
-import io.pgha.core.model.TimelineHistory;
-import io.pgha.postgres.ConfigFiles.Upstream;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.Optional;
-import java.util.Properties;
-import java.util.function.Consumer;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The primary's side of replication: its connected standbys and synchronous_standby_names, changed
  * in the order that keeps the DCS record true (see SyncPlanner).
  */
 final class PgReplication {
-  private static final Logger LOG = LoggerFactory.getLogger(PgReplication.class);
   private final PgServer server;
   private final NodeConfig cfg;
-  private final Binaries bin;
-  private final OsCommand os;
-  private final Path dataDir;
-  private final Path stateDir;
   private final ConfigFiles files;
-  private final Map<String, String> env;
 
   PgReplication(PgServer server) {
     this.server = server;
     this.cfg = server.cfg;
-    this.bin = server.bin;
-    this.os = server.os;
-    this.dataDir = server.dataDir;
-    this.stateDir = server.stateDir;
     this.files = server.files;
-    this.env = server.env;
   }
 
   /** The standbys connected to this primary (pg_stat_replication), by application_name. */
