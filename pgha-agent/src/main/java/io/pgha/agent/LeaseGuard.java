@@ -9,11 +9,12 @@ import org.slf4j.LoggerFactory;
 /**
  * Keeps the leader lease alive and enforces it, apart from the agent loop so that a slow cycle (a
  * long SQL call, a stuck action) can neither let the lease lapse silently nor keep a primary
- * writable after it lapsed. Three daemon threads: the renewer writes to the DCS every renew
- * interval; the guard checks expiry every 20 ms and stops PostgreSQL the moment the lease is no
- * longer valid; and, in failsafe mode, the confirmer asks the members to confirm this primary as
- * soon as the DCS connection is lost, without waiting for a renewal that may hang in the client
- * until the lease is gone.
+ * writable after it lapsed. Three steps, each on a scheduler of its own so that none can hold up
+ * another: {@link #renew()} writes to the DCS every renew interval; {@link #enforce()} checks expiry
+ * every 20 ms and stops PostgreSQL the moment the lease is no longer valid; and, in failsafe mode,
+ * {@link #confirmStep()} asks the members to confirm this primary as soon as the DCS connection is
+ * lost, without waiting for a renewal that may hang in the client until the lease is gone. Time
+ * comes from the lease's clock; component tests call the steps themselves and step the clock.
  */
 public final class LeaseGuard implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(LeaseGuard.class);
@@ -26,10 +27,11 @@ public final class LeaseGuard implements AutoCloseable {
   private final Runnable wakeAgent;
   private final Watchdog watchdog;
   private volatile java.util.function.BooleanSupplier failsafe = () -> false;
-  private final Thread renewer;
-  private final Thread guard;
-  private final Thread confirmer;
+  private final java.util.List<java.util.concurrent.ScheduledExecutorService> schedulers = new java.util.ArrayList<>();
+  private volatile java.util.concurrent.ScheduledExecutorService renewer;
   private volatile boolean running = true;
+  /** When the members were last asked to confirm this primary (lease clock), or a renew interval before the first time. */
+  private volatile long lastConfirmNanos;
   /** A lost lease whose PostgreSQL is not confirmed stopped yet. */
   private volatile boolean stopping;
 
@@ -47,12 +49,7 @@ public final class LeaseGuard implements AutoCloseable {
     this.timing = timing;
     this.standDown = new StandDown(stopPrimary, watchdog);
     this.wakeAgent = wakeAgent;
-    this.renewer = new Thread(this::renewLoop, "lease-renewer");
-    this.guard = new Thread(this::guardLoop, "lease-guard");
-    this.confirmer = new Thread(this::confirmLoop, "failsafe-confirmer");
-    renewer.setDaemon(true);
-    guard.setDaemon(true);
-    confirmer.setDaemon(true);
+    this.lastConfirmNanos = lease.now() - renewIntervalNanos();
   }
 
   /**
@@ -63,10 +60,52 @@ public final class LeaseGuard implements AutoCloseable {
     this.failsafe = confirm;
   }
 
-  public void start() {
-    renewer.start();
-    guard.start();
-    confirmer.start();
+  /** Starts the three steps, each on its own daemon thread. */
+  public synchronized void start() {
+    renewer = scheduler("lease-renewer");
+    renewer.execute(this::renewTick);
+    scheduler("lease-guard").scheduleWithFixedDelay(guarded("lease guard", this::enforce), 0, 20, java.util.concurrent.TimeUnit.MILLISECONDS);
+    scheduler("failsafe-confirmer").scheduleWithFixedDelay(guarded("failsafe confirmer", this::confirmStep), 0, 50,
+        java.util.concurrent.TimeUnit.MILLISECONDS);
+  }
+
+  private java.util.concurrent.ScheduledExecutorService scheduler(String name) {
+    var s = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, name);
+      t.setDaemon(true);
+      return t;
+    });
+    schedulers.add(s);
+    return s;
+  }
+
+  /** A step that logs and goes on when it fails, instead of ending its schedule. */
+  private static Runnable guarded(String what, Runnable step) {
+    return () -> {
+      try {
+        step.run();
+      } catch (RuntimeException e) {
+        LOG.error(what, e);
+      }
+    };
+  }
+
+  /** Renews, then schedules the next renewal after the current interval (the session timeout may change). */
+  private void renewTick() {
+    if (!running) return;
+    guarded("lease renewer", () -> {
+      if (lease.held()) renew();
+    }).run();
+    long next = Math.min(timing.renewIntervalMs(dcs.sessionTimeoutMs()), watchdog.maxFeedIntervalMs());
+    try {
+      renewer.schedule(this::renewTick, next, java.util.concurrent.TimeUnit.MILLISECONDS);
+    } catch (java.util.concurrent.RejectedExecutionException closed) {
+      // closing
+    }
+  }
+
+  private long renewIntervalNanos() {
+    return timing.renewIntervalMs(dcs.sessionTimeoutMs()) * 1_000_000L;
   }
 
   /** Renews now; true when the lease is confirmed. */
@@ -110,56 +149,17 @@ public final class LeaseGuard implements AutoCloseable {
    * per renew interval. A renewal sent just before the connection broke can block in the client
    * for longer than the lease; this does not wait for it.
    */
-  private void confirmLoop() {
-    long last = lease.now() - timing.renewIntervalMs(dcs.sessionTimeoutMs()) * 1_000_000L;
-    while (running) {
-      try {
-        long now = lease.now();
-        if (!dcs.connected() && lease.valid() && now - last >= timing.renewIntervalMs(dcs.sessionTimeoutMs()) * 1_000_000L) {
-          last = now;
-          failsafeConfirmed(now);
-        }
-        Thread.sleep(50);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return;
-      } catch (RuntimeException e) {
-        LOG.error("failsafe confirmer", e);
-      }
-    }
-  }
-
-  private void renewLoop() {
-    while (running) {
-      try {
-        if (lease.held()) renew();
-        Thread.sleep(Math.min(timing.renewIntervalMs(dcs.sessionTimeoutMs()), watchdog.maxFeedIntervalMs()));
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return;
-      } catch (RuntimeException e) {
-        LOG.error("lease renewer", e);
-      }
+  void confirmStep() {
+    long now = lease.now();
+    if (!dcs.connected() && lease.valid() && now - lastConfirmNanos >= renewIntervalNanos()) {
+      lastConfirmNanos = now;
+      failsafeConfirmed(now);
     }
   }
 
   /** One check of the guard: a lease that expired stops PostgreSQL (tests call it directly). */
   void enforce() {
     if (lease.expired()) lost("lease expired before it could be renewed");
-  }
-
-  private void guardLoop() {
-    while (running) {
-      try {
-        enforce();
-        Thread.sleep(20);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return;
-      } catch (RuntimeException e) {
-        LOG.error("lease guard", e);
-      }
-    }
   }
 
   private void lost(String why) {
@@ -173,10 +173,8 @@ public final class LeaseGuard implements AutoCloseable {
   }
 
   @Override
-  public void close() {
+  public synchronized void close() {
     running = false;
-    renewer.interrupt();
-    guard.interrupt();
-    confirmer.interrupt();
+    schedulers.forEach(java.util.concurrent.ExecutorService::shutdownNow);
   }
 }
