@@ -38,402 +38,451 @@ import org.slf4j.LoggerFactory;
  * guard's steps themselves, in milliseconds and without threads.
  */
 public final class Agent implements AutoCloseable, AgentView {
-  private static final Logger LOG = LoggerFactory.getLogger(Agent.class);
-  /** Unchanged member records are still rewritten this often, so that updatedAt shows the agent lives. */
-  private static final long REPUBLISH_NANOS = 10_000_000_000L;
-  private static final long REQUESTED_CANDIDATE_WAIT_MS = 50;
+    private static final Logger LOG = LoggerFactory.getLogger(Agent.class);
+    /** Unchanged member records are still rewritten this often, so that updatedAt shows the agent lives. */
+    private static final long REPUBLISH_NANOS = 10_000_000_000L;
 
-  /**
-   * What an agent is built from.
-   *
-   * @param embedded what else the agent owns and closes last (an embedded ZooKeeper peer), or null
-   */
-  public record Parts(PostgresControl postgres, Dcs dcs, Watchdog watchdog, Peers peers, Clock clock, AutoCloseable embedded) {}
+    private static final long REQUESTED_CANDIDATE_WAIT_MS = 50;
 
-  private final NodeConfig cfg;
-  private final Executor.Memory memory = new Executor.Memory();
-  private final Object wake = new Object();
-  private final CountDownLatch stopped = new CountDownLatch(1);
-  private Parts parts;
-  private Clock clock = Clock.SYSTEM;
-  private Lease lease;
-  private Dcs dcs;
-  private PostgresControl pg;
-  private Watchdog watchdog;
-  private Failsafe failsafe;
-  private ActionRunner runner;
-  private Executor executor;
-  private LeaseGuard guard;
-  private RestApi api;
-  private volatile boolean running = true;
-  /** {@link #run()} runs the loop on the caller's thread: {@link #close()} waits for it to end. */
-  private volatile boolean looping;
-  private volatile boolean woken;
-  private volatile Member lastPublished;
-  private volatile ClusterState lastCluster = ClusterState.empty();
-  private volatile LocalState lastLocal = LocalState.noData();
-  private volatile long lastCycleNanos = System.nanoTime();
-  private String lastReason = "";
-  private long lastPublishNanos;
-  private volatile ArchiveStatus archiveStatus;
-  private volatile long archiveStatusAt;
+    /**
+     * What an agent is built from.
+     *
+     * @param embedded what else the agent owns and closes last (an embedded ZooKeeper peer), or null
+     */
+    public record Parts(
+            PostgresControl postgres, Dcs dcs, Watchdog watchdog, Peers peers, Clock clock, AutoCloseable embedded) {}
 
-  /** An agent whose parts {@link #run()} builds from the config. */
-  public Agent(NodeConfig cfg) {
-    this.cfg = cfg;
-  }
+    private final NodeConfig cfg;
+    private final Executor.Memory memory = new Executor.Memory();
+    private final Object wake = new Object();
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private Parts parts;
+    private Clock clock = Clock.SYSTEM;
+    private Lease lease;
+    private Dcs dcs;
+    private PostgresControl pg;
+    private Watchdog watchdog;
+    private Failsafe failsafe;
+    private ActionRunner runner;
+    private Executor executor;
+    private LeaseGuard guard;
+    private RestApi api;
+    private volatile boolean running = true;
+    /** {@link #run()} runs the loop on the caller's thread: {@link #close()} waits for it to end. */
+    private volatile boolean looping;
 
-  /**
-   * An agent of the given parts, assembled at once, with no thread started: the caller drives
-   * {@link #cycle()} and {@link #leaseGuard()}; long actions run on {@code actions}.
-   */
-  Agent(NodeConfig cfg, Parts parts, java.util.concurrent.ExecutorService actions) {
-    this.cfg = cfg;
-    assemble(parts, new ActionRunner(this::wakeUp, actions));
-  }
+    private volatile boolean woken;
+    private volatile Member lastPublished;
+    private volatile ClusterState lastCluster = ClusterState.empty();
+    private volatile LocalState lastLocal = LocalState.noData();
+    private volatile long lastCycleNanos = System.nanoTime();
+    private String lastReason = "";
+    private long lastPublishNanos;
+    private volatile ArchiveStatus archiveStatus;
+    private volatile long archiveStatusAt;
 
-  @Override
-  public NodeConfig config() {
-    return cfg;
-  }
-
-  /** Starts every part (embedded ZooKeeper peer, DCS client, REST API, lease guard) and runs the loop. */
-  public void run() throws Exception {
-    looping = true;
-    try {
-      assemble(ProductionParts.build(cfg), new ActionRunner(this::wakeUp));
-      guard.start();
-      api = new RestApi(this, new ClusterControl(dcs, clock::wallMillis));
-      api.start();
-      LOG.info("agent {} of cluster {} started; REST API on {}", cfg.name(), cfg.cluster(), cfg.restapi().url());
-      loop();
-    } finally {
-      stopped.countDown();
+    /** An agent whose parts {@link #run()} builds from the config. */
+    public Agent(NodeConfig cfg) {
+        this.cfg = cfg;
     }
-  }
 
-  private void assemble(Parts p, ActionRunner actions) {
-    parts = p;
-    clock = p.clock();
-    lease = new Lease(clock::nanoTime);
-    dcs = p.dcs();
-    pg = p.postgres();
-    watchdog = p.watchdog();
-    failsafe = new Failsafe(cfg, dcs, p.peers(), clock, () -> lastCluster);
-    dcs.onChange(this::wakeUp);
-    runner = actions;
-    executor = new Executor(cfg, dcs, pg, lease, runner, clock, memory, watchdog);
-    executor.onPromoted(this::publishPromoted);
-    guard = new LeaseGuard(cfg.name(), dcs, lease, cfg.timing(), pg::stopImmediately, this::wakeUp, watchdog);
-    guard.failsafe(failsafe::confirmPrimary);
-  }
-
-  /** The lease guard, for tests that drive its steps. */
-  LeaseGuard leaseGuard() {
-    return guard;
-  }
-
-  /** The lease, for tests. */
-  Lease lease() {
-    return lease;
-  }
-
-  private void loop() {
-    while (running) {
-      try {
-        cycle();
-      } catch (Exception e) {
-        LOG.error("cycle failed: {}", e.getMessage());
-        LOG.debug("cycle failure", e);
-      }
-      pause(candidateOfPendingRequest() ? REQUESTED_CANDIDATE_WAIT_MS : cfg.timing().loopWaitMs());
+    /**
+     * An agent of the given parts, assembled at once, with no thread started: the caller drives
+     * {@link #cycle()} and {@link #leaseGuard()}; long actions run on {@code actions}.
+     */
+    Agent(NodeConfig cfg, Parts parts, java.util.concurrent.ExecutorService actions) {
+        this.cfg = cfg;
+        assemble(parts, new ActionRunner(this::wakeUp, actions));
     }
-  }
 
-  /**
-   * While a switchover or failover names this member, it re-checks quickly: it waits on its own
-   * replay (which no DCS event announces), and every millisecond here is write unavailability.
-   */
-  private boolean candidateOfPendingRequest() {
-    var fr = lastCluster.failover();
-    return fr != null && cfg.name().equals(fr.candidate()) && !cfg.name().equals(lastCluster.leader());
-  }
+    @Override
+    public NodeConfig config() {
+        return cfg;
+    }
 
-  private void pause(long ms) {
-    synchronized (wake) {
-      long until = System.nanoTime() + ms * 1_000_000L;
-      while (!woken && running) {
-        long left = (until - System.nanoTime()) / 1_000_000L;
-        if (left <= 0) break;
+    /** Starts every part (embedded ZooKeeper peer, DCS client, REST API, lease guard) and runs the loop. */
+    public void run() throws Exception {
+        looping = true;
         try {
-          wake.wait(left);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          running = false;
+            assemble(ProductionParts.build(cfg), new ActionRunner(this::wakeUp));
+            guard.start();
+            api = new RestApi(this, new ClusterControl(dcs, clock::wallMillis));
+            api.start();
+            LOG.info(
+                    "agent {} of cluster {} started; REST API on {}",
+                    cfg.name(),
+                    cfg.cluster(),
+                    cfg.restapi().url());
+            loop();
+        } finally {
+            stopped.countDown();
         }
-      }
-      woken = false;
     }
-  }
 
-  void wakeUp() {
-    synchronized (wake) {
-      woken = true;
-      wake.notifyAll();
+    private void assemble(Parts p, ActionRunner actions) {
+        parts = p;
+        clock = p.clock();
+        lease = new Lease(clock::nanoTime);
+        dcs = p.dcs();
+        pg = p.postgres();
+        watchdog = p.watchdog();
+        failsafe = new Failsafe(cfg, dcs, p.peers(), clock, () -> lastCluster);
+        dcs.onChange(this::wakeUp);
+        runner = actions;
+        executor = new Executor(cfg, dcs, pg, lease, runner, clock, memory, watchdog);
+        executor.onPromoted(this::publishPromoted);
+        guard = new LeaseGuard(cfg.name(), dcs, lease, cfg.timing(), pg::stopImmediately, this::wakeUp, watchdog);
+        guard.failsafe(failsafe::confirmPrimary);
     }
-  }
 
-  // ------------------------------------------------------------------ one cycle: observe, decide, act
-
-  /** One cycle: observe, decide, publish, act. Returns the decision (for tests). */
-  Decision cycle() throws Exception {
-    lastCycleNanos = clock.nanoTime();
-    ClusterState c;
-    boolean reachable = true;
-    try {
-      c = dcs.read();
-      lastCluster = c;
-      failsafe.saw(c.members().values());
-    } catch (DcsException e) {
-      LOG.warn("{}", e.getMessage());
-      c = lastCluster;
-      reachable = false;
+    /** The lease guard, for tests that drive its steps. */
+    LeaseGuard leaseGuard() {
+        return guard;
     }
-    LongAction action = runner.current();
-    LocalState local = action == null ? pg.observe() : lastLocal;
-    lastLocal = local;
-    boolean leaseHeld = lease.valid() && cfg.name().equals(c.leader());
-    trackPrimaryDown(local);
-    Observation o = new Observation(cfg.name(), cfg.tags(), reachable, c, local, leaseHeld, action, clock.wallMillis(),
-        peerPositions(c, local, reachable, action), primaryDownForMs(local), memory.rewindFailed, memory.standbyStartFailures,
-        new Settings(cfg.primaryStartTimeoutMs(), 30_000, cfg.recloneOnRewindFailure()), fencingProblem(),
-        !reachable && failsafe.confirmed());
-    Decision d = Decider.decide(o);
-    String reason = d.reason() + (runner.lastFailure() != null && action == null ? " (last action: " + runner.lastFailure() + ")" : "");
-    if (!reason.equals(lastReason)) {
-      LOG.info("{}: {}", d.getClass().getSimpleName(), reason);
-      lastReason = reason;
+
+    /** The lease, for tests. */
+    Lease lease() {
+        return lease;
     }
-    Member me = member(local, action, reason);
-    Member before = lastPublished;
-    lastPublished = me;
-    if (!reachable) return d;
-    if (changed(before, me) || clock.nanoTime() - lastPublishNanos > REPUBLISH_NANOS || !c.members().containsKey(cfg.name())) {
-      dcs.publishMember(me);
-      lastPublishNanos = clock.nanoTime();
+
+    private void loop() {
+        while (running) {
+            try {
+                cycle();
+            } catch (Exception e) {
+                LOG.error("cycle failed: {}", e.getMessage());
+                LOG.debug("cycle failure", e);
+            }
+            pause(
+                    candidateOfPendingRequest()
+                            ? REQUESTED_CANDIDATE_WAIT_MS
+                            : cfg.timing().loopWaitMs());
+        }
     }
-    executor.execute(d, c, local);
-    return d;
-  }
 
-  /**
-   * Live positions of the other members, asked only in a leader race: a manual failover candidate
-   * in synchronous mode must compare itself with the other synchronous standbys; a switchover
-   * candidate need not (it replays the old primary's shutdown checkpoint).
-   */
-  private Map<String, Lsn> peerPositions(ClusterState c, LocalState local, boolean reachable, LongAction action) {
-    var fr = c.failover();
-    boolean candidateNamed = fr != null && fr.candidate() != null;
-    boolean mustCompare = !candidateNamed || (c.config().synchronous() && !fr.isSwitchover() && cfg.name().equals(fr.candidate()));
-    if (!reachable || action != null || c.leader() != null || !local.runningStandby() || !mustCompare) return Map.of();
-    List<Member> others = new ArrayList<>(c.members().values());
-    others.removeIf(m -> m.name().equals(cfg.name()));
-    return parts.peers().positions(others, 1000);
-  }
-
-  private String fencingProblem() {
-    String w = watchdog.blocksPromotion();
-    return w != null ? w : failsafe.holdsPromotion();
-  }
-
-  /** Whether two publications differ in more than their timestamp. */
-  private static boolean changed(Member a, Member b) {
-    return a == null || !a.equals(b.withUpdatedAt(a.updatedAt()));
-  }
-
-  private void trackPrimaryDown(LocalState local) {
-    if (lease.held() && !local.running()) {
-      if (memory.primaryDownSinceNanos == 0) memory.primaryDownSinceNanos = clock.nanoTime();
-    } else {
-      memory.primaryDownSinceNanos = 0;
+    /**
+     * While a switchover or failover names this member, it re-checks quickly: it waits on its own
+     * replay (which no DCS event announces), and every millisecond here is write unavailability.
+     */
+    private boolean candidateOfPendingRequest() {
+        var fr = lastCluster.failover();
+        return fr != null && cfg.name().equals(fr.candidate()) && !cfg.name().equals(lastCluster.leader());
     }
-  }
 
-  private long primaryDownForMs(LocalState local) {
-    long since = memory.primaryDownSinceNanos;
-    return since == 0 || local.running() ? 0 : (clock.nanoTime() - since) / 1_000_000L;
-  }
-
-  private Member member(LocalState local, LongAction action, String reason) {
-    Role role = !local.running() ? Role.UNKNOWN : local.inRecovery() ? Role.STANDBY : Role.PRIMARY;
-    MemberState state = action != null ? action.memberState()
-        : local.running() ? MemberState.RUNNING : local.postmasterAlive() ? MemberState.STARTING : MemberState.STOPPED;
-    return new Member(cfg.name(), cfg.restapi().url(), cfg.postgresql().connectAddress(), cfg.postgresql().port(),
-        role, state, local.timeline(), local.walPosition(), local.replayPosition(),
-        local.running() && local.inRecovery() ? local.following() : null, local.streaming(), cfg.tags(), reason,
-        clock.wallMillis(), watchdog.status(), archiveStatus(local));
-  }
-
-  /** The primary's archiving, looked up at most once a second (null without an archive: section). */
-  private ArchiveStatus archiveStatus(LocalState local) {
-    if (cfg.archive() == null || !local.runningPrimary()) return null;
-    long now = clock.nanoTime();
-    if (archiveStatus == null || now - archiveStatusAt > 1_000_000_000L) {
-      archiveStatus = pg.archiveStatus();
-      archiveStatusAt = now;
+    private void pause(long ms) {
+        synchronized (wake) {
+            long until = System.nanoTime() + ms * 1_000_000L;
+            while (!woken && running) {
+                long left = (until - System.nanoTime()) / 1_000_000L;
+                if (left <= 0) break;
+                try {
+                    wake.wait(left);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    running = false;
+                }
+            }
+            woken = false;
+        }
     }
-    return archiveStatus;
-  }
 
-  /** The last archive status this agent published (null when it is not an archiving primary). */
-  public ArchiveStatus lastArchiveStatus() {
-    return archiveStatus;
-  }
-
-  /**
-   * Publishes this member as a running primary right after its promotion, on the action thread
-   * (the only one using PostgreSQL while an action runs), so that routers need not wait for the
-   * rest of the promote action and the next cycle. The next cycle publishes as usual.
-   */
-  private void publishPromoted() {
-    try {
-      dcs.publishMember(member(pg.observe(), null, "promoted: primary holding the leader lease"));
-    } catch (DcsException e) {
-      LOG.debug("early publication after promotion failed: {}", e.getMessage());
+    void wakeUp() {
+        synchronized (wake) {
+            woken = true;
+            wake.notifyAll();
+        }
     }
-  }
 
-  // ------------------------------------------------------------------ for the REST API
+    // ------------------------------------------------------------------ one cycle: observe, decide, act
 
-  /** This member as last published (or computed while the DCS was unreachable). */
-  @Override
-  public Member status() {
-    return lastPublished;
-  }
-
-  @Override
-  public ClusterState cluster() {
-    return lastCluster;
-  }
-
-  @Override
-  public LocalState local() {
-    return lastLocal;
-  }
-
-  @Override
-  public boolean leaseValid() {
-    return lease != null && lease.valid() && cfg.name().equals(lastCluster.leader());
-  }
-
-  /** The loop ran within the last ttl. */
-  @Override
-  public boolean alive() {
-    return clock.nanoTime() - lastCycleNanos < cfg.timing().ttlMs() * 1_000_000L;
-  }
-
-  @Override
-  public boolean acceptFailsafe(String leader) {
-    return failsafe.accept(leader);
-  }
-
-  /** Restarts PostgreSQL in its current role (REST {@code POST /restart}). */
-  @Override
-  public void requestRestart() throws ControlException {
-    LocalState local = lastLocal;
-    if (!local.running()) throw new ControlException("PostgreSQL is not running on " + cfg.name());
-    ClusterState c = lastCluster;
-    var up = local.inRecovery() && c.member(local.following()).isPresent() ? Executor.upstream(c, local.following()) : null;
-    if (!executor.restart(up, local.inRecovery())) {
-      throw new ControlException(runner.current() + " is in progress on " + cfg.name());
+    /** One cycle: observe, decide, publish, act. Returns the decision (for tests). */
+    Decision cycle() throws Exception {
+        lastCycleNanos = clock.nanoTime();
+        ClusterState c;
+        boolean reachable = true;
+        try {
+            c = dcs.read();
+            lastCluster = c;
+            failsafe.saw(c.members().values());
+        } catch (DcsException e) {
+            LOG.warn("{}", e.getMessage());
+            c = lastCluster;
+            reachable = false;
+        }
+        LongAction action = runner.current();
+        LocalState local = action == null ? pg.observe() : lastLocal;
+        lastLocal = local;
+        boolean leaseHeld = lease.valid() && cfg.name().equals(c.leader());
+        trackPrimaryDown(local);
+        Observation o = new Observation(
+                cfg.name(),
+                cfg.tags(),
+                reachable,
+                c,
+                local,
+                leaseHeld,
+                action,
+                clock.wallMillis(),
+                peerPositions(c, local, reachable, action),
+                primaryDownForMs(local),
+                memory.rewindFailed,
+                memory.standbyStartFailures.get(),
+                new Settings(cfg.primaryStartTimeoutMs(), 30_000, cfg.recloneOnRewindFailure()),
+                fencingProblem(),
+                !reachable && failsafe.confirmed());
+        Decision d = Decider.decide(o);
+        String reason = d.reason()
+                + (runner.lastFailure() != null && action == null
+                        ? " (last action: " + runner.lastFailure() + ")"
+                        : "");
+        if (!reason.equals(lastReason)) {
+            LOG.info("{}: {}", d.getClass().getSimpleName(), reason);
+            lastReason = reason;
+        }
+        Member me = member(local, action, reason);
+        Member before = lastPublished;
+        lastPublished = me;
+        if (!reachable) return d;
+        if (changed(before, me)
+                || clock.nanoTime() - lastPublishNanos > REPUBLISH_NANOS
+                || !c.members().containsKey(cfg.name())) {
+            dcs.publishMember(me);
+            lastPublishNanos = clock.nanoTime();
+        }
+        executor.execute(d, c, local);
+        return d;
     }
-  }
 
-  /** Wipes the data directory and clones it again from the primary (REST {@code POST /reinitialize}). */
-  @Override
-  public void requestReinitialize() throws ControlException {
-    ClusterState c = lastCluster;
-    if (cfg.name().equals(c.leader())) throw new ControlException(cfg.name() + " is the primary; reinitialize a standby");
-    Member leader = c.leaderMember().filter(Member::isRunningPrimary)
-        .orElseThrow(() -> new ControlException("no running primary to clone from"));
-    if (!executor.reclone(Executor.upstream(c, leader.name()))) {
-      throw new ControlException(runner.current() + " is in progress on " + cfg.name());
+    /**
+     * Live positions of the other members, asked only in a leader race: a manual failover candidate
+     * in synchronous mode must compare itself with the other synchronous standbys; a switchover
+     * candidate need not (it replays the old primary's shutdown checkpoint).
+     */
+    private Map<String, Lsn> peerPositions(ClusterState c, LocalState local, boolean reachable, LongAction action) {
+        var fr = c.failover();
+        boolean candidateNamed = fr != null && fr.candidate() != null;
+        boolean mustCompare = !candidateNamed
+                || (c.config().synchronous() && !fr.isSwitchover() && cfg.name().equals(fr.candidate()));
+        if (!reachable || action != null || c.leader() != null || !local.runningStandby() || !mustCompare)
+            return Map.of();
+        List<Member> others = new ArrayList<>(c.members().values());
+        others.removeIf(m -> m.name().equals(cfg.name()));
+        return parts.peers().positions(others, 1000);
     }
-  }
 
-  public void stop() {
-    running = false;
-    wakeUp();
-  }
-
-  // ------------------------------------------------------------------ shutdown
-
-  /**
-   * Stops the loop, then PostgreSQL (fast), gives the lease up and stops every part. While the
-   * cluster is paused PostgreSQL is left running and the lease left to expire. When PostgreSQL
-   * cannot be stopped, the fence holds: the watchdog stays armed and the lease is left to expire.
-   */
-  @Override
-  public void close() {
-    stop();
-    if (looping) awaitLoop();
-    if (runner != null) runner.close();
-    if (guard != null) guard.close();
-    // In maintenance mode an agent may be stopped (to upgrade it, say) without touching PostgreSQL:
-    // nobody promotes while paused, and the restarted agent takes its lease back.
-    boolean leaveRunning = lastCluster.config().paused();
-    if (leaveRunning) LOG.info("cluster is paused: leaving PostgreSQL running");
-    boolean pgStopped = leaveRunning || pg == null || stopPostgres();
-    if (pg != null) pg.close();
-    if (!pgStopped && lease.held()) {
-      // The watchdog stays armed (and unfed, so it resets this machine) and the lease is neither
-      // released nor ended with a closed session; it expires after its ttl.
-      LOG.error("PostgreSQL could not be stopped: leaving the watchdog armed and the leader lease to expire");
-      if (api != null) api.close();
-      return;
+    private String fencingProblem() {
+        String w = watchdog.blocksPromotion();
+        return w != null ? w : failsafe.holdsPromotion();
     }
-    // Disarmed only now: PostgreSQL is stopped (or, paused, the lease is left to expire and nobody
-    // promotes), and a watchdog left armed by an exiting agent would reset the machine.
-    if (watchdog != null) watchdog.disarm();
-    if (dcs != null) {
-      try {
-        if (lease.held() && !leaveRunning) dcs.releaseLeader(cfg.name());
-      } catch (DcsException e) {
-        LOG.warn("releasing the lease: {}", e.getMessage());
-      }
-      lease.released();
-      dcs.close();
-    }
-    if (api != null) api.close();
-    closeEmbedded();
-    LOG.info("agent {} stopped", cfg.name());
-  }
 
-  private void awaitLoop() {
-    try {
-      stopped.await(10, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+    /** Whether two publications differ in more than their timestamp. */
+    private static boolean changed(Member a, Member b) {
+        return a == null || !a.equals(b.withUpdatedAt(a.updatedAt()));
     }
-  }
 
-  /** A clean stop, else an immediate one; true when PostgreSQL is confirmed stopped. */
-  private boolean stopPostgres() {
-    try {
-      pg.stop(StopMode.FAST);
-      return true;
-    } catch (Exception e) {
-      LOG.warn("stopping PostgreSQL: {}", e.getMessage());
-      return pg.stopImmediately();
+    private void trackPrimaryDown(LocalState local) {
+        if (lease.held() && !local.running()) {
+            if (memory.primaryDownSinceNanos == 0) memory.primaryDownSinceNanos = clock.nanoTime();
+        } else {
+            memory.primaryDownSinceNanos = 0;
+        }
     }
-  }
 
-  private void closeEmbedded() {
-    if (parts == null || parts.embedded() == null) return;
-    try {
-      parts.embedded().close();
-    } catch (Exception e) {
-      LOG.warn("stopping the embedded ZooKeeper: {}", e.getMessage());
+    private long primaryDownForMs(LocalState local) {
+        long since = memory.primaryDownSinceNanos;
+        return since == 0 || local.running() ? 0 : (clock.nanoTime() - since) / 1_000_000L;
     }
-  }
+
+    private Member member(LocalState local, LongAction action, String reason) {
+        Role role = !local.running() ? Role.UNKNOWN : local.inRecovery() ? Role.STANDBY : Role.PRIMARY;
+        MemberState state = action != null
+                ? action.memberState()
+                : local.running()
+                        ? MemberState.RUNNING
+                        : local.postmasterAlive() ? MemberState.STARTING : MemberState.STOPPED;
+        return new Member(
+                cfg.name(),
+                cfg.restapi().url(),
+                cfg.postgresql().connectAddress(),
+                cfg.postgresql().port(),
+                role,
+                state,
+                local.timeline(),
+                local.walPosition(),
+                local.replayPosition(),
+                local.running() && local.inRecovery() ? local.following() : null,
+                local.streaming(),
+                cfg.tags(),
+                reason,
+                clock.wallMillis(),
+                watchdog.status(),
+                archiveStatus(local));
+    }
+
+    /** The primary's archiving, looked up at most once a second (null without an archive: section). */
+    private ArchiveStatus archiveStatus(LocalState local) {
+        if (cfg.archive() == null || !local.runningPrimary()) return null;
+        long now = clock.nanoTime();
+        if (archiveStatus == null || now - archiveStatusAt > 1_000_000_000L) {
+            archiveStatus = pg.archiveStatus();
+            archiveStatusAt = now;
+        }
+        return archiveStatus;
+    }
+
+    /** The last archive status this agent published (null when it is not an archiving primary). */
+    public ArchiveStatus lastArchiveStatus() {
+        return archiveStatus;
+    }
+
+    /**
+     * Publishes this member as a running primary right after its promotion, on the action thread
+     * (the only one using PostgreSQL while an action runs), so that routers need not wait for the
+     * rest of the promote action and the next cycle. The next cycle publishes as usual.
+     */
+    private void publishPromoted() {
+        try {
+            dcs.publishMember(member(pg.observe(), null, "promoted: primary holding the leader lease"));
+        } catch (DcsException e) {
+            LOG.debug("early publication after promotion failed: {}", e.getMessage());
+        }
+    }
+
+    // ------------------------------------------------------------------ for the REST API
+
+    /** This member as last published (or computed while the DCS was unreachable). */
+    @Override
+    public Member status() {
+        return lastPublished;
+    }
+
+    @Override
+    public ClusterState cluster() {
+        return lastCluster;
+    }
+
+    @Override
+    public LocalState local() {
+        return lastLocal;
+    }
+
+    @Override
+    public boolean leaseValid() {
+        return lease != null && lease.valid() && cfg.name().equals(lastCluster.leader());
+    }
+
+    /** The loop ran within the last ttl. */
+    @Override
+    public boolean alive() {
+        return clock.nanoTime() - lastCycleNanos < cfg.timing().ttlMs() * 1_000_000L;
+    }
+
+    @Override
+    public boolean acceptFailsafe(String leader) {
+        return failsafe.accept(leader);
+    }
+
+    /** Restarts PostgreSQL in its current role (REST {@code POST /restart}). */
+    @Override
+    public void requestRestart() throws ControlException {
+        LocalState local = lastLocal;
+        if (!local.running()) throw new ControlException("PostgreSQL is not running on " + cfg.name());
+        ClusterState c = lastCluster;
+        var up = local.inRecovery() && c.member(local.following()).isPresent()
+                ? Executor.upstream(c, local.following())
+                : null;
+        if (!executor.restart(up, local.inRecovery())) {
+            throw new ControlException(runner.current() + " is in progress on " + cfg.name());
+        }
+    }
+
+    /** Wipes the data directory and clones it again from the primary (REST {@code POST /reinitialize}). */
+    @Override
+    public void requestReinitialize() throws ControlException {
+        ClusterState c = lastCluster;
+        if (cfg.name().equals(c.leader()))
+            throw new ControlException(cfg.name() + " is the primary; reinitialize a standby");
+        Member leader = c.leaderMember()
+                .filter(Member::isRunningPrimary)
+                .orElseThrow(() -> new ControlException("no running primary to clone from"));
+        if (!executor.reclone(Executor.upstream(c, leader.name()))) {
+            throw new ControlException(runner.current() + " is in progress on " + cfg.name());
+        }
+    }
+
+    public void stop() {
+        running = false;
+        wakeUp();
+    }
+
+    // ------------------------------------------------------------------ shutdown
+
+    /**
+     * Stops the loop, then PostgreSQL (fast), gives the lease up and stops every part. While the
+     * cluster is paused PostgreSQL is left running and the lease left to expire. When PostgreSQL
+     * cannot be stopped, the fence holds: the watchdog stays armed and the lease is left to expire.
+     */
+    @Override
+    public void close() {
+        stop();
+        if (looping) awaitLoop();
+        if (runner != null) runner.close();
+        if (guard != null) guard.close();
+        // In maintenance mode an agent may be stopped (to upgrade it, say) without touching PostgreSQL:
+        // nobody promotes while paused, and the restarted agent takes its lease back.
+        boolean leaveRunning = lastCluster.config().paused();
+        if (leaveRunning) LOG.info("cluster is paused: leaving PostgreSQL running");
+        boolean pgStopped = leaveRunning || pg == null || stopPostgres();
+        if (pg != null) pg.close();
+        if (!pgStopped && lease.held()) {
+            // The watchdog stays armed (and unfed, so it resets this machine) and the lease is neither
+            // released nor ended with a closed session; it expires after its ttl.
+            LOG.error("PostgreSQL could not be stopped: leaving the watchdog armed and the leader lease to expire");
+            if (api != null) api.close();
+            return;
+        }
+        // Disarmed only now: PostgreSQL is stopped (or, paused, the lease is left to expire and nobody
+        // promotes), and a watchdog left armed by an exiting agent would reset the machine.
+        if (watchdog != null) watchdog.disarm();
+        if (dcs != null) {
+            try {
+                if (lease.held() && !leaveRunning) dcs.releaseLeader(cfg.name());
+            } catch (DcsException e) {
+                LOG.warn("releasing the lease: {}", e.getMessage());
+            }
+            lease.released();
+            dcs.close();
+        }
+        if (api != null) api.close();
+        closeEmbedded();
+        LOG.info("agent {} stopped", cfg.name());
+    }
+
+    private void awaitLoop() {
+        try {
+            stopped.await(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** A clean stop, else an immediate one; true when PostgreSQL is confirmed stopped. */
+    private boolean stopPostgres() {
+        try {
+            pg.stop(StopMode.FAST);
+            return true;
+        } catch (Exception e) {
+            LOG.warn("stopping PostgreSQL: {}", e.getMessage());
+            return pg.stopImmediately();
+        }
+    }
+
+    private void closeEmbedded() {
+        if (parts == null || parts.embedded() == null) return;
+        try {
+            parts.embedded().close();
+        } catch (Exception e) {
+            LOG.warn("stopping the embedded ZooKeeper: {}", e.getMessage());
+        }
+    }
 }

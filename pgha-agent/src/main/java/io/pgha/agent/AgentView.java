@@ -11,29 +11,29 @@ import io.pgha.core.model.Member;
  * implements it; tests give a fixed view.
  */
 interface AgentView {
-  NodeConfig config();
+    NodeConfig config();
 
-  /** This member as last published; null before the first cycle. */
-  Member status();
+    /** This member as last published; null before the first cycle. */
+    Member status();
 
-  /** The cluster as last read from the DCS (or the last good read while it is unreachable). */
-  ClusterState cluster();
+    /** The cluster as last read from the DCS (or the last good read while it is unreachable). */
+    ClusterState cluster();
 
-  /** The local PostgreSQL as last observed. */
-  LocalState local();
+    /** The local PostgreSQL as last observed. */
+    LocalState local();
 
-  /** This member holds the leader lease and its last renewal is still valid. */
-  boolean leaseValid();
+    /** This member holds the leader lease and its last renewal is still valid. */
+    boolean leaseValid();
 
-  /** The agent's loop ran within the last ttl. */
-  boolean alive();
+    /** The agent's loop ran within the last ttl. */
+    boolean alive();
 
-  /** Failsafe mode: whether this member confirms {@code leader} as primary (may read the DCS). */
-  boolean acceptFailsafe(String leader);
+    /** Failsafe mode: whether this member confirms {@code leader} as primary (may read the DCS). */
+    boolean acceptFailsafe(String leader);
 
-  /** Restarts PostgreSQL in its current role; refused with the reason. */
-  void requestRestart() throws ControlException;
+    /** Restarts PostgreSQL in its current role; refused with the reason. */
+    void requestRestart() throws ControlException;
 
-  /** Wipes this standby's data directory and clones it again; refused with the reason. */
-  void requestReinitialize() throws ControlException;
+    /** Wipes this standby's data directory and clones it again; refused with the reason. */
+    void requestReinitialize() throws ControlException;
 }

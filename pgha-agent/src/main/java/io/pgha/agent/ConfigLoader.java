@@ -17,69 +17,71 @@ import java.util.Map;
  * can stay out of it; only variables naming a config key count ({@code PGHA_CONFIG} does not). The result is validated once; errors name the key.
  */
 public final class ConfigLoader {
-  /** Duplicate keys are errors: YAML would otherwise let the last one silently replace the first. */
-  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
-      .enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+    /** Duplicate keys are errors: YAML would otherwise let the last one silently replace the first. */
+    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
+            .enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
 
-  private ConfigLoader() {}
+    private ConfigLoader() {}
 
-  public static NodeConfig load(Path file) {
-    return load(file, System.getenv());
-  }
-
-  /** Reads a standalone router's file ({@code cluster}, {@code dcs.zookeeper}, {@code router}). */
-  public static io.pgha.core.config.RouterConfig.File loadRouter(Path file, Map<String, String> env, String defaultName) {
-    return io.pgha.core.config.RouterConfig.File.read(applyEnv(document(file), env), defaultName);
-  }
-
-  public static NodeConfig load(Path file, Map<String, String> env) {
-    return ConfigReader.read(applyEnv(document(file), env));
-  }
-
-  private static Map<?, ?> document(Path file) {
-    if (!Files.isReadable(file)) {
-      throw new ConfigException("config file " + file + " does not exist or is not readable");
+    public static NodeConfig load(Path file) {
+        return load(file, System.getenv());
     }
-    Object doc;
-    try {
-      doc = YAML.readValue(file.toFile(), Object.class);
-    } catch (IOException e) {
-      throw new ConfigException("config file " + file + " is not valid YAML: " + firstLine(e.getMessage()));
-    }
-    if (!(doc instanceof Map<?, ?> map)) {
-      throw new ConfigException("config file " + file + " must be a YAML mapping of keys to values");
-    }
-    return map;
-  }
 
-  private static String firstLine(String s) {
-    return s == null ? "" : s.split("\n")[0];
-  }
+    /** Reads a standalone router's file ({@code cluster}, {@code dcs.zookeeper}, {@code router}). */
+    public static io.pgha.core.config.RouterConfig.File loadRouter(
+            Path file, Map<String, String> env, String defaultName) {
+        return io.pgha.core.config.RouterConfig.File.read(applyEnv(document(file), env), defaultName);
+    }
 
-  @SuppressWarnings("unchecked")
-  static Map<String, Object> applyEnv(Map<?, ?> doc, Map<String, String> env) {
-    Map<String, Object> root = deepCopy(doc);
-    for (Map.Entry<String, String> e : env.entrySet()) {
-      if (!e.getKey().startsWith("PGHA_")) continue;
-      String[] path = e.getKey().substring(5).toLowerCase().split("__");
-      if (!ConfigReader.TOP_LEVEL_KEYS.contains(path[0])) continue; // PGHA_CONFIG, PGHA_JAVA_OPTS, ...
-      Map<String, Object> m = root;
-      for (int i = 0; i < path.length - 1; i++) {
-        Object next = m.get(path[i]);
-        if (!(next instanceof Map)) {
-          next = new LinkedHashMap<String, Object>();
-          m.put(path[i], next);
+    public static NodeConfig load(Path file, Map<String, String> env) {
+        return ConfigReader.read(applyEnv(document(file), env));
+    }
+
+    private static Map<?, ?> document(Path file) {
+        if (!Files.isReadable(file)) {
+            throw new ConfigException("config file " + file + " does not exist or is not readable");
         }
-        m = (Map<String, Object>) next;
-      }
-      m.put(path[path.length - 1], e.getValue());
+        Object doc;
+        try {
+            doc = YAML.readValue(file.toFile(), Object.class);
+        } catch (IOException e) {
+            throw new ConfigException("config file " + file + " is not valid YAML: " + firstLine(e.getMessage()));
+        }
+        if (!(doc instanceof Map<?, ?> map)) {
+            throw new ConfigException("config file " + file + " must be a YAML mapping of keys to values");
+        }
+        return map;
     }
-    return root;
-  }
 
-  private static Map<String, Object> deepCopy(Map<?, ?> m) {
-    Map<String, Object> out = new LinkedHashMap<>();
-    m.forEach((k, v) -> out.put(String.valueOf(k), v instanceof Map<?, ?> sub ? deepCopy(sub) : v));
-    return out;
-  }
+    private static String firstLine(String s) {
+        return s == null ? "" : s.split("\n")[0];
+    }
+
+    @SuppressWarnings("unchecked")
+    static Map<String, Object> applyEnv(Map<?, ?> doc, Map<String, String> env) {
+        Map<String, Object> root = deepCopy(doc);
+        for (Map.Entry<String, String> e : env.entrySet()) {
+            if (!e.getKey().startsWith("PGHA_")) continue;
+            String[] path =
+                    e.getKey().substring(5).toLowerCase(java.util.Locale.ROOT).split("__");
+            if (!ConfigReader.TOP_LEVEL_KEYS.contains(path[0])) continue; // PGHA_CONFIG, PGHA_JAVA_OPTS, ...
+            Map<String, Object> m = root;
+            for (int i = 0; i < path.length - 1; i++) {
+                Object next = m.get(path[i]);
+                if (!(next instanceof Map)) {
+                    next = new LinkedHashMap<String, Object>();
+                    m.put(path[i], next);
+                }
+                m = (Map<String, Object>) next;
+            }
+            m.put(path[path.length - 1], e.getValue());
+        }
+        return root;
+    }
+
+    private static Map<String, Object> deepCopy(Map<?, ?> m) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        m.forEach((k, v) -> out.put(String.valueOf(k), v instanceof Map<?, ?> sub ? deepCopy(sub) : v));
+        return out;
+    }
 }

@@ -13,6 +13,7 @@ import io.pgha.core.model.Lsn;
 import io.pgha.core.model.Member;
 import io.pgha.core.model.SyncMode;
 import io.pgha.core.model.SyncState;
+import io.pgha.core.time.Clock;
 import io.pgha.dcs.Dcs;
 import io.pgha.postgres.ConfigFiles.Upstream;
 import io.pgha.postgres.ControlData;
@@ -21,7 +22,6 @@ import io.pgha.postgres.StopMode;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import io.pgha.core.time.Clock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,388 +31,410 @@ import org.slf4j.LoggerFactory;
  * Only the agent thread calls {@link #execute}.
  */
 final class Executor {
-  private static final Logger LOG = LoggerFactory.getLogger(Executor.class);
+    private static final Logger LOG = LoggerFactory.getLogger(Executor.class);
 
-  private final NodeConfig cfg;
-  private final Dcs dcs;
-  private final PostgresControl pg;
-  private final Lease lease;
-  private final ActionRunner runner;
-  private final Clock clock;
-  private final Memory memory;
-  private final Watchdog watchdog;
-  private final StandDown standDown;
-  private final SlotManager slots;
-  private Runnable promoted = () -> {};
+    private final NodeConfig cfg;
+    private final Dcs dcs;
+    private final PostgresControl pg;
+    private final Lease lease;
+    private final ActionRunner runner;
+    private final Clock clock;
+    private final Memory memory;
+    private final Watchdog watchdog;
+    private final StandDown standDown;
+    private final SlotManager slots;
+    private Runnable promoted = () -> {};
 
-  /** What the agent remembers between cycles beyond the DCS and PostgreSQL. */
-  static final class Memory {
-    volatile boolean rewindFailed;
-    volatile int standbyStartFailures;
-    volatile long primaryDownSinceNanos;
-    /** The primary's WAL position when PostgreSQL last started counting a new synchronous set. */
-    volatile Lsn syncFrom;
-    volatile String lastSyncReason = "";
-  }
+    /** What the agent remembers between cycles beyond the DCS and PostgreSQL. */
+    static final class Memory {
+        volatile boolean rewindFailed;
+        final java.util.concurrent.atomic.AtomicInteger standbyStartFailures =
+                new java.util.concurrent.atomic.AtomicInteger();
+        volatile long primaryDownSinceNanos;
+        /** The primary's WAL position when PostgreSQL last started counting a new synchronous set. */
+        volatile Lsn syncFrom;
 
-  Executor(NodeConfig cfg, Dcs dcs, PostgresControl pg, Lease lease, ActionRunner runner, Clock clock, Memory memory,
-      Watchdog watchdog) {
-    this.watchdog = watchdog;
-    this.standDown = new StandDown(pg::stopImmediately, watchdog);
-    this.cfg = cfg;
-    this.dcs = dcs;
-    this.pg = pg;
-    this.lease = lease;
-    this.runner = runner;
-    this.clock = clock;
-    this.memory = memory;
-    this.slots = new SlotManager(cfg, dcs, pg.slots(), clock::nanoTime);
-  }
+        volatile String lastSyncReason = "";
+    }
 
-  /** Called on the action thread as soon as PostgreSQL accepts writes after a promotion. */
-  void onPromoted(Runnable r) {
-    promoted = r;
-  }
+    Executor(
+            NodeConfig cfg,
+            Dcs dcs,
+            PostgresControl pg,
+            Lease lease,
+            ActionRunner runner,
+            Clock clock,
+            Memory memory,
+            Watchdog watchdog) {
+        this.watchdog = watchdog;
+        this.standDown = new StandDown(pg::stopImmediately, watchdog);
+        this.cfg = cfg;
+        this.dcs = dcs;
+        this.pg = pg;
+        this.lease = lease;
+        this.runner = runner;
+        this.clock = clock;
+        this.memory = memory;
+        this.slots = new SlotManager(cfg, dcs, pg.slots(), clock::nanoTime);
+    }
 
-  void execute(Decision d, ClusterState c, LocalState local) throws Exception {
-    d.accept(new Decision.Visitor<Void>() {
-      @Override
-      public Void onWait(Decision.Wait w) {
-        if (local.runningStandby() && runner.current() == null && slots.onStandby(c, local)) restart(upstream(c, local.following()), true);
-        return null;
-      }
+    /** Called on the action thread as soon as PostgreSQL accepts writes after a promotion. */
+    void onPromoted(Runnable r) {
+        promoted = r;
+    }
 
-      @Override
-      public Void onBootstrap(Decision.Bootstrap b) {
-        runner.submit(LongAction.BOOTSTRAP, Executor.this::bootstrap);
-        return null;
-      }
+    void execute(Decision d, ClusterState c, LocalState local) throws Exception {
+        d.accept(new Decision.Visitor<Void>() {
+            @Override
+            public Void onWait(Decision.Wait w) {
+                if (local.runningStandby() && runner.current() == null && slots.onStandby(c, local))
+                    restart(upstream(c, local.following()), true);
+                return null;
+            }
 
-      @Override
-      public Void onClone(Decision.Clone cl) {
-        Upstream up = upstream(c, cl.source());
-        runner.submit(LongAction.CLONE, () -> cloneFrom(up));
-        return null;
-      }
+            @Override
+            public Void onBootstrap(Decision.Bootstrap b) {
+                runner.submit(LongAction.BOOTSTRAP, Executor.this::bootstrap);
+                return null;
+            }
 
-      @Override
-      public Void onStartStandby(Decision.StartStandby s) {
-        Upstream up = s.upstream() == null ? null : upstream(c, s.upstream());
-        runner.submit(LongAction.START, () -> startStandby(up));
-        return null;
-      }
+            @Override
+            public Void onClone(Decision.Clone cl) {
+                Upstream up = upstream(c, cl.source());
+                runner.submit(LongAction.CLONE, () -> cloneFrom(up));
+                return null;
+            }
 
-      @Override
-      public Void onRestartPrimary(Decision.RestartPrimary r) throws Exception {
-        String ssn = restartValue(c);
-        if (!watchdog.arm()) {
-          release();
-          return null;
-        }
-        runner.submit(LongAction.START, () -> {
-          pg.stopImmediately();
-          pg.prepareSynchronousStandbyNames(ssn);
-          pg.start(null, false);
+            @Override
+            public Void onStartStandby(Decision.StartStandby s) {
+                Upstream up = s.upstream() == null ? null : upstream(c, s.upstream());
+                runner.submit(LongAction.START, () -> startStandby(up));
+                return null;
+            }
+
+            @Override
+            public Void onRestartPrimary(Decision.RestartPrimary r) throws Exception {
+                String ssn = restartValue(c);
+                if (!watchdog.arm()) {
+                    release();
+                    return null;
+                }
+                runner.submit(LongAction.START, () -> {
+                    pg.stopImmediately();
+                    pg.prepareSynchronousStandbyNames(ssn);
+                    pg.start(null, false);
+                });
+                return null;
+            }
+
+            @Override
+            public Void onFollow(Decision.Follow f) throws Exception {
+                pg.follow(upstream(c, f.upstream()));
+                return null;
+            }
+
+            @Override
+            public Void onTakeOver(Decision.TakeOver t) throws Exception {
+                takeOver(c);
+                return null;
+            }
+
+            @Override
+            public Void onPromote(Decision.Promote p) {
+                runner.submit(LongAction.PROMOTE, () -> promote(c));
+                return null;
+            }
+
+            @Override
+            public Void onKeepLeading(Decision.KeepLeading k) throws Exception {
+                keepLeading(c, local);
+                return null;
+            }
+
+            @Override
+            public Void onReacquireLease(Decision.ReacquireLease r) throws Exception {
+                if (acquire() && !watchdog.arm() && standDown.stopAndDisarm()) release();
+                return null;
+            }
+
+            @Override
+            public Void onDemote(Decision.Demote dm) throws Exception {
+                demote(dm.forSwitchover(), c.config().switchoverDrainTimeoutMs());
+                return null;
+            }
+
+            @Override
+            public Void onReleaseLease(Decision.ReleaseLease r) throws Exception {
+                if (local.runningStandby()) watchdog.disarm();
+                else if (!standDown.stopAndDisarm()) return null; // the lease stays held until PostgreSQL is stopped
+                release();
+                return null;
+            }
+
+            @Override
+            public Void onRewind(Decision.Rewind rw) {
+                Upstream up = upstream(c, rw.source());
+                runner.submit(LongAction.REWIND, () -> rewind(up));
+                return null;
+            }
+
+            @Override
+            public Void onReclone(Decision.Reclone rc) {
+                reclone(upstream(c, rc.source()));
+                return null;
+            }
         });
-        return null;
-      }
-
-      @Override
-      public Void onFollow(Decision.Follow f) throws Exception {
-        pg.follow(upstream(c, f.upstream()));
-        return null;
-      }
-
-      @Override
-      public Void onTakeOver(Decision.TakeOver t) throws Exception {
-        takeOver(c);
-        return null;
-      }
-
-      @Override
-      public Void onPromote(Decision.Promote p) {
-        runner.submit(LongAction.PROMOTE, () -> promote(c));
-        return null;
-      }
-
-      @Override
-      public Void onKeepLeading(Decision.KeepLeading k) throws Exception {
-        keepLeading(c, local);
-        return null;
-      }
-
-      @Override
-      public Void onReacquireLease(Decision.ReacquireLease r) throws Exception {
-        if (acquire() && !watchdog.arm() && standDown.stopAndDisarm()) release();
-        return null;
-      }
-
-      @Override
-      public Void onDemote(Decision.Demote dm) throws Exception {
-        demote(dm.forSwitchover(), c.config().switchoverDrainTimeoutMs());
-        return null;
-      }
-
-      @Override
-      public Void onReleaseLease(Decision.ReleaseLease r) throws Exception {
-        if (local.runningStandby()) watchdog.disarm();
-        else if (!standDown.stopAndDisarm()) return null; // the lease stays held until PostgreSQL is stopped
-        release();
-        return null;
-      }
-
-      @Override
-      public Void onRewind(Decision.Rewind rw) {
-        Upstream up = upstream(c, rw.source());
-        runner.submit(LongAction.REWIND, () -> rewind(up));
-        return null;
-      }
-
-      @Override
-      public Void onReclone(Decision.Reclone rc) {
-        reclone(upstream(c, rc.source()));
-        return null;
-      }
-    });
-  }
-
-  /** Wipes the data directory and clones it again from {@code source}; false when an action runs. */
-  boolean reclone(Upstream source) {
-    return runner.submit(LongAction.CLONE, () -> {
-      pg.stop(StopMode.IMMEDIATE);
-      pg.removeData();
-      cloneFrom(source);
-    });
-  }
-
-  /** Restarts PostgreSQL in its current role; false when an action runs. */
-  boolean restart(Upstream upstream, boolean standby) {
-    return runner.submit(LongAction.RESTART, () -> pg.restart(upstream, standby));
-  }
-
-  static Upstream upstream(ClusterState c, String name) {
-    Member m = c.member(name).orElseThrow(() -> new IllegalStateException("member " + name + " is not in the DCS"));
-    return new Upstream(m.name(), m.host(), m.pgPort());
-  }
-
-  private boolean acquire() throws Exception {
-    long sent = lease.now();
-    if (!dcs.acquireLeader(cfg.name())) return false;
-    lease.confirmed(sent, cfg.timing().leaseValidityMs(dcs.sessionTimeoutMs()));
-    LOG.info("acquired the leader lease");
-    return true;
-  }
-
-  private void release() throws Exception {
-    boolean held = lease.held();
-    lease.released();
-    slots.notLeading();
-    dcs.releaseLeader(cfg.name());
-    memory.syncFrom = null;
-    if (held) LOG.info("released the leader lease");
-  }
-
-  private void bootstrap() throws Exception {
-    if (!cfg.name().equals(dcs.read().initialize()) && !dcs.claimInitialize(cfg.name())) {
-      LOG.info("another member is bootstrapping the cluster");
-      return;
     }
-    try {
-      pg.initdb();
-      pg.start(null, false);
-      pg.createReplicationRole();
-      if (!acquire()) throw new IllegalStateException("the leader key was taken during bootstrap");
-      if (!watchdog.arm()) throw new IllegalStateException("the watchdog is required but cannot be armed");
-      dcs.writeSync(cfg.name(), new SyncState(cfg.name(), 0, List.of()));
-      ControlData cd = pg.controlData();
-      dcs.completeInitialize(cd.systemIdentifier().isEmpty() ? "bootstrapped" : cd.systemIdentifier());
-    } catch (Exception e) {
-      LOG.error("bootstrap failed, giving the initialize key back: {}", e.getMessage());
-      pg.stop(StopMode.IMMEDIATE);
-      pg.removeData();
-      watchdog.disarm();
-      release();
-      dcs.abandonInitialize();
-      throw e;
-    }
-  }
 
-  /** Starts as a standby, counting consecutive failures: a data directory that never starts needs a clone. */
-  private void startStandby(Upstream up) throws Exception {
-    try {
-      pg.start(up, true);
-      memory.standbyStartFailures = 0;
-    } catch (Exception e) {
-      memory.standbyStartFailures++;
-      throw e;
+    /** Wipes the data directory and clones it again from {@code source}; false when an action runs. */
+    boolean reclone(Upstream source) {
+        return runner.submit(LongAction.CLONE, () -> {
+            pg.stop(StopMode.IMMEDIATE);
+            pg.removeData();
+            cloneFrom(source);
+        });
     }
-  }
 
-  private void cloneFrom(Upstream source) throws Exception {
-    if (cfg.archive() != null && cfg.archive().replicasFromBackup() && ArchiveReplica.restore(cfg, pg.cloneDir())) {
-      pg.installClone(source);
-    } else {
-      LOG.info("cloning from {} ({}:{})", source.member(), source.host(), source.port());
-      pg.cloneFrom(source, line -> LOG.info("pg_basebackup: {}", line.strip()));
+    /** Restarts PostgreSQL in its current role; false when an action runs. */
+    boolean restart(Upstream upstream, boolean standby) {
+        return runner.submit(LongAction.RESTART, () -> pg.restart(upstream, standby));
     }
-    memory.rewindFailed = false;
-    memory.standbyStartFailures = 0;
-    pg.start(source, true);
-  }
 
-  private void rewind(Upstream source) throws Exception {
-    // An unreachable source says nothing about whether pg_rewind can work: not a rewind failure.
-    pg.prepareRewindSource(source);
-    try {
-      pg.rewindFrom(source, line -> LOG.info("pg_rewind: {}", line.strip()));
-    } catch (Exception e) {
-      memory.rewindFailed = true;
-      throw e;
+    static Upstream upstream(ClusterState c, String name) {
+        Member m = c.member(name).orElseThrow(() -> new IllegalStateException("member " + name + " is not in the DCS"));
+        return new Upstream(m.name(), m.host(), m.pgPort());
     }
-    memory.rewindFailed = false;
-    startStandby(source);
-  }
 
-  private void takeOver(ClusterState c) throws Exception {
-    if (!acquire()) {
-      LOG.info("another member took the leader lease first");
-      return;
+    private boolean acquire() throws Exception {
+        long sent = lease.now();
+        if (!dcs.acquireLeader(cfg.name())) return false;
+        lease.confirmed(sent, cfg.timing().leaseValidityMs(dcs.sessionTimeoutMs()));
+        LOG.info("acquired the leader lease");
+        return true;
     }
-    runner.submit(LongAction.PROMOTE, () -> promote(c));
-  }
 
-  private void promote(ClusterState c) throws Exception {
-    // Armed before PostgreSQL accepts a single write: a frozen agent from here on resets the node.
-    if (!watchdog.arm()) {
-      release();
-      throw new IllegalStateException("not promoting: the watchdog is required but cannot be armed (" + watchdog.status() + ")");
+    private void release() throws Exception {
+        boolean held = lease.held();
+        lease.released();
+        slots.notLeading();
+        dcs.releaseLeader(cfg.name());
+        memory.syncFrom = null;
+        if (held) LOG.info("released the leader lease");
     }
-    // From here on only this member's commits count: no other member may be taken for synchronous
-    // with them until this primary has recorded it (see SyncPlanner).
-    if (!dcs.writeSync(cfg.name(), new SyncState(cfg.name(), 0, List.of()))) {
-      throw new IllegalStateException("cannot record the synchronous set: the leader lease is no longer held");
-    }
-    memory.syncFrom = null;
-    DynamicConfig dc = c.config();
-    String ssn = dc.synchronous() && dc.synchronousModeStrict() ? SyncPlanner.render(SyncMode.ON, strictBlock()) : "";
-    if (!ssn.equals(pg.synchronousStandbyNames())) pg.setSynchronousStandbyNames(ssn);
-    int before = pg.observe().timeline();
-    pg.seedHistory(c.history(), c.latestTimeline());
-    pg.promote();
-    int tl = pg.observe().timeline();
-    FailoverRequest fr = c.failover();
-    String why = fr == null ? "automatic failover" : fr.isSwitchover() ? "switchover from " + fr.leader() : "manual failover";
-    if (tl > before) {
-      Lsn sp = pg.switchpoint(tl);
-      dcs.appendHistory(new HistoryEntry(tl - 1, sp, why, clock.wallMillis(), cfg.name()));
-    }
-    if (fr != null && cfg.name().equals(fr.candidate())) dcs.clearFailover();
-    LOG.info("promoted to primary on timeline {} ({})", tl, why);
-    promoted.run(); // routers send new sessions here from now on, not after the checkpoint below
-    syncSlots(c);
-    // pg_rewind of the old primary reads this node's timeline from pg_control: make it current now.
-    pg.checkpoint();
-  }
 
-  private void keepLeading(ClusterState c, LocalState local) throws Exception {
-    if (!watchdog.arm()) {
-      LOG.error("the watchdog is required but cannot be armed: stopping PostgreSQL and giving up the lease");
-      if (standDown.stopAndDisarm()) release();
-      return;
-    }
-    if (!c.initialized()) {
-      LOG.warn("the initialize key is missing from the DCS: restoring it from this primary");
-      dcs.completeInitialize(pg.controlData().systemIdentifier());
-    }
-    if (!local.walPosition().equals(c.leaderOptime())) dcs.publishLeaderOptime(local.walPosition());
-    syncSlots(c);
-    manageSync(c, local);
-    FailoverRequest fr = c.failover();
-    if (fr != null && (cfg.name().equals(fr.candidate()) || stale(fr) || fr.abandoned(c.leader()))) {
-      LOG.info("clearing {} failover request", stale(fr) ? "a stale" : fr.abandoned(c.leader())
-          ? "an abandoned (its primary " + fr.leader() + " is gone)" : "a fulfilled");
-      dcs.clearFailover();
-    }
-  }
-
-  private SyncState strictBlock() {
-    return new SyncState(cfg.name(), 1, List.of(SyncPlanner.NO_STANDBY));
-  }
-
-  /** synchronous_standby_names for a primary restarting in place: what its DCS record allows. */
-  String restartValue(ClusterState c) {
-    DynamicConfig dc = c.config();
-    SyncState rec = c.sync();
-    if (cfg.name().equals(rec.leader()) && rec.quorum() > 0) {
-      return SyncPlanner.render(dc.synchronousMode() == SyncMode.QUORUM ? SyncMode.QUORUM : SyncMode.ON, rec);
-    }
-    return dc.synchronous() && dc.synchronousModeStrict() ? SyncPlanner.render(SyncMode.ON, strictBlock()) : "";
-  }
-
-  /**
-   * Moves synchronous replication one or more safe steps towards what the config and the
-   * streaming standbys call for; every step is one of {@link SyncPlanner}'s.
-   */
-  private void manageSync(ClusterState c, LocalState local) throws Exception {
-    List<SyncPlanner.Replica> replicas = pg.replicas();
-    Map<String, Lsn> flush = new HashMap<>();
-    for (SyncPlanner.Replica r : replicas) if (r.streaming()) flush.put(r.name(), r.flush());
-    SyncState record = c.sync();
-    String pgValue = pg.synchronousStandbyNames();
-    if (memory.syncFrom == null) memory.syncFrom = local.walPosition();
-    for (int i = 0; i < 4; i++) {
-      SyncPlanner.Target t = SyncPlanner.target(cfg.name(), c.config(), c.members(), replicas, record);
-      SyncPlanner.Step step = SyncPlanner.next(cfg.name(), c.config().synchronousMode(), t, record, pgValue, flush, memory.syncFrom);
-      if (step instanceof SyncPlanner.SetPostgres set) {
-        LOG.info("{}", set.reason());
-        memory.syncFrom = pg.setSynchronousStandbyNames(set.value());
-        pgValue = set.value();
-        pg.nudgeStandbys();
-      } else if (step instanceof SyncPlanner.WriteDcs w) {
-        if (!dcs.writeSync(cfg.name(), w.record())) {
-          LOG.warn("could not record the synchronous set: the leader lease is no longer held");
-          return;
+    private void bootstrap() throws Exception {
+        if (!cfg.name().equals(dcs.read().initialize()) && !dcs.claimInitialize(cfg.name())) {
+            LOG.info("another member is bootstrapping the cluster");
+            return;
         }
-        LOG.info("{}", w.reason());
-        record = w.record();
-      } else {
-        if (!step.reason().equals(memory.lastSyncReason)) LOG.info("synchronous replication: {}", step.reason());
-        memory.lastSyncReason = step.reason();
-        return;
-      }
+        try {
+            pg.initdb();
+            pg.start(null, false);
+            pg.createReplicationRole();
+            if (!acquire()) throw new IllegalStateException("the leader key was taken during bootstrap");
+            if (!watchdog.arm()) throw new IllegalStateException("the watchdog is required but cannot be armed");
+            dcs.writeSync(cfg.name(), new SyncState(cfg.name(), 0, List.of()));
+            ControlData cd = pg.controlData();
+            dcs.completeInitialize(cd.systemIdentifier().isEmpty() ? "bootstrapped" : cd.systemIdentifier());
+        } catch (Exception e) {
+            LOG.error("bootstrap failed, giving the initialize key back: {}", e.getMessage());
+            pg.stop(StopMode.IMMEDIATE);
+            pg.removeData();
+            watchdog.disarm();
+            release();
+            dcs.abandonInitialize();
+            throw e;
+        }
     }
-  }
 
-  private void syncSlots(ClusterState c) {
-    slots.onPrimary(c);
-  }
-
-  private boolean stale(FailoverRequest fr) {
-    return clock.wallMillis() - Math.max(fr.requestedAt(), fr.scheduledAt()) > cfg.primaryStartTimeoutMs() + 30_000;
-  }
-
-  private void demote(boolean forSwitchover, long drain) throws Exception {
-    if (!forSwitchover) {
-      LOG.warn("demoting: stopping PostgreSQL immediately");
-      if (standDown.stopAndDisarm() && lease.held()) release();
-      return;
+    /** Starts as a standby, counting consecutive failures: a data directory that never starts needs a clone. */
+    private void startStandby(Upstream up) throws Exception {
+        try {
+            pg.start(up, true);
+            memory.standbyStartFailures.set(0);
+        } catch (Exception e) {
+            memory.standbyStartFailures.incrementAndGet();
+            throw e;
+        }
     }
-    // A checkpoint while writes still flow leaves little for the shutdown checkpoint to flush,
-    // which is the part of the switchover during which nobody can write.
-    pg.checkpoint();
-    // Writes went on during the checkpoint. Now routers hold new sessions and close each routed
-    // session at its next transaction boundary; transactions already open may finish first.
-    dcs.updateFailover(FailoverRequest::withDraining);
-    if (drain > 0) {
-      int left = pg.awaitOpenTransactions(drain);
-      if (left > 0) LOG.warn("switchover: {} transaction(s) still open after {} ms; the shutdown ends them", left, drain);
+
+    private void cloneFrom(Upstream source) throws Exception {
+        if (cfg.archive() != null && cfg.archive().replicasFromBackup() && ArchiveReplica.restore(cfg, pg.cloneDir())) {
+            pg.installClone(source);
+        } else {
+            LOG.info("cloning from {} ({}:{})", source.member(), source.host(), source.port());
+            pg.cloneFrom(source, line -> LOG.info("pg_basebackup: {}", line.strip()));
+        }
+        memory.rewindFailed = false;
+        memory.standbyStartFailures.set(0);
+        pg.start(source, true);
     }
-    LOG.info("switchover: shutting PostgreSQL down cleanly so that the standbys receive all WAL");
-    pg.stop(StopMode.FAST);
-    ControlData cd = pg.controlData();
-    dcs.updateFailover(fr -> fr.withStoppedAt(cd.checkpoint()));
-    watchdog.disarm();
-    release();
-    LOG.info("switchover: stopped at checkpoint {}, lease released", cd.checkpoint());
-  }
+
+    private void rewind(Upstream source) throws Exception {
+        // An unreachable source says nothing about whether pg_rewind can work: not a rewind failure.
+        pg.prepareRewindSource(source);
+        try {
+            pg.rewindFrom(source, line -> LOG.info("pg_rewind: {}", line.strip()));
+        } catch (Exception e) {
+            memory.rewindFailed = true;
+            throw e;
+        }
+        memory.rewindFailed = false;
+        startStandby(source);
+    }
+
+    private void takeOver(ClusterState c) throws Exception {
+        if (!acquire()) {
+            LOG.info("another member took the leader lease first");
+            return;
+        }
+        runner.submit(LongAction.PROMOTE, () -> promote(c));
+    }
+
+    private void promote(ClusterState c) throws Exception {
+        // Armed before PostgreSQL accepts a single write: a frozen agent from here on resets the node.
+        if (!watchdog.arm()) {
+            release();
+            throw new IllegalStateException(
+                    "not promoting: the watchdog is required but cannot be armed (" + watchdog.status() + ")");
+        }
+        // From here on only this member's commits count: no other member may be taken for synchronous
+        // with them until this primary has recorded it (see SyncPlanner).
+        if (!dcs.writeSync(cfg.name(), new SyncState(cfg.name(), 0, List.of()))) {
+            throw new IllegalStateException("cannot record the synchronous set: the leader lease is no longer held");
+        }
+        memory.syncFrom = null;
+        DynamicConfig dc = c.config();
+        String ssn =
+                dc.synchronous() && dc.synchronousModeStrict() ? SyncPlanner.render(SyncMode.ON, strictBlock()) : "";
+        if (!ssn.equals(pg.synchronousStandbyNames())) pg.setSynchronousStandbyNames(ssn);
+        int before = pg.observe().timeline();
+        pg.seedHistory(c.history(), c.latestTimeline());
+        pg.promote();
+        int tl = pg.observe().timeline();
+        FailoverRequest fr = c.failover();
+        String why = fr == null
+                ? "automatic failover"
+                : fr.isSwitchover() ? "switchover from " + fr.leader() : "manual failover";
+        if (tl > before) {
+            Lsn sp = pg.switchpoint(tl);
+            dcs.appendHistory(new HistoryEntry(tl - 1, sp, why, clock.wallMillis(), cfg.name()));
+        }
+        if (fr != null && cfg.name().equals(fr.candidate())) dcs.clearFailover();
+        LOG.info("promoted to primary on timeline {} ({})", tl, why);
+        promoted.run(); // routers send new sessions here from now on, not after the checkpoint below
+        syncSlots(c);
+        // pg_rewind of the old primary reads this node's timeline from pg_control: make it current now.
+        pg.checkpoint();
+    }
+
+    private void keepLeading(ClusterState c, LocalState local) throws Exception {
+        if (!watchdog.arm()) {
+            LOG.error("the watchdog is required but cannot be armed: stopping PostgreSQL and giving up the lease");
+            if (standDown.stopAndDisarm()) release();
+            return;
+        }
+        if (!c.initialized()) {
+            LOG.warn("the initialize key is missing from the DCS: restoring it from this primary");
+            dcs.completeInitialize(pg.controlData().systemIdentifier());
+        }
+        if (!local.walPosition().equals(c.leaderOptime())) dcs.publishLeaderOptime(local.walPosition());
+        syncSlots(c);
+        manageSync(c, local);
+        FailoverRequest fr = c.failover();
+        if (fr != null && (cfg.name().equals(fr.candidate()) || stale(fr) || fr.abandoned(c.leader()))) {
+            LOG.info(
+                    "clearing {} failover request",
+                    stale(fr)
+                            ? "a stale"
+                            : fr.abandoned(c.leader())
+                                    ? "an abandoned (its primary " + fr.leader() + " is gone)"
+                                    : "a fulfilled");
+            dcs.clearFailover();
+        }
+    }
+
+    private SyncState strictBlock() {
+        return new SyncState(cfg.name(), 1, List.of(SyncPlanner.NO_STANDBY));
+    }
+
+    /** synchronous_standby_names for a primary restarting in place: what its DCS record allows. */
+    String restartValue(ClusterState c) {
+        DynamicConfig dc = c.config();
+        SyncState rec = c.sync();
+        if (cfg.name().equals(rec.leader()) && rec.quorum() > 0) {
+            return SyncPlanner.render(dc.synchronousMode() == SyncMode.QUORUM ? SyncMode.QUORUM : SyncMode.ON, rec);
+        }
+        return dc.synchronous() && dc.synchronousModeStrict() ? SyncPlanner.render(SyncMode.ON, strictBlock()) : "";
+    }
+
+    /**
+     * Moves synchronous replication one or more safe steps towards what the config and the
+     * streaming standbys call for; every step is one of {@link SyncPlanner}'s.
+     */
+    private void manageSync(ClusterState c, LocalState local) throws Exception {
+        List<SyncPlanner.Replica> replicas = pg.replicas();
+        Map<String, Lsn> flush = new HashMap<>();
+        for (SyncPlanner.Replica r : replicas) if (r.streaming()) flush.put(r.name(), r.flush());
+        SyncState record = c.sync();
+        String pgValue = pg.synchronousStandbyNames();
+        if (memory.syncFrom == null) memory.syncFrom = local.walPosition();
+        for (int i = 0; i < 4; i++) {
+            SyncPlanner.Target t = SyncPlanner.target(cfg.name(), c.config(), c.members(), replicas, record);
+            SyncPlanner.Step step = SyncPlanner.next(
+                    cfg.name(), c.config().synchronousMode(), t, record, pgValue, flush, memory.syncFrom);
+            if (step instanceof SyncPlanner.SetPostgres set) {
+                LOG.info("{}", set.reason());
+                memory.syncFrom = pg.setSynchronousStandbyNames(set.value());
+                pgValue = set.value();
+                pg.nudgeStandbys();
+            } else if (step instanceof SyncPlanner.WriteDcs w) {
+                if (!dcs.writeSync(cfg.name(), w.record())) {
+                    LOG.warn("could not record the synchronous set: the leader lease is no longer held");
+                    return;
+                }
+                LOG.info("{}", w.reason());
+                record = w.record();
+            } else {
+                if (!step.reason().equals(memory.lastSyncReason))
+                    LOG.info("synchronous replication: {}", step.reason());
+                memory.lastSyncReason = step.reason();
+                return;
+            }
+        }
+    }
+
+    private void syncSlots(ClusterState c) {
+        slots.onPrimary(c);
+    }
+
+    private boolean stale(FailoverRequest fr) {
+        return clock.wallMillis() - Math.max(fr.requestedAt(), fr.scheduledAt()) > cfg.primaryStartTimeoutMs() + 30_000;
+    }
+
+    private void demote(boolean forSwitchover, long drain) throws Exception {
+        if (!forSwitchover) {
+            LOG.warn("demoting: stopping PostgreSQL immediately");
+            if (standDown.stopAndDisarm() && lease.held()) release();
+            return;
+        }
+        // A checkpoint while writes still flow leaves little for the shutdown checkpoint to flush,
+        // which is the part of the switchover during which nobody can write.
+        pg.checkpoint();
+        // Writes went on during the checkpoint. Now routers hold new sessions and close each routed
+        // session at its next transaction boundary; transactions already open may finish first.
+        dcs.updateFailover(FailoverRequest::withDraining);
+        if (drain > 0) {
+            int left = pg.awaitOpenTransactions(drain);
+            if (left > 0)
+                LOG.warn("switchover: {} transaction(s) still open after {} ms; the shutdown ends them", left, drain);
+        }
+        LOG.info("switchover: shutting PostgreSQL down cleanly so that the standbys receive all WAL");
+        pg.stop(StopMode.FAST);
+        ControlData cd = pg.controlData();
+        dcs.updateFailover(fr -> fr.withStoppedAt(cd.checkpoint()));
+        watchdog.disarm();
+        release();
+        LOG.info("switchover: stopped at checkpoint {}, lease released", cd.checkpoint());
+    }
 }

@@ -17,164 +17,179 @@ import org.slf4j.LoggerFactory;
  * comes from the lease's clock; component tests call the steps themselves and step the clock.
  */
 public final class LeaseGuard implements AutoCloseable {
-  private static final Logger LOG = LoggerFactory.getLogger(LeaseGuard.class);
+    private static final Logger LOG = LoggerFactory.getLogger(LeaseGuard.class);
 
-  private final String me;
-  private final Dcs dcs;
-  private final Lease lease;
-  private final Timing timing;
-  private final StandDown standDown;
-  private final Runnable wakeAgent;
-  private final Watchdog watchdog;
-  private volatile java.util.function.BooleanSupplier failsafe = () -> false;
-  private final java.util.List<java.util.concurrent.ScheduledExecutorService> schedulers = new java.util.ArrayList<>();
-  private volatile java.util.concurrent.ScheduledExecutorService renewer;
-  private volatile boolean running = true;
-  /** When the members were last asked to confirm this primary (lease clock), or a renew interval before the first time. */
-  private volatile long lastConfirmNanos;
-  /** A lost lease whose PostgreSQL is not confirmed stopped yet. */
-  private volatile boolean stopping;
+    private final String me;
+    private final Dcs dcs;
+    private final Lease lease;
+    private final Timing timing;
+    private final StandDown standDown;
+    private final Runnable wakeAgent;
+    private final Watchdog watchdog;
+    private volatile java.util.function.BooleanSupplier failsafe = () -> false;
+    private final java.util.List<java.util.concurrent.ScheduledExecutorService> schedulers =
+            new java.util.ArrayList<>();
+    private volatile java.util.concurrent.ScheduledExecutorService renewer;
+    private volatile boolean running = true;
+    /** When the members were last asked to confirm this primary (lease clock), or a renew interval before the first time. */
+    private volatile long lastConfirmNanos;
+    /** A lost lease whose PostgreSQL is not confirmed stopped yet. */
+    private volatile boolean stopping;
 
-  /**
-   * {@code stopPrimary} stops PostgreSQL at once and answers whether it is confirmed stopped; until
-   * it is, a lost lease stays marked held (so the stop is retried every 20 ms) and the watchdog
-   * stays armed and unfed.
-   */
-  public LeaseGuard(String me, Dcs dcs, Lease lease, Timing timing, java.util.function.BooleanSupplier stopPrimary, Runnable wakeAgent,
-      Watchdog watchdog) {
-    this.watchdog = watchdog;
-    this.me = me;
-    this.dcs = dcs;
-    this.lease = lease;
-    this.timing = timing;
-    this.standDown = new StandDown(stopPrimary, watchdog);
-    this.wakeAgent = wakeAgent;
-    this.lastConfirmNanos = lease.now() - renewIntervalNanos();
-  }
-
-  /**
-   * Failsafe mode: while the DCS cannot be reached, {@code confirm} asks every member to confirm
-   * this primary directly; true extends the lease as a renewal would.
-   */
-  public void failsafe(java.util.function.BooleanSupplier confirm) {
-    this.failsafe = confirm;
-  }
-
-  /** Starts the three steps, each on its own daemon thread. */
-  public synchronized void start() {
-    renewer = scheduler("lease-renewer");
-    renewer.execute(this::renewTick);
-    scheduler("lease-guard").scheduleWithFixedDelay(guarded("lease guard", this::enforce), 0, 20, java.util.concurrent.TimeUnit.MILLISECONDS);
-    scheduler("failsafe-confirmer").scheduleWithFixedDelay(guarded("failsafe confirmer", this::confirmStep), 0, 50,
-        java.util.concurrent.TimeUnit.MILLISECONDS);
-  }
-
-  private java.util.concurrent.ScheduledExecutorService scheduler(String name) {
-    var s = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, name);
-      t.setDaemon(true);
-      return t;
-    });
-    schedulers.add(s);
-    return s;
-  }
-
-  /** A step that logs and goes on when it fails, instead of ending its schedule. */
-  private static Runnable guarded(String what, Runnable step) {
-    return () -> {
-      try {
-        step.run();
-      } catch (RuntimeException e) {
-        LOG.error(what, e);
-      }
-    };
-  }
-
-  /** Renews, then schedules the next renewal after the current interval (the session timeout may change). */
-  private void renewTick() {
-    if (!running) return;
-    guarded("lease renewer", () -> {
-      if (lease.held()) renew();
-    }).run();
-    long next = Math.min(timing.renewIntervalMs(dcs.sessionTimeoutMs()), watchdog.maxFeedIntervalMs());
-    try {
-      renewer.schedule(this::renewTick, next, java.util.concurrent.TimeUnit.MILLISECONDS);
-    } catch (java.util.concurrent.RejectedExecutionException closed) {
-      // closing
+    /**
+     * {@code stopPrimary} stops PostgreSQL at once and answers whether it is confirmed stopped; until
+     * it is, a lost lease stays marked held (so the stop is retried every 20 ms) and the watchdog
+     * stays armed and unfed.
+     */
+    public LeaseGuard(
+            String me,
+            Dcs dcs,
+            Lease lease,
+            Timing timing,
+            java.util.function.BooleanSupplier stopPrimary,
+            Runnable wakeAgent,
+            Watchdog watchdog) {
+        this.watchdog = watchdog;
+        this.me = me;
+        this.dcs = dcs;
+        this.lease = lease;
+        this.timing = timing;
+        this.standDown = new StandDown(stopPrimary, watchdog);
+        this.wakeAgent = wakeAgent;
+        this.lastConfirmNanos = lease.now() - renewIntervalNanos();
     }
-  }
 
-  private long renewIntervalNanos() {
-    return timing.renewIntervalMs(dcs.sessionTimeoutMs()) * 1_000_000L;
-  }
+    /**
+     * Failsafe mode: while the DCS cannot be reached, {@code confirm} asks every member to confirm
+     * this primary directly; true extends the lease as a renewal would.
+     */
+    public void failsafe(java.util.function.BooleanSupplier confirm) {
+        this.failsafe = confirm;
+    }
 
-  /** Renews now; true when the lease is confirmed. */
-  public boolean renew() {
-    if (!lease.held()) return false;
-    long sent = lease.now();
-    if (!dcs.connected() && failsafeConfirmed(sent)) return true;
-    try {
-      if (dcs.renewLeader(me)) {
-        lease.confirmed(sent, timing.leaseValidityMs(dcs.sessionTimeoutMs()));
-        watchdog.feed(); // only a renewal the DCS confirmed keeps the node from being reset
-        return true;
-      }
-      // The client may have replaced a session it gave up during an outage. While the lease is
-      // still valid nobody else can have become leader: take the key into the new session.
-      if (lease.valid() && dcs.reclaimLeader(me)) {
-        LOG.warn("took the leader key into a new ZooKeeper session");
-        lease.confirmed(sent, timing.leaseValidityMs(dcs.sessionTimeoutMs()));
+    /** Starts the three steps, each on its own daemon thread. */
+    public synchronized void start() {
+        renewer = scheduler("lease-renewer");
+        renewer.execute(this::renewTick);
+        // the schedules run until close(); a step's failure is logged by guarded(), not by a future
+        var unusedGuard = scheduler("lease-guard")
+                .scheduleWithFixedDelay(
+                        guarded("lease guard", this::enforce), 0, 20, java.util.concurrent.TimeUnit.MILLISECONDS);
+        var unusedConfirmer = scheduler("failsafe-confirmer")
+                .scheduleWithFixedDelay(
+                        guarded("failsafe confirmer", this::confirmStep),
+                        0,
+                        50,
+                        java.util.concurrent.TimeUnit.MILLISECONDS);
+    }
+
+    private java.util.concurrent.ScheduledExecutorService scheduler(String name) {
+        var s = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, name);
+            t.setDaemon(true);
+            return t;
+        });
+        schedulers.add(s);
+        return s;
+    }
+
+    /** A step that logs and goes on when it fails, instead of ending its schedule. */
+    private static Runnable guarded(String what, Runnable step) {
+        return () -> {
+            try {
+                step.run();
+            } catch (RuntimeException e) {
+                LOG.error(what, e);
+            }
+        };
+    }
+
+    /** Renews, then schedules the next renewal after the current interval (the session timeout may change). */
+    private void renewTick() {
+        if (!running) return;
+        guarded("lease renewer", () -> {
+                    if (lease.held()) renew();
+                })
+                .run();
+        long next = Math.min(timing.renewIntervalMs(dcs.sessionTimeoutMs()), watchdog.maxFeedIntervalMs());
+        try {
+            var unused = renewer.schedule(this::renewTick, next, java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException closed) {
+            // closing
+        }
+    }
+
+    private long renewIntervalNanos() {
+        return timing.renewIntervalMs(dcs.sessionTimeoutMs()) * 1_000_000L;
+    }
+
+    /** Renews now; true when the lease is confirmed. */
+    public boolean renew() {
+        if (!lease.held()) return false;
+        long sent = lease.now();
+        if (!dcs.connected() && failsafeConfirmed(sent)) return true;
+        try {
+            if (dcs.renewLeader(me)) {
+                lease.confirmed(sent, timing.leaseValidityMs(dcs.sessionTimeoutMs()));
+                watchdog.feed(); // only a renewal the DCS confirmed keeps the node from being reset
+                return true;
+            }
+            // The client may have replaced a session it gave up during an outage. While the lease is
+            // still valid nobody else can have become leader: take the key into the new session.
+            if (lease.valid() && dcs.reclaimLeader(me)) {
+                LOG.warn("took the leader key into a new ZooKeeper session");
+                lease.confirmed(sent, timing.leaseValidityMs(dcs.sessionTimeoutMs()));
+                watchdog.feed();
+                return true;
+            }
+            LOG.warn("leader key is no longer held by this member");
+            lost("leader key lost");
+        } catch (DcsException e) {
+            LOG.warn("lease renewal failed ({} ms of lease left): {}", lease.remainingMs(), e.getMessage());
+            return failsafeConfirmed(lease.now());
+        }
+        return false;
+    }
+
+    private boolean failsafeConfirmed(long sent) {
+        if (!lease.valid() || !failsafe.getAsBoolean()) return false;
+        // Every member promised not to promote for a ttl from when it answered, which is after sent.
+        if (!lease.extend(sent, timing.leaseValidityMs(dcs.sessionTimeoutMs()))) return false;
         watchdog.feed();
         return true;
-      }
-      LOG.warn("leader key is no longer held by this member");
-      lost("leader key lost");
-    } catch (DcsException e) {
-      LOG.warn("lease renewal failed ({} ms of lease left): {}", lease.remainingMs(), e.getMessage());
-      return failsafeConfirmed(lease.now());
     }
-    return false;
-  }
 
-  private boolean failsafeConfirmed(long sent) {
-    if (!lease.valid() || !failsafe.getAsBoolean()) return false;
-    // Every member promised not to promote for a ttl from when it answered, which is after sent.
-    if (!lease.extend(sent, timing.leaseValidityMs(dcs.sessionTimeoutMs()))) return false;
-    watchdog.feed();
-    return true;
-  }
-
-  /**
-   * While the DCS connection is down and the lease still valid, confirms through the members once
-   * per renew interval. A renewal sent just before the connection broke can block in the client
-   * for longer than the lease; this does not wait for it.
-   */
-  void confirmStep() {
-    long now = lease.now();
-    if (!dcs.connected() && lease.valid() && now - lastConfirmNanos >= renewIntervalNanos()) {
-      lastConfirmNanos = now;
-      failsafeConfirmed(now);
+    /**
+     * While the DCS connection is down and the lease still valid, confirms through the members once
+     * per renew interval. A renewal sent just before the connection broke can block in the client
+     * for longer than the lease; this does not wait for it.
+     */
+    void confirmStep() {
+        long now = lease.now();
+        if (!dcs.connected() && lease.valid() && now - lastConfirmNanos >= renewIntervalNanos()) {
+            lastConfirmNanos = now;
+            failsafeConfirmed(now);
+        }
     }
-  }
 
-  /** One check of the guard: a lease that expired stops PostgreSQL (tests call it directly). */
-  void enforce() {
-    if (lease.expired()) lost("lease expired before it could be renewed");
-  }
+    /** One check of the guard: a lease that expired stops PostgreSQL (tests call it directly). */
+    void enforce() {
+        if (lease.expired()) lost("lease expired before it could be renewed");
+    }
 
-  private void lost(String why) {
-    if (!lease.held()) return;
-    if (!stopping) LOG.error("{}: stopping PostgreSQL now so that no second primary can exist", why);
-    stopping = true;
-    if (!standDown.stopAndDisarm()) return;
-    stopping = false;
-    lease.released();
-    wakeAgent.run();
-  }
+    private void lost(String why) {
+        if (!lease.held()) return;
+        if (!stopping) LOG.error("{}: stopping PostgreSQL now so that no second primary can exist", why);
+        stopping = true;
+        if (!standDown.stopAndDisarm()) return;
+        stopping = false;
+        lease.released();
+        wakeAgent.run();
+    }
 
-  @Override
-  public synchronized void close() {
-    running = false;
-    schedulers.forEach(java.util.concurrent.ExecutorService::shutdownNow);
-  }
+    @Override
+    public synchronized void close() {
+        running = false;
+        schedulers.forEach(java.util.concurrent.ExecutorService::shutdownNow);
+    }
 }

@@ -13,42 +13,42 @@ import java.util.function.LongSupplier;
  * leading. Not thread-safe; the {@link SlotManager} guards it.
  */
 final class MemberSightings {
-  private final LongSupplier nanoClock;
-  private final Map<String, Long> lastSeen = new HashMap<>();
-  private long leadingSinceNanos;
-  private boolean leading;
+    private final LongSupplier nanoClock;
+    private final Map<String, Long> lastSeen = new HashMap<>();
+    private long leadingSinceNanos;
+    private boolean leading;
 
-  MemberSightings(LongSupplier nanoClock) {
-    this.nanoClock = nanoClock;
-  }
-
-  /** Records the members of this cycle's DCS read, as the primary; returns the time of the sighting. */
-  long saw(Collection<String> members) {
-    long now = nanoClock.getAsLong();
-    if (!leading) {
-      leading = true;
-      leadingSinceNanos = now;
-      lastSeen.clear();
+    MemberSightings(LongSupplier nanoClock) {
+        this.nanoClock = nanoClock;
     }
-    for (String m : members) lastSeen.put(SlotPlanner.memberSlot(m), now);
-    return now;
-  }
 
-  /** This member no longer leads: what it saw says nothing about the time until it leads again. */
-  void notLeading() {
-    leading = false;
-    lastSeen.clear();
-  }
+    /** Records the members of this cycle's DCS read, as the primary; returns the time of the sighting. */
+    long saw(Collection<String> members) {
+        long now = nanoClock.getAsLong();
+        if (!leading) {
+            leading = true;
+            leadingSinceNanos = now;
+            lastSeen.clear();
+        }
+        for (String m : members) lastSeen.put(SlotPlanner.memberSlot(m), now);
+        return now;
+    }
 
-  void forget(String slot) {
-    lastSeen.remove(slot);
-  }
+    /** This member no longer leads: what it saw says nothing about the time until it leads again. */
+    void notLeading() {
+        leading = false;
+        lastSeen.clear();
+    }
 
-  Map<String, Long> lastSeen() {
-    return Map.copyOf(lastSeen);
-  }
+    void forget(String slot) {
+        lastSeen.remove(slot);
+    }
 
-  long leadingSinceNanos() {
-    return leadingSinceNanos;
-  }
+    Map<String, Long> lastSeen() {
+        return Map.copyOf(lastSeen);
+    }
+
+    long leadingSinceNanos() {
+        return leadingSinceNanos;
+    }
 }

@@ -30,92 +30,101 @@ import java.util.concurrent.TimeUnit;
  * asks members for one. Thread-safe.
  */
 public final class PeerClient implements Peers {
-  private final HttpClient http;
+    private final HttpClient http;
 
-  /** Plain HTTP only (https peers are verified against the system's trust store). */
-  public PeerClient() {
-    this(ApiListener.PLAIN);
-  }
-
-  /** Uses the TLS settings of this member's own REST API for calls to its peers. */
-  public PeerClient(ApiListener listener) {
-    HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(500));
-    if (listener.tls()) b.sslContext(Tls.client(listener));
-    this.http = b.build();
-  }
-
-  /**
-   * Failsafe mode: asks every one of {@code members} to confirm {@code leader} as primary (POST
-   * /failsafe, authenticated with {@code auth}); the names of those that did within {@code
-   * timeoutMs}. A member counts only when its answer is 200 with {@code {"accepted": true,
-   * "member": NAME}} naming that very member, so that a proxy, a stale address now used by
-   * another member, or any other 200 is not mistaken for a confirmation.
-   */
-  @Override
-  public Set<String> confirmLeader(Collection<Member> members, String leader, Credentials auth, long timeoutMs) {
-    Map<String, CompletableFuture<HttpResponse<byte[]>>> calls = new HashMap<>();
-    String body = Json.text(Map.of("leader", leader));
-    for (Member m : members) {
-      if (m.apiUrl() == null) continue;
-      HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(m.apiUrl() + "/failsafe"))
-          .timeout(Duration.ofMillis(timeoutMs)).header("Content-Type", "application/json")
-          .POST(HttpRequest.BodyPublishers.ofString(body));
-      if (auth != null) b.header("Authorization", BasicAuth.header(auth));
-      calls.put(m.name(), http.sendAsync(b.build(), HttpResponse.BodyHandlers.ofByteArray()));
+    /** Plain HTTP only (https peers are verified against the system's trust store). */
+    public PeerClient() {
+        this(ApiListener.PLAIN);
     }
-    Set<String> out = new TreeSet<>();
-    for (Map.Entry<String, CompletableFuture<HttpResponse<byte[]>>> c : calls.entrySet()) {
-      try {
-        HttpResponse<byte[]> r = c.getValue().get(timeoutMs + 100, TimeUnit.MILLISECONDS);
-        if (r.statusCode() == 200 && confirms(r.body(), c.getKey())) out.add(c.getKey());
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        break;
-      } catch (Exception e) {
-        // no confirmation
-      }
-    }
-    return out;
-  }
 
-  /** Whether {@code body} is {@code {"accepted": true, "member": member}}. */
-  static boolean confirms(byte[] body, String member) {
-    try {
-      JsonNode n = Json.MAPPER.readTree(body);
-      return n != null && n.path("accepted").isBoolean() && n.path("accepted").booleanValue()
-          && member.equals(n.path("member").textValue());
-    } catch (java.io.IOException e) {
-      return false;
+    /** Uses the TLS settings of this member's own REST API for calls to its peers. */
+    public PeerClient(ApiListener listener) {
+        HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(500));
+        if (listener.tls()) b.sslContext(Tls.client(listener));
+        this.http = b.build();
     }
-  }
 
-  /** WAL positions of those {@code members} that answered within {@code timeoutMs}. */
-  @Override
-  public Map<String, Lsn> positions(Collection<Member> members, long timeoutMs) {
-    Map<String, CompletableFuture<HttpResponse<byte[]>>> calls = new HashMap<>();
-    for (Member m : members) {
-      if (m.apiUrl() == null) continue;
-      HttpRequest req = HttpRequest.newBuilder(URI.create(m.apiUrl() + "/status"))
-          .timeout(Duration.ofMillis(timeoutMs)).GET().build();
-      calls.put(m.name(), http.sendAsync(req, HttpResponse.BodyHandlers.ofByteArray()));
-    }
-    Map<String, Lsn> out = new HashMap<>();
-    for (Map.Entry<String, CompletableFuture<HttpResponse<byte[]>>> c : calls.entrySet()) {
-      try {
-        HttpResponse<byte[]> r = c.getValue().get(timeoutMs + 200, TimeUnit.MILLISECONDS);
-        if (r.statusCode() == 200) {
-          Member m = Json.parse(r.body(), Member.class);
-          if (c.getKey().equals(m.name()) && m.state() != null && m.role() != null && m.walPosition() != null && m.isRunningStandby()) {
-            out.put(c.getKey(), m.walPosition());
-          }
+    /**
+     * Failsafe mode: asks every one of {@code members} to confirm {@code leader} as primary (POST
+     * /failsafe, authenticated with {@code auth}); the names of those that did within {@code
+     * timeoutMs}. A member counts only when its answer is 200 with {@code {"accepted": true,
+     * "member": NAME}} naming that very member, so that a proxy, a stale address now used by
+     * another member, or any other 200 is not mistaken for a confirmation.
+     */
+    @Override
+    public Set<String> confirmLeader(Collection<Member> members, String leader, Credentials auth, long timeoutMs) {
+        Map<String, CompletableFuture<HttpResponse<byte[]>>> calls = new HashMap<>();
+        String body = Json.text(Map.of("leader", leader));
+        for (Member m : members) {
+            if (m.apiUrl() == null) continue;
+            HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(m.apiUrl() + "/failsafe"))
+                    .timeout(Duration.ofMillis(timeoutMs))
+                    .header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString(body));
+            if (auth != null) b.header("Authorization", BasicAuth.header(auth));
+            calls.put(m.name(), http.sendAsync(b.build(), HttpResponse.BodyHandlers.ofByteArray()));
         }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        break;
-      } catch (Exception e) {
-        // not answering: not a candidate
-      }
+        Set<String> out = new TreeSet<>();
+        for (Map.Entry<String, CompletableFuture<HttpResponse<byte[]>>> c : calls.entrySet()) {
+            try {
+                HttpResponse<byte[]> r = c.getValue().get(timeoutMs + 100, TimeUnit.MILLISECONDS);
+                if (r.statusCode() == 200 && confirms(r.body(), c.getKey())) out.add(c.getKey());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            } catch (Exception e) {
+                // no confirmation
+            }
+        }
+        return out;
     }
-    return out;
-  }
+
+    /** Whether {@code body} is {@code {"accepted": true, "member": member}}. */
+    static boolean confirms(byte[] body, String member) {
+        try {
+            JsonNode n = Json.MAPPER.readTree(body);
+            return n != null
+                    && n.path("accepted").isBoolean()
+                    && n.path("accepted").booleanValue()
+                    && member.equals(n.path("member").textValue());
+        } catch (java.io.IOException e) {
+            return false;
+        }
+    }
+
+    /** WAL positions of those {@code members} that answered within {@code timeoutMs}. */
+    @Override
+    public Map<String, Lsn> positions(Collection<Member> members, long timeoutMs) {
+        Map<String, CompletableFuture<HttpResponse<byte[]>>> calls = new HashMap<>();
+        for (Member m : members) {
+            if (m.apiUrl() == null) continue;
+            HttpRequest req = HttpRequest.newBuilder(URI.create(m.apiUrl() + "/status"))
+                    .timeout(Duration.ofMillis(timeoutMs))
+                    .GET()
+                    .build();
+            calls.put(m.name(), http.sendAsync(req, HttpResponse.BodyHandlers.ofByteArray()));
+        }
+        Map<String, Lsn> out = new HashMap<>();
+        for (Map.Entry<String, CompletableFuture<HttpResponse<byte[]>>> c : calls.entrySet()) {
+            try {
+                HttpResponse<byte[]> r = c.getValue().get(timeoutMs + 200, TimeUnit.MILLISECONDS);
+                if (r.statusCode() == 200) {
+                    Member m = Json.parse(r.body(), Member.class);
+                    if (c.getKey().equals(m.name())
+                            && m.state() != null
+                            && m.role() != null
+                            && m.walPosition() != null
+                            && m.isRunningStandby()) {
+                        out.put(c.getKey(), m.walPosition());
+                    }
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            } catch (Exception e) {
+                // not answering: not a candidate
+            }
+        }
+        return out;
+    }
 }

@@ -15,48 +15,54 @@ import org.slf4j.LoggerFactory;
 
 /** The real parts of an agent, built from its config: local PostgreSQL, the embedded ZooKeeper peer and the DCS client. */
 final class ProductionParts {
-  private static final Logger LOG = LoggerFactory.getLogger(ProductionParts.class);
+    private static final Logger LOG = LoggerFactory.getLogger(ProductionParts.class);
 
-  private ProductionParts() {}
+    private ProductionParts() {}
 
-  /**
-   * Builds every part, or none: when one cannot be built, those already built are closed and the
-   * local PostgreSQL is stopped, so that a primary is never left running without its agent.
-   */
-  static Agent.Parts build(NodeConfig cfg) throws Exception {
-    LocalPostgres pg = new LocalPostgres(cfg, Binaries.locate(cfg.binDir()));
-    EmbeddedZooKeeper zookeeper = null;
-    ZooKeeperDcs dcs = null;
-    try {
-      pg.prepare();
-      String archiveProblem = pg.checkArchiveCommand();
-      if (archiveProblem != null) LOG.error(archiveProblem);
-      if (cfg.dcs().embedded() != null) {
-        var e = cfg.dcs().embedded();
-        LOG.info("starting embedded ZooKeeper peer {} of {}", e.myId(), e.peers().size());
-        zookeeper = EmbeddedZooKeeper.start(e.myId(), e.peers(), Path.of(e.dataDir()), ZooKeeperAccess.of(cfg.dcs()));
-      }
-      dcs = ZooKeeperDcs.connectMember(cfg.dcs(), cfg.cluster(), cfg.timing().ttlMs());
-      try {
-        // A server that grants another session timeout than timing.ttl is refused here, before this
-        // member can take the lease; one that does not answer yet is waited for by the loop.
-        dcs.checkSession(cfg.timing().ttlMs());
-      } catch (DcsException e) {
-        throw new IllegalStateException(e.getMessage());
-      }
-      Watchdog watchdog = new Watchdog(cfg.watchdog());
-      LOG.info("watchdog: {}", watchdog.status());
-      return new Agent.Parts(pg, dcs, watchdog, new PeerClient(cfg.restapi().listener()), Clock.SYSTEM, zookeeper);
-    } catch (Exception | Error e) {
-      if (dcs != null) dcs.close();
-      if (zookeeper != null) zookeeper.close();
-      try {
-        pg.stop(StopMode.FAST);
-      } catch (Exception stop) {
-        pg.stopImmediately();
-      }
-      pg.close();
-      throw e;
+    /**
+     * Builds every part, or none: when one cannot be built, those already built are closed and the
+     * local PostgreSQL is stopped, so that a primary is never left running without its agent.
+     */
+    static Agent.Parts build(NodeConfig cfg) throws Exception {
+        LocalPostgres pg = new LocalPostgres(cfg, Binaries.locate(cfg.binDir()));
+        EmbeddedZooKeeper zookeeper = null;
+        ZooKeeperDcs dcs = null;
+        try {
+            pg.prepare();
+            String archiveProblem = pg.checkArchiveCommand();
+            if (archiveProblem != null) LOG.error(archiveProblem);
+            if (cfg.dcs().embedded() != null) {
+                var e = cfg.dcs().embedded();
+                LOG.info(
+                        "starting embedded ZooKeeper peer {} of {}",
+                        e.myId(),
+                        e.peers().size());
+                zookeeper = EmbeddedZooKeeper.start(
+                        e.myId(), e.peers(), Path.of(e.dataDir()), ZooKeeperAccess.of(cfg.dcs()));
+            }
+            dcs = ZooKeeperDcs.connectMember(
+                    cfg.dcs(), cfg.cluster(), cfg.timing().ttlMs());
+            try {
+                // A server that grants another session timeout than timing.ttl is refused here, before this
+                // member can take the lease; one that does not answer yet is waited for by the loop.
+                dcs.checkSession(cfg.timing().ttlMs());
+            } catch (DcsException e) {
+                throw new IllegalStateException(e.getMessage());
+            }
+            Watchdog watchdog = new Watchdog(cfg.watchdog());
+            LOG.info("watchdog: {}", watchdog.status());
+            return new Agent.Parts(
+                    pg, dcs, watchdog, new PeerClient(cfg.restapi().listener()), Clock.SYSTEM, zookeeper);
+        } catch (Exception | Error e) {
+            if (dcs != null) dcs.close();
+            if (zookeeper != null) zookeeper.close();
+            try {
+                pg.stop(StopMode.FAST);
+            } catch (Exception stop) {
+                pg.stopImmediately();
+            }
+            pg.close();
+            throw e;
+        }
     }
-  }
 }

@@ -15,28 +15,28 @@ import java.util.Map;
  * would make "every member confirmed" trivially true). Thread-safe.
  */
 final class RecentMembers {
-  private final long memoryNanos;
-  private final Map<String, Member> members = new HashMap<>();
-  private final Map<String, Long> seenAt = new HashMap<>();
+    private final long memoryNanos;
+    private final Map<String, Member> members = new HashMap<>();
+    private final Map<String, Long> seenAt = new HashMap<>();
 
-  RecentMembers(long memoryMs) {
-    this.memoryNanos = memoryMs * 1_000_000L;
-  }
-
-  /** Records the members of a successful read of the DCS at {@code nowNanos}. */
-  synchronized void saw(Collection<Member> current, long nowNanos) {
-    for (Member m : current) {
-      members.put(m.name(), m);
-      seenAt.put(m.name(), nowNanos);
+    RecentMembers(long memoryMs) {
+        this.memoryNanos = memoryMs * 1_000_000L;
     }
-  }
 
-  /** Every member seen within the memory before {@code nowNanos}, except {@code me}. */
-  synchronized List<Member> others(String me, long nowNanos) {
-    List<Member> out = new ArrayList<>();
-    for (var e : members.entrySet()) {
-      if (!e.getKey().equals(me) && nowNanos - seenAt.get(e.getKey()) <= memoryNanos) out.add(e.getValue());
+    /** Records the members of a successful read of the DCS at {@code nowNanos}. */
+    synchronized void saw(Collection<Member> current, long nowNanos) {
+        for (Member m : current) {
+            members.put(m.name(), m);
+            seenAt.put(m.name(), nowNanos);
+        }
     }
-    return out;
-  }
+
+    /** Every member seen within the memory before {@code nowNanos}, except {@code me}. */
+    synchronized List<Member> others(String me, long nowNanos) {
+        List<Member> out = new ArrayList<>();
+        for (var e : members.entrySet()) {
+            if (!e.getKey().equals(me) && nowNanos - seenAt.get(e.getKey()) <= memoryNanos) out.add(e.getValue());
+        }
+        return out;
+    }
 }

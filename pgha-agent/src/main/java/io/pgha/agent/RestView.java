@@ -16,99 +16,117 @@ import java.util.Map;
  * differences that remain are listed in docs/rest-api.md.
  */
 public final class RestView {
-  private RestView() {}
+    private RestView() {}
 
-  public static Map<String, Object> cluster(String name, ClusterState c) {
-    Map<String, Object> out = new LinkedHashMap<>();
-    out.put("cluster", name);
-    out.put("initialized", c.initialized());
-    out.put("leader", c.leader());
-    out.put("pause", c.config().paused());
-    out.put("timeline", c.currentTimeline());
-    out.put("leader_optime", c.leaderOptime().toString());
-    out.put("config", io.pgha.core.config.DynamicSettings.toMap(c.config()));
-    Map<String, Object> sync = new LinkedHashMap<>();
-    sync.put("mode", c.config().synchronousMode().label());
-    sync.put("strict", c.config().synchronousModeStrict());
-    sync.put("recorded_by", c.sync().leader());
-    sync.put("quorum", c.sync().quorum());
-    sync.put("members", c.sync().members());
-    sync.put("failover_candidates", failoverCandidates(c));
-    out.put("synchronous", sync);
-    out.put("failover", c.failover());
-    if (c.failover() != null && c.failover().isSwitchover() && c.failover().scheduledAt() > 0) {
-      out.put("scheduled_switchover", scheduledSwitchover(c.failover()));
+    public static Map<String, Object> cluster(String name, ClusterState c) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("cluster", name);
+        out.put("initialized", c.initialized());
+        out.put("leader", c.leader());
+        out.put("pause", c.config().paused());
+        out.put("timeline", c.currentTimeline());
+        out.put("leader_optime", c.leaderOptime().toString());
+        out.put("config", io.pgha.core.config.DynamicSettings.toMap(c.config()));
+        Map<String, Object> sync = new LinkedHashMap<>();
+        sync.put("mode", c.config().synchronousMode().label());
+        sync.put("strict", c.config().synchronousModeStrict());
+        sync.put("recorded_by", c.sync().leader());
+        sync.put("quorum", c.sync().quorum());
+        sync.put("members", c.sync().members());
+        sync.put("failover_candidates", failoverCandidates(c));
+        out.put("synchronous", sync);
+        out.put("failover", c.failover());
+        if (c.failover() != null && c.failover().isSwitchover() && c.failover().scheduledAt() > 0) {
+            out.put("scheduled_switchover", scheduledSwitchover(c.failover()));
+        }
+        List<Map<String, Object>> members = new ArrayList<>();
+        for (Member m : c.sortedMembers().values()) members.add(member(c, m));
+        out.put("members", members);
+        return out;
     }
-    List<Map<String, Object>> members = new ArrayList<>();
-    for (Member m : c.sortedMembers().values()) members.add(member(c, m));
-    out.put("members", members);
-    return out;
-  }
 
-  public static Map<String, Object> member(ClusterState c, Member m) {
-    Map<String, Object> v = new LinkedHashMap<>();
-    v.put("name", m.name());
-    v.put("host", m.host());
-    v.put("port", m.pgPort());
-    v.put("api_url", m.apiUrl());
-    v.put("role", role(c, m));
-    v.put("state", m.state().label());
-    v.put("timeline", m.timeline());
-    v.put("wal_position", m.walPosition().toString());
-    v.put("replay_position", m.replayPosition().toString());
-    Long lag = lagBytes(c, m);
-    if (lag != null) v.put("lag", lag);
-    v.put("following", m.following());
-    v.put("streaming", m.streaming());
-    v.put("tags", Map.of("nofailover", m.tags().noFailover(), "noloadbalance", m.tags().noLoadBalance(), "priority", m.tags().priority(),
-        "nosync", m.tags().noSync(), "sync_priority", m.tags().syncPriority()));
-    v.put("synchronous", syncRole(c, m));
-    v.put("watchdog", m.watchdog());
-    v.put("last_decision", m.lastDecision());
-    v.put("updated_at", m.updatedAt());
-    return v;
-  }
-
-  /** Patroni's {@code scheduled_switchover}: {@code at} (ISO-8601), {@code from}, {@code to} (absent: the best standby). */
-  private static Map<String, Object> scheduledSwitchover(io.pgha.core.model.FailoverRequest fr) {
-    Map<String, Object> s = new LinkedHashMap<>();
-    s.put("at", java.time.Instant.ofEpochMilli(fr.scheduledAt()).toString());
-    s.put("from", fr.leader());
-    if (fr.candidate() != null) s.put("to", fr.candidate());
-    return s;
-  }
-
-  /** Bytes a standby's replay is behind the leader's published position; null when not a standby. */
-  public static Long lagBytes(ClusterState c, Member m) {
-    if (m.role() != Role.STANDBY) return null;
-    long leaderPos = c.leaderMember().map(l -> l.walPosition().value()).orElse(c.leaderOptime().value());
-    return Math.max(0, leaderPos - m.replayPosition().value());
-  }
-
-  /** "sync" / "quorum" for a standby the DCS records as synchronous (confirmed), "joining" before that, else null. */
-  public static String syncRole(ClusterState c, Member m) {
-    if (!c.config().synchronous() || !c.sync().contains(m.name())) return null;
-    if (c.sync().quorum() == 0) return "joining";
-    return c.sync().quorum() == c.sync().members().size() ? "sync" : "quorum";
-  }
-
-  /**
-   * Who could be promoted without losing an acknowledged commit if the primary failed now, in
-   * words; in asynchronous mode, any healthy standby within maximum_lag_on_failover.
-   */
-  public static String failoverCandidates(ClusterState c) {
-    if (!c.config().synchronous()) return "any standby within maximum_lag_on_failover (asynchronous: the last commits may be lost)";
-    var s = c.sync();
-    if (s.quorum() == 0) {
-      return "none: " + (s.leader() == null ? "no synchronous standby recorded yet" : s.leader() + " has no confirmed synchronous standby");
+    public static Map<String, Object> member(ClusterState c, Member m) {
+        Map<String, Object> v = new LinkedHashMap<>();
+        v.put("name", m.name());
+        v.put("host", m.host());
+        v.put("port", m.pgPort());
+        v.put("api_url", m.apiUrl());
+        v.put("role", role(c, m));
+        v.put("state", m.state().label());
+        v.put("timeline", m.timeline());
+        v.put("wal_position", m.walPosition().toString());
+        v.put("replay_position", m.replayPosition().toString());
+        Long lag = lagBytes(c, m);
+        if (lag != null) v.put("lag", lag);
+        v.put("following", m.following());
+        v.put("streaming", m.streaming());
+        v.put(
+                "tags",
+                Map.of(
+                        "nofailover",
+                        m.tags().noFailover(),
+                        "noloadbalance",
+                        m.tags().noLoadBalance(),
+                        "priority",
+                        m.tags().priority(),
+                        "nosync",
+                        m.tags().noSync(),
+                        "sync_priority",
+                        m.tags().syncPriority()));
+        v.put("synchronous", syncRole(c, m));
+        v.put("watchdog", m.watchdog());
+        v.put("last_decision", m.lastDecision());
+        v.put("updated_at", m.updatedAt());
+        return v;
     }
-    return s.quorum() == s.members().size() ? String.join(", ", s.members())
-        : "the most advanced of any " + s.neededForFailover() + " of " + String.join(", ", s.members());
-  }
 
-  /** "primary" only for the lease holder; a writable member without the lease says so. */
-  public static String role(ClusterState c, Member m) {
-    if (m.role() == Role.PRIMARY) return m.name().equals(c.leader()) ? "primary" : "primary (no lease)";
-    return m.role().label();
-  }
+    /** Patroni's {@code scheduled_switchover}: {@code at} (ISO-8601), {@code from}, {@code to} (absent: the best standby). */
+    private static Map<String, Object> scheduledSwitchover(io.pgha.core.model.FailoverRequest fr) {
+        Map<String, Object> s = new LinkedHashMap<>();
+        s.put("at", java.time.Instant.ofEpochMilli(fr.scheduledAt()).toString());
+        s.put("from", fr.leader());
+        if (fr.candidate() != null) s.put("to", fr.candidate());
+        return s;
+    }
+
+    /** Bytes a standby's replay is behind the leader's published position; null when not a standby. */
+    public static Long lagBytes(ClusterState c, Member m) {
+        if (m.role() != Role.STANDBY) return null;
+        long leaderPos = c.leaderMember()
+                .map(l -> l.walPosition().value())
+                .orElse(c.leaderOptime().value());
+        return Math.max(0, leaderPos - m.replayPosition().value());
+    }
+
+    /** "sync" / "quorum" for a standby the DCS records as synchronous (confirmed), "joining" before that, else null. */
+    public static String syncRole(ClusterState c, Member m) {
+        if (!c.config().synchronous() || !c.sync().contains(m.name())) return null;
+        if (c.sync().quorum() == 0) return "joining";
+        return c.sync().quorum() == c.sync().members().size() ? "sync" : "quorum";
+    }
+
+    /**
+     * Who could be promoted without losing an acknowledged commit if the primary failed now, in
+     * words; in asynchronous mode, any healthy standby within maximum_lag_on_failover.
+     */
+    public static String failoverCandidates(ClusterState c) {
+        if (!c.config().synchronous())
+            return "any standby within maximum_lag_on_failover (asynchronous: the last commits may be lost)";
+        var s = c.sync();
+        if (s.quorum() == 0) {
+            return "none: "
+                    + (s.leader() == null
+                            ? "no synchronous standby recorded yet"
+                            : s.leader() + " has no confirmed synchronous standby");
+        }
+        return s.quorum() == s.members().size()
+                ? String.join(", ", s.members())
+                : "the most advanced of any " + s.neededForFailover() + " of " + String.join(", ", s.members());
+    }
+
+    /** "primary" only for the lease holder; a writable member without the lease says so. */
+    public static String role(ClusterState c, Member m) {
+        if (m.role() == Role.PRIMARY) return m.name().equals(c.leader()) ? "primary" : "primary (no lease)";
+        return m.role().label();
+    }
 }

@@ -38,228 +38,251 @@ import org.junit.jupiter.api.io.TempDir;
  * the safety rule it threatens. No thread is started; long actions run on the caller's thread.
  */
 class AgentSafetyTest {
-  private static final long TTL = 2500;
+    private static final long TTL = 2500;
 
-  @TempDir Path dir;
-  private final ManualClock clock = new ManualClock();
-  private final InMemoryDcs.Store store = new InMemoryDcs.Store(TTL);
-  private final Map<String, Node> nodes = new LinkedHashMap<>();
-  private final List<Agent> agents = new ArrayList<>();
+    @TempDir
+    Path dir;
 
-  /** One node: its agent and the fakes behind it. */
-  private record Node(String name, Agent agent, FakePostgres pg, InMemoryDcs dcs, Path watchdog, Watchdog dog) {
-    Decision cycle() throws Exception {
-      return agent.cycle();
+    private final ManualClock clock = new ManualClock();
+    private final InMemoryDcs.Store store = new InMemoryDcs.Store(TTL);
+    private final Map<String, Node> nodes = new LinkedHashMap<>();
+    private final List<Agent> agents = new ArrayList<>();
+
+    /** One node: its agent and the fakes behind it. */
+    private record Node(String name, Agent agent, FakePostgres pg, InMemoryDcs dcs, Path watchdog, Watchdog dog) {
+        Decision cycle() throws Exception {
+            return agent.cycle();
+        }
+
+        String watchdogLog() throws Exception {
+            return Files.readString(watchdog);
+        }
     }
 
-    String watchdogLog() throws Exception {
-      return Files.readString(watchdog);
-    }
-  }
+    /** Peers answer from the fakes: live positions of running standbys, and failsafe confirmations as set. */
+    private final class FakePeers implements Peers {
+        volatile boolean confirm;
 
-  /** Peers answer from the fakes: live positions of running standbys, and failsafe confirmations as set. */
-  private final class FakePeers implements Peers {
-    volatile boolean confirm;
+        @Override
+        public Set<String> confirmLeader(Collection<Member> members, String leader, Credentials auth, long timeoutMs) {
+            Set<String> ok = new java.util.TreeSet<>();
+            if (confirm) members.forEach(m -> ok.add(m.name()));
+            return ok;
+        }
 
-    @Override
-    public Set<String> confirmLeader(Collection<Member> members, String leader, Credentials auth, long timeoutMs) {
-      Set<String> ok = new java.util.TreeSet<>();
-      if (confirm) members.forEach(m -> ok.add(m.name()));
-      return ok;
-    }
-
-    @Override
-    public Map<String, Lsn> positions(Collection<Member> members, long timeoutMs) {
-      Map<String, Lsn> out = new HashMap<>();
-      for (Member m : members) {
-        Node n = nodes.get(m.name());
-        if (n != null && n.pg().running && n.pg().recovery) out.put(m.name(), new Lsn(n.pg().position));
-      }
-      return out;
-    }
-  }
-
-  private final FakePeers peers = new FakePeers();
-
-  /** Runs submitted actions at once, on the caller's thread. */
-  private static final class Direct extends AbstractExecutorService {
-    private boolean shut;
-
-    @Override
-    public void execute(Runnable r) {
-      r.run();
+        @Override
+        public Map<String, Lsn> positions(Collection<Member> members, long timeoutMs) {
+            Map<String, Lsn> out = new HashMap<>();
+            for (Member m : members) {
+                Node n = nodes.get(m.name());
+                if (n != null && n.pg().running && n.pg().recovery) out.put(m.name(), new Lsn(n.pg().position));
+            }
+            return out;
+        }
     }
 
-    @Override
-    public void shutdown() {
-      shut = true;
+    private final FakePeers peers = new FakePeers();
+
+    /** Runs submitted actions at once, on the caller's thread. */
+    private static final class Direct extends AbstractExecutorService {
+        private boolean shut;
+
+        @Override
+        public void execute(Runnable r) {
+            r.run();
+        }
+
+        @Override
+        public void shutdown() {
+            shut = true;
+        }
+
+        @Override
+        public List<Runnable> shutdownNow() {
+            shut = true;
+            return List.of();
+        }
+
+        @Override
+        public boolean isShutdown() {
+            return shut;
+        }
+
+        @Override
+        public boolean isTerminated() {
+            return shut;
+        }
+
+        @Override
+        public boolean awaitTermination(long timeout, TimeUnit unit) {
+            return true;
+        }
     }
 
-    @Override
-    public List<Runnable> shutdownNow() {
-      shut = true;
-      return List.of();
+    private Node node(String name, FakePostgres pg) throws Exception {
+        Map<String, Object> doc = new LinkedHashMap<>();
+        doc.put("cluster", "main");
+        doc.put("name", name);
+        doc.put("data_dir", dir.resolve(name).resolve("data").toString());
+        doc.put("dcs", Map.of("zookeeper", Map.of("connect", "127.0.0.1:2181")));
+        doc.put("restapi", Map.of("listen", "127.0.0.1", "port", 8008));
+        doc.put("postgresql", Map.of("connect_address", "127.0.0.1", "port", 5432));
+        NodeConfig cfg = ConfigReader.read(doc);
+        Path dev = Files.createFile(dir.resolve(name + ".watchdog"));
+        Watchdog dog = new Watchdog(new WatchdogConfig(WatchdogConfig.Mode.REQUIRED, dev.toString(), 5));
+        InMemoryDcs dcs = store.connect();
+        Agent agent = new Agent(cfg, new Agent.Parts(pg, dcs, dog, peers, clock, null), new Direct());
+        agents.add(agent);
+        Node n = new Node(name, agent, pg, dcs, dev, dog);
+        nodes.put(name, n);
+        return n;
     }
 
-    @Override
-    public boolean isShutdown() {
-      return shut;
+    @AfterEach
+    void closeAgents() {
+        agents.forEach(Agent::close);
     }
 
-    @Override
-    public boolean isTerminated() {
-      return shut;
+    /** n1 primary holding the lease, n2 and n3 its streaming standbys, everyone published. */
+    private void healthyCluster(DynamicConfig config) throws Exception {
+        store.load(new ClusterState("7000", null, Map.of(), config, null, Lsn.ZERO, List.of(), SyncState.EMPTY));
+        Node n1 = node("n1", FakePostgres.primary());
+        assertThat(n1.dcs().acquireLeader("n1")).isTrue();
+        n1.agent().lease().confirmed(clock.nanoTime(), TTL - 833);
+        n1.dog().arm();
+        node("n2", FakePostgres.standbyOf("n1"));
+        node("n3", FakePostgres.standbyOf("n1"));
+        for (int round = 0; round < 2; round++) {
+            for (Node n : nodes.values()) n.cycle();
+        }
+        assertThat(store.snapshot().members()).containsOnlyKeys("n1", "n2", "n3");
+        assertThat(store.snapshot().leader()).isEqualTo("n1");
     }
 
-    @Override
-    public boolean awaitTermination(long timeout, TimeUnit unit) {
-      return true;
+    @Test
+    void aLostLeaseStopsThePrimaryAndOnlyThenDisarmsTheWatchdogAndLetsGo() throws Exception {
+        healthyCluster(DynamicConfig.DEFAULT);
+        Node n1 = nodes.get("n1");
+        clock.advance(TTL); // no renewal for longer than the lease
+        n1.agent().leaseGuard().enforce();
+        assertThat(n1.pg().running).isFalse();
+        assertThat(n1.pg().calls).contains("stopImmediately");
+        assertThat(n1.agent().lease().held()).isFalse();
+        assertThat(n1.watchdogLog()).endsWith("V");
     }
-  }
 
-  private Node node(String name, FakePostgres pg) throws Exception {
-    Map<String, Object> doc = new LinkedHashMap<>();
-    doc.put("cluster", "main");
-    doc.put("name", name);
-    doc.put("data_dir", dir.resolve(name).resolve("data").toString());
-    doc.put("dcs", Map.of("zookeeper", Map.of("connect", "127.0.0.1:2181")));
-    doc.put("restapi", Map.of("listen", "127.0.0.1", "port", 8008));
-    doc.put("postgresql", Map.of("connect_address", "127.0.0.1", "port", 5432));
-    NodeConfig cfg = ConfigReader.read(doc);
-    Path dev = Files.createFile(dir.resolve(name + ".watchdog"));
-    Watchdog dog = new Watchdog(new WatchdogConfig(WatchdogConfig.Mode.REQUIRED, dev.toString(), 5));
-    InMemoryDcs dcs = store.connect();
-    Agent agent = new Agent(cfg, new Agent.Parts(pg, dcs, dog, peers, clock, null), new Direct());
-    agents.add(agent);
-    Node n = new Node(name, agent, pg, dcs, dev, dog);
-    nodes.put(name, n);
-    return n;
-  }
-
-  @AfterEach
-  void closeAgents() {
-    agents.forEach(Agent::close);
-  }
-
-  /** n1 primary holding the lease, n2 and n3 its streaming standbys, everyone published. */
-  private void healthyCluster(DynamicConfig config) throws Exception {
-    store.load(new ClusterState("7000", null, Map.of(), config, null, Lsn.ZERO, List.of(), SyncState.EMPTY));
-    Node n1 = node("n1", FakePostgres.primary());
-    assertThat(n1.dcs().acquireLeader("n1")).isTrue();
-    n1.agent().lease().confirmed(clock.nanoTime(), TTL - 833);
-    n1.dog().arm();
-    node("n2", FakePostgres.standbyOf("n1"));
-    node("n3", FakePostgres.standbyOf("n1"));
-    for (int round = 0; round < 2; round++) {
-      for (Node n : nodes.values()) n.cycle();
+    @Test
+    void aStopThatFailsKeepsTheWatchdogArmedAndTheLeaseHeldSoNobodyElseIsPromoted() throws Exception {
+        healthyCluster(DynamicConfig.DEFAULT);
+        Node n1 = nodes.get("n1");
+        n1.pg().stopFails = true;
+        // n1's lease lapses locally (its renewals stalled) while its DCS session lives on
+        clock.advance(TTL);
+        Decision d = n1.cycle();
+        assertThat(d).isInstanceOf(Decision.Demote.class);
+        assertThat(n1.pg().running).as("the stop failed").isTrue();
+        assertThat(n1.dog().armed()).as("the fence holds").isTrue();
+        assertThat(n1.watchdogLog()).doesNotContain("V");
+        assertThat(store.snapshot().leader()).as("the key is not given up").isEqualTo("n1");
+        for (String s : List.of("n2", "n3")) {
+            assertThat(nodes.get(s).cycle()).as(s).isNotInstanceOf(Decision.TakeOver.class);
+            assertThat(nodes.get(s).pg().recovery).as(s + " stays a standby").isTrue();
+        }
+        // the next attempt succeeds: only now is the watchdog disarmed and the key released
+        n1.pg().stopFails = false;
+        n1.cycle();
+        assertThat(n1.pg().running).isFalse();
+        assertThat(n1.watchdogLog()).endsWith("V");
+        assertThat(store.snapshot().leader()).isNull();
+        nodes.get("n2").cycle();
+        assertThat(store.snapshot().leader())
+                .as("now another member may take over")
+                .isIn("n2", "n3");
     }
-    assertThat(store.snapshot().members()).containsOnlyKeys("n1", "n2", "n3");
-    assertThat(store.snapshot().leader()).isEqualTo("n1");
-  }
 
-  @Test
-  void aLostLeaseStopsThePrimaryAndOnlyThenDisarmsTheWatchdogAndLetsGo() throws Exception {
-    healthyCluster(DynamicConfig.DEFAULT);
-    Node n1 = nodes.get("n1");
-    clock.advance(TTL); // no renewal for longer than the lease
-    n1.agent().leaseGuard().enforce();
-    assertThat(n1.pg().running).isFalse();
-    assertThat(n1.pg().calls).contains("stopImmediately");
-    assertThat(n1.agent().lease().held()).isFalse();
-    assertThat(n1.watchdogLog()).endsWith("V");
-  }
-
-  @Test
-  void aStopThatFailsKeepsTheWatchdogArmedAndTheLeaseHeldSoNobodyElseIsPromoted() throws Exception {
-    healthyCluster(DynamicConfig.DEFAULT);
-    Node n1 = nodes.get("n1");
-    n1.pg().stopFails = true;
-    // n1's lease lapses locally (its renewals stalled) while its DCS session lives on
-    clock.advance(TTL);
-    Decision d = n1.cycle();
-    assertThat(d).isInstanceOf(Decision.Demote.class);
-    assertThat(n1.pg().running).as("the stop failed").isTrue();
-    assertThat(n1.dog().armed()).as("the fence holds").isTrue();
-    assertThat(n1.watchdogLog()).doesNotContain("V");
-    assertThat(store.snapshot().leader()).as("the key is not given up").isEqualTo("n1");
-    for (String s : List.of("n2", "n3")) {
-      assertThat(nodes.get(s).cycle()).as(s).isNotInstanceOf(Decision.TakeOver.class);
-      assertThat(nodes.get(s).pg().recovery).as(s + " stays a standby").isTrue();
+    @Test
+    void aLeaseGuardWhoseStopFailsTriesAgainAndNeverDisarmsMeanwhile() throws Exception {
+        healthyCluster(DynamicConfig.DEFAULT);
+        Node n1 = nodes.get("n1");
+        n1.pg().stopFails = true;
+        clock.advance(TTL);
+        for (int i = 0; i < 3; i++) n1.agent().leaseGuard().enforce();
+        assertThat(n1.pg().calls.stream().filter("stopImmediately"::equals).count())
+                .isEqualTo(3);
+        assertThat(n1.agent().lease().held()).isTrue();
+        assertThat(n1.dog().armed()).isTrue();
+        n1.pg().stopFails = false;
+        n1.agent().leaseGuard().enforce();
+        assertThat(n1.agent().lease().held()).isFalse();
+        assertThat(n1.dog().armed()).isFalse();
     }
-    // the next attempt succeeds: only now is the watchdog disarmed and the key released
-    n1.pg().stopFails = false;
-    n1.cycle();
-    assertThat(n1.pg().running).isFalse();
-    assertThat(n1.watchdogLog()).endsWith("V");
-    assertThat(store.snapshot().leader()).isNull();
-    nodes.get("n2").cycle();
-    assertThat(store.snapshot().leader()).as("now another member may take over").isIn("n2", "n3");
-  }
 
-  @Test
-  void aLeaseGuardWhoseStopFailsTriesAgainAndNeverDisarmsMeanwhile() throws Exception {
-    healthyCluster(DynamicConfig.DEFAULT);
-    Node n1 = nodes.get("n1");
-    n1.pg().stopFails = true;
-    clock.advance(TTL);
-    for (int i = 0; i < 3; i++) n1.agent().leaseGuard().enforce();
-    assertThat(n1.pg().calls.stream().filter("stopImmediately"::equals).count()).isEqualTo(3);
-    assertThat(n1.agent().lease().held()).isTrue();
-    assertThat(n1.dog().armed()).isTrue();
-    n1.pg().stopFails = false;
-    n1.agent().leaseGuard().enforce();
-    assertThat(n1.agent().lease().held()).isFalse();
-    assertThat(n1.dog().armed()).isFalse();
-  }
+    @Test
+    void failsafeKeepsThePrimaryOnlyWhileEveryMemberConfirmsIt() throws Exception {
+        healthyCluster(new DynamicConfig(false, DynamicConfig.DEFAULT_MAXIMUM_LAG, SyncMode.OFF, false, 1, true));
+        Node n1 = nodes.get("n1");
+        store.reachable(false);
+        peers.confirm = true;
+        assertThat(n1.agent().leaseGuard().renew()).as("confirmed by n2 and n3").isTrue();
+        clock.advance(TTL - 900);
+        assertThat(n1.agent().leaseGuard().renew()).isTrue();
+        assertThat(n1.cycle())
+                .isInstanceOf(Decision.Wait.class)
+                .extracting(Decision::reason)
+                .asString()
+                .contains("failsafe");
+        assertThat(n1.pg().running).isTrue();
 
-  @Test
-  void failsafeKeepsThePrimaryOnlyWhileEveryMemberConfirmsIt() throws Exception {
-    healthyCluster(new DynamicConfig(false, DynamicConfig.DEFAULT_MAXIMUM_LAG, SyncMode.OFF, false, 1, true));
-    Node n1 = nodes.get("n1");
-    store.reachable(false);
-    peers.confirm = true;
-    assertThat(n1.agent().leaseGuard().renew()).as("confirmed by n2 and n3").isTrue();
-    clock.advance(TTL - 900);
-    assertThat(n1.agent().leaseGuard().renew()).isTrue();
-    assertThat(n1.cycle()).isInstanceOf(Decision.Wait.class).extracting(Decision::reason).asString().contains("failsafe");
-    assertThat(n1.pg().running).isTrue();
+        peers.confirm = false; // n3 cannot be reached any more
+        assertThat(n1.agent().leaseGuard().renew()).isFalse();
+        clock.advance(TTL);
+        n1.agent().leaseGuard().enforce();
+        assertThat(n1.pg().running).as("no confirmation, no writes").isFalse();
+    }
 
-    peers.confirm = false; // n3 cannot be reached any more
-    assertThat(n1.agent().leaseGuard().renew()).isFalse();
-    clock.advance(TTL);
-    n1.agent().leaseGuard().enforce();
-    assertThat(n1.pg().running).as("no confirmation, no writes").isFalse();
-  }
+    @Test
+    void failsafeWithNoOtherMemberSeenIsNeverConfirmed() throws Exception {
+        store.load(new ClusterState(
+                "7000",
+                null,
+                Map.of(),
+                new DynamicConfig(false, 1 << 20, SyncMode.OFF, false, 1, true),
+                null,
+                Lsn.ZERO,
+                List.of(),
+                SyncState.EMPTY));
+        Node n1 = node("n1", FakePostgres.primary());
+        n1.dcs().acquireLeader("n1");
+        n1.agent().lease().confirmed(clock.nanoTime(), TTL - 833);
+        n1.cycle();
+        store.reachable(false);
+        peers.confirm = true;
+        assertThat(n1.agent().leaseGuard().renew())
+                .as("nobody was asked, so nobody vouched")
+                .isFalse();
+    }
 
-  @Test
-  void failsafeWithNoOtherMemberSeenIsNeverConfirmed() throws Exception {
-    store.load(new ClusterState("7000", null, Map.of(), new DynamicConfig(false, 1 << 20, SyncMode.OFF, false, 1, true), null,
-        Lsn.ZERO, List.of(), SyncState.EMPTY));
-    Node n1 = node("n1", FakePostgres.primary());
-    n1.dcs().acquireLeader("n1");
-    n1.agent().lease().confirmed(clock.nanoTime(), TTL - 833);
-    n1.cycle();
-    store.reachable(false);
-    peers.confirm = true;
-    assertThat(n1.agent().leaseGuard().renew()).as("nobody was asked, so nobody vouched").isFalse();
-  }
-
-  @Test
-  void aSwitchoverScheduledForLaterDoesNotHoldUpTheFailoverWhenThePrimaryDies() throws Exception {
-    healthyCluster(DynamicConfig.DEFAULT);
-    nodes.get("n3").pg().position = 0x2000000; // n2 is the most advanced standby
-    FailoverRequest later = new FailoverRequest("n1", "n3", clock.wallMillis() + 3_600_000, clock.wallMillis(), null);
-    assertThat(nodes.get("n2").dcs().requestFailover(later)).isTrue();
-    Node n1 = nodes.get("n1");
-    n1.pg().crash();
-    store.expire(n1.dcs()); // its session ends: the leader key and its member record vanish
-    assertThat(store.snapshot().leader()).isNull();
-    assertThat(nodes.get("n3").cycle()).as("n3 is too far behind to take over").isInstanceOf(Decision.Wait.class);
-    Decision d = nodes.get("n2").cycle();
-    assertThat(d).as(d.reason()).isInstanceOf(Decision.TakeOver.class);
-    assertThat(store.snapshot().leader()).isEqualTo("n2");
-    assertThat(nodes.get("n2").pg().recovery).as("n2 promoted").isFalse();
-    nodes.get("n2").cycle();
-    assertThat(store.snapshot().failover()).as("the abandoned switchover is dropped by the new primary").isNull();
-  }
+    @Test
+    void aSwitchoverScheduledForLaterDoesNotHoldUpTheFailoverWhenThePrimaryDies() throws Exception {
+        healthyCluster(DynamicConfig.DEFAULT);
+        nodes.get("n3").pg().position = 0x2000000; // n2 is the most advanced standby
+        FailoverRequest later =
+                new FailoverRequest("n1", "n3", clock.wallMillis() + 3_600_000, clock.wallMillis(), null);
+        assertThat(nodes.get("n2").dcs().requestFailover(later)).isTrue();
+        Node n1 = nodes.get("n1");
+        n1.pg().crash();
+        store.expire(n1.dcs()); // its session ends: the leader key and its member record vanish
+        assertThat(store.snapshot().leader()).isNull();
+        assertThat(nodes.get("n3").cycle())
+                .as("n3 is too far behind to take over")
+                .isInstanceOf(Decision.Wait.class);
+        Decision d = nodes.get("n2").cycle();
+        assertThat(d).as(d.reason()).isInstanceOf(Decision.TakeOver.class);
+        assertThat(store.snapshot().leader()).isEqualTo("n2");
+        assertThat(nodes.get("n2").pg().recovery).as("n2 promoted").isFalse();
+        nodes.get("n2").cycle();
+        assertThat(store.snapshot().failover())
+                .as("the abandoned switchover is dropped by the new primary")
+                .isNull();
+    }
 }

@@ -12,52 +12,57 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class ConfigLoaderTest {
-  private static final Path EXAMPLE = Path.of("..", "docs", "examples", "node.yml");
+    private static final Path EXAMPLE = Path.of("..", "docs", "examples", "node.yml");
 
-  @Test
-  void theDocumentedExampleIsValid() {
-    NodeConfig c = ConfigLoader.load(EXAMPLE, Map.of());
-    assertThat(c.name()).isEqualTo("db1");
-    assertThat(c.postgresql().replication().username()).isEqualTo("replicator");
-    assertThat(c.restapi().auth()).isNotNull();
-  }
+    @Test
+    void theDocumentedExampleIsValid() {
+        NodeConfig c = ConfigLoader.load(EXAMPLE, Map.of());
+        assertThat(c.name()).isEqualTo("db1");
+        assertThat(c.postgresql().replication().username()).isEqualTo("replicator");
+        assertThat(c.restapi().auth()).isNotNull();
+    }
 
-  @Test
-  void theDcsPasswordComesFromTheEnvironmentToo() {
-    assertThat(ConfigLoader.load(EXAMPLE, Map.of()).dcs().auth().password()).isEqualTo("change-me-to-a-long-random-secret");
-    NodeConfig c = ConfigLoader.load(EXAMPLE, Map.of("PGHA_DCS__AUTH__PASSWORD", "from-the-environment"));
-    assertThat(c.dcs().auth()).isEqualTo(new io.pgha.core.config.Credentials("pgha", "from-the-environment"));
-  }
+    @Test
+    void theDcsPasswordComesFromTheEnvironmentToo() {
+        assertThat(ConfigLoader.load(EXAMPLE, Map.of()).dcs().auth().password())
+                .isEqualTo("change-me-to-a-long-random-secret");
+        NodeConfig c = ConfigLoader.load(EXAMPLE, Map.of("PGHA_DCS__AUTH__PASSWORD", "from-the-environment"));
+        assertThat(c.dcs().auth()).isEqualTo(new io.pgha.core.config.Credentials("pgha", "from-the-environment"));
+    }
 
-  @Test
-  void environmentVariablesOverrideKeys() {
-    NodeConfig c = ConfigLoader.load(EXAMPLE, Map.of(
-        "PGHA_POSTGRESQL__PORT", "6543",
-        "PGHA_RESTAPI__AUTHENTICATION__PASSWORD", "from-env",
-        "PGHA_TAGS__NOFAILOVER", "true",
-        "PGHA_JAVA_OPTS", "-Xmx1g",
-        "PGHA_CONFIG", "/etc/pgha.yml",
-        "HOME", "/root"));
-    assertThat(c.postgresql().port()).isEqualTo(6543);
-    assertThat(c.restapi().auth().password()).isEqualTo("from-env");
-    assertThat(c.tags().noFailover()).isTrue();
-  }
+    @Test
+    void environmentVariablesOverrideKeys() {
+        NodeConfig c = ConfigLoader.load(
+                EXAMPLE,
+                Map.of(
+                        "PGHA_POSTGRESQL__PORT", "6543",
+                        "PGHA_RESTAPI__AUTHENTICATION__PASSWORD", "from-env",
+                        "PGHA_TAGS__NOFAILOVER", "true",
+                        "PGHA_JAVA_OPTS", "-Xmx1g",
+                        "PGHA_CONFIG", "/etc/pgha.yml",
+                        "HOME", "/root"));
+        assertThat(c.postgresql().port()).isEqualTo(6543);
+        assertThat(c.restapi().auth().password()).isEqualTo("from-env");
+        assertThat(c.tags().noFailover()).isTrue();
+    }
 
-  @Test
-  void aBadEnvironmentValueNamesTheKey() {
-    assertThatThrownBy(() -> ConfigLoader.load(EXAMPLE, Map.of("PGHA_RESTAPI__PORT", "http")))
-        .isInstanceOf(ConfigException.class).hasMessageContaining("restapi.port: 'http' is not a whole number");
-  }
+    @Test
+    void aBadEnvironmentValueNamesTheKey() {
+        assertThatThrownBy(() -> ConfigLoader.load(EXAMPLE, Map.of("PGHA_RESTAPI__PORT", "http")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("restapi.port: 'http' is not a whole number");
+    }
 
-  @Test
-  void unreadableOrMalformedFilesAreClearErrors(@TempDir Path dir) throws Exception {
-    assertThatThrownBy(() -> ConfigLoader.load(dir.resolve("missing.yml"), Map.of()))
-        .hasMessageContaining("does not exist or is not readable");
-    Path bad = Files.writeString(dir.resolve("bad.yml"), "cluster: [unclosed\n");
-    assertThatThrownBy(() -> ConfigLoader.load(bad, Map.of())).hasMessageContaining("is not valid YAML");
-    Path dup = Files.writeString(dir.resolve("dup.yml"), "cluster: a\npostgresql: {port: 5432}\npostgresql: {port: 5433}\n");
-    assertThatThrownBy(() -> ConfigLoader.load(dup, Map.of())).hasMessageContaining("Duplicate field 'postgresql'");
-    Path list = Files.writeString(dir.resolve("list.yml"), "- a\n- b\n");
-    assertThatThrownBy(() -> ConfigLoader.load(list, Map.of())).hasMessageContaining("must be a YAML mapping");
-  }
+    @Test
+    void unreadableOrMalformedFilesAreClearErrors(@TempDir Path dir) throws Exception {
+        assertThatThrownBy(() -> ConfigLoader.load(dir.resolve("missing.yml"), Map.of()))
+                .hasMessageContaining("does not exist or is not readable");
+        Path bad = Files.writeString(dir.resolve("bad.yml"), "cluster: [unclosed\n");
+        assertThatThrownBy(() -> ConfigLoader.load(bad, Map.of())).hasMessageContaining("is not valid YAML");
+        Path dup = Files.writeString(
+                dir.resolve("dup.yml"), "cluster: a\npostgresql: {port: 5432}\npostgresql: {port: 5433}\n");
+        assertThatThrownBy(() -> ConfigLoader.load(dup, Map.of())).hasMessageContaining("Duplicate field 'postgresql'");
+        Path list = Files.writeString(dir.resolve("list.yml"), "- a\n- b\n");
+        assertThatThrownBy(() -> ConfigLoader.load(list, Map.of())).hasMessageContaining("must be a YAML mapping");
+    }
 }

@@ -23,143 +23,196 @@ import java.util.Map;
  * leader "n0" publishes {@code leaderOptime}.
  */
 final class FakeView implements AgentView {
-  static final long MB = 1024 * 1024;
-  NodeConfig config = config(Map.of());
-  LocalState local = LocalState.noData();
-  MemberState state = MemberState.STOPPED;
-  boolean lease;
-  boolean alive = true;
-  String leader = "n0";
-  DynamicConfig dynamic = DynamicConfig.DEFAULT;
-  SyncState sync = SyncState.EMPTY;
-  Lsn leaderOptime = new Lsn(100 * MB);
-  FailoverRequest failover;
-  String acceptedLeader;
+    static final long MB = 1024 * 1024;
+    NodeConfig config = config(Map.of());
+    LocalState local = LocalState.noData();
+    MemberState state = MemberState.STOPPED;
+    boolean lease;
+    boolean alive = true;
+    String leader = "n0";
+    DynamicConfig dynamic = DynamicConfig.DEFAULT;
+    SyncState sync = SyncState.EMPTY;
+    Lsn leaderOptime = new Lsn(100 * MB);
+    FailoverRequest failover;
+    String acceptedLeader;
 
-  static FakeView of() {
-    return new FakeView();
-  }
-
-  /** A node config for "n1" with {@code extra} keys (dotted) set. */
-  static NodeConfig config(Map<String, Object> extra) {
-    Map<String, Object> doc = new LinkedHashMap<>();
-    doc.put("cluster", "main");
-    doc.put("name", "n1");
-    doc.put("data_dir", "/var/lib/pgha/n1");
-    doc.put("dcs", Map.of("zookeeper", Map.of("connect", "127.0.0.1:2181")));
-    extra.forEach((k, v) -> put(doc, k, v));
-    return ConfigReader.read(doc);
-  }
-
-  @SuppressWarnings("unchecked")
-  private static void put(Map<String, Object> doc, String dotted, Object value) {
-    String[] keys = dotted.split("\\.");
-    Map<String, Object> m = doc;
-    for (int i = 0; i < keys.length - 1; i++) {
-      Object next = m.get(keys[i]);
-      Map<String, Object> copy = next == null ? new LinkedHashMap<>() : new LinkedHashMap<>((Map<String, Object>) next);
-      m.put(keys[i], copy);
-      m = copy;
+    static FakeView of() {
+        return new FakeView();
     }
-    m.put(keys[keys.length - 1], value);
-  }
 
-  FakeView with(Map<String, Object> extra) {
-    config = config(extra);
-    return this;
-  }
+    /** A node config for "n1" with {@code extra} keys (dotted) set. */
+    static NodeConfig config(Map<String, Object> extra) {
+        Map<String, Object> doc = new LinkedHashMap<>();
+        doc.put("cluster", "main");
+        doc.put("name", "n1");
+        doc.put("data_dir", "/var/lib/pgha/n1");
+        doc.put("dcs", Map.of("zookeeper", Map.of("connect", "127.0.0.1:2181")));
+        extra.forEach((k, v) -> put(doc, k, v));
+        return ConfigReader.read(doc);
+    }
 
-  FakeView primary() {
-    local = new LocalState(true, false, true, false, 2, leaderOptime, leaderOptime, null, false, ControlState.IN_PRODUCTION, Lsn.ZERO, true);
-    state = MemberState.RUNNING;
-    leader = "n1";
-    return this;
-  }
+    @SuppressWarnings("unchecked")
+    private static void put(Map<String, Object> doc, String dotted, Object value) {
+        String[] keys = dotted.split("\\.");
+        Map<String, Object> m = doc;
+        for (int i = 0; i < keys.length - 1; i++) {
+            Object next = m.get(keys[i]);
+            Map<String, Object> copy =
+                    next == null ? new LinkedHashMap<>() : new LinkedHashMap<>((Map<String, Object>) next);
+            m.put(keys[i], copy);
+            m = copy;
+        }
+        m.put(keys[keys.length - 1], value);
+    }
 
-  FakeView lease() {
-    lease = true;
-    return this;
-  }
+    FakeView with(Map<String, Object> extra) {
+        config = config(extra);
+        return this;
+    }
 
-  FakeView standby(long replayMb, boolean streaming) {
-    Lsn replay = new Lsn(replayMb * MB);
-    local = new LocalState(true, true, true, true, 2, replay, replay, "n0", streaming, ControlState.IN_ARCHIVE_RECOVERY, Lsn.ZERO, true);
-    state = MemberState.RUNNING;
-    return this;
-  }
+    FakeView primary() {
+        local = new LocalState(
+                true,
+                false,
+                true,
+                false,
+                2,
+                leaderOptime,
+                leaderOptime,
+                null,
+                false,
+                ControlState.IN_PRODUCTION,
+                Lsn.ZERO,
+                true);
+        state = MemberState.RUNNING;
+        leader = "n1";
+        return this;
+    }
 
-  FakeView state(MemberState s) {
-    state = s;
-    return this;
-  }
+    FakeView lease() {
+        lease = true;
+        return this;
+    }
 
-  FakeView sync(SyncMode mode, String recordedBy, int quorum, String... members) {
-    dynamic = DynamicConfig.DEFAULT.withSynchronous(mode, false, 1);
-    sync = new SyncState(recordedBy, quorum, List.of(members));
-    return this;
-  }
+    FakeView standby(long replayMb, boolean streaming) {
+        Lsn replay = new Lsn(replayMb * MB);
+        local = new LocalState(
+                true,
+                true,
+                true,
+                true,
+                2,
+                replay,
+                replay,
+                "n0",
+                streaming,
+                ControlState.IN_ARCHIVE_RECOVERY,
+                Lsn.ZERO,
+                true);
+        state = MemberState.RUNNING;
+        return this;
+    }
 
-  FakeView dead() {
-    alive = false;
-    return this;
-  }
+    FakeView state(MemberState s) {
+        state = s;
+        return this;
+    }
 
-  FakeView failover(FailoverRequest fr) {
-    failover = fr;
-    return this;
-  }
+    FakeView sync(SyncMode mode, String recordedBy, int quorum, String... members) {
+        dynamic = DynamicConfig.DEFAULT.withSynchronous(mode, false, 1);
+        sync = new SyncState(recordedBy, quorum, List.of(members));
+        return this;
+    }
 
-  @Override
-  public NodeConfig config() {
-    return config;
-  }
+    FakeView dead() {
+        alive = false;
+        return this;
+    }
 
-  @Override
-  public Member status() {
-    if (!local.running() && state == MemberState.STOPPED && local.timeline() == 0) return null;
-    Role role = !local.running() ? Role.UNKNOWN : local.inRecovery() ? Role.STANDBY : Role.PRIMARY;
-    return new Member("n1", config.restapi().url(), "10.0.0.1", 5432, role, state, local.timeline(), local.walPosition(),
-        local.replayPosition(), local.following(), local.streaming(), config.tags(), "test", 1L);
-  }
+    FakeView failover(FailoverRequest fr) {
+        failover = fr;
+        return this;
+    }
 
-  @Override
-  public ClusterState cluster() {
-    Map<String, Member> members = new LinkedHashMap<>();
-    Member me = status();
-    if (me != null) members.put("n1", me);
-    members.put("n0", new Member("n0", "http://10.0.0.2:8008", "10.0.0.2", 5432, Role.PRIMARY, MemberState.RUNNING, 2, leaderOptime,
-        leaderOptime, null, false, io.pgha.core.model.Tags.NONE, "primary", 1L));
-    return new ClusterState("7000", leader, members, dynamic, failover, leaderOptime, List.of(), sync);
-  }
+    @Override
+    public NodeConfig config() {
+        return config;
+    }
 
-  @Override
-  public LocalState local() {
-    return local;
-  }
+    @Override
+    public Member status() {
+        if (!local.running() && state == MemberState.STOPPED && local.timeline() == 0) return null;
+        Role role = !local.running() ? Role.UNKNOWN : local.inRecovery() ? Role.STANDBY : Role.PRIMARY;
+        return new Member(
+                "n1",
+                config.restapi().url(),
+                "10.0.0.1",
+                5432,
+                role,
+                state,
+                local.timeline(),
+                local.walPosition(),
+                local.replayPosition(),
+                local.following(),
+                local.streaming(),
+                config.tags(),
+                "test",
+                1L);
+    }
 
-  @Override
-  public boolean leaseValid() {
-    return lease;
-  }
+    @Override
+    public ClusterState cluster() {
+        Map<String, Member> members = new LinkedHashMap<>();
+        Member me = status();
+        if (me != null) members.put("n1", me);
+        members.put(
+                "n0",
+                new Member(
+                        "n0",
+                        "http://10.0.0.2:8008",
+                        "10.0.0.2",
+                        5432,
+                        Role.PRIMARY,
+                        MemberState.RUNNING,
+                        2,
+                        leaderOptime,
+                        leaderOptime,
+                        null,
+                        false,
+                        io.pgha.core.model.Tags.NONE,
+                        "primary",
+                        1L));
+        return new ClusterState("7000", leader, members, dynamic, failover, leaderOptime, List.of(), sync);
+    }
 
-  @Override
-  public boolean alive() {
-    return alive;
-  }
+    @Override
+    public LocalState local() {
+        return local;
+    }
 
-  @Override
-  public boolean acceptFailsafe(String leader) {
-    acceptedLeader = leader;
-    return "n0".equals(leader);
-  }
+    @Override
+    public boolean leaseValid() {
+        return lease;
+    }
 
-  @Override
-  public void requestRestart() throws ControlException {
-    if (!local.running()) throw new ControlException("PostgreSQL is not running on n1");
-  }
+    @Override
+    public boolean alive() {
+        return alive;
+    }
 
-  @Override
-  public void requestReinitialize() throws ControlException {
-    throw new ControlException("no running primary to clone from");
-  }
+    @Override
+    public boolean acceptFailsafe(String leader) {
+        acceptedLeader = leader;
+        return "n0".equals(leader);
+    }
+
+    @Override
+    public void requestRestart() throws ControlException {
+        if (!local.running()) throw new ControlException("PostgreSQL is not running on n1");
+    }
+
+    @Override
+    public void requestReinitialize() throws ControlException {
+        throw new ControlException("no running primary to clone from");
+    }
 }

@@ -20,61 +20,70 @@ import org.junit.jupiter.api.Test;
  * 50 ms of a manual clock, as their schedulers would.
  */
 class LeaseGuardFailsafeTest {
-  private static final Timing TIMING = new Timing(2500, 1000, 833).validate();
+    private static final Timing TIMING = new Timing(2500, 1000, 833).validate();
 
-  /** When PostgreSQL was stopped (ms of the manual clock after the hang began, -1: never), and how often members were asked. */
-  private record Run(long stoppedAfterMs, int confirmations) {}
+    /** When PostgreSQL was stopped (ms of the manual clock after the hang began, -1: never), and how often members were asked. */
+    private record Run(long stoppedAfterMs, int confirmations) {}
 
-  private static Run hangForThreeLeases(boolean membersConfirm) throws Exception {
-    StubDcs dcs = new StubDcs();
-    ManualClock clock = new ManualClock();
-    Lease lease = new Lease(clock::nanoTime);
-    long validity = TIMING.leaseValidityMs(dcs.sessionTimeoutMs());
-    CountDownLatch release = new CountDownLatch(1);
-    AtomicLong stoppedAt = new AtomicLong(-1);
-    AtomicInteger asked = new AtomicInteger();
-    long start = clock.wallMillis();
-    try (LeaseGuard guard = new LeaseGuard("a", dcs, lease, TIMING, () -> {
-      stoppedAt.compareAndSet(-1, clock.wallMillis() - start);
-      return true;
-    }, () -> {}, new Watchdog(WatchdogConfig.off()))) {
-      guard.failsafe(() -> {
-        asked.incrementAndGet();
-        return membersConfirm;
-      });
-      lease.confirmed(clock.nanoTime(), validity);
-      dcs.renewal(me -> {
-        dcs.connected(false); // the server went away while this renewal was on its way
-        release.await();
-        return false;
-      });
-      Thread renewal = new Thread(guard::renew, "hanging-renewal");
-      renewal.start();
-      await().atMost(Duration.ofSeconds(10)).until(() -> !dcs.connected());
-      for (long t = 0; t < 3 * validity && stoppedAt.get() < 0; t += 50) {
-        clock.advance(50);
-        guard.confirmStep();
-        guard.enforce();
-      }
-      long stopped = stoppedAt.get();
-      release.countDown();
-      renewal.join(10_000);
-      return new Run(stopped, asked.get());
+    private static Run hangForThreeLeases(boolean membersConfirm) throws Exception {
+        StubDcs dcs = new StubDcs();
+        ManualClock clock = new ManualClock();
+        Lease lease = new Lease(clock::nanoTime);
+        long validity = TIMING.leaseValidityMs(dcs.sessionTimeoutMs());
+        CountDownLatch release = new CountDownLatch(1);
+        AtomicLong stoppedAt = new AtomicLong(-1);
+        AtomicInteger asked = new AtomicInteger();
+        long start = clock.wallMillis();
+        try (LeaseGuard guard = new LeaseGuard(
+                "a",
+                dcs,
+                lease,
+                TIMING,
+                () -> {
+                    stoppedAt.compareAndSet(-1, clock.wallMillis() - start);
+                    return true;
+                },
+                () -> {},
+                new Watchdog(WatchdogConfig.off()))) {
+            guard.failsafe(() -> {
+                asked.incrementAndGet();
+                return membersConfirm;
+            });
+            lease.confirmed(clock.nanoTime(), validity);
+            dcs.renewal(me -> {
+                dcs.connected(false); // the server went away while this renewal was on its way
+                release.await();
+                return false;
+            });
+            Thread renewal = new Thread(guard::renew, "hanging-renewal");
+            renewal.start();
+            await().atMost(Duration.ofSeconds(10)).until(() -> !dcs.connected());
+            for (long t = 0; t < 3 * validity && stoppedAt.get() < 0; t += 50) {
+                clock.advance(50);
+                guard.confirmStep();
+                guard.enforce();
+            }
+            long stopped = stoppedAt.get();
+            release.countDown();
+            renewal.join(10_000);
+            return new Run(stopped, asked.get());
+        }
     }
-  }
 
-  @Test
-  void membersConfirmingKeepThePrimaryWhileTheRenewalHangs() throws Exception {
-    Run r = hangForThreeLeases(true);
-    assertThat(r.stoppedAfterMs()).as("never stopped").isEqualTo(-1);
-    assertThat(r.confirmations()).isGreaterThanOrEqualTo(3);
-  }
+    @Test
+    void membersConfirmingKeepThePrimaryWhileTheRenewalHangs() throws Exception {
+        Run r = hangForThreeLeases(true);
+        assertThat(r.stoppedAfterMs()).as("never stopped").isEqualTo(-1);
+        assertThat(r.confirmations()).isGreaterThanOrEqualTo(3);
+    }
 
-  @Test
-  void withoutConfirmationTheLeaseRunsOutAsUsual() throws Exception {
-    Run r = hangForThreeLeases(false);
-    long validity = TIMING.leaseValidityMs(new StubDcs().sessionTimeoutMs());
-    assertThat(r.stoppedAfterMs()).as("stopped when the lease ran out, not before").isBetween(validity, validity + 100);
-    assertThat(r.confirmations()).isPositive();
-  }
+    @Test
+    void withoutConfirmationTheLeaseRunsOutAsUsual() throws Exception {
+        Run r = hangForThreeLeases(false);
+        long validity = TIMING.leaseValidityMs(new StubDcs().sessionTimeoutMs());
+        assertThat(r.stoppedAfterMs())
+                .as("stopped when the lease ran out, not before")
+                .isBetween(validity, validity + 100);
+        assertThat(r.confirmations()).isPositive();
+    }
 }

@@ -1,16 +1,15 @@
 package io.pgha.agent;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import io.pgha.core.config.Credentials;
 import io.pgha.core.model.FailoverRequest;
 import io.pgha.dcs.Json;
-import io.pgha.testkit.InMemoryDcs;
 import io.pgha.http.BasicAuth;
 import io.pgha.http.Request;
 import io.pgha.http.Response;
 import io.pgha.testkit.FreePorts;
+import io.pgha.testkit.InMemoryDcs;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -33,190 +32,233 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The agent's REST API over real HTTP on 127.0.0.1, reading a fixed view instead of a running agent. */
 class RestApiTest {
-  private static final long NOW = 1_800_000_000_000L;
-  private static final Duration CLIENT_TIMEOUT = Duration.ofSeconds(2);
-  private static final Credentials ADMIN = new Credentials("admin", "s3cret");
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(CLIENT_TIMEOUT).build();
-  private final List<AutoCloseable> open = new ArrayList<>();
-  private InMemoryDcs dcs;
-  private int port;
+    private static final long NOW = 1_800_000_000_000L;
+    private static final Duration CLIENT_TIMEOUT = Duration.ofSeconds(2);
+    private static final Credentials ADMIN = new Credentials("admin", "s3cret");
+    private final HttpClient http =
+            HttpClient.newBuilder().connectTimeout(CLIENT_TIMEOUT).build();
+    private final List<AutoCloseable> open = new ArrayList<>();
+    private InMemoryDcs dcs;
+    private int port;
 
-  @TempDir Path dir;
+    @TempDir
+    Path dir;
 
-  @AfterEach
-  void closeAll() throws Exception {
-    for (AutoCloseable c : open) c.close();
-  }
-
-  private FakeView view(Map<String, Object> extra) {
-    port = FreePorts.one();
-    Map<String, Object> keys = new HashMap<>(Map.of("restapi.listen", "127.0.0.1", "restapi.port", port, "restapi.request_timeout", "1s"));
-    keys.putAll(extra);
-    return FakeView.of().with(keys);
-  }
-
-  private FakeView withAuth() {
-    return view(Map.of("restapi.authentication.username", ADMIN.username(), "restapi.authentication.password", ADMIN.password()));
-  }
-
-  private RestApi start(FakeView v) throws Exception {
-    dcs = new InMemoryDcs.Store().load(v.cluster()).connect();
-    RestApi api = new RestApi(v, new ClusterControl(dcs, () -> NOW));
-    open.add(api);
-    api.start();
-    return api;
-  }
-
-  private HttpResponse<String> call(String method, String path, String body, Credentials auth) throws Exception {
-    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(CLIENT_TIMEOUT)
-        .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
-    if (auth != null) b.header("Authorization", BasicAuth.header(auth));
-    return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
-  }
-
-  @Test
-  void primaryAnswersWhileSixteenClientsHoldHalfSentRequests() throws Exception {
-    start(view(Map.of()).primary().lease());
-    List<Socket> stalled = new ArrayList<>();
-    for (int i = 0; i < 16; i++) {
-      Socket s = new Socket();
-      open.add(s);
-      s.connect(new InetSocketAddress("127.0.0.1", port), 2000);
-      s.getOutputStream().write("GET /primary HTTP/1.1\r\nHost: x\r\n".getBytes(StandardCharsets.US_ASCII));
-      stalled.add(s);
+    @AfterEach
+    void closeAll() throws Exception {
+        for (AutoCloseable c : open) c.close();
     }
-    HttpResponse<String> r = call("GET", "/primary", null, null);
-    assertThat(r.statusCode()).isEqualTo(200);
-    assertThat(r.body()).contains("\"name\":\"n1\"");
-    for (Socket s : stalled) {
-      s.setSoTimeout(10_000);
-      InputStream in = s.getInputStream();
-      assertThat(in.read()).as("closed by the server after restapi.request_timeout").isEqualTo(-1);
+
+    private FakeView view(Map<String, Object> extra) {
+        port = FreePorts.one();
+        Map<String, Object> keys = new HashMap<>(
+                Map.of("restapi.listen", "127.0.0.1", "restapi.port", port, "restapi.request_timeout", "1s"));
+        keys.putAll(extra);
+        return FakeView.of().with(keys);
     }
-  }
 
-  @Test
-  void headAndOptionsAnswerWithTheStatusOnly() throws Exception {
-    start(view(Map.of()).primary().lease());
-    for (String m : List.of("HEAD", "OPTIONS")) {
-      HttpResponse<String> root = call(m, "/", null, null);
-      assertThat(root.statusCode()).as(m + " /").isEqualTo(200);
-      assertThat(root.body()).isEmpty();
-      assertThat(call(m, "/replica", null, null).statusCode()).as(m + " /replica").isEqualTo(503);
+    private FakeView withAuth() {
+        return view(Map.of(
+                "restapi.authentication.username",
+                ADMIN.username(),
+                "restapi.authentication.password",
+                ADMIN.password()));
     }
-    assertThat(call("GET", "/", null, null).body()).contains("\"role\":\"PRIMARY\"");
-  }
 
-  @Test
-  void statusAndClusterSpeakPatronisFieldNames() throws Exception {
-    start(view(Map.of()).standby(90, true).failover(new FailoverRequest("n0", "n1", NOW + 60_000, NOW, null)));
-    HttpResponse<String> status = call("GET", "/patroni", null, null);
-    assertThat(status.statusCode()).isEqualTo(200);
-    assertThat(Json.MAPPER.readTree(status.body()).path("name").asText()).isEqualTo("n1");
+    private RestApi start(FakeView v) throws Exception {
+        dcs = new InMemoryDcs.Store().load(v.cluster()).connect();
+        RestApi api = new RestApi(v, new ClusterControl(dcs, () -> NOW));
+        open.add(api);
+        api.start();
+        return api;
+    }
 
-    var cluster = Json.MAPPER.readTree(call("GET", "/cluster", null, null).body());
-    assertThat(cluster.path("pause").isBoolean()).isTrue();
-    assertThat(cluster.path("scheduled_switchover").path("from").asText()).isEqualTo("n0");
-    assertThat(cluster.path("scheduled_switchover").path("to").asText()).isEqualTo("n1");
-    var n1 = cluster.path("members").get(1);
-    assertThat(n1.path("name").asText()).isEqualTo("n1");
-    assertThat(n1.path("host").asText()).isEqualTo("10.0.0.1");
-    assertThat(n1.path("port").asInt()).isEqualTo(5432);
-    assertThat(n1.path("timeline").asInt()).isEqualTo(2);
-    assertThat(n1.path("lag").asLong()).isEqualTo(10 * FakeView.MB);
-    assertThat(cluster.path("members").get(0).has("lag")).as("the leader has no lag").isFalse();
-    assertThat(call("GET", "/nope", null, null).statusCode()).isEqualTo(404);
-  }
+    private HttpResponse<String> call(String method, String path, String body, Credentials auth) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .timeout(CLIENT_TIMEOUT)
+                .method(
+                        method,
+                        body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        if (auth != null) b.header("Authorization", BasicAuth.header(auth));
+        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
 
-  @Test
-  void statusIsUnavailableOnlyBeforeTheFirstCycle() throws Exception {
-    start(view(Map.of()));
-    HttpResponse<String> r = call("GET", "/status", null, null);
-    assertThat(r.statusCode()).isEqualTo(503);
-    assertThat(r.body()).contains("starting");
-  }
+    @Test
+    void primaryAnswersWhileSixteenClientsHoldHalfSentRequests() throws Exception {
+        start(view(Map.of()).primary().lease());
+        List<Socket> stalled = new ArrayList<>();
+        for (int i = 0; i < 16; i++) {
+            Socket s = new Socket();
+            open.add(s);
+            s.connect(new InetSocketAddress("127.0.0.1", port), 2000);
+            s.getOutputStream().write("GET /primary HTTP/1.1\r\nHost: x\r\n".getBytes(StandardCharsets.US_ASCII));
+            stalled.add(s);
+        }
+        HttpResponse<String> r = call("GET", "/primary", null, null);
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.body()).contains("\"name\":\"n1\"");
+        for (Socket s : stalled) {
+            s.setSoTimeout(10_000);
+            InputStream in = s.getInputStream();
+            assertThat(in.read())
+                    .as("closed by the server after restapi.request_timeout")
+                    .isEqualTo(-1);
+        }
+    }
 
-  @Test
-  void stateChangingCallsNeedTheConfiguredCredentials() throws Exception {
-    start(withAuth().primary().lease());
-    HttpResponse<String> none = call("POST", "/pause", "", null);
-    assertThat(none.statusCode()).isEqualTo(401);
-    assertThat(none.headers().firstValue("WWW-Authenticate")).contains("Basic realm=\"pgha\"");
-    assertThat(call("POST", "/pause", "", new Credentials("admin", "wrong")).statusCode()).isEqualTo(401);
-    assertThat(dcs.read().config().paused()).isFalse();
+    @Test
+    void headAndOptionsAnswerWithTheStatusOnly() throws Exception {
+        start(view(Map.of()).primary().lease());
+        for (String m : List.of("HEAD", "OPTIONS")) {
+            HttpResponse<String> root = call(m, "/", null, null);
+            assertThat(root.statusCode()).as(m + " /").isEqualTo(200);
+            assertThat(root.body()).isEmpty();
+            assertThat(call(m, "/replica", null, null).statusCode())
+                    .as(m + " /replica")
+                    .isEqualTo(503);
+        }
+        assertThat(call("GET", "/", null, null).body()).contains("\"role\":\"PRIMARY\"");
+    }
 
-    assertThat(call("POST", "/pause", "", ADMIN).statusCode()).isEqualTo(200);
-    assertThat(dcs.read().config().paused()).isTrue();
-    HttpResponse<String> patched = call("PATCH", "/config", "{\"synchronous_mode\": \"on\", \"pause\": false}", ADMIN);
-    assertThat(patched.statusCode()).as(patched.body()).isEqualTo(200);
-    assertThat(dcs.read().config().synchronous()).isTrue();
-    assertThat(dcs.read().config().paused()).isFalse();
-    assertThat(call("PATCH", "/config", "{\"synchronous_mode\": \"sometimes\"}", ADMIN).statusCode()).isEqualTo(400);
-    assertThat(call("POST", "/switchover", "{not json", ADMIN).statusCode()).isEqualTo(400);
-    assertThat(call("PUT", "/pause", "", ADMIN).statusCode()).isEqualTo(405);
-    assertThat(call("POST", "/config", "{}", ADMIN).statusCode()).isEqualTo(405);
-    assertThat(call("POST", "/nope", "", ADMIN).statusCode()).isEqualTo(404);
-  }
+    @Test
+    void statusAndClusterSpeakPatronisFieldNames() throws Exception {
+        start(view(Map.of()).standby(90, true).failover(new FailoverRequest("n0", "n1", NOW + 60_000, NOW, null)));
+        HttpResponse<String> status = call("GET", "/patroni", null, null);
+        assertThat(status.statusCode()).isEqualTo(200);
+        assertThat(Json.MAPPER.readTree(status.body()).path("name").asText()).isEqualTo("n1");
 
-  @Test
-  void withoutAnyCredentialConfiguredEveryChangeIsRefused() throws Exception {
-    start(view(Map.of()).primary().lease());
-    HttpResponse<String> r = call("POST", "/pause", "", ADMIN);
-    assertThat(r.statusCode()).isEqualTo(401);
-    assertThat(r.body()).contains("no restapi.authentication");
-  }
+        var cluster = Json.MAPPER.readTree(call("GET", "/cluster", null, null).body());
+        assertThat(cluster.path("pause").isBoolean()).isTrue();
+        assertThat(cluster.path("scheduled_switchover").path("from").asText()).isEqualTo("n0");
+        assertThat(cluster.path("scheduled_switchover").path("to").asText()).isEqualTo("n1");
+        var n1 = cluster.path("members").get(1);
+        assertThat(n1.path("name").asText()).isEqualTo("n1");
+        assertThat(n1.path("host").asText()).isEqualTo("10.0.0.1");
+        assertThat(n1.path("port").asInt()).isEqualTo(5432);
+        assertThat(n1.path("timeline").asInt()).isEqualTo(2);
+        assertThat(n1.path("lag").asLong()).isEqualTo(10 * FakeView.MB);
+        assertThat(cluster.path("members").get(0).has("lag"))
+                .as("the leader has no lag")
+                .isFalse();
+        assertThat(call("GET", "/nope", null, null).statusCode()).isEqualTo(404);
+    }
 
-  @Test
-  void deleteSwitchoverCancelsOnlyAPendingScheduledOne() throws Exception {
-    start(withAuth().primary().lease().failover(new FailoverRequest("n1", "n0", NOW + 3_600_000, NOW, null)));
-    assertThat(call("DELETE", "/switchover", null, null).statusCode()).isEqualTo(401);
-    assertThat(dcs.store().snapshot().failover()).isNotNull();
+    @Test
+    void statusIsUnavailableOnlyBeforeTheFirstCycle() throws Exception {
+        start(view(Map.of()));
+        HttpResponse<String> r = call("GET", "/status", null, null);
+        assertThat(r.statusCode()).isEqualTo(503);
+        assertThat(r.body()).contains("starting");
+    }
 
-    HttpResponse<String> cancelled = call("DELETE", "/switchover", null, ADMIN);
-    assertThat(cancelled.statusCode()).isEqualTo(200);
-    assertThat(cancelled.body()).contains("cancelled the switchover to n0 scheduled for");
-    assertThat(dcs.store().snapshot().failover()).isNull();
+    @Test
+    void stateChangingCallsNeedTheConfiguredCredentials() throws Exception {
+        start(withAuth().primary().lease());
+        HttpResponse<String> none = call("POST", "/pause", "", null);
+        assertThat(none.statusCode()).isEqualTo(401);
+        assertThat(none.headers().firstValue("WWW-Authenticate")).contains("Basic realm=\"pgha\"");
+        assertThat(call("POST", "/pause", "", new Credentials("admin", "wrong")).statusCode())
+                .isEqualTo(401);
+        assertThat(dcs.read().config().paused()).isFalse();
 
-    HttpResponse<String> again = call("DELETE", "/switchover", null, ADMIN);
-    assertThat(again.statusCode()).isEqualTo(404);
-    assertThat(again.body()).contains("no scheduled switchover is pending");
+        assertThat(call("POST", "/pause", "", ADMIN).statusCode()).isEqualTo(200);
+        assertThat(dcs.read().config().paused()).isTrue();
+        HttpResponse<String> patched =
+                call("PATCH", "/config", "{\"synchronous_mode\": \"on\", \"pause\": false}", ADMIN);
+        assertThat(patched.statusCode()).as(patched.body()).isEqualTo(200);
+        assertThat(dcs.read().config().synchronous()).isTrue();
+        assertThat(dcs.read().config().paused()).isFalse();
+        assertThat(call("PATCH", "/config", "{\"synchronous_mode\": \"sometimes\"}", ADMIN)
+                        .statusCode())
+                .isEqualTo(400);
+        assertThat(call("POST", "/switchover", "{not json", ADMIN).statusCode()).isEqualTo(400);
+        assertThat(call("PUT", "/pause", "", ADMIN).statusCode()).isEqualTo(405);
+        assertThat(call("POST", "/config", "{}", ADMIN).statusCode()).isEqualTo(405);
+        assertThat(call("POST", "/nope", "", ADMIN).statusCode()).isEqualTo(404);
+    }
 
-    dcs.requestFailover(new FailoverRequest(null, "n0", 0, NOW, null));
-    HttpResponse<String> failover = call("DELETE", "/switchover", null, ADMIN);
-    assertThat(failover.statusCode()).isEqualTo(409);
-    assertThat(dcs.store().snapshot().failover()).isNotNull();
-  }
+    @Test
+    void withoutAnyCredentialConfiguredEveryChangeIsRefused() throws Exception {
+        start(view(Map.of()).primary().lease());
+        HttpResponse<String> r = call("POST", "/pause", "", ADMIN);
+        assertThat(r.statusCode()).isEqualTo(401);
+        assertThat(r.body()).contains("no restapi.authentication");
+    }
 
-  @Test
-  void failsafeSaysWhoAnswered() throws Exception {
-    FakeView v = withAuth().standby(100, true);
-    start(v);
-    HttpResponse<String> yes = call("POST", "/failsafe", "{\"leader\":\"n0\"}", ADMIN);
-    assertThat(yes.statusCode()).isEqualTo(200);
-    assertThat(PeerClient.confirms(yes.body().getBytes(StandardCharsets.UTF_8), "n1")).isTrue();
-    HttpResponse<String> no = call("POST", "/failsafe", "{\"leader\":\"n7\"}", ADMIN);
-    assertThat(no.statusCode()).isEqualTo(409);
-    assertThat(no.body()).contains("\"accepted\":false");
-    assertThat(v.acceptedLeader).isEqualTo("n7");
-  }
+    @Test
+    void deleteSwitchoverCancelsOnlyAPendingScheduledOne() throws Exception {
+        start(withAuth().primary().lease().failover(new FailoverRequest("n1", "n0", NOW + 3_600_000, NOW, null)));
+        assertThat(call("DELETE", "/switchover", null, null).statusCode()).isEqualTo(401);
+        assertThat(dcs.store().snapshot().failover()).isNotNull();
 
-  @Test
-  void verifyClientMakesACertificateACredentialForChanges() throws Exception {
-    String pem = Files.writeString(dir.resolve("any.pem"), "x").toString();
-    FakeView v = view(Map.of("restapi.certfile", pem, "restapi.keyfile", pem, "restapi.cafile", pem, "restapi.verify_client", "optional"))
-        .primary().lease();
-    RestApi api = new RestApi(v, new ClusterControl(new InMemoryDcs.Store().load(v.cluster()).connect(), () -> NOW));
-    open.add(api);
-    Response without = api.handle(request(false)).toCompletableFuture().get(5, TimeUnit.SECONDS);
-    assertThat(without.status()).isEqualTo(401);
-    assertThat(new String(without.body(), StandardCharsets.UTF_8)).contains("client certificate");
-    Response with = api.handle(request(true)).toCompletableFuture().get(5, TimeUnit.SECONDS);
-    assertThat(with.status()).isEqualTo(200);
-    assertThat(api.handle(new Request("GET", "/primary", Map.of(), Map.of(), new byte[0], new InetSocketAddress("127.0.0.1", 1), false))
-        .toCompletableFuture().get().status()).as("reading needs no certificate with verify_client: optional").isEqualTo(200);
-  }
+        HttpResponse<String> cancelled = call("DELETE", "/switchover", null, ADMIN);
+        assertThat(cancelled.statusCode()).isEqualTo(200);
+        assertThat(cancelled.body()).contains("cancelled the switchover to n0 scheduled for");
+        assertThat(dcs.store().snapshot().failover()).isNull();
 
-  private static Request request(boolean cert) {
-    return new Request("POST", "/pause", Map.of(), Map.of(), new byte[0], new InetSocketAddress("127.0.0.1", 1), cert);
-  }
+        HttpResponse<String> again = call("DELETE", "/switchover", null, ADMIN);
+        assertThat(again.statusCode()).isEqualTo(404);
+        assertThat(again.body()).contains("no scheduled switchover is pending");
+
+        dcs.requestFailover(new FailoverRequest(null, "n0", 0, NOW, null));
+        HttpResponse<String> failover = call("DELETE", "/switchover", null, ADMIN);
+        assertThat(failover.statusCode()).isEqualTo(409);
+        assertThat(dcs.store().snapshot().failover()).isNotNull();
+    }
+
+    @Test
+    void failsafeSaysWhoAnswered() throws Exception {
+        FakeView v = withAuth().standby(100, true);
+        start(v);
+        HttpResponse<String> yes = call("POST", "/failsafe", "{\"leader\":\"n0\"}", ADMIN);
+        assertThat(yes.statusCode()).isEqualTo(200);
+        assertThat(PeerClient.confirms(yes.body().getBytes(StandardCharsets.UTF_8), "n1"))
+                .isTrue();
+        HttpResponse<String> no = call("POST", "/failsafe", "{\"leader\":\"n7\"}", ADMIN);
+        assertThat(no.statusCode()).isEqualTo(409);
+        assertThat(no.body()).contains("\"accepted\":false");
+        assertThat(v.acceptedLeader).isEqualTo("n7");
+    }
+
+    @Test
+    void verifyClientMakesACertificateACredentialForChanges() throws Exception {
+        String pem = Files.writeString(dir.resolve("any.pem"), "x").toString();
+        FakeView v = view(Map.of(
+                        "restapi.certfile",
+                        pem,
+                        "restapi.keyfile",
+                        pem,
+                        "restapi.cafile",
+                        pem,
+                        "restapi.verify_client",
+                        "optional"))
+                .primary()
+                .lease();
+        RestApi api = new RestApi(
+                v, new ClusterControl(new InMemoryDcs.Store().load(v.cluster()).connect(), () -> NOW));
+        open.add(api);
+        Response without = api.handle(request(false)).toCompletableFuture().get(5, TimeUnit.SECONDS);
+        assertThat(without.status()).isEqualTo(401);
+        assertThat(new String(without.body(), StandardCharsets.UTF_8)).contains("client certificate");
+        Response with = api.handle(request(true)).toCompletableFuture().get(5, TimeUnit.SECONDS);
+        assertThat(with.status()).isEqualTo(200);
+        assertThat(api.handle(new Request(
+                                "GET",
+                                "/primary",
+                                Map.of(),
+                                Map.of(),
+                                new byte[0],
+                                new InetSocketAddress("127.0.0.1", 1),
+                                false))
+                        .toCompletableFuture()
+                        .get()
+                        .status())
+                .as("reading needs no certificate with verify_client: optional")
+                .isEqualTo(200);
+    }
+
+    private static Request request(boolean cert) {
+        return new Request(
+                "POST", "/pause", Map.of(), Map.of(), new byte[0], new InetSocketAddress("127.0.0.1", 1), cert);
+    }
 }

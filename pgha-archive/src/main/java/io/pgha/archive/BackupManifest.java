@@ -16,64 +16,64 @@ import java.util.List;
  * from this backup.
  */
 public record BackupManifest(
-    int format,
-    String label,
-    String type,
-    String startTime,
-    String stopTime,
-    String startLsn,
-    String stopLsn,
-    long stopXmax,
-    int timeline,
-    String startWal,
-    String stopWal,
-    String systemIdentifier,
-    int pgVersion,
-    long walSegmentSize,
-    String compression,
-    String source,
-    boolean fromStandby,
-    long bytes,
-    long storedBytes,
-    double seconds,
-    String backupLabel,
-    String tablespaceMap,
-    List<Entry> files) {
+        int format,
+        String label,
+        String type,
+        String startTime,
+        String stopTime,
+        String startLsn,
+        String stopLsn,
+        long stopXmax,
+        int timeline,
+        String startWal,
+        String stopWal,
+        String systemIdentifier,
+        int pgVersion,
+        long walSegmentSize,
+        String compression,
+        String source,
+        boolean fromStandby,
+        long bytes,
+        long storedBytes,
+        double seconds,
+        String backupLabel,
+        String tablespaceMap,
+        List<Entry> files) {
 
-  public static final int FORMAT = 1;
-  static final ObjectMapper JSON = new ObjectMapper()
-      .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
-      .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)
-      .configure(SerializationFeature.INDENT_OUTPUT, true);
+    public static final int FORMAT = 1;
+    static final ObjectMapper JSON = new ObjectMapper()
+            .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+            .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)
+            .configure(SerializationFeature.INDENT_OUTPUT, true);
 
-  /** A file or directory of the data directory, relative to it; {@code storedSize} is its size in the repository. */
-  public record Entry(String path, boolean directory, long size, String sha256, int mode, long storedSize) {}
+    /** A file or directory of the data directory, relative to it; {@code storedSize} is its size in the repository. */
+    public record Entry(String path, boolean directory, long size, String sha256, int mode, long storedSize) {}
 
-  public static String key(String label) {
-    return "backup/" + label + "/manifest.json";
-  }
-
-  public static String fileKey(String label, String path) {
-    return "backup/" + label + "/data/" + path;
-  }
-
-  public byte[] toJson() throws IOException {
-    return JSON.writeValueAsBytes(this);
-  }
-
-  public static BackupManifest read(Repository repo, String label) throws IOException {
-    try (InputStream in = repo.open(key(label))) {
-      if (in == null) return null;
-      byte[] json = StoredFile.read(in, key(label));
-      try {
-        return JSON.readValue(json, BackupManifest.class);
-      } catch (IOException e) {
-        throw new CorruptFileException(key(label), "is not a valid manifest: " + e.getMessage());
-      }
+    public static String key(String label) {
+        return "backup/" + label + "/manifest.json";
     }
-  }
 
-  public long fileCount() {
-    return files.stream().filter(e -> !e.directory()).count();
-  }
+    public static String fileKey(String label, String path) {
+        return "backup/" + label + "/data/" + path;
+    }
+
+    public byte[] toJson() throws IOException {
+        return JSON.writeValueAsBytes(this);
+    }
+
+    public static BackupManifest read(Repository repo, String label) throws IOException {
+        try (InputStream in = repo.open(key(label))) {
+            if (in == null) return null;
+            byte[] json = StoredFile.read(in, key(label));
+            try {
+                return JSON.readValue(json, BackupManifest.class);
+            } catch (IOException e) {
+                throw new CorruptFileException(key(label), "is not a valid manifest: " + e.getMessage());
+            }
+        }
+    }
+
+    public long fileCount() {
+        return files.stream().filter(e -> !e.directory()).count();
+    }
 }

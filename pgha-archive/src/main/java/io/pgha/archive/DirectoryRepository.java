@@ -16,9 +16,9 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.Set;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 
@@ -33,193 +33,205 @@ import java.util.stream.Stream;
  * 0750 so that a backup group can read the archive), files get 0640 and directories 0750.
  */
 public final class DirectoryRepository implements Repository {
-  private static final AtomicLong SEQ = new AtomicLong();
-  private final Path root;
+    private static final AtomicLong SEQ = new AtomicLong();
+    private final Path root;
 
-  public DirectoryRepository(Path root) {
-    this.root = root.toAbsolutePath().normalize();
-  }
-
-  public Path root() {
-    return root;
-  }
-
-  private Path resolve(String name) {
-    Path p = root.resolve(name).normalize();
-    if (!p.startsWith(root) || name.isEmpty()) throw new IllegalArgumentException("'" + name + "' is not a file name inside the repository");
-    return p;
-  }
-
-  private void checkRoot() throws RepositoryUnavailableException {
-    if (!Files.isDirectory(root)) {
-      throw new RepositoryUnavailableException("repository " + root + " does not exist or is not a directory", null);
+    public DirectoryRepository(Path root) {
+        this.root = root.toAbsolutePath().normalize();
     }
-  }
 
-  @Override
-  public InputStream open(String name) throws IOException {
-    checkRoot();
-    try {
-      return Files.newInputStream(resolve(name));
-    } catch (NoSuchFileException e) {
-      return null;
-    } catch (AccessDeniedException e) {
-      throw new RepositoryUnavailableException("repository " + root + ": cannot read " + name + ": permission denied", e);
+    public Path root() {
+        return root;
     }
-  }
 
-  @Override
-  public NewFile create(String name) throws IOException {
-    checkRoot();
-    Path target = resolve(name);
-    Path dir = target.getParent();
-    try {
-      boolean group = groupReadable();
-      Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString(group ? "rwxr-x---" : "rwx------")));
-      Path tmp = dir.resolve("." + target.getFileName() + ".tmp-" + ProcessHandle.current().pid() + "-" + SEQ.incrementAndGet());
-      FileChannel ch = FileChannel.open(tmp, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
-          PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString(group ? "rw-r-----" : "rw-------")));
-      return new DirectoryFile(name, target, tmp, ch);
-    } catch (IOException e) {
-      throw unavailable("cannot store " + name, e);
+    private Path resolve(String name) {
+        Path p = root.resolve(name).normalize();
+        if (!p.startsWith(root) || name.isEmpty())
+            throw new IllegalArgumentException("'" + name + "' is not a file name inside the repository");
+        return p;
     }
-  }
 
-  /** Whether the root directory lets its group, and only it, read: then so do the files and directories created in it. */
-  private boolean groupReadable() throws IOException {
-    Set<PosixFilePermission> p = Files.getPosixFilePermissions(root);
-    return p.contains(PosixFilePermission.GROUP_READ) && !p.contains(PosixFilePermission.OTHERS_READ);
-  }
+    private void checkRoot() throws RepositoryUnavailableException {
+        if (!Files.isDirectory(root)) {
+            throw new RepositoryUnavailableException(
+                    "repository " + root + " does not exist or is not a directory", null);
+        }
+    }
 
-  private RepositoryUnavailableException unavailable(String what, IOException e) {
-    if (e instanceof RepositoryUnavailableException r) return r;
-    if (e instanceof AccessDeniedException) return new RepositoryUnavailableException("repository " + root + " is not writable: " + e.getMessage(), e);
-    String reason = e instanceof FileSystemException f && f.getReason() != null ? f.getReason() : e.toString();
-    return new RepositoryUnavailableException("repository " + root + ": " + what + ": " + reason, e);
-  }
+    @Override
+    public InputStream open(String name) throws IOException {
+        checkRoot();
+        try {
+            return Files.newInputStream(resolve(name));
+        } catch (NoSuchFileException e) {
+            return null;
+        } catch (AccessDeniedException e) {
+            throw new RepositoryUnavailableException(
+                    "repository " + root + ": cannot read " + name + ": permission denied", e);
+        }
+    }
 
-  private final class DirectoryFile implements NewFile {
-    private final String name;
-    private final Path target;
-    private final Path tmp;
-    private final FileChannel ch;
-    private final OutputStream out;
-    private boolean done;
+    @Override
+    public NewFile create(String name) throws IOException {
+        checkRoot();
+        Path target = resolve(name);
+        Path dir = target.getParent();
+        try {
+            boolean group = groupReadable();
+            Files.createDirectories(
+                    dir,
+                    PosixFilePermissions.asFileAttribute(
+                            PosixFilePermissions.fromString(group ? "rwxr-x---" : "rwx------")));
+            Path tmp = dir.resolve("." + target.getFileName() + ".tmp-"
+                    + ProcessHandle.current().pid() + "-" + SEQ.incrementAndGet());
+            FileChannel ch = FileChannel.open(
+                    tmp,
+                    Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
+                    PosixFilePermissions.asFileAttribute(
+                            PosixFilePermissions.fromString(group ? "rw-r-----" : "rw-------")));
+            return new DirectoryFile(name, target, tmp, ch);
+        } catch (IOException e) {
+            throw unavailable("cannot store " + name, e);
+        }
+    }
 
-    DirectoryFile(String name, Path target, Path tmp, FileChannel ch) {
-      this.name = name;
-      this.target = target;
-      this.tmp = tmp;
-      this.ch = ch;
-      this.out = new BufferedOutputStream(Channels.newOutputStream(ch), 1 << 17) {
+    /** Whether the root directory lets its group, and only it, read: then so do the files and directories created in it. */
+    private boolean groupReadable() throws IOException {
+        Set<PosixFilePermission> p = Files.getPosixFilePermissions(root);
+        return p.contains(PosixFilePermission.GROUP_READ) && !p.contains(PosixFilePermission.OTHERS_READ);
+    }
+
+    private RepositoryUnavailableException unavailable(String what, IOException e) {
+        if (e instanceof RepositoryUnavailableException r) return r;
+        if (e instanceof AccessDeniedException)
+            return new RepositoryUnavailableException("repository " + root + " is not writable: " + e.getMessage(), e);
+        String reason = e instanceof FileSystemException f && f.getReason() != null ? f.getReason() : e.toString();
+        return new RepositoryUnavailableException("repository " + root + ": " + what + ": " + reason, e);
+    }
+
+    private final class DirectoryFile implements NewFile {
+        private final String name;
+        private final Path target;
+        private final Path tmp;
+        private final FileChannel ch;
+        private final OutputStream out;
+        private boolean done;
+
+        DirectoryFile(String name, Path target, Path tmp, FileChannel ch) {
+            this.name = name;
+            this.target = target;
+            this.tmp = tmp;
+            this.ch = ch;
+            this.out = new BufferedOutputStream(Channels.newOutputStream(ch), 1 << 17) {
+                @Override
+                public void close() throws IOException {
+                    flush(); // the channel is closed by the file, not by callers of out()
+                }
+            };
+        }
+
+        @Override
+        public OutputStream out() {
+            return out;
+        }
+
+        @Override
+        public long size() throws IOException {
+            out.flush();
+            return ch.size();
+        }
+
+        @Override
+        public void writeAt(long position, byte[] bytes) throws IOException {
+            try {
+                out.flush();
+                ByteBuffer b = ByteBuffer.wrap(bytes);
+                long p = position;
+                while (b.hasRemaining()) p += ch.write(b, p);
+            } catch (IOException e) {
+                throw unavailable("cannot store " + name, e);
+            }
+        }
+
+        @Override
+        public boolean commit() throws IOException {
+            try {
+                out.flush();
+                ch.force(true);
+                ch.close();
+                try {
+                    Files.createLink(target, tmp); // fails if the name exists: never replaces
+                } catch (FileAlreadyExistsException e) {
+                    return false;
+                }
+                syncDirectory(target.getParent());
+                return true;
+            } catch (IOException e) {
+                throw unavailable("cannot store " + name, e);
+            } finally {
+                done = true;
+                Files.deleteIfExists(tmp);
+            }
+        }
+
         @Override
         public void close() throws IOException {
-          flush(); // the channel is closed by the file, not by callers of out()
+            if (done) return;
+            done = true;
+            try {
+                ch.close();
+            } finally {
+                Files.deleteIfExists(tmp);
+            }
         }
-      };
     }
 
     @Override
-    public OutputStream out() {
-      return out;
-    }
-
-    @Override
-    public long size() throws IOException {
-      out.flush();
-      return ch.size();
-    }
-
-    @Override
-    public void writeAt(long position, byte[] bytes) throws IOException {
-      try {
-        out.flush();
-        ByteBuffer b = ByteBuffer.wrap(bytes);
-        long p = position;
-        while (b.hasRemaining()) p += ch.write(b, p);
-      } catch (IOException e) {
-        throw unavailable("cannot store " + name, e);
-      }
-    }
-
-    @Override
-    public boolean commit() throws IOException {
-      try {
-        out.flush();
-        ch.force(true);
-        ch.close();
+    public boolean delete(String name) throws IOException {
+        checkRoot();
+        Path p = resolve(name);
         try {
-          Files.createLink(target, tmp); // fails if the name exists: never replaces
-        } catch (FileAlreadyExistsException e) {
-          return false;
+            boolean existed = Files.deleteIfExists(p);
+            // a removed backup leaves no empty directories behind (WAL directories stay: pushes use them)
+            Path backups = root.resolve("backup");
+            for (Path d = p.getParent(); d != null && d.startsWith(backups) && !d.equals(backups); d = d.getParent()) {
+                try {
+                    Files.delete(d);
+                } catch (java.nio.file.DirectoryNotEmptyException | NoSuchFileException e) {
+                    break;
+                }
+            }
+            return existed;
+        } catch (IOException e) {
+            throw unavailable("cannot delete " + name, e);
         }
-        syncDirectory(target.getParent());
-        return true;
-      } catch (IOException e) {
-        throw unavailable("cannot store " + name, e);
-      } finally {
-        done = true;
-        Files.deleteIfExists(tmp);
-      }
+    }
+
+    static void syncDirectory(Path dir) throws IOException {
+        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+            ch.force(true);
+        }
     }
 
     @Override
-    public void close() throws IOException {
-      if (done) return;
-      done = true;
-      try {
-        ch.close();
-      } finally {
-        Files.deleteIfExists(tmp);
-      }
-    }
-  }
-
-  @Override
-  public boolean delete(String name) throws IOException {
-    checkRoot();
-    Path p = resolve(name);
-    try {
-      boolean existed = Files.deleteIfExists(p);
-      // a removed backup leaves no empty directories behind (WAL directories stay: pushes use them)
-      Path backups = root.resolve("backup");
-      for (Path d = p.getParent(); d != null && d.startsWith(backups) && !d.equals(backups); d = d.getParent()) {
-        try {
-          Files.delete(d);
-        } catch (java.nio.file.DirectoryNotEmptyException | NoSuchFileException e) {
-          break;
+    public List<String> list(String prefix) throws IOException {
+        checkRoot();
+        Path base = resolve(prefix);
+        if (!Files.isDirectory(base)) return List.of();
+        List<String> out = new ArrayList<>();
+        try (Stream<Path> s = Files.walk(base)) {
+            s.filter(Files::isRegularFile)
+                    .filter(p -> !p.getFileName().toString().startsWith("."))
+                    .forEach(p -> out.add(root.relativize(p).toString()));
+        } catch (java.io.UncheckedIOException e) {
+            throw unavailable("cannot list " + prefix, e.getCause());
         }
-      }
-      return existed;
-    } catch (IOException e) {
-      throw unavailable("cannot delete " + name, e);
+        out.sort(null);
+        return out;
     }
-  }
 
-  static void syncDirectory(Path dir) throws IOException {
-    try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-      ch.force(true);
+    @Override
+    public String describe() {
+        return root.toString();
     }
-  }
-
-  @Override
-  public List<String> list(String prefix) throws IOException {
-    checkRoot();
-    Path base = resolve(prefix);
-    if (!Files.isDirectory(base)) return List.of();
-    List<String> out = new ArrayList<>();
-    try (Stream<Path> s = Files.walk(base)) {
-      s.filter(Files::isRegularFile).filter(p -> !p.getFileName().toString().startsWith("."))
-          .forEach(p -> out.add(root.relativize(p).toString()));
-    } catch (java.io.UncheckedIOException e) {
-      throw unavailable("cannot list " + prefix, e.getCause());
-    }
-    out.sort(null);
-    return out;
-  }
-
-  @Override
-  public String describe() {
-    return root.toString();
-  }
 }

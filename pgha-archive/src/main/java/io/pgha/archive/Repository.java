@@ -12,57 +12,57 @@ import java.util.List;
  * file is an empty answer, never an exception. Implementations are thread-safe.
  */
 public interface Repository extends AutoCloseable {
-  /** The stored bytes of {@code name}, or null when there is no such file. */
-  InputStream open(String name) throws IOException;
-
-  /**
-   * Starts writing {@code name}. Nothing is visible under that name until {@link NewFile#commit}
-   * returns true; closing an uncommitted file discards it.
-   */
-  NewFile create(String name) throws IOException;
-
-  /** Removes {@code name}; false when it did not exist. */
-  boolean delete(String name) throws IOException;
-
-  /** Names under {@code prefix} (recursively), sorted. */
-  List<String> list(String prefix) throws IOException;
-
-  /** Where it is, for messages (no secrets). */
-  String describe();
-
-  /**
-   * Stores {@code bytes} as {@code name} durably before returning. Never replaces an existing file:
-   * false when {@code name} exists.
-   */
-  default boolean create(String name, byte[] bytes) throws IOException {
-    try (NewFile f = create(name)) {
-      f.out().write(bytes);
-      return f.commit();
-    }
-  }
-
-  @Override
-  default void close() throws IOException {}
-
-  /** A file being written. Writes go to a temporary name in the final directory. */
-  interface NewFile extends Closeable {
-    /** The sequential output (buffered; do not close it). */
-    OutputStream out() throws IOException;
-
-    /** Bytes written so far: the stored size of the file. */
-    long size() throws IOException;
-
-    /** Overwrites bytes at {@code position} of what was written so far (for headers known only at the end). */
-    void writeAt(long position, byte[] bytes) throws IOException;
+    /** The stored bytes of {@code name}, or null when there is no such file. */
+    InputStream open(String name) throws IOException;
 
     /**
-     * Makes the file durable (synced), then visible under its name unless that name exists, which
-     * it never replaces; false in that case. Syncs the directory where the repository can.
+     * Starts writing {@code name}. Nothing is visible under that name until {@link NewFile#commit}
+     * returns true; closing an uncommitted file discards it.
      */
-    boolean commit() throws IOException;
+    NewFile create(String name) throws IOException;
 
-    /** Discards the file unless it was committed. */
+    /** Removes {@code name}; false when it did not exist. */
+    boolean delete(String name) throws IOException;
+
+    /** Names under {@code prefix} (recursively), sorted. */
+    List<String> list(String prefix) throws IOException;
+
+    /** Where it is, for messages (no secrets). */
+    String describe();
+
+    /**
+     * Stores {@code bytes} as {@code name} durably before returning. Never replaces an existing file:
+     * false when {@code name} exists.
+     */
+    default boolean create(String name, byte[] bytes) throws IOException {
+        try (NewFile f = create(name)) {
+            f.out().write(bytes);
+            return f.commit();
+        }
+    }
+
     @Override
-    void close() throws IOException;
-  }
+    default void close() throws IOException {}
+
+    /** A file being written. Writes go to a temporary name in the final directory. */
+    interface NewFile extends Closeable {
+        /** The sequential output (buffered; do not close it). */
+        OutputStream out() throws IOException;
+
+        /** Bytes written so far: the stored size of the file. */
+        long size() throws IOException;
+
+        /** Overwrites bytes at {@code position} of what was written so far (for headers known only at the end). */
+        void writeAt(long position, byte[] bytes) throws IOException;
+
+        /**
+         * Makes the file durable (synced), then visible under its name unless that name exists, which
+         * it never replaces; false in that case. Syncs the directory where the repository can.
+         */
+        boolean commit() throws IOException;
+
+        /** Discards the file unless it was committed. */
+        @Override
+        void close() throws IOException;
+    }
 }

@@ -7,7 +7,7 @@ import java.io.IOException;
  * to be confused with a file that is simply not there.
  */
 public final class RepositoryUnavailableException extends IOException {
-  public RepositoryUnavailableException(String message, Throwable cause) {
-    super(message, cause);
-  }
+    public RepositoryUnavailableException(String message, Throwable cause) {
+        super(message, cause);
+    }
 }

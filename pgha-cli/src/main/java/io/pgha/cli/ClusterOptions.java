@@ -8,26 +8,32 @@ import picocli.CommandLine.Option;
 
 /** How a CLI command finds the cluster: a node's config file ({@code -c}, or {@code PGHA_CONFIG}). */
 final class ClusterOptions {
-  @Option(names = {"-c", "--config"}, paramLabel = "FILE", description = "a node's config file (default: $PGHA_CONFIG)")
-  Path config;
+    @Option(
+            names = {"-c", "--config"},
+            paramLabel = "FILE",
+            description = "a node's config file (default: $PGHA_CONFIG)")
+    Path config;
 
-  NodeConfig load() {
-    Path p = config;
-    if (p == null) {
-      String env = System.getenv("PGHA_CONFIG");
-      if (env == null) throw new IllegalArgumentException("no config: pass -c FILE (a node's config file) or set PGHA_CONFIG");
-      p = Path.of(env);
+    NodeConfig load() {
+        Path p = config;
+        if (p == null) {
+            String env = System.getenv("PGHA_CONFIG");
+            if (env == null)
+                throw new IllegalArgumentException("no config: pass -c FILE (a node's config file) or set PGHA_CONFIG");
+            p = Path.of(env);
+        }
+        return ConfigLoader.load(p);
     }
-    return ConfigLoader.load(p);
-  }
 
-  /** Connects to the cluster's DCS, failing with a clear message when it cannot be reached. */
-  ZooKeeperDcs connect(NodeConfig cfg) throws InterruptedException {
-    ZooKeeperDcs dcs = ZooKeeperDcs.connect(cfg.dcs(), cfg.cluster(), cfg.timing().ttlMs());
-    if (!dcs.awaitConnected(Math.max(5000, cfg.timing().ttlMs() * 2))) {
-      dcs.close();
-      throw new IllegalStateException("cannot reach ZooKeeper at " + cfg.dcs().connectString());
+    /** Connects to the cluster's DCS, failing with a clear message when it cannot be reached. */
+    ZooKeeperDcs connect(NodeConfig cfg) throws InterruptedException {
+        ZooKeeperDcs dcs =
+                ZooKeeperDcs.connect(cfg.dcs(), cfg.cluster(), cfg.timing().ttlMs());
+        if (!dcs.awaitConnected(Math.max(5000, cfg.timing().ttlMs() * 2))) {
+            dcs.close();
+            throw new IllegalStateException(
+                    "cannot reach ZooKeeper at " + cfg.dcs().connectString());
+        }
+        return dcs;
     }
-    return dcs;
-  }
 }

@@ -18,60 +18,96 @@ import java.util.concurrent.TimeUnit;
  * is the cluster's only trusted one: good for loopback, not for production.
  */
 final class DemoSecrets {
-  static final String DCS_USER = "pgha";
+    static final String DCS_USER = "pgha";
 
-  private DemoSecrets() {}
+    private DemoSecrets() {}
 
-  /** The DCS password kept in {@code dir}/dcs.secret (owner-only), made when absent. */
-  static String dcsPassword(Path dir) throws IOException {
-    Path f = dir.resolve("dcs.secret");
-    if (Files.isRegularFile(f)) {
-      String kept = Files.readString(f, StandardCharsets.US_ASCII).trim();
-      if (kept.length() >= 16) return kept;
+    /** The DCS password kept in {@code dir}/dcs.secret (owner-only), made when absent. */
+    static String dcsPassword(Path dir) throws IOException {
+        Path f = dir.resolve("dcs.secret");
+        if (Files.isRegularFile(f)) {
+            String kept = Files.readString(f, StandardCharsets.US_ASCII).trim();
+            if (kept.length() >= 16) return kept;
+        }
+        byte[] secret = new byte[18];
+        new SecureRandom().nextBytes(secret);
+        String password = HexFormat.of().formatHex(secret);
+        Files.deleteIfExists(f);
+        Files.createFile(f, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        Files.writeString(f, password + "\n", StandardCharsets.US_ASCII);
+        return password;
     }
-    byte[] secret = new byte[18];
-    new SecureRandom().nextBytes(secret);
-    String password = HexFormat.of().formatHex(secret);
-    Files.deleteIfExists(f);
-    Files.createFile(f, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-    Files.writeString(f, password + "\n", StandardCharsets.US_ASCII);
-    return password;
-  }
 
-  /**
-   * A PKCS#12 key store with a self-signed certificate for 127.0.0.1 and that certificate as the
-   * PEM trust store, under {@code dir}/tls; made with the JDK's keytool when absent.
-   */
-  static DcsConfig.Tls tls(Path dir, String password) throws IOException {
-    Path tls = Files.createDirectories(dir.resolve("tls"));
-    Path keystore = tls.resolve("zookeeper.p12");
-    Path truststore = tls.resolve("ca.pem");
-    if (!Files.isRegularFile(keystore) || !Files.isRegularFile(truststore)) {
-      Files.deleteIfExists(keystore);
-      keytool("-genkeypair", "-alias", "pgha", "-keyalg", "EC", "-groupname", "secp256r1", "-sigalg", "SHA256withECDSA",
-          "-dname", "CN=pgha demo", "-ext", "san=ip:127.0.0.1,dns:localhost", "-validity", "3650",
-          "-storetype", "PKCS12", "-keystore", keystore.toString(), "-storepass", password, "-keypass", password);
-      keytool("-exportcert", "-rfc", "-alias", "pgha", "-keystore", keystore.toString(), "-storepass", password,
-          "-file", truststore.toString());
-      Files.setPosixFilePermissions(keystore, PosixFilePermissions.fromString("rw-------"));
+    /**
+     * A PKCS#12 key store with a self-signed certificate for 127.0.0.1 and that certificate as the
+     * PEM trust store, under {@code dir}/tls; made with the JDK's keytool when absent.
+     */
+    static DcsConfig.Tls tls(Path dir, String password) throws IOException {
+        Path tls = Files.createDirectories(dir.resolve("tls"));
+        Path keystore = tls.resolve("zookeeper.p12");
+        Path truststore = tls.resolve("ca.pem");
+        if (!Files.isRegularFile(keystore) || !Files.isRegularFile(truststore)) {
+            Files.deleteIfExists(keystore);
+            keytool(
+                    "-genkeypair",
+                    "-alias",
+                    "pgha",
+                    "-keyalg",
+                    "EC",
+                    "-groupname",
+                    "secp256r1",
+                    "-sigalg",
+                    "SHA256withECDSA",
+                    "-dname",
+                    "CN=pgha demo",
+                    "-ext",
+                    "san=ip:127.0.0.1,dns:localhost",
+                    "-validity",
+                    "3650",
+                    "-storetype",
+                    "PKCS12",
+                    "-keystore",
+                    keystore.toString(),
+                    "-storepass",
+                    password,
+                    "-keypass",
+                    password);
+            keytool(
+                    "-exportcert",
+                    "-rfc",
+                    "-alias",
+                    "pgha",
+                    "-keystore",
+                    keystore.toString(),
+                    "-storepass",
+                    password,
+                    "-file",
+                    truststore.toString());
+            Files.setPosixFilePermissions(keystore, PosixFilePermissions.fromString("rw-------"));
+        }
+        return new DcsConfig.Tls(
+                keystore.toAbsolutePath().toString(),
+                password,
+                truststore.toAbsolutePath().toString(),
+                null);
     }
-    return new DcsConfig.Tls(keystore.toAbsolutePath().toString(), password, truststore.toAbsolutePath().toString(), null);
-  }
 
-  private static void keytool(String... args) throws IOException {
-    List<String> cmd = new java.util.ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "keytool").toString()));
-    cmd.addAll(List.of(args));
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-    try {
-      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
-        p.destroyForcibly();
-        throw new IOException("keytool " + args[0] + " failed while making the demo's ZooKeeper certificate: " + out.trim());
-      }
-    } catch (InterruptedException e) {
-      p.destroyForcibly();
-      Thread.currentThread().interrupt();
-      throw new IOException("interrupted while making the demo's ZooKeeper certificate", e);
+    private static void keytool(String... args) throws IOException {
+        List<String> cmd = new java.util.ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "keytool").toString()));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        try {
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
+                p.destroyForcibly();
+                throw new IOException(
+                        "keytool " + args[0] + " failed while making the demo's ZooKeeper certificate: " + out.trim());
+            }
+        } catch (InterruptedException e) {
+            p.destroyForcibly();
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while making the demo's ZooKeeper certificate", e);
+        }
     }
-  }
 }

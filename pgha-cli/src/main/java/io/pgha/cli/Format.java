@@ -2,6 +2,6 @@ package io.pgha.cli;
 
 /** Output format of read commands. */
 enum Format {
-  text,
-  json
+    text,
+    json
 }

@@ -4,10 +4,10 @@ import picocli.CommandLine.Option;
 
 /** The {@code --format text|json} option of read commands. */
 final class FormatOption {
-  @Option(names = "--format", defaultValue = "text", description = "text or json (default: ${DEFAULT-VALUE})")
-  Format format;
+    @Option(names = "--format", defaultValue = "text", description = "text or json (default: ${DEFAULT-VALUE})")
+    Format format;
 
-  boolean json() {
-    return format == Format.json;
-  }
+    boolean json() {
+        return format == Format.json;
+    }
 }

@@ -13,25 +13,32 @@ import picocli.CommandLine.Mixin;
 /** {@code pgha history}: the timeline switches of the cluster. */
 @Command(name = "history", description = "List timeline switches (failovers, switchovers) with time and reason.")
 final class HistoryCommand implements Callable<Integer> {
-  @Mixin ClusterOptions cluster;
+    @Mixin
+    ClusterOptions cluster;
 
-  @Mixin FormatOption output;
+    @Mixin
+    FormatOption output;
 
-  @Override
-  public Integer call() throws Exception {
-    NodeConfig cfg = cluster.load();
-    try (ZooKeeperDcs dcs = cluster.connect(cfg)) {
-      List<HistoryEntry> h = dcs.read().history();
-      if (output.json()) {
-        System.out.println(Json.pretty(h));
+    @Override
+    public Integer call() throws Exception {
+        NodeConfig cfg = cluster.load();
+        try (ZooKeeperDcs dcs = cluster.connect(cfg)) {
+            List<HistoryEntry> h = dcs.read().history();
+            if (output.json()) {
+                System.out.println(Json.pretty(h));
+                return 0;
+            }
+            Table t = new Table("TL", "Switch point", "Time", "New primary", "Reason");
+            for (HistoryEntry e : h) {
+                t.add(
+                        e.timeline() + " -> " + (e.timeline() + 1),
+                        e.switchpoint(),
+                        Instant.ofEpochMilli(e.at()),
+                        e.newLeader(),
+                        e.reason());
+            }
+            System.out.print(h.isEmpty() ? "No timeline switch yet.\n" : t.render());
+        }
         return 0;
-      }
-      Table t = new Table("TL", "Switch point", "Time", "New primary", "Reason");
-      for (HistoryEntry e : h) {
-        t.add(e.timeline() + " -> " + (e.timeline() + 1), e.switchpoint(), Instant.ofEpochMilli(e.at()), e.newLeader(), e.reason());
-      }
-      System.out.print(h.isEmpty() ? "No timeline switch yet.\n" : t.render());
     }
-    return 0;
-  }
 }

@@ -1,5 +1,6 @@
 package io.pgha.cli;
 
+import io.pgha.agent.ConfigLoader;
 import io.pgha.core.config.Credentials;
 import io.pgha.core.config.DcsConfig;
 import io.pgha.core.config.NodeConfig;
@@ -8,15 +9,14 @@ import io.pgha.core.model.Member;
 import io.pgha.dcs.DcsException;
 import io.pgha.dcs.ZooKeeperAccess;
 import io.pgha.dcs.ZooKeeperDcs;
-import io.pgha.agent.ConfigLoader;
 import io.pgha.postgres.OsCommand;
 import io.pgha.postgres.Processes;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -42,366 +42,423 @@ import java.util.concurrent.TimeUnit;
  * externalZk} the nodes use the caller's server as it is, without either.
  */
 public final class LocalCluster implements AutoCloseable {
-  /**
-   * What to build. {@code extraYaml} is appended to every node's config (e.g. timing, tags), with
-   * {@code ${node}} replaced by the node's name. With
-   * {@code externalZk} set, node i uses {@code externalZk.get(i - 1)} as its ZooKeeper connect
-   * string instead of an embedded peer (tests put a relay there to cut one node off).
-   */
-  public record Options(String name, int nodes, Path dir, int pgPort, int apiPort, int zkPort, String extraYaml,
-      List<String> externalZk) {
-    public Options {
-      if (nodes < 1 || nodes > 9) throw new IllegalArgumentException("--nodes: " + nodes + " is not between 1 and 9");
-      if (nodes == 2) throw new IllegalArgumentException("--nodes: 2 nodes cannot keep a ZooKeeper quorum when one is lost; use 1 or 3+");
+    /**
+     * What to build. {@code extraYaml} is appended to every node's config (e.g. timing, tags), with
+     * {@code ${node}} replaced by the node's name. With
+     * {@code externalZk} set, node i uses {@code externalZk.get(i - 1)} as its ZooKeeper connect
+     * string instead of an embedded peer (tests put a relay there to cut one node off).
+     */
+    public record Options(
+            String name,
+            int nodes,
+            Path dir,
+            int pgPort,
+            int apiPort,
+            int zkPort,
+            String extraYaml,
+            List<String> externalZk) {
+        public Options {
+            if (nodes < 1 || nodes > 9)
+                throw new IllegalArgumentException("--nodes: " + nodes + " is not between 1 and 9");
+            if (nodes == 2)
+                throw new IllegalArgumentException(
+                        "--nodes: 2 nodes cannot keep a ZooKeeper quorum when one is lost; use 1 or 3+");
+        }
     }
-  }
 
-  private final Options opt;
-  private final List<Path> configs = new ArrayList<>();
-  private final Process[] agents;
-  private final String apiPassword;
-  /** The ZooKeeper credential and certificates of the embedded ensemble; null with {@code externalZk}. */
-  private final Credentials dcsAuth;
-  private final DcsConfig.Tls dcsTls;
-  private ZooKeeperDcs dcs;
-  private String observerConnect;
+    private final Options opt;
+    private final List<Path> configs = new ArrayList<>();
+    private final Process[] agents;
+    private final String apiPassword;
+    /** The ZooKeeper credential and certificates of the embedded ensemble; null with {@code externalZk}. */
+    private final Credentials dcsAuth;
 
-  private LocalCluster(Options opt, String apiPassword, Credentials dcsAuth, DcsConfig.Tls dcsTls) {
-    this.opt = opt;
-    this.agents = new Process[opt.nodes()];
-    this.apiPassword = apiPassword;
-    this.dcsAuth = dcsAuth;
-    this.dcsTls = dcsTls;
-  }
+    private final DcsConfig.Tls dcsTls;
+    private ZooKeeperDcs dcs;
+    private String observerConnect;
 
-  /** Writes (or re-uses) each node's config under {@code dir}; starts nothing. */
-  public static LocalCluster create(Options opt) throws IOException {
-    for (int i = 1; i <= opt.nodes(); i++) {
-      checkFree("--pg-port", opt.pgPort() + i - 1);
-      checkFree("--api-port", opt.apiPort() + i - 1);
-      if (opt.externalZk() == null) {
-        checkFree("--zk-port", opt.zkPort() + i - 1);
-        checkFree("--zk-port (+100 peer)", opt.zkPort() + 100 + i - 1);
-        checkFree("--zk-port (+200 election)", opt.zkPort() + 200 + i - 1);
-      }
+    private LocalCluster(Options opt, String apiPassword, Credentials dcsAuth, DcsConfig.Tls dcsTls) {
+        this.opt = opt;
+        this.agents = new Process[opt.nodes()];
+        this.apiPassword = apiPassword;
+        this.dcsAuth = dcsAuth;
+        this.dcsTls = dcsTls;
     }
-    Files.createDirectories(opt.dir());
-    if (OsCommand.runningAsRoot()) {
-      // PostgreSQL runs as another user and must be able to reach its directories below this one.
-      Files.setPosixFilePermissions(opt.dir(), PosixFilePermissions.fromString("rwxr-xr-x"));
+
+    /** Writes (or re-uses) each node's config under {@code dir}; starts nothing. */
+    public static LocalCluster create(Options opt) throws IOException {
+        for (int i = 1; i <= opt.nodes(); i++) {
+            checkFree("--pg-port", opt.pgPort() + i - 1);
+            checkFree("--api-port", opt.apiPort() + i - 1);
+            if (opt.externalZk() == null) {
+                checkFree("--zk-port", opt.zkPort() + i - 1);
+                checkFree("--zk-port (+100 peer)", opt.zkPort() + 100 + i - 1);
+                checkFree("--zk-port (+200 election)", opt.zkPort() + 200 + i - 1);
+            }
+        }
+        Files.createDirectories(opt.dir());
+        if (OsCommand.runningAsRoot()) {
+            // PostgreSQL runs as another user and must be able to reach its directories below this one.
+            Files.setPosixFilePermissions(opt.dir(), PosixFilePermissions.fromString("rwxr-xr-x"));
+        }
+        byte[] secret = new byte[12];
+        new SecureRandom().nextBytes(secret);
+        Credentials dcsAuth = null;
+        DcsConfig.Tls dcsTls = null;
+        if (opt.externalZk() == null) {
+            String dcsPassword = DemoSecrets.dcsPassword(opt.dir());
+            dcsAuth = new Credentials(DemoSecrets.DCS_USER, dcsPassword);
+            dcsTls = DemoSecrets.tls(opt.dir(), dcsPassword);
+        }
+        LocalCluster c = new LocalCluster(opt, HexFormat.of().formatHex(secret), dcsAuth, dcsTls);
+        for (int i = 1; i <= opt.nodes(); i++) c.writeConfig(i);
+        return c;
     }
-    byte[] secret = new byte[12];
-    new SecureRandom().nextBytes(secret);
-    Credentials dcsAuth = null;
-    DcsConfig.Tls dcsTls = null;
-    if (opt.externalZk() == null) {
-      String dcsPassword = DemoSecrets.dcsPassword(opt.dir());
-      dcsAuth = new Credentials(DemoSecrets.DCS_USER, dcsPassword);
-      dcsTls = DemoSecrets.tls(opt.dir(), dcsPassword);
+
+    private static void checkFree(String option, int port) throws IOException {
+        if (port < 1 || port > 65535)
+            throw new IllegalArgumentException(option + ": port " + port + " is out of range");
+        try (ServerSocket s = new ServerSocket()) {
+            s.setReuseAddress(true);
+            s.bind(new InetSocketAddress("127.0.0.1", port));
+        } catch (IOException e) {
+            throw new IOException(option + ": port " + port + " on 127.0.0.1 is already in use");
+        }
     }
-    LocalCluster c = new LocalCluster(opt, HexFormat.of().formatHex(secret), dcsAuth, dcsTls);
-    for (int i = 1; i <= opt.nodes(); i++) c.writeConfig(i);
-    return c;
-  }
 
-  private static void checkFree(String option, int port) throws IOException {
-    if (port < 1 || port > 65535) throw new IllegalArgumentException(option + ": port " + port + " is out of range");
-    try (ServerSocket s = new ServerSocket()) {
-      s.setReuseAddress(true);
-      s.bind(new InetSocketAddress("127.0.0.1", port));
-    } catch (IOException e) {
-      throw new IOException(option + ": port " + port + " on 127.0.0.1 is already in use");
+    public String nodeName(int i) {
+        return "node" + i;
     }
-  }
 
-  public String nodeName(int i) {
-    return "node" + i;
-  }
-
-  public Path config(int i) {
-    return configs.get(i - 1);
-  }
-
-  public int pgPort(int i) {
-    return opt.pgPort() + i - 1;
-  }
-
-  public int apiPort(int i) {
-    return opt.apiPort() + i - 1;
-  }
-
-  public Path directory() {
-    return opt.dir();
-  }
-
-  public int nodes() {
-    return opt.nodes();
-  }
-
-  public String apiPassword() {
-    return apiPassword;
-  }
-
-  private void writeConfig(int i) throws IOException {
-    Path nodeDir = opt.dir().resolve(nodeName(i));
-    Files.createDirectories(nodeDir);
-    StringBuilder peers = new StringBuilder();
-    for (int j = 1; j <= opt.nodes(); j++) {
-      int z = opt.zkPort() + j - 1;
-      peers.append("      - \"").append(j).append("=127.0.0.1:").append(z).append(':').append(z + 100).append(':').append(z + 200).append("\"\n");
+    public Path config(int i) {
+        return configs.get(i - 1);
     }
-    String yaml = "# pgha demo node. Loopback only; local connections need no password (demo only:\n"
-        + "# production configs default to scram-sha-256). See docs/configuration.md.\n"
-        + "cluster: " + opt.name() + "\n"
-        + "name: " + nodeName(i) + "\n"
-        + "data_dir: " + nodeDir.resolve("data").toAbsolutePath() + "\n"
-        + "remove_data_directory_on_rewind_failure: true\n"
-        + "postgresql:\n"
-        + "  listen: 127.0.0.1\n"
-        + "  port: " + pgPort(i) + "\n"
-        + "  authentication:\n"
-        + "    superuser: {username: postgres}\n"
-        + "    replication: {username: postgres}\n"
-        + "  pg_hba:\n"
-        + "    - \"local all all trust\"\n"
-        + "    - \"host all all 127.0.0.1/32 trust\"\n"
-        + "    - \"host replication all 127.0.0.1/32 trust\"\n"
-        + "  parameters:\n"
-        + "    shared_buffers: 32MB\n"
-        + "    max_connections: '60'\n"
-        + "    fsync: 'on'\n"
-        + "restapi:\n"
-        + "  listen: 127.0.0.1\n"
-        + "  port: " + apiPort(i) + "\n"
-        + "  authentication: {username: admin, password: " + apiPassword + "}\n"
-        + "dcs:\n"
-        + (dcsAuth == null ? "" : "  auth: {username: " + dcsAuth.username() + ", password: " + dcsAuth.password() + "}\n")
-        + (dcsTls == null ? "" : "  tls: {keystore: " + dcsTls.keystore() + ", keystore_password: " + dcsTls.keystorePassword()
-            + ", truststore: " + dcsTls.truststore() + "}\n")
-        + (opt.externalZk() != null
-            ? "  zookeeper: {connect: \"" + opt.externalZk().get(i - 1) + "\"}\n"
-            : "  embedded:\n"
-                + "    my_id: " + i + "\n"
-                + "    data_dir: " + nodeDir.resolve("zookeeper").toAbsolutePath() + "\n"
-                + "    peers:\n" + peers)
-        + (opt.extraYaml() == null ? "" : opt.extraYaml().replace("${node}", nodeName(i)) + "\n");
-    Path cfg = opt.dir().resolve(nodeName(i) + ".yml");
-    Files.writeString(cfg, yaml);
-    ConfigLoader.load(cfg); // fail now, naming the key, rather than in a child process
-    configs.add(cfg);
-  }
 
-  // ------------------------------------------------------------------ processes
-
-  public void startAll() throws IOException {
-    for (int i = 1; i <= opt.nodes(); i++) start(i);
-  }
-
-  /** Starts node i's agent process (which starts its PostgreSQL). */
-  public synchronized void start(int i) throws IOException {
-    if (agents[i - 1] != null && agents[i - 1].isAlive()) return;
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    List<String> cmd = new ArrayList<>(List.of(java, "-Xms16m", "-Xmx64m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-        "-Xss256k", "-XX:MaxMetaspaceSize=80m", "-XX:ReservedCodeCacheSize=24m", "-XX:MaxDirectMemorySize=16m", "-Dpgha.log.level=INFO",
-        // the agent's own logging setup, also when a test class path carries a logback-test.xml
-        "-Dlogback.configurationFile=logback.xml",
-        "-cp", System.getProperty("java.class.path"), Main.class.getName(), "agent", "--config", config(i).toString()));
-    Path log = opt.dir().resolve(nodeName(i)).resolve("agent.log");
-    agents[i - 1] = new ProcessBuilder(cmd).redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
-  }
-
-  public boolean agentAlive(int i) {
-    return agents[i - 1] != null && agents[i - 1].isAlive();
-  }
-
-  /** SIGKILL of node i: its agent, its postmaster and every PostgreSQL process, like a power cut. */
-  public void kill(int i) {
-    Process p = agents[i - 1];
-    if (p != null) {
-      p.destroyForcibly();
-      waitFor(p, 10);
+    public int pgPort(int i) {
+        return opt.pgPort() + i - 1;
     }
-    killPostgres(i);
-  }
 
-  private void killPostgres(int i) {
-    postmaster(i).ifPresent(pm -> {
-      List<ProcessHandle> children = pm.descendants().toList();
-      pm.destroyForcibly();
-      children.forEach(ProcessHandle::destroyForcibly);
-      awaitGone(pm);
-    });
-  }
-
-  /** SIGKILL of node i's postmaster only, its agent keeps running. */
-  public void killPostmaster(int i) {
-    postmaster(i).ifPresent(pm -> {
-      pm.destroyForcibly();
-      awaitGone(pm);
-    });
-  }
-
-  private static void awaitGone(ProcessHandle p) {
-    try {
-      Processes.awaitExit(p.pid(), 10_000);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+    public int apiPort(int i) {
+        return opt.apiPort() + i - 1;
     }
-  }
 
-  /**
-   * SIGSTOP of every process of node i (agent, postmaster, backends): the node freezes as in a
-   * long pause of the whole machine. {@link #thaw} resumes it.
-   */
-  public void freeze(int i) {
-    signal("STOP", nodeProcesses(i));
-  }
-
-  /** SIGSTOP of node i's agent only: its PostgreSQL runs on, unsupervised (a hung agent). */
-  public void freezeAgent(int i) {
-    Process p = agents[i - 1];
-    if (p != null) signal("STOP", List.of(p.pid()));
-  }
-
-  /** SIGCONT of node i's agent. */
-  public void thawAgent(int i) {
-    Process p = agents[i - 1];
-    if (p != null) signal("CONT", List.of(p.pid()));
-  }
-
-  /** SIGCONT of every process of node i. */
-  public void thaw(int i) {
-    signal("CONT", nodeProcesses(i));
-  }
-
-  private List<Long> nodeProcesses(int i) {
-    List<Long> pids = new ArrayList<>();
-    Process agent = agents[i - 1];
-    if (agent != null && agent.isAlive()) pids.add(agent.pid());
-    postmaster(i).ifPresent(pm -> {
-      pids.add(pm.pid());
-      pm.descendants().forEach(d -> pids.add(d.pid()));
-    });
-    return pids;
-  }
-
-  private static void signal(String sig, List<Long> pids) {
-    if (pids.isEmpty()) return;
-    List<String> cmd = new ArrayList<>(List.of("kill", "-" + sig));
-    pids.forEach(p -> cmd.add(String.valueOf(p)));
-    try {
-      new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor();
-    } catch (IOException e) {
-      throw new java.io.UncheckedIOException(e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+    public Path directory() {
+        return opt.dir();
     }
-  }
 
-  /** SIGTERM to node i's agent: it stops PostgreSQL cleanly and leaves the cluster. */
-  public void stop(int i) {
-    Process p = agents[i - 1];
-    if (p == null) return;
-    p.destroy();
-    if (!waitFor(p, 30)) {
-      p.destroyForcibly();
-      waitFor(p, 10);
+    public int nodes() {
+        return opt.nodes();
     }
-  }
 
-  public Optional<ProcessHandle> postmaster(int i) {
-    long pid = Processes.postmasterPid(opt.dir().resolve(nodeName(i)).resolve("data"));
-    return pid > 0 ? ProcessHandle.of(pid) : Optional.empty();
-  }
-
-  private static boolean waitFor(Process p, int seconds) {
-    try {
-      return p.waitFor(seconds, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return false;
+    public String apiPassword() {
+        return apiPassword;
     }
-  }
 
-  // ------------------------------------------------------------------ observing
-
-  /** A DCS client for the cluster (created on first use, closed with the cluster). */
-  public synchronized ZooKeeperDcs dcs() {
-    if (dcs == null) {
-      NodeConfig cfg = ConfigLoader.load(config(1));
-      String connect = observerConnect != null ? observerConnect : cfg.dcs().connectString();
-      dcs = ZooKeeperDcs.connect(connect, cfg.dcs().namespace(), cfg.cluster(), cfg.timing().ttlMs(), false, ZooKeeperAccess.of(cfg.dcs()));
+    private void writeConfig(int i) throws IOException {
+        Path nodeDir = opt.dir().resolve(nodeName(i));
+        Files.createDirectories(nodeDir);
+        StringBuilder peers = new StringBuilder();
+        for (int j = 1; j <= opt.nodes(); j++) {
+            int z = opt.zkPort() + j - 1;
+            peers.append("      - \"")
+                    .append(j)
+                    .append("=127.0.0.1:")
+                    .append(z)
+                    .append(':')
+                    .append(z + 100)
+                    .append(':')
+                    .append(z + 200)
+                    .append("\"\n");
+        }
+        String yaml = "# pgha demo node. Loopback only; local connections need no password (demo only:\n"
+                + "# production configs default to scram-sha-256). See docs/configuration.md.\n"
+                + "cluster: " + opt.name() + "\n"
+                + "name: " + nodeName(i) + "\n"
+                + "data_dir: " + nodeDir.resolve("data").toAbsolutePath() + "\n"
+                + "remove_data_directory_on_rewind_failure: true\n"
+                + "postgresql:\n"
+                + "  listen: 127.0.0.1\n"
+                + "  port: " + pgPort(i) + "\n"
+                + "  authentication:\n"
+                + "    superuser: {username: postgres}\n"
+                + "    replication: {username: postgres}\n"
+                + "  pg_hba:\n"
+                + "    - \"local all all trust\"\n"
+                + "    - \"host all all 127.0.0.1/32 trust\"\n"
+                + "    - \"host replication all 127.0.0.1/32 trust\"\n"
+                + "  parameters:\n"
+                + "    shared_buffers: 32MB\n"
+                + "    max_connections: '60'\n"
+                + "    fsync: 'on'\n"
+                + "restapi:\n"
+                + "  listen: 127.0.0.1\n"
+                + "  port: " + apiPort(i) + "\n"
+                + "  authentication: {username: admin, password: " + apiPassword + "}\n"
+                + "dcs:\n"
+                + (dcsAuth == null
+                        ? ""
+                        : "  auth: {username: " + dcsAuth.username() + ", password: " + dcsAuth.password() + "}\n")
+                + (dcsTls == null
+                        ? ""
+                        : "  tls: {keystore: " + dcsTls.keystore() + ", keystore_password: " + dcsTls.keystorePassword()
+                                + ", truststore: " + dcsTls.truststore() + "}\n")
+                + (opt.externalZk() != null
+                        ? "  zookeeper: {connect: \"" + opt.externalZk().get(i - 1) + "\"}\n"
+                        : "  embedded:\n"
+                                + "    my_id: " + i + "\n"
+                                + "    data_dir: "
+                                + nodeDir.resolve("zookeeper").toAbsolutePath() + "\n"
+                                + "    peers:\n" + peers)
+                + (opt.extraYaml() == null ? "" : opt.extraYaml().replace("${node}", nodeName(i)) + "\n");
+        Path cfg = opt.dir().resolve(nodeName(i) + ".yml");
+        Files.writeString(cfg, yaml);
+        ConfigLoader.load(cfg); // fail now, naming the key, rather than in a child process
+        configs.add(cfg);
     }
-    return dcs;
-  }
 
-  /**
-   * Observes (and controls) the cluster through {@code connect} instead of node 1's own DCS
-   * address, e.g. when a test cuts node 1 off from ZooKeeper.
-   */
-  public synchronized void observeVia(String connect) {
-    observerConnect = connect;
-    if (dcs != null) {
-      dcs.close();
-      dcs = null;
+    // ------------------------------------------------------------------ processes
+
+    public void startAll() throws IOException {
+        for (int i = 1; i <= opt.nodes(); i++) start(i);
     }
-  }
 
-  public ClusterState state() throws DcsException {
-    return dcs().read();
-  }
-
-  /** True when a primary holds the lease and every live node runs as its streaming standby. */
-  public boolean healthy(int expectedMembers) {
-    try {
-      ClusterState c = state();
-      Optional<Member> leader = c.leaderMember().filter(Member::isRunningPrimary);
-      if (leader.isEmpty()) return false;
-      long streaming = c.members().values().stream()
-          .filter(m -> m.isRunningStandby() && m.streaming() && leader.get().name().equals(m.following())).count();
-      return streaming == expectedMembers - 1;
-    } catch (DcsException e) {
-      return false;
+    /** Starts node i's agent process (which starts its PostgreSQL). */
+    public synchronized void start(int i) throws IOException {
+        if (agents[i - 1] != null && agents[i - 1].isAlive()) return;
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        List<String> cmd = new ArrayList<>(List.of(
+                java,
+                "-Xms16m",
+                "-Xmx64m",
+                "-XX:+UseSerialGC",
+                "-XX:TieredStopAtLevel=1",
+                "-Xss256k",
+                "-XX:MaxMetaspaceSize=80m",
+                "-XX:ReservedCodeCacheSize=24m",
+                "-XX:MaxDirectMemorySize=16m",
+                "-Dpgha.log.level=INFO",
+                // the agent's own logging setup, also when a test class path carries a logback-test.xml
+                "-Dlogback.configurationFile=logback.xml",
+                "-cp",
+                System.getProperty("java.class.path"),
+                Main.class.getName(),
+                "agent",
+                "--config",
+                config(i).toString()));
+        Path log = opt.dir().resolve(nodeName(i)).resolve("agent.log");
+        agents[i - 1] = new ProcessBuilder(cmd)
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                .start();
     }
-  }
 
-  /** The libpq multi-host URI that always reaches the primary. */
-  public String libpqUrl() {
-    StringBuilder s = new StringBuilder("postgresql://postgres@");
-    for (int i = 1; i <= opt.nodes(); i++) s.append(i > 1 ? "," : "").append("127.0.0.1:").append(pgPort(i));
-    return s.append("/postgres?target_session_attrs=read-write").toString();
-  }
-
-  /** The pgJDBC multi-host URL that always reaches the primary. */
-  public String jdbcUrl() {
-    StringBuilder s = new StringBuilder("jdbc:postgresql://");
-    for (int i = 1; i <= opt.nodes(); i++) s.append(i > 1 ? "," : "").append("127.0.0.1:").append(pgPort(i));
-    return s.append("/postgres?targetServerType=primary&user=postgres").toString();
-  }
-
-  public Map<String, Path> configsByName() {
-    Map<String, Path> m = new TreeMap<>();
-    for (int i = 1; i <= opt.nodes(); i++) m.put(nodeName(i), config(i));
-    return m;
-  }
-
-  /** Stops every agent (SIGTERM, then SIGKILL) and any postmaster still running. */
-  @Override
-  public synchronized void close() {
-    if (dcs != null) {
-      dcs.close();
-      dcs = null;
+    public boolean agentAlive(int i) {
+        return agents[i - 1] != null && agents[i - 1].isAlive();
     }
-    for (int i = 1; i <= opt.nodes(); i++) thaw(i); // a frozen process ignores SIGTERM until resumed
-    for (Process p : agents) if (p != null) p.destroy();
-    for (int i = 1; i <= opt.nodes(); i++) {
-      Process p = agents[i - 1];
-      if (p != null && !waitFor(p, 30)) {
-        p.destroyForcibly();
-        waitFor(p, 10);
-      }
+
+    /** SIGKILL of node i: its agent, its postmaster and every PostgreSQL process, like a power cut. */
+    public void kill(int i) {
+        Process p = agents[i - 1];
+        if (p != null) {
+            p.destroyForcibly();
+            waitFor(p, 10);
+        }
+        killPostgres(i);
     }
-    for (int i = 1; i <= opt.nodes(); i++) killPostgres(i);
-  }
+
+    private void killPostgres(int i) {
+        postmaster(i).ifPresent(pm -> {
+            List<ProcessHandle> children = pm.descendants().toList();
+            pm.destroyForcibly();
+            children.forEach(ProcessHandle::destroyForcibly);
+            awaitGone(pm);
+        });
+    }
+
+    /** SIGKILL of node i's postmaster only, its agent keeps running. */
+    public void killPostmaster(int i) {
+        postmaster(i).ifPresent(pm -> {
+            pm.destroyForcibly();
+            awaitGone(pm);
+        });
+    }
+
+    private static void awaitGone(ProcessHandle p) {
+        try {
+            Processes.awaitExit(p.pid(), 10_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * SIGSTOP of every process of node i (agent, postmaster, backends): the node freezes as in a
+     * long pause of the whole machine. {@link #thaw} resumes it.
+     */
+    public void freeze(int i) {
+        signal("STOP", nodeProcesses(i));
+    }
+
+    /** SIGSTOP of node i's agent only: its PostgreSQL runs on, unsupervised (a hung agent). */
+    public void freezeAgent(int i) {
+        Process p = agents[i - 1];
+        if (p != null) signal("STOP", List.of(p.pid()));
+    }
+
+    /** SIGCONT of node i's agent. */
+    public void thawAgent(int i) {
+        Process p = agents[i - 1];
+        if (p != null) signal("CONT", List.of(p.pid()));
+    }
+
+    /** SIGCONT of every process of node i. */
+    public void thaw(int i) {
+        signal("CONT", nodeProcesses(i));
+    }
+
+    private List<Long> nodeProcesses(int i) {
+        List<Long> pids = new ArrayList<>();
+        Process agent = agents[i - 1];
+        if (agent != null && agent.isAlive()) pids.add(agent.pid());
+        postmaster(i).ifPresent(pm -> {
+            pids.add(pm.pid());
+            pm.descendants().forEach(d -> pids.add(d.pid()));
+        });
+        return pids;
+    }
+
+    private static void signal(String sig, List<Long> pids) {
+        if (pids.isEmpty()) return;
+        List<String> cmd = new ArrayList<>(List.of("kill", "-" + sig));
+        pids.forEach(p -> cmd.add(String.valueOf(p)));
+        try {
+            new ProcessBuilder(cmd)
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                    .start()
+                    .waitFor();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** SIGTERM to node i's agent: it stops PostgreSQL cleanly and leaves the cluster. */
+    public void stop(int i) {
+        Process p = agents[i - 1];
+        if (p == null) return;
+        p.destroy();
+        if (!waitFor(p, 30)) {
+            p.destroyForcibly();
+            waitFor(p, 10);
+        }
+    }
+
+    public Optional<ProcessHandle> postmaster(int i) {
+        long pid = Processes.postmasterPid(opt.dir().resolve(nodeName(i)).resolve("data"));
+        return pid > 0 ? ProcessHandle.of(pid) : Optional.empty();
+    }
+
+    private static boolean waitFor(Process p, int seconds) {
+        try {
+            return p.waitFor(seconds, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    // ------------------------------------------------------------------ observing
+
+    /** A DCS client for the cluster (created on first use, closed with the cluster). */
+    public synchronized ZooKeeperDcs dcs() {
+        if (dcs == null) {
+            NodeConfig cfg = ConfigLoader.load(config(1));
+            String connect =
+                    observerConnect != null ? observerConnect : cfg.dcs().connectString();
+            dcs = ZooKeeperDcs.connect(
+                    connect,
+                    cfg.dcs().namespace(),
+                    cfg.cluster(),
+                    cfg.timing().ttlMs(),
+                    false,
+                    ZooKeeperAccess.of(cfg.dcs()));
+        }
+        return dcs;
+    }
+
+    /**
+     * Observes (and controls) the cluster through {@code connect} instead of node 1's own DCS
+     * address, e.g. when a test cuts node 1 off from ZooKeeper.
+     */
+    public synchronized void observeVia(String connect) {
+        observerConnect = connect;
+        if (dcs != null) {
+            dcs.close();
+            dcs = null;
+        }
+    }
+
+    public ClusterState state() throws DcsException {
+        return dcs().read();
+    }
+
+    /** True when a primary holds the lease and every live node runs as its streaming standby. */
+    public boolean healthy(int expectedMembers) {
+        try {
+            ClusterState c = state();
+            Optional<Member> leader = c.leaderMember().filter(Member::isRunningPrimary);
+            if (leader.isEmpty()) return false;
+            long streaming = c.members().values().stream()
+                    .filter(m -> m.isRunningStandby()
+                            && m.streaming()
+                            && leader.get().name().equals(m.following()))
+                    .count();
+            return streaming == expectedMembers - 1;
+        } catch (DcsException e) {
+            return false;
+        }
+    }
+
+    /** The libpq multi-host URI that always reaches the primary. */
+    public String libpqUrl() {
+        StringBuilder s = new StringBuilder("postgresql://postgres@");
+        for (int i = 1; i <= opt.nodes(); i++)
+            s.append(i > 1 ? "," : "").append("127.0.0.1:").append(pgPort(i));
+        return s.append("/postgres?target_session_attrs=read-write").toString();
+    }
+
+    /** The pgJDBC multi-host URL that always reaches the primary. */
+    public String jdbcUrl() {
+        StringBuilder s = new StringBuilder("jdbc:postgresql://");
+        for (int i = 1; i <= opt.nodes(); i++)
+            s.append(i > 1 ? "," : "").append("127.0.0.1:").append(pgPort(i));
+        return s.append("/postgres?targetServerType=primary&user=postgres").toString();
+    }
+
+    public Map<String, Path> configsByName() {
+        Map<String, Path> m = new TreeMap<>();
+        for (int i = 1; i <= opt.nodes(); i++) m.put(nodeName(i), config(i));
+        return m;
+    }
+
+    /** Stops every agent (SIGTERM, then SIGKILL) and any postmaster still running. */
+    @Override
+    public synchronized void close() {
+        if (dcs != null) {
+            dcs.close();
+            dcs = null;
+        }
+        for (int i = 1; i <= opt.nodes(); i++) thaw(i); // a frozen process ignores SIGTERM until resumed
+        for (Process p : agents) if (p != null) p.destroy();
+        for (int i = 1; i <= opt.nodes(); i++) {
+            Process p = agents[i - 1];
+            if (p != null && !waitFor(p, 30)) {
+                p.destroyForcibly();
+                waitFor(p, 10);
+            }
+        }
+        for (int i = 1; i <= opt.nodes(); i++) killPostgres(i);
+    }
 }

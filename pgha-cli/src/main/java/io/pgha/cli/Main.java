@@ -4,30 +4,50 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** Entry point of the {@code pgha} command. */
-@Command(name = "pgha", mixinStandardHelpOptions = true, version = "pgha 0.1.0",
-    description = "PostgreSQL high availability: agent, cluster control and a local demo cluster.",
-    subcommands = {
-        AgentCommand.class, DemoCommand.class, ListCommand.class, HistoryCommand.class,
-        SwitchoverCommand.class, FailoverCommand.class, PauseCommand.class, ResumeCommand.class, EditConfigCommand.class, ZooKeeperCommand.class,
-        RouterCommand.class, ArchiveCommand.class, BackupCommand.class, RestoreCommand.class, PromoteCommand.class,
-        CommandLine.HelpCommand.class})
+@Command(
+        name = "pgha",
+        mixinStandardHelpOptions = true,
+        version = "pgha 0.1.0",
+        description = "PostgreSQL high availability: agent, cluster control and a local demo cluster.",
+        subcommands = {
+            AgentCommand.class,
+            DemoCommand.class,
+            ListCommand.class,
+            HistoryCommand.class,
+            SwitchoverCommand.class,
+            FailoverCommand.class,
+            PauseCommand.class,
+            ResumeCommand.class,
+            EditConfigCommand.class,
+            ZooKeeperCommand.class,
+            RouterCommand.class,
+            ArchiveCommand.class,
+            BackupCommand.class,
+            RestoreCommand.class,
+            PromoteCommand.class,
+            CommandLine.HelpCommand.class
+        })
 public final class Main {
-  public static void main(String[] args) {
-    // Only long-running roles log at INFO; a CLI command prints its result and nothing else.
-    boolean daemon = args.length > 0 && (args[0].equals("agent") || args[0].equals("demo") || args[0].equals("zookeeper") || args[0].equals("router"));
-    System.setProperty("pgha.log.level", System.getProperty("pgha.log.level", daemon ? "INFO" : "WARN"));
-    System.exit(run(args));
-  }
+    public static void main(String[] args) {
+        // Only long-running roles log at INFO; a CLI command prints its result and nothing else.
+        boolean daemon = args.length > 0
+                && (args[0].equals("agent")
+                        || args[0].equals("demo")
+                        || args[0].equals("zookeeper")
+                        || args[0].equals("router"));
+        System.setProperty("pgha.log.level", System.getProperty("pgha.log.level", daemon ? "INFO" : "WARN"));
+        System.exit(run(args));
+    }
 
-  /** Runs a command line and returns its exit code (0 ok, 1 refused or failed, 2 bad usage). */
-  public static int run(String... args) {
-    // how PostgreSQL runs this pgha from archive_command and restore_command (see ArchiveConfig)
-    if (System.getProperty("pgha.self") == null) System.setProperty("pgha.self", SelfCommand.pgha());
-    CommandLine cl = new CommandLine(new Main());
-    cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
-      cmd.getErr().println("error: " + (ex.getMessage() == null ? ex.toString() : ex.getMessage()));
-      return 1;
-    });
-    return cl.execute(args);
-  }
+    /** Runs a command line and returns its exit code (0 ok, 1 refused or failed, 2 bad usage). */
+    public static int run(String... args) {
+        // how PostgreSQL runs this pgha from archive_command and restore_command (see ArchiveConfig)
+        if (System.getProperty("pgha.self") == null) System.setProperty("pgha.self", SelfCommand.pgha());
+        CommandLine cl = new CommandLine(new Main());
+        cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
+            cmd.getErr().println("error: " + (ex.getMessage() == null ? ex.toString() : ex.getMessage()));
+            return 1;
+        });
+        return cl.execute(args);
+    }
 }

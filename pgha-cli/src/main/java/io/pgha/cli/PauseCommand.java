@@ -10,20 +10,23 @@ import picocli.CommandLine.Mixin;
 /** {@code pgha pause}: maintenance mode, agents take no automatic action. */
 @Command(name = "pause", description = "Enter maintenance mode: agents take no automatic action until 'pgha resume'.")
 final class PauseCommand implements Callable<Integer> {
-  @Mixin ClusterOptions cluster;
+    @Mixin
+    ClusterOptions cluster;
 
-  @Override
-  public Integer call() throws Exception {
-    return set(cluster, true);
-  }
-
-  static int set(ClusterOptions cluster, boolean paused) throws Exception {
-    NodeConfig cfg = cluster.load();
-    try (ZooKeeperDcs dcs = cluster.connect(cfg)) {
-      new ClusterControl(dcs, System::currentTimeMillis).pause(paused);
-      System.out.println(paused ? "Cluster " + cfg.cluster() + " paused: no automatic failover until 'pgha resume'."
-          : "Cluster " + cfg.cluster() + " resumed: automatic failover is on.");
+    @Override
+    public Integer call() throws Exception {
+        return set(cluster, true);
     }
-    return 0;
-  }
+
+    static int set(ClusterOptions cluster, boolean paused) throws Exception {
+        NodeConfig cfg = cluster.load();
+        try (ZooKeeperDcs dcs = cluster.connect(cfg)) {
+            new ClusterControl(dcs, System::currentTimeMillis).pause(paused);
+            System.out.println(
+                    paused
+                            ? "Cluster " + cfg.cluster() + " paused: no automatic failover until 'pgha resume'."
+                            : "Cluster " + cfg.cluster() + " resumed: automatic failover is on.");
+        }
+        return 0;
+    }
 }

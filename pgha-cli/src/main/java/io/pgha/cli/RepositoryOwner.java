@@ -21,76 +21,91 @@ import picocli.CommandLine.Model.CommandSpec;
  * and its archive settings passed on explicitly, since that user may not read the file.
  */
 final class RepositoryOwner {
-  private RepositoryOwner() {}
+    private RepositoryOwner() {}
 
-  /**
-   * Null when this process may go on itself (not root, SFTP, or a repository root owns); otherwise
-   * the exit code of the same command run as the repository's owner. {@code extra} are options for
-   * settings the command itself took from the {@code -c} file.
-   */
-  static Integer runAsOwner(ArchiveCommand.RepoOptions options, CommandSpec spec, List<String> extra) throws IOException {
-    if (!OsCommand.runningAsRoot()) return null;
-    Optional<Path> dir = options.location().localDirectory();
-    if (dir.isEmpty() || !Files.isDirectory(dir.get())) return null;
-    int uid = (Integer) Files.getAttribute(dir.get(), "unix:uid", LinkOption.NOFOLLOW_LINKS);
-    if (uid == 0) return null;
-    String user = Files.getOwner(dir.get(), LinkOption.NOFOLLOW_LINKS).getName();
-    GuardedDirectory.Owner owner = new OsCommand(user).owner();
-    List<String> cmd = new ArrayList<>(List.of("setpriv", "--reuid=" + owner.uid(), "--regid=" + owner.gid(), "--init-groups", "--",
-        "sh", "-c", command(options) + " \"$@\"", "pgha"));
-    cmd.addAll(withoutConfig(spec.root().commandLine().getParseResult().originalArgs(), options));
-    if (options.config != null) cmd.addAll(extra);
-    Process p = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.INHERIT).start();
-    Thread out = pipe(p.getInputStream(), System.out);
-    Thread err = pipe(p.getErrorStream(), System.err);
-    try {
-      int rc = p.waitFor();
-      out.join();
-      err.join();
-      return rc;
-    } catch (InterruptedException e) {
-      p.destroy();
-      Thread.currentThread().interrupt();
-      throw new java.io.InterruptedIOException("interrupted while the command ran as " + user);
+    /**
+     * Null when this process may go on itself (not root, SFTP, or a repository root owns); otherwise
+     * the exit code of the same command run as the repository's owner. {@code extra} are options for
+     * settings the command itself took from the {@code -c} file.
+     */
+    static Integer runAsOwner(ArchiveCommand.RepoOptions options, CommandSpec spec, List<String> extra)
+            throws IOException {
+        if (!OsCommand.runningAsRoot()) return null;
+        Optional<Path> dir = options.location().localDirectory();
+        if (dir.isEmpty() || !Files.isDirectory(dir.get())) return null;
+        int uid = (Integer) Files.getAttribute(dir.get(), "unix:uid", LinkOption.NOFOLLOW_LINKS);
+        if (uid == 0) return null;
+        String user = Files.getOwner(dir.get(), LinkOption.NOFOLLOW_LINKS).getName();
+        GuardedDirectory.Owner owner = new OsCommand(user).owner();
+        List<String> cmd = new ArrayList<>(List.of(
+                "setpriv",
+                "--reuid=" + owner.uid(),
+                "--regid=" + owner.gid(),
+                "--init-groups",
+                "--",
+                "sh",
+                "-c",
+                command(options) + " \"$@\"",
+                "pgha"));
+        cmd.addAll(withoutConfig(spec.root().commandLine().getParseResult().originalArgs(), options));
+        if (options.config != null) cmd.addAll(extra);
+        Process p = new ProcessBuilder(cmd)
+                .redirectInput(ProcessBuilder.Redirect.INHERIT)
+                .start();
+        Thread out = pipe(p.getInputStream(), System.out);
+        Thread err = pipe(p.getErrorStream(), System.err);
+        try {
+            int rc = p.waitFor();
+            out.join();
+            err.join();
+            return rc;
+        } catch (InterruptedException e) {
+            p.destroy();
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted while the command ran as " + user);
+        }
     }
-  }
 
-  /** How the owner runs pgha: the config's archive.pgha_command (made for PostgreSQL's OS user), or this pgha. */
-  private static String command(ArchiveCommand.RepoOptions options) {
-    var section = options.section();
-    return section != null && section.pghaCommand() != null ? section.pghaCommand() : SelfCommand.pgha(SelfCommand.BULK_JVM);
-  }
-
-  /** {@code args} with {@code -c FILE} replaced by the repository settings read from FILE. */
-  static List<String> withoutConfig(List<String> args, ArchiveCommand.RepoOptions options) {
-    List<String> out = new ArrayList<>();
-    boolean hadConfig = false;
-    for (int i = 0; i < args.size(); i++) {
-      String a = args.get(i);
-      if (a.equals("-c") || a.equals("--config")) {
-        i++;
-        hadConfig = true;
-      } else if (a.startsWith("--config=") || (a.startsWith("-c") && a.length() > 2 && !a.startsWith("--"))) {
-        hadConfig = true;
-      } else {
-        out.add(a);
-      }
+    /** How the owner runs pgha: the config's archive.pgha_command (made for PostgreSQL's OS user), or this pgha. */
+    private static String command(ArchiveCommand.RepoOptions options) {
+        var section = options.section();
+        return section != null && section.pghaCommand() != null
+                ? section.pghaCommand()
+                : SelfCommand.pgha(SelfCommand.BULK_JVM);
     }
-    if (hadConfig) out.addAll(options.resolvedArgs());
-    return out;
-  }
 
-  private static Thread pipe(InputStream in, OutputStream to) {
-    Thread t = new Thread(() -> {
-      try (in) {
-        in.transferTo(to);
-        to.flush();
-      } catch (IOException e) {
-        // the child is gone
-      }
-    }, "pgha-child-output");
-    t.setDaemon(true);
-    t.start();
-    return t;
-  }
+    /** {@code args} with {@code -c FILE} replaced by the repository settings read from FILE. */
+    static List<String> withoutConfig(List<String> args, ArchiveCommand.RepoOptions options) {
+        List<String> out = new ArrayList<>();
+        boolean hadConfig = false;
+        for (int i = 0; i < args.size(); i++) {
+            String a = args.get(i);
+            if (a.equals("-c") || a.equals("--config")) {
+                i++;
+                hadConfig = true;
+            } else if (a.startsWith("--config=") || (a.startsWith("-c") && a.length() > 2 && !a.startsWith("--"))) {
+                hadConfig = true;
+            } else {
+                out.add(a);
+            }
+        }
+        if (hadConfig) out.addAll(options.resolvedArgs());
+        return out;
+    }
+
+    private static Thread pipe(InputStream in, OutputStream to) {
+        Thread t = new Thread(
+                () -> {
+                    try (in) {
+                        in.transferTo(to);
+                        to.flush();
+                    } catch (IOException e) {
+                        // the child is gone
+                    }
+                },
+                "pgha-child-output");
+        t.setDaemon(true);
+        t.start();
+        return t;
+    }
 }

@@ -7,10 +7,11 @@ import picocli.CommandLine.Mixin;
 /** {@code pgha resume}: leave maintenance mode. */
 @Command(name = "resume", description = "Leave maintenance mode: agents act automatically again.")
 final class ResumeCommand implements Callable<Integer> {
-  @Mixin ClusterOptions cluster;
+    @Mixin
+    ClusterOptions cluster;
 
-  @Override
-  public Integer call() throws Exception {
-    return PauseCommand.set(cluster, false);
-  }
+    @Override
+    public Integer call() throws Exception {
+        return PauseCommand.set(cluster, false);
+    }
 }

@@ -10,32 +10,40 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code pgha router --config router.yml}: runs a standalone router until SIGTERM or SIGINT. */
-@Command(name = "router", description = "Run a router: a PostgreSQL protocol proxy whose read-write port always reaches the primary.")
+@Command(
+        name = "router",
+        description = "Run a router: a PostgreSQL protocol proxy whose read-write port always reaches the primary.")
 final class RouterCommand implements Callable<Integer> {
-  @Option(names = {"-c", "--config"}, required = true, paramLabel = "FILE",
-      description = "router config: cluster, dcs.zookeeper.connect and a router section (see docs/router.md)")
-  Path config;
+    @Option(
+            names = {"-c", "--config"},
+            required = true,
+            paramLabel = "FILE",
+            description = "router config: cluster, dcs.zookeeper.connect and a router section (see docs/router.md)")
+    Path config;
 
-  @Override
-  public Integer call() throws Exception {
-    RouterConfig.File f = ConfigLoader.loadRouter(config, System.getenv(), defaultName());
-    System.setProperty("pgha.node", f.router().name());
-    RunningRouter router = RunningRouter.start(f.cluster(), f.dcs(), f.router());
-    CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      router.close();
-      stopped.countDown();
-    }, "shutdown"));
-    System.out.println(router.describe());
-    stopped.await();
-    return 0;
-  }
-
-  static String defaultName() {
-    try {
-      return "router-" + InetAddress.getLocalHost().getHostName().replaceAll("[^A-Za-z0-9_-]", "-");
-    } catch (Exception e) {
-      return "router";
+    @Override
+    public Integer call() throws Exception {
+        RouterConfig.File f = ConfigLoader.loadRouter(config, System.getenv(), defaultName());
+        System.setProperty("pgha.node", f.router().name());
+        RunningRouter router = RunningRouter.start(f.cluster(), f.dcs(), f.router());
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(
+                        () -> {
+                            router.close();
+                            stopped.countDown();
+                        },
+                        "shutdown"));
+        System.out.println(router.describe());
+        stopped.await();
+        return 0;
     }
-  }
+
+    static String defaultName() {
+        try {
+            return "router-" + InetAddress.getLocalHost().getHostName().replaceAll("[^A-Za-z0-9_-]", "-");
+        } catch (Exception e) {
+            return "router";
+        }
+    }
 }

@@ -9,59 +9,72 @@ import io.pgha.router.RouterApi;
 
 /** A router inside another pgha process (an agent whose config has a router section, the demo). */
 final class RunningRouter implements AutoCloseable {
-  private final ZooKeeperDcs dcs;
-  private final Router router;
-  private final RouterApi api;
+    private final ZooKeeperDcs dcs;
+    private final Router router;
+    private final RouterApi api;
 
-  private RunningRouter(ZooKeeperDcs dcs, Router router, RouterApi api) {
-    this.dcs = dcs;
-    this.router = router;
-    this.api = api;
-  }
-
-  /** Starts the router of a node config ({@code cfg.router()}) with its own ZooKeeper session. */
-  static RunningRouter start(NodeConfig cfg) throws Exception {
-    return start(cfg.cluster(), cfg.dcs(), cfg.router());
-  }
-
-  /**
-   * Starts a router of {@code cluster} with its own ZooKeeper session, and its HTTP API when the
-   * config has a port for it. Either everything runs or nothing is left behind.
-   */
-  static RunningRouter start(String cluster, DcsConfig dcsConfig, RouterConfig cfg) throws Exception {
-    ZooKeeperDcs dcs = ZooKeeperDcs.connect(dcsConfig, cluster, 10_000);
-    Router router = new Router(cluster, cfg, dcs);
-    try {
-      router.start();
-      RouterApi api = cfg.apiPort() > 0 ? new RouterApi(router, cfg.apiListen(), cfg.apiPort()) : null;
-      return new RunningRouter(dcs, router, api);
-    } catch (Exception | Error e) {
-      router.close();
-      dcs.close();
-      throw e;
+    private RunningRouter(ZooKeeperDcs dcs, Router router, RouterApi api) {
+        this.dcs = dcs;
+        this.router = router;
+        this.api = api;
     }
-  }
 
-  Router router() {
-    return router;
-  }
+    /** Starts the router of a node config ({@code cfg.router()}) with its own ZooKeeper session. */
+    static RunningRouter start(NodeConfig cfg) throws Exception {
+        return start(cfg.cluster(), cfg.dcs(), cfg.router());
+    }
 
-  static String describe(Router r, int apiPort) {
-    StringBuilder s = new StringBuilder("Router ").append(r.config().name()).append(": read-write ")
-        .append(r.config().listen()).append(':').append(r.readWriteAddress().getPort());
-    if (r.readOnlyAddress() != null) s.append(", read-only ").append(r.config().listen()).append(':').append(r.readOnlyAddress().getPort());
-    if (apiPort > 0) s.append(", metrics http://").append(r.config().apiListen()).append(':').append(apiPort).append("/metrics");
-    return s.toString();
-  }
+    /**
+     * Starts a router of {@code cluster} with its own ZooKeeper session, and its HTTP API when the
+     * config has a port for it. Either everything runs or nothing is left behind.
+     */
+    static RunningRouter start(String cluster, DcsConfig dcsConfig, RouterConfig cfg) throws Exception {
+        ZooKeeperDcs dcs = ZooKeeperDcs.connect(dcsConfig, cluster, 10_000);
+        Router router = new Router(cluster, cfg, dcs);
+        try {
+            router.start();
+            RouterApi api = cfg.apiPort() > 0 ? new RouterApi(router, cfg.apiListen(), cfg.apiPort()) : null;
+            return new RunningRouter(dcs, router, api);
+        } catch (Exception | Error e) {
+            router.close();
+            dcs.close();
+            throw e;
+        }
+    }
 
-  String describe() {
-    return describe(router, api == null ? 0 : api.port());
-  }
+    Router router() {
+        return router;
+    }
 
-  @Override
-  public void close() {
-    if (api != null) api.close();
-    router.close();
-    dcs.close();
-  }
+    static String describe(Router r, int apiPort) {
+        StringBuilder s = new StringBuilder("Router ")
+                .append(r.config().name())
+                .append(": read-write ")
+                .append(r.config().listen())
+                .append(':')
+                .append(r.readWriteAddress().getPort());
+        if (r.readOnlyAddress() != null)
+            s.append(", read-only ")
+                    .append(r.config().listen())
+                    .append(':')
+                    .append(r.readOnlyAddress().getPort());
+        if (apiPort > 0)
+            s.append(", metrics http://")
+                    .append(r.config().apiListen())
+                    .append(':')
+                    .append(apiPort)
+                    .append("/metrics");
+        return s.toString();
+    }
+
+    String describe() {
+        return describe(router, api == null ? 0 : api.port());
+    }
+
+    @Override
+    public void close() {
+        if (api != null) api.close();
+        router.close();
+        dcs.close();
+    }
 }

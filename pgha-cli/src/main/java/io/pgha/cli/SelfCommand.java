@@ -7,31 +7,33 @@ import java.nio.file.Path;
  * running JVM, with the small JVM settings a per-segment command wants. Quoted for a shell.
  */
 final class SelfCommand {
-  private SelfCommand() {}
+    private SelfCommand() {}
 
-  static String quote(String s) {
-    return io.pgha.core.config.ArchiveConfig.shellQuote(s);
-  }
+    static String quote(String s) {
+        return io.pgha.core.config.ArchiveConfig.shellQuote(s);
+    }
 
-  /** Small and quick to start: one segment per call. */
-  static final String SMALL_JVM = "-Xms16m -Xmx64m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xshare:auto";
-  /** For bulk work (the asynchronous pusher): the optimizing JIT compresses and hashes about twice as fast. */
-  static final String BULK_JVM = "-Xms32m -Xmx256m -XX:+UseParallelGC -Xshare:auto";
+    /** Small and quick to start: one segment per call. */
+    static final String SMALL_JVM = "-Xms16m -Xmx64m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xshare:auto";
+    /** For bulk work (the asynchronous pusher): the optimizing JIT compresses and hashes about twice as fast. */
+    static final String BULK_JVM = "-Xms32m -Xmx256m -XX:+UseParallelGC -Xshare:auto";
 
-  static String pgha() {
-    return pgha(SMALL_JVM);
-  }
+    static String pgha() {
+        return pgha(SMALL_JVM);
+    }
 
-  /**
-   * The command line; with the system property {@code pgha.jar} set, that jar instead of this JVM's
-   * class path (tests: a class path under root's home is not readable by PostgreSQL's OS user).
-   */
-  static String pgha(String jvm) {
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    String jar = System.getProperty("pgha.jar");
-    if (jar != null) return quote(java) + " " + jvm + " -jar " + quote(jar);
-    String cp = System.getProperty("java.class.path");
-    if (cp.endsWith(".jar") && !cp.contains(":")) return quote(java) + " " + jvm + " -jar " + quote(Path.of(cp).toAbsolutePath().toString());
-    return quote(java) + " " + jvm + " -cp " + quote(cp) + " " + Main.class.getName();
-  }
+    /**
+     * The command line; with the system property {@code pgha.jar} set, that jar instead of this JVM's
+     * class path (tests: a class path under root's home is not readable by PostgreSQL's OS user).
+     */
+    static String pgha(String jvm) {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        String jar = System.getProperty("pgha.jar");
+        if (jar != null) return quote(java) + " " + jvm + " -jar " + quote(jar);
+        String cp = System.getProperty("java.class.path");
+        if (cp.endsWith(".jar") && !cp.contains(":"))
+            return quote(java) + " " + jvm + " -jar "
+                    + quote(Path.of(cp).toAbsolutePath().toString());
+        return quote(java) + " " + jvm + " -cp " + quote(cp) + " " + Main.class.getName();
+    }
 }

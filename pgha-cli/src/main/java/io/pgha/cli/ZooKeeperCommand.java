@@ -17,37 +17,45 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "zookeeper", description = "Run one ZooKeeper server of an ensemble, apart from any agent.")
 final class ZooKeeperCommand implements Callable<Integer> {
-  @Option(names = "--id", required = true, description = "this server's id in --peer")
-  int id;
+    @Option(names = "--id", required = true, description = "this server's id in --peer")
+    int id;
 
-  @Option(names = "--peer", required = true, paramLabel = "ID=HOST:CLIENT:PEER:ELECTION",
-      description = "every server of the ensemble, this one included (repeat; one for a standalone server)")
-  List<String> peers;
+    @Option(
+            names = "--peer",
+            required = true,
+            paramLabel = "ID=HOST:CLIENT:PEER:ELECTION",
+            description = "every server of the ensemble, this one included (repeat; one for a standalone server)")
+    List<String> peers;
 
-  @Option(names = "--data-dir", required = true, paramLabel = "DIR", description = "where this server keeps its data")
-  Path dataDir;
+    @Option(names = "--data-dir", required = true, paramLabel = "DIR", description = "where this server keeps its data")
+    Path dataDir;
 
-  @Override
-  public Integer call() throws Exception {
-    List<DcsConfig.Peer> parsed = new ArrayList<>();
-    try {
-      for (String p : peers) parsed.add(DcsConfig.Peer.parse("--peer", p));
-    } catch (ConfigException e) {
-      throw new IllegalArgumentException(e.getMessage(), e);
+    @Override
+    public Integer call() throws Exception {
+        List<DcsConfig.Peer> parsed = new ArrayList<>();
+        try {
+            for (String p : peers) parsed.add(DcsConfig.Peer.parse("--peer", p));
+        } catch (ConfigException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
+        if (parsed.stream().noneMatch(p -> p.id() == id)) {
+            throw new IllegalArgumentException("--id: " + id + " is not the id of any --peer");
+        }
+        if (parsed.size() == 2)
+            throw new IllegalArgumentException(
+                    "--peer: an ensemble of 2 cannot survive the loss of one server; use 1 or 3+");
+        if (!dataDir.isAbsolute()) dataDir = dataDir.toAbsolutePath();
+        EmbeddedZooKeeper zk = EmbeddedZooKeeper.start(id, parsed, dataDir);
+        CountDownLatch done = new CountDownLatch(1);
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(
+                        () -> {
+                            zk.close();
+                            done.countDown();
+                        },
+                        "shutdown"));
+        System.out.println("ZooKeeper server " + id + " serving clients on " + zk.connectString());
+        done.await();
+        return 0;
     }
-    if (parsed.stream().noneMatch(p -> p.id() == id)) {
-      throw new IllegalArgumentException("--id: " + id + " is not the id of any --peer");
-    }
-    if (parsed.size() == 2) throw new IllegalArgumentException("--peer: an ensemble of 2 cannot survive the loss of one server; use 1 or 3+");
-    if (!dataDir.isAbsolute()) dataDir = dataDir.toAbsolutePath();
-    EmbeddedZooKeeper zk = EmbeddedZooKeeper.start(id, parsed, dataDir);
-    CountDownLatch done = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      zk.close();
-      done.countDown();
-    }, "shutdown"));
-    System.out.println("ZooKeeper server " + id + " serving clients on " + zk.connectString());
-    done.await();
-    return 0;
-  }
 }

@@ -42,214 +42,304 @@ import org.junit.jupiter.api.TestMethodOrder;
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ArchiveClusterIT {
-  private static Path dir;
-  private static Path repo;
-  private static LocalCluster c;
-  private static io.pgha.dcs.EmbeddedZooKeeper zk;
+    private static Path dir;
+    private static Path repo;
+    private static LocalCluster c;
+    private static io.pgha.dcs.EmbeddedZooKeeper zk;
 
-  @BeforeAll
-  static void setUp() throws Exception {
-    dir = Files.createTempDirectory("pgha-it-archive");
-    Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
-    Files.copy(Path.of("target", "pgha.jar"), dir.resolve("pgha.jar"), StandardCopyOption.REPLACE_EXISTING);
-    repo = Files.createDirectories(dir.resolve("repo"));
-    if ("root".equals(System.getProperty("user.name"))) {
-      new ProcessBuilder("chown", "-R", "postgres:", repo.toString()).inheritIO().start().waitFor(30, TimeUnit.SECONDS);
-    }
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    String yaml = "archive:\n"
-        + "  repo: " + repo + "\n"
-        + "  parallel: 2\n"
-        + "  replica_source: backup\n"
-        + "  pgha_command: \"'" + java + "' -Xmx64m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -jar '" + dir.resolve("pgha.jar") + "'\"\n";
-    int nodes = 3;
-    // ZooKeeper in the test JVM: the tests kill and rebuild members, which must not cost the DCS its quorum
-    zk = io.pgha.dcs.EmbeddedZooKeeper.standalone(FreePorts.one(), Files.createDirectories(dir.resolve("zk")));
-    c = LocalCluster.create(new LocalCluster.Options("arch", nodes, dir.resolve("cluster"), FreePorts.block(nodes), FreePorts.block(nodes),
-        FreePorts.block(nodes, 100, 200), yaml, List.of(zk.connectString(), zk.connectString(), zk.connectString())));
-    c.startAll();
-    try {
-      ClusterFixture.awaitHealthy(c, nodes);
-    } catch (RuntimeException e) {
-      ClusterFixture.dumpLogs(c);
-      throw e;
-    }
-  }
-
-  @AfterAll
-  static void tearDown() throws Exception {
-    if (c != null) {
-      for (int i = 1; i <= c.nodes(); i++) c.thawAgent(i);
-      ClusterFixture.stop(c);
-    }
-    if (zk != null) zk.close();
-    if (dir != null) io.pgha.postgres.Directories.delete(dir);
-  }
-
-  private static int primary() throws Exception {
-    return index(leader(c));
-  }
-
-  private static String one(int node, String sql) throws Exception {
-    try (Connection conn = connect(c, node); Statement st = conn.createStatement(); ResultSet rs = st.executeQuery(sql)) {
-      rs.next();
-      return rs.getString(1);
-    }
-  }
-
-  private static void exec(int node, String... sql) throws Exception {
-    try (Connection conn = connect(c, node); Statement st = conn.createStatement()) {
-      for (String s : sql) st.execute(s);
-    }
-  }
-
-  @Test
-  @Order(1)
-  void thePrimaryArchivesAndTheListAndMetricsShowIt() throws Exception {
-    int p = primary();
-    assertThat(one(p, "SHOW archive_mode")).isEqualTo("on");
-    assertThat(one(p, "SHOW archive_command")).contains("archive push %p --async --spool");
-    for (int i = 1; i <= 3; i++) assertThat(one(i, "SHOW restore_command")).as("node" + i).contains("archive get %f %p");
-    exec(p, "CREATE TABLE t (id int)", "INSERT INTO t SELECT generate_series(1, 1000)");
-    ClusterFixture.Run check = pgha("archive", "check", "-h", "127.0.0.1", "-p", String.valueOf(c.pgPort(p)), "-c", c.config(p).toString());
-    assertThat(check.exitCode()).as(check.out() + check.err()).isZero();
-    await().atMost(Duration.ofSeconds(20)).until(() -> pgha("list", "-c", c.config(1).toString()).out().contains("WAL archive (from node" + p + "): ok"));
-    HttpResponse<String> metrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + c.apiPort(p) + "/metrics")).build(),
-        HttpResponse.BodyHandlers.ofString());
-    assertThat(metrics.body()).contains("pgha_archive_pending_files{", "pgha_archive_failed_total{", "pgha_primary{");
-  }
-
-  @Test
-  @Order(3)
-  void aNewMemberIsBuiltFromTheLatestBackupInsteadOfThePrimary() throws Exception {
-    // the latest backup is the one taken from a standby by the previous test
-    int p = primary();
-    exec(p, "INSERT INTO t SELECT generate_series(1001, 2000)");
-    int s = p == 3 ? 2 : 3;
-    c.kill(s);
-    io.pgha.postgres.Directories.delete(c.config(s).resolveSibling("node" + s).resolve("data"));
-    int logBefore = agentLog(c, s).length();
-    c.start(s);
-    ClusterFixture.awaitHealthy(c, 3);
-    await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> count(c, s, "SELECT count(*) FROM t") == 2000);
-    assertThat(agentLog(c, s).substring(logBefore)).contains("creating this replica from the newest backup", "restored in").doesNotContain("Executor: cloning from");
-  }
-
-  @Test
-  @Order(2)
-  void aBackupFromAStandbyIsComplete() throws Exception {
-    int p = primary();
-    int s = p == 1 ? 2 : 1;
-    Path sData = c.config(s).resolveSibling("node" + s).resolve("data");
-    // from a standby, the backup's last segment is archived when the primary finishes it
-    java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
-    Thread switcher = new Thread(() -> {
-      while (!done.get()) {
-        try {
-          Thread.sleep(1000);
-          exec(p, "SELECT pg_switch_wal()");
-        } catch (Exception ignored) {
-          // the next round tries again
+    @BeforeAll
+    static void setUp() throws Exception {
+        dir = Files.createTempDirectory("pgha-it-archive");
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Files.copy(Path.of("target", "pgha.jar"), dir.resolve("pgha.jar"), StandardCopyOption.REPLACE_EXISTING);
+        repo = Files.createDirectories(dir.resolve("repo"));
+        if ("root".equals(System.getProperty("user.name"))) {
+            new ProcessBuilder("chown", "-R", "postgres:", repo.toString())
+                    .inheritIO()
+                    .start()
+                    .waitFor(30, TimeUnit.SECONDS);
         }
-      }
-    });
-    switcher.start();
-    ClusterFixture.Run b;
-    try {
-      b = pgha("backup", "-h", "127.0.0.1", "-p", String.valueOf(c.pgPort(s)), "-D", sData.toString(), "-c", c.config(s).toString(), "--format", "json");
-    } finally {
-      done.set(true);
-      switcher.join();
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        String yaml = "archive:\n"
+                + "  repo: " + repo + "\n"
+                + "  parallel: 2\n"
+                + "  replica_source: backup\n"
+                + "  pgha_command: \"'" + java + "' -Xmx64m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -jar '"
+                + dir.resolve("pgha.jar") + "'\"\n";
+        int nodes = 3;
+        // ZooKeeper in the test JVM: the tests kill and rebuild members, which must not cost the DCS its quorum
+        zk = io.pgha.dcs.EmbeddedZooKeeper.standalone(FreePorts.one(), Files.createDirectories(dir.resolve("zk")));
+        c = LocalCluster.create(new LocalCluster.Options(
+                "arch",
+                nodes,
+                dir.resolve("cluster"),
+                FreePorts.block(nodes),
+                FreePorts.block(nodes),
+                FreePorts.block(nodes, 100, 200),
+                yaml,
+                List.of(zk.connectString(), zk.connectString(), zk.connectString())));
+        c.startAll();
+        try {
+            ClusterFixture.awaitHealthy(c, nodes);
+        } catch (RuntimeException e) {
+            ClusterFixture.dumpLogs(c);
+            throw e;
+        }
     }
-    assertThat(b.exitCode()).as(b.out() + b.err()).isZero();
-    assertThat(b.out()).contains("\"from_standby\" : true");
-    ClusterFixture.Run v = pgha("backup", "verify", "-c", c.config(s).toString());
-    assertThat(v.exitCode()).as(v.out() + v.err()).isZero();
-  }
 
-  @Test
-  @Order(4)
-  void aStandbyThatFellBehindThePrimarysWalCatchesUpFromTheArchive() throws Exception {
-    int p = primary();
-    int s = p == 1 ? 2 : 1;
-    Path marker = Files.writeString(c.config(s).resolveSibling("node" + s).resolve("data/pgha-it-marker"), "not re-cloned");
-    exec(p, "ALTER SYSTEM SET wal_keep_size = 0", "ALTER SYSTEM SET max_slot_wal_keep_size = '4MB'", "SELECT pg_reload_conf()");
-    c.kill(s);
-    for (int round = 0; round < 8; round++) {
-      exec(p, "INSERT INTO t SELECT generate_series(1, 20000)", "SELECT pg_switch_wal()");
+    @AfterAll
+    static void tearDown() throws Exception {
+        if (c != null) {
+            for (int i = 1; i <= c.nodes(); i++) c.thawAgent(i);
+            ClusterFixture.stop(c);
+        }
+        if (zk != null) zk.close();
+        if (dir != null) io.pgha.postgres.Directories.delete(dir);
     }
-    exec(p, "CHECKPOINT");
-    String slot = io.pgha.postgres.ConfigFiles.slotName("node" + s);
-    await().atMost(Duration.ofSeconds(30)).until(() -> {
-      exec(p, "CHECKPOINT");
-      return !one(p, "SELECT coalesce((SELECT wal_status FROM pg_replication_slots WHERE slot_name = '" + slot + "'), 'gone')").matches("reserved|extended");
-    });
-    long want = count(c, p, "SELECT count(*) FROM t");
-    String logBefore = agentLog(c, s);
-    c.start(s);
-    await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(500)).ignoreExceptions()
-        .until(() -> count(c, s, "SELECT count(*) FROM t") == want);
-    assertThat(marker).as("caught up in place, not re-cloned").exists();
-    assertThat(Files.readString(c.config(s).resolveSibling("node" + s).resolve("data.log"))).as("WAL came from the archive")
-        .containsPattern("restored log file \"[0-9A-F]{24}\" from archive");
-    String after = agentLog(c, s).substring(logBefore.length());
-    assertThat(after).doesNotContain("Executor: cloning from").doesNotContain("creating this replica");
-    exec(p, "ALTER SYSTEM RESET wal_keep_size", "ALTER SYSTEM RESET max_slot_wal_keep_size", "SELECT pg_reload_conf()");
-    ClusterFixture.awaitHealthy(c, 3);
-  }
 
-  @Test
-  @Order(5)
-  void afterAFailoverADeposedPrimaryCannotArchiveItsOldTimelinePastTheSwitch() throws Exception {
-    int old = primary();
-    int oldTl = Integer.parseInt(one(old, "SELECT timeline_id FROM pg_control_checkpoint()"));
-    c.freezeAgent(old); // its PostgreSQL runs on, unsupervised, and still takes writes
-    try {
-      await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(300)).ignoreExceptions()
-          .until(() -> !leader(c).equals("node" + old) && ClusterFixture.member(c, leader(c)).isRunningPrimary());
-      String history = String.format("%08X.history", oldTl + 1);
-      await().atMost(Duration.ofSeconds(30)).until(() -> Files.exists(repo.resolve("wal").resolve(history)));
-      await().atMost(Duration.ofSeconds(30)).until(() -> new DirectoryRepository(repo).list("wal").stream().anyMatch(n -> n.endsWith(".partial")));
-      // the deposed primary writes on and finishes a segment of its old timeline
-      exec(old, "INSERT INTO t SELECT generate_series(1, 30000)", "SELECT pg_switch_wal()");
-      await().atMost(Duration.ofSeconds(30)).until(() -> Long.parseLong(one(old, "SELECT failed_count FROM pg_stat_archiver")) > 0);
-      String newest = one(old, "SELECT last_failed_wal FROM pg_stat_archiver");
-      assertThat(newest).startsWith(String.format("%08X", oldTl));
-      assertThat(repo.resolve("wal").resolve(newest)).as("refused: past the switch point of timeline " + (oldTl + 1)).doesNotExist();
-      String log = Files.readString(c.config(old).resolveSibling("node" + old).resolve("data.log"));
-      assertThat(log).contains("past its end at");
-    } finally {
-      c.thawAgent(old);
+    private static int primary() throws Exception {
+        return index(leader(c));
     }
-    ClusterFixture.awaitHealthy(c, 3);
-    List<ArchiveInfo.Timeline> tls = ArchiveInfo.of(new DirectoryRepository(repo)).timelines();
-    assertThat(tls).anyMatch(t -> t.timeline() == oldTl + 1 && t.history());
-  }
 
-  @Test
-  @Order(6)
-  void anArchiveThatCannotBeWrittenShowsAsFallingBehindAndLosesNothing() throws Exception {
-    int p = primary();
-    Path wal = repo.resolve("wal");
-    java.util.Set<java.nio.file.attribute.PosixFilePermission> before = Files.getPosixFilePermissions(wal);
-    Files.setPosixFilePermissions(wal, PosixFilePermissions.fromString("r-xr-xr-x")); // PostgreSQL's OS user cannot add files
-    try {
-      for (int i = 0; i < 3; i++) exec(p, "INSERT INTO t SELECT generate_series(1, 1000)", "SELECT pg_switch_wal()");
-      await().atMost(Duration.ofSeconds(30)).until(() -> pgha("list", "-c", c.config(1).toString()).out().contains("FAILING at"));
-      HttpResponse<String> m = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + c.apiPort(p) + "/metrics")).build(),
-          HttpResponse.BodyHandlers.ofString());
-      assertThat(m.body()).containsPattern("pgha_archive_failing\\{[^}]*\\} 1").containsPattern("pgha_archive_pending_files\\{[^}]*\\} [1-9]");
-      assertThat(Files.readString(c.config(p).resolveSibling("node" + p).resolve("data.log"))).contains("is not writable");
-    } finally {
-      Files.setPosixFilePermissions(wal, before);
+    private static String one(int node, String sql) throws Exception {
+        try (Connection conn = connect(c, node);
+                Statement st = conn.createStatement();
+                ResultSet rs = st.executeQuery(sql)) {
+            rs.next();
+            return rs.getString(1);
+        }
     }
-    String last = one(p, "SELECT pg_walfile_name(pg_current_wal_lsn())");
-    exec(p, "SELECT pg_switch_wal()");
-    await().atMost(Duration.ofSeconds(60)).until(() -> pgha("list", "-c", c.config(1).toString()).out().contains("WAL archive (from node" + p + "): ok"));
-    await().atMost(Duration.ofSeconds(30)).until(() -> Files.exists(wal.resolve(last)));
-    ArchiveInfo info = ArchiveInfo.of(new DirectoryRepository(repo));
-    int tl = Integer.parseInt(last.substring(0, 8), 16);
-    assertThat(info.timelines()).filteredOn(t -> t.timeline() == tl).singleElement()
-        .satisfies(t -> assertThat(t.gaps()).as("every segment PostgreSQL kept while the archive failed got there").isEmpty());
-  }
+
+    private static void exec(int node, String... sql) throws Exception {
+        try (Connection conn = connect(c, node);
+                Statement st = conn.createStatement()) {
+            for (String s : sql) st.execute(s);
+        }
+    }
+
+    @Test
+    @Order(1)
+    void thePrimaryArchivesAndTheListAndMetricsShowIt() throws Exception {
+        int p = primary();
+        assertThat(one(p, "SHOW archive_mode")).isEqualTo("on");
+        assertThat(one(p, "SHOW archive_command")).contains("archive push %p --async --spool");
+        for (int i = 1; i <= 3; i++)
+            assertThat(one(i, "SHOW restore_command")).as("node" + i).contains("archive get %f %p");
+        exec(p, "CREATE TABLE t (id int)", "INSERT INTO t SELECT generate_series(1, 1000)");
+        ClusterFixture.Run check = pgha(
+                "archive",
+                "check",
+                "-h",
+                "127.0.0.1",
+                "-p",
+                String.valueOf(c.pgPort(p)),
+                "-c",
+                c.config(p).toString());
+        assertThat(check.exitCode()).as(check.out() + check.err()).isZero();
+        await().atMost(Duration.ofSeconds(20))
+                .until(() -> pgha("list", "-c", c.config(1).toString())
+                        .out()
+                        .contains("WAL archive (from node" + p + "): ok"));
+        HttpResponse<String> metrics = HttpClient.newHttpClient()
+                .send(
+                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + c.apiPort(p) + "/metrics"))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
+        assertThat(metrics.body())
+                .contains("pgha_archive_pending_files{", "pgha_archive_failed_total{", "pgha_primary{");
+    }
+
+    @Test
+    @Order(3)
+    void aNewMemberIsBuiltFromTheLatestBackupInsteadOfThePrimary() throws Exception {
+        // the latest backup is the one taken from a standby by the previous test
+        int p = primary();
+        exec(p, "INSERT INTO t SELECT generate_series(1001, 2000)");
+        int s = p == 3 ? 2 : 3;
+        c.kill(s);
+        io.pgha.postgres.Directories.delete(
+                c.config(s).resolveSibling("node" + s).resolve("data"));
+        int logBefore = agentLog(c, s).length();
+        c.start(s);
+        ClusterFixture.awaitHealthy(c, 3);
+        await().atMost(Duration.ofSeconds(60))
+                .ignoreExceptions()
+                .until(() -> count(c, s, "SELECT count(*) FROM t") == 2000);
+        assertThat(agentLog(c, s).substring(logBefore))
+                .contains("creating this replica from the newest backup", "restored in")
+                .doesNotContain("Executor: cloning from");
+    }
+
+    @Test
+    @Order(2)
+    void aBackupFromAStandbyIsComplete() throws Exception {
+        int p = primary();
+        int s = p == 1 ? 2 : 1;
+        Path sData = c.config(s).resolveSibling("node" + s).resolve("data");
+        // from a standby, the backup's last segment is archived when the primary finishes it
+        java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+        Thread switcher = new Thread(() -> {
+            while (!done.get()) {
+                try {
+                    Thread.sleep(1000);
+                    exec(p, "SELECT pg_switch_wal()");
+                } catch (Exception ignored) {
+                    // the next round tries again
+                }
+            }
+        });
+        switcher.start();
+        ClusterFixture.Run b;
+        try {
+            b = pgha(
+                    "backup",
+                    "-h",
+                    "127.0.0.1",
+                    "-p",
+                    String.valueOf(c.pgPort(s)),
+                    "-D",
+                    sData.toString(),
+                    "-c",
+                    c.config(s).toString(),
+                    "--format",
+                    "json");
+        } finally {
+            done.set(true);
+            switcher.join();
+        }
+        assertThat(b.exitCode()).as(b.out() + b.err()).isZero();
+        assertThat(b.out()).contains("\"from_standby\" : true");
+        ClusterFixture.Run v = pgha("backup", "verify", "-c", c.config(s).toString());
+        assertThat(v.exitCode()).as(v.out() + v.err()).isZero();
+    }
+
+    @Test
+    @Order(4)
+    void aStandbyThatFellBehindThePrimarysWalCatchesUpFromTheArchive() throws Exception {
+        int p = primary();
+        int s = p == 1 ? 2 : 1;
+        Path marker = Files.writeString(
+                c.config(s).resolveSibling("node" + s).resolve("data/pgha-it-marker"), "not re-cloned");
+        exec(
+                p,
+                "ALTER SYSTEM SET wal_keep_size = 0",
+                "ALTER SYSTEM SET max_slot_wal_keep_size = '4MB'",
+                "SELECT pg_reload_conf()");
+        c.kill(s);
+        for (int round = 0; round < 8; round++) {
+            exec(p, "INSERT INTO t SELECT generate_series(1, 20000)", "SELECT pg_switch_wal()");
+        }
+        exec(p, "CHECKPOINT");
+        String slot = io.pgha.postgres.ConfigFiles.slotName("node" + s);
+        await().atMost(Duration.ofSeconds(30)).until(() -> {
+            exec(p, "CHECKPOINT");
+            return !one(
+                            p,
+                            "SELECT coalesce((SELECT wal_status FROM pg_replication_slots WHERE slot_name = '" + slot
+                                    + "'), 'gone')")
+                    .matches("reserved|extended");
+        });
+        long want = count(c, p, "SELECT count(*) FROM t");
+        String logBefore = agentLog(c, s);
+        c.start(s);
+        await().atMost(Duration.ofSeconds(120))
+                .pollInterval(Duration.ofMillis(500))
+                .ignoreExceptions()
+                .until(() -> count(c, s, "SELECT count(*) FROM t") == want);
+        assertThat(marker).as("caught up in place, not re-cloned").exists();
+        assertThat(Files.readString(c.config(s).resolveSibling("node" + s).resolve("data.log")))
+                .as("WAL came from the archive")
+                .containsPattern("restored log file \"[0-9A-F]{24}\" from archive");
+        String after = agentLog(c, s).substring(logBefore.length());
+        assertThat(after).doesNotContain("Executor: cloning from").doesNotContain("creating this replica");
+        exec(
+                p,
+                "ALTER SYSTEM RESET wal_keep_size",
+                "ALTER SYSTEM RESET max_slot_wal_keep_size",
+                "SELECT pg_reload_conf()");
+        ClusterFixture.awaitHealthy(c, 3);
+    }
+
+    @Test
+    @Order(5)
+    void afterAFailoverADeposedPrimaryCannotArchiveItsOldTimelinePastTheSwitch() throws Exception {
+        int old = primary();
+        int oldTl = Integer.parseInt(one(old, "SELECT timeline_id FROM pg_control_checkpoint()"));
+        c.freezeAgent(old); // its PostgreSQL runs on, unsupervised, and still takes writes
+        try {
+            await().atMost(Duration.ofSeconds(60))
+                    .pollInterval(Duration.ofMillis(300))
+                    .ignoreExceptions()
+                    .until(() -> !leader(c).equals("node" + old)
+                            && ClusterFixture.member(c, leader(c)).isRunningPrimary());
+            String history = String.format("%08X.history", oldTl + 1);
+            await().atMost(Duration.ofSeconds(30))
+                    .until(() -> Files.exists(repo.resolve("wal").resolve(history)));
+            await().atMost(Duration.ofSeconds(30))
+                    .until(() ->
+                            new DirectoryRepository(repo).list("wal").stream().anyMatch(n -> n.endsWith(".partial")));
+            // the deposed primary writes on and finishes a segment of its old timeline
+            exec(old, "INSERT INTO t SELECT generate_series(1, 30000)", "SELECT pg_switch_wal()");
+            await().atMost(Duration.ofSeconds(30))
+                    .until(() -> Long.parseLong(one(old, "SELECT failed_count FROM pg_stat_archiver")) > 0);
+            String newest = one(old, "SELECT last_failed_wal FROM pg_stat_archiver");
+            assertThat(newest).startsWith(String.format("%08X", oldTl));
+            assertThat(repo.resolve("wal").resolve(newest))
+                    .as("refused: past the switch point of timeline " + (oldTl + 1))
+                    .doesNotExist();
+            String log =
+                    Files.readString(c.config(old).resolveSibling("node" + old).resolve("data.log"));
+            assertThat(log).contains("past its end at");
+        } finally {
+            c.thawAgent(old);
+        }
+        ClusterFixture.awaitHealthy(c, 3);
+        List<ArchiveInfo.Timeline> tls =
+                ArchiveInfo.of(new DirectoryRepository(repo)).timelines();
+        assertThat(tls).anyMatch(t -> t.timeline() == oldTl + 1 && t.history());
+    }
+
+    @Test
+    @Order(6)
+    void anArchiveThatCannotBeWrittenShowsAsFallingBehindAndLosesNothing() throws Exception {
+        int p = primary();
+        Path wal = repo.resolve("wal");
+        java.util.Set<java.nio.file.attribute.PosixFilePermission> before = Files.getPosixFilePermissions(wal);
+        Files.setPosixFilePermissions(
+                wal, PosixFilePermissions.fromString("r-xr-xr-x")); // PostgreSQL's OS user cannot add files
+        try {
+            for (int i = 0; i < 3; i++)
+                exec(p, "INSERT INTO t SELECT generate_series(1, 1000)", "SELECT pg_switch_wal()");
+            await().atMost(Duration.ofSeconds(30))
+                    .until(() ->
+                            pgha("list", "-c", c.config(1).toString()).out().contains("FAILING at"));
+            HttpResponse<String> m = HttpClient.newHttpClient()
+                    .send(
+                            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + c.apiPort(p) + "/metrics"))
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString());
+            assertThat(m.body())
+                    .containsPattern("pgha_archive_failing\\{[^}]*\\} 1")
+                    .containsPattern("pgha_archive_pending_files\\{[^}]*\\} [1-9]");
+            assertThat(Files.readString(c.config(p).resolveSibling("node" + p).resolve("data.log")))
+                    .contains("is not writable");
+        } finally {
+            Files.setPosixFilePermissions(wal, before);
+        }
+        String last = one(p, "SELECT pg_walfile_name(pg_current_wal_lsn())");
+        exec(p, "SELECT pg_switch_wal()");
+        await().atMost(Duration.ofSeconds(60))
+                .until(() -> pgha("list", "-c", c.config(1).toString())
+                        .out()
+                        .contains("WAL archive (from node" + p + "): ok"));
+        await().atMost(Duration.ofSeconds(30)).until(() -> Files.exists(wal.resolve(last)));
+        ArchiveInfo info = ArchiveInfo.of(new DirectoryRepository(repo));
+        int tl = Integer.parseInt(last.substring(0, 8), 16);
+        assertThat(info.timelines())
+                .filteredOn(t -> t.timeline() == tl)
+                .singleElement()
+                .satisfies(t -> assertThat(t.gaps())
+                        .as("every segment PostgreSQL kept while the archive failed got there")
+                        .isEmpty());
+    }
 }

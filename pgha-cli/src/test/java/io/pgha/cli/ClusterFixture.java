@@ -23,143 +23,152 @@ import java.util.concurrent.Callable;
 
 /** Helpers for end-to-end tests on a {@link LocalCluster} of real processes. */
 final class ClusterFixture {
-  private ClusterFixture() {}
+    private ClusterFixture() {}
 
-  static LocalCluster start(String name, int nodes, String extraYaml, List<String> externalZk) throws IOException {
-    Path dir = Files.createTempDirectory("pgha-it-" + name);
-    int pg = FreePorts.block(nodes);
-    int api = FreePorts.block(nodes);
-    int zk = FreePorts.block(nodes, 100, 200);
-    LocalCluster c = LocalCluster.create(new LocalCluster.Options(name, nodes, dir, pg, api, zk, extraYaml, externalZk));
-    c.startAll();
-    return c;
-  }
-
-  /**
-   * Starts a cluster whose nodes all use {@code zk} (a server in the test JVM) instead of embedded
-   * peers, so that tests can stop ZooKeeper or lose nodes without losing the DCS; waits until healthy.
-   */
-  static LocalCluster startOn(io.pgha.dcs.EmbeddedZooKeeper zk, String name, int nodes) throws IOException {
-    List<String> connect = new ArrayList<>();
-    for (int i = 0; i < nodes; i++) connect.add(zk.connectString());
-    LocalCluster c = start(name, nodes, null, connect);
-    try {
-      awaitHealthy(c, nodes);
-    } catch (RuntimeException e) {
-      dumpLogs(c);
-      stop(c);
-      throw e;
+    static LocalCluster start(String name, int nodes, String extraYaml, List<String> externalZk) throws IOException {
+        Path dir = Files.createTempDirectory("pgha-it-" + name);
+        int pg = FreePorts.block(nodes);
+        int api = FreePorts.block(nodes);
+        int zk = FreePorts.block(nodes, 100, 200);
+        LocalCluster c =
+                LocalCluster.create(new LocalCluster.Options(name, nodes, dir, pg, api, zk, extraYaml, externalZk));
+        c.startAll();
+        return c;
     }
-    return c;
-  }
 
-  /** Stops the cluster, then the test's own ZooKeeper server, and deletes both directories. */
-  static void stop(LocalCluster c, io.pgha.dcs.EmbeddedZooKeeper zk, Path zkDir) throws IOException {
-    try {
-      stop(c);
-    } finally {
-      if (zk != null) zk.close();
-      io.pgha.postgres.Directories.delete(zkDir);
+    /**
+     * Starts a cluster whose nodes all use {@code zk} (a server in the test JVM) instead of embedded
+     * peers, so that tests can stop ZooKeeper or lose nodes without losing the DCS; waits until healthy.
+     */
+    static LocalCluster startOn(io.pgha.dcs.EmbeddedZooKeeper zk, String name, int nodes) throws IOException {
+        List<String> connect = new ArrayList<>();
+        for (int i = 0; i < nodes; i++) connect.add(zk.connectString());
+        LocalCluster c = start(name, nodes, null, connect);
+        try {
+            awaitHealthy(c, nodes);
+        } catch (RuntimeException e) {
+            dumpLogs(c);
+            stop(c);
+            throw e;
+        }
+        return c;
     }
-  }
 
-  /** Stops every process of the cluster and deletes its directory. */
-  static void stop(LocalCluster c) {
-    if (c == null) return;
-    dumpLogs(c);
-    c.close();
-    try {
-      io.pgha.postgres.Directories.delete(c.directory());
-    } catch (IOException e) {
-      System.out.println("could not delete " + c.directory() + ": " + e.getMessage());
+    /** Stops the cluster, then the test's own ZooKeeper server, and deletes both directories. */
+    static void stop(LocalCluster c, io.pgha.dcs.EmbeddedZooKeeper zk, Path zkDir) throws IOException {
+        try {
+            stop(c);
+        } finally {
+            if (zk != null) zk.close();
+            io.pgha.postgres.Directories.delete(zkDir);
+        }
     }
-  }
 
-  static void awaitHealthy(LocalCluster c, int members) {
-    await().atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofMillis(300)).until(() -> c.healthy(members));
-  }
-
-  static int index(String memberName) {
-    return Integer.parseInt(memberName.substring("node".length()));
-  }
-
-  static String leader(LocalCluster c) throws Exception {
-    return c.state().leader();
-  }
-
-  static Member member(LocalCluster c, String name) throws Exception {
-    return c.state().member(name).orElseThrow();
-  }
-
-  static Connection connect(LocalCluster c, int i) throws SQLException {
-    return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + c.pgPort(i) + "/postgres?user=postgres&connectTimeout=3&socketTimeout=60");
-  }
-
-  static long count(LocalCluster c, int i, String sql) throws SQLException {
-    try (Connection conn = connect(c, i); Statement st = conn.createStatement(); ResultSet rs = st.executeQuery(sql)) {
-      rs.next();
-      return rs.getLong(1);
+    /** Stops every process of the cluster and deletes its directory. */
+    static void stop(LocalCluster c) {
+        if (c == null) return;
+        dumpLogs(c);
+        c.close();
+        try {
+            io.pgha.postgres.Directories.delete(c.directory());
+        } catch (IOException e) {
+            System.out.println("could not delete " + c.directory() + ": " + e.getMessage());
+        }
     }
-  }
 
-  /** Runs a pgha command in this JVM and returns its exit code and what it printed. */
-  record Run(int exitCode, String out, String err) {}
-
-  static synchronized Run pgha(String... args) {
-    PrintStream oldOut = System.out;
-    PrintStream oldErr = System.err;
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    try {
-      System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-      System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-      int rc = Main.run(args);
-      return new Run(rc, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-    } finally {
-      System.setOut(oldOut);
-      System.setErr(oldErr);
+    static void awaitHealthy(LocalCluster c, int members) {
+        await().atMost(Duration.ofSeconds(180))
+                .pollInterval(Duration.ofMillis(300))
+                .until(() -> c.healthy(members));
     }
-  }
 
-  static String agentLog(LocalCluster c, int i) {
-    try {
-      return Files.readString(c.config(i).resolveSibling(c.nodeName(i)).resolve("agent.log"));
-    } catch (IOException e) {
-      return "";
+    static int index(String memberName) {
+        return Integer.parseInt(memberName.substring("node".length()));
     }
-  }
 
-  /** Prints the end of every agent's log (for the test report when something failed). */
-  static void dumpLogs(LocalCluster c) {
-    if (c == null) return;
-    for (int i = 1; i <= c.nodes(); i++) {
-      List<String> lines = new ArrayList<>(agentLog(c, i).lines().filter(l -> !l.startsWith("\t")).toList());
-      System.out.println("----- " + c.nodeName(i) + " agent.log (last 40 lines)");
-      lines.subList(Math.max(0, lines.size() - 40), lines.size()).forEach(System.out::println);
-      try {
-        List<String> pg = Files.readAllLines(c.config(i).resolveSibling(c.nodeName(i)).resolve("data.log"));
-        System.out.println("----- " + c.nodeName(i) + " PostgreSQL log (last 15 lines)");
-        pg.subList(Math.max(0, pg.size() - 15), pg.size()).forEach(System.out::println);
-      } catch (IOException e) {
-        // no PostgreSQL log yet
-      }
+    static String leader(LocalCluster c) throws Exception {
+        return c.state().leader();
     }
-  }
 
-  /** The Authorization header value for the demo clusters' REST user {@code admin}. */
-  static String basicAuth(String password) {
-    return "Basic " + java.util.Base64.getEncoder().encodeToString(("admin:" + password).getBytes(StandardCharsets.UTF_8));
-  }
-
-  static <T> T quietly(Callable<T> call, T fallback) {
-    try {
-      return call.call();
-    } catch (Exception e) {
-      return fallback;
+    static Member member(LocalCluster c, String name) throws Exception {
+        return c.state().member(name).orElseThrow();
     }
-  }
 
-  static ClusterState state(LocalCluster c) {
-    return quietly(c::state, null);
-  }
+    static Connection connect(LocalCluster c, int i) throws SQLException {
+        return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + c.pgPort(i)
+                + "/postgres?user=postgres&connectTimeout=3&socketTimeout=60");
+    }
+
+    static long count(LocalCluster c, int i, String sql) throws SQLException {
+        try (Connection conn = connect(c, i);
+                Statement st = conn.createStatement();
+                ResultSet rs = st.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    /** Runs a pgha command in this JVM and returns its exit code and what it printed. */
+    record Run(int exitCode, String out, String err) {}
+
+    static synchronized Run pgha(String... args) {
+        PrintStream oldOut = System.out;
+        PrintStream oldErr = System.err;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        try {
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+            int rc = Main.run(args);
+            return new Run(rc, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+        }
+    }
+
+    static String agentLog(LocalCluster c, int i) {
+        try {
+            return Files.readString(c.config(i).resolveSibling(c.nodeName(i)).resolve("agent.log"));
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    /** Prints the end of every agent's log (for the test report when something failed). */
+    static void dumpLogs(LocalCluster c) {
+        if (c == null) return;
+        for (int i = 1; i <= c.nodes(); i++) {
+            List<String> lines = new ArrayList<>(
+                    agentLog(c, i).lines().filter(l -> !l.startsWith("\t")).toList());
+            System.out.println("----- " + c.nodeName(i) + " agent.log (last 40 lines)");
+            lines.subList(Math.max(0, lines.size() - 40), lines.size()).forEach(System.out::println);
+            try {
+                List<String> pg = Files.readAllLines(
+                        c.config(i).resolveSibling(c.nodeName(i)).resolve("data.log"));
+                System.out.println("----- " + c.nodeName(i) + " PostgreSQL log (last 15 lines)");
+                pg.subList(Math.max(0, pg.size() - 15), pg.size()).forEach(System.out::println);
+            } catch (IOException e) {
+                // no PostgreSQL log yet
+            }
+        }
+    }
+
+    /** The Authorization header value for the demo clusters' REST user {@code admin}. */
+    static String basicAuth(String password) {
+        return "Basic "
+                + java.util.Base64.getEncoder().encodeToString(("admin:" + password).getBytes(StandardCharsets.UTF_8));
+    }
+
+    static <T> T quietly(Callable<T> call, T fallback) {
+        try {
+            return call.call();
+        } catch (Exception e) {
+            return fallback;
+        }
+    }
+
+    static ClusterState state(LocalCluster c) {
+        return quietly(c::state, null);
+    }
 }

@@ -14,12 +14,12 @@ import io.pgha.core.model.HistoryEntry;
 import io.pgha.core.model.Member;
 import io.pgha.testkit.LinkTrap;
 import io.pgha.testkit.Writer;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
@@ -48,337 +48,395 @@ import org.junit.jupiter.api.TestMethodOrder;
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ClusterIT {
-  private static LocalCluster cluster;
-  private static final HttpClient HTTP = HttpClient.newHttpClient();
+    private static LocalCluster cluster;
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
 
-  @BeforeAll
-  static void start() throws Exception {
-    cluster = ClusterFixture.start("it", 3, null, null);
-    try {
-      awaitHealthy(cluster, 3);
-    } catch (RuntimeException e) {
-      ClusterFixture.dumpLogs(cluster);
-      throw e;
+    @BeforeAll
+    static void start() throws Exception {
+        cluster = ClusterFixture.start("it", 3, null, null);
+        try {
+            awaitHealthy(cluster, 3);
+        } catch (RuntimeException e) {
+            ClusterFixture.dumpLogs(cluster);
+            throw e;
+        }
     }
-  }
 
-  @AfterAll
-  static void stop() throws Exception {
-    try {
-      ClusterFixture.stop(cluster);
-    } finally {
-      if (victims != null) io.pgha.postgres.Directories.delete(victims);
+    @AfterAll
+    static void stop() throws Exception {
+        try {
+            ClusterFixture.stop(cluster);
+        } finally {
+            if (victims != null) io.pgha.postgres.Directories.delete(victims);
+        }
     }
-  }
 
-  /** Names the agent writes (or wrote, through fixed temporary names, before it wrote safely). */
-  private static final List<String> DATA_NAMES = List.of(".pgha.conf.pgha-tmp", ".pg_hba.conf.pgha-tmp",
-      ".postgresql.conf.pgha-tmp", ".standby.signal.pgha-tmp", "recovery.signal");
-  private static final List<String> WAL_NAMES = List.of(".00000002.history.tmp", ".00000003.history.tmp",
-      ".00000004.history.tmp", ".00000005.history.tmp", ".00000006.history.tmp", ".00000007.history.tmp");
-  private static final List<String> STATE_NAMES = List.of(".data.pgpass.pgha-tmp", "data.initpw", ".data.initpw.pgha-tmp",
-      ".clone");
-  private static Path victims;
-  private static LinkTrap trap;
+    /** Names the agent writes (or wrote, through fixed temporary names, before it wrote safely). */
+    private static final List<String> DATA_NAMES = List.of(
+            ".pgha.conf.pgha-tmp",
+            ".pg_hba.conf.pgha-tmp",
+            ".postgresql.conf.pgha-tmp",
+            ".standby.signal.pgha-tmp",
+            "recovery.signal");
 
-  @BeforeEach
-  void plantLinks() throws Exception {
-    if (!io.pgha.postgres.OsCommand.runningAsRoot()) return;
-    if (trap == null) {
-      victims = Files.createTempDirectory("pgha-victims");
-      trap = new LinkTrap(victims, "postgres");
+    private static final List<String> WAL_NAMES = List.of(
+            ".00000002.history.tmp",
+            ".00000003.history.tmp",
+            ".00000004.history.tmp",
+            ".00000005.history.tmp",
+            ".00000006.history.tmp",
+            ".00000007.history.tmp");
+    private static final List<String> STATE_NAMES =
+            List.of(".data.pgpass.pgha-tmp", "data.initpw", ".data.initpw.pgha-tmp", ".clone");
+    private static Path victims;
+    private static LinkTrap trap;
+
+    @BeforeEach
+    void plantLinks() throws Exception {
+        if (!io.pgha.postgres.OsCommand.runningAsRoot()) return;
+        if (trap == null) {
+            victims = Files.createTempDirectory("pgha-victims");
+            trap = new LinkTrap(victims, "postgres");
+        }
+        for (int i = 1; i <= 3; i++) {
+            Path data = cluster.directory().resolve("node" + i).resolve("data");
+            trap.plant(data, DATA_NAMES);
+            trap.plant(data.resolve("pg_wal"), WAL_NAMES);
+            trap.plant(data.getParent(), STATE_NAMES);
+        }
     }
-    for (int i = 1; i <= 3; i++) {
-      Path data = cluster.directory().resolve("node" + i).resolve("data");
-      trap.plant(data, DATA_NAMES);
-      trap.plant(data.resolve("pg_wal"), WAL_NAMES);
-      trap.plant(data.getParent(), STATE_NAMES);
+
+    @AfterEach
+    void noFileOutsideChanged() throws Exception {
+        if (trap == null) return;
+        assertThat(trap.planted()).isPositive();
+        assertThat(trap.changed())
+                .as("files that links planted by PostgreSQL's OS user point to")
+                .isEmpty();
     }
-  }
 
-  @AfterEach
-  void noFileOutsideChanged() throws Exception {
-    if (trap == null) return;
-    assertThat(trap.planted()).isPositive();
-    assertThat(trap.changed()).as("files that links planted by PostgreSQL's OS user point to").isEmpty();
-  }
-
-  private static String cfg() {
-    return cluster.config(1).toString();
-  }
-
-  @Test
-  @Order(1)
-  void bootstrapMakesOnePrimaryWithStreamingStandbysEachOnItsOwnSlot() throws Exception {
-    ClusterState c = cluster.state();
-    String leader = c.leader();
-    assertThat(c.initialized()).isTrue();
-    assertThat(c.members()).hasSize(3);
-    Set<String> standbys = new HashSet<>(c.members().keySet());
-    standbys.remove(leader);
-    for (String s : standbys) {
-      assertThat(c.members().get(s).isRunningStandby()).isTrue();
-      assertThat(c.members().get(s).following()).isEqualTo(leader);
+    private static String cfg() {
+        return cluster.config(1).toString();
     }
-    await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
-        assertThat(count(cluster, index(leader), "SELECT count(*) FROM pg_replication_slots WHERE active AND slot_name IN ("
-            + String.join(",", standbys.stream().map(s -> "'" + io.pgha.postgres.ConfigFiles.slotName(s) + "'").toList()) + ")")).isEqualTo(2));
-    assertThat(pgha("list", "-c", cfg()).out()).contains("primary", "standby", "streaming from " + leader);
-    assertThat(pgha("list", "-c", cfg(), "--format", "json").out()).contains("\"leader\" : \"" + leader + "\"");
-  }
 
-  private static HttpResponse<String> get(int node, String path) throws Exception {
-    return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + cluster.apiPort(node) + path)).build(),
-        HttpResponse.BodyHandlers.ofString());
-  }
-
-  private static HttpResponse<String> post(int node, String path, String body, String password) throws Exception {
-    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + cluster.apiPort(node) + path))
-        .POST(HttpRequest.BodyPublishers.ofString(body));
-    if (password != null) {
-      b.header("Authorization", ClusterFixture.basicAuth(password));
+    @Test
+    @Order(1)
+    void bootstrapMakesOnePrimaryWithStreamingStandbysEachOnItsOwnSlot() throws Exception {
+        ClusterState c = cluster.state();
+        String leader = c.leader();
+        assertThat(c.initialized()).isTrue();
+        assertThat(c.members()).hasSize(3);
+        Set<String> standbys = new HashSet<>(c.members().keySet());
+        standbys.remove(leader);
+        for (String s : standbys) {
+            assertThat(c.members().get(s).isRunningStandby()).isTrue();
+            assertThat(c.members().get(s).following()).isEqualTo(leader);
+        }
+        await().atMost(Duration.ofSeconds(30))
+                .untilAsserted(() -> assertThat(count(
+                                cluster,
+                                index(leader),
+                                "SELECT count(*) FROM pg_replication_slots WHERE active AND slot_name IN ("
+                                        + String.join(
+                                                ",",
+                                                standbys.stream()
+                                                        .map(s -> "'" + io.pgha.postgres.ConfigFiles.slotName(s) + "'")
+                                                        .toList())
+                                        + ")"))
+                        .isEqualTo(2));
+        assertThat(pgha("list", "-c", cfg()).out()).contains("primary", "standby", "streaming from " + leader);
+        assertThat(pgha("list", "-c", cfg(), "--format", "json").out()).contains("\"leader\" : \"" + leader + "\"");
     }
-    return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
-  }
 
-  @Test
-  @Order(2)
-  void restApiAnswersPatroniHealthPathsAndRefusesUnauthenticatedChanges() throws Exception {
-    int l = index(leader(cluster));
-    int s = l % 3 + 1;
-    assertThat(get(l, "/primary").statusCode()).isEqualTo(200);
-    assertThat(get(s, "/primary").statusCode()).isEqualTo(503);
-    assertThat(get(s, "/replica").statusCode()).isEqualTo(200);
-    assertThat(get(l, "/replica").statusCode()).isEqualTo(503);
-    assertThat(get(s, "/replica?lag=100MB").statusCode()).isEqualTo(200);
-    assertThat(get(s, "/read-only").statusCode()).isEqualTo(200);
-    assertThat(get(l, "/read-only").statusCode()).isEqualTo(200);
-    assertThat(get(s, "/health").statusCode()).isEqualTo(200);
-    assertThat(get(s, "/liveness").statusCode()).isEqualTo(200);
-    assertThat(get(s, "/readiness").statusCode()).isEqualTo(200);
-    assertThat(get(s, "/cluster").body()).contains("\"leader\":\"node" + l + "\"");
-    assertThat(get(s, "/history").statusCode()).isEqualTo(200);
-    assertThat(get(s, "/nope").statusCode()).isEqualTo(404);
-
-    assertThat(post(s, "/pause", "", null).statusCode()).isEqualTo(401);
-    assertThat(post(s, "/pause", "", "wrong").statusCode()).isEqualTo(401);
-    assertThat(cluster.state().config().paused()).isFalse();
-    assertThat(post(s, "/switchover", "{not json", cluster.apiPassword()).statusCode()).isEqualTo(400);
-    HttpResponse<String> bad = post(s, "/switchover", "{\"candidate\":\"nosuch\"}", cluster.apiPassword());
-    assertThat(bad.statusCode()).isEqualTo(409);
-    assertThat(bad.body()).contains("no member named 'nosuch'");
-    assertThat(cluster.state().failover()).isNull();
-
-    HttpResponse<String> failover = post(s, "/failover", "{\"candidate\":\"node" + s + "\"}", cluster.apiPassword());
-    assertThat(failover.statusCode()).isEqualTo(409);
-    assertThat(failover.body()).contains("is healthy");
-    HttpResponse<String> toPrimary = post(s, "/switchover", "{\"candidate\":\"node" + l + "\"}", cluster.apiPassword());
-    assertThat(toPrimary.statusCode()).isEqualTo(409);
-    assertThat(toPrimary.body()).contains("is the primary already");
-    HttpResponse<String> badTime = post(s, "/switchover", "{\"scheduled_at\":\"soon\"}", cluster.apiPassword());
-    assertThat(badTime.statusCode()).isEqualTo(400);
-    assertThat(badTime.body()).contains("scheduled_at: 'soon'");
-    assertThat(cluster.state().failover()).isNull();
-    assertThat(post(s, "/pause", "", cluster.apiPassword()).statusCode()).isEqualTo(200);
-    assertThat(cluster.state().config().paused()).isTrue();
-    assertThat(pgha("list", "-c", cfg()).out()).contains("PAUSED");
-    assertThat(post(s, "/resume", "", cluster.apiPassword()).statusCode()).isEqualTo(200);
-    assertThat(cluster.state().config().paused()).isFalse();
-  }
-
-  @Test
-  @Order(3)
-  void restartAndReinitializeThroughTheRestApi() throws Exception {
-    int s = index(leader(cluster)) % 3 + 1;
-    long oldPid = cluster.postmaster(s).orElseThrow().pid();
-    assertThat(post(s, "/restart", "", null).statusCode()).isEqualTo(401);
-    HttpResponse<String> restart = post(s, "/restart", "", cluster.apiPassword());
-    assertThat(restart.statusCode()).as(restart.body()).isEqualTo(202);
-    await().atMost(Duration.ofSeconds(60)).until(() ->
-        cluster.postmaster(s).map(p -> p.pid() != oldPid).orElse(false) && cluster.healthy(3));
-
-    int l = index(leader(cluster));
-    HttpResponse<String> onPrimary = post(l, "/reinitialize", "", cluster.apiPassword());
-    assertThat(onPrimary.statusCode()).isEqualTo(409);
-    assertThat(onPrimary.body()).contains("is the primary");
-    try (Connection conn = ClusterFixture.connect(cluster, l); Statement st = conn.createStatement()) {
-      st.execute("CREATE TABLE reinit_marker AS SELECT 42 AS answer");
+    private static HttpResponse<String> get(int node, String path) throws Exception {
+        return HTTP.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + cluster.apiPort(node) + path))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
     }
-    int before = ClusterFixture.agentLog(cluster, s).split("pg_basebackup: ").length;
-    HttpResponse<String> reinit = post(s, "/reinitialize", "", cluster.apiPassword());
-    assertThat(reinit.statusCode()).as(reinit.body()).isEqualTo(202);
-    await().atMost(Duration.ofSeconds(120)).until(() ->
-        ClusterFixture.agentLog(cluster, s).split("pg_basebackup: ").length > before && cluster.healthy(3));
-    await().atMost(Duration.ofSeconds(30)).until(() ->
-        ClusterFixture.quietly(() -> count(cluster, s, "SELECT answer FROM reinit_marker"), 0L) == 42);
-  }
 
-  @Test
-  @Order(4)
-  void switchoverUnderLoadLosesNothingAndTheOldPrimaryFollowsWithoutRewind() throws Exception {
-    String old = leader(cluster);
-    String target = "node" + (index(old) % 3 + 1);
-    try (Writer w = new Writer(cluster.jdbcUrl(), "switchover_load").start()) {
-      await().atMost(Duration.ofSeconds(30)).until(() -> w.ackedCount() > 50);
-      ClusterFixture.Run r = pgha("switchover", "-c", cfg(), "--to", target, "--force");
-      assertThat(r.exitCode()).as(r.out() + r.err()).isZero();
-      assertThat(r.out()).contains(target + " is now the primary");
-      int before = w.ackedCount();
-      await().atMost(Duration.ofSeconds(60)).until(() -> w.ackedCount() > before + 50);
-      w.close();
-      assertThat(missing(w, index(target), "switchover_load")).as("acknowledged rows missing after switchover").isEmpty();
+    private static HttpResponse<String> post(int node, String path, String body, String password) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + cluster.apiPort(node) + path))
+                .POST(HttpRequest.BodyPublishers.ofString(body));
+        if (password != null) {
+            b.header("Authorization", ClusterFixture.basicAuth(password));
+        }
+        return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
     }
-    awaitHealthy(cluster, 3);
-    ClusterState c = cluster.state();
-    assertThat(c.leader()).isEqualTo(target);
-    HistoryEntry last = c.history().get(c.history().size() - 1);
-    assertThat(last.reason()).isEqualTo("switchover from " + old);
-    assertThat(last.newLeader()).isEqualTo(target);
-    assertThat(member(cluster, old).following()).isEqualTo(target);
-    assertThat(ClusterFixture.agentLog(cluster, index(old))).doesNotContain("Rewind:");
-    assertThat(pgha("history", "-c", cfg()).out()).contains("switchover from " + old);
-  }
 
-  @Test
-  @Order(5)
-  void switchoverToAMemberThatIsNotAHealthyStandbyIsRefusedAndChangesNothing() throws Exception {
-    String l = leader(cluster);
-    ClusterFixture.Run toLeader = pgha("switchover", "-c", cfg(), "--to", l, "--force");
-    assertThat(toLeader.exitCode()).isEqualTo(1);
-    assertThat(toLeader.err()).contains(l + " is the primary already");
-    ClusterFixture.Run unknown = pgha("switchover", "-c", cfg(), "--to", "node9", "--force");
-    assertThat(unknown.exitCode()).isEqualTo(1);
-    assertThat(unknown.err()).contains("no member named 'node9'");
-    ClusterFixture.Run failover = pgha("failover", "-c", cfg(), "--to", "node1", "--force");
-    assertThat(failover.exitCode()).isEqualTo(1);
-    assertThat(failover.err()).contains("is healthy");
-    ClusterFixture.Run badTime = pgha("switchover", "-c", cfg(), "--at", "tomorrow", "--force");
-    assertThat(badTime.exitCode()).isEqualTo(1);
-    assertThat(badTime.err()).contains("--at: 'tomorrow'");
-    assertThat(cluster.state().failover()).isNull();
-    assertThat(leader(cluster)).isEqualTo(l);
-  }
+    @Test
+    @Order(2)
+    void restApiAnswersPatroniHealthPathsAndRefusesUnauthenticatedChanges() throws Exception {
+        int l = index(leader(cluster));
+        int s = l % 3 + 1;
+        assertThat(get(l, "/primary").statusCode()).isEqualTo(200);
+        assertThat(get(s, "/primary").statusCode()).isEqualTo(503);
+        assertThat(get(s, "/replica").statusCode()).isEqualTo(200);
+        assertThat(get(l, "/replica").statusCode()).isEqualTo(503);
+        assertThat(get(s, "/replica?lag=100MB").statusCode()).isEqualTo(200);
+        assertThat(get(s, "/read-only").statusCode()).isEqualTo(200);
+        assertThat(get(l, "/read-only").statusCode()).isEqualTo(200);
+        assertThat(get(s, "/health").statusCode()).isEqualTo(200);
+        assertThat(get(s, "/liveness").statusCode()).isEqualTo(200);
+        assertThat(get(s, "/readiness").statusCode()).isEqualTo(200);
+        assertThat(get(s, "/cluster").body()).contains("\"leader\":\"node" + l + "\"");
+        assertThat(get(s, "/history").statusCode()).isEqualTo(200);
+        assertThat(get(s, "/nope").statusCode()).isEqualTo(404);
 
-  @Test
-  @Order(6)
-  void aCrashedPostmasterIsRestartedInPlaceWithoutFailover() throws Exception {
-    String l = leader(cluster);
-    int before = cluster.state().history().size();
-    long oldPid = cluster.postmaster(index(l)).orElseThrow().pid();
-    cluster.killPostmaster(index(l));
-    await().atMost(Duration.ofSeconds(60)).until(() ->
-        cluster.postmaster(index(l)).map(p -> p.pid() != oldPid).orElse(false) && cluster.healthy(3));
-    assertThat(leader(cluster)).isEqualTo(l);
-    assertThat(cluster.state().history()).hasSize(before);
-  }
+        assertThat(post(s, "/pause", "", null).statusCode()).isEqualTo(401);
+        assertThat(post(s, "/pause", "", "wrong").statusCode()).isEqualTo(401);
+        assertThat(cluster.state().config().paused()).isFalse();
+        assertThat(post(s, "/switchover", "{not json", cluster.apiPassword()).statusCode())
+                .isEqualTo(400);
+        HttpResponse<String> bad = post(s, "/switchover", "{\"candidate\":\"nosuch\"}", cluster.apiPassword());
+        assertThat(bad.statusCode()).isEqualTo(409);
+        assertThat(bad.body()).contains("no member named 'nosuch'");
+        assertThat(cluster.state().failover()).isNull();
 
-  @Test
-  @Order(7)
-  void whilePausedNothingFailsOverAutomaticallyButAManualFailoverAndAgentRestartsWork() throws Exception {
-    String l = leader(cluster);
-    assertThat(pgha("pause", "-c", cfg()).exitCode()).isZero();
-    cluster.kill(index(l));
-    // The lease of the dead node expires; nobody takes over on their own.
-    await().atMost(Duration.ofSeconds(30)).until(() -> cluster.state().leader() == null);
-    Thread.sleep(4000);
-    ClusterState c = cluster.state();
-    assertThat(c.leader()).isNull();
-    assertThat(c.members().values()).filteredOn(m -> !m.name().equals(l))
-        .allSatisfy(m -> assertThat(m.lastDecision()).contains("paused"));
-
-    String target = "node" + (index(l) % 3 + 1);
-    ClusterFixture.Run refused = pgha("failover", "-c", cfg(), "--to", target, "--force");
-    assertThat(refused.exitCode()).isNotZero();
-    assertThat(refused.err()).contains("the last primary " + l + " has no agent reporting", "may still accept writes", "--assume-primary-down");
-    assertThat(cluster.state().failover()).as("nothing requested").isNull();
-    ClusterFixture.Run r = pgha("failover", "-c", cfg(), "--to", target, "--force", "--assume-primary-down");
-    assertThat(r.exitCode()).as(r.out() + r.err()).isZero();
-    assertThat(leader(cluster)).isEqualTo(target);
-    // Maintenance mode also lets an agent restart without touching its PostgreSQL.
-    int t = index(target);
-    int timeline = member(cluster, target).timeline();
-    long pid = cluster.postmaster(t).orElseThrow().pid();
-    cluster.stop(t);
-    assertThat(cluster.postmaster(t).map(ProcessHandle::pid)).as("PostgreSQL left running").contains(pid);
-    cluster.start(t);
-    await().atMost(Duration.ofSeconds(60)).until(() -> {
-      ClusterState s = ClusterFixture.state(cluster);
-      return s != null && target.equals(s.leader()) && s.leaderMember().map(Member::isRunningPrimary).orElse(false);
-    });
-    assertThat(cluster.postmaster(t).map(ProcessHandle::pid)).as("same postmaster, no failover").contains(pid);
-    assertThat(member(cluster, target).timeline()).isEqualTo(timeline);
-    assertThat(pgha("resume", "-c", cfg()).exitCode()).isZero();
-
-    cluster.start(index(l));
-    awaitHealthy(cluster, 3);
-    assertThat(member(cluster, l).following()).isEqualTo(target);
-  }
-
-  @Test
-  @Order(8)
-  void aKilledPrimaryNodeIsReplacedAndRejoinsAsAStandbyAfterRewind() throws Exception {
-    String old = leader(cluster);
-    int oldIndex = index(old);
-    int oldTimeline = member(cluster, old).timeline();
-    int[] clonesBefore = new int[4];
-    for (int i = 1; i <= 3; i++) clonesBefore[i] = ClusterFixture.agentLog(cluster, i).split("Clone: ").length;
-    long lost;
-    try (Writer w = new Writer(cluster.jdbcUrl(), "failover_load").start()) {
-      await().atMost(Duration.ofSeconds(30)).until(() -> w.ackedCount() > 50);
-      cluster.kill(oldIndex);
-      await().atMost(Duration.ofSeconds(60)).until(() -> {
-        ClusterState c = ClusterFixture.state(cluster);
-        return c != null && c.leader() != null && !c.leader().equals(old) && cluster.healthy(2);
-      });
-      int before = w.ackedCount();
-      await().atMost(Duration.ofSeconds(60)).until(() -> w.ackedCount() > before + 50);
-      w.close();
-      String now = leader(cluster);
-      lost = missing(w, index(now), "failover_load").size();
-      System.out.println("failover: acknowledged writes lost in asynchronous mode: " + lost);
+        HttpResponse<String> failover =
+                post(s, "/failover", "{\"candidate\":\"node" + s + "\"}", cluster.apiPassword());
+        assertThat(failover.statusCode()).isEqualTo(409);
+        assertThat(failover.body()).contains("is healthy");
+        HttpResponse<String> toPrimary =
+                post(s, "/switchover", "{\"candidate\":\"node" + l + "\"}", cluster.apiPassword());
+        assertThat(toPrimary.statusCode()).isEqualTo(409);
+        assertThat(toPrimary.body()).contains("is the primary already");
+        HttpResponse<String> badTime = post(s, "/switchover", "{\"scheduled_at\":\"soon\"}", cluster.apiPassword());
+        assertThat(badTime.statusCode()).isEqualTo(400);
+        assertThat(badTime.body()).contains("scheduled_at: 'soon'");
+        assertThat(cluster.state().failover()).isNull();
+        assertThat(post(s, "/pause", "", cluster.apiPassword()).statusCode()).isEqualTo(200);
+        assertThat(cluster.state().config().paused()).isTrue();
+        assertThat(pgha("list", "-c", cfg()).out()).contains("PAUSED");
+        assertThat(post(s, "/resume", "", cluster.apiPassword()).statusCode()).isEqualTo(200);
+        assertThat(cluster.state().config().paused()).isFalse();
     }
-    ClusterState c = cluster.state();
-    String newLeader = c.leader();
-    Member nl = c.members().get(newLeader);
-    assertThat(nl.timeline()).isGreaterThan(oldTimeline);
-    for (Member m : c.members().values()) {
-      if (!m.name().equals(newLeader)) {
-        assertThat(m.following()).isEqualTo(newLeader);
-        assertThat(m.timeline()).isEqualTo(nl.timeline());
-        assertThat(ClusterFixture.agentLog(cluster, index(m.name())).split("Clone: ").length)
-            .as("%s followed across the timeline switch without a re-clone", m.name()).isEqualTo(clonesBefore[index(m.name())]);
-      }
+
+    @Test
+    @Order(3)
+    void restartAndReinitializeThroughTheRestApi() throws Exception {
+        int s = index(leader(cluster)) % 3 + 1;
+        long oldPid = cluster.postmaster(s).orElseThrow().pid();
+        assertThat(post(s, "/restart", "", null).statusCode()).isEqualTo(401);
+        HttpResponse<String> restart = post(s, "/restart", "", cluster.apiPassword());
+        assertThat(restart.statusCode()).as(restart.body()).isEqualTo(202);
+        await().atMost(Duration.ofSeconds(60))
+                .until(() -> cluster.postmaster(s).map(p -> p.pid() != oldPid).orElse(false) && cluster.healthy(3));
+
+        int l = index(leader(cluster));
+        HttpResponse<String> onPrimary = post(l, "/reinitialize", "", cluster.apiPassword());
+        assertThat(onPrimary.statusCode()).isEqualTo(409);
+        assertThat(onPrimary.body()).contains("is the primary");
+        try (Connection conn = ClusterFixture.connect(cluster, l);
+                Statement st = conn.createStatement()) {
+            st.execute("CREATE TABLE reinit_marker AS SELECT 42 AS answer");
+        }
+        int before = ClusterFixture.agentLog(cluster, s).split("pg_basebackup: ").length;
+        HttpResponse<String> reinit = post(s, "/reinitialize", "", cluster.apiPassword());
+        assertThat(reinit.statusCode()).as(reinit.body()).isEqualTo(202);
+        await().atMost(Duration.ofSeconds(120))
+                .until(() -> ClusterFixture.agentLog(cluster, s).split("pg_basebackup: ").length > before
+                        && cluster.healthy(3));
+        await().atMost(Duration.ofSeconds(30))
+                .until(() ->
+                        ClusterFixture.quietly(() -> count(cluster, s, "SELECT answer FROM reinit_marker"), 0L) == 42);
     }
-    assertThat(pgha("history", "-c", cfg()).out()).contains("automatic failover");
 
-    cluster.start(oldIndex);
-    awaitHealthy(cluster, 3);
-    Member back = member(cluster, old);
-    assertThat(back.role().label()).isEqualTo("standby");
-    assertThat(back.following()).isEqualTo(newLeader);
-    assertThat(ClusterFixture.agentLog(cluster, oldIndex)).contains("Rewind:");
-    assertThat(leader(cluster)).isEqualTo(newLeader);
-  }
-
-  @Test
-  @Order(9)
-  void aSynchronousChangeRewritesTheConfigOnThePrimary() throws Exception {
-    int l = index(leader(cluster));
-    assertThat(pgha("edit-config", "-c", cfg(), "--set", "synchronous_mode=on", "--force").exitCode()).isZero();
-    await().atMost(Duration.ofSeconds(60)).until(() -> count(cluster, l,
-        "SELECT count(*) FROM pg_settings WHERE name = 'synchronous_standby_names' AND setting <> ''") == 1);
-    assertThat(pgha("edit-config", "-c", cfg(), "--set", "synchronous_mode=off", "--force").exitCode()).isZero();
-    await().atMost(Duration.ofSeconds(60)).until(() -> count(cluster, l,
-        "SELECT count(*) FROM pg_settings WHERE name = 'synchronous_standby_names' AND setting = ''") == 1);
-  }
-
-  /** Acknowledged ids that the table on node {@code i} does not have. */
-  private static List<Long> missing(Writer w, int i, String table) throws Exception {
-    Set<Long> present = new HashSet<>();
-    try (Connection conn = ClusterFixture.connect(cluster, i); Statement st = conn.createStatement();
-         ResultSet rs = st.executeQuery("SELECT id FROM " + table)) {
-      while (rs.next()) present.add(rs.getLong(1));
+    @Test
+    @Order(4)
+    void switchoverUnderLoadLosesNothingAndTheOldPrimaryFollowsWithoutRewind() throws Exception {
+        String old = leader(cluster);
+        String target = "node" + (index(old) % 3 + 1);
+        try (Writer w = new Writer(cluster.jdbcUrl(), "switchover_load").start()) {
+            await().atMost(Duration.ofSeconds(30)).until(() -> w.ackedCount() > 50);
+            ClusterFixture.Run r = pgha("switchover", "-c", cfg(), "--to", target, "--force");
+            assertThat(r.exitCode()).as(r.out() + r.err()).isZero();
+            assertThat(r.out()).contains(target + " is now the primary");
+            int before = w.ackedCount();
+            await().atMost(Duration.ofSeconds(60)).until(() -> w.ackedCount() > before + 50);
+            w.close();
+            assertThat(missing(w, index(target), "switchover_load"))
+                    .as("acknowledged rows missing after switchover")
+                    .isEmpty();
+        }
+        awaitHealthy(cluster, 3);
+        ClusterState c = cluster.state();
+        assertThat(c.leader()).isEqualTo(target);
+        HistoryEntry last = c.history().get(c.history().size() - 1);
+        assertThat(last.reason()).isEqualTo("switchover from " + old);
+        assertThat(last.newLeader()).isEqualTo(target);
+        assertThat(member(cluster, old).following()).isEqualTo(target);
+        assertThat(ClusterFixture.agentLog(cluster, index(old))).doesNotContain("Rewind:");
+        assertThat(pgha("history", "-c", cfg()).out()).contains("switchover from " + old);
     }
-    return w.acked().stream().filter(id -> !present.contains(id)).toList();
-  }
+
+    @Test
+    @Order(5)
+    void switchoverToAMemberThatIsNotAHealthyStandbyIsRefusedAndChangesNothing() throws Exception {
+        String l = leader(cluster);
+        ClusterFixture.Run toLeader = pgha("switchover", "-c", cfg(), "--to", l, "--force");
+        assertThat(toLeader.exitCode()).isEqualTo(1);
+        assertThat(toLeader.err()).contains(l + " is the primary already");
+        ClusterFixture.Run unknown = pgha("switchover", "-c", cfg(), "--to", "node9", "--force");
+        assertThat(unknown.exitCode()).isEqualTo(1);
+        assertThat(unknown.err()).contains("no member named 'node9'");
+        ClusterFixture.Run failover = pgha("failover", "-c", cfg(), "--to", "node1", "--force");
+        assertThat(failover.exitCode()).isEqualTo(1);
+        assertThat(failover.err()).contains("is healthy");
+        ClusterFixture.Run badTime = pgha("switchover", "-c", cfg(), "--at", "tomorrow", "--force");
+        assertThat(badTime.exitCode()).isEqualTo(1);
+        assertThat(badTime.err()).contains("--at: 'tomorrow'");
+        assertThat(cluster.state().failover()).isNull();
+        assertThat(leader(cluster)).isEqualTo(l);
+    }
+
+    @Test
+    @Order(6)
+    void aCrashedPostmasterIsRestartedInPlaceWithoutFailover() throws Exception {
+        String l = leader(cluster);
+        int before = cluster.state().history().size();
+        long oldPid = cluster.postmaster(index(l)).orElseThrow().pid();
+        cluster.killPostmaster(index(l));
+        await().atMost(Duration.ofSeconds(60))
+                .until(() ->
+                        cluster.postmaster(index(l)).map(p -> p.pid() != oldPid).orElse(false) && cluster.healthy(3));
+        assertThat(leader(cluster)).isEqualTo(l);
+        assertThat(cluster.state().history()).hasSize(before);
+    }
+
+    @Test
+    @Order(7)
+    void whilePausedNothingFailsOverAutomaticallyButAManualFailoverAndAgentRestartsWork() throws Exception {
+        String l = leader(cluster);
+        assertThat(pgha("pause", "-c", cfg()).exitCode()).isZero();
+        cluster.kill(index(l));
+        // The lease of the dead node expires; nobody takes over on their own.
+        await().atMost(Duration.ofSeconds(30)).until(() -> cluster.state().leader() == null);
+        Thread.sleep(4000);
+        ClusterState c = cluster.state();
+        assertThat(c.leader()).isNull();
+        assertThat(c.members().values())
+                .filteredOn(m -> !m.name().equals(l))
+                .allSatisfy(m -> assertThat(m.lastDecision()).contains("paused"));
+
+        String target = "node" + (index(l) % 3 + 1);
+        ClusterFixture.Run refused = pgha("failover", "-c", cfg(), "--to", target, "--force");
+        assertThat(refused.exitCode()).isNotZero();
+        assertThat(refused.err())
+                .contains(
+                        "the last primary " + l + " has no agent reporting",
+                        "may still accept writes",
+                        "--assume-primary-down");
+        assertThat(cluster.state().failover()).as("nothing requested").isNull();
+        ClusterFixture.Run r = pgha("failover", "-c", cfg(), "--to", target, "--force", "--assume-primary-down");
+        assertThat(r.exitCode()).as(r.out() + r.err()).isZero();
+        assertThat(leader(cluster)).isEqualTo(target);
+        // Maintenance mode also lets an agent restart without touching its PostgreSQL.
+        int t = index(target);
+        int timeline = member(cluster, target).timeline();
+        long pid = cluster.postmaster(t).orElseThrow().pid();
+        cluster.stop(t);
+        assertThat(cluster.postmaster(t).map(ProcessHandle::pid))
+                .as("PostgreSQL left running")
+                .contains(pid);
+        cluster.start(t);
+        await().atMost(Duration.ofSeconds(60)).until(() -> {
+            ClusterState s = ClusterFixture.state(cluster);
+            return s != null
+                    && target.equals(s.leader())
+                    && s.leaderMember().map(Member::isRunningPrimary).orElse(false);
+        });
+        assertThat(cluster.postmaster(t).map(ProcessHandle::pid))
+                .as("same postmaster, no failover")
+                .contains(pid);
+        assertThat(member(cluster, target).timeline()).isEqualTo(timeline);
+        assertThat(pgha("resume", "-c", cfg()).exitCode()).isZero();
+
+        cluster.start(index(l));
+        awaitHealthy(cluster, 3);
+        assertThat(member(cluster, l).following()).isEqualTo(target);
+    }
+
+    @Test
+    @Order(8)
+    void aKilledPrimaryNodeIsReplacedAndRejoinsAsAStandbyAfterRewind() throws Exception {
+        String old = leader(cluster);
+        int oldIndex = index(old);
+        int oldTimeline = member(cluster, old).timeline();
+        int[] clonesBefore = new int[4];
+        for (int i = 1; i <= 3; i++)
+            clonesBefore[i] = ClusterFixture.agentLog(cluster, i).split("Clone: ").length;
+        long lost;
+        try (Writer w = new Writer(cluster.jdbcUrl(), "failover_load").start()) {
+            await().atMost(Duration.ofSeconds(30)).until(() -> w.ackedCount() > 50);
+            cluster.kill(oldIndex);
+            await().atMost(Duration.ofSeconds(60)).until(() -> {
+                ClusterState c = ClusterFixture.state(cluster);
+                return c != null && c.leader() != null && !c.leader().equals(old) && cluster.healthy(2);
+            });
+            int before = w.ackedCount();
+            await().atMost(Duration.ofSeconds(60)).until(() -> w.ackedCount() > before + 50);
+            w.close();
+            String now = leader(cluster);
+            lost = missing(w, index(now), "failover_load").size();
+            System.out.println("failover: acknowledged writes lost in asynchronous mode: " + lost);
+        }
+        ClusterState c = cluster.state();
+        String newLeader = c.leader();
+        Member nl = c.members().get(newLeader);
+        assertThat(nl.timeline()).isGreaterThan(oldTimeline);
+        for (Member m : c.members().values()) {
+            if (!m.name().equals(newLeader)) {
+                assertThat(m.following()).isEqualTo(newLeader);
+                assertThat(m.timeline()).isEqualTo(nl.timeline());
+                assertThat(ClusterFixture.agentLog(cluster, index(m.name())).split("Clone: ").length)
+                        .as("%s followed across the timeline switch without a re-clone", m.name())
+                        .isEqualTo(clonesBefore[index(m.name())]);
+            }
+        }
+        assertThat(pgha("history", "-c", cfg()).out()).contains("automatic failover");
+
+        cluster.start(oldIndex);
+        awaitHealthy(cluster, 3);
+        Member back = member(cluster, old);
+        assertThat(back.role().label()).isEqualTo("standby");
+        assertThat(back.following()).isEqualTo(newLeader);
+        assertThat(ClusterFixture.agentLog(cluster, oldIndex)).contains("Rewind:");
+        assertThat(leader(cluster)).isEqualTo(newLeader);
+    }
+
+    @Test
+    @Order(9)
+    void aSynchronousChangeRewritesTheConfigOnThePrimary() throws Exception {
+        int l = index(leader(cluster));
+        assertThat(pgha("edit-config", "-c", cfg(), "--set", "synchronous_mode=on", "--force")
+                        .exitCode())
+                .isZero();
+        await().atMost(Duration.ofSeconds(60))
+                .until(() -> count(
+                                cluster,
+                                l,
+                                "SELECT count(*) FROM pg_settings WHERE name = 'synchronous_standby_names' AND setting <> ''")
+                        == 1);
+        assertThat(pgha("edit-config", "-c", cfg(), "--set", "synchronous_mode=off", "--force")
+                        .exitCode())
+                .isZero();
+        await().atMost(Duration.ofSeconds(60))
+                .until(() -> count(
+                                cluster,
+                                l,
+                                "SELECT count(*) FROM pg_settings WHERE name = 'synchronous_standby_names' AND setting = ''")
+                        == 1);
+    }
+
+    /** Acknowledged ids that the table on node {@code i} does not have. */
+    private static List<Long> missing(Writer w, int i, String table) throws Exception {
+        Set<Long> present = new HashSet<>();
+        try (Connection conn = ClusterFixture.connect(cluster, i);
+                Statement st = conn.createStatement();
+                ResultSet rs = st.executeQuery("SELECT id FROM " + table)) {
+            while (rs.next()) present.add(rs.getLong(1));
+        }
+        return w.acked().stream().filter(id -> !present.contains(id)).toList();
+    }
 }

@@ -15,10 +15,10 @@ import io.pgha.testkit.FreePorts;
 import java.net.ConnectException;
 import java.net.Socket;
 import java.nio.file.Files;
-import java.sql.DriverManager;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.sql.DriverManager;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -31,19 +31,20 @@ import org.junit.jupiter.api.Test;
  */
 class NonRootAgentIT {
 
-  @Test
-  void anAgentRunningAsThePostgresUserBootstrapsAndStopsCleanly() throws Exception {
-    assumeTrue(OsCommand.runningAsRoot(), "the whole suite runs unprivileged already");
-    Path dir = Files.createTempDirectory("pgha-nonroot");
-    Process agent = null;
-    try {
-      Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
-      Path jar = Files.copy(Path.of("target", "pgha.jar"), dir.resolve("pgha.jar"), StandardCopyOption.REPLACE_EXISTING);
-      int pg = FreePorts.one();
-      int api = FreePorts.one();
-      int zk = FreePorts.one();
-      int router = FreePorts.one();
-      Path cfg = Files.writeString(dir.resolve("node1.yml"), """
+    @Test
+    void anAgentRunningAsThePostgresUserBootstrapsAndStopsCleanly() throws Exception {
+        assumeTrue(OsCommand.runningAsRoot(), "the whole suite runs unprivileged already");
+        Path dir = Files.createTempDirectory("pgha-nonroot");
+        Process agent = null;
+        try {
+            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+            Path jar = Files.copy(
+                    Path.of("target", "pgha.jar"), dir.resolve("pgha.jar"), StandardCopyOption.REPLACE_EXISTING);
+            int pg = FreePorts.one();
+            int api = FreePorts.one();
+            int zk = FreePorts.one();
+            int router = FreePorts.one();
+            Path cfg = Files.writeString(dir.resolve("node1.yml"), """
           cluster: nonroot
           name: node1
           data_dir: %1$s/node1/data
@@ -55,42 +56,68 @@ class NonRootAgentIT {
           dcs:
             embedded: {my_id: 1, data_dir: %1$s/node1/zookeeper, peers: ["1=127.0.0.1:%4$d:%5$d:%6$d"]}
           router: {port: %7$d}
-          """.formatted(dir, pg, api, zk, FreePorts.one(), FreePorts.one(), router));
-      new ProcessBuilder("chown", "-R", "postgres:", dir.toString()).inheritIO().start().waitFor(30, TimeUnit.SECONDS);
-      String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-      agent = new ProcessBuilder(List.of("setpriv", "--reuid=postgres", "--regid=postgres", "--init-groups", "--",
-          java, "-Xmx64m", "-jar", jar.toString(), "agent", "--config", cfg.toString()))
-          .redirectErrorStream(true).redirectOutput(dir.resolve("agent.log").toFile()).start();
-      try (ZooKeeperDcs dcs = ZooKeeperDcs.connect("127.0.0.1:" + zk, "/pgha", "nonroot", 3000)) {
-        Process a = agent;
-        await().atMost(Duration.ofSeconds(120)).until(() -> {
-          if (!a.isAlive()) throw new AssertionError("agent exited:\n" + Files.readString(dir.resolve("agent.log")));
-          ClusterState c = ClusterFixture.quietly(dcs::read, null);
-          return c != null && "node1".equals(c.leader()) && c.leaderMember().map(Member::isRunningPrimary).orElse(false);
-        });
-      }
-      long postmaster = Processes.postmasterPid(dir.resolve("node1").resolve("data"));
-      assertThat(ProcessHandle.of(agent.pid()).flatMap(p -> p.info().user())).contains("postgres");
-      assertThat(ProcessHandle.of(postmaster).flatMap(p -> p.info().user())).contains("postgres");
-      // The router section makes the agent run a router in its own process.
-      await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
-        try (var c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + router + "/postgres?user=postgres");
-             var st = c.createStatement(); var rs = st.executeQuery("SELECT pg_is_in_recovery()")) {
-          rs.next();
-          assertThat(rs.getBoolean(1)).isFalse();
-        }
-      });
+          """.formatted(
+                            dir, pg, api, zk, FreePorts.one(), FreePorts.one(), router));
+            new ProcessBuilder("chown", "-R", "postgres:", dir.toString())
+                    .inheritIO()
+                    .start()
+                    .waitFor(30, TimeUnit.SECONDS);
+            String java =
+                    Path.of(System.getProperty("java.home"), "bin", "java").toString();
+            agent = new ProcessBuilder(List.of(
+                            "setpriv",
+                            "--reuid=postgres",
+                            "--regid=postgres",
+                            "--init-groups",
+                            "--",
+                            java,
+                            "-Xmx64m",
+                            "-jar",
+                            jar.toString(),
+                            "agent",
+                            "--config",
+                            cfg.toString()))
+                    .redirectErrorStream(true)
+                    .redirectOutput(dir.resolve("agent.log").toFile())
+                    .start();
+            try (ZooKeeperDcs dcs = ZooKeeperDcs.connect("127.0.0.1:" + zk, "/pgha", "nonroot", 3000)) {
+                Process a = agent;
+                await().atMost(Duration.ofSeconds(120)).until(() -> {
+                    if (!a.isAlive())
+                        throw new AssertionError("agent exited:\n" + Files.readString(dir.resolve("agent.log")));
+                    ClusterState c = ClusterFixture.quietly(dcs::read, null);
+                    return c != null
+                            && "node1".equals(c.leader())
+                            && c.leaderMember().map(Member::isRunningPrimary).orElse(false);
+                });
+            }
+            long postmaster = Processes.postmasterPid(dir.resolve("node1").resolve("data"));
+            assertThat(ProcessHandle.of(agent.pid()).flatMap(p -> p.info().user()))
+                    .contains("postgres");
+            assertThat(ProcessHandle.of(postmaster).flatMap(p -> p.info().user()))
+                    .contains("postgres");
+            // The router section makes the agent run a router in its own process.
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+                try (var c = DriverManager.getConnection(
+                                "jdbc:postgresql://127.0.0.1:" + router + "/postgres?user=postgres");
+                        var st = c.createStatement();
+                        var rs = st.executeQuery("SELECT pg_is_in_recovery()")) {
+                    rs.next();
+                    assertThat(rs.getBoolean(1)).isFalse();
+                }
+            });
 
-      agent.toHandle().destroy(); // SIGTERM: the agent stops PostgreSQL and exits
-      assertThat(agent.waitFor(60, TimeUnit.SECONDS)).isTrue();
-      assertThat(Processes.alive(postmaster)).isFalse();
-      assertThatThrownBy(() -> new Socket("127.0.0.1", router).close()).as("the router stopped with the agent")
-          .isInstanceOf(ConnectException.class);
-    } finally {
-      if (agent != null && agent.isAlive()) agent.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-      long left = Processes.postmasterPid(dir.resolve("node1").resolve("data"));
-      if (left > 0) ProcessHandle.of(left).ifPresent(ProcessHandle::destroyForcibly);
-      Directories.delete(dir);
+            agent.toHandle().destroy(); // SIGTERM: the agent stops PostgreSQL and exits
+            assertThat(agent.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            assertThat(Processes.alive(postmaster)).isFalse();
+            assertThatThrownBy(() -> new Socket("127.0.0.1", router).close())
+                    .as("the router stopped with the agent")
+                    .isInstanceOf(ConnectException.class);
+        } finally {
+            if (agent != null && agent.isAlive()) agent.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            long left = Processes.postmasterPid(dir.resolve("node1").resolve("data"));
+            if (left > 0) ProcessHandle.of(left).ifPresent(ProcessHandle::destroyForcibly);
+            Directories.delete(dir);
+        }
     }
-  }
 }

@@ -49,307 +49,396 @@ import org.junit.jupiter.api.TestMethodOrder;
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class RouterIT {
-  private static final String PSQL = "/usr/lib/postgresql/15/bin/psql";
-  private static EmbeddedZooKeeper zk;
-  private static Path zkDir;
-  private static Path tlsDir;
-  private static LocalCluster cluster;
-  private static ZooKeeperDcs routerDcs;
-  private static Router router;
-  private static RouterApi api;
-  private static int rw;
-  private static int ro;
+    private static final String PSQL = "/usr/lib/postgresql/15/bin/psql";
+    private static EmbeddedZooKeeper zk;
+    private static Path zkDir;
+    private static Path tlsDir;
+    private static LocalCluster cluster;
+    private static ZooKeeperDcs routerDcs;
+    private static Router router;
+    private static RouterApi api;
+    private static int rw;
+    private static int ro;
 
-  @BeforeAll
-  static void start() throws Exception {
-    zkDir = Files.createTempDirectory("pgha-router-zk");
-    tlsDir = Files.createTempDirectory("pgha-router-tls");
-    zk = EmbeddedZooKeeper.standalone(FreePorts.one(), zkDir);
-    cluster = ClusterFixture.startOn(zk, "routed", 3);
-    Process openssl = new ProcessBuilder("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1",
-        "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", tlsDir.resolve("key.pem").toString(), "-out",
-        tlsDir.resolve("cert.pem").toString()).redirectErrorStream(true).start();
-    assertThat(openssl.waitFor(60, TimeUnit.SECONDS) && openssl.exitValue() == 0).as("openssl made a test certificate").isTrue();
-    int ports = FreePorts.block(3);
-    RouterConfig cfg = new RouterConfig("it-router", "127.0.0.1", ports, ports + 1, 16L * 1024 * 1024, true, 15_000, 10_000,
-        RouterConfig.DEFAULT_MAX_MESSAGE_SIZE, tlsDir.resolve("cert.pem").toString(), tlsDir.resolve("key.pem").toString(),
-        "127.0.0.1", ports + 2);
-    routerDcs = ZooKeeperDcs.connect(zk.connectString(), "/pgha", "routed", 10_000);
-    router = new Router("routed", cfg, routerDcs).start();
-    api = new RouterApi(router, "127.0.0.1", ports + 2);
-    rw = ports;
-    ro = ports + 1;
-    await().atMost(Duration.ofSeconds(10)).until(() -> router.view().leader() != null);
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    try {
-      if (api != null) api.close();
-      if (router != null) router.close();
-      if (routerDcs != null) routerDcs.close();
-    } finally {
-      ClusterFixture.stop(cluster, zk, zkDir);
-      io.pgha.postgres.Directories.delete(tlsDir);
+    @BeforeAll
+    static void start() throws Exception {
+        zkDir = Files.createTempDirectory("pgha-router-zk");
+        tlsDir = Files.createTempDirectory("pgha-router-tls");
+        zk = EmbeddedZooKeeper.standalone(FreePorts.one(), zkDir);
+        cluster = ClusterFixture.startOn(zk, "routed", 3);
+        Process openssl = new ProcessBuilder(
+                        "openssl",
+                        "req",
+                        "-x509",
+                        "-newkey",
+                        "rsa:2048",
+                        "-nodes",
+                        "-days",
+                        "2",
+                        "-subj",
+                        "/CN=127.0.0.1",
+                        "-addext",
+                        "subjectAltName=IP:127.0.0.1",
+                        "-keyout",
+                        tlsDir.resolve("key.pem").toString(),
+                        "-out",
+                        tlsDir.resolve("cert.pem").toString())
+                .redirectErrorStream(true)
+                .start();
+        assertThat(openssl.waitFor(60, TimeUnit.SECONDS) && openssl.exitValue() == 0)
+                .as("openssl made a test certificate")
+                .isTrue();
+        int ports = FreePorts.block(3);
+        RouterConfig cfg = new RouterConfig(
+                "it-router",
+                "127.0.0.1",
+                ports,
+                ports + 1,
+                16L * 1024 * 1024,
+                true,
+                15_000,
+                10_000,
+                RouterConfig.DEFAULT_MAX_MESSAGE_SIZE,
+                tlsDir.resolve("cert.pem").toString(),
+                tlsDir.resolve("key.pem").toString(),
+                "127.0.0.1",
+                ports + 2);
+        routerDcs = ZooKeeperDcs.connect(zk.connectString(), "/pgha", "routed", 10_000);
+        router = new Router("routed", cfg, routerDcs).start();
+        api = new RouterApi(router, "127.0.0.1", ports + 2);
+        rw = ports;
+        ro = ports + 1;
+        await().atMost(Duration.ofSeconds(10)).until(() -> router.view().leader() != null);
     }
-  }
 
-  private static Connection connect(int port, String extra) throws SQLException {
-    return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/postgres?user=postgres&connectTimeout=20" + extra);
-  }
-
-  /** [in recovery, server port] of the backend a new session on {@code port} reaches. */
-  private static int[] where(int port) throws SQLException {
-    try (Connection c = connect(port, ""); Statement st = c.createStatement();
-         ResultSet rs = st.executeQuery("SELECT pg_is_in_recovery(), inet_server_port()")) {
-      rs.next();
-      return new int[] {rs.getBoolean(1) ? 1 : 0, rs.getInt(2)};
-    }
-  }
-
-  private static String psql(int port, String sslmode, String sql) throws Exception {
-    Process p = new ProcessBuilder(PSQL, "host=127.0.0.1 port=" + port + " user=postgres dbname=postgres connect_timeout=20 sslmode=" + sslmode
-        + (sslmode.equals("verify-full") ? " sslrootcert=" + tlsDir.resolve("cert.pem") : ""), "-Atc", sql)
-        .redirectErrorStream(true).start();
-    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-    return new String(p.getInputStream().readAllBytes()).trim() + (p.exitValue() == 0 ? "" : " (exit " + p.exitValue() + ")");
-  }
-
-  @Test
-  @Order(1)
-  void jdbcAndPsqlReachThePrimaryOnReadWriteAndTheStandbysOnReadOnly() throws Exception {
-    String leader = leader(cluster);
-    int primaryPort = cluster.pgPort(index(leader));
-    assertThat(where(rw)).containsExactly(0, primaryPort);
-    Set<Integer> readers = new HashSet<>();
-    for (int i = 0; i < 4; i++) {
-      int[] w = where(ro);
-      assertThat(w[0]).as("read-only reaches a standby").isEqualTo(1);
-      readers.add(w[1]);
-    }
-    assertThat(readers).as("new read-only sessions spread over both standbys").hasSize(2).doesNotContain(primaryPort);
-    assertThat(psql(rw, "disable", "SELECT pg_is_in_recovery()")).isEqualTo("f");
-    assertThat(psql(ro, "disable", "SELECT pg_is_in_recovery()")).isEqualTo("t");
-  }
-
-  @Test
-  @Order(2)
-  void scramAndMd5AuthenticationPassThroughToPostgres() throws Exception {
-    int primary = index(leader(cluster));
-    try (Connection c = connect(rw, ""); Statement st = c.createStatement()) {
-      st.execute("CREATE ROLE scram_user LOGIN PASSWORD 'scram-secret'");
-      st.execute("SET password_encryption = 'md5'");
-      st.execute("CREATE ROLE md5_user LOGIN PASSWORD 'md5-secret'");
-    }
-    // pgha writes pg_hba.conf when it starts PostgreSQL; until the next start, these lines hold.
-    Path hba = cluster.directory().resolve("node" + primary).resolve("data").resolve("pg_hba.conf");
-    String before = Files.readString(hba);
-    Files.writeString(hba, "host all scram_user 127.0.0.1/32 scram-sha-256\nhost all md5_user 127.0.0.1/32 md5\n" + before);
-    try (Connection c = connect(rw, ""); Statement st = c.createStatement()) {
-      st.execute("SELECT pg_reload_conf()");
-    }
-    String base = "jdbc:postgresql://127.0.0.1:" + rw + "/postgres?connectTimeout=20";
-    try (Connection c = DriverManager.getConnection(base + "&user=scram_user&password=scram-secret");
-         Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT current_user")) {
-      rs.next();
-      assertThat(rs.getString(1)).isEqualTo("scram_user");
-    }
-    try (Connection c = DriverManager.getConnection(base + "&user=md5_user&password=md5-secret"
-        + "&sslmode=require&sslfactory=org.postgresql.ssl.NonValidatingFactory");
-         Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT current_user")) {
-      rs.next();
-      assertThat(rs.getString(1)).as("md5 over TLS to the router").isEqualTo("md5_user");
-    }
-    assertThatThrownBy(() -> DriverManager.getConnection(base + "&user=scram_user&password=wrong").close())
-        .as("PostgreSQL's own refusal reaches the client")
-        .isInstanceOfSatisfying(SQLException.class, e -> assertThat(e.getSQLState()).isEqualTo("28P01"));
-    ProcessBuilder p = new ProcessBuilder(PSQL, "host=127.0.0.1 port=" + rw + " user=scram_user dbname=postgres sslmode=require", "-Atc",
-        "SELECT current_user").redirectErrorStream(true);
-    p.environment().put("PGPASSWORD", "scram-secret");
-    Process run = p.start();
-    assertThat(run.waitFor(60, TimeUnit.SECONDS)).isTrue();
-    assertThat(new String(run.getInputStream().readAllBytes()).trim()).isEqualTo("scram_user");
-  }
-
-  @Test
-  @Order(3)
-  void tlsIsTerminatedAtTheRouterWithItsCertificate() throws Exception {
-    assertThat(psql(rw, "verify-full", "SELECT 'over tls'")).isEqualTo("over tls");
-    try (Connection c = connect(rw, "&sslmode=require&sslfactory=org.postgresql.ssl.NonValidatingFactory");
-         Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT pg_is_in_recovery()")) {
-      rs.next();
-      assertThat(rs.getBoolean(1)).isFalse();
-    }
-    assertThat(psql(ro, "disable", "SELECT 'plain'")).isEqualTo("plain");
-  }
-
-  @Test
-  @Order(4)
-  void aCancelRequestThroughTheRouterCancelsTheQuery() throws Exception {
-    try (Connection c = connect(rw, ""); Statement st = c.createStatement()) {
-      CompletableFuture<Void> cancel = CompletableFuture.runAsync(() -> {
+    @AfterAll
+    static void stop() throws Exception {
         try {
-          Thread.sleep(700);
-          st.cancel();
-        } catch (Exception e) {
-          throw new RuntimeException(e);
+            if (api != null) api.close();
+            if (router != null) router.close();
+            if (routerDcs != null) routerDcs.close();
+        } finally {
+            ClusterFixture.stop(cluster, zk, zkDir);
+            io.pgha.postgres.Directories.delete(tlsDir);
         }
-      });
-      long t0 = System.nanoTime();
-      assertThatThrownBy(() -> st.execute("SELECT pg_sleep(60)"))
-          .isInstanceOfSatisfying(SQLException.class, e -> assertThat(e.getSQLState()).isEqualTo("57014"));
-      assertThat(System.nanoTime() - t0).as("cancelled, not finished").isLessThan(TimeUnit.SECONDS.toNanos(30));
-      cancel.join();
-      try (ResultSet rs = st.executeQuery("SELECT 1")) {
-        assertThat(rs.next()).as("the session goes on after a cancel").isTrue();
-      }
-    }
-  }
-
-  @Test
-  @Order(5)
-  void metricsAndPghaListShowTheRouter() throws Exception {
-    try (Connection held = connect(rw, "")) {
-      String leader = leader(cluster);
-      String metrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + (rw + 2) + "/metrics")).build(),
-          HttpResponse.BodyHandlers.ofString()).body();
-      assertThat(metrics).contains("pgha_router_sessions{backend=\"" + leader + "\",listener=\"read-write\"} 1.0")
-          .contains("pgha_router_routing_decisions_total").contains("pgha_router_bytes_total{direction=\"server_to_client\"}");
-      await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
-          assertThat(pgha("list", "-c", cluster.config(1).toString()).out()).contains("it-router", "127.0.0.1:" + rw, leader + ":1"));
-      assertThat(pgha("list", "-c", cluster.config(1).toString(), "--format", "json").out()).contains("\"routers\"", "\"it-router\"");
-    }
-  }
-
-  @Test
-  @Order(6)
-  void aSwitchoverLetsTheOpenTransactionFinishAndNewSessionsWaitInsteadOfFailing() throws Exception {
-    try (Connection setup = connect(rw, ""); Statement st = setup.createStatement()) {
-      st.execute("CREATE TABLE IF NOT EXISTS routed (id bigserial PRIMARY KEY, who text)");
-    }
-    String old = leader(cluster);
-    String target = cluster.state().sortedMembers().keySet().stream().filter(n -> !n.equals(old)).findFirst().orElseThrow();
-    // When did this router learn that the old primary drains? Sessions it routed before that are
-    // "already open" (until then the old primary checkpoints and still takes writes).
-    AtomicLong sawSwitchover = new AtomicLong(Long.MAX_VALUE);
-    AtomicBoolean watching = new AtomicBoolean(true);
-    Thread watcher = new Thread(() -> {
-      while (watching.get() && sawSwitchover.get() == Long.MAX_VALUE) {
-        var fr = router.view().failover();
-        if (fr != null && fr.draining()) sawSwitchover.set(System.nanoTime());
-        Thread.onSpinWait();
-      }
-    });
-    watcher.start();
-    Connection open = connect(rw, "");
-    open.setAutoCommit(false);
-    try (Statement st = open.createStatement()) {
-      st.execute("INSERT INTO routed (who) VALUES ('open transaction')");
-    }
-    NewSessions writer = new NewSessions(rw).start();
-    try {
-      await().until(() -> writer.ok.get() >= 5);
-      CompletableFuture<ClusterFixture.Run> switchover = CompletableFuture.supplyAsync(() -> pgha("switchover", "-c",
-          cluster.config(1).toString(), "--to", target, "--force"));
-      await().atMost(Duration.ofSeconds(10)).until(() -> sawSwitchover.get() != Long.MAX_VALUE);
-      Thread.sleep(300);
-      open.commit(); // the old primary waited for this transaction
-      assertThatThrownBy(() -> open.createStatement().execute("SELECT 1"))
-          .as("at its next use, the idle session finds itself closed by the router")
-          .isInstanceOfSatisfying(SQLException.class, e -> assertThat(e.getSQLState()).isIn("57P01", "08006", "08003"));
-      assertThat(switchover.get(60, TimeUnit.SECONDS).exitCode()).isZero();
-      await().atMost(Duration.ofSeconds(30)).until(() -> target.equals(router.view().leader()));
-      int before = writer.ok.get();
-      await().atMost(Duration.ofSeconds(30)).until(() -> writer.ok.get() >= before + 10);
-    } finally {
-      writer.close();
-      watching.set(false);
-      open.close();
-    }
-    List<String> lateErrors = writer.errorsOfSessionsStartedAfter(sawSwitchover.get());
-    assertThat(lateErrors).as("new sessions during the switchover wait, they do not fail").isEmpty();
-    assertThat(where(rw)).containsExactly(0, cluster.pgPort(index(target)));
-    try (Connection c = connect(rw, ""); Statement st = c.createStatement();
-         ResultSet rs = st.executeQuery("SELECT count(*) FROM routed WHERE who = 'open transaction'")) {
-      rs.next();
-      assertThat(rs.getLong(1)).as("the transaction open at the switchover committed and survived").isEqualTo(1);
-    }
-    try (Connection c = connect(rw, ""); Statement st = c.createStatement();
-         ResultSet rs = st.executeQuery("SELECT count(*) FROM routed WHERE who = 'new session'")) {
-      rs.next();
-      assertThat(rs.getLong(1)).as("every acknowledged insert is there").isGreaterThanOrEqualTo(writer.ok.get());
-    }
-    ClusterFixture.awaitHealthy(cluster, 3);
-  }
-
-  @Test
-  @Order(7)
-  void sessionsOnAPrimaryThatLostItsLeaseAreClosedByTheRouterAtOnce() throws Exception {
-    String old = leader(cluster);
-    int oldIndex = index(old);
-    Connection s = connect(rw, "");
-    try {
-      s.createStatement().execute("SELECT 1");
-      cluster.freezeAgent(oldIndex); // its PostgreSQL runs on as a primary, unsupervised
-      await().atMost(Duration.ofSeconds(60)).until(() -> router.view().leader() != null && !old.equals(router.view().leader()));
-      await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThatThrownBy(() -> s.createStatement().execute("SELECT 1"))
-          .isInstanceOf(SQLException.class));
-      // The router did it: the deposed primary itself is still up and still accepts writes directly.
-      try (Connection direct = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + cluster.pgPort(oldIndex) + "/postgres?user=postgres");
-           Statement st = direct.createStatement(); ResultSet rs = st.executeQuery("SELECT pg_is_in_recovery()")) {
-        rs.next();
-        assertThat(rs.getBoolean(1)).as("the frozen agent could not demote its PostgreSQL").isFalse();
-      }
-      String now = router.view().leader();
-      await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(where(rw)).containsExactly(0, cluster.pgPort(index(now))));
-    } finally {
-      s.close();
-      cluster.thawAgent(oldIndex);
-    }
-    ClusterFixture.awaitHealthy(cluster, 3);
-  }
-
-  /** Opens a new session through the router for every insert, as short-lived clients do. */
-  static final class NewSessions implements AutoCloseable {
-    record Failure(long startedNanos, String error) {}
-
-    final AtomicInteger ok = new AtomicInteger();
-    final List<Failure> failures = new CopyOnWriteArrayList<>();
-    private final int port;
-    private final AtomicBoolean running = new AtomicBoolean(true);
-    private final Thread thread = new Thread(this::run, "new-sessions");
-
-    NewSessions(int port) {
-      this.port = port;
     }
 
-    NewSessions start() {
-      thread.start();
-      return this;
+    private static Connection connect(int port, String extra) throws SQLException {
+        return DriverManager.getConnection(
+                "jdbc:postgresql://127.0.0.1:" + port + "/postgres?user=postgres&connectTimeout=20" + extra);
     }
 
-    private void run() {
-      while (running.get()) {
-        long started = System.nanoTime();
-        try (Connection c = connect(port, ""); Statement st = c.createStatement()) {
-          st.execute("INSERT INTO routed (who) VALUES ('new session')");
-          ok.incrementAndGet();
-        } catch (SQLException e) {
-          failures.add(new Failure(started, e.getSQLState() + " " + e.getMessage()));
+    /** [in recovery, server port] of the backend a new session on {@code port} reaches. */
+    private static int[] where(int port) throws SQLException {
+        try (Connection c = connect(port, "");
+                Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT pg_is_in_recovery(), inet_server_port()")) {
+            rs.next();
+            return new int[] {rs.getBoolean(1) ? 1 : 0, rs.getInt(2)};
         }
-      }
     }
 
-    List<String> errorsOfSessionsStartedAfter(long nanos) {
-      List<String> out = new ArrayList<>();
-      for (Failure f : failures) if (f.startedNanos() > nanos) out.add(f.error());
-      return out;
+    private static String psql(int port, String sslmode, String sql) throws Exception {
+        Process p = new ProcessBuilder(
+                        PSQL,
+                        "host=127.0.0.1 port=" + port + " user=postgres dbname=postgres connect_timeout=20 sslmode="
+                                + sslmode
+                                + (sslmode.equals("verify-full") ? " sslrootcert=" + tlsDir.resolve("cert.pem") : ""),
+                        "-Atc",
+                        sql)
+                .redirectErrorStream(true)
+                .start();
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        return new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).trim()
+                + (p.exitValue() == 0 ? "" : " (exit " + p.exitValue() + ")");
     }
 
-    @Override
-    public void close() throws InterruptedException {
-      running.set(false);
-      thread.join(30_000);
+    @Test
+    @Order(1)
+    void jdbcAndPsqlReachThePrimaryOnReadWriteAndTheStandbysOnReadOnly() throws Exception {
+        String leader = leader(cluster);
+        int primaryPort = cluster.pgPort(index(leader));
+        assertThat(where(rw)).containsExactly(0, primaryPort);
+        Set<Integer> readers = new HashSet<>();
+        for (int i = 0; i < 4; i++) {
+            int[] w = where(ro);
+            assertThat(w[0]).as("read-only reaches a standby").isEqualTo(1);
+            readers.add(w[1]);
+        }
+        assertThat(readers)
+                .as("new read-only sessions spread over both standbys")
+                .hasSize(2)
+                .doesNotContain(primaryPort);
+        assertThat(psql(rw, "disable", "SELECT pg_is_in_recovery()")).isEqualTo("f");
+        assertThat(psql(ro, "disable", "SELECT pg_is_in_recovery()")).isEqualTo("t");
     }
-  }
+
+    @Test
+    @Order(2)
+    void scramAndMd5AuthenticationPassThroughToPostgres() throws Exception {
+        int primary = index(leader(cluster));
+        try (Connection c = connect(rw, "");
+                Statement st = c.createStatement()) {
+            st.execute("CREATE ROLE scram_user LOGIN PASSWORD 'scram-secret'");
+            st.execute("SET password_encryption = 'md5'");
+            st.execute("CREATE ROLE md5_user LOGIN PASSWORD 'md5-secret'");
+        }
+        // pgha writes pg_hba.conf when it starts PostgreSQL; until the next start, these lines hold.
+        Path hba = cluster.directory().resolve("node" + primary).resolve("data").resolve("pg_hba.conf");
+        String before = Files.readString(hba);
+        Files.writeString(
+                hba, "host all scram_user 127.0.0.1/32 scram-sha-256\nhost all md5_user 127.0.0.1/32 md5\n" + before);
+        try (Connection c = connect(rw, "");
+                Statement st = c.createStatement()) {
+            st.execute("SELECT pg_reload_conf()");
+        }
+        String base = "jdbc:postgresql://127.0.0.1:" + rw + "/postgres?connectTimeout=20";
+        try (Connection c = DriverManager.getConnection(base + "&user=scram_user&password=scram-secret");
+                Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT current_user")) {
+            rs.next();
+            assertThat(rs.getString(1)).isEqualTo("scram_user");
+        }
+        try (Connection c = DriverManager.getConnection(base + "&user=md5_user&password=md5-secret"
+                        + "&sslmode=require&sslfactory=org.postgresql.ssl.NonValidatingFactory");
+                Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT current_user")) {
+            rs.next();
+            assertThat(rs.getString(1)).as("md5 over TLS to the router").isEqualTo("md5_user");
+        }
+        assertThatThrownBy(() -> DriverManager.getConnection(base + "&user=scram_user&password=wrong")
+                        .close())
+                .as("PostgreSQL's own refusal reaches the client")
+                .isInstanceOfSatisfying(
+                        SQLException.class, e -> assertThat(e.getSQLState()).isEqualTo("28P01"));
+        ProcessBuilder p = new ProcessBuilder(
+                        PSQL,
+                        "host=127.0.0.1 port=" + rw + " user=scram_user dbname=postgres sslmode=require",
+                        "-Atc",
+                        "SELECT current_user")
+                .redirectErrorStream(true);
+        p.environment().put("PGPASSWORD", "scram-secret");
+        Process run = p.start();
+        assertThat(run.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(new String(run.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).trim())
+                .isEqualTo("scram_user");
+    }
+
+    @Test
+    @Order(3)
+    void tlsIsTerminatedAtTheRouterWithItsCertificate() throws Exception {
+        assertThat(psql(rw, "verify-full", "SELECT 'over tls'")).isEqualTo("over tls");
+        try (Connection c = connect(rw, "&sslmode=require&sslfactory=org.postgresql.ssl.NonValidatingFactory");
+                Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT pg_is_in_recovery()")) {
+            rs.next();
+            assertThat(rs.getBoolean(1)).isFalse();
+        }
+        assertThat(psql(ro, "disable", "SELECT 'plain'")).isEqualTo("plain");
+    }
+
+    @Test
+    @Order(4)
+    void aCancelRequestThroughTheRouterCancelsTheQuery() throws Exception {
+        try (Connection c = connect(rw, "");
+                Statement st = c.createStatement()) {
+            CompletableFuture<Void> cancel = CompletableFuture.runAsync(() -> {
+                try {
+                    Thread.sleep(700);
+                    st.cancel();
+                } catch (Exception e) {
+                    throw new RuntimeException(e);
+                }
+            });
+            long t0 = System.nanoTime();
+            assertThatThrownBy(() -> st.execute("SELECT pg_sleep(60)"))
+                    .isInstanceOfSatisfying(
+                            SQLException.class, e -> assertThat(e.getSQLState()).isEqualTo("57014"));
+            assertThat(System.nanoTime() - t0).as("cancelled, not finished").isLessThan(TimeUnit.SECONDS.toNanos(30));
+            cancel.join();
+            try (ResultSet rs = st.executeQuery("SELECT 1")) {
+                assertThat(rs.next()).as("the session goes on after a cancel").isTrue();
+            }
+        }
+    }
+
+    @Test
+    @Order(5)
+    void metricsAndPghaListShowTheRouter() throws Exception {
+        try (Connection held = connect(rw, "")) {
+            String leader = leader(cluster);
+            String metrics = HttpClient.newHttpClient()
+                    .send(
+                            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + (rw + 2) + "/metrics"))
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString())
+                    .body();
+            assertThat(metrics)
+                    .contains("pgha_router_sessions{backend=\"" + leader + "\",listener=\"read-write\"} 1.0")
+                    .contains("pgha_router_routing_decisions_total")
+                    .contains("pgha_router_bytes_total{direction=\"server_to_client\"}");
+            await().atMost(Duration.ofSeconds(10))
+                    .untilAsserted(() -> assertThat(
+                                    pgha("list", "-c", cluster.config(1).toString())
+                                            .out())
+                            .contains("it-router", "127.0.0.1:" + rw, leader + ":1"));
+            assertThat(pgha("list", "-c", cluster.config(1).toString(), "--format", "json")
+                            .out())
+                    .contains("\"routers\"", "\"it-router\"");
+        }
+    }
+
+    @Test
+    @Order(6)
+    void aSwitchoverLetsTheOpenTransactionFinishAndNewSessionsWaitInsteadOfFailing() throws Exception {
+        try (Connection setup = connect(rw, "");
+                Statement st = setup.createStatement()) {
+            st.execute("CREATE TABLE IF NOT EXISTS routed (id bigserial PRIMARY KEY, who text)");
+        }
+        String old = leader(cluster);
+        String target = cluster.state().sortedMembers().keySet().stream()
+                .filter(n -> !n.equals(old))
+                .findFirst()
+                .orElseThrow();
+        // When did this router learn that the old primary drains? Sessions it routed before that are
+        // "already open" (until then the old primary checkpoints and still takes writes).
+        AtomicLong sawSwitchover = new AtomicLong(Long.MAX_VALUE);
+        AtomicBoolean watching = new AtomicBoolean(true);
+        Thread watcher = new Thread(() -> {
+            while (watching.get() && sawSwitchover.get() == Long.MAX_VALUE) {
+                var fr = router.view().failover();
+                if (fr != null && fr.draining()) sawSwitchover.set(System.nanoTime());
+                Thread.onSpinWait();
+            }
+        });
+        watcher.start();
+        Connection open = connect(rw, "");
+        open.setAutoCommit(false);
+        try (Statement st = open.createStatement()) {
+            st.execute("INSERT INTO routed (who) VALUES ('open transaction')");
+        }
+        NewSessions writer = new NewSessions(rw).start();
+        try {
+            await().until(() -> writer.ok.get() >= 5);
+            CompletableFuture<ClusterFixture.Run> switchover = CompletableFuture.supplyAsync(
+                    () -> pgha("switchover", "-c", cluster.config(1).toString(), "--to", target, "--force"));
+            await().atMost(Duration.ofSeconds(10)).until(() -> sawSwitchover.get() != Long.MAX_VALUE);
+            Thread.sleep(300);
+            open.commit(); // the old primary waited for this transaction
+            assertThatThrownBy(() -> open.createStatement().execute("SELECT 1"))
+                    .as("at its next use, the idle session finds itself closed by the router")
+                    .isInstanceOfSatisfying(
+                            SQLException.class, e -> assertThat(e.getSQLState()).isIn("57P01", "08006", "08003"));
+            assertThat(switchover.get(60, TimeUnit.SECONDS).exitCode()).isZero();
+            await().atMost(Duration.ofSeconds(30))
+                    .until(() -> target.equals(router.view().leader()));
+            int before = writer.ok.get();
+            await().atMost(Duration.ofSeconds(30)).until(() -> writer.ok.get() >= before + 10);
+        } finally {
+            writer.close();
+            watching.set(false);
+            open.close();
+        }
+        List<String> lateErrors = writer.errorsOfSessionsStartedAfter(sawSwitchover.get());
+        assertThat(lateErrors)
+                .as("new sessions during the switchover wait, they do not fail")
+                .isEmpty();
+        assertThat(where(rw)).containsExactly(0, cluster.pgPort(index(target)));
+        try (Connection c = connect(rw, "");
+                Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT count(*) FROM routed WHERE who = 'open transaction'")) {
+            rs.next();
+            assertThat(rs.getLong(1))
+                    .as("the transaction open at the switchover committed and survived")
+                    .isEqualTo(1);
+        }
+        try (Connection c = connect(rw, "");
+                Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT count(*) FROM routed WHERE who = 'new session'")) {
+            rs.next();
+            assertThat(rs.getLong(1)).as("every acknowledged insert is there").isGreaterThanOrEqualTo(writer.ok.get());
+        }
+        ClusterFixture.awaitHealthy(cluster, 3);
+    }
+
+    @Test
+    @Order(7)
+    void sessionsOnAPrimaryThatLostItsLeaseAreClosedByTheRouterAtOnce() throws Exception {
+        String old = leader(cluster);
+        int oldIndex = index(old);
+        Connection s = connect(rw, "");
+        try {
+            s.createStatement().execute("SELECT 1");
+            cluster.freezeAgent(oldIndex); // its PostgreSQL runs on as a primary, unsupervised
+            await().atMost(Duration.ofSeconds(60))
+                    .until(() -> router.view().leader() != null
+                            && !old.equals(router.view().leader()));
+            await().atMost(Duration.ofSeconds(5))
+                    .untilAsserted(
+                            () -> assertThatThrownBy(() -> s.createStatement().execute("SELECT 1"))
+                                    .isInstanceOf(SQLException.class));
+            // The router did it: the deposed primary itself is still up and still accepts writes directly.
+            try (Connection direct = DriverManager.getConnection(
+                            "jdbc:postgresql://127.0.0.1:" + cluster.pgPort(oldIndex) + "/postgres?user=postgres");
+                    Statement st = direct.createStatement();
+                    ResultSet rs = st.executeQuery("SELECT pg_is_in_recovery()")) {
+                rs.next();
+                assertThat(rs.getBoolean(1))
+                        .as("the frozen agent could not demote its PostgreSQL")
+                        .isFalse();
+            }
+            String now = router.view().leader();
+            await().atMost(Duration.ofSeconds(30))
+                    .untilAsserted(() -> assertThat(where(rw)).containsExactly(0, cluster.pgPort(index(now))));
+        } finally {
+            s.close();
+            cluster.thawAgent(oldIndex);
+        }
+        ClusterFixture.awaitHealthy(cluster, 3);
+    }
+
+    /** Opens a new session through the router for every insert, as short-lived clients do. */
+    static final class NewSessions implements AutoCloseable {
+        record Failure(long startedNanos, String error) {}
+
+        final AtomicInteger ok = new AtomicInteger();
+        final List<Failure> failures = new CopyOnWriteArrayList<>();
+        private final int port;
+        private final AtomicBoolean running = new AtomicBoolean(true);
+        private final Thread thread = new Thread(this::run, "new-sessions");
+
+        NewSessions(int port) {
+            this.port = port;
+        }
+
+        NewSessions start() {
+            thread.start();
+            return this;
+        }
+
+        private void run() {
+            while (running.get()) {
+                long started = System.nanoTime();
+                try (Connection c = connect(port, "");
+                        Statement st = c.createStatement()) {
+                    st.execute("INSERT INTO routed (who) VALUES ('new session')");
+                    ok.incrementAndGet();
+                } catch (SQLException e) {
+                    failures.add(new Failure(started, e.getSQLState() + " " + e.getMessage()));
+                }
+            }
+        }
+
+        List<String> errorsOfSessionsStartedAfter(long nanos) {
+            List<String> out = new ArrayList<>();
+            for (Failure f : failures) if (f.startedNanos() > nanos) out.add(f.error());
+            return out;
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            running.set(false);
+            thread.join(30_000);
+        }
+    }
 }

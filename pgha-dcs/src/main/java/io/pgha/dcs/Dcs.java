@@ -22,93 +22,93 @@ import java.util.function.UnaryOperator;
  */
 public interface Dcs extends AutoCloseable {
 
-  /** One snapshot of everything the cluster keeps in the DCS. */
-  ClusterState read() throws DcsException;
+    /** One snapshot of everything the cluster keeps in the DCS. */
+    ClusterState read() throws DcsException;
 
-  /** Creates the initialize key naming {@code owner}; false when it exists already. */
-  boolean claimInitialize(String owner) throws DcsException;
+    /** Creates the initialize key naming {@code owner}; false when it exists already. */
+    boolean claimInitialize(String owner) throws DcsException;
 
-  /** Replaces the initialize key's value (the system identifier, once bootstrap succeeded). */
-  void completeInitialize(String value) throws DcsException;
+    /** Replaces the initialize key's value (the system identifier, once bootstrap succeeded). */
+    void completeInitialize(String value) throws DcsException;
 
-  /** Removes the initialize key so that another member may bootstrap (after a failed bootstrap). */
-  void abandonInitialize() throws DcsException;
+    /** Removes the initialize key so that another member may bootstrap (after a failed bootstrap). */
+    void abandonInitialize() throws DcsException;
 
-  /** Publishes this member's state; it disappears when this client's session ends. */
-  void publishMember(Member member) throws DcsException;
+    /** Publishes this member's state; it disappears when this client's session ends. */
+    void publishMember(Member member) throws DcsException;
 
-  /** Takes the vacant leader key for {@code me}; false when somebody holds it. */
-  boolean acquireLeader(String me) throws DcsException;
+    /** Takes the vacant leader key for {@code me}; false when somebody holds it. */
+    boolean acquireLeader(String me) throws DcsException;
 
-  /**
-   * Confirms the leader key is still held by this client's session, through a quorum write. False
-   * when it is not (session expired, key deleted); the caller must then stop acting as primary.
-   */
-  boolean renewLeader(String me) throws DcsException;
+    /**
+     * Confirms the leader key is still held by this client's session, through a quorum write. False
+     * when it is not (session expired, key deleted); the caller must then stop acting as primary.
+     */
+    boolean renewLeader(String me) throws DcsException;
 
-  /**
-   * After this client's ZooKeeper session was replaced (a reconnection after the old one was given
-   * up), takes the leader key into the new session: if it is vacant, or still names {@code me}
-   * from an earlier session (then it is deleted first). False when another member holds it. Only to
-   * be called while this member's lease is still valid, so that nobody else can have taken over.
-   */
-  boolean reclaimLeader(String me) throws DcsException;
+    /**
+     * After this client's ZooKeeper session was replaced (a reconnection after the old one was given
+     * up), takes the leader key into the new session: if it is vacant, or still names {@code me}
+     * from an earlier session (then it is deleted first). False when another member holds it. Only to
+     * be called while this member's lease is still valid, so that nobody else can have taken over.
+     */
+    boolean reclaimLeader(String me) throws DcsException;
 
-  /** Deletes the leader key if this client holds it. */
-  void releaseLeader(String me) throws DcsException;
+    /** Deletes the leader key if this client holds it. */
+    void releaseLeader(String me) throws DcsException;
 
-  /**
-   * Replaces the synchronous record, atomically with a check that {@code me} still holds the leader
-   * key through this client's session; false (and nothing written) when it does not.
-   */
-  boolean writeSync(String me, SyncState state) throws DcsException;
+    /**
+     * Replaces the synchronous record, atomically with a check that {@code me} still holds the leader
+     * key through this client's session; false (and nothing written) when it does not.
+     */
+    boolean writeSync(String me, SyncState state) throws DcsException;
 
-  /** Records the primary's current WAL position. */
-  void publishLeaderOptime(Lsn lsn) throws DcsException;
+    /** Records the primary's current WAL position. */
+    void publishLeaderOptime(Lsn lsn) throws DcsException;
 
-  /**
-   * Replaces the record of the permanent slots' positions with {@code positions}, written by
-   * {@code me}, atomically with a check that {@code me} still holds the leader key through this
-   * client's session; false (and nothing written) when it does not. Like the WAL position it does
-   * not wake agents.
-   */
-  boolean publishSlots(String me, Map<String, Lsn> positions) throws DcsException;
+    /**
+     * Replaces the record of the permanent slots' positions with {@code positions}, written by
+     * {@code me}, atomically with a check that {@code me} still holds the leader key through this
+     * client's session; false (and nothing written) when it does not. Like the WAL position it does
+     * not wake agents.
+     */
+    boolean publishSlots(String me, Map<String, Lsn> positions) throws DcsException;
 
-  /** Atomically changes the dynamic config (compare-and-set, retried on a concurrent change). */
-  DynamicConfig updateConfig(UnaryOperator<DynamicConfig> change) throws DcsException;
+    /** Atomically changes the dynamic config (compare-and-set, retried on a concurrent change). */
+    DynamicConfig updateConfig(UnaryOperator<DynamicConfig> change) throws DcsException;
 
-  /** Creates a failover request; false when one is pending already. */
-  boolean requestFailover(FailoverRequest request) throws DcsException;
+    /** Creates a failover request; false when one is pending already. */
+    boolean requestFailover(FailoverRequest request) throws DcsException;
 
-  /** Changes the pending failover request, if any (compare-and-set). */
-  void updateFailover(UnaryOperator<FailoverRequest> change) throws DcsException;
+    /** Changes the pending failover request, if any (compare-and-set). */
+    void updateFailover(UnaryOperator<FailoverRequest> change) throws DcsException;
 
-  void clearFailover() throws DcsException;
+    void clearFailover() throws DcsException;
 
-  void appendHistory(HistoryEntry entry) throws DcsException;
+    void appendHistory(HistoryEntry entry) throws DcsException;
 
-  /** Whether the client is connected right now (a call would not merely wait for a timeout). */
-  boolean connected();
+    /** Whether the client is connected right now (a call would not merely wait for a timeout). */
+    boolean connected();
 
-  /** The session timeout the server granted; lease arithmetic must use this value. */
-  long sessionTimeoutMs();
+    /** The session timeout the server granted; lease arithmetic must use this value. */
+    long sessionTimeoutMs();
 
-  /** Calls {@code listener} (on a DCS thread, quickly) whenever anything of the cluster changes. */
-  void onChange(Runnable listener);
+    /** Calls {@code listener} (on a DCS thread, quickly) whenever anything of the cluster changes. */
+    void onChange(Runnable listener);
 
-  /**
-   * Like {@link #onChange}, but also for changes that do not wake agents (members republishing
-   * their state, the primary's position): for observers such as routers that follow every role
-   * change as it happens.
-   */
-  void onAnyChange(Runnable listener);
+    /**
+     * Like {@link #onChange}, but also for changes that do not wake agents (members republishing
+     * their state, the primary's position): for observers such as routers that follow every role
+     * change as it happens.
+     */
+    void onAnyChange(Runnable listener);
 
-  /** Publishes a router's state; it disappears when this client's session ends. */
-  void publishRouter(RouterStatus status) throws DcsException;
+    /** Publishes a router's state; it disappears when this client's session ends. */
+    void publishRouter(RouterStatus status) throws DcsException;
 
-  /** The routers that follow this cluster, by name. */
-  List<RouterStatus> routers() throws DcsException;
+    /** The routers that follow this cluster, by name. */
+    List<RouterStatus> routers() throws DcsException;
 
-  @Override
-  void close();
+    @Override
+    void close();
 }

@@ -19,98 +19,113 @@ import org.apache.zookeeper.server.embedded.ZooKeeperServerEmbedded;
  * talk TLS to each other (see {@link ZooKeeperAccess#serverProperties}).
  */
 public final class EmbeddedZooKeeper implements AutoCloseable {
-  /** Tick of the embedded servers; sessions may be as short as two ticks. */
-  public static final int TICK_MS = 200;
+    /** Tick of the embedded servers; sessions may be as short as two ticks. */
+    public static final int TICK_MS = 200;
 
-  private final ZooKeeperServerEmbedded server;
-  private final String connectString;
+    private final ZooKeeperServerEmbedded server;
+    private final String connectString;
 
-  private EmbeddedZooKeeper(ZooKeeperServerEmbedded server, String connectString) {
-    this.server = server;
-    this.connectString = connectString;
-  }
-
-  /** Starts peer {@code myId} of {@code peers}, keeping its data under {@code dataDir}. */
-  public static EmbeddedZooKeeper start(int myId, List<DcsConfig.Peer> peers, Path dataDir) throws Exception {
-    return start(myId, peers, dataDir, ZooKeeperAccess.OPEN);
-  }
-
-  /** Starts peer {@code myId} of {@code peers} with the authentication and TLS of {@code access}. */
-  public static EmbeddedZooKeeper start(int myId, List<DcsConfig.Peer> peers, Path dataDir, ZooKeeperAccess access) throws Exception {
-    return start(myId, peers, dataDir, TICK_MS, 2 * TICK_MS, 60_000, access);
-  }
-
-  /**
-   * Starts peer {@code myId} with the given tick and session timeout limits: the server grants a
-   * client's requested session timeout clamped to [{@code minSessionMs}, {@code maxSessionMs}] (an
-   * external server's defaults are 2 and 20 ticks). Tests use it to stand in for such servers.
-   */
-  public static EmbeddedZooKeeper start(int myId, List<DcsConfig.Peer> peers, Path dataDir, int tickMs, int minSessionMs,
-      int maxSessionMs) throws Exception {
-    return start(myId, peers, dataDir, tickMs, minSessionMs, maxSessionMs, ZooKeeperAccess.OPEN);
-  }
-
-  private static EmbeddedZooKeeper start(int myId, List<DcsConfig.Peer> peers, Path dataDir, int tickMs, int minSessionMs,
-      int maxSessionMs, ZooKeeperAccess access) throws Exception {
-    DcsConfig.Peer me = peers.stream().filter(p -> p.id() == myId).findFirst()
-        .orElseThrow(() -> new IllegalArgumentException("no peer with id " + myId));
-    Path data = dataDir.resolve("data");
-    Files.createDirectories(data);
-    Properties p = new Properties();
-    p.setProperty("tickTime", String.valueOf(tickMs));
-    p.setProperty("initLimit", "50");
-    p.setProperty("syncLimit", "5");
-    p.setProperty("minSessionTimeout", String.valueOf(minSessionMs));
-    p.setProperty("maxSessionTimeout", String.valueOf(maxSessionMs));
-    p.setProperty("dataDir", data.toString());
-    p.setProperty("clientPort", String.valueOf(me.clientPort()));
-    p.setProperty("clientPortAddress", me.host());
-    p.setProperty("admin.enableServer", "false");
-    p.setProperty("4lw.commands.whitelist", "srvr,ruok,mntr");
-    p.setProperty("autopurge.purgeInterval", "1");
-    p.setProperty("autopurge.snapRetainCount", "3");
-    p.setProperty("snapCount", "10000");
-    access.serverProperties(p, me.clientPort());
-    if (peers.size() > 1) {
-      for (DcsConfig.Peer peer : peers) {
-        p.setProperty("server." + peer.id(), HostPort.join(peer.host(), peer.peerPort()) + ":" + peer.electionPort());
-      }
-      writeMyId(data, myId);
+    private EmbeddedZooKeeper(ZooKeeperServerEmbedded server, String connectString) {
+        this.server = server;
+        this.connectString = connectString;
     }
-    ZooKeeperServerEmbedded server = ZooKeeperServerEmbedded.builder()
-        .baseDir(dataDir).configuration(p).exitHandler(ExitHandler.LOG_ONLY).build();
-    access.registerServerProviders();
-    // A quorum peer "starts" before the ensemble has a leader; clients wait for that themselves.
-    server.start(60_000);
-    String connect = me.clientAddress();
-    return new EmbeddedZooKeeper(server, connect);
-  }
 
-  /** A standalone server on {@code port} of loopback, for tests and single-node setups. */
-  public static EmbeddedZooKeeper standalone(int port, Path dataDir) throws Exception {
-    return start(1, List.of(new DcsConfig.Peer(1, "127.0.0.1", port, 0, 0)), dataDir);
-  }
+    /** Starts peer {@code myId} of {@code peers}, keeping its data under {@code dataDir}. */
+    public static EmbeddedZooKeeper start(int myId, List<DcsConfig.Peer> peers, Path dataDir) throws Exception {
+        return start(myId, peers, dataDir, ZooKeeperAccess.OPEN);
+    }
 
-  /** A standalone server on {@code port} of loopback with the authentication and TLS of {@code access}. */
-  public static EmbeddedZooKeeper standalone(int port, Path dataDir, ZooKeeperAccess access) throws Exception {
-    return start(1, List.of(new DcsConfig.Peer(1, "127.0.0.1", port, 0, 0)), dataDir, access);
-  }
+    /** Starts peer {@code myId} of {@code peers} with the authentication and TLS of {@code access}. */
+    public static EmbeddedZooKeeper start(int myId, List<DcsConfig.Peer> peers, Path dataDir, ZooKeeperAccess access)
+            throws Exception {
+        return start(myId, peers, dataDir, TICK_MS, 2 * TICK_MS, 60_000, access);
+    }
 
-  /** A standalone server on {@code host}:{@code port} whose tick is {@code tickMs} and whose session limits are ZooKeeper's defaults (2 and 20 ticks). */
-  public static EmbeddedZooKeeper standalone(String host, int port, Path dataDir, int tickMs) throws Exception {
-    return start(1, List.of(new DcsConfig.Peer(1, host, port, 0, 0)), dataDir, tickMs, 2 * tickMs, 20 * tickMs);
-  }
+    /**
+     * Starts peer {@code myId} with the given tick and session timeout limits: the server grants a
+     * client's requested session timeout clamped to [{@code minSessionMs}, {@code maxSessionMs}] (an
+     * external server's defaults are 2 and 20 ticks). Tests use it to stand in for such servers.
+     */
+    public static EmbeddedZooKeeper start(
+            int myId, List<DcsConfig.Peer> peers, Path dataDir, int tickMs, int minSessionMs, int maxSessionMs)
+            throws Exception {
+        return start(myId, peers, dataDir, tickMs, minSessionMs, maxSessionMs, ZooKeeperAccess.OPEN);
+    }
 
-  private static void writeMyId(Path data, int myId) throws IOException {
-    Files.writeString(data.resolve("myid"), String.valueOf(myId), StandardCharsets.US_ASCII);
-  }
+    private static EmbeddedZooKeeper start(
+            int myId,
+            List<DcsConfig.Peer> peers,
+            Path dataDir,
+            int tickMs,
+            int minSessionMs,
+            int maxSessionMs,
+            ZooKeeperAccess access)
+            throws Exception {
+        DcsConfig.Peer me = peers.stream()
+                .filter(p -> p.id() == myId)
+                .findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("no peer with id " + myId));
+        Path data = dataDir.resolve("data");
+        Files.createDirectories(data);
+        Properties p = new Properties();
+        p.setProperty("tickTime", String.valueOf(tickMs));
+        p.setProperty("initLimit", "50");
+        p.setProperty("syncLimit", "5");
+        p.setProperty("minSessionTimeout", String.valueOf(minSessionMs));
+        p.setProperty("maxSessionTimeout", String.valueOf(maxSessionMs));
+        p.setProperty("dataDir", data.toString());
+        p.setProperty("clientPort", String.valueOf(me.clientPort()));
+        p.setProperty("clientPortAddress", me.host());
+        p.setProperty("admin.enableServer", "false");
+        p.setProperty("4lw.commands.whitelist", "srvr,ruok,mntr");
+        p.setProperty("autopurge.purgeInterval", "1");
+        p.setProperty("autopurge.snapRetainCount", "3");
+        p.setProperty("snapCount", "10000");
+        access.serverProperties(p, me.clientPort());
+        if (peers.size() > 1) {
+            for (DcsConfig.Peer peer : peers) {
+                p.setProperty(
+                        "server." + peer.id(), HostPort.join(peer.host(), peer.peerPort()) + ":" + peer.electionPort());
+            }
+            writeMyId(data, myId);
+        }
+        ZooKeeperServerEmbedded server = ZooKeeperServerEmbedded.builder()
+                .baseDir(dataDir)
+                .configuration(p)
+                .exitHandler(ExitHandler.LOG_ONLY)
+                .build();
+        access.registerServerProviders();
+        // A quorum peer "starts" before the ensemble has a leader; clients wait for that themselves.
+        server.start(60_000);
+        String connect = me.clientAddress();
+        return new EmbeddedZooKeeper(server, connect);
+    }
 
-  public String connectString() {
-    return connectString;
-  }
+    /** A standalone server on {@code port} of loopback, for tests and single-node setups. */
+    public static EmbeddedZooKeeper standalone(int port, Path dataDir) throws Exception {
+        return start(1, List.of(new DcsConfig.Peer(1, "127.0.0.1", port, 0, 0)), dataDir);
+    }
 
-  @Override
-  public void close() {
-    server.close();
-  }
+    /** A standalone server on {@code port} of loopback with the authentication and TLS of {@code access}. */
+    public static EmbeddedZooKeeper standalone(int port, Path dataDir, ZooKeeperAccess access) throws Exception {
+        return start(1, List.of(new DcsConfig.Peer(1, "127.0.0.1", port, 0, 0)), dataDir, access);
+    }
+
+    /** A standalone server on {@code host}:{@code port} whose tick is {@code tickMs} and whose session limits are ZooKeeper's defaults (2 and 20 ticks). */
+    public static EmbeddedZooKeeper standalone(String host, int port, Path dataDir, int tickMs) throws Exception {
+        return start(1, List.of(new DcsConfig.Peer(1, host, port, 0, 0)), dataDir, tickMs, 2 * tickMs, 20 * tickMs);
+    }
+
+    private static void writeMyId(Path data, int myId) throws IOException {
+        Files.writeString(data.resolve("myid"), String.valueOf(myId), StandardCharsets.US_ASCII);
+    }
+
+    public String connectString() {
+        return connectString;
+    }
+
+    @Override
+    public void close() {
+        server.close();
+    }
 }

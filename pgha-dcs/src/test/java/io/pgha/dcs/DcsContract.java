@@ -29,252 +29,275 @@ import org.junit.jupiter.api.Test;
  * {@link #connect(String)} opens an independent client (its own session).
  */
 abstract class DcsContract {
-  private final List<Dcs> clients = new ArrayList<>();
-  private final String cluster = "c" + System.nanoTime();
+    private final List<Dcs> clients = new ArrayList<>();
+    private final String cluster = "c" + System.nanoTime();
 
-  /** A new client of {@code cluster} with its own session. */
-  protected abstract Dcs connect(String cluster) throws Exception;
+    /** A new client of {@code cluster} with its own session. */
+    protected abstract Dcs connect(String cluster) throws Exception;
 
-  protected Dcs client() throws Exception {
-    Dcs d = connect(cluster);
-    clients.add(d);
-    return d;
-  }
+    protected Dcs client() throws Exception {
+        Dcs d = connect(cluster);
+        clients.add(d);
+        return d;
+    }
 
-  @AfterEach
-  void closeClients() {
-    clients.forEach(Dcs::close);
-  }
+    @AfterEach
+    void closeClients() {
+        clients.forEach(Dcs::close);
+    }
 
-  static Member member(String name) {
-    return new Member(name, "http://x", "127.0.0.1", 5432, Role.STANDBY, MemberState.RUNNING, 1, Lsn.parse("0/10"),
-        Lsn.parse("0/10"), null, false, Tags.NONE, "test", 1);
-  }
+    static Member member(String name) {
+        return new Member(
+                name,
+                "http://x",
+                "127.0.0.1",
+                5432,
+                Role.STANDBY,
+                MemberState.RUNNING,
+                1,
+                Lsn.parse("0/10"),
+                Lsn.parse("0/10"),
+                null,
+                false,
+                Tags.NONE,
+                "test",
+                1);
+    }
 
-  @Test
-  void anEmptyClusterIsUninitializedWithoutLeader() throws Exception {
-    ClusterState c = client().read();
-    assertThat(c.initialized()).isFalse();
-    assertThat(c.leader()).isNull();
-    assertThat(c.members()).isEmpty();
-    assertThat(c.config()).isEqualTo(DynamicConfig.DEFAULT);
-  }
+    @Test
+    void anEmptyClusterIsUninitializedWithoutLeader() throws Exception {
+        ClusterState c = client().read();
+        assertThat(c.initialized()).isFalse();
+        assertThat(c.leader()).isNull();
+        assertThat(c.members()).isEmpty();
+        assertThat(c.config()).isEqualTo(DynamicConfig.DEFAULT);
+    }
 
-  @Test
-  void onlyTheLeaseHolderWritesTheSynchronousRecord() throws Exception {
-    Dcs a = client();
-    Dcs b = client();
-    SyncState rec = SyncState.of("a", 1, List.of("b", "c"));
-    assertThat(a.writeSync("a", rec)).as("no lease yet").isFalse();
-    assertThat(a.read().sync()).isEqualTo(SyncState.EMPTY);
-    assertThat(a.acquireLeader("a")).isTrue();
-    assertThat(a.writeSync("a", rec)).isTrue();
-    assertThat(b.writeSync("b", SyncState.of("b", 0, List.of()))).as("b does not hold the lease").isFalse();
-    assertThat(b.read().sync()).isEqualTo(rec);
-    assertThat(a.renewLeader("a")).isTrue();
-    SyncState next = SyncState.of("a", 2, List.of("b", "c"));
-    assertThat(a.writeSync("a", next)).as("still valid after a renewal").isTrue();
-    assertThat(b.read().sync()).isEqualTo(next);
-    a.releaseLeader("a");
-    assertThat(a.writeSync("a", rec)).as("released").isFalse();
-    assertThat(b.read().sync()).isEqualTo(next);
-  }
+    @Test
+    void onlyTheLeaseHolderWritesTheSynchronousRecord() throws Exception {
+        Dcs a = client();
+        Dcs b = client();
+        SyncState rec = SyncState.of("a", 1, List.of("b", "c"));
+        assertThat(a.writeSync("a", rec)).as("no lease yet").isFalse();
+        assertThat(a.read().sync()).isEqualTo(SyncState.EMPTY);
+        assertThat(a.acquireLeader("a")).isTrue();
+        assertThat(a.writeSync("a", rec)).isTrue();
+        assertThat(b.writeSync("b", SyncState.of("b", 0, List.of())))
+                .as("b does not hold the lease")
+                .isFalse();
+        assertThat(b.read().sync()).isEqualTo(rec);
+        assertThat(a.renewLeader("a")).isTrue();
+        SyncState next = SyncState.of("a", 2, List.of("b", "c"));
+        assertThat(a.writeSync("a", next)).as("still valid after a renewal").isTrue();
+        assertThat(b.read().sync()).isEqualTo(next);
+        a.releaseLeader("a");
+        assertThat(a.writeSync("a", rec)).as("released").isFalse();
+        assertThat(b.read().sync()).isEqualTo(next);
+    }
 
-  @Test
-  void dynamicConfigKeepsTheSynchronousSettings() throws Exception {
-    Dcs a = client();
-    a.updateConfig(c -> c.withSynchronous(SyncMode.QUORUM, true, 2));
-    DynamicConfig read = client().read().config();
-    assertThat(read.synchronousMode()).isEqualTo(SyncMode.QUORUM);
-    assertThat(read.synchronousModeStrict()).isTrue();
-    assertThat(read.synchronousNodeCount()).isEqualTo(2);
-  }
+    @Test
+    void dynamicConfigKeepsTheSynchronousSettings() throws Exception {
+        Dcs a = client();
+        a.updateConfig(c -> c.withSynchronous(SyncMode.QUORUM, true, 2));
+        DynamicConfig read = client().read().config();
+        assertThat(read.synchronousMode()).isEqualTo(SyncMode.QUORUM);
+        assertThat(read.synchronousModeStrict()).isTrue();
+        assertThat(read.synchronousNodeCount()).isEqualTo(2);
+    }
 
-  @Test
-  void onlyOneMemberClaimsTheInitializeKey() throws Exception {
-    Dcs a = client();
-    Dcs b = client();
-    assertThat(a.claimInitialize("a")).isTrue();
-    assertThat(b.claimInitialize("b")).isFalse();
-    assertThat(b.read().initialize()).isEqualTo("a");
-    a.completeInitialize("7312");
-    assertThat(b.read().initialize()).isEqualTo("7312");
-    a.abandonInitialize();
-    assertThat(b.claimInitialize("b")).isTrue();
-  }
+    @Test
+    void onlyOneMemberClaimsTheInitializeKey() throws Exception {
+        Dcs a = client();
+        Dcs b = client();
+        assertThat(a.claimInitialize("a")).isTrue();
+        assertThat(b.claimInitialize("b")).isFalse();
+        assertThat(b.read().initialize()).isEqualTo("a");
+        a.completeInitialize("7312");
+        assertThat(b.read().initialize()).isEqualTo("7312");
+        a.abandonInitialize();
+        assertThat(b.claimInitialize("b")).isTrue();
+    }
 
-  @Test
-  void membersVanishWithTheirSession() throws Exception {
-    Dcs a = client();
-    Dcs b = client();
-    a.publishMember(member("a"));
-    a.publishMember(member("a"));
-    assertThat(b.read().members()).containsKey("a");
-    assertThat(b.read().members().get("a").walPosition()).isEqualTo(Lsn.parse("0/10"));
-    a.close();
-    await().atMost(Duration.ofSeconds(20)).until(() -> !b.read().members().containsKey("a"));
-  }
+    @Test
+    void membersVanishWithTheirSession() throws Exception {
+        Dcs a = client();
+        Dcs b = client();
+        a.publishMember(member("a"));
+        a.publishMember(member("a"));
+        assertThat(b.read().members()).containsKey("a");
+        assertThat(b.read().members().get("a").walPosition()).isEqualTo(Lsn.parse("0/10"));
+        a.close();
+        await().atMost(Duration.ofSeconds(20)).until(() -> !b.read().members().containsKey("a"));
+    }
 
-  @Test
-  void theLeaderKeyIsExclusiveAndRenewableOnlyByItsHolder() throws Exception {
-    Dcs a = client();
-    Dcs b = client();
-    assertThat(a.acquireLeader("a")).isTrue();
-    assertThat(b.acquireLeader("b")).isFalse();
-    assertThat(b.renewLeader("b")).isFalse();
-    assertThat(a.renewLeader("a")).isTrue();
-    assertThat(a.renewLeader("a")).isTrue();
-    assertThat(b.read().leader()).isEqualTo("a");
-    a.releaseLeader("a");
-    assertThat(a.renewLeader("a")).isFalse();
-    assertThat(b.acquireLeader("b")).isTrue();
-    assertThat(a.read().leader()).isEqualTo("b");
-  }
+    @Test
+    void theLeaderKeyIsExclusiveAndRenewableOnlyByItsHolder() throws Exception {
+        Dcs a = client();
+        Dcs b = client();
+        assertThat(a.acquireLeader("a")).isTrue();
+        assertThat(b.acquireLeader("b")).isFalse();
+        assertThat(b.renewLeader("b")).isFalse();
+        assertThat(a.renewLeader("a")).isTrue();
+        assertThat(a.renewLeader("a")).isTrue();
+        assertThat(b.read().leader()).isEqualTo("a");
+        a.releaseLeader("a");
+        assertThat(a.renewLeader("a")).isFalse();
+        assertThat(b.acquireLeader("b")).isTrue();
+        assertThat(a.read().leader()).isEqualTo("b");
+    }
 
-  @Test
-  void theLeaderKeyVanishesWithItsHoldersSession() throws Exception {
-    Dcs a = client();
-    Dcs b = client();
-    assertThat(a.acquireLeader("a")).isTrue();
-    a.close();
-    await().atMost(Duration.ofSeconds(20)).until(() -> b.acquireLeader("b"));
-    assertThat(b.read().leader()).isEqualTo("b");
-  }
+    @Test
+    void theLeaderKeyVanishesWithItsHoldersSession() throws Exception {
+        Dcs a = client();
+        Dcs b = client();
+        assertThat(a.acquireLeader("a")).isTrue();
+        a.close();
+        await().atMost(Duration.ofSeconds(20)).until(() -> b.acquireLeader("b"));
+        assertThat(b.read().leader()).isEqualTo("b");
+    }
 
-  @Test
-  void aKeyRecreatedByAnotherSessionIsNotRenewedByTheOldHolder() throws Exception {
-    Dcs a = client();
-    Dcs b = client();
-    assertThat(a.acquireLeader("a")).isTrue();
-    a.releaseLeader("a");
-    assertThat(b.acquireLeader("b")).isTrue();
-    assertThat(a.renewLeader("a")).isFalse();
-    assertThat(a.read().leader()).isEqualTo("b");
-  }
+    @Test
+    void aKeyRecreatedByAnotherSessionIsNotRenewedByTheOldHolder() throws Exception {
+        Dcs a = client();
+        Dcs b = client();
+        assertThat(a.acquireLeader("a")).isTrue();
+        a.releaseLeader("a");
+        assertThat(b.acquireLeader("b")).isTrue();
+        assertThat(a.renewLeader("a")).isFalse();
+        assertThat(a.read().leader()).isEqualTo("b");
+    }
 
-  @Test
-  void configChangesAreAtomicUnderContention() throws Exception {
-    Dcs a = client();
-    Dcs b = client();
-    AtomicInteger failures = new AtomicInteger();
-    Runnable bump = () -> {
-      for (int i = 0; i < 25; i++) {
-        try {
-          (i % 2 == 0 ? a : b).updateConfig(c -> new DynamicConfig(c.paused(), c.maximumLagOnFailover() + 1));
-        } catch (DcsException e) {
-          failures.incrementAndGet();
-        }
-      }
-    };
-    Thread t1 = new Thread(bump);
-    Thread t2 = new Thread(bump);
-    t1.start();
-    t2.start();
-    t1.join();
-    t2.join();
-    assertThat(failures).hasValue(0);
-    assertThat(a.read().config().maximumLagOnFailover()).isEqualTo(DynamicConfig.DEFAULT_MAXIMUM_LAG + 50);
-    a.updateConfig(c -> c.withPaused(true));
-    assertThat(b.read().config().paused()).isTrue();
-  }
+    @Test
+    void configChangesAreAtomicUnderContention() throws Exception {
+        Dcs a = client();
+        Dcs b = client();
+        AtomicInteger failures = new AtomicInteger();
+        Runnable bump = () -> {
+            for (int i = 0; i < 25; i++) {
+                try {
+                    (i % 2 == 0 ? a : b).updateConfig(c -> new DynamicConfig(c.paused(), c.maximumLagOnFailover() + 1));
+                } catch (DcsException e) {
+                    failures.incrementAndGet();
+                }
+            }
+        };
+        Thread t1 = new Thread(bump);
+        Thread t2 = new Thread(bump);
+        t1.start();
+        t2.start();
+        t1.join();
+        t2.join();
+        assertThat(failures).hasValue(0);
+        assertThat(a.read().config().maximumLagOnFailover()).isEqualTo(DynamicConfig.DEFAULT_MAXIMUM_LAG + 50);
+        a.updateConfig(c -> c.withPaused(true));
+        assertThat(b.read().config().paused()).isTrue();
+    }
 
-  @Test
-  void oneFailoverRequestAtATime() throws Exception {
-    Dcs a = client();
-    FailoverRequest fr = new FailoverRequest("a", "b", 0, 1, null);
-    assertThat(a.requestFailover(fr)).isTrue();
-    assertThat(a.requestFailover(new FailoverRequest(null, "c", 0, 2, null))).isFalse();
-    a.updateFailover(f -> f.withStoppedAt(Lsn.parse("0/99")));
-    assertThat(a.read().failover()).isEqualTo(fr.withStoppedAt(Lsn.parse("0/99")));
-    a.clearFailover();
-    assertThat(a.read().failover()).isNull();
-    a.updateFailover(f -> f.withStoppedAt(Lsn.ZERO));
-    assertThat(a.read().failover()).isNull();
-  }
+    @Test
+    void oneFailoverRequestAtATime() throws Exception {
+        Dcs a = client();
+        FailoverRequest fr = new FailoverRequest("a", "b", 0, 1, null);
+        assertThat(a.requestFailover(fr)).isTrue();
+        assertThat(a.requestFailover(new FailoverRequest(null, "c", 0, 2, null)))
+                .isFalse();
+        a.updateFailover(f -> f.withStoppedAt(Lsn.parse("0/99")));
+        assertThat(a.read().failover()).isEqualTo(fr.withStoppedAt(Lsn.parse("0/99")));
+        a.clearFailover();
+        assertThat(a.read().failover()).isNull();
+        a.updateFailover(f -> f.withStoppedAt(Lsn.ZERO));
+        assertThat(a.read().failover()).isNull();
+    }
 
-  @Test
-  void historyKeepsOneEntryPerTimeline() throws Exception {
-    Dcs a = client();
-    a.appendHistory(new HistoryEntry(1, Lsn.parse("0/100"), "failover", 10, "b"));
-    a.appendHistory(new HistoryEntry(1, Lsn.parse("0/200"), "again", 20, "c"));
-    a.appendHistory(new HistoryEntry(2, Lsn.parse("0/300"), "switchover", 30, "a"));
-    ClusterState c = a.read();
-    assertThat(c.history()).extracting(HistoryEntry::timeline).containsExactly(1, 2);
-    assertThat(c.switchpointOf(1)).contains(Lsn.parse("0/100"));
-  }
+    @Test
+    void historyKeepsOneEntryPerTimeline() throws Exception {
+        Dcs a = client();
+        a.appendHistory(new HistoryEntry(1, Lsn.parse("0/100"), "failover", 10, "b"));
+        a.appendHistory(new HistoryEntry(1, Lsn.parse("0/200"), "again", 20, "c"));
+        a.appendHistory(new HistoryEntry(2, Lsn.parse("0/300"), "switchover", 30, "a"));
+        ClusterState c = a.read();
+        assertThat(c.history()).extracting(HistoryEntry::timeline).containsExactly(1, 2);
+        assertThat(c.switchpointOf(1)).contains(Lsn.parse("0/100"));
+    }
 
-  @Test
-  void optimeIsPublished() throws Exception {
-    Dcs a = client();
-    a.publishLeaderOptime(Lsn.parse("5/ABCDEF00"));
-    assertThat(a.read().leaderOptime()).isEqualTo(Lsn.parse("5/ABCDEF00"));
-  }
+    @Test
+    void optimeIsPublished() throws Exception {
+        Dcs a = client();
+        a.publishLeaderOptime(Lsn.parse("5/ABCDEF00"));
+        assertThat(a.read().leaderOptime()).isEqualTo(Lsn.parse("5/ABCDEF00"));
+    }
 
-  @Test
-  void onlyTheLeaseHolderPublishesSlotPositions() throws Exception {
-    Dcs a = client();
-    Dcs b = client();
-    Map<String, Lsn> positions = Map.of("cdc", Lsn.parse("0/3000060"), "archiver", Lsn.ZERO);
-    assertThat(a.publishSlots("a", positions)).as("no lease yet").isFalse();
-    assertThat(b.read().slots()).isEqualTo(SlotPositions.EMPTY);
-    assertThat(a.acquireLeader("a")).isTrue();
-    assertThat(a.publishSlots("a", positions)).isTrue();
-    assertThat(b.publishSlots("b", Map.of())).as("b does not hold the lease").isFalse();
-    assertThat(b.read().slots()).isEqualTo(new SlotPositions("a", positions));
-    assertThat(b.read().slots().writtenBy("a")).isTrue();
-    a.releaseLeader("a");
-    assertThat(b.acquireLeader("b")).isTrue();
-    assertThat(b.publishSlots("b", Map.of())).isTrue();
-    assertThat(a.read().slots()).isEqualTo(new SlotPositions("b", Map.of()));
-  }
+    @Test
+    void onlyTheLeaseHolderPublishesSlotPositions() throws Exception {
+        Dcs a = client();
+        Dcs b = client();
+        Map<String, Lsn> positions = Map.of("cdc", Lsn.parse("0/3000060"), "archiver", Lsn.ZERO);
+        assertThat(a.publishSlots("a", positions)).as("no lease yet").isFalse();
+        assertThat(b.read().slots()).isEqualTo(SlotPositions.EMPTY);
+        assertThat(a.acquireLeader("a")).isTrue();
+        assertThat(a.publishSlots("a", positions)).isTrue();
+        assertThat(b.publishSlots("b", Map.of()))
+                .as("b does not hold the lease")
+                .isFalse();
+        assertThat(b.read().slots()).isEqualTo(new SlotPositions("a", positions));
+        assertThat(b.read().slots().writtenBy("a")).isTrue();
+        a.releaseLeader("a");
+        assertThat(b.acquireLeader("b")).isTrue();
+        assertThat(b.publishSlots("b", Map.of())).isTrue();
+        assertThat(a.read().slots()).isEqualTo(new SlotPositions("b", Map.of()));
+    }
 
-  @Test
-  void dynamicConfigKeepsTheSlotSettings() throws Exception {
-    Dcs a = client();
-    Map<String, PermanentSlot> slots = Map.of("cdc", PermanentSlot.logical("app", "pgoutput"), "archiver", PermanentSlot.PHYSICAL);
-    a.updateConfig(c -> c.withSlots(90_000, slots));
-    DynamicConfig read = client().read().config();
-    assertThat(read.memberSlotsTtlMs()).isEqualTo(90_000);
-    assertThat(read.slots()).isEqualTo(slots);
-  }
+    @Test
+    void dynamicConfigKeepsTheSlotSettings() throws Exception {
+        Dcs a = client();
+        Map<String, PermanentSlot> slots =
+                Map.of("cdc", PermanentSlot.logical("app", "pgoutput"), "archiver", PermanentSlot.PHYSICAL);
+        a.updateConfig(c -> c.withSlots(90_000, slots));
+        DynamicConfig read = client().read().config();
+        assertThat(read.memberSlotsTtlMs()).isEqualTo(90_000);
+        assertThat(read.slots()).isEqualTo(slots);
+    }
 
-  @Test
-  void changesAreSignalled() throws Exception {
-    Dcs a = client();
-    Dcs b = client();
-    AtomicInteger events = new AtomicInteger();
-    b.onChange(events::incrementAndGet);
-    int before = events.get();
-    a.publishMember(member("a"));
-    await().atMost(Duration.ofSeconds(10)).until(() -> events.get() > before);
-  }
+    @Test
+    void changesAreSignalled() throws Exception {
+        Dcs a = client();
+        Dcs b = client();
+        AtomicInteger events = new AtomicInteger();
+        b.onChange(events::incrementAndGet);
+        int before = events.get();
+        a.publishMember(member("a"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> events.get() > before);
+    }
 
-  @Test
-  void routersArePublishedAndVanishWithTheirSessionWithoutWakingAgents() throws Exception {
-    Dcs router = client();
-    Dcs agent = client();
-    AtomicInteger agentWakes = new AtomicInteger();
-    AtomicInteger observerEvents = new AtomicInteger();
-    agent.onChange(agentWakes::incrementAndGet);
-    agent.onAnyChange(observerEvents::incrementAndGet);
-    agent.publishMember(member("a"));
-    await().atMost(Duration.ofSeconds(10)).until(() -> agentWakes.get() > 0);
-    Thread.sleep(300);
-    int wakes = agentWakes.get();
-    int events = observerEvents.get();
-    router.publishRouter(new io.pgha.core.model.RouterStatus("r1", "h:6432", null, java.util.Map.of("a", 2), 1, 5, 1));
-    router.publishRouter(new io.pgha.core.model.RouterStatus("r1", "h:6432", "h:6433", java.util.Map.of("a", 3), 0, 6, 2));
-    assertThat(agent.routers()).singleElement().satisfies(r -> {
-      assertThat(r.readOnly()).isEqualTo("h:6433");
-      assertThat(r.sessions()).containsEntry("a", 3);
-      assertThat(r.routed()).isEqualTo(6);
-    });
-    await().atMost(Duration.ofSeconds(10)).until(() -> observerEvents.get() > events);
-    // a member republishing its state is seen by observers such as routers, not by agents
-    agent.publishMember(member("a").withUpdatedAt(42));
-    await().atMost(Duration.ofSeconds(10)).until(() -> observerEvents.get() > events + 2);
-    assertThat(agentWakes.get()).as("router publications and member refreshes do not wake agents").isEqualTo(wakes);
-    router.close();
-    await().atMost(Duration.ofSeconds(20)).until(() -> agent.routers().isEmpty());
-  }
+    @Test
+    void routersArePublishedAndVanishWithTheirSessionWithoutWakingAgents() throws Exception {
+        Dcs router = client();
+        Dcs agent = client();
+        AtomicInteger agentWakes = new AtomicInteger();
+        AtomicInteger observerEvents = new AtomicInteger();
+        agent.onChange(agentWakes::incrementAndGet);
+        agent.onAnyChange(observerEvents::incrementAndGet);
+        agent.publishMember(member("a"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> agentWakes.get() > 0);
+        Thread.sleep(300);
+        int wakes = agentWakes.get();
+        int events = observerEvents.get();
+        router.publishRouter(
+                new io.pgha.core.model.RouterStatus("r1", "h:6432", null, java.util.Map.of("a", 2), 1, 5, 1));
+        router.publishRouter(
+                new io.pgha.core.model.RouterStatus("r1", "h:6432", "h:6433", java.util.Map.of("a", 3), 0, 6, 2));
+        assertThat(agent.routers()).singleElement().satisfies(r -> {
+            assertThat(r.readOnly()).isEqualTo("h:6433");
+            assertThat(r.sessions()).containsEntry("a", 3);
+            assertThat(r.routed()).isEqualTo(6);
+        });
+        await().atMost(Duration.ofSeconds(10)).until(() -> observerEvents.get() > events);
+        // a member republishing its state is seen by observers such as routers, not by agents
+        agent.publishMember(member("a").withUpdatedAt(42));
+        await().atMost(Duration.ofSeconds(10)).until(() -> observerEvents.get() > events + 2);
+        assertThat(agentWakes.get())
+                .as("router publications and member refreshes do not wake agents")
+                .isEqualTo(wakes);
+        router.close();
+        await().atMost(Duration.ofSeconds(20)).until(() -> agent.routers().isEmpty());
+    }
 }

@@ -12,44 +12,50 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The DCS contract against a real ZooKeeper server embedded in the test JVM. */
 class ZooKeeperDcsIT extends DcsContract {
-  private static EmbeddedZooKeeper zk;
-  @TempDir static Path dir;
+    private static EmbeddedZooKeeper zk;
 
-  @BeforeAll
-  static void startZooKeeper() throws Exception {
-    int port;
-    try (ServerSocket s = new ServerSocket(0)) {
-      port = s.getLocalPort();
+    @TempDir
+    static Path dir;
+
+    @BeforeAll
+    static void startZooKeeper() throws Exception {
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        zk = EmbeddedZooKeeper.standalone(port, dir);
     }
-    zk = EmbeddedZooKeeper.standalone(port, dir);
-  }
 
-  @AfterAll
-  static void stopZooKeeper() {
-    if (zk != null) zk.close();
-  }
-
-  @Override
-  protected Dcs connect(String cluster) throws Exception {
-    ZooKeeperDcs d = ZooKeeperDcs.connectMember(zk.connectString(), "/pgha-test", cluster, 2000);
-    assertThat(d.awaitConnected(10_000)).isTrue();
-    return d;
-  }
-
-  @Test
-  void usesTheNegotiatedSessionTimeout() throws Exception {
-    assertThat(client().sessionTimeoutMs()).as("granted exactly as asked, or refused").isEqualTo(2000L);
-  }
-
-  @Test
-  void anUnreachableServerIsAnErrorNotAnEmptyCluster() throws Exception {
-    int dead;
-    try (ServerSocket s = new ServerSocket(0)) {
-      dead = s.getLocalPort();
+    @AfterAll
+    static void stopZooKeeper() {
+        if (zk != null) zk.close();
     }
-    try (ZooKeeperDcs d = ZooKeeperDcs.connect("127.0.0.1:" + dead, "/pgha-test", "x", 2000)) {
-      assertThatThrownBy(d::read).isInstanceOf(DcsException.class).hasMessageContaining("cannot read the cluster");
-      assertThatThrownBy(() -> d.acquireLeader("a")).isInstanceOf(DcsException.class);
+
+    @Override
+    protected Dcs connect(String cluster) throws Exception {
+        ZooKeeperDcs d = ZooKeeperDcs.connectMember(zk.connectString(), "/pgha-test", cluster, 2000);
+        assertThat(d.awaitConnected(10_000)).isTrue();
+        return d;
     }
-  }
+
+    @Test
+    void usesTheNegotiatedSessionTimeout() throws Exception {
+        assertThat(client().sessionTimeoutMs())
+                .as("granted exactly as asked, or refused")
+                .isEqualTo(2000L);
+    }
+
+    @Test
+    void anUnreachableServerIsAnErrorNotAnEmptyCluster() throws Exception {
+        int dead;
+        try (ServerSocket s = new ServerSocket(0)) {
+            dead = s.getLocalPort();
+        }
+        try (ZooKeeperDcs d = ZooKeeperDcs.connect("127.0.0.1:" + dead, "/pgha-test", "x", 2000)) {
+            assertThatThrownBy(d::read)
+                    .isInstanceOf(DcsException.class)
+                    .hasMessageContaining("cannot read the cluster");
+            assertThatThrownBy(() -> d.acquireLeader("a")).isInstanceOf(DcsException.class);
+        }
+    }
 }

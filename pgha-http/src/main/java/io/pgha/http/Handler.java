@@ -10,5 +10,5 @@ import java.util.concurrent.CompletionStage;
  */
 @FunctionalInterface
 public interface Handler {
-  CompletionStage<Response> handle(Request request);
+    CompletionStage<Response> handle(Request request);
 }

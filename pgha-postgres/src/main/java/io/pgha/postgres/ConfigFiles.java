@@ -15,131 +15,150 @@ import java.util.Map;
  * nothing PostgreSQL's OS user plants in these directories (a link, a FIFO) is followed.
  */
 public final class ConfigFiles {
-  static final String INCLUDE_LINE = "include_if_exists = 'pgha.conf'\t# added by pgha";
+    static final String INCLUDE_LINE = "include_if_exists = 'pgha.conf'\t# added by pgha";
 
-  private final NodeConfig cfg;
-  private final OsCommand os;
-  private final Path dataDir;
-  private final Path passFile;
-  private volatile String synchronousStandbyNames = "";
+    private final NodeConfig cfg;
+    private final OsCommand os;
+    private final Path dataDir;
+    private final Path passFile;
+    private volatile String synchronousStandbyNames = "";
 
-  public ConfigFiles(NodeConfig cfg, OsCommand os, Path passFile) {
-    this.cfg = cfg;
-    this.os = os;
-    this.dataDir = Path.of(cfg.dataDir());
-    this.passFile = passFile;
-  }
-
-  /** The parameters pgha sets; user parameters override pgha's defaults but not managed ones. */
-  public Map<String, String> parameters(Upstream upstream) {
-    Map<String, String> p = new LinkedHashMap<>();
-    p.put("max_wal_senders", "10");
-    p.put("max_replication_slots", "10");
-    p.put("wal_keep_size", "128MB");
-    p.put("wal_retrieve_retry_interval", "1s");
-    p.put("wal_log_hints", "on");
-    p.put("hot_standby_feedback", "on");
-    p.put("unix_socket_directories", "/tmp");
-    p.put("password_encryption", "scram-sha-256");
-    p.putAll(cfg.postgresql().parameters());
-    p.put("listen_addresses", cfg.postgresql().listen());
-    p.put("port", String.valueOf(cfg.postgresql().port()));
-    p.put("wal_level", "logical".equals(cfg.postgresql().parameters().get("wal_level")) ? "logical" : "replica");
-    p.put("hot_standby", "on");
-    p.put("recovery_target_timeline", "latest");
-    p.put("cluster_name", cfg.cluster() + "/" + cfg.name());
-    p.put("synchronous_standby_names", synchronousStandbyNames);
-    if (cfg.archive() != null) {
-      // archive_mode 'on' archives only while a server is the primary: a standby (and a deposed
-      // primary once it runs as a standby) never pushes; every member can restore from the archive.
-      String pgha = cfg.archive().pghaCommand() != null ? cfg.archive().pghaCommand() : System.getProperty("pgha.self");
-      if (pgha != null) {
-        p.put("archive_mode", "on");
-        p.put("archive_command", cfg.archive().archiveCommand(pgha));
-        p.put("restore_command", cfg.archive().restoreCommand(pgha));
-      }
+    public ConfigFiles(NodeConfig cfg, OsCommand os, Path passFile) {
+        this.cfg = cfg;
+        this.os = os;
+        this.dataDir = Path.of(cfg.dataDir());
+        this.passFile = passFile;
     }
-    if (upstream != null) {
-      p.put("primary_conninfo", upstream.conninfo(cfg.postgresql().replication().username(), cfg.name(), passFile));
-      p.put("primary_slot_name", slotName(cfg.name()));
-    } else {
-      p.put("primary_conninfo", "");
-      p.put("primary_slot_name", "");
+
+    /** The parameters pgha sets; user parameters override pgha's defaults but not managed ones. */
+    public Map<String, String> parameters(Upstream upstream) {
+        Map<String, String> p = new LinkedHashMap<>();
+        p.put("max_wal_senders", "10");
+        p.put("max_replication_slots", "10");
+        p.put("wal_keep_size", "128MB");
+        p.put("wal_retrieve_retry_interval", "1s");
+        p.put("wal_log_hints", "on");
+        p.put("hot_standby_feedback", "on");
+        p.put("unix_socket_directories", "/tmp");
+        p.put("password_encryption", "scram-sha-256");
+        p.putAll(cfg.postgresql().parameters());
+        p.put("listen_addresses", cfg.postgresql().listen());
+        p.put("port", String.valueOf(cfg.postgresql().port()));
+        p.put("wal_level", "logical".equals(cfg.postgresql().parameters().get("wal_level")) ? "logical" : "replica");
+        p.put("hot_standby", "on");
+        p.put("recovery_target_timeline", "latest");
+        p.put("cluster_name", cfg.cluster() + "/" + cfg.name());
+        p.put("synchronous_standby_names", synchronousStandbyNames);
+        if (cfg.archive() != null) {
+            // archive_mode 'on' archives only while a server is the primary: a standby (and a deposed
+            // primary once it runs as a standby) never pushes; every member can restore from the archive.
+            String pgha =
+                    cfg.archive().pghaCommand() != null ? cfg.archive().pghaCommand() : System.getProperty("pgha.self");
+            if (pgha != null) {
+                p.put("archive_mode", "on");
+                p.put("archive_command", cfg.archive().archiveCommand(pgha));
+                p.put("restore_command", cfg.archive().restoreCommand(pgha));
+            }
+        }
+        if (upstream != null) {
+            p.put(
+                    "primary_conninfo",
+                    upstream.conninfo(cfg.postgresql().replication().username(), cfg.name(), passFile));
+            p.put("primary_slot_name", slotName(cfg.name()));
+        } else {
+            p.put("primary_conninfo", "");
+            p.put("primary_slot_name", "");
+        }
+        return p;
     }
-    return p;
-  }
 
-  /** The value written for synchronous_standby_names from now on (managed by the primary's agent). */
-  public void synchronousStandbyNames(String value) {
-    synchronousStandbyNames = value;
-  }
-
-  /** Where a standby streams from. */
-  public record Upstream(String member, String host, int port) {
-    String conninfo(String user, String applicationName, Path passFile) {
-      return "host=" + host + " port=" + port + " user=" + user + " application_name=" + applicationName
-          + " passfile=" + passFile + " connect_timeout=2 keepalives=1 keepalives_idle=2 keepalives_interval=1 keepalives_count=3";
+    /** The value written for synchronous_standby_names from now on (managed by the primary's agent). */
+    public void synchronousStandbyNames(String value) {
+        synchronousStandbyNames = value;
     }
-  }
 
-  /** The physical replication slot a member streams through ({@code pgha_} and its sanitized name). */
-  public static String slotName(String member) {
-    return io.pgha.core.decide.SlotPlanner.memberSlot(member);
-  }
-
-  public void writeAll(Upstream upstream, boolean standby) throws IOException {
-    try (GuardedDirectory data = os.directory(dataDir)) {
-      data.write("pgha.conf", pghaConf(upstream));
-      data.write("pg_hba.conf", hbaConf());
-      ensureInclude(data);
-      if (standby) data.write("standby.signal", "");
-      else data.delete("standby.signal");
+    /** Where a standby streams from. */
+    public record Upstream(String member, String host, int port) {
+        String conninfo(String user, String applicationName, Path passFile) {
+            return "host=" + host + " port=" + port + " user=" + user + " application_name=" + applicationName
+                    + " passfile=" + passFile
+                    + " connect_timeout=2 keepalives=1 keepalives_idle=2 keepalives_interval=1 keepalives_count=3";
+        }
     }
-  }
 
-  public void writePgha(Upstream upstream) throws IOException {
-    try (GuardedDirectory data = os.directory(dataDir)) {
-      data.write("pgha.conf", pghaConf(upstream));
+    /** The physical replication slot a member streams through ({@code pgha_} and its sanitized name). */
+    public static String slotName(String member) {
+        return io.pgha.core.decide.SlotPlanner.memberSlot(member);
     }
-  }
 
-  private String pghaConf(Upstream upstream) {
-    StringBuilder s = new StringBuilder("# Written by pgha on every start and change; edits here are lost.\n");
-    for (Map.Entry<String, String> e : parameters(upstream).entrySet()) {
-      s.append(e.getKey()).append(" = '").append(e.getValue().replace("'", "''")).append("'\n");
+    public void writeAll(Upstream upstream, boolean standby) throws IOException {
+        try (GuardedDirectory data = os.directory(dataDir)) {
+            data.write("pgha.conf", pghaConf(upstream));
+            data.write("pg_hba.conf", hbaConf());
+            ensureInclude(data);
+            if (standby) data.write("standby.signal", "");
+            else data.delete("standby.signal");
+        }
     }
-    return s.toString();
-  }
 
-  private String hbaConf() {
-    List<String> lines = cfg.postgresql().pgHba();
-    return "# Written by pgha from postgresql.pg_hba in its config.\n" + String.join("\n", lines) + "\n";
-  }
-
-  private static void ensureInclude(GuardedDirectory data) throws IOException {
-    String text = data.read("postgresql.conf", 16 << 20).orElse("");
-    if (!text.contains(INCLUDE_LINE)) {
-      data.write("postgresql.conf", text + (text.endsWith("\n") || text.isEmpty() ? "" : "\n") + INCLUDE_LINE + "\n");
+    public void writePgha(Upstream upstream) throws IOException {
+        try (GuardedDirectory data = os.directory(dataDir)) {
+            data.write("pgha.conf", pghaConf(upstream));
+        }
     }
-  }
 
-  /** The password file libpq reads for pgha's connections; never logged. */
-  public void writePassFile() throws IOException {
-    StringBuilder s = new StringBuilder();
-    var su = cfg.postgresql().superuser();
-    var repl = cfg.postgresql().replication();
-    if (repl.hasPassword()) s.append("*:*:*:").append(escape(repl.username())).append(':').append(escape(repl.password())).append('\n');
-    if (su.hasPassword()) s.append("*:*:*:").append(escape(su.username())).append(':').append(escape(su.password())).append('\n');
-    write(passFile, s.toString());
-  }
-
-  private static String escape(String s) {
-    return s.replace("\\", "\\\\").replace(":", "\\:");
-  }
-
-  private void write(Path target, String content) throws IOException {
-    try (GuardedDirectory dir = os.directory(target.getParent())) {
-      dir.write(target.getFileName().toString(), content);
+    private String pghaConf(Upstream upstream) {
+        StringBuilder s = new StringBuilder("# Written by pgha on every start and change; edits here are lost.\n");
+        for (Map.Entry<String, String> e : parameters(upstream).entrySet()) {
+            s.append(e.getKey())
+                    .append(" = '")
+                    .append(e.getValue().replace("'", "''"))
+                    .append("'\n");
+        }
+        return s.toString();
     }
-  }
+
+    private String hbaConf() {
+        List<String> lines = cfg.postgresql().pgHba();
+        return "# Written by pgha from postgresql.pg_hba in its config.\n" + String.join("\n", lines) + "\n";
+    }
+
+    private static void ensureInclude(GuardedDirectory data) throws IOException {
+        String text = data.read("postgresql.conf", 16 << 20).orElse("");
+        if (!text.contains(INCLUDE_LINE)) {
+            data.write(
+                    "postgresql.conf",
+                    text + (text.endsWith("\n") || text.isEmpty() ? "" : "\n") + INCLUDE_LINE + "\n");
+        }
+    }
+
+    /** The password file libpq reads for pgha's connections; never logged. */
+    public void writePassFile() throws IOException {
+        StringBuilder s = new StringBuilder();
+        var su = cfg.postgresql().superuser();
+        var repl = cfg.postgresql().replication();
+        if (repl.hasPassword())
+            s.append("*:*:*:")
+                    .append(escape(repl.username()))
+                    .append(':')
+                    .append(escape(repl.password()))
+                    .append('\n');
+        if (su.hasPassword())
+            s.append("*:*:*:")
+                    .append(escape(su.username()))
+                    .append(':')
+                    .append(escape(su.password()))
+                    .append('\n');
+        write(passFile, s.toString());
+    }
+
+    private static String escape(String s) {
+        return s.replace("\\", "\\\\").replace(":", "\\:");
+    }
+
+    private void write(Path target, String content) throws IOException {
+        try (GuardedDirectory dir = os.directory(target.getParent())) {
+            dir.write(target.getFileName().toString(), content);
+        }
+    }
 }

@@ -11,78 +11,80 @@ import java.io.IOException;
  * between architectures; only those listed here are supported.
  */
 final class Libc {
-  static final int ENOENT = 2;
-  static final int EEXIST = 17;
-  static final int ENOTDIR = 20;
-  static final int EISDIR = 21;
-  static final int ELOOP = 40;
-  static final int AT_REMOVEDIR = 0x200;
+    static final int ENOENT = 2;
+    static final int EEXIST = 17;
+    static final int ENOTDIR = 20;
+    static final int EISDIR = 21;
+    static final int ELOOP = 40;
+    static final int AT_REMOVEDIR = 0x200;
 
-  static final int O_RDONLY = 0;
-  static final int O_WRONLY = 1;
-  static final int O_CREAT = 0100;
-  static final int O_EXCL = 0200;
-  static final int O_NONBLOCK = 04000;
-  static final int O_CLOEXEC = 02000000;
-  static final int O_DIRECTORY;
-  static final int O_NOFOLLOW;
+    static final int O_RDONLY = 0;
+    static final int O_WRONLY = 1;
+    static final int O_CREAT = 0100;
+    static final int O_EXCL = 0200;
+    static final int O_NONBLOCK = 04000;
+    static final int O_CLOEXEC = 02000000;
+    static final int O_DIRECTORY;
+    static final int O_NOFOLLOW;
 
-  static {
-    switch (System.getProperty("os.arch")) {
-      case "amd64", "x86_64" -> {
-        O_DIRECTORY = 0200000;
-        O_NOFOLLOW = 0400000;
-      }
-      case "aarch64", "arm64" -> {
-        O_DIRECTORY = 040000;
-        O_NOFOLLOW = 0100000;
-      }
-      default -> {
-        O_DIRECTORY = -1;
-        O_NOFOLLOW = -1;
-      }
+    static {
+        switch (System.getProperty("os.arch")) {
+            case "amd64", "x86_64" -> {
+                O_DIRECTORY = 0200000;
+                O_NOFOLLOW = 0400000;
+            }
+            case "aarch64", "arm64" -> {
+                O_DIRECTORY = 040000;
+                O_NOFOLLOW = 0100000;
+            }
+            default -> {
+                O_DIRECTORY = -1;
+                O_NOFOLLOW = -1;
+            }
+        }
     }
-  }
 
-  /** The C library as JNA maps it; errno of the last call through {@link Native#getLastError()}. */
-  interface C extends Library {
-    int open(String path, int flags, int mode);
+    /** The C library as JNA maps it; errno of the last call through {@link Native#getLastError()}. */
+    interface C extends Library {
+        int open(String path, int flags, int mode);
 
-    int openat(int dirfd, String path, int flags, int mode);
+        int openat(int dirfd, String path, int flags, int mode);
 
-    int mkdirat(int dirfd, String path, int mode);
+        int mkdirat(int dirfd, String path, int mode);
 
-    int renameat(int olddirfd, String oldpath, int newdirfd, String newpath);
+        int renameat(int olddirfd, String oldpath, int newdirfd, String newpath);
 
-    int unlinkat(int dirfd, String path, int flags);
+        int unlinkat(int dirfd, String path, int flags);
 
-    int fchown(int fd, int uid, int gid);
+        int fchown(int fd, int uid, int gid);
 
-    int fsync(int fd);
+        int fsync(int fd);
 
-    NativeLong write(int fd, byte[] buf, NativeLong count);
+        NativeLong write(int fd, byte[] buf, NativeLong count);
 
-    NativeLong read(int fd, byte[] buf, NativeLong count);
+        NativeLong read(int fd, byte[] buf, NativeLong count);
 
-    int close(int fd);
-  }
-
-  private static volatile C c;
-
-  private Libc() {}
-
-  /** libc, loaded on first use; fails on an architecture whose flag values are not known here. */
-  static C c() throws IOException {
-    if (O_NOFOLLOW < 0) throw new IOException("pgha's safe file writes do not support the architecture " + System.getProperty("os.arch"));
-    C lib = c;
-    if (lib == null) {
-      lib = Native.load("c", C.class);
-      c = lib;
+        int close(int fd);
     }
-    return lib;
-  }
 
-  static int errno() {
-    return Native.getLastError();
-  }
+    private static volatile C c;
+
+    private Libc() {}
+
+    /** libc, loaded on first use; fails on an architecture whose flag values are not known here. */
+    static C c() throws IOException {
+        if (O_NOFOLLOW < 0)
+            throw new IOException(
+                    "pgha's safe file writes do not support the architecture " + System.getProperty("os.arch"));
+        C lib = c;
+        if (lib == null) {
+            lib = Native.load("c", C.class);
+            c = lib;
+        }
+        return lib;
+    }
+
+    static int errno() {
+        return Native.getLastError();
+    }
 }

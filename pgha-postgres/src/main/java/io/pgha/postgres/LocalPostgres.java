@@ -25,222 +25,226 @@ import java.util.function.Consumer;
  * {@link #stopImmediately()}, which the lease guard may call at any time.
  */
 public final class LocalPostgres implements PostgresControl {
-  private final PgServer server;
-  private final PgObservation observation;
-  private final PgLifecycle lifecycle;
-  private final PgCopies copies;
-  private final PgReplication replication;
+    private final PgServer server;
+    private final PgObservation observation;
+    private final PgLifecycle lifecycle;
+    private final PgCopies copies;
+    private final PgReplication replication;
 
-  public LocalPostgres(NodeConfig cfg, Binaries bin) {
-    this.server = new PgServer(cfg, bin);
-    this.observation = new PgObservation(server);
-    this.lifecycle = new PgLifecycle(server);
-    this.copies = new PgCopies(server, lifecycle);
-    this.replication = new PgReplication(server);
-  }
-
-  /** The server log beside the data directory. */
-  public Path logFile() {
-    return server.sibling(".log");
-  }
-
-  /** Creates the directories around the data directory, owned by the PostgreSQL OS user. */
-  @Override
-  public void prepare() throws IOException, PostgresException {
-    server.os.ensureOwnedDirectory(server.stateDir);
-    server.os.checkWritableByOsUser(server.stateDir);
-    if (server.cfg.archive() != null && server.cfg.archive().spool() != null) server.os.ensureOwnedDirectory(Path.of(server.cfg.archive().spool()));
-    server.files.writePassFile();
-  }
-
-  /**
-   * Checks that PostgreSQL's OS user can run the pgha command of archive_command and
-   * restore_command; a message saying what to fix, or null when it can.
-   */
-  @Override
-  public String checkArchiveCommand() {
-    if (server.cfg.archive() == null) return null;
-    String pgha = server.cfg.archive().pghaCommand() != null ? server.cfg.archive().pghaCommand() : System.getProperty("pgha.self");
-    if (pgha == null) return "archive: no pgha command is known for archive_command; set archive.pgha_command";
-    try {
-      OsCommand.Result r = server.os.run(List.of("sh", "-c", pgha + " --version"), Map.of(), 30_000);
-      if (r.ok()) return null;
-      return "archive: PostgreSQL's OS user " + server.cfg.osUser() + " cannot run '" + pgha + "' (" + r.output().strip()
-          + "); archive_command would fail and WAL would pile up. Make the jar readable or set archive.pgha_command";
-    } catch (PostgresException e) {
-      return "archive: cannot check the pgha command as " + server.cfg.osUser() + ": " + e.getMessage();
+    public LocalPostgres(NodeConfig cfg, Binaries bin) {
+        this.server = new PgServer(cfg, bin);
+        this.observation = new PgObservation(server);
+        this.lifecycle = new PgLifecycle(server);
+        this.copies = new PgCopies(server, lifecycle);
+        this.replication = new PgReplication(server);
     }
-  }
 
-  // ------------------------------------------------------------------ observation
+    /** The server log beside the data directory. */
+    public Path logFile() {
+        return server.sibling(".log");
+    }
 
-  @Override
-  public LocalState observe() {
-    return observation.observe();
-  }
+    /** Creates the directories around the data directory, owned by the PostgreSQL OS user. */
+    @Override
+    public void prepare() throws IOException, PostgresException {
+        server.os.ensureOwnedDirectory(server.stateDir);
+        server.os.checkWritableByOsUser(server.stateDir);
+        if (server.cfg.archive() != null && server.cfg.archive().spool() != null)
+            server.os.ensureOwnedDirectory(Path.of(server.cfg.archive().spool()));
+        server.files.writePassFile();
+    }
 
-  @Override
-  public ControlData controlData() {
-    return observation.controlData();
-  }
+    /**
+     * Checks that PostgreSQL's OS user can run the pgha command of archive_command and
+     * restore_command; a message saying what to fix, or null when it can.
+     */
+    @Override
+    public String checkArchiveCommand() {
+        if (server.cfg.archive() == null) return null;
+        String pgha = server.cfg.archive().pghaCommand() != null
+                ? server.cfg.archive().pghaCommand()
+                : System.getProperty("pgha.self");
+        if (pgha == null) return "archive: no pgha command is known for archive_command; set archive.pgha_command";
+        try {
+            OsCommand.Result r = server.os.run(List.of("sh", "-c", pgha + " --version"), Map.of(), 30_000);
+            if (r.ok()) return null;
+            return "archive: PostgreSQL's OS user " + server.cfg.osUser() + " cannot run '" + pgha + "' ("
+                    + r.output().strip()
+                    + "); archive_command would fail and WAL would pile up. Make the jar readable or set archive.pgha_command";
+        } catch (PostgresException e) {
+            return "archive: cannot check the pgha command as " + server.cfg.osUser() + ": " + e.getMessage();
+        }
+    }
 
-  @Override
-  public ArchiveStatus archiveStatus() {
-    return observation.archiveStatus();
-  }
+    // ------------------------------------------------------------------ observation
 
-  @Override
-  public Lsn switchpoint(int timeline) throws PostgresException {
-    return observation.switchpoint(timeline);
-  }
+    @Override
+    public LocalState observe() {
+        return observation.observe();
+    }
 
-  public boolean dataPresent() {
-    return observation.dataPresent();
-  }
+    @Override
+    public ControlData controlData() {
+        return observation.controlData();
+    }
 
-  /** True when a postmaster process for this data directory is alive (up, starting or stopping). */
-  public boolean postmasterAlive() {
-    return observation.postmasterAlive();
-  }
+    @Override
+    public ArchiveStatus archiveStatus() {
+        return observation.archiveStatus();
+    }
 
-  /** The member this standby was last pointed at by this agent, or null. */
-  public String following() {
-    return server.following;
-  }
+    @Override
+    public Lsn switchpoint(int timeline) throws PostgresException {
+        return observation.switchpoint(timeline);
+    }
 
-  /** A superuser connection to any member, with pgha's timeouts. The caller closes it. */
-  public Connection connect(String host, int port, String database) throws SQLException {
-    return server.connect(host, port, database);
-  }
+    public boolean dataPresent() {
+        return observation.dataPresent();
+    }
 
-  /** The address pgha connects to the local server on. */
-  String localHost() {
-    return server.localHost();
-  }
+    /** True when a postmaster process for this data directory is alive (up, starting or stopping). */
+    public boolean postmasterAlive() {
+        return observation.postmasterAlive();
+    }
 
-  // ------------------------------------------------------------------ lifecycle
+    /** The member this standby was last pointed at by this agent, or null. */
+    public String following() {
+        return server.following;
+    }
 
-  @Override
-  public void start(Upstream upstream, boolean standby) throws PostgresException, IOException {
-    lifecycle.start(upstream, standby);
-  }
+    /** A superuser connection to any member, with pgha's timeouts. The caller closes it. */
+    public Connection connect(String host, int port, String database) throws SQLException {
+        return server.connect(host, port, database);
+    }
 
-  @Override
-  public void restart(Upstream upstream, boolean standby) throws PostgresException, IOException {
-    lifecycle.restart(upstream, standby);
-  }
+    /** The address pgha connects to the local server on. */
+    String localHost() {
+        return server.localHost();
+    }
 
-  @Override
-  public void stop(StopMode mode) throws PostgresException {
-    lifecycle.stop(mode);
-  }
+    // ------------------------------------------------------------------ lifecycle
 
-  @Override
-  public boolean stopImmediately() {
-    return lifecycle.stopImmediately();
-  }
+    @Override
+    public void start(Upstream upstream, boolean standby) throws PostgresException, IOException {
+        lifecycle.start(upstream, standby);
+    }
 
-  @Override
-  public void promote() throws PostgresException {
-    lifecycle.promote();
-  }
+    @Override
+    public void restart(Upstream upstream, boolean standby) throws PostgresException, IOException {
+        lifecycle.restart(upstream, standby);
+    }
 
-  @Override
-  public void follow(Upstream upstream) throws PostgresException, IOException {
-    lifecycle.follow(upstream);
-  }
+    @Override
+    public void stop(StopMode mode) throws PostgresException {
+        lifecycle.stop(mode);
+    }
 
-  @Override
-  public void checkpoint() throws PostgresException {
-    lifecycle.checkpoint();
-  }
+    @Override
+    public boolean stopImmediately() {
+        return lifecycle.stopImmediately();
+    }
 
-  @Override
-  public int awaitOpenTransactions(long timeoutMs) throws PostgresException, InterruptedException {
-    return lifecycle.awaitOpenTransactions(timeoutMs);
-  }
+    @Override
+    public void promote() throws PostgresException {
+        lifecycle.promote();
+    }
 
-  // ------------------------------------------------------------------ copies
+    @Override
+    public void follow(Upstream upstream) throws PostgresException, IOException {
+        lifecycle.follow(upstream);
+    }
 
-  @Override
-  public void initdb() throws PostgresException, IOException {
-    copies.initdb();
-  }
+    @Override
+    public void checkpoint() throws PostgresException {
+        lifecycle.checkpoint();
+    }
 
-  @Override
-  public void createReplicationRole() throws PostgresException {
-    copies.createReplicationRole();
-  }
+    @Override
+    public int awaitOpenTransactions(long timeoutMs) throws PostgresException, InterruptedException {
+        return lifecycle.awaitOpenTransactions(timeoutMs);
+    }
 
-  @Override
-  public Path cloneDir() throws IOException {
-    return copies.cloneDir();
-  }
+    // ------------------------------------------------------------------ copies
 
-  @Override
-  public void installClone(Upstream source) throws IOException {
-    copies.installClone(source);
-  }
+    @Override
+    public void initdb() throws PostgresException, IOException {
+        copies.initdb();
+    }
 
-  @Override
-  public void cloneFrom(Upstream source, Consumer<String> progress) throws PostgresException, IOException {
-    copies.cloneFrom(source, progress);
-  }
+    @Override
+    public void createReplicationRole() throws PostgresException {
+        copies.createReplicationRole();
+    }
 
-  @Override
-  public void prepareRewindSource(Upstream source) throws PostgresException {
-    copies.prepareRewindSource(source);
-  }
+    @Override
+    public Path cloneDir() throws IOException {
+        return copies.cloneDir();
+    }
 
-  @Override
-  public void rewindFrom(Upstream source, Consumer<String> progress) throws PostgresException, IOException {
-    copies.rewindFrom(source, progress);
-  }
+    @Override
+    public void installClone(Upstream source) throws IOException {
+        copies.installClone(source);
+    }
 
-  @Override
-  public void removeData() throws IOException {
-    copies.removeData();
-  }
+    @Override
+    public void cloneFrom(Upstream source, Consumer<String> progress) throws PostgresException, IOException {
+        copies.cloneFrom(source, progress);
+    }
 
-  @Override
-  public void seedHistory(List<HistoryEntry> history, int latest) throws IOException, PostgresException {
-    copies.seedHistory(history, latest);
-  }
+    @Override
+    public void prepareRewindSource(Upstream source) throws PostgresException {
+        copies.prepareRewindSource(source);
+    }
 
-  // ------------------------------------------------------------------ replication
+    @Override
+    public void rewindFrom(Upstream source, Consumer<String> progress) throws PostgresException, IOException {
+        copies.rewindFrom(source, progress);
+    }
 
-  @Override
-  public List<Replica> replicas() throws PostgresException {
-    return replication.replicas();
-  }
+    @Override
+    public void removeData() throws IOException {
+        copies.removeData();
+    }
 
-  @Override
-  public String synchronousStandbyNames() throws PostgresException {
-    return replication.synchronousStandbyNames();
-  }
+    @Override
+    public void seedHistory(List<HistoryEntry> history, int latest) throws IOException, PostgresException {
+        copies.seedHistory(history, latest);
+    }
 
-  @Override
-  public void prepareSynchronousStandbyNames(String value) {
-    replication.prepareSynchronousStandbyNames(value);
-  }
+    // ------------------------------------------------------------------ replication
 
-  @Override
-  public Lsn setSynchronousStandbyNames(String value) throws PostgresException, IOException {
-    return replication.setSynchronousStandbyNames(value);
-  }
+    @Override
+    public List<Replica> replicas() throws PostgresException {
+        return replication.replicas();
+    }
 
-  @Override
-  public void nudgeStandbys() throws PostgresException {
-    replication.nudgeStandbys();
-  }
+    @Override
+    public String synchronousStandbyNames() throws PostgresException {
+        return replication.synchronousStandbyNames();
+    }
 
-  @Override
-  public SlotControl slots() {
-    return new Slots(server.cfg, this);
-  }
+    @Override
+    public void prepareSynchronousStandbyNames(String value) {
+        replication.prepareSynchronousStandbyNames(value);
+    }
 
-  @Override
-  public void close() {
-    server.closeConnection();
-  }
+    @Override
+    public Lsn setSynchronousStandbyNames(String value) throws PostgresException, IOException {
+        return replication.setSynchronousStandbyNames(value);
+    }
+
+    @Override
+    public void nudgeStandbys() throws PostgresException {
+        replication.nudgeStandbys();
+    }
+
+    @Override
+    public SlotControl slots() {
+        return new Slots(server.cfg, this);
+    }
+
+    @Override
+    public void close() {
+        server.closeConnection();
+    }
 }

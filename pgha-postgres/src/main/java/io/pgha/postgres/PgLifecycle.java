@@ -18,170 +18,189 @@ import org.slf4j.LoggerFactory;
  * is left), promote, checkpoint, and wait for open transactions before a switchover.
  */
 final class PgLifecycle {
-  private static final Logger LOG = LoggerFactory.getLogger(PgLifecycle.class);
-  private final PgServer server;
-  private final Binaries bin;
-  private final OsCommand os;
-  private final Path dataDir;
-  private final ConfigFiles files;
-  private final Map<String, String> env;
+    private static final Logger LOG = LoggerFactory.getLogger(PgLifecycle.class);
+    private final PgServer server;
+    private final Binaries bin;
+    private final OsCommand os;
+    private final Path dataDir;
+    private final ConfigFiles files;
+    private final Map<String, String> env;
 
-  PgLifecycle(PgServer server) {
-    this.server = server;
-    this.bin = server.bin;
-    this.os = server.os;
-    this.dataDir = server.dataDir;
-    this.files = server.files;
-    this.env = server.env;
-  }
-
-  /** Writes pgha's files for the given role and starts PostgreSQL, waiting until it accepts connections. */
-  void start(Upstream upstream, boolean standby) throws PostgresException, IOException {
-    if (server.postmasterPid() <= 0) killOrphans();
-    if (standby) files.synchronousStandbyNames("");
-    files.writeAll(upstream, standby);
-    server.upstream = upstream;
-    server.following = upstream == null ? null : upstream.member();
-    try (GuardedDirectory data = os.directory(dataDir)) {
-      data.delete("recovery.signal");
+    PgLifecycle(PgServer server) {
+        this.server = server;
+        this.bin = server.bin;
+        this.os = server.os;
+        this.dataDir = server.dataDir;
+        this.files = server.files;
+        this.env = server.env;
     }
-    os.check(List.of(bin.path("pg_ctl"), "start", "-D", dataDir.toString(), "-l", server.sibling(".log").toString(), "-w", "-t", "600", "-s"),
-        env, 620_000, l -> LOG.info("pg_ctl: {}", l));
-  }
 
-  /** Points a running standby at another upstream; primary_conninfo is reloadable since PostgreSQL 13. */
-  void follow(Upstream upstream) throws PostgresException, IOException {
-    files.writePgha(upstream);
-    server.upstream = upstream;
-    server.following = upstream == null ? null : upstream.member();
-    server.execute("SELECT pg_reload_conf()");
-  }
-
-  /**
-   * Stops PostgreSQL: {@link StopMode#FAST} (clean: a shutdown checkpoint, and standbys receive all
-   * WAL) or another mode. Signals the postmaster directly and waits for the process to exit, which
-   * is quicker than pg_ctl's 100 ms polling.
-   */
-  void stop(StopMode mode) throws PostgresException {
-    server.closeConnection();
-    long pid = server.postmasterPid();
-    if (pid <= 0) return;
-    os.check(List.of("kill", "-" + mode.signal(), String.valueOf(pid)), Map.of(), 5000, l -> {});
-    if (!awaitExit(pid, 120_000)) {
-      throw new PostgresException("PostgreSQL (pid " + pid + ") did not stop within 120 s after SIG" + mode.signal());
-    }
-  }
-
-  /** Waits for the postmaster (not our child) to exit; see {@link Processes}. */
-  private static boolean awaitExit(long pid, long timeoutMs) throws PostgresException {
-    try {
-      return Processes.awaitExit(pid, timeoutMs);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new PostgresException("interrupted while waiting for PostgreSQL (pid " + pid + ") to exit", e);
-    }
-  }
-
-  /**
-   * Kills the postmaster at once with SIGQUIT then SIGKILL, and any PostgreSQL process left working
-   * in the data directory (also a postmaster whose pid file cannot be read); used when the lease is
-   * lost. True when no such process is left, false when PostgreSQL could not be stopped.
-   */
-  boolean stopImmediately() {
-    long pid = server.postmasterPid();
-    if (pid > 0) {
-      try {
-        os.run(List.of("kill", "-QUIT", String.valueOf(pid)), Map.of(), 2000);
-        if (!awaitExit(pid, 300)) {
-          os.run(List.of("kill", "-KILL", String.valueOf(pid)), Map.of(), 2000);
+    /** Writes pgha's files for the given role and starts PostgreSQL, waiting until it accepts connections. */
+    void start(Upstream upstream, boolean standby) throws PostgresException, IOException {
+        if (server.postmasterPid() <= 0) killOrphans();
+        if (standby) files.synchronousStandbyNames("");
+        files.writeAll(upstream, standby);
+        server.upstream = upstream;
+        server.following = upstream == null ? null : upstream.member();
+        try (GuardedDirectory data = os.directory(dataDir)) {
+            data.delete("recovery.signal");
         }
-      } catch (PostgresException e) {
-        LOG.error("could not stop PostgreSQL (pid {}): {}", pid, e.getMessage());
-      }
+        os.check(
+                List.of(
+                        bin.path("pg_ctl"),
+                        "start",
+                        "-D",
+                        dataDir.toString(),
+                        "-l",
+                        server.sibling(".log").toString(),
+                        "-w",
+                        "-t",
+                        "600",
+                        "-s"),
+                env,
+                620_000,
+                l -> LOG.info("pg_ctl: {}", l));
     }
-    killOrphans();
-    server.closeConnection();
-    return Processes.postgresIn(dataDir).isEmpty();
-  }
 
-  /** SIGKILLs backends left behind by a postmaster that died (they block a new start). */
-  private void killOrphans() {
-    List<Long> orphans = Processes.postgresIn(dataDir);
-    if (orphans.isEmpty()) return;
-    LOG.warn("killing {} PostgreSQL processes left behind by a dead postmaster: {}", orphans.size(), orphans);
-    List<String> cmd = new ArrayList<>(List.of("kill", "-KILL"));
-    orphans.forEach(p -> cmd.add(String.valueOf(p)));
-    try {
-      os.run(cmd, Map.of(), 2000);
-      for (long p : orphans) Processes.awaitExit(p, 2000);
-    } catch (PostgresException e) {
-      LOG.warn("could not kill the left-over processes: {}", e.getMessage());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+    /** Points a running standby at another upstream; primary_conninfo is reloadable since PostgreSQL 13. */
+    void follow(Upstream upstream) throws PostgresException, IOException {
+        files.writePgha(upstream);
+        server.upstream = upstream;
+        server.following = upstream == null ? null : upstream.member();
+        server.execute("SELECT pg_reload_conf()");
     }
-  }
 
-  /** Restarts an already configured instance in its current role. */
-  void restart(Upstream upstream, boolean standby) throws PostgresException, IOException {
-    stop(StopMode.FAST);
-    start(upstream, standby);
-  }
-
-  /** Promotes the standby and waits (polling every 10 ms) until it accepts writes. */
-  void promote() throws PostgresException {
-    os.check(List.of(bin.path("pg_ctl"), "promote", "-D", dataDir.toString(), "-W", "-s"),
-        env, 30_000, l -> LOG.info("pg_ctl: {}", l));
-    server.following = null;
-    long deadline = System.nanoTime() + 120_000_000_000L;
-    while (System.nanoTime() < deadline) {
-      try (Statement st = server.connection().createStatement(); ResultSet rs = st.executeQuery("SELECT pg_is_in_recovery()")) {
-        rs.next();
-        if (!rs.getBoolean(1)) return;
-      } catch (SQLException e) {
+    /**
+     * Stops PostgreSQL: {@link StopMode#FAST} (clean: a shutdown checkpoint, and standbys receive all
+     * WAL) or another mode. Signals the postmaster directly and waits for the process to exit, which
+     * is quicker than pg_ctl's 100 ms polling.
+     */
+    void stop(StopMode mode) throws PostgresException {
         server.closeConnection();
-      }
-      try {
-        Thread.sleep(10);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new PostgresException("interrupted while waiting for the promotion", e);
-      }
-    }
-    throw new PostgresException("PostgreSQL did not finish its promotion within 120 s");
-  }
-
-  /** An immediate checkpoint, so that pg_control records the current timeline (after a promotion). */
-  void checkpoint() throws PostgresException {
-    server.execute("CHECKPOINT");
-  }
-
-  /**
-   * Waits until every client transaction that was open when this call began has ended (committed,
-   * rolled back, or its session closed), or until {@code timeoutMs} passed. Transactions started
-   * later are not waited for. Returns how many were still open at the end.
-   */
-  int awaitOpenTransactions(long timeoutMs) throws PostgresException, InterruptedException {
-    long deadline = System.nanoTime() + timeoutMs * 1_000_000;
-    try (Statement st = server.connection().createStatement()) {
-      String since;
-      try (ResultSet rs = st.executeQuery("SELECT statement_timestamp()::text")) {
-        rs.next();
-        since = rs.getString(1);
-      }
-      String sql = "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()"
-          + " AND xact_start < '" + since + "'::timestamptz";
-      while (true) {
-        int open;
-        try (ResultSet rs = st.executeQuery(sql)) {
-          rs.next();
-          open = rs.getInt(1);
+        long pid = server.postmasterPid();
+        if (pid <= 0) return;
+        os.check(List.of("kill", "-" + mode.signal(), String.valueOf(pid)), Map.of(), 5000, l -> {});
+        if (!awaitExit(pid, 120_000)) {
+            throw new PostgresException(
+                    "PostgreSQL (pid " + pid + ") did not stop within 120 s after SIG" + mode.signal());
         }
-        if (open == 0 || System.nanoTime() - deadline >= 0) return open;
-        Thread.sleep(20);
-      }
-    } catch (SQLException e) {
-      server.closeConnection();
-      throw new PostgresException("SQL failed: " + e.getMessage(), e);
     }
-  }
+
+    /** Waits for the postmaster (not our child) to exit; see {@link Processes}. */
+    private static boolean awaitExit(long pid, long timeoutMs) throws PostgresException {
+        try {
+            return Processes.awaitExit(pid, timeoutMs);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new PostgresException("interrupted while waiting for PostgreSQL (pid " + pid + ") to exit", e);
+        }
+    }
+
+    /**
+     * Kills the postmaster at once with SIGQUIT then SIGKILL, and any PostgreSQL process left working
+     * in the data directory (also a postmaster whose pid file cannot be read); used when the lease is
+     * lost. True when no such process is left, false when PostgreSQL could not be stopped.
+     */
+    boolean stopImmediately() {
+        long pid = server.postmasterPid();
+        if (pid > 0) {
+            try {
+                os.run(List.of("kill", "-QUIT", String.valueOf(pid)), Map.of(), 2000);
+                if (!awaitExit(pid, 300)) {
+                    os.run(List.of("kill", "-KILL", String.valueOf(pid)), Map.of(), 2000);
+                }
+            } catch (PostgresException e) {
+                LOG.error("could not stop PostgreSQL (pid {}): {}", pid, e.getMessage());
+            }
+        }
+        killOrphans();
+        server.closeConnection();
+        return Processes.postgresIn(dataDir).isEmpty();
+    }
+
+    /** SIGKILLs backends left behind by a postmaster that died (they block a new start). */
+    private void killOrphans() {
+        List<Long> orphans = Processes.postgresIn(dataDir);
+        if (orphans.isEmpty()) return;
+        LOG.warn("killing {} PostgreSQL processes left behind by a dead postmaster: {}", orphans.size(), orphans);
+        List<String> cmd = new ArrayList<>(List.of("kill", "-KILL"));
+        orphans.forEach(p -> cmd.add(String.valueOf(p)));
+        try {
+            os.run(cmd, Map.of(), 2000);
+            for (long p : orphans) Processes.awaitExit(p, 2000);
+        } catch (PostgresException e) {
+            LOG.warn("could not kill the left-over processes: {}", e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Restarts an already configured instance in its current role. */
+    void restart(Upstream upstream, boolean standby) throws PostgresException, IOException {
+        stop(StopMode.FAST);
+        start(upstream, standby);
+    }
+
+    /** Promotes the standby and waits (polling every 10 ms) until it accepts writes. */
+    void promote() throws PostgresException {
+        os.check(
+                List.of(bin.path("pg_ctl"), "promote", "-D", dataDir.toString(), "-W", "-s"),
+                env,
+                30_000,
+                l -> LOG.info("pg_ctl: {}", l));
+        server.following = null;
+        long deadline = System.nanoTime() + 120_000_000_000L;
+        while (System.nanoTime() < deadline) {
+            try (Statement st = server.connection().createStatement();
+                    ResultSet rs = st.executeQuery("SELECT pg_is_in_recovery()")) {
+                rs.next();
+                if (!rs.getBoolean(1)) return;
+            } catch (SQLException e) {
+                server.closeConnection();
+            }
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new PostgresException("interrupted while waiting for the promotion", e);
+            }
+        }
+        throw new PostgresException("PostgreSQL did not finish its promotion within 120 s");
+    }
+
+    /** An immediate checkpoint, so that pg_control records the current timeline (after a promotion). */
+    void checkpoint() throws PostgresException {
+        server.execute("CHECKPOINT");
+    }
+
+    /**
+     * Waits until every client transaction that was open when this call began has ended (committed,
+     * rolled back, or its session closed), or until {@code timeoutMs} passed. Transactions started
+     * later are not waited for. Returns how many were still open at the end.
+     */
+    int awaitOpenTransactions(long timeoutMs) throws PostgresException, InterruptedException {
+        long deadline = System.nanoTime() + timeoutMs * 1_000_000;
+        try (Statement st = server.connection().createStatement()) {
+            String since;
+            try (ResultSet rs = st.executeQuery("SELECT statement_timestamp()::text")) {
+                rs.next();
+                since = rs.getString(1);
+            }
+            String sql =
+                    "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()"
+                            + " AND xact_start < '" + since + "'::timestamptz";
+            while (true) {
+                int open;
+                try (ResultSet rs = st.executeQuery(sql)) {
+                    rs.next();
+                    open = rs.getInt(1);
+                }
+                if (open == 0 || System.nanoTime() - deadline >= 0) return open;
+                Thread.sleep(20);
+            }
+        } catch (SQLException e) {
+            server.closeConnection();
+            throw new PostgresException("SQL failed: " + e.getMessage(), e);
+        }
+    }
 }

@@ -24,165 +24,205 @@ import org.slf4j.LoggerFactory;
  * is reported as not running.
  */
 final class PgObservation {
-  private static final Logger LOG = LoggerFactory.getLogger(PgObservation.class);
-  private String lastObserveError;
-  private final Map<Integer, Lsn> historyStarts = new java.util.concurrent.ConcurrentHashMap<>();
-  private final PgServer server;
-  private final Binaries bin;
-  private final OsCommand os;
-  private final Path dataDir;
-  private final Map<String, String> env;
+    private static final Logger LOG = LoggerFactory.getLogger(PgObservation.class);
+    private String lastObserveError;
+    private final Map<Integer, Lsn> historyStarts = new java.util.concurrent.ConcurrentHashMap<>();
+    private final PgServer server;
+    private final Binaries bin;
+    private final OsCommand os;
+    private final Path dataDir;
+    private final Map<String, String> env;
 
-  PgObservation(PgServer server) {
-    this.server = server;
-    this.bin = server.bin;
-    this.os = server.os;
-    this.dataDir = server.dataDir;
-    this.env = server.env;
-  }
+    PgObservation(PgServer server) {
+        this.server = server;
+        this.bin = server.bin;
+        this.os = server.os;
+        this.dataDir = server.dataDir;
+        this.env = server.env;
+    }
 
-  public boolean dataPresent() {
-    return Files.exists(dataDir.resolve("PG_VERSION")) && Files.exists(dataDir.resolve("global/pg_control"));
-  }
+    public boolean dataPresent() {
+        return Files.exists(dataDir.resolve("PG_VERSION")) && Files.exists(dataDir.resolve("global/pg_control"));
+    }
 
-  LocalState observe() {
-    if (!dataPresent()) return LocalState.noData();
-    boolean standbySignal = Files.exists(dataDir.resolve("standby.signal"));
-    boolean alive = server.postmasterPid() > 0;
-    if (alive) {
-      try {
-        return observeRunning(standbySignal);
-      } catch (SQLException e) {
-        server.closeConnection();
-        if (!String.valueOf(e.getMessage()).equals(lastObserveError)) {
-          LOG.warn("PostgreSQL is running but does not answer pgha's queries: {}", e.getMessage());
-          lastObserveError = e.getMessage();
+    LocalState observe() {
+        if (!dataPresent()) return LocalState.noData();
+        boolean standbySignal = Files.exists(dataDir.resolve("standby.signal"));
+        boolean alive = server.postmasterPid() > 0;
+        if (alive) {
+            try {
+                return observeRunning(standbySignal);
+            } catch (SQLException e) {
+                server.closeConnection();
+                if (!String.valueOf(e.getMessage()).equals(lastObserveError)) {
+                    LOG.warn("PostgreSQL is running but does not answer pgha's queries: {}", e.getMessage());
+                    lastObserveError = e.getMessage();
+                }
+            }
         }
-      }
+        ControlData cd = controlData();
+        return new LocalState(
+                true,
+                standbySignal,
+                false,
+                false,
+                cd.timeline(),
+                Lsn.max(cd.checkpoint(), cd.minRecoveryPoint()),
+                cd.checkpoint(),
+                null,
+                false,
+                cd.state(),
+                cd.checkpoint(),
+                alive);
     }
-    ControlData cd = controlData();
-    return new LocalState(true, standbySignal, false, false, cd.timeline(), Lsn.max(cd.checkpoint(), cd.minRecoveryPoint()),
-        cd.checkpoint(), null, false, cd.state(), cd.checkpoint(), alive);
-  }
 
-  /** True when a postmaster process for this data directory is alive (up, starting or stopping). */
-  boolean postmasterAlive() {
-    return server.postmasterPid() > 0;
-  }
-
-  private LocalState observeRunning(boolean standbySignal) throws SQLException {
-    String sql = "SELECT pg_is_in_recovery(),"
-        + " CASE WHEN pg_is_in_recovery() THEN NULL ELSE pg_current_wal_lsn()::text END,"
-        + " pg_last_wal_receive_lsn()::text, pg_last_wal_replay_lsn()::text,"
-        + " CASE WHEN pg_is_in_recovery() THEN NULL ELSE substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8) END,"
-        + " (SELECT timeline_id FROM pg_control_checkpoint()),"
-        + " (SELECT min_recovery_end_timeline FROM pg_control_recovery()),"
-        + " (SELECT status FROM pg_stat_wal_receiver LIMIT 1),"
-        + " (SELECT received_tli FROM pg_stat_wal_receiver LIMIT 1)";
-    try (Statement st = server.connection().createStatement(); ResultSet rs = st.executeQuery(sql)) {
-      rs.next();
-      boolean recovery = rs.getBoolean(1);
-      if (!recovery) {
-        Lsn cur = Lsn.parse(rs.getString(2));
-        int tl = Integer.parseInt(rs.getString(5), 16);
-        return new LocalState(true, standbySignal, true, false, tl, cur, cur, null, false, ControlState.IN_PRODUCTION, Lsn.ZERO, true);
-      }
-      Lsn rcv = rs.getString(3) == null ? Lsn.ZERO : Lsn.parse(rs.getString(3));
-      Lsn rpl = rs.getString(4) == null ? Lsn.ZERO : Lsn.parse(rs.getString(4));
-      boolean streaming = "streaming".equals(rs.getString(8));
-      int received = rs.getInt(9);
-      int reported = Math.max(rs.getInt(6), Math.max(rs.getInt(7), received));
-      rs.close();
-      // While WAL is being received, received_tli is exact (and no history file can name a later
-      // timeline for WAL we have); only without a walreceiver is the timeline worked out from files.
-      int tl = received > 0 ? reported : Math.max(reported, replayTimeline(Lsn.max(rcv, rpl)));
-      return new LocalState(true, standbySignal, true, true, tl, Lsn.max(rcv, rpl), rpl, server.following, streaming,
-          ControlState.IN_ARCHIVE_RECOVERY, Lsn.ZERO, true);
+    /** True when a postmaster process for this data directory is alive (up, starting or stopping). */
+    boolean postmasterAlive() {
+        return server.postmasterPid() > 0;
     }
-  }
 
-  /**
-   * The timeline a standby's WAL position lies on. During recovery PostgreSQL reports only the
-   * last restartpoint's timeline, which lags after a timeline switch; the history files in pg_wal
-   * say where each timeline began, so the newest one that began at or before {@code position} is
-   * the one being replayed. History files never change, so their switch points are cached.
-   */
-  private int replayTimeline(Lsn position) throws SQLException {
-    int best = 0;
-    try (Statement st = server.connection().createStatement();
-         ResultSet rs = st.executeQuery("SELECT name FROM pg_ls_waldir() WHERE name ~ '^[0-9A-F]{8}\\.history$'")) {
-      List<String> names = new ArrayList<>();
-      while (rs.next()) names.add(rs.getString(1));
-      for (String name : names) {
-        int tl = Integer.parseInt(name.substring(0, 8), 16);
-        if (tl <= best) continue;
-        Lsn start = historyStarts.get(tl);
-        if (start == null) {
-          start = switchpointFromFile("pg_wal/" + name);
-          historyStarts.put(tl, start);
+    private LocalState observeRunning(boolean standbySignal) throws SQLException {
+        String sql = "SELECT pg_is_in_recovery(),"
+                + " CASE WHEN pg_is_in_recovery() THEN NULL ELSE pg_current_wal_lsn()::text END,"
+                + " pg_last_wal_receive_lsn()::text, pg_last_wal_replay_lsn()::text,"
+                + " CASE WHEN pg_is_in_recovery() THEN NULL ELSE substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8) END,"
+                + " (SELECT timeline_id FROM pg_control_checkpoint()),"
+                + " (SELECT min_recovery_end_timeline FROM pg_control_recovery()),"
+                + " (SELECT status FROM pg_stat_wal_receiver LIMIT 1),"
+                + " (SELECT received_tli FROM pg_stat_wal_receiver LIMIT 1)";
+        try (Statement st = server.connection().createStatement();
+                ResultSet rs = st.executeQuery(sql)) {
+            rs.next();
+            boolean recovery = rs.getBoolean(1);
+            if (!recovery) {
+                Lsn cur = Lsn.parse(rs.getString(2));
+                int tl = Integer.parseInt(rs.getString(5), 16);
+                return new LocalState(
+                        true,
+                        standbySignal,
+                        true,
+                        false,
+                        tl,
+                        cur,
+                        cur,
+                        null,
+                        false,
+                        ControlState.IN_PRODUCTION,
+                        Lsn.ZERO,
+                        true);
+            }
+            Lsn rcv = rs.getString(3) == null ? Lsn.ZERO : Lsn.parse(rs.getString(3));
+            Lsn rpl = rs.getString(4) == null ? Lsn.ZERO : Lsn.parse(rs.getString(4));
+            boolean streaming = "streaming".equals(rs.getString(8));
+            int received = rs.getInt(9);
+            int reported = Math.max(rs.getInt(6), Math.max(rs.getInt(7), received));
+            rs.close();
+            // While WAL is being received, received_tli is exact (and no history file can name a later
+            // timeline for WAL we have); only without a walreceiver is the timeline worked out from files.
+            int tl = received > 0 ? reported : Math.max(reported, replayTimeline(Lsn.max(rcv, rpl)));
+            return new LocalState(
+                    true,
+                    standbySignal,
+                    true,
+                    true,
+                    tl,
+                    Lsn.max(rcv, rpl),
+                    rpl,
+                    server.following,
+                    streaming,
+                    ControlState.IN_ARCHIVE_RECOVERY,
+                    Lsn.ZERO,
+                    true);
         }
-        if (!start.isAfter(position)) best = tl;
-      }
     }
-    return best;
-  }
 
-  ControlData controlData() {
-    try {
-      return ControlData.parse(os.check(List.of(bin.path("pg_controldata"), "-D", dataDir.toString()), env, 30_000, l -> {}));
-    } catch (PostgresException e) {
-      LOG.warn("pg_controldata failed: {}", e.getMessage());
-      return new ControlData("", ControlState.UNKNOWN, Lsn.ZERO, 0, Lsn.ZERO);
-    }
-  }
-
-  /**
-   * The primary's archiving: pg_stat_archiver and the .ready files in pg_wal (what is finished but
-   * not archived yet). Null when this server is not a running primary.
-   */
-  ArchiveStatus archiveStatus() {
-    try (Statement st = server.connection().createStatement();
-         ResultSet rs = st.executeQuery("SELECT pg_is_in_recovery(), archived_count, last_archived_wal, failed_count, last_failed_wal,"
-             + " coalesce(last_failed_time > coalesce(last_archived_time, 'epoch'), false) FROM pg_stat_archiver")) {
-      rs.next();
-      if (rs.getBoolean(1)) return null;
-      int pending = 0;
-      long bytes = 0;
-      try (var ready = Files.newDirectoryStream(dataDir.resolve("pg_wal/archive_status"), "*.ready")) {
-        for (Path f : ready) {
-          pending++;
-          String n = f.getFileName().toString();
-          try {
-            bytes += Files.size(dataDir.resolve("pg_wal").resolve(n.substring(0, n.length() - ".ready".length())));
-          } catch (IOException gone) {
-            // archived meanwhile
-          }
+    /**
+     * The timeline a standby's WAL position lies on. During recovery PostgreSQL reports only the
+     * last restartpoint's timeline, which lags after a timeline switch; the history files in pg_wal
+     * say where each timeline began, so the newest one that began at or before {@code position} is
+     * the one being replayed. History files never change, so their switch points are cached.
+     */
+    private int replayTimeline(Lsn position) throws SQLException {
+        int best = 0;
+        try (Statement st = server.connection().createStatement();
+                ResultSet rs =
+                        st.executeQuery("SELECT name FROM pg_ls_waldir() WHERE name ~ '^[0-9A-F]{8}\\.history$'")) {
+            List<String> names = new ArrayList<>();
+            while (rs.next()) names.add(rs.getString(1));
+            for (String name : names) {
+                int tl = Integer.parseInt(name.substring(0, 8), 16);
+                if (tl <= best) continue;
+                Lsn start = historyStarts.get(tl);
+                if (start == null) {
+                    start = switchpointFromFile("pg_wal/" + name);
+                    historyStarts.put(tl, start);
+                }
+                if (!start.isAfter(position)) best = tl;
+            }
         }
-      } catch (IOException e) {
-        LOG.debug("cannot count .ready files: {}", e.getMessage());
-      }
-      return new io.pgha.core.model.ArchiveStatus(pending, bytes, rs.getLong(2), rs.getString(3), rs.getLong(4), rs.getString(5), rs.getBoolean(6));
-    } catch (SQLException e) {
-      return null;
+        return best;
     }
-  }
 
-  /** The switch point recorded in the history file of {@code timeline} for its parent timeline. */
-  Lsn switchpoint(int timeline) throws PostgresException {
-    String name = String.format("pg_wal/%08X.history", timeline);
-    try {
-      return switchpointFromFile(name);
-    } catch (SQLException e) {
-      server.closeConnection();
-      throw new PostgresException("cannot read " + name + ": " + e.getMessage(), e);
+    ControlData controlData() {
+        try {
+            return ControlData.parse(
+                    os.check(List.of(bin.path("pg_controldata"), "-D", dataDir.toString()), env, 30_000, l -> {}));
+        } catch (PostgresException e) {
+            LOG.warn("pg_controldata failed: {}", e.getMessage());
+            return new ControlData("", ControlState.UNKNOWN, Lsn.ZERO, 0, Lsn.ZERO);
+        }
     }
-  }
 
-  private Lsn switchpointFromFile(String name) throws SQLException {
-    try (Statement st = server.connection().createStatement();
-         ResultSet rs = st.executeQuery("SELECT pg_read_file('" + name + "')")) {
-      rs.next();
-      return TimelineHistory.lastSwitchpoint(rs.getString(1));
+    /**
+     * The primary's archiving: pg_stat_archiver and the .ready files in pg_wal (what is finished but
+     * not archived yet). Null when this server is not a running primary.
+     */
+    ArchiveStatus archiveStatus() {
+        try (Statement st = server.connection().createStatement();
+                ResultSet rs = st.executeQuery(
+                        "SELECT pg_is_in_recovery(), archived_count, last_archived_wal, failed_count, last_failed_wal,"
+                                + " coalesce(last_failed_time > coalesce(last_archived_time, 'epoch'), false) FROM pg_stat_archiver")) {
+            rs.next();
+            if (rs.getBoolean(1)) return null;
+            int pending = 0;
+            long bytes = 0;
+            try (var ready = Files.newDirectoryStream(dataDir.resolve("pg_wal/archive_status"), "*.ready")) {
+                for (Path f : ready) {
+                    pending++;
+                    String n = f.getFileName().toString();
+                    try {
+                        bytes += Files.size(
+                                dataDir.resolve("pg_wal").resolve(n.substring(0, n.length() - ".ready".length())));
+                    } catch (IOException gone) {
+                        // archived meanwhile
+                    }
+                }
+            } catch (IOException e) {
+                LOG.debug("cannot count .ready files: {}", e.getMessage());
+            }
+            return new io.pgha.core.model.ArchiveStatus(
+                    pending, bytes, rs.getLong(2), rs.getString(3), rs.getLong(4), rs.getString(5), rs.getBoolean(6));
+        } catch (SQLException e) {
+            return null;
+        }
     }
-  }
+
+    /** The switch point recorded in the history file of {@code timeline} for its parent timeline. */
+    Lsn switchpoint(int timeline) throws PostgresException {
+        String name = String.format("pg_wal/%08X.history", timeline);
+        try {
+            return switchpointFromFile(name);
+        } catch (SQLException e) {
+            server.closeConnection();
+            throw new PostgresException("cannot read " + name + ": " + e.getMessage(), e);
+        }
+    }
+
+    private Lsn switchpointFromFile(String name) throws SQLException {
+        try (Statement st = server.connection().createStatement();
+                ResultSet rs = st.executeQuery("SELECT pg_read_file('" + name + "')")) {
+            rs.next();
+            return TimelineHistory.lastSwitchpoint(rs.getString(1));
+        }
+    }
 }

@@ -20,96 +20,96 @@ import java.util.function.Consumer;
  */
 public interface PostgresControl extends AutoCloseable {
 
-  // ------------------------------------------------------------------ observation
+    // ------------------------------------------------------------------ observation
 
-  /** The local server's state now (never throws: what cannot be read is reported as unknown). */
-  LocalState observe();
+    /** The local server's state now (never throws: what cannot be read is reported as unknown). */
+    LocalState observe();
 
-  /** pg_controldata's view of the data directory. */
-  ControlData controlData();
+    /** pg_controldata's view of the data directory. */
+    ControlData controlData();
 
-  /** The primary's archiving, or null when this server is not a running primary. */
-  ArchiveStatus archiveStatus();
+    /** The primary's archiving, or null when this server is not a running primary. */
+    ArchiveStatus archiveStatus();
 
-  /** The standbys connected to this primary. */
-  List<Replica> replicas() throws PostgresException;
+    /** The standbys connected to this primary. */
+    List<Replica> replicas() throws PostgresException;
 
-  /** synchronous_standby_names as the running server uses it. */
-  String synchronousStandbyNames() throws PostgresException;
+    /** synchronous_standby_names as the running server uses it. */
+    String synchronousStandbyNames() throws PostgresException;
 
-  /** The switch point recorded in the history file of {@code timeline} for its parent. */
-  Lsn switchpoint(int timeline) throws PostgresException;
+    /** The switch point recorded in the history file of {@code timeline} for its parent. */
+    Lsn switchpoint(int timeline) throws PostgresException;
 
-  // ------------------------------------------------------------------ preparation
+    // ------------------------------------------------------------------ preparation
 
-  /** Creates the directories around the data directory and the password file. */
-  void prepare() throws IOException, PostgresException;
+    /** Creates the directories around the data directory and the password file. */
+    void prepare() throws IOException, PostgresException;
 
-  /** Null when PostgreSQL's OS user can run the archive's pgha command; otherwise what to fix. */
-  String checkArchiveCommand();
+    /** Null when PostgreSQL's OS user can run the archive's pgha command; otherwise what to fix. */
+    String checkArchiveCommand();
 
-  // ------------------------------------------------------------------ lifecycle
+    // ------------------------------------------------------------------ lifecycle
 
-  void initdb() throws PostgresException, IOException;
+    void initdb() throws PostgresException, IOException;
 
-  void createReplicationRole() throws PostgresException;
+    void createReplicationRole() throws PostgresException;
 
-  /** Writes pgha's files for the role and starts PostgreSQL, waiting until it accepts connections. */
-  void start(Upstream upstream, boolean standby) throws PostgresException, IOException;
+    /** Writes pgha's files for the role and starts PostgreSQL, waiting until it accepts connections. */
+    void start(Upstream upstream, boolean standby) throws PostgresException, IOException;
 
-  void restart(Upstream upstream, boolean standby) throws PostgresException, IOException;
+    void restart(Upstream upstream, boolean standby) throws PostgresException, IOException;
 
-  /** Stops PostgreSQL and waits for the postmaster to exit; throws when it did not. */
-  void stop(StopMode mode) throws PostgresException;
+    /** Stops PostgreSQL and waits for the postmaster to exit; throws when it did not. */
+    void stop(StopMode mode) throws PostgresException;
 
-  /**
-   * Stops PostgreSQL at once, whatever it is doing; true when no PostgreSQL process is left working
-   * in the data directory, false when it could not be stopped. Never throws.
-   */
-  boolean stopImmediately();
+    /**
+     * Stops PostgreSQL at once, whatever it is doing; true when no PostgreSQL process is left working
+     * in the data directory, false when it could not be stopped. Never throws.
+     */
+    boolean stopImmediately();
 
-  void promote() throws PostgresException;
+    void promote() throws PostgresException;
 
-  void follow(Upstream upstream) throws PostgresException, IOException;
+    void follow(Upstream upstream) throws PostgresException, IOException;
 
-  void checkpoint() throws PostgresException;
+    void checkpoint() throws PostgresException;
 
-  /** Waits until client transactions open now have ended, at most {@code timeoutMs}; how many are left. */
-  int awaitOpenTransactions(long timeoutMs) throws PostgresException, InterruptedException;
+    /** Waits until client transactions open now have ended, at most {@code timeoutMs}; how many are left. */
+    int awaitOpenTransactions(long timeoutMs) throws PostgresException, InterruptedException;
 
-  // ------------------------------------------------------------------ copies
+    // ------------------------------------------------------------------ copies
 
-  /** An empty directory beside the data directory to build a new copy in. */
-  Path cloneDir() throws IOException;
+    /** An empty directory beside the data directory to build a new copy in. */
+    Path cloneDir() throws IOException;
 
-  /** Replaces the data directory with what was built in {@link #cloneDir()}, as a standby of {@code source}. */
-  void installClone(Upstream source) throws IOException;
+    /** Replaces the data directory with what was built in {@link #cloneDir()}, as a standby of {@code source}. */
+    void installClone(Upstream source) throws IOException;
 
-  void cloneFrom(Upstream source, Consumer<String> progress) throws PostgresException, IOException;
+    void cloneFrom(Upstream source, Consumer<String> progress) throws PostgresException, IOException;
 
-  void prepareRewindSource(Upstream source) throws PostgresException;
+    void prepareRewindSource(Upstream source) throws PostgresException;
 
-  void rewindFrom(Upstream source, Consumer<String> progress) throws PostgresException, IOException;
+    void rewindFrom(Upstream source, Consumer<String> progress) throws PostgresException, IOException;
 
-  void removeData() throws IOException;
+    void removeData() throws IOException;
 
-  // ------------------------------------------------------------------ replication
+    // ------------------------------------------------------------------ replication
 
-  /** The value the next start writes for synchronous_standby_names, without touching the running server. */
-  void prepareSynchronousStandbyNames(String value);
+    /** The value the next start writes for synchronous_standby_names, without touching the running server. */
+    void prepareSynchronousStandbyNames(String value);
 
-  /** Sets synchronous_standby_names and returns once the server uses it, with the WAL position then. */
-  Lsn setSynchronousStandbyNames(String value) throws PostgresException, IOException;
+    /** Sets synchronous_standby_names and returns once the server uses it, with the WAL position then. */
+    Lsn setSynchronousStandbyNames(String value) throws PostgresException, IOException;
 
-  /** Makes the WAL senders pick up a change at once. */
-  void nudgeStandbys() throws PostgresException;
+    /** Makes the WAL senders pick up a change at once. */
+    void nudgeStandbys() throws PostgresException;
 
-  /** The local server's replication slots. */
-  SlotControl slots();
+    /** The local server's replication slots. */
+    SlotControl slots();
 
-  /** Writes the DCS's timeline history into pg_wal so that a promotion picks a fresh timeline. */
-  void seedHistory(List<HistoryEntry> history, int latest) throws IOException, PostgresException;
+    /** Writes the DCS's timeline history into pg_wal so that a promotion picks a fresh timeline. */
+    void seedHistory(List<HistoryEntry> history, int latest) throws IOException, PostgresException;
 
-  @Override
-  void close();
+    @Override
+    void close();
 }

@@ -10,68 +10,70 @@ import java.nio.file.Path;
  * take long; {@link ProcessHandle#isAlive()} counts zombies as alive, this class does not.
  */
 public final class Processes {
-  private Processes() {}
+    private Processes() {}
 
-  public static boolean alive(long pid) {
-    try {
-      String stat = Files.readString(Path.of("/proc", String.valueOf(pid), "stat"));
-      int close = stat.lastIndexOf(')');
-      char state = close > 0 && close + 2 < stat.length() ? stat.charAt(close + 2) : '?';
-      return state != 'Z' && state != 'X';
-    } catch (IOException e) {
-      return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false) && !Files.isDirectory(Path.of("/proc"));
-    }
-  }
-
-  /** The pid of the live postmaster of {@code dataDir} (from its postmaster.pid), or -1. */
-  public static long postmasterPid(Path dataDir) {
-    try {
-      long pid = Long.parseLong(Files.readAllLines(dataDir.resolve("postmaster.pid")).get(0).trim());
-      return alive(pid) ? pid : -1;
-    } catch (IOException | RuntimeException e) {
-      return -1;
-    }
-  }
-
-  /**
-   * Live PostgreSQL processes working in {@code dataDir} (their current directory): after the
-   * postmaster died, its orphaned backends keep the shared memory busy and a new postmaster
-   * refuses to start until they are gone.
-   */
-  public static java.util.List<Long> postgresIn(Path dataDir) {
-    java.util.List<Long> out = new java.util.ArrayList<>();
-    Path want;
-    try {
-      want = dataDir.toRealPath();
-    } catch (IOException e) {
-      return out;
-    }
-    try (var dirs = Files.list(Path.of("/proc"))) {
-      for (Path d : (Iterable<Path>) dirs::iterator) {
-        String name = d.getFileName().toString();
-        if (!name.chars().allMatch(Character::isDigit)) continue;
+    public static boolean alive(long pid) {
         try {
-          if (!Files.readString(d.resolve("comm")).trim().equals("postgres")) continue;
-          if (!Files.readSymbolicLink(d.resolve("cwd")).equals(want)) continue;
-          long pid = Long.parseLong(name);
-          if (alive(pid)) out.add(pid);
-        } catch (IOException | RuntimeException e) {
-          // gone, or not ours to look at
+            String stat = Files.readString(Path.of("/proc", String.valueOf(pid), "stat"));
+            int close = stat.lastIndexOf(')');
+            char state = close > 0 && close + 2 < stat.length() ? stat.charAt(close + 2) : '?';
+            return state != 'Z' && state != 'X';
+        } catch (IOException e) {
+            return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)
+                    && !Files.isDirectory(Path.of("/proc"));
         }
-      }
-    } catch (IOException e) {
-      return out;
     }
-    return out;
-  }
 
-  /** Waits up to {@code timeoutMs} for {@code pid} to be gone, polling every 5 ms; false on timeout. */
-  public static boolean awaitExit(long pid, long timeoutMs) throws InterruptedException {
-    long deadline = System.nanoTime() + timeoutMs * 1_000_000L;
-    while (alive(pid)) {
-      if (System.nanoTime() > deadline) return false;
-      Thread.sleep(5);
+    /** The pid of the live postmaster of {@code dataDir} (from its postmaster.pid), or -1. */
+    public static long postmasterPid(Path dataDir) {
+        try {
+            long pid = Long.parseLong(
+                    Files.readAllLines(dataDir.resolve("postmaster.pid")).get(0).trim());
+            return alive(pid) ? pid : -1;
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
     }
-    return true;
-  }
+
+    /**
+     * Live PostgreSQL processes working in {@code dataDir} (their current directory): after the
+     * postmaster died, its orphaned backends keep the shared memory busy and a new postmaster
+     * refuses to start until they are gone.
+     */
+    public static java.util.List<Long> postgresIn(Path dataDir) {
+        java.util.List<Long> out = new java.util.ArrayList<>();
+        Path want;
+        try {
+            want = dataDir.toRealPath();
+        } catch (IOException e) {
+            return out;
+        }
+        try (var dirs = Files.list(Path.of("/proc"))) {
+            for (Path d : (Iterable<Path>) dirs::iterator) {
+                String name = d.getFileName().toString();
+                if (!name.chars().allMatch(Character::isDigit)) continue;
+                try {
+                    if (!Files.readString(d.resolve("comm")).trim().equals("postgres")) continue;
+                    if (!Files.readSymbolicLink(d.resolve("cwd")).equals(want)) continue;
+                    long pid = Long.parseLong(name);
+                    if (alive(pid)) out.add(pid);
+                } catch (IOException | RuntimeException e) {
+                    // gone, or not ours to look at
+                }
+            }
+        } catch (IOException e) {
+            return out;
+        }
+        return out;
+    }
+
+    /** Waits up to {@code timeoutMs} for {@code pid} to be gone, polling every 5 ms; false on timeout. */
+    public static boolean awaitExit(long pid, long timeoutMs) throws InterruptedException {
+        long deadline = System.nanoTime() + timeoutMs * 1_000_000L;
+        while (alive(pid)) {
+            if (System.nanoTime() > deadline) return false;
+            Thread.sleep(5);
+        }
+        return true;
+    }
 }

@@ -7,9 +7,9 @@ import io.pgha.core.model.Lsn;
 import org.junit.jupiter.api.Test;
 
 class ControlDataTest {
-  @Test
-  void parsesTheFieldsTheAgentUses() {
-    String out = """
+    @Test
+    void parsesTheFieldsTheAgentUses() {
+        String out = """
         pg_control version number:            1300
         Database system identifier:           7312345678901234567
         Database cluster state:               shut down in recovery
@@ -20,19 +20,19 @@ class ControlDataTest {
         Minimum recovery ending location:     0/5048318
         Min recovery ending loc's timeline:   2
         """;
-    ControlData cd = ControlData.parse(out);
-    assertThat(cd.systemIdentifier()).isEqualTo("7312345678901234567");
-    assertThat(cd.state()).isEqualTo(ControlState.SHUT_DOWN_IN_RECOVERY);
-    assertThat(cd.checkpoint()).isEqualTo(Lsn.parse("0/50482A0"));
-    assertThat(cd.timeline()).isEqualTo(2);
-    assertThat(cd.minRecoveryPoint()).isEqualTo(Lsn.parse("0/5048318"));
-  }
+        ControlData cd = ControlData.parse(out);
+        assertThat(cd.systemIdentifier()).isEqualTo("7312345678901234567");
+        assertThat(cd.state()).isEqualTo(ControlState.SHUT_DOWN_IN_RECOVERY);
+        assertThat(cd.checkpoint()).isEqualTo(Lsn.parse("0/50482A0"));
+        assertThat(cd.timeline()).isEqualTo(2);
+        assertThat(cd.minRecoveryPoint()).isEqualTo(Lsn.parse("0/5048318"));
+    }
 
-  @Test
-  void anUnknownStateIsNeverMistakenForAPrimaryState() {
-    assertThat(ControlState.parse("something new").primaryState()).isFalse();
-    assertThat(ControlState.parse("in production").primaryState()).isTrue();
-    assertThat(ControlState.parse("shut down").primaryState()).isTrue();
-    assertThat(ControlState.parse("in archive recovery").primaryState()).isFalse();
-  }
+    @Test
+    void anUnknownStateIsNeverMistakenForAPrimaryState() {
+        assertThat(ControlState.parse("something new").primaryState()).isFalse();
+        assertThat(ControlState.parse("in production").primaryState()).isTrue();
+        assertThat(ControlState.parse("shut down").primaryState()).isTrue();
+        assertThat(ControlState.parse("in archive recovery").primaryState()).isFalse();
+    }
 }

@@ -15,75 +15,105 @@ import java.util.concurrent.atomic.AtomicInteger;
  * with {@code pgha_router_}; the tag {@code listener} is read-write or read-only.
  */
 public final class RouterMetrics implements AutoCloseable {
-  private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-  private final Counter fromClient;
-  private final Counter fromServer;
-  private final Map<String, AtomicInteger> sessions = new ConcurrentHashMap<>();
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final Counter fromClient;
+    private final Counter fromServer;
+    private final Map<String, AtomicInteger> sessions = new ConcurrentHashMap<>();
 
-  RouterMetrics(Router router) {
-    fromClient = Counter.builder("pgha.router.bytes").tag("direction", "client_to_server").description("bytes relayed").register(registry);
-    fromServer = Counter.builder("pgha.router.bytes").tag("direction", "server_to_client").description("bytes relayed").register(registry);
-    Gauge.builder("pgha.router.sessions.waiting", router, Router::waitingSessions).description("sessions waiting at the router for a backend")
-        .register(registry);
-  }
+    RouterMetrics(Router router) {
+        fromClient = Counter.builder("pgha.router.bytes")
+                .tag("direction", "client_to_server")
+                .description("bytes relayed")
+                .register(registry);
+        fromServer = Counter.builder("pgha.router.bytes")
+                .tag("direction", "server_to_client")
+                .description("bytes relayed")
+                .register(registry);
+        Gauge.builder("pgha.router.sessions.waiting", router, Router::waitingSessions)
+                .description("sessions waiting at the router for a backend")
+                .register(registry);
+    }
 
-  void fromClient(int bytes) {
-    fromClient.increment(bytes);
-  }
+    void fromClient(int bytes) {
+        fromClient.increment(bytes);
+    }
 
-  void fromServer(int bytes) {
-    fromServer.increment(bytes);
-  }
+    void fromServer(int bytes) {
+        fromServer.increment(bytes);
+    }
 
-  void decision(Target target, Route r) {
-    String to = r instanceof Route.Backend b ? b.member() : "wait";
-    Counter.builder("pgha.router.routing.decisions").tag("listener", target.label()).tag("backend", to)
-        .description("routing decisions for new sessions (backend 'wait': no backend qualified)").register(registry).increment();
-  }
+    void decision(Target target, Route r) {
+        String to = r instanceof Route.Backend b ? b.member() : "wait";
+        Counter.builder("pgha.router.routing.decisions")
+                .tag("listener", target.label())
+                .tag("backend", to)
+                .description("routing decisions for new sessions (backend 'wait': no backend qualified)")
+                .register(registry)
+                .increment();
+    }
 
-  /** A session started (+1) or stopped (-1) relaying to {@code member}. */
-  void attached(Target target, String member, int delta) {
-    sessions.computeIfAbsent(target.label() + "\u0000" + member, k -> {
-      AtomicInteger n = new AtomicInteger();
-      Gauge.builder("pgha.router.sessions", n, AtomicInteger::get).tag("listener", target.label()).tag("backend", member)
-          .description("sessions relayed to each backend").register(registry);
-      return n;
-    }).addAndGet(delta);
-  }
+    /** A session started (+1) or stopped (-1) relaying to {@code member}. */
+    void attached(Target target, String member, int delta) {
+        sessions.computeIfAbsent(target.label() + "\u0000" + member, k -> {
+                    AtomicInteger n = new AtomicInteger();
+                    Gauge.builder("pgha.router.sessions", n, AtomicInteger::get)
+                            .tag("listener", target.label())
+                            .tag("backend", member)
+                            .description("sessions relayed to each backend")
+                            .register(registry);
+                    return n;
+                })
+                .addAndGet(delta);
+    }
 
-  void waited(Target target, long nanos) {
-    Timer.builder("pgha.router.wait").tag("listener", target.label()).description("time new sessions waited for a backend")
-        .register(registry).record(nanos, TimeUnit.NANOSECONDS);
-  }
+    void waited(Target target, long nanos) {
+        Timer.builder("pgha.router.wait")
+                .tag("listener", target.label())
+                .description("time new sessions waited for a backend")
+                .register(registry)
+                .record(nanos, TimeUnit.NANOSECONDS);
+    }
 
-  void waitTimedOut(Target target) {
-    Counter.builder("pgha.router.wait.timeouts").tag("listener", target.label()).description("sessions refused after waiting too long")
-        .register(registry).increment();
-  }
+    void waitTimedOut(Target target) {
+        Counter.builder("pgha.router.wait.timeouts")
+                .tag("listener", target.label())
+                .description("sessions refused after waiting too long")
+                .register(registry)
+                .increment();
+    }
 
-  void closed(String reason) {
-    Counter.builder("pgha.router.sessions.closed").tag("reason", reason)
-        .description("sessions the router closed itself (switchover, lease_lost, protocol_violation, wait_timeout, refused)")
-        .register(registry).increment();
-  }
+    void closed(String reason) {
+        Counter.builder("pgha.router.sessions.closed")
+                .tag("reason", reason)
+                .description(
+                        "sessions the router closed itself (switchover, lease_lost, protocol_violation, wait_timeout, refused)")
+                .register(registry)
+                .increment();
+    }
 
-  void connectFailed(String member) {
-    Counter.builder("pgha.router.connect.failures").tag("backend", member).description("failed connections to a backend")
-        .register(registry).increment();
-  }
+    void connectFailed(String member) {
+        Counter.builder("pgha.router.connect.failures")
+                .tag("backend", member)
+                .description("failed connections to a backend")
+                .register(registry)
+                .increment();
+    }
 
-  void cancel(boolean forwarded) {
-    Counter.builder("pgha.router.cancel.requests").tag("result", forwarded ? "forwarded" : "unknown_key")
-        .description("cancel requests").register(registry).increment();
-  }
+    void cancel(boolean forwarded) {
+        Counter.builder("pgha.router.cancel.requests")
+                .tag("result", forwarded ? "forwarded" : "unknown_key")
+                .description("cancel requests")
+                .register(registry)
+                .increment();
+    }
 
-  /** Every meter in Prometheus text exposition format. */
-  public String scrape() {
-    return registry.scrape();
-  }
+    /** Every meter in Prometheus text exposition format. */
+    public String scrape() {
+        return registry.scrape();
+    }
 
-  @Override
-  public void close() {
-    registry.close();
-  }
+    @Override
+    public void close() {
+        registry.close();
+    }
 }

@@ -7,45 +7,45 @@ import java.util.concurrent.ThreadLocalRandom;
 
 /** Finds free loopback ports, alone or as a block of consecutive ones. */
 public final class FreePorts {
-  private FreePorts() {}
+    private FreePorts() {}
 
-  public static int one() {
-    try (ServerSocket s = new ServerSocket()) {
-      s.bind(new InetSocketAddress("127.0.0.1", 0));
-      return s.getLocalPort();
-    } catch (IOException e) {
-      throw new IllegalStateException("no free port", e);
+    public static int one() {
+        try (ServerSocket s = new ServerSocket()) {
+            s.bind(new InetSocketAddress("127.0.0.1", 0));
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new IllegalStateException("no free port", e);
+        }
     }
-  }
 
-  /**
-   * The first of {@code count} consecutive free ports in 20000-32000, with every port +100/+200
-   * free too if asked. Below the kernel's ephemeral range (32768 and up), so that an outgoing
-   * connection cannot take one of them between this check and the server's bind.
-   */
-  public static int block(int count, int... offsets) {
-    for (int attempt = 0; attempt < 200; attempt++) {
-      int base = 20000 + ThreadLocalRandom.current().nextInt(12000 - 300 - count);
-      if (allFree(base, count, offsets)) return base;
+    /**
+     * The first of {@code count} consecutive free ports in 20000-32000, with every port +100/+200
+     * free too if asked. Below the kernel's ephemeral range (32768 and up), so that an outgoing
+     * connection cannot take one of them between this check and the server's bind.
+     */
+    public static int block(int count, int... offsets) {
+        for (int attempt = 0; attempt < 200; attempt++) {
+            int base = 20000 + ThreadLocalRandom.current().nextInt(12000 - 300 - count);
+            if (allFree(base, count, offsets)) return base;
+        }
+        throw new IllegalStateException("no block of " + count + " free ports");
     }
-    throw new IllegalStateException("no block of " + count + " free ports");
-  }
 
-  private static boolean allFree(int base, int count, int... offsets) {
-    for (int i = 0; i < count; i++) {
-      if (!free(base + i)) return false;
-      for (int o : offsets) if (!free(base + o + i)) return false;
+    private static boolean allFree(int base, int count, int... offsets) {
+        for (int i = 0; i < count; i++) {
+            if (!free(base + i)) return false;
+            for (int o : offsets) if (!free(base + o + i)) return false;
+        }
+        return true;
     }
-    return true;
-  }
 
-  private static boolean free(int port) {
-    try (ServerSocket s = new ServerSocket()) {
-      s.setReuseAddress(true);
-      s.bind(new InetSocketAddress("127.0.0.1", port));
-      return true;
-    } catch (IOException e) {
-      return false;
+    private static boolean free(int port) {
+        try (ServerSocket s = new ServerSocket()) {
+            s.setReuseAddress(true);
+            s.bind(new InetSocketAddress("127.0.0.1", port));
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
     }
-  }
 }

@@ -25,81 +25,84 @@ import org.apache.sshd.sftp.server.SftpSubsystemFactory;
  * {@link #knownHosts()} a known_hosts file holding the server's host key. Close it to stop it.
  */
 public final class SftpServer implements AutoCloseable {
-  public static final String USER = "backup";
-  private final SshServer server;
-  private final Path clientKey;
-  private final Path knownHosts;
-  private final Path otherKey;
+    public static final String USER = "backup";
+    private final SshServer server;
+    private final Path clientKey;
+    private final Path knownHosts;
+    private final Path otherKey;
 
-  private SftpServer(SshServer server, Path clientKey, Path knownHosts, Path otherKey) {
-    this.server = server;
-    this.clientKey = clientKey;
-    this.knownHosts = knownHosts;
-    this.otherKey = otherKey;
-  }
-
-  /** Starts a server on a free loopback port; keys and known_hosts are written to {@code keyDir}. */
-  public static SftpServer start(Path root, Path keyDir) throws IOException, GeneralSecurityException {
-    Files.createDirectories(root);
-    Files.createDirectories(keyDir);
-    KeyPair hostKey = ecKey();
-    KeyPair client = ecKey();
-    KeyPair other = ecKey();
-    SshServer s = SshServer.setUpDefaultServer();
-    s.setHost("127.0.0.1");
-    s.setPort(0);
-    s.setKeyPairProvider(KeyPairProvider.wrap(hostKey));
-    PublicKey allowed = client.getPublic();
-    s.setPublickeyAuthenticator((user, key, session) -> USER.equals(user) && KeyUtils.compareKeys(allowed, key));
-    s.setPasswordAuthenticator(null);
-    s.setKeyboardInteractiveAuthenticator(null);
-    s.setSubsystemFactories(List.of(new SftpSubsystemFactory.Builder().build()));
-    s.setFileSystemFactory(new VirtualFileSystemFactory(root.toAbsolutePath()));
-    s.start();
-    Path keyFile = writeKey(keyDir.resolve("id_ecdsa"), client);
-    Path otherFile = writeKey(keyDir.resolve("other_ecdsa"), other);
-    Path kh = keyDir.resolve("known_hosts");
-    Files.writeString(kh, "[127.0.0.1]:" + s.getPort() + " " + PublicKeyEntry.toString(hostKey.getPublic()) + "\n", StandardCharsets.US_ASCII);
-    return new SftpServer(s, keyFile, kh, otherFile);
-  }
-
-  private static KeyPair ecKey() throws GeneralSecurityException {
-    KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
-    g.initialize(new ECGenParameterSpec("secp256r1"));
-    return g.generateKeyPair();
-  }
-
-  private static Path writeKey(Path file, KeyPair kp) throws IOException, GeneralSecurityException {
-    try (OutputStream out = Files.newOutputStream(file)) {
-      OpenSSHKeyPairResourceWriter.INSTANCE.writePrivateKey(kp, "pgha-test", null, out);
+    private SftpServer(SshServer server, Path clientKey, Path knownHosts, Path otherKey) {
+        this.server = server;
+        this.clientKey = clientKey;
+        this.knownHosts = knownHosts;
+        this.otherKey = otherKey;
     }
-    return file;
-  }
 
-  public int port() {
-    return server.getPort();
-  }
+    /** Starts a server on a free loopback port; keys and known_hosts are written to {@code keyDir}. */
+    public static SftpServer start(Path root, Path keyDir) throws IOException, GeneralSecurityException {
+        Files.createDirectories(root);
+        Files.createDirectories(keyDir);
+        KeyPair hostKey = ecKey();
+        KeyPair client = ecKey();
+        KeyPair other = ecKey();
+        SshServer s = SshServer.setUpDefaultServer();
+        s.setHost("127.0.0.1");
+        s.setPort(0);
+        s.setKeyPairProvider(KeyPairProvider.wrap(hostKey));
+        PublicKey allowed = client.getPublic();
+        s.setPublickeyAuthenticator((user, key, session) -> USER.equals(user) && KeyUtils.compareKeys(allowed, key));
+        s.setPasswordAuthenticator(null);
+        s.setKeyboardInteractiveAuthenticator(null);
+        s.setSubsystemFactories(List.of(new SftpSubsystemFactory.Builder().build()));
+        s.setFileSystemFactory(new VirtualFileSystemFactory(root.toAbsolutePath()));
+        s.start();
+        Path keyFile = writeKey(keyDir.resolve("id_ecdsa"), client);
+        Path otherFile = writeKey(keyDir.resolve("other_ecdsa"), other);
+        Path kh = keyDir.resolve("known_hosts");
+        Files.writeString(
+                kh,
+                "[127.0.0.1]:" + s.getPort() + " " + PublicKeyEntry.toString(hostKey.getPublic()) + "\n",
+                StandardCharsets.US_ASCII);
+        return new SftpServer(s, keyFile, kh, otherFile);
+    }
 
-  /** {@code sftp://backup@127.0.0.1:PORT/path}. */
-  public String uri(String path) {
-    return "sftp://" + USER + "@127.0.0.1:" + port() + (path.startsWith("/") ? path : "/" + path);
-  }
+    private static KeyPair ecKey() throws GeneralSecurityException {
+        KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
+        g.initialize(new ECGenParameterSpec("secp256r1"));
+        return g.generateKeyPair();
+    }
 
-  public Path clientKey() {
-    return clientKey;
-  }
+    private static Path writeKey(Path file, KeyPair kp) throws IOException, GeneralSecurityException {
+        try (OutputStream out = Files.newOutputStream(file)) {
+            OpenSSHKeyPairResourceWriter.INSTANCE.writePrivateKey(kp, "pgha-test", null, out);
+        }
+        return file;
+    }
 
-  /** A valid key the server does not accept. */
-  public Path unknownKey() {
-    return otherKey;
-  }
+    public int port() {
+        return server.getPort();
+    }
 
-  public Path knownHosts() {
-    return knownHosts;
-  }
+    /** {@code sftp://backup@127.0.0.1:PORT/path}. */
+    public String uri(String path) {
+        return "sftp://" + USER + "@127.0.0.1:" + port() + (path.startsWith("/") ? path : "/" + path);
+    }
 
-  @Override
-  public void close() throws IOException {
-    server.stop(true);
-  }
+    public Path clientKey() {
+        return clientKey;
+    }
+
+    /** A valid key the server does not accept. */
+    public Path unknownKey() {
+        return otherKey;
+    }
+
+    public Path knownHosts() {
+        return knownHosts;
+    }
+
+    @Override
+    public void close() throws IOException {
+        server.stop(true);
+    }
 }

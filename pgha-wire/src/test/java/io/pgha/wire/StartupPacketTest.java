@@ -16,87 +16,89 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class StartupPacketTest {
-  private static ByteBuf hex(String h) {
-    return Unpooled.wrappedBuffer(ByteBufUtil.decodeHexDump(h.replace(" ", "")));
-  }
+    private static ByteBuf hex(String h) {
+        return Unpooled.wrappedBuffer(ByteBufUtil.decodeHexDump(h.replace(" ", "")));
+    }
 
-  private static String hexOf(StartupPacket p) {
-    ByteBuf b = Unpooled.buffer();
-    p.encode(b);
-    return ByteBufUtil.hexDump(b);
-  }
+    private static String hexOf(StartupPacket p) {
+        ByteBuf b = Unpooled.buffer();
+        p.encode(b);
+        return ByteBufUtil.hexDump(b);
+    }
 
-  @Test
-  void sslGssAndCancelRequestsAreDecodedAndEncodedByteForByte() throws Exception {
-    assertThat(StartupPacket.decode(hex("00000008 04d2162f"))).isEqualTo(new SslRequest());
-    assertThat(StartupPacket.decode(hex("00000008 04d21630"))).isEqualTo(new GssEncRequest());
-    assertThat(StartupPacket.decode(hex("00000010 04d2162e 00003039 7fffffff"))).isEqualTo(new CancelRequest(12345, 0x7fffffff));
-    assertThat(hexOf(new SslRequest())).isEqualTo("0000000804d2162f");
-    assertThat(hexOf(new CancelRequest(1, -1))).isEqualTo("0000001004d2162e00000001ffffffff");
-    assertThat(new CancelRequest(1, -1).key()).isEqualTo(0x00000001ffffffffL);
-  }
+    @Test
+    void sslGssAndCancelRequestsAreDecodedAndEncodedByteForByte() throws Exception {
+        assertThat(StartupPacket.decode(hex("00000008 04d2162f"))).isEqualTo(new SslRequest());
+        assertThat(StartupPacket.decode(hex("00000008 04d21630"))).isEqualTo(new GssEncRequest());
+        assertThat(StartupPacket.decode(hex("00000010 04d2162e 00003039 7fffffff")))
+                .isEqualTo(new CancelRequest(12345, 0x7fffffff));
+        assertThat(hexOf(new SslRequest())).isEqualTo("0000000804d2162f");
+        assertThat(hexOf(new CancelRequest(1, -1))).isEqualTo("0000001004d2162e00000001ffffffff");
+        assertThat(new CancelRequest(1, -1).key()).isEqualTo(0x00000001ffffffffL);
+    }
 
-  @Test
-  void startupMessageKeepsItsParametersInOrderAndReencodesIdentically() throws Exception {
-    Map<String, String> params = new LinkedHashMap<>();
-    params.put("user", "alice");
-    params.put("database", "shop");
-    params.put("application_name", "psql");
-    StartupMessage m = new StartupMessage(StartupMessage.PROTOCOL_3_0, params);
-    ByteBuf b = Unpooled.buffer();
-    m.encode(b);
-    String wire = ByteBufUtil.hexDump(b);
-    StartupMessage back = (StartupMessage) StartupPacket.decode(b);
-    assertThat(back).isEqualTo(m);
-    assertThat(b.isReadable()).isFalse();
-    assertThat(hexOf(back)).isEqualTo(wire);
-    assertThat(back.user()).isEqualTo("alice");
-    assertThat(back.database()).isEqualTo("shop");
-    assertThat(back.replication()).isFalse();
-  }
+    @Test
+    void startupMessageKeepsItsParametersInOrderAndReencodesIdentically() throws Exception {
+        Map<String, String> params = new LinkedHashMap<>();
+        params.put("user", "alice");
+        params.put("database", "shop");
+        params.put("application_name", "psql");
+        StartupMessage m = new StartupMessage(StartupMessage.PROTOCOL_3_0, params);
+        ByteBuf b = Unpooled.buffer();
+        m.encode(b);
+        String wire = ByteBufUtil.hexDump(b);
+        StartupMessage back = (StartupMessage) StartupPacket.decode(b);
+        assertThat(back).isEqualTo(m);
+        assertThat(b.isReadable()).isFalse();
+        assertThat(hexOf(back)).isEqualTo(wire);
+        assertThat(back.user()).isEqualTo("alice");
+        assertThat(back.database()).isEqualTo("shop");
+        assertThat(back.replication()).isFalse();
+    }
 
-  @Test
-  void databaseDefaultsToTheUserAndReplicationIsRecognised() throws Exception {
-    StartupMessage m = startup("user", "bob", "replication", "database");
-    assertThat(m.database()).isEqualTo("bob");
-    assertThat(m.replication()).isTrue();
-    assertThat(startup("user", "bob", "replication", "false").replication()).isFalse();
-  }
+    @Test
+    void databaseDefaultsToTheUserAndReplicationIsRecognised() throws Exception {
+        StartupMessage m = startup("user", "bob", "replication", "database");
+        assertThat(m.database()).isEqualTo("bob");
+        assertThat(m.replication()).isTrue();
+        assertThat(startup("user", "bob", "replication", "false").replication()).isFalse();
+    }
 
-  private static StartupMessage startup(String... kv) throws Exception {
-    Map<String, String> p = new LinkedHashMap<>();
-    for (int i = 0; i < kv.length; i += 2) p.put(kv[i], kv[i + 1]);
-    ByteBuf b = Unpooled.buffer();
-    new StartupMessage(StartupMessage.PROTOCOL_3_0, p).encode(b);
-    return (StartupMessage) StartupPacket.decode(b);
-  }
+    private static StartupMessage startup(String... kv) throws Exception {
+        Map<String, String> p = new LinkedHashMap<>();
+        for (int i = 0; i < kv.length; i += 2) p.put(kv[i], kv[i + 1]);
+        ByteBuf b = Unpooled.buffer();
+        new StartupMessage(StartupMessage.PROTOCOL_3_0, p).encode(b);
+        return (StartupMessage) StartupPacket.decode(b);
+    }
 
-  @Test
-  void anIncompletePacketIsNotConsumed() throws Exception {
-    ByteBuf b = hex("00000010 04d2162e 0000");
-    assertThat(StartupPacket.decode(b)).isNull();
-    assertThat(b.readerIndex()).isZero();
-    assertThat(StartupPacket.decode(hex("0000"))).isNull();
-  }
+    @Test
+    void anIncompletePacketIsNotConsumed() throws Exception {
+        ByteBuf b = hex("00000010 04d2162e 0000");
+        assertThat(StartupPacket.decode(b)).isNull();
+        assertThat(b.readerIndex()).isZero();
+        assertThat(StartupPacket.decode(hex("0000"))).isNull();
+    }
 
-  @Test
-  void badPacketsAreProtocolViolationsWithTheirSqlState() {
-    assertViolation("00000004 00000000", "08P01", "invalid length of startup packet");
-    assertViolation("47455420 2f204854", "08P01", "invalid length of startup packet"); // "GET / HT"
-    assertViolation("00002711 00030000", "08P01", "invalid length of startup packet"); // 10001 bytes
-    assertViolation("00000008 00020000", "0A000", "unsupported frontend protocol 2.0");
-    assertViolation("0000000c 04d2162f 00000000", "08P01", "invalid length of SSLRequest");
-    assertViolation("0000000c 04d2162e 00000000", "08P01", "invalid length of CancelRequest");
-    assertViolation("0000000d 00030000 75736572 00", "08P01", "missing value of user");
-    assertViolation("0000000c 00030000 61626364", "08P01", "unterminated parameter name");
-    assertViolation("00000009 00030000 00", "28000", "no PostgreSQL user name");
-    assertViolation("0000000e 00030000 75007800 0000", "08P01", "data after the terminator");
-    assertViolation("0000000f 00030000 75736572 000000", "28000", "no PostgreSQL user name"); // user ""
-  }
+    @Test
+    void badPacketsAreProtocolViolationsWithTheirSqlState() {
+        assertViolation("00000004 00000000", "08P01", "invalid length of startup packet");
+        assertViolation("47455420 2f204854", "08P01", "invalid length of startup packet"); // "GET / HT"
+        assertViolation("00002711 00030000", "08P01", "invalid length of startup packet"); // 10001 bytes
+        assertViolation("00000008 00020000", "0A000", "unsupported frontend protocol 2.0");
+        assertViolation("0000000c 04d2162f 00000000", "08P01", "invalid length of SSLRequest");
+        assertViolation("0000000c 04d2162e 00000000", "08P01", "invalid length of CancelRequest");
+        assertViolation("0000000d 00030000 75736572 00", "08P01", "missing value of user");
+        assertViolation("0000000c 00030000 61626364", "08P01", "unterminated parameter name");
+        assertViolation("00000009 00030000 00", "28000", "no PostgreSQL user name");
+        assertViolation("0000000e 00030000 75007800 0000", "08P01", "data after the terminator");
+        assertViolation("0000000f 00030000 75736572 000000", "28000", "no PostgreSQL user name"); // user ""
+    }
 
-  private static void assertViolation(String hex, String state, String message) {
-    assertThatThrownBy(() -> StartupPacket.decode(hex(hex)))
-        .isInstanceOfSatisfying(ProtocolViolation.class, v -> assertThat(v.sqlState()).isEqualTo(state))
-        .hasMessageContaining(message);
-  }
+    private static void assertViolation(String hex, String state, String message) {
+        assertThatThrownBy(() -> StartupPacket.decode(hex(hex)))
+                .isInstanceOfSatisfying(
+                        ProtocolViolation.class, v -> assertThat(v.sqlState()).isEqualTo(state))
+                .hasMessageContaining(message);
+    }
 }

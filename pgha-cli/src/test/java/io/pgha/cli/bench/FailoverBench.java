@@ -2,8 +2,8 @@ package io.pgha.cli.bench;
 
 import io.pgha.cli.LocalCluster;
 import io.pgha.core.config.RouterConfig;
-import io.pgha.router.Router;
 import io.pgha.core.model.ClusterState;
+import io.pgha.router.Router;
 import io.pgha.testkit.FreePorts;
 import io.pgha.testkit.Writer;
 import java.nio.file.Files;
@@ -27,172 +27,242 @@ import java.util.function.BooleanSupplier;
  * <p>Unavailability = first acknowledged write after the fault minus the last one before it.
  */
 public final class FailoverBench {
-  private record Run(String kind, long unavailableMs, int lost, String from, String to) {}
+    private record Run(String kind, long unavailableMs, int lost, String from, String to) {}
 
-  /** Acknowledged ids found missing by an earlier event: each event reports only its own losses. */
-  private static final Set<Long> KNOWN_LOST = new HashSet<>();
+    /** Acknowledged ids found missing by an earlier event: each event reports only its own losses. */
+    private static final Set<Long> KNOWN_LOST = new HashSet<>();
 
-  public static void main(String[] args) throws Exception {
-    int crashes = args.length > 0 ? Integer.parseInt(args[0]) : 5;
-    int switchovers = args.length > 1 ? Integer.parseInt(args[1]) : 5;
-    String extraYaml = System.getenv().getOrDefault("PGHA_BENCH_EXTRA_YAML", "");
-    Path dir = Files.createTempDirectory("pgha-bench");
-    int pg = FreePorts.block(3);
-    int api = FreePorts.block(3);
-    int zk = FreePorts.block(3, 100, 200);
-    List<Run> runs = new ArrayList<>();
-    boolean viaRouter = System.getenv("PGHA_BENCH_ROUTER") != null;
-    try (LocalCluster c = LocalCluster.create(new LocalCluster.Options("bench", 3, dir, pg, api, zk, extraYaml, null))) {
-      c.startAll();
-      await(() -> c.healthy(3), 180_000, "cluster healthy");
-      Router router = null;
-      String url = c.jdbcUrl();
-      if (viaRouter) {
-        int port = FreePorts.one();
-        router = new Router("bench", new RouterConfig("bench-router", "127.0.0.1", port, 0, 16L * 1024 * 1024, true, 10_000, 10_000,
-            RouterConfig.DEFAULT_MAX_MESSAGE_SIZE, null, null, "127.0.0.1", 0), c.dcs()).start();
-        url = "jdbc:postgresql://127.0.0.1:" + port + "/postgres?user=postgres";
-      }
-      try (Writer w = new Writer(url, "bench_writes").start()) {
-        for (int i = 1; i <= crashes; i++) runs.add(crash(c, w, i));
-        for (int i = 1; i <= switchovers; i++) runs.add(switchover(c, w, i));
-      } finally {
-        if (router != null) {
-          System.err.println(router.metrics().scrape().lines().filter(l -> l.startsWith("pgha_router_") && !l.contains("bytes"))
-              .reduce("router meters:", (a, b) -> a + "\n  " + b));
-          router.close();
-        }
-      }
-    } catch (Exception e) {
-      System.err.println("benchmark failed; agent logs are kept in " + dir);
-      throw e;
-    }
-    if (System.getenv("PGHA_BENCH_KEEP") == null) io.pgha.postgres.Directories.delete(dir);
-    else System.err.println("agent logs kept in " + dir);
-    System.out.println(report(runs, extraYaml, viaRouter));
-  }
-
-  private static Run crash(LocalCluster c, Writer w, int n) throws Exception {
-    waitForAcks(w, 100);
-    String old = c.state().leader();
-    int oldIndex = Integer.parseInt(old.substring(4));
-    long killedAt = System.nanoTime();
-    System.err.printf("crash %d: killing %s at %s%n", n, old, java.time.LocalTime.now());
-    c.kill(oldIndex);
-    await(() -> newLeader(c, old), 120_000, "new leader after crash " + n);
-    waitForAcksAfter(w, killedAt, 50);
-    String now = c.state().leader();
-    Run r = new Run("node crash (SIGKILL agent + postmaster)", window(w, killedAt), lost(c, w, now), old, now);
-    System.err.printf("crash %d: %s -> %s, unavailable %d ms, lost %d%n", n, old, now, r.unavailableMs(), r.lost());
-    c.start(oldIndex);
-    await(() -> c.healthy(3), 180_000, "old primary rejoined after crash " + n);
-    return r;
-  }
-
-  private static Run switchover(LocalCluster c, Writer w, int n) throws Exception {
-    waitForAcks(w, 100);
-    String old = c.state().leader();
-    String target = "node" + (Integer.parseInt(old.substring(4)) % 3 + 1);
-    long at = System.nanoTime();
-    int rc = io.pgha.cli.Main.run("switchover", "-c", c.config(1).toString(), "--to", target, "--force");
-    if (rc != 0) throw new IllegalStateException("switchover " + n + " failed");
-    waitForAcksAfter(w, at, 50);
-    Run r = new Run("planned switchover", window(w, at), lost(c, w, target), old, target);
-    System.err.printf("switchover %d: %s -> %s, unavailable %d ms, lost %d%n", n, old, target, r.unavailableMs(), r.lost());
-    await(() -> c.healthy(3), 180_000, "healthy after switchover " + n);
-    return r;
-  }
-
-  private static boolean newLeader(LocalCluster c, String old) {
-    try {
-      ClusterState s = c.state();
-      return s.leader() != null && !s.leader().equals(old) && s.leaderMember().map(m -> m.isRunningPrimary()).orElse(false);
-    } catch (Exception e) {
-      return false;
-    }
-  }
-
-  /**
-   * The outage: the longest gap between two consecutive acknowledged writes from just before the
-   * fault on (the old primary may still acknowledge for a few ms after the fault is injected).
-   */
-  private static long window(Writer w, long t) {
-    Writer.Ack[] gap = w.longestGapAfter(t - 50_000_000L);
-    if (gap != null) {
-      System.err.printf("  writes stopped after %s, resumed at %s%n", java.time.Instant.ofEpochMilli(gap[0].atMillis()),
-          java.time.Instant.ofEpochMilli(gap[1].atMillis()));
-    }
-    return w.longestGapMsAfter(t - 50_000_000L);
-  }
-
-  private static int lost(LocalCluster c, Writer w, String leader) throws Exception {
-    int i = Integer.parseInt(leader.substring(4));
-    List<Long> acked = List.copyOf(w.acked()); // before reading the table: acks keep coming in
-    Set<Long> present = new HashSet<>();
-    try (Connection conn = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + c.pgPort(i) + "/postgres?user=postgres");
-         Statement st = conn.createStatement(); ResultSet rs = st.executeQuery("SELECT id FROM bench_writes")) {
-      while (rs.next()) present.add(rs.getLong(1));
-    }
-    List<Long> missing = acked.stream().filter(id -> !present.contains(id) && !KNOWN_LOST.contains(id)).toList();
-    KNOWN_LOST.addAll(missing);
-    if (!missing.isEmpty()) {
-      System.err.println("  missing on " + leader + ": " + missing + " (of " + acked.size() + " acknowledged)");
-      for (int n = 1; n <= 3; n++) {
-        try (Connection conn = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + c.pgPort(n) + "/postgres?user=postgres");
-             Statement st = conn.createStatement();
-             ResultSet rs = st.executeQuery("SELECT count(*) FILTER (WHERE id = ANY(ARRAY" + missing + "::bigint[])), max(id), pg_is_in_recovery() FROM bench_writes")) {
-          rs.next();
-          System.err.println("  node" + n + ": has " + rs.getLong(1) + " of them, max id " + rs.getLong(2) + ", in recovery " + rs.getBoolean(3));
+    public static void main(String[] args) throws Exception {
+        int crashes = args.length > 0 ? Integer.parseInt(args[0]) : 5;
+        int switchovers = args.length > 1 ? Integer.parseInt(args[1]) : 5;
+        String extraYaml = System.getenv().getOrDefault("PGHA_BENCH_EXTRA_YAML", "");
+        Path dir = Files.createTempDirectory("pgha-bench");
+        int pg = FreePorts.block(3);
+        int api = FreePorts.block(3);
+        int zk = FreePorts.block(3, 100, 200);
+        List<Run> runs = new ArrayList<>();
+        boolean viaRouter = System.getenv("PGHA_BENCH_ROUTER") != null;
+        try (LocalCluster c =
+                LocalCluster.create(new LocalCluster.Options("bench", 3, dir, pg, api, zk, extraYaml, null))) {
+            c.startAll();
+            await(() -> c.healthy(3), 180_000, "cluster healthy");
+            Router router = null;
+            String url = c.jdbcUrl();
+            if (viaRouter) {
+                int port = FreePorts.one();
+                router = new Router(
+                                "bench",
+                                new RouterConfig(
+                                        "bench-router",
+                                        "127.0.0.1",
+                                        port,
+                                        0,
+                                        16L * 1024 * 1024,
+                                        true,
+                                        10_000,
+                                        10_000,
+                                        RouterConfig.DEFAULT_MAX_MESSAGE_SIZE,
+                                        null,
+                                        null,
+                                        "127.0.0.1",
+                                        0),
+                                c.dcs())
+                        .start();
+                url = "jdbc:postgresql://127.0.0.1:" + port + "/postgres?user=postgres";
+            }
+            try (Writer w = new Writer(url, "bench_writes").start()) {
+                for (int i = 1; i <= crashes; i++) runs.add(crash(c, w, i));
+                for (int i = 1; i <= switchovers; i++) runs.add(switchover(c, w, i));
+            } finally {
+                if (router != null) {
+                    System.err.println(router.metrics()
+                            .scrape()
+                            .lines()
+                            .filter(l -> l.startsWith("pgha_router_") && !l.contains("bytes"))
+                            .reduce("router meters:", (a, b) -> a + "\n  " + b));
+                    router.close();
+                }
+            }
         } catch (Exception e) {
-          System.err.println("  node" + n + ": " + e.getMessage());
+            System.err.println("benchmark failed; agent logs are kept in " + dir);
+            throw e;
         }
-      }
+        if (System.getenv("PGHA_BENCH_KEEP") == null) io.pgha.postgres.Directories.delete(dir);
+        else System.err.println("agent logs kept in " + dir);
+        System.out.println(report(runs, extraYaml, viaRouter));
     }
-    return missing.size();
-  }
 
-  private static void waitForAcks(Writer w, int more) throws InterruptedException {
-    int target = w.ackedCount() + more;
-    await(() -> w.ackedCount() >= target, 120_000, "writes");
-  }
-
-  private static void waitForAcksAfter(Writer w, long t, int n) throws InterruptedException {
-    await(() -> w.acks().stream().filter(a -> a.atNanos() > t).count() >= n, 120_000, "writes after the fault");
-  }
-
-  private static void await(BooleanSupplier cond, long timeoutMs, String what) throws InterruptedException {
-    long deadline = System.nanoTime() + timeoutMs * 1_000_000L;
-    while (!cond.getAsBoolean()) {
-      if (System.nanoTime() > deadline) throw new IllegalStateException("timed out waiting for " + what);
-      Thread.sleep(50);
+    private static Run crash(LocalCluster c, Writer w, int n) throws Exception {
+        waitForAcks(w, 100);
+        String old = c.state().leader();
+        int oldIndex = Integer.parseInt(old.substring(4));
+        long killedAt = System.nanoTime();
+        System.err.printf(
+                "crash %d: killing %s at %s%n", n, old, java.time.LocalTime.now(java.time.ZoneId.systemDefault()));
+        c.kill(oldIndex);
+        await(() -> newLeader(c, old), 120_000, "new leader after crash " + n);
+        waitForAcksAfter(w, killedAt, 50);
+        String now = c.state().leader();
+        Run r = new Run("node crash (SIGKILL agent + postmaster)", window(w, killedAt), lost(c, w, now), old, now);
+        System.err.printf("crash %d: %s -> %s, unavailable %d ms, lost %d%n", n, old, now, r.unavailableMs(), r.lost());
+        c.start(oldIndex);
+        await(() -> c.healthy(3), 180_000, "old primary rejoined after crash " + n);
+        return r;
     }
-  }
 
-  private static String report(List<Run> runs, String extraYaml, boolean viaRouter) {
-    StringBuilder s = new StringBuilder();
-    s.append("### Failover and switchover, ").append(LocalDate.now()).append("\n\n");
-    s.append("Config: ").append(extraYaml.isBlank() ? "defaults (ttl 3s, loop_wait 1s, safety_margin 1s)" : extraYaml.replace('\n', ' '))
-        .append(". Load: one client inserting a row per transaction ").append(viaRouter
-            ? "through the pgha router's read-write port (one JDBC URL, one host)"
-            : "through the multi-host JDBC URL (targetServerType=primary)").append(", ~5 ms between writes.\n\n");
-    s.append("| # | event | from | to | writes unavailable (ms) | acknowledged writes lost |\n|---|---|---|---|---|---|\n");
-    int n = 1;
-    for (Run r : runs) {
-      s.append("| ").append(n++).append(" | ").append(r.kind()).append(" | ").append(r.from()).append(" | ").append(r.to())
-          .append(" | ").append(r.unavailableMs()).append(" | ").append(r.lost()).append(" |\n");
+    private static Run switchover(LocalCluster c, Writer w, int n) throws Exception {
+        waitForAcks(w, 100);
+        String old = c.state().leader();
+        String target = "node" + (Integer.parseInt(old.substring(4)) % 3 + 1);
+        long at = System.nanoTime();
+        int rc = io.pgha.cli.Main.run("switchover", "-c", c.config(1).toString(), "--to", target, "--force");
+        if (rc != 0) throw new IllegalStateException("switchover " + n + " failed");
+        waitForAcksAfter(w, at, 50);
+        Run r = new Run("planned switchover", window(w, at), lost(c, w, target), old, target);
+        System.err.printf(
+                "switchover %d: %s -> %s, unavailable %d ms, lost %d%n", n, old, target, r.unavailableMs(), r.lost());
+        await(() -> c.healthy(3), 180_000, "healthy after switchover " + n);
+        return r;
     }
-    s.append('\n');
-    for (String kind : runs.stream().map(Run::kind).distinct().toList()) {
-      List<Long> xs = runs.stream().filter(r -> r.kind().equals(kind)).map(Run::unavailableMs).sorted().toList();
-      int lost = runs.stream().filter(r -> r.kind().equals(kind)).mapToInt(Run::lost).sum();
-      s.append("- ").append(kind).append(": median ").append(median(xs)).append(" ms, max ").append(xs.get(xs.size() - 1))
-          .append(" ms over ").append(xs.size()).append(" runs; acknowledged writes lost in total: ").append(lost).append('\n');
-    }
-    return s.toString();
-  }
 
-  private static long median(List<Long> sorted) {
-    int n = sorted.size();
-    return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
-  }
+    private static boolean newLeader(LocalCluster c, String old) {
+        try {
+            ClusterState s = c.state();
+            return s.leader() != null
+                    && !s.leader().equals(old)
+                    && s.leaderMember().map(m -> m.isRunningPrimary()).orElse(false);
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
+    /**
+     * The outage: the longest gap between two consecutive acknowledged writes from just before the
+     * fault on (the old primary may still acknowledge for a few ms after the fault is injected).
+     */
+    private static long window(Writer w, long t) {
+        Writer.Ack[] gap = w.longestGapAfter(t - 50_000_000L);
+        if (gap != null) {
+            System.err.printf(
+                    "  writes stopped after %s, resumed at %s%n",
+                    java.time.Instant.ofEpochMilli(gap[0].atMillis()),
+                    java.time.Instant.ofEpochMilli(gap[1].atMillis()));
+        }
+        return w.longestGapMsAfter(t - 50_000_000L);
+    }
+
+    private static int lost(LocalCluster c, Writer w, String leader) throws Exception {
+        int i = Integer.parseInt(leader.substring(4));
+        List<Long> acked = List.copyOf(w.acked()); // before reading the table: acks keep coming in
+        Set<Long> present = new HashSet<>();
+        try (Connection conn = DriverManager.getConnection(
+                        "jdbc:postgresql://127.0.0.1:" + c.pgPort(i) + "/postgres?user=postgres");
+                Statement st = conn.createStatement();
+                ResultSet rs = st.executeQuery("SELECT id FROM bench_writes")) {
+            while (rs.next()) present.add(rs.getLong(1));
+        }
+        List<Long> missing = acked.stream()
+                .filter(id -> !present.contains(id) && !KNOWN_LOST.contains(id))
+                .toList();
+        KNOWN_LOST.addAll(missing);
+        if (!missing.isEmpty()) {
+            System.err.println("  missing on " + leader + ": " + missing + " (of " + acked.size() + " acknowledged)");
+            for (int n = 1; n <= 3; n++) {
+                try (Connection conn = DriverManager.getConnection(
+                                "jdbc:postgresql://127.0.0.1:" + c.pgPort(n) + "/postgres?user=postgres");
+                        Statement st = conn.createStatement();
+                        ResultSet rs = st.executeQuery("SELECT count(*) FILTER (WHERE id = ANY(ARRAY" + missing
+                                + "::bigint[])), max(id), pg_is_in_recovery() FROM bench_writes")) {
+                    rs.next();
+                    System.err.println("  node" + n + ": has " + rs.getLong(1) + " of them, max id " + rs.getLong(2)
+                            + ", in recovery " + rs.getBoolean(3));
+                } catch (Exception e) {
+                    System.err.println("  node" + n + ": " + e.getMessage());
+                }
+            }
+        }
+        return missing.size();
+    }
+
+    private static void waitForAcks(Writer w, int more) throws InterruptedException {
+        int target = w.ackedCount() + more;
+        await(() -> w.ackedCount() >= target, 120_000, "writes");
+    }
+
+    private static void waitForAcksAfter(Writer w, long t, int n) throws InterruptedException {
+        await(() -> w.acks().stream().filter(a -> a.atNanos() > t).count() >= n, 120_000, "writes after the fault");
+    }
+
+    private static void await(BooleanSupplier cond, long timeoutMs, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + timeoutMs * 1_000_000L;
+        while (!cond.getAsBoolean()) {
+            if (System.nanoTime() > deadline) throw new IllegalStateException("timed out waiting for " + what);
+            Thread.sleep(50);
+        }
+    }
+
+    private static String report(List<Run> runs, String extraYaml, boolean viaRouter) {
+        StringBuilder s = new StringBuilder();
+        s.append("### Failover and switchover, ")
+                .append(LocalDate.now(java.time.ZoneId.systemDefault()))
+                .append("\n\n");
+        s.append("Config: ")
+                .append(
+                        extraYaml.isBlank()
+                                ? "defaults (ttl 3s, loop_wait 1s, safety_margin 1s)"
+                                : extraYaml.replace('\n', ' '))
+                .append(". Load: one client inserting a row per transaction ")
+                .append(
+                        viaRouter
+                                ? "through the pgha router's read-write port (one JDBC URL, one host)"
+                                : "through the multi-host JDBC URL (targetServerType=primary)")
+                .append(", ~5 ms between writes.\n\n");
+        s.append(
+                "| # | event | from | to | writes unavailable (ms) | acknowledged writes lost |\n|---|---|---|---|---|---|\n");
+        int n = 1;
+        for (Run r : runs) {
+            s.append("| ")
+                    .append(n++)
+                    .append(" | ")
+                    .append(r.kind())
+                    .append(" | ")
+                    .append(r.from())
+                    .append(" | ")
+                    .append(r.to())
+                    .append(" | ")
+                    .append(r.unavailableMs())
+                    .append(" | ")
+                    .append(r.lost())
+                    .append(" |\n");
+        }
+        s.append('\n');
+        for (String kind : runs.stream().map(Run::kind).distinct().toList()) {
+            List<Long> xs = runs.stream()
+                    .filter(r -> r.kind().equals(kind))
+                    .map(Run::unavailableMs)
+                    .sorted()
+                    .toList();
+            int lost = runs.stream()
+                    .filter(r -> r.kind().equals(kind))
+                    .mapToInt(Run::lost)
+                    .sum();
+            s.append("- ")
+                    .append(kind)
+                    .append(": median ")
+                    .append(median(xs))
+                    .append(" ms, max ")
+                    .append(xs.get(xs.size() - 1))
+                    .append(" ms over ")
+                    .append(xs.size())
+                    .append(" runs; acknowledged writes lost in total: ")
+                    .append(lost)
+                    .append('\n');
+        }
+        return s.toString();
+    }
+
+    private static long median(List<Long> sorted) {
+        int n = sorted.size();
+        return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
+    }
 }

@@ -17,89 +17,105 @@ import java.util.concurrent.TimeUnit;
  * reaches the others over PostgreSQL's ports.
  */
 final class ZkEnsemble implements AutoCloseable {
-  private final Path dir;
-  private final int servers;
-  private final int clientBase;
-  private final Process[] procs;
-  private final TcpRelay[][] relays;
+    private final Path dir;
+    private final int servers;
+    private final int clientBase;
+    private final Process[] procs;
+    private final TcpRelay[][] relays;
 
-  ZkEnsemble(Path dir, int servers, int nodes) throws IOException {
-    this.dir = dir;
-    this.servers = servers;
-    this.clientBase = FreePorts.block(servers, 100, 200);
-    this.procs = new Process[servers];
-    this.relays = new TcpRelay[nodes][servers];
-    for (int s = 1; s <= servers; s++) start(s);
-    for (int n = 0; n < nodes; n++) {
-      for (int s = 0; s < servers; s++) relays[n][s] = new TcpRelay(FreePorts.one(), clientBase + s);
+    ZkEnsemble(Path dir, int servers, int nodes) throws IOException {
+        this.dir = dir;
+        this.servers = servers;
+        this.clientBase = FreePorts.block(servers, 100, 200);
+        this.procs = new Process[servers];
+        this.relays = new TcpRelay[nodes][servers];
+        for (int s = 1; s <= servers; s++) start(s);
+        for (int n = 0; n < nodes; n++) {
+            for (int s = 0; s < servers; s++) relays[n][s] = new TcpRelay(FreePorts.one(), clientBase + s);
+        }
     }
-  }
 
-  synchronized void start(int server) throws IOException {
-    if (procs[server - 1] != null && procs[server - 1].isAlive()) return;
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    List<String> cmd = new ArrayList<>(List.of(java, "-Xmx64m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-        "-Dlogback.configurationFile=logback.xml", "-cp", System.getProperty("java.class.path"), Main.class.getName(),
-        "zookeeper", "--id", String.valueOf(server), "--data-dir", dir.resolve("zk" + server).toString()));
-    for (int s = 1; s <= servers; s++) {
-      int c = clientBase + s - 1;
-      cmd.add("--peer");
-      cmd.add(s + "=127.0.0.1:" + c + ":" + (c + 100) + ":" + (c + 200));
+    synchronized void start(int server) throws IOException {
+        if (procs[server - 1] != null && procs[server - 1].isAlive()) return;
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        List<String> cmd = new ArrayList<>(List.of(
+                java,
+                "-Xmx64m",
+                "-XX:+UseSerialGC",
+                "-XX:TieredStopAtLevel=1",
+                "-Dlogback.configurationFile=logback.xml",
+                "-cp",
+                System.getProperty("java.class.path"),
+                Main.class.getName(),
+                "zookeeper",
+                "--id",
+                String.valueOf(server),
+                "--data-dir",
+                dir.resolve("zk" + server).toString()));
+        for (int s = 1; s <= servers; s++) {
+            int c = clientBase + s - 1;
+            cmd.add("--peer");
+            cmd.add(s + "=127.0.0.1:" + c + ":" + (c + 100) + ":" + (c + 200));
+        }
+        Files.createDirectories(dir);
+        procs[server - 1] = new ProcessBuilder(cmd)
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(
+                        dir.resolve("zk" + server + ".log").toFile()))
+                .start();
     }
-    Files.createDirectories(dir);
-    procs[server - 1] = new ProcessBuilder(cmd).redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("zk" + server + ".log").toFile())).start();
-  }
 
-  /** SIGKILL of one server. */
-  synchronized void kill(int server) {
-    Process p = procs[server - 1];
-    if (p == null) return;
-    p.destroyForcibly();
-    try {
-      p.waitFor(10, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+    /** SIGKILL of one server. */
+    synchronized void kill(int server) {
+        Process p = procs[server - 1];
+        if (p == null) return;
+        p.destroyForcibly();
+        try {
+            p.waitFor(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
-  }
 
-  boolean serving(int server) {
-    try (Socket s = new Socket("127.0.0.1", clientBase + server - 1)) {
-      return true;
-    } catch (IOException e) {
-      return false;
+    boolean serving(int server) {
+        try (Socket s = new Socket("127.0.0.1", clientBase + server - 1)) {
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
     }
-  }
 
-  /** Node {@code node}'s connect string: its own relays to every server. */
-  String connectString(int node) {
-    StringBuilder s = new StringBuilder();
-    for (TcpRelay r : relays[node - 1]) s.append(s.length() == 0 ? "" : ",").append("127.0.0.1:").append(r.port());
-    return s.toString();
-  }
+    /** Node {@code node}'s connect string: its own relays to every server. */
+    String connectString(int node) {
+        StringBuilder s = new StringBuilder();
+        for (TcpRelay r : relays[node - 1])
+            s.append(s.length() == 0 ? "" : ",").append("127.0.0.1:").append(r.port());
+        return s.toString();
+    }
 
-  /** The servers directly, for the test's own client. */
-  String directConnectString() {
-    StringBuilder s = new StringBuilder();
-    for (int i = 0; i < servers; i++) s.append(i == 0 ? "" : ",").append("127.0.0.1:").append(clientBase + i);
-    return s.toString();
-  }
+    /** The servers directly, for the test's own client. */
+    String directConnectString() {
+        StringBuilder s = new StringBuilder();
+        for (int i = 0; i < servers; i++)
+            s.append(i == 0 ? "" : ",").append("127.0.0.1:").append(clientBase + i);
+        return s.toString();
+    }
 
-  void cut(int node) {
-    for (TcpRelay r : relays[node - 1]) r.cut();
-  }
+    void cut(int node) {
+        for (TcpRelay r : relays[node - 1]) r.cut();
+    }
 
-  void heal(int node) {
-    for (TcpRelay r : relays[node - 1]) r.heal();
-  }
+    void heal(int node) {
+        for (TcpRelay r : relays[node - 1]) r.heal();
+    }
 
-  int servers() {
-    return servers;
-  }
+    int servers() {
+        return servers;
+    }
 
-  @Override
-  public synchronized void close() {
-    for (TcpRelay[] row : relays) for (TcpRelay r : row) if (r != null) r.close();
-    for (int s = 1; s <= servers; s++) kill(s);
-  }
+    @Override
+    public synchronized void close() {
+        for (TcpRelay[] row : relays) for (TcpRelay r : row) if (r != null) r.close();
+        for (int s = 1; s <= servers; s++) kill(s);
+    }
 }

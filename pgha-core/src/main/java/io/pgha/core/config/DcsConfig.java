@@ -15,90 +15,98 @@ import java.util.List;
  */
 public record DcsConfig(String connect, Embedded embedded, String namespace, Credentials auth, Tls tls) {
 
-  /** Without authentication and TLS. */
-  public DcsConfig(String connect, Embedded embedded, String namespace) {
-    this(connect, embedded, namespace, null, null);
-  }
-
-  /**
-   * Key and trust material for ZooKeeper's TLS. A file's type follows its name: {@code .pem} (key
-   * and certificate chain in one file; certificates for the trust store), {@code .p12}/{@code
-   * .pfx} (PKCS#12) or {@code .jks}. A password may be null (an unencrypted PEM key).
-   *
-   * @param keystore this process's key and certificate; required for the embedded ensemble (the
-   *     server's certificate), optional for clients of an external one that does not ask clients
-   *     for certificates
-   * @param truststore the certificates (CA) that servers', peers' and clients' certificates must
-   *     chain to
-   */
-  public record Tls(String keystore, String keystorePassword, String truststore, String truststorePassword) {
-    @Override
-    public String toString() {
-      return "Tls[keystore=" + keystore + ", truststore=" + truststore + "]";
+    /** Without authentication and TLS. */
+    public DcsConfig(String connect, Embedded embedded, String namespace) {
+        this(connect, embedded, namespace, null, null);
     }
-  }
 
-  /** One embedded ZooKeeper peer per agent; {@code myId} is this agent's. */
-  public record Embedded(int myId, List<Peer> peers, String dataDir) {}
-
-  /**
-   * {@code id=host:clientPort:peerPort:electionPort}; an IPv6 host in brackets
-   * ({@code 1=[fd00::1]:2181:2888:3888}). {@code host} is kept without brackets.
-   */
-  public record Peer(int id, String host, int clientPort, int peerPort, int electionPort) {
-    public static Peer parse(String key, String text) {
-      String form = "id=host:client_port:peer_port:election_port";
-      String[] idAndRest = text.split("=", 2);
-      if (idAndRest.length != 2) throw new ConfigException(key + ": '" + text + "' is not of the form " + form);
-      String rest = idAndRest[1].trim();
-      String host;
-      if (rest.startsWith("[")) {
-        int close = rest.indexOf(']');
-        if (close < 0 || !rest.startsWith(":", close + 1)) {
-          throw new ConfigException(key + ": '" + text + "' is not of the form " + form + " (IPv6 as [addr])");
+    /**
+     * Key and trust material for ZooKeeper's TLS. A file's type follows its name: {@code .pem} (key
+     * and certificate chain in one file; certificates for the trust store), {@code .p12}/{@code
+     * .pfx} (PKCS#12) or {@code .jks}. A password may be null (an unencrypted PEM key).
+     *
+     * @param keystore this process's key and certificate; required for the embedded ensemble (the
+     *     server's certificate), optional for clients of an external one that does not ask clients
+     *     for certificates
+     * @param truststore the certificates (CA) that servers', peers' and clients' certificates must
+     *     chain to
+     */
+    public record Tls(String keystore, String keystorePassword, String truststore, String truststorePassword) {
+        @Override
+        public String toString() {
+            return "Tls[keystore=" + keystore + ", truststore=" + truststore + "]";
         }
-        host = rest.substring(1, close);
-        rest = rest.substring(close + 2);
-      } else {
-        int colon = rest.indexOf(':');
-        host = colon < 0 ? rest : rest.substring(0, colon);
-        rest = colon < 0 ? "" : rest.substring(colon + 1);
-      }
-      String[] ports = rest.split(":", -1);
-      if (host.isEmpty() || ports.length != 3) {
-        throw new ConfigException(key + ": '" + text + "' is not of the form " + form
-            + (rest.split(":").length > 3 ? "; write an IPv6 address in brackets, e.g. 1=[fd00::1]:2181:2888:3888" : ""));
-      }
-      String idText = idAndRest[0].trim();
-      if (!idText.matches("\\d{1,3}") || Integer.parseInt(idText) < 1 || Integer.parseInt(idText) > 255) {
-        throw new ConfigException(key + ": '" + text + "': the id must be a number from 1 to 255");
-      }
-      try {
-        return new Peer(Integer.parseInt(idText), host, HostPort.port(ports[0]), HostPort.port(ports[1]), HostPort.port(ports[2]));
-      } catch (IllegalArgumentException e) {
-        throw new ConfigException(key + ": '" + text + "': " + e.getMessage());
-      }
     }
 
-    /** The client address, {@code host:clientPort} (IPv6 in brackets). */
-    public String clientAddress() {
-      return HostPort.join(host, clientPort);
+    /** One embedded ZooKeeper peer per agent; {@code myId} is this agent's. */
+    public record Embedded(int myId, List<Peer> peers, String dataDir) {}
+
+    /**
+     * {@code id=host:clientPort:peerPort:electionPort}; an IPv6 host in brackets
+     * ({@code 1=[fd00::1]:2181:2888:3888}). {@code host} is kept without brackets.
+     */
+    public record Peer(int id, String host, int clientPort, int peerPort, int electionPort) {
+        public static Peer parse(String key, String text) {
+            String form = "id=host:client_port:peer_port:election_port";
+            String[] idAndRest = text.split("=", 2);
+            if (idAndRest.length != 2) throw new ConfigException(key + ": '" + text + "' is not of the form " + form);
+            String rest = idAndRest[1].trim();
+            String host;
+            if (rest.startsWith("[")) {
+                int close = rest.indexOf(']');
+                if (close < 0 || !rest.startsWith(":", close + 1)) {
+                    throw new ConfigException(
+                            key + ": '" + text + "' is not of the form " + form + " (IPv6 as [addr])");
+                }
+                host = rest.substring(1, close);
+                rest = rest.substring(close + 2);
+            } else {
+                int colon = rest.indexOf(':');
+                host = colon < 0 ? rest : rest.substring(0, colon);
+                rest = colon < 0 ? "" : rest.substring(colon + 1);
+            }
+            String[] ports = rest.split(":", -1);
+            if (host.isEmpty() || ports.length != 3) {
+                throw new ConfigException(key + ": '" + text + "' is not of the form " + form
+                        + (rest.split(":").length > 3
+                                ? "; write an IPv6 address in brackets, e.g. 1=[fd00::1]:2181:2888:3888"
+                                : ""));
+            }
+            String idText = idAndRest[0].trim();
+            if (!idText.matches("\\d{1,3}") || Integer.parseInt(idText) < 1 || Integer.parseInt(idText) > 255) {
+                throw new ConfigException(key + ": '" + text + "': the id must be a number from 1 to 255");
+            }
+            try {
+                return new Peer(
+                        Integer.parseInt(idText),
+                        host,
+                        HostPort.port(ports[0]),
+                        HostPort.port(ports[1]),
+                        HostPort.port(ports[2]));
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(key + ": '" + text + "': " + e.getMessage());
+            }
+        }
+
+        /** The client address, {@code host:clientPort} (IPv6 in brackets). */
+        public String clientAddress() {
+            return HostPort.join(host, clientPort);
+        }
+
+        @Override
+        public String toString() {
+            return id + "=" + HostPort.uriHost(host) + ":" + clientPort + ":" + peerPort + ":" + electionPort;
+        }
     }
 
-    @Override
-    public String toString() {
-      return id + "=" + HostPort.uriHost(host) + ":" + clientPort + ":" + peerPort + ":" + electionPort;
+    /** The client connect string: the external one, or every embedded peer's client port. */
+    public String connectString() {
+        if (connect != null) return connect;
+        StringBuilder s = new StringBuilder();
+        for (Peer p : embedded.peers()) {
+            if (s.length() > 0) s.append(',');
+            s.append(p.clientAddress());
+        }
+        return s.toString();
     }
-  }
-
-  /** The client connect string: the external one, or every embedded peer's client port. */
-  public String connectString() {
-    if (connect != null) return connect;
-    StringBuilder s = new StringBuilder();
-    for (Peer p : embedded.peers()) {
-      if (s.length() > 0) s.append(',');
-      s.append(p.clientAddress());
-    }
-    return s.toString();
-  }
 }

@@ -14,137 +14,141 @@ import java.util.regex.Pattern;
  * anything is written; an error names the key and the accepted values.
  */
 public final class DynamicSettings {
-  public static final String PAUSE = "pause";
-  public static final String MAXIMUM_LAG = "maximum_lag_on_failover";
-  public static final String SYNC_MODE = "synchronous_mode";
-  public static final String SYNC_STRICT = "synchronous_mode_strict";
-  public static final String SYNC_COUNT = "synchronous_node_count";
-  public static final String FAILSAFE = "failsafe_mode";
-  public static final String SWITCHOVER_DRAIN = "switchover_drain_timeout";
-  public static final String MEMBER_SLOTS_TTL = "member_slots_ttl";
-  public static final String SLOTS = "slots";
+    public static final String PAUSE = "pause";
+    public static final String MAXIMUM_LAG = "maximum_lag_on_failover";
+    public static final String SYNC_MODE = "synchronous_mode";
+    public static final String SYNC_STRICT = "synchronous_mode_strict";
+    public static final String SYNC_COUNT = "synchronous_node_count";
+    public static final String FAILSAFE = "failsafe_mode";
+    public static final String SWITCHOVER_DRAIN = "switchover_drain_timeout";
+    public static final String MEMBER_SLOTS_TTL = "member_slots_ttl";
+    public static final String SLOTS = "slots";
 
-  private static final Pattern SIZE = Pattern.compile("(?i)(\\d+)\\s*(B|kB|MB|GB|TB)?");
+    private static final Pattern SIZE = Pattern.compile("(?i)(\\d+)\\s*(B|kB|MB|GB|TB)?");
 
-  private DynamicSettings() {}
+    private DynamicSettings() {}
 
-  /** The settings in a stable order, values as a person would write them. */
-  public static Map<String, Object> toMap(DynamicConfig c) {
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put(PAUSE, c.paused());
-    m.put(MAXIMUM_LAG, c.maximumLagOnFailover());
-    m.put(SYNC_MODE, c.synchronousMode().label());
-    m.put(SYNC_STRICT, c.synchronousModeStrict());
-    m.put(SYNC_COUNT, c.synchronousNodeCount());
-    m.put(FAILSAFE, c.failsafeMode());
-    m.put(SWITCHOVER_DRAIN, c.switchoverDrainTimeoutMs() + "ms");
-    m.put(MEMBER_SLOTS_TTL, SlotSettings.duration(c.memberSlotsTtlMs()));
-    m.put(SLOTS, SlotSettings.toMap(c.slots()));
-    return m;
-  }
+    /** The settings in a stable order, values as a person would write them. */
+    public static Map<String, Object> toMap(DynamicConfig c) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put(PAUSE, c.paused());
+        m.put(MAXIMUM_LAG, c.maximumLagOnFailover());
+        m.put(SYNC_MODE, c.synchronousMode().label());
+        m.put(SYNC_STRICT, c.synchronousModeStrict());
+        m.put(SYNC_COUNT, c.synchronousNodeCount());
+        m.put(FAILSAFE, c.failsafeMode());
+        m.put(SWITCHOVER_DRAIN, c.switchoverDrainTimeoutMs() + "ms");
+        m.put(MEMBER_SLOTS_TTL, SlotSettings.duration(c.memberSlotsTtlMs()));
+        m.put(SLOTS, SlotSettings.toMap(c.slots()));
+        return m;
+    }
 
-  /**
-   * {@code base} with {@code changes} applied. Values may be strings ("on", "2", "1MB") or the
-   * JSON/YAML scalars they stand for; a null value resets the key to its default.
-   */
-  public static DynamicConfig apply(DynamicConfig base, Map<String, ?> changes) {
-    boolean paused = base.paused();
-    long lag = base.maximumLagOnFailover();
-    SyncMode mode = base.synchronousMode();
-    boolean strict = base.synchronousModeStrict();
-    int count = base.synchronousNodeCount();
-    boolean failsafe = base.failsafeMode();
-    long drain = base.switchoverDrainTimeoutMs();
-    long slotsTtl = base.memberSlotsTtlMs();
-    var slots = base.slots();
-    DynamicConfig d = DynamicConfig.DEFAULT;
-    for (Map.Entry<String, ?> e : changes.entrySet()) {
-      String key = e.getKey();
-      Object v = e.getValue();
-      switch (key) {
-        case PAUSE -> paused = v == null ? d.paused() : bool(key, v);
-        case MAXIMUM_LAG -> lag = v == null ? d.maximumLagOnFailover() : bytes(key, v);
-        case SYNC_MODE -> {
-          SyncMode m = v == null ? d.synchronousMode() : SyncMode.parse(String.valueOf(v));
-          if (m == null) throw new ConfigException(key + ": '" + v + "' is not one of off, on, quorum");
-          mode = m;
+    /**
+     * {@code base} with {@code changes} applied. Values may be strings ("on", "2", "1MB") or the
+     * JSON/YAML scalars they stand for; a null value resets the key to its default.
+     */
+    public static DynamicConfig apply(DynamicConfig base, Map<String, ?> changes) {
+        boolean paused = base.paused();
+        long lag = base.maximumLagOnFailover();
+        SyncMode mode = base.synchronousMode();
+        boolean strict = base.synchronousModeStrict();
+        int count = base.synchronousNodeCount();
+        boolean failsafe = base.failsafeMode();
+        long drain = base.switchoverDrainTimeoutMs();
+        long slotsTtl = base.memberSlotsTtlMs();
+        var slots = base.slots();
+        DynamicConfig d = DynamicConfig.DEFAULT;
+        for (Map.Entry<String, ?> e : changes.entrySet()) {
+            String key = e.getKey();
+            Object v = e.getValue();
+            switch (key) {
+                case PAUSE -> paused = v == null ? d.paused() : bool(key, v);
+                case MAXIMUM_LAG -> lag = v == null ? d.maximumLagOnFailover() : bytes(key, v);
+                case SYNC_MODE -> {
+                    SyncMode m = v == null ? d.synchronousMode() : SyncMode.parse(String.valueOf(v));
+                    if (m == null) throw new ConfigException(key + ": '" + v + "' is not one of off, on, quorum");
+                    mode = m;
+                }
+                case SYNC_STRICT -> strict = v == null ? d.synchronousModeStrict() : bool(key, v);
+                case SYNC_COUNT -> {
+                    long n = v == null ? d.synchronousNodeCount() : integer(key, v);
+                    if (n < 1 || n > 32) throw new ConfigException(key + ": " + n + " is out of range (1 to 32)");
+                    count = (int) n;
+                }
+                case FAILSAFE -> failsafe = v == null ? d.failsafeMode() : bool(key, v);
+                case SWITCHOVER_DRAIN -> {
+                    drain = v == null ? d.switchoverDrainTimeoutMs() : Section.duration(key, v);
+                    if (drain < 0 || drain > 600_000)
+                        throw new ConfigException(key + ": " + drain + "ms is out of range (0 to 10m)");
+                }
+                case MEMBER_SLOTS_TTL -> slotsTtl = v == null ? d.memberSlotsTtlMs() : SlotSettings.ttl(key, v);
+                case SLOTS -> slots = v == null ? d.slots() : SlotSettings.slots(key, v);
+                default ->
+                    throw new ConfigException(
+                            "unknown setting '" + key + "' (known: " + String.join(", ", toMap(d).keySet()) + ")");
+            }
         }
-        case SYNC_STRICT -> strict = v == null ? d.synchronousModeStrict() : bool(key, v);
-        case SYNC_COUNT -> {
-          long n = v == null ? d.synchronousNodeCount() : integer(key, v);
-          if (n < 1 || n > 32) throw new ConfigException(key + ": " + n + " is out of range (1 to 32)");
-          count = (int) n;
+        return new DynamicConfig(paused, lag, mode, strict, count, failsafe, drain, slotsTtl, slots);
+    }
+
+    /** Parses {@code KEY=VALUE}. */
+    public static Map.Entry<String, String> assignment(String text) {
+        int eq = text.indexOf('=');
+        if (eq <= 0) throw new ConfigException("'" + text + "' is not KEY=VALUE");
+        return Map.entry(text.substring(0, eq).trim(), text.substring(eq + 1).trim());
+    }
+
+    private static boolean bool(String key, Object v) {
+        if (v instanceof Boolean b) return b;
+        return switch (String.valueOf(v).trim().toLowerCase(Locale.ROOT)) {
+            case "true", "on", "yes", "1" -> true;
+            case "false", "off", "no", "0" -> false;
+            default -> throw new ConfigException(key + ": '" + v + "' is not a boolean (true or false)");
+        };
+    }
+
+    private static long integer(String key, Object v) {
+        return Section.wholeNumber(key, v);
+    }
+
+    /** A size setting: {@code dflt} when absent, else {@link #bytes}. */
+    static long size(String key, Object v, long dflt) {
+        return v == null ? dflt : bytes(key, v);
+    }
+
+    static long bytes(String key, Object v) {
+        if (v instanceof Number) {
+            long n = integer(key, v);
+            if (n < 0) throw new ConfigException(key + ": must not be negative");
+            return n;
         }
-        case FAILSAFE -> failsafe = v == null ? d.failsafeMode() : bool(key, v);
-        case SWITCHOVER_DRAIN -> {
-          drain = v == null ? d.switchoverDrainTimeoutMs() : Section.duration(key, v);
-          if (drain < 0 || drain > 600_000) throw new ConfigException(key + ": " + drain + "ms is out of range (0 to 10m)");
+        try {
+            return parseSize(String.valueOf(v));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(key + ": " + e.getMessage());
         }
-        case MEMBER_SLOTS_TTL -> slotsTtl = v == null ? d.memberSlotsTtlMs() : SlotSettings.ttl(key, v);
-        case SLOTS -> slots = v == null ? d.slots() : SlotSettings.slots(key, v);
-        default -> throw new ConfigException("unknown setting '" + key + "' (known: " + String.join(", ", toMap(d).keySet()) + ")");
-      }
     }
-    return new DynamicConfig(paused, lag, mode, strict, count, failsafe, drain, slotsTtl, slots);
-  }
 
-  /** Parses {@code KEY=VALUE}. */
-  public static Map.Entry<String, String> assignment(String text) {
-    int eq = text.indexOf('=');
-    if (eq <= 0) throw new ConfigException("'" + text + "' is not KEY=VALUE");
-    return Map.entry(text.substring(0, eq).trim(), text.substring(eq + 1).trim());
-  }
-
-  private static boolean bool(String key, Object v) {
-    if (v instanceof Boolean b) return b;
-    return switch (String.valueOf(v).trim().toLowerCase(Locale.ROOT)) {
-      case "true", "on", "yes", "1" -> true;
-      case "false", "off", "no", "0" -> false;
-      default -> throw new ConfigException(key + ": '" + v + "' is not a boolean (true or false)");
-    };
-  }
-
-  private static long integer(String key, Object v) {
-    return Section.wholeNumber(key, v);
-  }
-
-  /** A size setting: {@code dflt} when absent, else {@link #bytes}. */
-  static long size(String key, Object v, long dflt) {
-    return v == null ? dflt : bytes(key, v);
-  }
-
-  static long bytes(String key, Object v) {
-    if (v instanceof Number) {
-      long n = integer(key, v);
-      if (n < 0) throw new ConfigException(key + ": must not be negative");
-      return n;
+    /**
+     * A size in bytes: digits, optionally followed by B, kB, MB, GB or TB (any case, powers of 1024).
+     * IllegalArgumentException when it is not a size or does not fit in a long (never a wrapped value).
+     */
+    public static long parseSize(String text) {
+        var m = SIZE.matcher(text.trim());
+        if (!m.matches())
+            throw new IllegalArgumentException("'" + text + "' is not a size (bytes, or a number with kB, MB, GB, TB)");
+        String unit = m.group(2) == null ? "B" : m.group(2).toUpperCase(Locale.ROOT);
+        long mult = switch (unit) {
+            case "KB" -> 1024L;
+            case "MB" -> 1024L * 1024;
+            case "GB" -> 1024L * 1024 * 1024;
+            case "TB" -> 1024L * 1024 * 1024 * 1024;
+            default -> 1;
+        };
+        try {
+            return Math.multiplyExact(Long.parseLong(m.group(1)), mult);
+        } catch (ArithmeticException | NumberFormatException e) {
+            throw new IllegalArgumentException("'" + text + "' is too large (at most " + Long.MAX_VALUE + " bytes)");
+        }
     }
-    try {
-      return parseSize(String.valueOf(v));
-    } catch (IllegalArgumentException e) {
-      throw new ConfigException(key + ": " + e.getMessage());
-    }
-  }
-
-  /**
-   * A size in bytes: digits, optionally followed by B, kB, MB, GB or TB (any case, powers of 1024).
-   * IllegalArgumentException when it is not a size or does not fit in a long (never a wrapped value).
-   */
-  public static long parseSize(String text) {
-    var m = SIZE.matcher(text.trim());
-    if (!m.matches()) throw new IllegalArgumentException("'" + text + "' is not a size (bytes, or a number with kB, MB, GB, TB)");
-    String unit = m.group(2) == null ? "B" : m.group(2).toUpperCase(Locale.ROOT);
-    long mult = switch (unit) {
-      case "KB" -> 1024L;
-      case "MB" -> 1024L * 1024;
-      case "GB" -> 1024L * 1024 * 1024;
-      case "TB" -> 1024L * 1024 * 1024 * 1024;
-      default -> 1;
-    };
-    try {
-      return Math.multiplyExact(Long.parseLong(m.group(1)), mult);
-    } catch (ArithmeticException | NumberFormatException e) {
-      throw new IllegalArgumentException("'" + text + "' is too large (at most " + Long.MAX_VALUE + " bytes)");
-    }
-  }
 }

@@ -13,52 +13,52 @@ import java.util.Map;
  * @param recloneOnRewindFailure wipe and clone again when pg_rewind fails
  */
 public record NodeConfig(
-    String cluster,
-    String name,
-    String dataDir,
-    String binDir,
-    String osUser,
-    Postgres postgresql,
-    RestApi restapi,
-    DcsConfig dcs,
-    Timing timing,
-    Tags tags,
-    WatchdogConfig watchdog,
-    boolean recloneOnRewindFailure,
-    long primaryStartTimeoutMs,
-    RouterConfig router,
-    ArchiveConfig archive) {
+        String cluster,
+        String name,
+        String dataDir,
+        String binDir,
+        String osUser,
+        Postgres postgresql,
+        RestApi restapi,
+        DcsConfig dcs,
+        Timing timing,
+        Tags tags,
+        WatchdogConfig watchdog,
+        boolean recloneOnRewindFailure,
+        long primaryStartTimeoutMs,
+        RouterConfig router,
+        ArchiveConfig archive) {
 
-  /**
-   * PostgreSQL settings of this node.
-   *
-   * @param walSegmentSizeMb WAL segment size given to initdb at bootstrap (fixed for the cluster's life)
-   */
-  public record Postgres(
-      String listen,
-      String connectAddress,
-      int port,
-      Credentials superuser,
-      Credentials replication,
-      Map<String, String> parameters,
-      List<String> pgHba,
-      int walSegmentSizeMb) {}
+    /**
+     * PostgreSQL settings of this node.
+     *
+     * @param walSegmentSizeMb WAL segment size given to initdb at bootstrap (fixed for the cluster's life)
+     */
+    public record Postgres(
+            String listen,
+            String connectAddress,
+            int port,
+            Credentials superuser,
+            Credentials replication,
+            Map<String, String> parameters,
+            List<String> pgHba,
+            int walSegmentSizeMb) {}
 
-  /**
-   * The REST API of this node.
-   *
-   * @param auth basic-auth credentials for state-changing calls; null (and no client certificates
-   *     required, see {@link ApiListener#verifyClient()}) means they are refused with 401
-   * @param listener TLS, client networks and request timeout
-   */
-  public record RestApi(String listen, String connectAddress, int port, Credentials auth, ApiListener listener) {
-    public RestApi(String listen, String connectAddress, int port, Credentials auth) {
-      this(listen, connectAddress, port, auth, ApiListener.PLAIN);
+    /**
+     * The REST API of this node.
+     *
+     * @param auth basic-auth credentials for state-changing calls; null (and no client certificates
+     *     required, see {@link ApiListener#verifyClient()}) means they are refused with 401
+     * @param listener TLS, client networks and request timeout
+     */
+    public record RestApi(String listen, String connectAddress, int port, Credentials auth, ApiListener listener) {
+        public RestApi(String listen, String connectAddress, int port, Credentials auth) {
+            this(listen, connectAddress, port, auth, ApiListener.PLAIN);
+        }
+
+        /** The URL other members and tools use: https when TLS is configured. */
+        public String url() {
+            return (listener.tls() ? "https://" : "http://") + HostPort.join(connectAddress, port);
+        }
     }
-
-    /** The URL other members and tools use: https when TLS is configured. */
-    public String url() {
-      return (listener.tls() ? "https://" : "http://") + HostPort.join(connectAddress, port);
-    }
-  }
 }

@@ -24,92 +24,130 @@ import java.util.Map;
  * @param apiListener TLS, client networks and request timeout of that HTTP API
  */
 public record RouterConfig(
-    String name,
-    String listen,
-    int port,
-    int readOnlyPort,
-    long maxReplicaLagBytes,
-    boolean readOnlyFallbackToPrimary,
-    long waitTimeoutMs,
-    long startupTimeoutMs,
-    long maxMessageSize,
-    String tlsCertificate,
-    String tlsKey,
-    String apiListen,
-    int apiPort,
-    ApiListener apiListener) {
+        String name,
+        String listen,
+        int port,
+        int readOnlyPort,
+        long maxReplicaLagBytes,
+        boolean readOnlyFallbackToPrimary,
+        long waitTimeoutMs,
+        long startupTimeoutMs,
+        long maxMessageSize,
+        String tlsCertificate,
+        String tlsKey,
+        String apiListen,
+        int apiPort,
+        ApiListener apiListener) {
 
-  /** A router whose HTTP API (if any) is plain HTTP from anywhere. */
-  public RouterConfig(String name, String listen, int port, int readOnlyPort, long maxReplicaLagBytes,
-      boolean readOnlyFallbackToPrimary, long waitTimeoutMs, long startupTimeoutMs, long maxMessageSize,
-      String tlsCertificate, String tlsKey, String apiListen, int apiPort) {
-    this(name, listen, port, readOnlyPort, maxReplicaLagBytes, readOnlyFallbackToPrimary, waitTimeoutMs, startupTimeoutMs,
-        maxMessageSize, tlsCertificate, tlsKey, apiListen, apiPort, ApiListener.PLAIN);
-  }
-
-  /** PostgreSQL's own limit for one message (MaxAllocSize). */
-  public static final long DEFAULT_MAX_MESSAGE_SIZE = 1024L * 1024 * 1024 - 1;
-
-  public boolean tls() {
-    return tlsCertificate != null;
-  }
-
-  /** Reads section {@code s}; {@code defaultName} names the router when the section does not. */
-  static RouterConfig read(Section s, String defaultName) {
-    String name = s.identifier("name", defaultName);
-    String listen = ConfigReader.host(s, "listen", "127.0.0.1");
-    int port = s.port("port", 6432);
-    int ro = s.has("read_only_port") ? s.port("read_only_port", null) : 0;
-    if (ro == port) throw new ConfigException(s.key("read_only_port") + ": " + ro + " is also " + s.key("port"));
-    long lag = DynamicSettings.size(s.key("max_replica_lag"), s.raw("max_replica_lag"), 16L * 1024 * 1024);
-    String fallback = s.string("read_only_fallback", "primary");
-    if (!fallback.equals("primary") && !fallback.equals("wait")) {
-      throw new ConfigException(s.key("read_only_fallback") + ": '" + fallback + "' must be primary or wait");
+    /** A router whose HTTP API (if any) is plain HTTP from anywhere. */
+    public RouterConfig(
+            String name,
+            String listen,
+            int port,
+            int readOnlyPort,
+            long maxReplicaLagBytes,
+            boolean readOnlyFallbackToPrimary,
+            long waitTimeoutMs,
+            long startupTimeoutMs,
+            long maxMessageSize,
+            String tlsCertificate,
+            String tlsKey,
+            String apiListen,
+            int apiPort) {
+        this(
+                name,
+                listen,
+                port,
+                readOnlyPort,
+                maxReplicaLagBytes,
+                readOnlyFallbackToPrimary,
+                waitTimeoutMs,
+                startupTimeoutMs,
+                maxMessageSize,
+                tlsCertificate,
+                tlsKey,
+                apiListen,
+                apiPort,
+                ApiListener.PLAIN);
     }
-    long wait = positive(s, "wait_timeout", 10_000);
-    long startup = positive(s, "startup_timeout", 10_000);
-    long max = DynamicSettings.size(s.key("max_message_size"), s.raw("max_message_size"), DEFAULT_MAX_MESSAGE_SIZE);
-    if (max < 1024 || max > DEFAULT_MAX_MESSAGE_SIZE) {
-      throw new ConfigException(s.key("max_message_size") + ": " + max + " must lie between 1kB and 1GB");
+
+    /** PostgreSQL's own limit for one message (MaxAllocSize). */
+    public static final long DEFAULT_MAX_MESSAGE_SIZE = 1024L * 1024 * 1024 - 1;
+
+    public boolean tls() {
+        return tlsCertificate != null;
     }
-    Section tls = s.section("tls");
-    String cert = tls.string("certificate", null);
-    String key = tls.string("key", null);
-    if ((cert == null) != (key == null)) throw new ConfigException(tls.key("") + "certificate and " + tls.key("key") + ": give both or neither");
-    tls.rejectUnknown();
-    Section api = s.section("api");
-    String apiListen = ConfigReader.host(api, "listen", listen);
-    int apiPort = api.has("port") ? api.port("port", null) : 0;
-    ApiListener apiListener = ApiListener.read(api);
-    api.rejectUnknown();
-    s.rejectUnknown();
-    return new RouterConfig(name, listen, port, ro, lag, fallback.equals("primary"), wait, startup, max, cert, key, apiListen, apiPort,
-        apiListener);
-  }
 
-  private static long positive(Section s, String key, long dflt) {
-    long v = s.millis(key, dflt);
-    if (v <= 0) throw new ConfigException(s.key(key) + ": must be positive");
-    return v;
-  }
-
-  /** A standalone router's file: the cluster to follow, its ZooKeeper, and the router section. */
-  public record File(String cluster, DcsConfig dcs, RouterConfig router) {
-    public static final java.util.Set<String> TOP_LEVEL_KEYS = java.util.Set.of("cluster", "dcs", "router");
-
-    public static File read(Map<?, ?> document, String defaultName) {
-      Section root = new Section("", document);
-      String cluster = root.identifier("cluster", null);
-      if (cluster == null) throw new ConfigException("cluster: is required");
-      Section d = root.section("dcs");
-      if (d.has("embedded")) {
-        throw new ConfigException(d.key("embedded") + ": a router joins no ensemble; give " + d.key("zookeeper.connect")
-            + " with the members' ZooKeeper client ports");
-      }
-      DcsConfig dcs = ConfigReader.dcs(d);
-      RouterConfig r = RouterConfig.read(root.section("router"), defaultName);
-      root.rejectUnknown();
-      return new File(cluster, dcs, r);
+    /** Reads section {@code s}; {@code defaultName} names the router when the section does not. */
+    static RouterConfig read(Section s, String defaultName) {
+        String name = s.identifier("name", defaultName);
+        String listen = ConfigReader.host(s, "listen", "127.0.0.1");
+        int port = s.port("port", 6432);
+        int ro = s.has("read_only_port") ? s.port("read_only_port", null) : 0;
+        if (ro == port) throw new ConfigException(s.key("read_only_port") + ": " + ro + " is also " + s.key("port"));
+        long lag = DynamicSettings.size(s.key("max_replica_lag"), s.raw("max_replica_lag"), 16L * 1024 * 1024);
+        String fallback = s.string("read_only_fallback", "primary");
+        if (!fallback.equals("primary") && !fallback.equals("wait")) {
+            throw new ConfigException(s.key("read_only_fallback") + ": '" + fallback + "' must be primary or wait");
+        }
+        long wait = positive(s, "wait_timeout", 10_000);
+        long startup = positive(s, "startup_timeout", 10_000);
+        long max = DynamicSettings.size(s.key("max_message_size"), s.raw("max_message_size"), DEFAULT_MAX_MESSAGE_SIZE);
+        if (max < 1024 || max > DEFAULT_MAX_MESSAGE_SIZE) {
+            throw new ConfigException(s.key("max_message_size") + ": " + max + " must lie between 1kB and 1GB");
+        }
+        Section tls = s.section("tls");
+        String cert = tls.string("certificate", null);
+        String key = tls.string("key", null);
+        if ((cert == null) != (key == null))
+            throw new ConfigException(tls.key("") + "certificate and " + tls.key("key") + ": give both or neither");
+        tls.rejectUnknown();
+        Section api = s.section("api");
+        String apiListen = ConfigReader.host(api, "listen", listen);
+        int apiPort = api.has("port") ? api.port("port", null) : 0;
+        ApiListener apiListener = ApiListener.read(api);
+        api.rejectUnknown();
+        s.rejectUnknown();
+        return new RouterConfig(
+                name,
+                listen,
+                port,
+                ro,
+                lag,
+                fallback.equals("primary"),
+                wait,
+                startup,
+                max,
+                cert,
+                key,
+                apiListen,
+                apiPort,
+                apiListener);
     }
-  }
+
+    private static long positive(Section s, String key, long dflt) {
+        long v = s.millis(key, dflt);
+        if (v <= 0) throw new ConfigException(s.key(key) + ": must be positive");
+        return v;
+    }
+
+    /** A standalone router's file: the cluster to follow, its ZooKeeper, and the router section. */
+    public record File(String cluster, DcsConfig dcs, RouterConfig router) {
+        public static final java.util.Set<String> TOP_LEVEL_KEYS = java.util.Set.of("cluster", "dcs", "router");
+
+        public static File read(Map<?, ?> document, String defaultName) {
+            Section root = new Section("", document);
+            String cluster = root.identifier("cluster", null);
+            if (cluster == null) throw new ConfigException("cluster: is required");
+            Section d = root.section("dcs");
+            if (d.has("embedded")) {
+                throw new ConfigException(d.key("embedded") + ": a router joins no ensemble; give "
+                        + d.key("zookeeper.connect") + " with the members' ZooKeeper client ports");
+            }
+            DcsConfig dcs = ConfigReader.dcs(d);
+            RouterConfig r = RouterConfig.read(root.section("router"), defaultName);
+            root.rejectUnknown();
+            return new File(cluster, dcs, r);
+        }
+    }
 }

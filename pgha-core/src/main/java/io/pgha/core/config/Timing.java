@@ -11,38 +11,40 @@ package io.pgha.core.config;
  * @param safetyMarginMs time reserved to stop PostgreSQL before the lease can expire for others
  */
 public record Timing(long ttlMs, long loopWaitMs, long safetyMarginMs) {
-  public static final long MIN_TTL_MS = 2000;
-  public static final long MIN_SAFETY_MARGIN_MS = 500;
-  public static final Timing DEFAULT = new Timing(2500, 1000, 833);
+    public static final long MIN_TTL_MS = 2000;
+    public static final long MIN_SAFETY_MARGIN_MS = 500;
+    public static final Timing DEFAULT = new Timing(2500, 1000, 833);
 
-  /** Validates the rules that keep one writer; each failure names the key. */
-  public Timing validate() {
-    if (ttlMs < MIN_TTL_MS) {
-      throw new ConfigException("timing.ttl: " + ttlMs + " ms is below the minimum of " + MIN_TTL_MS + " ms");
+    /** Validates the rules that keep one writer; each failure names the key. */
+    public Timing validate() {
+        if (ttlMs < MIN_TTL_MS) {
+            throw new ConfigException("timing.ttl: " + ttlMs + " ms is below the minimum of " + MIN_TTL_MS + " ms");
+        }
+        if (safetyMarginMs < MIN_SAFETY_MARGIN_MS) {
+            throw new ConfigException("timing.safety_margin: " + safetyMarginMs + " ms leaves too little time to stop"
+                    + " PostgreSQL before another member may be promoted (two primaries); minimum "
+                    + MIN_SAFETY_MARGIN_MS + " ms");
+        }
+        if (safetyMarginMs * 2 > ttlMs) {
+            throw new ConfigException(
+                    "timing.safety_margin: " + safetyMarginMs + " ms must be at most half of timing.ttl (" + ttlMs
+                            + " ms), or the primary would demote before it could renew its lease");
+        }
+        // The lease is renewed by its own thread, so loop_wait only bounds how stale a decision may be.
+        if (loopWaitMs <= 0 || loopWaitMs > ttlMs) {
+            throw new ConfigException("timing.loop_wait: " + loopWaitMs
+                    + " ms must be positive and at most timing.ttl (" + ttlMs + " ms)");
+        }
+        return this;
     }
-    if (safetyMarginMs < MIN_SAFETY_MARGIN_MS) {
-      throw new ConfigException("timing.safety_margin: " + safetyMarginMs + " ms leaves too little time to stop"
-          + " PostgreSQL before another member may be promoted (two primaries); minimum " + MIN_SAFETY_MARGIN_MS + " ms");
-    }
-    if (safetyMarginMs * 2 > ttlMs) {
-      throw new ConfigException("timing.safety_margin: " + safetyMarginMs + " ms must be at most half of timing.ttl ("
-          + ttlMs + " ms), or the primary would demote before it could renew its lease");
-    }
-    // The lease is renewed by its own thread, so loop_wait only bounds how stale a decision may be.
-    if (loopWaitMs <= 0 || loopWaitMs > ttlMs) {
-      throw new ConfigException("timing.loop_wait: " + loopWaitMs + " ms must be positive and at most timing.ttl ("
-          + ttlMs + " ms)");
-    }
-    return this;
-  }
 
-  /** How long after a renewal was sent the leader may still act as primary, for a session timeout. */
-  public long leaseValidityMs(long sessionTimeoutMs) {
-    return sessionTimeoutMs - safetyMarginMs;
-  }
+    /** How long after a renewal was sent the leader may still act as primary, for a session timeout. */
+    public long leaseValidityMs(long sessionTimeoutMs) {
+        return sessionTimeoutMs - safetyMarginMs;
+    }
 
-  /** How often the leader renews: three chances within one validity period. */
-  public long renewIntervalMs(long sessionTimeoutMs) {
-    return Math.max(100, Math.min(loopWaitMs, leaseValidityMs(sessionTimeoutMs) / 3));
-  }
+    /** How often the leader renews: three chances within one validity period. */
+    public long renewIntervalMs(long sessionTimeoutMs) {
+        return Math.max(100, Math.min(loopWaitMs, leaseValidityMs(sessionTimeoutMs) / 3));
+    }
 }

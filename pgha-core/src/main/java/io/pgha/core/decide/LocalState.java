@@ -16,37 +16,38 @@ import io.pgha.core.model.Lsn;
  *     connections yet, e.g. while starting, recovering or shutting down)
  */
 public record LocalState(
-    boolean dataPresent,
-    boolean standbySignal,
-    boolean running,
-    boolean inRecovery,
-    int timeline,
-    Lsn walPosition,
-    Lsn replayPosition,
-    String following,
-    boolean streaming,
-    ControlState controlState,
-    Lsn checkpoint,
-    boolean postmasterAlive) {
+        boolean dataPresent,
+        boolean standbySignal,
+        boolean running,
+        boolean inRecovery,
+        int timeline,
+        Lsn walPosition,
+        Lsn replayPosition,
+        String following,
+        boolean streaming,
+        ControlState controlState,
+        Lsn checkpoint,
+        boolean postmasterAlive) {
 
-  public static LocalState noData() {
-    return new LocalState(false, false, false, false, 0, Lsn.ZERO, Lsn.ZERO, null, false, ControlState.UNKNOWN, Lsn.ZERO, false);
-  }
+    public static LocalState noData() {
+        return new LocalState(
+                false, false, false, false, 0, Lsn.ZERO, Lsn.ZERO, null, false, ControlState.UNKNOWN, Lsn.ZERO, false);
+    }
 
-  public boolean runningPrimary() {
-    return running && !inRecovery;
-  }
+    public boolean runningPrimary() {
+        return running && !inRecovery;
+    }
 
-  public boolean runningStandby() {
-    return running && inRecovery;
-  }
+    public boolean runningStandby() {
+        return running && inRecovery;
+    }
 
-  /** A stopped data directory that was last used as a primary (it would start writable). */
-  public boolean formerPrimary() {
-    return dataPresent && !standbySignal && controlState.primaryState();
-  }
+    /** A stopped data directory that was last used as a primary (it would start writable). */
+    public boolean formerPrimary() {
+        return dataPresent && !standbySignal && controlState.primaryState();
+    }
 
-  public boolean cleanShutdown() {
-    return controlState == ControlState.SHUT_DOWN;
-  }
+    public boolean cleanShutdown() {
+        return controlState == ControlState.SHUT_DOWN;
+    }
 }

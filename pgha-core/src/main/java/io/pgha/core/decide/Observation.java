@@ -24,30 +24,55 @@ import java.util.Map;
  *     primary directly within the lease validity (only meaningful while the DCS is unreachable)
  */
 public record Observation(
-    String me,
-    Tags tags,
-    boolean dcsReachable,
-    ClusterState cluster,
-    LocalState local,
-    boolean leaseHeld,
-    LongAction runningAction,
-    long wallMillis,
-    Map<String, Lsn> peerPositions,
-    long primaryDownForMs,
-    boolean rewindFailed,
-    int standbyStartFailures,
-    Settings settings,
-    String fencingProblem,
-    boolean failsafeConfirmed) {
+        String me,
+        Tags tags,
+        boolean dcsReachable,
+        ClusterState cluster,
+        LocalState local,
+        boolean leaseHeld,
+        LongAction runningAction,
+        long wallMillis,
+        Map<String, Lsn> peerPositions,
+        long primaryDownForMs,
+        boolean rewindFailed,
+        int standbyStartFailures,
+        Settings settings,
+        String fencingProblem,
+        boolean failsafeConfirmed) {
 
-  public Observation {
-    peerPositions = Map.copyOf(peerPositions);
-  }
+    public Observation {
+        peerPositions = Map.copyOf(peerPositions);
+    }
 
-  public Observation(String me, Tags tags, boolean dcsReachable, ClusterState cluster, LocalState local, boolean leaseHeld,
-      LongAction runningAction, long wallMillis, Map<String, Lsn> peerPositions, long primaryDownForMs, boolean rewindFailed,
-      int standbyStartFailures, Settings settings) {
-    this(me, tags, dcsReachable, cluster, local, leaseHeld, runningAction, wallMillis, peerPositions, primaryDownForMs,
-        rewindFailed, standbyStartFailures, settings, null, false);
-  }
+    public Observation(
+            String me,
+            Tags tags,
+            boolean dcsReachable,
+            ClusterState cluster,
+            LocalState local,
+            boolean leaseHeld,
+            LongAction runningAction,
+            long wallMillis,
+            Map<String, Lsn> peerPositions,
+            long primaryDownForMs,
+            boolean rewindFailed,
+            int standbyStartFailures,
+            Settings settings) {
+        this(
+                me,
+                tags,
+                dcsReachable,
+                cluster,
+                local,
+                leaseHeld,
+                runningAction,
+                wallMillis,
+                peerPositions,
+                primaryDownForMs,
+                rewindFailed,
+                standbyStartFailures,
+                settings,
+                null,
+                false);
+    }
 }

@@ -10,5 +10,5 @@ package io.pgha.core.decide;
  * @param recloneOnRewindFailure whether a member whose pg_rewind failed may wipe its data and clone
  */
 public record Settings(long primaryStartTimeoutMs, long failoverRequestTimeoutMs, boolean recloneOnRewindFailure) {
-  public static final Settings DEFAULT = new Settings(30_000, 30_000, false);
+    public static final Settings DEFAULT = new Settings(30_000, 30_000, false);
 }

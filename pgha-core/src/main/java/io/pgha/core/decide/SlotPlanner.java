@@ -39,177 +39,229 @@ import java.util.TreeSet;
  * through hot_standby_feedback and hold back its cleanup). Other slots on a standby are not touched.
  */
 public final class SlotPlanner {
-  private SlotPlanner() {}
+    private SlotPlanner() {}
 
-  /** The slot a member streams through on the primary: {@code pgha_} and the member's sanitized name. */
-  public static String memberSlot(String member) {
-    String s = SlotSettings.MEMBER_PREFIX + member.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9_]", "_");
-    return s.length() > 63 ? s.substring(0, 63) : s;
-  }
-
-  /**
-   * One non-temporary slot as pg_replication_slots shows it.
-   *
-   * @param position a logical slot's confirmed_flush_lsn, a physical slot's restart_lsn (zero when null)
-   */
-  public record Slot(String name, boolean logical, boolean active, String database, String plugin, Lsn position) {
-    public static Slot physical(String name, boolean active, Lsn restart) {
-      return new Slot(name, false, active, null, null, restart);
+    /** The slot a member streams through on the primary: {@code pgha_} and the member's sanitized name. */
+    public static String memberSlot(String member) {
+        String s = SlotSettings.MEMBER_PREFIX + member.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9_]", "_");
+        return s.length() > 63 ? s.substring(0, 63) : s;
     }
 
-    public static Slot logical(String name, boolean active, String database, String plugin, Lsn confirmedFlush) {
-      return new Slot(name, true, active, database, plugin, confirmedFlush);
+    /**
+     * One non-temporary slot as pg_replication_slots shows it.
+     *
+     * @param position a logical slot's confirmed_flush_lsn, a physical slot's restart_lsn (zero when null)
+     */
+    public record Slot(String name, boolean logical, boolean active, String database, String plugin, Lsn position) {
+        public static Slot physical(String name, boolean active, Lsn restart) {
+            return new Slot(name, false, active, null, null, restart);
+        }
+
+        public static Slot logical(String name, boolean active, String database, String plugin, Lsn confirmedFlush) {
+            return new Slot(name, true, active, database, plugin, confirmedFlush);
+        }
+
+        boolean matches(PermanentSlot p) {
+            return p.logical()
+                    ? logical && p.database().equals(database) && p.plugin().equals(plugin)
+                    : !logical;
+        }
+
+        String describe() {
+            return logical ? "logical (database " + database + ", plugin " + plugin + ")" : "physical";
+        }
     }
 
-    boolean matches(PermanentSlot p) {
-      return p.logical() ? logical && p.database().equals(database) && p.plugin().equals(plugin) : !logical;
+    /** One thing to do to one slot. */
+    public sealed interface Step {
+        String slot();
+
+        String reason();
     }
 
-    String describe() {
-      return logical ? "logical (database " + database + ", plugin " + plugin + ")" : "physical";
+    /** Create {@code slot} as {@code spec} says. */
+    public record Create(String slot, PermanentSlot spec, String reason) implements Step {}
+
+    /** Drop {@code slot}. */
+    public record Drop(String slot, String reason) implements Step {}
+
+    /** Copy the logical slot's state file from the primary (a restart of this standby loads it). */
+    public record Copy(String slot, String reason) implements Step {}
+
+    /** pg_replication_slot_advance({@code slot}, {@code to}) in {@code database}. */
+    public record Advance(String slot, String database, Lsn to, String reason) implements Step {}
+
+    /**
+     * What to do now. {@code notes} are conditions worth a log line (a slot left alone, and why);
+     * {@code publish} is what a primary records in the DCS after these steps.
+     */
+    public record Plan(List<Step> steps, List<String> notes, Map<String, Lsn> publish) {}
+
+    /**
+     * The primary's plan.
+     *
+     * @param members the names of the members in the DCS now (this one included or not)
+     * @param lastSeenNanos by member slot name, when this primary last saw that slot's member in the DCS
+     * @param leadingSinceNanos when this member began leading (the absence of members it never saw counts from here)
+     * @param published the record in the DCS: its names are the slots pgha kept as permanent
+     */
+    public static Plan primary(
+            String me,
+            List<Slot> existing,
+            Collection<String> members,
+            Map<String, Long> lastSeenNanos,
+            long leadingSinceNanos,
+            long nowNanos,
+            DynamicConfig config,
+            SlotPositions published) {
+        Map<String, PermanentSlot> permanent = config.slots();
+        Set<String> wanted = new TreeSet<>();
+        for (String m : members) if (!m.equals(me)) wanted.add(memberSlot(m));
+        List<Step> steps = new ArrayList<>();
+        List<String> notes = new ArrayList<>();
+        Map<String, Lsn> publish = new TreeMap<>();
+        Set<String> present = new TreeSet<>();
+        for (Slot s : existing) {
+            present.add(s.name());
+            PermanentSlot p = permanent.get(s.name());
+            if (p != null) {
+                if (s.matches(p)) publish.put(s.name(), s.position());
+                else
+                    notes.add("slot " + s.name() + " is " + s.describe() + " but slots: asks for " + p.describe()
+                            + ": left alone");
+            } else if (!s.logical() && s.name().startsWith(SlotSettings.MEMBER_PREFIX)) {
+                memberSlot(
+                        s,
+                        me,
+                        wanted,
+                        lastSeenNanos.getOrDefault(s.name(), leadingSinceNanos),
+                        nowNanos,
+                        config.memberSlotsTtlMs(),
+                        steps,
+                        notes);
+            } else if (published.positions().containsKey(s.name())) {
+                if (!s.active()) {
+                    steps.add(new Drop(s.name(), "slot " + s.name() + " was removed from slots"));
+                } else {
+                    notes.add("slot " + s.name() + " was removed from slots but is in use: dropped once inactive");
+                    publish.put(s.name(), s.position()); // still pgha's to drop later, also after a failover
+                }
+            }
+        }
+        for (String w : wanted) {
+            if (!present.contains(w))
+                steps.add(new Create(w, PermanentSlot.PHYSICAL, "member slot " + w + " for a member in the DCS"));
+        }
+        permanent.forEach((name, p) -> {
+            if (!present.contains(name))
+                steps.add(new Create(name, p, "permanent " + p.type().label() + " slot " + name + " from slots"));
+        });
+        return new Plan(List.copyOf(steps), List.copyOf(notes), publish);
     }
-  }
 
-  /** One thing to do to one slot. */
-  public sealed interface Step {
-    String slot();
-
-    String reason();
-  }
-
-  /** Create {@code slot} as {@code spec} says. */
-  public record Create(String slot, PermanentSlot spec, String reason) implements Step {}
-
-  /** Drop {@code slot}. */
-  public record Drop(String slot, String reason) implements Step {}
-
-  /** Copy the logical slot's state file from the primary (a restart of this standby loads it). */
-  public record Copy(String slot, String reason) implements Step {}
-
-  /** pg_replication_slot_advance({@code slot}, {@code to}) in {@code database}. */
-  public record Advance(String slot, String database, Lsn to, String reason) implements Step {}
-
-  /**
-   * What to do now. {@code notes} are conditions worth a log line (a slot left alone, and why);
-   * {@code publish} is what a primary records in the DCS after these steps.
-   */
-  public record Plan(List<Step> steps, List<String> notes, Map<String, Lsn> publish) {}
-
-  /**
-   * The primary's plan.
-   *
-   * @param members the names of the members in the DCS now (this one included or not)
-   * @param lastSeenNanos by member slot name, when this primary last saw that slot's member in the DCS
-   * @param leadingSinceNanos when this member began leading (the absence of members it never saw counts from here)
-   * @param published the record in the DCS: its names are the slots pgha kept as permanent
-   */
-  public static Plan primary(String me, List<Slot> existing, Collection<String> members, Map<String, Long> lastSeenNanos,
-      long leadingSinceNanos, long nowNanos, DynamicConfig config, SlotPositions published) {
-    Map<String, PermanentSlot> permanent = config.slots();
-    Set<String> wanted = new TreeSet<>();
-    for (String m : members) if (!m.equals(me)) wanted.add(memberSlot(m));
-    List<Step> steps = new ArrayList<>();
-    List<String> notes = new ArrayList<>();
-    Map<String, Lsn> publish = new TreeMap<>();
-    Set<String> present = new TreeSet<>();
-    for (Slot s : existing) {
-      present.add(s.name());
-      PermanentSlot p = permanent.get(s.name());
-      if (p != null) {
-        if (s.matches(p)) publish.put(s.name(), s.position());
-        else notes.add("slot " + s.name() + " is " + s.describe() + " but slots: asks for " + p.describe() + ": left alone");
-      } else if (!s.logical() && s.name().startsWith(SlotSettings.MEMBER_PREFIX)) {
-        memberSlot(s, me, wanted, lastSeenNanos.getOrDefault(s.name(), leadingSinceNanos), nowNanos, config.memberSlotsTtlMs(), steps, notes);
-      } else if (published.positions().containsKey(s.name())) {
-        if (!s.active()) {
-          steps.add(new Drop(s.name(), "slot " + s.name() + " was removed from slots"));
+    private static void memberSlot(
+            Slot s,
+            String me,
+            Set<String> wanted,
+            long absentSinceNanos,
+            long nowNanos,
+            long ttlMs,
+            List<Step> steps,
+            List<String> notes) {
+        if (wanted.contains(s.name())) return;
+        String why;
+        if (s.name().equals(memberSlot(me))) {
+            why = "slot " + s.name() + " is this primary's own member slot, which nothing streams through";
         } else {
-          notes.add("slot " + s.name() + " was removed from slots but is in use: dropped once inactive");
-          publish.put(s.name(), s.position()); // still pgha's to drop later, also after a failover
+            long absentMs = (nowNanos - absentSinceNanos) / 1_000_000L;
+            if (absentMs < ttlMs) return;
+            why = "member slot " + s.name() + ": its member has been absent from the DCS for " + absentMs / 1000
+                    + " s, member_slots_ttl is " + ttlMs / 1000 + " s";
         }
-      }
+        if (s.active()) notes.add(why + ", but the slot is in use: kept");
+        else steps.add(new Drop(s.name(), why));
     }
-    for (String w : wanted) {
-      if (!present.contains(w)) steps.add(new Create(w, PermanentSlot.PHYSICAL, "member slot " + w + " for a member in the DCS"));
-    }
-    permanent.forEach((name, p) -> {
-      if (!present.contains(name)) steps.add(new Create(name, p, "permanent " + p.type().label() + " slot " + name + " from slots"));
-    });
-    return new Plan(List.copyOf(steps), List.copyOf(notes), publish);
-  }
 
-  private static void memberSlot(Slot s, String me, Set<String> wanted, long absentSinceNanos, long nowNanos, long ttlMs,
-      List<Step> steps, List<String> notes) {
-    if (wanted.contains(s.name())) return;
-    String why;
-    if (s.name().equals(memberSlot(me))) {
-      why = "slot " + s.name() + " is this primary's own member slot, which nothing streams through";
-    } else {
-      long absentMs = (nowNanos - absentSinceNanos) / 1_000_000L;
-      if (absentMs < ttlMs) return;
-      why = "member slot " + s.name() + ": its member has been absent from the DCS for " + absentMs / 1000 + " s, member_slots_ttl is "
-          + ttlMs / 1000 + " s";
-    }
-    if (s.active()) notes.add(why + ", but the slot is in use: kept");
-    else steps.add(new Drop(s.name(), why));
-  }
-
-  /**
-   * A running standby's plan for its copies of the permanent logical slots.
-   *
-   * @param walLevelLogical this member runs with wal_level=logical: PostgreSQL refuses to start
-   *     with a logical slot otherwise, so without it nothing is copied
-   * @param leader the current leader in the DCS (published positions count only when it wrote them)
-   * @param replay this standby's replay position: no copy is advanced past it
-   */
-  public static Plan standby(boolean noFailover, boolean walLevelLogical, List<Slot> local, DynamicConfig config,
-      SlotPositions published, String leader, Lsn replay) {
-    List<Step> steps = new ArrayList<>();
-    List<String> notes = new ArrayList<>();
-    boolean anyLogical = config.slots().values().stream().anyMatch(PermanentSlot::logical);
-    if (anyLogical && !noFailover && !walLevelLogical) {
-      notes.add("slots: has logical slots, but this member's postgresql.parameters.wal_level is not logical:"
-          + " no copies are kept here, and they will be missing after a failover to this member");
-    }
-    Map<String, Slot> byName = new TreeMap<>();
-    for (Slot s : local) byName.put(s.name(), s);
-    boolean current = published.writtenBy(leader);
-    for (Map.Entry<String, PermanentSlot> e : config.slots().entrySet()) {
-      String name = e.getKey();
-      PermanentSlot p = e.getValue();
-      if (!p.logical() || noFailover) continue;
-      Slot s = byName.get(name);
-      Lsn target = published.positions().get(name);
-      if (s == null) {
-        if (current && target != null && walLevelLogical) steps.add(new Copy(name, "permanent logical slot " + name + " is missing on this standby"));
-      } else if (!s.matches(p)) {
-        notes.add("slot " + name + " is " + s.describe() + " but slots: asks for " + p.describe() + ": left alone");
-      } else if (current && target != null) {
-        Lsn to = target.isAfter(replay) ? replay : target;
-        if (to.isAfter(s.position())) {
-          steps.add(new Advance(name, s.database(), to, "advancing " + name + " from " + s.position() + " to " + to
-              + (to.equals(target) ? " (the primary's position)" : " (this standby's replay position; the primary is at " + target + ")")));
+    /**
+     * A running standby's plan for its copies of the permanent logical slots.
+     *
+     * @param walLevelLogical this member runs with wal_level=logical: PostgreSQL refuses to start
+     *     with a logical slot otherwise, so without it nothing is copied
+     * @param leader the current leader in the DCS (published positions count only when it wrote them)
+     * @param replay this standby's replay position: no copy is advanced past it
+     */
+    public static Plan standby(
+            boolean noFailover,
+            boolean walLevelLogical,
+            List<Slot> local,
+            DynamicConfig config,
+            SlotPositions published,
+            String leader,
+            Lsn replay) {
+        List<Step> steps = new ArrayList<>();
+        List<String> notes = new ArrayList<>();
+        boolean anyLogical = config.slots().values().stream().anyMatch(PermanentSlot::logical);
+        if (anyLogical && !noFailover && !walLevelLogical) {
+            notes.add("slots: has logical slots, but this member's postgresql.parameters.wal_level is not logical:"
+                    + " no copies are kept here, and they will be missing after a failover to this member");
         }
-      }
+        Map<String, Slot> byName = new TreeMap<>();
+        for (Slot s : local) byName.put(s.name(), s);
+        boolean current = published.writtenBy(leader);
+        for (Map.Entry<String, PermanentSlot> e : config.slots().entrySet()) {
+            String name = e.getKey();
+            PermanentSlot p = e.getValue();
+            if (!p.logical() || noFailover) continue;
+            Slot s = byName.get(name);
+            Lsn target = published.positions().get(name);
+            if (s == null) {
+                if (current && target != null && walLevelLogical)
+                    steps.add(new Copy(name, "permanent logical slot " + name + " is missing on this standby"));
+            } else if (!s.matches(p)) {
+                notes.add("slot " + name + " is " + s.describe() + " but slots: asks for " + p.describe()
+                        + ": left alone");
+            } else if (current && target != null) {
+                Lsn to = target.isAfter(replay) ? replay : target;
+                if (to.isAfter(s.position())) {
+                    steps.add(new Advance(
+                            name,
+                            s.database(),
+                            to,
+                            "advancing " + name + " from " + s.position() + " to " + to
+                                    + (to.equals(target)
+                                            ? " (the primary's position)"
+                                            : " (this standby's replay position; the primary is at " + target + ")")));
+                }
+            }
+        }
+        for (Slot s : local) {
+            if (!s.logical() && s.name().startsWith(SlotSettings.MEMBER_PREFIX) && !s.active()) {
+                steps.add(
+                        new Drop(
+                                s.name(),
+                                "member slot " + s.name()
+                                        + " is of no use on a standby (nothing cascades), and the xmin"
+                                        + " it kept from its time on a primary would hold back cleanup on the primary through hot_standby_feedback"));
+            }
+            if (!s.logical()) continue;
+            PermanentSlot p = config.slots().get(s.name());
+            boolean kept = p != null && p.logical() && !noFailover;
+            if (kept) continue;
+            if (published.positions().containsKey(s.name()) && !s.active()) {
+                steps.add(new Drop(
+                        s.name(),
+                        p == null
+                                ? "slot " + s.name() + " was removed from slots"
+                                : noFailover
+                                        ? "copies of permanent slots are not kept on a member tagged nofailover"
+                                        : "slots: now asks for a physical slot " + s.name()
+                                                + ", which lives on the primary only"));
+            } else if (p == null) {
+                notes.add("logical slot " + s.name()
+                        + " on this standby is not pgha's: it holds back WAL here and, through"
+                        + " hot_standby_feedback, catalog cleanup on the primary; drop it if it is not used");
+            }
+        }
+        return new Plan(List.copyOf(steps), List.copyOf(notes), Map.of());
     }
-    for (Slot s : local) {
-      if (!s.logical() && s.name().startsWith(SlotSettings.MEMBER_PREFIX) && !s.active()) {
-        steps.add(new Drop(s.name(), "member slot " + s.name() + " is of no use on a standby (nothing cascades), and the xmin"
-            + " it kept from its time on a primary would hold back cleanup on the primary through hot_standby_feedback"));
-      }
-      if (!s.logical()) continue;
-      PermanentSlot p = config.slots().get(s.name());
-      boolean kept = p != null && p.logical() && !noFailover;
-      if (kept) continue;
-      if (published.positions().containsKey(s.name()) && !s.active()) {
-        steps.add(new Drop(s.name(), p == null ? "slot " + s.name() + " was removed from slots"
-            : noFailover ? "copies of permanent slots are not kept on a member tagged nofailover"
-            : "slots: now asks for a physical slot " + s.name() + ", which lives on the primary only"));
-      } else if (p == null) {
-        notes.add("logical slot " + s.name() + " on this standby is not pgha's: it holds back WAL here and, through"
-            + " hot_standby_feedback, catalog cleanup on the primary; drop it if it is not used");
-      }
-    }
-    return new Plan(List.copyOf(steps), List.copyOf(notes), Map.of());
-  }
 }

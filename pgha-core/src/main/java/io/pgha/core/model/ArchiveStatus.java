@@ -12,12 +12,18 @@ package io.pgha.core.model;
  * @param lastFailed the last file whose archiving failed, or null
  * @param failing whether the last attempt failed (the last failure is newer than the last success)
  */
-public record ArchiveStatus(int pending, long pendingBytes, long archivedCount, String lastArchived, long failedCount, String lastFailed,
-    boolean failing) {
+public record ArchiveStatus(
+        int pending,
+        long pendingBytes,
+        long archivedCount,
+        String lastArchived,
+        long failedCount,
+        String lastFailed,
+        boolean failing) {
 
-  /** One line for people: "ok", "3 pending" or "failing at X, 3 pending". */
-  public String summary() {
-    if (failing) return "FAILING at " + lastFailed + ", " + pending + " pending";
-    return pending == 0 ? "ok" : pending + " pending";
-  }
+    /** One line for people: "ok", "3 pending" or "failing at X, 3 pending". */
+    public String summary() {
+        if (failing) return "FAILING at " + lastFailed + ", " + pending + " pending";
+        return pending == 0 ? "ok" : pending + " pending";
+    }
 }

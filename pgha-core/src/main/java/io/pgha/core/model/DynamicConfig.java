@@ -21,57 +21,90 @@ import java.util.TreeMap;
  * @param slots permanent replication slots by name, kept on whichever member is primary
  */
 public record DynamicConfig(
-    boolean paused,
-    long maximumLagOnFailover,
-    SyncMode synchronousMode,
-    boolean synchronousModeStrict,
-    int synchronousNodeCount,
-    boolean failsafeMode,
-    Long switchoverDrainTimeoutMs,
-    Long memberSlotsTtlMs,
-    Map<String, PermanentSlot> slots) {
-  public static final long DEFAULT_MAXIMUM_LAG = 1024L * 1024;
-  public static final long DEFAULT_SWITCHOVER_DRAIN_MS = 3000;
-  public static final long DEFAULT_MEMBER_SLOTS_TTL_MS = 30 * 60_000L;
-  public static final DynamicConfig DEFAULT = new DynamicConfig(false, DEFAULT_MAXIMUM_LAG, SyncMode.OFF, false, 1, false, null);
+        boolean paused,
+        long maximumLagOnFailover,
+        SyncMode synchronousMode,
+        boolean synchronousModeStrict,
+        int synchronousNodeCount,
+        boolean failsafeMode,
+        Long switchoverDrainTimeoutMs,
+        Long memberSlotsTtlMs,
+        Map<String, PermanentSlot> slots) {
+    public static final long DEFAULT_MAXIMUM_LAG = 1024L * 1024;
+    public static final long DEFAULT_SWITCHOVER_DRAIN_MS = 3000;
+    public static final long DEFAULT_MEMBER_SLOTS_TTL_MS = 30 * 60_000L;
+    public static final DynamicConfig DEFAULT =
+            new DynamicConfig(false, DEFAULT_MAXIMUM_LAG, SyncMode.OFF, false, 1, false, null);
 
-  public DynamicConfig {
-    synchronousMode = synchronousMode == null ? SyncMode.OFF : synchronousMode;
-    synchronousNodeCount = synchronousNodeCount < 1 ? 1 : synchronousNodeCount;
-    switchoverDrainTimeoutMs = switchoverDrainTimeoutMs == null ? DEFAULT_SWITCHOVER_DRAIN_MS : switchoverDrainTimeoutMs;
-    memberSlotsTtlMs = memberSlotsTtlMs == null ? DEFAULT_MEMBER_SLOTS_TTL_MS : memberSlotsTtlMs;
-    slots = slots == null ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(slots));
-  }
+    public DynamicConfig {
+        synchronousMode = synchronousMode == null ? SyncMode.OFF : synchronousMode;
+        synchronousNodeCount = synchronousNodeCount < 1 ? 1 : synchronousNodeCount;
+        switchoverDrainTimeoutMs =
+                switchoverDrainTimeoutMs == null ? DEFAULT_SWITCHOVER_DRAIN_MS : switchoverDrainTimeoutMs;
+        memberSlotsTtlMs = memberSlotsTtlMs == null ? DEFAULT_MEMBER_SLOTS_TTL_MS : memberSlotsTtlMs;
+        slots = slots == null ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(slots));
+    }
 
-  public DynamicConfig(boolean paused, long maximumLagOnFailover, SyncMode mode, boolean strict, int count, boolean failsafe,
-      Long switchoverDrainTimeoutMs) {
-    this(paused, maximumLagOnFailover, mode, strict, count, failsafe, switchoverDrainTimeoutMs, null, null);
-  }
+    public DynamicConfig(
+            boolean paused,
+            long maximumLagOnFailover,
+            SyncMode mode,
+            boolean strict,
+            int count,
+            boolean failsafe,
+            Long switchoverDrainTimeoutMs) {
+        this(paused, maximumLagOnFailover, mode, strict, count, failsafe, switchoverDrainTimeoutMs, null, null);
+    }
 
-  public DynamicConfig(boolean paused, long maximumLagOnFailover) {
-    this(paused, maximumLagOnFailover, SyncMode.OFF, false, 1, false, null, null, null);
-  }
+    public DynamicConfig(boolean paused, long maximumLagOnFailover) {
+        this(paused, maximumLagOnFailover, SyncMode.OFF, false, 1, false, null, null, null);
+    }
 
-  public DynamicConfig(boolean paused, long maximumLagOnFailover, SyncMode mode, boolean strict, int count, boolean failsafe) {
-    this(paused, maximumLagOnFailover, mode, strict, count, failsafe, null, null, null);
-  }
+    public DynamicConfig(
+            boolean paused, long maximumLagOnFailover, SyncMode mode, boolean strict, int count, boolean failsafe) {
+        this(paused, maximumLagOnFailover, mode, strict, count, failsafe, null, null, null);
+    }
 
-  public boolean synchronous() {
-    return synchronousMode != SyncMode.OFF;
-  }
+    public boolean synchronous() {
+        return synchronousMode != SyncMode.OFF;
+    }
 
-  public DynamicConfig withPaused(boolean p) {
-    return new DynamicConfig(p, maximumLagOnFailover, synchronousMode, synchronousModeStrict, synchronousNodeCount, failsafeMode,
-        switchoverDrainTimeoutMs, memberSlotsTtlMs, slots);
-  }
+    public DynamicConfig withPaused(boolean p) {
+        return new DynamicConfig(
+                p,
+                maximumLagOnFailover,
+                synchronousMode,
+                synchronousModeStrict,
+                synchronousNodeCount,
+                failsafeMode,
+                switchoverDrainTimeoutMs,
+                memberSlotsTtlMs,
+                slots);
+    }
 
-  public DynamicConfig withSynchronous(SyncMode mode, boolean strict, int count) {
-    return new DynamicConfig(paused, maximumLagOnFailover, mode, strict, count, failsafeMode, switchoverDrainTimeoutMs,
-        memberSlotsTtlMs, slots);
-  }
+    public DynamicConfig withSynchronous(SyncMode mode, boolean strict, int count) {
+        return new DynamicConfig(
+                paused,
+                maximumLagOnFailover,
+                mode,
+                strict,
+                count,
+                failsafeMode,
+                switchoverDrainTimeoutMs,
+                memberSlotsTtlMs,
+                slots);
+    }
 
-  public DynamicConfig withSlots(long memberSlotsTtlMs, Map<String, PermanentSlot> slots) {
-    return new DynamicConfig(paused, maximumLagOnFailover, synchronousMode, synchronousModeStrict, synchronousNodeCount, failsafeMode,
-        switchoverDrainTimeoutMs, memberSlotsTtlMs, slots);
-  }
+    public DynamicConfig withSlots(long memberSlotsTtlMs, Map<String, PermanentSlot> slots) {
+        return new DynamicConfig(
+                paused,
+                maximumLagOnFailover,
+                synchronousMode,
+                synchronousModeStrict,
+                synchronousNodeCount,
+                failsafeMode,
+                switchoverDrainTimeoutMs,
+                memberSlotsTtlMs,
+                slots);
+    }
 }

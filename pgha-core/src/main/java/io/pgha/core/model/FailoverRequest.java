@@ -13,30 +13,31 @@ package io.pgha.core.model;
  *     waiting for open transactions before shutting down: from then on routers hold new sessions
  *     and close routed ones at their transaction boundaries
  */
-public record FailoverRequest(String leader, String candidate, long scheduledAt, long requestedAt, Lsn stoppedAt, boolean draining) {
+public record FailoverRequest(
+        String leader, String candidate, long scheduledAt, long requestedAt, Lsn stoppedAt, boolean draining) {
 
-  public FailoverRequest(String leader, String candidate, long scheduledAt, long requestedAt, Lsn stoppedAt) {
-    this(leader, candidate, scheduledAt, requestedAt, stoppedAt, false);
-  }
+    public FailoverRequest(String leader, String candidate, long scheduledAt, long requestedAt, Lsn stoppedAt) {
+        this(leader, candidate, scheduledAt, requestedAt, stoppedAt, false);
+    }
 
-  public boolean isSwitchover() {
-    return leader != null;
-  }
+    public boolean isSwitchover() {
+        return leader != null;
+    }
 
-  /**
-   * A switchover whose primary lost the leader key before it shut down cleanly (it died, or was
-   * cut off): nothing will ever hand over, so the request must not hold up an ordinary failover,
-   * and the next primary drops it. {@code currentLeader} is the leader key's holder, or null.
-   */
-  public boolean abandoned(String currentLeader) {
-    return isSwitchover() && stoppedAt == null && !leader.equals(currentLeader);
-  }
+    /**
+     * A switchover whose primary lost the leader key before it shut down cleanly (it died, or was
+     * cut off): nothing will ever hand over, so the request must not hold up an ordinary failover,
+     * and the next primary drops it. {@code currentLeader} is the leader key's holder, or null.
+     */
+    public boolean abandoned(String currentLeader) {
+        return isSwitchover() && stoppedAt == null && !leader.equals(currentLeader);
+    }
 
-  public FailoverRequest withStoppedAt(Lsn lsn) {
-    return new FailoverRequest(leader, candidate, scheduledAt, requestedAt, lsn, draining);
-  }
+    public FailoverRequest withStoppedAt(Lsn lsn) {
+        return new FailoverRequest(leader, candidate, scheduledAt, requestedAt, lsn, draining);
+    }
 
-  public FailoverRequest withDraining() {
-    return new FailoverRequest(leader, candidate, scheduledAt, requestedAt, stoppedAt, true);
-  }
+    public FailoverRequest withDraining() {
+        return new FailoverRequest(leader, candidate, scheduledAt, requestedAt, stoppedAt, true);
+    }
 }

@@ -13,50 +13,122 @@ package io.pgha.core.model;
  * @param archive the primary's WAL archiving, when pgha manages it; null otherwise
  */
 public record Member(
-    String name,
-    String apiUrl,
-    String host,
-    int pgPort,
-    Role role,
-    MemberState state,
-    int timeline,
-    Lsn walPosition,
-    Lsn replayPosition,
-    String following,
-    boolean streaming,
-    Tags tags,
-    String lastDecision,
-    long updatedAt,
-    String watchdog,
-    ArchiveStatus archive) {
+        String name,
+        String apiUrl,
+        String host,
+        int pgPort,
+        Role role,
+        MemberState state,
+        int timeline,
+        Lsn walPosition,
+        Lsn replayPosition,
+        String following,
+        boolean streaming,
+        Tags tags,
+        String lastDecision,
+        long updatedAt,
+        String watchdog,
+        ArchiveStatus archive) {
 
-  public Member(String name, String apiUrl, String host, int pgPort, Role role, MemberState state, int timeline,
-      Lsn walPosition, Lsn replayPosition, String following, boolean streaming, Tags tags, String lastDecision, long updatedAt) {
-    this(name, apiUrl, host, pgPort, role, state, timeline, walPosition, replayPosition, following, streaming, tags,
-        lastDecision, updatedAt, null, null);
-  }
+    public Member(
+            String name,
+            String apiUrl,
+            String host,
+            int pgPort,
+            Role role,
+            MemberState state,
+            int timeline,
+            Lsn walPosition,
+            Lsn replayPosition,
+            String following,
+            boolean streaming,
+            Tags tags,
+            String lastDecision,
+            long updatedAt) {
+        this(
+                name,
+                apiUrl,
+                host,
+                pgPort,
+                role,
+                state,
+                timeline,
+                walPosition,
+                replayPosition,
+                following,
+                streaming,
+                tags,
+                lastDecision,
+                updatedAt,
+                null,
+                null);
+    }
 
-  public Member(String name, String apiUrl, String host, int pgPort, Role role, MemberState state, int timeline,
-      Lsn walPosition, Lsn replayPosition, String following, boolean streaming, Tags tags, String lastDecision, long updatedAt, String watchdog) {
-    this(name, apiUrl, host, pgPort, role, state, timeline, walPosition, replayPosition, following, streaming, tags,
-        lastDecision, updatedAt, watchdog, null);
-  }
+    public Member(
+            String name,
+            String apiUrl,
+            String host,
+            int pgPort,
+            Role role,
+            MemberState state,
+            int timeline,
+            Lsn walPosition,
+            Lsn replayPosition,
+            String following,
+            boolean streaming,
+            Tags tags,
+            String lastDecision,
+            long updatedAt,
+            String watchdog) {
+        this(
+                name,
+                apiUrl,
+                host,
+                pgPort,
+                role,
+                state,
+                timeline,
+                walPosition,
+                replayPosition,
+                following,
+                streaming,
+                tags,
+                lastDecision,
+                updatedAt,
+                watchdog,
+                null);
+    }
 
-  public boolean isRunningStandby() {
-    return role == Role.STANDBY && state == MemberState.RUNNING;
-  }
+    public boolean isRunningStandby() {
+        return role == Role.STANDBY && state == MemberState.RUNNING;
+    }
 
-  public boolean isRunningPrimary() {
-    return role == Role.PRIMARY && state == MemberState.RUNNING;
-  }
+    public boolean isRunningPrimary() {
+        return role == Role.PRIMARY && state == MemberState.RUNNING;
+    }
 
-  /** The same record published at another time. */
-  public Member withUpdatedAt(long at) {
-    return new Member(name, apiUrl, host, pgPort, role, state, timeline, walPosition, replayPosition, following, streaming,
-        tags, lastDecision, at, watchdog, archive);
-  }
+    /** The same record published at another time. */
+    public Member withUpdatedAt(long at) {
+        return new Member(
+                name,
+                apiUrl,
+                host,
+                pgPort,
+                role,
+                state,
+                timeline,
+                walPosition,
+                replayPosition,
+                following,
+                streaming,
+                tags,
+                lastDecision,
+                at,
+                watchdog,
+                archive);
+    }
 
-  public String address() {
-    return io.pgha.core.net.HostPort.join(host, pgPort);
-  }
+    public String address() {
+        return io.pgha.core.net.HostPort.join(host, pgPort);
+    }
 }

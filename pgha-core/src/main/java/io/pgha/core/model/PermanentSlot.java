@@ -10,31 +10,31 @@ package io.pgha.core.model;
  * @param plugin the output plugin of a logical slot, e.g. {@code pgoutput} (null for physical)
  */
 public record PermanentSlot(Type type, String database, String plugin) {
-  public static final PermanentSlot PHYSICAL = new PermanentSlot(Type.PHYSICAL, null, null);
+    public static final PermanentSlot PHYSICAL = new PermanentSlot(Type.PHYSICAL, null, null);
 
-  /** The two kinds of replication slot. */
-  public enum Type {
-    PHYSICAL,
-    LOGICAL;
+    /** The two kinds of replication slot. */
+    public enum Type {
+        PHYSICAL,
+        LOGICAL;
 
-    public String label() {
-      return name().toLowerCase(java.util.Locale.ROOT);
+        public String label() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
     }
-  }
 
-  public PermanentSlot {
-    type = type == null ? Type.PHYSICAL : type;
-  }
+    public PermanentSlot {
+        type = type == null ? Type.PHYSICAL : type;
+    }
 
-  public static PermanentSlot logical(String database, String plugin) {
-    return new PermanentSlot(Type.LOGICAL, database, plugin);
-  }
+    public static PermanentSlot logical(String database, String plugin) {
+        return new PermanentSlot(Type.LOGICAL, database, plugin);
+    }
 
-  public boolean logical() {
-    return type == Type.LOGICAL;
-  }
+    public boolean logical() {
+        return type == Type.LOGICAL;
+    }
 
-  public String describe() {
-    return logical() ? "logical (database " + database + ", plugin " + plugin + ")" : "physical";
-  }
+    public String describe() {
+        return logical() ? "logical (database " + database + ", plugin " + plugin + ")" : "physical";
+    }
 }

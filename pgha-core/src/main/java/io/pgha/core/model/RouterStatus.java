@@ -12,9 +12,15 @@ import java.util.Map;
  * @param routed sessions routed since the router started
  * @param updatedAt wall-clock milliseconds of the publication
  */
-public record RouterStatus(String name, String readWrite, String readOnly, Map<String, Integer> sessions, int waiting,
-    long routed, long updatedAt) {
-  public RouterStatus {
-    sessions = sessions == null ? Map.of() : Map.copyOf(sessions);
-  }
+public record RouterStatus(
+        String name,
+        String readWrite,
+        String readOnly,
+        Map<String, Integer> sessions,
+        int waiting,
+        long routed,
+        long updatedAt) {
+    public RouterStatus {
+        sessions = sessions == null ? Map.of() : Map.copyOf(sessions);
+    }
 }

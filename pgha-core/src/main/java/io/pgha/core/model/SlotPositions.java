@@ -13,14 +13,14 @@ import java.util.TreeMap;
  * @param positions by slot name
  */
 public record SlotPositions(String leader, Map<String, Lsn> positions) {
-  public static final SlotPositions EMPTY = new SlotPositions(null, Map.of());
+    public static final SlotPositions EMPTY = new SlotPositions(null, Map.of());
 
-  public SlotPositions {
-    positions = positions == null ? Map.of() : java.util.Collections.unmodifiableMap(new TreeMap<>(positions));
-  }
+    public SlotPositions {
+        positions = positions == null ? Map.of() : java.util.Collections.unmodifiableMap(new TreeMap<>(positions));
+    }
 
-  /** Whether these positions were written by {@code leader} (and may be used while it leads). */
-  public boolean writtenBy(String leader) {
-    return leader != null && leader.equals(this.leader);
-  }
+    /** Whether these positions were written by {@code leader} (and may be used while it leads). */
+    public boolean writtenBy(String leader) {
+        return leader != null && leader.equals(this.leader);
+    }
 }

@@ -8,19 +8,21 @@ import java.util.Locale;
  * {@code k} of all eligible standbys confirm it ({@code ANY k (s1..sn)}).
  */
 public enum SyncMode {
-  OFF, ON, QUORUM;
+    OFF,
+    ON,
+    QUORUM;
 
-  public String label() {
-    return name().toLowerCase(Locale.ROOT);
-  }
+    public String label() {
+        return name().toLowerCase(Locale.ROOT);
+    }
 
-  /** Parses {@code off|on|quorum} (also {@code false|true}); null when the text names no mode. */
-  public static SyncMode parse(String text) {
-    return switch (text.trim().toLowerCase(Locale.ROOT)) {
-      case "off", "false" -> OFF;
-      case "on", "true" -> ON;
-      case "quorum" -> QUORUM;
-      default -> null;
-    };
-  }
+    /** Parses {@code off|on|quorum} (also {@code false|true}); null when the text names no mode. */
+    public static SyncMode parse(String text) {
+        return switch (text.trim().toLowerCase(Locale.ROOT)) {
+            case "off", "false" -> OFF;
+            case "on", "true" -> ON;
+            case "quorum" -> QUORUM;
+            default -> null;
+        };
+    }
 }

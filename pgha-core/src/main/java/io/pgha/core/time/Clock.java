@@ -6,22 +6,22 @@ package io.pgha.core.time;
  * instead of waiting for it (Caffeine's {@code Ticker} is the model).
  */
 public interface Clock {
-  /** Monotonic nanoseconds, for durations only (as {@link System#nanoTime()}). */
-  long nanoTime();
+    /** Monotonic nanoseconds, for durations only (as {@link System#nanoTime()}). */
+    long nanoTime();
 
-  /** Milliseconds since the epoch (as {@link System#currentTimeMillis()}). */
-  long wallMillis();
+    /** Milliseconds since the epoch (as {@link System#currentTimeMillis()}). */
+    long wallMillis();
 
-  /** The machine's clocks. */
-  Clock SYSTEM = new Clock() {
-    @Override
-    public long nanoTime() {
-      return System.nanoTime();
-    }
+    /** The machine's clocks. */
+    Clock SYSTEM = new Clock() {
+        @Override
+        public long nanoTime() {
+            return System.nanoTime();
+        }
 
-    @Override
-    public long wallMillis() {
-      return System.currentTimeMillis();
-    }
-  };
+        @Override
+        public long wallMillis() {
+            return System.currentTimeMillis();
+        }
+    };
 }

@@ -10,85 +10,106 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 class RouterConfigTest {
-  private static Map<String, Object> standalone() {
-    Map<String, Object> doc = new LinkedHashMap<>();
-    doc.put("cluster", "main");
-    doc.put("dcs", new LinkedHashMap<>(Map.of("zookeeper", new LinkedHashMap<>(Map.of("connect", "db1:2181,db2:2181")))));
-    doc.put("router", new LinkedHashMap<>());
-    return doc;
-  }
+    private static Map<String, Object> standalone() {
+        Map<String, Object> doc = new LinkedHashMap<>();
+        doc.put("cluster", "main");
+        doc.put(
+                "dcs",
+                new LinkedHashMap<>(Map.of("zookeeper", new LinkedHashMap<>(Map.of("connect", "db1:2181,db2:2181")))));
+        doc.put("router", new LinkedHashMap<>());
+        return doc;
+    }
 
-  @Test
-  void standaloneDefaults() {
-    RouterConfig.File f = RouterConfig.File.read(standalone(), "router-host");
-    assertThat(f.cluster()).isEqualTo("main");
-    assertThat(f.dcs().connectString()).isEqualTo("db1:2181,db2:2181");
-    RouterConfig r = f.router();
-    assertThat(r.name()).isEqualTo("router-host");
-    assertThat(r.listen()).isEqualTo("127.0.0.1");
-    assertThat(r.port()).isEqualTo(6432);
-    assertThat(r.readOnlyPort()).as("no read-only listener unless asked").isZero();
-    assertThat(r.maxReplicaLagBytes()).isEqualTo(16L * 1024 * 1024);
-    assertThat(r.readOnlyFallbackToPrimary()).isTrue();
-    assertThat(r.waitTimeoutMs()).isEqualTo(10_000);
-    assertThat(r.maxMessageSize()).isEqualTo(RouterConfig.DEFAULT_MAX_MESSAGE_SIZE);
-    assertThat(r.tls()).isFalse();
-    assertThat(r.apiPort()).isZero();
-  }
+    @Test
+    void standaloneDefaults() {
+        RouterConfig.File f = RouterConfig.File.read(standalone(), "router-host");
+        assertThat(f.cluster()).isEqualTo("main");
+        assertThat(f.dcs().connectString()).isEqualTo("db1:2181,db2:2181");
+        RouterConfig r = f.router();
+        assertThat(r.name()).isEqualTo("router-host");
+        assertThat(r.listen()).isEqualTo("127.0.0.1");
+        assertThat(r.port()).isEqualTo(6432);
+        assertThat(r.readOnlyPort()).as("no read-only listener unless asked").isZero();
+        assertThat(r.maxReplicaLagBytes()).isEqualTo(16L * 1024 * 1024);
+        assertThat(r.readOnlyFallbackToPrimary()).isTrue();
+        assertThat(r.waitTimeoutMs()).isEqualTo(10_000);
+        assertThat(r.maxMessageSize()).isEqualTo(RouterConfig.DEFAULT_MAX_MESSAGE_SIZE);
+        assertThat(r.tls()).isFalse();
+        assertThat(r.apiPort()).isZero();
+    }
 
-  @Test
-  void readsEveryKey() {
-    Map<String, Object> doc = standalone();
-    ConfigReaderTest.set(doc, "router.name", "app1");
-    ConfigReaderTest.set(doc, "router.listen", "0.0.0.0");
-    ConfigReaderTest.set(doc, "router.port", 7432);
-    ConfigReaderTest.set(doc, "router.read_only_port", 7433);
-    ConfigReaderTest.set(doc, "router.max_replica_lag", "1MB");
-    ConfigReaderTest.set(doc, "router.read_only_fallback", "wait");
-    ConfigReaderTest.set(doc, "router.wait_timeout", "30s");
-    ConfigReaderTest.set(doc, "router.startup_timeout", "2s");
-    ConfigReaderTest.set(doc, "router.max_message_size", "64MB");
-    ConfigReaderTest.set(doc, "router.tls.certificate", "/etc/pgha/r.crt");
-    ConfigReaderTest.set(doc, "router.tls.key", "/etc/pgha/r.key");
-    ConfigReaderTest.set(doc, "router.api.port", 7434);
-    RouterConfig r = RouterConfig.File.read(doc, "x").router();
-    assertThat(r).isEqualTo(new RouterConfig("app1", "0.0.0.0", 7432, 7433, 1024 * 1024, false, 30_000, 2_000, 64L * 1024 * 1024,
-        "/etc/pgha/r.crt", "/etc/pgha/r.key", "0.0.0.0", 7434));
-  }
+    @Test
+    void readsEveryKey() {
+        Map<String, Object> doc = standalone();
+        ConfigReaderTest.set(doc, "router.name", "app1");
+        ConfigReaderTest.set(doc, "router.listen", "0.0.0.0");
+        ConfigReaderTest.set(doc, "router.port", 7432);
+        ConfigReaderTest.set(doc, "router.read_only_port", 7433);
+        ConfigReaderTest.set(doc, "router.max_replica_lag", "1MB");
+        ConfigReaderTest.set(doc, "router.read_only_fallback", "wait");
+        ConfigReaderTest.set(doc, "router.wait_timeout", "30s");
+        ConfigReaderTest.set(doc, "router.startup_timeout", "2s");
+        ConfigReaderTest.set(doc, "router.max_message_size", "64MB");
+        ConfigReaderTest.set(doc, "router.tls.certificate", "/etc/pgha/r.crt");
+        ConfigReaderTest.set(doc, "router.tls.key", "/etc/pgha/r.key");
+        ConfigReaderTest.set(doc, "router.api.port", 7434);
+        RouterConfig r = RouterConfig.File.read(doc, "x").router();
+        assertThat(r)
+                .isEqualTo(new RouterConfig(
+                        "app1",
+                        "0.0.0.0",
+                        7432,
+                        7433,
+                        1024 * 1024,
+                        false,
+                        30_000,
+                        2_000,
+                        64L * 1024 * 1024,
+                        "/etc/pgha/r.crt",
+                        "/etc/pgha/r.key",
+                        "0.0.0.0",
+                        7434));
+    }
 
-  @ParameterizedTest
-  @CsvSource(delimiter = '|', value = {
-      "router.port|0|router.port",
-      "router.read_only_port|6432|router.read_only_port: 6432 is also router.port",
-      "router.read_only_fallback|standby|router.read_only_fallback: 'standby' must be primary or wait",
-      "router.wait_timeout|0s|router.wait_timeout: must be positive",
-      "router.max_replica_lag|lots|router.max_replica_lag: 'lots' is not a size",
-      "router.max_message_size|2GB|router.max_message_size",
-      "router.tls.certificate|/etc/x.crt|router.tls.certificate and router.tls.key: give both or neither",
-      "router.colour|blue|router.colour",
-      "extra|1|extra",
-  })
-  void badValuesAreRefusedNamingTheKey(String key, String value, String message) {
-    Map<String, Object> doc = standalone();
-    ConfigReaderTest.set(doc, key, value);
-    assertThatThrownBy(() -> RouterConfig.File.read(doc, "x")).isInstanceOf(ConfigException.class).hasMessageContaining(message);
-  }
+    @ParameterizedTest
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "router.port|0|router.port",
+                "router.read_only_port|6432|router.read_only_port: 6432 is also router.port",
+                "router.read_only_fallback|standby|router.read_only_fallback: 'standby' must be primary or wait",
+                "router.wait_timeout|0s|router.wait_timeout: must be positive",
+                "router.max_replica_lag|lots|router.max_replica_lag: 'lots' is not a size",
+                "router.max_message_size|2GB|router.max_message_size",
+                "router.tls.certificate|/etc/x.crt|router.tls.certificate and router.tls.key: give both or neither",
+                "router.colour|blue|router.colour",
+                "extra|1|extra",
+            })
+    void badValuesAreRefusedNamingTheKey(String key, String value, String message) {
+        Map<String, Object> doc = standalone();
+        ConfigReaderTest.set(doc, key, value);
+        assertThatThrownBy(() -> RouterConfig.File.read(doc, "x"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining(message);
+    }
 
-  @Test
-  void aStandaloneRouterCannotJoinAnEmbeddedEnsemble() {
-    Map<String, Object> doc = standalone();
-    doc.put("dcs", new LinkedHashMap<>(Map.of("embedded", new LinkedHashMap<>(Map.of("my_id", 1)))));
-    assertThatThrownBy(() -> RouterConfig.File.read(doc, "x")).hasMessageContaining("dcs.embedded: a router joins no ensemble");
-  }
+    @Test
+    void aStandaloneRouterCannotJoinAnEmbeddedEnsemble() {
+        Map<String, Object> doc = standalone();
+        doc.put("dcs", new LinkedHashMap<>(Map.of("embedded", new LinkedHashMap<>(Map.of("my_id", 1)))));
+        assertThatThrownBy(() -> RouterConfig.File.read(doc, "x"))
+                .hasMessageContaining("dcs.embedded: a router joins no ensemble");
+    }
 
-  @Test
-  void aNodeConfigMayCarryARouterThatTheAgentRuns() {
-    Map<String, Object> doc = ConfigReaderTest.valid();
-    assertThat(ConfigReader.read(doc).router()).isNull();
-    ConfigReaderTest.set(doc, "router.port", 6432);
-    NodeConfig c = ConfigReader.read(doc);
-    assertThat(c.router().name()).as("named after the node").isEqualTo("db1");
-    ConfigReaderTest.set(doc, "router.port", 5432);
-    assertThatThrownBy(() -> ConfigReader.read(doc)).hasMessageContaining("router.port: 5432 is also postgresql.port");
-  }
+    @Test
+    void aNodeConfigMayCarryARouterThatTheAgentRuns() {
+        Map<String, Object> doc = ConfigReaderTest.valid();
+        assertThat(ConfigReader.read(doc).router()).isNull();
+        ConfigReaderTest.set(doc, "router.port", 6432);
+        NodeConfig c = ConfigReader.read(doc);
+        assertThat(c.router().name()).as("named after the node").isEqualTo("db1");
+        ConfigReaderTest.set(doc, "router.port", 5432);
+        assertThatThrownBy(() -> ConfigReader.read(doc))
+                .hasMessageContaining("router.port: 5432 is also postgresql.port");
+    }
 }
