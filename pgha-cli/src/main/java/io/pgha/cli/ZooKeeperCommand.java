@@ -1,8 +1,10 @@
 package io.pgha.cli;
 
+import io.pgha.agent.ConfigLoader;
 import io.pgha.core.config.ConfigException;
 import io.pgha.core.config.DcsConfig;
 import io.pgha.dcs.EmbeddedZooKeeper;
+import io.pgha.dcs.ZooKeeperAccess;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,6 +32,14 @@ final class ZooKeeperCommand implements Callable<Integer> {
     @Option(names = "--data-dir", required = true, paramLabel = "DIR", description = "where this server keeps its data")
     Path dataDir;
 
+    @Option(
+            names = {"-c", "--config"},
+            paramLabel = "FILE",
+            description =
+                    "a node config whose dcs.auth and dcs.tls secure this server as the agents' embedded peers are:"
+                            + " digest authentication enforced for every client, TLS for clients and peers")
+    Path config;
+
     @Override
     public Integer call() throws Exception {
         List<DcsConfig.Peer> parsed = new ArrayList<>();
@@ -45,7 +55,15 @@ final class ZooKeeperCommand implements Callable<Integer> {
             throw new IllegalArgumentException(
                     "--peer: an ensemble of 2 cannot survive the loss of one server; use 1 or 3+");
         if (!dataDir.isAbsolute()) dataDir = dataDir.toAbsolutePath();
-        EmbeddedZooKeeper zk = EmbeddedZooKeeper.start(id, parsed, dataDir);
+        ZooKeeperAccess access = config == null
+                ? ZooKeeperAccess.OPEN
+                : ZooKeeperAccess.of(ConfigLoader.load(config).dcs());
+        if (access == ZooKeeperAccess.OPEN) {
+            System.err.println(
+                    "warning: no dcs.auth (-c FILE): every client that reaches this server may read and change"
+                            + " what is not protected by ACLs; see docs/security.md");
+        }
+        EmbeddedZooKeeper zk = EmbeddedZooKeeper.start(id, parsed, dataDir, access);
         CountDownLatch done = new CountDownLatch(1);
         Runtime.getRuntime()
                 .addShutdownHook(new Thread(
