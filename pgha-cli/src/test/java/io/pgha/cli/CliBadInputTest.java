@@ -53,6 +53,9 @@ class CliBadInputTest {
         assertThat(pgha("list", "--format", "xml").exitCode()).isEqualTo(2);
         assertThat(pgha("nosuchcommand").exitCode()).isEqualTo(2);
         assertThat(pgha("failover").exitCode()).isEqualTo(2);
+        ClusterFixture.Run both = pgha("switchover", "--cancel", "--to", "node2", "-c", "/nonexistent/node.yml");
+        assertThat(both.exitCode()).isNotZero();
+        assertThat(both.err()).contains("--cancel takes no --to or --at");
     }
 
     @Test

@@ -429,6 +429,24 @@ class ClusterIT {
                         == 1);
     }
 
+    @Test
+    @Order(10)
+    void aScheduledSwitchoverCanBeCancelledFromTheCliBeforeItBegins() throws Exception {
+        String l = leader(cluster);
+        String at = java.time.Instant.now().plus(java.time.Duration.ofHours(1)).toString();
+        ClusterFixture.Run scheduled = pgha("switchover", "-c", cfg(), "--at", at, "--force");
+        assertThat(scheduled.exitCode()).as(scheduled.out() + scheduled.err()).isZero();
+        assertThat(cluster.state().failover()).isNotNull();
+        ClusterFixture.Run cancelled = pgha("switchover", "-c", cfg(), "--cancel");
+        assertThat(cancelled.exitCode()).as(cancelled.err()).isZero();
+        assertThat(cancelled.out()).contains("Cancelled the switchover from " + l);
+        assertThat(cluster.state().failover()).isNull();
+        ClusterFixture.Run again = pgha("switchover", "-c", cfg(), "--cancel");
+        assertThat(again.exitCode()).isEqualTo(1);
+        assertThat(again.err()).contains("nothing to cancel");
+        assertThat(leader(cluster)).isEqualTo(l);
+    }
+
     /** Acknowledged ids that the table on node {@code i} does not have. */
     private static List<Long> missing(Writer w, int i, String table) throws Exception {
         Set<Long> present = new HashSet<>();
