@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.pgha.core.config.Credentials;
 import io.pgha.core.model.SyncMode;
 import io.pgha.core.model.SyncState;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -41,10 +40,7 @@ class ZooKeeperAuthIT extends DcsContract {
 
     @BeforeAll
     static void startZooKeeper() throws Exception {
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
+        int port = TestPorts.free();
         zk = EmbeddedZooKeeper.standalone(port, dir, ACCESS);
     }
 

@@ -3,7 +3,6 @@ package io.pgha.dcs;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -19,11 +18,7 @@ class ZooKeeperDcsIT extends DcsContract {
 
     @BeforeAll
     static void startZooKeeper() throws Exception {
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
-        zk = EmbeddedZooKeeper.standalone(port, dir);
+        zk = EmbeddedZooKeeper.standalone(TestPorts.free(), dir);
     }
 
     @AfterAll
@@ -47,10 +42,7 @@ class ZooKeeperDcsIT extends DcsContract {
 
     @Test
     void anUnreachableServerIsAnErrorNotAnEmptyCluster() throws Exception {
-        int dead;
-        try (ServerSocket s = new ServerSocket(0)) {
-            dead = s.getLocalPort();
-        }
+        int dead = TestPorts.free();
         try (ZooKeeperDcs d = ZooKeeperDcs.connect("127.0.0.1:" + dead, "/pgha-test", "x", 2000)) {
             assertThatThrownBy(d::read)
                     .isInstanceOf(DcsException.class)

@@ -19,12 +19,6 @@ class ZooKeeperSessionTimeoutIT {
     @TempDir
     Path dir;
 
-    private static int freePort() throws Exception {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
-
     private static boolean ipv6Loopback() {
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName("::1"))) {
             return true;
@@ -35,7 +29,7 @@ class ZooKeeperSessionTimeoutIT {
 
     @Test
     void aServerWhoseMinimumExceedsTheTtlIsRefusedWithWhatToChange() throws Exception {
-        try (EmbeddedZooKeeper zk = EmbeddedZooKeeper.standalone("127.0.0.1", freePort(), dir, 2000);
+        try (EmbeddedZooKeeper zk = EmbeddedZooKeeper.standalone("127.0.0.1", TestPorts.free(), dir, 2000);
                 ZooKeeperDcs member = ZooKeeperDcs.connectMember(zk.connectString(), "/pgha-test", "c", 2500);
                 ZooKeeperDcs observer = ZooKeeperDcs.connect(zk.connectString(), "/pgha-test", "c", 2500)) {
             assertThatThrownBy(() -> member.checkSession(10_000))
@@ -58,7 +52,7 @@ class ZooKeeperSessionTimeoutIT {
 
     @Test
     void aServerWhoseMaximumIsBelowTheTtlIsRefused() throws Exception {
-        try (EmbeddedZooKeeper zk = EmbeddedZooKeeper.standalone("127.0.0.1", freePort(), dir, 100);
+        try (EmbeddedZooKeeper zk = EmbeddedZooKeeper.standalone("127.0.0.1", TestPorts.free(), dir, 100);
                 ZooKeeperDcs member = ZooKeeperDcs.connectMember(zk.connectString(), "/pgha-test", "c", 3000)) {
             assertThatThrownBy(() -> member.checkSession(10_000))
                     .isInstanceOf(DcsException.class)
@@ -69,7 +63,7 @@ class ZooKeeperSessionTimeoutIT {
 
     @Test
     void aServerThatGrantsTheTtlIsUsedWithThatValue() throws Exception {
-        try (EmbeddedZooKeeper zk = EmbeddedZooKeeper.standalone("127.0.0.1", freePort(), dir, 1000);
+        try (EmbeddedZooKeeper zk = EmbeddedZooKeeper.standalone("127.0.0.1", TestPorts.free(), dir, 1000);
                 ZooKeeperDcs member = ZooKeeperDcs.connectMember(zk.connectString(), "/pgha-test", "c", 2500)) {
             member.checkSession(10_000);
             assertThat(member.sessionTimeoutMs()).isEqualTo(2500);
@@ -81,7 +75,7 @@ class ZooKeeperSessionTimeoutIT {
     @Test
     void anIpv6ServerIsReachedThroughABracketedConnectString() throws Exception {
         Assumptions.assumeTrue(ipv6Loopback(), "no IPv6 loopback on this machine");
-        try (EmbeddedZooKeeper zk = EmbeddedZooKeeper.standalone("::1", freePort(), dir, 200)) {
+        try (EmbeddedZooKeeper zk = EmbeddedZooKeeper.standalone("::1", TestPorts.free(), dir, 200)) {
             assertThat(zk.connectString()).startsWith("[::1]:");
             try (ZooKeeperDcs member = ZooKeeperDcs.connectMember(zk.connectString(), "/pgha-test", "c", 2000)) {
                 member.checkSession(10_000);

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.pgha.core.config.DcsConfig;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
@@ -35,10 +34,7 @@ class ZooKeeperTlsIT extends DcsContract {
         tls = new DcsConfig.Tls(
                 key.toString(), null, certs.resolve("pgha-cert.pem").toString(), null);
         access = ZooKeeperAccess.of(ZooKeeperAuthIT.AUTH, tls);
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
+        int port = TestPorts.free();
         zk = EmbeddedZooKeeper.standalone(port, Files.createDirectories(dir.resolve("zk")), access);
     }
 

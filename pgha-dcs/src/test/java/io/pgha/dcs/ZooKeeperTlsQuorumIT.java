@@ -3,7 +3,6 @@ package io.pgha.dcs;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.pgha.core.config.DcsConfig;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -64,7 +63,7 @@ class ZooKeeperTlsQuorumIT {
                 ZooKeeperAuthIT.AUTH, new DcsConfig.Tls(keystore.toString(), password, truststore.toString(), null));
         List<DcsConfig.Peer> peers = new ArrayList<>();
         for (int id = 1; id <= 3; id++)
-            peers.add(new DcsConfig.Peer(id, "127.0.0.1", freePort(), freePort(), freePort()));
+            peers.add(new DcsConfig.Peer(id, "127.0.0.1", TestPorts.free(), TestPorts.free(), TestPorts.free()));
         List<EmbeddedZooKeeper> servers = new ArrayList<>();
         try {
             for (DcsConfig.Peer p : peers) {
@@ -84,12 +83,6 @@ class ZooKeeperTlsQuorumIT {
             }
         } finally {
             servers.forEach(EmbeddedZooKeeper::close);
-        }
-    }
-
-    private static int freePort() throws Exception {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
         }
     }
 

@@ -7,7 +7,6 @@ import io.pgha.core.model.DynamicConfig;
 import io.pgha.core.model.FailoverRequest;
 import io.pgha.core.model.SyncMode;
 import io.pgha.core.model.SyncState;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
@@ -41,11 +40,7 @@ class ZooKeeperUnparsableDataIT {
 
     @BeforeAll
     static void startZooKeeper() throws Exception {
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
-        zk = EmbeddedZooKeeper.standalone(port, dir);
+        zk = EmbeddedZooKeeper.standalone(TestPorts.free(), dir);
     }
 
     @AfterAll
