@@ -343,9 +343,13 @@ public final class ZooKeeperDcs implements Dcs {
         }
     }
 
-    private static DcsException unreachable(String what, Exception e) {
+    private DcsException unreachable(String what, Exception e) {
         if (e instanceof InterruptedException) Thread.currentThread().interrupt();
-        return new DcsException("cannot " + what + ": ZooKeeper " + describe(e), e);
+        String hint = e instanceof KeeperException.SessionExpiredException
+                        && access.authInfo().isEmpty()
+                ? " (a server that requires authentication ends the session of a client without dcs.auth)"
+                : "";
+        return new DcsException("cannot " + what + ": ZooKeeper " + describe(e) + hint, e);
     }
 
     private static String describe(Exception e) {
