@@ -633,12 +633,14 @@ public final class ZooKeeperDcs implements Dcs {
     }
 
     /**
-     * Read-modify-write with the node version as guard; retried when another writer won. A change
+     * Read-modify-write with the node version as guard; retried when another writer won, after a
+     * pause of a few random milliseconds so that writers racing each other fall out of step. A change
      * returning null deletes the node.
      */
     private <T> T compareAndSet(String name, Decoder<T> decoder, T absent, UnaryOperator<T> change)
             throws DcsException {
-        for (int attempt = 0; attempt < 20; attempt++) {
+        for (int attempt = 0; attempt < 50; attempt++) {
+            if (attempt > 0) backOff();
             try {
                 Stat stat = new Stat();
                 byte[] current;
@@ -671,6 +673,15 @@ public final class ZooKeeperDcs implements Dcs {
             }
         }
         throw new DcsException("cannot update " + name + ": too many concurrent changes");
+    }
+
+    private static void backOff() throws DcsException {
+        try {
+            Thread.sleep(java.util.concurrent.ThreadLocalRandom.current().nextInt(1, 6));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new DcsException("interrupted while updating the DCS", e);
+        }
     }
 
     /**
