@@ -17,7 +17,6 @@ import io.pgha.core.time.Clock;
 import io.pgha.dcs.Dcs;
 import io.pgha.dcs.DcsException;
 import io.pgha.postgres.PostgresControl;
-import io.pgha.postgres.StopMode;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -432,7 +431,7 @@ public final class Agent implements AutoCloseable, AgentView {
         // nobody promotes while paused, and the restarted agent takes its lease back.
         boolean leaveRunning = lastCluster.config().paused();
         if (leaveRunning) LOG.info("cluster is paused: leaving PostgreSQL running");
-        boolean pgStopped = leaveRunning || pg == null || stopPostgres();
+        boolean pgStopped = leaveRunning || pg == null || pg.stopCleanlyOrAtOnce();
         if (pg != null) pg.close();
         if (!pgStopped && lease.held()) {
             // The watchdog stays armed (and unfed, so it resets this machine) and the lease is neither
@@ -463,17 +462,6 @@ public final class Agent implements AutoCloseable, AgentView {
             stopped.await(10, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        }
-    }
-
-    /** A clean stop, else an immediate one; true when PostgreSQL is confirmed stopped. */
-    private boolean stopPostgres() {
-        try {
-            pg.stop(StopMode.FAST);
-            return true;
-        } catch (Exception e) {
-            LOG.warn("stopping PostgreSQL: {}", e.getMessage());
-            return pg.stopImmediately();
         }
     }
 

@@ -8,7 +8,6 @@ import io.pgha.dcs.ZooKeeperAccess;
 import io.pgha.dcs.ZooKeeperDcs;
 import io.pgha.postgres.Binaries;
 import io.pgha.postgres.LocalPostgres;
-import io.pgha.postgres.StopMode;
 import java.nio.file.Path;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -56,11 +55,7 @@ final class ProductionParts {
         } catch (Exception | Error e) {
             if (dcs != null) dcs.close();
             if (zookeeper != null) zookeeper.close();
-            try {
-                pg.stop(StopMode.FAST);
-            } catch (Exception stop) {
-                pg.stopImmediately();
-            }
+            pg.stopCleanlyOrAtOnce();
             pg.close();
             throw e;
         }

@@ -68,6 +68,20 @@ public interface PostgresControl extends AutoCloseable {
      */
     boolean stopImmediately();
 
+    /**
+     * A clean stop ({@link StopMode#FAST}), else an immediate one; true when PostgreSQL is confirmed
+     * stopped. Never throws; a clean stop that failed is logged.
+     */
+    default boolean stopCleanlyOrAtOnce() {
+        try {
+            stop(StopMode.FAST);
+            return true;
+        } catch (PostgresException | RuntimeException e) {
+            org.slf4j.LoggerFactory.getLogger(PostgresControl.class).warn("stopping PostgreSQL: {}", e.getMessage());
+            return stopImmediately();
+        }
+    }
+
     void promote() throws PostgresException;
 
     void follow(Upstream upstream) throws PostgresException, IOException;
