@@ -237,6 +237,9 @@ class SlotsIT {
         await().atMost(Duration.ofSeconds(60)).until(() -> !hasSlot(p, "pgha_node" + s));
         cluster.start(s);
         awaitHealthy(cluster, 3);
-        await().atMost(Duration.ofSeconds(30)).until(() -> hasSlot(p, "pgha_node" + s));
+        // Stopping a node also stops its embedded ZooKeeper peer; when that peer led the ensemble the
+        // election can cost the primary its lease, and another member takes over: the slot comes back
+        // on whichever member is primary then.
+        await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> hasSlot(primary(), "pgha_node" + s));
     }
 }
