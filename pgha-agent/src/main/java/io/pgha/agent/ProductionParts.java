@@ -2,17 +2,18 @@ package io.pgha.agent;
 
 import io.pgha.core.config.NodeConfig;
 import io.pgha.core.time.Clock;
+import io.pgha.dcs.Dcs;
 import io.pgha.dcs.DcsException;
-import io.pgha.dcs.EmbeddedZooKeeper;
-import io.pgha.dcs.ZooKeeperAccess;
-import io.pgha.dcs.ZooKeeperDcs;
+import io.pgha.dcs.DcsFactory;
 import io.pgha.postgres.Binaries;
 import io.pgha.postgres.LocalPostgres;
-import java.nio.file.Path;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** The real parts of an agent, built from its config: local PostgreSQL, the embedded ZooKeeper peer and the DCS client. */
+/**
+ * The real parts of an agent, built from its config: local PostgreSQL, the embedded ZooKeeper peer
+ * (if any) and the DCS client the config names.
+ */
 final class ProductionParts {
     private static final Logger LOG = LoggerFactory.getLogger(ProductionParts.class);
 
@@ -24,8 +25,8 @@ final class ProductionParts {
      */
     static Agent.Parts build(NodeConfig cfg) throws Exception {
         LocalPostgres pg = new LocalPostgres(cfg, Binaries.locate(cfg.binDir()));
-        EmbeddedZooKeeper zookeeper = null;
-        ZooKeeperDcs dcs = null;
+        AutoCloseable zookeeper = null;
+        Dcs dcs = null;
         try {
             pg.prepare();
             String archiveProblem = pg.checkArchiveCommand();
@@ -36,14 +37,12 @@ final class ProductionParts {
                         "starting embedded ZooKeeper peer {} of {}",
                         e.myId(),
                         e.peers().size());
-                zookeeper = EmbeddedZooKeeper.start(
-                        e.myId(), e.peers(), Path.of(e.dataDir()), ZooKeeperAccess.of(cfg.dcs()));
+                zookeeper = DcsFactory.startEmbedded(cfg.dcs());
             }
-            dcs = ZooKeeperDcs.connectMember(
-                    cfg.dcs(), cfg.cluster(), cfg.timing().ttlMs());
+            dcs = DcsFactory.member(cfg.dcs(), cfg.cluster(), cfg.timing().ttlMs());
             try {
-                // A server that grants another session timeout than timing.ttl is refused here, before this
-                // member can take the lease; one that does not answer yet is waited for by the loop.
+                // A DCS that grants another session timeout or lease TTL than timing.ttl is refused here,
+                // before this member can take the lease; one that does not answer yet is waited for by the loop.
                 dcs.checkSession(cfg.timing().ttlMs());
             } catch (DcsException e) {
                 throw new IllegalStateException(e.getMessage());

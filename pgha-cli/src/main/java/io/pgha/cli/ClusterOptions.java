@@ -2,7 +2,8 @@ package io.pgha.cli;
 
 import io.pgha.agent.ConfigLoader;
 import io.pgha.core.config.NodeConfig;
-import io.pgha.dcs.ZooKeeperDcs;
+import io.pgha.dcs.Dcs;
+import io.pgha.dcs.DcsFactory;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
@@ -26,14 +27,11 @@ final class ClusterOptions {
     }
 
     /** Connects to the cluster's DCS, failing with a clear message when it cannot be reached. */
-    ZooKeeperDcs connect(NodeConfig cfg) throws InterruptedException {
-        ZooKeeperDcs dcs =
-                ZooKeeperDcs.connect(cfg.dcs(), cfg.cluster(), cfg.timing().ttlMs());
-        if (!dcs.awaitConnected(Math.max(5000, cfg.timing().ttlMs() * 2))) {
-            dcs.close();
-            throw new IllegalStateException(
-                    "cannot reach ZooKeeper at " + cfg.dcs().connectString());
-        }
-        return dcs;
+    Dcs connect(NodeConfig cfg) throws InterruptedException {
+        return DcsFactory.connectedObserver(
+                cfg.dcs(),
+                cfg.cluster(),
+                cfg.timing().ttlMs(),
+                Math.max(5000, cfg.timing().ttlMs() * 2));
     }
 }

@@ -7,7 +7,7 @@ import io.pgha.core.config.ConfigException;
 import io.pgha.core.config.DynamicSettings;
 import io.pgha.core.config.NodeConfig;
 import io.pgha.core.model.DynamicConfig;
-import io.pgha.dcs.ZooKeeperDcs;
+import io.pgha.dcs.Dcs;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -51,7 +51,7 @@ final class EditConfigCommand implements Callable<Integer> {
             var kv = DynamicSettings.assignment(s);
             wanted.put(kv.getKey(), value(kv.getKey(), kv.getValue()));
         }
-        try (ZooKeeperDcs dcs = cluster.connect(cfg)) {
+        try (Dcs dcs = cluster.connect(cfg)) {
             DynamicConfig current = dcs.read().config();
             if (sets.isEmpty()) wanted = edit(current);
             DynamicConfig next;

@@ -2,14 +2,14 @@ package io.pgha.cli;
 
 import io.pgha.core.model.ClusterState;
 import io.pgha.core.model.Member;
+import io.pgha.dcs.Dcs;
 import io.pgha.dcs.DcsException;
-import io.pgha.dcs.ZooKeeperDcs;
 
 /** Waits until a requested member is the running primary holding the lease, and reports. */
 final class Handover {
     private Handover() {}
 
-    static int await(ZooKeeperDcs dcs, String candidate, long timeoutMs) throws DcsException, InterruptedException {
+    static int await(Dcs dcs, String candidate, long timeoutMs) throws DcsException, InterruptedException {
         long deadline = System.nanoTime() + timeoutMs * 1_000_000L;
         while (System.nanoTime() < deadline) {
             ClusterState c = dcs.read();

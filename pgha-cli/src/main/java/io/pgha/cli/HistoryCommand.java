@@ -2,8 +2,8 @@ package io.pgha.cli;
 
 import io.pgha.core.config.NodeConfig;
 import io.pgha.core.model.HistoryEntry;
+import io.pgha.dcs.Dcs;
 import io.pgha.dcs.Json;
-import io.pgha.dcs.ZooKeeperDcs;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -22,7 +22,7 @@ final class HistoryCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         NodeConfig cfg = cluster.load();
-        try (ZooKeeperDcs dcs = cluster.connect(cfg)) {
+        try (Dcs dcs = cluster.connect(cfg)) {
             List<HistoryEntry> h = dcs.read().history();
             if (output.json()) {
                 System.out.println(Json.pretty(h));

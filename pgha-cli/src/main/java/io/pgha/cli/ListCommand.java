@@ -5,8 +5,8 @@ import io.pgha.core.config.NodeConfig;
 import io.pgha.core.model.ClusterState;
 import io.pgha.core.model.Member;
 import io.pgha.core.model.RouterStatus;
+import io.pgha.dcs.Dcs;
 import io.pgha.dcs.Json;
-import io.pgha.dcs.ZooKeeperDcs;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,7 +26,7 @@ final class ListCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         NodeConfig cfg = cluster.load();
-        try (ZooKeeperDcs dcs = cluster.connect(cfg)) {
+        try (Dcs dcs = cluster.connect(cfg)) {
             ClusterState c = dcs.read();
             List<RouterStatus> routers = dcs.routers();
             if (output.json()) {

@@ -6,9 +6,9 @@ import io.pgha.core.config.DcsConfig;
 import io.pgha.core.config.NodeConfig;
 import io.pgha.core.model.ClusterState;
 import io.pgha.core.model.Member;
+import io.pgha.dcs.Dcs;
 import io.pgha.dcs.DcsException;
-import io.pgha.dcs.ZooKeeperAccess;
-import io.pgha.dcs.ZooKeeperDcs;
+import io.pgha.dcs.DcsFactory;
 import io.pgha.postgres.OsCommand;
 import io.pgha.postgres.Processes;
 import java.io.IOException;
@@ -74,7 +74,7 @@ public final class LocalCluster implements AutoCloseable {
     private final Credentials dcsAuth;
 
     private final DcsConfig.Tls dcsTls;
-    private ZooKeeperDcs dcs;
+    private Dcs dcs;
     private String observerConnect;
 
     private LocalCluster(Options opt, String apiPassword, Credentials dcsAuth, DcsConfig.Tls dcsTls) {
@@ -372,18 +372,13 @@ public final class LocalCluster implements AutoCloseable {
     // ------------------------------------------------------------------ observing
 
     /** A DCS client for the cluster (created on first use, closed with the cluster). */
-    public synchronized ZooKeeperDcs dcs() {
+    public synchronized Dcs dcs() {
         if (dcs == null) {
             NodeConfig cfg = ConfigLoader.load(config(1));
-            String connect =
-                    observerConnect != null ? observerConnect : cfg.dcs().connectString();
-            dcs = ZooKeeperDcs.connect(
-                    connect,
-                    cfg.dcs().namespace(),
+            dcs = DcsFactory.observer(
+                    observerConnect != null ? cfg.dcs().via(observerConnect) : cfg.dcs(),
                     cfg.cluster(),
-                    cfg.timing().ttlMs(),
-                    false,
-                    ZooKeeperAccess.of(cfg.dcs()));
+                    cfg.timing().ttlMs());
         }
         return dcs;
     }

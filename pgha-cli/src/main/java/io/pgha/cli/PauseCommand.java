@@ -2,7 +2,7 @@ package io.pgha.cli;
 
 import io.pgha.agent.ClusterControl;
 import io.pgha.core.config.NodeConfig;
-import io.pgha.dcs.ZooKeeperDcs;
+import io.pgha.dcs.Dcs;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -20,7 +20,7 @@ final class PauseCommand implements Callable<Integer> {
 
     static int set(ClusterOptions cluster, boolean paused) throws Exception {
         NodeConfig cfg = cluster.load();
-        try (ZooKeeperDcs dcs = cluster.connect(cfg)) {
+        try (Dcs dcs = cluster.connect(cfg)) {
             new ClusterControl(dcs, System::currentTimeMillis).pause(paused);
             System.out.println(
                     paused

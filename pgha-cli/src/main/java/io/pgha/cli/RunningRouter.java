@@ -3,17 +3,18 @@ package io.pgha.cli;
 import io.pgha.core.config.DcsConfig;
 import io.pgha.core.config.NodeConfig;
 import io.pgha.core.config.RouterConfig;
-import io.pgha.dcs.ZooKeeperDcs;
+import io.pgha.dcs.Dcs;
+import io.pgha.dcs.DcsFactory;
 import io.pgha.router.Router;
 import io.pgha.router.RouterApi;
 
 /** A router inside another pgha process (an agent whose config has a router section, the demo). */
 final class RunningRouter implements AutoCloseable {
-    private final ZooKeeperDcs dcs;
+    private final Dcs dcs;
     private final Router router;
     private final RouterApi api;
 
-    private RunningRouter(ZooKeeperDcs dcs, Router router, RouterApi api) {
+    private RunningRouter(Dcs dcs, Router router, RouterApi api) {
         this.dcs = dcs;
         this.router = router;
         this.api = api;
@@ -29,7 +30,7 @@ final class RunningRouter implements AutoCloseable {
      * config has a port for it. Either everything runs or nothing is left behind.
      */
     static RunningRouter start(String cluster, DcsConfig dcsConfig, RouterConfig cfg) throws Exception {
-        ZooKeeperDcs dcs = ZooKeeperDcs.connect(dcsConfig, cluster, 10_000);
+        Dcs dcs = DcsFactory.observer(dcsConfig, cluster, 10_000);
         Router router = new Router(cluster, cfg, dcs);
         try {
             router.start();

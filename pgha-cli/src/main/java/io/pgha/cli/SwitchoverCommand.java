@@ -4,7 +4,7 @@ import io.pgha.agent.ClusterControl;
 import io.pgha.agent.ControlException;
 import io.pgha.core.config.NodeConfig;
 import io.pgha.core.model.FailoverRequest;
-import io.pgha.dcs.ZooKeeperDcs;
+import io.pgha.dcs.Dcs;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
@@ -43,7 +43,7 @@ final class SwitchoverCommand implements Callable<Integer> {
         long atMillis = at == null ? 0 : parseTime(at);
         NodeConfig cfg = cluster.load();
         if (cancel) return cancel(cfg);
-        try (ZooKeeperDcs dcs = cluster.connect(cfg)) {
+        try (Dcs dcs = cluster.connect(cfg)) {
             String leader = dcs.read().leader();
             String question = "Switch over from " + leader + " to " + (to == null ? "the best standby" : to)
                     + (at == null ? " now" : " at " + Instant.ofEpochMilli(atMillis)) + "?";
@@ -66,7 +66,7 @@ final class SwitchoverCommand implements Callable<Integer> {
     }
 
     private int cancel(NodeConfig cfg) throws Exception {
-        try (ZooKeeperDcs dcs = cluster.connect(cfg)) {
+        try (Dcs dcs = cluster.connect(cfg)) {
             java.util.Optional<FailoverRequest> fr =
                     new ClusterControl(dcs, System::currentTimeMillis).cancelSwitchover();
             if (fr.isEmpty()) {

@@ -87,8 +87,47 @@ public interface Dcs extends AutoCloseable {
 
     void appendHistory(HistoryEntry entry) throws DcsException;
 
+    /** How a client stands with its DCS. */
+    enum Connection {
+        /** Connected with a usable session: calls are answered. */
+        CONNECTED,
+        /**
+         * Not connected right now, but the session (and what it holds, such as the leader key) may still
+         * be alive at the servers; calls wait or fail.
+         */
+        SUSPENDED,
+        /** The session ended (expired or closed): everything it held is gone. A new one may follow. */
+        LOST,
+        /**
+         * Connected, but the session is unusable for this client: a member whose session timeout or
+         * lease TTL differs from {@code timing.ttl}, or refused credentials. Every call fails with the
+         * reason.
+         */
+        REFUSED
+    }
+
+    /** How this client stands with its DCS right now. */
+    Connection connection();
+
     /** Whether the client is connected right now (a call would not merely wait for a timeout). */
-    boolean connected();
+    default boolean connected() {
+        return connection() == Connection.CONNECTED;
+    }
+
+    /** Waits until connected (or refused); false when {@code timeoutMs} passed first. */
+    boolean awaitConnected(long timeoutMs) throws InterruptedException;
+
+    /**
+     * Waits up to {@code timeoutMs} for a session and throws when the DCS granted one this member
+     * cannot use (a session timeout or lease TTL other than {@code timing.ttl}), naming both values and
+     * what to change. A DCS that does not answer in time is no error here: the agent waits for it.
+     */
+    default void checkSession(long timeoutMs) throws DcsException, InterruptedException {
+        awaitConnected(timeoutMs);
+    }
+
+    /** Which DCS this is and where, for messages: {@code ZooKeeper at host:2181,...}. */
+    String describe();
 
     /** The session timeout the server granted; lease arithmetic must use this value. */
     long sessionTimeoutMs();

@@ -79,6 +79,7 @@ public final class ZooKeeperDcs implements Dcs {
     private final boolean exactSession;
 
     private final ZooKeeperAccess access;
+    private final String connectString;
     /** Whether open nodes left from before authentication were looked for (members only). */
     private volatile boolean openNodesClosed;
 
@@ -90,8 +91,10 @@ public final class ZooKeeperDcs implements Dcs {
             String root,
             long requestedSessionMs,
             boolean exactSession,
-            ZooKeeperAccess access) {
+            ZooKeeperAccess access,
+            String connectString) {
         this.client = client;
+        this.connectString = connectString;
         this.access = access;
         this.root = root;
         this.cache = CuratorCache.builder(client, root).build();
@@ -162,7 +165,7 @@ public final class ZooKeeperDcs implements Dcs {
                 .build();
         client.start();
         String ns = namespace.equals("/") ? "" : namespace;
-        ZooKeeperDcs dcs = new ZooKeeperDcs(client, ns + "/" + cluster, sessionTimeoutMs, exact, access);
+        ZooKeeperDcs dcs = new ZooKeeperDcs(client, ns + "/" + cluster, sessionTimeoutMs, exact, access, connect);
         client.getConnectionStateListenable().addListener((c, state) -> dcs.connectionChanged(state));
         dcs.cache.listenable().addListener((type, oldData, data) -> {
             for (Runnable r : dcs.allListeners) r.run();
@@ -173,7 +176,7 @@ public final class ZooKeeperDcs implements Dcs {
         return dcs;
     }
 
-    /** Waits until connected; false on timeout. */
+    @Override
     public boolean awaitConnected(long timeoutMs) throws InterruptedException {
         return client.blockUntilConnected((int) timeoutMs, TimeUnit.MILLISECONDS);
     }
@@ -183,6 +186,7 @@ public final class ZooKeeperDcs implements Dcs {
      * when the server granted another timeout than the one asked for. A server that does not answer
      * in time is no error here (the agent waits for its DCS as it always does).
      */
+    @Override
     public void checkSession(long timeoutMs) throws DcsException, InterruptedException {
         if (awaitConnected(timeoutMs)) usableSession();
     }
@@ -230,21 +234,27 @@ public final class ZooKeeperDcs implements Dcs {
                         || changedPath.equals(path("slots"))));
     }
 
-    private volatile boolean connected;
+    private volatile ConnectionState state = ConnectionState.SUSPENDED;
 
     @Override
-    public boolean connected() {
-        if (!connected || !client.getZookeeperClient().isConnected()) return false;
+    public Connection connection() {
+        if (state == ConnectionState.LOST) return Connection.LOST;
+        if (!state.isConnected() || !client.getZookeeperClient().isConnected()) return Connection.SUSPENDED;
         try {
             usableSession();
-            return true;
+            return Connection.CONNECTED;
         } catch (DcsException e) {
-            return false;
+            return Connection.REFUSED;
         }
     }
 
+    @Override
+    public String describe() {
+        return "ZooKeeper at " + connectString;
+    }
+
     private void connectionChanged(ConnectionState state) {
-        connected = state.isConnected();
+        this.state = state;
         LOG.info("ZooKeeper connection {}", state);
         if (state.isConnected()) {
             try {

@@ -324,8 +324,24 @@ public final class InMemoryDcs implements Dcs {
     }
 
     @Override
-    public boolean connected() {
-        return !closed && !expired && store.reachable;
+    public Connection connection() {
+        if (closed || expired) return Connection.LOST;
+        return store.reachable ? Connection.CONNECTED : Connection.SUSPENDED;
+    }
+
+    @Override
+    public boolean awaitConnected(long timeoutMs) throws InterruptedException {
+        long deadline = System.nanoTime() + timeoutMs * 1_000_000;
+        while (!connected()) {
+            if (System.nanoTime() > deadline) return false;
+            Thread.sleep(10);
+        }
+        return true;
+    }
+
+    @Override
+    public String describe() {
+        return "an in-memory DCS";
     }
 
     @Override

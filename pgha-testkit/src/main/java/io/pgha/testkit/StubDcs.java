@@ -83,8 +83,18 @@ public final class StubDcs implements Dcs {
     }
 
     @Override
-    public boolean connected() {
+    public Connection connection() {
+        return connected ? Connection.CONNECTED : Connection.SUSPENDED;
+    }
+
+    @Override
+    public boolean awaitConnected(long timeoutMs) {
         return connected;
+    }
+
+    @Override
+    public String describe() {
+        return "a stub DCS";
     }
 
     @Override

@@ -204,11 +204,38 @@ public final class ConfigReader {
         }
         boolean external = s.has("zookeeper");
         boolean embedded = s.has("embedded");
-        if (external == embedded) {
-            throw new ConfigException(s.key("") + "zookeeper or " + s.key("embedded") + ": exactly one must be given");
+        boolean etcd = s.has("etcd");
+        if ((external ? 1 : 0) + (embedded ? 1 : 0) + (etcd ? 1 : 0) != 1) {
+            throw new ConfigException(s.key("") + "zookeeper, " + s.key("embedded") + " or " + s.key("etcd")
+                    + ": exactly one must be given");
         }
         DcsConfig cfg;
-        if (external) {
+        if (etcd) {
+            Section e = s.section("etcd");
+            List<String> endpoints = new ArrayList<>();
+            List<String> given = e.raw("endpoints") instanceof String
+                    ? List.of(e.requiredString("endpoints"))
+                    : e.strings("endpoints", List.of());
+            for (String text : given) {
+                for (String one : text.split(",")) {
+                    String endpoint = one.trim();
+                    if (endpoint.startsWith("http://") || endpoint.startsWith("https://")) {
+                        throw new ConfigException(e.key("endpoints") + ": '" + endpoint
+                                + "': give host:port without a scheme (https follows from dcs.tls)");
+                    }
+                    try {
+                        HostPort.parseList(endpoint, 2379);
+                    } catch (IllegalArgumentException ex) {
+                        throw new ConfigException(e.key("endpoints") + ": " + ex.getMessage());
+                    }
+                    if (!endpoint.isEmpty()) endpoints.add(endpoint);
+                }
+            }
+            if (endpoints.isEmpty())
+                throw new ConfigException(e.key("endpoints") + ": at least one endpoint is required");
+            e.rejectUnknown();
+            cfg = new DcsConfig(null, null, new DcsConfig.Etcd(endpoints), namespace, null, null);
+        } else if (external) {
             Section zk = s.section("zookeeper");
             String connect = zk.requiredString("connect");
             try {
@@ -243,7 +270,7 @@ public final class ConfigReader {
         Credentials auth = s.has("auth") ? dcsAuth(s.section("auth")) : null;
         DcsConfig.Tls tls = s.has("tls") ? dcsTls(s.section("tls"), embedded) : null;
         s.rejectUnknown();
-        return new DcsConfig(cfg.connect(), cfg.embedded(), namespace, auth, tls);
+        return new DcsConfig(cfg.connect(), cfg.embedded(), cfg.etcd(), namespace, auth, tls);
     }
 
     /** ZooKeeper digest credentials: the user name may not hold ':', which separates it from the password. */

@@ -4,20 +4,63 @@ import io.pgha.core.net.HostPort;
 import java.util.List;
 
 /**
- * Where the DCS is: an external ZooKeeper ensemble ({@code connect}) or an embedded ensemble formed
- * by the agents themselves ({@code embedded}), and how pgha proves who it is to it.
+ * Where the DCS is: an external ZooKeeper ensemble ({@code connect}), an embedded ZooKeeper ensemble
+ * formed by the agents themselves ({@code embedded}) or an etcd v3 cluster ({@code etcd}); exactly
+ * one is given. And how pgha proves who it is to it.
  *
- * @param namespace the ZooKeeper path under which all clusters live
- * @param auth the digest identity every pgha client authenticates as and the only one pgha's
- *     nodes grant access to; null: no authentication and open nodes (clusters set up before
- *     authentication existed, tests)
+ * @param namespace the path (ZooKeeper) or key prefix (etcd) under which all clusters live
+ * @param auth ZooKeeper: the digest identity every pgha client authenticates as and the only one
+ *     pgha's nodes grant access to; etcd: the user and password of etcd's authentication. Null: no
+ *     authentication (clusters set up before authentication existed, tests)
  * @param tls certificates for TLS to the servers (and, embedded, between the peers); null: plain TCP
  */
-public record DcsConfig(String connect, Embedded embedded, String namespace, Credentials auth, Tls tls) {
+public record DcsConfig(String connect, Embedded embedded, Etcd etcd, String namespace, Credentials auth, Tls tls) {
 
-    /** Without authentication and TLS. */
+    /** Which DCS. */
+    public enum Kind {
+        ZOOKEEPER,
+        EMBEDDED_ZOOKEEPER,
+        ETCD
+    }
+
+    public DcsConfig {
+        int given = (connect != null ? 1 : 0) + (embedded != null ? 1 : 0) + (etcd != null ? 1 : 0);
+        if (given != 1) throw new IllegalArgumentException("exactly one of connect, embedded and etcd must be given");
+    }
+
+    /** ZooKeeper without authentication and TLS. */
     public DcsConfig(String connect, Embedded embedded, String namespace) {
-        this(connect, embedded, namespace, null, null);
+        this(connect, embedded, null, namespace, null, null);
+    }
+
+    /** An external ZooKeeper at {@code connect}, or an etcd cluster at its {@code endpoints}. */
+    public Kind kind() {
+        if (etcd != null) return Kind.ETCD;
+        return embedded != null ? Kind.EMBEDDED_ZOOKEEPER : Kind.ZOOKEEPER;
+    }
+
+    /**
+     * The same DCS reached through other addresses ({@code host:port,...}): a ZooKeeper config
+     * becomes an external one with that connect string, an etcd one gets those endpoints. Tests use
+     * it to reach the DCS through a relay.
+     */
+    public DcsConfig via(String addresses) {
+        if (etcd != null)
+            return new DcsConfig(null, null, new Etcd(List.of(addresses.split(","))), namespace, auth, tls);
+        return new DcsConfig(addresses, null, null, namespace, auth, tls);
+    }
+
+    /**
+     * An etcd v3 cluster.
+     *
+     * @param endpoints the client addresses, {@code host:port} (IPv6 in brackets); the scheme is
+     *     https when {@code dcs.tls} is given, http otherwise
+     */
+    public record Etcd(List<String> endpoints) {
+        public Etcd {
+            endpoints = List.copyOf(endpoints);
+            if (endpoints.isEmpty()) throw new IllegalArgumentException("etcd needs at least one endpoint");
+        }
     }
 
     /**
@@ -99,9 +142,10 @@ public record DcsConfig(String connect, Embedded embedded, String namespace, Cre
         }
     }
 
-    /** The client connect string: the external one, or every embedded peer's client port. */
+    /** The client addresses: the external ZooKeeper's, every embedded peer's client port, or etcd's endpoints. */
     public String connectString() {
         if (connect != null) return connect;
+        if (etcd != null) return String.join(",", etcd.endpoints());
         StringBuilder s = new StringBuilder();
         for (Peer p : embedded.peers()) {
             if (s.length() > 0) s.append(',');
