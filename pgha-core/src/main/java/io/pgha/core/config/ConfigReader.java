@@ -66,7 +66,7 @@ public final class ConfigReader {
         NodeConfig.Postgres pg = postgres(root.section("postgresql"));
         NodeConfig.RestApi api = restApi(root.section("restapi"));
         DcsConfig dcs = dcs(root.section("dcs"));
-        Timing timing = timing(root.section("timing"));
+        Timing timing = timing(root.section("timing"), dcs.kind() == DcsConfig.Kind.ETCD);
         Tags tags = tags(root.section("tags"));
         WatchdogConfig watchdog = WatchdogConfig.read(root.section("watchdog"), timing);
         boolean reclone = root.bool("remove_data_directory_on_rewind_failure", false);
@@ -318,8 +318,17 @@ public final class ConfigReader {
         return f;
     }
 
-    private static Timing timing(Section s) {
-        long ttl = s.millis("ttl", Timing.DEFAULT.ttlMs());
+    /**
+     * The lease timing. With etcd, whose lease TTL is a whole number of seconds, {@code ttl} must be
+     * one too (default 3 s), so that the leader key expires exactly when the lease arithmetic says.
+     */
+    private static Timing timing(Section s, boolean etcd) {
+        long ttl = s.millis("ttl", etcd ? Timing.DEFAULT_ETCD_TTL_MS : Timing.DEFAULT.ttlMs());
+        if (etcd && ttl % 1000 != 0) {
+            throw new ConfigException(s.key("ttl") + ": " + ttl
+                    + " ms is not a whole number of seconds, which etcd's lease TTL must be (e.g. "
+                    + Math.max(Timing.MIN_TTL_MS, (ttl + 999) / 1000 * 1000) + " ms)");
+        }
         Timing t = new Timing(
                 ttl,
                 s.millis("loop_wait", Timing.DEFAULT.loopWaitMs()),

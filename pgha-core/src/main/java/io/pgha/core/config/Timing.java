@@ -1,7 +1,7 @@
 package io.pgha.core.config;
 
 /**
- * Lease timing. The leader key lives in a ZooKeeper session of {@code ttlMs}; other members can
+ * Lease timing. The leader key lives in a ZooKeeper session (an etcd lease) of {@code ttlMs}; other members can
  * take it only after the session expired, which is at least {@code ttlMs} after the leader's last
  * confirmed contact. The leader therefore stops PostgreSQL once {@code ttlMs - safetyMarginMs} have
  * passed since it sent its last successful renewal, leaving the margin to get PostgreSQL down.
@@ -14,6 +14,8 @@ public record Timing(long ttlMs, long loopWaitMs, long safetyMarginMs) {
     public static final long MIN_TTL_MS = 2000;
     public static final long MIN_SAFETY_MARGIN_MS = 500;
     public static final Timing DEFAULT = new Timing(2500, 1000, 833);
+    /** The default {@code ttl} with etcd, whose lease TTL is whole seconds. */
+    public static final long DEFAULT_ETCD_TTL_MS = 3000;
 
     /** Validates the rules that keep one writer; each failure names the key. */
     public Timing validate() {

@@ -153,7 +153,7 @@ class ConfigReaderTest {
                 "postgresql.wal_segment_size|2048|postgresql.wal_segment_size: 2048 MB must be a power of 2",
                 "postgresql.listne|x    |postgresql.listne: unknown key",
                 "typo_key|x             |typo_key: unknown key",
-                "dcs.embedded.my_id|1   |dcs.zookeeper or dcs.embedded: exactly one must be given",
+                "dcs.embedded.my_id|1   |dcs.zookeeper, dcs.embedded or dcs.etcd: exactly one must be given",
                 "postgresql.parameters.synchronous_standby_names|*|is managed by pgha",
                 "postgresql.parameters.wal_level|minimal|postgresql.parameters.wal_level: 'minimal' is not one of replica, logical",
                 "tags.nosync|perhaps     |tags.nosync: 'perhaps' is not true or false",
