@@ -53,6 +53,7 @@ public final class Agent implements AutoCloseable, AgentView {
 
     private final NodeConfig cfg;
     private final Executor.Memory memory = new Executor.Memory();
+    private final ColdStart coldStart = new ColdStart();
     private final Object wake = new Object();
     private final CountDownLatch stopped = new CountDownLatch(1);
     private Parts parts;
@@ -228,7 +229,8 @@ public final class Agent implements AutoCloseable, AgentView {
                 memory.standbyStartFailures.get(),
                 new Settings(cfg.primaryStartTimeoutMs(), 30_000, cfg.recloneOnRewindFailure()),
                 fencingProblem(),
-                !reachable && failsafe.confirmed());
+                !reachable && failsafe.confirmed(),
+                coldStart.observe(c, local, leaseHeld, reachable));
         Decision d = Decider.decide(o);
         String reason = d.reason()
                 + (runner.lastFailure() != null && action == null
@@ -297,7 +299,7 @@ public final class Agent implements AutoCloseable, AgentView {
         MemberState state = action != null
                 ? action.memberState()
                 : local.running()
-                        ? MemberState.RUNNING
+                        ? (local.replaying() ? MemberState.REPLAYING : MemberState.RUNNING)
                         : local.postmasterAlive() ? MemberState.STARTING : MemberState.STOPPED;
         return new Member(
                 cfg.name(),

@@ -89,7 +89,8 @@ final class PgObservation {
                 + " (SELECT timeline_id FROM pg_control_checkpoint()),"
                 + " (SELECT min_recovery_end_timeline FROM pg_control_recovery()),"
                 + " (SELECT status FROM pg_stat_wal_receiver LIMIT 1),"
-                + " (SELECT received_tli FROM pg_stat_wal_receiver LIMIT 1)";
+                + " (SELECT received_tli FROM pg_stat_wal_receiver LIMIT 1),"
+                + " (SELECT wait_event FROM pg_stat_activity WHERE backend_type = 'startup' LIMIT 1)";
         try (Statement st = server.connection().createStatement();
                 ResultSet rs = st.executeQuery(sql)) {
             rs.next();
@@ -116,6 +117,7 @@ final class PgObservation {
             boolean streaming = "streaming".equals(rs.getString(8));
             int received = rs.getInt(9);
             int reported = Math.max(rs.getInt(6), Math.max(rs.getInt(7), received));
+            boolean replaying = rs.getString(3) == null && !waitsForWal(rs.getString(10));
             rs.close();
             // While WAL is being received, received_tli is exact (and no history file can name a later
             // timeline for WAL we have); only without a walreceiver is the timeline worked out from files.
@@ -132,8 +134,22 @@ final class PgObservation {
                     streaming,
                     ControlState.IN_ARCHIVE_RECOVERY,
                     Lsn.ZERO,
-                    true);
+                    true,
+                    replaying);
         }
+    }
+
+    /**
+     * Whether the startup process waits for WAL from outside: it replayed everything in pg_wal and
+     * now waits between attempts to get more ({@code RecoveryRetrieveRetryInterval}), for the WAL
+     * receiver ({@code RecoveryWalStream}) or for restore_command ({@code RestoreCommand}, WAL from
+     * the shared archive that any member can fetch). Anything else, such as no wait at all, means it
+     * is still replaying.
+     */
+    static boolean waitsForWal(String startupWaitEvent) {
+        return "RecoveryRetrieveRetryInterval".equals(startupWaitEvent)
+                || "RecoveryWalStream".equals(startupWaitEvent)
+                || "RestoreCommand".equals(startupWaitEvent);
     }
 
     /**

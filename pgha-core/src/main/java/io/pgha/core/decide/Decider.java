@@ -344,6 +344,10 @@ public final class Decider {
         if (o.fencingProblem() != null) {
             return new Wait("no leader, but this member cannot become primary: " + o.fencingProblem());
         }
+        if (local.replaying()) {
+            return new Wait("no leader, but this member still replays the WAL it has: its position is not final yet");
+        }
+
         Optional<String> candidate = pendingCandidate(o);
         if (candidate.isPresent()) {
             if (!candidate.get().equals(o.me())) {
@@ -371,6 +375,11 @@ public final class Decider {
         if (o.tags().noFailover()) {
             return new Wait("no leader, but this member is tagged nofailover");
         }
+        Optional<String> replaying = replayingPeer(o);
+        if (replaying.isPresent()) {
+            return new Wait("no leader, but " + replaying.get()
+                    + " still replays the WAL it has: its position may decide the leader race");
+        }
         Optional<String> stale = divergedFromLatest(c, local);
         if (stale.isPresent()) {
             return new Wait("no leader, but " + stale.get() + ": not a candidate");
@@ -379,6 +388,12 @@ public final class Decider {
         if (sync) {
             Optional<String> why = notSynchronous(o);
             if (why.isPresent()) return new Wait("no leader, but " + why.get());
+        }
+        if (!sync && o.coldStart()) {
+            return new Wait("no leader, and no primary was seen since this agent started (a cold start of the"
+                    + " cluster?): the last primary may hold commits no standby has, so this member waits for it"
+                    + " to come back; to accept losing them, run pgha failover --to " + o.me()
+                    + " --assume-primary-down");
         }
         long lag = c.leaderOptime().minus(local.walPosition());
         // A synchronous member holds every acknowledged commit; the published position may include more.
@@ -394,6 +409,21 @@ public final class Decider {
         }
         return new TakeOver("no leader and this member has the most advanced WAL position " + local.walPosition()
                 + (sync ? " among the synchronous members " + c.sync().describe() : ""));
+    }
+
+    /**
+     * A member that may fail over but still replays the WAL it had when it started (after a restart,
+     * or a whole cluster's power loss): until it is done its position is not final, and it may be
+     * the one with the most recent data.
+     */
+    private static Optional<String> replayingPeer(Observation o) {
+        return o.cluster().members().values().stream()
+                .filter(m -> !m.name().equals(o.me())
+                        && m.state() == io.pgha.core.model.MemberState.REPLAYING
+                        && !m.tags().noFailover())
+                .map(Member::name)
+                .sorted()
+                .findFirst();
     }
 
     /**

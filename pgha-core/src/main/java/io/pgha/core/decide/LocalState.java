@@ -14,6 +14,9 @@ import io.pgha.core.model.Lsn;
  * @param timeline the running server's timeline, or the checkpoint's timeline when stopped
  * @param postmasterAlive a postmaster process exists for the data directory (it may not accept
  *     connections yet, e.g. while starting, recovering or shutting down)
+ * @param replaying a standby still replays WAL it had when it started (no WAL was received since),
+ *     so its position is not yet where its WAL ends: after a restart, and above all after a whole
+ *     cluster lost power, until its startup process waits for more WAL
  */
 public record LocalState(
         boolean dataPresent,
@@ -27,7 +30,38 @@ public record LocalState(
         boolean streaming,
         ControlState controlState,
         Lsn checkpoint,
-        boolean postmasterAlive) {
+        boolean postmasterAlive,
+        boolean replaying) {
+
+    /** A server that is not replaying WAL it already has. */
+    public LocalState(
+            boolean dataPresent,
+            boolean standbySignal,
+            boolean running,
+            boolean inRecovery,
+            int timeline,
+            Lsn walPosition,
+            Lsn replayPosition,
+            String following,
+            boolean streaming,
+            ControlState controlState,
+            Lsn checkpoint,
+            boolean postmasterAlive) {
+        this(
+                dataPresent,
+                standbySignal,
+                running,
+                inRecovery,
+                timeline,
+                walPosition,
+                replayPosition,
+                following,
+                streaming,
+                controlState,
+                checkpoint,
+                postmasterAlive,
+                false);
+    }
 
     public static LocalState noData() {
         return new LocalState(

@@ -22,6 +22,9 @@ import java.util.Map;
  *     cannot be used, a primary it confirmed in failsafe mode less than a ttl ago), or null
  * @param failsafeConfirmed failsafe mode: every member of the last known cluster confirmed this
  *     primary directly within the lease validity (only meaningful while the DCS is unreachable)
+ * @param coldStart this agent has seen no live primary since it started, and its data directory
+ *     was not a primary's: as after the whole cluster lost power, when the last primary may hold
+ *     commits that no standby has
  */
 public record Observation(
         String me,
@@ -38,10 +41,47 @@ public record Observation(
         int standbyStartFailures,
         Settings settings,
         String fencingProblem,
-        boolean failsafeConfirmed) {
+        boolean failsafeConfirmed,
+        boolean coldStart) {
 
     public Observation {
         peerPositions = Map.copyOf(peerPositions);
+    }
+
+    /** Without a cold start. */
+    public Observation(
+            String me,
+            Tags tags,
+            boolean dcsReachable,
+            ClusterState cluster,
+            LocalState local,
+            boolean leaseHeld,
+            LongAction runningAction,
+            long wallMillis,
+            Map<String, Lsn> peerPositions,
+            long primaryDownForMs,
+            boolean rewindFailed,
+            int standbyStartFailures,
+            Settings settings,
+            String fencingProblem,
+            boolean failsafeConfirmed) {
+        this(
+                me,
+                tags,
+                dcsReachable,
+                cluster,
+                local,
+                leaseHeld,
+                runningAction,
+                wallMillis,
+                peerPositions,
+                primaryDownForMs,
+                rewindFailed,
+                standbyStartFailures,
+                settings,
+                fencingProblem,
+                failsafeConfirmed,
+                false);
     }
 
     public Observation(

@@ -128,6 +128,27 @@ public record Member(
                 archive);
     }
 
+    /** The same record with another state. */
+    public Member withState(MemberState s) {
+        return new Member(
+                name,
+                apiUrl,
+                host,
+                pgPort,
+                role,
+                s,
+                timeline,
+                walPosition,
+                replayPosition,
+                following,
+                streaming,
+                tags,
+                lastDecision,
+                updatedAt,
+                watchdog,
+                archive);
+    }
+
     public String address() {
         return io.pgha.core.net.HostPort.join(host, pgPort);
     }

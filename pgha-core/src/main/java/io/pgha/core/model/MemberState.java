@@ -3,6 +3,11 @@ package io.pgha.core.model;
 /** What the member's agent is doing with its PostgreSQL. */
 public enum MemberState {
     RUNNING,
+    /**
+     * Running read-only and still replaying WAL it had when it started: its position is not final, so
+     * it is no candidate yet and other candidates wait for it.
+     */
+    REPLAYING,
     STOPPED,
     STARTING,
     BOOTSTRAPPING,

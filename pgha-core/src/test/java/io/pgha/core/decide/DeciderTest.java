@@ -418,6 +418,49 @@ class DeciderTest {
                         Wait.class,
                         "waiting for the primary n2 to run"),
                 row(
+                        "a standby still replaying the WAL it started with is no candidate yet",
+                        Obs.of().runningStandby(1, 200, null, false).replaying(),
+                        Wait.class,
+                        "still replays the WAL it has"),
+                row(
+                        "the race waits for a peer that still replays the WAL it started with",
+                        Obs.of()
+                                .runningStandby(1, 200, null, false)
+                                .replayingMember("n3", 1, 100)
+                                .peer("n2", 150),
+                        Wait.class,
+                        "n3 still replays"),
+                row(
+                        "a replaying peer does not hold up a requested failover to this member",
+                        Obs.of()
+                                .runningStandby(1, 100, null, false)
+                                .replayingMember("n3", 1, 100)
+                                .failover(new FailoverRequest(null, "n1", 0, NOW, null)),
+                        TakeOver.class,
+                        "manual failover"),
+                row(
+                        "cold start without synchronous replication: a standby waits for the last primary",
+                        Obs.of().runningStandby(1, 200, null, false).coldStart(),
+                        Wait.class,
+                        "pgha failover --to n1 --assume-primary-down"),
+                row(
+                        "cold start: the operator's failover to this member is carried out",
+                        Obs.of()
+                                .runningStandby(1, 200, null, false)
+                                .coldStart()
+                                .failover(new FailoverRequest(null, "n1", 0, NOW, null)),
+                        TakeOver.class,
+                        "manual failover"),
+                row(
+                        "cold start in synchronous mode: a recorded standby that is sure of every commit takes over",
+                        Obs.of()
+                                .syncMode(SyncMode.ON)
+                                .sync("n2", 1, "n1")
+                                .runningStandby(1, 200, null, false)
+                                .coldStart(),
+                        TakeOver.class,
+                        "among the synchronous members"),
+                row(
                         "a member tagged nofailover never takes over",
                         Obs.of().tags(noFailover).runningStandby(1, 200, "n2", false),
                         Wait.class,

@@ -40,6 +40,7 @@ final class Obs {
     private SyncState sync = SyncState.EMPTY;
     private boolean failsafe;
     private String fencing;
+    private boolean coldStart;
 
     static Obs of() {
         return new Obs();
@@ -110,6 +111,36 @@ final class Obs {
 
     Obs failsafeConfirmed() {
         failsafe = true;
+        return this;
+    }
+
+    Obs coldStart() {
+        coldStart = true;
+        return this;
+    }
+
+    /** The local standby still replays WAL it had when it started. */
+    Obs replaying() {
+        local = new LocalState(
+                local.dataPresent(),
+                local.standbySignal(),
+                local.running(),
+                local.inRecovery(),
+                local.timeline(),
+                local.walPosition(),
+                local.replayPosition(),
+                local.following(),
+                local.streaming(),
+                local.controlState(),
+                local.checkpoint(),
+                local.postmasterAlive(),
+                true);
+        return this;
+    }
+
+    /** Another member whose standby still replays WAL it had when it started. */
+    Obs replayingMember(String name, int tl, long pos) {
+        members.put(name, member(name, Role.STANDBY, tl, pos, null, Tags.NONE).withState(MemberState.REPLAYING));
         return this;
     }
 
@@ -295,6 +326,7 @@ final class Obs {
                 startFailures,
                 settings,
                 fencing,
-                failsafe);
+                failsafe,
+                coldStart);
     }
 }
