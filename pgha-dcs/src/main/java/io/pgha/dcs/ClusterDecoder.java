@@ -66,7 +66,8 @@ final class ClusterDecoder {
             "failsafeMode", DynamicSettings.FAILSAFE,
             "switchoverDrainTimeoutMs", DynamicSettings.SWITCHOVER_DRAIN,
             "memberSlotsTtlMs", DynamicSettings.MEMBER_SLOTS_TTL,
-            "slots", DynamicSettings.SLOTS);
+            "slots", DynamicSettings.SLOTS,
+            "standbyCluster", DynamicSettings.STANDBY_CLUSTER);
 
     /**
      * The config assumed by a client that has never read a valid one: synchronous (non-strict), so
@@ -252,13 +253,29 @@ final class ClusterDecoder {
         fields.forEach((field, value) -> {
             String setting = CONFIG_FIELDS.get(field);
             if (setting == null) return; // unknown fields: a newer version's, ignored
-            settings.put(setting, field.equals("slots") ? slotSettings(value) : value);
+            settings.put(
+                    setting,
+                    field.equals("slots")
+                            ? slotSettings(value)
+                            : field.equals("standbyCluster") ? standbySettings(value) : value);
         });
         try {
             return DynamicSettings.apply(DynamicConfig.DEFAULT, settings);
         } catch (ConfigException e) {
             throw new Invalid(e.getMessage());
         }
+    }
+
+    /** The stored standby_cluster in the form a person writes it: snake_case keys, absent fields left out. */
+    private static Object standbySettings(Object stored) {
+        if (!(stored instanceof Map<?, ?> m)) return stored;
+        Map<String, Object> out = new LinkedHashMap<>();
+        m.forEach((k, v) -> {
+            if (v == null) return;
+            String key = String.valueOf(k).replaceAll("([A-Z])", "_$1").toLowerCase(java.util.Locale.ROOT);
+            out.put(key, v instanceof Map<?, ?> nested ? standbySettings(nested) : v);
+        });
+        return out;
     }
 
     /**

@@ -70,6 +70,19 @@ class ClusterDecoderTest {
     }
 
     @Test
+    void aStandbyClusterIsReadBackAsItWasWritten() throws Exception {
+        DynamicConfig c = DynamicConfig.DEFAULT.withStandbyCluster(new io.pgha.core.model.StandbyCluster(
+                "10.0.0.1:5432",
+                new io.pgha.core.model.StandbyCluster.PrimaryCluster("east", null, "e1:2379", "/pgha"),
+                true,
+                "west_slot"));
+        assertThat(ClusterDecoder.config(Json.bytes(c))).isEqualTo(c);
+        DynamicConfig archiveOnly =
+                DynamicConfig.DEFAULT.withStandbyCluster(new io.pgha.core.model.StandbyCluster(null, null, true, null));
+        assertThat(ClusterDecoder.config(Json.bytes(archiveOnly))).isEqualTo(archiveOnly);
+    }
+
+    @Test
     void everyStoredConfigIsReadBackAsItWasWritten() throws Exception {
         DynamicConfig c = new DynamicConfig(true, 77, SyncMode.QUORUM, true, 3, true, 4500L);
         assertThat(ClusterDecoder.config(Json.bytes(c))).isEqualTo(c);

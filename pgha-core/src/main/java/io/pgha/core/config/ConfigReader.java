@@ -42,7 +42,8 @@ public final class ConfigReader {
             "remove_data_directory_on_rewind_failure",
             "primary_start_timeout",
             "router",
-            "archive");
+            "archive",
+            "standby_cluster");
 
     /**
      * WAL segment size in MB for new clusters. At promotion PostgreSQL copies the old timeline's last
@@ -73,6 +74,11 @@ public final class ConfigReader {
         long startTimeout = root.millis("primary_start_timeout", 30_000);
         RouterConfig router = root.has("router") ? RouterConfig.read(root.section("router"), name) : null;
         ArchiveConfig archive = root.has("archive") ? ArchiveConfig.read(root.section("archive"), dataDir) : null;
+        var standbyCluster = StandbySettings.parse("standby_cluster", root.raw("standby_cluster"));
+        if (standbyCluster != null && standbyCluster.archive() && archive == null) {
+            throw new ConfigException("standby_cluster.archive: needs an archive: section (the repository shared with"
+                    + " the primary cluster)");
+        }
         if (archive != null) {
             for (String p : List.of("archive_mode", "archive_command", "restore_command", "archive_library")) {
                 if (pg.parameters().containsKey(p)) {
@@ -105,7 +111,8 @@ public final class ConfigReader {
                 reclone,
                 startTimeout,
                 router,
-                archive);
+                archive,
+                standbyCluster);
     }
 
     /**

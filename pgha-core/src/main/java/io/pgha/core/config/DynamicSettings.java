@@ -23,6 +23,7 @@ public final class DynamicSettings {
     public static final String SWITCHOVER_DRAIN = "switchover_drain_timeout";
     public static final String MEMBER_SLOTS_TTL = "member_slots_ttl";
     public static final String SLOTS = "slots";
+    public static final String STANDBY_CLUSTER = "standby_cluster";
 
     private static final Pattern SIZE = Pattern.compile("(?i)(\\d+)\\s*(B|kB|MB|GB|TB)?");
 
@@ -40,6 +41,7 @@ public final class DynamicSettings {
         m.put(SWITCHOVER_DRAIN, c.switchoverDrainTimeoutMs() + "ms");
         m.put(MEMBER_SLOTS_TTL, SlotSettings.duration(c.memberSlotsTtlMs()));
         m.put(SLOTS, SlotSettings.toMap(c.slots()));
+        m.put(STANDBY_CLUSTER, StandbySettings.toMap(c.standbyCluster()));
         return m;
     }
 
@@ -57,6 +59,7 @@ public final class DynamicSettings {
         long drain = base.switchoverDrainTimeoutMs();
         long slotsTtl = base.memberSlotsTtlMs();
         var slots = base.slots();
+        var standby = base.standbyCluster();
         DynamicConfig d = DynamicConfig.DEFAULT;
         for (Map.Entry<String, ?> e : changes.entrySet()) {
             String key = e.getKey();
@@ -83,12 +86,13 @@ public final class DynamicSettings {
                 }
                 case MEMBER_SLOTS_TTL -> slotsTtl = v == null ? d.memberSlotsTtlMs() : SlotSettings.ttl(key, v);
                 case SLOTS -> slots = v == null ? d.slots() : SlotSettings.slots(key, v);
+                case STANDBY_CLUSTER -> standby = StandbySettings.parse(key, v);
                 default ->
                     throw new ConfigException(
                             "unknown setting '" + key + "' (known: " + String.join(", ", toMap(d).keySet()) + ")");
             }
         }
-        return new DynamicConfig(paused, lag, mode, strict, count, failsafe, drain, slotsTtl, slots);
+        return new DynamicConfig(paused, lag, mode, strict, count, failsafe, drain, slotsTtl, slots, standby);
     }
 
     /** Parses {@code KEY=VALUE}. */

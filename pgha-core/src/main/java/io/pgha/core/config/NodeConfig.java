@@ -11,6 +11,9 @@ import java.util.Map;
  * @param binDir PostgreSQL's bin directory, or null to detect it
  * @param osUser the OS user PostgreSQL runs as when the agent runs as root
  * @param recloneOnRewindFailure wipe and clone again when pg_rewind fails
+ * @param standbyCluster makes a new cluster a standby cluster: when this member initializes the
+ *     cluster, the DCS's {@code standby_cluster} setting gets this value (afterwards the DCS value
+ *     rules); null for a primary cluster
  */
 public record NodeConfig(
         String cluster,
@@ -27,7 +30,8 @@ public record NodeConfig(
         boolean recloneOnRewindFailure,
         long primaryStartTimeoutMs,
         RouterConfig router,
-        ArchiveConfig archive) {
+        ArchiveConfig archive,
+        io.pgha.core.model.StandbyCluster standbyCluster) {
 
     /**
      * PostgreSQL settings of this node.

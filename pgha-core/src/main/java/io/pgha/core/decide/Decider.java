@@ -18,6 +18,7 @@ import io.pgha.core.model.ClusterState;
 import io.pgha.core.model.FailoverRequest;
 import io.pgha.core.model.Lsn;
 import io.pgha.core.model.Member;
+import io.pgha.core.model.StandbyCluster;
 import io.pgha.core.model.SyncState;
 import java.util.Map;
 import java.util.Optional;
@@ -122,9 +123,10 @@ public final class Decider {
         if (o.me().equals(c.initialize()) && c.leader() == null) {
             return new Bootstrap("this member took the initialize key but did not finish: bootstrapping again");
         }
-        Optional<Member> leader = c.leaderMember().filter(Member::isRunningPrimary);
-        return leader.<Decision>map(l -> new Clone(l.name(), "no data directory: cloning from primary " + l.name()))
-                .orElseGet(() -> new Wait("no data directory and no running primary to clone from"));
+        Optional<Member> leader = c.leaderMember().filter(l -> leaderRunning(o, l.name()));
+        String what = c.config().standby() ? "standby leader " : "primary ";
+        return leader.<Decision>map(l -> new Clone(l.name(), "no data directory: cloning from " + what + l.name()))
+                .orElseGet(() -> new Wait("no data directory and no running " + what + "to clone from"));
     }
 
     private static Decision stopped(Observation o) {
@@ -141,6 +143,10 @@ public final class Decider {
         Optional<String> candidate = pendingCandidate(o).filter(cand -> !cand.equals(o.me()));
         if (candidate.isPresent() && o.leaseHeld()) {
             return new ReleaseLease("PostgreSQL is down and a failover to " + candidate.get() + " was requested");
+        }
+        if (o.leaseHeld() && c.config().standby()) {
+            return new StartStandby(
+                    StandbyCluster.UPSTREAM, "standby leader: starting PostgreSQL as a standby of the primary cluster");
         }
         if (o.leaseHeld()) {
             if (!local.formerPrimary()) {
@@ -211,8 +217,13 @@ public final class Decider {
                 : new Wait(why + " and re-cloning is not allowed by config: needs an operator (POST /reinitialize)");
     }
 
+    /** Whether the leader runs: as the primary, or in a standby cluster as the standby leader. */
     private static boolean leaderRunning(Observation o, String leader) {
-        return o.cluster().member(leader).filter(Member::isRunningPrimary).isPresent();
+        boolean standby = o.cluster().config().standby();
+        return o.cluster()
+                .member(leader)
+                .filter(m -> m.isRunningPrimary() || (standby && m.isRunningStandby()))
+                .isPresent();
     }
 
     /**
@@ -257,6 +268,12 @@ public final class Decider {
 
     /** Only reached with a confirmed lease (see {@link #primaryWithoutLease}). */
     private static Decision runningPrimary(Observation o) {
+        if (o.cluster().config().standby()) {
+            return new Demote(
+                    true,
+                    "standby_cluster is set: this cluster takes no writes; shutting the primary down to follow "
+                            + o.cluster().config().standbyCluster().describe());
+        }
         FailoverRequest fr = o.cluster().failover();
         if (fr != null
                 && fr.isSwitchover()
@@ -304,7 +321,7 @@ public final class Decider {
         ClusterState c = o.cluster();
         LocalState local = o.local();
         if (o.leaseHeld()) {
-            return new Promote("holding the leader lease: promoting");
+            return c.config().standby() ? standbyLeader(o) : new Promote("holding the leader lease: promoting");
         }
         String leader = c.leader();
         if (leader != null && !leader.equals(o.me())) {
@@ -326,6 +343,17 @@ public final class Decider {
                             + " a leader can be elected");
         }
         return leaderRace(o);
+    }
+
+    /** The standby leader of a standby cluster: it replicates from the primary cluster and never promotes. */
+    private static Decision standbyLeader(Observation o) {
+        LocalState local = o.local();
+        String from = o.cluster().config().standbyCluster().describe();
+        if (!StandbyCluster.UPSTREAM.equals(local.following())) {
+            return new Follow(StandbyCluster.UPSTREAM, "standby leader: replicating from " + from);
+        }
+        return new KeepLeading("standby leader: "
+                + (local.streaming() ? "streaming from " : "replicating (not streaming yet) from ") + from);
     }
 
     private static Optional<String> pendingCandidate(Observation o) {
@@ -366,7 +394,7 @@ public final class Decider {
                 }
                 return new TakeOver("switchover: replayed all WAL of " + fr.leader() + ", taking over");
             }
-            if (c.config().synchronous()) {
+            if (c.config().synchronous() && !c.config().standby()) {
                 Optional<String> why = notSynchronous(o).or(() -> aheadInQuorum(o));
                 if (why.isPresent()) return new Wait("requested to take over, but " + why.get());
             }
@@ -384,12 +412,14 @@ public final class Decider {
         if (stale.isPresent()) {
             return new Wait("no leader, but " + stale.get() + ": not a candidate");
         }
-        boolean sync = c.config().synchronous();
+        // A standby cluster acknowledges no commits of its own: its synchronous settings and a cold start
+        // cannot lose any, so only positions count.
+        boolean sync = c.config().synchronous() && !c.config().standby();
         if (sync) {
             Optional<String> why = notSynchronous(o);
             if (why.isPresent()) return new Wait("no leader, but " + why.get());
         }
-        if (!sync && o.coldStart()) {
+        if (!sync && o.coldStart() && !c.config().standby()) {
             return new Wait("no leader, and no primary was seen since this agent started (a cold start of the"
                     + " cluster?): the last primary may hold commits no standby has, so this member waits for it"
                     + " to come back; to accept losing them, run pgha failover --to " + o.me()
@@ -406,6 +436,10 @@ public final class Decider {
         Optional<String> better = betterPeer(o, fr != null && fr.isSwitchover() ? fr.leader() : null);
         if (better.isPresent()) {
             return new Wait("no leader, but " + better.get() + " is a better candidate");
+        }
+        if (c.config().standby()) {
+            return new TakeOver("no standby leader and this member has the most advanced WAL position "
+                    + local.walPosition() + ": becoming the standby leader");
         }
         return new TakeOver("no leader and this member has the most advanced WAL position " + local.walPosition()
                 + (sync ? " among the synchronous members " + c.sync().describe() : ""));
@@ -511,7 +545,7 @@ public final class Decider {
                     || name.equals(excluded)
                     || m.isEmpty()
                     || m.get().tags().noFailover()) continue;
-            if (o.cluster().config().synchronous()) {
+            if (o.cluster().config().synchronous() && !o.cluster().config().standby()) {
                 if (!syncQualified(o.cluster(), name)) continue;
             } else if (o.cluster().leaderOptime().minus(peer.getValue())
                     > o.cluster().config().maximumLagOnFailover()) {

@@ -19,6 +19,8 @@ import java.util.TreeMap;
  * @param memberSlotsTtlMs a member's replication slot is dropped only after the member has been
  *     absent from the DCS this long (0: at once)
  * @param slots permanent replication slots by name, kept on whichever member is primary
+ * @param standbyCluster this cluster follows another one instead of taking writes; null: it is a
+ *     primary cluster
  */
 public record DynamicConfig(
         boolean paused,
@@ -29,7 +31,8 @@ public record DynamicConfig(
         boolean failsafeMode,
         Long switchoverDrainTimeoutMs,
         Long memberSlotsTtlMs,
-        Map<String, PermanentSlot> slots) {
+        Map<String, PermanentSlot> slots,
+        StandbyCluster standbyCluster) {
     public static final long DEFAULT_MAXIMUM_LAG = 1024L * 1024;
     public static final long DEFAULT_SWITCHOVER_DRAIN_MS = 3000;
     public static final long DEFAULT_MEMBER_SLOTS_TTL_MS = 30 * 60_000L;
@@ -43,6 +46,48 @@ public record DynamicConfig(
                 switchoverDrainTimeoutMs == null ? DEFAULT_SWITCHOVER_DRAIN_MS : switchoverDrainTimeoutMs;
         memberSlotsTtlMs = memberSlotsTtlMs == null ? DEFAULT_MEMBER_SLOTS_TTL_MS : memberSlotsTtlMs;
         slots = slots == null ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(slots));
+    }
+
+    public DynamicConfig(
+            boolean paused,
+            long maximumLagOnFailover,
+            SyncMode synchronousMode,
+            boolean synchronousModeStrict,
+            int synchronousNodeCount,
+            boolean failsafeMode,
+            Long switchoverDrainTimeoutMs,
+            Long memberSlotsTtlMs,
+            Map<String, PermanentSlot> slots) {
+        this(
+                paused,
+                maximumLagOnFailover,
+                synchronousMode,
+                synchronousModeStrict,
+                synchronousNodeCount,
+                failsafeMode,
+                switchoverDrainTimeoutMs,
+                memberSlotsTtlMs,
+                slots,
+                null);
+    }
+
+    /** Whether this cluster follows another one (see {@link StandbyCluster}). */
+    public boolean standby() {
+        return standbyCluster != null;
+    }
+
+    public DynamicConfig withStandbyCluster(StandbyCluster sc) {
+        return new DynamicConfig(
+                paused,
+                maximumLagOnFailover,
+                synchronousMode,
+                synchronousModeStrict,
+                synchronousNodeCount,
+                failsafeMode,
+                switchoverDrainTimeoutMs,
+                memberSlotsTtlMs,
+                slots,
+                sc);
     }
 
     public DynamicConfig(
@@ -79,7 +124,8 @@ public record DynamicConfig(
                 failsafeMode,
                 switchoverDrainTimeoutMs,
                 memberSlotsTtlMs,
-                slots);
+                slots,
+                standbyCluster);
     }
 
     public DynamicConfig withSynchronous(SyncMode mode, boolean strict, int count) {
@@ -92,7 +138,8 @@ public record DynamicConfig(
                 failsafeMode,
                 switchoverDrainTimeoutMs,
                 memberSlotsTtlMs,
-                slots);
+                slots,
+                standbyCluster);
     }
 
     public DynamicConfig withSlots(long memberSlotsTtlMs, Map<String, PermanentSlot> slots) {
@@ -105,6 +152,7 @@ public record DynamicConfig(
                 failsafeMode,
                 switchoverDrainTimeoutMs,
                 memberSlotsTtlMs,
-                slots);
+                slots,
+                standbyCluster);
     }
 }

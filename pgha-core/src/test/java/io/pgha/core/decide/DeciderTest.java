@@ -461,6 +461,67 @@ class DeciderTest {
                         TakeOver.class,
                         "among the synchronous members"),
                 row(
+                        "standby cluster: the lease holder follows the primary cluster instead of promoting",
+                        Obs.of().standbyCluster().leader("n1").leaseHeld().runningStandby(1, 100, null, false),
+                        Follow.class,
+                        "standby leader: replicating from 10.0.0.1:5432,10.0.0.2:5432"),
+                row(
+                        "standby cluster: the standby leader keeps its lease while it replicates",
+                        Obs.of()
+                                .standbyCluster()
+                                .leader("n1")
+                                .leaseHeld()
+                                .runningStandby(1, 100, null, false)
+                                .followingPrimaryCluster(true),
+                        KeepLeading.class,
+                        "standby leader: streaming from"),
+                row(
+                        "standby cluster: a stopped standby leader starts as a standby of the primary cluster",
+                        Obs.of().standbyCluster().leader("n1").leaseHeld().stoppedStandby(1, 100),
+                        StartStandby.class,
+                        "standby of the primary cluster"),
+                row(
+                        "standby cluster: a writable primary shuts down to follow the primary cluster",
+                        Obs.of().standbyCluster().leader("n1").leaseHeld().runningPrimary(1, 100),
+                        Demote.class,
+                        "takes no writes"),
+                row(
+                        "standby cluster: without a standby leader the most advanced member becomes it",
+                        Obs.of()
+                                .standbyCluster()
+                                .runningStandby(1, 200, "n2", false)
+                                .standbyMember("n3", 1, 100, Tags.NONE)
+                                .peer("n3", 100),
+                        TakeOver.class,
+                        "becoming the standby leader"),
+                row(
+                        "standby cluster: synchronous settings and a cold start do not hold up the race",
+                        Obs.of()
+                                .standbyCluster()
+                                .syncMode(SyncMode.ON)
+                                .sync("n2", 1, "n3")
+                                .coldStart()
+                                .runningStandby(1, 200, null, false),
+                        TakeOver.class,
+                        "becoming the standby leader"),
+                row(
+                        "standby cluster: a new member clones from the running standby leader",
+                        Obs.of()
+                                .standbyCluster()
+                                .leader("n2")
+                                .standbyMember("n2", 1, 100, Tags.NONE)
+                                .noData(),
+                        Clone.class,
+                        "cloning from standby leader n2"),
+                row(
+                        "a primary cluster does not clone from a standby",
+                        Obs.of()
+                                .leader("n2")
+                                .standbyMember("n2", 1, 100, Tags.NONE)
+                                .noData(),
+                        Wait.class,
+                        "no running primary"),
+                row(
                         "a member tagged nofailover never takes over",
                         Obs.of().tags(noFailover).runningStandby(1, 200, "n2", false),
                         Wait.class,

@@ -114,6 +114,31 @@ final class Obs {
         return this;
     }
 
+    /** This cluster follows a primary cluster at {@code hosts}. */
+    Obs standbyCluster() {
+        config = config.withStandbyCluster(
+                new io.pgha.core.model.StandbyCluster("10.0.0.1:5432,10.0.0.2:5432", null, false, null));
+        return this;
+    }
+
+    /** The local standby streams from the primary cluster (it is the standby leader). */
+    Obs followingPrimaryCluster(boolean streaming) {
+        local = new LocalState(
+                true,
+                true,
+                true,
+                true,
+                local.timeline() == 0 ? 1 : local.timeline(),
+                local.walPosition(),
+                local.replayPosition(),
+                io.pgha.core.model.StandbyCluster.UPSTREAM,
+                streaming,
+                ControlState.IN_ARCHIVE_RECOVERY,
+                Lsn.ZERO,
+                true);
+        return this;
+    }
+
     Obs coldStart() {
         coldStart = true;
         return this;
