@@ -13,6 +13,7 @@ import io.pgha.core.model.Lsn;
 import io.pgha.core.model.Member;
 import io.pgha.core.model.MemberState;
 import io.pgha.core.model.Role;
+import io.pgha.core.model.StandbyCluster;
 import io.pgha.core.time.Clock;
 import io.pgha.dcs.Dcs;
 import io.pgha.dcs.DcsException;
@@ -54,6 +55,7 @@ public final class Agent implements AutoCloseable, AgentView {
     private final NodeConfig cfg;
     private final Executor.Memory memory = new Executor.Memory();
     private final ColdStart coldStart = new ColdStart();
+    private final PrimaryClusterSource primaryCluster;
     private final Object wake = new Object();
     private final CountDownLatch stopped = new CountDownLatch(1);
     private Parts parts;
@@ -84,6 +86,7 @@ public final class Agent implements AutoCloseable, AgentView {
     /** An agent whose parts {@link #run()} builds from the config. */
     public Agent(NodeConfig cfg) {
         this.cfg = cfg;
+        this.primaryCluster = new PrimaryClusterSource(cfg);
     }
 
     /**
@@ -92,6 +95,7 @@ public final class Agent implements AutoCloseable, AgentView {
      */
     Agent(NodeConfig cfg, Parts parts, java.util.concurrent.ExecutorService actions) {
         this.cfg = cfg;
+        this.primaryCluster = new PrimaryClusterSource(cfg);
         assemble(parts, new ActionRunner(this::wakeUp, actions));
     }
 
@@ -129,7 +133,7 @@ public final class Agent implements AutoCloseable, AgentView {
         failsafe = new Failsafe(cfg, dcs, p.peers(), clock, () -> lastCluster);
         dcs.onChange(this::wakeUp);
         runner = actions;
-        executor = new Executor(cfg, dcs, pg, lease, runner, clock, memory, watchdog);
+        executor = new Executor(cfg, dcs, pg, lease, runner, clock, memory, watchdog, primaryCluster);
         executor.onPromoted(this::publishPromoted);
         guard = new LeaseGuard(cfg.name(), dcs, lease, cfg.timing(), pg::stopImmediately, this::wakeUp, watchdog);
         guard.failsafe(failsafe::confirmPrimary);
@@ -240,7 +244,7 @@ public final class Agent implements AutoCloseable, AgentView {
             LOG.info("{}: {}", d.getClass().getSimpleName(), reason);
             lastReason = reason;
         }
-        Member me = member(local, action, reason);
+        Member me = member(local, action, reason, standbyLeader(c, local, leaseHeld) ? pg.upstreamPosition() : null);
         Member before = lastPublished;
         lastPublished = me;
         if (!reachable) return d;
@@ -294,7 +298,11 @@ public final class Agent implements AutoCloseable, AgentView {
         return since == 0 || local.running() ? 0 : (clock.nanoTime() - since) / 1_000_000L;
     }
 
-    private Member member(LocalState local, LongAction action, String reason) {
+    private static boolean standbyLeader(ClusterState c, LocalState local, boolean leaseHeld) {
+        return c.config().standby() && leaseHeld && local.runningStandby();
+    }
+
+    private Member member(LocalState local, LongAction action, String reason, Lsn upstreamPosition) {
         Role role = !local.running() ? Role.UNKNOWN : local.inRecovery() ? Role.STANDBY : Role.PRIMARY;
         MemberState state = action != null
                 ? action.memberState()
@@ -317,7 +325,8 @@ public final class Agent implements AutoCloseable, AgentView {
                 reason,
                 clock.wallMillis(),
                 watchdog.status(),
-                archiveStatus(local));
+                archiveStatus(local),
+                upstreamPosition);
     }
 
     /** The primary's archiving, looked up at most once a second (null without an archive: section). */
@@ -343,7 +352,7 @@ public final class Agent implements AutoCloseable, AgentView {
      */
     private void publishPromoted() {
         try {
-            dcs.publishMember(member(pg.observe(), null, "promoted: primary holding the leader lease"));
+            dcs.publishMember(member(pg.observe(), null, "promoted: primary holding the leader lease", null));
         } catch (DcsException e) {
             LOG.debug("early publication after promotion failed: {}", e.getMessage());
         }
@@ -389,8 +398,10 @@ public final class Agent implements AutoCloseable, AgentView {
         LocalState local = lastLocal;
         if (!local.running()) throw new ControlException("PostgreSQL is not running on " + cfg.name());
         ClusterState c = lastCluster;
-        var up = local.inRecovery() && c.member(local.following()).isPresent()
-                ? Executor.upstream(c, local.following())
+        var up = local.inRecovery()
+                        && (c.member(local.following()).isPresent()
+                                || StandbyCluster.UPSTREAM.equals(local.following()))
+                ? executor.upstream(c, local.following())
                 : null;
         if (!executor.restart(up, local.inRecovery())) {
             throw new ControlException(runner.current() + " is in progress on " + cfg.name());
@@ -404,9 +415,9 @@ public final class Agent implements AutoCloseable, AgentView {
         if (cfg.name().equals(c.leader()))
             throw new ControlException(cfg.name() + " is the primary; reinitialize a standby");
         Member leader = c.leaderMember()
-                .filter(Member::isRunningPrimary)
+                .filter(m -> m.isRunningPrimary() || (c.config().standby() && m.isRunningStandby()))
                 .orElseThrow(() -> new ControlException("no running primary to clone from"));
-        if (!executor.reclone(Executor.upstream(c, leader.name()))) {
+        if (!executor.reclone(Executor.memberUpstream(c, leader.name()))) {
             throw new ControlException(runner.current() + " is in progress on " + cfg.name());
         }
     }
@@ -429,6 +440,7 @@ public final class Agent implements AutoCloseable, AgentView {
         if (looping) awaitLoop();
         if (runner != null) runner.close();
         if (guard != null) guard.close();
+        primaryCluster.close();
         // In maintenance mode an agent may be stopped (to upgrade it, say) without touching PostgreSQL:
         // nobody promotes while paused, and the restarted agent takes its lease back.
         boolean leaveRunning = lastCluster.config().paused();

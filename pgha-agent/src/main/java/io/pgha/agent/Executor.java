@@ -11,6 +11,7 @@ import io.pgha.core.model.FailoverRequest;
 import io.pgha.core.model.HistoryEntry;
 import io.pgha.core.model.Lsn;
 import io.pgha.core.model.Member;
+import io.pgha.core.model.StandbyCluster;
 import io.pgha.core.model.SyncMode;
 import io.pgha.core.model.SyncState;
 import io.pgha.core.time.Clock;
@@ -46,6 +47,10 @@ final class Executor {
     private Runnable promoted = () -> {};
 
     /** What the agent remembers between cycles beyond the DCS and PostgreSQL. */
+    private final PrimaryClusterSource primaryCluster;
+    /** What the standby leader of a standby cluster was last pointed at. */
+    private volatile Upstream followedPrimaryCluster;
+
     static final class Memory {
         volatile boolean rewindFailed;
         final java.util.concurrent.atomic.AtomicInteger standbyStartFailures =
@@ -65,8 +70,10 @@ final class Executor {
             ActionRunner runner,
             Clock clock,
             Memory memory,
-            Watchdog watchdog) {
+            Watchdog watchdog,
+            PrimaryClusterSource primaryCluster) {
         this.watchdog = watchdog;
+        this.primaryCluster = primaryCluster;
         this.standDown = new StandDown(pg::stopImmediately, watchdog);
         this.cfg = cfg;
         this.dcs = dcs;
@@ -129,7 +136,9 @@ final class Executor {
 
             @Override
             public Void onFollow(Decision.Follow f) throws Exception {
-                pg.follow(upstream(c, f.upstream()));
+                Upstream up = upstream(c, f.upstream());
+                pg.follow(up);
+                if (up.primaryCluster()) followedPrimaryCluster = up;
                 return null;
             }
 
@@ -147,7 +156,8 @@ final class Executor {
 
             @Override
             public Void onKeepLeading(Decision.KeepLeading k) throws Exception {
-                keepLeading(c, local);
+                if (c.config().standby() && local.runningStandby()) keepStandbyLeading(c, local);
+                else keepLeading(c, local);
                 return null;
             }
 
@@ -200,7 +210,17 @@ final class Executor {
         return runner.submit(LongAction.RESTART, () -> pg.restart(upstream, standby));
     }
 
-    static Upstream upstream(ClusterState c, String name) {
+    /** The upstream named {@code name}: a member, or (in a standby cluster) the primary cluster. */
+    Upstream upstream(ClusterState c, String name) {
+        if (StandbyCluster.UPSTREAM.equals(name)) {
+            StandbyCluster sc = c.config().standby() ? c.config().standbyCluster() : cfg.standbyCluster();
+            if (sc == null) throw new IllegalStateException("this cluster is no standby cluster");
+            return primaryCluster.locate(sc);
+        }
+        return memberUpstream(c, name);
+    }
+
+    static Upstream memberUpstream(ClusterState c, String name) {
         Member m = c.member(name).orElseThrow(() -> new IllegalStateException("member " + name + " is not in the DCS"));
         return new Upstream(m.name(), m.host(), m.pgPort());
     }
@@ -223,8 +243,14 @@ final class Executor {
     }
 
     private void bootstrap() throws Exception {
-        if (!cfg.name().equals(dcs.read().initialize()) && !dcs.claimInitialize(cfg.name())) {
+        ClusterState c = dcs.read();
+        if (!cfg.name().equals(c.initialize()) && !dcs.claimInitialize(cfg.name())) {
             LOG.info("another member is bootstrapping the cluster");
+            return;
+        }
+        StandbyCluster sc = c.config().standby() ? c.config().standbyCluster() : cfg.standbyCluster();
+        if (sc != null) {
+            bootstrapStandby(sc);
             return;
         }
         try {
@@ -247,6 +273,41 @@ final class Executor {
         }
     }
 
+    /**
+     * Bootstraps a standby cluster: the DCS records that it is one, and this member becomes its
+     * standby leader with a copy of the primary cluster (pg_basebackup from it, or the newest backup
+     * of the shared archive when it cannot be streamed from).
+     */
+    private void bootstrapStandby(StandbyCluster sc) throws Exception {
+        try {
+            dcs.updateConfig(d -> d.standby() ? d : d.withStandbyCluster(sc));
+            Upstream up = primaryCluster.locate(sc);
+            if (up.streams()) {
+                LOG.info("standby cluster: copying the primary cluster from {}", up.describe());
+                pg.cloneFrom(up, line -> LOG.info("pg_basebackup: {}", line.strip()));
+            } else if (cfg.archive() != null && ArchiveReplica.restore(cfg, pg.cloneDir())) {
+                pg.installClone(up);
+            } else {
+                throw new IllegalStateException("standby cluster: nothing to copy the primary cluster from ("
+                        + sc.describe() + " offers no running primary"
+                        + (cfg.archive() == null ? " and this node has no archive: section" : " and no backup") + ")");
+            }
+            pg.start(up, true);
+            followedPrimaryCluster = up;
+            if (!acquire()) throw new IllegalStateException("the leader key was taken during bootstrap");
+            ControlData cd = pg.controlData();
+            dcs.completeInitialize(cd.systemIdentifier().isEmpty() ? "bootstrapped" : cd.systemIdentifier());
+            LOG.info("bootstrapped the standby cluster: this member is its standby leader");
+        } catch (Exception e) {
+            LOG.error("bootstrap of the standby cluster failed, giving the initialize key back: {}", e.getMessage());
+            pg.stop(StopMode.IMMEDIATE);
+            pg.removeData();
+            release();
+            dcs.abandonInitialize();
+            throw e;
+        }
+    }
+
     /** Starts as a standby, counting consecutive failures: a data directory that never starts needs a clone. */
     private void startStandby(Upstream up) throws Exception {
         try {
@@ -262,7 +323,7 @@ final class Executor {
         if (cfg.archive() != null && cfg.archive().replicasFromBackup() && ArchiveReplica.restore(cfg, pg.cloneDir())) {
             pg.installClone(source);
         } else {
-            LOG.info("cloning from {} ({}:{})", source.member(), source.host(), source.port());
+            LOG.info("cloning from {}", source.describe());
             pg.cloneFrom(source, line -> LOG.info("pg_basebackup: {}", line.strip()));
         }
         memory.rewindFailed = false;
@@ -288,7 +349,34 @@ final class Executor {
             LOG.info("another member took the leader lease first");
             return;
         }
+        if (c.config().standby()) {
+            // The standby leader takes no writes: it only turns to the primary cluster.
+            Upstream up = upstream(c, StandbyCluster.UPSTREAM);
+            pg.follow(up);
+            followedPrimaryCluster = up;
+            LOG.info("became the standby leader: replicating from {}", up.describe());
+            return;
+        }
         runner.submit(LongAction.PROMOTE, () -> promote(c));
+    }
+
+    /**
+     * The standby leader's upkeep: no watchdog (it takes no writes), the slots of the members that
+     * cascade from it, its position for the others' lag checks, and the primary cluster followed
+     * where it is now (its DCS may name a new primary after a failover there).
+     */
+    private void keepStandbyLeading(ClusterState c, LocalState local) throws Exception {
+        watchdog.disarm();
+        if (!c.initialized()) dcs.completeInitialize(pg.controlData().systemIdentifier());
+        if (!local.walPosition().equals(c.leaderOptime())) dcs.publishLeaderOptime(local.walPosition());
+        syncSlots(c);
+        Upstream want = upstream(c, StandbyCluster.UPSTREAM);
+        if (!want.equals(followedPrimaryCluster)) {
+            LOG.info("standby leader: now replicating from {}", want.describe());
+            pg.follow(want);
+            followedPrimaryCluster = want;
+        }
+        if (c.failover() != null && (stale(c.failover()) || c.failover().abandoned(c.leader()))) dcs.clearFailover();
     }
 
     private void promote(ClusterState c) throws Exception {

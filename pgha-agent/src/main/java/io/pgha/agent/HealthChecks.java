@@ -20,7 +20,7 @@ import java.util.Objects;
  * <pre>
  * /, /primary, /read-write, /master   running primary holding a valid lease
  * /leader                             holds a valid lease (whatever PostgreSQL does)
- * /standby-leader, /standby_leader    never: pgha has no standby clusters yet (always 503)
+ * /standby-leader, /standby_leader    standby cluster: running standby holding a valid lease (the standby leader)
  * /replica                            running standby, not tagged noloadbalance
  * /read-only                          /primary or /replica
  * /synchronous, /sync                 running standby the current leader's sync record counts (quorum > 0)
@@ -48,7 +48,7 @@ final class HealthChecks {
         return switch (r.path()) {
             case "/", "/primary", "/read-write", "/master" -> primary(v);
             case "/leader" -> v.leaseValid();
-            case "/standby-leader", "/standby_leader" -> false;
+            case "/standby-leader", "/standby_leader" -> standbyLeader(v);
             case "/replica" -> replica(v) && filtersMatch(r, v);
             case "/read-only" -> (primary(v) || replica(v)) && filtersMatch(r, v);
             case "/synchronous", "/sync" -> runningStandby(v) && synchronous(v) && filtersMatch(r, v);
@@ -58,6 +58,11 @@ final class HealthChecks {
             case "/readiness" -> primary(v) || (runningStandby(v) && v.local().streaming());
             default -> null;
         };
+    }
+
+    /** The standby leader of a standby cluster: it replicates from the primary cluster for the others. */
+    static boolean standbyLeader(AgentView v) {
+        return v.cluster().config().standby() && v.local().runningStandby() && v.leaseValid();
     }
 
     static boolean primary(AgentView v) {

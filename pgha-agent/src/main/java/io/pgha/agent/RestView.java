@@ -27,6 +27,13 @@ public final class RestView {
         out.put("timeline", c.currentTimeline());
         out.put("leader_optime", c.leaderOptime().toString());
         out.put("config", io.pgha.core.config.DynamicSettings.toMap(c.config()));
+        if (c.config().standby()) {
+            Map<String, Object> sc = new LinkedHashMap<>();
+            sc.put("source", c.config().standbyCluster().describe());
+            sc.put("standby_leader", c.leader());
+            c.leaderMember().map(RestView::siteLagBytes).ifPresent(l -> sc.put("lag_between_sites", l));
+            out.put("standby_cluster", sc);
+        }
         Map<String, Object> sync = new LinkedHashMap<>();
         sync.put("mode", c.config().synchronousMode().label());
         sync.put("strict", c.config().synchronousModeStrict());
@@ -59,6 +66,8 @@ public final class RestView {
         Long lag = lagBytes(c, m);
         if (lag != null) v.put("lag", lag);
         v.put("following", m.following());
+        if (m.upstreamPosition() != null)
+            v.put("upstream_position", m.upstreamPosition().toString());
         v.put("streaming", m.streaming());
         v.put(
                 "tags",
@@ -89,13 +98,27 @@ public final class RestView {
         return s;
     }
 
-    /** Bytes a standby's replay is behind the leader's published position; null when not a standby. */
+    /**
+     * Bytes a standby's replay is behind the leader's published position; for the standby leader of
+     * a standby cluster, behind the primary cluster (the lag between the sites); null when not a
+     * standby or not known.
+     */
     public static Long lagBytes(ClusterState c, Member m) {
         if (m.role() != Role.STANDBY) return null;
+        if (c.config().standby() && m.name().equals(c.leader())) return siteLagBytes(m);
         long leaderPos = c.leaderMember()
                 .map(l -> l.walPosition().value())
                 .orElse(c.leaderOptime().value());
         return Math.max(0, leaderPos - m.replayPosition().value());
+    }
+
+    /** How far the standby leader's replay is behind the primary cluster's last reported position; null when unknown. */
+    public static Long siteLagBytes(Member standbyLeader) {
+        if (standbyLeader.upstreamPosition() == null) return null;
+        return Math.max(
+                0,
+                standbyLeader.upstreamPosition().value()
+                        - standbyLeader.replayPosition().value());
     }
 
     /** "sync" / "quorum" for a standby the DCS records as synchronous (confirmed), "joining" before that, else null. */
@@ -127,6 +150,7 @@ public final class RestView {
     /** "primary" only for the lease holder; a writable member without the lease says so. */
     public static String role(ClusterState c, Member m) {
         if (m.role() == Role.PRIMARY) return m.name().equals(c.leader()) ? "primary" : "primary (no lease)";
+        if (m.role() == Role.STANDBY && c.config().standby() && m.name().equals(c.leader())) return "standby leader";
         return m.role().label();
     }
 }

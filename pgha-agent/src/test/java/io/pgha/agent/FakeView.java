@@ -65,6 +65,12 @@ final class FakeView implements AgentView {
         m.put(keys[keys.length - 1], value);
     }
 
+    /** This cluster is a standby cluster following hosts elsewhere. */
+    FakeView standbyCluster() {
+        dynamic = dynamic.withStandbyCluster(new io.pgha.core.model.StandbyCluster("10.0.0.9:5432", null, false, null));
+        return this;
+    }
+
     FakeView with(Map<String, Object> extra) {
         config = config(extra);
         return this;

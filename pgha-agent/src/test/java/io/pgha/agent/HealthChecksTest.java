@@ -9,6 +9,7 @@ import io.pgha.http.Request;
 import java.util.Map;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -217,6 +218,20 @@ class HealthChecksTest {
         }) {
             assertThat(status(v, alias)).as(alias).isEqualTo(status(v, path));
         }
+    }
+
+    @Test
+    void theStandbyLeaderOfAStandbyClusterAnswersStandbyLeaderOnly() {
+        FakeView leader = FakeView.of().standby(100, true).lease().standbyCluster();
+        assertThat(status(leader, "/standby-leader")).isEqualTo(200);
+        assertThat(status(leader, "/primary")).isEqualTo(503);
+        assertThat(status(leader, "/leader")).isEqualTo(200);
+        assertThat(status(FakeView.of().standby(100, true).standbyCluster(), "/standby-leader"))
+                .as("a standby without the lease")
+                .isEqualTo(503);
+        assertThat(status(FakeView.of().standby(100, true).lease(), "/standby-leader"))
+                .as("a lease holder of a primary cluster that is (still) a standby")
+                .isEqualTo(503);
     }
 
     static Stream<Arguments> aliases() {

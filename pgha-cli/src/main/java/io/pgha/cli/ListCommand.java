@@ -79,6 +79,13 @@ final class ListCommand implements Callable<Integer> {
                 .append(c.currentTimeline());
         if (c.config().paused()) s.append("   ** PAUSED: no automatic action **");
         s.append('\n');
+        if (c.config().standby()) {
+            s.append("Standby cluster of: ").append(c.config().standbyCluster().describe());
+            s.append("   standby leader: ").append(c.leader() == null ? "none" : c.leader());
+            Long siteLag = c.leaderMember().map(RestView::siteLagBytes).orElse(null);
+            s.append("   lag between sites: ").append(siteLag == null ? "unknown" : Table.bytes(siteLag));
+            s.append('\n');
+        }
         var dc = c.config();
         s.append("Synchronous mode: ").append(dc.synchronousMode().label());
         if (dc.synchronous()) {

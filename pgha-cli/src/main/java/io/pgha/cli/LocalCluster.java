@@ -60,7 +60,7 @@ public final class LocalCluster implements AutoCloseable {
         public Options {
             if (nodes < 1 || nodes > 9)
                 throw new IllegalArgumentException("--nodes: " + nodes + " is not between 1 and 9");
-            if (nodes == 2)
+            if (nodes == 2 && externalZk == null)
                 throw new IllegalArgumentException(
                         "--nodes: 2 nodes cannot keep a ZooKeeper quorum when one is lost; use 1 or 3+");
         }

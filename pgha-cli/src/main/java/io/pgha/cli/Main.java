@@ -25,6 +25,7 @@ import picocli.CommandLine.Command;
             BackupCommand.class,
             RestoreCommand.class,
             PromoteCommand.class,
+            PromoteClusterCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Main {

@@ -60,11 +60,15 @@ public final class ConfigFiles {
                 p.put("restore_command", cfg.archive().restoreCommand(pgha));
             }
         }
-        if (upstream != null) {
+        if (upstream != null && upstream.streams()) {
             p.put(
                     "primary_conninfo",
                     upstream.conninfo(cfg.postgresql().replication().username(), cfg.name(), passFile));
-            p.put("primary_slot_name", slotName(cfg.name()));
+            p.put(
+                    "primary_slot_name",
+                    upstream.primaryCluster()
+                            ? (upstream.slot() == null ? "" : upstream.slot())
+                            : slotName(cfg.name()));
         } else {
             p.put("primary_conninfo", "");
             p.put("primary_slot_name", "");
@@ -78,11 +82,60 @@ public final class ConfigFiles {
     }
 
     /** Where a standby streams from. */
-    public record Upstream(String member, String host, int port) {
+    /**
+     * Where a standby gets WAL from: another member, or (the standby leader of a standby cluster)
+     * the primary cluster.
+     *
+     * @param member the member's name, or {@link io.pgha.core.model.StandbyCluster#UPSTREAM}
+     * @param host libpq's {@code host}: one host, or a comma-separated list; null: no streaming (WAL
+     *     comes from the archive only)
+     * @param port libpq's {@code port}: one port, or a list matching {@code host}
+     * @param primaryCluster the primary cluster of a standby cluster: of the hosts, the one that
+     *     takes writes is chosen, and the stream uses {@code slot} rather than this member's slot
+     * @param slot the replication slot on the primary cluster's primary, or null
+     */
+    public record Upstream(String member, String host, String port, boolean primaryCluster, String slot) {
+        public Upstream(String member, String host, int port) {
+            this(member, host, String.valueOf(port), false, null);
+        }
+
+        /** The primary cluster, streamed from at one of {@code hosts}. */
+        public static Upstream primaryCluster(List<io.pgha.core.net.HostPort> hosts, String slot) {
+            List<String> h = new java.util.ArrayList<>();
+            List<String> p = new java.util.ArrayList<>();
+            for (var hp : hosts) {
+                h.add(hp.host());
+                p.add(String.valueOf(hp.port()));
+            }
+            return new Upstream(
+                    io.pgha.core.model.StandbyCluster.UPSTREAM, String.join(",", h), String.join(",", p), true, slot);
+        }
+
+        /** The primary cluster through the shared WAL archive only: no stream. */
+        public static Upstream archiveOnly() {
+            return new Upstream(io.pgha.core.model.StandbyCluster.UPSTREAM, null, null, true, null);
+        }
+
+        /** Whether WAL is streamed (else it comes from the archive only). */
+        public boolean streams() {
+            return host != null;
+        }
+
+        /** The port of a single-host upstream. */
+        public int portNumber() {
+            return Integer.parseInt(port);
+        }
+
         String conninfo(String user, String applicationName, Path passFile) {
             return "host=" + host + " port=" + port + " user=" + user + " application_name=" + applicationName
                     + " passfile=" + passFile
+                    + (primaryCluster ? " target_session_attrs=read-write" : "")
                     + " connect_timeout=2 keepalives=1 keepalives_idle=2 keepalives_interval=1 keepalives_count=3";
+        }
+
+        /** For messages: {@code db2 (10.0.0.2:5432)}. */
+        public String describe() {
+            return member + (host == null ? " (WAL archive)" : " (" + host + ":" + port + ")");
         }
     }
 

@@ -89,6 +89,11 @@ public final class LocalPostgres implements PostgresControl {
     }
 
     @Override
+    public io.pgha.core.model.Lsn upstreamPosition() {
+        return observation.upstreamPosition();
+    }
+
+    @Override
     public ArchiveStatus archiveStatus() {
         return observation.archiveStatus();
     }

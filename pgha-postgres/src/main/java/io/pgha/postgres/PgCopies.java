@@ -153,7 +153,7 @@ final class PgCopies {
     void prepareRewindSource(Upstream source) throws PostgresException {
         String sql = "SELECT (SELECT timeline_id FROM pg_control_checkpoint()),"
                 + " ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int";
-        try (Connection c = server.connect(source.host(), source.port(), "postgres");
+        try (Connection c = server.connect(source.host(), source.portNumber(), "postgres");
                 Statement st = c.createStatement()) {
             int control;
             int running;

@@ -76,6 +76,16 @@ final class PgObservation {
                 alive);
     }
 
+    /** See {@link PostgresControl#upstreamPosition()}. */
+    Lsn upstreamPosition() {
+        try (Statement st = server.connection().createStatement();
+                ResultSet rs = st.executeQuery("SELECT latest_end_lsn::text FROM pg_stat_wal_receiver")) {
+            return rs.next() && rs.getString(1) != null ? Lsn.parse(rs.getString(1)) : null;
+        } catch (SQLException | RuntimeException e) {
+            return null;
+        }
+    }
+
     /** True when a postmaster process for this data directory is alive (up, starting or stopping). */
     boolean postmasterAlive() {
         return server.postmasterPid() > 0;

@@ -31,6 +31,15 @@ public interface PostgresControl extends AutoCloseable {
     /** The primary's archiving, or null when this server is not a running primary. */
     ArchiveStatus archiveStatus();
 
+    /**
+     * A streaming standby: the WAL position its sending server last reported as its own end
+     * ({@code pg_stat_wal_receiver.latest_end_lsn}); null without a WAL receiver or when it cannot
+     * be read.
+     */
+    default Lsn upstreamPosition() {
+        return null;
+    }
+
     /** The standbys connected to this primary. */
     List<Replica> replicas() throws PostgresException;
 

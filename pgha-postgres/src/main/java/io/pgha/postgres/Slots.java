@@ -112,7 +112,7 @@ public final class Slots implements SlotControl {
     @Override
     public void copyFrom(Upstream primary, String name) throws PostgresException, IOException {
         byte[] state;
-        try (Connection c = pg.connect(primary.host(), primary.port(), "postgres");
+        try (Connection c = pg.connect(primary.host(), primary.portNumber(), "postgres");
                 PreparedStatement ps = c.prepareStatement(
                         "SELECT pg_read_binary_file('pg_replslot/' || ?::name || '/state')"
                                 + " FROM pg_replication_slots WHERE slot_name = ?::name AND slot_type = 'logical' AND NOT pg_is_in_recovery()")) {

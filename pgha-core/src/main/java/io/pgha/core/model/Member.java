@@ -11,6 +11,9 @@ package io.pgha.core.model;
  * @param watchdog the state of this member's watchdog fence ("off", "ready ...", "armed ...",
  *     "unavailable: ...")
  * @param archive the primary's WAL archiving, when pgha manages it; null otherwise
+ * @param upstreamPosition the standby leader of a standby cluster: the primary cluster's WAL
+ *     position as last reported to it (by the WAL sender it streams from, or the primary cluster's
+ *     DCS); null otherwise. Its distance to {@code replayPosition} is the lag between the sites.
  */
 public record Member(
         String name,
@@ -28,7 +31,45 @@ public record Member(
         String lastDecision,
         long updatedAt,
         String watchdog,
-        ArchiveStatus archive) {
+        ArchiveStatus archive,
+        Lsn upstreamPosition) {
+
+    public Member(
+            String name,
+            String apiUrl,
+            String host,
+            int pgPort,
+            Role role,
+            MemberState state,
+            int timeline,
+            Lsn walPosition,
+            Lsn replayPosition,
+            String following,
+            boolean streaming,
+            Tags tags,
+            String lastDecision,
+            long updatedAt,
+            String watchdog,
+            ArchiveStatus archive) {
+        this(
+                name,
+                apiUrl,
+                host,
+                pgPort,
+                role,
+                state,
+                timeline,
+                walPosition,
+                replayPosition,
+                following,
+                streaming,
+                tags,
+                lastDecision,
+                updatedAt,
+                watchdog,
+                archive,
+                null);
+    }
 
     public Member(
             String name,
@@ -125,7 +166,8 @@ public record Member(
                 lastDecision,
                 at,
                 watchdog,
-                archive);
+                archive,
+                upstreamPosition);
     }
 
     /** The same record with another state. */
@@ -146,7 +188,8 @@ public record Member(
                 lastDecision,
                 updatedAt,
                 watchdog,
-                archive);
+                archive,
+                upstreamPosition);
     }
 
     public String address() {
