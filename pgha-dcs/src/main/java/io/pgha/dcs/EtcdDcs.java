@@ -88,6 +88,8 @@ public final class EtcdDcs implements Dcs {
     private static final TypeReference<List<HistoryEntry>> HISTORY = new TypeReference<>() {};
     /** The shortest lease an observer asks for; etcd's own minimum with default timings is 2 s. */
     private static final long OBSERVER_MIN_TTL_SECONDS = 2;
+    /** How often a client whose credentials were refused tries them again. */
+    private static final long REFUSED_RETRY_MS = 10_000;
 
     /** A lease granted to this client: its id and the TTL the server granted. */
     private record Session(long lease, long ttlMs) {}
@@ -153,9 +155,11 @@ public final class EtcdDcs implements Dcs {
     public static EtcdDcs connectMember(DcsConfig dcs, String cluster, long ttlMs) {
         EtcdDcs d = new EtcdDcs(dcs, cluster, ttlMs, true, Math.max(500, ttlMs / 2));
         if (ttlMs % 1000 != 0 || ttlMs < 1000) {
+            long below = ttlMs / 1000 * 1000;
             d.refuse(
                     "timing.ttl is " + ttlMs + " ms but etcd grants leases in whole seconds: set timing.ttl to "
-                            + Math.max(1000, ttlMs / 1000 * 1000) + " or " + (ttlMs / 1000 + 1) * 1000 + " ms",
+                            + (below == 0 ? "" : below + " or ") + (below + 1000) + " ms"
+                            + (below == 0 ? " or more" : ""),
                     true);
         }
         d.start();
@@ -221,7 +225,10 @@ public final class EtcdDcs implements Dcs {
         } finally {
             if (!closed) {
                 Session s = session;
-                long delay = s == null ? Math.min(500, callTimeoutMs) : Math.max(100, s.ttlMs() / 3);
+                // refused credentials are tried again rarely: each try costs the server a password hash
+                long delay = s != null
+                        ? Math.max(100, s.ttlMs() / 3)
+                        : refusal != null ? REFUSED_RETRY_MS : Math.min(500, callTimeoutMs);
                 try {
                     var unused = timer.schedule(this::tick, delay, TimeUnit.MILLISECONDS);
                 } catch (java.util.concurrent.RejectedExecutionException e) {
@@ -301,7 +308,7 @@ public final class EtcdDcs implements Dcs {
     private void refuse(String why, boolean ttl) {
         boolean first = refusal == null;
         refusal = why;
-        ttlRefused |= ttl;
+        if (ttl) ttlRefused = true;
         if (first) LOG.error("{}", why);
         setState(Connection.REFUSED);
     }
@@ -319,7 +326,7 @@ public final class EtcdDcs implements Dcs {
             if (leader != null && leader.lease() == s.lease()) leader = null;
         }
         LOG.warn(
-                "etcd lease {} expired: its leader key, member and router entries are gone",
+                "etcd lease {} ended (expired or revoked): its leader key, member and router entries are gone",
                 Long.toHexString(s.lease()));
         setState(Connection.LOST);
     }

@@ -2,10 +2,12 @@ package io.pgha.dcs;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import io.pgha.core.config.Credentials;
 import io.pgha.core.config.DcsConfig;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -86,5 +88,17 @@ class EtcdAuthIT extends DcsContract {
                     .isInstanceOf(DcsException.class)
                     .hasMessageContaining("permission denied");
         }
+    }
+
+    @Test
+    void aClientAuthenticatesAgainAfterTheServerRestarted() throws Exception {
+        Dcs a = client();
+        assertThat(a.acquireLeader("a")).isTrue();
+        etcd.stop(0);
+        etcd.startMember(0);
+        // the server forgot its tokens; the client gets a new one and its lease lived on
+        await().atMost(Duration.ofSeconds(15)).until(() -> a.connection() == Dcs.Connection.CONNECTED);
+        await().atMost(Duration.ofSeconds(15)).ignoreExceptions().until(() -> a.renewLeader("a"));
+        assertThat(client().read().leader()).isEqualTo("a");
     }
 }
