@@ -434,6 +434,7 @@ public final class EtcdDcs implements Dcs {
     }
 
     private void usable() throws DcsException {
+        if (closed) throw new DcsException("this etcd client (" + endpoints + ") was closed");
         String why = refusal;
         if (why != null) throw new DcsException(why);
     }

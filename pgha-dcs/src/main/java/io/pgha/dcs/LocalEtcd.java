@@ -303,6 +303,15 @@ public final class LocalEtcd implements AutoCloseable {
         awaitHealthy(i);
     }
 
+    /**
+     * Starts every member that is not running, with its data, and waits until all are healthy (after
+     * a loss of quorum, one member alone never becomes healthy: it needs the others).
+     */
+    public void startStopped() throws IOException, InterruptedException {
+        for (int i = 0; i < processes.length; i++) launch(i);
+        for (int i = 0; i < processes.length; i++) awaitHealthy(i);
+    }
+
     /** Stops member {@code i} as an operator would (SIGTERM), killing it when it does not exit within 10 s. */
     public void stop(int i) throws InterruptedException {
         Process p;

@@ -21,7 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
  * A three-member etcd (OS processes) losing members: one stopped, the others still serve every
  * call; two stopped, no quorum: calls fail, the connection is SUSPENDED, and when the members come
  * back the same lease and leader key are still this client's (etcd extends leases across an
- * election rather than expiring them).
+ * election rather than expiring them); none answering, closing a client still returns at once.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class EtcdQuorumIT {
@@ -44,7 +44,7 @@ class EtcdQuorumIT {
     @AfterEach
     void closeClients() throws Exception {
         clients.forEach(Dcs::close);
-        for (int i = 0; i < etcd.size(); i++) etcd.startMember(i);
+        etcd.startStopped();
     }
 
     private EtcdDcs client(String cluster) throws Exception {
@@ -95,5 +95,17 @@ class EtcdQuorumIT {
         assertThat(a.leaseId()).isEqualTo(lease);
         assertThat(a.renewLeader("a")).isTrue();
         assertThat(b.read().leader()).isEqualTo("a");
+    }
+
+    @Test
+    @Order(3)
+    void closingWhileNoMemberAnswersReturnsPromptly() throws Exception {
+        EtcdDcs a = client("three");
+        assertThat(a.acquireLeader("a")).isTrue();
+        etcd.killAll();
+        long start = System.nanoTime();
+        a.close();
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(3));
+        assertThatThrownBy(a::read).isInstanceOf(DcsException.class);
     }
 }
