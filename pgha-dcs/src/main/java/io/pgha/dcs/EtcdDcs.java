@@ -65,7 +65,10 @@ import org.slf4j.LoggerFactory;
  * keeps the lease alive with one keepalive every third of its TTL; what those keepalives answer is
  * the {@link #connection()}: {@code CONNECTED} while they succeed, {@code SUSPENDED} while no
  * server answers (the lease may still live), {@code LOST} when a server says the lease is gone,
- * after which a new lease is granted at once (a new session: what the old one held is gone).
+ * after which a new lease is granted at once (a new session: what the old one held is gone). LOST
+ * is never guessed from the clock: etcd extends every lease when a new leader is elected (a
+ * restarted single server included), so a lease can outlive an outage longer than its TTL; only the
+ * server's answer tells.
  *
  * <p>The leader lease: {@code leader} is created in a transaction that checks it is absent, with
  * this client's lease. {@link #renewLeader} proves, after it was called, that a quorum still saw
