@@ -1,2 +1,5 @@
-/** The DCS, the cluster's shared truth, and its ZooKeeper implementation (Curator, embedded ensemble). */
+/**
+ * The DCS, the cluster's shared truth, and its implementations: ZooKeeper (Curator, embedded ensemble)
+ * and etcd v3 (jetcd; {@link io.pgha.dcs.LocalEtcd} runs a local etcd for the demo and tests).
+ */
 package io.pgha.dcs;
