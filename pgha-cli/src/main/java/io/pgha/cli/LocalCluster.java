@@ -403,7 +403,9 @@ public final class LocalCluster implements AutoCloseable {
     public boolean healthy(int expectedMembers) {
         try {
             ClusterState c = state();
-            Optional<Member> leader = c.leaderMember().filter(Member::isRunningPrimary);
+            // a standby cluster's leader is its standby leader, a running standby
+            Optional<Member> leader = c.leaderMember()
+                    .filter(m -> m.isRunningPrimary() || (c.config().standby() && m.isRunningStandby()));
             if (leader.isEmpty()) return false;
             long streaming = c.members().values().stream()
                     .filter(m -> m.isRunningStandby()

@@ -35,6 +35,11 @@ final class PromoteClusterCommand implements Callable<Integer> {
     boolean force;
 
     @Option(
+            names = "--yes",
+            description = "do not ask for confirmation (the check of the primary cluster still applies)")
+    boolean yes;
+
+    @Option(
             names = "--wait",
             paramLabel = "SECONDS",
             defaultValue = "60",
@@ -63,7 +68,7 @@ final class PromoteClusterCommand implements Callable<Integer> {
             if (!Confirm.ask(
                     "Promote " + cfg.cluster() + " (standby leader " + (c.leader() == null ? "none yet" : c.leader())
                             + ") to a primary cluster? It stops following " + sc.describe() + ".",
-                    force)) {
+                    force || yes)) {
                 System.out.println("Aborted, nothing changed.");
                 return 1;
             }
