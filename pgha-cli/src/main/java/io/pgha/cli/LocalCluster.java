@@ -48,6 +48,11 @@ public final class LocalCluster implements AutoCloseable {
      * {@code externalZk} set, node i uses {@code externalZk.get(i - 1)} as its ZooKeeper connect
      * string instead of an embedded peer (tests put a relay there to cut one node off).
      */
+    /**
+     * @param externalZk per node, the address list of an external DCS instead of an embedded
+     *     ZooKeeper ensemble (null: embedded)
+     * @param etcd whether {@code externalZk} lists etcd endpoints rather than ZooKeeper servers
+     */
     public record Options(
             String name,
             int nodes,
@@ -56,13 +61,27 @@ public final class LocalCluster implements AutoCloseable {
             int apiPort,
             int zkPort,
             String extraYaml,
-            List<String> externalZk) {
+            List<String> externalZk,
+            boolean etcd) {
         public Options {
             if (nodes < 1 || nodes > 9)
                 throw new IllegalArgumentException("--nodes: " + nodes + " is not between 1 and 9");
             if (nodes == 2 && externalZk == null)
                 throw new IllegalArgumentException(
                         "--nodes: 2 nodes cannot keep a ZooKeeper quorum when one is lost; use 1 or 3+");
+            if (etcd && externalZk == null) throw new IllegalArgumentException("etcd needs its endpoints");
+        }
+
+        public Options(
+                String name,
+                int nodes,
+                Path dir,
+                int pgPort,
+                int apiPort,
+                int zkPort,
+                String extraYaml,
+                List<String> externalZk) {
+            this(name, nodes, dir, pgPort, apiPort, zkPort, extraYaml, externalZk, false);
         }
     }
 
@@ -202,13 +221,15 @@ public final class LocalCluster implements AutoCloseable {
                         ? ""
                         : "  tls: {keystore: " + dcsTls.keystore() + ", keystore_password: " + dcsTls.keystorePassword()
                                 + ", truststore: " + dcsTls.truststore() + "}\n")
-                + (opt.externalZk() != null
-                        ? "  zookeeper: {connect: \"" + opt.externalZk().get(i - 1) + "\"}\n"
-                        : "  embedded:\n"
-                                + "    my_id: " + i + "\n"
-                                + "    data_dir: "
-                                + nodeDir.resolve("zookeeper").toAbsolutePath() + "\n"
-                                + "    peers:\n" + peers)
+                + (opt.etcd()
+                        ? "  etcd: {endpoints: \"" + opt.externalZk().get(i - 1) + "\"}\n"
+                        : opt.externalZk() != null
+                                ? "  zookeeper: {connect: \"" + opt.externalZk().get(i - 1) + "\"}\n"
+                                : "  embedded:\n"
+                                        + "    my_id: " + i + "\n"
+                                        + "    data_dir: "
+                                        + nodeDir.resolve("zookeeper").toAbsolutePath() + "\n"
+                                        + "    peers:\n" + peers)
                 + (opt.extraYaml() == null ? "" : opt.extraYaml().replace("${node}", nodeName(i)) + "\n");
         Path cfg = opt.dir().resolve(nodeName(i) + ".yml");
         Files.writeString(cfg, yaml);

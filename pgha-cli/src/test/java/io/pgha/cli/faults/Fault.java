@@ -18,7 +18,8 @@ enum Fault {
     KILL_POSTMASTER("SIGKILL of the primary's postmaster only"),
     FREEZE_PRIMARY_NODE("SIGSTOP of the whole primary node beyond the lease, then SIGCONT"),
     CUT_PRIMARY_FROM_DCS("the primary cut off from every ZooKeeper server (it still reaches its standbys)"),
-    LOSE_ZOOKEEPER_SERVER("SIGKILL of one ZooKeeper server of three"),
+    LOSE_ZOOKEEPER_SERVER("SIGKILL of one DCS server of three (ZooKeeper or etcd)"),
+    DCS_OUTAGE("SIGKILL of every DCS server for twice the ttl, then a restart (with failsafe_mode on, writes go on)"),
     KILL_SYNC_STANDBY("SIGKILL of the synchronous standby node (a standby in asynchronous mode)"),
     SWITCHOVER("planned switchover to a random standby under load");
 
@@ -155,7 +156,23 @@ enum Fault {
                 boolean kept = lab.primary().isPresent() && lab.writer.ackedCount() > before;
                 lab.zk.start(server);
                 FaultLab.waitUntil(60_000, () -> lab.zk.serving(server));
-                return new Effect("zookeeper" + server, kept ? "writes went on" : "writes stopped", kept);
+                return new Effect(lab.zk.label() + server, kept ? "writes went on" : "writes stopped", kept);
+            }
+            case DCS_OUTAGE -> {
+                int before = lab.writer.ackedCount();
+                for (int s = 1; s <= lab.zk.servers(); s++) lab.zk.kill(s);
+                Thread.sleep(6000);
+                int during = lab.writer.ackedCount() - before;
+                boolean samePrimary =
+                        lab.primaryByProcess().filter(n -> n == primary).isPresent();
+                lab.zk.startAll();
+                for (int s = 1; s <= lab.zk.servers(); s++) {
+                    int server = s;
+                    FaultLab.waitUntil(60_000, () -> lab.zk.serving(server));
+                }
+                String notes = during + " writes acknowledged during the outage"
+                        + (samePrimary ? ", by the same primary" : ", primary not running");
+                return new Effect("all " + lab.zk.label(), notes, !lab.failsafe || (during > 0 && samePrimary));
             }
             case KILL_SYNC_STANDBY -> {
                 ClusterState c = lab.state().orElseThrow();

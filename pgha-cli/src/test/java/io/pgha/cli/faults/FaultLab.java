@@ -41,11 +41,12 @@ final class FaultLab implements AutoCloseable {
     static final long WATCHDOG_MS = 2000;
 
     final Path dir;
-    final ZkEnsemble zk;
+    final DcsEnsemble zk;
     final LocalCluster cluster;
     final FakeWatchdog[] dogs = new FakeWatchdog[NODES];
     final SyncMode mode;
     final boolean watchdog;
+    final boolean failsafe;
     final long t0 = System.currentTimeMillis();
     /** Wall-clock times at which a watchdog reset a node. */
     final List<long[]> resets = new ArrayList<>();
@@ -59,11 +60,24 @@ final class FaultLab implements AutoCloseable {
 
     /** With {@code watchdog} false the agents run without a watchdog (to measure what it prevents). */
     FaultLab(String name, SyncMode mode, boolean strict, boolean watchdog) throws Exception {
+        this(name, mode, strict, watchdog, false, false);
+    }
+
+    /**
+     * @param etcd the DCS is a 3-member etcd instead of a 3-server ZooKeeper ensemble
+     * @param failsafe failsafe_mode on: a primary that loses the whole DCS keeps taking writes while
+     *     every member confirms it
+     */
+    FaultLab(String name, SyncMode mode, boolean strict, boolean watchdog, boolean etcd, boolean failsafe)
+            throws Exception {
         this.mode = mode;
         this.watchdog = watchdog;
+        this.failsafe = failsafe;
         dir = Files.createTempDirectory("pgha-faults-" + name);
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
-        zk = new ZkEnsemble(dir.resolve("zookeeper"), 3, NODES);
+        zk = etcd
+                ? new EtcdEnsemble(dir.resolve("etcd"), 3, NODES)
+                : new ZkEnsemble(dir.resolve("zookeeper"), 3, NODES);
         for (int i = 1; i <= NODES; i++) {
             int node = i;
             dogs[i - 1] = new FakeWatchdog(dir.resolve("node" + i + ".wd"), WATCHDOG_MS, () -> reset(node));
@@ -82,12 +96,16 @@ final class FaultLab implements AutoCloseable {
                     FreePorts.block(NODES),
                     FreePorts.block(NODES, 100, 200),
                     extra,
-                    connect));
+                    connect,
+                    etcd));
             cluster = c;
             cluster.observeVia(zk.directConnectString());
             cluster.startAll();
             if (!waitUntil(180_000, this::healthy)) throw new IllegalStateException("the cluster did not come up");
-            cluster.dcs().updateConfig(cfg -> cfg.withSynchronous(mode, strict, 1));
+            cluster.dcs().updateConfig(cfg -> {
+                var withSync = cfg.withSynchronous(mode, strict, 1);
+                return failsafe ? withSync.withFailsafe(true) : withSync;
+            });
             if (mode != SyncMode.OFF
                     && !waitUntil(
                             60_000,
@@ -126,6 +144,18 @@ final class FaultLab implements AutoCloseable {
         return state().flatMap(ClusterState::leaderMember)
                 .filter(Member::isRunningPrimary)
                 .map(m -> index(m.name()));
+    }
+
+    /** The node whose PostgreSQL runs writable, asked of PostgreSQL itself (for when the DCS is down). */
+    Optional<Integer> primaryByProcess() {
+        for (int i = 1; i <= NODES; i++) {
+            try {
+                if ("f".equals(one(i, "SELECT pg_is_in_recovery()"))) return Optional.of(i);
+            } catch (Exception e) {
+                // down
+            }
+        }
+        return Optional.empty();
     }
 
     static int index(String member) {
@@ -173,7 +203,7 @@ final class FaultLab implements AutoCloseable {
 
     /** Brings every node and ZooKeeper server back and waits for a healthy cluster. */
     boolean restoreAll(long timeoutMs) throws IOException {
-        for (int s = 1; s <= zk.servers(); s++) zk.start(s);
+        zk.startAll();
         for (int i = 1; i <= NODES; i++) {
             zk.heal(i);
             cluster.thaw(i);

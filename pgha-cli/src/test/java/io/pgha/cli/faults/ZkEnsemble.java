@@ -16,7 +16,7 @@ import java.util.concurrent.TimeUnit;
  * (node, server) pair so that a test can cut one node off from every server while the node still
  * reaches the others over PostgreSQL's ports.
  */
-final class ZkEnsemble implements AutoCloseable {
+final class ZkEnsemble implements DcsEnsemble {
     private final Path dir;
     private final int servers;
     private final int clientBase;
@@ -35,7 +35,18 @@ final class ZkEnsemble implements AutoCloseable {
         }
     }
 
-    synchronized void start(int server) throws IOException {
+    @Override
+    public boolean etcd() {
+        return false;
+    }
+
+    @Override
+    public String label() {
+        return "zookeeper";
+    }
+
+    @Override
+    public synchronized void start(int server) throws IOException {
         if (procs[server - 1] != null && procs[server - 1].isAlive()) return;
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> cmd = new ArrayList<>(List.of(
@@ -65,8 +76,14 @@ final class ZkEnsemble implements AutoCloseable {
                 .start();
     }
 
+    @Override
+    public void startAll() throws IOException {
+        for (int s = 1; s <= servers; s++) start(s);
+    }
+
     /** SIGKILL of one server. */
-    synchronized void kill(int server) {
+    @Override
+    public synchronized void kill(int server) {
         Process p = procs[server - 1];
         if (p == null) return;
         p.destroyForcibly();
@@ -77,7 +94,8 @@ final class ZkEnsemble implements AutoCloseable {
         }
     }
 
-    boolean serving(int server) {
+    @Override
+    public boolean serving(int server) {
         try (Socket s = new Socket("127.0.0.1", clientBase + server - 1)) {
             return true;
         } catch (IOException e) {
@@ -86,7 +104,8 @@ final class ZkEnsemble implements AutoCloseable {
     }
 
     /** Node {@code node}'s connect string: its own relays to every server. */
-    String connectString(int node) {
+    @Override
+    public String connectString(int node) {
         StringBuilder s = new StringBuilder();
         for (TcpRelay r : relays[node - 1])
             s.append(s.length() == 0 ? "" : ",").append("127.0.0.1:").append(r.port());
@@ -94,22 +113,26 @@ final class ZkEnsemble implements AutoCloseable {
     }
 
     /** The servers directly, for the test's own client. */
-    String directConnectString() {
+    @Override
+    public String directConnectString() {
         StringBuilder s = new StringBuilder();
         for (int i = 0; i < servers; i++)
             s.append(i == 0 ? "" : ",").append("127.0.0.1:").append(clientBase + i);
         return s.toString();
     }
 
-    void cut(int node) {
+    @Override
+    public void cut(int node) {
         for (TcpRelay r : relays[node - 1]) r.cut();
     }
 
-    void heal(int node) {
+    @Override
+    public void heal(int node) {
         for (TcpRelay r : relays[node - 1]) r.heal();
     }
 
-    int servers() {
+    @Override
+    public int servers() {
         return servers;
     }
 

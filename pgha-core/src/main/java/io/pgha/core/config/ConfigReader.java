@@ -326,6 +326,16 @@ public final class ConfigReader {
     }
 
     /**
+     * A third of the ttl, at least {@link Timing#MIN_SAFETY_MARGIN_MS}. With etcd, whose ttl is whole
+     * seconds, 200 ms more: else the lease validity (ttl minus the margin) is a whole number of seconds
+     * too, and the watchdog timeout, also whole seconds, could only equal it, so that a live agent
+     * whose renewals fail and the watchdog would race to stop the primary.
+     */
+    static long defaultSafetyMargin(long ttlMs, boolean etcd) {
+        return Math.max(Timing.MIN_SAFETY_MARGIN_MS, ttlMs / 3 + (etcd ? 200 : 0));
+    }
+
+    /**
      * The lease timing. With etcd, whose lease TTL is a whole number of seconds, {@code ttl} must be
      * one too (default 3 s), so that the leader key expires exactly when the lease arithmetic says.
      */
@@ -339,7 +349,7 @@ public final class ConfigReader {
         Timing t = new Timing(
                 ttl,
                 s.millis("loop_wait", Timing.DEFAULT.loopWaitMs()),
-                s.millis("safety_margin", Math.max(Timing.MIN_SAFETY_MARGIN_MS, ttl / 3)));
+                s.millis("safety_margin", defaultSafetyMargin(ttl, etcd)));
         s.rejectUnknown();
         return t.validate();
     }

@@ -76,6 +76,20 @@ public record DynamicConfig(
         return standbyCluster != null;
     }
 
+    public DynamicConfig withFailsafe(boolean on) {
+        return new DynamicConfig(
+                paused,
+                maximumLagOnFailover,
+                synchronousMode,
+                synchronousModeStrict,
+                synchronousNodeCount,
+                on,
+                switchoverDrainTimeoutMs,
+                memberSlotsTtlMs,
+                slots,
+                standbyCluster);
+    }
+
     public DynamicConfig withStandbyCluster(StandbyCluster sc) {
         return new DynamicConfig(
                 paused,

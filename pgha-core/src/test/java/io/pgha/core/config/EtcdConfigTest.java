@@ -32,7 +32,12 @@ class EtcdConfigTest {
 
     @Test
     void theTtlDefaultsToWholeSecondsAndMustBeWholeSeconds() {
-        assertThat(ConfigReader.read(etcd("e1:2379")).timing().ttlMs()).isEqualTo(3000);
+        NodeConfig defaults = ConfigReader.read(etcd("e1:2379"));
+        assertThat(defaults.timing().ttlMs()).isEqualTo(3000);
+        assertThat(defaults.timing().safetyMarginMs())
+                .as("the validity (1.8 s) stays below the whole-second watchdog timeout (2 s)")
+                .isEqualTo(1200);
+        assertThat(defaults.watchdog().timeoutSeconds()).isEqualTo(2);
         Map<String, Object> doc = etcd("e1:2379");
         set(doc, "timing.ttl", "2500ms");
         assertThatThrownBy(() -> ConfigReader.read(doc))
