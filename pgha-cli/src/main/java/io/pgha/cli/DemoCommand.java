@@ -5,6 +5,7 @@ import io.pgha.core.config.RouterConfig;
 import io.pgha.core.model.ClusterState;
 import io.pgha.core.model.Member;
 import io.pgha.dcs.DcsException;
+import io.pgha.dcs.LocalEtcd;
 import io.pgha.postgres.Directories;
 import java.nio.file.Path;
 import java.util.HashSet;
@@ -55,12 +56,42 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--fresh", description = "delete what an earlier demo left in --dir first")
     boolean fresh;
 
+    @Option(
+            names = "--dcs",
+            defaultValue = "zookeeper",
+            paramLabel = "KIND",
+            description = {
+                "zookeeper: an ensemble embedded in the agents (default);",
+                "etcd: a 3-member etcd the demo starts itself (the etcd binary of the OS package etcd-server),"
+                        + " client ports Z, Z+1, Z+2 from --zk-port, peers +100, metrics +200"
+            })
+    String dcs;
+
     @Override
     public Integer call() throws Exception {
         dir = dir.toAbsolutePath();
+        if (!dcs.equals("zookeeper") && !dcs.equals("etcd")) {
+            System.err.println("error: --dcs: '" + dcs + "' is not zookeeper or etcd");
+            return 2;
+        }
         if (fresh) Directories.delete(dir);
-        LocalCluster cluster =
-                LocalCluster.create(new LocalCluster.Options("demo", nodes, dir, pgPort, apiPort, zkPort, null, null));
+        LocalEtcd etcd = dcs.equals("etcd") ? startEtcd() : null;
+        LocalCluster cluster;
+        try {
+            cluster = LocalCluster.create(new LocalCluster.Options(
+                    "demo",
+                    nodes,
+                    dir,
+                    pgPort,
+                    apiPort,
+                    zkPort,
+                    null,
+                    etcd == null ? null : java.util.Collections.nCopies(nodes, etcd.endpoints()),
+                    etcd != null));
+        } catch (Exception | Error e) {
+            if (etcd != null) etcd.close();
+            throw e;
+        }
         Thread main = Thread.currentThread();
         Runtime.getRuntime()
                 .addShutdownHook(new Thread(
@@ -68,6 +99,7 @@ final class DemoCommand implements Callable<Integer> {
                             System.out.println("\nStopping every node of the demo...");
                             main.interrupt();
                             cluster.close();
+                            if (etcd != null) etcd.close();
                             System.out.println(
                                     "All demo processes stopped. Data is kept in " + dir + " (--fresh starts over).");
                         },
@@ -95,6 +127,14 @@ final class DemoCommand implements Callable<Integer> {
         }
         watch(cluster);
         return 0;
+    }
+
+    /** A 3-member etcd for the demo, its data under --dir (kept between runs like the nodes' data). */
+    private LocalEtcd startEtcd() throws Exception {
+        java.util.List<LocalEtcd.Ports> ports = new java.util.ArrayList<>();
+        for (int i = 0; i < 3; i++) ports.add(new LocalEtcd.Ports(zkPort + i, zkPort + 100 + i, zkPort + 200 + i));
+        System.out.println("Starting a 3-member etcd on 127.0.0.1:" + zkPort + "-" + (zkPort + 2));
+        return LocalEtcd.startFast(dir.resolve("etcd"), ports);
     }
 
     /** The demo's router: in this process, following the cluster through node 1's ZooKeeper settings. */

@@ -16,6 +16,8 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.jar.JarFile;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The packaged {@code pgha.jar} as a user runs it (README's first command, minus the build): the
@@ -40,8 +42,10 @@ class PackagedDemoIT {
         }
     }
 
-    @Test
-    void theDemoRunsFromTheJarAndStopsEverythingOnSigterm() throws Exception {
+    /** With either DCS: the embedded ZooKeeper ensemble, or a 3-member etcd the demo starts ({@code --dcs etcd}). */
+    @ParameterizedTest
+    @ValueSource(strings = {"zookeeper", "etcd"})
+    void theDemoRunsFromTheJarAndStopsEverythingOnSigterm(String dcs) throws Exception {
         // Not @TempDir: that one is private (0700) and PostgreSQL runs as another user when we are root.
         Path dir = Files.createTempDirectory("pgha-demo-it");
         int pg = FreePorts.block(3);
@@ -62,7 +66,9 @@ class PackagedDemoIT {
                         "--zk-port",
                         String.valueOf(zk),
                         "--router-port",
-                        String.valueOf(router))
+                        String.valueOf(router),
+                        "--dcs",
+                        dcs)
                 .redirectErrorStream(true)
                 .start();
         List<String> out = new ArrayList<>();

@@ -100,7 +100,12 @@ public final class LocalEtcd implements AutoCloseable {
      * replacing it can take 2 s, and a primary whose renewals all fall in that gap loses its lease.
      */
     public static LocalEtcd startFast(Path dir, int members) throws IOException, InterruptedException {
-        return start(dir, freePorts(members), null, new int[] {50, 500});
+        return startFast(dir, freePorts(members));
+    }
+
+    /** {@link #startFast(Path, int)} on the given ports (one member per entry). */
+    public static LocalEtcd startFast(Path dir, List<Ports> ports) throws IOException, InterruptedException {
+        return start(dir, ports, null, new int[] {50, 500});
     }
 
     private static LocalEtcd start(Path dir, List<Ports> ports, Tls tls, int[] raftMs)
