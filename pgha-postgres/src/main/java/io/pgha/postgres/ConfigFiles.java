@@ -63,7 +63,12 @@ public final class ConfigFiles {
         if (upstream != null && upstream.streams()) {
             p.put(
                     "primary_conninfo",
-                    upstream.conninfo(cfg.postgresql().replication().username(), cfg.name(), passFile));
+                    upstream.conninfo(
+                            cfg.postgresql().replication().username(),
+                            // In the primary cluster's pg_stat_replication a standby leader must not pass
+                            // for one of its members of the same name (synchronous_standby_names!).
+                            upstream.primaryCluster() ? cfg.cluster() + "/" + cfg.name() : cfg.name(),
+                            passFile));
             p.put(
                     "primary_slot_name",
                     upstream.primaryCluster()

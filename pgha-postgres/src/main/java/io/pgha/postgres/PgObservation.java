@@ -127,7 +127,7 @@ final class PgObservation {
             boolean streaming = "streaming".equals(rs.getString(8));
             int received = rs.getInt(9);
             int reported = Math.max(rs.getInt(6), Math.max(rs.getInt(7), received));
-            boolean replaying = rs.getString(3) == null && !waitsForWal(rs.getString(10));
+            boolean replaying = replaying(rs.getString(3) != null, rs.getString(10));
             rs.close();
             // While WAL is being received, received_tli is exact (and no history file can name a later
             // timeline for WAL we have); only without a walreceiver is the timeline worked out from files.
@@ -147,6 +147,24 @@ final class PgObservation {
                     true,
                     replaying);
         }
+    }
+
+    /** The postmaster whose startup process was seen waiting for WAL: it has replayed what it started with. */
+    private long settledPostmaster;
+
+    /**
+     * Whether this standby still replays the WAL it had when its postmaster started: no WAL received
+     * since, and its startup process was not yet seen waiting for more. Once it waited, later replay
+     * (of WAL restored from the archive, say) is of WAL that came from outside.
+     */
+    private boolean replaying(boolean received, String startupWaitEvent) {
+        long pid = server.postmasterPid();
+        if (received || pid == settledPostmaster) return false;
+        if (waitsForWal(startupWaitEvent)) {
+            settledPostmaster = pid;
+            return false;
+        }
+        return true;
     }
 
     /**
