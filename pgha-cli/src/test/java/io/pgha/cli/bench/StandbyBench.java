@@ -70,15 +70,16 @@ public final class StandbyBench {
             int p = primary(east);
             int leader = index(west.state().leader());
             pgbench(east, p, "-i", "-s", "5", "-q");
-            await(() -> lagBytes(e, p, w, leader) == 0, 60_000, "west caught up after pgbench -i");
+            String app = "west/node" + leader;
+            await(() -> lagBytes(e, p, app) == 0, 60_000, "west caught up after pgbench -i");
 
             List<Long> bytes = new ArrayList<>();
             List<Long> ms = new ArrayList<>();
             Process load = pgbenchProcess(east, p, "-c", "4", "-j", "2", "-N", "-T", String.valueOf(seconds));
             long end = System.nanoTime() + seconds * 1_000_000_000L;
             while (System.nanoTime() < end) {
-                bytes.add(lagBytes(east, p, west, leader));
-                ms.add(replayLagMs(east, p, "west/node" + leader));
+                bytes.add(lagBytes(east, p, app));
+                ms.add(replayLagMs(east, p, app));
                 Thread.sleep(100);
             }
             String out = new String(load.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
@@ -130,11 +131,18 @@ public final class StandbyBench {
         }
     }
 
-    private static long lagBytes(LocalCluster east, int p, LocalCluster west, int leader) {
+    /**
+     * Bytes between east's WAL position and what the standby leader reported replayed, read on east
+     * in one query (two queries on two servers would read them at different moments).
+     */
+    private static long lagBytes(LocalCluster east, int p, String applicationName) {
         try {
-            String at = one(east, p, "SELECT pg_current_wal_lsn()::text");
-            return Long.parseLong(
-                    one(west, leader, "SELECT pg_wal_lsn_diff('" + at + "', pg_last_wal_replay_lsn())::bigint"));
+            String v = one(
+                    east,
+                    p,
+                    "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn)::bigint FROM pg_stat_replication"
+                            + " WHERE application_name = '" + applicationName + "'");
+            return v == null ? -1 : Long.parseLong(v);
         } catch (Exception e) {
             return -1;
         }
@@ -213,7 +221,7 @@ public final class StandbyBench {
                                 + " host list). Load on east: pgbench -c 4 -j 2 -N (scale 5) for ")
                 .append(seconds)
                 .append(
-                        " s; lag sampled every 100 ms. Promotion: east stopped cleanly, then `pgha promote-cluster --yes`"
+                        " s; lag sampled every 100 ms on east from pg_stat_replication (bytes: east's WAL position minus the replay position the standby leader last reported; time: replay_lag). Promotion: east stopped cleanly, then `pgha promote-cluster --yes`"
                                 + " until west's first write.\n\n")
                 .append("| round | pgbench tps | lag bytes median | p95 | max | replay_lag ms median | p95 | max |"
                         + " promote-cluster returned (ms) | first write on west (ms) |\n")
