@@ -244,6 +244,7 @@ public final class Agent implements AutoCloseable, AgentView {
             LOG.info("{}: {}", d.getClass().getSimpleName(), reason);
             lastReason = reason;
         }
+        if (reachable && action == null) applyClusterSettings(c);
         Member me = member(local, action, reason, standbyLeader(c, local, leaseHeld) ? pg.upstreamPosition() : null);
         Member before = lastPublished;
         lastPublished = me;
@@ -298,6 +299,18 @@ public final class Agent implements AutoCloseable, AgentView {
         return since == 0 || local.running() ? 0 : (clock.nanoTime() - since) / 1_000_000L;
     }
 
+    /** The cluster-wide PostgreSQL settings of the DCS, reloaded within this cycle when they changed. */
+    private void applyClusterSettings(ClusterState c) {
+        try {
+            if (pg.clusterSettings(c.config().postgresql()))
+                LOG.info(
+                        "cluster-wide PostgreSQL settings changed: {}",
+                        c.config().postgresql().parameters().keySet());
+        } catch (Exception e) {
+            LOG.warn("cannot apply the cluster-wide PostgreSQL settings: {}", e.getMessage());
+        }
+    }
+
     private static boolean standbyLeader(ClusterState c, LocalState local, boolean leaseHeld) {
         return c.config().standby() && leaseHeld && local.runningStandby();
     }
@@ -326,7 +339,8 @@ public final class Agent implements AutoCloseable, AgentView {
                 clock.wallMillis(),
                 watchdog.status(),
                 archiveStatus(local),
-                upstreamPosition);
+                upstreamPosition,
+                local.running() && pg.pendingRestart());
     }
 
     /** The primary's archiving, looked up at most once a second (null without an archive: section). */

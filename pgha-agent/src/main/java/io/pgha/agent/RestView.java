@@ -84,6 +84,7 @@ public final class RestView {
                         m.tags().syncPriority()));
         v.put("synchronous", syncRole(c, m));
         v.put("watchdog", m.watchdog());
+        v.put("pending_restart", m.pendingRestart());
         v.put("last_decision", m.lastDecision());
         v.put("updated_at", m.updatedAt());
         return v;

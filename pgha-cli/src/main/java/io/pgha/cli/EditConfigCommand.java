@@ -43,6 +43,11 @@ final class EditConfigCommand implements Callable<Integer> {
     @Option(names = "--force", description = "do not ask for confirmation")
     boolean force;
 
+    @Option(
+            names = "--skip-check",
+            description = "write PostgreSQL parameters without checking them against a running member's pg_settings")
+    boolean skipCheck;
+
     @Override
     public Integer call() throws Exception {
         NodeConfig cfg = cluster.load();
@@ -80,6 +85,20 @@ final class EditConfigCommand implements Callable<Integer> {
                 System.out.println("No changes.");
                 return 0;
             }
+            String restartNote = "";
+            Map<String, String> newParameters = changedParameters(current, next);
+            if (!newParameters.isEmpty() && !skipCheck) {
+                var catalog = ParameterCatalog.read(cfg, dcs.read());
+                List<String> problems = io.pgha.core.config.ParameterCheck.problems(newParameters, catalog);
+                if (!problems.isEmpty()) throw new IllegalArgumentException(String.join("; ", problems));
+                List<String> restart = newParameters.keySet().stream()
+                        .filter(n -> catalog.containsKey(n) && catalog.get(n).needsRestart())
+                        .toList();
+                if (!restart.isEmpty()) {
+                    restartNote = "Needs a restart of PostgreSQL to take effect: " + String.join(", ", restart)
+                            + " ('pgha list' marks members pending a restart).\n";
+                }
+            }
             System.out.print("Changes to cluster " + cfg.cluster() + ":\n" + diff);
             if (!Confirm.ask("Apply these changes?", force)) {
                 System.out.println("Nothing changed.");
@@ -87,8 +106,18 @@ final class EditConfigCommand implements Callable<Integer> {
             }
             new ClusterControl(dcs, System::currentTimeMillis).updateConfig(changes);
             System.out.println("Applied; the agents act on it within one cycle.");
+            System.out.print(restartNote);
         }
         return 0;
+    }
+
+    /** The cluster-wide PostgreSQL parameters that {@code next} adds or changes. */
+    private static Map<String, String> changedParameters(DynamicConfig current, DynamicConfig next) {
+        Map<String, String> out = new LinkedHashMap<>();
+        next.postgresql().parameters().forEach((k, v) -> {
+            if (!v.equals(current.postgresql().parameters().get(k))) out.put(k, v);
+        });
+        return out;
     }
 
     /** A --set value: text as written, or a mapping when written in YAML flow style ({@code {...}}). */

@@ -114,7 +114,7 @@ final class ListCommand implements Callable<Integer> {
                     m.address(),
                     RestView.role(c, m),
                     sync == null ? "" : sync,
-                    m.state().label(),
+                    m.state().label() + (m.pendingRestart() ? " *" : ""),
                     m.timeline() == 0 ? "" : m.timeline(),
                     lag == null ? "" : Table.bytes(lag),
                     watchdog(m.watchdog()),
@@ -122,6 +122,9 @@ final class ListCommand implements Callable<Integer> {
                     m.lastDecision());
         }
         s.append(t.render());
+        if (c.members().values().stream().anyMatch(Member::pendingRestart)) {
+            s.append("* pending restart: settings that take effect only after PostgreSQL restarts\n");
+        }
         for (Member m : c.sortedMembers().values()) {
             if (m.archive() == null) continue;
             var a = m.archive();

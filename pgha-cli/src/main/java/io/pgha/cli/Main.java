@@ -26,6 +26,7 @@ import picocli.CommandLine.Command;
             RestoreCommand.class,
             PromoteCommand.class,
             PromoteClusterCommand.class,
+            ShowConfigCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Main {

@@ -57,17 +57,18 @@ final class ClusterDecoder {
     private static final TypeReference<List<HistoryEntry>> HISTORY = new TypeReference<>() {};
     private static final TypeReference<Map<String, Object>> OBJECT = new TypeReference<>() {};
     /** The stored record's fields, by the setting each is checked as. */
-    private static final Map<String, String> CONFIG_FIELDS = Map.of(
-            "paused", DynamicSettings.PAUSE,
-            "maximumLagOnFailover", DynamicSettings.MAXIMUM_LAG,
-            "synchronousMode", DynamicSettings.SYNC_MODE,
-            "synchronousModeStrict", DynamicSettings.SYNC_STRICT,
-            "synchronousNodeCount", DynamicSettings.SYNC_COUNT,
-            "failsafeMode", DynamicSettings.FAILSAFE,
-            "switchoverDrainTimeoutMs", DynamicSettings.SWITCHOVER_DRAIN,
-            "memberSlotsTtlMs", DynamicSettings.MEMBER_SLOTS_TTL,
-            "slots", DynamicSettings.SLOTS,
-            "standbyCluster", DynamicSettings.STANDBY_CLUSTER);
+    private static final Map<String, String> CONFIG_FIELDS = Map.ofEntries(
+            Map.entry("paused", DynamicSettings.PAUSE),
+            Map.entry("maximumLagOnFailover", DynamicSettings.MAXIMUM_LAG),
+            Map.entry("synchronousMode", DynamicSettings.SYNC_MODE),
+            Map.entry("synchronousModeStrict", DynamicSettings.SYNC_STRICT),
+            Map.entry("synchronousNodeCount", DynamicSettings.SYNC_COUNT),
+            Map.entry("failsafeMode", DynamicSettings.FAILSAFE),
+            Map.entry("switchoverDrainTimeoutMs", DynamicSettings.SWITCHOVER_DRAIN),
+            Map.entry("memberSlotsTtlMs", DynamicSettings.MEMBER_SLOTS_TTL),
+            Map.entry("slots", DynamicSettings.SLOTS),
+            Map.entry("standbyCluster", DynamicSettings.STANDBY_CLUSTER),
+            Map.entry("postgresql", DynamicSettings.POSTGRESQL));
 
     /**
      * The config assumed by a client that has never read a valid one: synchronous (non-strict), so
@@ -257,7 +258,9 @@ final class ClusterDecoder {
                     setting,
                     field.equals("slots")
                             ? slotSettings(value)
-                            : field.equals("standbyCluster") ? standbySettings(value) : value);
+                            : field.equals("standbyCluster") || field.equals("postgresql")
+                                    ? standbySettings(value)
+                                    : value);
         });
         try {
             return DynamicSettings.apply(DynamicConfig.DEFAULT, settings);
@@ -266,14 +269,18 @@ final class ClusterDecoder {
         }
     }
 
-    /** The stored standby_cluster in the form a person writes it: snake_case keys, absent fields left out. */
+    /**
+     * A stored record (standby_cluster, postgresql) in the form a person writes it: snake_case keys,
+     * absent fields left out. The keys of {@code postgresql.parameters} are parameter names, kept as
+     * they are.
+     */
     private static Object standbySettings(Object stored) {
         if (!(stored instanceof Map<?, ?> m)) return stored;
         Map<String, Object> out = new LinkedHashMap<>();
         m.forEach((k, v) -> {
             if (v == null) return;
             String key = String.valueOf(k).replaceAll("([A-Z])", "_$1").toLowerCase(java.util.Locale.ROOT);
-            out.put(key, v instanceof Map<?, ?> nested ? standbySettings(nested) : v);
+            out.put(key, v instanceof Map<?, ?> nested && !key.equals("parameters") ? standbySettings(nested) : v);
         });
         return out;
     }

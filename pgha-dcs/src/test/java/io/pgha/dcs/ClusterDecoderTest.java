@@ -83,6 +83,14 @@ class ClusterDecoderTest {
     }
 
     @Test
+    void clusterWidePostgresSettingsAreReadBackAsTheyWereWritten() throws Exception {
+        DynamicConfig c = DynamicConfig.DEFAULT.withPostgresql(new DynamicConfig.Postgres(
+                java.util.Map.of("work_mem", "64MB", "maxConnections", "x", "pg_stat_statements.max", "10000"),
+                List.of("host all all 10.0.0.0/8 scram-sha-256")));
+        assertThat(ClusterDecoder.config(Json.bytes(c))).isEqualTo(c);
+    }
+
+    @Test
     void everyStoredConfigIsReadBackAsItWasWritten() throws Exception {
         DynamicConfig c = new DynamicConfig(true, 77, SyncMode.QUORUM, true, 3, true, 4500L);
         assertThat(ClusterDecoder.config(Json.bytes(c))).isEqualTo(c);

@@ -22,12 +22,72 @@ public final class ConfigFiles {
     private final Path dataDir;
     private final Path passFile;
     private volatile String synchronousStandbyNames = "";
+    /** The cluster-wide settings from the DCS (below this node's own parameters). */
+    private volatile io.pgha.core.model.DynamicConfig.Postgres cluster = io.pgha.core.model.DynamicConfig.Postgres.NONE;
 
     public ConfigFiles(NodeConfig cfg, OsCommand os, Path passFile) {
         this.cfg = cfg;
         this.os = os;
         this.dataDir = Path.of(cfg.dataDir());
         this.passFile = passFile;
+    }
+
+    /**
+     * Takes the cluster-wide settings of the DCS; true when they differ from those taken before (the
+     * caller rewrites the files and reloads).
+     */
+    public boolean cluster(io.pgha.core.model.DynamicConfig.Postgres settings) {
+        if (settings.equals(cluster)) return false;
+        cluster = settings;
+        return true;
+    }
+
+    /** Where a parameter's value comes from, lowest precedence first. */
+    public enum Source {
+        PGHA_DEFAULT("pgha default"),
+        CLUSTER("cluster-wide (DCS)"),
+        NODE("node file"),
+        MANAGED("managed by pgha");
+
+        private final String label;
+
+        Source(String label) {
+            this.label = label;
+        }
+
+        public String label() {
+            return label;
+        }
+    }
+
+    /** One effective parameter and where its value comes from. */
+    public record Effective(String value, Source source) {}
+
+    /**
+     * The parameters pgha writes, with their sources: pgha's defaults, overridden by the cluster-wide
+     * parameters of the DCS, overridden by this node's {@code postgresql.parameters}, overridden by
+     * what pgha manages (ports, replication, archiving).
+     */
+    public Map<String, Effective> effective(Upstream upstream) {
+        Map<String, Effective> out = new LinkedHashMap<>();
+        Map<String, String> defaults = new LinkedHashMap<>();
+        defaults.put("max_wal_senders", "10");
+        defaults.put("max_replication_slots", "10");
+        defaults.put("wal_keep_size", "128MB");
+        defaults.put("wal_retrieve_retry_interval", "1s");
+        defaults.put("wal_log_hints", "on");
+        defaults.put("hot_standby_feedback", "on");
+        defaults.put("unix_socket_directories", "/tmp");
+        defaults.put("password_encryption", "scram-sha-256");
+        defaults.forEach((k, v) -> out.put(k, new Effective(v, Source.PGHA_DEFAULT)));
+        cluster.parameters().forEach((k, v) -> out.put(k, new Effective(v, Source.CLUSTER)));
+        cfg.postgresql().parameters().forEach((k, v) -> out.put(k, new Effective(v, Source.NODE)));
+        Map<String, String> all = parameters(upstream);
+        all.forEach((k, v) -> {
+            Effective e = out.get(k);
+            if (e == null || !e.value().equals(v)) out.put(k, new Effective(v, Source.MANAGED));
+        });
+        return out;
     }
 
     /** The parameters pgha sets; user parameters override pgha's defaults but not managed ones. */
@@ -41,10 +101,11 @@ public final class ConfigFiles {
         p.put("hot_standby_feedback", "on");
         p.put("unix_socket_directories", "/tmp");
         p.put("password_encryption", "scram-sha-256");
+        p.putAll(cluster.parameters());
         p.putAll(cfg.postgresql().parameters());
         p.put("listen_addresses", cfg.postgresql().listen());
         p.put("port", String.valueOf(cfg.postgresql().port()));
-        p.put("wal_level", "logical".equals(cfg.postgresql().parameters().get("wal_level")) ? "logical" : "replica");
+        p.put("wal_level", "logical".equals(p.get("wal_level")) ? "logical" : "replica");
         p.put("hot_standby", "on");
         p.put("recovery_target_timeline", "latest");
         p.put("cluster_name", cfg.cluster() + "/" + cfg.name());
@@ -176,9 +237,20 @@ public final class ConfigFiles {
         return s.toString();
     }
 
+    /** This node's pg_hba lines first (the first line that matches decides), then the cluster-wide ones. */
     private String hbaConf() {
-        List<String> lines = cfg.postgresql().pgHba();
-        return "# Written by pgha from postgresql.pg_hba in its config.\n" + String.join("\n", lines) + "\n";
+        List<String> lines = new java.util.ArrayList<>(cfg.postgresql().pgHba());
+        lines.addAll(cluster.pgHba());
+        return "# Written by pgha from postgresql.pg_hba of its config, then the cluster-wide pg_hba of the DCS.\n"
+                + String.join("\n", lines) + "\n";
+    }
+
+    /** Rewrites pgha.conf and pg_hba.conf (after the cluster-wide settings changed). */
+    public void writeSettings(Upstream upstream) throws IOException {
+        try (GuardedDirectory data = os.directory(dataDir)) {
+            data.write("pgha.conf", pghaConf(upstream));
+            data.write("pg_hba.conf", hbaConf());
+        }
     }
 
     private static void ensureInclude(GuardedDirectory data) throws IOException {

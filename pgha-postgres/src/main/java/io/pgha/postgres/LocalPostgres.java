@@ -94,6 +94,27 @@ public final class LocalPostgres implements PostgresControl {
     }
 
     @Override
+    public boolean pendingRestart() {
+        return observation.pendingRestart();
+    }
+
+    @Override
+    public boolean clusterSettings(io.pgha.core.model.DynamicConfig.Postgres settings)
+            throws PostgresException, java.io.IOException {
+        if (!server.files.cluster(settings)) return false;
+        if (server.postmasterPid() > 0) {
+            server.files.writeSettings(server.upstream);
+            server.execute("SELECT pg_reload_conf()");
+        }
+        return true;
+    }
+
+    /** The effective parameters of this node and where each comes from (see ConfigFiles#effective). */
+    public Map<String, io.pgha.postgres.ConfigFiles.Effective> effectiveParameters() {
+        return server.files.effective(server.upstream);
+    }
+
+    @Override
     public ArchiveStatus archiveStatus() {
         return observation.archiveStatus();
     }

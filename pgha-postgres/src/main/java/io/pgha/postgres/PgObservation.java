@@ -76,6 +76,17 @@ final class PgObservation {
                 alive);
     }
 
+    /** See {@link PostgresControl#pendingRestart()}. */
+    boolean pendingRestart() {
+        if (server.postmasterPid() <= 0) return false;
+        try (Statement st = server.connection().createStatement();
+                ResultSet rs = st.executeQuery("SELECT count(*) > 0 FROM pg_settings WHERE pending_restart")) {
+            return rs.next() && rs.getBoolean(1);
+        } catch (SQLException | RuntimeException e) {
+            return false;
+        }
+    }
+
     /** See {@link PostgresControl#upstreamPosition()}. */
     Lsn upstreamPosition() {
         try (Statement st = server.connection().createStatement();

@@ -40,6 +40,24 @@ public interface PostgresControl extends AutoCloseable {
         return null;
     }
 
+    /**
+     * Whether the running server has settings changed in its files that take effect only after a
+     * restart ({@code pg_settings.pending_restart}); false when it is not running or cannot be asked.
+     */
+    default boolean pendingRestart() {
+        return false;
+    }
+
+    /**
+     * Takes the cluster-wide PostgreSQL settings of the DCS. When they changed and PostgreSQL runs,
+     * its config files are rewritten and it reloads them; a stopped server gets them at its next
+     * start. True when they changed.
+     */
+    default boolean clusterSettings(io.pgha.core.model.DynamicConfig.Postgres settings)
+            throws PostgresException, java.io.IOException {
+        return false;
+    }
+
     /** The standbys connected to this primary. */
     List<Replica> replicas() throws PostgresException;
 

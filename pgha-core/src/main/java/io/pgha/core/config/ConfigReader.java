@@ -13,7 +13,7 @@ import java.util.Set;
  */
 public final class ConfigReader {
     /** Parameters pgha manages itself; setting them in postgresql.parameters would break replication. */
-    private static final Set<String> MANAGED_PARAMETERS = Set.of(
+    static final Set<String> MANAGED_PARAMETERS = Set.of(
             "port",
             "listen_addresses",
             "hot_standby",

@@ -24,6 +24,11 @@ public final class DynamicSettings {
     public static final String MEMBER_SLOTS_TTL = "member_slots_ttl";
     public static final String SLOTS = "slots";
     public static final String STANDBY_CLUSTER = "standby_cluster";
+    /** {@code postgresql: {parameters: {...}, pg_hba: [...]}}, or one parameter as {@code postgresql.parameters.NAME}. */
+    public static final String POSTGRESQL = "postgresql";
+
+    private static final String PARAMETER_PREFIX = "postgresql.parameters.";
+    private static final Pattern PARAMETER_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)?");
 
     private static final Pattern SIZE = Pattern.compile("(?i)(\\d+)\\s*(B|kB|MB|GB|TB)?");
 
@@ -42,6 +47,10 @@ public final class DynamicSettings {
         m.put(MEMBER_SLOTS_TTL, SlotSettings.duration(c.memberSlotsTtlMs()));
         m.put(SLOTS, SlotSettings.toMap(c.slots()));
         m.put(STANDBY_CLUSTER, StandbySettings.toMap(c.standbyCluster()));
+        Map<String, Object> pg = new LinkedHashMap<>();
+        pg.put("parameters", c.postgresql().parameters());
+        pg.put("pg_hba", c.postgresql().pgHba());
+        m.put(POSTGRESQL, pg);
         return m;
     }
 
@@ -60,10 +69,24 @@ public final class DynamicSettings {
         long slotsTtl = base.memberSlotsTtlMs();
         var slots = base.slots();
         var standby = base.standbyCluster();
+        Map<String, String> parameters =
+                new java.util.TreeMap<>(base.postgresql().parameters());
+        java.util.List<String> pgHba = base.postgresql().pgHba();
         DynamicConfig d = DynamicConfig.DEFAULT;
         for (Map.Entry<String, ?> e : changes.entrySet()) {
             String key = e.getKey();
             Object v = e.getValue();
+            if (key.startsWith(PARAMETER_PREFIX)) {
+                String name = key.substring(PARAMETER_PREFIX.length());
+                String value = v == null ? null : String.valueOf(v);
+                if (value == null || value.isEmpty()) parameters.remove(name);
+                else parameters.put(name, parameter(key, name, value));
+                continue;
+            }
+            if (key.equals("postgresql.pg_hba")) {
+                pgHba = hba(key, v);
+                continue;
+            }
             switch (key) {
                 case PAUSE -> paused = v == null ? d.paused() : bool(key, v);
                 case MAXIMUM_LAG -> lag = v == null ? d.maximumLagOnFailover() : bytes(key, v);
@@ -87,12 +110,69 @@ public final class DynamicSettings {
                 case MEMBER_SLOTS_TTL -> slotsTtl = v == null ? d.memberSlotsTtlMs() : SlotSettings.ttl(key, v);
                 case SLOTS -> slots = v == null ? d.slots() : SlotSettings.slots(key, v);
                 case STANDBY_CLUSTER -> standby = StandbySettings.parse(key, v);
+                case POSTGRESQL -> {
+                    if (v == null) {
+                        parameters.clear();
+                        pgHba = java.util.List.of();
+                    } else {
+                        if (!(v instanceof Map<?, ?> pm))
+                            throw new ConfigException(key + ": expected a mapping with parameters and pg_hba");
+                        Section sec = new Section(key, pm);
+                        parameters.clear();
+                        Section params = sec.section("parameters");
+                        for (String name : params.keys()) {
+                            Object pv = params.raw(name);
+                            if (pv != null)
+                                parameters.put(name, parameter(key + ".parameters." + name, name, String.valueOf(pv)));
+                        }
+                        pgHba = sec.has("pg_hba") ? hba(key + ".pg_hba", sec.raw("pg_hba")) : java.util.List.of();
+                        sec.rejectUnknown();
+                    }
+                }
                 default ->
                     throw new ConfigException(
                             "unknown setting '" + key + "' (known: " + String.join(", ", toMap(d).keySet()) + ")");
             }
         }
-        return new DynamicConfig(paused, lag, mode, strict, count, failsafe, drain, slotsTtl, slots, standby);
+        return new DynamicConfig(
+                paused,
+                lag,
+                mode,
+                strict,
+                count,
+                failsafe,
+                drain,
+                slotsTtl,
+                slots,
+                standby,
+                new DynamicConfig.Postgres(parameters, pgHba));
+    }
+
+    /** A cluster-wide parameter: a valid name that pgha does not manage itself. */
+    private static String parameter(String key, String name, String value) {
+        if (!PARAMETER_NAME.matcher(name).matches()) {
+            throw new ConfigException(key + ": '" + name + "' is not a PostgreSQL parameter name");
+        }
+        if (ConfigReader.MANAGED_PARAMETERS.contains(name.toLowerCase(Locale.ROOT))) {
+            throw new ConfigException(key + ": is managed by pgha and cannot be set");
+        }
+        return value;
+    }
+
+    /** pg_hba lines: a list of text lines (one line also as a string). */
+    private static java.util.List<String> hba(String key, Object v) {
+        if (v == null) return java.util.List.of();
+        if (v instanceof String one) return one.isBlank() ? java.util.List.of() : java.util.List.of(one);
+        if (!(v instanceof java.util.List<?> l)) throw new ConfigException(key + ": expected a list of pg_hba lines");
+        java.util.List<String> out = new java.util.ArrayList<>();
+        for (Object o : l) {
+            if (o == null || o instanceof Map || o instanceof java.util.List)
+                throw new ConfigException(key + ": every entry must be one pg_hba line");
+            String line = String.valueOf(o).trim();
+            if (line.contains("\n")) throw new ConfigException(key + ": '" + line + "' spans several lines");
+            out.add(line);
+        }
+        return java.util.List.copyOf(out);
     }
 
     /** Parses {@code KEY=VALUE}. */

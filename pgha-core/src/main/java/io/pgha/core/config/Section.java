@@ -35,6 +35,13 @@ final class Section {
         return values.get(name) != null;
     }
 
+    /** The keys given in this section, in order. */
+    java.util.List<String> keys() {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        for (Object k : values.keySet()) out.add(String.valueOf(k));
+        return out;
+    }
+
     Object raw(String name) {
         read.add(name);
         return values.get(name);

@@ -21,6 +21,8 @@ import java.util.TreeMap;
  * @param slots permanent replication slots by name, kept on whichever member is primary
  * @param standbyCluster this cluster follows another one instead of taking writes; null: it is a
  *     primary cluster
+ * @param postgresql PostgreSQL parameters and pg_hba lines for every member (a node file's own
+ *     {@code postgresql.parameters} override these; see docs/configuration.md)
  */
 public record DynamicConfig(
         boolean paused,
@@ -32,7 +34,19 @@ public record DynamicConfig(
         Long switchoverDrainTimeoutMs,
         Long memberSlotsTtlMs,
         Map<String, PermanentSlot> slots,
-        StandbyCluster standbyCluster) {
+        StandbyCluster standbyCluster,
+        Postgres postgresql) {
+
+    /** Cluster-wide PostgreSQL settings. */
+    public record Postgres(Map<String, String> parameters, java.util.List<String> pgHba) {
+        public static final Postgres NONE = new Postgres(Map.of(), java.util.List.of());
+
+        public Postgres {
+            parameters = parameters == null ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(parameters));
+            pgHba = pgHba == null ? java.util.List.of() : java.util.List.copyOf(pgHba);
+        }
+    }
+
     public static final long DEFAULT_MAXIMUM_LAG = 1024L * 1024;
     public static final long DEFAULT_SWITCHOVER_DRAIN_MS = 3000;
     public static final long DEFAULT_MEMBER_SLOTS_TTL_MS = 30 * 60_000L;
@@ -46,6 +60,32 @@ public record DynamicConfig(
                 switchoverDrainTimeoutMs == null ? DEFAULT_SWITCHOVER_DRAIN_MS : switchoverDrainTimeoutMs;
         memberSlotsTtlMs = memberSlotsTtlMs == null ? DEFAULT_MEMBER_SLOTS_TTL_MS : memberSlotsTtlMs;
         slots = slots == null ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(slots));
+        postgresql = postgresql == null ? Postgres.NONE : postgresql;
+    }
+
+    public DynamicConfig(
+            boolean paused,
+            long maximumLagOnFailover,
+            SyncMode synchronousMode,
+            boolean synchronousModeStrict,
+            int synchronousNodeCount,
+            boolean failsafeMode,
+            Long switchoverDrainTimeoutMs,
+            Long memberSlotsTtlMs,
+            Map<String, PermanentSlot> slots,
+            StandbyCluster standbyCluster) {
+        this(
+                paused,
+                maximumLagOnFailover,
+                synchronousMode,
+                synchronousModeStrict,
+                synchronousNodeCount,
+                failsafeMode,
+                switchoverDrainTimeoutMs,
+                memberSlotsTtlMs,
+                slots,
+                standbyCluster,
+                null);
     }
 
     public DynamicConfig(
@@ -87,7 +127,23 @@ public record DynamicConfig(
                 switchoverDrainTimeoutMs,
                 memberSlotsTtlMs,
                 slots,
-                standbyCluster);
+                standbyCluster,
+                postgresql);
+    }
+
+    public DynamicConfig withPostgresql(Postgres pg) {
+        return new DynamicConfig(
+                paused,
+                maximumLagOnFailover,
+                synchronousMode,
+                synchronousModeStrict,
+                synchronousNodeCount,
+                failsafeMode,
+                switchoverDrainTimeoutMs,
+                memberSlotsTtlMs,
+                slots,
+                standbyCluster,
+                pg);
     }
 
     public DynamicConfig withStandbyCluster(StandbyCluster sc) {
@@ -101,7 +157,8 @@ public record DynamicConfig(
                 switchoverDrainTimeoutMs,
                 memberSlotsTtlMs,
                 slots,
-                sc);
+                sc,
+                postgresql);
     }
 
     public DynamicConfig(
@@ -139,7 +196,8 @@ public record DynamicConfig(
                 switchoverDrainTimeoutMs,
                 memberSlotsTtlMs,
                 slots,
-                standbyCluster);
+                standbyCluster,
+                postgresql);
     }
 
     public DynamicConfig withSynchronous(SyncMode mode, boolean strict, int count) {
@@ -153,7 +211,8 @@ public record DynamicConfig(
                 switchoverDrainTimeoutMs,
                 memberSlotsTtlMs,
                 slots,
-                standbyCluster);
+                standbyCluster,
+                postgresql);
     }
 
     public DynamicConfig withSlots(long memberSlotsTtlMs, Map<String, PermanentSlot> slots) {
@@ -167,6 +226,7 @@ public record DynamicConfig(
                 switchoverDrainTimeoutMs,
                 memberSlotsTtlMs,
                 slots,
-                standbyCluster);
+                standbyCluster,
+                postgresql);
     }
 }

@@ -14,6 +14,7 @@ package io.pgha.core.model;
  * @param upstreamPosition the standby leader of a standby cluster: the primary cluster's WAL
  *     position as last reported to it (by the WAL sender it streams from, or the primary cluster's
  *     DCS); null otherwise. Its distance to {@code replayPosition} is the lag between the sites.
+ * @param pendingRestart PostgreSQL runs with settings that take effect only after a restart
  */
 public record Member(
         String name,
@@ -32,7 +33,47 @@ public record Member(
         long updatedAt,
         String watchdog,
         ArchiveStatus archive,
-        Lsn upstreamPosition) {
+        Lsn upstreamPosition,
+        boolean pendingRestart) {
+
+    public Member(
+            String name,
+            String apiUrl,
+            String host,
+            int pgPort,
+            Role role,
+            MemberState state,
+            int timeline,
+            Lsn walPosition,
+            Lsn replayPosition,
+            String following,
+            boolean streaming,
+            Tags tags,
+            String lastDecision,
+            long updatedAt,
+            String watchdog,
+            ArchiveStatus archive,
+            Lsn upstreamPosition) {
+        this(
+                name,
+                apiUrl,
+                host,
+                pgPort,
+                role,
+                state,
+                timeline,
+                walPosition,
+                replayPosition,
+                following,
+                streaming,
+                tags,
+                lastDecision,
+                updatedAt,
+                watchdog,
+                archive,
+                upstreamPosition,
+                false);
+    }
 
     public Member(
             String name,
@@ -167,7 +208,8 @@ public record Member(
                 at,
                 watchdog,
                 archive,
-                upstreamPosition);
+                upstreamPosition,
+                pendingRestart);
     }
 
     /** The same record with another state. */
@@ -189,7 +231,8 @@ public record Member(
                 updatedAt,
                 watchdog,
                 archive,
-                upstreamPosition);
+                upstreamPosition,
+                pendingRestart);
     }
 
     public String address() {

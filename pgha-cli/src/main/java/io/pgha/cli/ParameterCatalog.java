@@ -1,0 +1,77 @@
+package io.pgha.cli;
+
+import io.pgha.core.config.NodeConfig;
+import io.pgha.core.config.ParameterCheck;
+import io.pgha.core.model.ClusterState;
+import io.pgha.core.model.Member;
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+
+/**
+ * PostgreSQL's own description of its parameters ({@code pg_settings}), read from a running member
+ * of the cluster (the primary first), so that cluster-wide settings are checked against the server
+ * that will run them.
+ */
+final class ParameterCatalog {
+    private ParameterCatalog() {}
+
+    /** The catalog of the first running member that answers; IllegalStateException when none does. */
+    static Map<String, ParameterCheck.Setting> read(NodeConfig cfg, ClusterState c) {
+        List<Member> order = new ArrayList<>();
+        c.leaderMember().filter(Member::isRunningPrimary).ifPresent(order::add);
+        c.sortedMembers().values().stream()
+                .filter(m -> m.state() == io.pgha.core.model.MemberState.RUNNING && !order.contains(m))
+                .forEach(order::add);
+        List<String> tried = new ArrayList<>();
+        for (Member m : order) {
+            try {
+                return read(cfg, m);
+            } catch (SQLException e) {
+                tried.add(m.name() + " (" + e.getMessage() + ")");
+            }
+        }
+        throw new IllegalStateException("cannot check the settings against a running PostgreSQL: "
+                + (tried.isEmpty() ? "no member runs" : "none answered: " + String.join(", ", tried))
+                + "; pass --skip-check to write them unchecked");
+    }
+
+    private static Map<String, ParameterCheck.Setting> read(NodeConfig cfg, Member m) throws SQLException {
+        Properties p = new Properties();
+        var su = cfg.postgresql().superuser();
+        p.setProperty("user", su.username());
+        if (su.hasPassword()) p.setProperty("password", su.password());
+        p.setProperty("connectTimeout", "3");
+        p.setProperty("socketTimeout", "10");
+        Map<String, ParameterCheck.Setting> out = new HashMap<>();
+        try (Connection conn = DriverManager.getConnection("jdbc:postgresql://" + m.address() + "/postgres", p);
+                Statement st = conn.createStatement();
+                ResultSet rs = st.executeQuery(
+                        "SELECT name, vartype, unit, min_val, max_val, enumvals, context FROM pg_settings")) {
+            while (rs.next()) {
+                Array enums = rs.getArray(6);
+                List<String> values = enums == null ? List.of() : Arrays.asList((String[]) enums.getArray());
+                out.put(
+                        rs.getString(1),
+                        new ParameterCheck.Setting(
+                                rs.getString(1),
+                                rs.getString(2),
+                                rs.getString(3),
+                                rs.getString(4),
+                                rs.getString(5),
+                                values,
+                                rs.getString(7)));
+            }
+        }
+        return out;
+    }
+}

@@ -1,0 +1,129 @@
+package io.pgha.cli;
+
+import static io.pgha.cli.ClusterFixture.pgha;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.pgha.dcs.EmbeddedZooKeeper;
+import io.pgha.testkit.FreePorts;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * Cluster-wide PostgreSQL settings kept in the DCS: checked against a running member's pg_settings
+ * when edited, reloaded on every member within a cycle, flagged when they need a restart, overridden
+ * by a node file, and shown with their sources by {@code pgha show-config}.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ClusterSettingsIT {
+    private static EmbeddedZooKeeper zk;
+    private static Path zkDir;
+    private static LocalCluster cluster;
+
+    @BeforeAll
+    static void start() throws Exception {
+        zkDir = Files.createTempDirectory("pgha-settings-zk");
+        zk = EmbeddedZooKeeper.standalone(FreePorts.one(), zkDir);
+        cluster = ClusterFixture.startOn(zk, "settings", 2);
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        ClusterFixture.stop(cluster, zk, zkDir);
+    }
+
+    private static String cfg() {
+        return cluster.config(1).toString();
+    }
+
+    private static String show(int node, String sql) throws Exception {
+        try (Connection c = DriverManager.getConnection(
+                        "jdbc:postgresql://127.0.0.1:" + cluster.pgPort(node) + "/postgres?user=postgres");
+                Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery(sql)) {
+            rs.next();
+            return rs.getString(1);
+        }
+    }
+
+    @Test
+    @Order(1)
+    void aReloadableSettingReachesEveryMemberWithinACycle() throws Exception {
+        var run = pgha("edit-config", "-c", cfg(), "--set", "postgresql.parameters.work_mem=12MB", "--force");
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        for (int i = 1; i <= 2; i++) {
+            int node = i;
+            await().atMost(Duration.ofSeconds(15))
+                    .untilAsserted(() -> assertThat(show(node, "SHOW work_mem")).isEqualTo("12MB"));
+        }
+    }
+
+    @Test
+    @Order(2)
+    void badSettingsAreRefusedWithTheirNames() {
+        var unknown = pgha("edit-config", "-c", cfg(), "--set", "postgresql.parameters.wrok_mem=1MB", "--force");
+        assertThat(unknown.exitCode()).isNotZero();
+        assertThat(unknown.err()).contains("postgresql.parameters.wrok_mem: PostgreSQL has no parameter of this name");
+        var bad = pgha("edit-config", "-c", cfg(), "--set", "postgresql.parameters.work_mem=lots", "--force");
+        assertThat(bad.exitCode()).isNotZero();
+        assertThat(bad.err()).contains("postgresql.parameters.work_mem: 'lots' is not a number");
+        var range = pgha("edit-config", "-c", cfg(), "--set", "postgresql.parameters.work_mem=1kB", "--force");
+        assertThat(range.err()).contains("is below the minimum 64 (in kB)");
+        var managed = pgha("edit-config", "-c", cfg(), "--set", "postgresql.parameters.port=5999", "--force");
+        assertThat(managed.err()).contains("postgresql.parameters.port: is managed by pgha");
+    }
+
+    @Test
+    @Order(3)
+    void aSettingThatNeedsARestartIsFlaggedOnEveryMember() throws Exception {
+        var run = pgha(
+                "edit-config", "-c", cfg(), "--set", "postgresql.parameters.max_locks_per_transaction=96", "--force");
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(run.out()).contains("Needs a restart of PostgreSQL to take effect: max_locks_per_transaction");
+        await().atMost(Duration.ofSeconds(15))
+                .until(() -> cluster.state().members().values().stream()
+                        .allMatch(io.pgha.core.model.Member::pendingRestart));
+        var list = pgha("list", "-c", cfg());
+        assertThat(list.out()).contains("running *", "* pending restart");
+        assertThat(pgha("list", "-c", cfg(), "--format", "json").out()).contains("\"pending_restart\" : true");
+    }
+
+    @Test
+    @Order(4)
+    void aNodeFileOverridesTheClusterAndShowConfigSaysWhereEachValueComesFrom() throws Exception {
+        // the demo's node files set shared_buffers 32MB themselves
+        var run = pgha(
+                "edit-config",
+                "-c",
+                cfg(),
+                "--set",
+                "postgresql.parameters.shared_buffers=64MB",
+                "--set",
+                "postgresql.pg_hba=host all all 10.99.0.0/16 scram-sha-256",
+                "--force");
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        var shown = pgha("show-config", "-c", cfg());
+        assertThat(shown.exitCode()).as(shown.err()).isZero();
+        assertThat(shown.out())
+                .containsPattern("shared_buffers\\s+32MB\\s+node file")
+                .containsPattern("work_mem\\s+12MB\\s+cluster-wide \\(DCS\\)")
+                .containsPattern("wal_keep_size\\s+128MB\\s+pgha default")
+                .containsPattern("port\\s+\\d+\\s+managed by pgha")
+                .contains("host all all 10.99.0.0/16 scram-sha-256");
+        await().atMost(Duration.ofSeconds(15))
+                .untilAsserted(() -> assertThat(show(
+                                1, "SELECT count(*) FROM pg_hba_file_rules WHERE '10.99.0.0' = ANY(ARRAY[address])"))
+                        .isEqualTo("1"));
+    }
+}
