@@ -406,6 +406,19 @@ public final class Agent implements AutoCloseable, AgentView {
         return failsafe.accept(leader);
     }
 
+    /** Rewrites PostgreSQL's config files and reloads it (REST {@code POST /reload}). */
+    @Override
+    public void requestReload() throws ControlException {
+        if (!lastLocal.running()) throw new ControlException("PostgreSQL is not running on " + cfg.name());
+        if (runner.current() != null) throw new ControlException(runner.current() + " is in progress on " + cfg.name());
+        try {
+            pg.reload();
+            LOG.info("PostgreSQL reloaded its configuration (requested)");
+        } catch (Exception e) {
+            throw new ControlException("cannot reload PostgreSQL on " + cfg.name() + ": " + e.getMessage());
+        }
+    }
+
     /** Restarts PostgreSQL in its current role (REST {@code POST /restart}). */
     @Override
     public void requestRestart() throws ControlException {

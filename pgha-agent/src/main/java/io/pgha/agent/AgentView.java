@@ -36,4 +36,7 @@ interface AgentView {
 
     /** Wipes this standby's data directory and clones it again; refused with the reason. */
     void requestReinitialize() throws ControlException;
+
+    /** Rewrites PostgreSQL's config files and reloads it (REST {@code POST /reload}). */
+    void requestReload() throws ControlException;
 }

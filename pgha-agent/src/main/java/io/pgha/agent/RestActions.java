@@ -23,7 +23,15 @@ import java.util.Set;
  */
 final class RestActions {
     private static final Set<String> PATHS = Set.of(
-            "/switchover", "/failover", "/config", "/failsafe", "/pause", "/resume", "/restart", "/reinitialize");
+            "/switchover",
+            "/failover",
+            "/config",
+            "/failsafe",
+            "/pause",
+            "/resume",
+            "/restart",
+            "/reinitialize",
+            "/reload");
 
     private final AgentView agent;
     private final ClusterControl control;
@@ -64,6 +72,7 @@ final class RestActions {
             case "POST /pause", "POST /resume" -> pause(r.path().equals("/pause"));
             case "POST /restart" -> restart();
             case "POST /reinitialize" -> reinitialize();
+            case "POST /reload" -> reload();
             default ->
                 PATHS.contains(r.path())
                         ? Response.error(405, "method " + r.method() + " not allowed on " + r.path())
@@ -116,6 +125,11 @@ final class RestActions {
     private Response restart() throws ControlException {
         agent.requestRestart();
         return json(202, Map.of("message", "restart of " + agent.config().name() + " started"));
+    }
+
+    private Response reload() throws ControlException {
+        agent.requestReload();
+        return json(200, Map.of("message", "PostgreSQL on " + agent.config().name() + " reloaded its configuration"));
     }
 
     private Response reinitialize() throws ControlException {

@@ -218,6 +218,11 @@ final class FakeView implements AgentView {
     }
 
     @Override
+    public void requestReload() throws ControlException {
+        if (!local.running()) throw new ControlException("PostgreSQL is not running on n1");
+    }
+
+    @Override
     public void requestReinitialize() throws ControlException {
         throw new ControlException("no running primary to clone from");
     }

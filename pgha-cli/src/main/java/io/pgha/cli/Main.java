@@ -27,6 +27,9 @@ import picocli.CommandLine.Command;
             PromoteCommand.class,
             PromoteClusterCommand.class,
             ShowConfigCommand.class,
+            RestartCommand.class,
+            ReloadCommand.class,
+            ReinitCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Main {

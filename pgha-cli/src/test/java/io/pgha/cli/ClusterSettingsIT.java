@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.pgha.dcs.EmbeddedZooKeeper;
 import io.pgha.testkit.FreePorts;
+import io.pgha.testkit.Writer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -125,5 +126,44 @@ class ClusterSettingsIT {
                 .untilAsserted(() -> assertThat(show(
                                 1, "SELECT count(*) FROM pg_hba_file_rules WHERE '10.99.0.0' = ANY(ARRAY[address])"))
                         .isEqualTo("1"));
+    }
+
+    /**
+     * The settings that wait for a restart are applied by a rolling restart under a write load: the
+     * standby first, then a switchover, then the old primary; no acknowledged write is lost.
+     */
+    @Test
+    @Order(5)
+    void aRollingRestartAppliesPendingSettingsUnderLoadWithoutLosingAWrite() throws Exception {
+        String oldLeader = cluster.state().leader();
+        java.util.Set<Long> acked;
+        try (Writer w = new Writer(cluster.jdbcUrl(), "rolling").start()) {
+            await().atMost(Duration.ofSeconds(30)).until(() -> w.ackedCount() > 50);
+            long t0 = System.nanoTime();
+            var run = pgha("restart", "-c", cfg(), "--rolling", "--pending", "--force");
+            assertThat(run.exitCode()).as(run.out() + run.err()).isZero();
+            assertThat(run.out()).contains("switching over from " + oldLeader);
+            int before = w.ackedCount();
+            await().atMost(Duration.ofSeconds(30)).until(() -> w.ackedCount() > before + 50);
+            acked = new java.util.HashSet<>(w.acked());
+            System.out.println("rolling restart: longest pause of writes " + w.longestGapMsAfter(t0) + " ms");
+        }
+        var c = cluster.state();
+        assertThat(c.leader()).isNotEqualTo(oldLeader);
+        assertThat(c.members().values()).noneMatch(io.pgha.core.model.Member::pendingRestart);
+        for (int i = 1; i <= 2; i++)
+            assertThat(show(i, "SHOW max_locks_per_transaction")).isEqualTo("96");
+        int primary = ClusterFixture.index(c.leader());
+        java.util.Set<Long> present = new java.util.HashSet<>();
+        try (Connection conn = DriverManager.getConnection(
+                        "jdbc:postgresql://127.0.0.1:" + cluster.pgPort(primary) + "/postgres?user=postgres");
+                Statement st = conn.createStatement();
+                ResultSet rs = st.executeQuery("SELECT id FROM rolling")) {
+            while (rs.next()) present.add(rs.getLong(1));
+        }
+        assertThat(present).as("every acknowledged write").containsAll(acked);
+        var reload = pgha("reload", "-c", cfg());
+        assertThat(reload.exitCode()).as(reload.err()).isZero();
+        assertThat(reload.out()).contains("reloaded its configuration");
     }
 }

@@ -109,6 +109,13 @@ public final class LocalPostgres implements PostgresControl {
         return true;
     }
 
+    @Override
+    public void reload() throws PostgresException, java.io.IOException {
+        if (server.postmasterPid() <= 0) throw new PostgresException("PostgreSQL is not running");
+        server.files.writeSettings(server.upstream);
+        server.execute("SELECT pg_reload_conf()");
+    }
+
     /** The effective parameters of this node and where each comes from (see ConfigFiles#effective). */
     public Map<String, io.pgha.postgres.ConfigFiles.Effective> effectiveParameters() {
         return server.files.effective(server.upstream);

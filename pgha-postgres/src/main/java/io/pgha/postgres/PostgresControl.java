@@ -53,6 +53,9 @@ public interface PostgresControl extends AutoCloseable {
      * its config files are rewritten and it reloads them; a stopped server gets them at its next
      * start. True when they changed.
      */
+    /** Rewrites pgha's config files and makes the running server reload them. */
+    default void reload() throws PostgresException, java.io.IOException {}
+
     default boolean clusterSettings(io.pgha.core.model.DynamicConfig.Postgres settings)
             throws PostgresException, java.io.IOException {
         return false;

@@ -1,0 +1,153 @@
+package io.pgha.cli;
+
+import io.pgha.agent.ClusterControl;
+import io.pgha.core.config.NodeConfig;
+import io.pgha.core.model.ClusterState;
+import io.pgha.core.model.Member;
+import io.pgha.core.model.MemberState;
+import io.pgha.dcs.Dcs;
+import io.pgha.dcs.DcsException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code pgha restart}: restarts PostgreSQL on members through their agents; {@code --rolling}
+ * restarts the whole cluster with writes unavailable only for one switchover.
+ */
+@Command(
+        name = "restart",
+        description = {
+            "Restart PostgreSQL on members (all when none is named), through their agents.",
+            "--rolling restarts the standbys one at a time, each until it streams again, then switches over and"
+                    + " restarts the old primary: writes stop only for the switchover."
+        })
+final class RestartCommand implements Callable<Integer> {
+    @Mixin
+    ClusterOptions cluster;
+
+    @Parameters(paramLabel = "MEMBER", arity = "0..*", description = "members to restart (default: all)")
+    List<String> members = List.of();
+
+    @Option(names = "--role", paramLabel = "ROLE", description = "only the primary or only replicas: primary, replica")
+    String role;
+
+    @Option(names = "--pending", description = "only members whose settings wait for a restart (pending restart)")
+    boolean pending;
+
+    @Option(names = "--rolling", description = "one member at a time, the primary last after a switchover")
+    boolean rolling;
+
+    @Option(names = "--force", description = "do not ask for confirmation")
+    boolean force;
+
+    @Option(
+            names = "--timeout",
+            paramLabel = "SECONDS",
+            defaultValue = "120",
+            description = "how long to wait for each member to come back (default: ${DEFAULT-VALUE})")
+    int timeoutSeconds;
+
+    @Override
+    public Integer call() throws Exception {
+        if (role != null && !role.equals("primary") && !role.equals("replica")) {
+            throw new IllegalArgumentException("--role: '" + role + "' is not primary or replica");
+        }
+        NodeConfig cfg = cluster.load();
+        AgentClient agents = new AgentClient(cfg);
+        try (Dcs dcs = cluster.connect(cfg)) {
+            ClusterState c = dcs.read();
+            for (String m : members) {
+                if (c.member(m).isEmpty())
+                    throw new IllegalArgumentException("no member named '" + m + "' (members: "
+                            + c.sortedMembers().keySet() + ")");
+            }
+            List<Member> chosen = new ArrayList<>();
+            for (Member m : c.sortedMembers().values()) {
+                if (!members.isEmpty() && !members.contains(m.name())) continue;
+                boolean primary = m.name().equals(c.leader());
+                if ("primary".equals(role) && !primary) continue;
+                if ("replica".equals(role) && primary) continue;
+                if (pending && !m.pendingRestart()) continue;
+                chosen.add(m);
+            }
+            if (chosen.isEmpty()) {
+                System.out.println("Nothing to restart.");
+                return 0;
+            }
+            List<String> names = chosen.stream().map(Member::name).toList();
+            if (!Confirm.ask(
+                    "Restart PostgreSQL on " + String.join(", ", names) + (rolling ? " (rolling)" : "") + "?", force)) {
+                System.out.println("Aborted, nothing changed.");
+                return 1;
+            }
+            if (!rolling) {
+                for (Member m : chosen) System.out.println(m.name() + ": " + agents.post(m, "/restart"));
+                return 0;
+            }
+            return rolling(dcs, agents, c, chosen);
+        }
+    }
+
+    /** Standbys one at a time, then a switchover away from the primary, then the old primary. */
+    private int rolling(Dcs dcs, AgentClient agents, ClusterState c, List<Member> chosen) throws Exception {
+        String leader = c.leader();
+        Member primary = null;
+        for (Member m : chosen) {
+            if (m.name().equals(leader)) {
+                primary = m;
+                continue;
+            }
+            restartAndWait(dcs, agents, m, leader);
+        }
+        if (primary == null) return 0;
+        ClusterState now = dcs.read();
+        Member target = now.sortedMembers().values().stream()
+                .filter(m -> m.isRunningStandby() && m.streaming() && leader.equals(m.following()))
+                .findFirst()
+                .orElse(null);
+        if (target == null) {
+            System.out.println(leader + ": no standby streams from it to switch over to; restarting it in place");
+            restartAndWait(dcs, agents, primary, null);
+            return 0;
+        }
+        System.out.println("switching over from " + leader + " to " + target.name());
+        new ClusterControl(dcs, System::currentTimeMillis).switchover(leader, target.name(), 0);
+        if (Handover.await(dcs, target.name(), timeoutSeconds * 1000L) != 0) return 1;
+        restartAndWait(dcs, agents, dcs.read().member(leader).orElse(primary), target.name());
+        return 0;
+    }
+
+    /**
+     * Restarts {@code m} and waits until it runs again: a standby streaming from {@code upstream}
+     * with nothing pending, or (without upstream) a running primary.
+     */
+    private void restartAndWait(Dcs dcs, AgentClient agents, Member m, String upstream) throws Exception {
+        long restartedAt = System.currentTimeMillis();
+        System.out.println(m.name() + ": " + agents.post(m, "/restart"));
+        long deadline = System.nanoTime() + timeoutSeconds * 1_000_000_000L;
+        while (System.nanoTime() < deadline) {
+            Thread.sleep(200);
+            Member now;
+            try {
+                now = dcs.read().member(m.name()).orElse(null);
+            } catch (DcsException e) {
+                continue;
+            }
+            if (now == null || now.updatedAt() <= restartedAt || now.state() != MemberState.RUNNING) continue;
+            boolean back = upstream == null
+                    ? now.isRunningPrimary()
+                    : now.isRunningStandby() && now.streaming() && upstream.equals(now.following());
+            if (back && !now.pendingRestart()) {
+                System.out.println(m.name() + ": back" + (upstream == null ? "" : ", streaming from " + upstream));
+                return;
+            }
+        }
+        throw new IllegalStateException(m.name() + " did not come back within " + timeoutSeconds
+                + " s; see 'pgha list' for its last decision (the rolling restart stops here)");
+    }
+}
