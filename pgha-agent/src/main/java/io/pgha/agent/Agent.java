@@ -53,6 +53,9 @@ public final class Agent implements AutoCloseable, AgentView {
             PostgresControl postgres, Dcs dcs, Watchdog watchdog, Peers peers, Clock clock, AutoCloseable embedded) {}
 
     private final NodeConfig cfg;
+    /** {@code cfg} with what SIGHUP reloaded (tags, REST credentials, PostgreSQL parameters). */
+    private volatile NodeConfig current;
+
     private final Executor.Memory memory = new Executor.Memory();
     private final ColdStart coldStart = new ColdStart();
     private final PrimaryClusterSource primaryCluster;
@@ -101,7 +104,34 @@ public final class Agent implements AutoCloseable, AgentView {
 
     @Override
     public NodeConfig config() {
-        return cfg;
+        NodeConfig c = current;
+        return c != null ? c : cfg;
+    }
+
+    /**
+     * Takes what can change without a restart from {@code fresh} (the config file read again, on
+     * SIGHUP): tags, the REST API's credentials, PostgreSQL's parameters and pg_hba lines (rewritten
+     * and reloaded at once). Every other difference is left as it was and named in the result.
+     */
+    public NodeConfig.Reload reload(NodeConfig fresh) {
+        NodeConfig.Reload r = config().reloaded(fresh);
+        current = r.config();
+        if (r.applied().contains("postgresql.parameters") || r.applied().contains("postgresql.pg_hba")) {
+            try {
+                if (pg != null) pg.nodeSettings(r.config().postgresql());
+            } catch (Exception e) {
+                LOG.warn("cannot apply the node's PostgreSQL settings: {}", e.getMessage());
+            }
+        }
+        LOG.info(
+                "configuration reloaded: {}{}",
+                r.applied().isEmpty() ? "nothing to apply" : "applied " + String.join(", ", r.applied()),
+                r.needRestart().isEmpty()
+                        ? ""
+                        : "; these changes need an agent restart and were not applied: "
+                                + String.join(", ", r.needRestart()));
+        wakeUp();
+        return r;
     }
 
     /** Starts every part (embedded ZooKeeper peer, DCS client, REST API, lease guard) and runs the loop. */
@@ -220,7 +250,7 @@ public final class Agent implements AutoCloseable, AgentView {
         trackPrimaryDown(local);
         Observation o = new Observation(
                 cfg.name(),
-                cfg.tags(),
+                config().tags(),
                 reachable,
                 c,
                 local,
@@ -334,7 +364,7 @@ public final class Agent implements AutoCloseable, AgentView {
                 local.replayPosition(),
                 local.running() && local.inRecovery() ? local.following() : null,
                 local.streaming(),
-                cfg.tags(),
+                config().tags(),
                 reason,
                 clock.wallMillis(),
                 watchdog.status(),

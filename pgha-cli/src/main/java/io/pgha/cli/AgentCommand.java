@@ -8,7 +8,12 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code pgha agent --config node.yml}: runs one node until SIGTERM or SIGINT. */
+/**
+ * {@code pgha agent --config node.yml}: runs one node until SIGTERM or SIGINT, which stop it
+ * cleanly (PostgreSQL stopped, lease released) and end the process with status 0. SIGHUP reads the
+ * config file again and applies what can change without a restart ({@link Agent#reload}); it never
+ * stops the agent.
+ */
 @Command(name = "agent", description = "Run the agent of one node (PostgreSQL supervision, election, failover).")
 final class AgentCommand implements Callable<Integer> {
     @Option(
@@ -17,6 +22,35 @@ final class AgentCommand implements Callable<Integer> {
             paramLabel = "FILE",
             description = "the node's YAML config")
     Path config;
+
+    /** Stops the router and the agent once; a second caller waits until the first has finished. */
+    private static final class Stop {
+        private final Agent agent;
+        private final RunningRouter router;
+        private boolean done;
+
+        Stop(Agent agent, RunningRouter router) {
+            this.agent = agent;
+            this.router = router;
+        }
+
+        synchronized void run() {
+            if (done) return;
+            done = true;
+            if (router != null) router.close();
+            agent.close();
+        }
+    }
+
+    /** SIGHUP: the config file read again; a file that does not load changes nothing. */
+    private void reload(Agent agent) {
+        try {
+            agent.reload(ConfigLoader.load(config));
+        } catch (RuntimeException e) {
+            org.slf4j.LoggerFactory.getLogger(AgentCommand.class)
+                    .error("SIGHUP: {} (nothing changed; the agent goes on with its current config)", e.getMessage());
+        }
+    }
 
     @Override
     public Integer call() throws Exception {
@@ -27,14 +61,13 @@ final class AgentCommand implements Callable<Integer> {
         if (router != null) System.out.println(router.describe());
         // close() waits for the loop to end; the hook must not wait for the main thread, which is
         // itself blocked in System.exit until every hook has finished.
-        Runtime.getRuntime()
-                .addShutdownHook(new Thread(
-                        () -> {
-                            if (router != null) router.close();
-                            agent.close();
-                        },
-                        "shutdown"));
+        Stop stop = new Stop(agent, router);
+        Runtime.getRuntime().addShutdownHook(new Thread(stop::run, "shutdown"));
+        Signals.on("TERM", stop::run);
+        Signals.on("INT", stop::run);
+        Signals.on("HUP", () -> reload(agent));
         agent.run();
+        stop.run(); // waits for a stop begun by a signal to finish before the process exits
         return 0;
     }
 }

@@ -348,6 +348,18 @@ public final class LocalCluster implements AutoCloseable {
         return pids;
     }
 
+    /** Sends {@code sig} (HUP, TERM, ...) to node i's agent process only. */
+    public void signalAgent(int i, String sig) {
+        Process p = agents[i - 1];
+        if (p != null && p.isAlive()) signal(sig, List.of(p.pid()));
+    }
+
+    /** The exit status of node i's agent process, once it ended; null while it runs (or never ran). */
+    public Integer agentExitCode(int i) {
+        Process p = agents[i - 1];
+        return p == null || p.isAlive() ? null : p.exitValue();
+    }
+
     private static void signal(String sig, List<Long> pids) {
         if (pids.isEmpty()) return;
         List<String> cmd = new ArrayList<>(List.of("kill", "-" + sig));

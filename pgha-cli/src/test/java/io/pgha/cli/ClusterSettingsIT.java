@@ -166,4 +166,50 @@ class ClusterSettingsIT {
         assertThat(reload.exitCode()).as(reload.err()).isZero();
         assertThat(reload.out()).contains("reloaded its configuration");
     }
+
+    /**
+     * SIGHUP re-reads a node's config file and applies what can change (tags, PostgreSQL
+     * parameters) without stopping the agent, naming what needs a restart; SIGTERM stops the agent
+     * cleanly with status 0.
+     */
+    @Test
+    @Order(6)
+    void sighupReloadsTheNodeFileAndSigtermStopsCleanlyWithStatusZero() throws Exception {
+        var state = cluster.state();
+        int node = ClusterFixture.index(state.sortedMembers().keySet().stream()
+                .filter(n -> !n.equals(state.leader()))
+                .findFirst()
+                .orElseThrow());
+        Path file = cluster.config(node);
+        String text = Files.readString(file);
+        Files.writeString(
+                file,
+                text.replace("    fsync: 'on'\n", "    fsync: 'on'\n    statement_timeout: 7s\n")
+                        + "tags: {nofailover: true}\ntiming: {ttl: 3s}\n");
+        cluster.signalAgent(node, "HUP");
+        String name = cluster.nodeName(node);
+        await().atMost(Duration.ofSeconds(20))
+                .untilAsserted(() -> assertThat(cluster.state()
+                                .member(name)
+                                .orElseThrow()
+                                .tags()
+                                .noFailover())
+                        .isTrue());
+        await().atMost(Duration.ofSeconds(20))
+                .untilAsserted(
+                        () -> assertThat(show(node, "SHOW statement_timeout")).isEqualTo("7s"));
+        assertThat(cluster.agentAlive(node)).as("SIGHUP never stops the agent").isTrue();
+        assertThat(ClusterFixture.agentLog(cluster, node))
+                .contains("need an agent restart and were not applied: timing");
+
+        Files.writeString(file, text); // as it was, for the restart below
+        cluster.signalAgent(node, "TERM");
+        await().atMost(Duration.ofSeconds(60)).until(() -> cluster.agentExitCode(node) != null);
+        assertThat(cluster.agentExitCode(node)).as("SIGTERM: a clean stop").isZero();
+        assertThat(cluster.postmaster(node))
+                .as("its PostgreSQL stopped with it")
+                .isEmpty();
+        cluster.start(node);
+        ClusterFixture.awaitHealthy(cluster, 2);
+    }
 }

@@ -22,11 +22,15 @@ public final class ConfigFiles {
     private final Path dataDir;
     private final Path passFile;
     private volatile String synchronousStandbyNames = "";
+    /** This node's own parameters and pg_hba lines (its config file, as last read). */
+    private volatile NodeConfig.Postgres node;
+
     /** The cluster-wide settings from the DCS (below this node's own parameters). */
     private volatile io.pgha.core.model.DynamicConfig.Postgres cluster = io.pgha.core.model.DynamicConfig.Postgres.NONE;
 
     public ConfigFiles(NodeConfig cfg, OsCommand os, Path passFile) {
         this.cfg = cfg;
+        this.node = cfg.postgresql();
         this.os = os;
         this.dataDir = Path.of(cfg.dataDir());
         this.passFile = passFile;
@@ -40,6 +44,11 @@ public final class ConfigFiles {
         if (settings.equals(cluster)) return false;
         cluster = settings;
         return true;
+    }
+
+    /** Takes this node's own parameters and pg_hba lines anew (its config file was read again). */
+    public void node(NodeConfig.Postgres settings) {
+        node = settings;
     }
 
     /** Where a parameter's value comes from, lowest precedence first. */
@@ -81,7 +90,7 @@ public final class ConfigFiles {
         defaults.put("password_encryption", "scram-sha-256");
         defaults.forEach((k, v) -> out.put(k, new Effective(v, Source.PGHA_DEFAULT)));
         cluster.parameters().forEach((k, v) -> out.put(k, new Effective(v, Source.CLUSTER)));
-        cfg.postgresql().parameters().forEach((k, v) -> out.put(k, new Effective(v, Source.NODE)));
+        node.parameters().forEach((k, v) -> out.put(k, new Effective(v, Source.NODE)));
         Map<String, String> all = parameters(upstream);
         all.forEach((k, v) -> {
             Effective e = out.get(k);
@@ -102,7 +111,7 @@ public final class ConfigFiles {
         p.put("unix_socket_directories", "/tmp");
         p.put("password_encryption", "scram-sha-256");
         p.putAll(cluster.parameters());
-        p.putAll(cfg.postgresql().parameters());
+        p.putAll(node.parameters());
         p.put("listen_addresses", cfg.postgresql().listen());
         p.put("port", String.valueOf(cfg.postgresql().port()));
         p.put("wal_level", "logical".equals(p.get("wal_level")) ? "logical" : "replica");
@@ -239,7 +248,7 @@ public final class ConfigFiles {
 
     /** This node's pg_hba lines first (the first line that matches decides), then the cluster-wide ones. */
     private String hbaConf() {
-        List<String> lines = new java.util.ArrayList<>(cfg.postgresql().pgHba());
+        List<String> lines = new java.util.ArrayList<>(node.pgHba());
         lines.addAll(cluster.pgHba());
         return "# Written by pgha from postgresql.pg_hba of its config, then the cluster-wide pg_hba of the DCS.\n"
                 + String.join("\n", lines) + "\n";

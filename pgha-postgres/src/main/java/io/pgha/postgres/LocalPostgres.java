@@ -110,6 +110,16 @@ public final class LocalPostgres implements PostgresControl {
     }
 
     @Override
+    public void nodeSettings(io.pgha.core.config.NodeConfig.Postgres settings)
+            throws PostgresException, java.io.IOException {
+        server.files.node(settings);
+        if (server.postmasterPid() > 0) {
+            server.files.writeSettings(server.upstream);
+            server.execute("SELECT pg_reload_conf()");
+        }
+    }
+
+    @Override
     public void reload() throws PostgresException, java.io.IOException {
         if (server.postmasterPid() <= 0) throw new PostgresException("PostgreSQL is not running");
         server.files.writeSettings(server.upstream);

@@ -53,6 +53,13 @@ public interface PostgresControl extends AutoCloseable {
      * its config files are rewritten and it reloads them; a stopped server gets them at its next
      * start. True when they changed.
      */
+    /**
+     * Takes this node's own PostgreSQL parameters and pg_hba lines anew (its config file was read
+     * again); a running server reloads them.
+     */
+    default void nodeSettings(io.pgha.core.config.NodeConfig.Postgres settings)
+            throws PostgresException, java.io.IOException {}
+
     /** Rewrites pgha's config files and makes the running server reload them. */
     default void reload() throws PostgresException, java.io.IOException {}
 

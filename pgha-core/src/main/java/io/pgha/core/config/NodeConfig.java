@@ -34,6 +34,78 @@ public record NodeConfig(
         io.pgha.core.model.StandbyCluster standbyCluster) {
 
     /**
+     * What a running agent takes from {@code fresh} (its config file read again on SIGHUP): the
+     * parts that can change without a restart (tags, the REST API's credentials, PostgreSQL's
+     * parameters and pg_hba lines); every other difference is named in {@code needRestart} and left
+     * as it was, so the agent never runs on half of a new config.
+     */
+    public record Reload(NodeConfig config, java.util.List<String> applied, java.util.List<String> needRestart) {}
+
+    public Reload reloaded(NodeConfig fresh) {
+        java.util.List<String> applied = new java.util.ArrayList<>();
+        java.util.List<String> restart = new java.util.ArrayList<>();
+        if (!cluster.equals(fresh.cluster)) restart.add("cluster");
+        if (!name.equals(fresh.name)) restart.add("name");
+        if (!dataDir.equals(fresh.dataDir)) restart.add("data_dir");
+        if (!java.util.Objects.equals(binDir, fresh.binDir)) restart.add("bin_dir");
+        if (!osUser.equals(fresh.osUser)) restart.add("os_user");
+        if (!dcs.equals(fresh.dcs)) restart.add("dcs");
+        if (!timing.equals(fresh.timing)) restart.add("timing");
+        if (!watchdog.equals(fresh.watchdog)) restart.add("watchdog");
+        if (recloneOnRewindFailure != fresh.recloneOnRewindFailure)
+            restart.add("remove_data_directory_on_rewind_failure");
+        if (primaryStartTimeoutMs != fresh.primaryStartTimeoutMs) restart.add("primary_start_timeout");
+        if (!java.util.Objects.equals(router, fresh.router)) restart.add("router");
+        if (!java.util.Objects.equals(archive, fresh.archive)) restart.add("archive");
+        if (!java.util.Objects.equals(standbyCluster, fresh.standbyCluster)) restart.add("standby_cluster");
+        Postgres p = postgresql;
+        Postgres f = fresh.postgresql;
+        if (!p.listen().equals(f.listen())
+                || !java.util.Objects.equals(p.connectAddress(), f.connectAddress())
+                || p.port() != f.port()) restart.add("postgresql.listen/connect_address/port");
+        if (!java.util.Objects.equals(p.superuser(), f.superuser())
+                || !java.util.Objects.equals(p.replication(), f.replication()))
+            restart.add("postgresql.authentication");
+        if (p.walSegmentSizeMb() != f.walSegmentSizeMb()) restart.add("postgresql.wal_segment_size");
+        if (!p.parameters().equals(f.parameters())) applied.add("postgresql.parameters");
+        if (!p.pgHba().equals(f.pgHba())) applied.add("postgresql.pg_hba");
+        RestApi r = restapi;
+        RestApi fr = fresh.restapi;
+        if (!r.listen().equals(fr.listen())
+                || !java.util.Objects.equals(r.connectAddress(), fr.connectAddress())
+                || r.port() != fr.port()
+                || !r.listener().equals(fr.listener())) restart.add("restapi (address, TLS, allowlist)");
+        if (!java.util.Objects.equals(r.auth(), fr.auth())) applied.add("restapi.authentication");
+        if (!tags.equals(fresh.tags)) applied.add("tags");
+        NodeConfig merged = new NodeConfig(
+                cluster,
+                name,
+                dataDir,
+                binDir,
+                osUser,
+                new Postgres(
+                        p.listen(),
+                        p.connectAddress(),
+                        p.port(),
+                        p.superuser(),
+                        p.replication(),
+                        f.parameters(),
+                        f.pgHba(),
+                        p.walSegmentSizeMb()),
+                new RestApi(r.listen(), r.connectAddress(), r.port(), fr.auth(), r.listener()),
+                dcs,
+                timing,
+                fresh.tags,
+                watchdog,
+                recloneOnRewindFailure,
+                primaryStartTimeoutMs,
+                router,
+                archive,
+                standbyCluster);
+        return new Reload(merged, java.util.List.copyOf(applied), java.util.List.copyOf(restart));
+    }
+
+    /**
      * PostgreSQL settings of this node.
      *
      * @param walSegmentSizeMb WAL segment size given to initdb at bootstrap (fixed for the cluster's life)
