@@ -20,7 +20,8 @@ final class ClusterOptions {
         if (p == null) {
             String env = System.getenv("PGHA_CONFIG");
             if (env == null)
-                throw new IllegalArgumentException("no config: pass -c FILE (a node's config file) or set PGHA_CONFIG");
+                throw new io.pgha.core.config.ConfigException(
+                        "no config: pass -c FILE (a node's config file) or set PGHA_CONFIG");
             p = Path.of(env);
         }
         return ConfigLoader.load(p);

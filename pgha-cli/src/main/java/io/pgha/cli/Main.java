@@ -44,14 +44,28 @@ public final class Main {
         System.exit(run(args));
     }
 
-    /** Runs a command line and returns its exit code (0 ok, 1 refused or failed, 2 bad usage). */
+    /** The action failed or the cluster refused it. */
+    public static final int FAILED = 1;
+    /** Bad usage: an unknown command or option, a missing argument. */
+    public static final int USAGE = 2;
+    /** The node config file is missing, unreadable or invalid. */
+    public static final int CONFIG_ERROR = 3;
+    /** The DCS could not be reached. */
+    public static final int DCS_UNREACHABLE = 4;
+
+    /**
+     * Runs a command line and returns its exit code: 0 ok, {@link #FAILED}, {@link #USAGE}, {@link
+     * #CONFIG_ERROR}, {@link #DCS_UNREACHABLE}.
+     */
     public static int run(String... args) {
         // how PostgreSQL runs this pgha from archive_command and restore_command (see ArchiveConfig)
         if (System.getProperty("pgha.self") == null) System.setProperty("pgha.self", SelfCommand.pgha());
         CommandLine cl = new CommandLine(new Main());
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             cmd.getErr().println("error: " + (ex.getMessage() == null ? ex.toString() : ex.getMessage()));
-            return 1;
+            if (ex instanceof io.pgha.core.config.ConfigException) return CONFIG_ERROR;
+            if (ex instanceof io.pgha.dcs.DcsUnreachableException) return DCS_UNREACHABLE;
+            return FAILED;
         });
         return cl.execute(args);
     }

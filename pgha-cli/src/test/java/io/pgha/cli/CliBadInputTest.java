@@ -21,7 +21,7 @@ class CliBadInputTest {
         dcs: {zookeeper: {connect: "127.0.0.1:1"}}
         """.formatted(dir));
         ClusterFixture.Run r = pgha("agent", "--config", cfg.toString());
-        assertThat(r.exitCode()).isEqualTo(1);
+        assertThat(r.exitCode()).as("a config error").isEqualTo(Main.CONFIG_ERROR);
         assertThat(r.err()).contains("postgresql.port: 99999 is not a TCP port");
         assertThat(dir.resolve("data")).doesNotExist();
     }
@@ -36,16 +36,29 @@ class CliBadInputTest {
         timing: {ttl: 3s, safety_margin: 50ms}
         """.formatted(dir));
         ClusterFixture.Run r = pgha("agent", "--config", cfg.toString());
-        assertThat(r.exitCode()).isEqualTo(1);
+        assertThat(r.exitCode()).isEqualTo(Main.CONFIG_ERROR);
         assertThat(r.err()).contains("timing.safety_margin", "two primaries");
     }
 
     @Test
     void commandsWithoutAConfigSaySo() {
         ClusterFixture.Run r = pgha("list");
-        assertThat(r.exitCode()).isEqualTo(1);
+        assertThat(r.exitCode()).isEqualTo(Main.CONFIG_ERROR);
         assertThat(r.err()).contains("no config: pass -c FILE");
         assertThat(pgha("list", "-c", "/nonexistent/node.yml").err()).contains("does not exist or is not readable");
+    }
+
+    @Test
+    void anUnreachableDcsHasItsOwnExitStatus(@TempDir Path dir) throws Exception {
+        Path cfg = Files.writeString(dir.resolve("node.yml"), """
+        cluster: c
+        name: n1
+        data_dir: %s/data
+        dcs: {zookeeper: {connect: "127.0.0.1:1"}}
+        """.formatted(dir));
+        ClusterFixture.Run r = pgha("list", "-c", cfg.toString());
+        assertThat(r.exitCode()).isEqualTo(Main.DCS_UNREACHABLE);
+        assertThat(r.err()).contains("cannot reach ZooKeeper at 127.0.0.1:1");
     }
 
     @Test

@@ -42,7 +42,7 @@ public final class DcsFactory {
         Dcs client = observer(dcs, cluster, timeoutMs);
         try {
             if (!client.awaitConnected(waitMs)) {
-                throw new IllegalStateException("cannot reach " + client.describe() + " (waited " + waitMs + " ms)");
+                throw new DcsUnreachableException("cannot reach " + client.describe() + " (waited " + waitMs + " ms)");
             }
             if (client.connection() == Dcs.Connection.REFUSED) {
                 try {
