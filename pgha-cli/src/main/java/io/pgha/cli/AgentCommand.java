@@ -9,7 +9,10 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code pgha agent --config node.yml}: runs one node until SIGTERM or SIGINT. */
-@Command(name = "agent", description = "Run the agent of one node (PostgreSQL supervision, election, failover).")
+@Command(
+        mixinStandardHelpOptions = true,
+        name = "agent",
+        description = "Run the agent of one node (PostgreSQL supervision, election, failover).")
 final class AgentCommand implements Callable<Integer> {
     @Option(
             names = {"-c", "--config"},

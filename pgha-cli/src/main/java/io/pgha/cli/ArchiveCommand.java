@@ -26,6 +26,7 @@ import picocli.CommandLine.Parameters;
  * archived with different bytes (push; nothing is overwritten).
  */
 @Command(
+        mixinStandardHelpOptions = true,
         name = "archive",
         description = "WAL archive commands for archive_command and restore_command (docs/archive.md).",
         subcommands = {
@@ -187,7 +188,10 @@ final class ArchiveCommand {
         return fail(UNAVAILABLE, e.getMessage() == null ? e.toString() : e.getMessage());
     }
 
-    @Command(name = "push", description = "Archive one WAL file (archive_command; docs/archive.md has the exact line).")
+    @Command(
+            mixinStandardHelpOptions = true,
+            name = "push",
+            description = "Archive one WAL file (archive_command; docs/archive.md has the exact line).")
     static final class Push implements Callable<Integer> {
         @Parameters(index = "0", paramLabel = "PATH", description = "the file to archive (%%p)")
         Path path;
@@ -244,6 +248,7 @@ final class ArchiveCommand {
      * it ends after {@code --idle} seconds without work or when PostgreSQL is gone.
      */
     @Command(
+            mixinStandardHelpOptions = true,
             name = "push-ahead",
             description = "Push every .ready WAL file ahead of PostgreSQL (started by push --async).")
     static final class PushAhead implements Callable<Integer> {
@@ -334,7 +339,10 @@ final class ArchiveCommand {
         }
     }
 
-    @Command(name = "get", description = "Restore one WAL file (restore_command; docs/archive.md has the exact line).")
+    @Command(
+            mixinStandardHelpOptions = true,
+            name = "get",
+            description = "Restore one WAL file (restore_command; docs/archive.md has the exact line).")
     static final class Get implements Callable<Integer> {
         @Parameters(index = "0", paramLabel = "NAME", description = "the WAL file name (%%f)")
         String name;
@@ -387,6 +395,7 @@ final class ArchiveCommand {
     }
 
     @Command(
+            mixinStandardHelpOptions = true,
             name = "info",
             description = "Show what the archive holds: timelines, first and last segment, gaps, history files.")
     static final class Info implements Callable<Integer> {
@@ -445,6 +454,9 @@ final class ArchiveCommand {
             name = "check",
             description = "Force a WAL switch on the primary and confirm the segment reaches the repository.")
     static final class Check implements Callable<Integer> {
+        @picocli.CommandLine.Mixin
+        HelpOption help;
+
         @Option(
                 names = {"-h", "--host"},
                 defaultValue = "127.0.0.1",

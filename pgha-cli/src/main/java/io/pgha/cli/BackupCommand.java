@@ -33,6 +33,9 @@ import picocli.CommandLine.Parameters;
         })
 @SuppressWarnings("SystemConsoleNull") // Java 17: null means no terminal
 final class BackupCommand implements Callable<Integer> {
+    @Mixin
+    HelpOption help;
+
     @Option(
             names = {"-h", "--host"},
             defaultValue = "127.0.0.1",
@@ -168,7 +171,7 @@ final class BackupCommand implements Callable<Integer> {
         return r;
     }
 
-    @Command(name = "list", description = "List the backups in the repository.")
+    @Command(mixinStandardHelpOptions = true, name = "list", description = "List the backups in the repository.")
     static final class ListBackups implements Callable<Integer> {
         @Mixin
         ArchiveCommand.RepoOptions options = new ArchiveCommand.RepoOptions();
@@ -226,7 +229,10 @@ final class BackupCommand implements Callable<Integer> {
         }
     }
 
-    @Command(name = "info", description = "Show one backup (the newest without LABEL).")
+    @Command(
+            mixinStandardHelpOptions = true,
+            name = "info",
+            description = "Show one backup (the newest without LABEL).")
     static final class Info implements Callable<Integer> {
         @Parameters(index = "0", arity = "0..1", paramLabel = "LABEL")
         String label;
@@ -264,6 +270,7 @@ final class BackupCommand implements Callable<Integer> {
     }
 
     @Command(
+            mixinStandardHelpOptions = true,
             name = "verify",
             description =
                     "Read every file of a backup (the newest without LABEL) and the WAL it needs, checking every checksum.")
@@ -301,7 +308,10 @@ final class BackupCommand implements Callable<Integer> {
         }
     }
 
-    @Command(name = "expire", description = "Keep the newest N full backups and the WAL they need; remove the rest.")
+    @Command(
+            mixinStandardHelpOptions = true,
+            name = "expire",
+            description = "Keep the newest N full backups and the WAL they need; remove the rest.")
     static final class Expire implements Callable<Integer> {
         @Option(
                 names = "--retention-full",
