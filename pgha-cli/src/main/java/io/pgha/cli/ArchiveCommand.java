@@ -252,16 +252,33 @@ final class ArchiveCommand {
             name = "push-ahead",
             description = "Push every .ready WAL file ahead of PostgreSQL (started by push --async).")
     static final class PushAhead implements Callable<Integer> {
-        @Option(names = "--pg-wal", required = true, paramLabel = "DIR")
+        @Option(
+                names = "--pg-wal",
+                required = true,
+                paramLabel = "DIR",
+                description = "the server's pg_wal directory, whose archive_status/*.ready files are pushed")
         Path pgWal;
 
-        @Option(names = "--spool", required = true, paramLabel = "DIR")
+        @Option(
+                names = "--spool",
+                required = true,
+                paramLabel = "DIR",
+                description = "where pushed files are marked for push --spool to confirm")
         Path spool;
 
-        @Option(names = "--parallel", defaultValue = "4", paramLabel = "N")
+        @Option(
+                names = "--parallel",
+                defaultValue = "4",
+                paramLabel = "N",
+                description = "files pushed at once (default: ${DEFAULT-VALUE})")
         int parallel;
 
-        @Option(names = "--idle", defaultValue = "10", paramLabel = "SECONDS")
+        @Option(
+                names = "--idle",
+                defaultValue = "10",
+                paramLabel = "SECONDS",
+                description = "stop after SECONDS with nothing to push, or when the server stops"
+                        + " (default: ${DEFAULT-VALUE})")
         int idleSeconds;
 
         @picocli.CommandLine.Mixin

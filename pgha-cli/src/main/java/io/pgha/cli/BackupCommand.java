@@ -234,7 +234,11 @@ final class BackupCommand implements Callable<Integer> {
             name = "info",
             description = "Show one backup (the newest without LABEL).")
     static final class Info implements Callable<Integer> {
-        @Parameters(index = "0", arity = "0..1", paramLabel = "LABEL")
+        @Parameters(
+                index = "0",
+                arity = "0..1",
+                paramLabel = "LABEL",
+                description = "the backup's label, as backup list shows it (default: the newest)")
         String label;
 
         @Mixin
@@ -275,7 +279,11 @@ final class BackupCommand implements Callable<Integer> {
             description =
                     "Read every file of a backup (the newest without LABEL) and the WAL it needs, checking every checksum.")
     static final class Verify implements Callable<Integer> {
-        @Parameters(index = "0", arity = "0..1", paramLabel = "LABEL")
+        @Parameters(
+                index = "0",
+                arity = "0..1",
+                paramLabel = "LABEL",
+                description = "the backup's label, as backup list shows it (default: the newest)")
         String label;
 
         @Option(

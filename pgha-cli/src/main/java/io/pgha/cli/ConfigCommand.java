@@ -289,7 +289,7 @@ final class ConfigCommand {
 
     /** A node name from a host name: its first label, in the characters node names may hold. */
     static String nodeName(String host) {
-        String first = host.split("\\.")[0].toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9_-]", "-");
+        String first = host.split("\\.", -1)[0].toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9_-]", "-");
         first = first.replaceAll("^[^a-z0-9]+", "");
         if (first.length() > 63) first = first.substring(0, 63);
         return first.isEmpty() ? "node1" : first;
