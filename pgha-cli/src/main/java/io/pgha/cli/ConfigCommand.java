@@ -257,7 +257,21 @@ final class ConfigCommand {
         s.append("  priority: 0   # breaks ties between equally advanced standbys (higher wins)\n\n");
         s.append("watchdog:\n");
         s.append("  mode: off   # automatic or required with a watchdog device (docs/fencing.md)\n");
-        return s.toString();
+        return alignComments(s.toString());
+    }
+
+    /** Lines' trailing comments start in one column, as in docs/examples/node.yml. */
+    static String alignComments(String text) {
+        StringBuilder out = new StringBuilder();
+        for (String line : text.split("\n", -1)) {
+            int at = line.indexOf("   # ");
+            if (at > 0 && !line.stripLeading().startsWith("#")) {
+                String code = line.substring(0, at);
+                line = code + " ".repeat(Math.max(2, 32 - code.length())) + line.substring(at + 3);
+            }
+            out.append(line).append('\n');
+        }
+        return out.substring(0, out.length() - 1);
     }
 
     private static String portNote(int port, int usual) {
