@@ -107,14 +107,15 @@ final class QueryCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "no SQL: give it as an argument or with -f FILE");
         NodeConfig cfg = cluster.load();
         ClusterState c = cluster.read(cfg);
+        TargetRole wanted = memberName != null ? null : role == null ? TargetRole.primary : role;
         Member m = memberName != null
                 ? Targets.named(c, cfg.cluster(), memberName)
-                : Targets.pick(c, cfg.cluster(), role == null ? TargetRole.primary : role);
+                : Targets.pick(c, cfg.cluster(), wanted);
         Credentials su = cfg.postgresql().superuser();
         String password = su.hasPassword() ? su.password() : System.getenv("PGPASSWORD");
         List<Result> results;
         try {
-            results = run(m, dbname, su.username(), password, role, connectTimeout, sql);
+            results = run(m, dbname, su.username(), password, wanted, connectTimeout, sql);
         } catch (Failure e) {
             System.err.println("error: " + e.getMessage());
             return 1;
