@@ -29,6 +29,12 @@ import picocli.CommandLine.Parameters;
         mixinStandardHelpOptions = true,
         name = "archive",
         description = "WAL archive commands for archive_command and restore_command (docs/archive.md).",
+        footer = {
+            "",
+            "Exit status of every archive command: 0 done; 1 the file is not in the archive (get); 2 bad usage;"
+                    + " 3 the repository cannot be used; 4 a stored file is corrupt; 5 already archived with"
+                    + " other bytes (push)."
+        },
         subcommands = {
             ArchiveCommand.Push.class,
             ArchiveCommand.PushAhead.class,

@@ -25,6 +25,11 @@ import picocli.CommandLine.Parameters;
 @Command(
         name = "backup",
         description = "Take a full base backup into the repository (docs/archive.md); list, info, verify, expire.",
+        footer = {
+            "",
+            "Exit status of every backup command: 0 done; 2 bad usage; 3 the repository or the server cannot"
+                    + " be used; 4 a backup failed verification; 5 it already exists."
+        },
         subcommands = {
             BackupCommand.ListBackups.class,
             BackupCommand.Info.class,

@@ -15,7 +15,7 @@ import picocli.CommandLine.Command;
         description = "PostgreSQL high availability: agent, cluster control and a local demo cluster.",
         footer = {
             "",
-            "Exit status: 0 done, 1 refused or failed, 2 bad usage (archive and backup: see their help).",
+            "Exit status: 0 done, 1 refused or failed, 2 bad usage (archive and backup: see pgha archive --help).",
             "Cluster commands find the cluster from a node's config file: -c FILE or $PGHA_CONFIG."
         },
         subcommands = {
