@@ -14,7 +14,10 @@ import picocli.CommandLine.Option;
  * config file again and applies what can change without a restart ({@link Agent#reload}); it never
  * stops the agent.
  */
-@Command(name = "agent", description = "Run the agent of one node (PostgreSQL supervision, election, failover).")
+@Command(
+        mixinStandardHelpOptions = true,
+        name = "agent",
+        description = "Run the agent of one node (PostgreSQL supervision, election, failover).")
 final class AgentCommand implements Callable<Integer> {
     @Option(
             names = {"-c", "--config"},

@@ -26,8 +26,15 @@ import picocli.CommandLine.Parameters;
  * archived with different bytes (push; nothing is overwritten).
  */
 @Command(
+        mixinStandardHelpOptions = true,
         name = "archive",
         description = "WAL archive commands for archive_command and restore_command (docs/archive.md).",
+        footer = {
+            "",
+            "Exit status of every archive command: 0 done; 1 the file is not in the archive (get); 2 bad usage;"
+                    + " 3 the repository cannot be used; 4 a stored file is corrupt; 5 already archived with"
+                    + " other bytes (push)."
+        },
         subcommands = {
             ArchiveCommand.Push.class,
             ArchiveCommand.PushAhead.class,
@@ -187,7 +194,10 @@ final class ArchiveCommand {
         return fail(UNAVAILABLE, e.getMessage() == null ? e.toString() : e.getMessage());
     }
 
-    @Command(name = "push", description = "Archive one WAL file (archive_command; docs/archive.md has the exact line).")
+    @Command(
+            mixinStandardHelpOptions = true,
+            name = "push",
+            description = "Archive one WAL file (archive_command; docs/archive.md has the exact line).")
     static final class Push implements Callable<Integer> {
         @Parameters(index = "0", paramLabel = "PATH", description = "the file to archive (%%p)")
         Path path;
@@ -244,19 +254,37 @@ final class ArchiveCommand {
      * it ends after {@code --idle} seconds without work or when PostgreSQL is gone.
      */
     @Command(
+            mixinStandardHelpOptions = true,
             name = "push-ahead",
             description = "Push every .ready WAL file ahead of PostgreSQL (started by push --async).")
     static final class PushAhead implements Callable<Integer> {
-        @Option(names = "--pg-wal", required = true, paramLabel = "DIR")
+        @Option(
+                names = "--pg-wal",
+                required = true,
+                paramLabel = "DIR",
+                description = "the server's pg_wal directory, whose archive_status/*.ready files are pushed")
         Path pgWal;
 
-        @Option(names = "--spool", required = true, paramLabel = "DIR")
+        @Option(
+                names = "--spool",
+                required = true,
+                paramLabel = "DIR",
+                description = "where pushed files are marked for push --spool to confirm")
         Path spool;
 
-        @Option(names = "--parallel", defaultValue = "4", paramLabel = "N")
+        @Option(
+                names = "--parallel",
+                defaultValue = "4",
+                paramLabel = "N",
+                description = "files pushed at once (default: ${DEFAULT-VALUE})")
         int parallel;
 
-        @Option(names = "--idle", defaultValue = "10", paramLabel = "SECONDS")
+        @Option(
+                names = "--idle",
+                defaultValue = "10",
+                paramLabel = "SECONDS",
+                description = "stop after SECONDS with nothing to push, or when the server stops"
+                        + " (default: ${DEFAULT-VALUE})")
         int idleSeconds;
 
         @picocli.CommandLine.Mixin
@@ -334,7 +362,10 @@ final class ArchiveCommand {
         }
     }
 
-    @Command(name = "get", description = "Restore one WAL file (restore_command; docs/archive.md has the exact line).")
+    @Command(
+            mixinStandardHelpOptions = true,
+            name = "get",
+            description = "Restore one WAL file (restore_command; docs/archive.md has the exact line).")
     static final class Get implements Callable<Integer> {
         @Parameters(index = "0", paramLabel = "NAME", description = "the WAL file name (%%f)")
         String name;
@@ -387,6 +418,7 @@ final class ArchiveCommand {
     }
 
     @Command(
+            mixinStandardHelpOptions = true,
             name = "info",
             description = "Show what the archive holds: timelines, first and last segment, gaps, history files.")
     static final class Info implements Callable<Integer> {
@@ -445,6 +477,9 @@ final class ArchiveCommand {
             name = "check",
             description = "Force a WAL switch on the primary and confirm the segment reaches the repository.")
     static final class Check implements Callable<Integer> {
+        @picocli.CommandLine.Mixin
+        HelpOption help;
+
         @Option(
                 names = {"-h", "--host"},
                 defaultValue = "127.0.0.1",

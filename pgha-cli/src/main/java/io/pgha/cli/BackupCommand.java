@@ -25,6 +25,11 @@ import picocli.CommandLine.Parameters;
 @Command(
         name = "backup",
         description = "Take a full base backup into the repository (docs/archive.md); list, info, verify, expire.",
+        footer = {
+            "",
+            "Exit status of every backup command: 0 done; 2 bad usage; 3 the repository or the server cannot"
+                    + " be used; 4 a backup failed verification; 5 it already exists."
+        },
         subcommands = {
             BackupCommand.ListBackups.class,
             BackupCommand.Info.class,
@@ -33,6 +38,9 @@ import picocli.CommandLine.Parameters;
         })
 @SuppressWarnings("SystemConsoleNull") // Java 17: null means no terminal
 final class BackupCommand implements Callable<Integer> {
+    @Mixin
+    HelpOption help;
+
     @Option(
             names = {"-h", "--host"},
             defaultValue = "127.0.0.1",
@@ -168,7 +176,7 @@ final class BackupCommand implements Callable<Integer> {
         return r;
     }
 
-    @Command(name = "list", description = "List the backups in the repository.")
+    @Command(mixinStandardHelpOptions = true, name = "list", description = "List the backups in the repository.")
     static final class ListBackups implements Callable<Integer> {
         @Mixin
         ArchiveCommand.RepoOptions options = new ArchiveCommand.RepoOptions();
@@ -226,9 +234,16 @@ final class BackupCommand implements Callable<Integer> {
         }
     }
 
-    @Command(name = "info", description = "Show one backup (the newest without LABEL).")
+    @Command(
+            mixinStandardHelpOptions = true,
+            name = "info",
+            description = "Show one backup (the newest without LABEL).")
     static final class Info implements Callable<Integer> {
-        @Parameters(index = "0", arity = "0..1", paramLabel = "LABEL")
+        @Parameters(
+                index = "0",
+                arity = "0..1",
+                paramLabel = "LABEL",
+                description = "the backup's label, as backup list shows it (default: the newest)")
         String label;
 
         @Mixin
@@ -264,11 +279,16 @@ final class BackupCommand implements Callable<Integer> {
     }
 
     @Command(
+            mixinStandardHelpOptions = true,
             name = "verify",
             description =
                     "Read every file of a backup (the newest without LABEL) and the WAL it needs, checking every checksum.")
     static final class Verify implements Callable<Integer> {
-        @Parameters(index = "0", arity = "0..1", paramLabel = "LABEL")
+        @Parameters(
+                index = "0",
+                arity = "0..1",
+                paramLabel = "LABEL",
+                description = "the backup's label, as backup list shows it (default: the newest)")
         String label;
 
         @Option(
@@ -301,7 +321,10 @@ final class BackupCommand implements Callable<Integer> {
         }
     }
 
-    @Command(name = "expire", description = "Keep the newest N full backups and the WAL they need; remove the rest.")
+    @Command(
+            mixinStandardHelpOptions = true,
+            name = "expire",
+            description = "Keep the newest N full backups and the WAL they need; remove the rest.")
     static final class Expire implements Callable<Integer> {
         @Option(
                 names = "--retention-full",

@@ -15,6 +15,12 @@ final class ClusterOptions {
             description = "a node's config file (default: $PGHA_CONFIG)")
     Path config;
 
+    /**
+     * Where commands get their DCS in unit tests (an in-memory one, so that a command can be run
+     * whole through {@link Main#run}); null, the default, means the config's DCS.
+     */
+    static volatile java.util.function.Function<NodeConfig, Dcs> testDcs;
+
     NodeConfig load() {
         Path p = config;
         if (p == null) {
@@ -29,10 +35,19 @@ final class ClusterOptions {
 
     /** Connects to the cluster's DCS, failing with a clear message when it cannot be reached. */
     Dcs connect(NodeConfig cfg) throws InterruptedException {
+        var forTests = testDcs;
+        if (forTests != null) return forTests.apply(cfg);
         return DcsFactory.connectedObserver(
                 cfg.dcs(),
                 cfg.cluster(),
                 cfg.timing().ttlMs(),
                 Math.max(5000, cfg.timing().ttlMs() * 2));
+    }
+
+    /** One read of the cluster, for commands that only look at it once. */
+    io.pgha.core.model.ClusterState read(NodeConfig cfg) throws InterruptedException, io.pgha.dcs.DcsException {
+        try (Dcs dcs = connect(cfg)) {
+            return dcs.read();
+        }
     }
 }

@@ -16,6 +16,7 @@ import picocli.CommandLine.Option;
 
 /** {@code pgha demo}: a local N-node cluster on loopback, running until SIGINT/SIGTERM. */
 @Command(
+        mixinStandardHelpOptions = true,
         name = "demo",
         description = "Start a local cluster on loopback (each node its own process) and run until Ctrl-C.")
 final class DemoCommand implements Callable<Integer> {

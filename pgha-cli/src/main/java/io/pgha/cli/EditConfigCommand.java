@@ -22,6 +22,7 @@ import picocli.CommandLine.Option;
 
 /** {@code pgha edit-config}: change the cluster-wide settings kept in the DCS, at run time. */
 @Command(
+        mixinStandardHelpOptions = true,
         name = "edit-config",
         description = {
             "Change the cluster-wide settings (synchronous_mode, synchronous_node_count, ...) at run time.",

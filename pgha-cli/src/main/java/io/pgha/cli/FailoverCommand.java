@@ -11,6 +11,7 @@ import picocli.CommandLine.Option;
 
 /** {@code pgha failover --to NODE}: promote a standby when no healthy primary is left. */
 @Command(
+        mixinStandardHelpOptions = true,
         name = "failover",
         description = "Promote a standby when no healthy primary is left (may lose unreplicated commits).")
 final class FailoverCommand implements Callable<Integer> {

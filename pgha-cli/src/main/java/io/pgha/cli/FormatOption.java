@@ -4,7 +4,11 @@ import picocli.CommandLine.Option;
 
 /** The {@code --format text|json} option of read commands. */
 final class FormatOption {
-    @Option(names = "--format", defaultValue = "text", description = "text or json (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--format",
+            defaultValue = "text",
+            paramLabel = "FORMAT",
+            description = "text or json (default: ${DEFAULT-VALUE})")
     Format format;
 
     boolean json() {

@@ -11,7 +11,10 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
 /** {@code pgha history}: the timeline switches of the cluster. */
-@Command(name = "history", description = "List timeline switches (failovers, switchovers) with time and reason.")
+@Command(
+        mixinStandardHelpOptions = true,
+        name = "history",
+        description = "List timeline switches (failovers, switchovers) with time and reason.")
 final class HistoryCommand implements Callable<Integer> {
     @Mixin
     ClusterOptions cluster;

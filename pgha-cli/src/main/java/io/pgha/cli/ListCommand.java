@@ -6,6 +6,7 @@ import io.pgha.core.model.ClusterState;
 import io.pgha.core.model.Member;
 import io.pgha.core.model.RouterStatus;
 import io.pgha.dcs.Dcs;
+import io.pgha.dcs.DcsException;
 import io.pgha.dcs.Json;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -13,31 +14,126 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
-/** {@code pgha list}: the cluster at a glance. */
-@Command(name = "list", description = "Show the members, their roles, lag and the last decision of each agent.")
+/**
+ * {@code pgha list}: the cluster at a glance; with {@code --watch}, again and again, so that an
+ * operator can keep it open beside a switchover or a failure and see each step as it happens.
+ */
+@Command(
+        mixinStandardHelpOptions = true,
+        name = "list",
+        description = "Show the members, their roles, lag and the last decision of each agent.")
+@SuppressWarnings("SystemConsoleNull") // Java 17: null means no terminal
 final class ListCommand implements Callable<Integer> {
+    /** Home the cursor and clear the screen (ANSI): each round of --watch replaces the last one. */
+    static final String CLEAR = "\033[H\033[2J";
+
     @Mixin
     ClusterOptions cluster;
 
     @Mixin
     FormatOption output;
 
+    @Option(
+            names = "--watch",
+            arity = "0..1",
+            fallbackValue = "2",
+            paramLabel = "SECONDS",
+            description = "redraw every SECONDS (default 2) until Ctrl-C; with --format json, print one JSON"
+                    + " document a line per round instead")
+    Double watch;
+
+    @Option(names = "--rounds", hidden = true, paramLabel = "N", description = "stop --watch after N rounds (tests)")
+    int rounds;
+
+    @Spec
+    CommandSpec spec;
+
     @Override
     public Integer call() throws Exception {
+        if (watch != null && !(watch >= 0.1 && watch <= 86_400)) {
+            throw new ParameterException(
+                    spec.commandLine(), "--watch: " + watch + " seconds is not between 0.1 and 86400");
+        }
         NodeConfig cfg = cluster.load();
         try (Dcs dcs = cluster.connect(cfg)) {
-            ClusterState c = dcs.read();
-            List<RouterStatus> routers = dcs.routers();
-            if (output.json()) {
-                Map<String, Object> v = new LinkedHashMap<>(RestView.cluster(cfg.cluster(), c));
-                v.put("routers", routers);
-                System.out.print(Json.pretty(v) + "\n");
-            } else {
-                System.out.print(render(cfg.cluster(), c) + routers(routers));
+            if (watch == null) {
+                System.out.print(show(cfg.cluster(), dcs, output.json(), true));
+                return 0;
             }
+            new Watch(dcs, cfg.cluster(), output.json(), Math.round(watch * 1000), System.console() != null)
+                    .run(System.out, rounds, Thread::sleep);
         }
         return 0;
+    }
+
+    /** What {@code pgha list} prints for one read of the DCS (JSON pretty or on one line). */
+    static String show(String name, Dcs dcs, boolean json, boolean pretty) throws DcsException {
+        ClusterState c = dcs.read();
+        List<RouterStatus> routers = dcs.routers();
+        if (json) {
+            Map<String, Object> v = new LinkedHashMap<>(RestView.cluster(name, c));
+            v.put("routers", routers);
+            return (pretty ? Json.pretty(v) : Json.text(v)) + "\n";
+        }
+        return render(name, c) + routers(routers);
+    }
+
+    /** How --watch waits between rounds; tests change the cluster here instead of sleeping. */
+    @FunctionalInterface
+    interface Pause {
+        void sleep(long millis) throws InterruptedException;
+    }
+
+    /**
+     * The rounds of {@code --watch}: a whole screen built before it is printed (no flicker), rounds
+     * started at fixed times however long a read takes, and a DCS that cannot be read shown as such
+     * in that round instead of ending the watch, since an outage is what one may be watching.
+     *
+     * @param clear clear the screen before each round (stdout is a terminal); otherwise rounds of
+     *     text are separated by a blank line, so that a log of them stays readable
+     */
+    record Watch(Dcs dcs, String name, boolean json, long periodMs, boolean clear) {
+        /** Runs {@code rounds} rounds, or until interrupted (Ctrl-C ends the JVM) when 0. */
+        void run(java.io.PrintStream out, int rounds, Pause pause) throws InterruptedException {
+            long start = System.nanoTime();
+            for (int round = 1; rounds <= 0 || round <= rounds; round++) {
+                out.print(frame(round));
+                out.flush();
+                if (rounds > 0 && round == rounds) break;
+                long next = start + round * periodMs * 1_000_000;
+                pause.sleep(Math.max(0, (next - System.nanoTime()) / 1_000_000));
+            }
+        }
+
+        String frame(int round) {
+            String body;
+            try {
+                body = show(name, dcs, json, false);
+            } catch (DcsException e) {
+                String why = "cannot read the cluster from the DCS: " + e.getMessage();
+                if (json) {
+                    System.err.println("pgha: "
+                            + java.time.OffsetDateTime.now(java.time.ZoneId.systemDefault())
+                                    .withNano(0) + " " + why);
+                    return "";
+                }
+                body = why + "\n";
+            }
+            if (json) return body;
+            String title = "Every " + seconds() + ": pgha list   "
+                    + java.time.OffsetDateTime.now(java.time.ZoneId.systemDefault())
+                            .withNano(0) + "   (Ctrl-C to stop)\n\n";
+            return (clear ? CLEAR : round > 1 ? "\n" : "") + title + body;
+        }
+
+        private String seconds() {
+            return periodMs % 1000 == 0 ? periodMs / 1000 + "s" : periodMs / 1000.0 + "s";
+        }
     }
 
     /** The first word of the watchdog state: off, ready, armed, unavailable (the details are in JSON). */

@@ -3,16 +3,27 @@ package io.pgha.cli;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** Entry point of the {@code pgha} command. */
+/**
+ * Entry point of the {@code pgha} command. Every command and subcommand answers {@code --help} and
+ * {@code --version} (see CommandTreeTest), so that an operator can find their way from the command
+ * line alone; the same definitions give the man pages ({@link ManPages}) and shell completion.
+ */
 @Command(
         name = "pgha",
         mixinStandardHelpOptions = true,
-        version = "pgha 0.1.0",
+        versionProvider = Version.class,
         description = "PostgreSQL high availability: agent, cluster control and a local demo cluster.",
+        footer = {
+            "",
+            "Exit status: 0 done, 1 refused or failed, 2 bad usage, 3 config file error, 4 DCS unreachable"
+                    + " (archive and backup: see pgha archive --help).",
+            "Cluster commands find the cluster from a node's config file: -c FILE or $PGHA_CONFIG."
+        },
         subcommands = {
             AgentCommand.class,
             DemoCommand.class,
             ListCommand.class,
+            TopologyCommand.class,
             HistoryCommand.class,
             SwitchoverCommand.class,
             FailoverCommand.class,
@@ -30,6 +41,11 @@ import picocli.CommandLine.Command;
             RestartCommand.class,
             ReloadCommand.class,
             ReinitCommand.class,
+            DsnCommand.class,
+            QueryCommand.class,
+            ConfigCommand.class,
+            CompletionCommand.class,
+            ManCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Main {
@@ -60,13 +76,28 @@ public final class Main {
     public static int run(String... args) {
         // how PostgreSQL runs this pgha from archive_command and restore_command (see ArchiveConfig)
         if (System.getProperty("pgha.self") == null) System.setProperty("pgha.self", SelfCommand.pgha());
+        return commandLine().execute(args);
+    }
+
+    /**
+     * The whole command tree, configured as {@link #run} uses it: errors of a command become "error:
+     * ..." and an exit status by their kind, and every subcommand reports the build's version (picocli gives a subcommand
+     * none of its own otherwise, so {@code pgha list --version} would print nothing).
+     */
+    static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new Main());
+        giveVersion(cl, new Version());
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             cmd.getErr().println("error: " + (ex.getMessage() == null ? ex.toString() : ex.getMessage()));
             if (ex instanceof io.pgha.core.config.ConfigException) return CONFIG_ERROR;
             if (ex instanceof io.pgha.dcs.DcsUnreachableException) return DCS_UNREACHABLE;
             return FAILED;
         });
-        return cl.execute(args);
+        return cl;
+    }
+
+    private static void giveVersion(CommandLine cl, Version version) {
+        cl.getCommandSpec().versionProvider(version);
+        for (CommandLine sub : cl.getSubcommands().values()) giveVersion(sub, version);
     }
 }

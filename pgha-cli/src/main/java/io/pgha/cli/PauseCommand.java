@@ -8,7 +8,10 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
 /** {@code pgha pause}: maintenance mode, agents take no automatic action. */
-@Command(name = "pause", description = "Enter maintenance mode: agents take no automatic action until 'pgha resume'.")
+@Command(
+        mixinStandardHelpOptions = true,
+        name = "pause",
+        description = "Enter maintenance mode: agents take no automatic action until 'pgha resume'.")
 final class PauseCommand implements Callable<Integer> {
     @Mixin
     ClusterOptions cluster;

@@ -18,6 +18,7 @@ import picocli.CommandLine.Option;
  * take writes, unless {@code --force}.
  */
 @Command(
+        mixinStandardHelpOptions = true,
         name = "promote-cluster",
         description = {
             "Turn this standby cluster into a primary cluster: its standby leader promotes and takes writes.",

@@ -23,6 +23,9 @@ import picocli.CommandLine.Option;
         name = "promote",
         description = "Promote an unmanaged standby, e.g. an archive-only warm standby (docs/archive.md).")
 final class PromoteCommand implements Callable<Integer> {
+    @picocli.CommandLine.Mixin
+    HelpOption help;
+
     @Option(
             names = {"-D", "--pgdata"},
             required = true,

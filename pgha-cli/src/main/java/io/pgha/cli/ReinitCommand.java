@@ -10,7 +10,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code pgha reinit MEMBER}: the member's data directory is wiped and cloned again from the primary. */
-@Command(name = "reinit", description = "Wipe a standby's data directory and clone it again from the primary.")
+@Command(
+        mixinStandardHelpOptions = true,
+        name = "reinit",
+        description = "Wipe a standby's data directory and clone it again from the primary.")
 final class ReinitCommand implements Callable<Integer> {
     @Mixin
     ClusterOptions cluster;

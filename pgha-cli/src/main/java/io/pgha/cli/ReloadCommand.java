@@ -11,7 +11,10 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
 /** {@code pgha reload}: members rewrite PostgreSQL's config files and reload them. */
-@Command(name = "reload", description = "Make PostgreSQL reload its configuration on members (all when none is named).")
+@Command(
+        mixinStandardHelpOptions = true,
+        name = "reload",
+        description = "Make PostgreSQL reload its configuration on members (all when none is named).")
 final class ReloadCommand implements Callable<Integer> {
     @Mixin
     ClusterOptions cluster;

@@ -20,6 +20,7 @@ import picocli.CommandLine.Parameters;
  * restarts the whole cluster with writes unavailable only for one switchover.
  */
 @Command(
+        mixinStandardHelpOptions = true,
         name = "restart",
         description = {
             "Restart PostgreSQL on members (all when none is named), through their agents.",

@@ -12,6 +12,7 @@ import picocli.CommandLine.Option;
 
 /** {@code pgha restore}: a backup into a new data directory, recovering to the latest state or a target. */
 @Command(
+        mixinStandardHelpOptions = true,
         name = "restore",
         description =
                 "Restore a backup into a new data directory, to the end of the archive or to a target (docs/archive.md).")

@@ -5,7 +5,10 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
 /** {@code pgha resume}: leave maintenance mode. */
-@Command(name = "resume", description = "Leave maintenance mode: agents act automatically again.")
+@Command(
+        mixinStandardHelpOptions = true,
+        name = "resume",
+        description = "Leave maintenance mode: agents act automatically again.")
 final class ResumeCommand implements Callable<Integer> {
     @Mixin
     ClusterOptions cluster;

@@ -11,6 +11,7 @@ import picocli.CommandLine.Option;
 
 /** {@code pgha router --config router.yml}: runs a standalone router until SIGTERM or SIGINT. */
 @Command(
+        mixinStandardHelpOptions = true,
         name = "router",
         description = "Run a router: a PostgreSQL protocol proxy whose read-write port always reaches the primary.")
 final class RouterCommand implements Callable<Integer> {

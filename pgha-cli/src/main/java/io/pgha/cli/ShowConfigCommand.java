@@ -20,6 +20,7 @@ import picocli.CommandLine.Mixin;
  * from: pgha's defaults, the cluster-wide settings in the DCS, this node's file, or pgha itself.
  */
 @Command(
+        mixinStandardHelpOptions = true,
         name = "show-config",
         description = {
             "Show the PostgreSQL parameters and pg_hba lines pgha gives this node, and where each comes from.",

@@ -14,7 +14,10 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code pgha switchover [--to NODE] [--at TIME] [--force]}: a planned change of primary, no data lost. */
-@Command(name = "switchover", description = "Hand the primary role to a healthy standby without losing data.")
+@Command(
+        mixinStandardHelpOptions = true,
+        name = "switchover",
+        description = "Hand the primary role to a healthy standby without losing data.")
 final class SwitchoverCommand implements Callable<Integer> {
     @Mixin
     ClusterOptions cluster;

@@ -17,7 +17,10 @@ import picocli.CommandLine.Option;
  * {@code pgha zookeeper}: one ZooKeeper server of a dedicated ensemble (for example on three small
  * hosts apart from the databases), with the same settings as the agents' embedded peers.
  */
-@Command(name = "zookeeper", description = "Run one ZooKeeper server of an ensemble, apart from any agent.")
+@Command(
+        mixinStandardHelpOptions = true,
+        name = "zookeeper",
+        description = "Run one ZooKeeper server of an ensemble, apart from any agent.")
 final class ZooKeeperCommand implements Callable<Integer> {
     @Option(names = "--id", required = true, description = "this server's id in --peer")
     int id;
