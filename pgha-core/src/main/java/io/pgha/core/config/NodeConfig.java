@@ -14,6 +14,7 @@ import java.util.Map;
  * @param standbyCluster makes a new cluster a standby cluster: when this member initializes the
  *     cluster, the DCS's {@code standby_cluster} setting gets this value (afterwards the DCS value
  *     rules); null for a primary cluster
+ * @param log the agent's own logging (format, levels); see {@link LogConfig}
  */
 public record NodeConfig(
         String cluster,
@@ -31,7 +32,8 @@ public record NodeConfig(
         long primaryStartTimeoutMs,
         RouterConfig router,
         ArchiveConfig archive,
-        io.pgha.core.model.StandbyCluster standbyCluster) {
+        io.pgha.core.model.StandbyCluster standbyCluster,
+        LogConfig log) {
 
     /**
      * PostgreSQL settings of this node.
