@@ -22,6 +22,7 @@ final class AgentCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         NodeConfig cfg = ConfigLoader.load(config);
         System.setProperty("pgha.node", cfg.name());
+        LogSetup.apply(cfg.log(), cfg.name());
         Agent agent = new Agent(cfg);
         RunningRouter router = cfg.router() == null ? null : RunningRouter.start(cfg);
         if (router != null) System.out.println(router.describe());
