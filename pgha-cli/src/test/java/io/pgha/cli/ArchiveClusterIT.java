@@ -146,7 +146,7 @@ class ArchiveClusterIT {
                                 .build(),
                         HttpResponse.BodyHandlers.ofString());
         assertThat(metrics.body())
-                .contains("pgha_archive_pending_files{", "pgha_archive_failed_total{", "pgha_primary{");
+                .contains("pgha_archive_pending_files{", "pgha_archive_failed_total{", "patroni_primary{");
     }
 
     @Test

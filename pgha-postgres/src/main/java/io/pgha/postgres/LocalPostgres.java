@@ -107,6 +107,11 @@ public final class LocalPostgres implements PostgresControl {
     }
 
     @Override
+    public boolean pendingRestart() {
+        return observation.pendingRestart();
+    }
+
+    @Override
     public Lsn switchpoint(int timeline) throws PostgresException {
         return observation.switchpoint(timeline);
     }

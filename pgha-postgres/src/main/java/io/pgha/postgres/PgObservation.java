@@ -86,6 +86,17 @@ final class PgObservation {
         }
     }
 
+    /** See {@link PostgresControl#pendingRestart()}. */
+    boolean pendingRestart() {
+        if (server.postmasterPid() <= 0) return false;
+        try (Statement st = server.connection().createStatement();
+                ResultSet rs = st.executeQuery("SELECT count(*) > 0 FROM pg_settings WHERE pending_restart")) {
+            return rs.next() && rs.getBoolean(1);
+        } catch (SQLException | RuntimeException e) {
+            return false;
+        }
+    }
+
     /** True when a postmaster process for this data directory is alive (up, starting or stopping). */
     boolean postmasterAlive() {
         return server.postmasterPid() > 0;

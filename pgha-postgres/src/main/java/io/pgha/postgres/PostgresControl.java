@@ -40,6 +40,15 @@ public interface PostgresControl extends AutoCloseable {
         return null;
     }
 
+    /**
+     * Whether the running server has settings changed in its files that take effect only after a
+     * restart ({@code pg_settings.pending_restart}); false when it is not running or cannot be asked.
+     * Never throws: it feeds a metric, not a decision.
+     */
+    default boolean pendingRestart() {
+        return false;
+    }
+
     /** The standbys connected to this primary. */
     List<Replica> replicas() throws PostgresException;
 
