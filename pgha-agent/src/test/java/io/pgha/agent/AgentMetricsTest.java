@@ -273,6 +273,51 @@ class AgentMetricsTest {
         }
     }
 
+    /** Metric names in the tables of docs/metrics.md (prose may name others, e.g. Patroni's missing ones). */
+    private static java.util.Set<String> documented() throws Exception {
+        java.util.Set<String> names = new java.util.TreeSet<>();
+        for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("..", "docs", "metrics.md"))) {
+            if (!line.startsWith("| `")) continue;
+            Matcher m = Pattern.compile("`([a-z][a-z0-9_]+)`").matcher(line.substring(0, line.indexOf(" |", 2)));
+            while (m.find()) names.add(m.group(1));
+        }
+        return names;
+    }
+
+    @Test
+    void docsMetricsListsEveryMetricAndTheDashboardUsesOnlyListedOnes() throws Exception {
+        FakeView v = FakeView.of().primary().lease();
+        v.archive = new ArchiveStatus(1, 1, 1, "a", 1, "b", false);
+        String t = scrape(v);
+        java.util.Set<String> scraped = new java.util.TreeSet<>();
+        Matcher m = Pattern.compile("(?m)^([a-z][a-z0-9_]*)\\{").matcher(t);
+        while (m.find()) scraped.add(m.group(1));
+        java.util.Set<String> docs = documented();
+        for (String name : scraped) {
+            String base = name.replaceAll("_(sum|count)$", "");
+            assertThat(docs.contains(name) || docs.contains(base))
+                    .as(name + " is in docs/metrics.md")
+                    .isTrue();
+        }
+        for (String name : docs) {
+            if (name.startsWith("patroni_") || name.startsWith("pgha_"))
+                assertThat(scraped).as("documented " + name).contains(name);
+        }
+        String dashboard =
+                java.nio.file.Files.readString(java.nio.file.Path.of("..", "docs", "grafana-dashboard.json"));
+        Matcher used = Pattern.compile("\\b((?:patroni|pgha|jvm|process|system)_[a-z0-9_]+)")
+                .matcher(dashboard);
+        int n = 0;
+        while (used.find()) {
+            String name = used.group(1);
+            n++;
+            assertThat(docs.contains(name) || docs.contains(name.replaceAll("_(sum|count)$", "")))
+                    .as("the dashboard's " + name + " is a documented metric")
+                    .isTrue();
+        }
+        assertThat(n).isGreaterThan(20);
+    }
+
     @Test
     void servedOverHttpInPrometheusTextFormat() throws Exception {
         int port = FreePorts.one();
