@@ -85,6 +85,10 @@ public final class Agent implements AutoCloseable, AgentView {
     private long lastPublishNanos;
     private volatile ArchiveStatus archiveStatus;
     private volatile long archiveStatusAt;
+    private volatile boolean pendingRestart;
+    private long pendingRestartAt;
+    private volatile long dcsLastSeenMillis;
+    private volatile boolean failsafeActive;
 
     /** An agent whose parts {@link #run()} builds from the config. */
     public Agent(NodeConfig cfg) {
@@ -237,6 +241,7 @@ public final class Agent implements AutoCloseable, AgentView {
         try {
             c = dcs.read();
             lastCluster = c;
+            dcsLastSeenMillis = clock.wallMillis();
             failsafe.saw(c.members().values());
         } catch (DcsException e) {
             LOG.warn("{}", e.getMessage());
@@ -246,7 +251,10 @@ public final class Agent implements AutoCloseable, AgentView {
         LongAction action = runner.current();
         LocalState local = action == null ? pg.observe() : lastLocal;
         lastLocal = local;
+        if (action == null) checkPendingRestart(local);
         boolean leaseHeld = lease.valid() && cfg.name().equals(c.leader());
+        boolean failsafeOn = !reachable && failsafe.confirmed();
+        failsafeActive = failsafeOn;
         trackPrimaryDown(local);
         Observation o = new Observation(
                 cfg.name(),
@@ -263,7 +271,7 @@ public final class Agent implements AutoCloseable, AgentView {
                 memory.standbyStartFailures.get(),
                 new Settings(cfg.primaryStartTimeoutMs(), 30_000, cfg.recloneOnRewindFailure()),
                 fencingProblem(),
-                !reachable && failsafe.confirmed(),
+                failsafeOn,
                 coldStart.observe(c, local, leaseHeld, reachable));
         Decision d = Decider.decide(o);
         String reason = d.reason()
@@ -370,7 +378,7 @@ public final class Agent implements AutoCloseable, AgentView {
                 watchdog.status(),
                 archiveStatus(local),
                 upstreamPosition,
-                local.running() && pg.pendingRestart());
+                local.running() && pendingRestart);
     }
 
     /** The primary's archiving, looked up at most once a second (null without an archive: section). */
@@ -382,6 +390,36 @@ public final class Agent implements AutoCloseable, AgentView {
             archiveStatusAt = now;
         }
         return archiveStatus;
+    }
+
+    /**
+     * Asks the running server whether settings wait for a restart, at most every 5 s (for the
+     * metrics and the member record, so no cycle should pay for it more often), on the loop's
+     * thread: the only one that uses PostgreSQL's connection while no action runs.
+     */
+    private void checkPendingRestart(LocalState local) {
+        long now = clock.nanoTime();
+        if (!local.running()) {
+            pendingRestart = false;
+        } else if (pendingRestartAt == 0 || now - pendingRestartAt > 5_000_000_000L) {
+            pendingRestart = pg.pendingRestart();
+            pendingRestartAt = now;
+        }
+    }
+
+    @Override
+    public boolean pendingRestart() {
+        return pendingRestart;
+    }
+
+    @Override
+    public long dcsLastSeenMillis() {
+        return dcsLastSeenMillis;
+    }
+
+    @Override
+    public boolean failsafeActive() {
+        return failsafeActive;
     }
 
     /** The last archive status this agent published (null when it is not an archiving primary). */

@@ -28,6 +28,24 @@ interface AgentView {
     /** The agent's loop ran within the last ttl. */
     boolean alive();
 
+    /**
+     * The local PostgreSQL has settings waiting for a restart ({@code pg_settings.pending_restart}),
+     * as last checked by the agent's loop.
+     */
+    default boolean pendingRestart() {
+        return false;
+    }
+
+    /** Wall-clock milliseconds of the agent's last successful read of the DCS; 0 before the first. */
+    default long dcsLastSeenMillis() {
+        return 0;
+    }
+
+    /** Failsafe mode keeps this primary running through a DCS outage right now. */
+    default boolean failsafeActive() {
+        return false;
+    }
+
     /** Failsafe mode: whether this member confirms {@code leader} as primary (may read the DCS). */
     boolean acceptFailsafe(String leader);
 

@@ -36,6 +36,7 @@ final class RestApi implements AutoCloseable {
 
     private final AgentView agent;
     private final RestActions actions;
+    private final AgentMetrics metrics;
     private final ExecutorService control = pool("rest-api-control", 2, 16);
     private final ExecutorService failsafe = pool("rest-api-failsafe", 1, 8);
     private HttpServer server;
@@ -43,6 +44,7 @@ final class RestApi implements AutoCloseable {
     RestApi(AgentView agent, ClusterControl control) {
         this.agent = agent;
         this.actions = new RestActions(agent, control);
+        this.metrics = new AgentMetrics(agent);
     }
 
     /** Listens on {@code restapi.listen:port}. */
@@ -82,7 +84,7 @@ final class RestApi implements AutoCloseable {
             case "/history" -> RestActions.json(200, agent.cluster().history());
             case "/config" ->
                 RestActions.json(200, DynamicSettings.toMap(agent.cluster().config()));
-            case "/metrics" -> Response.text(200, AgentMetrics.CONTENT_TYPE, AgentMetrics.render(agent));
+            case "/metrics" -> Response.text(200, AgentMetrics.CONTENT_TYPE, metrics.scrape());
             default -> Response.error(404, "no such path: " + r.path());
         };
     }
@@ -126,5 +128,6 @@ final class RestApi implements AutoCloseable {
         if (server != null) server.close();
         control.shutdownNow();
         failsafe.shutdownNow();
+        metrics.close();
     }
 }

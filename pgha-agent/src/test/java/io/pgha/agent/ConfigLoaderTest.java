@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.pgha.core.config.ConfigException;
+import io.pgha.core.config.LogConfig;
 import io.pgha.core.config.NodeConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -64,5 +65,30 @@ class ConfigLoaderTest {
         assertThatThrownBy(() -> ConfigLoader.load(dup, Map.of())).hasMessageContaining("Duplicate field 'postgresql'");
         Path list = Files.writeString(dir.resolve("list.yml"), "- a\n- b\n");
         assertThatThrownBy(() -> ConfigLoader.load(list, Map.of())).hasMessageContaining("must be a YAML mapping");
+    }
+
+    @Test
+    void theLogSectionFromYamlAndTheEnvironment(@TempDir Path dir) throws Exception {
+        NodeConfig example = ConfigLoader.load(EXAMPLE, Map.of("PGHA_LOG__FORMAT", "json"));
+        assertThat(example.log().format()).isEqualTo(LogConfig.Format.JSON);
+        assertThat(example.log().level()).isEqualTo("INFO");
+        assertThat(example.log().loggers()).containsExactly(Map.entry("io.pgha.dcs", "WARN"));
+        Path f = Files.writeString(
+                dir.resolve("n1.yml"),
+                "cluster: main\nname: n1\ndata_dir: /var/lib/pgha/n1\n"
+                        + "dcs: {zookeeper: {connect: '127.0.0.1:2181'}}\n"
+                        + "log:\n  level: debug\n  loggers:\n    org.apache.zookeeper: off\n"
+                        + "    io.pgha.agent.Executor: trace\n");
+        NodeConfig c = ConfigLoader.load(f, Map.of());
+        assertThat(c.log().format()).isEqualTo(LogConfig.Format.TEXT);
+        assertThat(c.log().level()).isEqualTo("DEBUG");
+        assertThat(c.log().loggers())
+                .as("YAML's bare off is a boolean; it still means OFF")
+                .containsExactly(
+                        Map.entry("org.apache.zookeeper", "OFF"), Map.entry("io.pgha.agent.Executor", "TRACE"));
+        Path bad = Files.writeString(dir.resolve("bad.yml"), Files.readString(f).replace("trace", "loud"));
+        assertThatThrownBy(() -> ConfigLoader.load(bad, Map.of()))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("log.loggers.io.pgha.agent.Executor: 'loud' is not one of");
     }
 }

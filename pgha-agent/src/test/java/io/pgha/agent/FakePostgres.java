@@ -32,6 +32,8 @@ final class FakePostgres implements PostgresControl {
     boolean cleanShutdown = true;
     /** Stops fail while true: the postmaster survives every signal. */
     boolean stopFails;
+    /** Settings wait for a restart (read only while running). */
+    boolean pendingRestart;
 
     String synchronousStandbyNames = "";
     final List<String> calls = new ArrayList<>();
@@ -104,6 +106,12 @@ final class FakePostgres implements PostgresControl {
     @Override
     public ArchiveStatus archiveStatus() {
         return null;
+    }
+
+    @Override
+    public synchronized boolean pendingRestart() {
+        calls.add("pendingRestart");
+        return running && pendingRestart;
     }
 
     @Override

@@ -35,6 +35,10 @@ final class FakeView implements AgentView {
     Lsn leaderOptime = new Lsn(100 * MB);
     FailoverRequest failover;
     String acceptedLeader;
+    io.pgha.core.model.ArchiveStatus archive;
+    boolean pendingRestart;
+    boolean failsafeActive;
+    long dcsLastSeenMillis;
 
     static FakeView of() {
         return new FakeView();
@@ -163,7 +167,9 @@ final class FakeView implements AgentView {
                 local.streaming(),
                 config.tags(),
                 "test",
-                1L);
+                1L,
+                null,
+                archive);
     }
 
     @Override
@@ -204,6 +210,21 @@ final class FakeView implements AgentView {
     @Override
     public boolean alive() {
         return alive;
+    }
+
+    @Override
+    public boolean pendingRestart() {
+        return pendingRestart;
+    }
+
+    @Override
+    public boolean failsafeActive() {
+        return failsafeActive;
+    }
+
+    @Override
+    public long dcsLastSeenMillis() {
+        return dcsLastSeenMillis;
     }
 
     @Override

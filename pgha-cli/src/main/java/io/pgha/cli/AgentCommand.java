@@ -48,7 +48,9 @@ final class AgentCommand implements Callable<Integer> {
     /** SIGHUP: the config file read again; a file that does not load changes nothing. */
     private void reload(Agent agent) {
         try {
-            agent.reload(ConfigLoader.load(config));
+            NodeConfig.Reload r = agent.reload(ConfigLoader.load(config));
+            if (r.applied().contains("log"))
+                LogSetup.apply(r.config().log(), r.config().name());
         } catch (RuntimeException e) {
             org.slf4j.LoggerFactory.getLogger(AgentCommand.class)
                     .error("SIGHUP: {} (nothing changed; the agent goes on with its current config)", e.getMessage());
@@ -59,6 +61,7 @@ final class AgentCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         NodeConfig cfg = ConfigLoader.load(config);
         System.setProperty("pgha.node", cfg.name());
+        LogSetup.apply(cfg.log(), cfg.name());
         Agent agent = new Agent(cfg);
         RunningRouter router = cfg.router() == null ? null : RunningRouter.start(cfg);
         if (router != null) System.out.println(router.describe());

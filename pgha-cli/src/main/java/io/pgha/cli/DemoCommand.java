@@ -207,7 +207,8 @@ final class DemoCommand implements Callable<Integer> {
         System.out.println("REST API: basic auth user 'admin', password in the config files (restapi.authentication).");
         System.out.println(
                 "ZooKeeper: TLS only, digest user 'pgha', password in the config files (dcs.auth); see docs/security.md.");
-        System.out.println("Agent logs: " + dir + "/node*/agent.log. Press Ctrl-C to stop every node.");
+        System.out.println("Agent logs: " + dir + "/node*/agent.log; PostgreSQL logs: " + dir
+                + "/node*/data.log.d/. Press Ctrl-C to stop every node.");
     }
 
     private void watch(LocalCluster cluster) {

@@ -26,6 +26,7 @@ final class RouterCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         RouterConfig.File f = ConfigLoader.loadRouter(config, System.getenv(), defaultName());
         System.setProperty("pgha.node", f.router().name());
+        LogSetup.apply(f.log(), f.router().name());
         RunningRouter router = RunningRouter.start(f.cluster(), f.dcs(), f.router());
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime()

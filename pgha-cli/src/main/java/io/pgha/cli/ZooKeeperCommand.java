@@ -3,6 +3,7 @@ package io.pgha.cli;
 import io.pgha.agent.ConfigLoader;
 import io.pgha.core.config.ConfigException;
 import io.pgha.core.config.DcsConfig;
+import io.pgha.core.config.NodeConfig;
 import io.pgha.dcs.EmbeddedZooKeeper;
 import io.pgha.dcs.ZooKeeperAccess;
 import java.nio.file.Path;
@@ -58,9 +59,14 @@ final class ZooKeeperCommand implements Callable<Integer> {
             throw new IllegalArgumentException(
                     "--peer: an ensemble of 2 cannot survive the loss of one server; use 1 or 3+");
         if (!dataDir.isAbsolute()) dataDir = dataDir.toAbsolutePath();
-        ZooKeeperAccess access = config == null
-                ? ZooKeeperAccess.OPEN
-                : ZooKeeperAccess.of(ConfigLoader.load(config).dcs());
+        String name = "zookeeper-" + id;
+        System.setProperty("pgha.node", name); // before the first log line: logback.xml reads it once
+        ZooKeeperAccess access = ZooKeeperAccess.OPEN;
+        if (config != null) {
+            NodeConfig node = ConfigLoader.load(config);
+            access = ZooKeeperAccess.of(node.dcs());
+            LogSetup.apply(node.log(), name);
+        }
         if (access == ZooKeeperAccess.OPEN) {
             System.err.println(
                     "warning: no dcs.auth (-c FILE): every client that reaches this server may read and change"

@@ -146,7 +146,7 @@ class ArchiveClusterIT {
                                 .build(),
                         HttpResponse.BodyHandlers.ofString());
         assertThat(metrics.body())
-                .contains("pgha_archive_pending_files{", "pgha_archive_failed_total{", "pgha_primary{");
+                .contains("pgha_archive_pending_files{", "pgha_archive_failed_total{", "patroni_primary{");
     }
 
     @Test
@@ -247,7 +247,7 @@ class ArchiveClusterIT {
                 .ignoreExceptions()
                 .until(() -> count(c, s, "SELECT count(*) FROM t") == want);
         assertThat(marker).as("caught up in place, not re-cloned").exists();
-        assertThat(Files.readString(c.config(s).resolveSibling("node" + s).resolve("data.log")))
+        assertThat(ClusterFixture.serverLog(c, s))
                 .as("WAL came from the archive")
                 .containsPattern("restored log file \"[0-9A-F]{24}\" from archive");
         String after = agentLog(c, s).substring(logBefore.length());
@@ -287,8 +287,7 @@ class ArchiveClusterIT {
             assertThat(repo.resolve("wal").resolve(newest))
                     .as("refused: past the switch point of timeline " + (oldTl + 1))
                     .doesNotExist();
-            String log =
-                    Files.readString(c.config(old).resolveSibling("node" + old).resolve("data.log"));
+            String log = ClusterFixture.serverLog(c, old);
             assertThat(log).contains("past its end at");
         } finally {
             c.thawAgent(old);
@@ -321,8 +320,7 @@ class ArchiveClusterIT {
             assertThat(m.body())
                     .containsPattern("pgha_archive_failing\\{[^}]*\\} 1")
                     .containsPattern("pgha_archive_pending_files\\{[^}]*\\} [1-9]");
-            assertThat(Files.readString(c.config(p).resolveSibling("node" + p).resolve("data.log")))
-                    .contains("is not writable");
+            assertThat(ClusterFixture.serverLog(c, p)).contains("is not writable");
         } finally {
             Files.setPosixFilePermissions(wal, before);
         }

@@ -135,6 +135,39 @@ final class ClusterFixture {
         }
     }
 
+    /**
+     * Everything node i's PostgreSQL logged: pg_ctl's file ({@code data.log}: the start, until the
+     * logging collector runs) then the collector's files ({@code data.log.d/}, oldest first). The
+     * collector's files may be readable by PostgreSQL's OS user only; the tests run as root.
+     */
+    static String serverLog(LocalCluster c, int i) {
+        Path node = c.config(i).resolveSibling(c.nodeName(i));
+        StringBuilder b = new StringBuilder();
+        try {
+            b.append(Files.readString(node.resolve("data.log")));
+        } catch (IOException e) {
+            // not started yet
+        }
+        Path dir = io.pgha.postgres.ConfigFiles.logDirectory(node.resolve("data"));
+        try (var files = Files.list(dir)) {
+            for (Path f : files.sorted(java.util.Comparator.comparing(ClusterFixture::modified))
+                    .toList()) {
+                b.append(Files.readString(f));
+            }
+        } catch (IOException e) {
+            // no collector file yet
+        }
+        return b.toString();
+    }
+
+    private static java.nio.file.attribute.FileTime modified(Path f) {
+        try {
+            return Files.getLastModifiedTime(f);
+        } catch (IOException e) {
+            return java.nio.file.attribute.FileTime.fromMillis(0);
+        }
+    }
+
     /** Prints the end of every agent's log (for the test report when something failed). */
     static void dumpLogs(LocalCluster c) {
         if (c == null) return;
@@ -143,13 +176,10 @@ final class ClusterFixture {
                     agentLog(c, i).lines().filter(l -> !l.startsWith("\t")).toList());
             System.out.println("----- " + c.nodeName(i) + " agent.log (last 40 lines)");
             lines.subList(Math.max(0, lines.size() - 40), lines.size()).forEach(System.out::println);
-            try {
-                List<String> pg = Files.readAllLines(
-                        c.config(i).resolveSibling(c.nodeName(i)).resolve("data.log"));
+            List<String> pg = serverLog(c, i).lines().toList();
+            if (!pg.isEmpty()) {
                 System.out.println("----- " + c.nodeName(i) + " PostgreSQL log (last 15 lines)");
                 pg.subList(Math.max(0, pg.size() - 15), pg.size()).forEach(System.out::println);
-            } catch (IOException e) {
-                // no PostgreSQL log yet
             }
         }
     }

@@ -110,6 +110,7 @@ public final class ConfigFiles {
         p.put("hot_standby_feedback", "on");
         p.put("unix_socket_directories", "/tmp");
         p.put("password_encryption", "scram-sha-256");
+        serverLog(p);
         p.putAll(cluster.parameters());
         p.putAll(node.parameters());
         p.put("listen_addresses", cfg.postgresql().listen());
@@ -149,6 +150,32 @@ public final class ConfigFiles {
             p.put("primary_slot_name", "");
         }
         return p;
+    }
+
+    /**
+     * PostgreSQL's own log, by default: the logging collector writes one file per weekday, each
+     * truncated when its day comes round again, so a week of logs is kept and the disk use stays
+     * bounded without logrotate. The files go {@linkplain #logDirectory beside the data directory},
+     * not inside it: pg_basebackup and pg_rewind copy a data directory's log files from the source
+     * member, so a clone would start with its primary's logs and a rewind would replace the
+     * deposed primary's own logs (the ones that say what happened to it) with the new primary's.
+     * Size-based rotation stays off: with a weekday name it could only reopen the same file. Only
+     * what PostgreSQL writes before the collector starts (and pg_ctl's own messages) still goes to
+     * the {@code -l} file, {@code <data>.log}. Any of these can be overridden in
+     * {@code postgresql.parameters}.
+     */
+    private void serverLog(Map<String, String> p) {
+        p.put("logging_collector", "on");
+        p.put("log_directory", logDirectory(dataDir).toString());
+        p.put("log_filename", "postgresql-%a.log");
+        p.put("log_truncate_on_rotation", "on");
+        p.put("log_rotation_age", "1d");
+        p.put("log_rotation_size", "0");
+    }
+
+    /** Where PostgreSQL's rotated log files go by default: {@code <data>.log.d} beside the data directory. */
+    public static Path logDirectory(Path dataDir) {
+        return dataDir.resolveSibling(dataDir.getFileName() + ".log.d");
     }
 
     /** The value written for synchronous_standby_names from now on (managed by the primary's agent). */

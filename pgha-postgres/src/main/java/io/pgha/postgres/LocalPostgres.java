@@ -39,9 +39,17 @@ public final class LocalPostgres implements PostgresControl {
         this.replication = new PgReplication(server);
     }
 
-    /** The server log beside the data directory. */
+    /**
+     * The log file pg_ctl starts the server with, beside the data directory: what PostgreSQL writes
+     * before its logging collector takes over (and everything when the collector is turned off).
+     */
     public Path logFile() {
         return server.sibling(".log");
+    }
+
+    /** Where the logging collector writes, unless {@code postgresql.parameters} says otherwise. */
+    public Path logDirectory() {
+        return ConfigFiles.logDirectory(server.dataDir);
     }
 
     /** Creates the directories around the data directory, owned by the PostgreSQL OS user. */

@@ -15,8 +15,9 @@ import java.util.Properties;
  * and pgha's one SQL session to it, shared by the parts of {@link LocalPostgres}. Also what the
  * agent last pointed a standby at. Not thread-safe, like the parts.
  *
- * <p>Files: the data directory from the config; beside it {@code <data>.log} (server log) and
- * {@code <data>.pgpass} (libpq password file).
+ * <p>Files: the data directory from the config; beside it {@code <data>.log} (pg_ctl's log: the
+ * server's start until its logging collector runs), {@code <data>.log.d/} (the collector's rotated
+ * files, see {@link ConfigFiles}) and {@code <data>.pgpass} (libpq password file).
  */
 final class PgServer {
     final NodeConfig cfg;

@@ -43,16 +43,12 @@ public interface PostgresControl extends AutoCloseable {
     /**
      * Whether the running server has settings changed in its files that take effect only after a
      * restart ({@code pg_settings.pending_restart}); false when it is not running or cannot be asked.
+     * Never throws: it feeds a metric and the member record, not a decision.
      */
     default boolean pendingRestart() {
         return false;
     }
 
-    /**
-     * Takes the cluster-wide PostgreSQL settings of the DCS. When they changed and PostgreSQL runs,
-     * its config files are rewritten and it reloads them; a stopped server gets them at its next
-     * start. True when they changed.
-     */
     /**
      * Takes this node's own PostgreSQL parameters and pg_hba lines anew (its config file was read
      * again); a running server reloads them.
@@ -63,6 +59,11 @@ public interface PostgresControl extends AutoCloseable {
     /** Rewrites pgha's config files and makes the running server reload them. */
     default void reload() throws PostgresException, java.io.IOException {}
 
+    /**
+     * Takes the cluster-wide PostgreSQL settings of the DCS. When they changed and PostgreSQL runs,
+     * its config files are rewritten and it reloads them; a stopped server gets them at its next
+     * start. True when they changed.
+     */
     default boolean clusterSettings(io.pgha.core.model.DynamicConfig.Postgres settings)
             throws PostgresException, java.io.IOException {
         return false;

@@ -267,6 +267,18 @@ final class FaultLab implements AutoCloseable {
                                 pgLog,
                                 to.resolve("node" + i + "-postgresql.log"),
                                 java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                    // the logging collector's files (pg_ctl's data.log has the start only)
+                    Path pgLogs = io.pgha.postgres.ConfigFiles.logDirectory(
+                            dir.resolve("cluster").resolve("node" + i).resolve("data"));
+                    if (Files.isDirectory(pgLogs)) {
+                        try (var files = Files.list(pgLogs)) {
+                            for (Path f : files.toList())
+                                Files.copy(
+                                        f,
+                                        to.resolve("node" + i + "-" + f.getFileName()),
+                                        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                        }
+                    }
                 }
             } catch (IOException e) {
                 System.out.println("could not keep the logs: " + e.getMessage());

@@ -43,7 +43,8 @@ public final class ConfigReader {
             "primary_start_timeout",
             "router",
             "archive",
-            "standby_cluster");
+            "standby_cluster",
+            "log");
 
     /**
      * WAL segment size in MB for new clusters. At promotion PostgreSQL copies the old timeline's last
@@ -75,6 +76,7 @@ public final class ConfigReader {
         RouterConfig router = root.has("router") ? RouterConfig.read(root.section("router"), name) : null;
         ArchiveConfig archive = root.has("archive") ? ArchiveConfig.read(root.section("archive"), dataDir) : null;
         var standbyCluster = StandbySettings.parse("standby_cluster", root.raw("standby_cluster"));
+        LogConfig log = LogConfig.read(root.section("log"));
         if (standbyCluster != null && standbyCluster.archive() && archive == null) {
             throw new ConfigException("standby_cluster.archive: needs an archive: section (the repository shared with"
                     + " the primary cluster)");
@@ -112,7 +114,8 @@ public final class ConfigReader {
                 startTimeout,
                 router,
                 archive,
-                standbyCluster);
+                standbyCluster,
+                log);
     }
 
     /**

@@ -14,6 +14,7 @@ import java.util.Map;
  * @param standbyCluster makes a new cluster a standby cluster: when this member initializes the
  *     cluster, the DCS's {@code standby_cluster} setting gets this value (afterwards the DCS value
  *     rules); null for a primary cluster
+ * @param log the agent's own logging (format, levels); see {@link LogConfig}
  */
 public record NodeConfig(
         String cluster,
@@ -31,12 +32,13 @@ public record NodeConfig(
         long primaryStartTimeoutMs,
         RouterConfig router,
         ArchiveConfig archive,
-        io.pgha.core.model.StandbyCluster standbyCluster) {
+        io.pgha.core.model.StandbyCluster standbyCluster,
+        LogConfig log) {
 
     /**
      * What a running agent takes from {@code fresh} (its config file read again on SIGHUP): the
      * parts that can change without a restart (tags, the REST API's credentials, PostgreSQL's
-     * parameters and pg_hba lines); every other difference is named in {@code needRestart} and left
+     * parameters and pg_hba lines, logging); every other difference is named in {@code needRestart} and left
      * as it was, so the agent never runs on half of a new config.
      */
     public record Reload(NodeConfig config, java.util.List<String> applied, java.util.List<String> needRestart) {}
@@ -77,6 +79,7 @@ public record NodeConfig(
                 || !r.listener().equals(fr.listener())) restart.add("restapi (address, TLS, allowlist)");
         if (!java.util.Objects.equals(r.auth(), fr.auth())) applied.add("restapi.authentication");
         if (!tags.equals(fresh.tags)) applied.add("tags");
+        if (!java.util.Objects.equals(log, fresh.log)) applied.add("log");
         NodeConfig merged = new NodeConfig(
                 cluster,
                 name,
@@ -101,7 +104,8 @@ public record NodeConfig(
                 primaryStartTimeoutMs,
                 router,
                 archive,
-                standbyCluster);
+                standbyCluster,
+                fresh.log);
         return new Reload(merged, java.util.List.copyOf(applied), java.util.List.copyOf(restart));
     }
 

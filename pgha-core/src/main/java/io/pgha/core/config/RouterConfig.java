@@ -131,9 +131,12 @@ public record RouterConfig(
         return v;
     }
 
-    /** A standalone router's file: the cluster to follow, its ZooKeeper, and the router section. */
-    public record File(String cluster, DcsConfig dcs, RouterConfig router) {
-        public static final java.util.Set<String> TOP_LEVEL_KEYS = java.util.Set.of("cluster", "dcs", "router");
+    /**
+     * A standalone router's file: the cluster to follow, its ZooKeeper, the router section and the
+     * router process's own logging ({@code log:}, as in a node's file).
+     */
+    public record File(String cluster, DcsConfig dcs, RouterConfig router, LogConfig log) {
+        public static final java.util.Set<String> TOP_LEVEL_KEYS = java.util.Set.of("cluster", "dcs", "router", "log");
 
         public static File read(Map<?, ?> document, String defaultName) {
             Section root = new Section("", document);
@@ -146,8 +149,9 @@ public record RouterConfig(
             }
             DcsConfig dcs = ConfigReader.dcs(d);
             RouterConfig r = RouterConfig.read(root.section("router"), defaultName);
+            LogConfig log = LogConfig.read(root.section("log"));
             root.rejectUnknown();
-            return new File(cluster, dcs, r);
+            return new File(cluster, dcs, r, log);
         }
     }
 }

@@ -200,6 +200,13 @@ final class Section {
         return Map.copyOf(out);
     }
 
+    /** Every key of this section with its value as text, in the document's order. */
+    Map<String, String> textValues() {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (String k : values.keySet()) out.put(k, string(k, ""));
+        return out;
+    }
+
     void rejectUnknown() {
         for (String k : values.keySet()) {
             if (!read.contains(k)) throw new ConfigException(key(k) + ": unknown key");
