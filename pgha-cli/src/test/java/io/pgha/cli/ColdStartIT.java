@@ -160,8 +160,11 @@ class ColdStartIT {
                                     .orElse(""))
                             .contains("waits for it to come back"));
         }
-        Thread.sleep(4000); // well past the lease of the old session: still nobody may take over
-        assertThat(state().leader()).isNull();
+        // well past the lease of the old session: still nobody may take over
+        await().during(Duration.ofSeconds(4))
+                .atMost(Duration.ofSeconds(6))
+                .pollInterval(Duration.ofMillis(200))
+                .until(() -> state().leader() == null);
 
         cluster.start(oldPrimary);
         String leader = awaitPrimary(Duration.ofSeconds(120), null);

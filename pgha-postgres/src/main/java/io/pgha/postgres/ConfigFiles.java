@@ -79,16 +79,7 @@ public final class ConfigFiles {
      */
     public Map<String, Effective> effective(Upstream upstream) {
         Map<String, Effective> out = new LinkedHashMap<>();
-        Map<String, String> defaults = new LinkedHashMap<>();
-        defaults.put("max_wal_senders", "10");
-        defaults.put("max_replication_slots", "10");
-        defaults.put("wal_keep_size", "128MB");
-        defaults.put("wal_retrieve_retry_interval", "1s");
-        defaults.put("wal_log_hints", "on");
-        defaults.put("hot_standby_feedback", "on");
-        defaults.put("unix_socket_directories", "/tmp");
-        defaults.put("password_encryption", "scram-sha-256");
-        defaults.forEach((k, v) -> out.put(k, new Effective(v, Source.PGHA_DEFAULT)));
+        defaults().forEach((k, v) -> out.put(k, new Effective(v, Source.PGHA_DEFAULT)));
         cluster.parameters().forEach((k, v) -> out.put(k, new Effective(v, Source.CLUSTER)));
         node.parameters().forEach((k, v) -> out.put(k, new Effective(v, Source.NODE)));
         Map<String, String> all = parameters(upstream);
@@ -99,8 +90,8 @@ public final class ConfigFiles {
         return out;
     }
 
-    /** The parameters pgha sets; user parameters override pgha's defaults but not managed ones. */
-    public Map<String, String> parameters(Upstream upstream) {
+    /** pgha's defaults: every one may be overridden, cluster-wide or by a node. */
+    private Map<String, String> defaults() {
         Map<String, String> p = new LinkedHashMap<>();
         p.put("max_wal_senders", "10");
         p.put("max_replication_slots", "10");
@@ -111,6 +102,12 @@ public final class ConfigFiles {
         p.put("unix_socket_directories", "/tmp");
         p.put("password_encryption", "scram-sha-256");
         serverLog(p);
+        return p;
+    }
+
+    /** The parameters pgha sets; user parameters override pgha's defaults but not managed ones. */
+    public Map<String, String> parameters(Upstream upstream) {
+        Map<String, String> p = defaults();
         p.putAll(cluster.parameters());
         p.putAll(node.parameters());
         p.put("listen_addresses", cfg.postgresql().listen());
