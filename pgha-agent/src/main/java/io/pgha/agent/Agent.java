@@ -1,5 +1,6 @@
 package io.pgha.agent;
 
+import io.pgha.core.PghaVersion;
 import io.pgha.core.config.NodeConfig;
 import io.pgha.core.decide.Decider;
 import io.pgha.core.decide.Decision;
@@ -13,6 +14,7 @@ import io.pgha.core.model.Lsn;
 import io.pgha.core.model.Member;
 import io.pgha.core.model.MemberState;
 import io.pgha.core.model.Role;
+import io.pgha.core.model.ScheduledRestart;
 import io.pgha.core.model.StandbyCluster;
 import io.pgha.core.time.Clock;
 import io.pgha.dcs.Dcs;
@@ -21,8 +23,10 @@ import io.pgha.postgres.PostgresControl;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -86,6 +90,7 @@ public final class Agent implements AutoCloseable, AgentView {
     private volatile ArchiveStatus archiveStatus;
     private volatile long archiveStatusAt;
     private volatile boolean pendingRestart;
+    private final AtomicReference<ScheduledRestart> scheduledRestart = new AtomicReference<>();
     private long pendingRestartAt;
     private volatile long dcsLastSeenMillis;
     private volatile boolean failsafeActive;
@@ -252,6 +257,7 @@ public final class Agent implements AutoCloseable, AgentView {
         LocalState local = action == null ? pg.observe() : lastLocal;
         lastLocal = local;
         if (action == null) checkPendingRestart(local);
+        if (action == null) restartIfDue(local);
         boolean leaseHeld = lease.valid() && cfg.name().equals(c.leader());
         boolean failsafeOn = !reachable && failsafe.confirmed();
         failsafeActive = failsafeOn;
@@ -378,7 +384,68 @@ public final class Agent implements AutoCloseable, AgentView {
                 watchdog.status(),
                 archiveStatus(local),
                 upstreamPosition,
-                local.running() && pendingRestart);
+                local.running() && pendingRestart,
+                PghaVersion.current(),
+                scheduledRestart.get());
+    }
+
+    /**
+     * Carries out the scheduled restart when it is due and its conditions still hold; a due restart
+     * whose conditions no longer hold, or that cannot start, is dropped with the reason in the log.
+     */
+    private void restartIfDue(LocalState local) {
+        ScheduledRestart r = scheduledRestart.get();
+        if (r == null || !r.due(clock.wallMillis())) return;
+        if (!scheduledRestart.compareAndSet(r, null)) return;
+        String skip =
+                !local.running() ? "PostgreSQL is not running" : r.skipReason(!local.inRecovery(), pendingRestart);
+        if (skip != null) {
+            LOG.info("scheduled restart for {} skipped: {}", r.describe(), skip);
+            return;
+        }
+        try {
+            requestRestart();
+            LOG.info("scheduled restart for {} started", r.describe());
+        } catch (ControlException e) {
+            LOG.warn("scheduled restart for {} not carried out: {}", r.describe(), e.getMessage());
+        }
+    }
+
+    @Override
+    public void scheduleRestart(ScheduledRestart r) throws ControlException {
+        if (r.at() < clock.wallMillis() - 1000)
+            throw new ControlException("the scheduled time " + java.time.Instant.ofEpochMilli(r.at()) + " has passed");
+        if (!scheduledRestart.compareAndSet(null, r)) {
+            throw new ControlException("a restart is already scheduled on " + cfg.name() + " for "
+                    + scheduledRestart.get().describe() + "; cancel it first (pgha restart --cancel)");
+        }
+        LOG.info("restart scheduled for {}", r.describe());
+        wakeUp();
+    }
+
+    @Override
+    public Map<String, io.pgha.core.config.ParameterCheck.Setting> settingsCatalog() throws ControlException {
+        String unchecked =
+                "; send the change to a member whose PostgreSQL runs, or add ?check=false to write it unchecked";
+        if (!lastLocal.running())
+            throw new ControlException(
+                    "cannot check the settings: PostgreSQL is not running on " + cfg.name() + unchecked);
+        try {
+            return pg.settingsCatalog();
+        } catch (java.sql.SQLException e) {
+            throw new ControlException("cannot check the settings against PostgreSQL on " + cfg.name() + ": "
+                    + e.getMessage() + unchecked);
+        }
+    }
+
+    @Override
+    public Optional<ScheduledRestart> cancelScheduledRestart() {
+        ScheduledRestart r = scheduledRestart.getAndSet(null);
+        if (r != null) {
+            LOG.info("scheduled restart for {} cancelled", r.describe());
+            wakeUp();
+        }
+        return Optional.ofNullable(r);
     }
 
     /** The primary's archiving, looked up at most once a second (null without an archive: section). */

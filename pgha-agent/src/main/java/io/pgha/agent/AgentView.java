@@ -1,9 +1,13 @@
 package io.pgha.agent;
 
 import io.pgha.core.config.NodeConfig;
+import io.pgha.core.config.ParameterCheck;
 import io.pgha.core.decide.LocalState;
 import io.pgha.core.model.ClusterState;
 import io.pgha.core.model.Member;
+import io.pgha.core.model.ScheduledRestart;
+import java.util.Map;
+import java.util.Optional;
 
 /**
  * What the REST API reads from, and asks of, the agent. The readers return the agent's latest
@@ -57,4 +61,25 @@ interface AgentView {
 
     /** Rewrites PostgreSQL's config files and reloads it (REST {@code POST /reload}). */
     void requestReload() throws ControlException;
+
+    /**
+     * Keeps a restart for later (REST {@code POST /restart} with {@code schedule}); refused while
+     * another is scheduled or when the time has passed.
+     */
+    default void scheduleRestart(ScheduledRestart r) throws ControlException {
+        throw new ControlException("scheduled restarts are not supported by this agent");
+    }
+
+    /**
+     * The local running PostgreSQL's {@code pg_settings}, to check cluster-wide settings against;
+     * refused with the reason when it cannot be read.
+     */
+    default Map<String, ParameterCheck.Setting> settingsCatalog() throws ControlException {
+        throw new ControlException("this agent cannot check PostgreSQL settings");
+    }
+
+    /** Drops the scheduled restart (REST {@code DELETE /restart}); the one dropped, if any. */
+    default Optional<ScheduledRestart> cancelScheduledRestart() {
+        return Optional.empty();
+    }
 }

@@ -2,7 +2,10 @@ package io.pgha.agent;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.pgha.core.config.DynamicSettings;
+import io.pgha.core.config.ParameterCheck;
+import io.pgha.core.model.DynamicConfig;
 import io.pgha.core.model.FailoverRequest;
+import io.pgha.core.model.ScheduledRestart;
 import io.pgha.dcs.DcsException;
 import io.pgha.dcs.Json;
 import io.pgha.http.Request;
@@ -11,9 +14,11 @@ import java.io.IOException;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * The REST API's state-changing calls, for requests already authenticated by {@link RestApi}. They
@@ -65,12 +70,13 @@ final class RestActions {
             case "POST /switchover" -> switchover(body);
             case "DELETE /switchover" -> cancelSwitchover();
             case "POST /failover" -> failover(body);
-            case "PATCH /config" -> json(200, DynamicSettings.toMap(control.updateConfig(changes(body))));
+            case "PATCH /config" -> patchConfig(r, body);
             case "POST /config" ->
                 Response.error(405, "use PATCH /config with a JSON object of the settings to change");
             case "POST /failsafe" -> failsafe(body);
             case "POST /pause", "POST /resume" -> pause(r.path().equals("/pause"));
-            case "POST /restart" -> restart();
+            case "POST /restart" -> restart(body);
+            case "DELETE /restart" -> cancelRestart();
             case "POST /reinitialize" -> reinitialize();
             case "POST /reload" -> reload();
             default ->
@@ -122,9 +128,44 @@ final class RestActions {
         return json(200, Map.of("message", on ? "cluster paused" : "cluster resumed"));
     }
 
-    private Response restart() throws ControlException {
+    /**
+     * Restarts now, or keeps the restart for {@code schedule} (Patroni's body: {@code schedule},
+     * {@code restart_pending}, {@code role}). The conditions are checked when the restart happens.
+     */
+    private Response restart(JsonNode body) throws ControlException {
+        JsonNode pending = body.get("restart_pending");
+        if (pending != null && !pending.isNull() && !pending.isBoolean())
+            throw new IllegalArgumentException("restart_pending: expected true or false");
+        String role = text(body, "role");
+        if (role != null && !role.equals("primary") && !role.equals("replica"))
+            throw new IllegalArgumentException("role: '" + role + "' is not primary or replica");
+        boolean pendingOnly = pending != null && pending.asBoolean();
+        String name = agent.config().name();
+        long at = time("schedule", text(body, "schedule"));
+        if (at > 0) {
+            ScheduledRestart r = new ScheduledRestart(at, pendingOnly, role);
+            agent.scheduleRestart(r);
+            return json(202, Map.of("message", "restart of " + name + " scheduled for " + r.describe(), "schedule", r));
+        }
+        var local = agent.local();
+        String skip = new ScheduledRestart(0, pendingOnly, role)
+                .skipReason(local != null && local.running() && !local.inRecovery(), agent.pendingRestart());
+        if (skip != null) throw new ControlException("restart of " + name + " not needed: " + skip);
         agent.requestRestart();
-        return json(202, Map.of("message", "restart of " + agent.config().name() + " started"));
+        return json(202, Map.of("message", "restart of " + name + " started"));
+    }
+
+    private Response cancelRestart() {
+        Optional<ScheduledRestart> r = agent.cancelScheduledRestart();
+        if (r.isEmpty())
+            return Response.error(
+                    404, "no restart is scheduled on " + agent.config().name());
+        return json(
+                200,
+                Map.of(
+                        "message",
+                        "cancelled the restart of " + agent.config().name() + " scheduled for "
+                                + r.get().describe()));
     }
 
     private Response reload() throws ControlException {
@@ -137,19 +178,78 @@ final class RestActions {
         return json(202, Map.of("message", "reinitialize of " + agent.config().name() + " started"));
     }
 
-    private static Map<String, Object> changes(JsonNode body) {
+    /**
+     * Changes the dynamic config. PostgreSQL parameters are checked first against this member's
+     * running server ({@code pg_settings}): an unknown name or a bad value is refused with its name
+     * (400), unless {@code ?check=false}.
+     */
+    private Response patchConfig(Request r, JsonNode body) throws ControlException, DcsException {
+        Map<String, Object> changes = changes(body);
+        if (!"false".equals(r.param("check"))) {
+            Map<String, String> changed = changedParameters(agent.cluster().config(), changes);
+            if (!changed.isEmpty()) {
+                List<String> problems = ParameterCheck.problems(changed, agent.settingsCatalog());
+                if (!problems.isEmpty()) throw new IllegalArgumentException(String.join("; ", problems));
+            }
+        }
+        return json(200, DynamicSettings.toMap(control.updateConfig(changes)));
+    }
+
+    /** The PostgreSQL parameters {@code changes} sets to a new value (removals need no check). */
+    static Map<String, String> changedParameters(DynamicConfig current, Map<String, ?> changes) {
+        if (changes.keySet().stream().noneMatch(k -> k.startsWith(DynamicSettings.POSTGRESQL))) return Map.of();
+        Map<String, String> before = current.postgresql().parameters();
+        Map<String, String> out = new TreeMap<>();
+        try {
+            DynamicSettings.apply(current, changes).postgresql().parameters().forEach((k, v) -> {
+                if (!v.equals(before.get(k))) out.put(k, v);
+            });
+        } catch (io.pgha.core.config.ConfigException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
+        return out;
+    }
+
+    /**
+     * The body as settings. {@code postgresql} is merged as Patroni's PATCH does: {@code
+     * {"postgresql": {"parameters": {"work_mem": "8MB", "old": null}}}} sets one parameter and
+     * removes another, leaving the rest; {@code pg_hba} replaces the list.
+     */
+    static Map<String, Object> changes(JsonNode body) {
         Map<String, Object> changes = new LinkedHashMap<>();
-        body.properties()
-                .forEach(f -> changes.put(
-                        f.getKey(),
-                        f.getValue().isNull()
-                                ? null
-                                : f.getValue().isBoolean()
-                                        ? f.getValue().booleanValue()
-                                        : f.getValue().isNumber()
-                                                ? f.getValue().numberValue()
-                                                : f.getValue().asText()));
+        body.properties().forEach(f -> {
+            String key = f.getKey();
+            JsonNode v = f.getValue();
+            if (!key.equals(DynamicSettings.POSTGRESQL) || !v.isObject()) {
+                changes.put(key, value(v));
+                return;
+            }
+            v.properties().forEach(p -> {
+                switch (p.getKey()) {
+                    case "parameters" -> {
+                        if (!p.getValue().isObject())
+                            throw new IllegalArgumentException(
+                                    "postgresql.parameters: expected an object of name: value");
+                        p.getValue()
+                                .properties()
+                                .forEach(q -> changes.put("postgresql.parameters." + q.getKey(), value(q.getValue())));
+                    }
+                    case "pg_hba" -> changes.put("postgresql.pg_hba", value(p.getValue()));
+                    default ->
+                        throw new IllegalArgumentException(
+                                "postgresql." + p.getKey() + ": unknown key (known: parameters, pg_hba)");
+                }
+            });
+        });
         return changes;
+    }
+
+    private static Object value(JsonNode v) {
+        if (v.isNull()) return null;
+        if (v.isBoolean()) return v.booleanValue();
+        if (v.isNumber()) return v.numberValue();
+        if (v.isContainerNode()) return Json.MAPPER.convertValue(v, Object.class);
+        return v.asText();
     }
 
     static Response json(int status, Object body) {
@@ -162,12 +262,17 @@ final class RestActions {
     }
 
     private static long time(String iso) {
+        return time("scheduled_at", iso);
+    }
+
+    private static long time(String field, String iso) {
         if (iso == null) return 0;
         try {
-            return Instant.parse(iso).toEpochMilli();
+            return java.time.OffsetDateTime.parse(iso).toInstant().toEpochMilli();
         } catch (DateTimeParseException e) {
             throw new IllegalArgumentException(
-                    "scheduled_at: '" + iso + "' is not an ISO-8601 instant such as 2026-01-31T22:00:00Z");
+                    field + ": '" + iso
+                            + "' is not an ISO-8601 time with a zone, such as 2026-01-31T22:00:00Z or 2026-01-31T23:00:00+01:00");
         }
     }
 

@@ -85,6 +85,17 @@ public final class RestView {
         v.put("synchronous", syncRole(c, m));
         v.put("watchdog", m.watchdog());
         v.put("pending_restart", m.pendingRestart());
+        if (m.scheduledRestart() != null) {
+            Map<String, Object> r = new LinkedHashMap<>();
+            r.put(
+                    "schedule",
+                    java.time.Instant.ofEpochMilli(m.scheduledRestart().at()).toString());
+            r.put("restart_pending", m.scheduledRestart().pendingOnly());
+            if (m.scheduledRestart().role() != null)
+                r.put("role", m.scheduledRestart().role());
+            v.put("scheduled_restart", r);
+        }
+        v.put("version", m.version());
         v.put("last_decision", m.lastDecision());
         v.put("updated_at", m.updatedAt());
         return v;

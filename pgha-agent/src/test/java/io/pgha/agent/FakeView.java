@@ -234,8 +234,43 @@ final class FakeView implements AgentView {
     }
 
     @Override
+    public java.util.Map<String, io.pgha.core.config.ParameterCheck.Setting> settingsCatalog() throws ControlException {
+        if (!local.running()) throw new ControlException("cannot check the settings: PostgreSQL is not running on n1");
+        return java.util.Map.of(
+                "work_mem",
+                new io.pgha.core.config.ParameterCheck.Setting(
+                        "work_mem", "integer", "kB", "64", "2147483647", java.util.List.of(), "user"),
+                "wal_compression",
+                new io.pgha.core.config.ParameterCheck.Setting(
+                        "wal_compression",
+                        "enum",
+                        null,
+                        null,
+                        null,
+                        java.util.List.of("pglz", "lz4", "zstd", "on", "off"),
+                        "superuser"));
+    }
+
+    int restarts;
+    io.pgha.core.model.ScheduledRestart scheduled;
+
+    @Override
     public void requestRestart() throws ControlException {
         if (!local.running()) throw new ControlException("PostgreSQL is not running on n1");
+        restarts++;
+    }
+
+    @Override
+    public void scheduleRestart(io.pgha.core.model.ScheduledRestart r) throws ControlException {
+        if (scheduled != null) throw new ControlException("a restart is already scheduled on n1");
+        scheduled = r;
+    }
+
+    @Override
+    public java.util.Optional<io.pgha.core.model.ScheduledRestart> cancelScheduledRestart() {
+        var r = java.util.Optional.ofNullable(scheduled);
+        scheduled = null;
+        return r;
     }
 
     @Override

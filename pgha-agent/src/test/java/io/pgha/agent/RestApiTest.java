@@ -33,7 +33,8 @@ import org.junit.jupiter.api.io.TempDir;
 /** The agent's REST API over real HTTP on 127.0.0.1, reading a fixed view instead of a running agent. */
 class RestApiTest {
     private static final long NOW = 1_800_000_000_000L;
-    private static final Duration CLIENT_TIMEOUT = Duration.ofSeconds(2);
+    private static final Duration CLIENT_TIMEOUT =
+            Duration.ofSeconds(10); // a loaded machine: the first request loads classes
     private static final Credentials ADMIN = new Credentials("admin", "s3cret");
     private final HttpClient http =
             HttpClient.newBuilder().connectTimeout(CLIENT_TIMEOUT).build();
@@ -204,6 +205,106 @@ class RestApiTest {
         HttpResponse<String> failover = call("DELETE", "/switchover", null, ADMIN);
         assertThat(failover.statusCode()).isEqualTo(409);
         assertThat(dcs.store().snapshot().failover()).isNotNull();
+    }
+
+    @Test
+    void restartNowOrScheduledWithPatronisBodyAndDeleteCancels() throws Exception {
+        FakeView v = withAuth().standby(100, true);
+        start(v);
+        assertThat(call("POST", "/restart", "{\"schedule\": \"2030-01-01T00:00:00Z\"}", null)
+                        .statusCode())
+                .isEqualTo(401);
+        HttpResponse<String> later =
+                call("POST", "/restart", "{\"schedule\": \"2030-01-01T01:00:00+01:00\", \"role\": \"replica\"}", ADMIN);
+        assertThat(later.statusCode()).as(later.body()).isEqualTo(202);
+        assertThat(later.body()).contains("scheduled for 2030-01-01T00:00:00Z (replica only)");
+        assertThat(v.scheduled.at())
+                .isEqualTo(java.time.Instant.parse("2030-01-01T00:00:00Z").toEpochMilli());
+        assertThat(v.restarts).isZero();
+        assertThat(call("POST", "/restart", "{\"schedule\": \"2030-01-02T00:00:00Z\"}", ADMIN)
+                        .statusCode())
+                .isEqualTo(409);
+
+        HttpResponse<String> cancelled = call("DELETE", "/restart", null, ADMIN);
+        assertThat(cancelled.statusCode()).isEqualTo(200);
+        assertThat(cancelled.body()).contains("cancelled the restart of n1 scheduled for 2030-01-01T00:00:00Z");
+        assertThat(v.scheduled).isNull();
+        assertThat(call("DELETE", "/restart", null, ADMIN).statusCode()).isEqualTo(404);
+
+        HttpResponse<String> bad = call("POST", "/restart", "{\"schedule\": \"tomorrow\"}", ADMIN);
+        assertThat(bad.statusCode()).isEqualTo(400);
+        assertThat(bad.body()).contains("schedule: 'tomorrow' is not an ISO-8601 time");
+        assertThat(call("POST", "/restart", "{\"role\": \"leader\"}", ADMIN).statusCode())
+                .isEqualTo(400);
+        assertThat(call("POST", "/restart", "{\"restart_pending\": \"yes\"}", ADMIN)
+                        .statusCode())
+                .isEqualTo(400);
+
+        HttpResponse<String> primaryOnly = call("POST", "/restart", "{\"role\": \"primary\"}", ADMIN);
+        assertThat(primaryOnly.statusCode()).isEqualTo(409);
+        assertThat(primaryOnly.body()).contains("not needed: the member is no longer a primary");
+        HttpResponse<String> pendingOnly = call("POST", "/restart", "{\"restart_pending\": true}", ADMIN);
+        assertThat(pendingOnly.statusCode()).isEqualTo(409);
+        assertThat(pendingOnly.body()).contains("no setting waits for a restart");
+        assertThat(v.restarts).isZero();
+        assertThat(call("POST", "/restart", "", ADMIN).statusCode()).isEqualTo(202);
+        assertThat(v.restarts).isEqualTo(1);
+    }
+
+    @Test
+    void patchConfigChecksPostgresqlParametersAgainstTheRunningServerAndMergesThem() throws Exception {
+        start(withAuth().primary().lease());
+        HttpResponse<String> ok = call(
+                "PATCH",
+                "/config",
+                "{\"postgresql\": {\"parameters\": {\"work_mem\": \"8MB\", \"wal_compression\": \"lz4\"}}}",
+                ADMIN);
+        assertThat(ok.statusCode()).as(ok.body()).isEqualTo(200);
+        assertThat(dcs.read().config().postgresql().parameters())
+                .containsEntry("work_mem", "8MB")
+                .containsEntry("wal_compression", "lz4");
+
+        HttpResponse<String> merged =
+                call("PATCH", "/config", "{\"postgresql\": {\"parameters\": {\"wal_compression\": null}}}", ADMIN);
+        assertThat(merged.statusCode()).as(merged.body()).isEqualTo(200);
+        assertThat(dcs.read().config().postgresql().parameters())
+                .as("a merge: one removed, the other kept")
+                .containsExactly(Map.entry("work_mem", "8MB"));
+
+        HttpResponse<String> unknown = call("PATCH", "/config", "{\"postgresql.parameters.wrok_mem\": \"1MB\"}", ADMIN);
+        assertThat(unknown.statusCode()).isEqualTo(400);
+        assertThat(unknown.body()).contains("postgresql.parameters.wrok_mem: PostgreSQL has no parameter of this name");
+        HttpResponse<String> bad = call(
+                "PATCH",
+                "/config",
+                "{\"postgresql\": {\"parameters\": {\"work_mem\": \"lots\", \"wal_compression\": \"maybe\"}}}",
+                ADMIN);
+        assertThat(bad.statusCode()).isEqualTo(400);
+        assertThat(bad.body())
+                .contains(
+                        "postgresql.parameters.work_mem: 'lots' is not a number",
+                        "wal_compression: 'maybe' is not one of");
+        assertThat(call("PATCH", "/config", "{\"postgresql\": {\"parametres\": {}}}", ADMIN)
+                        .body())
+                .contains("postgresql.parametres: unknown key");
+        assertThat(dcs.read().config().postgresql().parameters()).containsExactly(Map.entry("work_mem", "8MB"));
+
+        HttpResponse<String> unchecked =
+                call("PATCH", "/config?check=false", "{\"postgresql.parameters.my.custom\": \"x\"}", ADMIN);
+        assertThat(unchecked.statusCode()).as(unchecked.body()).isEqualTo(200);
+        assertThat(dcs.read().config().postgresql().parameters()).containsEntry("my.custom", "x");
+        assertThat(call("PATCH", "/config", "{\"pause\": true}", ADMIN).statusCode())
+                .as("no parameter changed: nothing to check")
+                .isEqualTo(200);
+    }
+
+    @Test
+    void patchConfigOfParametersIsRefusedWhileTheLocalServerIsDown() throws Exception {
+        start(withAuth());
+        HttpResponse<String> r = call("PATCH", "/config", "{\"postgresql.parameters.work_mem\": \"8MB\"}", ADMIN);
+        assertThat(r.statusCode()).isEqualTo(409);
+        assertThat(r.body()).contains("PostgreSQL is not running on n1");
+        assertThat(dcs.read().config().postgresql().parameters()).isEmpty();
     }
 
     @Test

@@ -31,11 +31,19 @@ final class AgentClient {
 
     /** POSTs {@code path} to {@code m}'s agent; its answer's message, or IllegalStateException with the refusal. */
     String post(Member m, String path) {
+        return call(m, "POST", path, java.util.Map.of());
+    }
+
+    /**
+     * Calls {@code method path} on {@code m}'s agent with {@code body} as JSON; its answer's message,
+     * or IllegalStateException with the refusal.
+     */
+    String call(Member m, String method, String path, java.util.Map<String, ?> body) {
         if (m.apiUrl() == null) throw new IllegalStateException(m.name() + " has published no REST API address");
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(m.apiUrl() + path))
                 .timeout(Duration.ofSeconds(30))
                 .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString("{}"));
+                .method(method, HttpRequest.BodyPublishers.ofByteArray(Json.bytes(body)));
         if (cfg.restapi().auth() != null)
             b.header("Authorization", BasicAuth.header(cfg.restapi().auth()));
         HttpResponse<String> r;

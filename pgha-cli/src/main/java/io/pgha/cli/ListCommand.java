@@ -201,7 +201,17 @@ final class ListCommand implements Callable<Integer> {
                     .append(" (see docs/security.md) **\n");
         }
         Table t = new Table(
-                "Member", "Address", "Role", "Sync", "State", "TL", "Lag", "Watchdog", "Tags", "Last decision");
+                "Member",
+                "Address",
+                "Role",
+                "Sync",
+                "State",
+                "TL",
+                "Lag",
+                "Watchdog",
+                "Tags",
+                "Version",
+                "Last decision");
         for (Member m : c.sortedMembers().values()) {
             Long lag = RestView.lagBytes(c, m);
             String sync = RestView.syncRole(c, m);
@@ -215,12 +225,27 @@ final class ListCommand implements Callable<Integer> {
                     lag == null ? "" : Table.bytes(lag),
                     watchdog(m.watchdog()),
                     m.tags().describe(),
+                    m.version() == null ? "" : m.version(),
                     m.lastDecision());
         }
         s.append(t.render());
         if (c.members().values().stream().anyMatch(Member::pendingRestart)) {
             s.append("* pending restart: settings that take effect only after PostgreSQL restarts\n");
         }
+        for (Member m : c.sortedMembers().values()) {
+            if (m.scheduledRestart() != null)
+                s.append("Scheduled restart of ")
+                        .append(m.name())
+                        .append(": ")
+                        .append(m.scheduledRestart().describe())
+                        .append('\n');
+        }
+        if (c.members().values().stream()
+                        .map(Member::version)
+                        .filter(v -> v != null)
+                        .distinct()
+                        .count()
+                > 1) s.append("** pgha versions differ between members: finish the upgrade (docs/operations.md) **\n");
         for (Member m : c.sortedMembers().values()) {
             if (m.archive() == null) continue;
             var a = m.archive();

@@ -4,15 +4,10 @@ import io.pgha.core.config.NodeConfig;
 import io.pgha.core.config.ParameterCheck;
 import io.pgha.core.model.ClusterState;
 import io.pgha.core.model.Member;
-import java.sql.Array;
 import java.sql.Connection;
 import java.sql.DriverManager;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -52,26 +47,8 @@ final class ParameterCatalog {
         if (su.hasPassword()) p.setProperty("password", su.password());
         p.setProperty("connectTimeout", "3");
         p.setProperty("socketTimeout", "10");
-        Map<String, ParameterCheck.Setting> out = new HashMap<>();
-        try (Connection conn = DriverManager.getConnection("jdbc:postgresql://" + m.address() + "/postgres", p);
-                Statement st = conn.createStatement();
-                ResultSet rs = st.executeQuery(
-                        "SELECT name, vartype, unit, min_val, max_val, enumvals, context FROM pg_settings")) {
-            while (rs.next()) {
-                Array enums = rs.getArray(6);
-                List<String> values = enums == null ? List.of() : Arrays.asList((String[]) enums.getArray());
-                out.put(
-                        rs.getString(1),
-                        new ParameterCheck.Setting(
-                                rs.getString(1),
-                                rs.getString(2),
-                                rs.getString(3),
-                                rs.getString(4),
-                                rs.getString(5),
-                                values,
-                                rs.getString(7)));
-            }
+        try (Connection conn = DriverManager.getConnection("jdbc:postgresql://" + m.address() + "/postgres", p)) {
+            return io.pgha.postgres.SettingsCatalog.read(conn);
         }
-        return out;
     }
 }

@@ -7,8 +7,15 @@ import io.pgha.core.model.Member;
 import io.pgha.core.model.MemberState;
 import io.pgha.dcs.Dcs;
 import io.pgha.dcs.DcsException;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.OffsetDateTime;
+import java.time.ZoneId;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -25,7 +32,9 @@ import picocli.CommandLine.Parameters;
         description = {
             "Restart PostgreSQL on members (all when none is named), through their agents.",
             "--rolling restarts the standbys one at a time, each until it streams again, then switches over and"
-                    + " restarts the old primary: writes stop only for the switchover."
+                    + " restarts the old primary: writes stop only for the switchover.",
+            "--scheduled TIME leaves the restart to each member's agent at TIME (shown by pgha list);"
+                    + " --cancel drops it. A scheduled restart lives in the agent's memory: an agent restart drops it."
         })
 final class RestartCommand implements Callable<Integer> {
     @Mixin
@@ -43,6 +52,20 @@ final class RestartCommand implements Callable<Integer> {
     @Option(names = "--rolling", description = "one member at a time, the primary last after a switchover")
     boolean rolling;
 
+    @Option(
+            names = "--scheduled",
+            paramLabel = "TIME",
+            description = {
+                "restart at TIME instead of now: each member's agent keeps the restart and checks --role and"
+                        + " --pending when it is due",
+                "TIME: 2026-11-30T04:00:00Z, 2026-11-30T05:00+01:00, or a local 2026-11-30T04:00 / '2026-11-30 04:00'"
+                        + " in this machine's time zone"
+            })
+    String scheduled;
+
+    @Option(names = "--cancel", description = "cancel the scheduled restarts of the members (all when none is named)")
+    boolean cancel;
+
     @Option(names = "--force", description = "do not ask for confirmation")
     boolean force;
 
@@ -58,6 +81,12 @@ final class RestartCommand implements Callable<Integer> {
         if (role != null && !role.equals("primary") && !role.equals("replica")) {
             throw new IllegalArgumentException("--role: '" + role + "' is not primary or replica");
         }
+        Instant at = scheduled == null ? null : when(scheduled, ZoneId.systemDefault(), Instant.now());
+        if (at != null && rolling)
+            throw new IllegalArgumentException(
+                    "--scheduled and --rolling: a rolling restart runs now, from this command");
+        if (cancel && (at != null || rolling || pending || role != null))
+            throw new IllegalArgumentException("--cancel takes only member names");
         NodeConfig cfg = cluster.load();
         AgentClient agents = new AgentClient(cfg);
         try (Dcs dcs = cluster.connect(cfg)) {
@@ -67,9 +96,14 @@ final class RestartCommand implements Callable<Integer> {
                     throw new IllegalArgumentException("no member named '" + m + "' (members: "
                             + c.sortedMembers().keySet() + ")");
             }
+            if (cancel) return cancel(agents, c);
             List<Member> chosen = new ArrayList<>();
             for (Member m : c.sortedMembers().values()) {
                 if (!members.isEmpty() && !members.contains(m.name())) continue;
+                if (at != null) { // --role and --pending are checked by each agent when the time comes
+                    chosen.add(m);
+                    continue;
+                }
                 boolean primary = m.name().equals(c.leader());
                 if ("primary".equals(role) && !primary) continue;
                 if ("replica".equals(role) && primary) continue;
@@ -81,17 +115,75 @@ final class RestartCommand implements Callable<Integer> {
                 return 0;
             }
             List<String> names = chosen.stream().map(Member::name).toList();
-            if (!Confirm.ask(
-                    "Restart PostgreSQL on " + String.join(", ", names) + (rolling ? " (rolling)" : "") + "?", force)) {
+            String what = "Restart PostgreSQL on " + String.join(", ", names)
+                    + (rolling ? " (rolling)" : "")
+                    + (at != null ? " at " + at + conditions() : "") + "?";
+            if (!Confirm.ask(what, force)) {
                 System.out.println("Aborted, nothing changed.");
                 return 1;
             }
             if (!rolling) {
-                for (Member m : chosen) System.out.println(m.name() + ": " + agents.post(m, "/restart"));
-                return 0;
+                Map<String, Object> body = new LinkedHashMap<>();
+                if (at != null) body.put("schedule", at.toString());
+                if (pending) body.put("restart_pending", true);
+                if (role != null) body.put("role", role);
+                int failed = 0;
+                for (Member m : chosen) {
+                    try {
+                        System.out.println(m.name() + ": " + agents.call(m, "POST", "/restart", body));
+                    } catch (IllegalStateException e) {
+                        System.out.println(e.getMessage());
+                        failed++;
+                    }
+                }
+                return failed == 0 ? 0 : 1;
             }
             return rolling(dcs, agents, c, chosen);
         }
+    }
+
+    private String conditions() {
+        if (!pending && role == null) return "";
+        return " (each " + (pending ? "if settings then wait for a restart" : "")
+                + (pending && role != null ? ", " : "")
+                + (role != null ? "if then a " + role : "") + ")";
+    }
+
+    private int cancel(AgentClient agents, ClusterState c) {
+        int cancelled = 0;
+        for (Member m : c.sortedMembers().values()) {
+            if (!members.isEmpty() && !members.contains(m.name())) continue;
+            if (members.isEmpty() && m.scheduledRestart() == null) continue;
+            try {
+                System.out.println(m.name() + ": " + agents.call(m, "DELETE", "/restart", Map.of()));
+                cancelled++;
+            } catch (IllegalStateException e) {
+                System.out.println(e.getMessage());
+            }
+        }
+        if (cancelled == 0 && members.isEmpty()) System.out.println("No restart is scheduled.");
+        return 0;
+    }
+
+    /**
+     * The instant {@code text} names: an ISO-8601 time with an offset, or a local date and time in
+     * {@code zone}; refused when it has passed.
+     */
+    static Instant when(String text, ZoneId zone, Instant now) {
+        String t = text.trim().replace(' ', 'T');
+        Instant at;
+        try {
+            at = OffsetDateTime.parse(t).toInstant();
+        } catch (DateTimeParseException e) {
+            try {
+                at = LocalDateTime.parse(t).atZone(zone).toInstant();
+            } catch (DateTimeParseException e2) {
+                throw new IllegalArgumentException("--scheduled: '" + text
+                        + "' is not a time such as 2026-11-30T04:00:00Z or 2026-11-30 04:00 (local time)");
+            }
+        }
+        if (at.isBefore(now)) throw new IllegalArgumentException("--scheduled: " + at + " has passed");
+        return at;
     }
 
     /** Standbys one at a time, then a switchover away from the primary, then the old primary. */

@@ -72,7 +72,7 @@ class ClusterSettingsIT {
 
     @Test
     @Order(2)
-    void badSettingsAreRefusedWithTheirNames() {
+    void badSettingsAreRefusedWithTheirNames() throws Exception {
         var unknown = pgha("edit-config", "-c", cfg(), "--set", "postgresql.parameters.wrok_mem=1MB", "--force");
         assertThat(unknown.exitCode()).isNotZero();
         assertThat(unknown.err()).contains("postgresql.parameters.wrok_mem: PostgreSQL has no parameter of this name");
@@ -83,6 +83,31 @@ class ClusterSettingsIT {
         assertThat(range.err()).contains("is below the minimum 64 (in kB)");
         var managed = pgha("edit-config", "-c", cfg(), "--set", "postgresql.parameters.port=5999", "--force");
         assertThat(managed.err()).contains("postgresql.parameters.port: is managed by pgha");
+
+        // the REST API checks against its own member's pg_settings the same way
+        var api = patch("{\"postgresql\": {\"parameters\": {\"work_mem\": \"lots\"}}}");
+        assertThat(api.statusCode()).isEqualTo(400);
+        assertThat(api.body()).contains("postgresql.parameters.work_mem: 'lots' is not a number");
+        var unknownApi = patch("{\"postgresql.parameters.wrok_mem\": \"1MB\"}");
+        assertThat(unknownApi.statusCode()).isEqualTo(400);
+        assertThat(unknownApi.body()).contains("wrok_mem: PostgreSQL has no parameter of this name");
+        assertThat(cluster.state().config().postgresql().parameters())
+                .containsEntry("work_mem", "12MB")
+                .doesNotContainKey("wrok_mem");
+    }
+
+    private static java.net.http.HttpResponse<String> patch(String body) throws Exception {
+        var node = io.pgha.agent.ConfigLoader.load(cluster.config(1));
+        var me = cluster.state().member(node.name()).orElseThrow();
+        var req = java.net.http.HttpRequest.newBuilder(java.net.URI.create(me.apiUrl() + "/config"))
+                .timeout(Duration.ofSeconds(20))
+                .header("Content-Type", "application/json")
+                .header(
+                        "Authorization",
+                        io.pgha.http.BasicAuth.header(node.restapi().auth()))
+                .method("PATCH", java.net.http.HttpRequest.BodyPublishers.ofString(body))
+                .build();
+        return java.net.http.HttpClient.newHttpClient().send(req, java.net.http.HttpResponse.BodyHandlers.ofString());
     }
 
     @Test
@@ -211,5 +236,91 @@ class ClusterSettingsIT {
                 .isEmpty();
         cluster.start(node);
         ClusterFixture.awaitHealthy(cluster, 2);
+    }
+
+    /**
+     * Every member publishes its pgha version (shown by pgha list); a restart scheduled for later is
+     * kept by the member's agent, shown by pgha list, carried out when due, skipped when its
+     * condition no longer holds, and can be cancelled.
+     */
+    @Test
+    @Order(7)
+    void membersPublishTheirVersionAndScheduledRestartsRunWhenDue() throws Exception {
+        var state = cluster.state();
+        assertThat(state.members().values()).allMatch(m -> Version.current().equals(m.version()));
+        assertThat(pgha("list", "-c", cfg()).out()).contains("Version", Version.current());
+        String standby = state.sortedMembers().keySet().stream()
+                .filter(n -> !n.equals(state.leader()))
+                .findFirst()
+                .orElseThrow();
+        int node = ClusterFixture.index(standby);
+        long pid = cluster.postmaster(node).orElseThrow().pid();
+
+        // cancelled before it is due: nothing happens
+        var later = pgha(
+                "restart",
+                "-c",
+                cfg(),
+                standby,
+                "--scheduled",
+                java.time.Instant.now().plusSeconds(3600).toString(),
+                "--force");
+        assertThat(later.exitCode()).as(later.out() + later.err()).isZero();
+        assertThat(later.out()).contains(standby + ": restart of " + standby + " scheduled for");
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> cluster.state().member(standby).orElseThrow().scheduledRestart() != null);
+        assertThat(pgha("list", "-c", cfg()).out()).contains("Scheduled restart of " + standby);
+        var twice = pgha(
+                "restart",
+                "-c",
+                cfg(),
+                standby,
+                "--scheduled",
+                java.time.Instant.now().plusSeconds(7200).toString(),
+                "--force");
+        assertThat(twice.exitCode()).isEqualTo(1);
+        assertThat(twice.out()).contains("a restart is already scheduled");
+        var cancel = pgha("restart", "-c", cfg(), "--cancel");
+        assertThat(cancel.exitCode()).as(cancel.out() + cancel.err()).isZero();
+        assertThat(cancel.out()).contains("cancelled the restart of " + standby);
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> cluster.state().member(standby).orElseThrow().scheduledRestart() == null);
+
+        // due, but only for a primary: skipped
+        var wrongRole = pgha(
+                "restart",
+                "-c",
+                cfg(),
+                standby,
+                "--role",
+                "primary",
+                "--scheduled",
+                java.time.Instant.now().plusSeconds(2).toString(),
+                "--force");
+        assertThat(wrongRole.exitCode()).as(wrongRole.out() + wrongRole.err()).isZero();
+        await().atMost(Duration.ofSeconds(20))
+                .untilAsserted(() -> assertThat(ClusterFixture.agentLog(cluster, node))
+                        .contains("skipped: the member is no longer a primary"));
+        assertThat(cluster.postmaster(node).orElseThrow().pid()).isEqualTo(pid);
+
+        // due: carried out, and the standby streams again
+        var soon = pgha(
+                "restart",
+                "-c",
+                cfg(),
+                standby,
+                "--scheduled",
+                java.time.Instant.now().plusSeconds(3).toString(),
+                "--force");
+        assertThat(soon.exitCode()).as(soon.out() + soon.err()).isZero();
+        await().atMost(Duration.ofSeconds(60))
+                .until(() -> cluster.postmaster(node).map(p -> p.pid() != pid).orElse(false));
+        await().atMost(Duration.ofSeconds(60)).until(() -> {
+            var m = cluster.state().member(standby).orElseThrow();
+            return m.scheduledRestart() == null && m.isRunningStandby() && m.streaming();
+        });
+        var past = pgha("restart", "-c", cfg(), standby, "--scheduled", "2020-01-01T00:00:00Z", "--force");
+        assertThat(past.exitCode()).isEqualTo(1);
+        assertThat(past.err()).contains("--scheduled: 2020-01-01T00:00:00Z has passed");
     }
 }

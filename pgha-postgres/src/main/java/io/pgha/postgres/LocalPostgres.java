@@ -168,6 +168,14 @@ public final class LocalPostgres implements PostgresControl {
         return server.connect(host, port, database);
     }
 
+    @Override
+    public java.util.Map<String, io.pgha.core.config.ParameterCheck.Setting> settingsCatalog() throws SQLException {
+        try (Connection conn =
+                server.connect(server.localHost(), server.cfg.postgresql().port(), "postgres")) {
+            return SettingsCatalog.read(conn);
+        }
+    }
+
     /** The address pgha connects to the local server on. */
     String localHost() {
         return server.localHost();

@@ -60,6 +60,15 @@ public interface PostgresControl extends AutoCloseable {
     default void reload() throws PostgresException, java.io.IOException {}
 
     /**
+     * The running server's {@code pg_settings} catalog, read over a connection of its own (so any
+     * thread may ask while the agent's loop uses its connection).
+     */
+    default java.util.Map<String, io.pgha.core.config.ParameterCheck.Setting> settingsCatalog()
+            throws java.sql.SQLException {
+        throw new java.sql.SQLException("this PostgreSQL cannot describe its settings");
+    }
+
+    /**
      * Takes the cluster-wide PostgreSQL settings of the DCS. When they changed and PostgreSQL runs,
      * its config files are rewritten and it reloads them; a stopped server gets them at its next
      * start. True when they changed.

@@ -15,6 +15,9 @@ package io.pgha.core.model;
  *     position as last reported to it (by the WAL sender it streams from, or the primary cluster's
  *     DCS); null otherwise. Its distance to {@code replayPosition} is the lag between the sites.
  * @param pendingRestart PostgreSQL runs with settings that take effect only after a restart
+ * @param version the pgha version this member's agent runs (for rolling upgrades); null from
+ *     agents older than the field
+ * @param scheduledRestart a restart this member's agent keeps for later; null when none
  */
 public record Member(
         String name,
@@ -34,7 +37,51 @@ public record Member(
         String watchdog,
         ArchiveStatus archive,
         Lsn upstreamPosition,
-        boolean pendingRestart) {
+        boolean pendingRestart,
+        String version,
+        ScheduledRestart scheduledRestart) {
+
+    public Member(
+            String name,
+            String apiUrl,
+            String host,
+            int pgPort,
+            Role role,
+            MemberState state,
+            int timeline,
+            Lsn walPosition,
+            Lsn replayPosition,
+            String following,
+            boolean streaming,
+            Tags tags,
+            String lastDecision,
+            long updatedAt,
+            String watchdog,
+            ArchiveStatus archive,
+            Lsn upstreamPosition,
+            boolean pendingRestart) {
+        this(
+                name,
+                apiUrl,
+                host,
+                pgPort,
+                role,
+                state,
+                timeline,
+                walPosition,
+                replayPosition,
+                following,
+                streaming,
+                tags,
+                lastDecision,
+                updatedAt,
+                watchdog,
+                archive,
+                upstreamPosition,
+                pendingRestart,
+                null,
+                null);
+    }
 
     public Member(
             String name,
@@ -209,7 +256,9 @@ public record Member(
                 watchdog,
                 archive,
                 upstreamPosition,
-                pendingRestart);
+                pendingRestart,
+                version,
+                scheduledRestart);
     }
 
     /** The same record with another state. */
@@ -232,7 +281,9 @@ public record Member(
                 watchdog,
                 archive,
                 upstreamPosition,
-                pendingRestart);
+                pendingRestart,
+                version,
+                scheduledRestart);
     }
 
     public String address() {
