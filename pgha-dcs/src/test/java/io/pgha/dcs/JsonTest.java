@@ -31,4 +31,47 @@ class JsonTest {
         assertThat(c.slots()).isEmpty();
         assertThat(c).isEqualTo(DynamicConfig.DEFAULT);
     }
+
+    /**
+     * A rolling upgrade runs two versions side by side: a member record written by a newer agent,
+     * with fields this version does not know, still reads; one from an older agent, without the
+     * version and scheduled restart, reads with them empty.
+     */
+    @Test
+    void memberRecordsOfOtherVersionsRead() throws Exception {
+        io.pgha.core.model.Member m = new io.pgha.core.model.Member(
+                "n1",
+                "http://h:8008",
+                "h",
+                5432,
+                io.pgha.core.model.Role.STANDBY,
+                io.pgha.core.model.MemberState.RUNNING,
+                2,
+                Lsn.parse("0/3000000"),
+                Lsn.parse("0/3000000"),
+                "n0",
+                true,
+                io.pgha.core.model.Tags.NONE,
+                "ok",
+                1L,
+                "off",
+                null,
+                null,
+                true,
+                "0.1.0",
+                new io.pgha.core.model.ScheduledRestart(5L, true, "replica"));
+        String json = Json.text(m);
+        assertThat(Json.parse(json.getBytes(StandardCharsets.UTF_8), io.pgha.core.model.Member.class))
+                .isEqualTo(m);
+        String newer = json.substring(0, json.length() - 1) + ",\"some_future_field\":{\"x\":1}}";
+        assertThat(Json.parse(newer.getBytes(StandardCharsets.UTF_8), io.pgha.core.model.Member.class))
+                .isEqualTo(m);
+        String older =
+                json.replaceAll(",\"version\":\"0.1.0\"", "").replaceAll(",\"scheduledRestart\":\\{[^}]*\\}", "");
+        assertThat(older).doesNotContain("version", "scheduledRestart");
+        var parsed = Json.parse(older.getBytes(StandardCharsets.UTF_8), io.pgha.core.model.Member.class);
+        assertThat(parsed.version()).isNull();
+        assertThat(parsed.scheduledRestart()).isNull();
+        assertThat(parsed.name()).isEqualTo("n1");
+    }
 }
