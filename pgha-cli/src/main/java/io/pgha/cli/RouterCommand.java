@@ -4,16 +4,26 @@ import io.pgha.agent.ConfigLoader;
 import io.pgha.core.config.RouterConfig;
 import java.net.InetAddress;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code pgha router --config router.yml}: runs a standalone router until SIGTERM or SIGINT. */
+/**
+ * {@code pgha router --config router.yml}: runs a standalone router until SIGTERM or SIGINT, which
+ * close it and end the process with status 0. SIGHUP reads the file again and applies its {@code
+ * log:} section; other changes are logged as needing a restart, and the router goes on.
+ */
 @Command(
         mixinStandardHelpOptions = true,
         name = "router",
-        description = "Run a router: a PostgreSQL protocol proxy whose read-write port always reaches the primary.")
+        description = {
+            "Run a router: a PostgreSQL protocol proxy whose read-write port always reaches the primary.",
+            "SIGTERM or SIGINT stop it (exit 0); SIGHUP reads the file again and applies its log section."
+        })
 final class RouterCommand implements Callable<Integer> {
     @Option(
             names = {"-c", "--config"},
@@ -29,16 +39,44 @@ final class RouterCommand implements Callable<Integer> {
         LogSetup.apply(f.log(), f.router().name());
         RunningRouter router = RunningRouter.start(f.cluster(), f.dcs(), f.router());
         CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime()
-                .addShutdownHook(new Thread(
-                        () -> {
-                            router.close();
-                            stopped.countDown();
-                        },
-                        "shutdown"));
+        Runnable stop = Signals.once(() -> {
+            router.close();
+            stopped.countDown();
+        });
+        Runtime.getRuntime().addShutdownHook(new Thread(stop, "shutdown"));
+        Signals.on("TERM", stop);
+        Signals.on("INT", stop);
+        Signals.on("HUP", () -> reload(f));
         System.out.println(router.describe());
         stopped.await();
         return 0;
+    }
+
+    /** SIGHUP: the log section of the file as it is now; a file that does not load changes nothing. */
+    private void reload(RouterConfig.File running) {
+        var log = LoggerFactory.getLogger(RouterCommand.class);
+        try {
+            RouterConfig.File fresh = ConfigLoader.loadRouter(config, System.getenv(), defaultName());
+            LogSetup.apply(fresh.log(), running.router().name());
+            List<String> restart = needRestart(running, fresh);
+            log.info(
+                    "SIGHUP: {} read again, log settings applied{}",
+                    config,
+                    restart.isEmpty()
+                            ? ""
+                            : "; changed, taking effect at the next start: " + String.join(", ", restart));
+        } catch (RuntimeException e) {
+            log.error("SIGHUP: {} (nothing changed; the router goes on with its current config)", e.getMessage());
+        }
+    }
+
+    /** The sections of a router file, other than {@code log}, that differ: they apply only at a start. */
+    static List<String> needRestart(RouterConfig.File running, RouterConfig.File fresh) {
+        List<String> changed = new ArrayList<>();
+        if (!running.cluster().equals(fresh.cluster())) changed.add("cluster");
+        if (!running.dcs().equals(fresh.dcs())) changed.add("dcs");
+        if (!running.router().equals(fresh.router())) changed.add("router");
+        return changed;
     }
 
     static String defaultName() {

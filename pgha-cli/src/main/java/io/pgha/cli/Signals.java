@@ -13,6 +13,23 @@ final class Signals {
 
     private Signals() {}
 
+    /**
+     * {@code action} made safe to call from several places (a signal handler and a shutdown hook):
+     * the first caller runs it, later callers wait until it has finished.
+     */
+    static Runnable once(Runnable action) {
+        return new Runnable() {
+            private boolean done;
+
+            @Override
+            public synchronized void run() {
+                if (done) return;
+                done = true;
+                action.run();
+            }
+        };
+    }
+
     /** Runs {@code action} on a fresh thread whenever {@code name} (HUP, TERM, INT) arrives. */
     @SuppressWarnings("removal")
     static void on(String name, Runnable action) {

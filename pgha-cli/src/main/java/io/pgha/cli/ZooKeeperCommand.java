@@ -21,7 +21,10 @@ import picocli.CommandLine.Option;
 @Command(
         mixinStandardHelpOptions = true,
         name = "zookeeper",
-        description = "Run one ZooKeeper server of an ensemble, apart from any agent.")
+        description = {
+            "Run one ZooKeeper server of an ensemble, apart from any agent.",
+            "SIGTERM or SIGINT stop it (exit 0); SIGHUP applies the log section of the -c file again."
+        })
 final class ZooKeeperCommand implements Callable<Integer> {
     @Option(names = "--id", required = true, description = "this server's id in --peer")
     int id;
@@ -74,15 +77,38 @@ final class ZooKeeperCommand implements Callable<Integer> {
         }
         EmbeddedZooKeeper zk = EmbeddedZooKeeper.start(id, parsed, dataDir, access);
         CountDownLatch done = new CountDownLatch(1);
-        Runtime.getRuntime()
-                .addShutdownHook(new Thread(
-                        () -> {
-                            zk.close();
-                            done.countDown();
-                        },
-                        "shutdown"));
+        Runnable stop = Signals.once(() -> {
+            zk.close();
+            done.countDown();
+        });
+        Runtime.getRuntime().addShutdownHook(new Thread(stop, "shutdown"));
+        Signals.on("TERM", stop);
+        Signals.on("INT", stop);
+        Signals.on("HUP", () -> reload(name));
         System.out.println("ZooKeeper server " + id + " serving clients on " + zk.connectString());
         done.await();
         return 0;
+    }
+
+    /**
+     * SIGHUP: the {@code log:} section of the {@code -c} file applied again. The ensemble, the data
+     * directory and the security settings are read at start only; a file that does not load changes
+     * nothing.
+     */
+    private void reload(String name) {
+        var log = org.slf4j.LoggerFactory.getLogger(ZooKeeperCommand.class);
+        if (config == null) {
+            log.info("SIGHUP: no config file (-c): nothing to read again");
+            return;
+        }
+        try {
+            LogSetup.apply(ConfigLoader.load(config).log(), name);
+            log.info(
+                    "SIGHUP: {} read again, log settings applied (--peer, --data-dir, dcs.auth and dcs.tls take"
+                            + " effect at the next start)",
+                    config);
+        } catch (RuntimeException e) {
+            log.error("SIGHUP: {} (nothing changed; the server goes on with its current settings)", e.getMessage());
+        }
     }
 }
