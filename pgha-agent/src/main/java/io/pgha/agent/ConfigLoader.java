@@ -2,6 +2,7 @@ package io.pgha.agent;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.pgha.core.config.ClientConfig;
 import io.pgha.core.config.ConfigException;
 import io.pgha.core.config.ConfigReader;
 import io.pgha.core.config.NodeConfig;
@@ -37,6 +38,23 @@ public final class ConfigLoader {
         return ConfigReader.read(applyEnv(document(file), env));
     }
 
+    /**
+     * Reads a file that CLI commands find the cluster with: a node's config (read as {@link #load}
+     * reads it) or a client config, a file with neither {@code name} nor {@code data_dir} ({@link
+     * ClientConfig#read}). The environment overrides keys of either, a client config's only for its
+     * own keys ({@code PGHA_DCS__AUTH__PASSWORD}, {@code PGHA_POSTGRESQL__AUTHENTICATION__...}).
+     */
+    public static ClientConfig loadClient(Path file, Map<String, String> env) {
+        Map<?, ?> doc = document(file);
+        Map<String, Object> node = applyEnv(doc, env);
+        if (!ClientConfig.isClientDocument(node)) return ClientConfig.of(ConfigReader.read(node));
+        return ClientConfig.read(applyEnv(doc, env, ClientConfig.TOP_LEVEL_KEYS));
+    }
+
+    public static ClientConfig loadClient(Path file) {
+        return loadClient(file, System.getenv());
+    }
+
     private static Map<?, ?> document(Path file) {
         if (!Files.isReadable(file)) {
             throw new ConfigException("config file " + file + " does not exist or is not readable");
@@ -57,14 +75,19 @@ public final class ConfigLoader {
         return s == null ? "" : s.split("\n")[0];
     }
 
-    @SuppressWarnings("unchecked")
     static Map<String, Object> applyEnv(Map<?, ?> doc, Map<String, String> env) {
+        return applyEnv(doc, env, ConfigReader.TOP_LEVEL_KEYS);
+    }
+
+    /** {@code doc} with the variables {@code PGHA_<KEY>} applied whose first level is one of {@code keys}. */
+    @SuppressWarnings("unchecked")
+    static Map<String, Object> applyEnv(Map<?, ?> doc, Map<String, String> env, java.util.Set<String> keys) {
         Map<String, Object> root = deepCopy(doc);
         for (Map.Entry<String, String> e : env.entrySet()) {
             if (!e.getKey().startsWith("PGHA_")) continue;
             String[] path =
                     e.getKey().substring(5).toLowerCase(java.util.Locale.ROOT).split("__");
-            if (!ConfigReader.TOP_LEVEL_KEYS.contains(path[0])) continue; // PGHA_CONFIG, PGHA_JAVA_OPTS, ...
+            if (!keys.contains(path[0])) continue; // PGHA_CONFIG, PGHA_JAVA_OPTS, ...
             Map<String, Object> m = root;
             for (int i = 0; i < path.length - 1; i++) {
                 Object next = m.get(path[i]);

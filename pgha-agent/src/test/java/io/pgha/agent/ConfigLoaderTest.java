@@ -32,6 +32,34 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void aNodeConfigReadAsAClientIsTheNodesAndAFileWithoutNameOrDataDirIsAClientConfig(@TempDir Path dir)
+            throws Exception {
+        var asClient = ConfigLoader.loadClient(EXAMPLE, Map.of());
+        assertThat(asClient.isNodeConfig()).isTrue();
+        assertThat(asClient.node()).isEqualTo(ConfigLoader.load(EXAMPLE, Map.of()));
+        assertThat(asClient.superuser()).isEqualTo(asClient.node().postgresql().superuser());
+        assertThat(asClient.restapi().auth())
+                .isEqualTo(asClient.node().restapi().auth());
+
+        Path client = Files.writeString(dir.resolve("client.yml"), """
+                cluster: main
+                dcs:
+                  zookeeper: {connect: "zk1:2181"}
+                  auth: {username: ops, password: ops-password-1}
+                """);
+        var c = ConfigLoader.loadClient(client, Map.of());
+        assertThat(c.isNodeConfig()).isFalse();
+        assertThat(c.dcs().auth().username()).isEqualTo("ops");
+        // a name from the environment makes it a node's file again, with a node's requirements
+        assertThatThrownBy(() -> ConfigLoader.loadClient(client, Map.of("PGHA_NAME", "db1")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage("data_dir: is required");
+        assertThatThrownBy(() -> ConfigLoader.load(client, Map.of()))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage("name: is required");
+    }
+
+    @Test
     void environmentVariablesOverrideKeys() {
         NodeConfig c = ConfigLoader.load(
                 EXAMPLE,

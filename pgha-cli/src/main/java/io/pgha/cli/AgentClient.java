@@ -1,7 +1,7 @@
 package io.pgha.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.pgha.core.config.NodeConfig;
+import io.pgha.core.config.ClientConfig;
 import io.pgha.core.model.Member;
 import io.pgha.dcs.Json;
 import io.pgha.http.BasicAuth;
@@ -14,18 +14,17 @@ import java.time.Duration;
 
 /**
  * Calls a member's agent over its REST API (the {@code api_url} it published), authenticated with
- * the node config's {@code restapi.authentication} and, with https, verified as the agents verify
- * each other.
+ * the config's {@code restapi.authentication} and, with https, verified as the agents verify each
+ * other (a node config) or against a client config's {@code restapi.cafile}.
  */
 final class AgentClient {
     private final HttpClient http;
-    private final NodeConfig cfg;
+    private final ClientConfig.RestClient cfg;
 
-    AgentClient(NodeConfig cfg) {
+    AgentClient(ClientConfig.RestClient cfg) {
         this.cfg = cfg;
         HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3));
-        if (cfg.restapi().listener().tls())
-            b.sslContext(Tls.client(cfg.restapi().listener()));
+        if (cfg.tls().tls() || cfg.tls().caFile() != null) b.sslContext(Tls.client(cfg.tls()));
         this.http = b.build();
     }
 
@@ -44,8 +43,7 @@ final class AgentClient {
                 .timeout(Duration.ofSeconds(30))
                 .header("Content-Type", "application/json")
                 .method(method, HttpRequest.BodyPublishers.ofByteArray(Json.bytes(body)));
-        if (cfg.restapi().auth() != null)
-            b.header("Authorization", BasicAuth.header(cfg.restapi().auth()));
+        if (cfg.auth() != null) b.header("Authorization", BasicAuth.header(cfg.auth()));
         HttpResponse<String> r;
         try {
             r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());

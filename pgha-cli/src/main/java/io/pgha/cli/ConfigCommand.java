@@ -1,8 +1,8 @@
 package io.pgha.cli;
 
 import io.pgha.agent.ConfigLoader;
+import io.pgha.core.config.ClientConfig;
 import io.pgha.core.config.ConfigException;
-import io.pgha.core.config.NodeConfig;
 import io.pgha.core.net.HostPort;
 import io.pgha.postgres.Binaries;
 import java.io.IOException;
@@ -24,12 +24,15 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code pgha config validate|generate}: node config files checked and written before an agent runs them. */
+/**
+ * {@code pgha config validate|generate|digest}: node and client config files checked and written
+ * before an agent or a command runs them, and the digest of a read-only DCS identity.
+ */
 @Command(
         mixinStandardHelpOptions = true,
         name = "config",
-        description = "Check a node config file, or write a commented one for this machine.",
-        subcommands = {ConfigCommand.Validate.class, ConfigCommand.Generate.class})
+        description = "Check a node or client config file, write a commented one, or compute a reader's digest.",
+        subcommands = {ConfigCommand.Validate.class, ConfigCommand.Generate.class, ConfigCommand.Digest.class})
 final class ConfigCommand {
 
     /**
@@ -40,29 +43,36 @@ final class ConfigCommand {
             mixinStandardHelpOptions = true,
             name = "validate",
             description = {
-                "Check a node config file as the agent reads it (PGHA_* environment overrides included).",
+                "Check a node config file as the agent reads it (PGHA_* environment overrides included), or a"
+                        + " client config (one without name and data_dir) as CLI commands read it.",
                 "Prints 'valid' and exits 0, or the first error, naming its key, and exits 1."
             })
     static final class Validate implements Callable<Integer> {
-        @Parameters(index = "0", paramLabel = "FILE", description = "the node config file")
+        @Parameters(index = "0", paramLabel = "FILE", description = "the node or client config file")
         Path file;
 
         @Override
         public Integer call() {
-            NodeConfig cfg;
+            ClientConfig cfg;
             try {
-                cfg = ConfigLoader.load(file);
+                cfg = ConfigLoader.loadClient(file);
             } catch (ConfigException e) {
                 System.err.println(file + ": " + e.getMessage());
                 return 1;
             }
-            System.out.println(
-                    file + ": valid (cluster " + cfg.cluster() + ", member " + cfg.name() + ", DCS " + dcs(cfg) + ")");
+            if (cfg.isNodeConfig()) {
+                System.out.println(file + ": valid (cluster " + cfg.cluster() + ", member "
+                        + cfg.node().name() + ", DCS " + dcs(cfg.dcs()) + ")");
+            } else {
+                System.out.println(file + ": valid client config (cluster " + cfg.cluster() + ", DCS "
+                        + dcs(cfg.dcs())
+                        + (cfg.dcs().auth() != null ? " as " + cfg.dcs().auth().username() : "")
+                        + ")");
+            }
             return 0;
         }
 
-        private static String dcs(NodeConfig cfg) {
-            var d = cfg.dcs();
+        private static String dcs(io.pgha.core.config.DcsConfig d) {
             return switch (d.kind()) {
                 case ETCD -> "etcd " + String.join(",", d.etcd().endpoints());
                 case EMBEDDED_ZOOKEEPER ->
@@ -84,6 +94,8 @@ final class ConfigCommand {
                 "Print a commented node config for this machine: PostgreSQL's bin directory, host name and"
                         + " address, free ports, data directory under /var/lib/pgha/NAME, random passwords.",
                 "Without --dcs-connect or --etcd the node runs an embedded one-peer ZooKeeper.",
+                "With --client, a client config for CLI commands instead: the cluster, its DCS and a read-only"
+                        + " credential with a new random password (and what the agents' configs need to admit it).",
                 "Check and adjust it, then: pgha config validate FILE."
             })
     static final class Generate implements Callable<Integer> {
@@ -116,6 +128,19 @@ final class ConfigCommand {
                         + " address of this machine)")
         String address;
 
+        @Option(
+                names = "--client",
+                description = "a client config (cluster, DCS, a read-only credential) for CLI commands instead of"
+                        + " a node config; needs --dcs-connect or --etcd")
+        boolean client;
+
+        @Option(
+                names = "--user",
+                defaultValue = "reader",
+                paramLabel = "USER",
+                description = "with --client: the read-only user (default: ${DEFAULT-VALUE})")
+        String user;
+
         @picocli.CommandLine.Spec
         picocli.CommandLine.Model.CommandSpec spec;
 
@@ -124,6 +149,21 @@ final class ConfigCommand {
             if (zookeeper != null && etcd != null)
                 throw new picocli.CommandLine.ParameterException(
                         spec.commandLine(), "give either --dcs-connect or --etcd, not both");
+            if (client) {
+                if (zookeeper == null && etcd == null)
+                    throw new picocli.CommandLine.ParameterException(
+                            spec.commandLine(),
+                            "--client needs --dcs-connect or --etcd (a client joins no ensemble: give the members'"
+                                    + " ZooKeeper client ports or etcd's endpoints)");
+                if (name != null || address != null)
+                    throw new picocli.CommandLine.ParameterException(
+                            spec.commandLine(), "--name and --address describe a node; --client takes neither");
+                Digest.checkUser(spec, user);
+                System.out.print(renderClient(cluster, zookeeper, etcd, user, secret()));
+                return 0;
+            }
+            if (spec.commandLine().getParseResult().hasMatchedOption("--user"))
+                throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--user goes with --client");
             System.out.print(render(detect()));
             return 0;
         }
@@ -258,6 +298,117 @@ final class ConfigCommand {
         s.append("watchdog:\n");
         s.append("  mode: off   # automatic or required with a watchdog device (docs/fencing.md)\n");
         return alignComments(s.toString());
+    }
+
+    /**
+     * A client config: the cluster, its DCS and a read-only identity with a new password, followed by
+     * what the agents' configs (ZooKeeper) or etcd's administrator need so that it is admitted.
+     */
+    static String renderClient(String cluster, String zookeeper, String etcd, String user, String password) {
+        StringBuilder s = new StringBuilder();
+        s.append("# pgha client config generated by 'pgha config generate --client' (pgha ")
+                .append(Version.current())
+                .append(").\n");
+        s.append("# For CLI commands that read the cluster (pgha list -c FILE, topology, history, dsn): it holds a\n");
+        s.append(
+                "# read-only DCS credential and none of a node's secrets. Check it with: pgha config validate FILE.\n");
+        s.append("# The password below is new and random; keep the file private (mode 0600).\n\n");
+        s.append("cluster: ").append(cluster).append("   # the cluster to look at\n\n");
+        s.append("dcs:\n");
+        if (etcd != null) {
+            s.append("  etcd:\n");
+            s.append("    endpoints: ").append(yaml(etcd)).append('\n');
+        } else {
+            s.append("  zookeeper:\n");
+            s.append("    connect: ").append(yaml(zookeeper)).append('\n');
+        }
+        s.append("  # namespace: /pgha   # as in the agents' configs\n");
+        s.append("  auth:   # a read-only identity: it can read the cluster, not change it\n");
+        s.append("    username: ").append(user).append('\n');
+        s.append("    password: ").append(password).append('\n');
+        s.append("  # tls: {truststore: /etc/pgha/tls/ca.pem}   # when the DCS speaks TLS (keystore: a client"
+                + " certificate)\n\n");
+        if (etcd != null) {
+            s.append("# etcd admits the user once its administrator made it, as etcd's root user:\n");
+            s.append("#   etcdctl role add pgha-reader\n");
+            s.append("#   etcdctl role grant-permission --prefix=true pgha-reader read /pgha/   # the namespace\n");
+            s.append("#   etcdctl user add ").append(user).append("   # with the password above\n");
+            s.append("#   etcdctl user grant-role ").append(user).append(" pgha-reader\n\n");
+        } else {
+            s.append("# ZooKeeper admits the user once every agent's node config lists it and the agents were\n");
+            s.append("# restarted one at a time (docs/security.md):\n");
+            s.append("# dcs:\n");
+            s.append("#   readers:\n");
+            s.append("#     - {username: ")
+                    .append(user)
+                    .append(", digest: \"")
+                    .append(io.pgha.dcs.ZooKeeperAccess.digest(user, password))
+                    .append("\"}\n\n");
+        }
+        s.append("# restapi:   # only for pgha restart, reload and reinit (through the agents' REST API)\n");
+        s.append("#   authentication: {username: admin, password: ...}\n");
+        s.append("#   cafile: /etc/pgha/tls/ca.pem   # when the agents speak https\n");
+        s.append("# postgresql:   # only for pgha query (and the parameter check of pgha edit-config)\n");
+        s.append("#   authentication:\n");
+        s.append("#     superuser: {username: postgres, password: ...}\n");
+        return alignComments(s.toString());
+    }
+
+    /**
+     * {@code pgha config digest USER}: the ZooKeeper digest of a read-only user's password, for the
+     * {@code dcs.readers} of the agents' configs, so that those need not hold the password.
+     */
+    @Command(
+            mixinStandardHelpOptions = true,
+            name = "digest",
+            description = {
+                "Print the ZooKeeper digest of a read-only user's password as an entry of dcs.readers, for the"
+                        + " agents' node configs (which then need not hold the password).",
+                "The password is read from the terminal without echo (asked twice) or, when there is no terminal,"
+                        + " from the first line of standard input. It is never printed."
+            })
+    static final class Digest implements Callable<Integer> {
+        @Parameters(index = "0", paramLabel = "USER", description = "the read-only user's name")
+        String user;
+
+        @picocli.CommandLine.Spec
+        picocli.CommandLine.Model.CommandSpec spec;
+
+        @Override
+        @SuppressWarnings("SystemConsoleNull") // Java 17: null means no terminal
+        public Integer call() throws IOException {
+            checkUser(spec, user);
+            String password;
+            java.io.Console console = System.console();
+            if (console != null) {
+                char[] first = console.readPassword("Password for %s: ", user);
+                char[] again = console.readPassword("Again: ");
+                if (first == null || again == null || !java.util.Arrays.equals(first, again)) {
+                    System.err.println("error: the passwords differ; nothing printed");
+                    return 1;
+                }
+                password = new String(first);
+            } else {
+                java.io.BufferedReader in = new java.io.BufferedReader(
+                        new java.io.InputStreamReader(System.in, java.nio.charset.StandardCharsets.UTF_8));
+                password = in.readLine();
+            }
+            if (password == null || password.length() < 8) {
+                System.err.println("error: the password is shorter than 8 characters; use a long random one (e.g."
+                        + " openssl rand -hex 24)");
+                return 1;
+            }
+            System.out.println("- {username: " + user + ", digest: \""
+                    + io.pgha.dcs.ZooKeeperAccess.digest(user, password) + "\"}");
+            return 0;
+        }
+
+        /** A user name as dcs.auth and dcs.readers take it. */
+        static void checkUser(picocli.CommandLine.Model.CommandSpec spec, String user) {
+            if (!user.matches("[A-Za-z0-9][A-Za-z0-9_.-]{0,62}"))
+                throw new picocli.CommandLine.ParameterException(
+                        spec.commandLine(), "'" + user + "' is not a user name: 1-63 letters, digits, '_', '.' or '-'");
+        }
     }
 
     /** Lines' trailing comments start in one column, as in docs/examples/node.yml. */

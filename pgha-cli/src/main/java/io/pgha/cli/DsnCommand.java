@@ -1,7 +1,7 @@
 package io.pgha.cli;
 
 import io.pgha.cli.Targets.TargetRole;
-import io.pgha.core.config.NodeConfig;
+import io.pgha.core.config.ClientConfig;
 import io.pgha.core.model.ClusterState;
 import io.pgha.core.model.Member;
 import io.pgha.core.net.HostPort;
@@ -79,9 +79,10 @@ final class DsnCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        NodeConfig cfg = cluster.load();
+        ClientConfig cfg = cluster.client();
         ClusterState c = cluster.read(cfg);
-        String u = user != null ? user : cfg.postgresql().superuser().username();
+        String u =
+                user != null ? user : cfg.superuser() != null ? cfg.superuser().username() : "postgres";
         System.out.println(dsn(c, cfg.cluster(), member, role, dbname, u, format));
         return 0;
     }

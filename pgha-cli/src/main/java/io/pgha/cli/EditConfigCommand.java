@@ -3,9 +3,9 @@ package io.pgha.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.pgha.agent.ClusterControl;
+import io.pgha.core.config.ClientConfig;
 import io.pgha.core.config.ConfigException;
 import io.pgha.core.config.DynamicSettings;
-import io.pgha.core.config.NodeConfig;
 import io.pgha.core.model.DynamicConfig;
 import io.pgha.dcs.Dcs;
 import java.nio.charset.StandardCharsets;
@@ -51,7 +51,7 @@ final class EditConfigCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        NodeConfig cfg = cluster.load();
+        ClientConfig cfg = cluster.client();
         Map<String, Object> wanted = new LinkedHashMap<>();
         for (String s : sets) {
             var kv = DynamicSettings.assignment(s);
@@ -89,7 +89,7 @@ final class EditConfigCommand implements Callable<Integer> {
             String restartNote = "";
             Map<String, String> newParameters = changedParameters(current, next);
             if (!newParameters.isEmpty() && !skipCheck) {
-                var catalog = ParameterCatalog.read(cfg, dcs.read());
+                var catalog = ParameterCatalog.read(cfg.superuser(), dcs.read());
                 List<String> problems = io.pgha.core.config.ParameterCheck.problems(newParameters, catalog);
                 if (!problems.isEmpty()) throw new IllegalArgumentException(String.join("; ", problems));
                 List<String> restart = newParameters.keySet().stream()

@@ -2,7 +2,7 @@ package io.pgha.cli;
 
 import io.pgha.agent.ClusterControl;
 import io.pgha.agent.ControlException;
-import io.pgha.core.config.NodeConfig;
+import io.pgha.core.config.ClientConfig;
 import io.pgha.dcs.Dcs;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -32,7 +32,7 @@ final class FailoverCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        NodeConfig cfg = cluster.load();
+        ClientConfig cfg = cluster.client();
         try (Dcs dcs = cluster.connect(cfg)) {
             if (!Confirm.ask("Promote " + to + "? Commits it has not received are lost.", force)) {
                 System.out.println("Aborted, nothing changed.");

@@ -1,6 +1,6 @@
 package io.pgha.cli;
 
-import io.pgha.core.config.NodeConfig;
+import io.pgha.core.config.ClientConfig;
 import io.pgha.core.model.HistoryEntry;
 import io.pgha.dcs.Dcs;
 import io.pgha.dcs.Json;
@@ -24,7 +24,7 @@ final class HistoryCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        NodeConfig cfg = cluster.load();
+        ClientConfig cfg = cluster.client();
         try (Dcs dcs = cluster.connect(cfg)) {
             List<HistoryEntry> h = dcs.read().history();
             if (output.json()) {

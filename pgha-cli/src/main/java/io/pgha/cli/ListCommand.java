@@ -1,7 +1,7 @@
 package io.pgha.cli;
 
 import io.pgha.agent.RestView;
-import io.pgha.core.config.NodeConfig;
+import io.pgha.core.config.ClientConfig;
 import io.pgha.core.model.ClusterState;
 import io.pgha.core.model.Member;
 import io.pgha.core.model.RouterStatus;
@@ -59,7 +59,7 @@ final class ListCommand implements Callable<Integer> {
             throw new ParameterException(
                     spec.commandLine(), "--watch: " + watch + " seconds is not between 0.1 and 86400");
         }
-        NodeConfig cfg = cluster.load();
+        ClientConfig cfg = cluster.client();
         try (Dcs dcs = cluster.connect(cfg)) {
             if (watch == null) {
                 System.out.print(show(cfg.cluster(), dcs, output.json(), true));

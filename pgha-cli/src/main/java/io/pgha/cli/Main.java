@@ -17,7 +17,8 @@ import picocli.CommandLine.Command;
             "",
             "Exit status: 0 done, 1 refused or failed, 2 bad usage, 3 config file error, 4 DCS unreachable"
                     + " (archive and backup: see pgha archive --help).",
-            "Cluster commands find the cluster from a node's config file: -c FILE or $PGHA_CONFIG."
+            "Cluster commands find the cluster from a node's config file or a client config (cluster, dcs):"
+                    + " -c FILE or $PGHA_CONFIG."
         },
         subcommands = {
             AgentCommand.class,

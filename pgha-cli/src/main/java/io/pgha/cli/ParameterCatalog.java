@@ -1,6 +1,6 @@
 package io.pgha.cli;
 
-import io.pgha.core.config.NodeConfig;
+import io.pgha.core.config.Credentials;
 import io.pgha.core.config.ParameterCheck;
 import io.pgha.core.model.ClusterState;
 import io.pgha.core.model.Member;
@@ -20,8 +20,13 @@ import java.util.Properties;
 final class ParameterCatalog {
     private ParameterCatalog() {}
 
-    /** The catalog of the first running member that answers; IllegalStateException when none does. */
-    static Map<String, ParameterCheck.Setting> read(NodeConfig cfg, ClusterState c) {
+    /**
+     * The catalog of the first running member that answers, read as {@code superuser} (null: a client
+     * config without one, so {@code postgres} with the password of ~/.pgpass or $PGPASSWORD);
+     * IllegalStateException when none answers.
+     */
+    static Map<String, ParameterCheck.Setting> read(Credentials superuser, ClusterState c) {
+        Credentials su = superuser != null ? superuser : new Credentials("postgres", System.getenv("PGPASSWORD"));
         List<Member> order = new ArrayList<>();
         c.leaderMember().filter(Member::isRunningPrimary).ifPresent(order::add);
         c.sortedMembers().values().stream()
@@ -30,19 +35,21 @@ final class ParameterCatalog {
         List<String> tried = new ArrayList<>();
         for (Member m : order) {
             try {
-                return read(cfg, m);
+                return read(su, m);
             } catch (SQLException e) {
                 tried.add(m.name() + " (" + e.getMessage() + ")");
             }
         }
         throw new IllegalStateException("cannot check the settings against a running PostgreSQL: "
                 + (tried.isEmpty() ? "no member runs" : "none answered: " + String.join(", ", tried))
+                + (superuser == null
+                        ? "; the client config has no postgresql.authentication.superuser to connect as"
+                        : "")
                 + "; pass --skip-check to write them unchecked");
     }
 
-    private static Map<String, ParameterCheck.Setting> read(NodeConfig cfg, Member m) throws SQLException {
+    private static Map<String, ParameterCheck.Setting> read(Credentials su, Member m) throws SQLException {
         Properties p = new Properties();
-        var su = cfg.postgresql().superuser();
         p.setProperty("user", su.username());
         if (su.hasPassword()) p.setProperty("password", su.password());
         p.setProperty("connectTimeout", "3");

@@ -1,7 +1,7 @@
 package io.pgha.cli;
 
 import io.pgha.agent.ClusterControl;
-import io.pgha.core.config.NodeConfig;
+import io.pgha.core.config.ClientConfig;
 import io.pgha.dcs.Dcs;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -22,7 +22,7 @@ final class PauseCommand implements Callable<Integer> {
     }
 
     static int set(ClusterOptions cluster, boolean paused) throws Exception {
-        NodeConfig cfg = cluster.load();
+        ClientConfig cfg = cluster.client();
         try (Dcs dcs = cluster.connect(cfg)) {
             new ClusterControl(dcs, System::currentTimeMillis).pause(paused);
             System.out.println(

@@ -49,7 +49,9 @@ final class PromoteClusterCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        NodeConfig cfg = cluster.load();
+        NodeConfig cfg = cluster.node(
+                "promote-cluster",
+                "checks, with that node's DCS and PostgreSQL credentials, that the primary cluster takes no writes");
         try (Dcs dcs = cluster.connect(cfg)) {
             ClusterState c = dcs.read();
             StandbyCluster sc = c.config().standbyCluster();

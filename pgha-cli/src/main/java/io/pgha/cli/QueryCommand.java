@@ -1,8 +1,8 @@
 package io.pgha.cli;
 
 import io.pgha.cli.Targets.TargetRole;
+import io.pgha.core.config.ClientConfig;
 import io.pgha.core.config.Credentials;
-import io.pgha.core.config.NodeConfig;
 import io.pgha.core.model.ClusterState;
 import io.pgha.core.model.Member;
 import io.pgha.core.net.HostPort;
@@ -34,15 +34,17 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code pgha query}: SQL on a member or on whoever has a role now, without looking up which host
- * that is. It connects as the node config's superuser, as the agent does, so it needs a node config
- * with that password (or the password in ~/.pgpass or $PGPASSWORD).
+ * that is. It connects as the config's superuser, as the agent does, so it needs a node config
+ * with that password, a client config with {@code postgresql.authentication.superuser}, or the
+ * password in ~/.pgpass or $PGPASSWORD.
  */
 @Command(
         mixinStandardHelpOptions = true,
         name = "query",
         description = {
-            "Run SQL on a member, or on the member that has a role now (default: the primary), as the node"
-                    + " config's superuser, and print the results.",
+            "Run SQL on a member, or on the member that has a role now (default: the primary), as the"
+                    + " config's superuser (a client config: postgresql.authentication.superuser), and print the"
+                    + " results.",
             "Statements run in autocommit, like psql's; several statements separated by ';' run in turn."
         })
 final class QueryCommand implements Callable<Integer> {
@@ -105,19 +107,24 @@ final class QueryCommand implements Callable<Integer> {
         if (file != null) sql = readSql(file);
         if (sql == null || sql.isBlank())
             throw new ParameterException(spec.commandLine(), "no SQL: give it as an argument or with -f FILE");
-        NodeConfig cfg = cluster.load();
+        ClientConfig cfg = cluster.client();
         ClusterState c = cluster.read(cfg);
         TargetRole wanted = memberName != null ? null : role == null ? TargetRole.primary : role;
         Member m = memberName != null
                 ? Targets.named(c, cfg.cluster(), memberName)
                 : Targets.pick(c, cfg.cluster(), wanted);
-        Credentials su = cfg.postgresql().superuser();
+        Credentials su = cfg.superuser() != null ? cfg.superuser() : new Credentials("postgres", null);
         String password = su.hasPassword() ? su.password() : System.getenv("PGPASSWORD");
         List<Result> results;
         try {
             results = run(m, dbname, su.username(), password, wanted, connectTimeout, sql);
         } catch (Failure e) {
             System.err.println("error: " + e.getMessage());
+            if (cfg.superuser() == null && password == null) {
+                System.err.println("hint: the client config has no postgresql.authentication.superuser: pgha query"
+                        + " connected as postgres with the password of ~/.pgpass, if any; give the superuser there,"
+                        + " in $PGPASSWORD or in ~/.pgpass");
+            }
             return 1;
         }
         if (output.json()) {

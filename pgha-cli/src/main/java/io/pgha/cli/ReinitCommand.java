@@ -1,6 +1,6 @@
 package io.pgha.cli;
 
-import io.pgha.core.config.NodeConfig;
+import io.pgha.core.config.ClientConfig;
 import io.pgha.core.model.Member;
 import io.pgha.dcs.Dcs;
 import java.util.concurrent.Callable;
@@ -26,7 +26,8 @@ final class ReinitCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        NodeConfig cfg = cluster.load();
+        ClientConfig cfg = cluster.client();
+        AgentClient agents = ClusterOptions.agents(cfg, "reinit");
         try (Dcs dcs = cluster.connect(cfg)) {
             var c = dcs.read();
             Member m = c.member(member)
@@ -36,7 +37,7 @@ final class ReinitCommand implements Callable<Integer> {
                 System.out.println("Aborted, nothing changed.");
                 return 1;
             }
-            System.out.println(member + ": " + new AgentClient(cfg).post(m, "/reinitialize"));
+            System.out.println(member + ": " + agents.post(m, "/reinitialize"));
         }
         return 0;
     }

@@ -1,6 +1,6 @@
 package io.pgha.cli;
 
-import io.pgha.core.config.NodeConfig;
+import io.pgha.core.config.ClientConfig;
 import io.pgha.core.model.ClusterState;
 import io.pgha.core.model.Member;
 import io.pgha.dcs.Dcs;
@@ -24,8 +24,8 @@ final class ReloadCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        NodeConfig cfg = cluster.load();
-        AgentClient agents = new AgentClient(cfg);
+        ClientConfig cfg = cluster.client();
+        AgentClient agents = ClusterOptions.agents(cfg, "reload");
         int failed = 0;
         try (Dcs dcs = cluster.connect(cfg)) {
             ClusterState c = dcs.read();

@@ -1,7 +1,7 @@
 package io.pgha.cli;
 
 import io.pgha.agent.ClusterControl;
-import io.pgha.core.config.NodeConfig;
+import io.pgha.core.config.ClientConfig;
 import io.pgha.core.model.ClusterState;
 import io.pgha.core.model.Member;
 import io.pgha.core.model.MemberState;
@@ -87,8 +87,8 @@ final class RestartCommand implements Callable<Integer> {
                     "--scheduled and --rolling: a rolling restart runs now, from this command");
         if (cancel && (at != null || rolling || pending || role != null))
             throw new IllegalArgumentException("--cancel takes only member names");
-        NodeConfig cfg = cluster.load();
-        AgentClient agents = new AgentClient(cfg);
+        ClientConfig cfg = cluster.client();
+        AgentClient agents = ClusterOptions.agents(cfg, "restart");
         try (Dcs dcs = cluster.connect(cfg)) {
             ClusterState c = dcs.read();
             for (String m : members) {

@@ -35,7 +35,7 @@ final class ShowConfigCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        NodeConfig cfg = cluster.load();
+        NodeConfig cfg = cluster.node("show-config", "shows the PostgreSQL settings of the node whose file it is");
         DynamicConfig.Postgres clusterWide;
         try (Dcs dcs = cluster.connect(cfg)) {
             clusterWide = dcs.read().config().postgresql();

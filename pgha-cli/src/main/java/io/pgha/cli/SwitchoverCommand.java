@@ -2,7 +2,7 @@ package io.pgha.cli;
 
 import io.pgha.agent.ClusterControl;
 import io.pgha.agent.ControlException;
-import io.pgha.core.config.NodeConfig;
+import io.pgha.core.config.ClientConfig;
 import io.pgha.core.model.FailoverRequest;
 import io.pgha.dcs.Dcs;
 import java.time.Instant;
@@ -44,7 +44,7 @@ final class SwitchoverCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         if (cancel && (to != null || at != null)) throw new IllegalArgumentException("--cancel takes no --to or --at");
         long atMillis = at == null ? 0 : parseTime(at);
-        NodeConfig cfg = cluster.load();
+        ClientConfig cfg = cluster.client();
         if (cancel) return cancel(cfg);
         try (Dcs dcs = cluster.connect(cfg)) {
             String leader = dcs.read().leader();
@@ -68,7 +68,7 @@ final class SwitchoverCommand implements Callable<Integer> {
         }
     }
 
-    private int cancel(NodeConfig cfg) throws Exception {
+    private int cancel(ClientConfig cfg) throws Exception {
         try (Dcs dcs = cluster.connect(cfg)) {
             java.util.Optional<FailoverRequest> fr =
                     new ClusterControl(dcs, System::currentTimeMillis).cancelSwitchover();

@@ -1,7 +1,7 @@
 package io.pgha.cli;
 
 import io.pgha.agent.RestView;
-import io.pgha.core.config.NodeConfig;
+import io.pgha.core.config.ClientConfig;
 import io.pgha.core.model.ClusterState;
 import io.pgha.core.model.Member;
 import io.pgha.dcs.Json;
@@ -38,7 +38,7 @@ final class TopologyCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        NodeConfig cfg = cluster.load();
+        ClientConfig cfg = cluster.client();
         ClusterState c = cluster.read(cfg);
         Tree t = Tree.of(c);
         System.out.print(output.json() ? Json.pretty(t.json(cfg.cluster(), c)) + "\n" : t.render(cfg.cluster(), c));

@@ -110,6 +110,9 @@ public final class EtcdDcs implements Dcs {
     private final long requestedTtlMs;
     private final long callTimeoutMs;
     private final boolean authenticated;
+    /** The user of {@code dcs.auth}, for messages; null without authentication. */
+    private final String user;
+
     private final ScheduledExecutorService timer;
     private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
     private final List<Runnable> allListeners = new CopyOnWriteArrayList<>();
@@ -141,6 +144,7 @@ public final class EtcdDcs implements Dcs {
         this.requestedTtlMs = requestedTtlMs;
         this.callTimeoutMs = callTimeoutMs;
         this.authenticated = dcs.auth() != null;
+        this.user = dcs.auth() == null ? null : dcs.auth().username();
         this.client = client(dcs, callTimeoutMs);
         this.kv = client.getKVClient();
         this.leases = client.getLeaseClient();
@@ -244,7 +248,7 @@ public final class EtcdDcs implements Dcs {
     /** One keepalive of the background task: its answer is the connection state. */
     private void keepAlive(Session s) {
         try {
-            call("keep the lease alive", () -> leases.keepAliveOnce(s.lease()));
+            callRead("keep the lease alive", () -> leases.keepAliveOnce(s.lease()));
             setState(Connection.CONNECTED);
         } catch (DcsException e) {
             if (leaseGone(e)) {
@@ -268,7 +272,7 @@ public final class EtcdDcs implements Dcs {
             long ttlSeconds;
             long lease;
             try {
-                var granted = call("grant a lease", () -> leases.grant(askSeconds));
+                var granted = callRead("grant a lease", () -> leases.grant(askSeconds));
                 ttlSeconds = granted.getTTL();
                 lease = granted.getID();
             } catch (DcsException e) {
@@ -387,7 +391,7 @@ public final class EtcdDcs implements Dcs {
 
     private void revokeQuietly(long lease) {
         try {
-            call("revoke the lease", () -> leases.revoke(lease));
+            callRead("revoke the lease", () -> leases.revoke(lease));
         } catch (DcsException e) {
             LOG.debug("{}", e.getMessage());
         }
@@ -542,11 +546,20 @@ public final class EtcdDcs implements Dcs {
      * jetcd's exception.
      */
     private <T> T call(String what, Supplier<CompletableFuture<T>> call) throws DcsException {
+        return call(what, true, call);
+    }
+
+    /** {@link #call} for a call that changes nothing in the cluster: its refusal is worded as one to read. */
+    private <T> T callRead(String what, Supplier<CompletableFuture<T>> call) throws DcsException {
+        return call(what, false, call);
+    }
+
+    private <T> T call(String what, boolean write, Supplier<CompletableFuture<T>> call) throws DcsException {
         CompletableFuture<T> f;
         try {
             f = call.get();
         } catch (RuntimeException e) {
-            throw failure(what, e);
+            throw failure(what, e, write);
         }
         try {
             return f.get(callTimeoutMs, TimeUnit.MILLISECONDS);
@@ -555,7 +568,7 @@ public final class EtcdDcs implements Dcs {
             throw new DcsException(
                     "cannot " + what + ": etcd at " + endpoints + " did not answer within " + callTimeoutMs + " ms", e);
         } catch (ExecutionException e) {
-            throw failure(what, e.getCause() == null ? e : e.getCause());
+            throw failure(what, e.getCause() == null ? e : e.getCause(), write);
         } catch (InterruptedException e) {
             f.cancel(true);
             Thread.currentThread().interrupt();
@@ -565,19 +578,27 @@ public final class EtcdDcs implements Dcs {
         }
     }
 
-    private DcsException failure(String what, Throwable t) {
-        return new DcsException("cannot " + what + ": etcd " + reason(t), t);
+    private DcsException failure(String what, Throwable t, boolean write) {
+        return new DcsException("cannot " + what + ": etcd " + reason(t, write), t);
     }
 
-    /** What went wrong, in words that say what to check; never the credentials themselves. */
-    private String reason(Throwable t) {
+    /**
+     * What went wrong, in words that say what to check; never the credentials themselves. {@code
+     * write}: the call would have changed the cluster, so a refusal is a read-only user's.
+     */
+    private String reason(Throwable t, boolean write) {
         String all = messages(t);
         if (all.contains("authentication failed")) {
             return "refused the credentials of dcs.auth: wrong user name or password";
         }
         if (all.contains("permission denied")) {
-            return "permission denied: the user of dcs.auth has no read-write permission on " + root
-                    + "/ (grant its role readwrite on that prefix)";
+            String who = user == null ? "this client" : "the user of dcs.auth ('" + user + "')";
+            return write
+                    ? "permission denied: " + who + " may not change " + root + "/; a read-only user (one whose"
+                            + " role, such as pgha-reader, grants read on the prefix) can only read: changing the"
+                            + " cluster needs a user whose role grants readwrite on that prefix, such as the agents'"
+                    : "permission denied: " + who + " may not read " + root + "/ (grant its role read on that"
+                            + " prefix; pgha's agents need readwrite)";
         }
         if (all.contains("user name is empty") || all.contains("user name not found")) {
             return "requires authentication"
@@ -669,7 +690,7 @@ public final class EtcdDcs implements Dcs {
     public ClusterState read() throws DcsException {
         usable();
         String prefix = root + "/";
-        GetResponse r = call(
+        GetResponse r = callRead(
                 "read the cluster",
                 () -> kv.get(bytes(prefix), GetOption.builder().isPrefix(true).build()));
         Map<String, byte[]> entries = new HashMap<>();
@@ -731,7 +752,7 @@ public final class EtcdDcs implements Dcs {
     @Override
     public List<RouterStatus> routers() throws DcsException {
         usable();
-        GetResponse r = call(
+        GetResponse r = callRead(
                 "read routers",
                 () -> kv.get(
                         bytes(path("routers/")),
@@ -786,7 +807,7 @@ public final class EtcdDcs implements Dcs {
                 return false;
             }
             try {
-                call(what, () -> leases.keepAliveOnce(held.lease()));
+                callRead(what, () -> leases.keepAliveOnce(held.lease()));
             } catch (DcsException e) {
                 if (!leaseGone(e)) throw e;
                 leader = null;

@@ -401,6 +401,37 @@ public final class LocalEtcd implements AutoCloseable {
         }
     }
 
+    /**
+     * Adds a read-only user after {@link #enableAuth}, as docs/security.md tells an operator to: a
+     * role {@code pgha-reader} that may read every key under {@code prefix} and nothing else
+     * (made on first use), and {@code reader} with that role. Done as {@code root}.
+     */
+    public void addReader(String prefix, Credentials reader, String rootPassword, DcsConfig.Tls clientTls)
+            throws IOException {
+        String scheme = clientTls == null ? "http://" : "https://";
+        ClientBuilder b = Client.builder()
+                .endpoints(
+                        endpointList().stream().map(e -> URI.create(scheme + e)).toList())
+                .user(bytes("root"))
+                .password(bytes(rootPassword));
+        if (clientTls != null) b.sslContext(DcsTls.grpcClientContext(clientTls));
+        try (Client c = b.build()) {
+            var auth = c.getAuthClient();
+            ByteSequence role = bytes("pgha-reader");
+            String from = prefix.endsWith("/") ? prefix : prefix + "/";
+            boolean exists = await("list roles", auth::roleList).getRoles().contains("pgha-reader");
+            if (!exists) {
+                await("add role pgha-reader", () -> auth.roleAdd(role));
+                await(
+                        "grant read on " + from + " to role pgha-reader",
+                        () -> auth.roleGrantPermission(role, bytes(from), prefixEnd(from), Permission.Type.READ));
+            }
+            ByteSequence name = bytes(reader.username());
+            await("add user " + reader.username(), () -> auth.userAdd(name, bytes(reader.password())));
+            await("grant role pgha-reader to " + reader.username(), () -> auth.userGrantRole(name, role));
+        }
+    }
+
     /** The end of the key range of every key that starts with {@code prefix}. */
     private static ByteSequence prefixEnd(String prefix) {
         byte[] b = prefix.getBytes(StandardCharsets.UTF_8);

@@ -4,6 +4,7 @@ import io.pgha.core.config.Credentials;
 import io.pgha.core.config.DcsConfig;
 import java.nio.charset.StandardCharsets;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
@@ -25,13 +26,18 @@ import org.apache.zookeeper.server.auth.X509AuthenticationProvider;
 
 /**
  * How pgha proves who it is to ZooKeeper and whom its nodes let in: the digest identity every
- * client adds to its session, the ACL on every node pgha creates (that identity, all permissions,
- * nobody else), and TLS for clients and for the embedded servers.
+ * client adds to its session, the ACL on every node pgha creates (that identity, all permissions;
+ * on the cluster's nodes also each read-only identity of {@code dcs.readers}, READ only; nobody
+ * else), and TLS for clients and for the embedded servers.
  *
  * <p>The ACL names the digest identity explicitly rather than ZooKeeper's "creator" ACL, which would
  * also admit any TLS certificate identity the creating session had. The digest is computed here
  * with ZooKeeper's {@link DigestAuthenticationProvider} (SHA-1 unless the JVM sets {@code
  * zookeeper.DigestAuthenticationProvider.digestAlg}, which must then match the servers').
+ *
+ * <p>Readers get READ on the cluster's node and everything under it, which is all that reading the
+ * cluster needs (ZooKeeper checks no parent's ACL for a read). The nodes above it (the namespace,
+ * which clusters with other readers may share) admit pgha's identity alone.
  *
  * <p>TLS settings go into each client's own {@link ZKClientConfig}, never into system properties,
  * so that clients with different settings can share a JVM. The embedded server's settings are
@@ -40,35 +46,66 @@ import org.apache.zookeeper.server.auth.X509AuthenticationProvider;
  */
 public final class ZooKeeperAccess {
     /** No authentication, open ACLs, plain TCP. */
-    public static final ZooKeeperAccess OPEN = new ZooKeeperAccess(null, null);
+    public static final ZooKeeperAccess OPEN = new ZooKeeperAccess(null, null, List.of());
 
     private final Credentials auth;
     private final DcsConfig.Tls tls;
-    private final List<ACL> acl;
+    /** pgha's identity alone (nodes above the cluster's). */
+    private final List<ACL> ownerAcl;
+    /** pgha's identity and the readers (the cluster's node and everything under it). */
+    private final List<ACL> clusterAcl;
 
-    private ZooKeeperAccess(Credentials auth, DcsConfig.Tls tls) {
+    private ZooKeeperAccess(Credentials auth, DcsConfig.Tls tls, List<DcsConfig.Reader> readers) {
         this.auth = auth;
         this.tls = tls;
-        // Not List.of: ZooKeeper asks the list whether it contains null, which List.of answers with an exception.
-        this.acl = auth == null
-                ? ZooDefs.Ids.OPEN_ACL_UNSAFE
-                : Collections.singletonList(new ACL(ZooDefs.Perms.ALL, digestId(auth)));
+        if (auth == null) {
+            // Not List.of: ZooKeeper asks the list whether it contains null, which List.of answers with an exception.
+            this.ownerAcl = ZooDefs.Ids.OPEN_ACL_UNSAFE;
+            this.clusterAcl = ZooDefs.Ids.OPEN_ACL_UNSAFE;
+        } else {
+            ACL owner = new ACL(ZooDefs.Perms.ALL, digestId(auth));
+            this.ownerAcl = Collections.singletonList(owner);
+            List<ACL> all = new ArrayList<>();
+            all.add(owner);
+            for (DcsConfig.Reader r : readers) all.add(new ACL(ZooDefs.Perms.READ, readerId(r)));
+            this.clusterAcl = Collections.unmodifiableList(all);
+        }
     }
 
-    /** The access of a config's {@code dcs.auth} and {@code dcs.tls}. */
+    /** The access of a config's {@code dcs.auth}, {@code dcs.readers} and {@code dcs.tls}. */
     public static ZooKeeperAccess of(DcsConfig cfg) {
-        return of(cfg.auth(), cfg.tls());
+        return of(cfg.auth(), cfg.tls(), cfg.readers());
     }
 
     public static ZooKeeperAccess of(Credentials auth, DcsConfig.Tls tls) {
-        return auth == null && tls == null ? OPEN : new ZooKeeperAccess(auth, tls);
+        return of(auth, tls, List.of());
+    }
+
+    /** {@code readers} count only with {@code auth}: without it every node is open anyway. */
+    public static ZooKeeperAccess of(Credentials auth, DcsConfig.Tls tls, List<DcsConfig.Reader> readers) {
+        return auth == null && tls == null ? OPEN : new ZooKeeperAccess(auth, tls, readers);
     }
 
     /** The {@code digest} identity of {@code auth} as ZooKeeper stores it in ACLs: user:base64(sha1(user:password)). */
     static Id digestId(Credentials auth) {
+        return new Id("digest", auth.username() + ":" + digest(auth.username(), auth.password()));
+    }
+
+    /** A reader's identity: from its digest as given, or computed from its password. */
+    static Id readerId(DcsConfig.Reader r) {
+        return new Id(
+                "digest", r.username() + ":" + (r.digest() != null ? r.digest() : digest(r.username(), r.password())));
+    }
+
+    /**
+     * The digest ZooKeeper keeps of {@code user} with {@code password}: base64 of the hash (SHA-1 by
+     * default) of {@code user:password}, without the {@code user:} in front. What {@code dcs.readers}
+     * takes as {@code digest}.
+     */
+    public static String digest(String user, String password) {
         try {
-            return new Id(
-                    "digest", DigestAuthenticationProvider.generateDigest(auth.username() + ":" + auth.password()));
+            String id = DigestAuthenticationProvider.generateDigest(user + ":" + password);
+            return id.substring(id.indexOf(':') + 1);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("ZooKeeper's digest algorithm is not available in this JVM", e);
         }
@@ -78,21 +115,60 @@ public final class ZooKeeperAccess {
         return auth != null;
     }
 
-    /** The ACL of every node pgha creates. */
-    public List<ACL> acl() {
-        return acl;
+    /** The user name of {@code dcs.auth}, null without authentication. */
+    String username() {
+        return auth == null ? null : auth.username();
     }
 
-    /** For Curator: the same ACL for every path, parents created on the way included. */
-    ACLProvider aclProvider() {
+    /** The ACL of the cluster's node and every node under it: pgha's identity and the readers. */
+    public List<ACL> acl() {
+        return clusterAcl;
+    }
+
+    /** The ACL of the nodes pgha creates above the cluster's (the namespace): pgha's identity alone. */
+    public List<ACL> ownerAcl() {
+        return ownerAcl;
+    }
+
+    /** The ACL a node at {@code path} gets, for the cluster whose node is {@code root}. */
+    List<ACL> aclFor(String path, String root) {
+        return path.equals(root) || path.startsWith(root + "/") ? clusterAcl : ownerAcl;
+    }
+
+    /**
+     * Whether an ACL found on a node is one pgha may replace by its own: a node open to everybody
+     * (made before {@code dcs.auth}), or one that admits this identity with all permissions and
+     * otherwise only read-only digest identities (made by agents with other {@code dcs.readers}).
+     * Anything else an operator chose is left alone.
+     */
+    boolean replaceable(List<ACL> found) {
+        if (found.contains(new ACL(ZooDefs.Perms.ALL, ZooDefs.Ids.ANYONE_ID_UNSAFE))) return true;
+        if (auth == null || !found.contains(ownerAcl.get(0))) return false;
+        for (ACL a : found) {
+            if (a.equals(ownerAcl.get(0))) continue;
+            if (a.getPerms() != ZooDefs.Perms.READ || !"digest".equals(a.getId().getScheme())) return false;
+        }
+        return true;
+    }
+
+    /**
+     * For Curator: the cluster's ACL under {@code root} ({@code underRoot}'s when it gives one), pgha's
+     * alone above it; parents created on the way included.
+     */
+    ACLProvider aclProvider(String root, java.util.function.Supplier<List<ACL>> underRoot) {
         return new ACLProvider() {
             @Override
             public List<ACL> getDefaultAcl() {
-                return acl;
+                return ownerAcl;
             }
 
             @Override
             public List<ACL> getAclForPath(String path) {
+                List<ACL> acl = aclFor(path, root);
+                if (acl == clusterAcl) {
+                    List<ACL> given = underRoot.get();
+                    if (given != null) return given;
+                }
                 return acl;
             }
         };
@@ -180,7 +256,7 @@ public final class ZooKeeperAccess {
 
     @Override
     public String toString() {
-        return "ZooKeeperAccess[auth=" + (auth == null ? "none" : "digest:" + auth.username()) + ", tls="
-                + (tls != null) + "]";
+        return "ZooKeeperAccess[auth=" + (auth == null ? "none" : "digest:" + auth.username()) + ", readers="
+                + (clusterAcl.size() - 1) + ", tls=" + (tls != null) + "]";
     }
 }

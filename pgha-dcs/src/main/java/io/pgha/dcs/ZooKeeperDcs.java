@@ -14,6 +14,7 @@ import io.pgha.core.model.SyncState;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -58,9 +59,13 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Access ({@link ZooKeeperAccess}): a client made from a config with {@code dcs.auth}
  * authenticates every session with that digest identity and creates every node, parents
- * included, with an ACL for that identity alone. A member also closes nodes of its cluster left
- * open by clients without authentication (clusters set up before {@code dcs.auth}) once per
- * client, at its first {@link #publishMember}.
+ * included, with an ACL for that identity (and, under the cluster's node, READ for each identity of
+ * {@code dcs.readers}). A member also brings the ACLs of its cluster's existing nodes in line with
+ * its own once per client, at its first {@link #publishMember}: nodes left open by clients without
+ * authentication (clusters set up before {@code dcs.auth}), and nodes made when the readers were
+ * others ({@link #alignAcls}). An observer (CLI, router), whose config names no readers, gives a
+ * node it creates under the cluster's the ACL of the cluster's node. A change that ZooKeeper refuses
+ * for want of permission (a read-only credential) fails with a message that says so.
  */
 public final class ZooKeeperDcs implements Dcs {
     private static final Logger LOG = LoggerFactory.getLogger(ZooKeeperDcs.class);
@@ -77,11 +82,15 @@ public final class ZooKeeperDcs implements Dcs {
     private final long requestedSessionMs;
     /** Whether a session whose granted timeout differs from the one asked for is refused. */
     private final boolean exactSession;
+    /** Whether this client is a member's (an agent's), which may hold the lease and sets ACLs. */
+    private final boolean member;
+    /** An observer's ACL for the nodes it creates under the cluster's (see {@link #inheritClusterAcl}); null: its own. */
+    private final java.util.concurrent.atomic.AtomicReference<List<ACL>> inherited;
 
     private final ZooKeeperAccess access;
     private final String connectString;
-    /** Whether open nodes left from before authentication were looked for (members only). */
-    private volatile boolean openNodesClosed;
+    /** Whether the ACLs of the cluster's nodes were brought in line with this client's (members only). */
+    private volatile boolean aclsAligned;
 
     private long leaderSession;
     private int leaderVersion = -1;
@@ -92,12 +101,17 @@ public final class ZooKeeperDcs implements Dcs {
             long requestedSessionMs,
             boolean exactSession,
             ZooKeeperAccess access,
-            String connectString) {
+            String connectString,
+            java.util.concurrent.atomic.AtomicReference<List<ACL>> inherited) {
         this.client = client;
+        this.member = exactSession;
+        this.inherited = inherited;
         this.connectString = connectString;
         this.access = access;
         this.root = root;
-        this.cache = CuratorCache.builder(client, root).build();
+        this.cache = CuratorCache.builder(client, root)
+                .withExceptionHandler(ZooKeeperDcs::cacheFailed)
+                .build();
         this.decoder = new ClusterDecoder(root);
         this.requestedSessionMs = requestedSessionMs;
         this.exactSession = exactSession;
@@ -153,10 +167,13 @@ public final class ZooKeeperDcs implements Dcs {
             long sessionTimeoutMs,
             boolean exact,
             ZooKeeperAccess access) {
+        String ns = namespace.equals("/") ? "" : namespace;
+        String root = ns + "/" + cluster;
+        var inherited = new java.util.concurrent.atomic.AtomicReference<List<ACL>>();
         CuratorFramework client = CuratorFrameworkFactory.builder()
                 .connectString(connect)
                 .authorization(access.authInfo())
-                .aclProvider(access.aclProvider())
+                .aclProvider(access.aclProvider(root, inherited::get))
                 .zkClientConfig(access.clientConfig())
                 .sessionTimeoutMs((int) sessionTimeoutMs)
                 .connectionTimeoutMs((int) Math.max(500, sessionTimeoutMs / 3))
@@ -164,8 +181,7 @@ public final class ZooKeeperDcs implements Dcs {
                 .retryPolicy(new RetryOneTime(100))
                 .build();
         client.start();
-        String ns = namespace.equals("/") ? "" : namespace;
-        ZooKeeperDcs dcs = new ZooKeeperDcs(client, ns + "/" + cluster, sessionTimeoutMs, exact, access, connect);
+        ZooKeeperDcs dcs = new ZooKeeperDcs(client, root, sessionTimeoutMs, exact, access, connect, inherited);
         client.getConnectionStateListenable().addListener((c, state) -> dcs.connectionChanged(state));
         dcs.cache.listenable().addListener((type, oldData, data) -> {
             for (Runnable r : dcs.allListeners) r.run();
@@ -282,7 +298,7 @@ public final class ZooKeeperDcs implements Dcs {
             long session = client.getZookeeperClient().getZooKeeper().getSessionId();
             if (stat != null && stat.getEphemeralOwner() != session) delete("routers/" + status.name());
         } catch (Exception e) {
-            throw unreachable("publish router " + status.name(), e);
+            throw writeFailed("publish router " + status.name(), e);
         }
         put("routers/" + status.name(), Json.bytes(status), CreateMode.EPHEMERAL);
     }
@@ -291,8 +307,20 @@ public final class ZooKeeperDcs implements Dcs {
     public List<RouterStatus> routers() throws DcsException {
         try {
             List<RouterStatus> out = new java.util.ArrayList<>();
-            for (String n : children(path("routers"))) {
-                byte[] d = data(path("routers/" + n));
+            List<String> names;
+            try {
+                names = children(path("routers"));
+            } catch (KeeperException.NoAuthException e) {
+                names = List.of(); // made by a router before this reader was admitted
+            }
+            for (String n : names) {
+                byte[] d;
+                try {
+                    d = data(path("routers/" + n));
+                } catch (KeeperException.NoAuthException e) {
+                    LOG.debug("router {} is not readable with this credential", n);
+                    continue;
+                }
                 if (d != null) out.add(Json.parse(d, RouterStatus.class));
             }
             out.sort(java.util.Comparator.comparing(RouterStatus::name));
@@ -353,35 +381,89 @@ public final class ZooKeeperDcs implements Dcs {
         }
     }
 
+    /** A read failed: ZooKeeper could not be reached or refused it. */
     private DcsException unreachable(String what, Exception e) {
+        return failed(what, e, false);
+    }
+
+    /** A change failed: ZooKeeper could not be reached or refused it. */
+    private DcsException writeFailed(String what, Exception e) {
+        return failed(what, e, true);
+    }
+
+    private DcsException failed(String what, Exception e, boolean write) {
         if (e instanceof InterruptedException) Thread.currentThread().interrupt();
         String hint = e instanceof KeeperException.SessionExpiredException
                         && access.authInfo().isEmpty()
                 ? " (a server that requires authentication ends the session of a client without dcs.auth)"
                 : "";
-        return new DcsException("cannot " + what + ": ZooKeeper " + describe(e) + hint, e);
+        return new DcsException("cannot " + what + ": ZooKeeper " + describe(e, write) + hint, e);
     }
 
-    private static String describe(Exception e) {
+    private String describe(Exception e, boolean write) {
         if (e instanceof KeeperException.SessionClosedRequireAuthException) {
             return "refused this client, which did not authenticate: the server requires it (give dcs.auth)";
         }
         if (e instanceof KeeperException.NoAuthException) {
-            return "refused access (noauth): the node's ACL does not admit this client's credential (check dcs.auth)";
+            String who = access.authenticated()
+                    ? "the credential of dcs.auth (user '" + access.username() + "')"
+                    : "this client, which has no dcs.auth,";
+            if (write) {
+                return "refused this change (noauth): " + who + " may not change the cluster's nodes; a read-only"
+                        + " credential (one of the agents' dcs.readers) can only read: run this command with pgha's"
+                        + " own credential (the agents' dcs.auth)";
+            }
+            String node = ((KeeperException) e).getPath();
+            return "refused access (noauth)" + (node != null ? " to " + node : "") + ": the node's ACL does not admit "
+                    + who + " (check dcs.auth; a read-only credential must be in every agent's dcs.readers, which"
+                    + " the agents give access when they start)";
         }
         return e instanceof KeeperException k
                 ? k.code().name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ')
                 : e.toString();
     }
 
+    /**
+     * The watch cache could not read a node. A node this client's credential may not read (a
+     * read-only identity before the agents admitted it, a wrong password) is {@link #read}'s to
+     * report, with the node and the reason, not a stack trace's on every command's standard error.
+     */
+    private static void cacheFailed(Exception e) {
+        if (e instanceof KeeperException.NoAuthException) LOG.debug("watch cache: {}", e.getMessage());
+        else LOG.error("ZooKeeper watch cache error", e);
+    }
+
+    /**
+     * Before an observer (a CLI command, a router) creates a node under the cluster's: takes the
+     * cluster node's ACL for it when that ACL is pgha's identity with read-only identities (the
+     * agents' {@code dcs.readers}), so that the readers the agents admit can read the node too; an
+     * observer's own config names no readers. Members give their own ACL (and bring the others in
+     * line, {@link #alignAcls}).
+     */
+    private void inheritClusterAcl() throws Exception {
+        if (member || !access.authenticated()) return;
+        List<ACL> found;
+        try {
+            found = client.getACL().forPath(root);
+        } catch (KeeperException.NoNodeException e) {
+            inherited.set(null);
+            return;
+        }
+        boolean ours =
+                access.replaceable(found) && !found.contains(new ACL(ZooDefs.Perms.ALL, ZooDefs.Ids.ANYONE_ID_UNSAFE));
+        // Not List.copyOf: ZooKeeper asks the list whether it contains null, which List.of answers with an exception.
+        inherited.set(ours ? Collections.unmodifiableList(new ArrayList<>(found)) : null);
+    }
+
     private boolean create(String name, byte[] value, CreateMode mode) throws DcsException {
         try {
+            inheritClusterAcl();
             client.create().creatingParentsIfNeeded().withMode(mode).forPath(path(name), value);
             return true;
         } catch (KeeperException.NodeExistsException e) {
             return false;
         } catch (Exception e) {
-            throw unreachable("create " + name, e);
+            throw writeFailed("create " + name, e);
         }
     }
 
@@ -390,12 +472,13 @@ public final class ZooKeeperDcs implements Dcs {
             try {
                 client.setData().forPath(path(name), value);
             } catch (KeeperException.NoNodeException e) {
+                inheritClusterAcl();
                 client.create().creatingParentsIfNeeded().withMode(mode).forPath(path(name), value);
             }
         } catch (KeeperException.NodeExistsException e) {
             put(name, value, mode);
         } catch (Exception e) {
-            throw unreachable("write " + name, e);
+            throw writeFailed("write " + name, e);
         }
     }
 
@@ -405,7 +488,7 @@ public final class ZooKeeperDcs implements Dcs {
         } catch (KeeperException.NoNodeException e) {
             // already gone
         } catch (Exception e) {
-            throw unreachable("delete " + name, e);
+            throw writeFailed("delete " + name, e);
         }
     }
 
@@ -427,7 +510,7 @@ public final class ZooKeeperDcs implements Dcs {
     @Override
     public void publishMember(Member member) throws DcsException {
         usableSession();
-        if (!openNodesClosed && access.authenticated()) closeOpenNodes();
+        if (!aclsAligned && access.authenticated()) alignAcls();
         // A member node left by an earlier session of ours would vanish with it: re-create it in ours.
         try {
             Stat stat = client.checkExists().forPath(path("members/" + member.name()));
@@ -436,42 +519,56 @@ public final class ZooKeeperDcs implements Dcs {
                 delete("members/" + member.name());
             }
         } catch (Exception e) {
-            throw unreachable("publish member " + member.name(), e);
+            throw writeFailed("publish member " + member.name(), e);
         }
         put("members/" + member.name(), Json.bytes(member), CreateMode.EPHEMERAL);
     }
 
     /**
-     * Gives this client's ACL to the nodes of the cluster (and its parents up to the namespace) that
-     * anybody may change, such as those written before {@code dcs.auth} was configured. Setting an
-     * ACL needs ADMIN permission, which such open nodes grant to everyone; nodes with any other ACL
-     * are left as the operator made them.
+     * Brings the ACLs of the cluster's nodes (and of its parents up to the namespace) in line with
+     * this client's {@code dcs.auth} and {@code dcs.readers}: nodes that anybody may change (written
+     * before {@code dcs.auth} was configured), and nodes whose ACL is pgha's identity plus read-only
+     * digest identities other than the configured readers (written by agents with another reader
+     * list, or before a reader was added), get the ACL this client gives new nodes. Setting an ACL
+     * needs ADMIN permission, which both kinds grant this identity; nodes with any other ACL are left
+     * as the operator made them. Reads each node's ACL once and writes only those that differ, so it
+     * is cheap to repeat.
      */
-    private void closeOpenNodes() throws DcsException {
+    private void alignAcls() throws DcsException {
         try {
             List<String> paths = new ArrayList<>();
             for (String p = root; p.lastIndexOf('/') >= 0 && p.length() > 1; p = p.substring(0, p.lastIndexOf('/')))
                 paths.add(p);
             for (String child : children(root)) {
                 paths.add(path(child));
-                for (String grandchild : children(path(child))) paths.add(path(child + "/" + grandchild));
+                try {
+                    for (String grandchild : children(path(child))) paths.add(path(child + "/" + grandchild));
+                } catch (KeeperException.NoAuthException e) {
+                    // its ACL is an operator's (reported below)
+                }
             }
-            int closed = 0;
+            int changed = 0;
             for (String p : paths) {
                 try {
-                    if (client.getACL().forPath(p).contains(new ACL(ZooDefs.Perms.ALL, ZooDefs.Ids.ANYONE_ID_UNSAFE))) {
-                        client.setACL().withACL(access.acl()).forPath(p);
-                        closed++;
+                    List<ACL> found = client.getACL().forPath(p);
+                    List<ACL> wanted = access.aclFor(p, root);
+                    if (!new java.util.HashSet<>(found).equals(new java.util.HashSet<>(wanted))
+                            && access.replaceable(found)) {
+                        client.setACL().withACL(wanted).forPath(p);
+                        changed++;
                     }
                 } catch (KeeperException.NoNodeException e) {
                     // gone meanwhile
+                } catch (KeeperException.NoAuthException e) {
+                    // an ACL an operator set that does not admit pgha: theirs to keep
+                    LOG.warn("cannot check the ACL of {}: it does not admit the identity of dcs.auth", p);
                 }
             }
-            if (closed > 0)
-                LOG.warn("gave {} ZooKeeper node(s) of {} that anybody could change the ACL of dcs.auth", closed, root);
-            openNodesClosed = true;
+            if (changed > 0)
+                LOG.warn("gave {} ZooKeeper node(s) of {} the ACL of dcs.auth and dcs.readers", changed, root);
+            aclsAligned = true;
         } catch (Exception e) {
-            throw unreachable("secure the nodes of " + root, e);
+            throw failed("set the ACLs of the nodes of " + root, e, true);
         }
     }
 
@@ -491,7 +588,7 @@ public final class ZooKeeperDcs implements Dcs {
             } catch (KeeperException.NodeExistsException e) {
                 return false;
             } catch (Exception e) {
-                throw unreachable("acquire the leader key", e);
+                throw writeFailed("acquire the leader key", e);
             }
         }
     }
@@ -532,7 +629,7 @@ public final class ZooKeeperDcs implements Dcs {
                 leaderVersion = -1;
                 return false;
             } catch (Exception e) {
-                throw unreachable("renew the leader key", e);
+                throw writeFailed("renew the leader key", e);
             }
         }
     }
@@ -571,7 +668,7 @@ public final class ZooKeeperDcs implements Dcs {
                     | KeeperException.NoNodeException e) {
                 return false;
             } catch (Exception e) {
-                throw unreachable("reclaim the leader key", e);
+                throw writeFailed("reclaim the leader key", e);
             }
         }
     }
@@ -589,7 +686,7 @@ public final class ZooKeeperDcs implements Dcs {
             } catch (KeeperException.NoNodeException | KeeperException.BadVersionException e) {
                 // not ours any more
             } catch (Exception e) {
-                throw unreachable("release the leader key", e);
+                throw writeFailed("release the leader key", e);
             } finally {
                 leaderVersion = -1;
             }
@@ -627,7 +724,7 @@ public final class ZooKeeperDcs implements Dcs {
             } catch (KeeperException.NodeExistsException e) {
                 return writeAsLeader(name, value, what);
             } catch (Exception e) {
-                throw unreachable("write " + what, e);
+                throw writeFailed("write " + what, e);
             }
         }
     }
@@ -667,6 +764,7 @@ public final class ZooKeeperDcs implements Dcs {
                     return null;
                 }
                 if (current == null) {
+                    inheritClusterAcl();
                     client.create().creatingParentsIfNeeded().forPath(path(name), Json.bytes(after));
                 } else {
                     client.setData().withVersion(stat.getVersion()).forPath(path(name), Json.bytes(after));
@@ -679,7 +777,7 @@ public final class ZooKeeperDcs implements Dcs {
             } catch (IOException e) {
                 throw new DcsException("unreadable " + name + " in the DCS: " + e.getMessage(), e);
             } catch (Exception e) {
-                throw unreachable("update " + name, e);
+                throw writeFailed("update " + name, e);
             }
         }
         throw new DcsException("cannot update " + name + ": too many concurrent changes");
@@ -733,7 +831,7 @@ public final class ZooKeeperDcs implements Dcs {
         } catch (KeeperException.NoNodeException | KeeperException.BadVersionException e) {
             return false; // changed meanwhile: another request got there first
         } catch (Exception e) {
-            throw unreachable("request a failover", e);
+            throw writeFailed("request a failover", e);
         }
     }
 

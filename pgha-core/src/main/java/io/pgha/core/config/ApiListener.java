@@ -94,7 +94,7 @@ public record ApiListener(
         };
     }
 
-    private static String readableFile(Section s, String name) {
+    static String readableFile(Section s, String name) {
         String p = s.string(name, null);
         if (p == null) return null;
         if (!p.startsWith("/")) throw new ConfigException(s.key(name) + ": '" + p + "' must be an absolute path");

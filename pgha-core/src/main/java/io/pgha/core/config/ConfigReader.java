@@ -279,8 +279,92 @@ public final class ConfigReader {
         }
         Credentials auth = s.has("auth") ? dcsAuth(s.section("auth")) : null;
         DcsConfig.Tls tls = s.has("tls") ? dcsTls(s.section("tls"), embedded) : null;
+        List<DcsConfig.Reader> readers = readers(s, etcd, auth);
         s.rejectUnknown();
-        return new DcsConfig(cfg.connect(), cfg.embedded(), cfg.etcd(), namespace, auth, tls);
+        return new DcsConfig(cfg.connect(), cfg.embedded(), cfg.etcd(), namespace, auth, tls, readers);
+    }
+
+    /**
+     * {@code dcs.readers}: a list of {@code {username, password}} or {@code {username, digest}}, the
+     * read-only identities the agents admit to the cluster's ZooKeeper nodes. Needs {@code dcs.auth}
+     * (without it the nodes are open to anybody); not for etcd, whose users and roles are made in
+     * etcd itself.
+     */
+    private static List<DcsConfig.Reader> readers(Section s, boolean etcd, Credentials auth) {
+        Object raw = s.raw("readers");
+        if (raw == null) return List.of();
+        String key = s.key("readers");
+        if (etcd) {
+            throw new ConfigException(key + ": etcd's read-only users are etcd users whose role may only read the"
+                    + " namespace, made in etcd itself (etcdctl role add, see docs/security.md); leave "
+                    + key + " out and give the reader's user in the client's dcs.auth");
+        }
+        if (!(raw instanceof List<?> list))
+            throw new ConfigException(key + ": expected a list of {username, password} or {username, digest}");
+        if (auth == null && !list.isEmpty()) {
+            throw new ConfigException(key + ": needs " + s.key("auth")
+                    + " (without it pgha's ZooKeeper nodes are open to everybody, and there is nothing to grant)");
+        }
+        List<DcsConfig.Reader> out = new ArrayList<>();
+        for (int i = 0; i < list.size(); i++) {
+            String at = key + "[" + i + "]";
+            if (!(list.get(i) instanceof Map<?, ?> m))
+                throw new ConfigException(at + ": expected a mapping {username, password} or {username, digest}");
+            Section r = new Section(at, m);
+            String user = r.identifier("username", null);
+            if (user == null) throw new ConfigException(r.key("username") + ": is required");
+            String password = r.string("password", null);
+            String digest = r.string("digest", null);
+            if ((password == null) == (digest == null)) {
+                throw new ConfigException(at + ": give either password or digest (pgha config digest " + user
+                        + " prints the digest of a password)");
+            }
+            if (password != null && password.length() < 8) {
+                throw new ConfigException(r.key("password")
+                        + ": is shorter than 8 characters; use a long random one (e.g. openssl rand -hex 24)");
+            }
+            if (digest != null) digest = digest(r.key("digest"), user, digest);
+            r.rejectUnknown();
+            if (user.equals(auth.username()))
+                throw new ConfigException(r.key("username") + ": '" + user + "' is the user of " + s.key("auth"));
+            for (DcsConfig.Reader other : out) {
+                if (other.username().equals(user))
+                    throw new ConfigException(r.key("username") + ": '" + user + "' is given twice");
+            }
+            out.add(new DcsConfig.Reader(user, password, digest));
+        }
+        return List.copyOf(out);
+    }
+
+    /** Byte lengths of the hashes ZooKeeper's digest provider may use: SHA-1 (its default), SHA-224 to SHA-512. */
+    private static final Set<Integer> DIGEST_LENGTHS = Set.of(20, 28, 32, 48, 64);
+
+    /**
+     * A ZooKeeper digest: base64 of the hash of {@code user:password}, as {@code pgha config digest}
+     * prints it; {@code user:} in front (ZooKeeper's own notation of the identity) is accepted when it
+     * names the same user.
+     */
+    private static String digest(String key, String user, String text) {
+        String d = text;
+        int colon = d.indexOf(':');
+        if (colon >= 0) {
+            if (!d.substring(0, colon).equals(user)) {
+                throw new ConfigException(
+                        key + ": is the digest of user '" + d.substring(0, colon) + "', not of '" + user + "'");
+            }
+            d = d.substring(colon + 1);
+        }
+        byte[] hash;
+        try {
+            hash = java.util.Base64.getDecoder().decode(d);
+        } catch (IllegalArgumentException e) {
+            hash = null;
+        }
+        if (hash == null || !DIGEST_LENGTHS.contains(hash.length)) {
+            throw new ConfigException(key + ": '" + text + "' is not a ZooKeeper digest (base64 of a SHA-1 hash,"
+                    + " 28 characters, as pgha config digest " + user + " prints it)");
+        }
+        return d;
     }
 
     /** ZooKeeper digest credentials: the user name may not hold ':', which separates it from the password. */

@@ -13,8 +13,18 @@ import java.util.List;
  *     pgha's nodes grant access to; etcd: the user and password of etcd's authentication. Null: no
  *     authentication (clusters set up before authentication existed, tests)
  * @param tls certificates for TLS to the servers (and, embedded, between the peers); null: plain TCP
+ * @param readers ZooKeeper only: digest identities that the agents give read-only access to every
+ *     node of the cluster besides {@code auth}'s (for {@code pgha list} and other reading commands
+ *     run without pgha's own credential); empty: none
  */
-public record DcsConfig(String connect, Embedded embedded, Etcd etcd, String namespace, Credentials auth, Tls tls) {
+public record DcsConfig(
+        String connect,
+        Embedded embedded,
+        Etcd etcd,
+        String namespace,
+        Credentials auth,
+        Tls tls,
+        List<Reader> readers) {
 
     /** Which DCS. */
     public enum Kind {
@@ -26,6 +36,12 @@ public record DcsConfig(String connect, Embedded embedded, Etcd etcd, String nam
     public DcsConfig {
         int given = (connect != null ? 1 : 0) + (embedded != null ? 1 : 0) + (etcd != null ? 1 : 0);
         if (given != 1) throw new IllegalArgumentException("exactly one of connect, embedded and etcd must be given");
+        readers = readers == null ? List.of() : List.copyOf(readers);
+    }
+
+    /** Without read-only identities. */
+    public DcsConfig(String connect, Embedded embedded, Etcd etcd, String namespace, Credentials auth, Tls tls) {
+        this(connect, embedded, etcd, namespace, auth, tls, List.of());
     }
 
     /** ZooKeeper without authentication and TLS. */
@@ -46,8 +62,28 @@ public record DcsConfig(String connect, Embedded embedded, Etcd etcd, String nam
      */
     public DcsConfig via(String addresses) {
         if (etcd != null)
-            return new DcsConfig(null, null, new Etcd(List.of(addresses.split(","))), namespace, auth, tls);
-        return new DcsConfig(addresses, null, null, namespace, auth, tls);
+            return new DcsConfig(null, null, new Etcd(List.of(addresses.split(","))), namespace, auth, tls, readers);
+        return new DcsConfig(addresses, null, null, namespace, auth, tls, readers);
+    }
+
+    /**
+     * A read-only identity of {@code dcs.readers}: ZooKeeper's digest identity {@code
+     * username:digest}, given by its password (the agents compute the digest) or by the digest alone
+     * ({@code pgha config digest USER} prints it), so that node configs need not hold the reader's
+     * password. Exactly one of {@code password} and {@code digest} is set.
+     *
+     * @param digest base64 of the hash of {@code username:password}, as ZooKeeper stores it in ACLs
+     */
+    public record Reader(String username, String password, String digest) {
+        public Reader {
+            if ((password == null) == (digest == null))
+                throw new IllegalArgumentException("a reader has either a password or a digest");
+        }
+
+        @Override
+        public String toString() {
+            return "Reader[" + username + (password != null ? ", password=****" : ", digest=" + digest) + "]";
+        }
     }
 
     /**
