@@ -186,6 +186,11 @@ public final class ClusterControl {
         return Optional.ofNullable(cleared.get());
     }
 
+    /** The routers that publish their state to this cluster's DCS (a read; may wait on the DCS). */
+    public java.util.List<io.pgha.core.model.RouterStatus> routers() throws DcsException {
+        return dcs.routers();
+    }
+
     /**
      * Applies {@code changes} (snake_case keys, see {@link DynamicSettings}) to the cluster-wide
      * settings atomically; nothing is written when any key or value is invalid.

@@ -79,6 +79,31 @@ public final class PeerClient implements Peers {
         return out;
     }
 
+    /** A member's answer to a call passed on to it: status and at most {@link #MAX_ANSWER} bytes of body. */
+    public record Answer(int status, byte[] body) {}
+
+    static final int MAX_ANSWER = 64 * 1024;
+
+    /**
+     * POSTs an empty JSON object to {@code path} of {@code m}'s agent (its published {@code
+     * api_url}), authenticated with {@code auth}: a member action the dashboard asked another agent
+     * for ({@code POST /restart} with {@code member}).
+     *
+     * @throws java.io.IOException when the member cannot be reached or does not answer within {@code timeoutMs}
+     */
+    public Answer post(Member m, String path, Credentials auth, long timeoutMs)
+            throws java.io.IOException, InterruptedException {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(m.apiUrl() + path))
+                .timeout(Duration.ofMillis(timeoutMs))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{}"));
+        if (auth != null) b.header("Authorization", BasicAuth.header(auth));
+        HttpResponse<java.io.InputStream> r = http.send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
+        try (java.io.InputStream in = r.body()) {
+            return new Answer(r.statusCode(), in.readNBytes(MAX_ANSWER));
+        }
+    }
+
     /** Whether {@code body} is {@code {"accepted": true, "member": member}}. */
     static boolean confirms(byte[] body, String member) {
         try {

@@ -5,6 +5,7 @@ import io.pgha.core.config.DynamicSettings;
 import io.pgha.core.config.ParameterCheck;
 import io.pgha.core.model.DynamicConfig;
 import io.pgha.core.model.FailoverRequest;
+import io.pgha.core.model.Member;
 import io.pgha.core.model.ScheduledRestart;
 import io.pgha.dcs.DcsException;
 import io.pgha.dcs.Json;
@@ -19,6 +20,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.Supplier;
 
 /**
  * The REST API's state-changing calls, for requests already authenticated by {@link RestApi}. They
@@ -38,12 +40,17 @@ final class RestActions {
             "/reinitialize",
             "/reload");
 
+    /** How long a member action passed on to another member's agent may take. */
+    static final long FORWARD_TIMEOUT_MS = 10_000;
+
     private final AgentView agent;
     private final ClusterControl control;
+    private final Supplier<PeerClient> peers;
 
-    RestActions(AgentView agent, ClusterControl control) {
+    RestActions(AgentView agent, ClusterControl control, Supplier<PeerClient> peers) {
         this.agent = agent;
         this.control = control;
+        this.peers = peers;
     }
 
     Response handle(Request r) {
@@ -75,9 +82,9 @@ final class RestActions {
                 Response.error(405, "use PATCH /config with a JSON object of the settings to change");
             case "POST /failsafe" -> failsafe(body);
             case "POST /pause", "POST /resume" -> pause(r.path().equals("/pause"));
-            case "POST /restart" -> restart(body);
+            case "POST /restart" -> other(body) != null ? forward(other(body), "/restart") : restart(body);
             case "DELETE /restart" -> cancelRestart();
-            case "POST /reinitialize" -> reinitialize();
+            case "POST /reinitialize" -> other(body) != null ? forward(other(body), "/reinitialize") : reinitialize();
             case "POST /reload" -> reload();
             default ->
                 PATHS.contains(r.path())
@@ -176,6 +183,56 @@ final class RestActions {
     private Response reinitialize() throws ControlException {
         agent.requestReinitialize();
         return json(202, Map.of("message", "reinitialize of " + agent.config().name() + " started"));
+    }
+
+    /** The member named by the body's {@code member} when it is another than this one; else null. */
+    private String other(JsonNode body) {
+        String name = text(body, "member");
+        return name == null || name.equals(agent.config().name()) ? null : name;
+    }
+
+    /**
+     * Passes a member action on to the agent of member {@code name} (the dashboard, served by any
+     * agent, restarting another member): POST {@code path} to the {@code api_url} that member
+     * published, with this node's credentials, and its answer back with the member's name in front.
+     * The caller was authenticated here already; all members are meant to share the credentials,
+     * and a member that refuses this node's is reported as such (502), not as the caller's 401.
+     */
+    private Response forward(String name, String path) throws ControlException {
+        Member m = agent.cluster()
+                .member(name)
+                .orElseThrow(() -> new IllegalArgumentException("member: no member named '" + name + "' (members: "
+                        + agent.cluster().sortedMembers().keySet() + ")"));
+        if (m.apiUrl() == null) throw new ControlException(name + " has published no REST API address");
+        PeerClient.Answer a;
+        try {
+            a = peers.get().post(m, path, agent.config().restapi().auth(), FORWARD_TIMEOUT_MS);
+        } catch (IOException e) {
+            return Response.error(502, "cannot reach the agent of " + name + " at " + m.apiUrl() + ": " + e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Response.error(503, "interrupted while asking " + name);
+        }
+        JsonNode answer;
+        try {
+            answer = Json.MAPPER.readTree(a.body());
+        } catch (IOException e) {
+            answer = null;
+        }
+        String text = answer == null
+                ? null
+                : answer.hasNonNull("message")
+                        ? answer.get("message").asText()
+                        : answer.hasNonNull("error") ? answer.get("error").asText() : null;
+        if (text == null) return Response.error(502, name + " answered " + a.status() + " without a message");
+        if (a.status() == 401 || a.status() == 403) {
+            return Response.error(
+                    502,
+                    name + " refused this node's credentials (" + a.status() + "): " + text
+                            + " (all members should use the same restapi credentials)");
+        }
+        if (a.status() / 100 == 2) return json(a.status(), Map.of("message", name + ": " + text, "member", name));
+        return Response.error(a.status(), name + ": " + text);
     }
 
     /**

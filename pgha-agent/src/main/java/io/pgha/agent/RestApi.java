@@ -29,22 +29,59 @@ import java.util.concurrent.TimeUnit;
  * restapi.verify_client} is not none); without any configured they are refused with 401. They may
  * wait on the DCS, so they run on two worker threads with a short queue (503 when it is full);
  * {@code POST /failsafe} has its own thread so that a primary's confirmations never wait behind
- * them.
+ * them. A state-changing call that comes from a browser page must pass {@link SameOrigin} first.
+ *
+ * <p>{@code /ui} is the web dashboard ({@link Dashboard}: static files from this jar, from memory).
+ * {@code GET /routers} and {@code GET /backups}, which the dashboard reads, may wait on the DCS or a
+ * child process: they are answered from a cache or on a read thread of their own, never on the
+ * event loop and never behind state-changing calls.
  */
 final class RestApi implements AutoCloseable {
     static final int MAX_BODY = 64 * 1024;
 
+    /** How stale {@code GET /routers} may be: dashboards polling together cost one DCS read a second. */
+    static final long ROUTERS_FRESH_NANOS = 1_000_000_000L;
+
     private final AgentView agent;
+    private final ClusterControl cluster;
     private final RestActions actions;
     private final AgentMetrics metrics;
+    private final Dashboard dashboard = Dashboard.load();
     private final ExecutorService control = pool("rest-api-control", 2, 16);
     private final ExecutorService failsafe = pool("rest-api-failsafe", 1, 8);
+    /** Reads that may wait on the DCS (the router list): never on the event loop, never behind changes. */
+    private final ExecutorService reads = pool("rest-api-read", 1, 8);
+    /** The background listing of backups (a child process of up to a minute): behind nothing else. */
+    private final ExecutorService listing = pool("rest-api-backups", 1, 1);
+
+    private final BackupList backups;
+    private volatile Cached routers;
+    private volatile PeerClient peers;
     private HttpServer server;
+
+    /** An answer and when it was made ({@link System#nanoTime()}). */
+    private record Cached(long atNanos, Response response) {}
 
     RestApi(AgentView agent, ClusterControl control) {
         this.agent = agent;
-        this.actions = new RestActions(agent, control);
+        this.cluster = control;
+        this.actions = new RestActions(agent, control, this::peers);
         this.metrics = new AgentMetrics(agent);
+        this.backups =
+                new BackupList(agent::config, listing, BackupList.asOsUser(agent::config), System::currentTimeMillis);
+    }
+
+    /** The client for member actions passed on to other members, made on first use (with this node's TLS files). */
+    private PeerClient peers() {
+        PeerClient p = peers;
+        if (p == null) {
+            synchronized (this) {
+                if (peers == null)
+                    peers = new PeerClient(agent.config().restapi().listener());
+                p = peers;
+            }
+        }
+        return p;
     }
 
     /** Listens on {@code restapi.listen:port}. */
@@ -58,8 +95,11 @@ final class RestApi implements AutoCloseable {
     }
 
     CompletionStage<Response> handle(Request r) {
+        if (r.safe() && r.path().equals("/routers")) return routers(r);
         if (r.safe()) return CompletableFuture.completedFuture(read(r));
-        Response refused = authenticate(r);
+        Response refused =
+                SameOrigin.check(r, agent.config().restapi().listener().tls());
+        if (refused == null) refused = authenticate(r);
         if (refused != null) return CompletableFuture.completedFuture(refused);
         ExecutorService pool = r.path().equals("/failsafe") ? failsafe : control;
         return CompletableFuture.supplyAsync(() -> actions.handle(r), pool);
@@ -76,6 +116,8 @@ final class RestApi implements AutoCloseable {
     private Response get(Request r) {
         int health = HealthChecks.status(r, agent);
         if (health != 0) return member(health);
+        if (Dashboard.handles(r.path()))
+            return dashboard.serve(r, agent.config().restapi().auth());
         return switch (r.path()) {
             case "/status", "/patroni" ->
                 agent.status() == null ? RestActions.json(503, Map.of("state", "starting")) : member(200);
@@ -85,8 +127,39 @@ final class RestApi implements AutoCloseable {
             case "/config" ->
                 RestActions.json(200, DynamicSettings.toMap(agent.cluster().config()));
             case "/metrics" -> Response.text(200, AgentMetrics.CONTENT_TYPE, metrics.scrape());
+            case "/backups" -> RestActions.json(200, backups.current());
             default -> Response.error(404, "no such path: " + r.path());
         };
+    }
+
+    /**
+     * {@code GET /routers}: the routers that follow this cluster, as they publish themselves in the
+     * DCS. Reading them may wait on the DCS, so it runs on the read thread; an answer less than a
+     * second old is given at once.
+     */
+    private CompletionStage<Response> routers(Request r) {
+        Cached c = routers;
+        if (c != null && System.nanoTime() - c.atNanos() < ROUTERS_FRESH_NANOS)
+            return CompletableFuture.completedFuture(bodyFor(r, c.response()));
+        return CompletableFuture.supplyAsync(
+                () -> {
+                    Cached again = routers;
+                    if (again != null && System.nanoTime() - again.atNanos() < ROUTERS_FRESH_NANOS)
+                        return bodyFor(r, again.response());
+                    Response resp;
+                    try {
+                        resp = RestActions.json(200, cluster.routers());
+                        routers = new Cached(System.nanoTime(), resp);
+                    } catch (io.pgha.dcs.DcsException e) {
+                        resp = Response.error(503, "cannot read the routers from the DCS: " + e.getMessage());
+                    }
+                    return bodyFor(r, resp);
+                },
+                reads);
+    }
+
+    private static Response bodyFor(Request r, Response full) {
+        return r.method().equals("OPTIONS") ? full.withoutBody() : full;
     }
 
     private Response member(int status) {
@@ -128,6 +201,8 @@ final class RestApi implements AutoCloseable {
         if (server != null) server.close();
         control.shutdownNow();
         failsafe.shutdownNow();
+        reads.shutdownNow();
+        listing.shutdownNow();
         metrics.close();
     }
 }

@@ -85,6 +85,7 @@ public final class RestView {
         v.put("synchronous", syncRole(c, m));
         v.put("watchdog", m.watchdog());
         v.put("pending_restart", m.pendingRestart());
+        if (m.archive() != null) v.put("archive", archive(m.archive()));
         if (m.scheduledRestart() != null) {
             Map<String, Object> r = new LinkedHashMap<>();
             r.put(
@@ -98,6 +99,20 @@ public final class RestView {
         v.put("version", m.version());
         v.put("last_decision", m.lastDecision());
         v.put("updated_at", m.updatedAt());
+        return v;
+    }
+
+    /** A primary's WAL archiving as it publishes it (only members that archive have it). */
+    private static Map<String, Object> archive(io.pgha.core.model.ArchiveStatus a) {
+        Map<String, Object> v = new LinkedHashMap<>();
+        v.put("summary", a.summary());
+        v.put("pending", a.pending());
+        v.put("pending_bytes", a.pendingBytes());
+        v.put("archived_count", a.archivedCount());
+        v.put("last_archived", a.lastArchived());
+        v.put("failed_count", a.failedCount());
+        v.put("last_failed", a.lastFailed());
+        v.put("failing", a.failing());
         return v;
     }
 

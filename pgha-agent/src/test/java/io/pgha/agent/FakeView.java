@@ -39,6 +39,10 @@ final class FakeView implements AgentView {
     boolean pendingRestart;
     boolean failsafeActive;
     long dcsLastSeenMillis;
+    /** The REST API address that the leader "n0" publishes. */
+    String peerApiUrl = "http://10.0.0.2:8008";
+    /** How many restarts of this member's PostgreSQL were asked for. */
+    final java.util.concurrent.atomic.AtomicInteger restarts = new java.util.concurrent.atomic.AtomicInteger();
 
     static FakeView of() {
         return new FakeView();
@@ -181,7 +185,7 @@ final class FakeView implements AgentView {
                 "n0",
                 new Member(
                         "n0",
-                        "http://10.0.0.2:8008",
+                        peerApiUrl,
                         "10.0.0.2",
                         5432,
                         Role.PRIMARY,
@@ -251,13 +255,12 @@ final class FakeView implements AgentView {
                         "superuser"));
     }
 
-    int restarts;
     io.pgha.core.model.ScheduledRestart scheduled;
 
     @Override
     public void requestRestart() throws ControlException {
         if (!local.running()) throw new ControlException("PostgreSQL is not running on n1");
-        restarts++;
+        restarts.incrementAndGet();
     }
 
     @Override

@@ -220,7 +220,7 @@ class RestApiTest {
         assertThat(later.body()).contains("scheduled for 2030-01-01T00:00:00Z (replica only)");
         assertThat(v.scheduled.at())
                 .isEqualTo(java.time.Instant.parse("2030-01-01T00:00:00Z").toEpochMilli());
-        assertThat(v.restarts).isZero();
+        assertThat(v.restarts.get()).isZero();
         assertThat(call("POST", "/restart", "{\"schedule\": \"2030-01-02T00:00:00Z\"}", ADMIN)
                         .statusCode())
                 .isEqualTo(409);
@@ -246,9 +246,9 @@ class RestApiTest {
         HttpResponse<String> pendingOnly = call("POST", "/restart", "{\"restart_pending\": true}", ADMIN);
         assertThat(pendingOnly.statusCode()).isEqualTo(409);
         assertThat(pendingOnly.body()).contains("no setting waits for a restart");
-        assertThat(v.restarts).isZero();
+        assertThat(v.restarts.get()).isZero();
         assertThat(call("POST", "/restart", "", ADMIN).statusCode()).isEqualTo(202);
-        assertThat(v.restarts).isEqualTo(1);
+        assertThat(v.restarts.get()).isEqualTo(1);
     }
 
     @Test
@@ -356,6 +356,149 @@ class RestApiTest {
                         .status())
                 .as("reading needs no certificate with verify_client: optional")
                 .isEqualTo(200);
+    }
+
+    private HttpResponse<String> fromBrowser(String path, String origin, String site, boolean marker) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .timeout(CLIENT_TIMEOUT)
+                .header("Authorization", BasicAuth.header(ADMIN))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{}"));
+        if (origin != null) b.header("Origin", origin);
+        if (site != null) b.header("Sec-Fetch-Site", site);
+        if (marker) b.header("X-Requested-By", "pgha");
+        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void aBrowserPageMayChangeStateOnlyFromTheApisOwnOriginWithTheMarkerHeader() throws Exception {
+        start(withAuth().primary().lease());
+        String own = "http://127.0.0.1:" + port;
+        HttpResponse<String> evil = fromBrowser("/pause", "http://evil.example", "cross-site", true);
+        assertThat(evil.statusCode()).isEqualTo(403);
+        assertThat(evil.body()).contains("cross-site");
+        assertThat(fromBrowser("/pause", "http://evil.example", null, true).statusCode())
+                .as("an Origin other than the API's own")
+                .isEqualTo(403);
+        assertThat(fromBrowser("/pause", "null", null, true).statusCode()).isEqualTo(403);
+        assertThat(fromBrowser("/pause", null, "same-site", true).statusCode())
+                .as("another port or subdomain of the same site")
+                .isEqualTo(403);
+        assertThat(fromBrowser("/pause", "https://127.0.0.1:" + port, "same-origin", true)
+                        .statusCode())
+                .as("another scheme")
+                .isEqualTo(403);
+        HttpResponse<String> noMarker = fromBrowser("/pause", own, "same-origin", false);
+        assertThat(noMarker.statusCode()).isEqualTo(403);
+        assertThat(noMarker.body()).contains("X-Requested-By");
+        assertThat(dcs.read().config().paused()).isFalse();
+
+        assertThat(fromBrowser("/pause", own, "same-origin", true).statusCode()).isEqualTo(200);
+        assertThat(dcs.read().config().paused()).isTrue();
+        assertThat(fromBrowser("/resume", null, null, false).statusCode())
+                .as("no Origin, no Sec-Fetch-Site: the CLI, agents, curl")
+                .isEqualTo(200);
+        assertThat(dcs.read().config().paused()).isFalse();
+        assertThat(call("POST", "/pause", "", ADMIN).statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void theCrossSiteRefusalComesBeforeTheCredentials() throws Exception {
+        start(withAuth().primary().lease());
+        HttpRequest r = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/pause"))
+                .timeout(CLIENT_TIMEOUT)
+                .header("Origin", "http://evil.example")
+                .POST(HttpRequest.BodyPublishers.noBody())
+                .build();
+        HttpResponse<String> refused = http.send(r, HttpResponse.BodyHandlers.ofString());
+        assertThat(refused.statusCode()).isEqualTo(403);
+        assertThat(refused.headers().firstValue("WWW-Authenticate"))
+                .as("no prompt for credentials on behalf of another site")
+                .isEmpty();
+    }
+
+    @Test
+    void routersAreReadFromTheDcs() throws Exception {
+        start(view(Map.of()).primary().lease());
+        assertThat(call("GET", "/routers", null, null).body()).isEqualTo("[]");
+        dcs.publishRouter(
+                new io.pgha.core.model.RouterStatus("r1", "10.0.0.5:6432", null, Map.of("n1", 3), 1, 42, NOW));
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+            HttpResponse<String> r = call("GET", "/routers", null, null);
+            assertThat(r.statusCode()).isEqualTo(200);
+            assertThat(r.body()).contains("\"name\":\"r1\"", "\"sessions\":{\"n1\":3}");
+        });
+        assertThat(call("OPTIONS", "/routers", null, null).body()).isEmpty();
+    }
+
+    @Test
+    void backupsSayWhenTheNodeHasNoArchive() throws Exception {
+        start(view(Map.of()).primary().lease());
+        HttpResponse<String> r = call("GET", "/backups", null, null);
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.body()).contains("\"configured\":false", "no archive: section");
+    }
+
+    @Test
+    void aMemberActionOnAnotherMemberIsPassedOnToItsAgent() throws Exception {
+        List<String> seen = java.util.Collections.synchronizedList(new ArrayList<>());
+        int[] status = {202};
+        io.pgha.http.HttpServer peer = io.pgha.http.HttpServer.start(
+                "peer", "127.0.0.1", 0, io.pgha.core.config.ApiListener.PLAIN, 1024, r -> {
+                    seen.add(r.method() + " " + r.path() + " " + r.header("Authorization") + " "
+                            + new String(r.body(), StandardCharsets.UTF_8));
+                    return java.util.concurrent.CompletableFuture.completedFuture(
+                            status[0] == 202
+                                    ? Response.json(
+                                            202,
+                                            "{\"message\":\"restart of n0 started\"}".getBytes(StandardCharsets.UTF_8))
+                                    : Response.error(status[0], "not now"));
+                });
+        open.add(peer);
+        FakeView v = withAuth().primary().lease();
+        v.peerApiUrl = "http://127.0.0.1:" + peer.port();
+        start(v);
+
+        HttpResponse<String> r = call("POST", "/restart", "{\"member\": \"n0\"}", ADMIN);
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(202);
+        assertThat(r.body()).contains("n0: restart of n0 started");
+        assertThat(seen).containsExactly("POST /restart " + BasicAuth.header(ADMIN) + " {}");
+        assertThat(v.restarts.get()).as("not this member").isZero();
+
+        status[0] = 409;
+        HttpResponse<String> refused = call("POST", "/reinitialize", "{\"member\": \"n0\"}", ADMIN);
+        assertThat(refused.statusCode()).isEqualTo(409);
+        assertThat(refused.body()).contains("n0: not now");
+        assertThat(seen).last().asString().startsWith("POST /reinitialize ");
+
+        status[0] = 401;
+        HttpResponse<String> creds = call("POST", "/restart", "{\"member\": \"n0\"}", ADMIN);
+        assertThat(creds.statusCode()).as("the caller's credentials were fine").isEqualTo(502);
+        assertThat(creds.body()).contains("refused this node's credentials");
+
+        HttpResponse<String> unknown = call("POST", "/restart", "{\"member\": \"n7\"}", ADMIN);
+        assertThat(unknown.statusCode()).isEqualTo(400);
+        assertThat(unknown.body()).contains("no member named 'n7'");
+        int before = seen.size();
+        assertThat(call("POST", "/restart", "{\"member\": \"n0\"}", null).statusCode())
+                .as("authenticated here first")
+                .isEqualTo(401);
+        assertThat(seen).hasSize(before);
+
+        HttpResponse<String> self = call("POST", "/restart", "{\"member\": \"n1\"}", ADMIN);
+        assertThat(self.statusCode()).isEqualTo(202);
+        assertThat(v.restarts.get()).isEqualTo(1);
+        assertThat(seen).hasSize(before);
+    }
+
+    @Test
+    void anUnreachableMemberIsReportedAsSuch() throws Exception {
+        FakeView v = withAuth().primary().lease();
+        v.peerApiUrl = "http://127.0.0.1:" + FreePorts.one();
+        start(v);
+        HttpResponse<String> r = call("POST", "/restart", "{\"member\": \"n0\"}", ADMIN);
+        assertThat(r.statusCode()).isEqualTo(502);
+        assertThat(r.body()).contains("cannot reach the agent of n0 at http://127.0.0.1:");
     }
 
     private static Request request(boolean cert) {

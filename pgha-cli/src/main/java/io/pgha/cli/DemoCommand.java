@@ -205,6 +205,8 @@ final class DemoCommand implements Callable<Integer> {
         System.out.println("      kill -9 the primary's agent and postmaster to see a failover; ./pgha history -c "
                 + cluster.config(1));
         System.out.println("REST API: basic auth user 'admin', password in the config files (restapi.authentication).");
+        System.out.println("Dashboard: http://127.0.0.1:" + cluster.apiPort(1)
+                + "/ui/ (any node's REST API port; the same user and password)");
         System.out.println(
                 "ZooKeeper: TLS only, digest user 'pgha', password in the config files (dcs.auth); see docs/security.md.");
         System.out.println("Agent logs: " + dir + "/node*/agent.log; PostgreSQL logs: " + dir
