@@ -120,7 +120,9 @@ public final class Agent implements AutoCloseable, AgentView {
     /**
      * Takes what can change without a restart from {@code fresh} (the config file read again, on
      * SIGHUP): tags, the REST API's credentials, PostgreSQL's parameters and pg_hba lines (rewritten
-     * and reloaded at once). Every other difference is left as it was and named in the result.
+     * and reloaded at once), logging, {@code timing.loop_wait} within the running ttl, {@code
+     * primary_start_timeout} and {@code remove_data_directory_on_rewind_failure}. Every other
+     * difference is left as it was and named in the result.
      */
     public NodeConfig.Reload reload(NodeConfig fresh) {
         NodeConfig.Reload r = config().reloaded(fresh);
@@ -199,7 +201,7 @@ public final class Agent implements AutoCloseable, AgentView {
             pause(
                     candidateOfPendingRequest()
                             ? REQUESTED_CANDIDATE_WAIT_MS
-                            : cfg.timing().loopWaitMs());
+                            : config().timing().loopWaitMs());
         }
     }
 
@@ -275,7 +277,7 @@ public final class Agent implements AutoCloseable, AgentView {
                 primaryDownForMs(local),
                 memory.rewindFailed,
                 memory.standbyStartFailures.get(),
-                new Settings(cfg.primaryStartTimeoutMs(), 30_000, cfg.recloneOnRewindFailure()),
+                new Settings(config().primaryStartTimeoutMs(), 30_000, config().recloneOnRewindFailure()),
                 fencingProblem(),
                 failsafeOn,
                 coldStart.observe(c, local, leaseHeld, reachable));
@@ -468,6 +470,7 @@ public final class Agent implements AutoCloseable, AgentView {
         long now = clock.nanoTime();
         if (!local.running()) {
             pendingRestart = false;
+            pendingRestartAt = 0; // asked again as soon as it runs
         } else if (pendingRestartAt == 0 || now - pendingRestartAt > 5_000_000_000L) {
             pendingRestart = pg.pendingRestart();
             pendingRestartAt = now;

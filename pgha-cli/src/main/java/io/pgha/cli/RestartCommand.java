@@ -211,8 +211,40 @@ final class RestartCommand implements Callable<Integer> {
         System.out.println("switching over from " + leader + " to " + target.name());
         new ClusterControl(dcs, System::currentTimeMillis).switchover(leader, target.name(), 0);
         if (Handover.await(dcs, target.name(), timeoutSeconds * 1000L) != 0) return 1;
-        restartAndWait(dcs, agents, dcs.read().member(leader).orElse(primary), target.name());
+        // PostgreSQL cannot step down while running: the old primary was stopped and started again
+        // as a standby by the switchover itself. Once it streams, that was its restart.
+        Member back = awaitStreaming(dcs, leader, target.name(), System.currentTimeMillis());
+        if (back.pendingRestart()) {
+            restartAndWait(dcs, agents, back, target.name());
+        } else {
+            System.out.println(leader + ": restarted by the switchover, streaming from " + target.name());
+        }
         return 0;
+    }
+
+    /**
+     * Waits until {@code name} publishes, after {@code since}, that it runs as a standby streaming
+     * from {@code upstream}; the record it published then.
+     */
+    private Member awaitStreaming(Dcs dcs, String name, String upstream, long since) throws Exception {
+        long deadline = System.nanoTime() + timeoutSeconds * 1_000_000_000L;
+        while (System.nanoTime() < deadline) {
+            Member now;
+            try {
+                now = dcs.read().member(name).orElse(null);
+            } catch (DcsException e) {
+                now = null;
+            }
+            if (now != null
+                    && now.updatedAt() > since
+                    && now.state() == MemberState.RUNNING
+                    && now.isRunningStandby()
+                    && now.streaming()
+                    && upstream.equals(now.following())) return now;
+            Thread.sleep(200);
+        }
+        throw new IllegalStateException(name + " did not stream from " + upstream + " within " + timeoutSeconds
+                + " s after the switchover; see 'pgha list' for its last decision (the rolling restart stops here)");
     }
 
     /**

@@ -52,11 +52,24 @@ public record NodeConfig(
         if (!java.util.Objects.equals(binDir, fresh.binDir)) restart.add("bin_dir");
         if (!osUser.equals(fresh.osUser)) restart.add("os_user");
         if (!dcs.equals(fresh.dcs)) restart.add("dcs");
-        if (!timing.equals(fresh.timing)) restart.add("timing");
+        // The lease's timing (ttl, safety_margin) is fixed with the DCS session and the watchdog: a
+        // restart. loop_wait only bounds how stale a decision may be: applied while it stays within
+        // the ttl this agent keeps.
+        Timing keptTiming = timing;
+        if (timing.ttlMs() != fresh.timing.ttlMs() || timing.safetyMarginMs() != fresh.timing.safetyMarginMs())
+            restart.add("timing.ttl/safety_margin");
+        if (timing.loopWaitMs() != fresh.timing.loopWaitMs()) {
+            if (fresh.timing.loopWaitMs() <= timing.ttlMs()) {
+                keptTiming = new Timing(timing.ttlMs(), fresh.timing.loopWaitMs(), timing.safetyMarginMs());
+                applied.add("timing.loop_wait");
+            } else {
+                restart.add("timing.loop_wait (beyond the running ttl)");
+            }
+        }
         if (!watchdog.equals(fresh.watchdog)) restart.add("watchdog");
         if (recloneOnRewindFailure != fresh.recloneOnRewindFailure)
-            restart.add("remove_data_directory_on_rewind_failure");
-        if (primaryStartTimeoutMs != fresh.primaryStartTimeoutMs) restart.add("primary_start_timeout");
+            applied.add("remove_data_directory_on_rewind_failure");
+        if (primaryStartTimeoutMs != fresh.primaryStartTimeoutMs) applied.add("primary_start_timeout");
         if (!java.util.Objects.equals(router, fresh.router)) restart.add("router");
         if (!java.util.Objects.equals(archive, fresh.archive)) restart.add("archive");
         if (!java.util.Objects.equals(standbyCluster, fresh.standbyCluster)) restart.add("standby_cluster");
@@ -97,11 +110,11 @@ public record NodeConfig(
                         p.walSegmentSizeMb()),
                 new RestApi(r.listen(), r.connectAddress(), r.port(), fr.auth(), r.listener()),
                 dcs,
-                timing,
+                keptTiming,
                 fresh.tags,
                 watchdog,
-                recloneOnRewindFailure,
-                primaryStartTimeoutMs,
+                fresh.recloneOnRewindFailure,
+                fresh.primaryStartTimeoutMs,
                 router,
                 archive,
                 standbyCluster,

@@ -23,12 +23,40 @@ class ReloadTest {
         assertThat(r.applied()).containsExactlyInAnyOrder("tags", "restapi.authentication", "postgresql.parameters");
         assertThat(r.needRestart())
                 .as("the watchdog timeout follows the ttl")
-                .containsExactlyInAnyOrder("timing", "watchdog", "postgresql.listen/connect_address/port");
+                .containsExactlyInAnyOrder(
+                        "timing.ttl/safety_margin", "watchdog", "postgresql.listen/connect_address/port");
         assertThat(r.config().tags().noFailover()).isTrue();
         assertThat(r.config().restapi().auth().password()).isEqualTo("a-new-password");
         assertThat(r.config().postgresql().parameters()).containsEntry("work_mem", "64MB");
         assertThat(r.config().timing()).as("kept until a restart").isEqualTo(old.timing());
         assertThat(r.config().postgresql().port()).isEqualTo(old.postgresql().port());
+    }
+
+    @Test
+    void timeoutsThatTheLeaseDoesNotDependOnChangeWithinTheRunningTtl() {
+        NodeConfig old = ConfigReader.read(valid());
+        Map<String, Object> doc = valid();
+        set(doc, "timing.loop_wait", "500ms");
+        set(doc, "primary_start_timeout", "90s");
+        set(doc, "remove_data_directory_on_rewind_failure", true);
+        NodeConfig.Reload r = old.reloaded(ConfigReader.read(doc));
+        assertThat(r.applied())
+                .containsExactlyInAnyOrder(
+                        "timing.loop_wait", "primary_start_timeout", "remove_data_directory_on_rewind_failure");
+        assertThat(r.needRestart()).isEmpty();
+        assertThat(r.config().timing().loopWaitMs()).isEqualTo(500);
+        assertThat(r.config().timing().ttlMs()).isEqualTo(old.timing().ttlMs());
+        assertThat(r.config().primaryStartTimeoutMs()).isEqualTo(90_000);
+        assertThat(r.config().recloneOnRewindFailure()).isTrue();
+
+        // a loop_wait that only a longer ttl allows waits for the restart with that ttl
+        Map<String, Object> longer = valid();
+        set(longer, "timing.ttl", "10s");
+        set(longer, "timing.loop_wait", "8s");
+        NodeConfig.Reload r2 = old.reloaded(ConfigReader.read(longer));
+        assertThat(r2.applied()).doesNotContain("timing.loop_wait");
+        assertThat(r2.needRestart()).contains("timing.ttl/safety_margin", "timing.loop_wait (beyond the running ttl)");
+        assertThat(r2.config().timing()).isEqualTo(old.timing());
     }
 
     @Test
