@@ -27,7 +27,12 @@ import java.util.function.BooleanSupplier;
  * <p>Unavailability = first acknowledged write after the fault minus the last one before it.
  */
 public final class FailoverBench {
-    private record Run(String kind, long unavailableMs, int lost, String from, String to) {}
+    /** One event, measured with the JDBC writer and (when it runs) the libpq writer; -1: not measured. */
+    private record Run(
+            String kind, long unavailableMs, int lost, String from, String to, long libpqMs, int libpqLost) {}
+
+    /** The libpq writer's table. */
+    private static final String LIBPQ_TABLE = "bench_libpq";
 
     /** Acknowledged ids found missing by an earlier event: each event reports only its own losses. */
     private static final Set<Long> KNOWN_LOST = new HashSet<>();
@@ -82,9 +87,17 @@ public final class FailoverBench {
                         .start();
                 url = "jdbc:postgresql://127.0.0.1:" + port + "/postgres?user=postgres";
             }
-            try (Writer w = new Writer(url, "bench_writes").start()) {
-                for (int i = 1; i <= crashes; i++) runs.add(crash(c, w, i));
-                for (int i = 1; i <= switchovers; i++) runs.add(switchover(c, w, i));
+            String noLibpq = LibpqWriter.unavailable();
+            if (noLibpq != null) System.err.println("libpq client not measured: " + noLibpq);
+            String dsn = c.libpqUrl() + "&connect_timeout=1";
+            if (router != null)
+                dsn = "postgresql://postgres@"
+                        + url.substring("jdbc:postgresql://".length(), url.indexOf('/', "jdbc:postgresql://".length()))
+                        + "/postgres?connect_timeout=1";
+            try (Writer w = new Writer(url, "bench_writes").start();
+                    LibpqWriter lw = noLibpq == null ? LibpqWriter.start(dsn, LIBPQ_TABLE) : null) {
+                for (int i = 1; i <= crashes; i++) runs.add(crash(c, w, lw, i));
+                for (int i = 1; i <= switchovers; i++) runs.add(switchover(c, w, lw, i));
             } finally {
                 if (router != null) {
                     System.err.println(router.metrics()
@@ -108,8 +121,8 @@ public final class FailoverBench {
         System.out.println(report(runs, config, viaRouter));
     }
 
-    private static Run crash(LocalCluster c, Writer w, int n) throws Exception {
-        waitForAcks(w, 100);
+    private static Run crash(LocalCluster c, Writer w, LibpqWriter lw, int n) throws Exception {
+        waitForAcks(w, lw, 100);
         String old = c.state().leader();
         int oldIndex = Integer.parseInt(old.substring(4));
         long killedAt = System.nanoTime();
@@ -117,26 +130,43 @@ public final class FailoverBench {
                 "crash %d: killing %s at %s%n", n, old, java.time.LocalTime.now(java.time.ZoneId.systemDefault()));
         c.kill(oldIndex);
         await(() -> newLeader(c, old), 120_000, "new leader after crash " + n);
-        waitForAcksAfter(w, killedAt, 50);
+        waitForAcksAfter(w, lw, killedAt, 50);
         String now = c.state().leader();
-        Run r = new Run("node crash (SIGKILL agent + postmaster)", window(w, killedAt), lost(c, w, now), old, now);
-        System.err.printf("crash %d: %s -> %s, unavailable %d ms, lost %d%n", n, old, now, r.unavailableMs(), r.lost());
+        Run r = new Run(
+                "node crash (SIGKILL agent + postmaster)",
+                window(w, killedAt),
+                lost(c, w, now),
+                old,
+                now,
+                lw == null ? -1 : lw.longestGapMsAfter(killedAt - 50_000_000L),
+                lw == null ? -1 : lostLibpq(c, lw, now));
+        System.err.printf(
+                "crash %d: %s -> %s, unavailable %d ms (libpq %d ms), lost %d (libpq %d)%n",
+                n, old, now, r.unavailableMs(), r.libpqMs(), r.lost(), r.libpqLost());
         c.start(oldIndex);
         await(() -> c.healthy(3), 180_000, "old primary rejoined after crash " + n);
         return r;
     }
 
-    private static Run switchover(LocalCluster c, Writer w, int n) throws Exception {
-        waitForAcks(w, 100);
+    private static Run switchover(LocalCluster c, Writer w, LibpqWriter lw, int n) throws Exception {
+        waitForAcks(w, lw, 100);
         String old = c.state().leader();
         String target = "node" + (Integer.parseInt(old.substring(4)) % 3 + 1);
         long at = System.nanoTime();
         int rc = io.pgha.cli.Main.run("switchover", "-c", c.config(1).toString(), "--to", target, "--force");
         if (rc != 0) throw new IllegalStateException("switchover " + n + " failed");
-        waitForAcksAfter(w, at, 50);
-        Run r = new Run("planned switchover", window(w, at), lost(c, w, target), old, target);
+        waitForAcksAfter(w, lw, at, 50);
+        Run r = new Run(
+                "planned switchover",
+                window(w, at),
+                lost(c, w, target),
+                old,
+                target,
+                lw == null ? -1 : lw.longestGapMsAfter(at - 50_000_000L),
+                lw == null ? -1 : lostLibpq(c, lw, target));
         System.err.printf(
-                "switchover %d: %s -> %s, unavailable %d ms, lost %d%n", n, old, target, r.unavailableMs(), r.lost());
+                "switchover %d: %s -> %s, unavailable %d ms (libpq %d ms), lost %d (libpq %d)%n",
+                n, old, target, r.unavailableMs(), r.libpqMs(), r.lost(), r.libpqLost());
         await(() -> c.healthy(3), 180_000, "healthy after switchover " + n);
         return r;
     }
@@ -200,14 +230,41 @@ public final class FailoverBench {
         return missing.size();
     }
 
-    private static void waitForAcks(Writer w, int more) throws InterruptedException {
+    private static void waitForAcks(Writer w, LibpqWriter lw, int more) throws InterruptedException {
         int target = w.ackedCount() + more;
-        await(() -> w.ackedCount() >= target, 120_000, "writes");
+        int libpqTarget = lw == null ? 0 : lw.ackedCount() + more;
+        await(() -> w.ackedCount() >= target && (lw == null || lw.ackedCount() >= libpqTarget), 120_000, "writes");
     }
 
-    private static void waitForAcksAfter(Writer w, long t, int n) throws InterruptedException {
-        await(() -> w.acks().stream().filter(a -> a.atNanos() > t).count() >= n, 120_000, "writes after the fault");
+    private static void waitForAcksAfter(Writer w, LibpqWriter lw, long t, int n) throws InterruptedException {
+        await(
+                () -> w.acks().stream().filter(a -> a.atNanos() > t).count() >= n
+                        && (lw == null || lw.acksAfter(t) >= n),
+                120_000,
+                "writes after the fault");
     }
+
+    /** Acknowledged rows of the libpq writer missing on {@code leader} (each reported once). */
+    private static int lostLibpq(LocalCluster c, LibpqWriter lw, String leader) throws Exception {
+        int i = Integer.parseInt(leader.substring(4));
+        List<Long> acked = List.copyOf(lw.acked());
+        Set<Long> present = new HashSet<>();
+        try (Connection conn = DriverManager.getConnection(
+                        "jdbc:postgresql://127.0.0.1:" + c.pgPort(i) + "/postgres?user=postgres");
+                Statement st = conn.createStatement();
+                ResultSet rs = st.executeQuery("SELECT id FROM " + LIBPQ_TABLE)) {
+            while (rs.next()) present.add(rs.getLong(1));
+        }
+        List<Long> missing = acked.stream()
+                .filter(id -> !present.contains(id) && !KNOWN_LOST_LIBPQ.contains(id))
+                .toList();
+        KNOWN_LOST_LIBPQ.addAll(missing);
+        if (!missing.isEmpty())
+            System.err.println("  libpq rows missing on " + leader + ": " + missing + " (of " + acked.size() + ")");
+        return missing.size();
+    }
+
+    private static final Set<Long> KNOWN_LOST_LIBPQ = new HashSet<>();
 
     private static void await(BooleanSupplier cond, long timeoutMs, String what) throws InterruptedException {
         long deadline = System.nanoTime() + timeoutMs * 1_000_000L;
@@ -229,9 +286,15 @@ public final class FailoverBench {
                         viaRouter
                                 ? "through the pgha router's read-write port (one JDBC URL, one host)"
                                 : "through the multi-host JDBC URL (targetServerType=primary)")
-                .append(", ~5 ms between writes.\n\n");
+                .append(", ~5 ms between writes; beside it, the same load from a libpq client (psycopg2,")
+                .append(
+                        viaRouter
+                                ? " the router's read-write port"
+                                : " a multi-host connection string with target_session_attrs=read-write")
+                .append(", connect_timeout=1, a new connection 20 ms after an error; bench/libpq_writer.py).\n\n");
         s.append(
-                "| # | event | from | to | writes unavailable (ms) | acknowledged writes lost |\n|---|---|---|---|---|---|\n");
+                "| # | event | from | to | writes unavailable, JDBC (ms) | libpq (ms) | acknowledged writes lost (JDBC / libpq) |\n"
+                        + "|---|---|---|---|---|---|---|\n");
         int n = 1;
         for (Run r : runs) {
             s.append("| ")
@@ -245,7 +308,11 @@ public final class FailoverBench {
                     .append(" | ")
                     .append(r.unavailableMs())
                     .append(" | ")
+                    .append(r.libpqMs() < 0 ? "-" : String.valueOf(r.libpqMs()))
+                    .append(" | ")
                     .append(r.lost())
+                    .append(" / ")
+                    .append(r.libpqLost() < 0 ? "-" : String.valueOf(r.libpqLost()))
                     .append(" |\n");
         }
         s.append('\n');
@@ -259,16 +326,33 @@ public final class FailoverBench {
                     .filter(r -> r.kind().equals(kind))
                     .mapToInt(Run::lost)
                     .sum();
+            List<Long> ls = runs.stream()
+                    .filter(r -> r.kind().equals(kind) && r.libpqMs() >= 0)
+                    .map(Run::libpqMs)
+                    .sorted()
+                    .toList();
+            int libpqLost = runs.stream()
+                    .filter(r -> r.kind().equals(kind))
+                    .mapToInt(r -> Math.max(0, r.libpqLost()))
+                    .sum();
             s.append("- ")
                     .append(kind)
-                    .append(": median ")
+                    .append(": JDBC median ")
                     .append(median(xs))
                     .append(" ms, max ")
                     .append(xs.get(xs.size() - 1))
-                    .append(" ms over ")
+                    .append(" ms");
+            if (!ls.isEmpty())
+                s.append("; libpq median ")
+                        .append(median(ls))
+                        .append(" ms, max ")
+                        .append(ls.get(ls.size() - 1))
+                        .append(" ms");
+            s.append(" over ")
                     .append(xs.size())
                     .append(" runs; acknowledged writes lost in total: ")
                     .append(lost)
+                    .append(ls.isEmpty() ? "" : " / " + libpqLost)
                     .append('\n');
         }
         return s.toString();

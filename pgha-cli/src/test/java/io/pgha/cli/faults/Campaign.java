@@ -70,6 +70,10 @@ final class Campaign {
                                             .map(s -> s.sync().quorum() > 0)
                                             .orElse(false)));
             if (!healthy) {
+                // what each agent was doing (SIGQUIT: the JVM writes its threads into the agent's log,
+                // which the report keeps), before the restore restarts what is stuck
+                for (int n = 1; n <= lab.cluster.nodes(); n++) lab.cluster.signalAgent(n, "QUIT");
+                Thread.sleep(500);
                 lab.restoreAll(120_000);
                 effect = new Fault.Effect(
                         effect.target(), effect.notes() + "; not healthy within 120 s, restored", false);
