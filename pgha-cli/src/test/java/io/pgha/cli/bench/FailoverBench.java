@@ -116,7 +116,7 @@ public final class FailoverBench {
         else System.err.println("agent logs kept in " + dir);
         String config = (extraYaml.isBlank() ? "default timing" : extraYaml.replace('\n', ' '))
                 + (etcd
-                        ? " (etcd: ttl 3 s, safety_margin 1.2 s); DCS: a 3-member etcd, raft heartbeat 50 ms, election 500 ms"
+                        ? " (etcd: ttl 3 s, safety_margin 1.5 s); DCS: a 3-member etcd, raft heartbeat 50 ms, election 500 ms"
                         : " (ZooKeeper: ttl 2.5 s, safety_margin 0.83 s); DCS: the ZooKeeper ensemble embedded in the agents");
         System.out.println(report(runs, config, viaRouter));
     }

@@ -414,12 +414,15 @@ public final class ConfigReader {
 
     /**
      * A third of the ttl, at least {@link Timing#MIN_SAFETY_MARGIN_MS}. With etcd, whose ttl is whole
-     * seconds, 200 ms more: else the lease validity (ttl minus the margin) is a whole number of seconds
-     * too, and the watchdog timeout, also whole seconds, could only equal it, so that a live agent
-     * whose renewals fail and the watchdog would race to stop the primary.
+     * seconds, 500 ms more (at most half the ttl): else the lease validity (ttl minus the margin) is a
+     * whole number of seconds too, and the watchdog timeout, also whole seconds, could only equal it.
+     * Between the end of the validity, when a primary whose renewals fail stops PostgreSQL, and the
+     * watchdog's reset there must be time for that stop: with 200 ms, a loaded machine was reset
+     * before it had stopped PostgreSQL (safe, but a reboot where a stop would do).
      */
     static long defaultSafetyMargin(long ttlMs, boolean etcd) {
-        return Math.max(Timing.MIN_SAFETY_MARGIN_MS, ttlMs / 3 + (etcd ? 200 : 0));
+        long margin = etcd ? Math.min(ttlMs / 2, ttlMs / 3 + 500) : ttlMs / 3;
+        return Math.max(Timing.MIN_SAFETY_MARGIN_MS, margin);
     }
 
     /**

@@ -35,8 +35,9 @@ class EtcdConfigTest {
         NodeConfig defaults = ConfigReader.read(etcd("e1:2379"));
         assertThat(defaults.timing().ttlMs()).isEqualTo(3000);
         assertThat(defaults.timing().safetyMarginMs())
-                .as("the validity (1.8 s) stays below the whole-second watchdog timeout (2 s)")
-                .isEqualTo(1200);
+                .as(
+                        "the validity (1.5 s) leaves 500 ms to stop PostgreSQL before the whole-second watchdog timeout (2 s)")
+                .isEqualTo(1500);
         assertThat(defaults.watchdog().timeoutSeconds()).isEqualTo(2);
         Map<String, Object> doc = etcd("e1:2379");
         set(doc, "timing.ttl", "2500ms");
