@@ -198,19 +198,8 @@ public final class FailoverBench {
     }
 
     private static int lost(LocalCluster c, Writer w, String leader) throws Exception {
-        int i = Integer.parseInt(leader.substring(4));
         List<Long> acked = List.copyOf(w.acked()); // before reading the table: acks keep coming in
-        Set<Long> present = new HashSet<>();
-        try (Connection conn = DriverManager.getConnection(
-                        "jdbc:postgresql://127.0.0.1:" + c.pgPort(i) + "/postgres?user=postgres");
-                Statement st = conn.createStatement();
-                ResultSet rs = st.executeQuery("SELECT id FROM bench_writes")) {
-            while (rs.next()) present.add(rs.getLong(1));
-        }
-        List<Long> missing = acked.stream()
-                .filter(id -> !present.contains(id) && !KNOWN_LOST.contains(id))
-                .toList();
-        KNOWN_LOST.addAll(missing);
+        List<Long> missing = missing(c, leader, "bench_writes", acked, KNOWN_LOST);
         if (!missing.isEmpty()) {
             System.err.println("  missing on " + leader + ": " + missing + " (of " + acked.size() + " acknowledged)");
             for (int n = 1; n <= 3; n++) {
@@ -246,22 +235,32 @@ public final class FailoverBench {
 
     /** Acknowledged rows of the libpq writer missing on {@code leader} (each reported once). */
     private static int lostLibpq(LocalCluster c, LibpqWriter lw, String leader) throws Exception {
-        int i = Integer.parseInt(leader.substring(4));
         List<Long> acked = List.copyOf(lw.acked());
+        List<Long> missing = missing(c, leader, LIBPQ_TABLE, acked, KNOWN_LOST_LIBPQ);
+        if (!missing.isEmpty())
+            System.err.println("  libpq rows missing on " + leader + ": " + missing + " (of " + acked.size() + ")");
+        return missing.size();
+    }
+
+    /**
+     * The ids of {@code acked} that {@code table} on {@code leader} lacks and no earlier event
+     * reported ({@code known}, to which they are added).
+     */
+    private static List<Long> missing(LocalCluster c, String leader, String table, List<Long> acked, Set<Long> known)
+            throws Exception {
+        int i = Integer.parseInt(leader.substring(4));
         Set<Long> present = new HashSet<>();
         try (Connection conn = DriverManager.getConnection(
                         "jdbc:postgresql://127.0.0.1:" + c.pgPort(i) + "/postgres?user=postgres");
                 Statement st = conn.createStatement();
-                ResultSet rs = st.executeQuery("SELECT id FROM " + LIBPQ_TABLE)) {
+                ResultSet rs = st.executeQuery("SELECT id FROM " + table)) {
             while (rs.next()) present.add(rs.getLong(1));
         }
         List<Long> missing = acked.stream()
-                .filter(id -> !present.contains(id) && !KNOWN_LOST_LIBPQ.contains(id))
+                .filter(id -> !present.contains(id) && !known.contains(id))
                 .toList();
-        KNOWN_LOST_LIBPQ.addAll(missing);
-        if (!missing.isEmpty())
-            System.err.println("  libpq rows missing on " + leader + ": " + missing + " (of " + acked.size() + ")");
-        return missing.size();
+        known.addAll(missing);
+        return missing;
     }
 
     private static final Set<Long> KNOWN_LOST_LIBPQ = new HashSet<>();
