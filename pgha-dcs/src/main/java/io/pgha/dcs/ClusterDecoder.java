@@ -252,6 +252,11 @@ final class ClusterDecoder {
         if (fields == null) throw new Invalid("null");
         Map<String, Object> settings = new LinkedHashMap<>();
         fields.forEach((field, value) -> {
+            if (field.equals("resources") && value instanceof Map<?, ?> rm) {
+                // stored in the written form (see Json): resources, fencing, maintenance, primary_placement
+                rm.forEach((k, v) -> settings.put(String.valueOf(k), v));
+                return;
+            }
             String setting = CONFIG_FIELDS.get(field);
             if (setting == null) return; // unknown fields: a newer version's, ignored
             settings.put(

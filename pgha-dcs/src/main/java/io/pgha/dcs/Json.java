@@ -34,6 +34,30 @@ public final class Json {
                 return Lsn.parse(p.getValueAsString());
             }
         });
+        // The resource settings are stored as people write them: their records hold scores and
+        // enums whose written form is the one the decoder validates.
+        lsn.addSerializer(io.pgha.core.resource.ResourceConfig.class, new JsonSerializer<>() {
+            @Override
+            public void serialize(io.pgha.core.resource.ResourceConfig value, JsonGenerator gen, SerializerProvider p)
+                    throws IOException {
+                gen.writeObject(io.pgha.core.config.ResourceSettings.toMap(value));
+            }
+        });
+        lsn.addDeserializer(io.pgha.core.resource.ResourceConfig.class, new JsonDeserializer<>() {
+            @Override
+            public io.pgha.core.resource.ResourceConfig deserialize(JsonParser p, DeserializationContext ctx)
+                    throws IOException {
+                java.util.Map<String, Object> written = p.readValueAs(
+                        new com.fasterxml.jackson.core.type.TypeReference<
+                                java.util.LinkedHashMap<String, Object>>() {});
+                try {
+                    return io.pgha.core.config.DynamicSettings.apply(io.pgha.core.model.DynamicConfig.DEFAULT, written)
+                            .resources();
+                } catch (io.pgha.core.config.ConfigException e) {
+                    throw new com.fasterxml.jackson.databind.JsonMappingException(p, e.getMessage(), e);
+                }
+            }
+        });
         return new ObjectMapper()
                 .registerModule(lsn)
                 .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)

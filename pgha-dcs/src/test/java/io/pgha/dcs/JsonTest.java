@@ -22,6 +22,35 @@ class JsonTest {
     }
 
     @Test
+    void resourceSettingsAreStoredAsWrittenAndReadBack() throws Exception {
+        java.util.Map<String, Object> changes = new java.util.LinkedHashMap<>();
+        changes.put(
+                "resources",
+                Map.of(
+                        "vip",
+                        Map.of("kind", "ip", "address", "10.0.0.100/24", "params", Map.of("camelCase", "x")),
+                        "app",
+                        Map.of(
+                                "kind",
+                                "script",
+                                "path",
+                                "/bin/app",
+                                "with",
+                                "every",
+                                "after",
+                                java.util.List.of("vip"))));
+        changes.put(
+                "fencing",
+                Map.of("mode", "when-unknown", "devices", Map.of("ipmi", Map.of("agent", "/usr/sbin/fence_ipmilan"))));
+        changes.put("maintenance", java.util.List.of("node2"));
+        DynamicConfig c = io.pgha.core.config.DynamicSettings.apply(DynamicConfig.DEFAULT, changes);
+        byte[] stored = Json.bytes(c);
+        assertThat(new String(stored, StandardCharsets.UTF_8)).contains("\"camelCase\":\"x\"", "\"with\":\"every\"");
+        assertThat(Json.parse(stored, DynamicConfig.class)).isEqualTo(c);
+        assertThat(ClusterDecoder.config(stored)).isEqualTo(c);
+    }
+
+    @Test
     void aConfigWrittenBeforeSlotSettingsExistedGetsTheDefaults() throws Exception {
         String old =
                 "{\"paused\":false,\"maximumLagOnFailover\":1048576,\"synchronousMode\":\"OFF\",\"synchronousModeStrict\":false,"

@@ -51,6 +51,7 @@ public final class DynamicSettings {
         pg.put("parameters", c.postgresql().parameters());
         pg.put("pg_hba", c.postgresql().pgHba());
         m.put(POSTGRESQL, pg);
+        m.putAll(ResourceSettings.toMap(c.resources()));
         return m;
     }
 
@@ -72,6 +73,11 @@ public final class DynamicSettings {
         Map<String, String> parameters =
                 new java.util.TreeMap<>(base.postgresql().parameters());
         java.util.List<String> pgHba = base.postgresql().pgHba();
+        var res = base.resources();
+        var resources = res.resources();
+        var fencing = res.fencing();
+        var maintenance = res.maintenance();
+        var primaryPlacement = res.primaryPlacement();
         DynamicConfig d = DynamicConfig.DEFAULT;
         for (Map.Entry<String, ?> e : changes.entrySet()) {
             String key = e.getKey();
@@ -110,6 +116,10 @@ public final class DynamicSettings {
                 case MEMBER_SLOTS_TTL -> slotsTtl = v == null ? d.memberSlotsTtlMs() : SlotSettings.ttl(key, v);
                 case SLOTS -> slots = v == null ? d.slots() : SlotSettings.slots(key, v);
                 case STANDBY_CLUSTER -> standby = StandbySettings.parse(key, v);
+                case ResourceSettings.RESOURCES -> resources = ResourceSettings.resources(key, v);
+                case ResourceSettings.FENCING -> fencing = ResourceSettings.fencing(key, v);
+                case ResourceSettings.MAINTENANCE -> maintenance = ResourceSettings.maintenance(key, v);
+                case ResourceSettings.PRIMARY_PLACEMENT -> primaryPlacement = ResourceSettings.primaryPlacement(key, v);
                 case POSTGRESQL -> {
                     if (v == null) {
                         parameters.clear();
@@ -145,7 +155,8 @@ public final class DynamicSettings {
                 slotsTtl,
                 slots,
                 standby,
-                new DynamicConfig.Postgres(parameters, pgHba));
+                new DynamicConfig.Postgres(parameters, pgHba),
+                new io.pgha.core.resource.ResourceConfig(resources, fencing, maintenance, primaryPlacement));
     }
 
     /** A cluster-wide parameter: a valid name that pgha does not manage itself. */

@@ -21,6 +21,7 @@ import java.util.TreeMap;
  * @param slots permanent replication slots by name, kept on whichever member is primary
  * @param standbyCluster this cluster follows another one instead of taking writes; null: it is a
  *     primary cluster
+ * @param resources resources, fencing and maintenance (see docs/resources.md)
  * @param postgresql PostgreSQL parameters and pg_hba lines for every member (a node file's own
  *     {@code postgresql.parameters} override these; see docs/configuration.md)
  */
@@ -35,7 +36,8 @@ public record DynamicConfig(
         Long memberSlotsTtlMs,
         Map<String, PermanentSlot> slots,
         StandbyCluster standbyCluster,
-        Postgres postgresql) {
+        Postgres postgresql,
+        io.pgha.core.resource.ResourceConfig resources) {
 
     /** Cluster-wide PostgreSQL settings. */
     public record Postgres(Map<String, String> parameters, java.util.List<String> pgHba) {
@@ -61,6 +63,50 @@ public record DynamicConfig(
         memberSlotsTtlMs = memberSlotsTtlMs == null ? DEFAULT_MEMBER_SLOTS_TTL_MS : memberSlotsTtlMs;
         slots = slots == null ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(slots));
         postgresql = postgresql == null ? Postgres.NONE : postgresql;
+        resources = resources == null ? io.pgha.core.resource.ResourceConfig.NONE : resources;
+    }
+
+    public DynamicConfig(
+            boolean paused,
+            long maximumLagOnFailover,
+            SyncMode synchronousMode,
+            boolean synchronousModeStrict,
+            int synchronousNodeCount,
+            boolean failsafeMode,
+            Long switchoverDrainTimeoutMs,
+            Long memberSlotsTtlMs,
+            Map<String, PermanentSlot> slots,
+            StandbyCluster standbyCluster,
+            Postgres postgresql) {
+        this(
+                paused,
+                maximumLagOnFailover,
+                synchronousMode,
+                synchronousModeStrict,
+                synchronousNodeCount,
+                failsafeMode,
+                switchoverDrainTimeoutMs,
+                memberSlotsTtlMs,
+                slots,
+                standbyCluster,
+                postgresql,
+                null);
+    }
+
+    public DynamicConfig withResources(io.pgha.core.resource.ResourceConfig r) {
+        return new DynamicConfig(
+                paused,
+                maximumLagOnFailover,
+                synchronousMode,
+                synchronousModeStrict,
+                synchronousNodeCount,
+                failsafeMode,
+                switchoverDrainTimeoutMs,
+                memberSlotsTtlMs,
+                slots,
+                standbyCluster,
+                postgresql,
+                r);
     }
 
     public DynamicConfig(
@@ -128,7 +174,8 @@ public record DynamicConfig(
                 memberSlotsTtlMs,
                 slots,
                 standbyCluster,
-                postgresql);
+                postgresql,
+                resources);
     }
 
     public DynamicConfig withPostgresql(Postgres pg) {
@@ -143,7 +190,8 @@ public record DynamicConfig(
                 memberSlotsTtlMs,
                 slots,
                 standbyCluster,
-                pg);
+                pg,
+                resources);
     }
 
     public DynamicConfig withStandbyCluster(StandbyCluster sc) {
@@ -158,7 +206,8 @@ public record DynamicConfig(
                 memberSlotsTtlMs,
                 slots,
                 sc,
-                postgresql);
+                postgresql,
+                resources);
     }
 
     public DynamicConfig(
@@ -197,7 +246,8 @@ public record DynamicConfig(
                 memberSlotsTtlMs,
                 slots,
                 standbyCluster,
-                postgresql);
+                postgresql,
+                resources);
     }
 
     public DynamicConfig withSynchronous(SyncMode mode, boolean strict, int count) {
@@ -212,7 +262,8 @@ public record DynamicConfig(
                 memberSlotsTtlMs,
                 slots,
                 standbyCluster,
-                postgresql);
+                postgresql,
+                resources);
     }
 
     public DynamicConfig withSlots(long memberSlotsTtlMs, Map<String, PermanentSlot> slots) {
@@ -227,6 +278,7 @@ public record DynamicConfig(
                 memberSlotsTtlMs,
                 slots,
                 standbyCluster,
-                postgresql);
+                postgresql,
+                resources);
     }
 }

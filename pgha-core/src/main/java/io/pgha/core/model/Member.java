@@ -18,6 +18,7 @@ package io.pgha.core.model;
  * @param version the pgha version this member's agent runs (for rolling upgrades); null from
  *     agents older than the field
  * @param scheduledRestart a restart this member's agent keeps for later; null when none
+ * @param resources the state of each resource on this member (see docs/resources.md)
  */
 public record Member(
         String name,
@@ -39,7 +40,59 @@ public record Member(
         Lsn upstreamPosition,
         boolean pendingRestart,
         String version,
-        ScheduledRestart scheduledRestart) {
+        ScheduledRestart scheduledRestart,
+        java.util.Map<String, io.pgha.core.resource.ResourceStatus> resources) {
+
+    public Member {
+        resources = resources == null
+                ? java.util.Map.of()
+                : java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(resources));
+    }
+
+    public Member(
+            String name,
+            String apiUrl,
+            String host,
+            int pgPort,
+            Role role,
+            MemberState state,
+            int timeline,
+            Lsn walPosition,
+            Lsn replayPosition,
+            String following,
+            boolean streaming,
+            Tags tags,
+            String lastDecision,
+            long updatedAt,
+            String watchdog,
+            ArchiveStatus archive,
+            Lsn upstreamPosition,
+            boolean pendingRestart,
+            String version,
+            ScheduledRestart scheduledRestart) {
+        this(
+                name,
+                apiUrl,
+                host,
+                pgPort,
+                role,
+                state,
+                timeline,
+                walPosition,
+                replayPosition,
+                following,
+                streaming,
+                tags,
+                lastDecision,
+                updatedAt,
+                watchdog,
+                archive,
+                upstreamPosition,
+                pendingRestart,
+                version,
+                scheduledRestart,
+                null);
+    }
 
     public Member(
             String name,
@@ -258,7 +311,8 @@ public record Member(
                 upstreamPosition,
                 pendingRestart,
                 version,
-                scheduledRestart);
+                scheduledRestart,
+                resources);
     }
 
     /** The same record with another state. */
@@ -283,7 +337,8 @@ public record Member(
                 upstreamPosition,
                 pendingRestart,
                 version,
-                scheduledRestart);
+                scheduledRestart,
+                resources);
     }
 
     public String address() {
