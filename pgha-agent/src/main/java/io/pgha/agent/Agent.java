@@ -76,6 +76,8 @@ public final class Agent implements AutoCloseable, AgentView {
     private Executor executor;
     private LeaseGuard guard;
     private RestApi api;
+    private ResourceManager resources;
+    private ResourceManager.Drivers resourceDrivers = ResourceManager::production;
     private volatile boolean running = true;
     /** {@link #run()} runs the loop on the caller's thread: {@link #close()} waits for it to end. */
     private volatile boolean looping;
@@ -151,6 +153,7 @@ public final class Agent implements AutoCloseable, AgentView {
         try {
             assemble(ProductionParts.build(cfg), new ActionRunner(this::wakeUp));
             guard.start();
+            resources.start();
             api = new RestApi(this, new ClusterControl(dcs, clock::wallMillis));
             api.start();
             LOG.info(
@@ -174,10 +177,29 @@ public final class Agent implements AutoCloseable, AgentView {
         failsafe = new Failsafe(cfg, dcs, p.peers(), clock, () -> lastCluster);
         dcs.onChange(this::wakeUp);
         runner = actions;
-        executor = new Executor(cfg, dcs, pg, lease, runner, clock, memory, watchdog, primaryCluster);
+        resources = new ResourceManager(
+                cfg.name(), clock, spec -> resourceDrivers.create(spec), this::leaseValid, this::wakeUp);
+        // The lease is gone: pgha's addresses go at once, the other resources with the primary together with PostgreSQL.
+        java.util.function.BooleanSupplier standDown = () -> {
+            resources.leaseLost();
+            return pg.stopImmediately();
+        };
+        executor = new Executor(
+                cfg, dcs, pg, lease, runner, clock, memory, watchdog, primaryCluster, resources, standDown,
+                this::publishNow);
         executor.onPromoted(this::publishPromoted);
-        guard = new LeaseGuard(cfg.name(), dcs, lease, cfg.timing(), pg::stopImmediately, this::wakeUp, watchdog);
+        guard = new LeaseGuard(cfg.name(), dcs, lease, cfg.timing(), standDown, this::wakeUp, watchdog);
         guard.failsafe(failsafe::confirmPrimary);
+    }
+
+    /** How resources are driven (tests fake them); before the first cycle. */
+    void resourceDrivers(ResourceManager.Drivers d) {
+        resourceDrivers = d;
+    }
+
+    /** The resource manager (tests drive its ticks). */
+    ResourceManager resources() {
+        return resources;
     }
 
     /** The lease guard, for tests that drive its steps. */
@@ -291,6 +313,7 @@ public final class Agent implements AutoCloseable, AgentView {
             lastReason = reason;
         }
         if (reachable && action == null) applyClusterSettings(c);
+        if (reachable) resources.update(c, local.runningPrimary() && leaseHeld);
         Member me = member(local, action, reason, standbyLeader(c, local, leaseHeld) ? pg.upstreamPosition() : null);
         Member before = lastPublished;
         lastPublished = me;
@@ -388,7 +411,8 @@ public final class Agent implements AutoCloseable, AgentView {
                 upstreamPosition,
                 local.running() && pendingRestart,
                 PghaVersion.current(),
-                scheduledRestart.get());
+                scheduledRestart.get(),
+                resources.published());
     }
 
     /**
@@ -438,6 +462,13 @@ public final class Agent implements AutoCloseable, AgentView {
             throw new ControlException("cannot check the settings against PostgreSQL on " + cfg.name() + ": "
                     + e.getMessage() + unchecked);
         }
+    }
+
+    @Override
+    public void cleanupResource(String name) throws ControlException {
+        if (!resources.cleanup(name))
+            throw new ControlException("no resource named '" + name + "' on " + cfg.name() + " (resources: "
+                    + lastCluster.config().resources().resources().keySet() + ")");
     }
 
     @Override
@@ -505,8 +536,24 @@ public final class Agent implements AutoCloseable, AgentView {
     private void publishPromoted() {
         try {
             dcs.publishMember(member(pg.observe(), null, "promoted: primary holding the leader lease", null));
+            // resources with the primary come up now, not a cycle later
+            if (!lastCluster.config().resources().resources().isEmpty()) resources.update(dcs.read(), true);
         } catch (DcsException e) {
             LOG.debug("early publication after promotion failed: {}", e.getMessage());
+        }
+    }
+
+    /**
+     * Publishes this member's record at once (after the resources with the primary stopped before a
+     * demotion, so that the new primary need not wait a cycle to see them stopped).
+     */
+    private void publishNow() {
+        try {
+            Member m = member(lastLocal, runner.current(), lastReason, null);
+            lastPublished = m;
+            dcs.publishMember(m);
+        } catch (DcsException e) {
+            LOG.debug("publication failed: {}", e.getMessage());
         }
     }
 
@@ -610,7 +657,10 @@ public final class Agent implements AutoCloseable, AgentView {
         // nobody promotes while paused, and the restarted agent takes its lease back.
         boolean leaveRunning = lastCluster.config().paused();
         if (leaveRunning) LOG.info("cluster is paused: leaving PostgreSQL running");
+        if (!leaveRunning && resources != null) resources.stopWithPrimary("the agent is stopping");
         boolean pgStopped = leaveRunning || pg == null || pg.stopCleanlyOrAtOnce();
+        if (!leaveRunning && resources != null) resources.stopAll("the agent is stopping");
+        if (resources != null) resources.close();
         if (pg != null) pg.close();
         if (!pgStopped && lease.held()) {
             // The watchdog stays armed (and unfed, so it resets this machine) and the lease is neither

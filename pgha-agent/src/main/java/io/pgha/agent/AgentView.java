@@ -50,6 +50,14 @@ interface AgentView {
         return false;
     }
 
+    /**
+     * {@code pgha resource cleanup}: forgets the resource's failures on this member and probes it
+     * again; refused when this member does not know the resource.
+     */
+    default void cleanupResource(String name) throws ControlException {
+        throw new ControlException("this agent does not manage resources");
+    }
+
     /** Failsafe mode: whether this member confirms {@code leader} as primary (may read the DCS). */
     boolean acceptFailsafe(String leader);
 

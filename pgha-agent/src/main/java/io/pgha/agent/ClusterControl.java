@@ -204,6 +204,46 @@ public final class ClusterControl {
         }
     }
 
+    /**
+     * {@code pgha resource disable|enable}: a disabled resource is stopped everywhere and left alone
+     * until enabled; the database is not touched.
+     */
+    public void resourceDisabled(String name, boolean disabled) throws DcsException, ControlException {
+        var rc = dcs.read().config().resources();
+        if (!rc.resources().containsKey(name))
+            throw new ControlException("no resource named '" + name + "' (resources: "
+                    + (rc.resources().isEmpty() ? "none" : String.join(", ", rc.resources().keySet())) + ")");
+        dcs.updateConfig(cfg -> {
+            var res = cfg.resources();
+            var r = res.resources().get(name);
+            if (r == null) return cfg; // removed meanwhile
+            var all = new java.util.LinkedHashMap<>(res.resources());
+            all.put(name, new io.pgha.core.resource.ResourceSpec(
+                    r.name(), r.kind(), r.agent(), r.params(), r.with(), r.order(), r.after(), r.location(),
+                    r.stickiness(), r.monitorIntervalMs(), r.monitorTimeoutMs(), r.startTimeoutMs(),
+                    r.stopTimeoutMs(), r.migrationThreshold(), r.failureTimeoutMs(), r.critical(), disabled, r.lsb(),
+                    r.upScript(), r.downScript()));
+            return cfg.withResources(new io.pgha.core.resource.ResourceConfig(
+                    all, res.fencing(), res.maintenance(), res.primaryPlacement()));
+        });
+    }
+
+    /**
+     * {@code pgha node maintenance on|off}: a member in maintenance keeps its resources as they are
+     * (pgha neither starts, stops nor monitors them there) and takes no resource from others.
+     */
+    public void maintenance(String member, boolean on) throws DcsException, ControlException {
+        ClusterState c = dcs.read();
+        if (on && !c.members().containsKey(member) && !c.config().resources().maintenance().contains(member))
+            throw new ControlException("no member named '" + member + "' (members: " + c.sortedMembers().keySet() + ")");
+        dcs.updateConfig(cfg -> {
+            var m = new java.util.TreeSet<>(cfg.resources().maintenance());
+            if (on) m.add(member);
+            else m.remove(member);
+            return cfg.withResources(cfg.resources().withMaintenance(m));
+        });
+    }
+
     public void pause(boolean paused) throws DcsException {
         dcs.updateConfig(cfg -> cfg.withPaused(paused));
     }

@@ -44,6 +44,8 @@ final class Executor {
     private final Watchdog watchdog;
     private final StandDown standDown;
     private final SlotManager slots;
+    private final ResourceManager resources;
+    private final Runnable publishNow;
     private Runnable promoted = () -> {};
 
     /** What the agent remembers between cycles beyond the DCS and PostgreSQL. */
@@ -71,10 +73,15 @@ final class Executor {
             Clock clock,
             Memory memory,
             Watchdog watchdog,
-            PrimaryClusterSource primaryCluster) {
+            PrimaryClusterSource primaryCluster,
+            ResourceManager resources,
+            java.util.function.BooleanSupplier stopPrimary,
+            Runnable publishNow) {
         this.watchdog = watchdog;
         this.primaryCluster = primaryCluster;
-        this.standDown = new StandDown(pg::stopImmediately, watchdog);
+        this.resources = resources;
+        this.publishNow = publishNow;
+        this.standDown = new StandDown(stopPrimary, watchdog);
         this.cfg = cfg;
         this.dcs = dcs;
         this.pg = pg;
@@ -101,12 +108,14 @@ final class Executor {
 
             @Override
             public Void onBootstrap(Decision.Bootstrap b) {
+                if (waitingForResources(c)) return null;
                 runner.submit(LongAction.BOOTSTRAP, Executor.this::bootstrap);
                 return null;
             }
 
             @Override
             public Void onClone(Decision.Clone cl) {
+                if (waitingForResources(c)) return null;
                 Upstream up = upstream(c, cl.source());
                 runner.submit(LongAction.CLONE, () -> cloneFrom(up));
                 return null;
@@ -114,6 +123,7 @@ final class Executor {
 
             @Override
             public Void onStartStandby(Decision.StartStandby s) {
+                if (waitingForResources(c)) return null;
                 Upstream up = s.upstream() == null ? null : upstream(c, s.upstream());
                 runner.submit(LongAction.START, () -> startStandby(up));
                 return null;
@@ -194,6 +204,13 @@ final class Executor {
                 return null;
             }
         });
+    }
+
+    /** PostgreSQL waits for the resources that must run before it starts (a filesystem, say). */
+    private boolean waitingForResources(ClusterState c) {
+        if (resources.readyForPostgres(c)) return false;
+        LOG.info("PostgreSQL waits for the resources that start before it: {}", resources.blockingPostgres());
+        return true;
     }
 
     /** Wipes the data directory and clones it again from {@code source}; false when an action runs. */
@@ -398,6 +415,9 @@ final class Executor {
         if (!ssn.equals(pg.synchronousStandbyNames())) pg.setSynchronousStandbyNames(ssn);
         int before = pg.observe().timeline();
         pg.seedHistory(c.history(), c.latestTimeline());
+        List<String> notStarted = resources.startBeforePromote(c);
+        if (!notStarted.isEmpty())
+            LOG.error("promoting although resources that come before the promotion did not start: {}", notStarted);
         pg.promote();
         int tl = pg.observe().timeline();
         FailoverRequest fr = c.failover();
@@ -501,6 +521,11 @@ final class Executor {
     }
 
     private void demote(boolean forSwitchover, long drain) throws Exception {
+        // Down before the demotion (a VIP, a switchover script), and the record says so before the
+        // lease goes: the new primary starts them only once no other member may hold them.
+        List<String> stuck = resources.stopWithPrimary(forSwitchover ? "switchover" : "demotion");
+        if (!stuck.isEmpty()) LOG.error("resources with the primary that did not stop: {}", stuck);
+        publishNow.run();
         if (!forSwitchover) {
             LOG.warn("demoting: stopping PostgreSQL immediately");
             if (standDown.stopAndDisarm() && lease.held()) release();

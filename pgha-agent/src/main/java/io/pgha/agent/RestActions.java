@@ -86,6 +86,8 @@ final class RestActions {
             case "DELETE /restart" -> cancelRestart();
             case "POST /reinitialize" -> other(body) != null ? forward(other(body), "/reinitialize") : reinitialize();
             case "POST /reload" -> reload();
+            case "POST /resources/cleanup" ->
+                other(body) != null ? forward(other(body), "/resources/cleanup") : cleanup(body);
             default ->
                 PATHS.contains(r.path())
                         ? Response.error(405, "method " + r.method() + " not allowed on " + r.path())
@@ -180,6 +182,15 @@ final class RestActions {
         return json(200, Map.of("message", "PostgreSQL on " + agent.config().name() + " reloaded its configuration"));
     }
 
+    /** {@code POST /resources/cleanup {"resource": NAME}}: forgets the resource's failures on this member. */
+    private Response cleanup(JsonNode body) throws ControlException {
+        String name = text(body, "resource");
+        if (name == null || name.isBlank())
+            return Response.error(400, "resource: is required (the name of the resource to clean up)");
+        agent.cleanupResource(name);
+        return json(200, Map.of("message", "resource " + name + ": failures cleared on " + agent.config().name()));
+    }
+
     private Response reinitialize() throws ControlException {
         agent.requestReinitialize();
         return json(202, Map.of("message", "reinitialize of " + agent.config().name() + " started"));
@@ -249,7 +260,7 @@ final class RestActions {
                 if (!problems.isEmpty()) throw new IllegalArgumentException(String.join("; ", problems));
             }
         }
-        return json(200, DynamicSettings.toMap(control.updateConfig(changes)));
+        return json(200, DynamicSettings.toDisplayMap(control.updateConfig(changes)));
     }
 
     /** The PostgreSQL parameters {@code changes} sets to a new value (removals need no check). */

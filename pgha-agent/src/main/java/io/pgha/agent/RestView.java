@@ -26,7 +26,7 @@ public final class RestView {
         out.put("pause", c.config().paused());
         out.put("timeline", c.currentTimeline());
         out.put("leader_optime", c.leaderOptime().toString());
-        out.put("config", io.pgha.core.config.DynamicSettings.toMap(c.config()));
+        out.put("config", io.pgha.core.config.DynamicSettings.toDisplayMap(c.config()));
         if (c.config().standby()) {
             Map<String, Object> sc = new LinkedHashMap<>();
             sc.put("source", c.config().standbyCluster().describe());

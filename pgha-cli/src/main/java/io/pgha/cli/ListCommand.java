@@ -83,6 +83,12 @@ final class ListCommand implements Callable<Integer> {
         return render(name, c) + routers(routers);
     }
 
+    /** What one round of --watch prints for one read of the DCS. */
+    @FunctionalInterface
+    interface Show {
+        String show(String name, Dcs dcs, boolean json, boolean pretty) throws DcsException;
+    }
+
     /** How --watch waits between rounds; tests change the cluster here instead of sleeping. */
     @FunctionalInterface
     interface Pause {
@@ -97,7 +103,11 @@ final class ListCommand implements Callable<Integer> {
      * @param clear clear the screen before each round (stdout is a terminal); otherwise rounds of
      *     text are separated by a blank line, so that a log of them stays readable
      */
-    record Watch(Dcs dcs, String name, boolean json, long periodMs, boolean clear) {
+    record Watch(Dcs dcs, String name, boolean json, long periodMs, boolean clear, String command, Show show) {
+        Watch(Dcs dcs, String name, boolean json, long periodMs, boolean clear) {
+            this(dcs, name, json, periodMs, clear, "pgha list", ListCommand::show);
+        }
+
         /** Runs {@code rounds} rounds, or until interrupted (Ctrl-C ends the JVM) when 0. */
         void run(java.io.PrintStream out, int rounds, Pause pause) throws InterruptedException {
             long start = System.nanoTime();
@@ -113,7 +123,7 @@ final class ListCommand implements Callable<Integer> {
         String frame(int round) {
             String body;
             try {
-                body = show(name, dcs, json, false);
+                body = show.show(name, dcs, json, false);
             } catch (DcsException e) {
                 String why = "cannot read the cluster from the DCS: " + e.getMessage();
                 if (json) {
@@ -125,7 +135,7 @@ final class ListCommand implements Callable<Integer> {
                 body = why + "\n";
             }
             if (json) return body;
-            String title = "Every " + seconds() + ": pgha list   "
+            String title = "Every " + seconds() + ": " + command + "   "
                     + java.time.OffsetDateTime.now(java.time.ZoneId.systemDefault())
                             .withNano(0) + "   (Ctrl-C to stop)\n\n";
             return (clear ? CLEAR : round > 1 ? "\n" : "") + title + body;

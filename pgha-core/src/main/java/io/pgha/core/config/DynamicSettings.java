@@ -56,6 +56,24 @@ public final class DynamicSettings {
     }
 
     /**
+     * {@link #toMap} for showing: the values of fence options that name a secret (a password, a
+     * token) are replaced by {@code ******}. Never write this form back.
+     */
+    @SuppressWarnings("unchecked")
+    public static Map<String, Object> toDisplayMap(DynamicConfig c) {
+        Map<String, Object> m = toMap(c);
+        Object fencing = m.get(ResourceSettings.FENCING);
+        if (fencing instanceof Map<?, ?> f && f.get("devices") instanceof Map<?, ?> devices) {
+            for (Object d : devices.values()) {
+                if (d instanceof Map<?, ?> dm && dm.get("options") instanceof Map<?, ?> opts) {
+                    ((Map<String, Object>) opts).replaceAll((k, v) -> ResourceSettings.secretOption(k) ? "******" : v);
+                }
+            }
+        }
+        return m;
+    }
+
+    /**
      * {@code base} with {@code changes} applied. Values may be strings ("on", "2", "1MB") or the
      * JSON/YAML scalars they stand for; a null value resets the key to its default.
      */
