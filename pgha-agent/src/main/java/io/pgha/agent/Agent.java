@@ -96,6 +96,7 @@ public final class Agent implements AutoCloseable, AgentView {
     private long pendingRestartAt;
     private volatile long dcsLastSeenMillis;
     private volatile boolean failsafeActive;
+    private long lastHandOverNanos = Long.MIN_VALUE / 2;
 
     /** An agent whose parts {@link #run()} builds from the config. */
     public Agent(NodeConfig cfg) {
@@ -179,13 +180,24 @@ public final class Agent implements AutoCloseable, AgentView {
         runner = actions;
         resources = new ResourceManager(
                 cfg.name(), clock, spec -> resourceDrivers.create(spec), this::leaseValid, this::wakeUp);
-        // The lease is gone: pgha's addresses go at once, the other resources with the primary together with PostgreSQL.
+        // The lease is gone: pgha's addresses go at once, the other resources with the primary together with
+        // PostgreSQL.
         java.util.function.BooleanSupplier standDown = () -> {
             resources.leaseLost();
             return pg.stopImmediately();
         };
         executor = new Executor(
-                cfg, dcs, pg, lease, runner, clock, memory, watchdog, primaryCluster, resources, standDown,
+                cfg,
+                dcs,
+                pg,
+                lease,
+                runner,
+                clock,
+                memory,
+                watchdog,
+                primaryCluster,
+                resources,
+                standDown,
                 this::publishNow);
         executor.onPromoted(this::publishPromoted);
         guard = new LeaseGuard(cfg.name(), dcs, lease, cfg.timing(), standDown, this::wakeUp, watchdog);
@@ -313,7 +325,10 @@ public final class Agent implements AutoCloseable, AgentView {
             lastReason = reason;
         }
         if (reachable && action == null) applyClusterSettings(c);
-        if (reachable) resources.update(c, local.runningPrimary() && leaseHeld);
+        if (reachable) {
+            resources.update(c, local.runningPrimary() && leaseHeld);
+            if (action == null && leaseHeld && local.runningPrimary()) handOverForResources(c);
+        }
         Member me = member(local, action, reason, standbyLeader(c, local, leaseHeld) ? pg.upstreamPosition() : null);
         Member before = lastPublished;
         lastPublished = me;
@@ -326,6 +341,29 @@ public final class Agent implements AutoCloseable, AgentView {
         }
         executor.execute(d, c, local);
         return d;
+    }
+
+    /**
+     * The resource plan asks this primary to hand its role over: a critical resource cannot run here,
+     * or primary_placement prefers another member by more than the stickiness. Asked as a switchover
+     * (the standby must be healthy and streaming), at most once every 30 s, never while paused or while
+     * another switchover or failover is pending.
+     */
+    private void handOverForResources(ClusterState c) {
+        var plan = resources.lastPlan();
+        if (plan == null || c.config().paused() || c.failover() != null) return;
+        String why = plan.giveUpPrimary() != null
+                ? plan.giveUpPrimary()
+                : plan.failbackTo() != null ? "primary_placement prefers " + plan.failbackTo() : null;
+        if (why == null || clock.nanoTime() - lastHandOverNanos < 30_000_000_000L) return;
+        lastHandOverNanos = clock.nanoTime();
+        try {
+            var fr = new ClusterControl(dcs, clock::wallMillis)
+                    .switchover(cfg.name(), plan.giveUpPrimary() != null ? null : plan.failbackTo(), 0);
+            LOG.warn("handing the primary role to {}: {}", fr.candidate(), why);
+        } catch (Exception e) {
+            LOG.warn("cannot hand the primary role over ({}): {}", why, e.getMessage());
+        }
     }
 
     /**

@@ -212,17 +212,37 @@ public final class ClusterControl {
         var rc = dcs.read().config().resources();
         if (!rc.resources().containsKey(name))
             throw new ControlException("no resource named '" + name + "' (resources: "
-                    + (rc.resources().isEmpty() ? "none" : String.join(", ", rc.resources().keySet())) + ")");
+                    + (rc.resources().isEmpty()
+                            ? "none"
+                            : String.join(", ", rc.resources().keySet())) + ")");
         dcs.updateConfig(cfg -> {
             var res = cfg.resources();
             var r = res.resources().get(name);
             if (r == null) return cfg; // removed meanwhile
             var all = new java.util.LinkedHashMap<>(res.resources());
-            all.put(name, new io.pgha.core.resource.ResourceSpec(
-                    r.name(), r.kind(), r.agent(), r.params(), r.with(), r.order(), r.after(), r.location(),
-                    r.stickiness(), r.monitorIntervalMs(), r.monitorTimeoutMs(), r.startTimeoutMs(),
-                    r.stopTimeoutMs(), r.migrationThreshold(), r.failureTimeoutMs(), r.critical(), disabled, r.lsb(),
-                    r.upScript(), r.downScript()));
+            all.put(
+                    name,
+                    new io.pgha.core.resource.ResourceSpec(
+                            r.name(),
+                            r.kind(),
+                            r.agent(),
+                            r.params(),
+                            r.with(),
+                            r.order(),
+                            r.after(),
+                            r.location(),
+                            r.stickiness(),
+                            r.monitorIntervalMs(),
+                            r.monitorTimeoutMs(),
+                            r.startTimeoutMs(),
+                            r.stopTimeoutMs(),
+                            r.migrationThreshold(),
+                            r.failureTimeoutMs(),
+                            r.critical(),
+                            disabled,
+                            r.lsb(),
+                            r.upScript(),
+                            r.downScript()));
             return cfg.withResources(new io.pgha.core.resource.ResourceConfig(
                     all, res.fencing(), res.maintenance(), res.primaryPlacement()));
         });
@@ -234,8 +254,11 @@ public final class ClusterControl {
      */
     public void maintenance(String member, boolean on) throws DcsException, ControlException {
         ClusterState c = dcs.read();
-        if (on && !c.members().containsKey(member) && !c.config().resources().maintenance().contains(member))
-            throw new ControlException("no member named '" + member + "' (members: " + c.sortedMembers().keySet() + ")");
+        if (on
+                && !c.members().containsKey(member)
+                && !c.config().resources().maintenance().contains(member))
+            throw new ControlException("no member named '" + member + "' (members: "
+                    + c.sortedMembers().keySet() + ")");
         dcs.updateConfig(cfg -> {
             var m = new java.util.TreeSet<>(cfg.resources().maintenance());
             if (on) m.add(member);

@@ -84,6 +84,8 @@ final class ResourceManager implements AutoCloseable {
     private volatile View view;
     private volatile Plan lastPlan;
     private volatile boolean closed;
+    /** Ticks run on the manager's thread only after {@link #start}; component tests call {@link #tick} themselves. */
+    private volatile boolean started;
 
     ResourceManager(String me, Clock clock, Drivers drivers, BooleanSupplier leaseValid, Runnable changed) {
         this.me = me;
@@ -100,6 +102,7 @@ final class ResourceManager implements AutoCloseable {
 
     /** Starts the manager's thread: a tick every 200 ms, and one at once after each {@link #update}. */
     void start() {
+        started = true;
         var unused = worker.scheduleWithFixedDelay(this::guardedTick, TICK_MS, TICK_MS, TimeUnit.MILLISECONDS);
     }
 
@@ -110,7 +113,7 @@ final class ResourceManager implements AutoCloseable {
     }
 
     void kick() {
-        if (closed) return;
+        if (closed || !started) return;
         try {
             var unused = worker.submit(this::guardedTick);
         } catch (java.util.concurrent.RejectedExecutionException e) {
@@ -139,8 +142,8 @@ final class ResourceManager implements AutoCloseable {
             if (probed.add(r.name())) probe(r);
         }
         refreshFailCounts();
-        Plan plan = ResourcePlanner.plan(new ResourcePlanner.Input(
-                me, v.cluster(), leaseValid.getAsBoolean(), v.primaryRunning(), snapshot()));
+        Plan plan = ResourcePlanner.plan(
+                new ResourcePlanner.Input(me, v.cluster(), leaseValid.getAsBoolean(), v.primaryRunning(), snapshot()));
         lastPlan = plan;
         annotate(plan);
         for (ResourcePlanner.Step s : plan.steps()) {
@@ -167,7 +170,8 @@ final class ResourceManager implements AutoCloseable {
             if (res.ok() || res.status().running()) {
                 set(r.name(), State.STARTED, res, reason);
                 LOG.info("resource {} started ({}; {} ms)", r.name(), reason, res.millis());
-                if (r.monitorIntervalMs() > 0) nextMonitor.put(r.name(), clock.nanoTime() + r.monitorIntervalMs() * 1_000_000L);
+                if (r.monitorIntervalMs() > 0)
+                    nextMonitor.put(r.name(), clock.nanoTime() + r.monitorIntervalMs() * 1_000_000L);
                 if (r.withPrimary() && !leaseValid.getAsBoolean()) {
                     LOG.warn("resource {}: the leader lease ended while it started; stopping it again", r.name());
                     stopLocked(r, "the leader lease ended while it started");
@@ -201,15 +205,20 @@ final class ResourceManager implements AutoCloseable {
             return true;
         }
         fail(r, res, State.BLOCKED);
-        LOG.error("resource {}: stop failed ({}): it may still run here and is started nowhere else until "
-                + "pgha resource cleanup {}", r.name(), res.describe(), r.name());
+        LOG.error(
+                "resource {}: stop failed ({}): it may still run here and is started nowhere else until "
+                        + "pgha resource cleanup {}",
+                r.name(),
+                res.describe(),
+                r.name());
         return false;
     }
 
     /** A failed action: counted, and the state set (FAILED, or BLOCKED for a stop). */
     private void fail(ResourceSpec r, ActionResult res, State state) {
         long now = clock.wallMillis();
-        List<Long> f = failures.computeIfAbsent(r.name(), k -> java.util.Collections.synchronizedList(new ArrayList<>()));
+        List<Long> f =
+                failures.computeIfAbsent(r.name(), k -> java.util.Collections.synchronizedList(new ArrayList<>()));
         int times = res.status().severity() == OcfStatus.Severity.HARD
                         || res.status().severity() == OcfStatus.Severity.FATAL
                 ? HARD_FAILURE
@@ -218,7 +227,10 @@ final class ResourceManager implements AutoCloseable {
         else f.add(now);
         set(r.name(), state, res, null);
         refreshFailCounts();
-        LOG.warn("resource {}: {} (failures here: {})", r.name(), res.action() + " " + res.status().label(),
+        LOG.warn(
+                "resource {}: {} (failures here: {})",
+                r.name(),
+                res.action() + " " + res.status().label(),
                 states.get(r.name()).failCount());
     }
 
@@ -227,9 +239,12 @@ final class ResourceManager implements AutoCloseable {
         actions.lock();
         try {
             ActionResult res = driver(r).monitor(r.monitorTimeoutMs());
-            State s = res.status().running() ? State.STARTED : res.status() == OcfStatus.NOT_RUNNING ? State.STOPPED : State.FAILED;
+            State s = res.status().running()
+                    ? State.STARTED
+                    : res.status() == OcfStatus.NOT_RUNNING ? State.STOPPED : State.FAILED;
             set(r.name(), s, res, "probed");
-            if (s != State.STOPPED) LOG.info("resource {} found {} at start-up ({})", r.name(), s.label(), res.describe());
+            if (s != State.STOPPED)
+                LOG.info("resource {} found {} at start-up ({})", r.name(), s.label(), res.describe());
             if (s == State.STARTED && r.monitorIntervalMs() > 0)
                 nextMonitor.put(r.name(), clock.nanoTime() + r.monitorIntervalMs() * 1_000_000L);
         } finally {
@@ -350,7 +365,8 @@ final class ResourceManager implements AutoCloseable {
             if (r.kind() == ResourceSpec.Kind.IP) {
                 ActionResult res = driver(r).stop(Math.min(r.stopTimeoutMs(), 1000));
                 if (res.ok()) set(r.name(), State.STOPPED, res, "the leader lease was lost");
-                LOG.warn("lease lost: address {} {}", r.name(), res.ok() ? "removed" : "NOT removed: " + res.describe());
+                LOG.warn(
+                        "lease lost: address {} {}", r.name(), res.ok() ? "removed" : "NOT removed: " + res.describe());
             }
         }
         kick();
@@ -441,7 +457,8 @@ final class ResourceManager implements AutoCloseable {
     // ------------------------------------------------------------------ bookkeeping
 
     private Map<String, ResourceSpec> specsNow(View v) {
-        Map<String, ResourceSpec> all = new LinkedHashMap<>(v.cluster().config().resources().resources());
+        Map<String, ResourceSpec> all =
+                new LinkedHashMap<>(v.cluster().config().resources().resources());
         specs.forEach(all::putIfAbsent);
         return all;
     }
@@ -468,7 +485,8 @@ final class ResourceManager implements AutoCloseable {
             List<Long> f = e.getValue();
             int count;
             synchronized (f) {
-                if (r != null && r.failureTimeoutMs() > 0) f.removeIf(t -> t != Long.MAX_VALUE && now - t > r.failureTimeoutMs());
+                if (r != null && r.failureTimeoutMs() > 0)
+                    f.removeIf(t -> t != Long.MAX_VALUE && now - t > r.failureTimeoutMs());
                 count = 0;
                 for (long t : f) count = t == Long.MAX_VALUE ? HARD_FAILURE : Math.min(HARD_FAILURE, count + 1);
             }

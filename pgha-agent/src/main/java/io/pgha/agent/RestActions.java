@@ -188,7 +188,12 @@ final class RestActions {
         if (name == null || name.isBlank())
             return Response.error(400, "resource: is required (the name of the resource to clean up)");
         agent.cleanupResource(name);
-        return json(200, Map.of("message", "resource " + name + ": failures cleared on " + agent.config().name()));
+        return json(
+                200,
+                Map.of(
+                        "message",
+                        "resource " + name + ": failures cleared on "
+                                + agent.config().name()));
     }
 
     private Response reinitialize() throws ControlException {

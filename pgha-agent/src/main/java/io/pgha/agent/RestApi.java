@@ -125,9 +125,9 @@ final class RestApi implements AutoCloseable {
                 RestActions.json(200, RestView.cluster(agent.config().cluster(), agent.cluster()));
             case "/history" -> RestActions.json(200, agent.cluster().history());
             case "/config" ->
-                RestActions.json(200, DynamicSettings.toDisplayMap(agent.cluster().config()));
-            case "/resources" ->
-                RestActions.json(200, io.pgha.core.resource.ResourceReport.rows(agent.cluster()));
+                RestActions.json(
+                        200, DynamicSettings.toDisplayMap(agent.cluster().config()));
+            case "/resources" -> RestActions.json(200, io.pgha.core.resource.ResourceReport.rows(agent.cluster()));
             case "/metrics" -> Response.text(200, AgentMetrics.CONTENT_TYPE, metrics.scrape());
             case "/backups" -> RestActions.json(200, backups.current());
             default -> Response.error(404, "no such path: " + r.path());

@@ -43,10 +43,12 @@ final class NodeCommand {
             try (Dcs dcs = cluster.connect(cfg)) {
                 new ClusterControl(dcs, System::currentTimeMillis).maintenance(member, on);
             }
-            System.out.println(on
-                    ? member + " is in maintenance: its resources are left as they are until 'pgha node maintenance off "
-                            + member + "'."
-                    : member + " is out of maintenance: pgha manages its resources again.");
+            System.out.println(
+                    on
+                            ? member
+                                    + " is in maintenance: its resources are left as they are until 'pgha node maintenance off "
+                                    + member + "'."
+                            : member + " is out of maintenance: pgha manages its resources again.");
             return 0;
         }
     }

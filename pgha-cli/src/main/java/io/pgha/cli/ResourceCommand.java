@@ -82,7 +82,8 @@ final class ResourceCommand {
                 System.out.println(Json.pretty(md));
                 return 0;
             }
-            System.out.println(agent + (md.version() == null || md.version().isBlank() ? "" : " " + md.version())
+            System.out.println(agent
+                    + (md.version() == null || md.version().isBlank() ? "" : " " + md.version())
                     + (md.shortDesc() == null || md.shortDesc().isBlank() ? "" : ": " + md.shortDesc()));
             System.out.println();
             Table t = new Table("Parameter", "Required", "Type", "Default", "Description");
@@ -136,11 +137,13 @@ final class ResourceCommand {
                     throw new IllegalArgumentException("no resource named '" + resource + "' (resources: "
                             + (c.config().resources().resources().isEmpty()
                                     ? "none"
-                                    : String.join(", ", c.config().resources().resources().keySet()))
+                                    : String.join(
+                                            ", ",
+                                            c.config().resources().resources().keySet()))
                             + ")");
                 if (node != null && c.member(node).isEmpty())
-                    throw new IllegalArgumentException(
-                            "no member named '" + node + "' (members: " + c.sortedMembers().keySet() + ")");
+                    throw new IllegalArgumentException("no member named '" + node + "' (members: "
+                            + c.sortedMembers().keySet() + ")");
                 for (Member m : c.sortedMembers().values()) {
                     if (node != null && !node.equals(m.name())) continue;
                     try {

@@ -103,10 +103,15 @@ final class StatusCommand implements Callable<Integer> {
             members.add(m.name() + " (" + m.role().label() + ", " + m.state().label()
                     + (rc.maintenance().contains(m.name()) ? ", maintenance" : "") + ")");
         }
-        out.append("; members: ").append(members.isEmpty() ? "none" : String.join(", ", members)).append('\n');
+        out.append("; members: ")
+                .append(members.isEmpty() ? "none" : String.join(", ", members))
+                .append('\n');
         Fencing f = rc.fencing();
         out.append("Fencing: ").append(f.mode().label());
-        if (!f.devices().isEmpty()) out.append(" (devices: ").append(String.join(", ", f.devices().keySet())).append(')');
+        if (!f.devices().isEmpty())
+            out.append(" (devices: ")
+                    .append(String.join(", ", f.devices().keySet()))
+                    .append(')');
         out.append('\n');
         List<ResourceReport.Row> rows = ResourceReport.rows(c);
         if (rows.isEmpty()) {
@@ -134,8 +139,10 @@ final class StatusCommand implements Callable<Integer> {
         List<String> notes = new ArrayList<>();
         for (ResourceReport.Row r : rows) {
             r.members().forEach((m, s) -> {
-                boolean unusual = s.state() != ResourceStatus.State.STARTED && s.state() != ResourceStatus.State.STOPPED;
-                boolean waits = r.target().contains(m) && s.state() == ResourceStatus.State.STOPPED && s.reason() != null;
+                boolean unusual =
+                        s.state() != ResourceStatus.State.STARTED && s.state() != ResourceStatus.State.STOPPED;
+                boolean waits =
+                        r.target().contains(m) && s.state() == ResourceStatus.State.STOPPED && s.reason() != null;
                 if (unusual || waits) {
                     notes.add("  " + r.name() + " on " + m + ": " + s.state().label()
                             + (s.reason() == null ? "" : ", " + s.reason())
@@ -143,7 +150,11 @@ final class StatusCommand implements Callable<Integer> {
                 }
             });
         }
-        if (!notes.isEmpty()) out.append('\n').append("Details:\n").append(String.join("\n", notes)).append('\n');
+        if (!notes.isEmpty())
+            out.append('\n')
+                    .append("Details:\n")
+                    .append(String.join("\n", notes))
+                    .append('\n');
         return out.toString();
     }
 }

@@ -1,0 +1,392 @@
+package io.pgha.agent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.pgha.core.config.ConfigReader;
+import io.pgha.core.config.Credentials;
+import io.pgha.core.config.NodeConfig;
+import io.pgha.core.config.WatchdogConfig;
+import io.pgha.core.decide.Decision;
+import io.pgha.core.model.ClusterState;
+import io.pgha.core.model.DynamicConfig;
+import io.pgha.core.model.Lsn;
+import io.pgha.core.model.Member;
+import io.pgha.core.model.SyncState;
+import io.pgha.testkit.InMemoryDcs;
+import io.pgha.testkit.ManualClock;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.AbstractExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Resources beside the database, with fakes (the agents of {@link AgentSafetyTest}, and resource
+ * drivers that record every action in one list with PostgreSQL's): the order of VIP and
+ * PostgreSQL actions across a switchover and a lost lease, never two holders, failures counted
+ * and the resource moved or the primary role given up.
+ */
+class AgentResourcesTest {
+    private static final long TTL = 2500;
+
+    @TempDir
+    Path dir;
+
+    private final ManualClock clock = new ManualClock();
+    private final InMemoryDcs.Store store = new InMemoryDcs.Store(TTL);
+    private final Map<String, Node> nodes = new LinkedHashMap<>();
+    private final List<Agent> agents = new ArrayList<>();
+
+    /** One node: its agent and the fakes behind it. */
+    private record Node(String name, Agent agent, FakePostgres pg, InMemoryDcs dcs, Path watchdog, Watchdog dog) {
+        Decision cycle() throws Exception {
+            return agent.cycle();
+        }
+
+        String watchdogLog() throws Exception {
+            return Files.readString(watchdog);
+        }
+    }
+
+    /** Peers answer from the fakes: live positions of running standbys, and failsafe confirmations as set. */
+    private final class FakePeers implements Peers {
+        volatile boolean confirm;
+
+        @Override
+        public Set<String> confirmLeader(Collection<Member> members, String leader, Credentials auth, long timeoutMs) {
+            Set<String> ok = new java.util.TreeSet<>();
+            if (confirm) members.forEach(m -> ok.add(m.name()));
+            return ok;
+        }
+
+        @Override
+        public Map<String, Lsn> positions(Collection<Member> members, long timeoutMs) {
+            Map<String, Lsn> out = new HashMap<>();
+            for (Member m : members) {
+                Node n = nodes.get(m.name());
+                if (n != null && n.pg().running && n.pg().recovery) out.put(m.name(), new Lsn(n.pg().position));
+            }
+            return out;
+        }
+    }
+
+    private final FakePeers peers = new FakePeers();
+
+    /** Runs submitted actions at once, on the caller's thread. */
+    private static final class Direct extends AbstractExecutorService {
+        private boolean shut;
+
+        @Override
+        public void execute(Runnable r) {
+            r.run();
+        }
+
+        @Override
+        public void shutdown() {
+            shut = true;
+        }
+
+        @Override
+        public List<Runnable> shutdownNow() {
+            shut = true;
+            return List.of();
+        }
+
+        @Override
+        public boolean isShutdown() {
+            return shut;
+        }
+
+        @Override
+        public boolean isTerminated() {
+            return shut;
+        }
+
+        @Override
+        public boolean awaitTermination(long timeout, TimeUnit unit) {
+            return true;
+        }
+    }
+
+    private Node node(String name, FakePostgres pg) throws Exception {
+        Map<String, Object> doc = new LinkedHashMap<>();
+        doc.put("cluster", "main");
+        doc.put("name", name);
+        doc.put("data_dir", dir.resolve(name).resolve("data").toString());
+        doc.put("dcs", Map.of("zookeeper", Map.of("connect", "127.0.0.1:2181")));
+        doc.put("restapi", Map.of("listen", "127.0.0.1", "port", 8008));
+        doc.put("postgresql", Map.of("connect_address", "127.0.0.1", "port", 5432));
+        NodeConfig cfg = ConfigReader.read(doc);
+        Path dev = Files.createFile(dir.resolve(name + ".watchdog"));
+        Watchdog dog = new Watchdog(new WatchdogConfig(WatchdogConfig.Mode.REQUIRED, dev.toString(), 5));
+        InMemoryDcs dcs = store.connect();
+        Agent agent = new Agent(cfg, new Agent.Parts(pg, dcs, dog, peers, clock, null), new Direct());
+        agent.resourceDrivers(spec -> new FakeDriver(name, spec.name(), pg));
+        agents.add(agent);
+        Node n = new Node(name, agent, pg, dcs, dev, dog);
+        nodes.put(name, n);
+        return n;
+    }
+
+    @AfterEach
+    void closeAgents() {
+        agents.forEach(Agent::close);
+    }
+
+    /** n1 primary holding the lease, n2 and n3 its streaming standbys, everyone published. */
+    private void healthyCluster(DynamicConfig config) throws Exception {
+        store.load(new ClusterState("7000", null, Map.of(), config, null, Lsn.ZERO, List.of(), SyncState.EMPTY));
+        Node n1 = node("n1", FakePostgres.primary());
+        assertThat(n1.dcs().acquireLeader("n1")).isTrue();
+        n1.agent().lease().confirmed(clock.nanoTime(), TTL - 833);
+        n1.dog().arm();
+        node("n2", FakePostgres.standbyOf("n1"));
+        node("n3", FakePostgres.standbyOf("n1"));
+        for (int round = 0; round < 2; round++) {
+            for (Node n : nodes.values()) n.cycle();
+        }
+        assertThat(store.snapshot().members()).containsOnlyKeys("n1", "n2", "n3");
+        assertThat(store.snapshot().leader()).isEqualTo("n1");
+    }
+
+    /** Every action of every node, in order: "n1 vip start", "n1 pg stop FAST", ... */
+    private final List<String> events = java.util.Collections.synchronizedList(new ArrayList<>());
+
+    /** A resource that records its actions (and PostgreSQL's calls before them) in {@link #events}. */
+    private final class FakeDriver implements io.pgha.agent.resource.ResourceDriver {
+        private final String node;
+        private final String name;
+        private final FakePostgres pg;
+        volatile boolean running;
+        volatile boolean monitorFails;
+
+        FakeDriver(String node, String name, FakePostgres pg) {
+            this.node = node;
+            this.name = name;
+            this.pg = pg;
+            drivers.put(node + "/" + name, this);
+        }
+
+        private io.pgha.agent.resource.ActionResult record(String action, io.pgha.agent.resource.OcfStatus st) {
+            pgEvents(node, pg);
+            events.add(node + " " + name + " " + action);
+            return new io.pgha.agent.resource.ActionResult(action, st, st.code(), "", 1);
+        }
+
+        @Override
+        public io.pgha.agent.resource.ActionResult start(long timeoutMs) {
+            running = true;
+            return record("start", io.pgha.agent.resource.OcfStatus.SUCCESS);
+        }
+
+        @Override
+        public io.pgha.agent.resource.ActionResult stop(long timeoutMs) {
+            running = false;
+            return record("stop", io.pgha.agent.resource.OcfStatus.SUCCESS);
+        }
+
+        @Override
+        public io.pgha.agent.resource.ActionResult monitor(long timeoutMs) {
+            return new io.pgha.agent.resource.ActionResult(
+                    "monitor",
+                    running && !monitorFails
+                            ? io.pgha.agent.resource.OcfStatus.SUCCESS
+                            : io.pgha.agent.resource.OcfStatus.NOT_RUNNING,
+                    0,
+                    "",
+                    1);
+        }
+
+        @Override
+        public io.pgha.agent.resource.ActionResult validate(long timeoutMs) {
+            return record("validate-all", io.pgha.agent.resource.OcfStatus.SUCCESS);
+        }
+
+        @Override
+        public String describe() {
+            return name;
+        }
+    }
+
+    private final Map<String, FakeDriver> drivers = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<String, Integer> pgSeen = new HashMap<>();
+
+    /** Moves PostgreSQL's calls made since the last look into {@link #events}. */
+    private synchronized void pgEvents(String node, FakePostgres pg) {
+        int seen = pgSeen.getOrDefault(node, 0);
+        List<String> calls;
+        synchronized (pg) {
+            calls = new ArrayList<>(pg.calls.subList(seen, pg.calls.size()));
+        }
+        for (String c : calls) events.add(node + " pg " + c);
+        pgSeen.put(node, seen + calls.size());
+    }
+
+    /** One round: every node cycles, then ticks its resources; PostgreSQL's calls are collected. */
+    private final List<String> decisions = new ArrayList<>();
+
+    private void round() throws Exception {
+        for (Node n : nodes.values()) {
+            decisions.add(n.name() + ": " + n.cycle().reason());
+            pgEvents(n.name(), n.pg());
+            n.agent().resources().tick();
+            pgEvents(n.name(), n.pg());
+        }
+    }
+
+    private static DynamicConfig withResources(Map<String, Object> resources) {
+        return io.pgha.core.config.DynamicSettings.apply(DynamicConfig.DEFAULT, Map.of("resources", resources));
+    }
+
+    private static final Map<String, Object> VIP =
+            Map.of("vip", Map.of("kind", "ip", "address", "10.0.0.100/24", "with", "primary"));
+
+    private int index(String event) {
+        int i = events.indexOf(event);
+        assertThat(i).as(event + " in " + events).isNotNegative();
+        return i;
+    }
+
+    private List<String> holders(String resource) {
+        List<String> out = new ArrayList<>();
+        drivers.forEach((k, d) -> {
+            if (k.endsWith("/" + resource) && d.running) out.add(k.substring(0, k.indexOf('/')));
+        });
+        return out;
+    }
+
+    @Test
+    void theVipFollowsThePrimaryAndIsPublished() throws Exception {
+        healthyCluster(withResources(VIP));
+        round();
+        round(); // the states found by the first tick are published by the next cycle
+        assertThat(holders("vip")).containsExactly("n1");
+        assertThat(store.snapshot().members().get("n1").resources().get("vip").state())
+                .isEqualTo(io.pgha.core.resource.ResourceStatus.State.STARTED);
+        assertThat(store.snapshot().members().get("n2").resources().get("vip").state())
+                .isEqualTo(io.pgha.core.resource.ResourceStatus.State.STOPPED);
+    }
+
+    @Test
+    void aLostLeaseTakesTheVipDownBeforePostgresStops() throws Exception {
+        healthyCluster(withResources(VIP));
+        round();
+        Node n1 = nodes.get("n1");
+        clock.advance(TTL);
+        n1.agent().leaseGuard().enforce();
+        pgEvents("n1", n1.pg());
+        assertThat(index("n1 vip stop")).isLessThan(index("n1 pg stopImmediately"));
+        assertThat(holders("vip")).isEmpty();
+    }
+
+    @Test
+    void aSwitchoverTakesTheVipDownOnTheOldPrimaryBeforeItStopsAndUpOnTheNewOneAfterThePromotion() throws Exception {
+        healthyCluster(withResources(VIP));
+        round();
+        new ClusterControl(nodes.get("n2").dcs(), clock::wallMillis).switchover("n1", "n2", 0);
+        for (int i = 0; i < 6 && !holders("vip").equals(List.of("n2")); i++) {
+            round();
+            // n2 receives and replays n1's shutdown checkpoint record
+            if (!nodes.get("n1").pg().running) nodes.get("n2").pg().position = 0x3000100;
+            assertThat(holders("vip").size()).as("never two holders: " + events).isLessThanOrEqualTo(1);
+        }
+        assertThat(holders("vip"))
+                .as(events + "\n" + String.join("\n", decisions))
+                .containsExactly("n2");
+        assertThat(index("n1 vip stop")).isLessThan(index("n1 pg stop FAST"));
+        assertThat(index("n1 pg stop FAST")).isLessThan(index("n2 pg promote"));
+        assertThat(index("n2 pg promote")).isLessThan(index("n2 vip start"));
+    }
+
+    @Test
+    void monitorFailuresRestartInPlaceThenMoveTheResourceAndCleanupLetsItBack() throws Exception {
+        Map<String, Object> svc = Map.of(
+                "svc",
+                Map.of(
+                        "kind",
+                        "script",
+                        "path",
+                        "/bin/svc",
+                        "with",
+                        "any",
+                        "migration_threshold",
+                        2,
+                        "monitor",
+                        Map.of("interval", "1s")));
+        healthyCluster(withResources(svc));
+        round();
+        assertThat(holders("svc")).containsExactly("n1"); // best score tie: the first name
+        FakeDriver d = drivers.get("n1/svc");
+        d.monitorFails = true;
+        clock.advance(1500);
+        round(); // monitor fails: failure 1 (restarted in place on the next tick)
+        round();
+        assertThat(events).contains("n1 svc stop", "n1 svc start");
+        clock.advance(1500);
+        round(); // failure 2: the threshold; it leaves n1
+        for (int i = 0; i < 3; i++) round();
+        assertThat(holders("svc")).containsExactly("n2");
+        assertThat(store.snapshot().members().get("n1").resources().get("svc").failCount())
+                .isEqualTo(2);
+
+        nodes.get("n1").agent().cleanupResource("svc");
+        d.monitorFails = false;
+        // n1 may run it again: with no stickiness and equal scores it goes back to n1 (the first name),
+        // once n2 has let it go
+        for (int i = 0; i < 4; i++) {
+            round();
+            assertThat(holders("svc").size()).as("never two holders").isLessThanOrEqualTo(1);
+        }
+        assertThat(store.snapshot().members().get("n1").resources().get("svc").failCount())
+                .isZero();
+        assertThat(holders("svc")).containsExactly("n1");
+    }
+
+    @Test
+    void aCriticalResourceThatCannotRunOnThePrimaryAsksForASwitchover() throws Exception {
+        Map<String, Object> vip = Map.of(
+                "vip",
+                Map.of(
+                        "kind",
+                        "ip",
+                        "address",
+                        "10.0.0.100/24",
+                        "critical",
+                        true,
+                        "migration_threshold",
+                        1,
+                        "monitor",
+                        Map.of("interval", "1s")));
+        healthyCluster(withResources(vip));
+        round();
+        drivers.get("n1/vip").monitorFails = true;
+        clock.advance(1500);
+        round(); // the monitor fails
+        round(); // the plan sees the fail count at the threshold
+        round(); // and the agent asks for the switchover
+        assertThat(store.snapshot().failover()).as("a switchover was asked for").isNotNull();
+        assertThat(store.snapshot().failover().leader()).isEqualTo("n1");
+    }
+
+    @Test
+    void aMemberInMaintenanceLeavesItsResourcesAlone() throws Exception {
+        healthyCluster(withResources(VIP));
+        round();
+        nodes.get("n1").dcs().updateConfig(c -> c.withResources(c.resources().withMaintenance(java.util.Set.of("n1"))));
+        round(); // every agent sees the maintenance
+        clock.advance(TTL);
+        nodes.get("n1").agent().leaseGuard().enforce(); // even the lease-loss path leaves it
+        round();
+        assertThat(holders("vip")).containsExactly("n1");
+        assertThat(events).doesNotContain("n1 vip stop");
+    }
+}
