@@ -14,8 +14,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * The ZooKeeper credential and TLS certificate of a local cluster ({@link LocalCluster}), made on
  * its first start and kept in its directory, so that a restarted demo still opens the ZooKeeper
- * data it wrote (whose ACLs name the credential). The certificate is self-signed for 127.0.0.1 and
- * is the cluster's only trusted one: good for loopback, not for production.
+ * data it wrote (whose ACLs name the credential). The certificate is self-signed for 127.0.0.1 (and
+ * the nodes' other addresses, if any) and is the cluster's only trusted one: good for a demo or a
+ * test, not for production.
  */
 final class DemoSecrets {
     static final String DCS_USER = "pgha";
@@ -38,16 +39,33 @@ final class DemoSecrets {
         return password;
     }
 
+    /** The names of a certificate for loopback only (what every certificate before {@code tls/san} had). */
+    private static final String LOOPBACK_SAN = "ip:127.0.0.1,dns:localhost";
+
     /**
-     * A PKCS#12 key store with a self-signed certificate for 127.0.0.1 and that certificate as the
-     * PEM trust store, under {@code dir}/tls; made with the JDK's keytool when absent.
+     * A PKCS#12 key store with a self-signed certificate for 127.0.0.1 and {@code hosts} (ZooKeeper
+     * checks the peer's address against it) and that certificate as the PEM trust store, under
+     * {@code dir}/tls; made with the JDK's keytool when absent or made for other addresses.
      */
-    static DcsConfig.Tls tls(Path dir, String password) throws IOException {
+    static DcsConfig.Tls tls(Path dir, String password, List<String> hosts) throws IOException {
         Path tls = Files.createDirectories(dir.resolve("tls"));
         Path keystore = tls.resolve("zookeeper.p12");
         Path truststore = tls.resolve("ca.pem");
-        if (!Files.isRegularFile(keystore) || !Files.isRegularFile(truststore)) {
+        Path sanFile = tls.resolve("san");
+        StringBuilder names = new StringBuilder(LOOPBACK_SAN);
+        for (String h : hosts.stream().distinct().toList()) {
+            if (h.equals("127.0.0.1") || h.equals("localhost")) continue;
+            names.append(',')
+                    .append(h.matches("[0-9.]+") || h.contains(":") ? "ip:" : "dns:")
+                    .append(h);
+        }
+        String san = names.toString();
+        String made = Files.isRegularFile(sanFile)
+                ? Files.readString(sanFile, StandardCharsets.US_ASCII).trim()
+                : LOOPBACK_SAN;
+        if (!Files.isRegularFile(keystore) || !Files.isRegularFile(truststore) || !made.equals(san)) {
             Files.deleteIfExists(keystore);
+            Files.deleteIfExists(truststore);
             keytool(
                     "-genkeypair",
                     "-alias",
@@ -61,7 +79,7 @@ final class DemoSecrets {
                     "-dname",
                     "CN=pgha demo",
                     "-ext",
-                    "san=ip:127.0.0.1,dns:localhost",
+                    "san=" + san,
                     "-validity",
                     "3650",
                     "-storetype",
@@ -84,6 +102,7 @@ final class DemoSecrets {
                     "-file",
                     truststore.toString());
             Files.setPosixFilePermissions(keystore, PosixFilePermissions.fromString("rw-------"));
+            Files.writeString(sanFile, san + "\n", StandardCharsets.US_ASCII);
         }
         return new DcsConfig.Tls(
                 keystore.toAbsolutePath().toString(),

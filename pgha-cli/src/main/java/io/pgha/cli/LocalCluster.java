@@ -36,6 +36,11 @@ import java.util.concurrent.TimeUnit;
  * apiPort + i - 1} and its ZooKeeper peer on {@code zkPort + i - 1} (client), {@code + 100} (peer)
  * and {@code + 200} (election).
  *
+ * <p>Tests may put node i on another address ({@link Options#hosts}) and start it through a prefix
+ * such as {@code ip netns exec NS} ({@link Options#launchPrefix}), so that every node lives in its
+ * own network namespace; the ports stay distinct all the same (PostgreSQL's sockets in /tmp are
+ * shared by every namespace).
+ *
  * <p>An embedded ensemble is secured as production ones should be: every client authenticates with
  * a digest credential made for this cluster, every node is readable by that credential only, and
  * clients and peers talk TLS with a self-signed certificate ({@link DemoSecrets}). With {@code
@@ -52,6 +57,13 @@ public final class LocalCluster implements AutoCloseable {
      * @param externalZk per node, the address list of an external DCS instead of an embedded
      *     ZooKeeper ensemble (null: embedded)
      * @param etcd whether {@code externalZk} lists etcd endpoints rather than ZooKeeper servers
+     * @param hosts per node, the address its PostgreSQL, REST API and embedded ZooKeeper peer listen
+     *     on and advertise (null: 127.0.0.1 for every node)
+     * @param launchPrefix per node, the command its agent is started through, e.g. {@code ip netns
+     *     exec NS} to run it in a network namespace; it must exec the agent, keeping the pid (null:
+     *     none)
+     * @param trusted networks (CIDR) from which PostgreSQL lets anyone in as any user without a
+     *     password, as it does from loopback; every node's host is added by itself (null: none)
      */
     public record Options(
             String name,
@@ -62,7 +74,10 @@ public final class LocalCluster implements AutoCloseable {
             int zkPort,
             String extraYaml,
             List<String> externalZk,
-            boolean etcd) {
+            boolean etcd,
+            List<String> hosts,
+            List<List<String>> launchPrefix,
+            List<String> trusted) {
         public Options {
             if (nodes < 1 || nodes > 9)
                 throw new IllegalArgumentException("--nodes: " + nodes + " is not between 1 and 9");
@@ -70,6 +85,29 @@ public final class LocalCluster implements AutoCloseable {
                 throw new IllegalArgumentException(
                         "--nodes: 2 nodes cannot keep a ZooKeeper quorum when one is lost; use 1 or 3+");
             if (etcd && externalZk == null) throw new IllegalArgumentException("etcd needs its endpoints");
+            hosts = hosts == null ? java.util.Collections.nCopies(nodes, LOOPBACK) : List.copyOf(hosts);
+            if (hosts.size() != nodes)
+                throw new IllegalArgumentException(hosts.size() + " hosts given for " + nodes + " nodes");
+            launchPrefix = launchPrefix == null
+                    ? java.util.Collections.nCopies(nodes, List.of())
+                    : launchPrefix.stream().map(List::copyOf).toList();
+            if (launchPrefix.size() != nodes)
+                throw new IllegalArgumentException(
+                        launchPrefix.size() + " launch prefixes given for " + nodes + " nodes");
+            trusted = trusted == null ? List.of() : List.copyOf(trusted);
+        }
+
+        public Options(
+                String name,
+                int nodes,
+                Path dir,
+                int pgPort,
+                int apiPort,
+                int zkPort,
+                String extraYaml,
+                List<String> externalZk,
+                boolean etcd) {
+            this(name, nodes, dir, pgPort, apiPort, zkPort, extraYaml, externalZk, etcd, null, null, null);
         }
 
         public Options(
@@ -83,7 +121,35 @@ public final class LocalCluster implements AutoCloseable {
                 List<String> externalZk) {
             this(name, nodes, dir, pgPort, apiPort, zkPort, extraYaml, externalZk, false);
         }
+
+        /**
+         * These options with node i on {@code hosts.get(i - 1)}, started through {@code
+         * launchPrefix.get(i - 1)}, and PostgreSQL trusting {@code trusted} networks.
+         */
+        public Options on(List<String> hosts, List<List<String>> launchPrefix, List<String> trusted) {
+            return new Options(
+                    name,
+                    nodes,
+                    dir,
+                    pgPort,
+                    apiPort,
+                    zkPort,
+                    extraYaml,
+                    externalZk,
+                    etcd,
+                    hosts,
+                    launchPrefix,
+                    trusted);
+        }
+
+        /** Whether every node runs on loopback of this host's network namespace. */
+        boolean loopbackOnly() {
+            return hosts.stream().allMatch(LOOPBACK::equals)
+                    && launchPrefix.stream().allMatch(List::isEmpty);
+        }
     }
+
+    private static final String LOOPBACK = "127.0.0.1";
 
     private final Options opt;
     private final List<Path> configs = new ArrayList<>();
@@ -106,7 +172,8 @@ public final class LocalCluster implements AutoCloseable {
 
     /** Writes (or re-uses) each node's config under {@code dir}; starts nothing. */
     public static LocalCluster create(Options opt) throws IOException {
-        for (int i = 1; i <= opt.nodes(); i++) {
+        // nodes elsewhere (another address, another network namespace) cannot be checked from here
+        for (int i = 1; i <= opt.nodes() && opt.loopbackOnly(); i++) {
             checkFree("--pg-port", opt.pgPort() + i - 1);
             checkFree("--api-port", opt.apiPort() + i - 1);
             if (opt.externalZk() == null) {
@@ -127,7 +194,7 @@ public final class LocalCluster implements AutoCloseable {
         if (opt.externalZk() == null) {
             String dcsPassword = DemoSecrets.dcsPassword(opt.dir());
             dcsAuth = new Credentials(DemoSecrets.DCS_USER, dcsPassword);
-            dcsTls = DemoSecrets.tls(opt.dir(), dcsPassword);
+            dcsTls = DemoSecrets.tls(opt.dir(), dcsPassword, opt.hosts());
         }
         LocalCluster c = new LocalCluster(opt, HexFormat.of().formatHex(secret), dcsAuth, dcsTls);
         for (int i = 1; i <= opt.nodes(); i++) c.writeConfig(i);
@@ -151,6 +218,11 @@ public final class LocalCluster implements AutoCloseable {
 
     public Path config(int i) {
         return configs.get(i - 1);
+    }
+
+    /** The address node i listens on and advertises. */
+    public String host(int i) {
+        return opt.hosts().get(i - 1);
     }
 
     public int pgPort(int i) {
@@ -181,7 +253,9 @@ public final class LocalCluster implements AutoCloseable {
             int z = opt.zkPort() + j - 1;
             peers.append("      - \"")
                     .append(j)
-                    .append("=127.0.0.1:")
+                    .append('=')
+                    .append(host(j))
+                    .append(':')
                     .append(z)
                     .append(':')
                     .append(z + 100)
@@ -189,28 +263,38 @@ public final class LocalCluster implements AutoCloseable {
                     .append(z + 200)
                     .append("\"\n");
         }
-        String yaml = "# pgha demo node. Loopback only; local connections need no password (demo only:\n"
+        StringBuilder hba = new StringBuilder();
+        List<String> trusted = new ArrayList<>(List.of(LOOPBACK + "/32"));
+        for (int j = 1; j <= opt.nodes(); j++) trusted.add(host(j) + (host(j).contains(":") ? "/128" : "/32"));
+        trusted.addAll(opt.trusted());
+        for (String net : trusted.stream().distinct().toList()) {
+            hba.append("    - \"host all all ").append(net).append(" trust\"\n");
+            hba.append("    - \"host replication all ").append(net).append(" trust\"\n");
+        }
+        String yaml = (opt.loopbackOnly()
+                        ? "# pgha demo node. Loopback only; local connections need no password (demo only:\n"
+                        : "# pgha test node. Connections from the nodes and from " + opt.trusted()
+                                + " need no password (tests only:\n")
                 + "# production configs default to scram-sha-256). See docs/configuration.md.\n"
                 + "cluster: " + opt.name() + "\n"
                 + "name: " + nodeName(i) + "\n"
                 + "data_dir: " + nodeDir.resolve("data").toAbsolutePath() + "\n"
                 + "remove_data_directory_on_rewind_failure: true\n"
                 + "postgresql:\n"
-                + "  listen: 127.0.0.1\n"
+                + "  listen: " + host(i) + "\n"
                 + "  port: " + pgPort(i) + "\n"
                 + "  authentication:\n"
                 + "    superuser: {username: postgres}\n"
                 + "    replication: {username: postgres}\n"
                 + "  pg_hba:\n"
                 + "    - \"local all all trust\"\n"
-                + "    - \"host all all 127.0.0.1/32 trust\"\n"
-                + "    - \"host replication all 127.0.0.1/32 trust\"\n"
+                + hba
                 + "  parameters:\n"
                 + "    shared_buffers: 32MB\n"
                 + "    max_connections: '60'\n"
                 + "    fsync: 'on'\n"
                 + "restapi:\n"
-                + "  listen: 127.0.0.1\n"
+                + "  listen: " + host(i) + "\n"
                 + "  port: " + apiPort(i) + "\n"
                 + "  authentication: {username: admin, password: " + apiPassword + "}\n"
                 + "dcs:\n"
@@ -247,7 +331,8 @@ public final class LocalCluster implements AutoCloseable {
     public synchronized void start(int i) throws IOException {
         if (agents[i - 1] != null && agents[i - 1].isAlive()) return;
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> cmd = new ArrayList<>(List.of(
+        List<String> cmd = new ArrayList<>(opt.launchPrefix().get(i - 1));
+        cmd.addAll(List.of(
                 java,
                 "-Xms16m",
                 "-Xmx64m",
@@ -455,7 +540,7 @@ public final class LocalCluster implements AutoCloseable {
     public String libpqUrl() {
         StringBuilder s = new StringBuilder("postgresql://postgres@");
         for (int i = 1; i <= opt.nodes(); i++)
-            s.append(i > 1 ? "," : "").append("127.0.0.1:").append(pgPort(i));
+            s.append(i > 1 ? "," : "").append(hostForUrl(host(i))).append(':').append(pgPort(i));
         return s.append("/postgres?target_session_attrs=read-write").toString();
     }
 
@@ -463,8 +548,12 @@ public final class LocalCluster implements AutoCloseable {
     public String jdbcUrl() {
         StringBuilder s = new StringBuilder("jdbc:postgresql://");
         for (int i = 1; i <= opt.nodes(); i++)
-            s.append(i > 1 ? "," : "").append("127.0.0.1:").append(pgPort(i));
+            s.append(i > 1 ? "," : "").append(hostForUrl(host(i))).append(':').append(pgPort(i));
         return s.append("/postgres?targetServerType=primary&user=postgres").toString();
+    }
+
+    private static String hostForUrl(String host) {
+        return host.contains(":") ? "[" + host + "]" : host;
     }
 
     public Map<String, Path> configsByName() {

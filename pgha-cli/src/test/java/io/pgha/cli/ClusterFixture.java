@@ -95,7 +95,7 @@ final class ClusterFixture {
     }
 
     static Connection connect(LocalCluster c, int i) throws SQLException {
-        return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + c.pgPort(i)
+        return DriverManager.getConnection("jdbc:postgresql://" + c.host(i) + ":" + c.pgPort(i)
                 + "/postgres?user=postgres&connectTimeout=3&socketTimeout=60");
     }
 
