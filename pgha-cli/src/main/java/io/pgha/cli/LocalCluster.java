@@ -38,8 +38,9 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Tests may put node i on another address ({@link Options#hosts}) and start it through a prefix
  * such as {@code ip netns exec NS} ({@link Options#launchPrefix}), so that every node lives in its
- * own network namespace; the ports stay distinct all the same (PostgreSQL's sockets in /tmp are
- * shared by every namespace).
+ * own network namespace. Nodes on their own addresses all use the same ports (a virtual IP then
+ * reaches whichever is primary on one port) and keep PostgreSQL's Unix socket in their own
+ * directory.
  *
  * <p>An embedded ensemble is secured as production ones should be: every client authenticates with
  * a digest credential made for this cluster, every node is readable by that credential only, and
@@ -226,11 +227,16 @@ public final class LocalCluster implements AutoCloseable {
     }
 
     public int pgPort(int i) {
-        return opt.pgPort() + i - 1;
+        return opt.pgPort() + offset(i);
     }
 
     public int apiPort(int i) {
-        return opt.apiPort() + i - 1;
+        return opt.apiPort() + offset(i);
+    }
+
+    /** Nodes on loopback differ in their ports; nodes on their own addresses share them. */
+    private int offset(int i) {
+        return opt.loopbackOnly() ? i - 1 : 0;
     }
 
     public Path directory() {
@@ -250,7 +256,7 @@ public final class LocalCluster implements AutoCloseable {
         Files.createDirectories(nodeDir);
         StringBuilder peers = new StringBuilder();
         for (int j = 1; j <= opt.nodes(); j++) {
-            int z = opt.zkPort() + j - 1;
+            int z = opt.zkPort() + offset(j);
             peers.append("      - \"")
                     .append(j)
                     .append('=')
@@ -283,6 +289,9 @@ public final class LocalCluster implements AutoCloseable {
                 + "postgresql:\n"
                 + "  listen: " + host(i) + "\n"
                 + "  port: " + pgPort(i) + "\n"
+                + (opt.loopbackOnly()
+                        ? ""
+                        : "  socket_directory: " + nodeDir.resolve("run").toAbsolutePath() + "\n")
                 + "  authentication:\n"
                 + "    superuser: {username: postgres}\n"
                 + "    replication: {username: postgres}\n"

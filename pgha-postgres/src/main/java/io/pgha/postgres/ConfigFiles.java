@@ -99,7 +99,7 @@ public final class ConfigFiles {
         p.put("wal_retrieve_retry_interval", "1s");
         p.put("wal_log_hints", "on");
         p.put("hot_standby_feedback", "on");
-        p.put("unix_socket_directories", "/tmp");
+        p.put("unix_socket_directories", cfg.postgresql().socketDirectory());
         p.put("password_encryption", "scram-sha-256");
         serverLog(p);
         return p;

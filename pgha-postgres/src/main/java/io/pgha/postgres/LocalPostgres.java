@@ -57,6 +57,9 @@ public final class LocalPostgres implements PostgresControl {
     public void prepare() throws IOException, PostgresException {
         server.os.ensureOwnedDirectory(server.stateDir);
         server.os.checkWritableByOsUser(server.stateDir);
+        String sockets = server.cfg.postgresql().socketDirectory();
+        if (!sockets.equals(io.pgha.core.config.NodeConfig.Postgres.DEFAULT_SOCKET_DIRECTORY)
+                && !java.nio.file.Files.isDirectory(Path.of(sockets))) server.os.ensureOwnedDirectory(Path.of(sockets));
         if (server.cfg.archive() != null && server.cfg.archive().spool() != null)
             server.os.ensureOwnedDirectory(Path.of(server.cfg.archive().spool()));
         server.files.writePassFile();

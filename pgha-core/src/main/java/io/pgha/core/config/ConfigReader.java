@@ -167,9 +167,21 @@ public final class ConfigReader {
             throw new ConfigException(
                     s.key("wal_segment_size") + ": " + segment + " MB must be a power of 2 between 1 and 1024");
         }
+        String socketDir = s.string("socket_directory", NodeConfig.Postgres.DEFAULT_SOCKET_DIRECTORY);
+        if (!socketDir.startsWith("/") || socketDir.contains(",") || socketDir.contains("'"))
+            throw new ConfigException(s.key("socket_directory") + ": '" + socketDir
+                    + "' is not one absolute directory (PostgreSQL's Unix socket goes there)");
         s.rejectUnknown();
         return new NodeConfig.Postgres(
-                listen, connect, port, su, repl, params, hba == null ? defaultHba(repl) : hba, (int) segment);
+                listen,
+                connect,
+                port,
+                su,
+                repl,
+                params,
+                hba == null ? defaultHba(repl) : hba,
+                (int) segment,
+                socketDir);
     }
 
     /** Production default: every connection from the network authenticates with SCRAM. */

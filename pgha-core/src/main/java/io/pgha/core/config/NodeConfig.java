@@ -78,6 +78,7 @@ public record NodeConfig(
         if (!p.listen().equals(f.listen())
                 || !java.util.Objects.equals(p.connectAddress(), f.connectAddress())
                 || p.port() != f.port()) restart.add("postgresql.listen/connect_address/port");
+        if (!p.socketDirectory().equals(f.socketDirectory())) restart.add("postgresql.socket_directory");
         if (!java.util.Objects.equals(p.superuser(), f.superuser())
                 || !java.util.Objects.equals(p.replication(), f.replication()))
             restart.add("postgresql.authentication");
@@ -107,7 +108,8 @@ public record NodeConfig(
                         p.replication(),
                         f.parameters(),
                         f.pgHba(),
-                        p.walSegmentSizeMb()),
+                        p.walSegmentSizeMb(),
+                        p.socketDirectory()),
                 new RestApi(r.listen(), r.connectAddress(), r.port(), fr.auth(), r.listener()),
                 dcs,
                 keptTiming,
@@ -135,7 +137,27 @@ public record NodeConfig(
             Credentials replication,
             Map<String, String> parameters,
             List<String> pgHba,
-            int walSegmentSizeMb) {}
+            int walSegmentSizeMb,
+            String socketDirectory) {
+        /** PostgreSQL's Unix socket directory unless {@code postgresql.socket_directory} says otherwise. */
+        public static final String DEFAULT_SOCKET_DIRECTORY = "/tmp";
+
+        public Postgres {
+            socketDirectory = socketDirectory == null ? DEFAULT_SOCKET_DIRECTORY : socketDirectory;
+        }
+
+        public Postgres(
+                String listen,
+                String connectAddress,
+                int port,
+                Credentials superuser,
+                Credentials replication,
+                Map<String, String> parameters,
+                List<String> pgHba,
+                int walSegmentSizeMb) {
+            this(listen, connectAddress, port, superuser, replication, parameters, pgHba, walSegmentSizeMb, null);
+        }
+    }
 
     /**
      * The REST API of this node.
