@@ -41,15 +41,32 @@ final class Child {
     }
 
     /**
-     * {@code command} run as {@code osUser}: through {@code setpriv} (with that user's groups) when
-     * the agent runs as root, as the agent's own user otherwise or when {@code osUser} is null.
+     * {@code command} run as {@code osUser}: through {@code setpriv} (with that user's primary group
+     * and supplementary groups) when the agent runs as root, as the agent's own user otherwise or
+     * when {@code osUser} is null.
      */
     static List<String> asUser(String osUser, List<String> command) {
         if (osUser == null || !OsCommand.runningAsRoot() || osUser.equals("root")) return command;
-        List<String> full =
-                new ArrayList<>(List.of("setpriv", "--reuid=" + osUser, "--regid=" + osUser, "--init-groups", "--"));
+        List<String> full = new ArrayList<>(
+                List.of("setpriv", "--reuid=" + osUser, "--regid=" + primaryGroup(osUser), "--init-groups", "--"));
         full.addAll(command);
         return full;
+    }
+
+    /**
+     * The user's primary gid from /etc/passwd; else the user's name, which setpriv reads as a group
+     * name (a user whose primary group is named otherwise, such as nobody's nogroup, needs the gid).
+     */
+    static String primaryGroup(String osUser) {
+        try {
+            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/etc/passwd"))) {
+                String[] f = line.split(":");
+                if (f.length > 3 && f[0].equals(osUser) && f[3].matches("\\d+")) return f[3];
+            }
+        } catch (IOException e) {
+            // no /etc/passwd: let setpriv resolve the name
+        }
+        return osUser;
     }
 
     /** Adds variables to the clean environment (values may be secret: they are never logged). */
