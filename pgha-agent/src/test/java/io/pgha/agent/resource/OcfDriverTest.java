@@ -8,6 +8,7 @@ import io.pgha.postgres.Processes;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -191,8 +192,7 @@ class OcfDriverTest {
         assertThat(m.action("promote").orElseThrow().timeout()).hasSeconds(10);
         assertThat(m.action("demote").orElseThrow().timeoutMs(0)).isEqualTo(500);
         assertThat(m.action("monitor").orElseThrow())
-                .isEqualTo(new OcfMetadata.Action(
-                        "monitor", java.time.Duration.ofSeconds(20), java.time.Duration.ofSeconds(10), 0));
+                .isEqualTo(new OcfMetadata.Action("monitor", Duration.ofSeconds(20), Duration.ofSeconds(10), 0));
         assertThat(m.promotable()).isTrue();
         assertThat(fake(Map.of("record", record.toString())).promotable()).isTrue();
     }
