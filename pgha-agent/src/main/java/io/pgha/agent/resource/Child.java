@@ -1,11 +1,15 @@
 package io.pgha.agent.resource;
 
 import io.pgha.postgres.OsCommand;
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -29,11 +33,11 @@ final class Child {
     private static final long OUTPUT_GRACE_MS = 300;
 
     private final List<String> command;
-    private final Map<String, String> env = new java.util.HashMap<>();
+    private final Map<String, String> env = new HashMap<>();
     private String stdin;
     private int outputLimit = DEFAULT_OUTPUT_LIMIT;
     private boolean separateStderr;
-    private java.io.File directory;
+    private File directory;
 
     Child(List<String> command) {
         if (command.isEmpty()) throw new IllegalArgumentException("empty command");
@@ -41,15 +45,32 @@ final class Child {
     }
 
     /**
-     * {@code command} run as {@code osUser}: through {@code setpriv} (with that user's groups) when
-     * the agent runs as root, as the agent's own user otherwise or when {@code osUser} is null.
+     * {@code command} run as {@code osUser}: through {@code setpriv} (with that user's primary group
+     * and supplementary groups) when the agent runs as root, as the agent's own user otherwise or
+     * when {@code osUser} is null.
      */
     static List<String> asUser(String osUser, List<String> command) {
         if (osUser == null || !OsCommand.runningAsRoot() || osUser.equals("root")) return command;
-        List<String> full =
-                new ArrayList<>(List.of("setpriv", "--reuid=" + osUser, "--regid=" + osUser, "--init-groups", "--"));
+        List<String> full = new ArrayList<>(
+                List.of("setpriv", "--reuid=" + osUser, "--regid=" + primaryGroup(osUser), "--init-groups", "--"));
         full.addAll(command);
         return full;
+    }
+
+    /**
+     * The user's primary gid from /etc/passwd; else the user's name, which setpriv reads as a group
+     * name (a user whose primary group is named otherwise, such as nobody's nogroup, needs the gid).
+     */
+    static String primaryGroup(String osUser) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/etc/passwd"))) {
+                String[] f = line.split(":");
+                if (f.length > 3 && f[0].equals(osUser) && f[3].matches("\\d+")) return f[3];
+            }
+        } catch (IOException e) {
+            // no /etc/passwd: let setpriv resolve the name
+        }
+        return osUser;
     }
 
     /** Adds variables to the clean environment (values may be secret: they are never logged). */
@@ -76,7 +97,7 @@ final class Child {
     }
 
     /** The child's working directory (default: the agent's). */
-    Child directory(java.nio.file.Path dir) {
+    Child directory(Path dir) {
         this.directory = dir.toFile();
         return this;
     }

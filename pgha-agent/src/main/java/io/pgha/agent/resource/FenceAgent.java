@@ -87,15 +87,13 @@ public final class FenceAgent {
             String power = !action.equals("status") ? "" : o.exitCode() == 0 ? " (on)" : " (off)";
             LOG.info("fence {} {}{}: ok{} after {} ms", device, action, target, power, r.millis());
         } else {
-            String why = o.ending() == Child.Ending.NOT_STARTED ? ": " + o.output() : "";
-            LOG.warn(
-                    "fence {} {}{}: {} after {} ms{}",
-                    device,
-                    action,
-                    target,
-                    r.timedOut() ? "timed out" : "failed (exit " + r.exitCode() + ")",
-                    r.millis(),
-                    why);
+            String how = switch (o.ending()) {
+                case EXITED -> "failed (exit " + o.exitCode() + ")";
+                case TIMED_OUT -> "timed out, killed";
+                case NOT_STARTED -> "not started (" + o.output() + ")";
+                case INTERRUPTED -> "interrupted, killed";
+            };
+            LOG.warn("fence {} {}{}: {} after {} ms", device, action, target, how, r.millis());
         }
         if (LOG.isDebugEnabled() && !o.output().isBlank()) {
             LOG.debug(

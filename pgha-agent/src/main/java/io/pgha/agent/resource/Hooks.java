@@ -87,7 +87,8 @@ public final class Hooks {
             switch (o.ending()) {
                 case EXITED -> {
                     if (o.exitCode() != 0) {
-                        failed(event, script, "exit code " + o.exitCode() + ": " + ActionResult.lastLine(o.output()));
+                        String last = ActionResult.lastLine(o.output());
+                        failed(event, script, "exit code " + o.exitCode() + (last.isEmpty() ? "" : ": " + last));
                     } else {
                         LOG.debug("hook {} {} done in {} ms", event, script, o.millis());
                     }

@@ -45,6 +45,7 @@ public final class OcfDriver implements ResourceDriver {
     private final Map<String, String> reskeys;
     private final Path ocfRoot;
     private final Path rscTmp;
+    private final List<String> commandPrefix;
     private volatile OcfMetadata metadata;
 
     /** An agent under {@link #DEFAULT_OCF_ROOT} keeping its state in {@link #DEFAULT_RSC_TMP}. */
@@ -59,11 +60,23 @@ public final class OcfDriver implements ResourceDriver {
      * @throws IllegalArgumentException naming the bad name, agent or parameter
      */
     public OcfDriver(String instance, String agent, Map<String, String> params, Path ocfRoot, Path rscTmp) {
+        this(instance, agent, params, ocfRoot, rscTmp, List.of());
+    }
+
+    /** With {@code commandPrefix} put before the agent's program: tests run it in a network namespace. */
+    OcfDriver(
+            String instance,
+            String agent,
+            Map<String, String> params,
+            Path ocfRoot,
+            Path rscTmp,
+            List<String> commandPrefix) {
         this.instance = ResourceEnv.checkInstance(instance);
         this.agent = Agent.parse(agent);
         this.reskeys = ResourceEnv.reskeys(params);
         this.ocfRoot = ocfRoot;
         this.rscTmp = rscTmp;
+        this.commandPrefix = List.copyOf(commandPrefix);
     }
 
     /** Gives the driver the agent's meta-data, read once by the caller, so that {@link #promotable()} need not run it. */
@@ -187,10 +200,9 @@ public final class OcfDriver implements ResourceDriver {
         env.putAll(reskeys);
         env.put("OCF_RESKEY_CRM_meta_timeout", Long.toString(timeoutMs));
         if (intervalMs > 0) env.put("OCF_RESKEY_CRM_meta_interval", Long.toString(intervalMs));
-        Child.Outcome o = new Child(List.of(exe.toString(), action))
-                .env(env)
-                .directory(Path.of("/"))
-                .run(timeoutMs);
+        List<String> command = new ArrayList<>(commandPrefix);
+        command.addAll(List.of(exe.toString(), action));
+        Child.Outcome o = new Child(command).env(env).directory(Path.of("/")).run(timeoutMs);
         return ActionLog.log(LOG, describe(), result(action, o));
     }
 

@@ -17,8 +17,10 @@ import org.w3c.dom.Document;
 import org.w3c.dom.Element;
 import org.w3c.dom.Node;
 import org.w3c.dom.NodeList;
+import org.xml.sax.ErrorHandler;
 import org.xml.sax.InputSource;
 import org.xml.sax.SAXException;
+import org.xml.sax.SAXParseException;
 
 /**
  * What a resource agent says about itself in its {@code meta-data} XML: its parameters and the
@@ -74,15 +76,15 @@ public record OcfMetadata(
         try {
             DocumentBuilder builder = factory().newDocumentBuilder();
             builder.setEntityResolver((publicId, systemId) -> new InputSource(new StringReader("")));
-            builder.setErrorHandler(new org.xml.sax.ErrorHandler() {
+            builder.setErrorHandler(new ErrorHandler() {
                 @Override
-                public void warning(org.xml.sax.SAXParseException e) {}
+                public void warning(SAXParseException e) {}
 
                 @Override
-                public void error(org.xml.sax.SAXParseException e) {}
+                public void error(SAXParseException e) {}
 
                 @Override
-                public void fatalError(org.xml.sax.SAXParseException e) throws SAXException {
+                public void fatalError(SAXParseException e) throws SAXException {
                     throw e;
                 }
             });
