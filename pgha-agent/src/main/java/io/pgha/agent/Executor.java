@@ -179,7 +179,11 @@ final class Executor {
 
             @Override
             public Void onDemote(Decision.Demote dm) throws Exception {
-                demote(dm.forSwitchover(), c.config().switchoverDrainTimeoutMs());
+                try {
+                    demote(dm.forSwitchover(), c.config().switchoverDrainTimeoutMs());
+                } finally {
+                    if (lease.held() && pg.observe().runningPrimary()) resources.resumePrimary(); // still primary
+                }
                 return null;
             }
 

@@ -86,6 +86,12 @@ final class ResourceManager implements AutoCloseable {
     private volatile boolean closed;
     /** Ticks run on the manager's thread only after {@link #start}; component tests call {@link #tick} themselves. */
     private volatile boolean started;
+    /**
+     * Set by {@link #stopWithPrimary} before a demotion: resources with the primary stay down although
+     * this member still holds the lease (a switchover drains and checkpoints first), until the lease is
+     * gone or {@link #resumePrimary} says the demotion did not happen.
+     */
+    private volatile boolean heldDown;
 
     ResourceManager(String me, Clock clock, Drivers drivers, BooleanSupplier leaseValid, Runnable changed) {
         this.me = me;
@@ -108,6 +114,7 @@ final class ResourceManager implements AutoCloseable {
 
     /** The agent's latest view; the manager plans from it at its next tick, which this brings forward. */
     void update(ClusterState c, boolean primaryRunning) {
+        if (heldDown && !leaseValid.getAsBoolean()) heldDown = false; // the demotion is over
         view = new View(c, primaryRunning);
         kick();
     }
@@ -153,7 +160,7 @@ final class ResourceManager implements AutoCloseable {
             if (s.op() == Op.STOP) stop(r, s.reason());
             else {
                 // the plan was made from a view that may be a cycle old: the lease must hold right now
-                if (r.withPrimary() && !leaseValid.getAsBoolean()) break;
+                if (r.withPrimary() && (!leaseValid.getAsBoolean() || heldDown)) break;
                 if (!start(r, s.reason())) break; // what comes after it waits
             }
         }
@@ -329,6 +336,7 @@ final class ResourceManager implements AutoCloseable {
      * whose stop failed.
      */
     List<String> stopWithPrimary(String why) {
+        heldDown = true;
         List<String> failed = new ArrayList<>();
         View v = view;
         if (v == null) return failed;
@@ -372,8 +380,15 @@ final class ResourceManager implements AutoCloseable {
         kick();
     }
 
+    /** The demotion that {@link #stopWithPrimary} announced did not happen: this primary's resources may run again. */
+    void resumePrimary() {
+        heldDown = false;
+        kick();
+    }
+
     /** Starts the resources that must run before the promotion; the names of those that failed. */
     List<String> startBeforePromote(ClusterState c) {
+        heldDown = false;
         List<String> failed = new ArrayList<>();
         if (c.config().resources().maintenance().contains(me)) return failed;
         for (ResourceSpec r : ResourcePlanner.topological(c.config().resources().resources())) {

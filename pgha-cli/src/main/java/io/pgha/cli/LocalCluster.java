@@ -287,7 +287,11 @@ public final class LocalCluster implements AutoCloseable {
                 + "data_dir: " + nodeDir.resolve("data").toAbsolutePath() + "\n"
                 + "remove_data_directory_on_rewind_failure: true\n"
                 + "postgresql:\n"
-                + "  listen: " + host(i) + "\n"
+                // on its own address a node's PostgreSQL listens on every address of its namespace, so
+                // that a virtual IP added there reaches it too
+                + (opt.loopbackOnly()
+                        ? "  listen: " + host(i) + "\n"
+                        : "  listen: 0.0.0.0\n  connect_address: " + host(i) + "\n")
                 + "  port: " + pgPort(i) + "\n"
                 + (opt.loopbackOnly()
                         ? ""
