@@ -77,6 +77,7 @@ public final class Agent implements AutoCloseable, AgentView {
     private LeaseGuard guard;
     private RestApi api;
     private ResourceManager resources;
+    private final RoleHooks hooks = new RoleHooks(this::config);
     private ResourceManager.Drivers resourceDrivers = ResourceManager::production;
     private volatile boolean running = true;
     /** {@link #run()} runs the loop on the caller's thread: {@link #close()} waits for it to end. */
@@ -200,6 +201,10 @@ public final class Agent implements AutoCloseable, AgentView {
                 standDown,
                 this::publishNow);
         executor.onPromoted(this::publishPromoted);
+        executor.onRestarted(() -> {
+            LocalState now = pg.observe();
+            hooks.restarted(now, standbyLeader(lastCluster, now, leaseValid()));
+        });
         guard = new LeaseGuard(cfg.name(), dcs, lease, cfg.timing(), standDown, this::wakeUp, watchdog);
         guard.failsafe(failsafe::confirmPrimary);
     }
@@ -207,6 +212,11 @@ public final class Agent implements AutoCloseable, AgentView {
     /** How resources are driven (tests fake them); before the first cycle. */
     void resourceDrivers(ResourceManager.Drivers d) {
         resourceDrivers = d;
+    }
+
+    /** Patroni-style callbacks (tests wait for them). */
+    RoleHooks hooks() {
+        return hooks;
     }
 
     /** The resource manager (tests drive its ticks). */
@@ -283,6 +293,8 @@ public final class Agent implements AutoCloseable, AgentView {
             c = dcs.read();
             lastCluster = c;
             dcsLastSeenMillis = clock.wallMillis();
+            if (c.leader() != null && !c.leader().equals(cfg.name()))
+                c.leaderMember().ifPresent(m -> memory.lastLeader = m);
             failsafe.saw(c.members().values());
         } catch (DcsException e) {
             LOG.warn("{}", e.getMessage());
@@ -293,6 +305,9 @@ public final class Agent implements AutoCloseable, AgentView {
         LocalState local = action == null ? pg.observe() : lastLocal;
         lastLocal = local;
         if (action == null) checkPendingRestart(local);
+        if (action == null)
+            hooks.observed(
+                    local, standbyLeader(c, local, lease.valid() && cfg.name().equals(c.leader())));
         if (action == null) restartIfDue(local);
         boolean leaseHeld = lease.valid() && cfg.name().equals(c.leader());
         boolean failsafeOn = !reachable && failsafe.confirmed();
@@ -573,6 +588,7 @@ public final class Agent implements AutoCloseable, AgentView {
      */
     private void publishPromoted() {
         try {
+            hooks.promoted();
             dcs.publishMember(member(pg.observe(), null, "promoted: primary holding the leader lease", null));
             // resources with the primary come up now, not a cycle later
             if (!lastCluster.config().resources().resources().isEmpty()) resources.update(dcs.read(), true);
@@ -637,6 +653,7 @@ public final class Agent implements AutoCloseable, AgentView {
         try {
             pg.reload();
             LOG.info("PostgreSQL reloaded its configuration (requested)");
+            hooks.reloaded();
         } catch (Exception e) {
             throw new ControlException("cannot reload PostgreSQL on " + cfg.name() + ": " + e.getMessage());
         }
@@ -699,6 +716,7 @@ public final class Agent implements AutoCloseable, AgentView {
         boolean pgStopped = leaveRunning || pg == null || pg.stopCleanlyOrAtOnce();
         if (!leaveRunning && resources != null) resources.stopAll("the agent is stopping");
         if (resources != null) resources.close();
+        hooks.close();
         if (pg != null) pg.close();
         if (!pgStopped && lease.held()) {
             // The watchdog stays armed (and unfed, so it resets this machine) and the lease is neither

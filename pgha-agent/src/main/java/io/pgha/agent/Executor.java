@@ -46,7 +46,9 @@ final class Executor {
     private final SlotManager slots;
     private final ResourceManager resources;
     private final Runnable publishNow;
+    private final Fencer fencer = new Fencer(new io.pgha.agent.resource.FenceAgent());
     private Runnable promoted = () -> {};
+    private Runnable restarted = () -> {};
 
     /** What the agent remembers between cycles beyond the DCS and PostgreSQL. */
     private final PrimaryClusterSource primaryCluster;
@@ -58,6 +60,9 @@ final class Executor {
         final java.util.concurrent.atomic.AtomicInteger standbyStartFailures =
                 new java.util.concurrent.atomic.AtomicInteger();
         volatile long primaryDownSinceNanos;
+        /** The last other member this agent saw holding the leader key, as it last saw it (for fencing). */
+        volatile Member lastLeader;
+
         /** The primary's WAL position when PostgreSQL last started counting a new synchronous set. */
         volatile Lsn syncFrom;
 
@@ -90,6 +95,11 @@ final class Executor {
         this.clock = clock;
         this.memory = memory;
         this.slots = new SlotManager(cfg, dcs, pg.slots(), clock::nanoTime);
+    }
+
+    /** Called on the action thread after a requested restart of PostgreSQL. */
+    void onRestarted(Runnable r) {
+        restarted = r;
     }
 
     /** Called on the action thread as soon as PostgreSQL accepts writes after a promotion. */
@@ -228,7 +238,10 @@ final class Executor {
 
     /** Restarts PostgreSQL in its current role; false when an action runs. */
     boolean restart(Upstream upstream, boolean standby) {
-        return runner.submit(LongAction.RESTART, () -> pg.restart(upstream, standby));
+        return runner.submit(LongAction.RESTART, () -> {
+            pg.restart(upstream, standby);
+            restarted.run();
+        });
     }
 
     /** The upstream named {@code name}: a member, or (in a standby cluster) the primary cluster. */
@@ -417,6 +430,14 @@ final class Executor {
         String ssn =
                 dc.synchronous() && dc.synchronousModeStrict() ? SyncPlanner.render(SyncMode.ON, strictBlock()) : "";
         if (!ssn.equals(pg.synchronousStandbyNames())) pg.setSynchronousStandbyNames(ssn);
+        Member old = memory.lastLeader;
+        Fencer.Verdict fenced = fencer.beforePromotion(
+                c.config().resources().fencing().mode() == io.pgha.core.resource.Fencing.Mode.OFF ? c : dcs.read(),
+                cfg.name(),
+                old == null ? null : old.name(),
+                old);
+        if (!fenced.proceed()) throw new IllegalStateException(fenced.summary());
+        if (fenced.summary() != null) LOG.warn("{}", fenced.summary());
         int before = pg.observe().timeline();
         pg.seedHistory(c.history(), c.latestTimeline());
         List<String> notStarted = resources.startBeforePromote(c);
@@ -428,6 +449,7 @@ final class Executor {
         String why = fr == null
                 ? "automatic failover"
                 : fr.isSwitchover() ? "switchover from " + fr.leader() : "manual failover";
+        if (fenced.summary() != null) why = why + "; " + fenced.summary();
         if (tl > before) {
             Lsn sp = pg.switchpoint(tl);
             dcs.appendHistory(new HistoryEntry(tl - 1, sp, why, clock.wallMillis(), cfg.name()));

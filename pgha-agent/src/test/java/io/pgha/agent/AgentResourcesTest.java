@@ -124,10 +124,14 @@ class AgentResourcesTest {
         doc.put("data_dir", dir.resolve(name).resolve("data").toString());
         doc.put("dcs", Map.of("zookeeper", Map.of("connect", "127.0.0.1:2181")));
         doc.put("restapi", Map.of("listen", "127.0.0.1", "port", 8008));
-        doc.put("postgresql", Map.of("connect_address", "127.0.0.1", "port", 5432));
+        Map<String, Object> pgSection = new LinkedHashMap<>();
+        pgSection.put("connect_address", "127.0.0.1");
+        pgSection.put("port", 5432);
+        if (!callbacks.isEmpty()) pgSection.put("callbacks", callbacks);
+        doc.put("postgresql", pgSection);
         NodeConfig cfg = ConfigReader.read(doc);
         Path dev = Files.createFile(dir.resolve(name + ".watchdog"));
-        Watchdog dog = new Watchdog(new WatchdogConfig(WatchdogConfig.Mode.REQUIRED, dev.toString(), 5));
+        Watchdog dog = new Watchdog(new WatchdogConfig(watchdogMode, dev.toString(), 5));
         InMemoryDcs dcs = store.connect();
         Agent agent = new Agent(cfg, new Agent.Parts(pg, dcs, dog, peers, clock, null), new Direct());
         agent.resourceDrivers(spec -> new FakeDriver(name, spec.name(), pg));
@@ -157,6 +161,12 @@ class AgentResourcesTest {
         assertThat(store.snapshot().members()).containsOnlyKeys("n1", "n2", "n3");
         assertThat(store.snapshot().leader()).isEqualTo("n1");
     }
+
+    /** The watchdog mode of the nodes made next. */
+    private WatchdogConfig.Mode watchdogMode = WatchdogConfig.Mode.REQUIRED;
+
+    /** postgresql.callbacks of the nodes made next. */
+    private final Map<String, Object> callbacks = new LinkedHashMap<>();
 
     /** Every action of every node, in order: "n1 vip start", "n1 pg stop FAST", ... */
     private final List<String> events = java.util.Collections.synchronizedList(new ArrayList<>());
@@ -388,5 +398,120 @@ class AgentResourcesTest {
         round();
         assertThat(holders("vip")).containsExactly("n1");
         assertThat(events).doesNotContain("n1 vip stop");
+    }
+
+    // ------------------------------------------------------------------ fencing
+
+    /** A fence agent that records its stdin and exits with the code in the file {@code exit} (0 when absent). */
+    private Path fenceAgent() throws Exception {
+        Path agent = dir.resolve("fence_recording");
+        Files.writeString(
+                agent,
+                "#!/bin/sh\ncat >> " + dir.resolve("fence.log") + "\necho --- >> " + dir.resolve("fence.log")
+                        + "\nexit $(cat " + dir.resolve("exit") + " 2>/dev/null || echo 0)\n");
+        Files.setPosixFilePermissions(agent, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        return agent;
+    }
+
+    private DynamicConfig fencing(Path agent) {
+        return io.pgha.core.config.DynamicSettings.apply(
+                DynamicConfig.DEFAULT,
+                Map.of(
+                        "fencing",
+                        Map.of(
+                                "mode",
+                                "required",
+                                "devices",
+                                Map.of(
+                                        "rec",
+                                        Map.of("agent", agent.toString(), "options", Map.of("ip", "192.0.2.9"))))));
+    }
+
+    /** n1 (the primary) dies and its session ends; returns n2, which takes over. */
+    private Node crashPrimary() throws Exception {
+        Node n1 = nodes.get("n1");
+        n1.pg().crash();
+        store.expire(n1.dcs());
+        nodes.get("n3").pg().position = 0x2000000; // n2 is the best candidate
+        return nodes.get("n2");
+    }
+
+    @Test
+    void aCrashWithFencingRequiredFencesTheOldPrimaryFirstThenPromotes() throws Exception {
+        watchdogMode = WatchdogConfig.Mode.OFF;
+        healthyCluster(fencing(fenceAgent()));
+        Node n2 = crashPrimary();
+        n2.cycle();
+        assertThat(n2.pg().recovery).as("n2 promoted").isFalse();
+        assertThat(Files.readString(dir.resolve("fence.log"))).contains("action=off", "port=n1", "ip=192.0.2.9");
+        assertThat(store.snapshot()
+                        .history()
+                        .get(store.snapshot().history().size() - 1)
+                        .reason())
+                .contains("n1 fenced by rec (off)");
+    }
+
+    @Test
+    void aFailedFenceHoldsTheFailoverAndSaysWhyUntilItSucceeds() throws Exception {
+        watchdogMode = WatchdogConfig.Mode.OFF;
+        healthyCluster(fencing(fenceAgent()));
+        Files.writeString(dir.resolve("exit"), "1");
+        Node n2 = crashPrimary();
+        for (int i = 0; i < 3; i++) n2.cycle();
+        assertThat(n2.pg().recovery).as("no promotion without fencing").isTrue();
+        assertThat(n2.pg().calls).doesNotContain("promote");
+        assertThat(store.snapshot().leader()).as("n2 keeps the lease meanwhile").isEqualTo("n2");
+        assertThat(store.snapshot().members().get("n2").lastDecision()).contains("fencing n1 failed");
+        Files.writeString(dir.resolve("exit"), "0");
+        n2.cycle();
+        assertThat(n2.pg().recovery).as("fenced, then promoted").isFalse();
+    }
+
+    @Test
+    void aFailedFenceIsOutweighedByTheOldPrimarysArmedWatchdog() throws Exception {
+        healthyCluster(fencing(fenceAgent())); // watchdogs required: n1's was armed
+        Files.writeString(dir.resolve("exit"), "1");
+        Node n2 = crashPrimary();
+        n2.cycle();
+        assertThat(n2.pg().recovery)
+                .as("promoted: n1's watchdog reset it when its lease ran out")
+                .isFalse();
+        assertThat(store.snapshot()
+                        .history()
+                        .get(store.snapshot().history().size() - 1)
+                        .reason())
+                .contains("fencing n1 failed", "watchdog was armed");
+    }
+
+    // ------------------------------------------------------------------ callbacks
+
+    @Test
+    void callbacksAreCalledWithActionRoleAndClusterAsPatroniDoes() throws Exception {
+        Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
+        Path script = dir.resolve("callback.sh");
+        Path log = dir.resolve("callbacks.log");
+        Files.writeString(script, "#!/bin/sh\necho \"$1 $2 $3\" >> " + log + "\n");
+        Files.setPosixFilePermissions(script, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        for (String a : List.of("on_start", "on_stop", "on_role_change")) callbacks.put(a, script.toString());
+        watchdogMode = WatchdogConfig.Mode.OFF;
+        healthyCluster(DynamicConfig.DEFAULT);
+        Node n2 = crashPrimary();
+        n2.cycle(); // takes over and promotes
+        n2.cycle();
+        Node n3 = nodes.get("n3");
+        n3.pg().crash(); // a standby's PostgreSQL stops ...
+        n3.cycle();
+        n3.cycle(); // ... and is started again
+        for (Node n : nodes.values())
+            assertThat(n.agent().hooks().awaitIdle(java.time.Duration.ofSeconds(10)))
+                    .isTrue();
+        assertThat(Files.readAllLines(log))
+                .contains("on_role_change primary main", "on_stop replica main", "on_start replica main")
+                .doesNotContain("on_role_change primary main on_role_change primary main");
+        assertThat(Files.readAllLines(log).stream()
+                        .filter(l -> l.startsWith("on_role_change"))
+                        .count())
+                .as("once per promotion")
+                .isEqualTo(1);
     }
 }

@@ -167,6 +167,16 @@ public final class ConfigReader {
             throw new ConfigException(
                     s.key("wal_segment_size") + ": " + segment + " MB must be a power of 2 between 1 and 1024");
         }
+        Section cb = s.section("callbacks");
+        Map<String, String> scripts = new java.util.LinkedHashMap<>();
+        for (String action : NodeConfig.Callbacks.ACTIONS) {
+            String path = absolutePath(cb, action, false);
+            if (path != null) scripts.put(action, path);
+        }
+        long cbTimeout = cb.millis("timeout", NodeConfig.Callbacks.DEFAULT_TIMEOUT_MS);
+        if (cbTimeout < 100 || cbTimeout > 3_600_000)
+            throw new ConfigException(cb.key("timeout") + ": out of range (100ms to 1h)");
+        cb.rejectUnknown();
         String socketDir = s.string("socket_directory", NodeConfig.Postgres.DEFAULT_SOCKET_DIRECTORY);
         if (!socketDir.startsWith("/") || socketDir.contains(",") || socketDir.contains("'"))
             throw new ConfigException(s.key("socket_directory") + ": '" + socketDir
@@ -181,7 +191,8 @@ public final class ConfigReader {
                 params,
                 hba == null ? defaultHba(repl) : hba,
                 (int) segment,
-                socketDir);
+                socketDir,
+                new NodeConfig.Callbacks(scripts, cbTimeout));
     }
 
     /** Production default: every connection from the network authenticates with SCRAM. */

@@ -85,6 +85,7 @@ public record NodeConfig(
         if (p.walSegmentSizeMb() != f.walSegmentSizeMb()) restart.add("postgresql.wal_segment_size");
         if (!p.parameters().equals(f.parameters())) applied.add("postgresql.parameters");
         if (!p.pgHba().equals(f.pgHba())) applied.add("postgresql.pg_hba");
+        if (!p.callbacks().equals(f.callbacks())) applied.add("postgresql.callbacks");
         RestApi r = restapi;
         RestApi fr = fresh.restapi;
         if (!r.listen().equals(fr.listen())
@@ -109,7 +110,8 @@ public record NodeConfig(
                         f.parameters(),
                         f.pgHba(),
                         p.walSegmentSizeMb(),
-                        p.socketDirectory()),
+                        p.socketDirectory(),
+                        f.callbacks()),
                 new RestApi(r.listen(), r.connectAddress(), r.port(), fr.auth(), r.listener()),
                 dcs,
                 keptTiming,
@@ -138,12 +140,37 @@ public record NodeConfig(
             Map<String, String> parameters,
             List<String> pgHba,
             int walSegmentSizeMb,
-            String socketDirectory) {
+            String socketDirectory,
+            Callbacks callbacks) {
         /** PostgreSQL's Unix socket directory unless {@code postgresql.socket_directory} says otherwise. */
         public static final String DEFAULT_SOCKET_DIRECTORY = "/tmp";
 
         public Postgres {
             socketDirectory = socketDirectory == null ? DEFAULT_SOCKET_DIRECTORY : socketDirectory;
+            callbacks = callbacks == null ? Callbacks.NONE : callbacks;
+        }
+
+        public Postgres(
+                String listen,
+                String connectAddress,
+                int port,
+                Credentials superuser,
+                Credentials replication,
+                Map<String, String> parameters,
+                List<String> pgHba,
+                int walSegmentSizeMb,
+                String socketDirectory) {
+            this(
+                    listen,
+                    connectAddress,
+                    port,
+                    superuser,
+                    replication,
+                    parameters,
+                    pgHba,
+                    walSegmentSizeMb,
+                    socketDirectory,
+                    null);
         }
 
         public Postgres(
@@ -156,6 +183,25 @@ public record NodeConfig(
                 List<String> pgHba,
                 int walSegmentSizeMb) {
             this(listen, connectAddress, port, superuser, replication, parameters, pgHba, walSegmentSizeMb, null);
+        }
+    }
+
+    /**
+     * Patroni's callbacks ({@code postgresql.callbacks}): scripts called as {@code script ACTION ROLE
+     * CLUSTER} as the PostgreSQL OS user after PostgreSQL starts, stops, restarts, reloads or changes
+     * its role. A callback that fails or outlives {@code timeoutMs} is logged and counted; it never
+     * holds anything up.
+     *
+     * @param scripts by action: on_start, on_stop, on_restart, on_reload, on_role_change
+     */
+    public record Callbacks(Map<String, String> scripts, long timeoutMs) {
+        public static final List<String> ACTIONS =
+                List.of("on_start", "on_stop", "on_restart", "on_reload", "on_role_change");
+        public static final long DEFAULT_TIMEOUT_MS = 30_000;
+        public static final Callbacks NONE = new Callbacks(Map.of(), DEFAULT_TIMEOUT_MS);
+
+        public Callbacks {
+            scripts = scripts == null ? Map.of() : Map.copyOf(scripts);
         }
     }
 
