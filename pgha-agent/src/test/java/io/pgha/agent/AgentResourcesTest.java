@@ -318,6 +318,21 @@ class AgentResourcesTest {
     }
 
     @Test
+    void aCrashMovesTheVipOnlyAfterTheNewPrimaryIsPromoted() throws Exception {
+        healthyCluster(withResources(VIP));
+        round();
+        Node n1 = nodes.get("n1");
+        n1.pg().crash(); // the machine is gone, its address with it
+        drivers.get("n1/vip").running = false;
+        store.expire(n1.dcs());
+        nodes.remove("n1");
+        nodes.get("n3").pg().position = 0x2000000;
+        for (int i = 0; i < 3 && !holders("vip").equals(List.of("n2")); i++) round();
+        assertThat(holders("vip")).containsExactly("n2");
+        assertThat(index("n2 pg promote")).isLessThan(index("n2 vip start"));
+    }
+
+    @Test
     void monitorFailuresRestartInPlaceThenMoveTheResourceAndCleanupLetsItBack() throws Exception {
         Map<String, Object> svc = Map.of(
                 "svc",

@@ -34,7 +34,9 @@ import org.junit.jupiter.api.TestMethodOrder;
  * kind first, across a switchover; then {@code ocf:heartbeat:IPaddr2} (from resource-agents) across
  * a primary cut off from everything (its address must be gone before the new primary adds it) and a
  * node crash. A watcher samples every namespace's addresses all along and fails the test if two
- * reachable members ever hold the VIP at once. Root only; skipped where namespaces cannot be made.
+ * reachable members ever hold the VIP at once. (The cluster itself is the first test of pgha on
+ * addresses other than loopback: agents, ZooKeeper peers, REST APIs and PostgreSQL of each node on
+ * its namespace's address.) Root only; skipped where namespaces cannot be made.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class VipIT {
@@ -72,6 +74,17 @@ class VipIT {
                     .on(hosts, prefixes, List.of(lab.subnet())));
             cluster.startAll();
             ClusterFixture.awaitHealthy(cluster, 3);
+            // every node runs in its own namespace and advertises its own address there
+            ClusterState state = cluster.state();
+            for (int i = 1; i <= 3; i++) {
+                long pid = cluster.postmaster(i).orElseThrow().pid();
+                assertThat(NetLab.run(null, Duration.ofSeconds(5), "ip", "netns", "identify", String.valueOf(pid))
+                                .output()
+                                .strip())
+                        .as("network namespace of node%d's postmaster", i)
+                        .isEqualTo(lab.namespace(i));
+                assertThat(state.member("node" + i).orElseThrow().host()).isEqualTo(lab.address(i));
+            }
             watcher = new Watcher();
             watcher.start();
         } catch (Throwable e) {
