@@ -180,7 +180,12 @@ public final class Agent implements AutoCloseable, AgentView {
         dcs.onChange(this::wakeUp);
         runner = actions;
         resources = new ResourceManager(
-                cfg.name(), clock, spec -> resourceDrivers.create(spec), this::leaseValid, this::wakeUp);
+                cfg.name(),
+                clock,
+                spec -> resourceDrivers.create(spec),
+                this::leaseValid,
+                () -> dcs.connected(),
+                this::wakeUp);
         // The lease is gone: pgha's addresses go at once, the other resources with the primary together with
         // PostgreSQL.
         java.util.function.BooleanSupplier standDown = () -> {

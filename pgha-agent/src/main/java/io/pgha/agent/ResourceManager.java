@@ -70,6 +70,7 @@ final class ResourceManager implements AutoCloseable {
     private final Clock clock;
     private final Drivers drivers;
     private final BooleanSupplier leaseValid;
+    private final BooleanSupplier dcsConnected;
     private final Runnable changed;
     private final ScheduledExecutorService worker;
     /** Held for each action, so that a resource's actions never overlap. */
@@ -93,8 +94,15 @@ final class ResourceManager implements AutoCloseable {
      */
     private volatile boolean heldDown;
 
-    ResourceManager(String me, Clock clock, Drivers drivers, BooleanSupplier leaseValid, Runnable changed) {
+    ResourceManager(
+            String me,
+            Clock clock,
+            Drivers drivers,
+            BooleanSupplier leaseValid,
+            BooleanSupplier dcsConnected,
+            Runnable changed) {
         this.me = me;
+        this.dcsConnected = dcsConnected;
         this.clock = clock;
         this.drivers = drivers;
         this.leaseValid = leaseValid;
@@ -149,6 +157,10 @@ final class ResourceManager implements AutoCloseable {
             if (probed.add(r.name())) probe(r);
         }
         refreshFailCounts();
+        if (!dcsConnected.getAsBoolean()) {
+            offline(config, maintenance);
+            return;
+        }
         Plan plan = ResourcePlanner.plan(
                 new ResourcePlanner.Input(me, v.cluster(), leaseValid.getAsBoolean(), v.primaryRunning(), snapshot()));
         lastPlan = plan;
@@ -165,6 +177,27 @@ final class ResourceManager implements AutoCloseable {
             }
         }
         if (!maintenance) monitorDue(config);
+    }
+
+    /**
+     * The DCS connection is down: this member's record may vanish with its session at any moment, and
+     * then another member may start what only one may run. Resources on one standby or on the best
+     * member stop at once (those with the primary follow the lease); nothing starts until the
+     * connection is back.
+     */
+    private void offline(Map<String, ResourceSpec> config, boolean maintenance) {
+        if (maintenance) return;
+        for (ResourceSpec r : config.values()) {
+            ResourceStatus st = states.get(r.name());
+            if (r.withPrimary()
+                    || !r.with().single()
+                    || st == null
+                    || !st.state().mayHold()
+                    || st.state() == State.BLOCKED) continue;
+            LOG.warn(
+                    "resource {}: the DCS connection is lost; stopping it before another member may take it", r.name());
+            stop(r, "the DCS connection was lost");
+        }
     }
 
     // ------------------------------------------------------------------ actions

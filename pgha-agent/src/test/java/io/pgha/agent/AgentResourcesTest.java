@@ -318,6 +318,20 @@ class AgentResourcesTest {
     }
 
     @Test
+    void aMemberThatLosesTheDcsStopsItsFloatingResourcesAtOnce() throws Exception {
+        Map<String, Object> read = Map.of("read", Map.of("kind", "ip", "address", "10.0.0.101/24", "with", "standby"));
+        healthyCluster(withResources(read));
+        round();
+        round();
+        assertThat(holders("read")).containsExactly("n2");
+        store.reachable(false); // n2's session may now end at any moment, and n3 take the address
+        nodes.get("n2").agent().resources().tick();
+        assertThat(holders("read")).isEmpty();
+        nodes.get("n3").agent().resources().tick();
+        assertThat(holders("read")).as("nothing starts without the DCS").isEmpty();
+    }
+
+    @Test
     void aCrashMovesTheVipOnlyAfterTheNewPrimaryIsPromoted() throws Exception {
         healthyCluster(withResources(VIP));
         round();
