@@ -303,7 +303,8 @@ final class ResourceManager implements AutoCloseable {
                 ActionResult res = driver(r).monitor(r.monitorTimeoutMs());
                 nextMonitor.put(r.name(), clock.nanoTime() + r.monitorIntervalMs() * 1_000_000L);
                 if (res.status().running()) {
-                    set(r.name(), State.STARTED, res, st.reason());
+                    // a monitor that finds it running changes nothing that is published: the member
+                    // record (a DCS write that wakes every agent) is not rewritten for each one
                 } else {
                     nextMonitor.remove(r.name());
                     LOG.warn("resource {}: monitor found it {}", r.name(), res.describe());
@@ -358,7 +359,46 @@ final class ResourceManager implements AutoCloseable {
     }
 
     private ResourceDriver driver(ResourceSpec r) {
-        return driverOf.computeIfAbsent(r.name(), n -> drivers.create(r));
+        return driverOf.computeIfAbsent(r.name(), n -> {
+            try {
+                return drivers.create(r);
+            } catch (RuntimeException e) {
+                LOG.error("resource {} cannot be run as configured: {}", r.name(), e.getMessage());
+                return new Unusable(r.name(), e.getMessage());
+            }
+        });
+    }
+
+    /** A resource whose driver cannot even be built: every action answers "not configured" (fatal). */
+    private record Unusable(String name, String why) implements ResourceDriver {
+        private ActionResult result(String action) {
+            return ActionResult.of(action, OcfStatus.ERR_CONFIGURED, why);
+        }
+
+        @Override
+        public ActionResult start(long timeoutMs) {
+            return result("start");
+        }
+
+        @Override
+        public ActionResult stop(long timeoutMs) {
+            return ActionResult.of("stop", OcfStatus.SUCCESS, "never started: " + why);
+        }
+
+        @Override
+        public ActionResult monitor(long timeoutMs) {
+            return ActionResult.of("monitor", OcfStatus.NOT_RUNNING, why);
+        }
+
+        @Override
+        public ActionResult validate(long timeoutMs) {
+            return result("validate-all");
+        }
+
+        @Override
+        public String describe() {
+            return name + " (unusable: " + why + ")";
+        }
     }
 
     // ------------------------------------------------------------------ paths that cannot wait

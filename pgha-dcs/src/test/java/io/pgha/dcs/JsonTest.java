@@ -28,7 +28,7 @@ class JsonTest {
                 "resources",
                 Map.of(
                         "vip",
-                        Map.of("kind", "ip", "address", "10.0.0.100/24", "params", Map.of("camelCase", "x")),
+                        Map.of("kind", "script", "path", "/bin/vip", "params", Map.of("camelCase", "x")),
                         "app",
                         Map.of(
                                 "kind",

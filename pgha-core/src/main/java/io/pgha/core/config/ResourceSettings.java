@@ -80,6 +80,9 @@ public final class ResourceSettings {
         String downScript = null;
         switch (kind) {
             case IP -> {
+                if (!params.isEmpty())
+                    throw new ConfigException(s.key("params") + ": an ip resource takes address, interface, label and"
+                            + " arp_count directly, not params");
                 for (String ik : IP_KEYS) {
                     String iv = s.string(ik, null);
                     if (iv != null) params.put(ik, iv);
