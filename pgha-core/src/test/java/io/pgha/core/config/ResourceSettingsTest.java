@@ -112,6 +112,9 @@ class ResourceSettingsTest {
                         Map.of("v", Map.of("kind", "ip")),
                         "resources.v.address: is required for an ip resource (e.g. 10.0.0.100/24)"),
                 Arguments.of(
+                        Map.of("v", Map.of("kind", "ip", "address", "10.0.0.1/24", "params", Map.of("nic", "eth0"))),
+                        "resources.v.params: an ip resource takes address, interface, label and arp_count directly, not params"),
+                Arguments.of(
                         Map.of("v", Map.of("kind", "ip", "address", "10.0.0.300/24")),
                         "resources.v.address: '10.0.0.300/24' is not an IPv4 or IPv6 address"),
                 Arguments.of(
