@@ -127,7 +127,7 @@ final class RestApi implements AutoCloseable {
             case "/config" ->
                 RestActions.json(
                         200, DynamicSettings.toDisplayMap(agent.cluster().config()));
-            case "/resources" -> RestActions.json(200, io.pgha.core.resource.ResourceReport.rows(agent.cluster()));
+            case "/resources" -> RestActions.json(200, RestView.resources(agent.cluster()));
             case "/metrics" -> Response.text(200, AgentMetrics.CONTENT_TYPE, metrics.scrape());
             case "/backups" -> RestActions.json(200, backups.current());
             default -> Response.error(404, "no such path: " + r.path());

@@ -180,4 +180,36 @@ public final class RestView {
         if (m.role() == Role.STANDBY && c.config().standby() && m.name().equals(c.leader())) return "standby leader";
         return m.role().label();
     }
+
+    /**
+     * {@code GET /resources} (and {@code pgha status --format json}): every resource with where it
+     * should run, why, and its state on each member, in the API's snake_case.
+     */
+    public static java.util.List<Map<String, Object>> resources(ClusterState c) {
+        java.util.List<Map<String, Object>> out = new java.util.ArrayList<>();
+        for (io.pgha.core.resource.ResourceReport.Row r : io.pgha.core.resource.ResourceReport.rows(c)) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("name", r.name());
+            m.put("kind", r.kind());
+            m.put("agent", r.agent());
+            m.put("with", r.with());
+            m.put("disabled", r.disabled());
+            m.put("target", r.target());
+            m.put("why", r.why());
+            m.put("running_on", r.runningOn());
+            Map<String, Object> members = new LinkedHashMap<>();
+            r.members().forEach((name, st) -> {
+                Map<String, Object> e = new LinkedHashMap<>();
+                e.put("state", st.state().label());
+                e.put("fail_count", st.failCount());
+                e.put("last_result", st.lastResult());
+                e.put("since", st.since());
+                e.put("reason", st.reason());
+                members.put(name, e);
+            });
+            m.put("members", members);
+            out.add(m);
+        }
+        return out;
+    }
 }

@@ -41,6 +41,16 @@ final class FakeView implements AgentView {
     long dcsLastSeenMillis;
     /** The REST API address that the leader "n0" publishes. */
     String peerApiUrl = "http://10.0.0.2:8008";
+    /** The resources cleaned up through {@link #cleanupResource}. */
+    final List<String> cleanedUp = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    @Override
+    public void cleanupResource(String name) throws ControlException {
+        if (!dynamic.resources().resources().containsKey(name))
+            throw new ControlException("no resource named '" + name + "' on n1");
+        cleanedUp.add(name);
+    }
+
     /** How many restarts of this member's PostgreSQL were asked for. */
     final java.util.concurrent.atomic.AtomicInteger restarts = new java.util.concurrent.atomic.AtomicInteger();
 

@@ -505,4 +505,47 @@ class RestApiTest {
         return new Request(
                 "POST", "/pause", Map.of(), Map.of(), new byte[0], new InetSocketAddress("127.0.0.1", 1), cert);
     }
+
+    @Test
+    void resourcesAreShownToAllAndCleanedUpOnlyWithCredentials() throws Exception {
+        FakeView v = withAuth().primary().lease();
+        Map<String, Object> settings = new java.util.LinkedHashMap<>();
+        settings.put("resources", Map.of("vip", Map.of("kind", "ip", "address", "10.0.0.100/24")));
+        settings.put(
+                "fencing",
+                Map.of(
+                        "mode",
+                        "required",
+                        "devices",
+                        Map.of(
+                                "ipmi",
+                                Map.of(
+                                        "agent",
+                                        "/usr/sbin/fence_ipmilan",
+                                        "options",
+                                        Map.of("ip", "10.0.0.9", "password", "hunter2")))));
+        v.dynamic = io.pgha.core.config.DynamicSettings.apply(v.dynamic, settings);
+        start(v);
+        HttpResponse<String> r = call("GET", "/resources", null, null);
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.body())
+                .contains("\"name\":\"vip\"", "\"with\":\"primary\"", "\"target\":[\"n1\"]", "\"running_on\":[]");
+
+        HttpResponse<String> config = call("GET", "/config", null, null);
+        assertThat(config.body())
+                .contains("\"ip\":\"10.0.0.9\"", "\"password\":\"******\"")
+                .doesNotContain("hunter2");
+
+        assertThat(call("POST", "/resources/cleanup", "{\"resource\":\"vip\"}", null)
+                        .statusCode())
+                .isEqualTo(401);
+        HttpResponse<String> done = call("POST", "/resources/cleanup", "{\"resource\":\"vip\"}", ADMIN);
+        assertThat(done.statusCode()).as(done.body()).isEqualTo(200);
+        assertThat(done.body()).contains("resource vip: failures cleared on n1");
+        assertThat(v.cleanedUp).containsExactly("vip");
+        HttpResponse<String> unknown = call("POST", "/resources/cleanup", "{\"resource\":\"nope\"}", ADMIN);
+        assertThat(unknown.statusCode()).isEqualTo(409);
+        assertThat(unknown.body()).contains("no resource named 'nope'");
+        assertThat(call("POST", "/resources/cleanup", "{}", ADMIN).body()).contains("resource: is required");
+    }
 }

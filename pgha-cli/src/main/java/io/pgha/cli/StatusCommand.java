@@ -87,7 +87,7 @@ final class StatusCommand implements Callable<Integer> {
             v.put("members", c.sortedMembers().keySet());
             v.put("maintenance", c.config().resources().maintenance());
             v.put("fencing", c.config().resources().fencing().mode().label());
-            v.put("resources", ResourceReport.rows(c));
+            v.put("resources", io.pgha.agent.RestView.resources(c));
             return (pretty ? Json.pretty(v) : Json.text(v)) + "\n";
         }
         return render(name, c);
