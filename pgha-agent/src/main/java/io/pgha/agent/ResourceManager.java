@@ -149,6 +149,7 @@ final class ResourceManager implements AutoCloseable {
         View v = view;
         if (v == null || closed) return;
         Map<String, ResourceSpec> config = v.cluster().config().resources().resources();
+        if (config.isEmpty() && specs.isEmpty()) return; // nothing configured, nothing left running
         boolean maintenance = v.cluster().config().resources().maintenance().contains(me);
         forgetRemoved(config, maintenance);
         for (ResourceSpec r : config.values()) {

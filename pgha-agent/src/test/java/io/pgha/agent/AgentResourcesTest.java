@@ -417,6 +417,19 @@ class AgentResourcesTest {
     }
 
     @Test
+    void primaryPlacementFailsBackToThePreferredMember() throws Exception {
+        healthyCluster(io.pgha.core.config.DynamicSettings.apply(
+                DynamicConfig.DEFAULT,
+                Map.of("primary_placement", Map.of("location", List.of(Map.of("node", "n3", "score", 100))))));
+        round();
+        round();
+        assertThat(store.snapshot().failover())
+                .as("n1 hands over to the preferred n3")
+                .isNotNull();
+        assertThat(store.snapshot().failover().candidate()).isEqualTo("n3");
+    }
+
+    @Test
     void aMemberInMaintenanceLeavesItsResourcesAlone() throws Exception {
         healthyCluster(withResources(VIP));
         round();
