@@ -275,6 +275,20 @@ final class ListCommand implements Callable<Integer> {
             if (fr.scheduledAt() > 0) s.append(" at ").append(java.time.Instant.ofEpochMilli(fr.scheduledAt()));
             s.append('\n');
         }
+        var rc = c.config().resources();
+        if (!rc.resources().isEmpty()) {
+            List<String> where = new java.util.ArrayList<>();
+            for (var r : io.pgha.core.resource.ResourceReport.rows(c)) {
+                where.add(r.name() + (r.runningOn().isEmpty() ? " stopped" : " on " + String.join(",", r.runningOn())));
+            }
+            s.append("Resources: ").append(String.join(", ", where)).append("   (details: pgha status)\n");
+        }
+        if (!rc.maintenance().isEmpty())
+            s.append("In maintenance (resources left alone): ")
+                    .append(String.join(", ", rc.maintenance()))
+                    .append('\n');
+        if (rc.fencing().mode() != io.pgha.core.resource.Fencing.Mode.OFF)
+            s.append("Fencing: ").append(rc.fencing().mode().label()).append('\n');
         return s.toString();
     }
 }
