@@ -171,7 +171,8 @@ public final class FailoverBench {
         return r;
     }
 
-    private static boolean newLeader(LocalCluster c, String old) {
+    /** Whether a member other than {@code old} holds the lease and runs as a primary (shared with VipBench). */
+    static boolean newLeader(LocalCluster c, String old) {
         try {
             ClusterState s = c.state();
             return s.leader() != null
@@ -265,7 +266,8 @@ public final class FailoverBench {
 
     private static final Set<Long> KNOWN_LOST_LIBPQ = new HashSet<>();
 
-    private static void await(BooleanSupplier cond, long timeoutMs, String what) throws InterruptedException {
+    /** Polls {@code cond} every 50 ms; throws after {@code timeoutMs} (shared with VipBench). */
+    static void await(BooleanSupplier cond, long timeoutMs, String what) throws InterruptedException {
         long deadline = System.nanoTime() + timeoutMs * 1_000_000L;
         while (!cond.getAsBoolean()) {
             if (System.nanoTime() > deadline) throw new IllegalStateException("timed out waiting for " + what);
@@ -357,7 +359,8 @@ public final class FailoverBench {
         return s.toString();
     }
 
-    private static long median(List<Long> sorted) {
+    /** The median of a sorted, non-empty list (shared with VipBench). */
+    static long median(List<Long> sorted) {
         int n = sorted.size();
         return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
     }

@@ -107,6 +107,25 @@ final class LibpqWriter implements AutoCloseable {
         return longest / 1_000_000L;
     }
 
+    /**
+     * The two acknowledgements around the longest pause that ends after {@code fromNanos}, as {@code
+     * {before, after}} in nanoTime, or null when there is none.
+     */
+    long[] longestGapAfter(long fromNanos) {
+        List<Ack> copy;
+        synchronized (acks) {
+            copy = List.copyOf(acks);
+        }
+        long[] worst = null;
+        for (int i = 1; i < copy.size(); i++) {
+            long a = copy.get(i - 1).atNanos();
+            long b = copy.get(i).atNanos();
+            if (b < fromNanos) continue;
+            if (worst == null || b - a > worst[1] - worst[0]) worst = new long[] {a, b};
+        }
+        return worst;
+    }
+
     boolean alive() {
         return process.isAlive();
     }
