@@ -30,6 +30,8 @@ final class RoleHooks implements AutoCloseable {
     private String lastRole;
 
     private boolean observedOnce;
+    /** The role PostgreSQL last ran in, kept while it is stopped. */
+    private String lastRunningRole;
 
     RoleHooks(Supplier<NodeConfig> config) {
         this.config = config;
@@ -43,13 +45,21 @@ final class RoleHooks implements AutoCloseable {
         if (!observedOnce) {
             observedOnce = true; // what ran before the agent started is no event
             lastRole = role;
+            lastRunningRole = role;
             return;
         }
         if (java.util.Objects.equals(role, lastRole)) return;
-        if (lastRole == null) fire("on_start", role);
-        else if (role == null) fire("on_stop", lastRole);
-        else fire("on_role_change", role);
+        if (lastRole == null) {
+            fire("on_start", role);
+            // back in another role than it last ran in (a demoted primary, started as a standby)
+            if (lastRunningRole != null && !lastRunningRole.equals(role)) fire("on_role_change", role);
+        } else if (role == null) {
+            fire("on_stop", lastRole);
+        } else {
+            fire("on_role_change", role);
+        }
         lastRole = role;
+        if (role != null) lastRunningRole = role;
     }
 
     /** Right after a promotion, without waiting for the next cycle. */
@@ -57,6 +67,7 @@ final class RoleHooks implements AutoCloseable {
         if ("primary".equals(lastRole)) return;
         fire("on_role_change", "primary");
         lastRole = "primary";
+        lastRunningRole = "primary";
     }
 
     synchronized void restarted(LocalState local, boolean standbyLeader) {
@@ -65,6 +76,7 @@ final class RoleHooks implements AutoCloseable {
                 : !local.inRecovery() ? "primary" : standbyLeader ? "standby_leader" : "replica";
         fire("on_restart", role == null ? "unknown" : role);
         lastRole = role;
+        if (role != null) lastRunningRole = role;
     }
 
     synchronized void reloaded() {
