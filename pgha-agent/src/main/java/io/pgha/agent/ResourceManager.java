@@ -149,7 +149,12 @@ final class ResourceManager implements AutoCloseable {
         View v = view;
         if (v == null || closed) return;
         Map<String, ResourceSpec> config = v.cluster().config().resources().resources();
-        if (config.isEmpty() && specs.isEmpty()) return; // nothing configured, nothing left running
+        if (config.isEmpty()
+                && specs.isEmpty()
+                && v.cluster().config().resources().primaryPlacement() == null) {
+            lastPlan = null;
+            return; // nothing configured, nothing left running
+        }
         boolean maintenance = v.cluster().config().resources().maintenance().contains(me);
         forgetRemoved(config, maintenance);
         for (ResourceSpec r : config.values()) {
