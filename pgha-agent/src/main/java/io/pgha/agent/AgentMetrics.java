@@ -3,6 +3,8 @@ package io.pgha.agent;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MultiGauge;
+import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
@@ -16,8 +18,10 @@ import io.pgha.core.model.ArchiveStatus;
 import io.pgha.core.model.ClusterState;
 import io.pgha.core.model.Member;
 import io.pgha.core.model.SyncMode;
+import io.pgha.core.resource.ResourceStatus;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.function.ToDoubleFunction;
 
 /**
@@ -32,6 +36,10 @@ import java.util.function.ToDoubleFunction;
  * scrape never waits. Patroni declares its WAL positions and timeline as counters; here they are
  * gauges (the Prometheus client would add {@code _total} to a counter's name, and a timeline is no
  * count), which PromQL reads the same way.
+ *
+ * <p>The resources this member reports (its record's {@code resources}) have one series each, labelled
+ * {@code resource}: they follow the member's record at every scrape, so a resource removed from the
+ * config leaves no series behind once this member has forgotten it.
  */
 final class AgentMetrics implements AutoCloseable {
     static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
@@ -44,12 +52,28 @@ final class AgentMetrics implements AutoCloseable {
 
     private volatile ArchiveStatus archive;
 
+    /** Per resource on this member, rewritten at every scrape (rows of removed resources are dropped). */
+    private final MultiGauge resourceRunning;
+
+    private final MultiGauge resourceState;
+    private final MultiGauge resourceFailCount;
+
     AgentMetrics(AgentView view) {
         this.view = view;
         registry.config()
                 .commonTags(
                         "scope", view.config().cluster(), "name", view.config().name());
         member();
+        resourceRunning = MultiGauge.builder("pgha_resource_running")
+                .description("Value is 1 if the resource is started on this member, 0 otherwise")
+                .register(registry);
+        resourceState = MultiGauge.builder("pgha_resource_state")
+                .description("Value is 1 for the resource's state on this member, 0 for the other states")
+                .register(registry);
+        resourceFailCount = MultiGauge.builder("pgha_resource_fail_count")
+                .description("Failures of the resource on this member not yet expired or cleaned up"
+                        + " (1000000: INFINITY, a hard error)")
+                .register(registry);
         new JvmMemoryMetrics().bindTo(registry);
         gc.bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
@@ -68,7 +92,26 @@ final class AgentMetrics implements AutoCloseable {
             archiveMeters.forEach(registry::remove);
             archiveMeters.clear();
         }
+        resources(me == null ? Map.of() : me.resources());
         return registry.scrape();
+    }
+
+    /** The resource series of what this member's record reports now, and no others. */
+    private void resources(Map<String, ResourceStatus> states) {
+        List<MultiGauge.Row<?>> running = new ArrayList<>();
+        List<MultiGauge.Row<?>> state = new ArrayList<>();
+        List<MultiGauge.Row<?>> fails = new ArrayList<>();
+        states.forEach((name, s) -> {
+            Tags tags = Tags.of("resource", name);
+            running.add(MultiGauge.Row.of(tags, bit(s.state() == ResourceStatus.State.STARTED)));
+            for (ResourceStatus.State each : ResourceStatus.State.values()) {
+                state.add(MultiGauge.Row.of(tags.and("state", each.label()), bit(s.state() == each)));
+            }
+            fails.add(MultiGauge.Row.of(tags, s.failCount()));
+        });
+        resourceRunning.register(running, true);
+        resourceState.register(state, true);
+        resourceFailCount.register(fails, true);
     }
 
     private void member() {

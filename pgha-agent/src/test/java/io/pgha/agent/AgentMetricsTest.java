@@ -12,6 +12,7 @@ import io.pgha.core.model.Role;
 import io.pgha.core.model.SyncMode;
 import io.pgha.core.model.SyncState;
 import io.pgha.core.model.Tags;
+import io.pgha.core.resource.ResourceStatus;
 import io.pgha.testkit.FreePorts;
 import io.pgha.testkit.InMemoryDcs;
 import io.pgha.testkit.ManualClock;
@@ -187,6 +188,78 @@ class AgentMetricsTest {
         assertThat(m.scrape()).doesNotContain("pgha_archive_");
     }
 
+    /** The value of {@code name}'s series for {@code resource} (and {@code state}, when given); null when absent. */
+    private static Double resourceValue(String text, String name, String resource, String state) {
+        Matcher m = Pattern.compile("(?m)^" + Pattern.quote(name) + "\\{([^}]*)\\} (\\S+)$")
+                .matcher(text);
+        Double found = null;
+        while (m.find()) {
+            String labels = m.group(1);
+            if (!labels.contains("resource=\"" + resource + "\"")) continue;
+            if (state != null && !labels.contains("state=\"" + state + "\"")) continue;
+            assertThat(labels).contains("scope=\"main\"").contains("name=\"n1\"");
+            assertThat(found)
+                    .as("one series of " + name + " for " + resource + " " + state)
+                    .isNull();
+            found = Double.parseDouble(m.group(2));
+        }
+        return found;
+    }
+
+    private static ResourceStatus resource(ResourceStatus.State state, int failCount) {
+        return new ResourceStatus(state, failCount, "monitor: running (0) after 3 ms", 1_800_000_000_000L, "test");
+    }
+
+    @Test
+    void eachResourceOfThisMemberHasItsStateAndFailCountAndRemovedOnesLeaveNoSeries() {
+        FakeView v = FakeView.of().primary().lease();
+        v.resources = Map.of(
+                "vip", resource(ResourceStatus.State.STARTED, 0),
+                "fs", resource(ResourceStatus.State.FAILED, 2),
+                "svc", resource(ResourceStatus.State.BLOCKED, 1_000_000));
+        AgentMetrics m = new AgentMetrics(v);
+        open.add(m);
+        String t = m.scrape();
+        assertThat(resourceValue(t, "pgha_resource_running", "vip", null)).isEqualTo(1.0);
+        assertThat(resourceValue(t, "pgha_resource_running", "fs", null)).isZero();
+        assertThat(resourceValue(t, "pgha_resource_running", "svc", null)).isZero();
+        assertThat(resourceValue(t, "pgha_resource_fail_count", "vip", null)).isZero();
+        assertThat(resourceValue(t, "pgha_resource_fail_count", "fs", null)).isEqualTo(2.0);
+        assertThat(resourceValue(t, "pgha_resource_fail_count", "svc", null)).isEqualTo(1_000_000.0);
+        for (ResourceStatus.State s : ResourceStatus.State.values()) {
+            assertThat(resourceValue(t, "pgha_resource_state", "vip", s.label()))
+                    .as("vip " + s)
+                    .isEqualTo(s == ResourceStatus.State.STARTED ? 1.0 : 0.0);
+            assertThat(resourceValue(t, "pgha_resource_state", "fs", s.label()))
+                    .as("fs " + s)
+                    .isEqualTo(s == ResourceStatus.State.FAILED ? 1.0 : 0.0);
+        }
+        assertThat(t)
+                .contains("# TYPE pgha_resource_running gauge")
+                .contains("# TYPE pgha_resource_state gauge")
+                .contains("# TYPE pgha_resource_fail_count gauge");
+
+        // the VIP moved away (stopped here), fs recovered, svc was removed from the config
+        v.resources = Map.of(
+                "vip", resource(ResourceStatus.State.STOPPED, 0), "fs", resource(ResourceStatus.State.STARTED, 2));
+        t = m.scrape();
+        assertThat(resourceValue(t, "pgha_resource_running", "vip", null)).isZero();
+        assertThat(resourceValue(t, "pgha_resource_state", "vip", "stopped")).isEqualTo(1.0);
+        assertThat(resourceValue(t, "pgha_resource_state", "vip", "started")).isZero();
+        assertThat(resourceValue(t, "pgha_resource_running", "fs", null)).isEqualTo(1.0);
+        assertThat(t).doesNotContain("resource=\"svc\"");
+
+        // no resources at all: no resource series
+        v.resources = Map.of();
+        assertThat(m.scrape()).doesNotContain("pgha_resource_");
+    }
+
+    @Test
+    void aMemberWithoutResourcesHasNoResourceSeries() {
+        assertThat(scrape(FakeView.of().primary().lease())).doesNotContain("pgha_resource_");
+        assertThat(scrape(FakeView.of())).as("before the first cycle").doesNotContain("pgha_resource_");
+    }
+
     @Test
     void jvmAndProcessMetricsCarryTheMembersLabels() {
         String t = scrape(FakeView.of().primary());
@@ -288,6 +361,7 @@ class AgentMetricsTest {
     void docsMetricsListsEveryMetricAndTheDashboardUsesOnlyListedOnes() throws Exception {
         FakeView v = FakeView.of().primary().lease();
         v.archive = new ArchiveStatus(1, 1, 1, "a", 1, "b", false);
+        v.resources = Map.of("vip", resource(ResourceStatus.State.STARTED, 0));
         String t = scrape(v);
         java.util.Set<String> scraped = new java.util.TreeSet<>();
         Matcher m = Pattern.compile("(?m)^([a-z][a-z0-9_]*)\\{").matcher(t);

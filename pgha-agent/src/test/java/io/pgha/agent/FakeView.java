@@ -39,6 +39,8 @@ final class FakeView implements AgentView {
     boolean pendingRestart;
     boolean failsafeActive;
     long dcsLastSeenMillis;
+    /** The resources this member's record reports. */
+    Map<String, io.pgha.core.resource.ResourceStatus> resources = Map.of();
     /** The REST API address that the leader "n0" publishes. */
     String peerApiUrl = "http://10.0.0.2:8008";
     /** The resources cleaned up through {@link #cleanupResource}. */
@@ -183,7 +185,12 @@ final class FakeView implements AgentView {
                 "test",
                 1L,
                 null,
-                archive);
+                archive,
+                null,
+                false,
+                null,
+                null,
+                resources);
     }
 
     @Override

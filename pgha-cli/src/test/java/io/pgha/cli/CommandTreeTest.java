@@ -45,7 +45,14 @@ class CommandTreeTest {
                         List.of("completion"),
                         List.of("man"),
                         List.of("archive", "push"),
-                        List.of("backup", "expire"));
+                        List.of("backup", "expire"),
+                        List.of("status"),
+                        List.of("resource", "agents"),
+                        List.of("resource", "describe"),
+                        List.of("resource", "cleanup"),
+                        List.of("resource", "disable"),
+                        List.of("resource", "enable"),
+                        List.of("node", "maintenance"));
     }
 
     @Test

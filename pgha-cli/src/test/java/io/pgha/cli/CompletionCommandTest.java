@@ -35,6 +35,9 @@ class CompletionCommandTest {
         assertThat(complete(script, "pgha list --wa")).contains("--watch");
         assertThat(complete(script, "pgha config ")).contains("validate", "generate");
         assertThat(complete(script, "pgha dsn --role ")).contains("primary", "replica", "prefer-replica", "any");
+        assertThat(complete(script, "pgha resource ")).contains("agents", "describe", "cleanup", "disable", "enable");
+        assertThat(complete(script, "pgha node ")).contains("maintenance");
+        assertThat(complete(script, "pgha status --")).contains("--watch", "--format");
     }
 
     /** What bash offers after {@code line}, run through the completion function the script registers. */

@@ -40,6 +40,18 @@ class ManPagesTest {
         }
         assertThat(pages.get("pgha-backup.1")).contains("\\fB\\-h\\fR, \\fB\\-\\-host\\fR=", "(default: 127.0.0.1)");
         assertThat(pages.get("pgha-backup.1")).contains("\\fB\\-\\-[no\\-]progress\\fR");
+        assertThat(pages.keySet())
+                .contains(
+                        "pgha-status.1",
+                        "pgha-resource.1",
+                        "pgha-resource-agents.1",
+                        "pgha-resource-describe.1",
+                        "pgha-resource-cleanup.1",
+                        "pgha-resource-disable.1",
+                        "pgha-resource-enable.1",
+                        "pgha-node-maintenance.1");
+        assertThat(pages.get("pgha-status.1")).contains("\\fB\\-\\-watch\\fR[=\\fISECONDS\\fR]");
+        assertThat(pages.get("pgha-resource-cleanup.1")).contains("\\fB\\-\\-node\\fR=\\fIMEMBER\\fR");
     }
 
     @Test
