@@ -82,6 +82,9 @@ final class ResourceManager implements AutoCloseable {
     private final Map<String, ResourceDriver> driverOf = new ConcurrentHashMap<>();
     private final Map<String, Long> nextMonitor = new ConcurrentHashMap<>();
     private final Set<String> probed = ConcurrentHashMap.newKeySet();
+    /** Resources whose stop {@link #leaseLost} started on a thread of its own. */
+    private final Set<String> stoppingNow = ConcurrentHashMap.newKeySet();
+
     private volatile View view;
     private volatile Plan lastPlan;
     private volatile boolean closed;
@@ -167,8 +170,10 @@ final class ResourceManager implements AutoCloseable {
             offline(config, maintenance);
             return;
         }
-        Plan plan = ResourcePlanner.plan(
-                new ResourcePlanner.Input(me, v.cluster(), leaseValid.getAsBoolean(), v.primaryRunning(), snapshot()));
+        // held down for a demotion: resources after the promotion stay down, those before it stay up
+        // until the lease is gone
+        Plan plan = ResourcePlanner.plan(new ResourcePlanner.Input(
+                me, v.cluster(), leaseValid.getAsBoolean(), v.primaryRunning() && !heldDown, snapshot()));
         lastPlan = plan;
         annotate(plan);
         for (ResourcePlanner.Step s : plan.steps()) {
@@ -178,7 +183,9 @@ final class ResourceManager implements AutoCloseable {
             if (s.op() == Op.STOP) stop(r, s.reason());
             else {
                 // the plan was made from a view that may be a cycle old: the lease must hold right now
-                if (r.withPrimary() && (!leaseValid.getAsBoolean() || heldDown)) break;
+                if (r.withPrimary()
+                        && (!leaseValid.getAsBoolean()
+                                || (heldDown && r.order() == ResourceSpec.RoleOrder.AFTER_PROMOTE))) break;
                 if (!start(r, s.reason())) break; // what comes after it waits
             }
         }
@@ -255,7 +262,7 @@ final class ResourceManager implements AutoCloseable {
                 "resource {}: stop failed ({}): it may still run here and is started nowhere else until "
                         + "pgha resource cleanup {}",
                 r.name(),
-                res.describe(),
+                summary(res),
                 r.name());
         return false;
     }
@@ -290,7 +297,7 @@ final class ResourceManager implements AutoCloseable {
                     : res.status() == OcfStatus.NOT_RUNNING ? State.STOPPED : State.FAILED;
             set(r.name(), s, res, "probed");
             if (s != State.STOPPED)
-                LOG.info("resource {} found {} at start-up ({})", r.name(), s.label(), res.describe());
+                LOG.info("resource {} found {} at start-up ({})", r.name(), s.label(), summary(res));
             if (s == State.STARTED && r.monitorIntervalMs() > 0)
                 nextMonitor.put(r.name(), clock.nanoTime() + r.monitorIntervalMs() * 1_000_000L);
         } finally {
@@ -306,14 +313,19 @@ final class ResourceManager implements AutoCloseable {
             if (due == null || now < due || st == null || st.state() != State.STARTED) continue;
             actions.lock();
             try {
-                ActionResult res = driver(r).monitor(r.monitorTimeoutMs());
+                ResourceDriver d = driver(r);
+                // a recurring monitor, not a probe: OCF agents see OCF_RESKEY_CRM_meta_interval
+                ActionResult res = d instanceof OcfDriver ocf
+                        ? ocf.monitor(r.monitorTimeoutMs(), r.monitorIntervalMs())
+                        : d.monitor(r.monitorTimeoutMs());
                 nextMonitor.put(r.name(), clock.nanoTime() + r.monitorIntervalMs() * 1_000_000L);
                 if (res.status().running()) {
                     // a monitor that finds it running changes nothing that is published: the member
                     // record (a DCS write that wakes every agent) is not rewritten for each one
                 } else {
                     nextMonitor.remove(r.name());
-                    LOG.warn("resource {}: monitor found it {}", r.name(), res.describe());
+                    LOG.warn("resource {}: {}", r.name(), summary(res));
+                    LOG.debug("resource {}: monitor output: {}", r.name(), res.output());
                     fail(r, res, State.FAILED);
                     changed.run();
                 }
@@ -426,6 +438,7 @@ final class ResourceManager implements AutoCloseable {
         for (ResourceSpec r : order) {
             ResourceStatus st = states.get(r.name());
             if (!r.withPrimary() || st == null || !st.state().mayHold() || st.state() == State.BLOCKED) continue;
+            if (r.order() == ResourceSpec.RoleOrder.BEFORE_PROMOTE) continue; // down after the demotion
             actions.lock();
             try {
                 if (!stopLocked(r, why)) failed.add(r.name());
@@ -452,8 +465,26 @@ final class ResourceManager implements AutoCloseable {
             if (r.kind() == ResourceSpec.Kind.IP) {
                 ActionResult res = driver(r).stop(Math.min(r.stopTimeoutMs(), 1000));
                 if (res.ok()) set(r.name(), State.STOPPED, res, "the leader lease was lost");
-                LOG.warn(
-                        "lease lost: address {} {}", r.name(), res.ok() ? "removed" : "NOT removed: " + res.describe());
+                LOG.warn("lease lost: address {} {}", r.name(), res.ok() ? "removed" : "NOT removed: " + summary(res));
+            } else if (stoppingNow.add(r.name())) {
+                // not behind the manager's thread (it may be in a long monitor): at once, beside PostgreSQL's stop
+                Thread t = new Thread(
+                        () -> {
+                            try {
+                                ActionResult res = driver(r).stop(r.stopTimeoutMs());
+                                boolean ok = res.ok() || res.status() == OcfStatus.NOT_RUNNING;
+                                set(r.name(), ok ? State.STOPPED : State.BLOCKED, res, "the leader lease was lost");
+                                LOG.warn(
+                                        "lease lost: resource {} {}",
+                                        r.name(),
+                                        ok ? "stopped" : "NOT stopped: " + summary(res));
+                            } finally {
+                                stoppingNow.remove(r.name());
+                            }
+                        },
+                        "resource-stop-" + r.name());
+                t.setDaemon(true);
+                t.start();
             }
         }
         kick();
@@ -565,10 +596,19 @@ final class ResourceManager implements AutoCloseable {
         long now = clock.wallMillis();
         ResourceStatus before = states.getOrDefault(name, ResourceStatus.STOPPED);
         ResourceStatus next = before.with(s, now);
-        if (res != null) next = next.withResult(res.describe());
+        if (res != null) next = next.withResult(summary(res));
         if (reason != null) next = next.withReason(reason);
         states.put(name, next);
         if (before.state() != s) changed.run();
+    }
+
+    /**
+     * An action's outcome without the agent's output, which may repeat its parameters (passwords):
+     * this goes into the member record, which anyone reading the DCS or the REST API sees.
+     */
+    static String summary(ActionResult res) {
+        return res.action() + ": " + res.status().label() + (res.exitCode() >= 0 ? " (" + res.exitCode() + ")" : "")
+                + " after " + res.millis() + " ms";
     }
 
     /** Fail counts without the failures older than each resource's failure_timeout. */

@@ -38,6 +38,7 @@ final class RestActions {
             "/resume",
             "/restart",
             "/reinitialize",
+            "/resources/cleanup",
             "/reload");
 
     /** How long a member action passed on to another member's agent may take. */

@@ -79,7 +79,33 @@ final class ResourceCommand {
         public Integer call() throws Exception {
             OcfMetadata md = OcfDriver.metaData(ocf.root, agent, 10_000);
             if (output.json()) {
-                System.out.println(Json.pretty(md));
+                java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+                m.put("agent", agent);
+                m.put("version", md.version());
+                m.put("short_desc", md.shortDesc());
+                m.put("long_desc", md.longDesc());
+                java.util.List<Object> params = new java.util.ArrayList<>();
+                for (OcfMetadata.Parameter p : md.parameters()) {
+                    java.util.Map<String, Object> pm = new java.util.LinkedHashMap<>();
+                    pm.put("name", p.name());
+                    pm.put("required", p.required());
+                    pm.put("unique", p.unique());
+                    pm.put("type", p.type());
+                    pm.put("default", p.defaultValue());
+                    pm.put("short_desc", p.shortDesc());
+                    params.add(pm);
+                }
+                m.put("parameters", params);
+                java.util.List<Object> actions = new java.util.ArrayList<>();
+                for (OcfMetadata.Action x : md.actions()) {
+                    java.util.Map<String, Object> am = new java.util.LinkedHashMap<>();
+                    am.put("name", x.name());
+                    am.put("timeout", seconds(x.timeout()));
+                    am.put("interval", seconds(x.interval()));
+                    actions.add(am);
+                }
+                m.put("actions", actions);
+                System.out.println(Json.pretty(m));
                 return 0;
             }
             System.out.println(agent

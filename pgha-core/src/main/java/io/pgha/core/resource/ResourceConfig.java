@@ -12,7 +12,8 @@ import java.util.TreeSet;
  *
  * @param resources by name, in the order they were written
  * @param maintenance members whose resources pgha leaves alone (neither started, stopped nor
- *     monitored) and that never take a resource or a failover
+ *     monitored) and that never take a resource from another member; failover is not affected
+ *     (that is {@code pgha pause})
  * @param primaryPlacement scores for the primary role itself; null: the primary stays where it is
  */
 public record ResourceConfig(

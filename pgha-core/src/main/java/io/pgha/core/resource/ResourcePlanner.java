@@ -309,6 +309,8 @@ public final class ResourcePlanner {
         if (s.banned()) return "a location constraint bans " + node;
         ResourceStatus st = status(c, r.name(), node, me, mine);
         if (st.state() == ResourceStatus.State.BLOCKED) return "a stop failed on " + node;
+        if (st.failCount() >= Score.INFINITY)
+            return "a hard error on " + node + " (the agent is missing, lacks rights or is misconfigured there)";
         if (r.migrationThreshold() > 0 && st.failCount() >= r.migrationThreshold())
             return "failed " + st.failCount() + " times on " + node + " (migration_threshold " + r.migrationThreshold()
                     + ")";

@@ -10,7 +10,7 @@ import java.util.Map;
 /**
  * Every resource of the cluster as one DCS read shows it, crm_mon style: where it should run and
  * why, and its state, fail count and last result on each member that reports it. {@code pgha
- * status}, REST {@code GET /resources} and the dashboard all show this.
+ * status} and REST {@code GET /resources} show this.
  */
 public final class ResourceReport {
     private ResourceReport() {}
