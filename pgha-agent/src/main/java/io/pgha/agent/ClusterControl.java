@@ -242,7 +242,8 @@ public final class ClusterControl {
                             disabled,
                             r.lsb(),
                             r.upScript(),
-                            r.downScript()));
+                            r.downScript(),
+                            r.promotable()));
             return cfg.withResources(new io.pgha.core.resource.ResourceConfig(
                     all, res.fencing(), res.maintenance(), res.primaryPlacement()));
         });

@@ -82,6 +82,8 @@ final class ResourceManager implements AutoCloseable {
     private final Map<String, ResourceDriver> driverOf = new ConcurrentHashMap<>();
     private final Map<String, Long> nextMonitor = new ConcurrentHashMap<>();
     private final Set<String> probed = ConcurrentHashMap.newKeySet();
+    /** Resources whose validate-all passed on this member (it runs once, before the first start). */
+    private final Set<String> validated = ConcurrentHashMap.newKeySet();
     /** Resources whose stop {@link #leaseLost} started on a thread of its own. */
     private final Set<String> stoppingNow = ConcurrentHashMap.newKeySet();
 
@@ -181,7 +183,11 @@ final class ResourceManager implements AutoCloseable {
             ResourceSpec r = config.get(s.resource());
             if (r == null) continue;
             if (s.op() == Op.STOP) stop(r, s.reason());
-            else {
+            else if (s.op() == Op.DEMOTE) demote(r, s.reason());
+            else if (s.op() == Op.PROMOTE) {
+                if (!leaseValid.getAsBoolean() || heldDown) break;
+                promote(r, s.reason());
+            } else {
                 // the plan was made from a view that may be a cycle old: the lease must hold right now
                 if (r.withPrimary()
                         && (!leaseValid.getAsBoolean()
@@ -218,6 +224,18 @@ final class ResourceManager implements AutoCloseable {
     private boolean start(ResourceSpec r, String reason) {
         actions.lock();
         try {
+            if (validated.add(r.name())) {
+                // validate-all once before the first start here: a configuration the agent refuses
+                // (bad parameters, a missing binary) fails at once, without a start to clean up
+                ActionResult v = driver(r).validate(r.monitorTimeoutMs());
+                OcfStatus.Severity sev = v.status().severity();
+                if (v.status() != OcfStatus.ERR_UNIMPLEMENTED
+                        && (sev == OcfStatus.Severity.HARD || sev == OcfStatus.Severity.FATAL)) {
+                    validated.remove(r.name());
+                    fail(r, v, State.FAILED);
+                    return false;
+                }
+            }
             set(r.name(), State.STARTING, null, reason);
             ActionResult res = driver(r).start(r.startTimeoutMs());
             if (res.ok() || res.status().running()) {
@@ -237,6 +255,46 @@ final class ResourceManager implements AutoCloseable {
         } finally {
             actions.unlock();
         }
+    }
+
+    /** Takes a promotable resource to its promoted role here. */
+    private void promote(ResourceSpec r, String reason) {
+        actions.lock();
+        try {
+            ActionResult res = driver(r).promote(r.startTimeoutMs());
+            if (res.ok() || res.status().promoted()) {
+                states.computeIfPresent(
+                        r.name(), (k, st) -> st.withPromoted(true).withResult(summary(res)));
+                LOG.info("resource {} promoted ({}; {} ms)", r.name(), reason, res.millis());
+                changed.run();
+                if (!leaseValid.getAsBoolean()) demoteLocked(r, "the leader lease ended while it was promoted");
+            } else {
+                fail(r, res, State.FAILED);
+            }
+        } finally {
+            actions.unlock();
+        }
+    }
+
+    private void demote(ResourceSpec r, String reason) {
+        actions.lock();
+        try {
+            demoteLocked(r, reason);
+        } finally {
+            actions.unlock();
+        }
+    }
+
+    private boolean demoteLocked(ResourceSpec r, String reason) {
+        ActionResult res = driver(r).demote(r.stopTimeoutMs());
+        if (res.ok() || res.status() == OcfStatus.SUCCESS) {
+            states.computeIfPresent(r.name(), (k, st) -> st.withPromoted(false).withResult(summary(res)));
+            LOG.info("resource {} demoted ({}; {} ms)", r.name(), reason, res.millis());
+            changed.run();
+            return true;
+        }
+        fail(r, res, State.FAILED);
+        return false;
     }
 
     private void stop(ResourceSpec r, String reason) {
@@ -296,6 +354,7 @@ final class ResourceManager implements AutoCloseable {
                     ? State.STARTED
                     : res.status() == OcfStatus.NOT_RUNNING ? State.STOPPED : State.FAILED;
             set(r.name(), s, res, "probed");
+            if (res.status().promoted()) states.computeIfPresent(r.name(), (k, st) -> st.withPromoted(true));
             if (s != State.STOPPED)
                 LOG.info("resource {} found {} at start-up ({})", r.name(), s.label(), summary(res));
             if (s == State.STARTED && r.monitorIntervalMs() > 0)
@@ -320,8 +379,13 @@ final class ResourceManager implements AutoCloseable {
                         : d.monitor(r.monitorTimeoutMs());
                 nextMonitor.put(r.name(), clock.nanoTime() + r.monitorIntervalMs() * 1_000_000L);
                 if (res.status().running()) {
-                    // a monitor that finds it running changes nothing that is published: the member
-                    // record (a DCS write that wakes every agent) is not rewritten for each one
+                    // a monitor that finds it running changes nothing that is published (the member
+                    // record is a DCS write that wakes every agent), unless it lost its promoted role
+                    if (r.promotable() && st.promoted() && !res.status().promoted()) {
+                        LOG.warn("resource {}: the monitor finds it no longer promoted", r.name());
+                        states.computeIfPresent(r.name(), (k, x) -> x.withPromoted(false));
+                        changed.run();
+                    }
                 } else {
                     nextMonitor.remove(r.name());
                     LOG.warn("resource {}: {}", r.name(), summary(res));
@@ -338,6 +402,7 @@ final class ResourceManager implements AutoCloseable {
     /** A resource whose settings changed is stopped with its old driver and started (later) with the new. */
     private void changedSpec(ResourceSpec before, ResourceSpec now, boolean maintenance) {
         ResourceDriver old = driverOf.remove(before.name());
+        validated.remove(before.name());
         ResourceStatus st = states.get(before.name());
         if (maintenance || st == null || !st.state().mayHold() || old == null) return;
         if (sameAction(before, now)) return;
@@ -371,6 +436,7 @@ final class ResourceManager implements AutoCloseable {
                 driverOf.remove(name);
                 failures.remove(name);
                 probed.remove(name);
+                validated.remove(name);
                 nextMonitor.remove(name);
             }
         }
@@ -437,6 +503,15 @@ final class ResourceManager implements AutoCloseable {
         java.util.Collections.reverse(order);
         for (ResourceSpec r : order) {
             ResourceStatus st = states.get(r.name());
+            if (r.promotable() && st != null && st.promoted()) {
+                actions.lock();
+                try {
+                    if (!demoteLocked(r, why)) failed.add(r.name());
+                } finally {
+                    actions.unlock();
+                }
+                continue;
+            }
             if (!r.withPrimary() || st == null || !st.state().mayHold() || st.state() == State.BLOCKED) continue;
             if (r.order() == ResourceSpec.RoleOrder.BEFORE_PROMOTE) continue; // down after the demotion
             actions.lock();
@@ -461,6 +536,26 @@ final class ResourceManager implements AutoCloseable {
         if (v.cluster().config().resources().maintenance().contains(me)) return;
         for (ResourceSpec r : specsNow(v).values()) {
             ResourceStatus st = states.get(r.name());
+            if (r.promotable() && st != null && st.promoted() && stoppingNow.add(r.name())) {
+                Thread t = new Thread(
+                        () -> {
+                            try {
+                                ActionResult res = driver(r).demote(r.stopTimeoutMs());
+                                if (res.ok()) states.computeIfPresent(r.name(), (k, x) -> x.withPromoted(false));
+                                LOG.warn(
+                                        "lease lost: resource {} {}",
+                                        r.name(),
+                                        res.ok() ? "demoted" : "NOT demoted: " + summary(res));
+                                changed.run();
+                            } finally {
+                                stoppingNow.remove(r.name());
+                            }
+                        },
+                        "resource-demote-" + r.name());
+                t.setDaemon(true);
+                t.start();
+                continue;
+            }
             if (!r.withPrimary() || st == null || !st.state().mayHold()) continue;
             if (r.kind() == ResourceSpec.Kind.IP) {
                 ActionResult res = driver(r).stop(Math.min(r.stopTimeoutMs(), 1000));
@@ -540,6 +635,7 @@ final class ResourceManager implements AutoCloseable {
         ResourceStatus st = states.get(name);
         if (st != null) states.put(name, st.withFailCount(0));
         probed.remove(name);
+        validated.remove(name);
         LOG.info("resource {}: failures cleared on {} (cleanup)", name, me);
         kick();
         changed.run();

@@ -201,6 +201,7 @@ public final class RestView {
             r.members().forEach((name, st) -> {
                 Map<String, Object> e = new LinkedHashMap<>();
                 e.put("state", st.state().label());
+                if (st.promoted()) e.put("promoted", true);
                 e.put("fail_count", st.failCount());
                 e.put("last_result", st.lastResult());
                 e.put("since", st.since());

@@ -204,12 +204,28 @@ class AgentResourcesTest {
             return record("stop", io.pgha.agent.resource.OcfStatus.SUCCESS);
         }
 
+        volatile boolean promoted;
+
+        @Override
+        public io.pgha.agent.resource.ActionResult promote(long timeoutMs) {
+            promoted = true;
+            return record("promote", io.pgha.agent.resource.OcfStatus.SUCCESS);
+        }
+
+        @Override
+        public io.pgha.agent.resource.ActionResult demote(long timeoutMs) {
+            promoted = false;
+            return record("demote", io.pgha.agent.resource.OcfStatus.SUCCESS);
+        }
+
         @Override
         public io.pgha.agent.resource.ActionResult monitor(long timeoutMs) {
             return new io.pgha.agent.resource.ActionResult(
                     "monitor",
                     running && !monitorFails
-                            ? io.pgha.agent.resource.OcfStatus.SUCCESS
+                            ? (promoted
+                                    ? io.pgha.agent.resource.OcfStatus.RUNNING_PROMOTED
+                                    : io.pgha.agent.resource.OcfStatus.SUCCESS)
                             : io.pgha.agent.resource.OcfStatus.NOT_RUNNING,
                     0,
                     "",
@@ -427,6 +443,42 @@ class AgentResourcesTest {
                 .as("n1 hands over to the preferred n3")
                 .isNotNull();
         assertThat(store.snapshot().failover().candidate()).isEqualTo("n3");
+    }
+
+    private List<String> promotedOn(String resource) {
+        List<String> out = new ArrayList<>();
+        drivers.forEach((k, d) -> {
+            if (k.endsWith("/" + resource) && d.running && d.promoted) out.add(k.substring(0, k.indexOf('/')));
+        });
+        java.util.Collections.sort(out);
+        return out;
+    }
+
+    @Test
+    void aPromotableCloneRunsEverywhereAndIsPromotedOnlyWithThePrimary() throws Exception {
+        healthyCluster(withResources(Map.of(
+                "drbd", Map.of("kind", "ocf", "agent", "ocf:linbit:drbd", "with", "every", "promotable", true))));
+        round();
+        round();
+        List<String> all = new ArrayList<>(holders("drbd"));
+        java.util.Collections.sort(all);
+        assertThat(all).containsExactly("n1", "n2", "n3");
+        assertThat(promotedOn("drbd")).containsExactly("n1");
+        assertThat(store.snapshot().members().get("n1").resources().get("drbd").promoted())
+                .isTrue();
+
+        new ClusterControl(nodes.get("n2").dcs(), clock::wallMillis).switchover("n1", "n2", 0);
+        for (int i = 0; i < 6 && !promotedOn("drbd").equals(List.of("n2")); i++) {
+            round();
+            if (!nodes.get("n1").pg().running) nodes.get("n2").pg().position = 0x3000100;
+            assertThat(promotedOn("drbd").size())
+                    .as("never promoted twice: " + events)
+                    .isLessThanOrEqualTo(1);
+        }
+        assertThat(promotedOn("drbd")).as(events.toString()).containsExactly("n2");
+        assertThat(index("n1 drbd demote")).isLessThan(index("n1 pg stop FAST"));
+        assertThat(index("n2 pg promote")).isLessThan(index("n2 drbd promote"));
+        assertThat(events).contains("n1 drbd validate-all").doesNotContain("n1 drbd stop");
     }
 
     @Test

@@ -130,7 +130,13 @@ final class StatusCommand implements Callable<Integer> {
                     r.kind(),
                     r.agent(),
                     r.with(),
-                    r.runningOn().isEmpty() ? "-" : String.join(", ", r.runningOn()),
+                    r.runningOn().isEmpty()
+                            ? "-"
+                            : String.join(
+                                    ", ",
+                                    r.runningOn().stream()
+                                            .map(m -> r.members().get(m).promoted() ? m + " (promoted)" : m)
+                                            .toList()),
                     r.target().isEmpty() ? "-" : String.join(", ", r.target()),
                     fails.isEmpty() ? "-" : String.join(", ", fails),
                     r.why());

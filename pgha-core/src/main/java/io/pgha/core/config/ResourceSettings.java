@@ -151,6 +151,13 @@ public final class ResourceSettings {
             throw new ConfigException(
                     s.key("critical") + ": only a resource with: primary can be critical (it moves the primary role)");
         boolean disabled = s.bool("disabled", false);
+        boolean promotable = s.bool("promotable", false);
+        if (promotable && (kind == Kind.IP || lsb))
+            throw new ConfigException(
+                    s.key("promotable") + ": only an ocf agent or an OCF-style script can be promoted");
+        if (promotable && with != With.EVERY)
+            throw new ConfigException(
+                    s.key("promotable") + ": needs with: every (started on every member, promoted on the primary)");
         s.rejectUnknown();
         return new ResourceSpec(
                 name,
@@ -172,7 +179,8 @@ public final class ResourceSettings {
                 disabled,
                 lsb,
                 upScript,
-                downScript);
+                downScript,
+                promotable);
     }
 
     private static long timeout(Section s, String name, long dflt) {
@@ -449,6 +457,7 @@ public final class ResourceSettings {
         if (r.failureTimeoutMs() != 0) m.put("failure_timeout", r.failureTimeoutMs() + "ms");
         if (r.critical()) m.put("critical", true);
         if (r.disabled()) m.put("disabled", true);
+        if (r.promotable()) m.put("promotable", true);
         if (r.upScript() != null) m.put("up_script", r.upScript());
         if (r.downScript() != null) m.put("down_script", r.downScript());
         return m;

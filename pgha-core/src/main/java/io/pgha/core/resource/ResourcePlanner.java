@@ -60,7 +60,11 @@ public final class ResourcePlanner {
 
     public enum Op {
         START,
-        STOP
+        STOP,
+        /** A promotable resource takes its promoted role (on the primary, after the promotion). */
+        PROMOTE,
+        /** ... and leaves it (before the demotion, and before it stops). */
+        DEMOTE
     }
 
     /** One action for this member, with the reason it is shown with. */
@@ -165,6 +169,25 @@ public final class ResourcePlanner {
             }
         }
         List<Step> steps = new ArrayList<>();
+        // promotable resources: demoted first (before anything stops), promoted last
+        List<Step> promotes = new ArrayList<>();
+        for (ResourceSpec r : ordered) {
+            if (!r.promotable()) continue;
+            ResourceStatus st = in.mine().getOrDefault(r.name(), ResourceStatus.STOPPED);
+            boolean running = st.state() == ResourceStatus.State.STARTED || starts.contains(r.name());
+            boolean want = running
+                    && !stops.contains(r.name())
+                    && in.leaseHeld()
+                    && in.primaryRunning()
+                    && in.me().equals(in.cluster().leader());
+            if (st.promoted() && st.state().mayHold() && (!want || stops.contains(r.name()))) {
+                steps.add(new Step(Op.DEMOTE, r.name(), "promoted only on the primary holding the lease"));
+            } else if (want && !st.promoted()) {
+                String other = promotedElsewhere(in, r.name());
+                if (other != null) waiting.put(r.name(), "waits until " + other + " has demoted it");
+                else promotes.add(new Step(Op.PROMOTE, r.name(), "promoted with the primary " + in.me()));
+            }
+        }
         for (int i = ordered.size() - 1; i >= 0; i--) {
             String n = ordered.get(i).name();
             if (stops.contains(n)) steps.add(new Step(Op.STOP, n, reasons.get(n)));
@@ -172,6 +195,7 @@ public final class ResourcePlanner {
         for (ResourceSpec r : ordered) {
             if (starts.contains(r.name())) steps.add(new Step(Op.START, r.name(), reasons.get(r.name())));
         }
+        steps.addAll(promotes);
         return new Plan(
                 List.copyOf(steps),
                 targets,
@@ -208,6 +232,16 @@ public final class ResourcePlanner {
             boolean placedHere = d != null && !d.disabled() && runsHereIfAnywhere(d);
             if (elsewhere && !placedHere) continue;
             return "waits for " + dep + ", which it comes after";
+        }
+        return null;
+    }
+
+    /** Another member whose record says it runs {@code resource} promoted, or null. */
+    private static String promotedElsewhere(Input in, String resource) {
+        for (Member m : in.cluster().members().values()) {
+            if (m.name().equals(in.me())) continue;
+            ResourceStatus other = m.resources().get(resource);
+            if (other != null && other.promoted()) return m.name();
         }
         return null;
     }

@@ -29,6 +29,8 @@ import java.util.Map;
  * @param lsb a {@link Kind#SCRIPT} that is an LSB init script (status instead of monitor)
  * @param upScript UCARP-style: called as {@code up_script INTERFACE ADDRESS} after an ip is added
  * @param downScript called as {@code down_script INTERFACE ADDRESS} before an ip is removed
+ * @param promotable an OCF agent or script with promote and demote actions, started on every member
+ *     and promoted on the primary only (Pacemaker's promotable clone)
  */
 public record ResourceSpec(
         String name,
@@ -50,7 +52,8 @@ public record ResourceSpec(
         boolean disabled,
         boolean lsb,
         String upScript,
-        String downScript) {
+        String downScript,
+        boolean promotable) {
 
     public static final long DEFAULT_MONITOR_INTERVAL_MS = 10_000;
     public static final long DEFAULT_MONITOR_TIMEOUT_MS = 20_000;

@@ -194,6 +194,39 @@ class ResourceSettingsTest {
     }
 
     @Test
+    void onlyAnAgentOnEveryMemberCanBePromotable() {
+        assertThatThrownBy(() -> apply(
+                        "resources",
+                        Map.of("d", Map.of("kind", "ocf", "agent", "ocf:linbit:drbd", "promotable", true))))
+                .hasMessage(
+                        "resources.d.promotable: needs with: every (started on every member, promoted on the primary)");
+        assertThatThrownBy(() -> apply(
+                        "resources",
+                        Map.of(
+                                "d",
+                                Map.of("kind", "ip", "address", "10.0.0.1/24", "with", "every", "promotable", true))))
+                .hasMessage("resources.d.promotable: only an ocf agent or an OCF-style script can be promoted");
+        assertThat(apply(
+                                "resources",
+                                Map.of(
+                                        "d",
+                                        Map.of(
+                                                "kind",
+                                                "ocf",
+                                                "agent",
+                                                "ocf:linbit:drbd",
+                                                "with",
+                                                "every",
+                                                "promotable",
+                                                true)))
+                        .resources()
+                        .resources()
+                        .get("d")
+                        .promotable())
+                .isTrue();
+    }
+
+    @Test
     void cyclesInOrderingAreRefused() {
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("a", Map.of("kind", "script", "path", "/bin/a", "after", List.of("b")));

@@ -386,6 +386,48 @@ class ResourcePlannerTest {
     }
 
     @Test
+    void aPromotableCloneIsPromotedOnlyOnThePrimaryAndOnlyOnce() {
+        Map<String, Object> drbd =
+                Map.of("drbd", spec("kind", "ocf", "agent", "ocf:linbit:drbd", "with", "every", "promotable", true));
+        // started on a standby: stays unpromoted
+        assertThat(steps(View.of().resources(drbd).primary("n1").standby("n2").planFor("n2")))
+                .isEqualTo("start drbd");
+        // the lease holder starts it, then promotes it
+        assertThat(steps(View.of().resources(drbd).primary("n1").lease().planFor("n1")))
+                .isEqualTo("start drbd, promote drbd");
+        // not while another member's record says it is promoted there
+        Plan waits = View.of()
+                .resources(drbd)
+                .primary("n1")
+                .standby("n2")
+                .published("n2", "drbd", new ResourceStatus(STARTED, 0, null, 0, null, true))
+                .lease()
+                .mine("drbd", STARTED)
+                .planFor("n1");
+        assertThat(steps(waits)).isEmpty();
+        assertThat(waits.waiting()).containsEntry("drbd", "waits until n2 has demoted it");
+        // a member that lost the primary role demotes it first
+        Plan demote = View.of()
+                .resources(drbd)
+                .primary("n2")
+                .standby("n1")
+                .mine("drbd", new ResourceStatus(STARTED, 0, null, 0, null, true))
+                .planFor("n1");
+        assertThat(steps(demote)).isEqualTo("demote drbd");
+        // and before it stops
+        Map<String, Object> off = Map.of(
+                "drbd",
+                spec("kind", "ocf", "agent", "ocf:linbit:drbd", "with", "every", "promotable", true, "disabled", true));
+        assertThat(steps(View.of()
+                        .resources(off)
+                        .primary("n1")
+                        .lease()
+                        .mine("drbd", new ResourceStatus(STARTED, 0, null, 0, null, true))
+                        .planFor("n1")))
+                .isEqualTo("demote drbd, stop drbd");
+    }
+
+    @Test
     void noLeaderMeansNoPrimaryResourceAnywhere() {
         var t = ResourcePlanner.place(
                 View.of()
