@@ -82,6 +82,10 @@ final class ResourceManager implements AutoCloseable {
     private final Map<String, ResourceDriver> driverOf = new ConcurrentHashMap<>();
     private final Map<String, Long> nextMonitor = new ConcurrentHashMap<>();
     private final Set<String> probed = ConcurrentHashMap.newKeySet();
+    /** Consecutive failures of each resource here, and when it may be started again (lease clock). */
+    private final Map<String, Integer> streak = new ConcurrentHashMap<>();
+
+    private final Map<String, Long> retryAt = new ConcurrentHashMap<>();
     /** Resources whose validate-all passed on this member (it runs once, before the first start). */
     private final Set<String> validated = ConcurrentHashMap.newKeySet();
     /** Resources whose stop {@link #leaseLost} started on a thread of its own. */
@@ -192,6 +196,8 @@ final class ResourceManager implements AutoCloseable {
                 if (r.withPrimary()
                         && (!leaseValid.getAsBoolean()
                                 || (heldDown && r.order() == ResourceSpec.RoleOrder.AFTER_PROMOTE))) break;
+                Long retry = retryAt.get(r.name());
+                if (retry != null && clock.nanoTime() < retry) continue; // backing off after a failure
                 if (!start(r, s.reason())) break; // what comes after it waits
             }
         }
@@ -240,6 +246,8 @@ final class ResourceManager implements AutoCloseable {
             ActionResult res = driver(r).start(r.startTimeoutMs());
             if (res.ok() || res.status().running()) {
                 set(r.name(), State.STARTED, res, reason);
+                streak.remove(r.name());
+                retryAt.remove(r.name());
                 LOG.info("resource {} started ({}; {} ms)", r.name(), reason, res.millis());
                 if (r.monitorIntervalMs() > 0)
                     nextMonitor.put(r.name(), clock.nanoTime() + r.monitorIntervalMs() * 1_000_000L);
@@ -336,6 +344,10 @@ final class ResourceManager implements AutoCloseable {
                 : 1;
         if (times == HARD_FAILURE) f.add(Long.MAX_VALUE); // never expires
         else f.add(now);
+        // the next start here waits 1 s, 2 s, 4 s ... up to 30 s after consecutive failures: a
+        // resource that keeps failing in place (migration_threshold 0) does not spin
+        int n = streak.merge(r.name(), 1, Integer::sum);
+        retryAt.put(r.name(), clock.nanoTime() + Math.min(1000L << Math.min(n - 1, 5), 30_000L) * 1_000_000L);
         set(r.name(), state, res, null);
         refreshFailCounts();
         LOG.warn(
@@ -636,6 +648,8 @@ final class ResourceManager implements AutoCloseable {
         if (st != null) states.put(name, st.withFailCount(0));
         probed.remove(name);
         validated.remove(name);
+        streak.remove(name);
+        retryAt.remove(name);
         LOG.info("resource {}: failures cleared on {} (cleanup)", name, me);
         kick();
         changed.run();

@@ -383,7 +383,12 @@ class AgentResourcesTest {
         FakeDriver d = drivers.get("n1/svc");
         d.monitorFails = true;
         clock.advance(1500);
-        round(); // monitor fails: failure 1 (restarted in place on the next tick)
+        round(); // monitor fails: failure 1 (restarted in place a second later)
+        round();
+        assertThat(events.stream().filter("n1 svc start"::equals).count())
+                .as("stopped at once, started again only after a second: " + events)
+                .isEqualTo(1);
+        clock.advance(1100);
         round();
         assertThat(events).contains("n1 svc stop", "n1 svc start");
         clock.advance(1500);

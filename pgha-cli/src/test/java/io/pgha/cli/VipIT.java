@@ -115,14 +115,18 @@ class VipIT {
                     "kind", "ip", "address", vip + "/24", "interface", "eth0", "monitor", Map.of("interval", "1s")));
             int primary = index(cluster.state().leader());
             awaitClientReaches(primary);
-            assertThat(watcher.holders()).containsExactly(primary);
+            // the watcher samples every few ms: give it the time to see what the client already reached
+            await().atMost(Duration.ofSeconds(5))
+                    .untilAsserted(() -> assertThat(watcher.holders()).containsExactly(primary));
 
             int target = other(primary, Set.of());
             long asked = System.nanoTime();
             new ClusterControl(cluster.dcs(), System::currentTimeMillis)
                     .switchover("node" + primary, "node" + target, 0);
             awaitClientReaches(target);
-            assertThat(watcher.holders()).containsExactly(target);
+            // the watcher samples every few ms: give it the time to see what the client already reached
+            await().atMost(Duration.ofSeconds(5))
+                    .untilAsserted(() -> assertThat(watcher.holders()).containsExactly(target));
             assertThat(watcher.addsSince(primary, asked))
                     .as("down before the demotion, and not up again while the old primary drains: " + watcher.log())
                     .isZero();
