@@ -39,9 +39,7 @@ final class RoleHooks implements AutoCloseable {
 
     /** What the agent observed this cycle: fires on_start, on_stop or on_role_change for a change. */
     synchronized void observed(LocalState local, boolean standbyLeader) {
-        String role = !local.running()
-                ? null
-                : !local.inRecovery() ? "primary" : standbyLeader ? "standby_leader" : "replica";
+        String role = role(local, standbyLeader);
         if (!observedOnce) {
             observedOnce = true; // what ran before the agent started is no event
             lastRole = role;
@@ -62,6 +60,12 @@ final class RoleHooks implements AutoCloseable {
         if (role != null) lastRunningRole = role;
     }
 
+    /** The role as Patroni names it to its callbacks; null while PostgreSQL does not run. */
+    private static String role(LocalState local, boolean standbyLeader) {
+        if (!local.running()) return null;
+        return !local.inRecovery() ? "primary" : standbyLeader ? "standby_leader" : "replica";
+    }
+
     /** Right after a promotion, without waiting for the next cycle. */
     synchronized void promoted() {
         if ("primary".equals(lastRole)) return;
@@ -71,9 +75,7 @@ final class RoleHooks implements AutoCloseable {
     }
 
     synchronized void restarted(LocalState local, boolean standbyLeader) {
-        String role = !local.running()
-                ? null
-                : !local.inRecovery() ? "primary" : standbyLeader ? "standby_leader" : "replica";
+        String role = role(local, standbyLeader);
         fire("on_restart", role == null ? "unknown" : role);
         lastRole = role;
         if (role != null) lastRunningRole = role;
