@@ -2,32 +2,21 @@ package io.pgha.agent;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.pgha.core.config.ConfigReader;
-import io.pgha.core.config.Credentials;
-import io.pgha.core.config.NodeConfig;
-import io.pgha.core.config.WatchdogConfig;
+import io.pgha.agent.FakeCluster.Node;
 import io.pgha.core.decide.Decision;
 import io.pgha.core.model.ClusterState;
 import io.pgha.core.model.DynamicConfig;
 import io.pgha.core.model.FailoverRequest;
 import io.pgha.core.model.Lsn;
-import io.pgha.core.model.Member;
 import io.pgha.core.model.SyncMode;
 import io.pgha.core.model.SyncState;
 import io.pgha.testkit.InMemoryDcs;
 import io.pgha.testkit.ManualClock;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Collection;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.AbstractExecutorService;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -38,125 +27,37 @@ import org.junit.jupiter.api.io.TempDir;
  * the safety rule it threatens. No thread is started; long actions run on the caller's thread.
  */
 class AgentSafetyTest {
-    private static final long TTL = 2500;
+    private static final long TTL = FakeCluster.TTL;
 
     @TempDir
     Path dir;
 
-    private final ManualClock clock = new ManualClock();
-    private final InMemoryDcs.Store store = new InMemoryDcs.Store(TTL);
-    private final Map<String, Node> nodes = new LinkedHashMap<>();
-    private final List<Agent> agents = new ArrayList<>();
+    private FakeCluster fakes;
+    private ManualClock clock;
+    private InMemoryDcs.Store store;
+    private Map<String, Node> nodes;
+    private FakeCluster.FakePeers peers;
 
-    /** One node: its agent and the fakes behind it. */
-    private record Node(String name, Agent agent, FakePostgres pg, InMemoryDcs dcs, Path watchdog, Watchdog dog) {
-        Decision cycle() throws Exception {
-            return agent.cycle();
-        }
-
-        String watchdogLog() throws Exception {
-            return Files.readString(watchdog);
-        }
-    }
-
-    /** Peers answer from the fakes: live positions of running standbys, and failsafe confirmations as set. */
-    private final class FakePeers implements Peers {
-        volatile boolean confirm;
-
-        @Override
-        public Set<String> confirmLeader(Collection<Member> members, String leader, Credentials auth, long timeoutMs) {
-            Set<String> ok = new java.util.TreeSet<>();
-            if (confirm) members.forEach(m -> ok.add(m.name()));
-            return ok;
-        }
-
-        @Override
-        public Map<String, Lsn> positions(Collection<Member> members, long timeoutMs) {
-            Map<String, Lsn> out = new HashMap<>();
-            for (Member m : members) {
-                Node n = nodes.get(m.name());
-                if (n != null && n.pg().running && n.pg().recovery) out.put(m.name(), new Lsn(n.pg().position));
-            }
-            return out;
-        }
-    }
-
-    private final FakePeers peers = new FakePeers();
-
-    /** Runs submitted actions at once, on the caller's thread. */
-    private static final class Direct extends AbstractExecutorService {
-        private boolean shut;
-
-        @Override
-        public void execute(Runnable r) {
-            r.run();
-        }
-
-        @Override
-        public void shutdown() {
-            shut = true;
-        }
-
-        @Override
-        public List<Runnable> shutdownNow() {
-            shut = true;
-            return List.of();
-        }
-
-        @Override
-        public boolean isShutdown() {
-            return shut;
-        }
-
-        @Override
-        public boolean isTerminated() {
-            return shut;
-        }
-
-        @Override
-        public boolean awaitTermination(long timeout, TimeUnit unit) {
-            return true;
-        }
-    }
-
-    private Node node(String name, FakePostgres pg) throws Exception {
-        Map<String, Object> doc = new LinkedHashMap<>();
-        doc.put("cluster", "main");
-        doc.put("name", name);
-        doc.put("data_dir", dir.resolve(name).resolve("data").toString());
-        doc.put("dcs", Map.of("zookeeper", Map.of("connect", "127.0.0.1:2181")));
-        doc.put("restapi", Map.of("listen", "127.0.0.1", "port", 8008));
-        doc.put("postgresql", Map.of("connect_address", "127.0.0.1", "port", 5432));
-        NodeConfig cfg = ConfigReader.read(doc);
-        Path dev = Files.createFile(dir.resolve(name + ".watchdog"));
-        Watchdog dog = new Watchdog(new WatchdogConfig(WatchdogConfig.Mode.REQUIRED, dev.toString(), 5));
-        InMemoryDcs dcs = store.connect();
-        Agent agent = new Agent(cfg, new Agent.Parts(pg, dcs, dog, peers, clock, null), new Direct());
-        agents.add(agent);
-        Node n = new Node(name, agent, pg, dcs, dev, dog);
-        nodes.put(name, n);
-        return n;
+    @BeforeEach
+    void makeFakes() {
+        fakes = new FakeCluster(dir);
+        clock = fakes.clock;
+        store = fakes.store;
+        nodes = fakes.nodes;
+        peers = fakes.peers;
     }
 
     @AfterEach
     void closeAgents() {
-        agents.forEach(Agent::close);
+        fakes.close();
     }
 
-    /** n1 primary holding the lease, n2 and n3 its streaming standbys, everyone published. */
+    private Node node(String name, FakePostgres pg) throws Exception {
+        return fakes.node(name, pg);
+    }
+
     private void healthyCluster(DynamicConfig config) throws Exception {
-        store.load(new ClusterState("7000", null, Map.of(), config, null, Lsn.ZERO, List.of(), SyncState.EMPTY));
-        Node n1 = node("n1", FakePostgres.primary());
-        assertThat(n1.dcs().acquireLeader("n1")).isTrue();
-        n1.agent().lease().confirmed(clock.nanoTime(), TTL - 833);
-        n1.dog().arm();
-        node("n2", FakePostgres.standbyOf("n1"));
-        node("n3", FakePostgres.standbyOf("n1"));
-        for (int round = 0; round < 2; round++) {
-            for (Node n : nodes.values()) n.cycle();
-        }
-        assertThat(store.snapshot().members()).containsOnlyKeys("n1", "n2", "n3");
-        assertThat(store.snapshot().leader()).isEqualTo("n1");
+        fakes.healthy(config);
     }
 
     @Test
