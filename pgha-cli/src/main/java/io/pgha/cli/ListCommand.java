@@ -14,10 +14,6 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code pgha list}: the cluster at a glance; with {@code --watch}, again and again, so that an
@@ -27,7 +23,6 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         name = "list",
         description = "Show the members, their roles, lag and the last decision of each agent.")
-@SuppressWarnings("SystemConsoleNull") // Java 17: null means no terminal
 final class ListCommand implements Callable<Integer> {
     /** Home the cursor and clear the screen (ANSI): each round of --watch replaces the last one. */
     static final String CLEAR = "\033[H\033[2J";
@@ -38,35 +33,19 @@ final class ListCommand implements Callable<Integer> {
     @Mixin
     FormatOption output;
 
-    @Option(
-            names = "--watch",
-            arity = "0..1",
-            fallbackValue = "2",
-            paramLabel = "SECONDS",
-            description = "redraw every SECONDS (default 2) until Ctrl-C; with --format json, print one JSON"
-                    + " document a line per round instead")
-    Double watch;
-
-    @Option(names = "--rounds", hidden = true, paramLabel = "N", description = "stop --watch after N rounds (tests)")
-    int rounds;
-
-    @Spec
-    CommandSpec spec;
+    @Mixin
+    WatchOption watch;
 
     @Override
     public Integer call() throws Exception {
-        if (watch != null && !(watch >= 0.1 && watch <= 86_400)) {
-            throw new ParameterException(
-                    spec.commandLine(), "--watch: " + watch + " seconds is not between 0.1 and 86400");
-        }
+        boolean watching = watch.on();
         ClientConfig cfg = cluster.client();
         try (Dcs dcs = cluster.connect(cfg)) {
-            if (watch == null) {
+            if (!watching) {
                 System.out.print(show(cfg.cluster(), dcs, output.json(), true));
                 return 0;
             }
-            new Watch(dcs, cfg.cluster(), output.json(), Math.round(watch * 1000), System.console() != null)
-                    .run(System.out, rounds, Thread::sleep);
+            watch.run(dcs, cfg.cluster(), output.json(), "pgha list", ListCommand::show);
         }
         return 0;
     }

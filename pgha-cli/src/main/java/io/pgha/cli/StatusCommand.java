@@ -16,10 +16,6 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code pgha status}: the members and every resource, crm_mon style: where each resource runs,
@@ -30,7 +26,6 @@ import picocli.CommandLine.Spec;
         name = "status",
         description = "Show the members and every resource: state, node, fail counts, last result and the"
                 + " constraint that placed it (like crm_mon).")
-@SuppressWarnings("SystemConsoleNull") // Java 17: null means no terminal
 final class StatusCommand implements Callable<Integer> {
     @Mixin
     ClusterOptions cluster;
@@ -38,42 +33,19 @@ final class StatusCommand implements Callable<Integer> {
     @Mixin
     FormatOption output;
 
-    @Option(
-            names = "--watch",
-            arity = "0..1",
-            fallbackValue = "2",
-            paramLabel = "SECONDS",
-            description = "redraw every SECONDS (default 2) until Ctrl-C; with --format json, one JSON document a"
-                    + " line per round")
-    Double watch;
-
-    @Option(names = "--rounds", hidden = true, paramLabel = "N", description = "stop --watch after N rounds (tests)")
-    int rounds;
-
-    @Spec
-    CommandSpec spec;
+    @Mixin
+    WatchOption watch;
 
     @Override
     public Integer call() throws Exception {
-        if (watch != null && !(watch >= 0.1 && watch <= 86_400)) {
-            throw new ParameterException(
-                    spec.commandLine(), "--watch: " + watch + " seconds is not between 0.1 and 86400");
-        }
+        boolean watching = watch.on();
         ClientConfig cfg = cluster.client();
         try (Dcs dcs = cluster.connect(cfg)) {
-            if (watch == null) {
+            if (!watching) {
                 System.out.print(show(cfg.cluster(), dcs, output.json(), true));
                 return 0;
             }
-            new ListCommand.Watch(
-                            dcs,
-                            cfg.cluster(),
-                            output.json(),
-                            Math.round(watch * 1000),
-                            System.console() != null,
-                            "pgha status",
-                            StatusCommand::show)
-                    .run(System.out, rounds, Thread::sleep);
+            watch.run(dcs, cfg.cluster(), output.json(), "pgha status", StatusCommand::show);
         }
         return 0;
     }
