@@ -252,8 +252,9 @@ final class ClusterDecoder {
         if (fields == null) throw new Invalid("null");
         Map<String, Object> settings = new LinkedHashMap<>();
         fields.forEach((field, value) -> {
-            if (field.equals("resources") && value instanceof Map<?, ?> rm) {
-                // stored in the written form (see Json): resources, fencing, maintenance, primary_placement
+            if ((field.equals("resources") || field.equals("sets")) && value instanceof Map<?, ?> rm) {
+                // stored in the written form (see Json): resources, fencing, maintenance,
+                // primary_placement; replication_sets, replication_sets_journal
                 rm.forEach((k, v) -> settings.put(String.valueOf(k), v));
                 return;
             }

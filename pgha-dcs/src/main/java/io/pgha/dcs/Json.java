@@ -58,6 +58,29 @@ public final class Json {
                 }
             }
         });
+        // So are the replication sets and their journal (replication_sets, replication_sets_journal).
+        lsn.addSerializer(io.pgha.core.sets.SetsConfig.class, new JsonSerializer<>() {
+            @Override
+            public void serialize(io.pgha.core.sets.SetsConfig value, JsonGenerator gen, SerializerProvider p)
+                    throws IOException {
+                gen.writeObject(io.pgha.core.config.SetsSettings.toMap(value, true));
+            }
+        });
+        lsn.addDeserializer(io.pgha.core.sets.SetsConfig.class, new JsonDeserializer<>() {
+            @Override
+            public io.pgha.core.sets.SetsConfig deserialize(JsonParser p, DeserializationContext ctx)
+                    throws IOException {
+                java.util.Map<String, Object> written = p.readValueAs(
+                        new com.fasterxml.jackson.core.type.TypeReference<
+                                java.util.LinkedHashMap<String, Object>>() {});
+                try {
+                    return io.pgha.core.config.DynamicSettings.apply(io.pgha.core.model.DynamicConfig.DEFAULT, written)
+                            .sets();
+                } catch (io.pgha.core.config.ConfigException e) {
+                    throw new com.fasterxml.jackson.databind.JsonMappingException(p, e.getMessage(), e);
+                }
+            }
+        });
         return new ObjectMapper()
                 .registerModule(lsn)
                 .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)

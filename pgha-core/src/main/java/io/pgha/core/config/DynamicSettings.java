@@ -52,6 +52,7 @@ public final class DynamicSettings {
         pg.put("pg_hba", c.postgresql().pgHba());
         m.put(POSTGRESQL, pg);
         m.putAll(ResourceSettings.toMap(c.resources()));
+        m.putAll(SetsSettings.toMap(c.sets(), true));
         return m;
     }
 
@@ -62,6 +63,7 @@ public final class DynamicSettings {
     @SuppressWarnings("unchecked")
     public static Map<String, Object> toDisplayMap(DynamicConfig c) {
         Map<String, Object> m = toMap(c);
+        m.putAll(SetsSettings.toMap(c.sets(), false));
         Object fencing = m.get(ResourceSettings.FENCING);
         if (fencing instanceof Map<?, ?> f && f.get("devices") instanceof Map<?, ?> devices) {
             for (Object d : devices.values()) {
@@ -96,6 +98,9 @@ public final class DynamicSettings {
         var fencing = res.fencing();
         var maintenance = res.maintenance();
         var primaryPlacement = res.primaryPlacement();
+        Object setsDoc = null;
+        boolean setsChanged = false;
+        var journal = base.sets().journal();
         DynamicConfig d = DynamicConfig.DEFAULT;
         for (Map.Entry<String, ?> e : changes.entrySet()) {
             String key = e.getKey();
@@ -138,6 +143,11 @@ public final class DynamicSettings {
                 case ResourceSettings.FENCING -> fencing = ResourceSettings.fencing(key, v);
                 case ResourceSettings.MAINTENANCE -> maintenance = ResourceSettings.maintenance(key, v);
                 case ResourceSettings.PRIMARY_PLACEMENT -> primaryPlacement = ResourceSettings.primaryPlacement(key, v);
+                case SetsSettings.SETS -> {
+                    setsDoc = v;
+                    setsChanged = true;
+                }
+                case SetsSettings.JOURNAL -> journal = SetsSettings.journal(key, v);
                 case POSTGRESQL -> {
                     if (v == null) {
                         parameters.clear();
@@ -174,7 +184,14 @@ public final class DynamicSettings {
                 slots,
                 standby,
                 new DynamicConfig.Postgres(parameters, pgHba),
-                new io.pgha.core.resource.ResourceConfig(resources, fencing, maintenance, primaryPlacement));
+                new io.pgha.core.resource.ResourceConfig(resources, fencing, maintenance, primaryPlacement),
+                setsChanged
+                        ? SetsSettings.parse(SetsSettings.SETS, setsDoc, journal)
+                        : new io.pgha.core.sets.SetsConfig(
+                                base.sets().nodes(),
+                                base.sets().sets(),
+                                base.sets().sequenceSyncMs(),
+                                journal));
     }
 
     /** A cluster-wide parameter: a valid name that pgha does not manage itself. */

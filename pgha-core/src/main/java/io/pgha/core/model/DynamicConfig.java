@@ -22,6 +22,7 @@ import java.util.TreeMap;
  * @param standbyCluster this cluster follows another one instead of taking writes; null: it is a
  *     primary cluster
  * @param resources resources, fencing and maintenance (see docs/resources.md)
+ * @param sets replication sets and the journal of their moves (see docs/sets.md)
  * @param postgresql PostgreSQL parameters and pg_hba lines for every member (a node file's own
  *     {@code postgresql.parameters} override these; see docs/configuration.md)
  */
@@ -37,7 +38,8 @@ public record DynamicConfig(
         Map<String, PermanentSlot> slots,
         StandbyCluster standbyCluster,
         Postgres postgresql,
-        io.pgha.core.resource.ResourceConfig resources) {
+        io.pgha.core.resource.ResourceConfig resources,
+        io.pgha.core.sets.SetsConfig sets) {
 
     /** Cluster-wide PostgreSQL settings. */
     public record Postgres(Map<String, String> parameters, java.util.List<String> pgHba) {
@@ -64,6 +66,54 @@ public record DynamicConfig(
         slots = slots == null ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(slots));
         postgresql = postgresql == null ? Postgres.NONE : postgresql;
         resources = resources == null ? io.pgha.core.resource.ResourceConfig.NONE : resources;
+        sets = sets == null ? io.pgha.core.sets.SetsConfig.NONE : sets;
+    }
+
+    /** Without replication sets. */
+    public DynamicConfig(
+            boolean paused,
+            long maximumLagOnFailover,
+            SyncMode synchronousMode,
+            boolean synchronousModeStrict,
+            int synchronousNodeCount,
+            boolean failsafeMode,
+            Long switchoverDrainTimeoutMs,
+            Long memberSlotsTtlMs,
+            Map<String, PermanentSlot> slots,
+            StandbyCluster standbyCluster,
+            Postgres postgresql,
+            io.pgha.core.resource.ResourceConfig resources) {
+        this(
+                paused,
+                maximumLagOnFailover,
+                synchronousMode,
+                synchronousModeStrict,
+                synchronousNodeCount,
+                failsafeMode,
+                switchoverDrainTimeoutMs,
+                memberSlotsTtlMs,
+                slots,
+                standbyCluster,
+                postgresql,
+                resources,
+                null);
+    }
+
+    public DynamicConfig withSets(io.pgha.core.sets.SetsConfig s) {
+        return new DynamicConfig(
+                paused,
+                maximumLagOnFailover,
+                synchronousMode,
+                synchronousModeStrict,
+                synchronousNodeCount,
+                failsafeMode,
+                switchoverDrainTimeoutMs,
+                memberSlotsTtlMs,
+                slots,
+                standbyCluster,
+                postgresql,
+                resources,
+                s);
     }
 
     public DynamicConfig(
@@ -106,7 +156,8 @@ public record DynamicConfig(
                 slots,
                 standbyCluster,
                 postgresql,
-                r);
+                r,
+                sets);
     }
 
     public DynamicConfig(
@@ -175,7 +226,8 @@ public record DynamicConfig(
                 slots,
                 standbyCluster,
                 postgresql,
-                resources);
+                resources,
+                sets);
     }
 
     public DynamicConfig withPostgresql(Postgres pg) {
@@ -191,7 +243,8 @@ public record DynamicConfig(
                 slots,
                 standbyCluster,
                 pg,
-                resources);
+                resources,
+                sets);
     }
 
     public DynamicConfig withStandbyCluster(StandbyCluster sc) {
@@ -207,7 +260,8 @@ public record DynamicConfig(
                 slots,
                 sc,
                 postgresql,
-                resources);
+                resources,
+                sets);
     }
 
     public DynamicConfig(
@@ -247,7 +301,8 @@ public record DynamicConfig(
                 slots,
                 standbyCluster,
                 postgresql,
-                resources);
+                resources,
+                sets);
     }
 
     public DynamicConfig withSynchronous(SyncMode mode, boolean strict, int count) {
@@ -263,7 +318,8 @@ public record DynamicConfig(
                 slots,
                 standbyCluster,
                 postgresql,
-                resources);
+                resources,
+                sets);
     }
 
     public DynamicConfig withSlots(long memberSlotsTtlMs, Map<String, PermanentSlot> slots) {
@@ -279,6 +335,7 @@ public record DynamicConfig(
                 slots,
                 standbyCluster,
                 postgresql,
-                resources);
+                resources,
+                sets);
     }
 }
