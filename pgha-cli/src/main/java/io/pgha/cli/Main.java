@@ -26,6 +26,7 @@ import picocli.CommandLine.Command;
             ListCommand.class,
             StatusCommand.class,
             ResourceCommand.class,
+            SetsCommand.class,
             NodeCommand.class,
             TopologyCommand.class,
             HistoryCommand.class,

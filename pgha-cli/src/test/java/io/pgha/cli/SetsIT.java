@@ -1,0 +1,386 @@
+package io.pgha.cli;
+
+import static io.pgha.cli.ClusterFixture.awaitHealthy;
+import static io.pgha.cli.ClusterFixture.index;
+import static io.pgha.cli.ClusterFixture.pgha;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.pgha.cli.ClusterFixture.Run;
+import io.pgha.testkit.FreePorts;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * Replication sets end to end on real servers: an origin pgha cluster of two members ("main"), a
+ * subscriber pgha cluster of one ("rep") and a plain PostgreSQL 15 server cascading from it
+ * ("plain"), all on one test ZooKeeper. A write load (inserts, updates and deletes on three tables
+ * with foreign keys, and sequences) runs from the subscription on, and {@code pgha sets verify}
+ * must pass after each step.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class SetsIT {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static Path dir;
+    private static io.pgha.dcs.EmbeddedZooKeeper zk;
+    private static LocalCluster main;
+    private static LocalCluster rep;
+    private static PlainPostgres plain;
+    private static int plainPort;
+    private static Path docFile;
+    private static Load load;
+
+    @BeforeAll
+    static void start() throws Exception {
+        dir = Files.createTempDirectory("pgha-it-sets");
+        Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        zk = io.pgha.dcs.EmbeddedZooKeeper.standalone(FreePorts.one(), Files.createDirectories(dir.resolve("zk")));
+        main = cluster("main", 2);
+        rep = cluster("rep", 1);
+        plain = PlainPostgres.in("pgha-it-sets-plain");
+        plainPort = FreePorts.one();
+        plain.initdb(plain.dir().resolve("data"));
+        plain.start(plain.dir().resolve("data"), plainPort, true, "wal_level", "logical");
+        awaitHealthy(main, 2);
+        awaitHealthy(rep, 1);
+        sql(
+                main,
+                "CREATE TABLE customers (id serial PRIMARY KEY, name text NOT NULL,"
+                        + " created timestamptz NOT NULL DEFAULT now());"
+                        + " CREATE TABLE orders (id bigserial PRIMARY KEY, customer_id int NOT NULL REFERENCES customers,"
+                        + " amount numeric(12,2) NOT NULL, note text);"
+                        + " CREATE TABLE items (order_id bigint NOT NULL REFERENCES orders ON DELETE CASCADE, line int NOT NULL,"
+                        + " qty int NOT NULL, PRIMARY KEY (order_id, line));"
+                        + " CREATE TABLE audit (at timestamptz, what text);"
+                        + " CREATE SEQUENCE invoice_no;"
+                        + " INSERT INTO customers (name) SELECT 'c' || g FROM generate_series(1, 200) g;"
+                        + " INSERT INTO orders (customer_id, amount) SELECT 1 + g % 200, g FROM generate_series(1, 2000) g;"
+                        + " INSERT INTO items SELECT o.id, l, l FROM orders o, generate_series(1, 3) l;");
+        docFile = dir.resolve("sets.yaml");
+        writeDoc("");
+    }
+
+    private static LocalCluster cluster(String name, int nodes) throws Exception {
+        List<String> connect = new ArrayList<>();
+        for (int i = 0; i < nodes; i++) connect.add(zk.connectString());
+        LocalCluster c = LocalCluster.create(new LocalCluster.Options(
+                name,
+                nodes,
+                dir.resolve(name),
+                FreePorts.block(nodes),
+                FreePorts.block(nodes),
+                FreePorts.block(nodes, 100, 200),
+                null,
+                connect));
+        for (int i = 1; i <= nodes; i++) {
+            Path f = c.config(i);
+            String yaml = Files.readString(f);
+            assertThat(yaml).contains("    fsync: 'on'\n");
+            Files.writeString(f, yaml.replace("    fsync: 'on'\n", "    fsync: 'on'\n    wal_level: logical\n"));
+        }
+        c.startAll();
+        return c;
+    }
+
+    private static void writeDoc(String extraTables) throws Exception {
+        Files.writeString(
+                docFile,
+                "replication_sets:\n"
+                        + "  sequence_sync_interval: 2s\n"
+                        + "  nodes:\n"
+                        + "    main: {cluster: main}\n"
+                        + "    rep: {cluster: rep}\n"
+                        + "    plain: {dsn: \"host=127.0.0.1 port=" + plainPort + "\"}\n"
+                        + "  sets:\n"
+                        + "    shop:\n"
+                        + "      origin: main\n"
+                        + "      tables: [public.customers, public.orders, public.items" + extraTables + "]\n"
+                        + "      sequences: [public.invoice_no]\n");
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (load != null) load.close();
+        try {
+            ClusterFixture.stop(rep);
+            ClusterFixture.stop(main);
+        } finally {
+            if (plain != null) plain.stopAll();
+            if (zk != null) zk.close();
+            if (dir != null) io.pgha.postgres.Directories.delete(dir);
+        }
+    }
+
+    private static String cfg() {
+        return main.config(1).toString();
+    }
+
+    private static int primary(LocalCluster c) throws Exception {
+        return index(c.state().leader());
+    }
+
+    private static Connection connect(LocalCluster c) throws Exception {
+        int p = primary(c);
+        return DriverManager.getConnection(
+                "jdbc:postgresql://" + c.host(p) + ":" + c.pgPort(p) + "/postgres?user=postgres&connectTimeout=3");
+    }
+
+    private static Connection plainConnection() throws SQLException {
+        return DriverManager.getConnection(
+                "jdbc:postgresql://127.0.0.1:" + plainPort + "/postgres?user=postgres&connectTimeout=3");
+    }
+
+    private static void sql(LocalCluster c, String sql) throws Exception {
+        try (Connection conn = connect(c);
+                Statement st = conn.createStatement()) {
+            st.execute(sql);
+        }
+    }
+
+    private static long value(Connection conn, String sql) throws SQLException {
+        try (conn;
+                Statement st = conn.createStatement();
+                ResultSet rs = st.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    private static Run ok(String... args) {
+        Run r = pgha(args);
+        assertThat(r.exitCode())
+                .as(String.join(" ", args) + "\n" + r.out() + r.err())
+                .isZero();
+        return r;
+    }
+
+    private static void verify() {
+        Run r = ok("sets", "verify", "shop", "-c", cfg());
+        assertThat(r.out()).contains("every table matches on every subscriber");
+    }
+
+    @Test
+    @Order(1)
+    void aTableWithoutAPrimaryKeyIsRefusedByNameAndNothingIsCreatedOrStored() throws Exception {
+        writeDoc(", public.audit");
+        Run r = pgha("sets", "apply", "-f", docFile.toString(), "-c", cfg());
+        assertThat(r.exitCode()).isEqualTo(1);
+        assertThat(r.err()).contains("table public.audit has no primary key or replica identity");
+        assertThat(value(connect(main), "SELECT count(*) FROM pg_publication")).isZero();
+        assertThat(main.state().config().sets().sets()).isEmpty();
+        writeDoc("");
+    }
+
+    @Test
+    @Order(2)
+    void anUnknownNodeAndATableNamedTwiceAreRefused() throws Exception {
+        Files.writeString(docFile, Files.readString(docFile).replace("public.items]", "public.items, customers]"));
+        Run r = pgha("sets", "apply", "-f", docFile.toString(), "-c", cfg());
+        assertThat(r.exitCode()).isNotZero();
+        assertThat(r.err()).contains("names public.customers twice");
+        writeDoc("");
+        ok("sets", "apply", "-f", docFile.toString(), "-c", cfg());
+        r = pgha("sets", "subscribe", "shop", "--node", "nowhere", "-c", cfg());
+        assertThat(r.exitCode()).isNotZero();
+        assertThat(r.err()).contains("'nowhere' is not a node of replication_sets (known: main, rep, plain)");
+    }
+
+    @Test
+    @Order(3)
+    void applyIsIdempotent() throws Exception {
+        assertThat(value(connect(main), "SELECT count(*) FROM pg_publication WHERE pubname = 'pghaset_shop'"))
+                .isEqualTo(1);
+        Run r = ok("sets", "apply", "-c", cfg());
+        assertThat(r.out()).contains("Nothing to change");
+    }
+
+    @Test
+    @Order(4)
+    void aSubscriberMissingAColumnIsRefusedWithTheColumn() throws Exception {
+        try (Connection c = plainConnection();
+                Statement st = c.createStatement()) {
+            st.execute("CREATE TABLE customers (id serial PRIMARY KEY, created timestamptz)");
+        }
+        Run r = pgha("sets", "subscribe", "shop", "--node", "plain", "-c", cfg());
+        assertThat(r.exitCode()).isEqualTo(1);
+        assertThat(r.err()).contains("subscriber plain lacks column public.customers.name (text)");
+        assertThat(main.state().config().sets().sets().get("shop").subscribers())
+                .isEmpty();
+        try (Connection c = plainConnection();
+                Statement st = c.createStatement()) {
+            st.execute("DROP TABLE customers");
+        }
+    }
+
+    @Test
+    @Order(5)
+    void aSubscriberCopiesSchemaAndDataUnderLoadAndCatchesUp() throws Exception {
+        load = new Load(main);
+        load.awaitWrites(50);
+        Run r = ok("sets", "subscribe", "shop", "--node", "rep", "--copy-schema", "-c", cfg());
+        assertThat(r.out()).contains("tables copied").contains("rep has caught up with set shop");
+        // ordinary writes on a subscriber are refused, with the set named
+        assertThatThrownBy(() -> sql(rep, "INSERT INTO customers (name) VALUES ('x')"))
+                .isInstanceOf(SQLException.class)
+                .hasMessageContaining("belongs to replication set shop")
+                .matches(e -> "25006".equals(((SQLException) e).getSQLState()));
+        verify();
+    }
+
+    @Test
+    @Order(6)
+    void aCascadedSubscriberReplicatesFromItsProvider() throws Exception {
+        Run r = ok("sets", "subscribe", "shop", "--node", "plain", "--provider", "rep", "--copy-schema", "-c", cfg());
+        assertThat(r.out()).contains("plain has caught up with set shop (rep at");
+        verify();
+        Run status = ok("sets", "status", "--format", "json", "-c", cfg());
+        JsonNode rows = JSON.readTree(status.out());
+        assertThat(rows).hasSize(2);
+        for (JsonNode row : rows) {
+            assertThat(row.get("state").asText()).as(row.toString()).isIn("streaming", "catching up");
+            assertThat(row.get("retained_wal_bytes").isNumber()).isTrue();
+        }
+        assertThat(rows.get(1).get("provider").asText()).isEqualTo("rep");
+    }
+
+    @Test
+    @Order(7)
+    void sequencesAreCopiedAndNeverGoBackwards() throws Exception {
+        sql(main, "SELECT nextval('invoice_no') FROM generate_series(1, 41)");
+        ok("sets", "sync-sequences", "shop", "-c", cfg());
+        assertThat(value(connect(rep), "SELECT last_value FROM invoice_no")).isEqualTo(41);
+        assertThat(value(plainConnection(), "SELECT last_value FROM invoice_no"))
+                .isEqualTo(41);
+        long ordersOrigin = value(connect(main), "SELECT last_value FROM orders_id_seq");
+        assertThat(value(connect(rep), "SELECT last_value FROM orders_id_seq")).isGreaterThanOrEqualTo(ordersOrigin);
+        sql(rep, "SELECT setval('invoice_no', 1000)");
+        ok("sets", "sync-sequences", "shop", "-c", cfg());
+        assertThat(value(connect(rep), "SELECT last_value FROM invoice_no")).isEqualTo(1000);
+    }
+
+    @Test
+    @Order(8)
+    void subscriptionsKeepStreamingAcrossAFailoverOfTheOriginCluster() throws Exception {
+        int old = primary(main);
+        long before = load.writes.get();
+        // the set's slot is a permanent slot of the origin cluster, copied to its standby
+        assertThat(main.state().config().slots()).containsKey("pghaset_shop_rep");
+        int standby = old == 1 ? 2 : 1;
+        await().atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(500))
+                .until(() -> value(
+                                DriverManager.getConnection("jdbc:postgresql://" + main.host(standby) + ":"
+                                        + main.pgPort(standby) + "/postgres?user=postgres"),
+                                "SELECT count(*) FROM pg_replication_slots WHERE slot_name = 'pghaset_shop_rep'")
+                        == 1);
+        main.kill(old);
+        await().atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(300))
+                .until(() -> ClusterFixture.quietly(() -> primary(main) != old, false));
+        await().atMost(Duration.ofSeconds(60)).until(() -> load.writes.get() > before + 100);
+        main.start(old);
+        awaitHealthy(main, 2);
+        await().atMost(Duration.ofSeconds(90))
+                .pollInterval(Duration.ofSeconds(1))
+                .untilAsserted(() -> {
+                    JsonNode rows = JSON.readTree(ok("sets", "status", "shop", "--format", "json", "-c", cfg())
+                            .out());
+                    for (JsonNode row : rows)
+                        assertThat(row.get("state").asText()).as(row.toString()).isEqualTo("streaming");
+                });
+        verify();
+    }
+
+    @Test
+    @Order(9)
+    void unsubscribingLeavesNoSlotBehind() throws Exception {
+        load.close();
+        verify();
+        ok("sets", "unsubscribe", "shop", "--node", "plain", "-c", cfg());
+        assertThat(value(connect(rep), "SELECT count(*) FROM pg_replication_slots WHERE slot_name LIKE 'pghaset%'"))
+                .isZero();
+        assertThat(value(plainConnection(), "SELECT count(*) FROM pg_subscription"))
+                .isZero();
+        ok("sets", "unsubscribe", "shop", "--node", "rep", "-c", cfg());
+        assertThat(main.state().config().slots()).doesNotContainKey("pghaset_shop_rep");
+        for (int i = 1; i <= 2; i++) {
+            int node = i;
+            await().atMost(Duration.ofSeconds(30))
+                    .pollInterval(Duration.ofMillis(500))
+                    .until(() -> value(
+                                    DriverManager.getConnection("jdbc:postgresql://" + main.host(node) + ":"
+                                            + main.pgPort(node) + "/postgres?user=postgres"),
+                                    "SELECT count(*) FROM pg_replication_slots WHERE slot_name LIKE 'pghaset%'")
+                            == 0);
+        }
+        Run r = ok("sets", "apply", "-c", cfg());
+        assertThat(r.out()).contains("Nothing to change");
+    }
+
+    /**
+     * Writes to the origin through every member of main (the primary's URL), reconnecting after
+     * errors: new customers and orders with items, updates of amounts, deletes of old orders, and
+     * the invoice sequence.
+     */
+    static final class Load extends io.pgha.testkit.Workload {
+        final AtomicLong writes = new AtomicLong();
+        private final Random random = new Random(7);
+
+        Load(LocalCluster c) {
+            super(c.jdbcUrl(), "sets-load");
+            begin();
+        }
+
+        void awaitWrites(long n) {
+            long target = writes.get() + n;
+            await().atMost(Duration.ofSeconds(60)).until(() -> writes.get() >= target);
+        }
+
+        @Override
+        protected void writeWith(Connection c) throws SQLException, InterruptedException {
+            c.setAutoCommit(false);
+            try (Statement st = c.createStatement()) {
+                while (running()) {
+                    switch (random.nextInt(4)) {
+                        case 0 ->
+                            st.execute("WITH c AS (INSERT INTO customers (name) VALUES ('n') RETURNING id),"
+                                    + " o AS (INSERT INTO orders (customer_id, amount, note) SELECT id, 10, 'new' FROM c"
+                                    + " RETURNING id) INSERT INTO items SELECT id, 1, 1 FROM o");
+                        case 1 ->
+                            st.execute("UPDATE orders SET amount = amount + 1, note = 'upd'"
+                                    + " WHERE id = (SELECT max(id) - " + random.nextInt(500) + " FROM orders)");
+                        case 2 -> st.execute("DELETE FROM orders WHERE id = (SELECT min(id) FROM orders)");
+                        default ->
+                            st.execute("INSERT INTO orders (customer_id, amount)" + " VALUES (1 + "
+                                    + random.nextInt(200) + ", nextval('invoice_no') % 100)");
+                    }
+                    c.commit();
+                    writes.incrementAndGet();
+                    Thread.sleep(5);
+                }
+            }
+        }
+
+        @Override
+        protected void failed() {}
+    }
+}
