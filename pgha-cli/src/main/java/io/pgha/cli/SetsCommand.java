@@ -20,6 +20,7 @@ import io.pgha.logical.Names;
 import io.pgha.logical.Plan;
 import io.pgha.logical.SchemaCopy;
 import io.pgha.logical.SequenceSync;
+import io.pgha.logical.SetMove;
 import io.pgha.logical.SetOperations;
 import io.pgha.logical.SetServers;
 import io.pgha.logical.SetStatus;
@@ -52,6 +53,7 @@ import picocli.CommandLine.Parameters;
             SetsCommand.Unsubscribe.class,
             SetsCommand.Status.class,
             SetsCommand.Verify.class,
+            SetsCommand.Move.class,
             SetsCommand.SyncSequences.class
         })
 final class SetsCommand {
@@ -101,6 +103,21 @@ final class SetsCommand {
             Map<String, Object> change = new LinkedHashMap<>();
             change.put(SetsSettings.SETS, SetsSettings.toMap(d, true).get(SetsSettings.SETS));
             new ClusterControl(dcs, System::currentTimeMillis).updateConfig(change);
+        }
+
+        /** Records a move's or failover's steps, and the set with its new origin, in this cluster's DCS. */
+        SetMove.Store store() {
+            return new SetMove.Store() {
+                @Override
+                public void journal(String set, SetsConfig.Journal j) throws Exception {
+                    dcs.updateConfig(c -> c.withSets(c.sets().withJournal(set, j)));
+                }
+
+                @Override
+                public void finish(ReplicationSet s, SetsConfig.Journal j) throws Exception {
+                    dcs.updateConfig(c -> c.withSets(c.sets().withSet(s).withJournal(s.name(), j)));
+                }
+            };
         }
 
         @Override
@@ -488,6 +505,60 @@ final class SetsCommand {
                     if (report.isEmpty()) System.out.println(s.name() + ": every sequence is up to date");
                     report.forEach(line -> System.out.println(s.name() + ": " + line));
                 }
+                return 0;
+            }
+        }
+    }
+
+    @Command(
+            mixinStandardHelpOptions = true,
+            name = "move",
+            description = {
+                "Make a subscriber the set's origin without losing a row (Slony-I's MOVE SET): the origin refuses"
+                        + " writes, the new origin catches up, the sequences are copied, the direction is reversed"
+                        + " (the old origin and the other subscribers subscribe from the new one without a copy) and"
+                        + " the new origin accepts writes. Prints how long writes were refused.",
+                "Each step is recorded in the DCS: a move that was interrupted is finished with --resume or rolled"
+                        + " back with --abort."
+            })
+    static final class Move implements Callable<Integer> {
+        @Mixin
+        ClusterOptions cluster;
+
+        @Parameters(paramLabel = "SET", description = "the set")
+        String set;
+
+        @Option(names = "--to", paramLabel = "NODE", description = "the new origin (a subscriber of the origin)")
+        String to;
+
+        @Option(names = "--resume", description = "finish the move in progress")
+        boolean resume;
+
+        @Option(names = "--abort", description = "roll back the move in progress")
+        boolean abort;
+
+        @Option(
+                names = "--timeout",
+                paramLabel = "SECONDS",
+                defaultValue = "60",
+                description = "how long the subscribers may take to catch up (default: ${DEFAULT-VALUE})")
+        long timeoutSeconds;
+
+        @Override
+        public Integer call() throws Exception {
+            if (resume && abort) throw new IllegalArgumentException("give --resume or --abort, not both");
+            if (to == null && !resume && !abort)
+                throw new IllegalArgumentException("give --to NODE (or --resume, --abort)");
+            try (Context ctx = new Context(cluster, null)) {
+                ctx.set(set);
+                SetMove move =
+                        new SetMove(ctx.doc, ctx.servers, ctx.store(), System.out::println, timeoutSeconds * 1000);
+                SetMove.Outcome o = abort ? move.abort(set) : move.move(set, to, resume);
+                if (o.from().equals(o.to()))
+                    System.out.println("Move rolled back: " + o.from() + " is the origin of set " + set + " again.");
+                else
+                    System.out.println("Set " + set + " moved from " + o.from() + " to " + o.to()
+                            + "; writes were refused" + " for " + o.blockedMs() + " ms.");
                 return 0;
             }
         }

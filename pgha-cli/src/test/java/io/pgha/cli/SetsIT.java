@@ -234,7 +234,7 @@ class SetsIT {
     @Test
     @Order(5)
     void aSubscriberCopiesSchemaAndDataUnderLoadAndCatchesUp() throws Exception {
-        load = new Load(main);
+        load = new Load(main, rep);
         load.awaitWrites(50);
         Run r = ok("sets", "subscribe", "shop", "--node", "rep", "--copy-schema", "-c", cfg());
         assertThat(r.out()).contains("tables copied").contains("rep has caught up with set shop");
@@ -312,8 +312,102 @@ class SetsIT {
         verify();
     }
 
+    /** Every customer the load had acknowledged is on {@code c}'s primary. */
+    private static void noAcknowledgedWriteLost(LocalCluster c) throws Exception {
+        java.util.Set<Long> acked = new java.util.HashSet<>(load.customers);
+        java.util.Set<Long> there = new java.util.HashSet<>();
+        try (Connection conn = connect(c);
+                Statement st = conn.createStatement();
+                ResultSet rs = st.executeQuery("SELECT id FROM customers")) {
+            while (rs.next()) there.add(rs.getLong(1));
+        }
+        acked.removeAll(there);
+        assertThat(acked)
+                .as("acknowledged customers missing on " + c.nodeName(1))
+                .isEmpty();
+    }
+
+    /** Whether an ordinary write to the set's tables succeeds on {@code c}'s primary (rolled back). */
+    private static boolean writable(LocalCluster c) throws Exception {
+        try (Connection conn = connect(c)) {
+            conn.setAutoCommit(false);
+            try (Statement st = conn.createStatement()) {
+                st.execute("UPDATE orders SET note = note WHERE false");
+                return true;
+            } catch (SQLException e) {
+                assertThat(e.getSQLState()).as(e.getMessage()).isEqualTo("25006");
+                return false;
+            } finally {
+                conn.rollback();
+            }
+        }
+    }
+
     @Test
     @Order(9)
+    void theSetMovesBackAndForthUnderLoadWithoutLosingAWrite() throws Exception {
+        long seqBefore = value(connect(main), "SELECT last_value FROM orders_id_seq");
+        Run r = ok("sets", "move", "shop", "--to", "rep", "-c", cfg());
+        assertThat(r.out()).contains("Set shop moved from main to rep; writes were refused for");
+        assertThat(writable(main)).isFalse();
+        assertThat(writable(rep)).isTrue();
+        assertThat(main.state().config().sets().sets().get("shop").origin()).isEqualTo("rep");
+        assertThat(main.state().config().sets().journal()).isEmpty();
+        assertThat(value(connect(rep), "SELECT last_value FROM orders_id_seq")).isGreaterThanOrEqualTo(seqBefore);
+        load.awaitWrites(100);
+        noAcknowledgedWriteLost(rep);
+        verify();
+        r = ok("sets", "move", "shop", "--to", "main", "-c", cfg());
+        assertThat(r.out()).contains("Set shop moved from rep to main");
+        assertThat(writable(main)).isTrue();
+        assertThat(writable(rep)).isFalse();
+        load.awaitWrites(100);
+        noAcknowledgedWriteLost(main);
+        verify();
+    }
+
+    @Test
+    @Order(10)
+    void aMoveInterruptedAtAnyStepIsResumedOrRolledBackAndNeverLeavesTwoWritableOrigins() throws Exception {
+        for (int i = 0; i < io.pgha.logical.SetMove.STEPS.size(); i++) {
+            String step = io.pgha.logical.SetMove.STEPS.get(i);
+            System.setProperty("pgha.test.sets.crash-after", step);
+            Run r;
+            try {
+                r = pgha("sets", "move", "shop", "--to", "rep", "-c", cfg());
+            } finally {
+                System.clearProperty("pgha.test.sets.crash-after");
+            }
+            assertThat(r.exitCode()).as(r.out() + r.err()).isNotZero();
+            assertThat(r.err()).contains("stopped after step " + step);
+            assertThat(main.state().config().sets().journal().get("shop").step())
+                    .isEqualTo(step);
+            assertThat((writable(main) ? 1 : 0) + (writable(rep) ? 1 : 0))
+                    .as("writable origins after " + step)
+                    .isLessThanOrEqualTo(1);
+            // other commands wait for the move to be settled
+            assertThat(pgha("sets", "apply", "-c", cfg()).err()).contains("is in progress (step " + step + ")");
+            if (i % 2 == 0) {
+                r = ok("sets", "move", "shop", "--resume", "-c", cfg());
+                assertThat(r.out()).contains("moved from main to rep");
+                assertThat(writable(rep)).isTrue();
+                load.awaitWrites(20);
+                ok("sets", "move", "shop", "--to", "main", "-c", cfg());
+            } else {
+                ok("sets", "move", "shop", "--abort", "-c", cfg());
+            }
+            assertThat(main.state().config().sets().journal()).isEmpty();
+            assertThat(main.state().config().sets().sets().get("shop").origin()).isEqualTo("main");
+            assertThat(writable(main)).isTrue();
+            assertThat(writable(rep)).isFalse();
+            load.awaitWrites(20);
+        }
+        noAcknowledgedWriteLost(main);
+        verify();
+    }
+
+    @Test
+    @Order(11)
     void unsubscribingLeavesNoSlotBehind() throws Exception {
         load.close();
         verify();
@@ -339,17 +433,26 @@ class SetsIT {
     }
 
     /**
-     * Writes to the origin through every member of main (the primary's URL), reconnecting after
-     * errors: new customers and orders with items, updates of amounts, deletes of old orders, and
-     * the invoice sequence.
+     * Writes to the set's origin, reconnecting 20 ms after errors and turning to the other cluster
+     * when the one it writes to refuses writes to the set (after a move): new customers (never
+     * deleted: each one acknowledged is remembered) with orders and items, updates of amounts,
+     * deletes of old orders, and the invoice sequence.
      */
-    static final class Load extends io.pgha.testkit.Workload {
+    static final class Load implements AutoCloseable {
         final AtomicLong writes = new AtomicLong();
+        final java.util.Set<Long> customers = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        private final List<String> urls;
         private final Random random = new Random(7);
+        private final Thread thread;
+        private volatile boolean running = true;
+        private volatile int target;
 
-        Load(LocalCluster c) {
-            super(c.jdbcUrl(), "sets-load");
-            begin();
+        Load(LocalCluster... clusters) {
+            urls = new ArrayList<>();
+            for (LocalCluster c : clusters) urls.add(c.jdbcUrl());
+            thread = new Thread(this::loop, "sets-load");
+            thread.setDaemon(true);
+            thread.start();
         }
 
         void awaitWrites(long n) {
@@ -357,16 +460,41 @@ class SetsIT {
             await().atMost(Duration.ofSeconds(60)).until(() -> writes.get() >= target);
         }
 
-        @Override
-        protected void writeWith(Connection c) throws SQLException, InterruptedException {
+        private void loop() {
+            while (running) {
+                java.util.Properties p = new java.util.Properties();
+                p.setProperty("connectTimeout", "2");
+                p.setProperty("socketTimeout", "10");
+                try (Connection c = DriverManager.getConnection(urls.get(target), p)) {
+                    writeWith(c);
+                } catch (SQLException e) {
+                    if ("25006".equals(e.getSQLState())) target = (target + 1) % urls.size();
+                    try {
+                        Thread.sleep(20);
+                    } catch (InterruptedException ie) {
+                        return;
+                    }
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        }
+
+        private void writeWith(Connection c) throws SQLException, InterruptedException {
             c.setAutoCommit(false);
             try (Statement st = c.createStatement()) {
-                while (running()) {
+                while (running) {
+                    long customer = -1;
                     switch (random.nextInt(4)) {
-                        case 0 ->
-                            st.execute("WITH c AS (INSERT INTO customers (name) VALUES ('n') RETURNING id),"
-                                    + " o AS (INSERT INTO orders (customer_id, amount, note) SELECT id, 10, 'new' FROM c"
-                                    + " RETURNING id) INSERT INTO items SELECT id, 1, 1 FROM o");
+                        case 0 -> {
+                            try (ResultSet rs =
+                                    st.executeQuery("INSERT INTO customers (name) VALUES ('n') RETURNING id")) {
+                                rs.next();
+                                customer = rs.getLong(1);
+                            }
+                            st.execute("WITH o AS (INSERT INTO orders (customer_id, amount, note) VALUES (" + customer
+                                    + ", 10, 'new') RETURNING id) INSERT INTO items SELECT id, 1, 1 FROM o");
+                        }
                         case 1 ->
                             st.execute("UPDATE orders SET amount = amount + 1, note = 'upd'"
                                     + " WHERE id = (SELECT max(id) - " + random.nextInt(500) + " FROM orders)");
@@ -376,6 +504,7 @@ class SetsIT {
                                     + random.nextInt(200) + ", nextval('invoice_no') % 100)");
                     }
                     c.commit();
+                    if (customer >= 0) customers.add(customer);
                     writes.incrementAndGet();
                     Thread.sleep(5);
                 }
@@ -383,6 +512,10 @@ class SetsIT {
         }
 
         @Override
-        protected void failed() {}
+        public void close() throws InterruptedException {
+            running = false;
+            thread.interrupt();
+            thread.join(15_000);
+        }
     }
 }

@@ -58,6 +58,13 @@ public final class SetPlanner {
         List<Step> triggerSteps = new ArrayList<>();
         for (ReplicationSet s : doc.sets().values()) {
             String db = s.database();
+            SetsConfig.Journal journal = doc.journal().get(s.name());
+            if (journal != null) {
+                problems.add("set " + s.name() + ": a " + journal.kind() + " from " + journal.from() + " to "
+                        + journal.to() + " is in progress (step " + journal.step() + "): pgha sets " + journal.kind()
+                        + " " + s.name() + " --resume or --abort");
+                continue;
+            }
             Catalog origin = catalog(catalogs, s.origin(), db);
             if (origin == null) {
                 problems.add(
@@ -338,7 +345,7 @@ public final class SetPlanner {
     }
 
     /** The publication {@code s} needs on {@code c}'s node: null when it already has it. */
-    private static Step publication(ReplicationSet s, Catalog c, Map<String, TableSpec> tables) {
+    static Step publication(ReplicationSet s, Catalog c, Map<String, TableSpec> tables) {
         String name = Names.publication(s.name());
         String spec = spec(s);
         String comment = "pgha set " + s.name() + " " + hash(spec);

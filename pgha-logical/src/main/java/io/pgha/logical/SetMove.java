@@ -1,0 +1,344 @@
+package io.pgha.logical;
+
+import io.pgha.core.model.Lsn;
+import io.pgha.core.sets.SetsConfig;
+import io.pgha.core.sets.SetsConfig.Journal;
+import io.pgha.core.sets.SetsConfig.ReplicationSet;
+import io.pgha.core.sets.SetsConfig.Subscriber;
+import io.pgha.core.sets.SetsConfig.TableSpec;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Consumer;
+
+/**
+ * {@code pgha sets move}: Slony-I's MOVE SET on logical replication. The origin's tables refuse
+ * writes ({@code lock}); the new origin and every other direct subscriber confirm the origin's
+ * position at that moment ({@code catch-up}); the sequences are copied ({@code sequences}); the
+ * direction is reversed: the new origin publishes, slots for every future subscriber are made on it
+ * while no one can write, the old origin and the other subscribers subscribe from it without an
+ * initial copy ({@code reverse}); and the new origin accepts writes ({@code open}). Every step is
+ * recorded in the DCS before and after it runs, so a move interrupted at any point is resumed
+ * ({@code --resume}) or rolled back ({@code --abort}); at no point do both nodes accept writes.
+ */
+public final class SetMove {
+    public static final List<String> STEPS = List.of("lock", "catch-up", "sequences", "reverse", "open");
+
+    /** Test hook: the system property naming the step after which a move stops as if pgha had been killed. */
+    static final String CRASH_AFTER = "pgha.test.sets.crash-after";
+
+    /** Where the move records its journal and, at the end, the set with its new origin. */
+    public interface Store {
+        void journal(String set, Journal j) throws Exception;
+
+        /** Stores {@code set} (with its new origin) and {@code j} in one write. */
+        void finish(ReplicationSet set, Journal j) throws Exception;
+    }
+
+    /** @param blockedMs how long the set's tables refused writes (from lock to open) */
+    public record Outcome(String from, String to, Lsn lockLsn, long blockedMs) {}
+
+    private final SetsConfig doc;
+    private final SetServers servers;
+    private final Store store;
+    private final Consumer<String> progress;
+    private final SetOperations ops;
+    private final long timeoutMs;
+
+    public SetMove(SetsConfig doc, SetServers servers, Store store, Consumer<String> progress, long timeoutMs) {
+        this.doc = doc;
+        this.servers = servers;
+        this.store = store;
+        this.progress = progress;
+        this.ops = new SetOperations(doc, servers, progress);
+        this.timeoutMs = timeoutMs;
+    }
+
+    private ReplicationSet set(String name) {
+        ReplicationSet s = doc.sets().get(name);
+        if (s == null)
+            throw new IllegalArgumentException("no replication set named '" + name + "' (sets: "
+                    + (doc.sets().isEmpty()
+                            ? "none"
+                            : String.join(", ", doc.sets().keySet())) + ")");
+        return s;
+    }
+
+    /** Starts a move of {@code set} to {@code to}, or resumes the one recorded (when {@code to} is null or the same). */
+    public Outcome move(String name, String to, boolean resume) throws Exception {
+        ReplicationSet s = set(name);
+        Journal j = doc.journal().get(name);
+        if (j != null && !j.kind().equals("move"))
+            throw new IllegalStateException(
+                    "set " + name + " has a " + j.kind() + " in progress (step " + j.step() + "); finish it first");
+        if (j != null && !resume)
+            throw new IllegalStateException("set " + name + " is being moved from " + j.from() + " to " + j.to()
+                    + " (stopped at step " + j.step() + (j.done() ? ", done" : "")
+                    + "): pgha sets move " + name + " --resume or --abort");
+        if (j == null && resume) throw new IllegalStateException("set " + name + " has no move to resume");
+        if (j != null && to != null && !to.equals(j.to()))
+            throw new IllegalStateException("the move in progress is to " + j.to() + ", not " + to);
+        if (j == null) {
+            if (to == null) throw new IllegalArgumentException("give the new origin: --to NODE");
+            if (to.equals(s.origin())) throw new IllegalArgumentException(to + " is already the origin of set " + name);
+            Subscriber sub = s.subscribers().get(to);
+            if (sub == null)
+                throw new IllegalArgumentException(to + " does not subscribe to set " + name + " (subscribers: "
+                        + (s.subscribers().isEmpty()
+                                ? "none"
+                                : String.join(", ", s.subscribers().keySet())) + ")");
+            if (sub.provider() != null)
+                throw new IllegalArgumentException(to + " cascades from " + sub.provider()
+                        + "; a set moves to a subscriber of its origin (move it to " + sub.provider() + " first)");
+            checkReady(s, to);
+            j = new Journal("move", s.origin(), to, STEPS.get(0), false, System.currentTimeMillis(), Map.of());
+            store.journal(name, j);
+        }
+        return run(s, j);
+    }
+
+    /** Waits up to 30 s for {@code node} to stream the set (a subscription made a moment ago starts its worker). */
+    private void checkReady(ReplicationSet s, String node) throws SQLException, InterruptedException {
+        long until = System.nanoTime() + 30_000_000_000L;
+        while (true) {
+            try (Connection c = servers.connect(node, s.database())) {
+                Catalog cat = Catalog.read(node, c, List.of());
+                Catalog.Subscription sub = cat.subscriptions().get(Names.subscription(s.name(), node));
+                if (sub != null && sub.ready() && sub.workerPid() != 0) return;
+                if (sub == null || !sub.enabled() || System.nanoTime() > until)
+                    throw new IllegalStateException(node + " is not streaming set " + s.name() + " (pgha sets status "
+                            + s.name() + " shows why); a set moves only to a subscriber that is");
+            }
+            Thread.sleep(200);
+        }
+    }
+
+    private boolean pending(Journal j, String step) {
+        int at = STEPS.indexOf(j.step());
+        int want = STEPS.indexOf(step);
+        return want > at || (want == at && !j.done());
+    }
+
+    private Journal record(String set, Journal j, String step, boolean done, Map<String, String> data)
+            throws Exception {
+        Journal next = j.at(step, done, data);
+        store.journal(set, next);
+        if (done && step.equals(System.getProperty(CRASH_AFTER)))
+            throw new IllegalStateException("test: stopped after step " + step);
+        return next;
+    }
+
+    private Outcome run(ReplicationSet current, Journal j) throws Exception {
+        String name = current.name();
+        String from = j.from();
+        String to = j.to();
+        String db = current.database();
+        // the set as it was before the move (the document changes only at open)
+        ReplicationSet before = current.origin().equals(from) ? current : reversed(current, to, from);
+        ReplicationSet after = reversed(before, from, to);
+        Map<String, TableSpec> tables;
+        try (Connection c = servers.connect(from, db)) {
+            tables = SetPlanner.expand(before, Catalog.read(from, c, schemas(before)), new ArrayList<>());
+        }
+        if (pending(j, "lock")) {
+            j = record(name, j, "lock", false, null);
+            progress.accept("[1/5] refusing writes to set " + name + " on " + from);
+            Lsn lsn = deny(from, db, name, tables.keySet(), true);
+            j = record(
+                    name,
+                    j,
+                    "lock",
+                    true,
+                    Map.of("lock_lsn", lsn.toString(), "locked_at", String.valueOf(System.currentTimeMillis())));
+            progress.accept("      writes refused from " + lsn);
+        }
+        Lsn lockLsn = Lsn.parse(j.data().get("lock_lsn"));
+        if (pending(j, "catch-up")) {
+            j = record(name, j, "catch-up", false, null);
+            for (String f : directSubscribers(before)) {
+                progress.accept("[2/5] waiting for " + f + " to apply everything up to " + lockLsn);
+                ops.awaitConfirmed(from, db, Names.subscription(name, f), lockLsn, timeoutMs);
+            }
+            j = record(name, j, "catch-up", true, null);
+        }
+        if (pending(j, "sequences")) {
+            j = record(name, j, "sequences", false, null);
+            progress.accept("[3/5] copying the sequences from " + from);
+            for (String line : SequenceSync.sync(before, servers, from, directSubscribers(before)))
+                progress.accept("      " + line);
+            j = record(name, j, "sequences", true, null);
+        }
+        if (pending(j, "reverse")) {
+            j = record(name, j, "reverse", false, null);
+            progress.accept("[4/5] reversing: " + to + " publishes; " + String.join(", ", directSubscribers(after))
+                    + " subscribe from it without a copy");
+            reverse(after, to, tables);
+            j = record(name, j, "reverse", true, null);
+        }
+        if (pending(j, "open")) {
+            Journal opening = j.at("open", false, null);
+            store.finish(after, opening);
+            j = opening;
+            progress.accept("[5/5] " + to + " accepts writes to set " + name);
+            deny(to, db, name, tables.keySet(), false);
+            j = record(name, j, "open", true, null);
+        }
+        long lockedAt = Long.parseLong(j.data().getOrDefault("locked_at", String.valueOf(System.currentTimeMillis())));
+        long blocked = System.currentTimeMillis() - lockedAt;
+        store.journal(name, null);
+        return new Outcome(from, to, lockLsn, blocked);
+    }
+
+    /**
+     * Rolls back the move in progress: before the direction is reversed, the old origin accepts writes
+     * again; after, the move is finished and made again in the other direction.
+     */
+    public Outcome abort(String name) throws Exception {
+        ReplicationSet s = set(name);
+        Journal j = doc.journal().get(name);
+        if (j == null || !j.kind().equals("move"))
+            throw new IllegalStateException("set " + name + " has no move to abort");
+        int at = STEPS.indexOf(j.step());
+        if (at < STEPS.indexOf("reverse")) {
+            progress.accept("rolling back: " + j.from() + " accepts writes to set " + name + " again");
+            Set<String> tables;
+            try (Connection c = servers.connect(j.from(), s.database())) {
+                tables = SetPlanner.expand(s, Catalog.read(j.from(), c, schemas(s)), new ArrayList<>())
+                        .keySet();
+            }
+            deny(j.from(), s.database(), name, tables, false);
+            store.journal(name, null);
+            return new Outcome(j.from(), j.from(), Lsn.ZERO, 0);
+        }
+        progress.accept("the move to " + j.to() + " is past reversing: finishing it, then moving back to " + j.from());
+        run(s, j);
+        SetsConfig moved = doc.withSet(
+                        reversed(s.origin().equals(j.from()) ? s : reversed(s, j.to(), j.from()), j.from(), j.to()))
+                .withJournal(name, null);
+        return new SetMove(moved, servers, store, progress, timeoutMs).move(name, j.from(), false);
+    }
+
+    /** The subscribers that replicate from the set's origin. */
+    static List<String> directSubscribers(ReplicationSet s) {
+        List<String> out = new ArrayList<>();
+        for (Subscriber sub : s.subscribers().values()) if (sub.provider() == null) out.add(sub.node());
+        return out;
+    }
+
+    /**
+     * {@code s} with {@code to} as origin: {@code from} and {@code from}'s other direct subscribers
+     * subscribe from {@code to}; those cascading from {@code to} now replicate from the origin; the
+     * rest keep their provider.
+     */
+    static ReplicationSet reversed(ReplicationSet s, String from, String to) {
+        Map<String, Subscriber> subs = new LinkedHashMap<>();
+        subs.put(from, new Subscriber(from, null));
+        for (Subscriber sub : s.subscribers().values()) {
+            if (sub.node().equals(to)) continue;
+            String p = sub.provider() == null || sub.provider().equals(to) ? null : sub.provider();
+            subs.put(sub.node(), new Subscriber(sub.node(), p));
+        }
+        return s.withOrigin(to, subs);
+    }
+
+    private static Set<String> schemas(ReplicationSet s) {
+        Set<String> out = new LinkedHashSet<>(s.schemas());
+        s.tables().forEach(t -> out.add(t.schema()));
+        return out;
+    }
+
+    /**
+     * Makes {@code tables} on {@code node} refuse ordinary writes (or accept them again), in one
+     * transaction that waits for the writes in flight; returns the WAL position after it.
+     */
+    Lsn deny(String node, String db, String set, Set<String> tables, boolean on) throws SQLException {
+        try (Connection c = servers.connect(node, db)) {
+            c.setAutoCommit(false);
+            try (Statement st = c.createStatement()) {
+                st.execute("SET LOCAL lock_timeout = '10s'");
+                if (on) st.execute(SetPlanner.DENY_FUNCTION);
+                for (String t : tables) {
+                    st.execute("DROP TRIGGER IF EXISTS " + Sql.ident(Names.DENY_TRIGGER) + " ON " + Sql.table(t));
+                    if (on)
+                        st.execute("CREATE TRIGGER " + Sql.ident(Names.DENY_TRIGGER)
+                                + " BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON " + Sql.table(t)
+                                + " FOR EACH STATEMENT EXECUTE FUNCTION pgha.set_deny(" + Sql.literal(set) + ")");
+                }
+                c.commit();
+            } catch (SQLException e) {
+                c.rollback();
+                throw e;
+            }
+            c.setAutoCommit(true);
+            try (Statement st = c.createStatement();
+                    ResultSet rs = st.executeQuery("SELECT pg_current_wal_lsn()::text")) {
+                rs.next();
+                return Lsn.parse(rs.getString(1));
+            }
+        }
+    }
+
+    /** The reverse step; each part checks what is already done, so that it can run again. */
+    private void reverse(ReplicationSet after, String to, Map<String, TableSpec> tables) throws Exception {
+        String name = after.name();
+        String db = after.database();
+        Catalog n;
+        try (Connection c = servers.connect(to, db)) {
+            n = Catalog.read(to, c, schemas(after));
+        }
+        // the publication before the slots: a slot decodes with the catalog as of its creation
+        Step pub = SetPlanner.publication(after, n, tables);
+        if (pub != null) ops.apply(new Plan(List.of(pub), List.of()));
+        List<String> direct = directSubscribers(after);
+        for (String f : direct) {
+            String slot = Names.subscription(name, f);
+            if (n.slots().containsKey(slot)) continue;
+            try (Connection c = servers.connect(to, db);
+                    PreparedStatement ps =
+                            c.prepareStatement("SELECT pg_create_logical_replication_slot(?, 'pgoutput')")) {
+                ps.setString(1, slot);
+                ps.execute();
+            }
+            servers.keepSlot(to, slot, db, true);
+        }
+        // the new origin stops subscribing (its slot on the old origin goes with the subscription)
+        ops.dropSubscription(to, db, Names.subscription(name, to));
+        String conn = servers.conninfo(to) + " dbname=" + db;
+        for (String f : direct) {
+            String sub = Names.subscription(name, f);
+            String comment = "pgha set " + name + " provider " + to;
+            String have = null;
+            boolean exists = false;
+            try (Connection c = servers.connect(f, db);
+                    PreparedStatement ps = c.prepareStatement(
+                            "SELECT obj_description(oid, 'pg_subscription') FROM pg_subscription WHERE subname = ?")) {
+                ps.setString(1, sub);
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (rs.next()) {
+                        exists = true;
+                        have = rs.getString(1);
+                    }
+                }
+            }
+            if (exists && comment.equals(have)) continue;
+            // a subscription to the old provider counts positions in that provider's WAL: it is
+            // dropped (with its slot there) and made again, starting where the new slot starts
+            if (exists) ops.dropSubscription(f, db, sub);
+            try (Connection c = servers.connect(f, db);
+                    Statement st = c.createStatement()) {
+                st.execute("CREATE SUBSCRIPTION " + Sql.ident(sub) + " CONNECTION " + Sql.literal(conn)
+                        + " PUBLICATION " + Sql.ident(Names.publication(name))
+                        + " WITH (create_slot = false, slot_name = " + Sql.literal(sub) + ", copy_data = false)");
+                st.execute("COMMENT ON SUBSCRIPTION " + Sql.ident(sub) + " IS " + Sql.literal(comment));
+            }
+        }
+    }
+}
