@@ -20,8 +20,10 @@ import io.pgha.logical.Names;
 import io.pgha.logical.Plan;
 import io.pgha.logical.SchemaCopy;
 import io.pgha.logical.SequenceSync;
+import io.pgha.logical.SetFailover;
 import io.pgha.logical.SetMove;
 import io.pgha.logical.SetOperations;
+import io.pgha.logical.SetScript;
 import io.pgha.logical.SetServers;
 import io.pgha.logical.SetStatus;
 import io.pgha.logical.SetVerify;
@@ -54,6 +56,9 @@ import picocli.CommandLine.Parameters;
             SetsCommand.Status.class,
             SetsCommand.Verify.class,
             SetsCommand.Move.class,
+            SetsCommand.ExecuteScript.class,
+            SetsCommand.Failover.class,
+            SetsCommand.Resync.class,
             SetsCommand.SyncSequences.class
         })
 final class SetsCommand {
@@ -103,6 +108,26 @@ final class SetsCommand {
             Map<String, Object> change = new LinkedHashMap<>();
             change.put(SetsSettings.SETS, SetsSettings.toMap(d, true).get(SetsSettings.SETS));
             new ClusterControl(dcs, System::currentTimeMillis).updateConfig(change);
+        }
+
+        /** A pgha cluster's last published WAL position (its leader's record), or null when not known. */
+        Lsn lastKnown(String node) {
+            SetsConfig.SetNode n = doc.nodes().get(node);
+            if (n == null || !n.isCluster()) return null;
+            try (Dcs other = DcsFactory.connectedObserver(
+                    cfg.dcs(),
+                    n.cluster(),
+                    cfg.timing().ttlMs(),
+                    Math.max(5000, cfg.timing().ttlMs() * 2))) {
+                io.pgha.core.model.ClusterState c = other.read();
+                Lsn best = null;
+                for (io.pgha.core.model.Member m : c.members().values())
+                    if (m.walPosition() != null
+                            && (best == null || m.walPosition().compareTo(best) > 0)) best = m.walPosition();
+                return best;
+            } catch (Exception e) {
+                return null;
+            }
         }
 
         /** Records a move's or failover's steps, and the set with its new origin, in this cluster's DCS. */
@@ -249,48 +274,161 @@ final class SetsCommand {
 
         @Override
         public Integer call() throws Exception {
-            SetsConfig next;
-            ReplicationSet s;
-            try (Context probe = new Context(cluster, null)) {
-                s = probe.set(set);
-                if (!probe.doc.nodes().containsKey(node))
-                    throw new IllegalArgumentException("'" + node + "' is not a node of replication_sets (known: "
-                            + String.join(", ", probe.doc.nodes().keySet()) + ")");
-                Map<String, Subscriber> subs = new LinkedHashMap<>(s.subscribers());
-                Subscriber had = subs.get(node);
-                String wanted = provider == null || provider.equals(s.origin()) ? null : provider;
-                if (had != null && !java.util.Objects.equals(had.provider(), wanted))
-                    throw new IllegalArgumentException(node + " already subscribes to " + set + " from "
-                            + s.providerOf(node) + "; pgha sets unsubscribe it first to change its provider");
-                subs.put(node, new Subscriber(node, wanted));
-                Object doc = SetsSettings.toMap(probe.doc.withSet(s.withSubscribers(subs)), true)
-                        .get(SetsSettings.SETS);
-                next = validate(doc, probe.doc);
-                s = next.sets().get(set);
+            return subscribe(cluster, set, node, provider, copySchema, noWait, timeoutSeconds, false);
+        }
+    }
+
+    /**
+     * Adds {@code node} to {@code set} (from {@code provider}, or the origin) and subscribes it:
+     * checks, optional schema copy, the data copy with progress, and the wait until it has caught up
+     * with the provider's position at the start. With {@code truncate}, the node's copy of the set's
+     * tables is emptied first (a resync).
+     */
+    static int subscribe(
+            ClusterOptions cluster,
+            String set,
+            String node,
+            String provider,
+            boolean copySchema,
+            boolean noWait,
+            long timeoutSeconds,
+            boolean truncate)
+            throws Exception {
+        SetsConfig next;
+        ReplicationSet s;
+        try (Context probe = new Context(cluster, null)) {
+            s = probe.set(set);
+            if (probe.doc.journal().containsKey(set))
+                throw new IllegalStateException("set " + set + " has a "
+                        + probe.doc.journal().get(set).kind() + " in progress; finish it first");
+            if (!probe.doc.nodes().containsKey(node))
+                throw new IllegalArgumentException("'" + node + "' is not a node of replication_sets (known: "
+                        + String.join(", ", probe.doc.nodes().keySet()) + ")");
+            if (node.equals(s.origin())) throw new IllegalArgumentException(node + " is the origin of set " + set);
+            Map<String, Subscriber> subs = new LinkedHashMap<>(s.subscribers());
+            Subscriber had = subs.get(node);
+            String wanted = provider == null || provider.equals(s.origin()) ? null : provider;
+            if (had != null && !truncate && !java.util.Objects.equals(had.provider(), wanted))
+                throw new IllegalArgumentException(node + " already subscribes to " + set + " from "
+                        + s.providerOf(node) + "; pgha sets unsubscribe it first to change its provider");
+            subs.put(node, new Subscriber(node, wanted));
+            Object doc = SetsSettings.toMap(probe.doc.withSet(s.withSubscribers(subs)), true)
+                    .get(SetsSettings.SETS);
+            next = validate(doc, probe.doc);
+            s = next.sets().get(set);
+        }
+        try (Context ctx = new Context(cluster, next)) {
+            SetOperations ops = ctx.ops(next);
+            String from = s.providerOf(node);
+            if (truncate) {
+                System.out.println("emptying " + node + "'s copy of set " + set);
+                ops.dropSubscription(node, s.database(), Names.subscription(set, node));
+                ops.truncate(s, node);
             }
-            try (Context ctx = new Context(cluster, next)) {
-                SetOperations ops = ctx.ops(next);
-                String from = s.providerOf(node);
-                if (copySchema) {
-                    java.nio.file.Path bin = io.pgha.postgres.Binaries.detect()
-                            .orElseThrow(() -> new IllegalStateException(
-                                    "--copy-schema needs pg_dump and psql: no PostgreSQL binaries found"));
-                    SchemaCopy.copy(bin, ctx.servers, s, from, node, System.out::println);
-                }
-                Lsn at = ops.currentLsn(from, s.database());
-                Plan plan = ops.plan();
-                print(plan);
-                if (!plan.problems().isEmpty()) return 1;
-                ctx.store(next);
-                ops.apply(plan);
-                if (noWait) {
-                    System.out.println(
-                            node + " subscribes to " + set + " from " + from + "; pgha sets status shows the copy.");
-                    return 0;
-                }
-                ops.awaitCopied(node, s.database(), Names.subscription(set, node));
-                ops.awaitConfirmed(from, s.database(), Names.subscription(set, node), at, timeoutSeconds * 1000);
-                System.out.println(node + " has caught up with set " + set + " (" + from + " at " + at + ").");
+            if (copySchema) {
+                java.nio.file.Path bin = io.pgha.postgres.Binaries.detect()
+                        .orElseThrow(() -> new IllegalStateException(
+                                "--copy-schema needs pg_dump and psql: no PostgreSQL binaries found"));
+                SchemaCopy.copy(bin, ctx.servers, s, from, node, System.out::println);
+            }
+            Lsn at = ops.currentLsn(from, s.database());
+            Plan plan = ops.plan();
+            print(plan);
+            if (!plan.problems().isEmpty()) return 1;
+            ctx.store(next);
+            ops.apply(plan);
+            if (noWait) {
+                System.out.println(
+                        node + " subscribes to " + set + " from " + from + "; pgha sets status shows the copy.");
+                return 0;
+            }
+            ops.awaitCopied(node, s.database(), Names.subscription(set, node), timeoutSeconds * 1000);
+            ops.awaitConfirmed(from, s.database(), Names.subscription(set, node), at, timeoutSeconds * 1000);
+            System.out.println(node + " has caught up with set " + set + " (" + from + " at " + at + ").");
+            return 0;
+        }
+    }
+
+    @Command(
+            mixinStandardHelpOptions = true,
+            name = "resync",
+            description = "Copy a set to a node again: its subscription is dropped, its copy of the set's tables"
+                    + " emptied, and it subscribes with a full copy (after a conflict it cannot get past, or to"
+                    + " bring back a lost origin as a subscriber).")
+    static final class Resync implements Callable<Integer> {
+        @Mixin
+        ClusterOptions cluster;
+
+        @Parameters(paramLabel = "SET", description = "the set")
+        String set;
+
+        @Option(names = "--node", required = true, paramLabel = "NODE", description = "the node to copy to")
+        String node;
+
+        @Option(names = "--provider", paramLabel = "NODE", description = "replicate from this subscriber (cascading)")
+        String provider;
+
+        @Option(
+                names = "--timeout",
+                paramLabel = "SECONDS",
+                defaultValue = "3600",
+                description = "how long to wait for the copy and the catch-up (default: ${DEFAULT-VALUE})")
+        long timeoutSeconds;
+
+        @Override
+        public Integer call() throws Exception {
+            return subscribe(cluster, set, node, provider, false, false, timeoutSeconds, true);
+        }
+    }
+
+    @Command(
+            mixinStandardHelpOptions = true,
+            name = "failover",
+            description = {
+                "Make a subscriber the origin of a set whose origin is lost: the one that applied the most (or"
+                        + " --to). Subscribers that applied as much follow it; one that applied less is left out"
+                        + " with the command that copies it again. Reports what may have been lost.",
+                "A physical failover inside a pgha cluster is not a set failover: subscriptions follow it by"
+                        + " themselves."
+            })
+    static final class Failover implements Callable<Integer> {
+        @Mixin
+        ClusterOptions cluster;
+
+        @Parameters(paramLabel = "SET", description = "the set")
+        String set;
+
+        @Option(names = "--to", paramLabel = "NODE", description = "the new origin (default: the most advanced)")
+        String to;
+
+        @Option(names = "--force", description = "fail over even though the origin answers")
+        boolean force;
+
+        @Override
+        public Integer call() throws Exception {
+            try (Context ctx = new Context(cluster, null)) {
+                ReplicationSet s = ctx.set(set);
+                Lsn last = ctx.lastKnown(s.origin());
+                SetFailover.Outcome o = SetFailover.failover(
+                        ctx.doc, set, to, ctx.servers, ctx.store(), last, force, System.out::println);
+                System.out.println("Set " + set + " fails over from " + o.from() + " to " + o.to() + ", which applied"
+                        + " the origin's WAL up to " + o.applied().get(o.to()) + ".");
+                if (o.lostBytes() == null)
+                    System.out.println("The origin's last position is unknown: what it committed after "
+                            + o.applied().get(o.to()) + " may be lost.");
+                else
+                    System.out.println("The origin was last seen at " + o.originLastKnown() + ": at most "
+                            + o.lostBytes() + " bytes of its WAL after "
+                            + o.applied().get(o.to())
+                            + " may be lost.");
+                if (!o.repointed().isEmpty())
+                    System.out.println("Following " + o.to() + ": " + String.join(", ", o.repointed()) + ".");
+                for (String r : o.resync())
+                    System.out.println(r + " applied less than " + o.to() + " and cannot follow it without losing"
+                            + " rows: copy it again with pgha sets resync " + set + " --node " + r);
+                System.out.println(o.from() + " is no longer in the set; when it is back, it still accepts writes to"
+                        + " its tables: resync it as a subscriber (pgha sets resync " + set + " --node " + o.from()
+                        + ") before anyone writes there.");
                 return 0;
             }
         }
@@ -561,6 +699,102 @@ final class SetsCommand {
                             + "; writes were refused" + " for " + o.blockedMs() + " ms.");
                 return 0;
             }
+        }
+    }
+
+    @Command(
+            mixinStandardHelpOptions = true,
+            name = "execute-script",
+            description = {
+                "Run a DDL script on the set's origin and every subscriber so that replication never breaks"
+                        + " (Slony-I's EXECUTE SCRIPT). It runs everywhere in one transaction per node, and the"
+                        + " transactions commit only once it has run on every node; a failure rolls back every"
+                        + " node and names the node and the statement.",
+                "--mode add (new columns or tables): subscribers commit first; remove (dropped columns or"
+                        + " tables): the origin first; at-once: writes to the set wait while the subscribers catch"
+                        + " up, then every node commits at that one point.",
+                "Keep data changes out of scripts: they belong on the origin, which replicates them."
+            })
+    static final class ExecuteScript implements Callable<Integer> {
+        @Mixin
+        ClusterOptions cluster;
+
+        @Parameters(index = "0", paramLabel = "SET", description = "the set")
+        String set;
+
+        @Parameters(index = "1", paramLabel = "FILE", description = "the SQL script")
+        Path file;
+
+        @Option(
+                names = "--mode",
+                required = true,
+                paramLabel = "MODE",
+                description = "add, remove or at-once (see above)")
+        String mode;
+
+        @Option(
+                names = "--add-table",
+                paramLabel = "TABLE",
+                description = "put this table (schema.name), which the script creates, into the set (repeatable)")
+        List<String> addTables = new ArrayList<>();
+
+        @Option(
+                names = "--timeout",
+                paramLabel = "SECONDS",
+                defaultValue = "60",
+                description = "at-once: how long the subscribers may take to catch up (default: ${DEFAULT-VALUE})")
+        long timeoutSeconds;
+
+        @Override
+        public Integer call() throws Exception {
+            SetScript.Mode m = SetScript.Mode.parse(mode);
+            String script = Files.readString(file);
+            SetsConfig next;
+            try (Context probe = new Context(cluster, null)) {
+                ReplicationSet s = probe.set(set);
+                if (probe.doc.journal().containsKey(set))
+                    throw new IllegalStateException("set " + set + " has a "
+                            + probe.doc.journal().get(set).kind() + " in progress; finish it first (pgha sets move "
+                            + set + " --resume or --abort)");
+                next = probe.doc;
+                if (!addTables.isEmpty()) {
+                    @SuppressWarnings("unchecked")
+                    Map<String, Object> doc = (Map<String, Object>)
+                            SetsSettings.toMap(probe.doc, true).get(SetsSettings.SETS);
+                    @SuppressWarnings("unchecked")
+                    Map<String, Object> sm = (Map<String, Object>) ((Map<String, Object>) doc.get("sets")).get(set);
+                    @SuppressWarnings("unchecked")
+                    List<Object> tables = new ArrayList<>((List<Object>) sm.getOrDefault("tables", List.of()));
+                    tables.addAll(addTables);
+                    sm.put("tables", tables);
+                    next = validate(doc, probe.doc);
+                }
+                try (Context ctx = new Context(cluster, null)) {
+                    SetScript.Outcome o =
+                            SetScript.run(s, ctx.servers, script, m, System.out::println, timeoutSeconds * 1000);
+                    System.out.println("The script is committed on " + String.join(", ", o.committed())
+                            + (m == SetScript.Mode.AT_ONCE ? "; writes to the set waited " + o.blockedMs() + " ms" : "")
+                            + ".");
+                } catch (SetScript.ScriptFailed e) {
+                    System.err.println("error: " + e.getMessage());
+                    return 1;
+                }
+            }
+            if (!addTables.isEmpty()) {
+                try (Context ctx = new Context(cluster, next)) {
+                    SetOperations ops = ctx.ops(next);
+                    Plan plan = ops.plan();
+                    print(plan);
+                    if (!plan.problems().isEmpty()) return 1;
+                    ctx.store(next);
+                    ops.apply(plan);
+                    ReplicationSet s = next.sets().get(set);
+                    for (String sub : s.subscribers().keySet())
+                        ops.awaitCopied(sub, s.database(), io.pgha.logical.Names.subscription(set, sub));
+                    System.out.println("Set " + set + " now holds " + String.join(", ", addTables) + ".");
+                }
+            }
+            return 0;
         }
     }
 

@@ -120,6 +120,18 @@ class SetsIT {
     @AfterAll
     static void stop() throws Exception {
         if (load != null) load.close();
+        for (LocalCluster c : new LocalCluster[] {main, rep}) {
+            if (c == null) continue;
+            for (int i = 1; i <= c.nodes(); i++) {
+                List<String> errors = ClusterFixture.serverLog(c, i)
+                        .lines()
+                        .filter(l -> l.contains("ERROR") || l.contains("CONTEXT") || l.contains("logical replication"))
+                        .toList();
+                System.out.println("----- " + c.nodeName(i) + " of "
+                        + c.directory().getFileName() + ": server log errors (last 30)");
+                errors.subList(Math.max(0, errors.size() - 30), errors.size()).forEach(System.out::println);
+            }
+        }
         try {
             ClusterFixture.stop(rep);
             ClusterFixture.stop(main);
@@ -280,7 +292,60 @@ class SetsIT {
     }
 
     @Test
-    @Order(8)
+    @Order(75)
+    void aScriptAddsAColumnAndATableEverywhereUnderLoad() throws Exception {
+        Path script = dir.resolve("add.sql");
+        Files.writeString(
+                script,
+                "-- a column and a table; the subscribers commit first\n"
+                        + "ALTER TABLE orders ADD COLUMN discount numeric(5,2) NOT NULL DEFAULT 0;\n"
+                        + "CREATE TABLE coupons (code text PRIMARY KEY, pct int NOT NULL CHECK (pct > 0));\n"
+                        + "COMMENT ON TABLE coupons IS 'semicolons; in $$quotes$$ and ''strings''';\n");
+        Run r = ok(
+                "sets",
+                "execute-script",
+                "shop",
+                script.toString(),
+                "--mode",
+                "add",
+                "--add-table",
+                "public.coupons",
+                "-c",
+                cfg());
+        assertThat(r.out())
+                .contains("The script is committed on plain, rep, main")
+                .contains("now holds public.coupons");
+        sql(
+                main,
+                "INSERT INTO coupons VALUES ('WINTER', 10); UPDATE orders SET discount = 1.5"
+                        + " WHERE id = (SELECT max(id) FROM orders)");
+        load.awaitWrites(50);
+        verify();
+        assertThat(value(plainConnection(), "SELECT count(*) FROM coupons")).isEqualTo(1);
+        // a script that fails on one node is rolled back on every node, and says where
+        Files.writeString(
+                script, "ALTER TABLE orders ADD COLUMN bad int;\nALTER TABLE no_such_table ADD COLUMN x int;\n");
+        r = pgha("sets", "execute-script", "shop", script.toString(), "--mode", "at-once", "-c", cfg());
+        assertThat(r.exitCode()).isEqualTo(1);
+        assertThat(r.err())
+                .contains("statement 2 failed on plain")
+                .contains("no_such_table")
+                .contains("Nothing was changed on any node");
+        for (Connection c : List.of(connect(main), connect(rep), plainConnection()))
+            assertThat(value(
+                            c,
+                            "SELECT count(*) FROM pg_attribute WHERE attrelid = 'orders'::regclass"
+                                    + " AND attname = 'bad'"))
+                    .isZero();
+        // at-once: every node at the same point, while the load waits
+        Files.writeString(script, "CREATE INDEX orders_note ON orders (note);\n");
+        r = ok("sets", "execute-script", "shop", script.toString(), "--mode", "at-once", "-c", cfg());
+        assertThat(r.out()).contains("writes to the set waited");
+        verify();
+    }
+
+    @Test
+    @Order(80)
     void subscriptionsKeepStreamingAcrossAFailoverOfTheOriginCluster() throws Exception {
         int old = primary(main);
         long before = load.writes.get();
@@ -344,7 +409,7 @@ class SetsIT {
     }
 
     @Test
-    @Order(9)
+    @Order(90)
     void theSetMovesBackAndForthUnderLoadWithoutLosingAWrite() throws Exception {
         long seqBefore = value(connect(main), "SELECT last_value FROM orders_id_seq");
         Run r = ok("sets", "move", "shop", "--to", "rep", "-c", cfg());
@@ -367,7 +432,7 @@ class SetsIT {
     }
 
     @Test
-    @Order(10)
+    @Order(100)
     void aMoveInterruptedAtAnyStepIsResumedOrRolledBackAndNeverLeavesTwoWritableOrigins() throws Exception {
         for (int i = 0; i < io.pgha.logical.SetMove.STEPS.size(); i++) {
             String step = io.pgha.logical.SetMove.STEPS.get(i);
@@ -407,26 +472,66 @@ class SetsIT {
     }
 
     @Test
-    @Order(11)
+    @Order(110)
+    void theSetFailsOverWhenItsOriginClusterIsLostAndTheOldOriginComesBackAsASubscriber() throws Exception {
+        load.awaitWrites(50);
+        main.kill(1);
+        main.kill(2);
+        Run r = ok("sets", "failover", "shop", "-c", cfg());
+        assertThat(r.out()).contains("Set shop fails over from main to").contains("may be lost");
+        String origin = main.state().config().sets().sets().get("shop").origin();
+        assertThat(origin).isIn("rep", "plain");
+        assertThat(main.state().config().sets().sets().get("shop").subscribers())
+                .doesNotContainKey("main");
+        for (String behind : List.of("rep", "plain"))
+            if (r.out().contains("pgha sets resync shop --node " + behind))
+                ok("sets", "resync", "shop", "--node", behind, "--timeout", "120", "-c", cfg());
+        if (origin.equals("rep")) {
+            assertThat(writable(rep)).isTrue();
+            load.awaitWrites(50);
+        }
+        main.start(1);
+        main.start(2);
+        awaitHealthy(main, 2);
+        r = ok("sets", "resync", "shop", "--node", "main", "--timeout", "120", "-c", cfg());
+        assertThat(r.out()).contains("main has caught up with set shop");
+        assertThat(writable(main)).isFalse();
+        verify();
+    }
+
+    @Test
+    @Order(120)
     void unsubscribingLeavesNoSlotBehind() throws Exception {
         load.close();
         verify();
-        ok("sets", "unsubscribe", "shop", "--node", "plain", "-c", cfg());
-        assertThat(value(connect(rep), "SELECT count(*) FROM pg_replication_slots WHERE slot_name LIKE 'pghaset%'"))
-                .isZero();
-        assertThat(value(plainConnection(), "SELECT count(*) FROM pg_subscription"))
-                .isZero();
-        ok("sets", "unsubscribe", "shop", "--node", "rep", "-c", cfg());
-        assertThat(main.state().config().slots()).doesNotContainKey("pghaset_shop_rep");
-        for (int i = 1; i <= 2; i++) {
-            int node = i;
+        var set = main.state().config().sets().sets().get("shop");
+        // the cascaded ones first
+        List<String> order = new ArrayList<>();
+        set.subscribers().values().forEach(s -> {
+            if (s.provider() != null) order.add(s.node());
+        });
+        set.subscribers().values().forEach(s -> {
+            if (s.provider() == null) order.add(s.node());
+        });
+        for (String n : order) ok("sets", "unsubscribe", "shop", "--node", n, "-c", cfg());
+        assertThat(main.state().config().slots().keySet()).noneMatch(k -> k.startsWith("pghaset"));
+        assertThat(rep.state().config().slots().keySet()).noneMatch(k -> k.startsWith("pghaset"));
+        List<java.util.concurrent.Callable<Connection>> servers = List.of(
+                () -> DriverManager.getConnection(
+                        "jdbc:postgresql://" + main.host(1) + ":" + main.pgPort(1) + "/postgres?user=postgres"),
+                () -> DriverManager.getConnection(
+                        "jdbc:postgresql://" + main.host(2) + ":" + main.pgPort(2) + "/postgres?user=postgres"),
+                () -> connect(rep),
+                SetsIT::plainConnection);
+        for (var server : servers) {
             await().atMost(Duration.ofSeconds(30))
                     .pollInterval(Duration.ofMillis(500))
                     .until(() -> value(
-                                    DriverManager.getConnection("jdbc:postgresql://" + main.host(node) + ":"
-                                            + main.pgPort(node) + "/postgres?user=postgres"),
+                                    server.call(),
                                     "SELECT count(*) FROM pg_replication_slots WHERE slot_name LIKE 'pghaset%'")
                             == 0);
+            assertThat(value(server.call(), "SELECT count(*) FROM pg_subscription"))
+                    .isZero();
         }
         Run r = ok("sets", "apply", "-c", cfg());
         assertThat(r.out()).contains("Nothing to change");
@@ -468,7 +573,8 @@ class SetsIT {
                 try (Connection c = DriverManager.getConnection(urls.get(target), p)) {
                     writeWith(c);
                 } catch (SQLException e) {
-                    if ("25006".equals(e.getSQLState())) target = (target + 1) % urls.size();
+                    // refused (a move) or unreachable (a lost origin): try the other cluster
+                    target = (target + 1) % urls.size();
                     try {
                         Thread.sleep(20);
                     } catch (InterruptedException ie) {

@@ -140,6 +140,8 @@ public final class DcsServers implements SetServers {
             kv.putAll(Conninfo.parse(n.dsn()));
         }
         kv.put("user", n.user());
+        // a lost provider must not hold a subscriber's worker (or DROP SUBSCRIPTION) for minutes
+        kv.putIfAbsent("connect_timeout", "10");
         if (n.password() != null) kv.put("password", n.password());
         return Conninfo.format(kv);
     }

@@ -267,10 +267,7 @@ public final class SetMove {
                 if (on) st.execute(SetPlanner.DENY_FUNCTION);
                 for (String t : tables) {
                     st.execute("DROP TRIGGER IF EXISTS " + Sql.ident(Names.DENY_TRIGGER) + " ON " + Sql.table(t));
-                    if (on)
-                        st.execute("CREATE TRIGGER " + Sql.ident(Names.DENY_TRIGGER)
-                                + " BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON " + Sql.table(t)
-                                + " FOR EACH STATEMENT EXECUTE FUNCTION pgha.set_deny(" + Sql.literal(set) + ")");
+                    if (on) st.execute(SetPlanner.denyTrigger(t, set));
                 }
                 c.commit();
             } catch (SQLException e) {
@@ -282,6 +279,19 @@ public final class SetMove {
                     ResultSet rs = st.executeQuery("SELECT pg_current_wal_lsn()::text")) {
                 rs.next();
                 return Lsn.parse(rs.getString(1));
+            }
+        }
+    }
+
+    /** The comment of {@code node}'s subscription {@code sub} ("" without one), or null when it has none. */
+    String subscriptionComment(String node, String db, String sub) throws SQLException {
+        try (Connection c = servers.connect(node, db);
+                PreparedStatement ps = c.prepareStatement(
+                        "SELECT coalesce(obj_description(oid, 'pg_subscription'), '') FROM pg_subscription"
+                                + " WHERE subname = ?")) {
+            ps.setString(1, sub);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getString(1) : null;
             }
         }
     }
@@ -298,37 +308,25 @@ public final class SetMove {
         Step pub = SetPlanner.publication(after, n, tables);
         if (pub != null) ops.apply(new Plan(List.of(pub), List.of()));
         List<String> direct = directSubscribers(after);
+        String comment = "pgha set " + name + " provider " + to;
         for (String f : direct) {
             String slot = Names.subscription(name, f);
-            if (n.slots().containsKey(slot)) continue;
-            try (Connection c = servers.connect(to, db);
-                    PreparedStatement ps =
-                            c.prepareStatement("SELECT pg_create_logical_replication_slot(?, 'pgoutput')")) {
-                ps.setString(1, slot);
-                ps.execute();
+            if (n.slots().containsKey(slot)) {
+                // kept only when f already streams from the new origin through it (it cascaded from
+                // it, or this step ran before); any other slot of that name is stale
+                if (comment.equals(subscriptionComment(f, db, slot))) continue;
+                ops.dropSlot(to, db, slot);
             }
-            servers.keepSlot(to, slot, db, true);
+            ops.createSlot(to, db, slot);
         }
         // the new origin stops subscribing (its slot on the old origin goes with the subscription)
         ops.dropSubscription(to, db, Names.subscription(name, to));
         String conn = servers.conninfo(to) + " dbname=" + db;
         for (String f : direct) {
             String sub = Names.subscription(name, f);
-            String comment = "pgha set " + name + " provider " + to;
-            String have = null;
-            boolean exists = false;
-            try (Connection c = servers.connect(f, db);
-                    PreparedStatement ps = c.prepareStatement(
-                            "SELECT obj_description(oid, 'pg_subscription') FROM pg_subscription WHERE subname = ?")) {
-                ps.setString(1, sub);
-                try (ResultSet rs = ps.executeQuery()) {
-                    if (rs.next()) {
-                        exists = true;
-                        have = rs.getString(1);
-                    }
-                }
-            }
-            if (exists && comment.equals(have)) continue;
+            String have = subscriptionComment(f, db, sub);
+            boolean exists = have != null;
+            if (comment.equals(have)) continue;
             // a subscription to the old provider counts positions in that provider's WAL: it is
             // dropped (with its slot there) and made again, starting where the new slot starts
             if (exists) ops.dropSubscription(f, db, sub);

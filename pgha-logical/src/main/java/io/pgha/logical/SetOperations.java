@@ -123,19 +123,21 @@ public final class SetOperations {
                     for (String sql : s.sql()) st.execute(sql);
                 }
             }
-            case CREATE_SLOT -> {
-                try (Connection c = servers.connect(s.node(), s.database());
-                        PreparedStatement ps =
-                                c.prepareStatement("SELECT pg_create_logical_replication_slot(?, 'pgoutput')")) {
-                    ps.setString(1, s.object());
-                    ps.execute();
-                }
-                keep(s.node(), s.object(), s.database(), true);
-            }
+            case CREATE_SLOT -> createSlot(s.node(), s.database(), s.object());
             case AWAIT_COPY -> awaitCopied(s.node(), s.database(), s.object());
             case DROP_SUBSCRIPTION -> dropSubscription(s.node(), s.database(), s.object());
             case DROP_SLOT -> dropSlot(s.node(), s.database(), s.object());
         }
+    }
+
+    /** Creates a set's slot (pgoutput) on {@code node}; on a pgha cluster, also keeps it as a permanent slot. */
+    void createSlot(String node, String database, String slot) throws SQLException {
+        try (Connection c = servers.connect(node, database);
+                PreparedStatement ps = c.prepareStatement("SELECT pg_create_logical_replication_slot(?, 'pgoutput')")) {
+            ps.setString(1, slot);
+            ps.execute();
+        }
+        keep(node, slot, database, true);
     }
 
     private void keep(String node, String slot, String database, boolean keep) throws SQLException {
@@ -156,7 +158,7 @@ public final class SetOperations {
      * reached, the subscription is detached from its slot and dropped, and the slot is left for the
      * next apply to drop (it is reported).
      */
-    void dropSubscription(String node, String database, String sub) throws SQLException {
+    public void dropSubscription(String node, String database, String sub) throws SQLException, InterruptedException {
         String provider = null;
         try (Connection c = servers.connect(node, database)) {
             try (PreparedStatement ps = c.prepareStatement(
@@ -170,25 +172,58 @@ public final class SetOperations {
                         provider = comment.substring(at + " provider ".length()).trim();
                 }
             }
-            if (provider != null && doc.nodes().containsKey(provider)) keep(provider, sub, database, false);
+            boolean known = provider != null && (doc == null || doc.nodes().containsKey(provider));
+            if (known && doc != null) keep(provider, sub, database, false);
+            // stop the worker first, so that the provider's walsender has let go of the slot when
+            // DROP SUBSCRIPTION drops it
+            try (Statement st = c.createStatement()) {
+                st.execute("ALTER SUBSCRIPTION " + Sql.ident(sub) + " DISABLE");
+            }
+            if (known) awaitSlotIdle(provider, database, sub);
             try (Statement st = c.createStatement()) {
                 st.execute("DROP SUBSCRIPTION " + Sql.ident(sub));
+                return;
             } catch (SQLException e) {
-                progress.accept("  " + node + ": " + message(e) + "; detaching " + sub + " from its slot and dropping"
-                        + " it (the slot on " + (provider == null ? "its provider" : provider)
-                        + " is dropped by the next pgha sets apply)");
+                progress.accept(
+                        "  " + node + ": " + message(e) + "; detaching " + sub + " from its slot and dropping" + " it");
                 try (Statement st = c.createStatement()) {
-                    st.execute("ALTER SUBSCRIPTION " + Sql.ident(sub) + " DISABLE");
                     st.execute("ALTER SUBSCRIPTION " + Sql.ident(sub) + " SET (slot_name = NONE)");
                     st.execute("DROP SUBSCRIPTION " + Sql.ident(sub));
                 }
             }
         }
+        // the slot may still be there: never leave it to keep WAL, nor for a later subscription to
+        // start from an old position
+        if (provider == null) return;
+        try {
+            dropSlot(provider, database, sub);
+        } catch (SQLException | RuntimeException e) {
+            progress.accept("  slot " + sub + " on " + provider + " is left (" + message(e)
+                    + "); the next pgha sets apply drops it");
+        }
+    }
+
+    /** Waits up to 10 s until no walsender streams from {@code slot} on {@code node} (unreachable: no wait). */
+    private void awaitSlotIdle(String node, String database, String slot) throws InterruptedException {
+        long until = System.nanoTime() + 10_000_000_000L;
+        try (Connection c = servers.connect(node, database);
+                PreparedStatement ps =
+                        c.prepareStatement("SELECT active FROM pg_replication_slots WHERE slot_name = ?")) {
+            ps.setString(1, slot);
+            while (System.nanoTime() < until) {
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (!rs.next() || !rs.getBoolean(1)) return;
+                }
+                Thread.sleep(50);
+            }
+        } catch (SQLException | RuntimeException e) {
+            LOG.debug("slot {} on {}: {}", slot, node, e.getMessage());
+        }
     }
 
     /** Drops a set slot (and stops keeping it on a cluster), waiting up to 10 s for its last reader to go. */
     void dropSlot(String node, String database, String slot) throws SQLException, InterruptedException {
-        keep(node, slot, database, false);
+        if (doc == null || doc.nodes().containsKey(node)) keep(node, slot, database, false);
         long until = System.nanoTime() + 10_000_000_000L;
         try (Connection c = servers.connect(node, database)) {
             while (true) {
@@ -226,6 +261,24 @@ public final class SetOperations {
 
     /** Waits until {@code node}'s subscription {@code sub} has copied every table, showing progress. */
     public void awaitCopied(String node, String database, String sub) throws SQLException, InterruptedException {
+        awaitCopied(node, database, sub, copyTimeoutMs);
+    }
+
+    private long copyTimeoutMs = 3_600_000;
+
+    /** How long {@link #awaitCopied} waits before it gives up and says why (default: an hour). */
+    public SetOperations copyTimeout(long ms) {
+        copyTimeoutMs = ms;
+        return this;
+    }
+
+    /**
+     * {@link #awaitCopied(String, String, String)} for at most {@code timeoutMs}; on timeout, the
+     * error holds the tables' states and the subscriber's last logged replication error.
+     */
+    public void awaitCopied(String node, String database, String sub, long timeoutMs)
+            throws SQLException, InterruptedException {
+        long until = System.nanoTime() + timeoutMs * 1_000_000L;
         String last = "";
         while (true) {
             Map<String, Character> states = new LinkedHashMap<>();
@@ -268,33 +321,97 @@ public final class SetOperations {
                 last = line.toString();
             }
             if (ready == states.size()) return;
+            if (System.nanoTime() > until) {
+                String why;
+                try (Connection c = servers.connect(node, database);
+                        PreparedStatement ps =
+                                c.prepareStatement("SELECT oid FROM pg_subscription WHERE subname = ?")) {
+                    ps.setString(1, sub);
+                    try (ResultSet rs = ps.executeQuery()) {
+                        why = rs.next()
+                                ? SetStatus.lastError(c, rs.getLong(1), setOf(sub, node), node)
+                                : "the subscription is gone";
+                    }
+                }
+                throw new SQLException(
+                        node + " has not copied every table of " + sub + " within " + timeoutMs / 1000 + " s (" + states
+                                + "): " + why,
+                        "57014");
+            }
             Thread.sleep(200);
         }
     }
 
     /**
      * Waits until the slot {@code sub} on {@code provider} has confirmed {@code target}: the
-     * subscriber has applied and flushed everything the provider had written at that position.
+     * subscriber has applied and flushed everything the provider had written at that position. On
+     * timeout the error carries the subscriber's last logged replication error.
      */
     public void awaitConfirmed(String provider, String database, String sub, Lsn target, long timeoutMs)
             throws SQLException, InterruptedException {
         long until = System.nanoTime() + timeoutMs * 1_000_000L;
+        Lsn at = null;
         try (Connection c = servers.connect(provider, database);
                 PreparedStatement ps = c.prepareStatement(
                         "SELECT confirmed_flush_lsn::text FROM pg_replication_slots WHERE slot_name = ?")) {
             ps.setString(1, sub);
-            while (true) {
-                Lsn at = null;
+            while (System.nanoTime() <= until) {
+                at = null;
                 try (ResultSet rs = ps.executeQuery()) {
                     if (rs.next() && rs.getString(1) != null) at = Lsn.parse(rs.getString(1));
                 }
                 if (at != null && at.compareTo(target) >= 0) return;
-                if (System.nanoTime() > until)
-                    throw new SQLException(
-                            "subscriber of slot " + sub + " on " + provider + " has not confirmed " + target
-                                    + " within " + timeoutMs + " ms (it is at " + at + ")",
-                            "57014");
                 Thread.sleep(50);
+            }
+        }
+        String why = "";
+        String node = sub.substring(sub.lastIndexOf('_') + 1);
+        if (doc != null) {
+            // the node whose subscription this is (node names may hold '_')
+            for (String n : doc.nodes().keySet()) if (sub.endsWith("_" + n)) node = n;
+        }
+        try (Connection c = servers.connect(node, database);
+                PreparedStatement ps = c.prepareStatement("SELECT oid FROM pg_subscription WHERE subname = ?")) {
+            ps.setString(1, sub);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (rs.next()) why = "; " + node + ": " + SetStatus.lastError(c, rs.getLong(1), setOf(sub, node), node);
+            }
+        } catch (SQLException | RuntimeException e) {
+            why = "; " + node + " cannot be reached: " + message(e);
+        }
+        throw new SQLException(
+                "the subscriber of slot " + sub + " on " + provider + " has not confirmed " + target + " within "
+                        + timeoutMs + " ms (it is at " + at + ")" + why,
+                "57014");
+    }
+
+    /**
+     * Empties {@code node}'s copy of the set's tables (for a resync) in one transaction that also
+     * puts the write protection on them, so that nothing is written there before the copy.
+     */
+    public void truncate(ReplicationSet s, String node) throws SQLException {
+        Set<String> schemas = new LinkedHashSet<>(s.schemas());
+        s.tables().forEach(t -> schemas.add(t.schema()));
+        try (Connection c = servers.connect(node, s.database())) {
+            Catalog cat = Catalog.read(node, c, schemas);
+            List<String> names = new ArrayList<>();
+            for (String t : SetPlanner.expand(s, cat, new ArrayList<>()).keySet())
+                if (cat.tables().containsKey(t)) names.add(t);
+            if (names.isEmpty()) return;
+            c.setAutoCommit(false);
+            try (Statement st = c.createStatement()) {
+                // the protection comes off for the TRUNCATE and is back before anyone else can write
+                if (s.protect()) st.execute(SetPlanner.DENY_FUNCTION);
+                for (String t : names)
+                    st.execute("DROP TRIGGER IF EXISTS " + Sql.ident(Names.DENY_TRIGGER) + " ON " + Sql.table(t));
+                List<String> quoted = new ArrayList<>();
+                names.forEach(t -> quoted.add(Sql.table(t)));
+                st.execute("TRUNCATE " + String.join(", ", quoted));
+                if (s.protect()) for (String t : names) st.execute(SetPlanner.denyTrigger(t, s.name()));
+                c.commit();
+            } catch (SQLException e) {
+                c.rollback();
+                throw e;
             }
         }
     }
@@ -307,6 +424,11 @@ public final class SetOperations {
             rs.next();
             return Lsn.parse(rs.getString(1));
         }
+    }
+
+    /** The set a subscription belongs to, from its name ({@code pghaset_SET_NODE}). */
+    static String setOf(String sub, String node) {
+        return sub.substring(Names.PREFIX.length(), Math.max(Names.PREFIX.length(), sub.length() - node.length() - 1));
     }
 
     static String message(Throwable e) {

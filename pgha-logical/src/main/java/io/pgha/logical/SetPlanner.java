@@ -203,17 +203,16 @@ public final class SetPlanner {
                                     db,
                                     "refuse ordinary writes to " + t + " on subscriber " + n,
                                     DENY_FUNCTION,
-                                    "CREATE TRIGGER " + Sql.ident(Names.DENY_TRIGGER)
-                                            + " BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON " + Sql.table(t)
-                                            + " FOR EACH STATEMENT EXECUTE FUNCTION pgha.set_deny("
-                                            + Sql.literal(s.name()) + ")"));
+                                    denyTrigger(t, s.name())));
                     }
                 }
             }
         }
+        // the protection before the subscriptions: nothing may be written to a subscriber's tables
+        // while they are copied
         steps.addAll(pubSteps);
-        steps.addAll(subSteps);
         steps.addAll(triggerSteps);
+        steps.addAll(subSteps);
         // what the document no longer names
         List<Step> drops = new ArrayList<>();
         List<Step> slotDrops = new ArrayList<>();
@@ -265,6 +264,12 @@ public final class SetPlanner {
         steps.addAll(slotDrops);
         steps.addAll(pubDrops);
         return new Plan(problems.isEmpty() ? steps : List.of(), problems);
+    }
+
+    /** The statement trigger that makes {@code table} refuse ordinary writes, naming {@code set}. */
+    static String denyTrigger(String table, String set) {
+        return "CREATE TRIGGER " + Sql.ident(Names.DENY_TRIGGER) + " BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON "
+                + Sql.table(table) + " FOR EACH STATEMENT EXECUTE FUNCTION pgha.set_deny(" + Sql.literal(set) + ")";
     }
 
     /** The function the write-protection triggers call (created or replaced with each trigger). */

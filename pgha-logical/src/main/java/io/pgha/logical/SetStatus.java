@@ -200,6 +200,18 @@ public record SetStatus(
                     + ", or skip that transaction: pgha sets skip " + set + " --node " + node + " --lsn " + m.group(4)
                     + ", or copy the set again: pgha sets resync " + set + " --node " + node;
         }
+        // an error of a worker copying a table carries no replication origin: the last error before
+        // a logical replication worker exited
+        for (int i = lines.length - 1; i >= 0; i--) {
+            if (!lines[i].contains("\"logical replication") || !lines[i].contains("exited with exit code")) continue;
+            for (int j = i - 1; j >= 0 && j >= i - 6; j--) {
+                int at = lines[j].indexOf("ERROR:");
+                if (at >= 0)
+                    return lines[j].substring(at + 6).trim() + " (a replication worker on " + node
+                            + " stopped on it; see its server log)";
+            }
+            break;
+        }
         return "see the server log of " + node;
     }
 }
