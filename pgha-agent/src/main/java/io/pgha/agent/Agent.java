@@ -77,6 +77,7 @@ public final class Agent implements AutoCloseable, AgentView {
     private LeaseGuard guard;
     private RestApi api;
     private ResourceManager resources;
+    private volatile SetsKeeper sets;
     private final RoleHooks hooks = new RoleHooks(this::config);
     private ResourceManager.Drivers resourceDrivers = ResourceManager::production;
     private volatile boolean running = true;
@@ -156,6 +157,8 @@ public final class Agent implements AutoCloseable, AgentView {
             assemble(ProductionParts.build(cfg), new ActionRunner(this::wakeUp));
             guard.start();
             resources.start();
+            sets = new SetsKeeper(cfg, () -> lastCluster.config().sets(), this::leaseValid);
+            sets.start();
             api = new RestApi(this, new ClusterControl(dcs, clock::wallMillis));
             api.start();
             LOG.info(
@@ -635,6 +638,12 @@ public final class Agent implements AutoCloseable, AgentView {
     }
 
     @Override
+    public java.util.List<io.pgha.logical.SetStatus> sets() {
+        SetsKeeper k = sets;
+        return k == null ? java.util.List.of() : k.status();
+    }
+
+    @Override
     public boolean leaseValid() {
         return lease != null && lease.valid() && cfg.name().equals(lastCluster.leader());
     }
@@ -721,6 +730,7 @@ public final class Agent implements AutoCloseable, AgentView {
         boolean pgStopped = leaveRunning || pg == null || pg.stopCleanlyOrAtOnce();
         if (!leaveRunning && resources != null) resources.stopAll("the agent is stopping");
         if (resources != null) resources.close();
+        if (sets != null) sets.close();
         hooks.close();
         if (pg != null) pg.close();
         if (!pgStopped && lease.held()) {

@@ -57,6 +57,12 @@ final class AgentMetrics implements AutoCloseable {
 
     private final MultiGauge resourceState;
     private final MultiGauge resourceFailCount;
+    /** Per set and subscriber, while this member leads a cluster whose config has replication sets. */
+    private final MultiGauge setLagBytes;
+
+    private final MultiGauge setLagSeconds;
+    private final MultiGauge setRetained;
+    private final MultiGauge setState;
 
     AgentMetrics(AgentView view) {
         this.view = view;
@@ -73,6 +79,21 @@ final class AgentMetrics implements AutoCloseable {
         resourceFailCount = MultiGauge.builder("pgha_resource_fail_count")
                 .description("Failures of the resource on this member not yet expired or cleaned up"
                         + " (1000000: INFINITY, a hard error)")
+                .register(registry);
+        setLagBytes = MultiGauge.builder("pgha_set_lag_bytes")
+                .description("WAL of the provider the subscriber of a replication set has not confirmed")
+                .baseUnit("bytes")
+                .register(registry);
+        setLagSeconds = MultiGauge.builder("pgha_set_lag_seconds")
+                .description("The provider's replay_lag for the subscriber of a replication set")
+                .baseUnit("seconds")
+                .register(registry);
+        setRetained = MultiGauge.builder("pgha_set_retained_wal_bytes")
+                .description("WAL the slot of a set's subscriber keeps on its provider")
+                .baseUnit("bytes")
+                .register(registry);
+        setState = MultiGauge.builder("pgha_set_state")
+                .description("Value is 1 for the state of the set's subscriber, 0 for the other states")
                 .register(registry);
         new JvmMemoryMetrics().bindTo(registry);
         gc.bindTo(registry);
@@ -93,6 +114,7 @@ final class AgentMetrics implements AutoCloseable {
             archiveMeters.clear();
         }
         resources(me == null ? Map.of() : me.resources());
+        sets(view.sets());
         return registry.scrape();
     }
 
@@ -112,6 +134,26 @@ final class AgentMetrics implements AutoCloseable {
         resourceRunning.register(running, true);
         resourceState.register(state, true);
         resourceFailCount.register(fails, true);
+    }
+
+    /** The set series of what this member read last (none unless it leads a cluster with sets). */
+    private void sets(List<io.pgha.logical.SetStatus> rows) {
+        List<MultiGauge.Row<?>> lag = new ArrayList<>();
+        List<MultiGauge.Row<?>> lagSeconds = new ArrayList<>();
+        List<MultiGauge.Row<?>> retained = new ArrayList<>();
+        List<MultiGauge.Row<?>> state = new ArrayList<>();
+        for (io.pgha.logical.SetStatus r : rows) {
+            Tags tags = Tags.of("set", r.set(), "subscriber", r.node(), "provider", r.provider());
+            if (r.lagBytes() != null) lag.add(MultiGauge.Row.of(tags, r.lagBytes()));
+            if (r.lagSeconds() != null) lagSeconds.add(MultiGauge.Row.of(tags, r.lagSeconds()));
+            if (r.retainedBytes() != null) retained.add(MultiGauge.Row.of(tags, r.retainedBytes()));
+            for (String each : io.pgha.logical.SetStatus.STATES)
+                state.add(MultiGauge.Row.of(tags.and("state", each), bit(each.equals(r.state()))));
+        }
+        setLagBytes.register(lag, true);
+        setLagSeconds.register(lagSeconds, true);
+        setRetained.register(retained, true);
+        setState.register(state, true);
     }
 
     private void member() {

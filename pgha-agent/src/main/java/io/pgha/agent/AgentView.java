@@ -29,6 +29,11 @@ interface AgentView {
     /** This member holds the leader lease and its last renewal is still valid. */
     boolean leaseValid();
 
+    /** Each subscriber of the replication sets, as this member (when it leads) last read them. */
+    default java.util.List<io.pgha.logical.SetStatus> sets() {
+        return java.util.List.of();
+    }
+
     /** The agent's loop ran within the last ttl. */
     boolean alive();
 

@@ -128,6 +128,12 @@ final class RestApi implements AutoCloseable {
                 RestActions.json(
                         200, DynamicSettings.toDisplayMap(agent.cluster().config()));
             case "/resources" -> RestActions.json(200, RestView.resources(agent.cluster()));
+            case "/sets" ->
+                RestActions.json(
+                        200,
+                        agent.sets().stream()
+                                .map(io.pgha.logical.SetStatus::toMap)
+                                .toList());
             case "/metrics" -> Response.text(200, AgentMetrics.CONTENT_TYPE, metrics.scrape());
             case "/backups" -> RestActions.json(200, backups.current());
             default -> Response.error(404, "no such path: " + r.path());

@@ -59,6 +59,7 @@ import picocli.CommandLine.Parameters;
             SetsCommand.ExecuteScript.class,
             SetsCommand.Failover.class,
             SetsCommand.Resync.class,
+            SetsCommand.Skip.class,
             SetsCommand.SyncSequences.class
         })
 final class SetsCommand {
@@ -507,22 +508,7 @@ final class SetsCommand {
                 List<SetStatus> rows = SetStatus.collect(ctx.doc, ctx.servers, set);
                 if (output.json()) {
                     List<Object> out = new ArrayList<>();
-                    for (SetStatus r : rows) {
-                        Map<String, Object> m = new LinkedHashMap<>();
-                        m.put("set", r.set());
-                        m.put("node", r.node());
-                        m.put("provider", r.provider());
-                        m.put("state", r.state());
-                        m.put("reason", r.reason());
-                        m.put("tables_ready", r.tablesReady());
-                        m.put("tables", r.tables());
-                        m.put("lag_bytes", r.lagBytes());
-                        m.put("lag_seconds", r.lagSeconds());
-                        m.put("retained_wal_bytes", r.retainedBytes());
-                        m.put("errors", r.errors());
-                        m.put("last_error", r.lastError());
-                        out.add(m);
-                    }
+                    for (SetStatus r : rows) out.add(r.toMap());
                     System.out.println(Json.pretty(out));
                     return 0;
                 }
@@ -795,6 +781,53 @@ final class SetsCommand {
                 }
             }
             return 0;
+        }
+    }
+
+    @Command(
+            mixinStandardHelpOptions = true,
+            name = "skip",
+            description = "Skip the one remote transaction a subscriber cannot apply (a conflict), as pgha sets status"
+                    + " names it: its changes are lost on that subscriber, so fix the rows by hand if they matter"
+                    + " (or resync it). Enables the subscription again if it was disabled.")
+    static final class Skip implements Callable<Integer> {
+        @Mixin
+        ClusterOptions cluster;
+
+        @Parameters(paramLabel = "SET", description = "the set")
+        String set;
+
+        @Option(names = "--node", required = true, paramLabel = "NODE", description = "the subscriber")
+        String node;
+
+        @Option(
+                names = "--lsn",
+                required = true,
+                paramLabel = "LSN",
+                description = "where the failing transaction finished (from pgha sets status)")
+        String lsn;
+
+        @Override
+        public Integer call() throws Exception {
+            Lsn at;
+            try {
+                at = Lsn.parse(lsn);
+            } catch (RuntimeException e) {
+                throw new IllegalArgumentException("--lsn: '" + lsn + "' is not a WAL position (like 0/5A40120)");
+            }
+            try (Context ctx = new Context(cluster, null)) {
+                ReplicationSet s = ctx.set(set);
+                if (!s.subscribers().containsKey(node))
+                    throw new IllegalArgumentException("'" + node + "' does not subscribe to set " + set);
+                String sub = Names.subscription(set, node);
+                try (java.sql.Connection c = ctx.servers.connect(node, s.database());
+                        java.sql.Statement st = c.createStatement()) {
+                    st.execute("ALTER SUBSCRIPTION \"" + sub + "\" SKIP (lsn = '" + at + "')");
+                    st.execute("ALTER SUBSCRIPTION \"" + sub + "\" ENABLE");
+                }
+                System.out.println(node + " skips the transaction of set " + set + " that finished at " + at + ".");
+                return 0;
+            }
         }
     }
 

@@ -285,6 +285,37 @@ class SetsIT {
         assertThat(value(plainConnection(), "SELECT last_value FROM invoice_no"))
                 .isGreaterThanOrEqualTo(invoice);
         assertThat(value(connect(rep), "SELECT last_value FROM orders_id_seq")).isGreaterThanOrEqualTo(orders);
+        // the primary's agent copies them by itself every sequence_sync_interval (2 s here)
+        sql(main, "SELECT nextval('invoice_no') FROM generate_series(1, 1000)");
+        long later = value(connect(main), "SELECT last_value FROM invoice_no");
+        await().atMost(Duration.ofSeconds(20))
+                .pollInterval(Duration.ofMillis(500))
+                .until(() -> value(connect(rep), "SELECT last_value FROM invoice_no") >= later);
+        // and report every subscriber's state over REST and in the metrics
+        int leader = primary(main);
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        await().atMost(Duration.ofSeconds(20))
+                .pollInterval(Duration.ofMillis(500))
+                .untilAsserted(() -> {
+                    String sets = http.send(
+                                    java.net.http.HttpRequest.newBuilder(java.net.URI.create(
+                                                    "http://127.0.0.1:" + main.apiPort(leader) + "/sets"))
+                                            .build(),
+                                    java.net.http.HttpResponse.BodyHandlers.ofString())
+                            .body();
+                    assertThat(JSON.readTree(sets)).hasSize(2);
+                    String metrics = http.send(
+                                    java.net.http.HttpRequest.newBuilder(java.net.URI.create(
+                                                    "http://127.0.0.1:" + main.apiPort(leader) + "/metrics"))
+                                            .build(),
+                                    java.net.http.HttpResponse.BodyHandlers.ofString())
+                            .body();
+                    assertThat(metrics)
+                            .contains("pgha_set_lag_bytes{")
+                            .contains("subscriber=\"plain\"")
+                            .containsPattern(
+                                    "pgha_set_state\\{[^}]*state=\"streaming\"[^}]*subscriber=\"rep\"[^}]*\\} 1.0");
+                });
         // a subscriber ahead of the origin stays where it is
         sql(rep, "SELECT setval('invoice_no', 10000000)");
         ok("sets", "sync-sequences", "shop", "-c", cfg());
@@ -434,12 +465,15 @@ class SetsIT {
     @Test
     @Order(100)
     void aMoveInterruptedAtAnyStepIsResumedOrRolledBackAndNeverLeavesTwoWritableOrigins() throws Exception {
+        LocalCluster origin = main;
         for (int i = 0; i < io.pgha.logical.SetMove.STEPS.size(); i++) {
             String step = io.pgha.logical.SetMove.STEPS.get(i);
+            String from = origin == main ? "main" : "rep";
+            String to = origin == main ? "rep" : "main";
             System.setProperty("pgha.test.sets.crash-after", step);
             Run r;
             try {
-                r = pgha("sets", "move", "shop", "--to", "rep", "-c", cfg());
+                r = pgha("sets", "move", "shop", "--to", to, "-c", cfg());
             } finally {
                 System.clearProperty("pgha.test.sets.crash-after");
             }
@@ -454,19 +488,19 @@ class SetsIT {
             assertThat(pgha("sets", "apply", "-c", cfg()).err()).contains("is in progress (step " + step + ")");
             if (i % 2 == 0) {
                 r = ok("sets", "move", "shop", "--resume", "-c", cfg());
-                assertThat(r.out()).contains("moved from main to rep");
-                assertThat(writable(rep)).isTrue();
-                load.awaitWrites(20);
-                ok("sets", "move", "shop", "--to", "main", "-c", cfg());
+                assertThat(r.out()).contains("moved from " + from + " to " + to);
+                origin = origin == main ? rep : main;
             } else {
                 ok("sets", "move", "shop", "--abort", "-c", cfg());
             }
             assertThat(main.state().config().sets().journal()).isEmpty();
-            assertThat(main.state().config().sets().sets().get("shop").origin()).isEqualTo("main");
-            assertThat(writable(main)).isTrue();
-            assertThat(writable(rep)).isFalse();
+            assertThat(main.state().config().sets().sets().get("shop").origin())
+                    .isEqualTo(origin == main ? "main" : "rep");
+            assertThat(writable(origin)).isTrue();
+            assertThat(writable(origin == main ? rep : main)).isFalse();
             load.awaitWrites(20);
         }
+        if (origin != main) ok("sets", "move", "shop", "--to", "main", "-c", cfg());
         noAcknowledgedWriteLost(main);
         verify();
     }

@@ -37,6 +37,27 @@ public record SetStatus(
         Long errors,
         String lastError) {
 
+    /** The row as {@code pgha sets status --format json} and {@code GET /sets} give it (snake_case). */
+    public java.util.Map<String, Object> toMap() {
+        java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+        m.put("set", set);
+        m.put("node", node);
+        m.put("provider", provider);
+        m.put("state", state);
+        m.put("reason", reason);
+        m.put("tables_ready", tablesReady);
+        m.put("tables", tables);
+        m.put("lag_bytes", lagBytes);
+        m.put("lag_seconds", lagSeconds);
+        m.put("retained_wal_bytes", retainedBytes);
+        m.put("errors", errors);
+        m.put("last_error", lastError);
+        return m;
+    }
+
+    /** The states a subscriber can be in, for the metrics. */
+    public static final List<String> STATES = List.of("copying", "catching up", "streaming", "broken", "missing");
+
     /** Every subscriber of every set (or of {@code only}), in document order. */
     public static List<SetStatus> collect(SetsConfig doc, SetServers servers, String only) {
         List<SetStatus> out = new ArrayList<>();
