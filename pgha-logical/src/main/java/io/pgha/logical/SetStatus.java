@@ -134,7 +134,8 @@ public record SetStatus(
                     errors = rs.getLong(5);
                     int ready = Integer.parseInt(counts[0]);
                     int total = Integer.parseInt(counts[1]);
-                    String lastError = errors > 0 ? lastError(c, oid, s.name(), node) : null;
+                    Logged logged = errors > 0 ? logged(c, oid, s.name(), node) : null;
+                    String lastError = logged == null ? null : logged.text();
                     String state;
                     String reason = null;
                     if (providerProblem != null) {
@@ -149,6 +150,10 @@ public record SetStatus(
                         reason = "the subscription is disabled" + (lastError == null ? "" : " after an error");
                     } else if (ready < total) {
                         state = "copying";
+                    } else if (logged != null && logged.recent()) {
+                        // PostgreSQL restarts a failing worker every few seconds: it may be running
+                        state = "broken";
+                        reason = "the apply worker keeps failing on a change it cannot apply";
                     } else if (pid == 0 || !slotActive) {
                         state = "broken";
                         reason = lastError != null
@@ -190,16 +195,33 @@ public record SetStatus(
      * log file (with logging_collector, as pgha's nodes run), with the table and the ways to fix it.
      */
     static String lastError(Connection c, long oid, String set, String node) {
+        return logged(c, oid, set, node).text();
+    }
+
+    /**
+     * A replication error found in the subscriber's log.
+     *
+     * @param recent logged in the last minute (by the server's clock): the worker is failing now
+     */
+    record Logged(String text, boolean recent) {}
+
+    private static final Pattern STAMP = Pattern.compile("^(\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d)");
+
+    static Logged logged(Connection c, long oid, String set, String node) {
         String text;
-        try (PreparedStatement ps = c.prepareStatement("SELECT pg_read_file(f, greatest(0, s - 262144), 262144)"
+        String now;
+        try (PreparedStatement ps = c.prepareStatement("SELECT pg_read_file(f, greatest(0, s - 262144), 262144),"
+                + " to_char((now() AT TIME ZONE current_setting('log_timezone')) - interval '1 minute',"
+                + " 'YYYY-MM-DD HH24:MI:SS')"
                 + " FROM (SELECT f, (pg_stat_file(f)).size AS s FROM"
                 + " (SELECT pg_current_logfile() AS f) x WHERE f IS NOT NULL) y")) {
             try (ResultSet rs = ps.executeQuery()) {
-                if (!rs.next()) return "see the server log of " + node;
+                if (!rs.next()) return new Logged("see the server log of " + node, false);
                 text = rs.getString(1);
+                now = rs.getString(2);
             }
         } catch (SQLException e) {
-            return "see the server log of " + node;
+            return new Logged("see the server log of " + node, false);
         }
         String[] lines = text.split("\n");
         for (int i = lines.length - 1; i >= 0; i--) {
@@ -214,12 +236,17 @@ public record SetStatus(
                 }
             }
             String table = m.group(3);
-            return (error == null ? "an error" : error)
-                    + " while applying " + m.group(2)
-                    + (table == null ? "" : " to " + table)
-                    + " (transaction finished at " + m.group(4) + "); fix the row on " + node
-                    + ", or skip that transaction: pgha sets skip " + set + " --node " + node + " --lsn " + m.group(4)
-                    + ", or copy the set again: pgha sets resync " + set + " --node " + node;
+            Matcher stamp = STAMP.matcher(lines[i]);
+            // the log's timestamps sort as text; an error within the last minute means the worker is failing now
+            boolean recent = stamp.find() && stamp.group(1).compareTo(now) >= 0;
+            return new Logged(
+                    (error == null ? "an error" : error)
+                            + " while applying " + m.group(2)
+                            + (table == null ? "" : " to " + table)
+                            + " (transaction finished at " + m.group(4) + "); fix the row on " + node
+                            + ", or skip that transaction: pgha sets skip " + set + " --node " + node + " --lsn "
+                            + m.group(4) + ", or copy the set again: pgha sets resync " + set + " --node " + node,
+                    recent);
         }
         // an error of a worker copying a table carries no replication origin: the last error before
         // a logical replication worker exited
@@ -228,11 +255,13 @@ public record SetStatus(
             for (int j = i - 1; j >= 0 && j >= i - 6; j--) {
                 int at = lines[j].indexOf("ERROR:");
                 if (at >= 0)
-                    return lines[j].substring(at + 6).trim() + " (a replication worker on " + node
-                            + " stopped on it; see its server log)";
+                    return new Logged(
+                            lines[j].substring(at + 6).trim() + " (a replication worker on " + node
+                                    + " stopped on it; see its server log)",
+                            false);
             }
             break;
         }
-        return "see the server log of " + node;
+        return new Logged("see the server log of " + node, false);
     }
 }
