@@ -44,6 +44,10 @@ final class SetsKeeper implements AutoCloseable {
     private long lastSync;
     private long lastStatus;
     private Set<String> logged = new HashSet<>();
+    /** The connections of the document in force, kept from tick to tick (the DCS sessions of other clusters). */
+    private DcsServers servers;
+
+    private SetsConfig serversFor;
 
     SetsKeeper(NodeConfig cfg, Supplier<SetsConfig> doc, BooleanSupplier leading) {
         this.cfg = cfg;
@@ -65,34 +69,41 @@ final class SetsKeeper implements AutoCloseable {
             SetsConfig d = doc.get();
             if (d == null || d.sets().isEmpty() || !leading.getAsBoolean()) {
                 status = List.of();
+                closeServers();
                 return;
             }
             long now = System.currentTimeMillis();
             boolean sync = d.sequenceSyncMs() > 0 && now - lastSync >= d.sequenceSyncMs();
             boolean read = now - lastStatus >= STATUS_EVERY_MS;
             if (!sync && !read) return;
+            if (!d.equals(serversFor)) {
+                closeServers();
+                servers = new DcsServers(
+                        d,
+                        name -> DcsFactory.observer(
+                                cfg.dcs(), name, cfg.timing().ttlMs()));
+                serversFor = d;
+            }
             Set<String> problems = new HashSet<>();
-            try (DcsServers servers = new DcsServers(
-                    d, name -> DcsFactory.observer(cfg.dcs(), name, cfg.timing().ttlMs()))) {
-                if (sync) {
-                    lastSync = now;
-                    for (ReplicationSet s : d.sets().values()) {
-                        if (d.journal().containsKey(s.name())) continue;
-                        try {
-                            for (String line : SequenceSync.sync(
-                                    s,
-                                    servers,
-                                    s.origin(),
-                                    new ArrayList<>(s.subscribers().keySet()))) LOG.debug("set {}: {}", s.name(), line);
-                        } catch (Exception e) {
-                            problems.add("set " + s.name() + ": cannot copy its sequences: " + e.getMessage());
-                        }
+            if (sync) {
+                lastSync = now;
+                for (ReplicationSet s : d.sets().values()) {
+                    if (d.journal().containsKey(s.name())) continue;
+                    try {
+                        List<String> moved = SequenceSync.sync(
+                                s,
+                                servers,
+                                s.origin(),
+                                new ArrayList<>(s.subscribers().keySet()));
+                        for (String line : moved) LOG.debug("set {}: {}", s.name(), line);
+                    } catch (Exception e) {
+                        problems.add("set " + s.name() + ": cannot copy its sequences: " + e.getMessage());
                     }
                 }
-                if (read) {
-                    lastStatus = now;
-                    status = SetStatus.collect(d, servers, null);
-                }
+            }
+            if (read) {
+                lastStatus = now;
+                status = SetStatus.collect(d, servers, null);
             }
             for (String p : problems) if (!logged.contains(p)) LOG.warn("{}", p);
             logged = problems;
@@ -101,8 +112,20 @@ final class SetsKeeper implements AutoCloseable {
         }
     }
 
+    private void closeServers() {
+        if (servers != null) servers.close();
+        servers = null;
+        serversFor = null;
+    }
+
     @Override
     public void close() {
         thread.shutdownNow();
+        try {
+            if (!thread.awaitTermination(5, TimeUnit.SECONDS)) LOG.debug("the sets thread did not stop in 5 s");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        closeServers();
     }
 }
