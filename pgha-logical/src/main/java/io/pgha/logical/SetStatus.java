@@ -201,7 +201,8 @@ public record SetStatus(
     /**
      * A replication error found in the subscriber's log.
      *
-     * @param recent logged in the last minute (by the server's clock): the worker is failing now
+     * @param recent logged within three of the worker's retry intervals ({@code
+     *     wal_retrieve_retry_interval}, 5 s by default) by the server's clock: it is failing now
      */
     record Logged(String text, boolean recent) {}
 
@@ -211,7 +212,8 @@ public record SetStatus(
         String text;
         String now;
         try (PreparedStatement ps = c.prepareStatement("SELECT pg_read_file(f, greatest(0, s - 262144), 262144),"
-                + " to_char((now() AT TIME ZONE current_setting('log_timezone')) - interval '1 minute',"
+                + " to_char((now() AT TIME ZONE current_setting('log_timezone'))"
+                + " - 3 * current_setting('wal_retrieve_retry_interval')::interval,"
                 + " 'YYYY-MM-DD HH24:MI:SS')"
                 + " FROM (SELECT f, (pg_stat_file(f)).size AS s FROM"
                 + " (SELECT pg_current_logfile() AS f) x WHERE f IS NOT NULL) y")) {
@@ -237,7 +239,8 @@ public record SetStatus(
             }
             String table = m.group(3);
             Matcher stamp = STAMP.matcher(lines[i]);
-            // the log's timestamps sort as text; an error within the last minute means the worker is failing now
+            // the log's timestamps sort as text; an error within three retry intervals means the worker
+            // is failing now (PostgreSQL restarts it and it fails again at every interval)
             boolean recent = stamp.find() && stamp.group(1).compareTo(now) >= 0;
             return new Logged(
                     (error == null ? "an error" : error)
