@@ -52,7 +52,11 @@ class CommandTreeTest {
                         List.of("resource", "cleanup"),
                         List.of("resource", "disable"),
                         List.of("resource", "enable"),
-                        List.of("node", "maintenance"));
+                        List.of("node", "maintenance"),
+                        List.of("sets", "apply"),
+                        List.of("sets", "move"),
+                        List.of("sets", "execute-script"),
+                        List.of("sets", "failover"));
     }
 
     @Test

@@ -6,7 +6,8 @@ import java.util.List;
 /**
  * Splits a SQL script into statements the way psql does for the cases scripts use: semicolons
  * outside quotes ('...', "...", E'...' escapes), dollar quotes ($$...$$, $tag$...$tag$), and
- * comments (-- to the end of the line, nested block comments). Empty statements are dropped.
+ * comments (-- to the end of the line, nested block comments). Empty statements, and those that
+ * are only comments, are dropped.
  */
 public final class SqlScript {
     private SqlScript() {}
@@ -14,6 +15,7 @@ public final class SqlScript {
     public static List<String> split(String script) {
         List<String> out = new ArrayList<>();
         StringBuilder cur = new StringBuilder();
+        boolean code = false; // whether cur holds more than comments and whitespace
         int n = script.length();
         int i = 0;
         while (i < n) {
@@ -41,7 +43,11 @@ public final class SqlScript {
                 cur.append(script, i, Math.min(j, n));
                 i = Math.min(j, n);
             } else if (c == '\'' || c == '"') {
-                boolean escapes = c == '\'' && i > 0 && (script.charAt(i - 1) == 'E' || script.charAt(i - 1) == 'e');
+                // E'...' (not the end of a word such as ELSE'...')
+                boolean escapes = c == '\''
+                        && i > 0
+                        && (script.charAt(i - 1) == 'E' || script.charAt(i - 1) == 'e')
+                        && (i < 2 || !identifierChar(script.charAt(i - 2)));
                 int j = i + 1;
                 while (j < n) {
                     char d = script.charAt(j);
@@ -60,24 +66,32 @@ public final class SqlScript {
                 }
                 int end = Math.min(j + 1, n);
                 cur.append(script, i, end);
+                code = true;
                 i = end;
             } else if (c == '$' && dollarTag(script, i) != null) {
                 String tag = dollarTag(script, i);
                 int close = script.indexOf(tag, i + tag.length());
                 int end = close < 0 ? n : close + tag.length();
                 cur.append(script, i, end);
+                code = true;
                 i = end;
             } else if (c == ';') {
-                add(out, cur);
+                if (code) add(out, cur);
                 cur.setLength(0);
+                code = false;
                 i++;
             } else {
                 cur.append(c);
+                if (!Character.isWhitespace(c)) code = true;
                 i++;
             }
         }
-        add(out, cur);
+        if (code) add(out, cur);
         return out;
+    }
+
+    private static boolean identifierChar(char c) {
+        return Character.isLetterOrDigit(c) || c == '_' || c == '$';
     }
 
     /** The dollar-quote tag starting at {@code i} ({@code $$} or {@code $name$}), or null. */
@@ -94,15 +108,6 @@ public final class SqlScript {
     }
 
     private static void add(List<String> out, StringBuilder cur) {
-        String s = cur.toString().strip();
-        if (!s.isEmpty() && !onlyComments(s)) out.add(s);
-    }
-
-    private static boolean onlyComments(String s) {
-        for (String line : s.split("\n")) {
-            String t = line.strip();
-            if (!t.isEmpty() && !t.startsWith("--")) return false;
-        }
-        return true;
+        out.add(cur.toString().strip());
     }
 }
