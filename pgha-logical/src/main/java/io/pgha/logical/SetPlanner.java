@@ -105,7 +105,25 @@ public final class SetPlanner {
                 if (!pc.walLevel().equals("logical"))
                     problems.add("set " + s.name() + ": provider " + provider + " has wal_level " + pc.walLevel()
                             + "; a node that provides for another needs wal_level = logical");
+                if (!conninfo.containsKey(provider)) {
+                    problems.add("set " + s.name() + ": how " + n + " reaches its provider " + provider
+                            + " is not known now (a cluster without members in the DCS?)");
+                    continue;
+                }
                 Catalog.Slot slot = pc.slots().get(sub);
+                if (slot != null && !c.subscriptions().containsKey(sub)) {
+                    // a slot without its subscription is stale (an unsubscribe or a resync that stopped
+                    // half-way): a new subscription starts from a new one, not from an old position
+                    subSteps.add(new Step(
+                            Step.Kind.DROP_SLOT,
+                            s.name(),
+                            provider,
+                            db,
+                            "drop the stale slot " + sub + " on " + provider,
+                            List.of(),
+                            sub));
+                    slot = null;
+                }
                 if (slot == null) {
                     subSteps.add(new Step(
                             Step.Kind.CREATE_SLOT,
@@ -119,7 +137,7 @@ public final class SetPlanner {
                     problems.add("set " + s.name() + ": slot " + sub + " on " + provider + " is for " + slot.plugin()
                             + " in database " + slot.database() + "; drop it (pgha sets unsubscribe)");
                 }
-                String wantConn = conninfo.getOrDefault(provider, "") + " dbname=" + db;
+                String wantConn = conninfo.get(provider) + " dbname=" + db;
                 String comment = "pgha set " + s.name() + " provider " + provider;
                 Catalog.Subscription have = c.subscriptions().get(sub);
                 if (have == null) {
@@ -153,8 +171,10 @@ public final class SetPlanner {
                     String from = was.startsWith("pgha set " + s.name() + " provider ")
                             ? was.substring(("pgha set " + s.name() + " provider ").length())
                             : "an unknown provider";
-                    problems.add("set " + s.name() + ": " + n + " replicates from " + from + ", the document says "
-                            + provider + "; pgha sets move or pgha sets resubscribe changes a provider");
+                    problems.add(
+                            "set " + s.name() + ": " + n + " replicates from " + from + ", the document says "
+                                    + provider
+                                    + "; pgha sets move, or pgha sets unsubscribe then subscribe --provider, changes a provider");
                     continue;
                 }
                 if (!wantConn.equals(have.conninfo()))
@@ -338,6 +358,7 @@ public final class SetPlanner {
             List<String> cols = t.columns().isEmpty() ? src.columns() : t.columns();
             for (String col : cols) {
                 String want = src.type(col);
+                if (want == null) continue; // the origin lacks it: reported once, for the origin
                 String have = dst.type(col);
                 if (have == null)
                     problems.add("set " + s.name() + ": subscriber " + node + " lacks column " + t.qualified() + "."

@@ -580,6 +580,43 @@ class SetPlannerTest {
     // --- what is created ---
 
     @Test
+    void aSlotLeftWithoutItsSubscriptionIsDroppedAndMadeAgainNeverReused() {
+        World w = World.bare();
+        SetsConfig d = doc(shop("reports"));
+        w.publish("main", d.sets().get("shop"));
+        w.slot("main", "pghaset_shop_reports");
+        Plan p = w.plan(d);
+        assertThat(p.problems()).isEmpty();
+        List<String> l = labels(p);
+        assertThat(l)
+                .containsSubsequence(
+                        "DROP_SLOT main pghaset_shop_reports",
+                        createSlot("main", "reports"),
+                        subscribe("reports", "main"));
+    }
+
+    @Test
+    void aProviderNobodyKnowsHowToReachIsAProblemNotAnEmptyConnectionString() {
+        Map<String, String> conninfo = new LinkedHashMap<>(CONNINFO);
+        conninfo.remove("main");
+        World w = World.bare();
+        Plan p = SetPlanner.plan(doc(shop("reports")), w.catalogs(), conninfo);
+        assertThat(p.steps()).isEmpty();
+        assertThat(p.problems()).anyMatch(x -> x.contains("how reports reaches its provider main is not known now"));
+    }
+
+    @Test
+    void aColumnTheOriginLacksIsReportedOnceForTheOrigin() {
+        SetsConfig d = doc(shop("reports"));
+        ReplicationSet s = d.sets().get("shop");
+        List<TableSpec> tables = new ArrayList<>(s.tables());
+        tables.add(new TableSpec("public", "invoices", List.of("id", "phone"), null));
+        Plan p = World.bare().plan(d.withSet(s.withTables(tables)));
+        assertThat(p.problems()).anyMatch(x -> x.contains("has no column phone"));
+        assertThat(p.problems()).noneMatch(x -> x.contains("lacks column public.invoices.phone"));
+    }
+
+    @Test
     void fromNothingACascadeIsBuiltPublicationsThenProtectionThenSubscriptionsProvidersFirst() {
         Plan p = World.bare().plan(doc(shop("reports", "archive<reports")));
         assertThat(p.problems()).isEmpty();
