@@ -363,7 +363,7 @@ public final class SetOperations {
                     if (rs.next() && rs.getString(1) != null) at = Lsn.parse(rs.getString(1));
                 }
                 if (at != null && at.compareTo(target) >= 0) return;
-                Thread.sleep(50);
+                Thread.sleep(20);
             }
         }
         String why = "";
