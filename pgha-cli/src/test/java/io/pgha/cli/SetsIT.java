@@ -123,10 +123,16 @@ class SetsIT {
         for (LocalCluster c : new LocalCluster[] {main, rep}) {
             if (c == null) continue;
             for (int i = 1; i <= c.nodes(); i++) {
-                List<String> errors = ClusterFixture.serverLog(c, i)
-                        .lines()
-                        .filter(l -> l.contains("ERROR") || l.contains("CONTEXT") || l.contains("logical replication"))
-                        .toList();
+                List<String> all = ClusterFixture.serverLog(c, i).lines().toList();
+                List<String> errors = new ArrayList<>();
+                for (int l = 0; l < all.size(); l++) {
+                    String line = all.get(l);
+                    if (line.contains("set_deny") || line.contains("belongs to replication set")) continue;
+                    if (line.contains("ERROR") || line.contains("FATAL") || line.contains("logical replication")) {
+                        errors.add(line);
+                        if (l + 1 < all.size() && all.get(l + 1).contains("CONTEXT")) errors.add(all.get(l + 1));
+                    }
+                }
                 System.out.println("----- " + c.nodeName(i) + " of "
                         + c.directory().getFileName() + ": server log errors (last 30)");
                 errors.subList(Math.max(0, errors.size() - 30), errors.size()).forEach(System.out::println);
