@@ -639,9 +639,9 @@ final class SetsCommand {
             name = "move",
             description = {
                 "Make a subscriber the set's origin without losing a row (Slony-I's MOVE SET): the origin refuses"
-                        + " writes, the new origin catches up, the sequences are copied, the new origin gets slots"
-                        + " for its future subscribers and accepts writes, then the old origin and the other"
-                        + " subscribers subscribe from it without a copy. Prints how long writes were refused.",
+                        + " writes, the new origin catches up, the sequences are copied, the direction is reversed"
+                        + " (the old origin and the other subscribers subscribe from the new one without a copy) and"
+                        + " the new origin accepts writes. Prints how long writes were refused.",
                 "Each step is recorded in the DCS: a move that was interrupted is finished with --resume or rolled"
                         + " back with --abort."
             })

@@ -22,15 +22,15 @@ import java.util.function.Consumer;
 /**
  * {@code pgha sets move}: Slony-I's MOVE SET on logical replication. The origin's tables refuse
  * writes ({@code lock}); the new origin and every other direct subscriber confirm the origin's
- * position at that moment ({@code catch-up}); the sequences are copied ({@code sequences}); the new
- * origin publishes and gets a slot for each of its future subscribers while nobody can write
- * ({@code prepare}); the new origin accepts writes ({@code open}, the end of the window); and the
- * old origin and the other subscribers subscribe from it without an initial copy ({@code reverse}).
- * Every step is recorded in the DCS, so a move interrupted at any point is resumed ({@code
- * --resume}) or rolled back ({@code --abort}); at no point do both nodes accept writes.
+ * position at that moment ({@code catch-up}); the sequences are copied ({@code sequences}); the
+ * direction is reversed: the new origin publishes, slots for every future subscriber are made on it
+ * while no one can write, the old origin and the other subscribers subscribe from it without an
+ * initial copy ({@code reverse}); and the new origin accepts writes ({@code open}). Every step is
+ * recorded in the DCS before and after it runs, so a move interrupted at any point is resumed
+ * ({@code --resume}) or rolled back ({@code --abort}); at no point do both nodes accept writes.
  */
 public final class SetMove {
-    public static final List<String> STEPS = List.of("lock", "catch-up", "sequences", "prepare", "open", "reverse");
+    public static final List<String> STEPS = List.of("lock", "catch-up", "sequences", "reverse", "open");
 
     /** Test hook: the system property naming the step after which a move stops as if pgha had been killed. */
     static final String CRASH_AFTER = "pgha.test.sets.crash-after";
@@ -148,11 +148,9 @@ public final class SetMove {
         try (Connection c = servers.connect(from, db)) {
             tables = SetPlanner.expand(before, Catalog.read(from, c, schemas(before)), new ArrayList<>());
         }
-        long start = System.nanoTime();
-        java.util.function.LongSupplier ms = () -> (System.nanoTime() - start) / 1_000_000;
         if (pending(j, "lock")) {
             j = record(name, j, "lock", false, null);
-            progress.accept("[1/6] refusing writes to set " + name + " on " + from);
+            progress.accept("[1/5] refusing writes to set " + name + " on " + from);
             Lsn lsn = deny(from, db, name, tables.keySet(), true);
             j = record(
                     name,
@@ -160,50 +158,43 @@ public final class SetMove {
                     "lock",
                     true,
                     Map.of("lock_lsn", lsn.toString(), "locked_at", String.valueOf(System.currentTimeMillis())));
-            progress.accept("      writes refused from " + lsn + " (" + ms.getAsLong() + " ms)");
+            progress.accept("      writes refused from " + lsn);
         }
         Lsn lockLsn = Lsn.parse(j.data().get("lock_lsn"));
-        // catch-up and sequences change nothing that needs undoing: only their end is recorded
         if (pending(j, "catch-up")) {
+            j = record(name, j, "catch-up", false, null);
             for (String f : directSubscribers(before)) {
-                progress.accept("[2/6] waiting for " + f + " to apply everything up to " + lockLsn);
+                progress.accept("[2/5] waiting for " + f + " to apply everything up to " + lockLsn);
                 ops.awaitConfirmed(from, db, Names.subscription(name, f), lockLsn, timeoutMs);
             }
             j = record(name, j, "catch-up", true, null);
         }
         if (pending(j, "sequences")) {
-            progress.accept("[3/6] copying the sequences from " + from + " (" + ms.getAsLong() + " ms)");
+            j = record(name, j, "sequences", false, null);
+            progress.accept("[3/5] copying the sequences from " + from);
             for (String line : SequenceSync.sync(before, servers, from, directSubscribers(before)))
                 progress.accept("      " + line);
             j = record(name, j, "sequences", true, null);
         }
-        if (pending(j, "prepare")) {
-            j = record(name, j, "prepare", false, null);
-            progress.accept("[4/6] " + to + " publishes; slots for " + String.join(", ", directSubscribers(after))
-                    + " (" + ms.getAsLong() + " ms)");
-            prepare(after, to, tables);
-            j = record(name, j, "prepare", true, null);
+        if (pending(j, "reverse")) {
+            j = record(name, j, "reverse", false, null);
+            progress.accept("[4/5] reversing: " + to + " publishes; " + String.join(", ", directSubscribers(after))
+                    + " subscribe from it without a copy");
+            reverse(after, to, tables);
+            j = record(name, j, "reverse", true, null);
         }
         if (pending(j, "open")) {
             Journal opening = j.at("open", false, null);
             store.finish(after, opening);
             j = opening;
-            progress.accept("[5/6] " + to + " accepts writes to set " + name + " (" + ms.getAsLong() + " ms)");
+            progress.accept("[5/5] " + to + " accepts writes to set " + name);
             deny(to, db, name, tables.keySet(), false);
-            j = record(name, j, "open", true, Map.of("opened_at", String.valueOf(System.currentTimeMillis())));
+            j = record(name, j, "open", true, null);
         }
-        if (pending(j, "reverse")) {
-            j = record(name, j, "reverse", false, null);
-            progress.accept("[6/6] " + String.join(", ", directSubscribers(after)) + " subscribe from " + to
-                    + " without a copy");
-            repoint(after, to);
-            j = record(name, j, "reverse", true, null);
-        }
-        long now = System.currentTimeMillis();
-        long lockedAt = Long.parseLong(j.data().getOrDefault("locked_at", String.valueOf(now)));
-        long openedAt = Long.parseLong(j.data().getOrDefault("opened_at", String.valueOf(now)));
+        long lockedAt = Long.parseLong(j.data().getOrDefault("locked_at", String.valueOf(System.currentTimeMillis())));
+        long blocked = System.currentTimeMillis() - lockedAt;
         store.journal(name, null);
-        return new Outcome(from, to, lockLsn, openedAt - lockedAt);
+        return new Outcome(from, to, lockLsn, blocked);
     }
 
     /**
@@ -216,16 +207,8 @@ public final class SetMove {
         if (j == null || !j.kind().equals("move"))
             throw new IllegalStateException("set " + name + " has no move to abort");
         int at = STEPS.indexOf(j.step());
-        if (at < STEPS.indexOf("open")) {
+        if (at < STEPS.indexOf("reverse")) {
             progress.accept("rolling back: " + j.from() + " accepts writes to set " + name + " again");
-            // the slots made on the new origin for its future subscribers would keep WAL there
-            ReplicationSet after = reversed(s, j.from(), j.to());
-            String comment = "pgha set " + name + " provider " + j.to();
-            for (String f : directSubscribers(after)) {
-                String slot = Names.subscription(name, f);
-                if (!comment.equals(subscriptionComment(f, s.database(), slot)))
-                    ops.dropSlot(j.to(), s.database(), slot);
-            }
             Set<String> tables;
             try (Connection c = servers.connect(j.from(), s.database())) {
                 tables = SetPlanner.expand(s, Catalog.read(j.from(), c, schemas(s)), new ArrayList<>())
@@ -235,7 +218,7 @@ public final class SetMove {
             store.journal(name, null);
             return new Outcome(j.from(), j.from(), Lsn.ZERO, 0);
         }
-        progress.accept("the move to " + j.to() + " is past opening: finishing it, then moving back to " + j.from());
+        progress.accept("the move to " + j.to() + " is past reversing: finishing it, then moving back to " + j.from());
         run(s, j);
         SetsConfig moved = doc.withSet(
                         reversed(s.origin().equals(j.from()) ? s : reversed(s, j.to(), j.from()), j.from(), j.to()))
@@ -313,12 +296,8 @@ public final class SetMove {
         }
     }
 
-    /**
-     * The prepare step, while nobody can write to the set: the new origin publishes, and gets a slot
-     * for each of its future direct subscribers, so that they start exactly where its data is. Each
-     * part checks what is already done, so that it can run again.
-     */
-    private void prepare(ReplicationSet after, String to, Map<String, TableSpec> tables) throws Exception {
+    /** The reverse step; each part checks what is already done, so that it can run again. */
+    private void reverse(ReplicationSet after, String to, Map<String, TableSpec> tables) throws Exception {
         String name = after.name();
         String db = after.database();
         Catalog n;
@@ -340,18 +319,6 @@ public final class SetMove {
             }
             ops.createSlot(to, db, slot);
         }
-    }
-
-    /**
-     * The reverse step, once the new origin takes writes: it stops subscribing (its slot on the old
-     * origin goes with its subscription), and each future direct subscriber subscribes from it,
-     * without a copy, through the slot the prepare step made. Can run again.
-     */
-    private void repoint(ReplicationSet after, String to) throws Exception {
-        String name = after.name();
-        String db = after.database();
-        List<String> direct = directSubscribers(after);
-        String comment = "pgha set " + name + " provider " + to;
         // the new origin stops subscribing (its slot on the old origin goes with the subscription)
         ops.dropSubscription(to, db, Names.subscription(name, to));
         String conn = servers.conninfo(to) + " dbname=" + db;
