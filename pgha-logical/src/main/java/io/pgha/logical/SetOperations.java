@@ -184,8 +184,10 @@ public final class SetOperations {
                 st.execute("DROP SUBSCRIPTION " + Sql.ident(sub));
                 return;
             } catch (SQLException e) {
-                progress.accept(
-                        "  " + node + ": " + message(e) + "; detaching " + sub + " from its slot and dropping" + " it");
+                // the slot may already be gone (its provider's agent drops a slot its config no longer
+                // keeps); only other failures are worth a word
+                if (!String.valueOf(e.getMessage()).contains("does not exist"))
+                    progress.accept("  " + node + ": " + message(e) + "; detaching " + sub + " from its slot");
                 try (Statement st = c.createStatement()) {
                     st.execute("ALTER SUBSCRIPTION " + Sql.ident(sub) + " SET (slot_name = NONE)");
                     st.execute("DROP SUBSCRIPTION " + Sql.ident(sub));
