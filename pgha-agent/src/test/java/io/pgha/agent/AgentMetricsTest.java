@@ -362,6 +362,8 @@ class AgentMetricsTest {
         FakeView v = FakeView.of().primary().lease();
         v.archive = new ArchiveStatus(1, 1, 1, "a", 1, "b", false);
         v.resources = Map.of("vip", resource(ResourceStatus.State.STARTED, 0));
+        v.sets = java.util.List.of(new io.pgha.logical.SetStatus(
+                "shop", "reports", "main", "streaming", null, 3, 3, 1024L, 0.5, 4096L, 0L, null));
         String t = scrape(v);
         java.util.Set<String> scraped = new java.util.TreeSet<>();
         Matcher m = Pattern.compile("(?m)^([a-z][a-z0-9_]*)\\{").matcher(t);

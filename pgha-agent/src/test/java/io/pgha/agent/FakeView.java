@@ -41,6 +41,14 @@ final class FakeView implements AgentView {
     long dcsLastSeenMillis;
     /** The resources this member's record reports. */
     Map<String, io.pgha.core.resource.ResourceStatus> resources = Map.of();
+
+    /** The replication sets' subscribers, as a leading member would report them. */
+    java.util.List<io.pgha.logical.SetStatus> sets = java.util.List.of();
+
+    @Override
+    public java.util.List<io.pgha.logical.SetStatus> sets() {
+        return sets;
+    }
     /** The REST API address that the leader "n0" publishes. */
     String peerApiUrl = "http://10.0.0.2:8008";
     /** The resources cleaned up through {@link #cleanupResource}. */

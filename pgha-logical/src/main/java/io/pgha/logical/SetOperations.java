@@ -172,26 +172,14 @@ public final class SetOperations {
                         provider = comment.substring(at + " provider ".length()).trim();
                 }
             }
-            boolean known = provider != null && (doc == null || doc.nodes().containsKey(provider));
-            if (known && doc != null) keep(provider, sub, database, false);
-            // stop the worker first, so that the provider's walsender has let go of the slot when
-            // DROP SUBSCRIPTION drops it
+            if (provider != null && doc != null && doc.nodes().containsKey(provider))
+                keep(provider, sub, database, false);
+            // detached from its slot first, DROP SUBSCRIPTION only stops the worker (at once) and never
+            // waits on the provider; the slot is dropped there below, once its walsender has gone
             try (Statement st = c.createStatement()) {
                 st.execute("ALTER SUBSCRIPTION " + Sql.ident(sub) + " DISABLE");
-            }
-            if (known) awaitSlotIdle(provider, database, sub);
-            try (Statement st = c.createStatement()) {
+                st.execute("ALTER SUBSCRIPTION " + Sql.ident(sub) + " SET (slot_name = NONE)");
                 st.execute("DROP SUBSCRIPTION " + Sql.ident(sub));
-                return;
-            } catch (SQLException e) {
-                // the slot may already be gone (its provider's agent drops a slot its config no longer
-                // keeps); only other failures are worth a word
-                if (!String.valueOf(e.getMessage()).contains("does not exist"))
-                    progress.accept("  " + node + ": " + message(e) + "; detaching " + sub + " from its slot");
-                try (Statement st = c.createStatement()) {
-                    st.execute("ALTER SUBSCRIPTION " + Sql.ident(sub) + " SET (slot_name = NONE)");
-                    st.execute("DROP SUBSCRIPTION " + Sql.ident(sub));
-                }
             }
         }
         // the slot may still be there: never leave it to keep WAL, nor for a later subscription to
@@ -202,24 +190,6 @@ public final class SetOperations {
         } catch (SQLException | RuntimeException e) {
             progress.accept("  slot " + sub + " on " + provider + " is left (" + message(e)
                     + "); the next pgha sets apply drops it");
-        }
-    }
-
-    /** Waits up to 10 s until no walsender streams from {@code slot} on {@code node} (unreachable: no wait). */
-    private void awaitSlotIdle(String node, String database, String slot) throws InterruptedException {
-        long until = System.nanoTime() + 10_000_000_000L;
-        try (Connection c = servers.connect(node, database);
-                PreparedStatement ps =
-                        c.prepareStatement("SELECT active FROM pg_replication_slots WHERE slot_name = ?")) {
-            ps.setString(1, slot);
-            while (System.nanoTime() < until) {
-                try (ResultSet rs = ps.executeQuery()) {
-                    if (!rs.next() || !rs.getBoolean(1)) return;
-                }
-                Thread.sleep(50);
-            }
-        } catch (SQLException | RuntimeException e) {
-            LOG.debug("slot {} on {}: {}", slot, node, e.getMessage());
         }
     }
 
@@ -256,7 +226,7 @@ public final class SetOperations {
                             "slot " + slot + " on " + node + " is still in use by process " + pid
                                     + "; stop its subscriber and run pgha sets apply again",
                             "55006");
-                Thread.sleep(200);
+                Thread.sleep(50);
             }
         }
     }
