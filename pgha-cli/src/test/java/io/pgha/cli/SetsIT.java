@@ -333,11 +333,12 @@ class SetsIT {
     void aConflictOnASubscriberIsShownWithItsTableAndTheWayOut() throws Exception {
         // rows written on rep behind pgha's back (its protection bypassed) take the keys of the
         // origin's next customers
-        long next = value(connect(main), "SELECT last_value FROM customers_id_seq") + 1;
+        long next = value(connect(main), "SELECT last_value FROM customers_id_seq") + 20;
         sql(
                 rep,
                 "SET session_replication_role = replica; INSERT INTO customers (id, name) SELECT g, 'conflict'"
-                        + " FROM generate_series(" + next + ", " + (next + 50) + ") g; RESET session_replication_role");
+                        + " FROM generate_series(" + next + ", " + (next + 200) + ") g ON CONFLICT DO NOTHING;"
+                        + " RESET session_replication_role");
         await().atMost(Duration.ofSeconds(60))
                 .pollInterval(Duration.ofSeconds(1))
                 .untilAsserted(() -> {
@@ -572,6 +573,14 @@ class SetsIT {
         main.start(1);
         main.start(2);
         awaitHealthy(main, 2);
+        await().atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(300))
+                .until(() -> ClusterFixture.quietly(
+                        () -> main.state()
+                                .leaderMember()
+                                .filter(m -> m.isRunningPrimary())
+                                .isPresent(),
+                        false));
         r = ok("sets", "resync", "shop", "--node", "main", "--timeout", "120", "-c", cfg());
         assertThat(r.out()).contains("main has caught up with set shop");
         assertThat(writable(main)).isFalse();
