@@ -95,13 +95,7 @@ final class SetsCommand {
         }
 
         ReplicationSet set(String name) {
-            ReplicationSet s = doc.sets().get(name);
-            if (s == null)
-                throw new IllegalArgumentException("no replication set named '" + name + "' (sets: "
-                        + (doc.sets().isEmpty()
-                                ? "none"
-                                : String.join(", ", doc.sets().keySet())) + ")");
-            return s;
+            return doc.requireSet(name);
         }
 
         /** Stores {@code d} as the document, validated as a whole. */

@@ -218,8 +218,15 @@ class ClusterIT {
         int s = index(leader(cluster)) % 3 + 1;
         long oldPid = cluster.postmaster(s).orElseThrow().pid();
         assertThat(post(s, "/restart", "", null).statusCode()).isEqualTo(401);
-        HttpResponse<String> restart = post(s, "/restart", "", cluster.apiPassword());
-        assertThat(restart.statusCode()).as(restart.body()).isEqualTo(202);
+        // the member may still be busy with an action of its own start (409 "... is in progress")
+        HttpResponse<String>[] restart = new HttpResponse[1];
+        await().atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(500))
+                .until(() -> {
+                    restart[0] = post(s, "/restart", "", cluster.apiPassword());
+                    return !(restart[0].statusCode() == 409 && restart[0].body().contains("in progress"));
+                });
+        assertThat(restart[0].statusCode()).as(restart[0].body()).isEqualTo(202);
         await().atMost(Duration.ofSeconds(60))
                 .until(() -> cluster.postmaster(s).map(p -> p.pid() != oldPid).orElse(false) && cluster.healthy(3));
 

@@ -34,57 +34,54 @@ public final class Json {
                 return Lsn.parse(p.getValueAsString());
             }
         });
-        // The resource settings are stored as people write them: their records hold scores and
-        // enums whose written form is the one the decoder validates.
-        lsn.addSerializer(io.pgha.core.resource.ResourceConfig.class, new JsonSerializer<>() {
-            @Override
-            public void serialize(io.pgha.core.resource.ResourceConfig value, JsonGenerator gen, SerializerProvider p)
-                    throws IOException {
-                gen.writeObject(io.pgha.core.config.ResourceSettings.toMap(value));
-            }
-        });
-        lsn.addDeserializer(io.pgha.core.resource.ResourceConfig.class, new JsonDeserializer<>() {
-            @Override
-            public io.pgha.core.resource.ResourceConfig deserialize(JsonParser p, DeserializationContext ctx)
-                    throws IOException {
-                java.util.Map<String, Object> written = p.readValueAs(
-                        new com.fasterxml.jackson.core.type.TypeReference<
-                                java.util.LinkedHashMap<String, Object>>() {});
-                try {
-                    return io.pgha.core.config.DynamicSettings.apply(io.pgha.core.model.DynamicConfig.DEFAULT, written)
-                            .resources();
-                } catch (io.pgha.core.config.ConfigException e) {
-                    throw new com.fasterxml.jackson.databind.JsonMappingException(p, e.getMessage(), e);
-                }
-            }
-        });
-        // So are the replication sets and their journal (replication_sets, replication_sets_journal).
-        lsn.addSerializer(io.pgha.core.sets.SetsConfig.class, new JsonSerializer<>() {
-            @Override
-            public void serialize(io.pgha.core.sets.SetsConfig value, JsonGenerator gen, SerializerProvider p)
-                    throws IOException {
-                gen.writeObject(io.pgha.core.config.SetsSettings.toMap(value, true));
-            }
-        });
-        lsn.addDeserializer(io.pgha.core.sets.SetsConfig.class, new JsonDeserializer<>() {
-            @Override
-            public io.pgha.core.sets.SetsConfig deserialize(JsonParser p, DeserializationContext ctx)
-                    throws IOException {
-                java.util.Map<String, Object> written = p.readValueAs(
-                        new com.fasterxml.jackson.core.type.TypeReference<
-                                java.util.LinkedHashMap<String, Object>>() {});
-                try {
-                    return io.pgha.core.config.DynamicSettings.apply(io.pgha.core.model.DynamicConfig.DEFAULT, written)
-                            .sets();
-                } catch (io.pgha.core.config.ConfigException e) {
-                    throw new com.fasterxml.jackson.databind.JsonMappingException(p, e.getMessage(), e);
-                }
-            }
-        });
+        // The resource settings, and the replication sets with their journal, are stored as people
+        // write them: their records hold scores and enums whose written form is the one the decoder
+        // validates.
+        writtenForm(
+                lsn,
+                io.pgha.core.resource.ResourceConfig.class,
+                io.pgha.core.config.ResourceSettings::toMap,
+                io.pgha.core.model.DynamicConfig::resources);
+        writtenForm(
+                lsn,
+                io.pgha.core.sets.SetsConfig.class,
+                v -> io.pgha.core.config.SetsSettings.toMap(v, true),
+                io.pgha.core.model.DynamicConfig::sets);
         return new ObjectMapper()
                 .registerModule(lsn)
                 .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)
                 .configure(SerializationFeature.INDENT_OUTPUT, false);
+    }
+
+    /**
+     * Serializes {@code type} as its settings ({@code toMap}) and reads it back through the
+     * validation of the dynamic settings ({@code part} of the config they make).
+     */
+    private static <T> void writtenForm(
+            SimpleModule module,
+            Class<T> type,
+            java.util.function.Function<T, java.util.Map<String, Object>> toMap,
+            java.util.function.Function<io.pgha.core.model.DynamicConfig, T> part) {
+        module.addSerializer(type, new JsonSerializer<>() {
+            @Override
+            public void serialize(T value, JsonGenerator gen, SerializerProvider p) throws IOException {
+                gen.writeObject(toMap.apply(value));
+            }
+        });
+        module.addDeserializer(type, new JsonDeserializer<>() {
+            @Override
+            public T deserialize(JsonParser p, DeserializationContext ctx) throws IOException {
+                java.util.Map<String, Object> written = p.readValueAs(
+                        new com.fasterxml.jackson.core.type.TypeReference<
+                                java.util.LinkedHashMap<String, Object>>() {});
+                try {
+                    return part.apply(io.pgha.core.config.DynamicSettings.apply(
+                            io.pgha.core.model.DynamicConfig.DEFAULT, written));
+                } catch (io.pgha.core.config.ConfigException e) {
+                    throw new com.fasterxml.jackson.databind.JsonMappingException(p, e.getMessage(), e);
+                }
+            }
+        });
     }
 
     public static byte[] bytes(Object value) {

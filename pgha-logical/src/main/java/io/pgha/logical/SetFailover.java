@@ -69,8 +69,7 @@ public final class SetFailover {
             boolean force,
             Consumer<String> progress)
             throws Exception {
-        ReplicationSet s = doc.sets().get(name);
-        if (s == null) throw new IllegalArgumentException("no replication set named '" + name + "'");
+        ReplicationSet s = doc.requireSet(name);
         if (doc.journal().containsKey(name))
             throw new IllegalStateException(
                     "set " + name + " has a " + doc.journal().get(name).kind() + " in progress; finish it first");
@@ -175,9 +174,12 @@ public final class SetFailover {
             ops.dropSubscription(f, db, sub);
             try (Connection c = servers.connect(f, db);
                     Statement st = c.createStatement()) {
-                st.execute("CREATE SUBSCRIPTION " + Sql.ident(sub) + " CONNECTION " + Sql.literal(conn)
-                        + " PUBLICATION " + Sql.ident(Names.publication(name))
-                        + " WITH (create_slot = false, slot_name = " + Sql.literal(sub) + ", copy_data = false)");
+                SetOperations.reachingPublisher(
+                        st,
+                        "CREATE SUBSCRIPTION " + Sql.ident(sub) + " CONNECTION " + Sql.literal(conn)
+                                + " PUBLICATION " + Sql.ident(Names.publication(name))
+                                + " WITH (create_slot = false, slot_name = " + Sql.literal(sub)
+                                + ", copy_data = false)");
                 st.execute("COMMENT ON SUBSCRIPTION " + Sql.ident(sub) + " IS "
                         + Sql.literal("pgha set " + name + " provider " + to));
             }

@@ -63,13 +63,7 @@ public final class SetMove {
     }
 
     private ReplicationSet set(String name) {
-        ReplicationSet s = doc.sets().get(name);
-        if (s == null)
-            throw new IllegalArgumentException("no replication set named '" + name + "' (sets: "
-                    + (doc.sets().isEmpty()
-                            ? "none"
-                            : String.join(", ", doc.sets().keySet())) + ")");
-        return s;
+        return doc.requireSet(name);
     }
 
     /** Starts a move of {@code set} to {@code to}, or resumes the one recorded (when {@code to} is null or the same). */
@@ -332,9 +326,12 @@ public final class SetMove {
             if (exists) ops.dropSubscription(f, db, sub);
             try (Connection c = servers.connect(f, db);
                     Statement st = c.createStatement()) {
-                st.execute("CREATE SUBSCRIPTION " + Sql.ident(sub) + " CONNECTION " + Sql.literal(conn)
-                        + " PUBLICATION " + Sql.ident(Names.publication(name))
-                        + " WITH (create_slot = false, slot_name = " + Sql.literal(sub) + ", copy_data = false)");
+                SetOperations.reachingPublisher(
+                        st,
+                        "CREATE SUBSCRIPTION " + Sql.ident(sub) + " CONNECTION " + Sql.literal(conn)
+                                + " PUBLICATION " + Sql.ident(Names.publication(name))
+                                + " WITH (create_slot = false, slot_name = " + Sql.literal(sub)
+                                + ", copy_data = false)");
                 st.execute("COMMENT ON SUBSCRIPTION " + Sql.ident(sub) + " IS " + Sql.literal(comment));
             }
         }

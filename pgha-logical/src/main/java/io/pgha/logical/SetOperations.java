@@ -120,13 +120,33 @@ public final class SetOperations {
             case SQL -> {
                 try (Connection c = servers.connect(s.node(), s.database());
                         Statement st = c.createStatement()) {
-                    for (String sql : s.sql()) st.execute(sql);
+                    for (String sql : s.sql()) reachingPublisher(st, sql);
                 }
             }
             case CREATE_SLOT -> createSlot(s.node(), s.database(), s.object());
             case AWAIT_COPY -> awaitCopied(s.node(), s.database(), s.object());
             case DROP_SUBSCRIPTION -> dropSubscription(s.node(), s.database(), s.object());
             case DROP_SLOT -> dropSlot(s.node(), s.database(), s.object());
+        }
+    }
+
+    /**
+     * Runs {@code sql}; a statement that connects to the publisher (CREATE SUBSCRIPTION, a refresh) is
+     * tried again for up to 15 s when that connection fails: a member of a provider cluster may be
+     * restarting (to take a copy of a new permanent slot) just as libpq reaches it.
+     */
+    static void reachingPublisher(Statement st, String sql) throws SQLException, InterruptedException {
+        long until = System.nanoTime() + 15_000_000_000L;
+        while (true) {
+            try {
+                st.execute(sql);
+                return;
+            } catch (SQLException e) {
+                boolean publisher = String.valueOf(e.getMessage()).contains("could not connect to the publisher");
+                if (!publisher || System.nanoTime() > until) throw e;
+                LOG.debug("retrying after: {}", message(e));
+                Thread.sleep(500);
+            }
         }
     }
 

@@ -39,6 +39,15 @@ public record SetsConfig(
         return Optional.ofNullable(sets.get(name));
     }
 
+    /** The set named {@code name}; an error lists the sets there are. */
+    public ReplicationSet requireSet(String name) {
+        ReplicationSet s = sets.get(name);
+        if (s == null)
+            throw new IllegalArgumentException("no replication set named '" + name + "' (sets: "
+                    + (sets.isEmpty() ? "none" : String.join(", ", sets.keySet())) + ")");
+        return s;
+    }
+
     public SetsConfig withSet(ReplicationSet s) {
         Map<String, ReplicationSet> m = new LinkedHashMap<>(sets);
         m.put(s.name(), s);
