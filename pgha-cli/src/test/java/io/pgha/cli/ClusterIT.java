@@ -212,21 +212,30 @@ class ClusterIT {
         assertThat(cluster.state().config().paused()).isFalse();
     }
 
+    /**
+     * An authenticated POST of {@code path} to member {@code node}, made again while the member answers
+     * 409 because an action of its own is still in progress.
+     */
+    private static HttpResponse<String> postWhenIdle(int node, String path) {
+        java.util.concurrent.atomic.AtomicReference<HttpResponse<String>> r =
+                new java.util.concurrent.atomic.AtomicReference<>();
+        await().atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(500))
+                .until(() -> {
+                    r.set(post(node, path, "", cluster.apiPassword()));
+                    return !(r.get().statusCode() == 409 && r.get().body().contains("in progress"));
+                });
+        return r.get();
+    }
+
     @Test
     @Order(3)
     void restartAndReinitializeThroughTheRestApi() throws Exception {
         int s = index(leader(cluster)) % 3 + 1;
         long oldPid = cluster.postmaster(s).orElseThrow().pid();
         assertThat(post(s, "/restart", "", null).statusCode()).isEqualTo(401);
-        // the member may still be busy with an action of its own start (409 "... is in progress")
-        HttpResponse<String>[] restart = new HttpResponse[1];
-        await().atMost(Duration.ofSeconds(60))
-                .pollInterval(Duration.ofMillis(500))
-                .until(() -> {
-                    restart[0] = post(s, "/restart", "", cluster.apiPassword());
-                    return !(restart[0].statusCode() == 409 && restart[0].body().contains("in progress"));
-                });
-        assertThat(restart[0].statusCode()).as(restart[0].body()).isEqualTo(202);
+        HttpResponse<String> restart = postWhenIdle(s, "/restart");
+        assertThat(restart.statusCode()).as(restart.body()).isEqualTo(202);
         await().atMost(Duration.ofSeconds(60))
                 .until(() -> cluster.postmaster(s).map(p -> p.pid() != oldPid).orElse(false) && cluster.healthy(3));
 
@@ -239,7 +248,8 @@ class ClusterIT {
             st.execute("CREATE TABLE reinit_marker AS SELECT 42 AS answer");
         }
         int before = ClusterFixture.agentLog(cluster, s).split("pg_basebackup: ").length;
-        HttpResponse<String> reinit = post(s, "/reinitialize", "", cluster.apiPassword());
+        // the restart action may still be finishing once the new postmaster runs
+        HttpResponse<String> reinit = postWhenIdle(s, "/reinitialize");
         assertThat(reinit.statusCode()).as(reinit.body()).isEqualTo(202);
         await().atMost(Duration.ofSeconds(120))
                 .until(() -> ClusterFixture.agentLog(cluster, s).split("pg_basebackup: ").length > before
