@@ -676,7 +676,7 @@ final class SetsCommand {
                     System.out.println("Move rolled back: " + o.from() + " is the origin of set " + set + " again.");
                 else
                     System.out.println("Set " + set + " moved from " + o.from() + " to " + o.to()
-                            + "; writes were refused" + " for " + o.blockedMs() + " ms.");
+                            + "; writes were refused" + " for " + o.blockedMs() + " ms (" + o.steps() + ").");
                 return 0;
             }
         }

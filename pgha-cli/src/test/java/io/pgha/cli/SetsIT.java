@@ -525,13 +525,17 @@ class SetsIT {
             }
             assertThat(r.exitCode()).as(r.out() + r.err()).isNotZero();
             assertThat(r.err()).contains("stopped after step " + step);
-            assertThat(main.state().config().sets().journal().get("shop").step())
-                    .isEqualTo(step);
+            // the journal holds the last step recorded: catch-up, sequences and prepare are not
+            // (they run again on --resume, and --abort undoes them the same way either way)
+            int recorded = io.pgha.logical.SetMove.STEPS.indexOf(
+                    main.state().config().sets().journal().get("shop").step());
+            assertThat(recorded).as("step recorded when stopped after " + step).isBetween(0, i);
             assertThat((writable(main) ? 1 : 0) + (writable(rep) ? 1 : 0))
                     .as("writable origins after " + step)
                     .isLessThanOrEqualTo(1);
             // other commands wait for the move to be settled
-            assertThat(pgha("sets", "apply", "-c", cfg()).err()).contains("is in progress (step " + step + ")");
+            assertThat(pgha("sets", "apply", "-c", cfg()).err())
+                    .contains("is in progress (step " + io.pgha.logical.SetMove.STEPS.get(recorded) + ")");
             if (i % 2 == 0) {
                 r = ok("sets", "move", "shop", "--resume", "-c", cfg());
                 assertThat(r.out()).contains("moved from " + from + " to " + to);

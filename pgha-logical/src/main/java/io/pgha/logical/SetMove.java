@@ -22,15 +22,17 @@ import java.util.function.Consumer;
 /**
  * {@code pgha sets move}: Slony-I's MOVE SET on logical replication. The origin's tables refuse
  * writes ({@code lock}); the new origin and every other direct subscriber confirm the origin's
- * position at that moment ({@code catch-up}); the sequences are copied ({@code sequences}); the
- * direction is reversed: the new origin publishes, slots for every future subscriber are made on it
- * while no one can write, the old origin and the other subscribers subscribe from it without an
- * initial copy ({@code reverse}); and the new origin accepts writes ({@code open}). Every step is
- * recorded in the DCS before and after it runs, so a move interrupted at any point is resumed
- * ({@code --resume}) or rolled back ({@code --abort}); at no point do both nodes accept writes.
+ * position at that moment ({@code catch-up}); the sequences are copied ({@code sequences}); the new
+ * origin publishes and gets a slot for each of its future direct subscribers while nobody can write,
+ * so that each starts exactly where the new origin's data is ({@code prepare}); the new origin
+ * accepts writes ({@code open}, the end of the write-blocked window); then it stops subscribing, and
+ * the old origin and the other subscribers subscribe from it through those slots, without an initial
+ * copy ({@code reverse}). Every step is recorded in the DCS, so a move interrupted at any point is
+ * resumed ({@code --resume}) or rolled back ({@code --abort}); at no point do both nodes accept
+ * writes.
  */
 public final class SetMove {
-    public static final List<String> STEPS = List.of("lock", "catch-up", "sequences", "reverse", "open");
+    public static final List<String> STEPS = List.of("lock", "catch-up", "sequences", "prepare", "open", "reverse");
 
     /** Test hook: the system property naming the step after which a move stops as if pgha had been killed. */
     static final String CRASH_AFTER = "pgha.test.sets.crash-after";
@@ -43,8 +45,18 @@ public final class SetMove {
         void finish(ReplicationSet set, Journal j) throws Exception;
     }
 
-    /** @param blockedMs how long the set's tables refused writes (from lock to open) */
-    public record Outcome(String from, String to, Lsn lockLsn, long blockedMs) {}
+    /**
+     * @param blockedMs how long the set's tables refused writes (from lock to open)
+     * @param stepMs how long each step run by this call took, in order
+     */
+    public record Outcome(String from, String to, Lsn lockLsn, long blockedMs, Map<String, Long> stepMs) {
+        /** "lock 12 ms, catch-up 80 ms, ...": the steps this call ran. */
+        public String steps() {
+            List<String> out = new ArrayList<>();
+            stepMs.forEach((step, ms) -> out.add(step + " " + ms + " ms"));
+            return String.join(", ", out);
+        }
+    }
 
     private final SetsConfig doc;
     private final SetServers servers;
@@ -55,10 +67,10 @@ public final class SetMove {
 
     public SetMove(SetsConfig doc, SetServers servers, Store store, Consumer<String> progress, long timeoutMs) {
         this.doc = doc;
-        this.servers = servers;
+        this.servers = new ReusedConnections(servers);
         this.store = store;
         this.progress = progress;
-        this.ops = new SetOperations(doc, servers, progress);
+        this.ops = new SetOperations(doc, this.servers, progress);
         this.timeoutMs = timeoutMs;
     }
 
@@ -68,6 +80,14 @@ public final class SetMove {
 
     /** Starts a move of {@code set} to {@code to}, or resumes the one recorded (when {@code to} is null or the same). */
     public Outcome move(String name, String to, boolean resume) throws Exception {
+        try {
+            return start(name, to, resume);
+        } finally {
+            servers.close();
+        }
+    }
+
+    private Outcome start(String name, String to, boolean resume) throws Exception {
         ReplicationSet s = set(name);
         Journal j = doc.journal().get(name);
         if (j != null && !j.kind().equals("move"))
@@ -125,9 +145,14 @@ public final class SetMove {
             throws Exception {
         Journal next = j.at(step, done, data);
         store.journal(set, next);
-        if (done && step.equals(System.getProperty(CRASH_AFTER)))
-            throw new IllegalStateException("test: stopped after step " + step);
+        if (done) reached(step);
         return next;
+    }
+
+    /** The end of {@code step}: where the test hook stops a move as if pgha had been killed. */
+    private static void reached(String step) {
+        if (step.equals(System.getProperty(CRASH_AFTER)))
+            throw new IllegalStateException("test: stopped after step " + step);
     }
 
     private Outcome run(ReplicationSet current, Journal j) throws Exception {
@@ -142,9 +167,13 @@ public final class SetMove {
         try (Connection c = servers.connect(from, db)) {
             tables = SetPlanner.expand(before, Catalog.read(from, c, schemas(before)), new ArrayList<>());
         }
+        // every node this move talks to, connected before the set refuses writes
+        for (String n : before.subscribers().keySet()) servers.connect(n, db).close();
+        Map<String, Long> stepMs = new LinkedHashMap<>();
+        long t = System.nanoTime();
         if (pending(j, "lock")) {
             j = record(name, j, "lock", false, null);
-            progress.accept("[1/5] refusing writes to set " + name + " on " + from);
+            progress.accept("[1/6] refusing writes to set " + name + " on " + from);
             Lsn lsn = deny(from, db, name, tables.keySet(), true);
             j = record(
                     name,
@@ -153,42 +182,63 @@ public final class SetMove {
                     true,
                     Map.of("lock_lsn", lsn.toString(), "locked_at", String.valueOf(System.currentTimeMillis())));
             progress.accept("      writes refused from " + lsn);
+            t = lap(stepMs, "lock", t);
         }
         Lsn lockLsn = Lsn.parse(j.data().get("lock_lsn"));
+        // catch-up, sequences and prepare can simply run again, and --abort undoes them the same way
+        // whether they ran or not: they are not recorded, which keeps DCS writes (and their fsyncs)
+        // out of the write-blocked window; the next record is the open step's
         if (pending(j, "catch-up")) {
-            j = record(name, j, "catch-up", false, null);
             for (String f : directSubscribers(before)) {
-                progress.accept("[2/5] waiting for " + f + " to apply everything up to " + lockLsn);
+                progress.accept("[2/6] waiting for " + f + " to apply everything up to " + lockLsn);
                 ops.awaitConfirmed(from, db, Names.subscription(name, f), lockLsn, timeoutMs);
             }
-            j = record(name, j, "catch-up", true, null);
+            reached("catch-up");
+            t = lap(stepMs, "catch-up", t);
         }
         if (pending(j, "sequences")) {
-            j = record(name, j, "sequences", false, null);
-            progress.accept("[3/5] copying the sequences from " + from);
+            progress.accept("[3/6] copying the sequences from " + from);
             for (String line : SequenceSync.sync(before, servers, from, directSubscribers(before)))
                 progress.accept("      " + line);
-            j = record(name, j, "sequences", true, null);
+            reached("sequences");
+            t = lap(stepMs, "sequences", t);
         }
-        if (pending(j, "reverse")) {
-            j = record(name, j, "reverse", false, null);
-            progress.accept("[4/5] reversing: " + to + " publishes; " + String.join(", ", directSubscribers(after))
-                    + " subscribe from it without a copy");
-            reverse(after, to, tables);
-            j = record(name, j, "reverse", true, null);
+        if (pending(j, "prepare")) {
+            progress.accept("[4/6] " + to + " publishes set " + name + "; slots on it for "
+                    + String.join(", ", directSubscribers(after)));
+            prepare(after, to, tables);
+            reached("prepare");
+            t = lap(stepMs, "prepare", t);
         }
         if (pending(j, "open")) {
             Journal opening = j.at("open", false, null);
             store.finish(after, opening);
             j = opening;
-            progress.accept("[5/5] " + to + " accepts writes to set " + name);
+            progress.accept("[5/6] " + to + " accepts writes to set " + name);
             deny(to, db, name, tables.keySet(), false);
-            j = record(name, j, "open", true, null);
+            t = lap(stepMs, "open", t);
+            j = record(name, j, "open", true, Map.of("opened_at", String.valueOf(System.currentTimeMillis())));
         }
-        long lockedAt = Long.parseLong(j.data().getOrDefault("locked_at", String.valueOf(System.currentTimeMillis())));
-        long blocked = System.currentTimeMillis() - lockedAt;
+        if (pending(j, "reverse")) {
+            j = record(name, j, "reverse", false, null);
+            progress.accept("[6/6] " + to + " stops subscribing; " + String.join(", ", directSubscribers(after))
+                    + " subscribe from it without a copy");
+            repoint(after, to);
+            j = record(name, j, "reverse", true, null);
+            lap(stepMs, "reverse", t);
+        }
+        long now = System.currentTimeMillis();
+        long lockedAt = Long.parseLong(j.data().getOrDefault("locked_at", String.valueOf(now)));
+        long blocked = Long.parseLong(j.data().getOrDefault("opened_at", String.valueOf(now))) - lockedAt;
         store.journal(name, null);
-        return new Outcome(from, to, lockLsn, blocked);
+        return new Outcome(from, to, lockLsn, blocked, stepMs);
+    }
+
+    /** Records how long {@code step} took since {@code since} (nanoTime); returns now. */
+    private static long lap(Map<String, Long> stepMs, String step, long since) {
+        long now = System.nanoTime();
+        stepMs.put(step, (now - since) / 1_000_000);
+        return now;
     }
 
     /**
@@ -196,13 +246,29 @@ public final class SetMove {
      * again; after, the move is finished and made again in the other direction.
      */
     public Outcome abort(String name) throws Exception {
+        try {
+            return rollBack(name);
+        } finally {
+            servers.close();
+        }
+    }
+
+    private Outcome rollBack(String name) throws Exception {
         ReplicationSet s = set(name);
         Journal j = doc.journal().get(name);
         if (j == null || !j.kind().equals("move"))
             throw new IllegalStateException("set " + name + " has no move to abort");
         int at = STEPS.indexOf(j.step());
-        if (at < STEPS.indexOf("reverse")) {
+        if (at < STEPS.indexOf("open")) {
             progress.accept("rolling back: " + j.from() + " accepts writes to set " + name + " again");
+            // the slots prepared on the new origin for its future subscribers would keep WAL there
+            ReplicationSet after = reversed(s, j.from(), j.to());
+            String comment = "pgha set " + name + " provider " + j.to();
+            for (String f : directSubscribers(after)) {
+                String slot = Names.subscription(name, f);
+                if (!comment.equals(subscriptionComment(f, s.database(), slot)))
+                    ops.dropSlot(j.to(), s.database(), slot);
+            }
             Set<String> tables;
             try (Connection c = servers.connect(j.from(), s.database())) {
                 tables = SetPlanner.expand(s, Catalog.read(j.from(), c, schemas(s)), new ArrayList<>())
@@ -210,9 +276,9 @@ public final class SetMove {
             }
             deny(j.from(), s.database(), name, tables, false);
             store.journal(name, null);
-            return new Outcome(j.from(), j.from(), Lsn.ZERO, 0);
+            return new Outcome(j.from(), j.from(), Lsn.ZERO, 0, Map.of());
         }
-        progress.accept("the move to " + j.to() + " is past reversing: finishing it, then moving back to " + j.from());
+        progress.accept("the move to " + j.to() + " is past opening: finishing it, then moving back to " + j.from());
         run(s, j);
         SetsConfig moved = doc.withSet(
                         reversed(s.origin().equals(j.from()) ? s : reversed(s, j.to(), j.from()), j.from(), j.to()))
@@ -290,8 +356,12 @@ public final class SetMove {
         }
     }
 
-    /** The reverse step; each part checks what is already done, so that it can run again. */
-    private void reverse(ReplicationSet after, String to, Map<String, TableSpec> tables) throws Exception {
+    /**
+     * The prepare step, while nobody can write to the set: the new origin publishes, and gets a slot
+     * for each of its future direct subscribers, so that they start exactly where its data is. Each
+     * part checks what is already done, so that it can run again.
+     */
+    private void prepare(ReplicationSet after, String to, Map<String, TableSpec> tables) throws Exception {
         String name = after.name();
         String db = after.database();
         Catalog n;
@@ -311,8 +381,23 @@ public final class SetMove {
                 if (comment.equals(subscriptionComment(f, db, slot))) continue;
                 ops.dropSlot(to, db, slot);
             }
-            ops.createSlot(to, db, slot);
+            // kept as a permanent slot of the new origin's cluster by the reverse step, after the
+            // window (one DCS write less while nobody can write)
+            ops.createSlot(to, db, slot, false);
         }
+    }
+
+    /**
+     * The reverse step, once the new origin takes writes: it stops subscribing (its slot on the old
+     * origin goes with its subscription), and each future direct subscriber subscribes from it,
+     * without a copy, through the slot the prepare step made. Can run again.
+     */
+    private void repoint(ReplicationSet after, String to) throws Exception {
+        String name = after.name();
+        String db = after.database();
+        List<String> direct = directSubscribers(after);
+        String comment = "pgha set " + name + " provider " + to;
+        for (String f : direct) ops.keep(to, Names.subscription(name, f), db, true);
         // the new origin stops subscribing (its slot on the old origin goes with the subscription)
         ops.dropSubscription(to, db, Names.subscription(name, to));
         String conn = servers.conninfo(to) + " dbname=" + db;

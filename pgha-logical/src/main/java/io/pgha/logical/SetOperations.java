@@ -152,15 +152,21 @@ public final class SetOperations {
 
     /** Creates a set's slot (pgoutput) on {@code node}; on a pgha cluster, also keeps it as a permanent slot. */
     void createSlot(String node, String database, String slot) throws SQLException {
+        createSlot(node, database, slot, true);
+    }
+
+    /** Creates a set's slot; {@code keep}: also keeps it now (else the caller does, with {@link #keep}). */
+    void createSlot(String node, String database, String slot, boolean keep) throws SQLException {
         try (Connection c = servers.connect(node, database);
                 PreparedStatement ps = c.prepareStatement("SELECT pg_create_logical_replication_slot(?, 'pgoutput')")) {
             ps.setString(1, slot);
             ps.execute();
         }
-        keep(node, slot, database, true);
+        if (keep) keep(node, slot, database, true);
     }
 
-    private void keep(String node, String slot, String database, boolean keep) throws SQLException {
+    /** On a pgha cluster, keeps (or stops keeping) {@code slot} as a permanent slot; nothing on a plain server. */
+    void keep(String node, String slot, String database, boolean keep) throws SQLException {
         try {
             servers.keepSlot(node, slot, database, keep);
         } catch (SQLException e) {
@@ -334,34 +340,64 @@ public final class SetOperations {
         }
     }
 
+    /** The node whose subscription (or slot) {@code sub} is: pghaset_SET_NODE, where node names may hold '_'. */
+    private String subscriberOf(String sub) {
+        String node = sub.substring(sub.lastIndexOf('_') + 1);
+        if (doc != null) for (String n : doc.nodes().keySet()) if (sub.endsWith("_" + n)) node = n;
+        return node;
+    }
+
     /**
      * Waits until the slot {@code sub} on {@code provider} has confirmed {@code target}: the
      * subscriber has applied and flushed everything the provider had written at that position. On
      * timeout the error carries the subscriber's last logged replication error.
+     *
+     * <p>A subscription commits what it applies asynchronously and reports its flushed position only
+     * when its provider sends something (or after its one-second nap), so an idle provider would make
+     * the wait last up to a second after everything has been applied. Every 100 ms the wait nudges
+     * both: a transaction on the subscriber that writes a logical message (ignored by pgoutput) and
+     * so commits synchronously flushes what it applied; then one on the provider wakes its
+     * walsender, whose keepalive makes the subscriber report. (An xid alone is no use: a
+     * transaction that wrote no WAL before its commit record commits asynchronously.)
      */
     public void awaitConfirmed(String provider, String database, String sub, Lsn target, long timeoutMs)
             throws SQLException, InterruptedException {
         long until = System.nanoTime() + timeoutMs * 1_000_000L;
+        String node = subscriberOf(sub);
         Lsn at = null;
+        Connection subscriber = null;
+        boolean nudging = true;
         try (Connection c = servers.connect(provider, database);
                 PreparedStatement ps = c.prepareStatement(
                         "SELECT confirmed_flush_lsn::text FROM pg_replication_slots WHERE slot_name = ?")) {
             ps.setString(1, sub);
+            long nextNudge = 0;
             while (System.nanoTime() <= until) {
                 at = null;
                 try (ResultSet rs = ps.executeQuery()) {
                     if (rs.next() && rs.getString(1) != null) at = Lsn.parse(rs.getString(1));
                 }
                 if (at != null && at.compareTo(target) >= 0) return;
+                if (nudging && System.nanoTime() >= nextNudge) {
+                    try {
+                        if (subscriber == null) subscriber = servers.connect(node, database);
+                        try (Statement st = subscriber.createStatement()) {
+                            st.execute("SELECT pg_logical_emit_message(true, 'pgha', 'flush')");
+                        }
+                        try (Statement st = c.createStatement()) {
+                            st.execute("SELECT pg_logical_emit_message(true, 'pgha', 'confirm')");
+                        }
+                    } catch (SQLException | RuntimeException e) {
+                        nudging = false; // only a shortcut: the wait goes on without it
+                    }
+                    nextNudge = System.nanoTime() + 100_000_000L;
+                }
                 Thread.sleep(20);
             }
+        } finally {
+            if (subscriber != null) subscriber.close();
         }
         String why = "";
-        String node = sub.substring(sub.lastIndexOf('_') + 1);
-        if (doc != null) {
-            // the node whose subscription this is (node names may hold '_')
-            for (String n : doc.nodes().keySet()) if (sub.endsWith("_" + n)) node = n;
-        }
         try (Connection c = servers.connect(node, database);
                 PreparedStatement ps = c.prepareStatement("SELECT oid FROM pg_subscription WHERE subname = ?")) {
             ps.setString(1, sub);

@@ -30,8 +30,9 @@ import java.util.regex.Pattern;
  *       same tables on the same machine;
  *   <li>steady-state lag: pgbench -N (4 clients, libpq) on a for T seconds, the slot's lag in bytes
  *       and the walsender's replay_lag sampled every 200 ms;
- *   <li>moves: N moves back and forth while a JDBC writer updates a set table on whichever side
- *       accepts writes: the window pgha reports (lock to open) and the longest gap the writer saw.
+ *   <li>moves: N moves back and forth, each by {@code pgha sets move} in a JVM of its own as a user
+ *       runs it, while a JDBC writer updates a set table on whichever side accepts writes: the
+ *       window pgha reports (lock to open), its steps, and the longest gap the writer saw.
  * </ol>
  *
  * Run by {@code bench/sets.sh [SCALE=10] [SECONDS=30] [MOVES=6]}; prints a Markdown report. Asserts
@@ -116,22 +117,37 @@ public final class SetsBench {
 
             // 3. moves under a writer
             Writer w = new Writer(List.of(url(a), url(b)));
+            String noLibpq = LibpqWriter.unavailable();
+            LibpqGaps lw = noLibpq == null ? new LibpqGaps(Math.min(2, scale), List.of(dsn(a), dsn(b))) : null;
             List<Long> reported = new ArrayList<>();
             List<Long> seen = new ArrayList<>();
+            List<Long> seenLibpq = new ArrayList<>();
+            List<String> steps = new ArrayList<>();
             String to = "b";
             Thread.sleep(1000);
             for (int i = 0; i < moves; i++) {
                 w.gaps.clear();
-                String text = pgha("sets", "move", "bench", "--to", to, "-c", cfg);
-                Matcher m = Pattern.compile("refused for (\\d+) ms").matcher(text);
-                if (m.find()) reported.add(Long.parseLong(m.group(1)));
+                if (lw != null) lw.gaps.clear();
+                String text = launcher("sets", "move", "bench", "--to", to, "-c", cfg);
+                Matcher m =
+                        Pattern.compile("refused for (\\d+) ms \\(([^)]*)\\)").matcher(text);
+                if (m.find()) {
+                    reported.add(Long.parseLong(m.group(1)));
+                    steps.add(m.group(2));
+                }
                 Thread.sleep(1500);
                 synchronized (w.gaps) {
                     seen.add(w.gaps.isEmpty() ? 0L : Collections.max(w.gaps));
                 }
+                if (lw != null) {
+                    synchronized (lw.gaps) {
+                        seenLibpq.add(lw.gaps.isEmpty() ? 0L : Collections.max(lw.gaps));
+                    }
+                }
                 to = to.equals("b") ? "a" : "b";
             }
             w.close();
+            if (lw != null) lw.close();
             System.out.println(report(
                     scale,
                     mb,
@@ -143,6 +159,9 @@ public final class SetsBench {
                     lagMs,
                     reported,
                     seen,
+                    lw == null ? null : seenLibpq,
+                    noLibpq,
+                    steps,
                     w.writes.get()));
         } finally {
             if (b != null) b.close();
@@ -163,6 +182,9 @@ public final class SetsBench {
             List<Long> lagMs,
             List<Long> reported,
             List<Long> seen,
+            List<Long> seenLibpq,
+            String noLibpq,
+            List<String> steps,
             long writes) {
         StringBuilder s = new StringBuilder();
         s.append("pgbench scale ")
@@ -193,7 +215,15 @@ public final class SetsBench {
         s.append(String.format(
                 "| reported by pgha (lock to open) | %d | %d | %s |%n",
                 pct(reported, 50), pct(reported, 100), reported));
-        s.append(String.format("| longest gap the writer saw | %d | %d | %s |%n", pct(seen, 50), pct(seen, 100), seen));
+        s.append(String.format(
+                "| longest gap the JDBC writer saw | %d | %d | %s |%n", pct(seen, 50), pct(seen, 100), seen));
+        if (seenLibpq != null)
+            s.append(String.format(
+                    "| longest gap the libpq (psycopg2) writer saw | %d | %d | %s |%n",
+                    pct(seenLibpq, 50), pct(seenLibpq, 100), seenLibpq));
+        else s.append("\n(no libpq writer: ").append(noLibpq).append(")\n");
+        s.append("\nSteps of each move, as pgha reports them:\n\n");
+        for (String st : steps) s.append("- ").append(st).append('\n');
         return s.toString();
     }
 
@@ -266,6 +296,57 @@ public final class SetsBench {
         return c;
     }
 
+    private static String dsn(LocalCluster c) {
+        return "host=127.0.0.1 port=" + c.pgPort(1) + " dbname=postgres user=postgres connect_timeout=2";
+    }
+
+    /**
+     * bench/sets_libpq_writer.py: psycopg2 updating another row of pgbench_branches on whichever
+     * server accepts writes; the gaps between its acknowledgements.
+     */
+    static final class LibpqGaps implements AutoCloseable {
+        final List<Long> gaps = Collections.synchronizedList(new ArrayList<>());
+        private final Process process;
+        private final Thread reader;
+
+        LibpqGaps(int bid, List<String> dsns) throws java.io.IOException {
+            List<String> cmd = new ArrayList<>(List.of(
+                    LibpqWriter.PYTHON,
+                    Path.of("bench", "sets_libpq_writer.py").toAbsolutePath().toString(),
+                    String.valueOf(bid)));
+            cmd.addAll(dsns);
+            ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD);
+            pb.environment().clear();
+            pb.environment().put("PATH", "/usr/bin:/bin");
+            process = pb.start();
+            reader = new Thread(this::read, "sets-bench-libpq");
+            reader.setDaemon(true);
+            reader.start();
+        }
+
+        private void read() {
+            try (java.io.BufferedReader in = new java.io.BufferedReader(
+                    new java.io.InputStreamReader(process.getInputStream(), StandardCharsets.US_ASCII))) {
+                long last = -1;
+                String line;
+                while ((line = in.readLine()) != null) {
+                    long at = Long.parseLong(line.trim());
+                    if (last >= 0) gaps.add((at - last) / 1_000_000);
+                    last = at;
+                }
+            } catch (java.io.IOException | NumberFormatException e) {
+                // the process ended
+            }
+        }
+
+        @Override
+        public void close() throws Exception {
+            process.getOutputStream().close();
+            if (!process.waitFor(10, TimeUnit.SECONDS)) process.destroyForcibly();
+            reader.join(5000);
+        }
+    }
+
     private static String url(LocalCluster c) {
         return "jdbc:postgresql://127.0.0.1:" + c.pgPort(1) + "/postgres?user=postgres&connectTimeout=2";
     }
@@ -305,6 +386,29 @@ public final class SetsBench {
     }
 
     /** Runs pgha in this JVM and returns what it printed; fails unless it exits 0. */
+    /**
+     * Runs pgha as a user does: a new JVM with the launcher's options (./pgha), from the jar the
+     * bench script has just built, so that a move pays for a cold start as it would.
+     */
+    private static String launcher(String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xms16m",
+                "-Xmx64m",
+                "-XX:+UseSerialGC",
+                "-XX:TieredStopAtLevel=1",
+                "-Xss256k",
+                "-jar",
+                Path.of("pgha-cli", "target", "pgha.jar").toString()));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        int rc = p.waitFor();
+        System.err.print(text);
+        if (rc != 0) throw new IllegalStateException("pgha " + String.join(" ", args) + " failed:\n" + text);
+        return text;
+    }
+
     private static String pgha(String... args) {
         PrintStream old = System.out;
         ByteArrayOutputStream out = new ByteArrayOutputStream();
