@@ -171,23 +171,26 @@ public final class SetMove {
         for (String n : before.subscribers().keySet()) servers.connect(n, db).close();
         Map<String, Long> stepMs = new LinkedHashMap<>();
         long t = System.nanoTime();
+        Map<String, String> locked = j.data();
         if (pending(j, "lock")) {
+            // recorded before it runs, not after: a lock that ran but was not recorded is simply
+            // taken again by --resume (at a later position), and lifted by --abort all the same
             j = record(name, j, "lock", false, null);
             progress.accept("[1/6] refusing writes to set " + name + " on " + from);
+            // writes wait from the moment the protection asks for its lock (writers queue behind it),
+            // so the window is counted from there, not from its commit
+            long locking = System.currentTimeMillis();
             Lsn lsn = deny(from, db, name, tables.keySet(), true);
-            j = record(
-                    name,
-                    j,
-                    "lock",
-                    true,
-                    Map.of("lock_lsn", lsn.toString(), "locked_at", String.valueOf(System.currentTimeMillis())));
+            locked = Map.of("lock_lsn", lsn.toString(), "locked_at", String.valueOf(locking));
+            reached("lock");
             progress.accept("      writes refused from " + lsn);
             t = lap(stepMs, "lock", t);
         }
-        Lsn lockLsn = Lsn.parse(j.data().get("lock_lsn"));
+        Lsn lockLsn = Lsn.parse(locked.get("lock_lsn"));
         // catch-up, sequences and prepare can simply run again, and --abort undoes them the same way
-        // whether they ran or not: they are not recorded, which keeps DCS writes (and their fsyncs)
-        // out of the write-blocked window; the next record is the open step's
+        // whether they ran or not: like the end of the lock, they are not recorded, which keeps DCS
+        // writes (and their fsyncs) out of the write-blocked window but one, the open step's, which
+        // also records the lock's position
         if (pending(j, "catch-up")) {
             for (String f : directSubscribers(before)) {
                 progress.accept("[2/6] waiting for " + f + " to apply everything up to " + lockLsn);
@@ -211,7 +214,7 @@ public final class SetMove {
             t = lap(stepMs, "prepare", t);
         }
         if (pending(j, "open")) {
-            Journal opening = j.at("open", false, null);
+            Journal opening = j.at("open", false, locked);
             store.finish(after, opening);
             j = opening;
             progress.accept("[5/6] " + to + " accepts writes to set " + name);
@@ -323,7 +326,7 @@ public final class SetMove {
         try (Connection c = servers.connect(node, db)) {
             c.setAutoCommit(false);
             try (Statement st = c.createStatement()) {
-                st.execute("SET LOCAL lock_timeout = '10s'");
+                for (String sql : Sql.BRIEF_LOCK_WAIT) st.execute(sql);
                 if (on) st.execute(SetPlanner.DENY_FUNCTION);
                 for (String t : tables) {
                     st.execute("DROP TRIGGER IF EXISTS " + Sql.ident(Names.DENY_TRIGGER) + " ON " + Sql.table(t));

@@ -91,7 +91,7 @@ public final class SetScript {
                 tables.forEach(t -> names.add(Sql.table(t)));
                 Lsn at;
                 try (Statement st = o.createStatement()) {
-                    st.execute("SET LOCAL lock_timeout = '10s'");
+                    for (String sql : Sql.BRIEF_LOCK_WAIT) st.execute(sql);
                     st.execute("LOCK TABLE " + String.join(", ", names) + " IN SHARE ROW EXCLUSIVE MODE");
                     try (ResultSet rs = st.executeQuery("SELECT pg_current_wal_lsn()::text")) {
                         rs.next();
