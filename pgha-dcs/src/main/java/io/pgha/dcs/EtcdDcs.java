@@ -477,7 +477,7 @@ public final class EtcdDcs implements Dcs {
         watcher = client.getWatchClient()
                 .watch(
                         bytes(root + "/"),
-                        WatchOption.builder().isPrefix(true).build(),
+                        WatchOption.builder().isPrefix(true).withPrevKV(true).build(),
                         Watch.listener(this::changed, e -> LOG.debug("etcd watch: {}", e.toString())));
         if (w != null) {
             // events may have been missed meanwhile: everybody reads again
@@ -493,7 +493,14 @@ public final class EtcdDcs implements Dcs {
             KeyValue kv = event.getKeyValue();
             boolean dataOnly =
                     event.getEventType() == WatchEvent.EventType.PUT && kv.getCreateRevision() != kv.getModRevision();
-            if (relevant(dataOnly, kv.getKey().toString(StandardCharsets.UTF_8))) fire();
+            String key = kv.getKey().toString(StandardCharsets.UTF_8);
+            KeyValue prev = event.getPrevKV();
+            if (relevant(dataOnly, key)
+                    || (dataOnly
+                            && key.startsWith(path("members/"))
+                            && MemberChange.wakesAgents(
+                                    prev == null ? null : prev.getValue().getBytes(),
+                                    kv.getValue().getBytes()))) fire();
         }
     }
 

@@ -185,8 +185,12 @@ public final class ZooKeeperDcs implements Dcs {
         client.getConnectionStateListenable().addListener((c, state) -> dcs.connectionChanged(state));
         dcs.cache.listenable().addListener((type, oldData, data) -> {
             for (Runnable r : dcs.allListeners) r.run();
-            if (dcs.relevant(type, data != null ? data.getPath() : oldData != null ? oldData.getPath() : ""))
-                dcs.fire();
+            String changed = data != null ? data.getPath() : oldData != null ? oldData.getPath() : "";
+            if (dcs.relevant(type, changed)
+                    || (changed.startsWith(dcs.path("members/"))
+                            && data != null
+                            && oldData != null
+                            && MemberChange.wakesAgents(oldData.getData(), data.getData()))) dcs.fire();
         });
         dcs.cache.start();
         return dcs;
@@ -239,7 +243,8 @@ public final class ZooKeeperDcs implements Dcs {
     /**
      * Whether a change should wake agents. Members rewrite their own record and the primary its
      * position all the time; waking every agent for those would make each cycle trigger the next.
-     * Members joining or leaving, and every other key, do wake them.
+     * Members joining or leaving, and every other key, do wake them; so does a member whose role or
+     * state changed ({@link MemberChange}, checked by the caller, which has both records).
      */
     boolean relevant(org.apache.curator.framework.recipes.cache.CuratorCacheListener.Type type, String changedPath) {
         boolean dataOnly = type == org.apache.curator.framework.recipes.cache.CuratorCacheListener.Type.NODE_CHANGED;

@@ -297,6 +297,9 @@ abstract class DcsContract {
         assertThat(agentWakes.get())
                 .as("router publications and member refreshes do not wake agents")
                 .isEqualTo(wakes);
+        // a member whose state changes does: a standby waiting for a running primary acts at once
+        agent.publishMember(member("a").withState(io.pgha.core.model.MemberState.STARTING));
+        await().atMost(Duration.ofSeconds(10)).until(() -> agentWakes.get() > wakes);
         router.close();
         await().atMost(Duration.ofSeconds(20)).until(() -> agent.routers().isEmpty());
     }

@@ -214,11 +214,16 @@ public final class InMemoryDcs implements Dcs {
 
     @Override
     public void publishMember(Member member) throws DcsException {
-        boolean known;
+        boolean wakes;
         synchronized (store) {
-            known = store.members.containsKey(member.name());
+            Member before = store.members.get(member.name());
+            // joining wakes agents, and so does a new role or state; a refresh does not
+            wakes = before == null
+                    || before.role() != member.role()
+                    || before.state() != member.state()
+                    || before.timeline() != member.timeline();
         }
-        write("publish member " + member.name(), !known, s -> {
+        write("publish member " + member.name(), wakes, s -> {
             s.members.put(member.name(), member);
             return s.memberSessions.put(member.name(), session);
         });
