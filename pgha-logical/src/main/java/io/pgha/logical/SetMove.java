@@ -27,9 +27,10 @@ import java.util.function.Consumer;
  * so that each starts exactly where the new origin's data is ({@code prepare}); the new origin
  * accepts writes ({@code open}, the end of the write-blocked window); then it stops subscribing, and
  * the old origin and the other subscribers subscribe from it through those slots, without an initial
- * copy ({@code reverse}). Every step is recorded in the DCS, so a move interrupted at any point is
- * resumed ({@code --resume}) or rolled back ({@code --abort}); at no point do both nodes accept
- * writes.
+ * copy ({@code reverse}). The move is recorded in the DCS (the lock before it runs, the open step
+ * with the set's new origin before its tables accept writes, the reverse step), so a move
+ * interrupted at any point is resumed ({@code --resume}) or rolled back ({@code --abort}); at no
+ * point do both nodes accept writes.
  */
 public final class SetMove {
     public static final List<String> STEPS = List.of("lock", "catch-up", "sequences", "prepare", "open", "reverse");
@@ -384,9 +385,9 @@ public final class SetMove {
                 if (comment.equals(subscriptionComment(f, db, slot))) continue;
                 ops.dropSlot(to, db, slot);
             }
-            // kept as a permanent slot of the new origin's cluster by the reverse step, after the
-            // window (one DCS write less while nobody can write)
-            ops.createSlot(to, db, slot, false);
+            // kept as a permanent slot of the new origin's cluster at once: a physical failover
+            // there after the open step must not lose the changes it holds for its subscriber
+            ops.createSlot(to, db, slot);
         }
     }
 
@@ -400,7 +401,6 @@ public final class SetMove {
         String db = after.database();
         List<String> direct = directSubscribers(after);
         String comment = "pgha set " + name + " provider " + to;
-        for (String f : direct) ops.keep(to, Names.subscription(name, f), db, true);
         // the new origin stops subscribing (its slot on the old origin goes with the subscription)
         ops.dropSubscription(to, db, Names.subscription(name, to));
         String conn = servers.conninfo(to) + " dbname=" + db;

@@ -152,21 +152,16 @@ public final class SetOperations {
 
     /** Creates a set's slot (pgoutput) on {@code node}; on a pgha cluster, also keeps it as a permanent slot. */
     void createSlot(String node, String database, String slot) throws SQLException {
-        createSlot(node, database, slot, true);
-    }
-
-    /** Creates a set's slot; {@code keep}: also keeps it now (else the caller does, with {@link #keep}). */
-    void createSlot(String node, String database, String slot, boolean keep) throws SQLException {
         try (Connection c = servers.connect(node, database);
                 PreparedStatement ps = c.prepareStatement("SELECT pg_create_logical_replication_slot(?, 'pgoutput')")) {
             ps.setString(1, slot);
             ps.execute();
         }
-        if (keep) keep(node, slot, database, true);
+        keep(node, slot, database, true);
     }
 
     /** On a pgha cluster, keeps (or stops keeping) {@code slot} as a permanent slot; nothing on a plain server. */
-    void keep(String node, String slot, String database, boolean keep) throws SQLException {
+    private void keep(String node, String slot, String database, boolean keep) throws SQLException {
         try {
             servers.keepSlot(node, slot, database, keep);
         } catch (SQLException e) {
