@@ -47,13 +47,18 @@ def main():
             next_id += 1
             time.sleep(PERIOD_S)
         except psycopg2.Error:
-            if conn is not None:
-                try:
-                    conn.close()
-                except psycopg2.Error:
-                    pass
-                conn = None
+            conn = drop(conn)
             time.sleep(RETRY_S)
+
+
+def drop(conn):
+    """Closes a connection that failed (if any), whatever state it is in; returns None."""
+    if conn is not None:
+        try:
+            conn.close()
+        except psycopg2.Error:
+            pass
+    return None
 
 
 if __name__ == "__main__":

@@ -16,6 +16,8 @@ import time
 
 import psycopg2
 
+from libpq_writer import drop
+
 
 def main():
     bid, dsns = int(sys.argv[1]), sys.argv[2:]
@@ -34,12 +36,7 @@ def main():
             sys.stdout.flush()
             time.sleep(0.005)
         except psycopg2.Error:
-            if conn is not None:
-                try:
-                    conn.close()
-                except psycopg2.Error:
-                    pass
-                conn = None
+            conn = drop(conn)
             target = (target + 1) % len(dsns)
 
 
