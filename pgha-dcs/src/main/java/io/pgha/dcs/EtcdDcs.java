@@ -275,6 +275,7 @@ public final class EtcdDcs implements Dcs {
                 var granted = callRead("grant a lease", () -> leases.grant(askSeconds));
                 ttlSeconds = granted.getTTL();
                 lease = granted.getID();
+                if (watchFrom == 0) watchFrom = granted.getHeader().getRevision() + 1;
             } catch (DcsException e) {
                 grantFailure = e;
                 if (refusedCredentials(e.getCause())) {
@@ -471,13 +472,23 @@ public final class EtcdDcs implements Dcs {
     // ---------------------------------------------------------------- watch
 
     /** Watches the cluster's prefix; again after jetcd gave a watch up (compaction, lost leader, auth). */
+    /**
+     * The revision the first watch starts from: the one after the first lease was granted. The
+     * watch registers asynchronously, after this client already says it is connected; starting from
+     * a revision, it still delivers what was written in between (a member that joined at once would
+     * otherwise wake nobody).
+     */
+    private volatile long watchFrom;
+
     private void ensureWatch() {
         Watch.Watcher w = watcher;
         if (w != null && !w.isClosed()) return;
+        WatchOption.Builder option = WatchOption.builder().isPrefix(true).withPrevKV(true);
+        if (w == null && watchFrom > 0) option.withRevision(watchFrom);
         watcher = client.getWatchClient()
                 .watch(
                         bytes(root + "/"),
-                        WatchOption.builder().isPrefix(true).withPrevKV(true).build(),
+                        option.build(),
                         Watch.listener(this::changed, e -> LOG.debug("etcd watch: {}", e.toString())));
         if (w != null) {
             // events may have been missed meanwhile: everybody reads again
