@@ -48,20 +48,12 @@ final class Campaign {
 
     /** Runs {@code plan}; progress goes to stdout. */
     static Result run(FaultLab lab, List<Fault> plan, Random rnd) throws Exception {
-        return run(lab, plan, rnd, 1000, 2000);
-    }
-
-    /**
-     * @param pauseMs the least time the load runs between two faults
-     * @param spreadMs how much longer at random
-     */
-    static Result run(FaultLab lab, List<Fault> plan, Random rnd, int pauseMs, int spreadMs) throws Exception {
         List<Outcome> outcomes = new ArrayList<>();
         Checks.Ledger ledger = new Checks.Ledger();
         long start = lab.now();
         for (int i = 0; i < plan.size(); i++) {
             Fault f = plan.get(i);
-            Thread.sleep(pauseMs + rnd.nextInt(spreadMs)); // let the load run between faults
+            Thread.sleep(1000 + rnd.nextInt(2000)); // let the load run between faults
             long injectedNanos = System.nanoTime();
             long at = lab.now();
             Fault.Effect effect;
