@@ -471,7 +471,6 @@ public final class EtcdDcs implements Dcs {
 
     // ---------------------------------------------------------------- watch
 
-    /** Watches the cluster's prefix; again after jetcd gave a watch up (compaction, lost leader, auth). */
     /**
      * The revision the first watch starts from: the one after the first lease was granted. The
      * watch registers asynchronously, after this client already says it is connected; starting from
@@ -480,6 +479,7 @@ public final class EtcdDcs implements Dcs {
      */
     private volatile long watchFrom;
 
+    /** Watches the cluster's prefix; again after jetcd gave a watch up (compaction, lost leader, auth). */
     private void ensureWatch() {
         Watch.Watcher w = watcher;
         if (w != null && !w.isClosed()) return;

@@ -17,9 +17,7 @@ final class MemberChange {
     static boolean wakesAgents(byte[] before, byte[] after) {
         if (before == null || after == null) return true;
         try {
-            Member a = Json.parse(before, Member.class);
-            Member b = Json.parse(after, Member.class);
-            return a.role() != b.role() || a.state() != b.state() || a.timeline() != b.timeline();
+            return Json.parse(after, Member.class).changesRoleOrState(Json.parse(before, Member.class));
         } catch (IOException | RuntimeException e) {
             return true;
         }

@@ -16,6 +16,14 @@ public final class Names {
         return PREFIX + set;
     }
 
+    /**
+     * The comment on a subscription to {@code set} that names its {@code provider}: how pgha (and
+     * a move, a failover or the planner after them) knows where a subscription reads from.
+     */
+    public static String providerComment(String set, String provider) {
+        return "pgha set " + set + " provider " + provider;
+    }
+
     /** The subscription of {@code node} to {@code set}, and its slot on the provider. */
     public static String subscription(String set, String node) {
         return PREFIX + set + "_" + node;

@@ -172,17 +172,7 @@ public final class SetFailover {
         for (String f : repointed) {
             String sub = Names.subscription(name, f);
             ops.dropSubscription(f, db, sub);
-            try (Connection c = servers.connect(f, db);
-                    Statement st = c.createStatement()) {
-                SetOperations.reachingPublisher(
-                        st,
-                        "CREATE SUBSCRIPTION " + Sql.ident(sub) + " CONNECTION " + Sql.literal(conn)
-                                + " PUBLICATION " + Sql.ident(Names.publication(name))
-                                + " WITH (create_slot = false, slot_name = " + Sql.literal(sub)
-                                + ", copy_data = false)");
-                st.execute("COMMENT ON SUBSCRIPTION " + Sql.ident(sub) + " IS "
-                        + Sql.literal("pgha set " + name + " provider " + to));
-            }
+            ops.apply(new Plan(List.of(SetPlanner.subscribe(name, f, to, db, conn, false)), List.of()));
         }
         for (String f : resync) {
             if (s.subscribers().get(f).provider() == null) {

@@ -267,7 +267,7 @@ public final class SetMove {
             progress.accept("rolling back: " + j.from() + " accepts writes to set " + name + " again");
             // the slots prepared on the new origin for its future subscribers would keep WAL there
             ReplicationSet after = reversed(s, j.from(), j.to());
-            String comment = "pgha set " + name + " provider " + j.to();
+            String comment = Names.providerComment(name, j.to());
             for (String f : directSubscribers(after)) {
                 String slot = Names.subscription(name, f);
                 if (!comment.equals(subscriptionComment(f, s.database(), slot)))
@@ -376,7 +376,7 @@ public final class SetMove {
         Step pub = SetPlanner.publication(after, n, tables);
         if (pub != null) ops.apply(new Plan(List.of(pub), List.of()));
         List<String> direct = directSubscribers(after);
-        String comment = "pgha set " + name + " provider " + to;
+        String comment = Names.providerComment(name, to);
         for (String f : direct) {
             String slot = Names.subscription(name, f);
             if (n.slots().containsKey(slot)) {
@@ -400,7 +400,7 @@ public final class SetMove {
         String name = after.name();
         String db = after.database();
         List<String> direct = directSubscribers(after);
-        String comment = "pgha set " + name + " provider " + to;
+        String comment = Names.providerComment(name, to);
         // the new origin stops subscribing (its slot on the old origin goes with the subscription)
         ops.dropSubscription(to, db, Names.subscription(name, to));
         String conn = servers.conninfo(to) + " dbname=" + db;
@@ -412,16 +412,7 @@ public final class SetMove {
             // a subscription to the old provider counts positions in that provider's WAL: it is
             // dropped (with its slot there) and made again, starting where the new slot starts
             if (exists) ops.dropSubscription(f, db, sub);
-            try (Connection c = servers.connect(f, db);
-                    Statement st = c.createStatement()) {
-                SetOperations.reachingPublisher(
-                        st,
-                        "CREATE SUBSCRIPTION " + Sql.ident(sub) + " CONNECTION " + Sql.literal(conn)
-                                + " PUBLICATION " + Sql.ident(Names.publication(name))
-                                + " WITH (create_slot = false, slot_name = " + Sql.literal(sub)
-                                + ", copy_data = false)");
-                st.execute("COMMENT ON SUBSCRIPTION " + Sql.ident(sub) + " IS " + Sql.literal(comment));
-            }
+            ops.apply(new Plan(List.of(SetPlanner.subscribe(name, f, to, db, conn, false)), List.of()));
         }
     }
 }

@@ -138,7 +138,7 @@ public final class SetPlanner {
                             + " in database " + slot.database() + "; drop it (pgha sets unsubscribe)");
                 }
                 String wantConn = conninfo.get(provider) + " dbname=" + db;
-                String comment = "pgha set " + s.name() + " provider " + provider;
+                String comment = Names.providerComment(s.name(), provider);
                 Catalog.Subscription have = c.subscriptions().get(sub);
                 if (have == null) {
                     if (!ready.contains(provider)) {
@@ -152,25 +152,15 @@ public final class SetPlanner {
                                 Names.subscription(s.name(), provider)));
                         ready.add(provider);
                     }
-                    subSteps.add(Step.sql(
-                            s.name(),
-                            n,
-                            db,
-                            "subscribe " + n + " to set " + s.name() + " from " + provider + " (copies every table)",
-                            "CREATE SUBSCRIPTION " + Sql.ident(sub) + " CONNECTION " + Sql.literal(wantConn)
-                                    + " PUBLICATION " + Sql.ident(Names.publication(s.name()))
-                                    + " WITH (create_slot = false, slot_name = " + Sql.literal(sub)
-                                    + ", copy_data = true)",
-                            "COMMENT ON SUBSCRIPTION " + Sql.ident(sub) + " IS " + Sql.literal(comment)));
+                    subSteps.add(subscribe(s.name(), n, provider, db, wantConn, true));
                     created.add(n);
                     continue;
                 }
                 if (have.ready() && !created.contains(provider)) ready.add(n);
                 String was = have.comment() == null ? "" : have.comment();
                 if (!was.equals(comment)) {
-                    String from = was.startsWith("pgha set " + s.name() + " provider ")
-                            ? was.substring(("pgha set " + s.name() + " provider ").length())
-                            : "an unknown provider";
+                    String prefix = Names.providerComment(s.name(), "");
+                    String from = was.startsWith(prefix) ? was.substring(prefix.length()) : "an unknown provider";
                     problems.add(
                             "set " + s.name() + ": " + n + " replicates from " + from + ", the document says "
                                     + provider
@@ -284,6 +274,27 @@ public final class SetPlanner {
         steps.addAll(slotDrops);
         steps.addAll(pubDrops);
         return new Plan(problems.isEmpty() ? steps : List.of(), problems);
+    }
+
+    /**
+     * {@code node} subscribes to {@code set} from {@code provider} (reached by {@code conninfo},
+     * dbname included) through the slot of the subscription's name, made there beforehand, with or
+     * without the initial copy; the comment names the provider.
+     */
+    static Step subscribe(String set, String node, String provider, String database, String conninfo, boolean copy) {
+        String sub = Names.subscription(set, node);
+        return Step.sql(
+                set,
+                node,
+                database,
+                "subscribe " + node + " to set " + set + " from " + provider
+                        + (copy ? " (copies every table)" : " (no copy)"),
+                "CREATE SUBSCRIPTION " + Sql.ident(sub) + " CONNECTION " + Sql.literal(conninfo)
+                        + " PUBLICATION " + Sql.ident(Names.publication(set))
+                        + " WITH (create_slot = false, slot_name = " + Sql.literal(sub)
+                        + ", copy_data = " + copy + ")",
+                "COMMENT ON SUBSCRIPTION " + Sql.ident(sub) + " IS "
+                        + Sql.literal(Names.providerComment(set, provider)));
     }
 
     /** The statement trigger that makes {@code table} refuse ordinary writes, naming {@code set}. */

@@ -218,10 +218,7 @@ public final class InMemoryDcs implements Dcs {
         synchronized (store) {
             Member before = store.members.get(member.name());
             // joining wakes agents, and so does a new role or state; a refresh does not
-            wakes = before == null
-                    || before.role() != member.role()
-                    || before.state() != member.state()
-                    || before.timeline() != member.timeline();
+            wakes = before == null || member.changesRoleOrState(before);
         }
         write("publish member " + member.name(), wakes, s -> {
             s.members.put(member.name(), member);

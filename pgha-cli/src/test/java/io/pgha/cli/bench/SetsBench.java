@@ -30,8 +30,8 @@ import java.util.regex.Pattern;
  *       same tables on the same machine;
  *   <li>steady-state lag: pgbench -N (4 clients, libpq) on a for T seconds, the slot's lag in bytes
  *       and the walsender's replay_lag sampled every 200 ms;
- *   <li>moves: N moves back and forth, each by {@code pgha sets move} in a JVM of its own as a user
- *       runs it, while a JDBC writer updates a set table on whichever side accepts writes: the
+ *   <li>moves: N moves back and forth, each by {@code ./pgha sets move} in a JVM of its own as a
+ *       user runs it, while a JDBC writer updates a set table on whichever side accepts writes: the
  *       window pgha reports (lock to open), its steps, and the longest gap the writer saw.
  * </ol>
  *
@@ -387,19 +387,12 @@ public final class SetsBench {
 
     /** Runs pgha in this JVM and returns what it printed; fails unless it exits 0. */
     /**
-     * Runs pgha as a user does: a new JVM with the launcher's options (./pgha), from the jar the
-     * bench script has just built, so that a move pays for a cold start as it would.
+     * Runs pgha as a user does: README's launcher ./pgha (its JVM options, the jar the bench script
+     * has just built), so that a move pays for a cold start as it would.
      */
     private static String launcher(String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xms16m",
-                "-Xmx64m",
-                "-XX:+UseSerialGC",
-                "-XX:TieredStopAtLevel=1",
-                "-Xss256k",
-                "-jar",
-                Path.of("pgha-cli", "target", "pgha.jar").toString()));
+        List<String> cmd =
+                new ArrayList<>(List.of(Path.of("pgha").toAbsolutePath().toString()));
         cmd.addAll(List.of(args));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

@@ -290,6 +290,15 @@ public record Member(
     }
 
     /** The same record published at another time. */
+    /**
+     * Whether this record, published after {@code before}, changes what agents act on at once (role,
+     * state or timeline), rather than only refreshing positions, lag or the last decision. Such a
+     * change wakes the agents; a refresh does not.
+     */
+    public boolean changesRoleOrState(Member before) {
+        return before.role() != role || before.state() != state || before.timeline() != timeline;
+    }
+
     public Member withUpdatedAt(long at) {
         return new Member(
                 name,
