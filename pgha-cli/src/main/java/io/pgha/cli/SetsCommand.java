@@ -633,10 +633,12 @@ final class SetsCommand {
             name = "move",
             description = {
                 "Make a subscriber the set's origin without losing a row (Slony-I's MOVE SET): the origin refuses"
-                        + " writes, the new origin catches up, the sequences are copied, the direction is reversed"
-                        + " (the old origin and the other subscribers subscribe from the new one without a copy) and"
-                        + " the new origin accepts writes. Prints how long writes were refused.",
-                "Each step is recorded in the DCS: a move that was interrupted is finished with --resume or rolled"
+                        + " writes (lock), the new origin catches up (catch-up), the sequences are copied"
+                        + " (sequences), the new origin publishes and gets slots for its future subscribers"
+                        + " (prepare), the new origin accepts writes (open), then the old origin and the other"
+                        + " subscribers subscribe from it without a copy (reverse). Prints how long writes were"
+                        + " refused, and each step's time.",
+                "The move is recorded in the DCS: a move that was interrupted is finished with --resume or rolled"
                         + " back with --abort."
             })
     static final class Move implements Callable<Integer> {
