@@ -84,7 +84,11 @@ import org.slf4j.LoggerFactory;
  * ZooKeeperDcs#connectMember}. Observers ({@link #connect}) take any TTL.
  *
  * <p>Every call waits at most half the session timeout (at least 500 ms) for an answer; a server
- * that does not answer is a {@link DcsException}, never an empty cluster.
+ * that does not answer is a {@link DcsException}, never an empty cluster. Calls that change nothing
+ * (reads, keepalives, the renewal's check) are sent again within that time when an attempt found no
+ * server or no answer in a third of it, so that one member that stopped answering costs an
+ * attempt, not the call (two failed attempts in a row: SUSPENDED, and only a renewal goes on); gRPC's reconnect backoff is cut short then ({@link ConnectBackoff}), so
+ * that members that came back are used at once.
  */
 public final class EtcdDcs implements Dcs {
     private static final Logger LOG = LoggerFactory.getLogger(EtcdDcs.class);
@@ -93,6 +97,10 @@ public final class EtcdDcs implements Dcs {
     private static final long OBSERVER_MIN_TTL_SECONDS = 2;
     /** How often a client whose credentials were refused tries them again. */
     private static final long REFUSED_RETRY_MS = 10_000;
+    /** The shortest wait for one attempt of a call that may be sent again. */
+    private static final long MIN_ATTEMPT_MS = 200;
+    /** The pause between two attempts of a call that may be sent again. */
+    private static final long RETRY_PAUSE_MS = 20;
 
     /** A lease granted to this client: its id and the TTL the server granted. */
     private record Session(long lease, long ttlMs) {}
@@ -109,6 +117,10 @@ public final class EtcdDcs implements Dcs {
     private final boolean exactTtl;
     private final long requestedTtlMs;
     private final long callTimeoutMs;
+    /** How long one attempt of a call that may be sent again waits for its answer ({@link #repeated}). */
+    private final long attemptMs;
+
+    private final ConnectBackoff backoff;
     private final boolean authenticated;
     /** The user of {@code dcs.auth}, for messages; null without authentication. */
     private final String user;
@@ -145,7 +157,9 @@ public final class EtcdDcs implements Dcs {
         this.callTimeoutMs = callTimeoutMs;
         this.authenticated = dcs.auth() != null;
         this.user = dcs.auth() == null ? null : dcs.auth().username();
+        this.attemptMs = Math.max(MIN_ATTEMPT_MS, callTimeoutMs / 3);
         this.client = client(dcs, callTimeoutMs);
+        this.backoff = new ConnectBackoff(client);
         this.kv = client.getKVClient();
         this.leases = client.getLeaseClient();
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -567,12 +581,97 @@ public final class EtcdDcs implements Dcs {
         return call(what, true, call);
     }
 
-    /** {@link #call} for a call that changes nothing in the cluster: its refusal is worded as one to read. */
+    /**
+     * {@link #call} for a call that changes nothing in the cluster: its refusal is worded as one to
+     * read, and, as it can be sent again, it is ({@link #repeated}).
+     */
     private <T> T callRead(String what, Supplier<CompletableFuture<T>> call) throws DcsException {
-        return call(what, false, call);
+        return repeated(what, false, false, deadline(), call);
     }
 
     private <T> T call(String what, boolean write, Supplier<CompletableFuture<T>> call) throws DcsException {
+        return once(what, write, callTimeoutMs, call);
+    }
+
+    /** The deadline of a call that starts now: {@link #callTimeoutMs} from now, on the nano clock. */
+    private long deadline() {
+        return System.nanoTime() + callTimeoutMs * 1_000_000;
+    }
+
+    /**
+     * A call that may be sent more than once (it changes nothing, or changes it the same way every
+     * time), until {@code deadlineNanos}: each attempt waits at most {@link #attemptMs}, and one
+     * that found no server, or no answer in that time, is sent again after gRPC's reconnect backoff
+     * was cut short ({@link ConnectBackoff}). The channel spreads calls over the members round robin,
+     * so a member that stopped answering without closing its connection (power lost, network cut)
+     * costs one attempt, not the whole call; and a member that came back is used at once.
+     *
+     * <p>Two failed attempts in a row make the connection SUSPENDED at once. Then a call gives up,
+     * unless {@code persist}: a caller that cannot wait for the whole deadline learns at once that
+     * etcd cannot be reached (a member asked to confirm a primary in failsafe mode answers within the
+     * primary's short time limit), while a lease renewal goes on trying until the last moment it is
+     * of use.
+     */
+    private <T> T repeated(
+            String what, boolean write, boolean persist, long deadlineNanos, Supplier<CompletableFuture<T>> call)
+            throws DcsException {
+        int attempts = 0;
+        DcsException last = null;
+        while (true) {
+            long leftMs = (deadlineNanos - System.nanoTime()) / 1_000_000;
+            if (leftMs <= 0 && last != null) {
+                if (last.getCause() instanceof TimeoutException) {
+                    throw new DcsException(
+                            "cannot " + what + ": etcd at " + endpoints + " did not answer within " + callTimeoutMs
+                                    + " ms (" + attempts + " attempts)",
+                            last.getCause());
+                }
+                throw last;
+            }
+            attempts++;
+            try {
+                return once(what, write, Math.max(1, Math.min(leftMs, attemptMs)), call);
+            } catch (DcsException e) {
+                if (!transientFailure(e)) throw e;
+                last = e;
+            }
+            if (attempts >= 2) {
+                // The connection is SUSPENDED now, not when the call gives up: a primary in failsafe
+                // mode asks its members as soon as it is, while its renewal may still be trying.
+                if (state == Connection.CONNECTED) {
+                    LOG.warn("{} (attempt {})", last.getMessage(), attempts);
+                    setState(Connection.SUSPENDED);
+                }
+                if (!persist) throw last;
+            }
+            backoff.reset();
+            try {
+                Thread.sleep(Math.max(0, Math.min(RETRY_PAUSE_MS, (deadlineNanos - System.nanoTime()) / 1_000_000)));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new DcsException("cannot " + what + ": interrupted", e);
+            }
+        }
+    }
+
+    /** Whether a call failed for want of a server that answers in time, which another attempt may find. */
+    private static boolean transientFailure(DcsException e) {
+        Throwable t = e.getCause();
+        if (t == null) return false;
+        if (t instanceof TimeoutException) return true;
+        if (leaseGone(e) || refusedCredentials(t)) return false;
+        Status.Code code = Status.fromThrowable(t).getCode();
+        String all = messages(t);
+        return code == Status.Code.UNAVAILABLE
+                || code == Status.Code.DEADLINE_EXCEEDED
+                || all.contains("UNAVAILABLE")
+                || all.contains("channel closed")
+                || all.contains("ClosedChannelException");
+    }
+
+    /** One attempt of a call, waiting at most {@code timeoutMs}. */
+    private <T> T once(String what, boolean write, long timeoutMs, Supplier<CompletableFuture<T>> call)
+            throws DcsException {
         CompletableFuture<T> f;
         try {
             f = call.get();
@@ -580,13 +679,15 @@ public final class EtcdDcs implements Dcs {
             throw failure(what, e, write);
         }
         try {
-            return f.get(callTimeoutMs, TimeUnit.MILLISECONDS);
+            return f.get(timeoutMs, TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
             f.cancel(true);
             throw new DcsException(
-                    "cannot " + what + ": etcd at " + endpoints + " did not answer within " + callTimeoutMs + " ms", e);
+                    "cannot " + what + ": etcd at " + endpoints + " did not answer within " + timeoutMs + " ms", e);
         } catch (ExecutionException e) {
-            throw failure(what, e.getCause() == null ? e : e.getCause(), write);
+            DcsException failed = failure(what, e.getCause() == null ? e : e.getCause(), write);
+            if (transientFailure(failed)) backoff.reset(); // the next call, whatever it is, finds a server
+            throw failed;
         } catch (InterruptedException e) {
             f.cancel(true);
             Thread.currentThread().interrupt();
@@ -662,7 +763,8 @@ public final class EtcdDcs implements Dcs {
     }
 
     private KeyValue get(String what, String name) throws DcsException {
-        List<KeyValue> kvs = call(what, () -> kv.get(key(name))).getKvs();
+        List<KeyValue> kvs =
+                repeated(what, true, false, deadline(), () -> kv.get(key(name))).getKvs();
         return kvs.isEmpty() ? null : kvs.get(0);
     }
 
@@ -824,8 +926,9 @@ public final class EtcdDcs implements Dcs {
                 leader = null;
                 return false;
             }
+            long deadline = deadline();
             try {
-                callRead(what, () -> leases.keepAliveOnce(held.lease()));
+                repeated(what, false, true, deadline, () -> leases.keepAliveOnce(held.lease()));
             } catch (DcsException e) {
                 if (!leaseGone(e)) throw e;
                 leader = null;
@@ -841,7 +944,13 @@ public final class EtcdDcs implements Dcs {
                 new Cmp(k, Cmp.Op.EQUAL, CmpTarget.modRevision(held.modRevision())),
                 new Cmp(k, Cmp.Op.EQUAL, CmpTarget.value(bytes(me)))
             };
-            TxnResponse r = txn(what, ours, Op.get(k, GetOption.DEFAULT));
+            // compares and reads only: sent again as often as the deadline allows
+            TxnResponse r = repeated(
+                    what,
+                    false,
+                    true,
+                    deadline,
+                    () -> kv.txn().If(ours).Then(Op.get(k, GetOption.DEFAULT)).commit());
             if (!r.isSucceeded()) leader = null;
             return r.isSucceeded();
         }

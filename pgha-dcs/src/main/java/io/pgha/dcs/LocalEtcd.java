@@ -321,6 +321,36 @@ public final class LocalEtcd implements AutoCloseable {
         }
     }
 
+    /**
+     * The index of the member that is etcd's raft leader now, as the running members report it; -1
+     * when none answers or names one (an election), and always with TLS members (not needed yet).
+     */
+    public int leader() {
+        if (tls != null) return -1;
+        List<String> targets = endpointList().stream().map(e -> "http://" + e).toList();
+        try (Client c =
+                Client.builder().endpoints(targets.toArray(String[]::new)).build()) {
+            long leader = 0;
+            Map<Long, Integer> ids = new HashMap<>();
+            for (int i = 0; i < targets.size(); i++) {
+                if (!running(i)) continue;
+                try {
+                    var status = c.getMaintenanceClient()
+                            .statusMember(targets.get(i))
+                            .get(2, TimeUnit.SECONDS);
+                    ids.put(status.getHeader().getMemberId(), i);
+                    if (status.getLeader() != 0) leader = status.getLeader();
+                } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                    LOG.debug("etcd member {} did not tell its status: {}", i, e.toString());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return -1;
+                }
+            }
+            return ids.getOrDefault(leader, -1);
+        }
+    }
+
     public synchronized boolean running(int i) {
         return processes[i] != null && processes[i].isAlive();
     }

@@ -24,6 +24,14 @@ interface DcsEnsemble extends AutoCloseable {
     /** Starts every server that is not running (after a whole outage too). */
     void startAll() throws IOException;
 
+    /**
+     * The server that leads the ensemble now (1-based), or 0 when this ensemble cannot tell. Losing
+     * it is the harder case: writes stop until the others elect a new leader.
+     */
+    default int leader() {
+        return 0;
+    }
+
     /** SIGKILL of one server. */
     void kill(int server);
 

@@ -70,6 +70,11 @@ final class EtcdEnsemble implements DcsEnsemble {
     }
 
     @Override
+    public int leader() {
+        return etcd.leader() + 1;
+    }
+
+    @Override
     public void kill(int server) {
         try {
             etcd.kill(server - 1);

@@ -18,7 +18,7 @@ enum Fault {
     KILL_POSTMASTER("SIGKILL of the primary's postmaster only"),
     FREEZE_PRIMARY_NODE("SIGSTOP of the whole primary node beyond the lease, then SIGCONT"),
     CUT_PRIMARY_FROM_DCS("the primary cut off from every ZooKeeper server (it still reaches its standbys)"),
-    LOSE_ZOOKEEPER_SERVER("SIGKILL of one DCS server of three (ZooKeeper or etcd)"),
+    LOSE_ZOOKEEPER_SERVER("SIGKILL of one DCS server of three (ZooKeeper: one at random; etcd: its raft leader)"),
     DCS_OUTAGE("SIGKILL of every DCS server for twice the ttl, then a restart (with failsafe_mode on, writes go on)"),
     KILL_SYNC_STANDBY("SIGKILL of the synchronous standby node (a standby in asynchronous mode)"),
     SWITCHOVER("planned switchover to a random standby under load");
@@ -149,14 +149,19 @@ enum Fault {
                 return new Effect(name, notes, moved);
             }
             case LOSE_ZOOKEEPER_SERVER -> {
-                int server = 1 + rnd.nextInt(lab.zk.servers());
+                int drawn = 1 + rnd.nextInt(lab.zk.servers());
+                int leader = lab.zk.leader();
+                int server = leader > 0 ? leader : drawn; // the leader where the ensemble names it
                 int before = lab.writer.ackedCount();
                 lab.zk.kill(server);
                 Thread.sleep(4000);
                 boolean kept = lab.primary().isPresent() && lab.writer.ackedCount() > before;
                 lab.zk.start(server);
                 FaultLab.waitUntil(60_000, () -> lab.zk.serving(server));
-                return new Effect(lab.zk.label() + server, kept ? "writes went on" : "writes stopped", kept);
+                return new Effect(
+                        lab.zk.label() + server + (server == leader ? " (its leader)" : ""),
+                        kept ? "writes went on" : "writes stopped",
+                        kept);
             }
             case DCS_OUTAGE -> {
                 int before = lab.writer.ackedCount();

@@ -45,8 +45,14 @@ public record Timing(long ttlMs, long loopWaitMs, long safetyMarginMs) {
         return sessionTimeoutMs - safetyMarginMs;
     }
 
-    /** How often the leader renews: three chances within one validity period. */
+    /**
+     * How often the leader renews: four chances within one validity period. A renewal that waits
+     * (for a DCS server that died, or for etcd to elect a new leader) has the validity minus one
+     * interval before the lease runs out: three quarters of it. With etcd's default timing for pgha
+     * (ttl 3 s, validity 1.5 s) that is 1.125 s, more than the up to 1 s an election of etcd's leader
+     * takes with an election timeout of 500 ms.
+     */
     public long renewIntervalMs(long sessionTimeoutMs) {
-        return Math.max(100, Math.min(loopWaitMs, leaseValidityMs(sessionTimeoutMs) / 3));
+        return Math.max(100, Math.min(loopWaitMs, leaseValidityMs(sessionTimeoutMs) / 4));
     }
 }

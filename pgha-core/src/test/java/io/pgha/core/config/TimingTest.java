@@ -14,9 +14,9 @@ class TimingTest {
     }
 
     @Test
-    void renewsAtLeastThreeTimesPerValidityPeriod() {
+    void renewsAtLeastFourTimesPerValidityPeriod() {
         Timing t = new Timing(10_000, 3000, 3000).validate();
-        assertThat(t.renewIntervalMs(10_000) * 3).isLessThanOrEqualTo(t.leaseValidityMs(10_000));
+        assertThat(t.renewIntervalMs(10_000) * 4).isLessThanOrEqualTo(t.leaseValidityMs(10_000));
     }
 
     @Test
