@@ -164,13 +164,13 @@ final class Executor {
 
             @Override
             public Void onTakeOver(Decision.TakeOver t) throws Exception {
-                takeOver(c);
+                takeOver(c, local.timeline());
                 return null;
             }
 
             @Override
             public Void onPromote(Decision.Promote p) {
-                runner.submit(LongAction.PROMOTE, () -> promote(c));
+                runner.submit(LongAction.PROMOTE, () -> promote(c, local.timeline()));
                 return null;
             }
 
@@ -378,7 +378,7 @@ final class Executor {
         startStandby(source);
     }
 
-    private void takeOver(ClusterState c) throws Exception {
+    private void takeOver(ClusterState c, int timeline) throws Exception {
         if (!acquire()) {
             LOG.info("another member took the leader lease first");
             return;
@@ -391,7 +391,7 @@ final class Executor {
             LOG.info("became the standby leader: replicating from {}", up.describe());
             return;
         }
-        runner.submit(LongAction.PROMOTE, () -> promote(c));
+        runner.submit(LongAction.PROMOTE, () -> promote(c, timeline));
     }
 
     /**
@@ -413,7 +413,9 @@ final class Executor {
         if (c.failover() != null && (stale(c.failover()) || c.failover().abandoned(c.leader()))) dcs.clearFailover();
     }
 
-    private void promote(ClusterState c) throws Exception {
+    /** {@code before}: the timeline this standby was on when the agent decided (its last observation). */
+    private void promote(ClusterState c, int before) throws Exception {
+        long t0 = System.nanoTime();
         // Armed before PostgreSQL accepts a single write: a frozen agent from here on resets the node.
         if (!watchdog.arm()) {
             release();
@@ -438,12 +440,13 @@ final class Executor {
                 old);
         if (!fenced.proceed()) throw new IllegalStateException(fenced.summary());
         if (fenced.summary() != null) LOG.warn("{}", fenced.summary());
-        int before = pg.observe().timeline();
         pg.seedHistory(c.history(), c.latestTimeline());
         List<String> notStarted = resources.startBeforePromote(c);
         if (!notStarted.isEmpty())
             LOG.error("promoting although resources that come before the promotion did not start: {}", notStarted);
+        long t1 = System.nanoTime();
         pg.promote();
+        long t2 = System.nanoTime();
         int tl = pg.observe().timeline();
         FailoverRequest fr = c.failover();
         String why = fr == null
@@ -455,7 +458,13 @@ final class Executor {
             dcs.appendHistory(new HistoryEntry(tl - 1, sp, why, clock.wallMillis(), cfg.name()));
         }
         if (fr != null && cfg.name().equals(fr.candidate())) dcs.clearFailover();
-        LOG.info("promoted to primary on timeline {} ({})", tl, why);
+        LOG.info(
+                "promoted to primary on timeline {} ({}; {} ms of checks and records, then {} ms until PostgreSQL"
+                        + " accepted writes)",
+                tl,
+                why,
+                (t1 - t0) / 1_000_000,
+                (t2 - t1) / 1_000_000);
         promoted.run(); // routers send new sessions here from now on, not after the checkpoint below
         syncSlots(c);
         // pg_rewind of the old primary reads this node's timeline from pg_control: make it current now.
@@ -569,11 +578,23 @@ final class Executor {
                 LOG.warn("switchover: {} transaction(s) still open after {} ms; the shutdown ends them", left, drain);
         }
         LOG.info("switchover: shutting PostgreSQL down cleanly so that the standbys receive all WAL");
-        pg.stop(StopMode.FAST);
-        ControlData cd = pg.controlData();
-        dcs.updateFailover(fr -> fr.withStoppedAt(cd.checkpoint()));
+        long t0 = System.nanoTime();
+        // Handed over as soon as the shutdown checkpoint is written, the last WAL record: nothing can
+        // be written any more, and the new primary promotes only after replaying up to it.
+        Lsn stoppedAt = pg.stopForHandOver();
+        long t1 = System.nanoTime();
+        dcs.updateFailover(fr -> fr.withStoppedAt(stoppedAt));
         watchdog.disarm();
         release();
-        LOG.info("switchover: stopped at checkpoint {}, lease released", cd.checkpoint());
+        long t2 = System.nanoTime();
+        pg.awaitStopped(); // before this member starts PostgreSQL again, as a standby
+        long t3 = System.nanoTime();
+        LOG.info(
+                "switchover: stopped at checkpoint {}, lease released (shutdown checkpoint {} ms after the stop"
+                        + " began, hand-over {} ms; the postmaster exited {} ms later)",
+                stoppedAt,
+                (t1 - t0) / 1_000_000,
+                (t2 - t1) / 1_000_000,
+                (t3 - t2) / 1_000_000);
     }
 }

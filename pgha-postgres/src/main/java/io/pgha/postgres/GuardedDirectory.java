@@ -193,6 +193,11 @@ public final class GuardedDirectory implements AutoCloseable {
      * there is an error, not followed; a file larger than {@code maxBytes} is an error.
      */
     public Optional<String> read(String name, int maxBytes) throws IOException {
+        return readBytes(name, maxBytes).map(b -> new String(b, StandardCharsets.UTF_8));
+    }
+
+    /** {@link #read}, as bytes. */
+    public Optional<byte[]> readBytes(String name, int maxBytes) throws IOException {
         checkName(name);
         Libc.C c = Libc.c();
         int f = c.openat(fd, name, Libc.O_RDONLY | Libc.O_NOFOLLOW | Libc.O_NONBLOCK | Libc.O_CLOEXEC, 0);
@@ -212,7 +217,7 @@ public final class GuardedDirectory implements AutoCloseable {
                 if (out.size() > maxBytes)
                     throw new IOException(path.resolve(name) + " is larger than " + maxBytes + " bytes");
             }
-            return Optional.of(out.toString(StandardCharsets.UTF_8));
+            return Optional.of(out.toByteArray());
         } finally {
             c.close(f);
         }

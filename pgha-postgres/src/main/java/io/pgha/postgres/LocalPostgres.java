@@ -202,6 +202,21 @@ public final class LocalPostgres implements PostgresControl {
     }
 
     @Override
+    public io.pgha.core.model.Lsn stopForHandOver() throws PostgresException {
+        io.pgha.core.model.Lsn at = lifecycle.stopForHandOver(observation::controlFile);
+        if (at != null) return at;
+        ControlData cd = observation.controlData();
+        if (cd.state() != io.pgha.core.model.ControlState.SHUT_DOWN)
+            throw new PostgresException("PostgreSQL did not shut down cleanly: pg_control says '" + cd.state() + "'");
+        return cd.checkpoint();
+    }
+
+    @Override
+    public void awaitStopped() throws PostgresException {
+        lifecycle.awaitStopped();
+    }
+
+    @Override
     public boolean stopImmediately() {
         return lifecycle.stopImmediately();
     }

@@ -218,7 +218,28 @@ final class PgObservation {
         return best;
     }
 
+    /**
+     * pg_control's fields read from the file itself ({@link ControlData#fromControlFile}); null
+     * when it cannot be read, or not in a layout this reads, or was read while being rewritten.
+     */
+    ControlData controlFile() {
+        try (GuardedDirectory global = os.directory(dataDir.resolve("global"))) {
+            return global.readBytes("pg_control", 16384)
+                    .map(ControlData::fromControlFile)
+                    .orElse(null);
+        } catch (java.io.IOException e) {
+            LOG.debug("cannot read pg_control itself: {}", e.getMessage());
+            return null;
+        }
+    }
+
+    /**
+     * pg_control's fields: read from the file itself where its layout is known ({@link
+     * #controlFile}), else from pg_controldata's output.
+     */
     ControlData controlData() {
+        ControlData cd = controlFile();
+        if (cd != null) return cd;
         try {
             return ControlData.parse(
                     os.check(List.of(bin.path("pg_controldata"), "-D", dataDir.toString()), env, 30_000, l -> {}));

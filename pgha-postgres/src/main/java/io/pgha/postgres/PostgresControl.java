@@ -110,6 +110,20 @@ public interface PostgresControl extends AutoCloseable {
     void stop(StopMode mode) throws PostgresException;
 
     /**
+     * The clean stop of a switchover: a fast shutdown, returning the shutdown checkpoint's position
+     * as soon as pg_control records the clean shutdown. From then on nothing can be written: the
+     * postmaster may still be sending the last WAL to the standbys and exiting, which {@link
+     * #awaitStopped()} waits for. Throws when PostgreSQL did not shut down cleanly.
+     */
+    default Lsn stopForHandOver() throws PostgresException {
+        stop(StopMode.FAST);
+        return controlData().checkpoint();
+    }
+
+    /** After {@link #stopForHandOver()}: waits for the postmaster to exit; throws when it did not. */
+    default void awaitStopped() throws PostgresException {}
+
+    /**
      * Stops PostgreSQL at once, whatever it is doing; true when no PostgreSQL process is left working
      * in the data directory, false when it could not be stopped. Never throws.
      */
