@@ -41,6 +41,8 @@ public final class FailoverBench {
         int crashes = args.length > 0 ? Integer.parseInt(args[0]) : 5;
         int switchovers = args.length > 1 ? Integer.parseInt(args[1]) : 5;
         String extraYaml = System.getenv().getOrDefault("PGHA_BENCH_EXTRA_YAML", "");
+        io.pgha.core.model.SyncMode sync =
+                io.pgha.core.model.SyncMode.parse(System.getenv().getOrDefault("PGHA_BENCH_SYNC", "off"));
         Path dir = Files.createTempDirectory("pgha-bench");
         int pg = FreePorts.block(3);
         int api = FreePorts.block(3);
@@ -63,6 +65,19 @@ public final class FailoverBench {
                         etcd))) {
             c.startAll();
             await(() -> c.healthy(3), 180_000, "cluster healthy");
+            if (sync != io.pgha.core.model.SyncMode.OFF) {
+                c.dcs().updateConfig(cfg -> cfg.withSynchronous(sync, false, 1));
+                await(
+                        () -> {
+                            try {
+                                return c.dcs().read().sync().quorum() > 0;
+                            } catch (io.pgha.dcs.DcsException e) {
+                                return false;
+                            }
+                        },
+                        60_000,
+                        "a synchronous standby recorded");
+            }
             Router router = null;
             String url = c.jdbcUrl();
             if (viaRouter) {
@@ -114,7 +129,8 @@ public final class FailoverBench {
         }
         if (System.getenv("PGHA_BENCH_KEEP") == null) io.pgha.postgres.Directories.delete(dir);
         else System.err.println("agent logs kept in " + dir);
-        String config = (extraYaml.isBlank() ? "default timing" : extraYaml.replace('\n', ' '))
+        String config = (sync == io.pgha.core.model.SyncMode.OFF ? "" : "synchronous_mode " + sync.label() + "; ")
+                + (extraYaml.isBlank() ? "default timing" : extraYaml.replace('\n', ' '))
                 + (etcd
                         ? " (etcd: ttl 3 s, safety_margin 1.5 s); DCS: a 3-member etcd, raft heartbeat 50 ms, election 500 ms"
                         : " (ZooKeeper: ttl 2.5 s, safety_margin 0.83 s); DCS: the ZooKeeper ensemble embedded in the agents");
