@@ -583,11 +583,15 @@ final class Executor {
         // be written any more, and the new primary promotes only after replaying up to it.
         Lsn stoppedAt = pg.stopForHandOver();
         long t1 = System.nanoTime();
-        dcs.updateFailover(fr -> fr.withStoppedAt(stoppedAt));
-        watchdog.disarm();
-        release();
-        long t2 = System.nanoTime();
-        pg.awaitStopped(); // before this member starts PostgreSQL again, as a standby
+        long t2;
+        try {
+            dcs.updateFailover(fr -> fr.withStoppedAt(stoppedAt));
+            watchdog.disarm();
+            release();
+            t2 = System.nanoTime();
+        } finally {
+            pg.awaitStopped(); // before this member starts PostgreSQL again, as a standby
+        }
         long t3 = System.nanoTime();
         LOG.info(
                 "switchover: stopped at checkpoint {}, lease released (shutdown checkpoint {} ms after the stop"

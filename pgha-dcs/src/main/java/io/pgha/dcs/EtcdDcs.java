@@ -286,7 +286,8 @@ public final class EtcdDcs implements Dcs {
             long ttlSeconds;
             long lease;
             try {
-                var granted = callRead("grant a lease", () -> leases.grant(askSeconds));
+                // once: a grant sent again after an answer was lost would grant a second lease
+                var granted = once("grant a lease", false, callTimeoutMs, () -> leases.grant(askSeconds));
                 ttlSeconds = granted.getTTL();
                 lease = granted.getID();
                 if (watchFrom == 0) watchFrom = granted.getHeader().getRevision() + 1;
@@ -412,6 +413,17 @@ public final class EtcdDcs implements Dcs {
         }
     }
 
+    /** Moves the connection from {@code expected} to {@code next}; false when it was in another state. */
+    private boolean compareAndSetState(Connection expected, Connection next) {
+        synchronized (stateLock) {
+            if (state != expected || expected == next) return false;
+            state = next;
+            stateLock.notifyAll();
+        }
+        stateChanged(expected, next);
+        return true;
+    }
+
     private void setState(Connection next) {
         Connection before;
         synchronized (stateLock) {
@@ -420,6 +432,11 @@ public final class EtcdDcs implements Dcs {
             state = next;
             stateLock.notifyAll();
         }
+        stateChanged(before, next);
+    }
+
+    /** Logs a change of the connection state and wakes the listeners. */
+    private void stateChanged(Connection before, Connection next) {
         if (next == Connection.SUSPENDED || next == Connection.LOST) {
             LOG.warn("etcd connection {} (was {})", next, before);
         } else {
@@ -600,57 +617,110 @@ public final class EtcdDcs implements Dcs {
 
     /**
      * A call that may be sent more than once (it changes nothing, or changes it the same way every
-     * time), until {@code deadlineNanos}: each attempt waits at most {@link #attemptMs}, and one
-     * that found no server, or no answer in that time, is sent again after gRPC's reconnect backoff
-     * was cut short ({@link ConnectBackoff}). The channel spreads calls over the members round robin,
-     * so a member that stopped answering without closing its connection (power lost, network cut)
-     * costs one attempt, not the whole call; and a member that came back is used at once.
+     * time), until {@code deadlineNanos}. An attempt that got no answer within {@link #attemptMs} is
+     * left running and another one is sent beside it (after gRPC's reconnect backoff was cut short,
+     * {@link ConnectBackoff}); the first answer wins. The channel spreads calls over the members
+     * round robin, so a member that stopped answering without closing its connection (power lost,
+     * network cut) costs one attempt, not the whole call, a member that came back is used at once,
+     * and a slow etcd still answers within the whole time. An attempt that failed for want of a
+     * server is sent again at once.
      *
-     * <p>Two failed attempts in a row make the connection SUSPENDED at once. Then a call gives up,
-     * unless {@code persist}: a caller that cannot wait for the whole deadline learns at once that
-     * etcd cannot be reached (a member asked to confirm a primary in failsafe mode answers within the
-     * primary's short time limit), while a lease renewal goes on trying until the last moment it is
-     * of use.
+     * <p>Two failed attempts in a row (an error, or no answer in time) make the connection
+     * SUSPENDED at once. A call that is not {@code persist} then gives up when both were errors (no
+     * server can be reached: a member asked to confirm a primary in failsafe mode answers within the
+     * primary's short time limit); a lease renewal goes on trying until its deadline.
      */
     private <T> T repeated(
             String what, boolean write, boolean persist, long deadlineNanos, Supplier<CompletableFuture<T>> call)
             throws DcsException {
+        List<CompletableFuture<T>> pending = new ArrayList<>();
         int attempts = 0;
+        int failuresInARow = 0;
+        int errorsInARow = 0;
         DcsException last = null;
-        while (true) {
-            long leftMs = (deadlineNanos - System.nanoTime()) / 1_000_000;
-            if (leftMs <= 0 && last != null) {
-                if (last.getCause() instanceof TimeoutException) {
-                    throw new DcsException(
-                            "cannot " + what + ": etcd at " + endpoints + " did not answer within " + callTimeoutMs
-                                    + " ms (" + attempts + " attempts)",
-                            last.getCause());
+        try {
+            while (true) {
+                long leftMs = (deadlineNanos - System.nanoTime()) / 1_000_000;
+                if (leftMs <= 0) {
+                    if (last == null || last.getCause() instanceof TimeoutException) {
+                        throw new DcsException(
+                                "cannot " + what + ": etcd at " + endpoints + " did not answer within " + callTimeoutMs
+                                        + " ms (" + attempts + " attempts)",
+                                last == null ? null : last.getCause());
+                    }
+                    throw last;
                 }
-                throw last;
-            }
-            attempts++;
-            try {
-                return once(what, write, Math.max(1, Math.min(leftMs, attemptMs)), call);
-            } catch (DcsException e) {
-                if (!transientFailure(e)) throw e;
-                last = e;
-            }
-            if (attempts >= 2) {
-                // The connection is SUSPENDED now, not when the call gives up: a primary in failsafe
-                // mode asks its members as soon as it is, while its renewal may still be trying.
-                if (state == Connection.CONNECTED) {
-                    LOG.warn("{} (attempt {})", last.getMessage(), attempts);
-                    setState(Connection.SUSPENDED);
+                try {
+                    pending.add(call.get());
+                } catch (RuntimeException e) {
+                    throw failure(what, e, write);
                 }
-                if (!persist) throw last;
+                attempts++;
+                long attemptEnd = System.nanoTime() + Math.min(leftMs, attemptMs) * 1_000_000;
+                DcsException failed = null;
+                // wait for the first answer of any attempt still running, until this attempt's time is up
+                while (failed == null) {
+                    long waitMs = Math.max(1, (attemptEnd - System.nanoTime()) / 1_000_000);
+                    try {
+                        CompletableFuture.anyOf(pending.toArray(CompletableFuture[]::new))
+                                .get(waitMs, TimeUnit.MILLISECONDS);
+                    } catch (TimeoutException e) {
+                        failed = new DcsException(
+                                "cannot " + what + ": etcd at " + endpoints + " did not answer within " + attemptMs
+                                        + " ms",
+                                e);
+                        break;
+                    } catch (ExecutionException e) {
+                        // one attempt failed: looked at below
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new DcsException("cannot " + what + ": interrupted", e);
+                    }
+                    for (var it = pending.iterator(); it.hasNext(); ) {
+                        CompletableFuture<T> f = it.next();
+                        if (!f.isDone()) continue;
+                        try {
+                            return f.getNow(null);
+                        } catch (java.util.concurrent.CompletionException
+                                | java.util.concurrent.CancellationException e) {
+                            it.remove();
+                            Throwable cause = e.getCause() == null ? e : e.getCause();
+                            DcsException fe = failure(what, cause, write);
+                            if (!transientFailure(fe)) throw fe;
+                            if (failed == null) failed = fe;
+                        }
+                    }
+                    if (failed == null && System.nanoTime() - attemptEnd >= 0) {
+                        failed = new DcsException(
+                                "cannot " + what + ": etcd at " + endpoints + " did not answer within " + attemptMs
+                                        + " ms",
+                                new TimeoutException());
+                    }
+                }
+                last = failed;
+                failuresInARow++;
+                errorsInARow = failed.getCause() instanceof TimeoutException ? 0 : errorsInARow + 1;
+                if (failuresInARow >= 2) {
+                    // SUSPENDED now, not when the call gives up: a primary in failsafe mode asks its
+                    // members as soon as it is, while its renewal may still be trying
+                    if (compareAndSetState(Connection.CONNECTED, Connection.SUSPENDED)) {
+                        LOG.warn("{} (attempt {})", failed.getMessage(), attempts);
+                    }
+                    if (!persist && errorsInARow >= 2) throw failed;
+                }
+                backoff.reset();
+                if (errorsInARow > 0) {
+                    try {
+                        Thread.sleep(
+                                Math.max(0, Math.min(RETRY_PAUSE_MS, (deadlineNanos - System.nanoTime()) / 1_000_000)));
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new DcsException("cannot " + what + ": interrupted", e);
+                    }
+                }
             }
-            backoff.reset();
-            try {
-                Thread.sleep(Math.max(0, Math.min(RETRY_PAUSE_MS, (deadlineNanos - System.nanoTime()) / 1_000_000)));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new DcsException("cannot " + what + ": interrupted", e);
-            }
+        } finally {
+            for (CompletableFuture<T> f : pending) f.cancel(true);
         }
     }
 
@@ -929,6 +999,7 @@ public final class EtcdDcs implements Dcs {
             long deadline = deadline();
             try {
                 repeated(what, false, true, deadline, () -> leases.keepAliveOnce(held.lease()));
+                compareAndSetState(Connection.SUSPENDED, Connection.CONNECTED); // a server saw the lease alive
             } catch (DcsException e) {
                 if (!leaseGone(e)) throw e;
                 leader = null;
