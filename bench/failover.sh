@@ -3,7 +3,7 @@
 # load through the multi-host JDBC URL, N node crashes (SIGKILL of agent + postmaster) and M planned
 # switchovers. Prints a Markdown report (copy it into BENCHMARKS.md).
 #
-#   bench/failover.sh [CRASHES=5] [SWITCHOVERS=5]
+#   bench/failover.sh [CRASHES=5] [SWITCHOVERS=5] [POSTMASTER_CRASHES=0]   # the last: SIGKILL of the primary's postmaster only
 #   PGHA_BENCH_ROUTER=1 bench/failover.sh 0 7                      # the writer goes through a router
 #   PGHA_BENCH_DCS=etcd bench/failover.sh                          # DCS: a 3-member etcd instead of the embedded ZooKeeper
 #   PGHA_BENCH_SYNC=on bench/failover.sh                           # synchronous_mode on (or quorum) once the cluster is up

@@ -64,6 +64,7 @@ public final class Agent implements AutoCloseable, AgentView {
     private final ColdStart coldStart = new ColdStart();
     private final PrimaryClusterSource primaryCluster;
     private final Object wake = new Object();
+    private volatile PostmasterWatch postmasterWatch;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private Parts parts;
     private Clock clock = Clock.SYSTEM;
@@ -156,6 +157,8 @@ public final class Agent implements AutoCloseable, AgentView {
         try {
             assemble(ProductionParts.build(cfg), new ActionRunner(this::wakeUp));
             guard.start();
+            postmasterWatch = new PostmasterWatch(pg::postmasterPid, this::wakeUp);
+            postmasterWatch.start();
             resources.start();
             sets = new SetsKeeper(cfg, () -> lastCluster.config().sets(), this::leaseValid);
             sets.start();
@@ -721,6 +724,7 @@ public final class Agent implements AutoCloseable, AgentView {
         if (looping) awaitLoop();
         if (runner != null) runner.close();
         if (guard != null) guard.close();
+        if (postmasterWatch != null) postmasterWatch.close();
         primaryCluster.close();
         // In maintenance mode an agent may be stopped (to upgrade it, say) without touching PostgreSQL:
         // nobody promotes while paused, and the restarted agent takes its lease back.

@@ -101,8 +101,23 @@ public final class ConfigFiles {
         p.put("hot_standby_feedback", "on");
         p.put("unix_socket_directories", cfg.postgresql().socketDirectory());
         p.put("password_encryption", "scram-sha-256");
+        // Crash recovery begins by fsyncing every file of the data directory one by one (1.4 s for a
+        // small database on a busy machine, during which a primary whose postmaster crashed takes no
+        // writes); syncfs() flushes the file system in one call. PostgreSQL 14 and later, on Linux.
+        if (majorVersion() >= 14 && System.getProperty("os.name", "").startsWith("Linux"))
+            p.put("recovery_init_sync_method", "syncfs");
         serverLog(p);
         return p;
+    }
+
+    /** The data directory's PostgreSQL major version (PG_VERSION), or 0 when it cannot be read. */
+    private int majorVersion() {
+        try (GuardedDirectory data = os.directory(dataDir)) {
+            String v = data.read("PG_VERSION", 64).orElse("0").trim();
+            return Integer.parseInt(v.contains(".") ? v.substring(0, v.indexOf('.')) : v);
+        } catch (IOException | RuntimeException e) {
+            return 0;
+        }
     }
 
     /** The parameters pgha sets; user parameters override pgha's defaults but not managed ones. */

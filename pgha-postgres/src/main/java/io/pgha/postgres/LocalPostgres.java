@@ -212,6 +212,11 @@ public final class LocalPostgres implements PostgresControl {
     }
 
     @Override
+    public long postmasterPid() {
+        return server.postmasterPid();
+    }
+
+    @Override
     public void awaitStopped() throws PostgresException {
         lifecycle.awaitStopped();
     }

@@ -37,7 +37,10 @@ final class PgLifecycle {
 
     /** Writes pgha's files for the given role and starts PostgreSQL, waiting until it accepts connections. */
     void start(Upstream upstream, boolean standby) throws PostgresException, IOException {
-        if (server.postmasterPid() <= 0) killOrphans();
+        if (server.postmasterPid() <= 0) {
+            killOrphans();
+            removeStaleLockFile();
+        }
         if (standby) files.synchronousStandbyNames("");
         files.writeAll(upstream, standby);
         server.upstream = upstream;
@@ -167,6 +170,47 @@ final class PgLifecycle {
         killOrphans();
         server.closeConnection();
         return Processes.postgresIn(dataDir).isEmpty();
+    }
+
+    /**
+     * Removes postmaster.pid when the postmaster it names is gone but not yet reaped (a zombie) and no
+     * PostgreSQL process works in the data directory any more. PostgreSQL takes a zombie for a live
+     * postmaster and refuses to start ("lock file already exists"), and a zombie stays until its
+     * parent reaps it: in a container whose init does not reap, or with the agent as PID 1, never.
+     * What the lock file protects, that no old backend still uses the shared memory, {@link
+     * #killOrphans} made sure of first.
+     */
+    private void removeStaleLockFile() {
+        removeZombieLock(dataDir, "postmaster.pid");
+        // the socket's lock file names the postmaster too, and is refused the same way
+        String socketDir = server.cfg.postgresql().socketDirectory();
+        if (socketDir != null && !socketDir.isBlank()) {
+            removeZombieLock(
+                    Path.of(socketDir), ".s.PGSQL." + server.cfg.postgresql().port() + ".lock");
+        }
+    }
+
+    /** Removes lock file {@code name} of {@code dir} when the pid on its first line is a zombie postmaster. */
+    private void removeZombieLock(Path dir, String name) {
+        try (GuardedDirectory d = os.directory(dir)) {
+            java.util.Optional<String> lock = d.read(name, 4096);
+            if (lock.isEmpty()) return;
+            long pid;
+            try {
+                pid = Long.parseLong(lock.get().lines().findFirst().orElse("").trim());
+            } catch (NumberFormatException e) {
+                return; // being written by a postmaster starting now, or not PostgreSQL's: pg_ctl decides
+            }
+            if (pid <= 0
+                    || Processes.alive(pid)
+                    || !Processes.postgresIn(dataDir).isEmpty()) return;
+            if (java.nio.file.Files.exists(Path.of("/proc", String.valueOf(pid)))) {
+                LOG.info("postmaster {} is gone but not reaped yet (a zombie): removing {}", pid, dir.resolve(name));
+                d.delete(name);
+            }
+        } catch (IOException e) {
+            LOG.debug("cannot look at {}: {}", dir.resolve(name), e.getMessage());
+        }
     }
 
     /** SIGKILLs backends left behind by a postmaster that died (they block a new start). */

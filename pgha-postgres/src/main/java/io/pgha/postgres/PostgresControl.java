@@ -120,6 +120,11 @@ public interface PostgresControl extends AutoCloseable {
         return controlData().checkpoint();
     }
 
+    /** The running postmaster's pid, or -1 (also when this implementation cannot tell). Thread-safe. */
+    default long postmasterPid() {
+        return -1;
+    }
+
     /** After {@link #stopForHandOver()}: waits for the postmaster to exit; throws when it did not. */
     default void awaitStopped() throws PostgresException {}
 

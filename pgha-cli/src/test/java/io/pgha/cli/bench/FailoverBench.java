@@ -40,6 +40,7 @@ public final class FailoverBench {
     public static void main(String[] args) throws Exception {
         int crashes = args.length > 0 ? Integer.parseInt(args[0]) : 5;
         int switchovers = args.length > 1 ? Integer.parseInt(args[1]) : 5;
+        int postmasterCrashes = args.length > 2 ? Integer.parseInt(args[2]) : 0;
         String extraYaml = System.getenv().getOrDefault("PGHA_BENCH_EXTRA_YAML", "");
         io.pgha.core.model.SyncMode sync =
                 io.pgha.core.model.SyncMode.parse(System.getenv().getOrDefault("PGHA_BENCH_SYNC", "off"));
@@ -113,6 +114,7 @@ public final class FailoverBench {
                     LibpqWriter lw = noLibpq == null ? LibpqWriter.start(dsn, LIBPQ_TABLE) : null) {
                 for (int i = 1; i <= crashes; i++) runs.add(crash(c, w, lw, i));
                 for (int i = 1; i <= switchovers; i++) runs.add(switchover(c, w, lw, i));
+                for (int i = 1; i <= postmasterCrashes; i++) runs.add(postmasterCrash(c, w, lw, i));
             } finally {
                 if (router != null) {
                     System.err.println(router.metrics()
@@ -161,6 +163,33 @@ public final class FailoverBench {
                 n, old, now, r.unavailableMs(), r.libpqMs(), r.lost(), r.libpqLost());
         c.start(oldIndex);
         await(() -> c.healthy(3), 180_000, "old primary rejoined after crash " + n);
+        return r;
+    }
+
+    /** SIGKILL of the primary's postmaster only: its agent, still holding the lease, restarts it. */
+    private static Run postmasterCrash(LocalCluster c, Writer w, LibpqWriter lw, int n) throws Exception {
+        waitForAcks(w, lw, 100);
+        String old = c.state().leader();
+        int oldIndex = Integer.parseInt(old.substring(4));
+        long killedAt = System.nanoTime();
+        System.err.printf(
+                "postmaster crash %d: killing the postmaster of %s at %s%n",
+                n, old, java.time.LocalTime.now(java.time.ZoneId.systemDefault()));
+        c.killPostmaster(oldIndex);
+        waitForAcksAfter(w, lw, killedAt, 50);
+        String now = c.state().leader();
+        Run r = new Run(
+                "postmaster crash (SIGKILL postmaster, agent alive)",
+                window(w, killedAt),
+                lost(c, w, now),
+                old,
+                now,
+                lw == null ? -1 : lw.longestGapMsAfter(killedAt - 50_000_000L),
+                lw == null ? -1 : lostLibpq(c, lw, now));
+        System.err.printf(
+                "postmaster crash %d: %s -> %s, unavailable %d ms (libpq %d ms), lost %d (libpq %d)%n",
+                n, old, now, r.unavailableMs(), r.libpqMs(), r.lost(), r.libpqLost());
+        await(() -> c.healthy(3), 180_000, "healthy after postmaster crash " + n);
         return r;
     }
 
