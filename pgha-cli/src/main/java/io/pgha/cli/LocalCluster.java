@@ -221,6 +221,11 @@ public final class LocalCluster implements AutoCloseable {
         return configs.get(i - 1);
     }
 
+    /** Node i's agent log. */
+    public Path agentLog(int i) {
+        return opt.dir().resolve(nodeName(i)).resolve("agent.log");
+    }
+
     /** The address node i listens on and advertises. */
     public String host(int i) {
         return opt.hosts().get(i - 1);

@@ -313,12 +313,21 @@ class ClusterIT {
         String l = leader(cluster);
         int before = cluster.state().history().size();
         long oldPid = cluster.postmaster(index(l)).orElseThrow().pid();
+        long logBefore = java.nio.file.Files.size(cluster.agentLog(index(l)));
         cluster.killPostmaster(index(l));
         await().atMost(Duration.ofSeconds(60))
                 .until(() ->
                         cluster.postmaster(index(l)).map(p -> p.pid() != oldPid).orElse(false) && cluster.healthy(3));
         assertThat(leader(cluster)).isEqualTo(l);
         assertThat(cluster.state().history()).hasSize(before);
+        // The first start succeeds: the killed postmaster, a zombie until its parent reaps it, is no
+        // longer taken for a live one through the lock files it left ("lock file ... already exists").
+        String log;
+        try (var in = java.nio.file.Files.newInputStream(cluster.agentLog(index(l)))) {
+            in.skipNBytes(logBefore);
+            log = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        }
+        assertThat(log).contains("restarting it in place").doesNotContain("start failed");
     }
 
     @Test
