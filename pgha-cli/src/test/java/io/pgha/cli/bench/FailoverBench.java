@@ -140,27 +140,12 @@ public final class FailoverBench {
     }
 
     private static Run crash(LocalCluster c, Writer w, LibpqWriter lw, int n) throws Exception {
-        waitForAcks(w, lw, 100);
         String old = c.state().leader();
         int oldIndex = Integer.parseInt(old.substring(4));
-        long killedAt = System.nanoTime();
-        System.err.printf(
-                "crash %d: killing %s at %s%n", n, old, java.time.LocalTime.now(java.time.ZoneId.systemDefault()));
-        c.kill(oldIndex);
-        await(() -> newLeader(c, old), 120_000, "new leader after crash " + n);
-        waitForAcksAfter(w, lw, killedAt, 50);
-        String now = c.state().leader();
-        Run r = new Run(
-                "node crash (SIGKILL agent + postmaster)",
-                window(w, killedAt),
-                lost(c, w, now),
-                old,
-                now,
-                lw == null ? -1 : lw.longestGapMsAfter(killedAt - 50_000_000L),
-                lw == null ? -1 : lostLibpq(c, lw, now));
-        System.err.printf(
-                "crash %d: %s -> %s, unavailable %d ms (libpq %d ms), lost %d (libpq %d)%n",
-                n, old, now, r.unavailableMs(), r.libpqMs(), r.lost(), r.libpqLost());
+        Run r = outage(c, w, lw, "crash " + n, "node crash (SIGKILL agent + postmaster)", "killing " + old, () -> {
+            c.kill(oldIndex);
+            await(() -> newLeader(c, old), 120_000, "new leader after crash " + n);
+        });
         c.start(oldIndex);
         await(() -> c.healthy(3), 180_000, "old primary rejoined after crash " + n);
         return r;
@@ -168,28 +153,46 @@ public final class FailoverBench {
 
     /** SIGKILL of the primary's postmaster only: its agent, still holding the lease, restarts it. */
     private static Run postmasterCrash(LocalCluster c, Writer w, LibpqWriter lw, int n) throws Exception {
-        waitForAcks(w, lw, 100);
         String old = c.state().leader();
         int oldIndex = Integer.parseInt(old.substring(4));
-        long killedAt = System.nanoTime();
-        System.err.printf(
-                "postmaster crash %d: killing the postmaster of %s at %s%n",
-                n, old, java.time.LocalTime.now(java.time.ZoneId.systemDefault()));
-        c.killPostmaster(oldIndex);
-        waitForAcksAfter(w, lw, killedAt, 50);
+        Run r = outage(
+                c,
+                w,
+                lw,
+                "postmaster crash " + n,
+                "postmaster crash (SIGKILL postmaster, agent alive)",
+                "killing the postmaster of " + old,
+                () -> c.killPostmaster(oldIndex));
+        await(() -> c.healthy(3), 180_000, "healthy after postmaster crash " + n);
+        return r;
+    }
+
+    private interface Fault {
+        void inject() throws Exception;
+    }
+
+    /** Injects {@code fault} under the load and measures the writes it cost, until both clients write again. */
+    private static Run outage(
+            LocalCluster c, Writer w, LibpqWriter lw, String label, String kind, String what, Fault fault)
+            throws Exception {
+        waitForAcks(w, lw, 100);
+        String old = c.state().leader();
+        long at = System.nanoTime();
+        System.err.printf("%s: %s at %s%n", label, what, java.time.LocalTime.now(java.time.ZoneId.systemDefault()));
+        fault.inject();
+        waitForAcksAfter(w, lw, at, 50);
         String now = c.state().leader();
         Run r = new Run(
-                "postmaster crash (SIGKILL postmaster, agent alive)",
-                window(w, killedAt),
+                kind,
+                window(w, at),
                 lost(c, w, now),
                 old,
                 now,
-                lw == null ? -1 : lw.longestGapMsAfter(killedAt - 50_000_000L),
+                lw == null ? -1 : lw.longestGapMsAfter(at - 50_000_000L),
                 lw == null ? -1 : lostLibpq(c, lw, now));
         System.err.printf(
-                "postmaster crash %d: %s -> %s, unavailable %d ms (libpq %d ms), lost %d (libpq %d)%n",
-                n, old, now, r.unavailableMs(), r.libpqMs(), r.lost(), r.libpqLost());
-        await(() -> c.healthy(3), 180_000, "healthy after postmaster crash " + n);
+                "%s: %s -> %s, unavailable %d ms (libpq %d ms), lost %d (libpq %d)%n",
+                label, old, now, r.unavailableMs(), r.libpqMs(), r.lost(), r.libpqLost());
         return r;
     }
 
