@@ -84,7 +84,7 @@ final class PgLifecycle {
         server.closeConnection();
         long pid = server.postmasterPid();
         if (pid <= 0) return;
-        os.check(List.of("kill", "-" + mode.signal(), String.valueOf(pid)), Map.of(), 5000, l -> {});
+        signal(mode, pid);
         if (!awaitExit(pid, 120_000)) {
             throw new PostgresException(
                     "PostgreSQL (pid " + pid + ") did not stop within 120 s after SIG" + mode.signal());
@@ -109,7 +109,7 @@ final class PgLifecycle {
             stop(StopMode.FAST);
             return null;
         }
-        os.check(List.of("kill", "-" + StopMode.FAST.signal(), String.valueOf(pid)), Map.of(), 5000, l -> {});
+        signal(StopMode.FAST, pid);
         handingOver = pid;
         long deadline = System.nanoTime() + 120_000_000_000L;
         while (System.nanoTime() - deadline < 0) {
@@ -138,6 +138,11 @@ final class PgLifecycle {
             throw new PostgresException(
                     "PostgreSQL (pid " + pid + ") did not exit within 120 s after its shutdown checkpoint");
         }
+    }
+
+    /** Sends the postmaster the signal of {@code mode}. */
+    private void signal(StopMode mode, long pid) throws PostgresException {
+        os.check(List.of("kill", "-" + mode.signal(), String.valueOf(pid)), Map.of(), 5000, l -> {});
     }
 
     /** Waits for the postmaster (not our child) to exit; see {@link Processes}. */
@@ -201,10 +206,9 @@ final class PgLifecycle {
             } catch (NumberFormatException e) {
                 return; // being written by a postmaster starting now, or not PostgreSQL's: pg_ctl decides
             }
-            if (pid <= 0
-                    || Processes.alive(pid)
-                    || !Processes.postgresIn(dataDir).isEmpty()) return;
-            if (java.nio.file.Files.exists(Path.of("/proc", String.valueOf(pid)))) {
+            if (pid > 0
+                    && Processes.zombie(pid)
+                    && Processes.postgresIn(dataDir).isEmpty()) {
                 LOG.info("postmaster {} is gone but not reaped yet (a zombie): removing {}", pid, dir.resolve(name));
                 d.delete(name);
             }

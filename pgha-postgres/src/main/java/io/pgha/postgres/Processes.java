@@ -13,14 +13,28 @@ public final class Processes {
     private Processes() {}
 
     public static boolean alive(long pid) {
+        char state = state(pid);
+        if (state == 0) {
+            return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)
+                    && !Files.isDirectory(Path.of("/proc"));
+        }
+        return state != 'Z' && state != 'X';
+    }
+
+    /** Whether {@code pid} has exited but is not reaped yet (its parent has not waited for it). */
+    public static boolean zombie(long pid) {
+        char state = state(pid);
+        return state == 'Z' || state == 'X';
+    }
+
+    /** The process state letter of /proc/PID/stat ('?' when unreadable there), or 0 when there is no such file. */
+    private static char state(long pid) {
         try {
             String stat = Files.readString(Path.of("/proc", String.valueOf(pid), "stat"));
             int close = stat.lastIndexOf(')');
-            char state = close > 0 && close + 2 < stat.length() ? stat.charAt(close + 2) : '?';
-            return state != 'Z' && state != 'X';
+            return close > 0 && close + 2 < stat.length() ? stat.charAt(close + 2) : '?';
         } catch (IOException e) {
-            return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)
-                    && !Files.isDirectory(Path.of("/proc"));
+            return 0;
         }
     }
 
