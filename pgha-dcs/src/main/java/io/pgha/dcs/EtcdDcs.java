@@ -85,10 +85,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Every call waits at most half the session timeout (at least 500 ms) for an answer; a server
  * that does not answer is a {@link DcsException}, never an empty cluster. Calls that change nothing
- * (reads, keepalives, the renewal's check) are sent again within that time when an attempt found no
- * server or no answer in a third of it, so that one member that stopped answering costs an
- * attempt, not the call (two failed attempts in a row: SUSPENDED, and only a renewal goes on); gRPC's reconnect backoff is cut short then ({@link ConnectBackoff}), so
- * that members that came back are used at once.
+ * (reads, keepalives, the renewal's check) send another attempt beside one that found no server or
+ * got no answer in a sixth of that time, so that one member that stopped answering costs an
+ * attempt, not the call; no answer for two thirds of that time, or two errors in a row, make the
+ * connection SUSPENDED ({@link #repeated}). gRPC's reconnect backoff is cut short then ({@link ConnectBackoff}), so that members
+ * that came back are used at once.
  */
 public final class EtcdDcs implements Dcs {
     private static final Logger LOG = LoggerFactory.getLogger(EtcdDcs.class);
@@ -98,7 +99,7 @@ public final class EtcdDcs implements Dcs {
     /** How often a client whose credentials were refused tries them again. */
     private static final long REFUSED_RETRY_MS = 10_000;
     /** The shortest wait for one attempt of a call that may be sent again. */
-    private static final long MIN_ATTEMPT_MS = 200;
+    private static final long MIN_ATTEMPT_MS = 100;
     /** The pause between two attempts of a call that may be sent again. */
     private static final long RETRY_PAUSE_MS = 20;
 
@@ -119,6 +120,8 @@ public final class EtcdDcs implements Dcs {
     private final long callTimeoutMs;
     /** How long one attempt of a call that may be sent again waits for its answer ({@link #repeated}). */
     private final long attemptMs;
+    /** How long a call that may be sent again goes without an answer before the connection is SUSPENDED. */
+    private final long suspendAfterMs;
 
     private final ConnectBackoff backoff;
     private final boolean authenticated;
@@ -157,7 +160,8 @@ public final class EtcdDcs implements Dcs {
         this.callTimeoutMs = callTimeoutMs;
         this.authenticated = dcs.auth() != null;
         this.user = dcs.auth() == null ? null : dcs.auth().username();
-        this.attemptMs = Math.max(MIN_ATTEMPT_MS, callTimeoutMs / 3);
+        this.attemptMs = Math.max(MIN_ATTEMPT_MS, callTimeoutMs / 6);
+        this.suspendAfterMs = callTimeoutMs * 2 / 3;
         this.client = client(dcs, callTimeoutMs);
         this.backoff = new ConnectBackoff(client);
         this.kv = client.getKVClient();
@@ -625,17 +629,19 @@ public final class EtcdDcs implements Dcs {
      * and a slow etcd still answers within the whole time. An attempt that failed for want of a
      * server is sent again at once.
      *
-     * <p>Two failed attempts in a row (an error, or no answer in time) make the connection
-     * SUSPENDED at once. A call that is not {@code persist} then gives up when both were errors (no
-     * server can be reached: a member asked to confirm a primary in failsafe mode answers within the
-     * primary's short time limit); a lease renewal goes on trying until its deadline.
+     * <p>The connection is SUSPENDED at once when two attempts in a row failed for want of a server,
+     * or when no answer came for {@link #suspendAfterMs} (two thirds of the call's time; a renewal
+     * sent to one silent member, and again to a second one, costs only two attempts). A call that is
+     * not {@code persist} then gives up after two such errors (no server can be reached: a member
+     * asked to confirm a primary in failsafe mode answers within the primary's short time limit); a
+     * lease renewal goes on trying until its deadline.
      */
     private <T> T repeated(
             String what, boolean write, boolean persist, long deadlineNanos, Supplier<CompletableFuture<T>> call)
             throws DcsException {
         List<CompletableFuture<T>> pending = new ArrayList<>();
+        long start = System.nanoTime();
         int attempts = 0;
-        int failuresInARow = 0;
         int errorsInARow = 0;
         DcsException last = null;
         try {
@@ -643,9 +649,9 @@ public final class EtcdDcs implements Dcs {
                 long leftMs = (deadlineNanos - System.nanoTime()) / 1_000_000;
                 if (leftMs <= 0) {
                     if (last == null || last.getCause() instanceof TimeoutException) {
-                        throw new DcsException(
-                                "cannot " + what + ": etcd at " + endpoints + " did not answer within " + callTimeoutMs
-                                        + " ms (" + attempts + " attempts)",
+                        throw unanswered(
+                                what,
+                                callTimeoutMs + " ms (" + attempts + " attempts)",
                                 last == null ? null : last.getCause());
                     }
                     throw last;
@@ -665,10 +671,7 @@ public final class EtcdDcs implements Dcs {
                         CompletableFuture.anyOf(pending.toArray(CompletableFuture[]::new))
                                 .get(waitMs, TimeUnit.MILLISECONDS);
                     } catch (TimeoutException e) {
-                        failed = new DcsException(
-                                "cannot " + what + ": etcd at " + endpoints + " did not answer within " + attemptMs
-                                        + " ms",
-                                e);
+                        failed = unanswered(what, attemptMs + " ms", e);
                         break;
                     } catch (ExecutionException e) {
                         // one attempt failed: looked at below
@@ -691,16 +694,12 @@ public final class EtcdDcs implements Dcs {
                         }
                     }
                     if (failed == null && System.nanoTime() - attemptEnd >= 0) {
-                        failed = new DcsException(
-                                "cannot " + what + ": etcd at " + endpoints + " did not answer within " + attemptMs
-                                        + " ms",
-                                new TimeoutException());
+                        failed = unanswered(what, attemptMs + " ms", new TimeoutException());
                     }
                 }
                 last = failed;
-                failuresInARow++;
                 errorsInARow = failed.getCause() instanceof TimeoutException ? 0 : errorsInARow + 1;
-                if (failuresInARow >= 2) {
+                if (errorsInARow >= 2 || System.nanoTime() - start >= suspendAfterMs * 1_000_000) {
                     // SUSPENDED now, not when the call gives up: a primary in failsafe mode asks its
                     // members as soon as it is, while its renewal may still be trying
                     if (compareAndSetState(Connection.CONNECTED, Connection.SUSPENDED)) {
@@ -722,6 +721,12 @@ public final class EtcdDcs implements Dcs {
         } finally {
             for (CompletableFuture<T> f : pending) f.cancel(true);
         }
+    }
+
+    /** "cannot {@code what}: etcd at ... did not answer within {@code within}". */
+    private DcsException unanswered(String what, String within, Throwable cause) {
+        return new DcsException(
+                "cannot " + what + ": etcd at " + endpoints + " did not answer within " + within, cause);
     }
 
     /** Whether a call failed for want of a server that answers in time, which another attempt may find. */
@@ -752,8 +757,7 @@ public final class EtcdDcs implements Dcs {
             return f.get(timeoutMs, TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
             f.cancel(true);
-            throw new DcsException(
-                    "cannot " + what + ": etcd at " + endpoints + " did not answer within " + timeoutMs + " ms", e);
+            throw unanswered(what, timeoutMs + " ms", e);
         } catch (ExecutionException e) {
             DcsException failed = failure(what, e.getCause() == null ? e : e.getCause(), write);
             if (transientFailure(failed)) backoff.reset(); // the next call, whatever it is, finds a server

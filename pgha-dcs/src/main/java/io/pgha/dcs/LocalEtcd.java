@@ -385,6 +385,25 @@ public final class LocalEtcd implements AutoCloseable {
     }
 
     /** Kills member {@code i} (SIGKILL), as a machine loss would end it. */
+    /**
+     * SIGSTOP ({@code frozen}) or SIGCONT of member {@code i}: a stopped member keeps its
+     * connections open and answers nothing, as a machine that lost power or a cut network does until
+     * TCP gives up.
+     */
+    public void freeze(int i, boolean frozen) throws IOException, InterruptedException {
+        Process p;
+        synchronized (this) {
+            p = processes[i];
+        }
+        if (p == null) return;
+        Process kill = new ProcessBuilder("kill", frozen ? "-STOP" : "-CONT", String.valueOf(p.pid()))
+                .redirectErrorStream(true)
+                .start();
+        if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+            throw new IOException("cannot " + (frozen ? "stop" : "continue") + " etcd member " + i);
+        }
+    }
+
     public void kill(int i) throws InterruptedException {
         Process p;
         synchronized (this) {

@@ -69,6 +69,11 @@ final class EtcdEnsemble implements DcsEnsemble {
         }
     }
 
+    /** SIGSTOP (or SIGCONT) of one server: its connections stay open, it answers nothing. */
+    void freeze(int server, boolean frozen) throws IOException, InterruptedException {
+        etcd.freeze(server - 1, frozen);
+    }
+
     @Override
     public int leader() {
         return etcd.leader() + 1;
