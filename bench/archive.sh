@@ -3,10 +3,12 @@
 # on one PostgreSQL 15 with 16 MB WAL segments, in one run:
 #   (a) the cost of one archive_command / restore_command call per segment, next to cp + fsync of
 #       the same file: pgha push (a JVM per call), pgha's confirm of a pushed-ahead segment (the shell
-#       test in archive_command), pgBackRest archive-push (synchronous), and both tools' get;
+#       test in archive_command), pgha push and get through a running archive server (call.sh),
+#       pgBackRest archive-push (synchronous), and both tools' get;
 #   (b) pgbench at full speed for SECONDS while the archive follows: the WAL rate, the archive's lag
 #       behind it (.ready files PostgreSQL waits on), and how long it takes to catch up at the end;
-#       pgha asynchronous (as the agent configures it) against pgBackRest asynchronous (archive-async);
+#       pgha with its archive server (as the agent configures it) against pgBackRest asynchronous
+#       (archive-async);
 #   (c) a full backup and a restore of it, in MB/s of the data directory.
 # Both tools use zstd level 3 and 2 processes (this machine has 2 cores). Prints a Markdown report
 # (copy it into BENCHMARKS.md) and keeps it in bench/results/archive-DATE.md.
@@ -34,6 +36,7 @@ as_pg() { if [ "$(id -u)" = 0 ]; then setpriv --reuid=postgres --regid=postgres 
 cleanup() {
   as_pg "$bin/pg_ctl" -D "$dir/data" -m immediate -w stop >/dev/null 2>&1 || true
   pkill -f "push-ahead --pg-wal $dir" 2>/dev/null || true
+  pkill -f "archive serve --pg-wal $dir" 2>/dev/null || true
   pkill -f "pgbackrest --config=$dir" 2>/dev/null || true
 }
 trap cleanup EXIT
@@ -49,6 +52,15 @@ cp pgha-cli/target/pgha.jar "$dir/pgha.jar"
 # the JVM settings of ./pgha: small for per-segment calls, the optimizing JIT for backup and restore
 PGHA="java -Xms16m -Xmx64m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xshare:auto -jar $dir/pgha.jar"
 PGHA_BULK="java -Xms64m -Xmx256m -XX:+UseParallelGC -jar $dir/pgha.jar"
+# the archive server's, as the launchers and the agent start it
+PGHA_SERVER="java -Xms16m -Xmx128m -XX:+UseSerialGC -Xss256k -XX:ReservedCodeCacheSize=32m -XX:MaxDirectMemorySize=64m -Xshare:auto -jar $dir/pgha.jar"
+# serve PG_WAL SPOOL REPO PREFETCH: starts an archive server as postgres, waits until it answers
+serve() {
+  as_pg mkdir -p "$2" "$3"
+  as_pg sh -c "exec $PGHA_SERVER archive serve --pg-wal $1 --spool $2 --repo $3 --parallel 2 --prefetch $4 --idle 0 >>$dir/serve.log 2>&1" &
+  for _ in $(seq 1 150); do [ -s "$2/server.pid" ] && return 0; sleep 0.1; done
+  echo "the archive server for $2 did not start (see $dir/serve.log)" >&2; exit 1
+}
 psql() { as_pg "$bin/psql" -h 127.0.0.1 -p "$port" -U postgres -d postgres -XAtq "$@"; }
 
 as_pg mkdir -p "$dir/repo-pgha" "$dir/spool-pgha" "$dir/repo-br" "$dir/spool-br" "$dir/br-log" "$dir/br-lock" "$dir/segs/pg_wal/archive_status"
@@ -113,6 +125,21 @@ run_each() { # label command-template (NAME replaced)
 }
 as_pg mkdir -p "$dir/cp-target" "$dir/get-target"
 cp_ms=$(run_each cp "cp $dir/segs/pg_wal/NAME $dir/cp-target/NAME && sync $dir/cp-target/NAME")
+# through a running archive server (its client call.sh, no JVM start); FALLBACK false: the server must answer.
+# The first call after the server's start is the cold one (reported apart); push and get, no prefetch.
+serve "$dir/segs/pg_wal" "$dir/spool-srv" "$dir/repo-srv" 0
+run_first() { # label command-template -> "first median" over all segments
+  local label=$1 tmpl=$2 out=()
+  for n in "${names[@]}"; do
+    local cmd=${tmpl//NAME/$n}
+    local t0; t0=$(date +%s%N)
+    as_pg sh -c "$cmd" >/dev/null 2>>"$dir/a-errors.log" || { echo "failed: $cmd (see $dir/a-errors.log)" >&2; exit 1; }
+    out+=("$(ms "$t0" "$(date +%s%N)")")
+  done
+  echo "${out[0]} $(printf '%s\n' "${out[@]}" | median)"
+}
+read -r srv_push_first srv_push_ms < <(cd "$dir/segs" && run_first srv-push "sh $dir/spool-srv/call.sh $dir/spool-srv push NAME -- false")
+read -r srv_get_first srv_get_ms < <(run_first srv-get "sh $dir/spool-srv/call.sh $dir/spool-srv get NAME $dir/get-target/NAME -- false")
 pgha_push_ms=$(run_each pgha-push "$PGHA archive push $dir/segs/pg_wal/NAME --repo $dir/repo-pgha")
 # the confirm path of pgha's archive_command: a marker written by the pusher, checked by the shell
 for n in "${names[@]}"; do as_pg sh -c "mkdir -p $dir/spool-pgha/pushed && stat -c %i.%s.%Y $dir/segs/pg_wal/$n > $dir/spool-pgha/pushed/$n"; done
@@ -125,6 +152,12 @@ as_pg mkdir -p "$dir/spool-pgha-get"
 t0=$(date +%s%N)
 pgha_getq_ms=$(run_each pgha-get-prefetch "test -f $dir/spool-pgha-get/prefetched/NAME && mv -f $dir/spool-pgha-get/prefetched/NAME $dir/get-target/NAME || $PGHA archive get NAME $dir/get-target/NAME --spool $dir/spool-pgha-get --prefetch 8 --parallel 2 --repo $dir/repo-pgha")
 pgha_getq_total=$(( ($(date +%s%N) - t0) / 1000000 ))
+# restore_command as the agent writes it, with its archive server (prefetch 8) started just before
+serve "$dir/segs/pg_wal" "$dir/spool-srv-q" "$dir/repo-srv" 8
+t0=$(date +%s%N)
+srv_getq_ms=$(run_each srv-get-prefetch "test -f $dir/spool-srv-q/prefetched/NAME && mv -f $dir/spool-srv-q/prefetched/NAME $dir/get-target/NAME || sh $dir/spool-srv-q/call.sh $dir/spool-srv-q get NAME $dir/get-target/NAME -- false")
+srv_getq_total=$(( ($(date +%s%N) - t0) / 1000000 ))
+pkill -f "archive serve --pg-wal $dir/segs" 2>/dev/null || true
 t0=$(date +%s%N)
 br_getq_ms=$(run_each br-get-async "$BR archive-get NAME $dir/get-target/NAME")
 br_getq_total=$(( ($(date +%s%N) - t0) / 1000000 ))
@@ -167,7 +200,9 @@ psql -c "CREATE TABLE fill (id int, pad text)" >/dev/null
 printf '%s\n' "\\set n random(1, 1000000)" "INSERT INTO fill SELECT :n, repeat(md5(:n::text), 28) FROM generate_series(1, 20);" > "$dir/write-heavy.sql"
 chmod 644 "$dir/write-heavy.sql"
 echo "(b) write-heavy pgbench for $secs s with $clients clients, pgha asynchronous" >&2
-pgha_cmd="test \"\$(stat -c %%i.%%s.%%Y %p)\" = \"\$(cat $dir/spool-pgha/pushed/%f 2>/dev/null)\" && rm -f $dir/spool-pgha/pushed/%f || $PGHA archive push %p --async --spool $dir/spool-pgha --parallel 2 --repo $dir/repo-pgha --compression zstd"
+# archive_command as the agent writes it, with the archive server the agent keeps running beside PostgreSQL
+pgha_cmd="s=$dir/spool-pgha; m=\$(cat \"\$s\"/pushed/%f 2>/dev/null) && [ -n \"\$m\" ] && [ \"\$(stat -c %%i.%%s.%%Y %p)\" = \"\$m\" ] && rm -f \"\$s\"/pushed/%f || { set --; test -f \"\$s\"/call.sh && set -- sh \"\$s\"/call.sh \"\$s\" push %f --; exec \"\$@\" $PGHA archive push %p --async --spool \"\$s\" --parallel 2 --repo $dir/repo-pgha --compression zstd; }"
+serve "$dir/data/pg_wal" "$dir/spool-pgha" "$dir/repo-pgha" 8
 read -r pgha_rate pgha_max pgha_end pgha_catch pgha_failed pgha_tps < <(follow pgha "$pgha_cmd")
 echo "(b) the same with pgBackRest asynchronous" >&2
 read -r br_rate br_max br_end br_catch br_failed br_tps < <(follow pgbackrest "$BR archive-push %p")
@@ -203,8 +238,11 @@ mkdir -p bench/results
   echo "| push, confirm of a segment pushed ahead (pgha's shell test) | $cp_ms | $pgha_confirm_ms | |"
   echo "| get, synchronous | $cp_ms | $pgha_get_ms | $br_get_ms |"
   echo "| get with prefetch / async queue, as recovery calls it (median) | $cp_ms | $pgha_getq_ms | $br_getq_ms |"
+  echo "| push through the archive server (call.sh, nothing pushed ahead): median (first call after the server's start) | $cp_ms | $srv_push_ms ($srv_push_first) | $br_push_ms |"
+  echo "| get through the archive server, no prefetch: median (first call) | $cp_ms | $srv_get_ms ($srv_get_first) | $br_get_ms |"
+  echo "| get through the archive server with prefetch 8, as the agent's restore_command calls it (median) | $cp_ms | $srv_getq_ms | $br_getq_ms |"
   echo
-  echo "The $segs gets in sequence with prefetch took $pgha_getq_total ms with pgha (8 ahead) and $br_getq_total ms with pgBackRest (async queue)."
+  echo "The $segs gets in sequence with prefetch took $pgha_getq_total ms with pgha without a server (8 ahead), $srv_getq_total ms with the archive server (8 ahead, started just before) and $br_getq_total ms with pgBackRest (async queue)."
   echo
   echo "Stored: pgha $((pgha_stored / 1048576)) MB, pgBackRest $((br_stored / 1048576)) MB for the same $segs segments."
   echo

@@ -65,6 +65,7 @@ public final class Agent implements AutoCloseable, AgentView {
     private final PrimaryClusterSource primaryCluster;
     private final Object wake = new Object();
     private volatile PostmasterWatch postmasterWatch;
+    private volatile ArchiveServerKeeper archiveServer;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private Parts parts;
     private Clock clock = Clock.SYSTEM;
@@ -159,6 +160,10 @@ public final class Agent implements AutoCloseable, AgentView {
             guard.start();
             postmasterWatch = new PostmasterWatch(pg::postmasterPid, this::wakeUp);
             postmasterWatch.start();
+            if (cfg.archive() != null) {
+                archiveServer = new ArchiveServerKeeper(cfg, ArchiveServerKeeper.command(cfg), pg::postmasterPid);
+                archiveServer.start();
+            }
             resources.start();
             sets = new SetsKeeper(cfg, () -> lastCluster.config().sets(), this::leaseValid);
             sets.start();
@@ -725,6 +730,7 @@ public final class Agent implements AutoCloseable, AgentView {
         if (runner != null) runner.close();
         if (guard != null) guard.close();
         if (postmasterWatch != null) postmasterWatch.close();
+        if (archiveServer != null) archiveServer.close();
         primaryCluster.close();
         // In maintenance mode an agent may be stopped (to upgrade it, say) without touching PostgreSQL:
         // nobody promotes while paused, and the restarted agent takes its lease back.

@@ -51,6 +51,11 @@ public final class WalArchive {
         this.compression = compression;
     }
 
+    /** True for the names of WAL segments, partial segments, history files and backup labels. */
+    static boolean isWalName(String name) {
+        return WAL_NAME.matcher(name).matches();
+    }
+
     static String key(String walName) {
         if (!WAL_NAME.matcher(walName).matches()) {
             throw new IllegalArgumentException(

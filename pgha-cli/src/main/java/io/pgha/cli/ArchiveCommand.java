@@ -2,6 +2,7 @@ package io.pgha.cli;
 
 import io.pgha.archive.ArchiveConflictException;
 import io.pgha.archive.ArchiveInfo;
+import io.pgha.archive.ArchiveServer;
 import io.pgha.archive.AsyncArchive;
 import io.pgha.archive.Compression;
 import io.pgha.archive.CorruptFileException;
@@ -37,7 +38,7 @@ import picocli.CommandLine.Parameters;
         },
         subcommands = {
             ArchiveCommand.Push.class,
-            ArchiveCommand.PushAhead.class,
+            ArchiveCommand.Serve.class,
             ArchiveCommand.Get.class,
             ArchiveCommand.Info.class,
             ArchiveCommand.Check.class
@@ -239,7 +240,7 @@ final class ArchiveCommand {
                     if (sp != null && path.getParent() != null) {
                         int n = options.parallel(parallel);
                         Path pgWal = path.toAbsolutePath().getParent();
-                        if (async) PushAhead.startIfIdle(sp, pgWal, n, options);
+                        if (async) Serve.startIfIdle(sp, pgWal, n, options);
                         else new AsyncArchive(archive, sp, n).pushReady(pgWal, 4 * n);
                     }
                 }
@@ -249,15 +250,19 @@ final class ArchiveCommand {
     }
 
     /**
-     * The asynchronous pusher: pushes every .ready file of pg_wal, {@code --parallel} at a time, and
-     * marks each in the spool so that archive_command only confirms. One runs per spool (a lock);
-     * it ends after {@code --idle} seconds without work or when PostgreSQL is gone.
+     * The archive server ({@link ArchiveServer}): pushes every .ready file of pg_wal ahead of
+     * PostgreSQL, {@code --parallel} at a time, and answers the calls of archive_command and
+     * restore_command that the spool's client hands it. One runs per spool (a lock). The agent keeps
+     * one running beside PostgreSQL; started by {@code push --async}, it ends after {@code --idle}
+     * seconds without work or when PostgreSQL is gone.
      */
     @Command(
             mixinStandardHelpOptions = true,
-            name = "push-ahead",
-            description = "Push every .ready WAL file ahead of PostgreSQL (started by push --async).")
-    static final class PushAhead implements Callable<Integer> {
+            name = "serve",
+            aliases = "push-ahead",
+            description = "Push .ready WAL files ahead of PostgreSQL and answer archive_command and restore_command"
+                    + " calls without a JVM start (docs/archive.md).")
+    static final class Serve implements Callable<Integer> {
         @Option(
                 names = "--pg-wal",
                 required = true,
@@ -269,23 +274,36 @@ final class ArchiveCommand {
                 names = "--spool",
                 required = true,
                 paramLabel = "DIR",
-                description = "where pushed files are marked for push --spool to confirm")
+                description = "the spool: pushed markers, prefetched segments, and the FIFOs calls come through")
         Path spool;
 
         @Option(
                 names = "--parallel",
                 defaultValue = "4",
                 paramLabel = "N",
-                description = "files pushed at once (default: ${DEFAULT-VALUE})")
+                description = "files pushed or fetched at once (default: ${DEFAULT-VALUE})")
         int parallel;
+
+        @Option(
+                names = "--prefetch",
+                defaultValue = "8",
+                paramLabel = "N",
+                description = "segments fetched ahead of a get (default: ${DEFAULT-VALUE})")
+        int prefetch;
 
         @Option(
                 names = "--idle",
                 defaultValue = "10",
                 paramLabel = "SECONDS",
-                description = "stop after SECONDS with nothing to push, or when the server stops"
+                description = "stop after SECONDS without work, or when the server stops; 0: run until stopped"
                         + " (default: ${DEFAULT-VALUE})")
         int idleSeconds;
+
+        @Option(
+                names = "--watch-pid",
+                paramLabel = "PID",
+                description = "stop when the process PID ends (the agent that started this server)")
+        Long watchPid;
 
         @picocli.CommandLine.Mixin
         RepoOptions options = new RepoOptions();
@@ -307,7 +325,7 @@ final class ArchiveCommand {
             }
         }
 
-        /** Starts a pusher for {@code pgWal} unless one holds the spool's lock. */
+        /** Starts a server for {@code pgWal} unless one holds the spool's lock. */
         static void startIfIdle(Spool spool, Path pgWal, int parallel, RepoOptions options) throws IOException {
             java.nio.channels.FileLock probe = lock(spool.dir());
             if (probe == null) return; // one is running
@@ -316,7 +334,7 @@ final class ArchiveCommand {
                     List.of("sh", "-c", "exec " + SelfCommand.pgha(SelfCommand.BULK_JVM) + " \"$@\"", "pgha"));
             cmd.addAll(List.of(
                     "archive",
-                    "push-ahead",
+                    "serve",
                     "--pg-wal",
                     pgWal.toString(),
                     "--spool",
@@ -337,20 +355,33 @@ final class ArchiveCommand {
             return guarded(() -> {
                 java.nio.channels.FileLock l = lock(spool);
                 if (l == null) return 0;
-                try (Repository repo = options.open()) {
-                    AsyncArchive a =
-                            new AsyncArchive(new WalArchive(repo, options.compression()), new Spool(spool), parallel);
+                try (Repository repo = options.open();
+                        ArchiveServer server = new ArchiveServer(
+                                new WalArchive(repo, options.compression()),
+                                new Spool(spool),
+                                pgWal,
+                                parallel,
+                                prefetch)) {
+                    // SIGTERM: new calls go to the fallback, the ones running are answered
+                    Runtime.getRuntime().addShutdownHook(new Thread(server::close, "archive-server-stop"));
+                    server.start();
                     Path pid = pgWal.getParent().resolve("postmaster.pid");
-                    long idleSince = System.nanoTime();
-                    while (java.nio.file.Files.exists(pid)
-                            && System.nanoTime() - idleSince < idleSeconds * 1_000_000_000L) {
-                        AsyncArchive.Round r = a.pushReady(pgWal, 16 * parallel);
-                        if (r.pushed() > 0) idleSince = System.nanoTime();
-                        if (r.failed() > 0)
-                            return fail(
-                                    UNAVAILABLE,
-                                    "push-ahead stopped: " + r.errors().get(0)); // archive_command reports it too
-                        if (r.pushed() == 0) Thread.sleep(200);
+                    long idleNanos = idleSeconds * 1_000_000_000L;
+                    long lastClean = System.nanoTime();
+                    java.util.Optional<ProcessHandle> watched =
+                            watchPid == null ? java.util.Optional.empty() : ProcessHandle.of(watchPid);
+                    if (watchPid != null && watched.isEmpty())
+                        return fail(USAGE, "--watch-pid " + watchPid + ": no such process");
+                    while (!server.closed()) {
+                        if (watched.isPresent() && !watched.get().isAlive()) break; // the agent is gone
+                        boolean pgRunning = java.nio.file.Files.exists(pid);
+                        if (idleSeconds > 0 && (!pgRunning || server.idleNanos() > idleNanos) && !server.busy()) break;
+                        if (pgRunning && server.pushReady() == 0) Thread.sleep(100);
+                        else if (!pgRunning) Thread.sleep(200);
+                        if (System.nanoTime() - lastClean > 60_000_000_000L) {
+                            server.removeStaleReplies();
+                            lastClean = System.nanoTime();
+                        }
                     }
                     return 0;
                 } catch (InterruptedException e) {

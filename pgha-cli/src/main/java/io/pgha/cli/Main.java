@@ -81,6 +81,8 @@ public final class Main {
     public static int run(String... args) {
         // how PostgreSQL runs this pgha from archive_command and restore_command (see ArchiveConfig)
         if (System.getProperty("pgha.self") == null) System.setProperty("pgha.self", SelfCommand.pgha());
+        if (System.getProperty("pgha.server") == null)
+            System.setProperty("pgha.server", SelfCommand.pgha(SelfCommand.SERVER_JVM));
         return commandLine().execute(args);
     }
 

@@ -18,6 +18,14 @@ final class SelfCommand {
     /** For bulk work (the asynchronous pusher): the optimizing JIT compresses and hashes about twice as fast. */
     static final String BULK_JVM = "-Xms32m -Xmx256m -XX:+UseParallelGC -Xshare:auto";
 
+    /**
+     * For the long-running archive server: the optimizing JIT (SHA-256 and the copy loops run several
+     * times faster than with C1 alone), a small serial heap.
+     */
+    static final String SERVER_JVM =
+            "-Xms16m -Xmx128m -XX:+UseSerialGC -Xss256k -XX:ReservedCodeCacheSize=32m -XX:MaxDirectMemorySize=64m"
+                    + " -Xshare:auto";
+
     static String pgha() {
         return pgha(SMALL_JVM);
     }

@@ -149,6 +149,106 @@ class ArchiveClusterIT {
                 .contains("pgha_archive_pending_files{", "pgha_archive_failed_total{", "patroni_primary{");
     }
 
+    /** The archive server's pid, once its pid file names a live process. */
+    private static long serverPid(Path spool) throws Exception {
+        return await().atMost(Duration.ofSeconds(30))
+                .ignoreExceptions()
+                .until(
+                        () -> Long.parseLong(
+                                Files.readString(spool.resolve("server.pid")).strip()),
+                        pid -> ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false));
+    }
+
+    /** Runs the spool's client as PostgreSQL's OS user with no fallback: only the server can answer. */
+    private static int callWithoutFallback(Path spool, String... call) throws Exception {
+        List<String> cmd = new java.util.ArrayList<>();
+        if ("root".equals(System.getProperty("user.name")))
+            cmd.addAll(List.of("setpriv", "--reuid=postgres", "--regid=postgres", "--init-groups", "--"));
+        cmd.addAll(List.of("sh", spool.resolve("call.sh").toString(), spool.toString()));
+        cmd.addAll(List.of(call));
+        Process p = new ProcessBuilder(cmd)
+                .directory(new java.io.File("/tmp"))
+                .redirectErrorStream(true)
+                .start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        if (p.exitValue() != 0) System.err.println("call.sh " + String.join(" ", call) + ": " + out);
+        return p.exitValue();
+    }
+
+    @Test
+    @Order(1)
+    void theAgentKeepsAnArchiveServerThatAnswersCallsWithoutAJvmStart() throws Exception {
+        int p = primary();
+        Path spool = c.config(p).resolveSibling("node" + p).resolve("data.archive-spool");
+        long pid = serverPid(spool);
+        if ("root".equals(System.getProperty("user.name")))
+            assertThat(ProcessHandle.of(pid).flatMap(h -> h.info().user()))
+                    .as("the server runs as PostgreSQL's OS user")
+                    .contains("postgres");
+        String segment = one(p, "SELECT pg_walfile_name(pg_switch_wal())");
+        exec(p, "CHECKPOINT");
+        try {
+            await().atMost(Duration.ofSeconds(30))
+                    .until(() -> one(p, "SELECT coalesce(last_archived_wal, '') FROM pg_stat_archiver")
+                                    .compareTo(segment)
+                            >= 0);
+        } catch (RuntimeException e) {
+            System.err.println(ClusterFixture.serverLog(c, p));
+            System.err.println(agentLog(c, p));
+            for (List<String> cmd : List.of(
+                    List.of(
+                            "sh",
+                            "-c",
+                            "ls -la " + spool + " " + spool + "/replies; ps -eo pid,ppid,etimes,args | grep call.sh"),
+                    List.of(
+                            "setpriv",
+                            "--reuid=postgres",
+                            "--regid=postgres",
+                            "--init-groups",
+                            "--",
+                            "jstack",
+                            "" + pid))) {
+                Process d = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+                System.err.println(
+                        new String(d.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
+                d.waitFor(20, TimeUnit.SECONDS);
+            }
+            throw e;
+        }
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> one(p, "SELECT coalesce(last_archived_wal, '') FROM pg_stat_archiver")
+                                .compareTo(segment)
+                        >= 0);
+        assertThat(one(p, "SELECT failed_count FROM pg_stat_archiver")).isEqualTo("0");
+        Path dest = Files.createTempDirectory(Path.of("/tmp"), "pgha-it-get");
+        try {
+            Files.setPosixFilePermissions(dest, PosixFilePermissions.fromString("rwxrwxrwx"));
+            assertThat(callWithoutFallback(
+                            spool, "get", segment, dest.resolve("seg").toString()))
+                    .as("the agent's archive server answered a get, as PostgreSQL's OS user")
+                    .isZero();
+            assertThat(Files.size(dest.resolve("seg")))
+                    .isEqualTo(Long.parseLong(one(p, "SELECT pg_size_bytes(current_setting('wal_segment_size'))")));
+            assertThat(callWithoutFallback(
+                            spool, "get", "0000000F.history", dest.resolve("h").toString()))
+                    .as("not in the archive")
+                    .isEqualTo(1);
+        } finally {
+            io.pgha.postgres.Directories.delete(dest);
+        }
+        // killed, the server is started again, and archiving goes on
+        ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+        long again =
+                await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> serverPid(spool), n -> n != pid);
+        assertThat(again).isNotEqualTo(pid);
+        String next = one(p, "SELECT pg_walfile_name(pg_switch_wal())");
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> one(p, "SELECT coalesce(last_archived_wal, '') FROM pg_stat_archiver")
+                                .compareTo(next)
+                        >= 0);
+    }
+
     @Test
     @Order(3)
     void aNewMemberIsBuiltFromTheLatestBackupInsteadOfThePrimary() throws Exception {

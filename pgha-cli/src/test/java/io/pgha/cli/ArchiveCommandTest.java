@@ -210,7 +210,7 @@ class ArchiveCommandTest {
         org.awaitility.Awaitility.await()
                 .atMost(java.time.Duration.ofSeconds(10))
                 .until(() -> {
-                    var l = ArchiveCommand.PushAhead.lock(spool);
+                    var l = ArchiveCommand.Serve.lock(spool);
                     if (l == null) return false;
                     l.channel().close();
                     return true;

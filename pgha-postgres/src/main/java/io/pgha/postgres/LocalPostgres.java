@@ -76,6 +76,8 @@ public final class LocalPostgres implements PostgresControl {
                 ? server.cfg.archive().pghaCommand()
                 : System.getProperty("pgha.self");
         if (pgha == null) return "archive: no pgha command is known for archive_command; set archive.pgha_command";
+        String tooLong = server.cfg.archive().archiveCommandTooLong(pgha, serverMajorVersion());
+        if (tooLong != null) return tooLong;
         try {
             OsCommand.Result r = server.os.run(List.of("sh", "-c", pgha + " --version"), Map.of(), 30_000);
             if (r.ok()) return null;
@@ -84,6 +86,25 @@ public final class LocalPostgres implements PostgresControl {
                     + "); archive_command would fail and WAL would pile up. Make the jar readable or set archive.pgha_command";
         } catch (PostgresException e) {
             return "archive: cannot check the pgha command as " + server.cfg.osUser() + ": " + e.getMessage();
+        }
+    }
+
+    /** The major version of the binaries ({@code postgres --version}), or 0 when it cannot be told. */
+    private int serverMajorVersion() {
+        try {
+            Process p = new ProcessBuilder(server.bin.path("postgres"), "--version")
+                    .redirectErrorStream(true)
+                    .start();
+            String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            p.waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
+            java.util.regex.Matcher m =
+                    java.util.regex.Pattern.compile("\\) (\\d+)").matcher(out);
+            return m.find() ? Integer.parseInt(m.group(1)) : 0;
+        } catch (IOException | RuntimeException e) {
+            return 0;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return 0;
         }
     }
 

@@ -51,6 +51,23 @@ public final class OsCommand {
         return ROOT;
     }
 
+    /**
+     * {@code command} as the OS user (through setpriv when this process is root), with a clean
+     * environment plus {@code env}, its standard error merged into its output.
+     */
+    public ProcessBuilder builder(List<String> command, Map<String, String> env) {
+        List<String> full = new ArrayList<>();
+        if (ROOT) {
+            full.addAll(List.of("setpriv", "--reuid=" + osUser, "--regid=" + osUser, "--init-groups", "--"));
+        }
+        full.addAll(command);
+        ProcessBuilder pb = new ProcessBuilder(full).redirectErrorStream(true);
+        pb.environment().clear();
+        pb.environment().putAll(cleanEnvironment());
+        pb.environment().putAll(env);
+        return pb;
+    }
+
     /** The outcome of a finished command: exit code and its combined output. */
     public record Result(int exitCode, String output) {
         public boolean ok() {
@@ -71,16 +88,8 @@ public final class OsCommand {
     /** Runs {@code command} and passes every output line to {@code progress} as it arrives. */
     public Result run(List<String> command, Map<String, String> env, long timeoutMs, Consumer<String> progress)
             throws PostgresException {
-        List<String> full = new ArrayList<>();
-        if (ROOT) {
-            full.addAll(List.of("setpriv", "--reuid=" + osUser, "--regid=" + osUser, "--init-groups", "--"));
-        }
-        full.addAll(command);
         LOG.debug("running {}", command);
-        ProcessBuilder pb = new ProcessBuilder(full).redirectErrorStream(true);
-        pb.environment().clear();
-        pb.environment().putAll(cleanEnvironment());
-        pb.environment().putAll(env);
+        ProcessBuilder pb = builder(command, env);
         try {
             Process p = pb.start();
             p.getOutputStream().close();

@@ -93,24 +93,78 @@ public record ArchiveConfig(
     }
 
     /**
-     * archive_command: a shell test confirms a file the asynchronous pusher already archived (its
-     * stamp in the spool matches the file) without starting a JVM; otherwise pgha pushes it, and
-     * starts the asynchronous pusher for the files after it.
+     * archive_command: a shell test confirms a file the archive server already pushed ahead (its
+     * stamp in the spool matches the file). Otherwise the spool's client hands the call to the
+     * archive server, which the agent keeps running; with no server, pgha pushes the file itself and
+     * starts a server for the files after it.
      */
     public String archiveCommand(String pgha) {
-        String marker = arg(spool + "/pushed") + "/%f";
+        String fallback =
+                pgha.replace("%", "%%") + " archive push %p --async --spool \"$s\" --parallel " + parallel + repoArgs();
         // Fails closed: a missing or empty marker, or a stat that prints nothing, never matches.
-        return "m=$(cat " + marker
-                + " 2>/dev/null) && [ -n \"$m\" ] && [ \"$(stat -c %%i.%%s.%%Y %p)\" = \"$m\" ] && rm -f " + marker
-                + " || " + pgha.replace("%", "%%") + " archive push %p --async --spool " + arg(spool) + " --parallel "
-                + parallel + repoArgs();
+        return "s=" + arg(spool) + "; m=$(cat \"$s\"/pushed/%f 2>/dev/null) && [ -n \"$m\" ]"
+                + " && [ \"$(stat -c %%i.%%s.%%Y %p)\" = \"$m\" ] && rm -f \"$s\"/pushed/%f || "
+                + client("push %f", fallback);
     }
 
-    /** restore_command: a prefetched segment is moved into place by the shell; otherwise pgha gets it and prefetches the next ones. */
+    /**
+     * restore_command: a prefetched segment is moved into place by the shell. Otherwise the spool's
+     * client asks the archive server, which fetches it and the next ones; with no server, pgha gets
+     * it and prefetches the next ones itself.
+     */
     public String restoreCommand(String pgha) {
-        String queued = arg(spool + "/prefetched") + "/%f";
-        return "test -f " + queued + " && mv -f " + queued + " %p || " + pgha.replace("%", "%%")
-                + " archive get %f %p --spool " + arg(spool) + " --prefetch " + prefetch + " --parallel " + parallel
-                + repoArgs();
+        String fallback = pgha.replace("%", "%%") + " archive get %f %p --spool \"$s\" --prefetch " + prefetch
+                + " --parallel " + parallel + repoArgs();
+        return "s=" + arg(spool) + "; test -f \"$s\"/prefetched/%f && mv -f \"$s\"/prefetched/%f %p || "
+                + client("get %f %p", fallback);
+    }
+
+    /**
+     * The spool's client (call.sh; the spool in {@code $s}) with {@code fallback} after it, or
+     * {@code fallback} alone while there is no client. The spool and the fallback are written once:
+     * PostgreSQL 15 and older cut an expanded archive_command at 1023 bytes.
+     */
+    private static String client(String call, String fallback) {
+        return "{ set --; test -f \"$s\"/call.sh && set -- sh \"$s\"/call.sh \"$s\" " + call + " --; exec \"$@\" "
+                + fallback + "; }";
+    }
+
+    /** Longest expansion of %p and %f (pg_wal/ and a .backup file's name) beyond their own two characters. */
+    private static final int EXPANSION = 2 * 40;
+
+    /**
+     * Null, or why PostgreSQL {@code major} would cut this archive_command short: before 16 it expands
+     * the command into 1024 bytes and drops the rest without a word.
+     */
+    public String archiveCommandTooLong(String pgha, int major) {
+        if (major >= 16) return null;
+        int n = archiveCommand(pgha).replace("%%", "%").length() + EXPANSION;
+        if (n < 1024) return null;
+        return "archive: archive_command would be about " + n + " bytes, and PostgreSQL " + major
+                + " cuts it at 1023: shorten archive.spool, archive.repo or the path of pgha (archive.pgha_command,"
+                + " e.g. /usr/bin/pgha)";
+    }
+
+    /** The arguments of {@code pgha archive serve} for a server with pg_wal {@code pgWal} (not quoted). */
+    public java.util.List<String> serveArgs(String pgWal) {
+        java.util.List<String> a = new java.util.ArrayList<>(java.util.List.of(
+                "archive",
+                "serve",
+                "--pg-wal",
+                pgWal,
+                "--spool",
+                spool,
+                "--parallel",
+                String.valueOf(parallel),
+                "--prefetch",
+                String.valueOf(prefetch),
+                "--idle",
+                "0",
+                "--repo",
+                repo));
+        if (sftpKey != null) a.addAll(java.util.List.of("--sftp-key", sftpKey));
+        if (sftpKnownHosts != null) a.addAll(java.util.List.of("--sftp-known-hosts", sftpKnownHosts));
+        a.addAll(java.util.List.of("--compression", compression));
+        return a;
     }
 }

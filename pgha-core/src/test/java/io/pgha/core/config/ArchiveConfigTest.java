@@ -28,17 +28,26 @@ class ArchiveConfigTest {
         String push = a.archiveCommand("/opt/pgha/pgha");
         // PostgreSQL replaces %p and %f, and %% becomes %: the shell gets stat -c %i.%s.%Y
         assertThat(push)
-                .startsWith("m=$(cat /var/lib/pgha/db1/data.archive-spool/pushed/%f 2>/dev/null) && [ -n \"$m\" ]"
-                        + " && [ \"$(stat -c %%i.%%s.%%Y %p)\" = \"$m\" ]")
-                .contains(
-                        "|| /opt/pgha/pgha archive push %p --async --spool /var/lib/pgha/db1/data.archive-spool --parallel 4")
-                .contains("--repo sftp://backup@vault:2222/srv/pgha --compression zstd");
+                .startsWith("s=/var/lib/pgha/db1/data.archive-spool; m=$(cat \"$s\"/pushed/%f 2>/dev/null)"
+                        + " && [ -n \"$m\" ] && [ \"$(stat -c %%i.%%s.%%Y %p)\" = \"$m\" ] && rm -f \"$s\"/pushed/%f")
+                .contains("|| { set --; test -f \"$s\"/call.sh && set -- sh \"$s\"/call.sh \"$s\" push %f --;"
+                        + " exec \"$@\" /opt/pgha/pgha archive push %p --async --spool \"$s\" --parallel 4")
+                .contains("--repo sftp://backup@vault:2222/srv/pgha --compression zstd; }");
         assertThat(a.restoreCommand("/opt/pgha/pgha"))
-                .startsWith("test -f /var/lib/pgha/db1/data.archive-spool/prefetched/%f && mv -f")
-                .contains("archive get %f %p --spool")
+                .startsWith("s=/var/lib/pgha/db1/data.archive-spool; test -f \"$s\"/prefetched/%f && mv -f")
+                .contains("call.sh \"$s\" get %f %p --; exec \"$@\" /opt/pgha/pgha archive get %f %p --spool \"$s\"")
                 .contains("--prefetch 8");
         assertThat(a.archiveCommand("'/opt/my pgha/java' -Xmx64m -jar x.jar"))
-                .contains("|| '/opt/my pgha/java' -Xmx64m -jar x.jar archive push");
+                .contains("exec \"$@\" '/opt/my pgha/java' -Xmx64m -jar x.jar archive push");
+        assertThat(a.archiveCommandTooLong("/opt/pgha/pgha", 15)).isNull();
+        assertThat(a.archiveCommandTooLong("/opt/" + "x".repeat(600) + "/pgha", 15))
+                .contains("PostgreSQL 15 cuts it at 1023");
+        assertThat(a.archiveCommandTooLong("/opt/" + "x".repeat(600) + "/pgha", 16))
+                .isNull();
+        assertThat(a.serveArgs("/var/lib/pgha/db1/data/pg_wal"))
+                .containsSubsequence("archive", "serve", "--pg-wal", "/var/lib/pgha/db1/data/pg_wal", "--spool")
+                .containsSubsequence(
+                        "--idle", "0", "--repo", "sftp://backup@vault:2222/srv/pgha", "--compression", "zstd");
         assertThat(ArchiveConfig.arg("/srv/100% full")).isEqualTo("'/srv/100%% full'");
     }
 
@@ -87,6 +96,35 @@ class ArchiveConfigTest {
             assertThat(runArchiveCommand(a, segment))
                     .as("a marker, but stat prints nothing")
                     .isNotZero();
+        } finally {
+            try (var walk = Files.walk(tmp)) {
+                for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) Files.delete(p);
+            }
+        }
+    }
+
+    @Test
+    void withoutAMatchingMarkerTheCallGoesToTheSpoolsClientWithTheFallbackAfterIt() throws Exception {
+        Path tmp = Files.createTempDirectory("pgha-client");
+        try {
+            Map<String, Object> doc = valid();
+            set(doc, "archive.repo", "/srv/archive");
+            set(doc, "archive.spool", tmp.resolve("spool").toString());
+            ArchiveConfig a = ConfigReader.read(doc).archive();
+            Path segment = Files.writeString(tmp.resolve("000000010000000000000001"), "wal");
+            assertThat(runArchiveCommand(a, segment))
+                    .as("no client: the fallback (false) runs")
+                    .isNotZero();
+            Path args = tmp.resolve("args");
+            Files.createDirectories(tmp.resolve("spool"));
+            Files.writeString(tmp.resolve("spool/call.sh"), "echo \"$@\" > " + args + "\n");
+            assertThat(runArchiveCommand(a, segment))
+                    .as("the client ran and succeeded")
+                    .isZero();
+            assertThat(Files.readString(args).strip())
+                    .isEqualTo(tmp.resolve("spool") + " push 000000010000000000000001 -- false archive push " + segment
+                            + " --async --spool " + tmp.resolve("spool") + " --parallel 4 --repo /srv/archive"
+                            + " --compression zstd");
         } finally {
             try (var walk = Files.walk(tmp)) {
                 for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) Files.delete(p);
