@@ -58,7 +58,8 @@ PGHA_SERVER="java -Xms16m -Xmx128m -XX:+UseSerialGC -Xss256k -XX:ReservedCodeCac
 serve() {
   as_pg mkdir -p "$2" "$3"
   as_pg sh -c "exec $PGHA_SERVER archive serve --pg-wal $1 --spool $2 --repo $3 --parallel 2 --prefetch $4 --idle 0 >>$dir/serve.log 2>&1" &
-  for _ in $(seq 1 150); do [ -s "$2/server.pid" ] && return 0; sleep 0.1; done
+  # ready once it answers calls (server.pid) and has warmed up (.warm-up removed), about a second
+  for _ in $(seq 1 300); do [ -s "$2/server.pid" ] && [ ! -e "$2/.warm-up" ] && return 0; sleep 0.1; done
   echo "the archive server for $2 did not start (see $dir/serve.log)" >&2; exit 1
 }
 psql() { as_pg "$bin/psql" -h 127.0.0.1 -p "$port" -U postgres -d postgres -XAtq "$@"; }
@@ -238,7 +239,7 @@ mkdir -p bench/results
   echo "| push, confirm of a segment pushed ahead (pgha's shell test) | $cp_ms | $pgha_confirm_ms | |"
   echo "| get, synchronous | $cp_ms | $pgha_get_ms | $br_get_ms |"
   echo "| get with prefetch / async queue, as recovery calls it (median) | $cp_ms | $pgha_getq_ms | $br_getq_ms |"
-  echo "| push through the archive server (call.sh, nothing pushed ahead): median (first call after the server's start) | $cp_ms | $srv_push_ms ($srv_push_first) | $br_push_ms |"
+  echo "| push through the archive server (call.sh, nothing pushed ahead): median (first call after the server's start and warm-up) | $cp_ms | $srv_push_ms ($srv_push_first) | $br_push_ms |"
   echo "| get through the archive server, no prefetch: median (first call) | $cp_ms | $srv_get_ms ($srv_get_first) | $br_get_ms |"
   echo "| get through the archive server with prefetch 8, as the agent's restore_command calls it (median) | $cp_ms | $srv_getq_ms | $br_getq_ms |"
   echo

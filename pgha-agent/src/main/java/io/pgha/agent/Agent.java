@@ -730,7 +730,6 @@ public final class Agent implements AutoCloseable, AgentView {
         if (runner != null) runner.close();
         if (guard != null) guard.close();
         if (postmasterWatch != null) postmasterWatch.close();
-        if (archiveServer != null) archiveServer.close();
         primaryCluster.close();
         // In maintenance mode an agent may be stopped (to upgrade it, say) without touching PostgreSQL:
         // nobody promotes while paused, and the restarted agent takes its lease back.
@@ -738,6 +737,8 @@ public final class Agent implements AutoCloseable, AgentView {
         if (leaveRunning) LOG.info("cluster is paused: leaving PostgreSQL running");
         if (!leaveRunning && resources != null) resources.stopWithPrimary("the agent is stopping");
         boolean pgStopped = leaveRunning || pg == null || pg.stopCleanlyOrAtOnce();
+        // after PostgreSQL: its shutdown archives the last segments through the server
+        if (archiveServer != null) archiveServer.close();
         if (!leaveRunning && resources != null) resources.stopAll("the agent is stopping");
         if (resources != null) resources.close();
         if (sets != null) sets.close();

@@ -98,7 +98,13 @@ public final class Spool {
         if (!Files.isDirectory(pushedDir())) return;
         FileTime limit = FileTime.fromMillis(System.currentTimeMillis() - maxAgeMs);
         try (DirectoryStream<Path> s = Files.newDirectoryStream(pushedDir())) {
-            for (Path p : s) if (Files.getLastModifiedTime(p).compareTo(limit) < 0) Files.deleteIfExists(p);
+            for (Path p : s) {
+                try {
+                    if (Files.getLastModifiedTime(p).compareTo(limit) < 0) Files.deleteIfExists(p);
+                } catch (NoSuchFileException e) {
+                    // confirmed (and removed) by archive_command meanwhile
+                }
+            }
         }
     }
 

@@ -147,6 +147,10 @@ public final class WalArchive {
         }
     }
 
+    Compression compression() {
+        return compression;
+    }
+
     public Repository repository() {
         return repo;
     }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -179,6 +180,19 @@ class ArchiveServerTest {
         Files.createFile(pgWal.resolve("archive_status/000000010000000000000004.ready"));
         waitUntil(() -> server.pushReady() == 1); // the pause (1 s) is over
         waitUntil(() -> spool.isMarked("000000010000000000000004"));
+    }
+
+    @Test
+    void aServerClosedRightAfterItsStartStops() {
+        server.close();
+        org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(Duration.ofSeconds(30), () -> {
+            for (int i = 0; i < 20; i++) {
+                ArchiveServer s = new ArchiveServer(archive, spool, pgWal, 1, 0);
+                s.start();
+                s.close(); // before its reader thread may have read anything
+            }
+        });
+        assertThat(spool.dir().resolve("server.pid")).doesNotExist();
     }
 
     @Test

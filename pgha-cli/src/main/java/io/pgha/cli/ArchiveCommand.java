@@ -376,8 +376,14 @@ final class ArchiveCommand {
                         if (watched.isPresent() && !watched.get().isAlive()) break; // the agent is gone
                         boolean pgRunning = java.nio.file.Files.exists(pid);
                         if (idleSeconds > 0 && (!pgRunning || server.idleNanos() > idleNanos) && !server.busy()) break;
-                        if (pgRunning && server.pushReady() == 0) Thread.sleep(100);
-                        else if (!pgRunning) Thread.sleep(200);
+                        int started = 0;
+                        try {
+                            if (pgRunning) started = server.pushReady();
+                        } catch (IOException e) {
+                            // pg_wal read while PostgreSQL changes it: the next round looks again
+                            System.err.println("pgha archive serve: push-ahead round: " + e);
+                        }
+                        if (started == 0) Thread.sleep(pgRunning ? 100 : 200);
                         if (System.nanoTime() - lastClean > 60_000_000_000L) {
                             server.removeStaleReplies();
                             lastClean = System.nanoTime();
