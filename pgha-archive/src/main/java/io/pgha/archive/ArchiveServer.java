@@ -154,15 +154,16 @@ public final class ArchiveServer implements AutoCloseable {
             deleteTree(dir);
             Path wal = Files.createDirectories(dir.resolve("pg_wal"));
             Path repo = Files.createDirectories(dir.resolve("repo"));
-            byte[] segment = new byte[16 << 20];
-            java.util.Random r = new java.util.Random(1);
-            byte[] page = new byte[2048]; // a quarter of each 8 kB page varies, as in real WAL
-            for (int off = 0; off < segment.length; off += 8192) {
-                r.nextBytes(page);
-                System.arraycopy(page, 0, segment, off, page.length);
-            }
             String name = "000000000000000000000001";
-            Files.write(wal.resolve(name), segment);
+            java.util.Random r = new java.util.Random(1);
+            byte[] page = new byte[8192]; // a quarter of each page varies, as in real WAL
+            try (var out = new java.io.BufferedOutputStream(Files.newOutputStream(wal.resolve(name)), 1 << 16)) {
+                for (int i = 0; i < (16 << 20) / page.length; i++) {
+                    java.util.Arrays.fill(page, (byte) 0);
+                    for (int j = 0; j < page.length / 4; j++) page[j] = (byte) r.nextInt();
+                    out.write(page);
+                }
+            }
             WalArchive scratch = new WalArchive(new DirectoryRepository(repo), archive.compression());
             scratch.push(wal.resolve(name));
             scratch.get(name, dir.resolve("back"));

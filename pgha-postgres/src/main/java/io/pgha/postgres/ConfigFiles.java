@@ -260,10 +260,10 @@ public final class ConfigFiles {
 
     public void writeAll(Upstream upstream, boolean standby) throws IOException {
         try (GuardedDirectory data = os.directory(dataDir)) {
-            data.write("pgha.conf", pghaConf(upstream));
-            data.write("pg_hba.conf", hbaConf());
+            data.writeIfChanged("pgha.conf", pghaConf(upstream));
+            data.writeIfChanged("pg_hba.conf", hbaConf());
             ensureInclude(data);
-            if (standby) data.write("standby.signal", "");
+            if (standby) data.writeIfChanged("standby.signal", "");
             else data.delete("standby.signal");
         }
     }

@@ -144,6 +144,31 @@ public final class GuardedDirectory implements AutoCloseable {
         return out;
     }
 
+    /**
+     * {@link #write} unless {@code name} already holds exactly {@code content} and belongs to the
+     * owner: then nothing is written or synced (a restart after a crash rewrites pgha's files, and
+     * each write costs two syncs). True when it wrote.
+     */
+    public boolean writeIfChanged(String name, String content) throws IOException {
+        byte[] b = content.getBytes(StandardCharsets.UTF_8);
+        Optional<byte[]> now;
+        try {
+            now = readBytes(name, b.length);
+        } catch (IOException e) {
+            now = Optional.empty(); // larger, or unreadable: written anew
+        }
+        if (now.isPresent() && java.util.Arrays.equals(now.get(), b) && ownedAsWanted(name)) return false;
+        write(name, b);
+        return true;
+    }
+
+    private boolean ownedAsWanted(String name) throws IOException {
+        if (owner == null) return true;
+        Object uid = Files.getAttribute(self().resolve(name), "unix:uid", LinkOption.NOFOLLOW_LINKS);
+        Object gid = Files.getAttribute(self().resolve(name), "unix:gid", LinkOption.NOFOLLOW_LINKS);
+        return uid.equals(owner.uid()) && gid.equals(owner.gid());
+    }
+
     /** Replaces {@code name} atomically with {@code content}: mode 0600, the owner's, synced. */
     public void write(String name, String content) throws IOException {
         write(name, content.getBytes(StandardCharsets.UTF_8));

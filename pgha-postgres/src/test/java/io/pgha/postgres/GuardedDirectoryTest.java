@@ -59,6 +59,35 @@ class GuardedDirectoryTest {
     }
 
     @Test
+    void anUnchangedFileIsLeftAloneAndAChangedOneOrALinkIsReplaced() throws IOException {
+        Path f = dir.resolve("pgha.conf");
+        try (GuardedDirectory d = GuardedDirectory.open(dir, null)) {
+            assertThat(d.writeIfChanged("pgha.conf", "port = 5432\n")).as("new").isTrue();
+            Object inode = Files.getAttribute(f, "unix:ino");
+            assertThat(d.writeIfChanged("pgha.conf", "port = 5432\n"))
+                    .as("same")
+                    .isFalse();
+            assertThat(Files.getAttribute(f, "unix:ino")).as("not rewritten").isEqualTo(inode);
+            assertThat(d.writeIfChanged("pgha.conf", "port = 5433\n"))
+                    .as("changed")
+                    .isTrue();
+            assertThat(Files.readString(f)).isEqualTo("port = 5433\n");
+            assertThat(d.writeIfChanged("pgha.conf", "port = 54\n"))
+                    .as("shorter")
+                    .isTrue();
+            assertThat(Files.readString(f)).isEqualTo("port = 54\n");
+            Files.delete(f);
+            Path v = victim("passwd");
+            Files.writeString(v, "port = 54\n");
+            Files.createSymbolicLink(f, v);
+            assertThat(d.writeIfChanged("pgha.conf", "port = 54\n"))
+                    .as("a link to a file with the same content is replaced, not trusted")
+                    .isTrue();
+            assertThat(Files.isSymbolicLink(f)).isFalse();
+        }
+    }
+
+    @Test
     void refusesToReadThroughALinkAndDoesNotBlockOnAFifo() throws Exception {
         Files.createSymbolicLink(dir.resolve("postgresql.conf"), victim("shadow"));
         new ProcessBuilder("mkfifo", dir.resolve("fifo").toString()).start().waitFor(10, TimeUnit.SECONDS);
