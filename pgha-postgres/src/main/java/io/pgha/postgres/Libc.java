@@ -65,6 +65,8 @@ final class Libc {
         NativeLong read(int fd, byte[] buf, NativeLong count);
 
         int close(int fd);
+
+        int kill(int pid, int sig);
     }
 
     private static volatile C c;
