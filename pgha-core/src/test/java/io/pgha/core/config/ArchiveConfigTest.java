@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -63,73 +64,60 @@ class ArchiveConfigTest {
         return p.waitFor();
     }
 
-    @Test
-    void theShellFastPathConfirmsOnlyAFileWhoseMarkerMatchesAndFailsClosedOtherwise() throws Exception {
-        Path tmp = Files.createTempDirectory("pgha-fastpath");
-        try {
-            Map<String, Object> doc = valid();
-            set(doc, "archive.repo", "/srv/archive");
-            set(doc, "archive.spool", tmp.resolve("spool").toString());
-            ArchiveConfig a = ConfigReader.read(doc).archive();
-            Path pushed = Files.createDirectories(tmp.resolve("spool/pushed"));
-            Path segment = tmp.resolve("000000010000000000000001");
-            assertThat(runArchiveCommand(a, segment))
-                    .as("no file and no marker: not archived")
-                    .isNotZero();
-            Files.writeString(segment, "wal");
-            assertThat(runArchiveCommand(a, segment)).as("no marker").isNotZero();
-            Files.writeString(pushed.resolve(segment.getFileName().toString()), "");
-            assertThat(runArchiveCommand(a, segment)).as("an empty marker").isNotZero();
-            Files.writeString(pushed.resolve(segment.getFileName().toString()), "1.2.3");
-            assertThat(runArchiveCommand(a, segment))
-                    .as("a marker of another file")
-                    .isNotZero();
-            String stamp = Files.getAttribute(segment, "unix:ino") + "." + Files.size(segment) + "."
-                    + Files.getLastModifiedTime(segment).to(java.util.concurrent.TimeUnit.SECONDS);
-            Files.writeString(pushed.resolve(segment.getFileName().toString()), stamp);
-            assertThat(runArchiveCommand(a, segment))
-                    .as("the marker the pusher wrote for this very file")
-                    .isZero();
-            assertThat(pushed.resolve(segment.getFileName().toString())).doesNotExist();
-            Files.writeString(pushed.resolve(segment.getFileName().toString()), stamp);
-            Files.delete(segment);
-            assertThat(runArchiveCommand(a, segment))
-                    .as("a marker, but stat prints nothing")
-                    .isNotZero();
-        } finally {
-            try (var walk = Files.walk(tmp)) {
-                for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) Files.delete(p);
-            }
-        }
+    /** The archive section with its spool under {@code tmp}. */
+    private static ArchiveConfig withSpoolIn(Path tmp) {
+        Map<String, Object> doc = valid();
+        set(doc, "archive.repo", "/srv/archive");
+        set(doc, "archive.spool", tmp.resolve("spool").toString());
+        return ConfigReader.read(doc).archive();
     }
 
     @Test
-    void withoutAMatchingMarkerTheCallGoesToTheSpoolsClientWithTheFallbackAfterIt() throws Exception {
-        Path tmp = Files.createTempDirectory("pgha-client");
-        try {
-            Map<String, Object> doc = valid();
-            set(doc, "archive.repo", "/srv/archive");
-            set(doc, "archive.spool", tmp.resolve("spool").toString());
-            ArchiveConfig a = ConfigReader.read(doc).archive();
-            Path segment = Files.writeString(tmp.resolve("000000010000000000000001"), "wal");
-            assertThat(runArchiveCommand(a, segment))
-                    .as("no client: the fallback (false) runs")
-                    .isNotZero();
-            Path args = tmp.resolve("args");
-            Files.createDirectories(tmp.resolve("spool"));
-            Files.writeString(tmp.resolve("spool/call.sh"), "echo \"$@\" > " + args + "\n");
-            assertThat(runArchiveCommand(a, segment))
-                    .as("the client ran and succeeded")
-                    .isZero();
-            assertThat(Files.readString(args).strip())
-                    .isEqualTo(tmp.resolve("spool") + " push 000000010000000000000001 -- false archive push " + segment
-                            + " --async --spool " + tmp.resolve("spool") + " --parallel 4 --repo /srv/archive"
-                            + " --compression zstd");
-        } finally {
-            try (var walk = Files.walk(tmp)) {
-                for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) Files.delete(p);
-            }
-        }
+    void theShellFastPathConfirmsOnlyAFileWhoseMarkerMatchesAndFailsClosedOtherwise(@TempDir Path tmp)
+            throws Exception {
+        ArchiveConfig a = withSpoolIn(tmp);
+        Path pushed = Files.createDirectories(tmp.resolve("spool/pushed"));
+        Path segment = tmp.resolve("000000010000000000000001");
+        assertThat(runArchiveCommand(a, segment))
+                .as("no file and no marker: not archived")
+                .isNotZero();
+        Files.writeString(segment, "wal");
+        assertThat(runArchiveCommand(a, segment)).as("no marker").isNotZero();
+        Files.writeString(pushed.resolve(segment.getFileName().toString()), "");
+        assertThat(runArchiveCommand(a, segment)).as("an empty marker").isNotZero();
+        Files.writeString(pushed.resolve(segment.getFileName().toString()), "1.2.3");
+        assertThat(runArchiveCommand(a, segment)).as("a marker of another file").isNotZero();
+        String stamp = Files.getAttribute(segment, "unix:ino") + "." + Files.size(segment) + "."
+                + Files.getLastModifiedTime(segment).to(java.util.concurrent.TimeUnit.SECONDS);
+        Files.writeString(pushed.resolve(segment.getFileName().toString()), stamp);
+        assertThat(runArchiveCommand(a, segment))
+                .as("the marker the pusher wrote for this very file")
+                .isZero();
+        assertThat(pushed.resolve(segment.getFileName().toString())).doesNotExist();
+        Files.writeString(pushed.resolve(segment.getFileName().toString()), stamp);
+        Files.delete(segment);
+        assertThat(runArchiveCommand(a, segment))
+                .as("a marker, but stat prints nothing")
+                .isNotZero();
+    }
+
+    @Test
+    void withoutAMatchingMarkerTheCallGoesToTheSpoolsClientWithTheFallbackAfterIt(@TempDir Path tmp) throws Exception {
+        ArchiveConfig a = withSpoolIn(tmp);
+        Path segment = Files.writeString(tmp.resolve("000000010000000000000001"), "wal");
+        assertThat(runArchiveCommand(a, segment))
+                .as("no client: the fallback (false) runs")
+                .isNotZero();
+        Path args = tmp.resolve("args");
+        Files.createDirectories(tmp.resolve("spool"));
+        Files.writeString(tmp.resolve("spool/call.sh"), "echo \"$@\" > " + args + "\n");
+        assertThat(runArchiveCommand(a, segment))
+                .as("the client ran and succeeded")
+                .isZero();
+        assertThat(Files.readString(args).strip())
+                .isEqualTo(tmp.resolve("spool") + " push 000000010000000000000001 -- false archive push " + segment
+                        + " --async --spool " + tmp.resolve("spool") + " --parallel 4 --repo /srv/archive"
+                        + " --compression zstd");
     }
 
     @ParameterizedTest
