@@ -20,7 +20,8 @@ import org.slf4j.LoggerFactory;
  * Keeps {@code pgha archive serve} running beside PostgreSQL, as PostgreSQL's OS user, while the
  * node has an {@code archive:} section: archive_command and restore_command then hand their calls to
  * it instead of starting a JVM each (docs/archive.md). Started when a postmaster runs, started again
- * when it ends (after {@link #RETRY_MS} when it ended within {@link #QUICK_EXIT_MS} of its start),
+ * when it ends (after {@link #RETRY_MS}, doubling up to {@link #MAX_RETRY_MS}, when it ended within
+ * {@link #QUICK_EXIT_MS} of its start),
  * and stopped with the agent. Its output goes to the agent's log.
  */
 final class ArchiveServerKeeper implements AutoCloseable {
@@ -28,6 +29,7 @@ final class ArchiveServerKeeper implements AutoCloseable {
     static final long PERIOD_MS = 500;
     static final long QUICK_EXIT_MS = 10_000;
     static final long RETRY_MS = 5_000;
+    static final long MAX_RETRY_MS = 300_000;
 
     private final NodeConfig cfg;
     private final String pgha;
@@ -36,6 +38,7 @@ final class ArchiveServerKeeper implements AutoCloseable {
     private Process process;
     private long startedAt;
     private long notBefore;
+    private long retryMs = RETRY_MS;
     private boolean closed;
 
     /** {@code pgha}: the command that runs pgha as PostgreSQL's OS user (a shell word list). */
@@ -77,7 +80,14 @@ final class ArchiveServerKeeper implements AutoCloseable {
             long ranMs = (System.nanoTime() - startedAt) / 1_000_000;
             LOG.warn(
                     "archive server {} ended with exit code {} after {} ms", process.pid(), process.exitValue(), ranMs);
-            if (ranMs < QUICK_EXIT_MS) notBefore = System.nanoTime() + RETRY_MS * 1_000_000;
+            // a server that cannot run (a repository it cannot open, say) is not restarted in a tight
+            // loop: 5 s, then twice as long after each quick exit, up to 5 minutes
+            if (ranMs < QUICK_EXIT_MS) {
+                notBefore = System.nanoTime() + retryMs * 1_000_000;
+                retryMs = Math.min(MAX_RETRY_MS, retryMs * 2);
+            } else {
+                retryMs = RETRY_MS;
+            }
             process = null;
         }
         if (postmasterPid.getAsLong() <= 0 || System.nanoTime() - notBefore < 0) return;

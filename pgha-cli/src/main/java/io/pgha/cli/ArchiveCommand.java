@@ -354,7 +354,11 @@ final class ArchiveCommand {
         public Integer call() {
             return guarded(() -> {
                 java.nio.channels.FileLock l = lock(spool);
-                if (l == null) return 0;
+                if (l == null) {
+                    System.err.println("pgha archive serve: another server holds " + spool.resolve("pusher.lock")
+                            + "; it answers the calls");
+                    return 0;
+                }
                 try (Repository repo = options.open();
                         ArchiveServer server = new ArchiveServer(
                                 new WalArchive(repo, options.compression()),
