@@ -27,17 +27,18 @@ case $pid in '' | *[!0-9]*) fallback "$@" ;; esac
 [ -e "/proc/$pid/exe" ] && [ -p "$s/calls" ] || fallback "$@"
 [ -p "$r" ] || mkfifo -m 600 "$r" 2>/dev/null || fallback "$@"
 exec 4<>"$r" 3<>"$s/calls"
-# The server may end at any moment: this watch hands the call to FALLBACK when it does (the TERM
+# The server may end at any moment: this watch hands the call to FALLBACK when it does (USR1, the
 # trap below), and ends with this script. It starts before the trap is set, so that it never
-# inherits the trap: a TERM sent to a subshell that still has its parent's trap can be lost.
-(while sleep 1; [ -e "/proc/$pid/exe" ]; do [ -e "/proc/$$/exe" ] || exit 0; done; kill $$) 2>/dev/null &
+# inherits the trap: a signal sent to a subshell that still has its parent's trap can be lost.
+# A TERM from elsewhere (PostgreSQL stopping) ends the call, as it would end pgha itself.
+(while sleep 1; [ -e "/proc/$pid/exe" ]; do [ -e "/proc/$$/exe" ] || exit 0; done; kill -USR1 $$) 2>/dev/null &
 w=$!
-trap 'fallback "$@"' TERM
+trap 'fallback "$@"' USR1
 printf '%s %s %s\n' "$op" $$ "$name" >&3
 code= msg=
 read -r code msg <&4
 kill "$w" 2>/dev/null
-trap - TERM
+trap - USR1
 exec 3>&- 4>&-
 rm -f "$r"
 case $code in
