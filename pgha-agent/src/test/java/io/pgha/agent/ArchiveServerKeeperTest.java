@@ -1,15 +1,16 @@
 package io.pgha.agent;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.pgha.core.config.NodeConfig;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -33,13 +34,15 @@ class ArchiveServerKeeperTest {
         ArchiveServerKeeper keeper = new ArchiveServerKeeper(cfg, "sh " + fake, () -> 4242);
         try {
             keeper.check();
-            waitForLines(calls, 1);
-            awaitEnd(keeper);
+            await().atMost(Duration.ofSeconds(20)).until(() -> lines(calls) == 1);
+            await().atMost(Duration.ofSeconds(20)).alias("the stand-in ended").until(() -> keeper.pid() <= 0);
             keeper.check(); // it ended at once: not started again right away
             keeper.check();
-            Thread.sleep(300);
+            await().during(Duration.ofMillis(300))
+                    .atMost(Duration.ofSeconds(2))
+                    .alias("not started again within its back-off")
+                    .until(() -> lines(calls) == 1);
             List<String> lines = Files.readAllLines(calls, StandardCharsets.UTF_8);
-            assertThat(lines).hasSize(1);
             String user = "root".equals(System.getProperty("user.name")) ? "postgres" : System.getProperty("user.name");
             assertThat(lines.get(0))
                     .startsWith(user + " archive serve --pg-wal " + tmp.resolve("data/pg_wal"))
@@ -58,25 +61,15 @@ class ArchiveServerKeeperTest {
                 FakeView.config(Map.of("archive.repo", tmp.resolve("repo").toString()));
         try (ArchiveServerKeeper keeper = new ArchiveServerKeeper(cfg, "sh " + fake, () -> -1)) {
             keeper.check();
-            Thread.sleep(200);
-            assertThat(keeper.pid()).isEqualTo(-1);
-            assertThat(calls).doesNotExist();
+            await().during(Duration.ofMillis(200))
+                    .atMost(Duration.ofSeconds(2))
+                    .until(() -> keeper.pid() == -1 && !Files.exists(calls));
         }
     }
 
-    private static void waitForLines(Path file, int n) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (!Files.exists(file) || Files.readAllLines(file).size() < n) {
-            assertThat(System.nanoTime() - deadline).as("waited for " + file).isNegative();
-            Thread.sleep(20);
-        }
-    }
-
-    private static void awaitEnd(ArchiveServerKeeper keeper) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (keeper.pid() > 0) {
-            assertThat(System.nanoTime() - deadline).as("the stand-in ended").isNegative();
-            Thread.sleep(20);
-        }
+    private static int lines(Path file) throws java.io.IOException {
+        return Files.exists(file)
+                ? Files.readAllLines(file, StandardCharsets.UTF_8).size()
+                : 0;
     }
 }

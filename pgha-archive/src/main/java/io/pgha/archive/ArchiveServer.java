@@ -112,6 +112,8 @@ public final class ArchiveServer implements AutoCloseable {
         };
     }
 
+    // ------------------------------------------------------------------ start
+
     /**
      * Creates the FIFOs and the client, then answers calls; {@code SPOOL/server.pid} is written last,
      * when calls are read.
@@ -151,7 +153,7 @@ public final class ArchiveServer implements AutoCloseable {
     void warmUp() {
         Path dir = spool.dir().resolve(".warm-up");
         try {
-            deleteTree(dir);
+            RestoreRunner.removeContents(dir, true);
             Path wal = Files.createDirectories(dir.resolve("pg_wal"));
             Path repo = Files.createDirectories(dir.resolve("repo"));
             String name = "000000000000000000000001";
@@ -170,16 +172,7 @@ public final class ArchiveServer implements AutoCloseable {
         } catch (IOException | RuntimeException e) {
             LOG.debug("archive server: warm-up", e);
         } finally {
-            deleteTree(dir);
-        }
-    }
-
-    private static void deleteTree(Path dir) {
-        if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) return;
-        try (var walk = Files.walk(dir)) {
-            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
-        } catch (IOException | UncheckedIOException e) {
-            LOG.debug("archive server: removing {}", dir, e);
+            RestoreRunner.removeContents(dir, true);
         }
     }
 
@@ -231,6 +224,8 @@ public final class ArchiveServer implements AutoCloseable {
     public long idleNanos() {
         return System.nanoTime() - lastWorkNanos;
     }
+
+    // ------------------------------------------------------------------ calls
 
     private void readCalls() {
         // not closed here: close() owns the channel (closing it here would leave the FIFO without a
@@ -375,6 +370,8 @@ public final class ArchiveServer implements AutoCloseable {
                 Files.deleteIfExists(spool.prefetchedDir().resolve(q));
     }
 
+    // ------------------------------------------------------------------ push-ahead
+
     /**
      * One push-ahead round: starts pushing every {@code .ready} file that is not marked, not being
      * pushed and not just confirmed, at most {@code 4 * parallel} at once. Returns how many it
@@ -452,6 +449,8 @@ public final class ArchiveServer implements AutoCloseable {
             LOG.debug("archive server: cleaning replies", e);
         }
     }
+
+    // ------------------------------------------------------------------ stop
 
     /** Removes {@code server.pid} (new calls go to the fallback), stops reading calls and waits for the ones running. */
     @Override

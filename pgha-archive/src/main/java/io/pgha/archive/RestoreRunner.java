@@ -342,13 +342,14 @@ public final class RestoreRunner {
         return n.equals("postgresql.auto.conf") || n.endsWith(".signal");
     }
 
-    private static void removeContents(Path dir, boolean alsoDir) {
+    /** Removes what {@code dir} holds, and {@code dir} too when {@code alsoDir}; best effort, links not followed. */
+    static void removeContents(Path dir, boolean alsoDir) {
         try (Stream<Path> s = Files.walk(dir)) {
             for (Path p : (Iterable<Path>) s.sorted(Comparator.reverseOrder())::iterator) {
                 if (!alsoDir && p.equals(dir)) continue;
                 Files.deleteIfExists(p);
             }
-        } catch (IOException ignored) {
+        } catch (IOException | java.io.UncheckedIOException ignored) {
             // best effort; the error that caused this is what the user sees
         }
     }

@@ -1,6 +1,7 @@
 package io.pgha.archive;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -55,12 +56,10 @@ class ArchiveServerTest {
         return Files.write(pgWal.resolve(name), b);
     }
 
-    private static void waitUntil(java.util.concurrent.Callable<Boolean> done) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (!done.call()) {
-            assertThat(System.nanoTime() - deadline).as("waited 10 s").isNegative();
-            Thread.sleep(20);
-        }
+    private static void waitUntil(java.util.concurrent.Callable<Boolean> done) {
+        await().atMost(Duration.ofSeconds(10))
+                .pollInterval(Duration.ofMillis(20))
+                .until(done);
     }
 
     record Call(int exitCode, String err, boolean fellBack) {}

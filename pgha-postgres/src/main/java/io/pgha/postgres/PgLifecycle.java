@@ -145,17 +145,12 @@ final class PgLifecycle {
      * fails.
      */
     private void signal(StopMode mode, long pid) throws PostgresException {
-        int number = switch (mode.signal()) {
-            case "TERM" -> 15;
-            case "INT" -> 2;
-            case "QUIT" -> 3;
-            default -> 0;
-        };
         try {
-            if (number > 0 && Libc.c().kill((int) pid, number) == 0) return;
+            if (Libc.c().kill((int) pid, mode.number()) == 0) return;
         } catch (IOException | RuntimeException | LinkageError e) {
             LOG.debug("kill(2) of {}: {}", pid, e.toString());
         }
+        if (!Processes.alive(pid)) return; // gone meanwhile: nothing left to signal
         os.check(List.of("kill", "-" + mode.signal(), String.valueOf(pid)), Map.of(), 5000, l -> {});
     }
 
@@ -178,10 +173,8 @@ final class PgLifecycle {
         long pid = server.postmasterPid();
         if (pid > 0) {
             try {
-                os.run(List.of("kill", "-QUIT", String.valueOf(pid)), Map.of(), 2000);
-                if (!awaitExit(pid, 300)) {
-                    os.run(List.of("kill", "-KILL", String.valueOf(pid)), Map.of(), 2000);
-                }
+                signal(StopMode.IMMEDIATE, pid);
+                if (!awaitExit(pid, 300)) ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
             } catch (PostgresException e) {
                 LOG.error("could not stop PostgreSQL (pid {}): {}", pid, e.getMessage());
             }
