@@ -81,6 +81,7 @@ lay_out() {
     "$root$share/bash-completion/completions" "$root$share/zsh/vendor-completions" "$root$systemd" "$root$etc"
   install -m 0755 "$pkg/pgha" "$root$bin/pgha"
   install -m 0644 "$jar" "$root$share/pgha/pgha.jar"
+  install -m 0644 "$pkg/pgha.classlist" "$root$share/pgha/pgha.classlist"
   install -m 0644 "$work"/gen/man/*.1.gz "$root$share/man/man1/"
   install -m 0644 "$work/gen/pgha.bash" "$root$share/bash-completion/completions/pgha"
   install -m 0644 "$pkg/zsh/_pgha" "$root$share/zsh/vendor-completions/_pgha"

@@ -2,7 +2,7 @@
 # CI check of the packages (run by .ci/run after mvn -B verify, as root on Debian 12):
 #   1. packaging/build.sh --no-build: the .deb and the tarball from the jar mvn just built;
 #   2. dpkg -i of the .deb (apt-get install -f only when dependencies are missing);
-#   3. pgha --version prints pom.xml's version; man pages, completion, units and examples are in place;
+#   3. pgha --version prints pom.xml's version, on the class data archive postinst made; man pages, completion, units and examples are in place;
 #   4. systemd-analyze verify of the installed units;
 #   5. a one-node cluster from the packaged files alone: a config from `pgha config generate` on
 #      loopback ports, /usr/bin/pgha agent as the units run it, until the node is a running primary;
@@ -124,6 +124,10 @@ fi
 version_line=$(cd / && env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin pgha --version | head -n1)
 say "pgha --version: $version_line"
 [ "$version_line" = "pgha $pom_version" ] || fail "pgha --version printed '$version_line', expected 'pgha $pom_version'"
+# postinst made the class data archive, and the launcher uses it (-Xshare:on fails when it cannot)
+[ -s /var/cache/pgha/pgha.jsa ] || fail "postinst made no class data archive /var/cache/pgha/pgha.jsa"
+(cd / && env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin PGHA_JAVA_OPTS="-Xshare:on -XX:TieredStopAtLevel=1" \
+  pgha --version >/dev/null 2>"$tmp/cds.err") || { cat "$tmp/cds.err" >&2; fail "pgha does not start on its class data archive"; }
 for f in /usr/share/pgha/pgha.jar /usr/share/man/man1/pgha.1.gz /usr/share/man/man1/pgha-agent.1.gz \
   /usr/share/bash-completion/completions/pgha /usr/share/zsh/vendor-completions/_pgha \
   /lib/systemd/system/pgha@.service /lib/systemd/system/pgha-router@.service \

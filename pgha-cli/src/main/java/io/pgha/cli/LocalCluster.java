@@ -362,7 +362,15 @@ public final class LocalCluster implements AutoCloseable {
                 "-XX:MaxDirectMemorySize=16m",
                 "-Dpgha.log.level=INFO",
                 // the agent's own logging setup, also when a test class path carries a logback-test.xml
-                "-Dlogback.configurationFile=logback.xml",
+                "-Dpgha.log.defaults=true"));
+        // the launcher's class data archive (pgha.cds): agents start faster and share its pages
+        String cds = System.getProperty("pgha.cds");
+        if (cds != null && Files.isReadable(Path.of(cds))) cmd.add("-XX:SharedArchiveFile=" + cds);
+        String extra = System.getenv("PGHA_AGENT_JAVA_OPTS");
+        if (extra != null && !extra.isBlank()) {
+            for (String o : extra.trim().split("\\s+")) cmd.add(o.replace("{node}", nodeName(i)));
+        }
+        cmd.addAll(List.of(
                 "-cp",
                 System.getProperty("java.class.path"),
                 Main.class.getName(),

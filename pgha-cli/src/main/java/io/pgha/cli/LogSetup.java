@@ -15,13 +15,13 @@ import java.util.Map;
 import org.slf4j.LoggerFactory;
 
 /**
- * Applies a config file's {@code log:} section to the running logback, after logback.xml set the
+ * Applies a config file's {@code log:} section to the running logback, after {@link LogDefaults} set the
  * defaults: the root level, the levels of single loggers, and text or JSON lines on the console
  * appenders. Only daemons (agent, router, ZooKeeper server) call it; CLI commands keep their quiet
  * defaults whatever the node file says.
  *
  * <p>It may be called again with a changed section (a config reload): what an earlier call changed
- * is first put back as logback.xml had it, so a logger dropped from {@code log.loggers} returns to
+ * is first put back as LogDefaults had it, so a logger dropped from {@code log.loggers} returns to
  * its default instead of keeping its old level.
  */
 final class LogSetup {

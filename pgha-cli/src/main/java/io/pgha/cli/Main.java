@@ -1,5 +1,7 @@
 package io.pgha.cli;
 
+import java.util.Arrays;
+import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -19,8 +21,16 @@ import picocli.CommandLine.Command;
                     + " (archive and backup: see pgha archive --help).",
             "Cluster commands find the cluster from a node's config file or a client config (cluster, dcs):"
                     + " -c FILE or $PGHA_CONFIG."
-        },
-        subcommands = {
+        }
+        // the subcommands are in SUBCOMMANDS: added one by one, only the one named when it is named
+        )
+public final class Main {
+    /**
+     * The commands under {@code pgha}, in the order help lists them. Building picocli's model of all of
+     * them (and their subcommands) costs a CLI call about half a second, so {@link #run} builds only the
+     * one its arguments name.
+     */
+    static final List<Class<?>> SUBCOMMANDS = List.of(
             AgentCommand.class,
             DemoCommand.class,
             ListCommand.class,
@@ -51,9 +61,8 @@ import picocli.CommandLine.Command;
             ConfigCommand.class,
             CompletionCommand.class,
             ManCommand.class,
-            CommandLine.HelpCommand.class
-        })
-public final class Main {
+            CommandLine.HelpCommand.class);
+
     public static void main(String[] args) {
         // Only long-running roles log at INFO; a CLI command prints its result and nothing else.
         boolean daemon = args.length > 0
@@ -83,7 +92,7 @@ public final class Main {
         if (System.getProperty("pgha.self") == null) System.setProperty("pgha.self", SelfCommand.pgha());
         if (System.getProperty("pgha.server") == null)
             System.setProperty("pgha.server", SelfCommand.pgha(SelfCommand.SERVER_JVM));
-        return commandLine().execute(args);
+        return commandLine(args.length == 0 ? null : args[0]).execute(args);
     }
 
     /**
@@ -92,7 +101,23 @@ public final class Main {
      * none of its own otherwise, so {@code pgha list --version} would print nothing).
      */
     static CommandLine commandLine() {
+        return commandLine(null);
+    }
+
+    /**
+     * The command tree with only the subcommand named {@code first} under the root, when {@code first}
+     * names one (by name or alias); none for {@code --version}; the whole tree otherwise (no command, an option, help, a typo that
+     * picocli then reports with suggestions).
+     */
+    static CommandLine commandLine(String first) {
         CommandLine cl = new CommandLine(new Main());
+        Class<?> only = first == null ? null : named(first);
+        // help, completion and man pages describe the whole tree
+        if (only == CommandLine.HelpCommand.class || only == CompletionCommand.class || only == ManCommand.class)
+            only = null;
+        boolean version = "--version".equals(first) || "-V".equals(first);
+        List<Class<?>> subs = version ? List.of() : only == null ? SUBCOMMANDS : List.of(only);
+        for (Class<?> sub : subs) cl.addSubcommand(sub);
         giveVersion(cl, new Version());
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             cmd.getErr().println("error: " + (ex.getMessage() == null ? ex.toString() : ex.getMessage()));
@@ -101,6 +126,16 @@ public final class Main {
             return FAILED;
         });
         return cl;
+    }
+
+    /** The subcommand class whose name or alias is {@code name}, or null. */
+    static Class<?> named(String name) {
+        for (Class<?> sub : SUBCOMMANDS) {
+            Command c = sub.getAnnotation(Command.class);
+            if (c == null) continue; // picocli's HelpCommand is annotated; every pgha command is
+            if (c.name().equals(name) || Arrays.asList(c.aliases()).contains(name)) return sub;
+        }
+        return null;
     }
 
     private static void giveVersion(CommandLine cl, Version version) {

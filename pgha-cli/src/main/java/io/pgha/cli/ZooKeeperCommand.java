@@ -63,7 +63,7 @@ final class ZooKeeperCommand implements Callable<Integer> {
                     "--peer: an ensemble of 2 cannot survive the loss of one server; use 1 or 3+");
         if (!dataDir.isAbsolute()) dataDir = dataDir.toAbsolutePath();
         String name = "zookeeper-" + id;
-        System.setProperty("pgha.node", name); // before the first log line: logback.xml reads it once
+        System.setProperty("pgha.node", name); // before the first log line: LogDefaults reads it once
         ZooKeeperAccess access = ZooKeeperAccess.OPEN;
         if (config != null) {
             NodeConfig node = ConfigLoader.load(config);

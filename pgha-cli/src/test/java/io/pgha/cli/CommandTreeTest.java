@@ -114,4 +114,43 @@ class CommandTreeTest {
         assertThat(pgha("help", "list").out()).startsWith("Usage: pgha list");
         assertThat(pgha("list", "--no-such-option").exitCode()).isEqualTo(2);
     }
+
+    @Test
+    void aCommandLineNamingOneCommandBuildsThatCommandAloneWithTheSameUsage() {
+        CommandLine whole = Main.commandLine();
+        for (String name : whole.getSubcommands().keySet()) {
+            CommandLine one = Main.commandLine(name);
+            Class<?> kind = whole.getSubcommands().get(name).getCommand().getClass();
+            if (kind == CommandLine.HelpCommand.class || kind == CompletionCommand.class || kind == ManCommand.class) {
+                // they describe the whole tree
+                assertThat(one.getSubcommands().keySet())
+                        .as(name)
+                        .isEqualTo(whole.getSubcommands().keySet());
+                continue;
+            }
+            assertThat(one.getSubcommands().values().stream()
+                            .map(CommandLine::getCommandName)
+                            .distinct())
+                    .as(name)
+                    .containsExactly(whole.getSubcommands().get(name).getCommandName());
+            assertThat(one.getSubcommands().get(name).getUsageMessage())
+                    .as(name)
+                    .isEqualTo(whole.getSubcommands().get(name).getUsageMessage());
+        }
+        assertThat(Main.commandLine("--version").getSubcommands()).isEmpty();
+        // no command, an option or a typo: the whole tree, so picocli can list or suggest
+        assertThat(Main.commandLine("lst").getSubcommands().keySet())
+                .isEqualTo(whole.getSubcommands().keySet());
+        assertThat(Main.commandLine("-h").getSubcommands().keySet())
+                .isEqualTo(whole.getSubcommands().keySet());
+        assertThat(Main.commandLine(null).getSubcommands().keySet())
+                .isEqualTo(whole.getSubcommands().keySet());
+    }
+
+    @Test
+    void aTypoIsStillAnsweredWithSuggestions() {
+        var r = pgha("lst");
+        assertThat(r.exitCode()).isEqualTo(Main.USAGE);
+        assertThat(r.err()).contains("Did you mean").contains("list");
+    }
 }

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
-import ch.qos.logback.classic.joran.JoranConfigurator;
+import ch.qos.logback.classic.spi.Configurator;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.OutputStreamAppender;
 import ch.qos.logback.core.encoder.LayoutWrappingEncoder;
@@ -109,9 +109,7 @@ class LogSetupTest {
         LoggerContext shipped = new LoggerContext();
         shipped.setMDCAdapter(new ch.qos.logback.classic.util.LogbackMDCAdapter());
         shipped.putProperty("pgha.node", "node3");
-        JoranConfigurator j = new JoranConfigurator();
-        j.setContext(shipped);
-        j.doConfigure(LogSetupTest.class.getResource("/logback.xml"));
+        LogDefaults.apply(shipped);
         shipped.getLogger(Logger.ROOT_LOGGER_NAME).setLevel(Level.INFO);
         PrintStream err = System.err;
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
@@ -131,5 +129,59 @@ class LogSetupTest {
                 .matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}[+-]\\d\\d:\\d\\d INFO  \\[node3\\] Agent:"
                         + " agent node3 started\\R");
         assertThat(OffsetDateTime.parse(line.substring(0, line.indexOf(' ')))).isNotNull();
+    }
+
+    @Test
+    void theShippedDefaultsQuietTheLibrariesAndTakeTheLevelsFromSystemProperties() {
+        LoggerContext shipped = new LoggerContext();
+        String zk = System.getProperty("pgha.zk.log.level");
+        System.setProperty("pgha.zk.log.level", "INFO");
+        try {
+            LogDefaults.apply(shipped);
+            assertThat(shipped.getLogger("org.apache.zookeeper").getLevel()).isEqualTo(Level.INFO);
+            assertThat(shipped.getLogger("org.apache.curator").getLevel()).isEqualTo(Level.INFO);
+            assertThat(shipped.getLogger("org.apache.zookeeper.server.quorum").getLevel())
+                    .isEqualTo(Level.OFF);
+            assertThat(shipped.getLogger("io.etcd.jetcd").getLevel()).isEqualTo(Level.ERROR);
+            assertThat(shipped.getLogger(Logger.ROOT_LOGGER_NAME).getEffectiveLevel())
+                    .isEqualTo(Level.toLevel(System.getProperty("pgha.log.level"), Level.WARN));
+        } finally {
+            if (zk == null) System.clearProperty("pgha.zk.log.level");
+            else System.setProperty("pgha.zk.log.level", zk);
+            shipped.stop();
+        }
+    }
+
+    @Test
+    void aNodeNameIsLiteralTextOfThePattern() {
+        assertThat(LogDefaults.literal("node-1")).isEqualTo("node-1");
+        assertThat(LogDefaults.literal("a%b(c)\\d")).isEqualTo("a\\%b\\(c\\)\\\\d");
+    }
+
+    @Test
+    void logbackFindsTheDefaultsAsAServiceAndTheyStepAsideForAUsersFileOrATestFile() throws Exception {
+        try (var in =
+                LogSetupTest.class.getResourceAsStream("/META-INF/services/ch.qos.logback.classic.spi.Configurator")) {
+            assertThat(new String(in.readAllBytes(), StandardCharsets.UTF_8).trim())
+                    .isEqualTo(LogDefaults.class.getName());
+        }
+        LoggerContext fresh = new LoggerContext();
+        // this class path carries logback-test.xml: the tests' own file is used
+        assertThat(new LogDefaults().configure(fresh)).isEqualTo(Configurator.ExecutionStatus.INVOKE_NEXT_IF_ANY);
+        assertThat(fresh.getLogger(Logger.ROOT_LOGGER_NAME).getAppender("OUT")).isNull();
+        System.setProperty("pgha.log.defaults", "true");
+        try {
+            assertThat(new LogDefaults().configure(fresh))
+                    .isEqualTo(Configurator.ExecutionStatus.DO_NOT_INVOKE_NEXT_IF_ANY);
+            assertThat(fresh.getLogger(Logger.ROOT_LOGGER_NAME).getAppender("OUT"))
+                    .isNotNull();
+            System.setProperty("logback.configurationFile", "/etc/pgha/logback.xml");
+            assertThat(new LogDefaults().configure(new LoggerContext()))
+                    .isEqualTo(Configurator.ExecutionStatus.INVOKE_NEXT_IF_ANY);
+        } finally {
+            System.clearProperty("pgha.log.defaults");
+            System.clearProperty("logback.configurationFile");
+            fresh.stop();
+        }
     }
 }

@@ -54,7 +54,7 @@ final class ZkEnsemble implements DcsEnsemble {
                 "-Xmx64m",
                 "-XX:+UseSerialGC",
                 "-XX:TieredStopAtLevel=1",
-                "-Dlogback.configurationFile=logback.xml",
+                "-Dpgha.log.defaults=true",
                 "-cp",
                 System.getProperty("java.class.path"),
                 Main.class.getName(),

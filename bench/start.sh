@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Cluster start, `pgha list` and the agents' footprint (issue: performance, round two, aims 4 and 8).
+#
+#   bench/start.sh [ROUNDS]          # default 3 rounds; PGHA_BENCH_REPO=DIR measures another checkout
+#
+# Each round, after the build (./pgha --version first, so neither the build nor the class data
+# archive is timed):
+#   1. ./pgha demo --fresh on ports 25432.. in a temporary directory, timed until one node answers
+#      /primary, the two others /replica, and the primary's pg_stat_replication shows both streaming;
+#   2. `pgha list` five times (wall clock of the whole command, launcher included);
+#   3. after 20 s settling, each agent JVM's RSS and PSS (/proc/PID/smaps_rollup) and the CPU it
+#      used over 60 idle seconds.
+# The demo is stopped with SIGTERM at the end of each round, and on failure.
+set -euo pipefail
+repo=${PGHA_BENCH_REPO:-$(cd "$(dirname "$0")/.." && pwd)}
+rounds=${1:-3}
+work=$(mktemp -d /tmp/pgha-bench-start.XXXXXX)
+chmod 0755 "$work"
+demo_pid=""
+stop_demo() {
+  if [ -n "$demo_pid" ] && kill -0 "$demo_pid" 2>/dev/null; then
+    kill -TERM "$demo_pid"
+    wait "$demo_pid" 2>/dev/null || true
+  fi
+  demo_pid=""
+}
+trap 'stop_demo; rm -rf "$work"' EXIT
+"$repo/pgha" --version >/dev/null
+now() { date +%s%N; }
+ms() { echo $((($2 - $1) / 1000000)); }
+code() { curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$1$2" 2>/dev/null || true; }
+agents() { pgrep -f "io.pgha.cli.Main agent --config $work/demo/" || true; }
+
+echo "round,start_ms,list_ms_median,agent,rss_kb,pss_kb,idle_cpu_ms_per_min"
+for r in $(seq 1 "$rounds"); do
+  t0=$(now)
+  (cd "$work" && exec "$repo/pgha" demo --fresh --dir "$work/demo" --pg-port 25432 --api-port 28008 \
+    --zk-port 22181 --router-port 26432 >"$work/demo.log" 2>&1) &
+  demo_pid=$!
+  while :; do
+    kill -0 "$demo_pid" 2>/dev/null || { cat "$work/demo.log" >&2; exit 1; }
+    primaries=0 replicas=0 pg=""
+    for i in 0 1 2; do
+      case "$(code $((28008 + i)) /primary)$(code $((28008 + i)) /replica)" in
+        200*) primaries=$((primaries + 1)) pg=$((25432 + i)) ;;
+        *200) replicas=$((replicas + 1)) ;;
+      esac
+    done
+    if [ "$primaries" = 1 ] && [ "$replicas" = 2 ] && [ "$(psql -h 127.0.0.1 -p "$pg" -U postgres -d postgres -Atc \
+      "select count(*) from pg_stat_replication where state = 'streaming'" 2>/dev/null)" = 2 ]; then
+      break
+    fi
+    sleep 0.05
+    [ $(($(now) - t0)) -lt 120000000000 ] || { echo "not healthy after 120 s" >&2; exit 1; }
+  done
+  start=$(ms "$t0" "$(now)")
+  lists=()
+  for _ in 1 2 3 4 5; do
+    a=$(now)
+    "$repo/pgha" list -c "$work/demo/node1.yml" >/dev/null
+    lists+=("$(ms "$a" "$(now)")")
+  done
+  list_median=$(printf '%s\n' "${lists[@]}" | sort -n | sed -n 3p)
+  sleep 20
+  declare -A before=()
+  for p in $(agents); do before[$p]=$(awk '{print $14 + $15}' "/proc/$p/stat"); done
+  sleep 60
+  n=0
+  for p in $(agents); do
+    n=$((n + 1))
+    rss=$(awk '/^Rss:/ {print $2}' "/proc/$p/smaps_rollup")
+    pss=$(awk '/^Pss:/ {print $2}' "/proc/$p/smaps_rollup")
+    ticks=$(($(awk '{print $14 + $15}' "/proc/$p/stat") - ${before[$p]:-0}))
+    echo "$r,$start,$list_median,$n,$rss,$pss,$((ticks * 1000 / $(getconf CLK_TCK)))"
+  done
+  unset before
+  stop_demo
+done
