@@ -14,8 +14,16 @@ public final class Lease {
     private boolean held;
     private long validUntilNanos;
 
+    /** Told after every change of the lease (outside its lock): the guard plans its next check. */
+    private volatile Runnable onChange = () -> {};
+
     public Lease(LongSupplier nanoClock) {
         this.nanoClock = nanoClock;
+    }
+
+    /** {@code r} runs after every acquisition, renewal, extension and release. */
+    public void onChange(Runnable r) {
+        onChange = r;
     }
 
     public long now() {
@@ -23,24 +31,33 @@ public final class Lease {
     }
 
     /** Records a successful acquisition or renewal whose request was sent at {@code sentAtNanos}. */
-    public synchronized void confirmed(long sentAtNanos, long validityMs) {
-        long until = sentAtNanos + validityMs * 1_000_000L;
-        validUntilNanos = held ? Math.max(validUntilNanos, until) : until;
-        held = true;
+    public void confirmed(long sentAtNanos, long validityMs) {
+        synchronized (this) {
+            long until = sentAtNanos + validityMs * 1_000_000L;
+            validUntilNanos = held ? Math.max(validUntilNanos, until) : until;
+            held = true;
+        }
+        onChange.run();
     }
 
     /**
      * Extends a lease that is still held (never re-takes one that was released meanwhile), as a
      * confirmation sent at {@code sentAtNanos}; false when the lease is no longer held.
      */
-    public synchronized boolean extend(long sentAtNanos, long validityMs) {
-        if (!held) return false;
-        validUntilNanos = Math.max(validUntilNanos, sentAtNanos + validityMs * 1_000_000L);
+    public boolean extend(long sentAtNanos, long validityMs) {
+        synchronized (this) {
+            if (!held) return false;
+            validUntilNanos = Math.max(validUntilNanos, sentAtNanos + validityMs * 1_000_000L);
+        }
+        onChange.run();
         return true;
     }
 
-    public synchronized void released() {
-        held = false;
+    public void released() {
+        synchronized (this) {
+            held = false;
+        }
+        onChange.run();
     }
 
     public synchronized boolean held() {
@@ -58,6 +75,11 @@ public final class Lease {
     }
 
     public synchronized long remainingMs() {
-        return held ? Math.max(0, (validUntilNanos - nanoClock.getAsLong()) / 1_000_000L) : 0;
+        return remainingNanos() / 1_000_000L;
+    }
+
+    /** Nanoseconds until the held lease runs out; 0 when expired or not held. */
+    public synchronized long remainingNanos() {
+        return held ? Math.max(0, validUntilNanos - nanoClock.getAsLong()) : 0;
     }
 }

@@ -10,11 +10,14 @@ import org.slf4j.LoggerFactory;
  * Keeps the leader lease alive and enforces it, apart from the agent loop so that a slow cycle (a
  * long SQL call, a stuck action) can neither let the lease lapse silently nor keep a primary
  * writable after it lapsed. Three steps, each on a scheduler of its own so that none can hold up
- * another: {@link #renew()} writes to the DCS every renew interval; {@link #enforce()} checks expiry
- * every 20 ms and stops PostgreSQL the moment the lease is no longer valid; and, in failsafe mode,
- * {@link #confirmStep()} asks the members to confirm this primary as soon as the DCS connection is
- * lost, without waiting for a renewal that may hang in the client until the lease is gone. Time
- * comes from the lease's clock; component tests call the steps themselves and step the clock.
+ * another: {@link #renew()} writes to the DCS every renew interval; {@link #enforce()} runs at the
+ * instant the lease runs out (planned again at every change of the lease, and every 20 ms while a
+ * lost lease's PostgreSQL is not confirmed stopped) and stops PostgreSQL the moment the lease is no
+ * longer valid; and, in failsafe mode, {@link #confirmStep()} asks the members to confirm this
+ * primary as soon as the DCS connection is lost (it looks every 50 ms while the lease is held),
+ * without waiting for a renewal that may hang in the client until the lease is gone. An agent that
+ * holds no lease wakes for none of this but once a second. Time comes from the lease's clock;
+ * component tests call the steps themselves and step the clock.
  */
 public final class LeaseGuard implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(LeaseGuard.class);
@@ -38,7 +41,7 @@ public final class LeaseGuard implements AutoCloseable {
 
     /**
      * {@code stopPrimary} stops PostgreSQL at once and answers whether it is confirmed stopped; until
-     * it is, a lost lease stays marked held (so the stop is retried every 20 ms) and the watchdog
+     * it is, a lost lease stays marked held (so the stop is retried every {@link #STOP_RETRY_MS} ms) and the watchdog
      * stays armed and unfed.
      */
     public LeaseGuard(
@@ -71,16 +74,75 @@ public final class LeaseGuard implements AutoCloseable {
     public synchronized void start() {
         renewer = scheduler("lease-renewer");
         renewer.execute(this::renewTick);
-        // the schedules run until close(); a step's failure is logged by guarded(), not by a future
-        var unusedGuard = scheduler("lease-guard")
-                .scheduleWithFixedDelay(
-                        guarded("lease guard", this::enforce), 0, 20, java.util.concurrent.TimeUnit.MILLISECONDS);
-        var unusedConfirmer = scheduler("failsafe-confirmer")
-                .scheduleWithFixedDelay(
-                        guarded("failsafe confirmer", this::confirmStep),
-                        0,
-                        50,
-                        java.util.concurrent.TimeUnit.MILLISECONDS);
+        // the steps plan themselves until close(); a step's failure is logged by guarded()
+        Step guard = new Step(scheduler("lease-guard"), guarded("lease guard", this::enforce), this::nextCheckNanos);
+        Step confirmer = new Step(
+                scheduler("failsafe-confirmer"),
+                guarded("failsafe confirmer", this::confirmStep),
+                () -> (lease.held() ? CONFIRM_CHECK_MS : IDLE_CHECK_MS) * 1_000_000L);
+        lease.onChange(() -> {
+            guard.kick();
+            confirmer.kick();
+        });
+        guard.kick();
+        confirmer.kick();
+    }
+
+    /** While no lease is held, how often the guard and the confirmer look anyway. */
+    static final long IDLE_CHECK_MS = 1000;
+    /** While a lost lease's PostgreSQL is not confirmed stopped, how often the stop is tried again. */
+    static final long STOP_RETRY_MS = 20;
+    /** While the lease is held, how often the confirmer looks at the DCS connection. */
+    static final long CONFIRM_CHECK_MS = 50;
+
+    /**
+     * When the guard must look next: just after the held lease runs out (a renewal or a release
+     * plans it again); soon while a lost lease's stop is pending; once a second otherwise.
+     */
+    long nextCheckNanos() {
+        if (!lease.held()) return IDLE_CHECK_MS * 1_000_000L;
+        long left = lease.remainingNanos();
+        return left > 0 ? left + 1_000_000L : STOP_RETRY_MS * 1_000_000L;
+    }
+
+    /**
+     * A step on a thread of its own that plans its next run itself, instead of waking at a fixed
+     * rate; {@link #kick()} runs it at once (the lease changed) and drops the run planned before.
+     */
+    private final class Step {
+        private final java.util.concurrent.ScheduledExecutorService timer;
+        private final Runnable body;
+        private final java.util.function.LongSupplier nextNanos;
+        /** The planned run; touched on the step's own thread only. */
+        private java.util.concurrent.ScheduledFuture<?> next;
+
+        Step(
+                java.util.concurrent.ScheduledExecutorService timer,
+                Runnable body,
+                java.util.function.LongSupplier nextNanos) {
+            this.timer = timer;
+            this.body = body;
+            this.nextNanos = nextNanos;
+        }
+
+        void kick() {
+            try {
+                timer.execute(this::tick);
+            } catch (java.util.concurrent.RejectedExecutionException closed) {
+                // closing
+            }
+        }
+
+        private void tick() {
+            if (!running) return;
+            body.run();
+            if (next != null) next.cancel(false);
+            try {
+                next = timer.schedule(this::tick, nextNanos.getAsLong(), java.util.concurrent.TimeUnit.NANOSECONDS);
+            } catch (java.util.concurrent.RejectedExecutionException closed) {
+                // closing
+            }
+        }
     }
 
     private java.util.concurrent.ScheduledExecutorService scheduler(String name) {

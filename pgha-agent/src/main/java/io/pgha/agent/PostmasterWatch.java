@@ -18,6 +18,7 @@ final class PostmasterWatch implements AutoCloseable {
     static final long PERIOD_MS = 50;
 
     private final LongSupplier pid;
+    private final java.util.function.LongPredicate alive;
     private final Runnable wake;
     private ScheduledExecutorService timer;
     /** The pid seen last, or -1 when no postmaster was running. */
@@ -25,7 +26,17 @@ final class PostmasterWatch implements AutoCloseable {
 
     /** {@code pid}: the running postmaster's pid, or a value below 1 when there is none. */
     PostmasterWatch(LongSupplier pid, Runnable wake) {
+        this(pid, p -> p == pid.getAsLong(), wake);
+    }
+
+    /**
+     * {@code alive}: whether a pid seen before still runs, a cheaper look than {@code pid} (one read
+     * of /proc instead of postmaster.pid and /proc): while the postmaster seen last runs, only that
+     * is asked.
+     */
+    PostmasterWatch(LongSupplier pid, java.util.function.LongPredicate alive, Runnable wake) {
         this.pid = pid;
+        this.alive = alive;
         this.wake = wake;
     }
 
@@ -48,7 +59,7 @@ final class PostmasterWatch implements AutoCloseable {
 
     /** One look: wakes the agent when the postmaster seen last is gone (tests call it directly). */
     synchronized void check() {
-        long now = pid.getAsLong();
+        long now = last > 0 && alive.test(last) ? last : pid.getAsLong();
         if (last > 0 && now != last) {
             LOG.debug("postmaster {} is gone{}", last, now > 0 ? " (now " + now + ")" : "");
             wake.run();

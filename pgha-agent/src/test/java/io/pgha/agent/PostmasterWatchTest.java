@@ -28,4 +28,26 @@ class PostmasterWatchTest {
         w.check();
         assertThat(wakes).hasValue(2);
     }
+
+    @Test
+    void whileThePostmasterRunsOnlyItsLivenessIsAsked() {
+        AtomicLong pid = new AtomicLong(4242);
+        AtomicInteger pidReads = new AtomicInteger();
+        java.util.Set<Long> running = new java.util.HashSet<>(java.util.List.of(4242L));
+        AtomicInteger wakes = new AtomicInteger();
+        PostmasterWatch w = new PostmasterWatch(
+                () -> {
+                    pidReads.incrementAndGet();
+                    return pid.get();
+                },
+                running::contains,
+                wakes::incrementAndGet);
+        w.check();
+        for (int i = 0; i < 10; i++) w.check();
+        assertThat(pidReads).as("postmaster.pid read once, then only /proc").hasValue(1);
+        running.clear();
+        pid.set(-1);
+        w.check();
+        assertThat(wakes).hasValue(1);
+    }
 }

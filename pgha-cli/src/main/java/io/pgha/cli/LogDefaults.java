@@ -37,7 +37,7 @@ public final class LogDefaults extends ContextAwareBase implements Configurator 
             Map.entry("org.apache.zookeeper.server.embedded", Level.ERROR),
             Map.entry("org.apache.zookeeper.ClientCnxn", Level.ERROR),
             // a CLI command that closes its session while a connect attempt is pending gets a stack trace here
-            Map.entry("org.apache.zookeeper.ClientCnxnSocketNetty", Level.ERROR),
+            Map.entry("org.apache.zookeeper.ClientCnxnSocketNetty", Level.OFF),
             Map.entry("org.apache.zookeeper.server.NIOServerCnxn", Level.ERROR),
             Map.entry("org.apache.zookeeper.server.quorum", Level.OFF),
             Map.entry("org.apache.curator.ConnectionState", Level.OFF),

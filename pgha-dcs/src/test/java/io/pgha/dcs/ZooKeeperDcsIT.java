@@ -3,7 +3,11 @@ package io.pgha.dcs;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.pgha.core.model.ClusterState;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -48,6 +52,41 @@ class ZooKeeperDcsIT extends DcsContract {
                     .isInstanceOf(DcsException.class)
                     .hasMessageContaining("cannot read the cluster");
             assertThatThrownBy(() -> d.acquireLeader("a")).isInstanceOf(DcsException.class);
+        }
+    }
+
+    /**
+     * A cluster read is two requests, whatever the number of members: the member list, then one
+     * multi-read of the keys and every member. Counted by the server ("Received" of the srvr
+     * command); pings of the sessions may add one or two.
+     */
+    @Test
+    void aClusterReadIsTwoRequestsNotOnePerKey() throws Exception {
+        Dcs a = client();
+        for (String n : List.of("m1", "m2", "m3", "m4")) a.publishMember(member(n));
+        assertThat(a.claimInitialize("m1")).isTrue();
+        ClusterState before = a.read();
+        assertThat(before.members()).hasSize(4);
+        long received = received();
+        ClusterState c = a.read();
+        long requests = received() - received;
+        assertThat(c.members()).containsOnlyKeys("m1", "m2", "m3", "m4");
+        assertThat(c.initialized()).isTrue();
+        assertThat(requests)
+                .as("requests of one read (one per key and member would be 13)")
+                .isLessThan(6);
+    }
+
+    /** What the server has received so far, from its srvr four-letter command. */
+    private static long received() throws Exception {
+        String[] hostPort = zk.connectString().split(":");
+        try (Socket s = new Socket(hostPort[0], Integer.parseInt(hostPort[1]))) {
+            s.getOutputStream().write("srvr".getBytes(StandardCharsets.US_ASCII));
+            String out = new String(s.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+            for (String line : out.split("\n"))
+                if (line.startsWith("Received: "))
+                    return Long.parseLong(line.substring(10).trim());
+            throw new AssertionError("no Received in " + out);
         }
     }
 }
