@@ -66,42 +66,44 @@ final class DemoSecrets {
         if (!Files.isRegularFile(keystore) || !Files.isRegularFile(truststore) || !made.equals(san)) {
             Files.deleteIfExists(keystore);
             Files.deleteIfExists(truststore);
-            keytool(
-                    "-genkeypair",
-                    "-alias",
-                    "pgha",
-                    "-keyalg",
-                    "EC",
-                    "-groupname",
-                    "secp256r1",
-                    "-sigalg",
-                    "SHA256withECDSA",
-                    "-dname",
-                    "CN=pgha demo",
-                    "-ext",
-                    "san=" + san,
-                    "-validity",
-                    "3650",
-                    "-storetype",
-                    "PKCS12",
-                    "-keystore",
-                    keystore.toString(),
-                    "-storepass",
-                    password,
-                    "-keypass",
-                    password);
-            keytool(
-                    "-exportcert",
-                    "-rfc",
-                    "-alias",
-                    "pgha",
-                    "-keystore",
-                    keystore.toString(),
-                    "-storepass",
-                    password,
-                    "-file",
-                    truststore.toString());
-            Files.setPosixFilePermissions(keystore, PosixFilePermissions.fromString("rw-------"));
+            // keytool writes the key store with the umask's mode: in a directory only we can enter,
+            // given its final mode there, then moved into place
+            Path scratch = Files.createTempDirectory(
+                    tls,
+                    ".keytool",
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            try {
+                Path fresh = scratch.resolve("zookeeper.p12");
+                keytool(
+                        "-genkeypair",
+                        "-alias",
+                        "pgha",
+                        "-keyalg",
+                        "EC",
+                        "-groupname",
+                        "secp256r1",
+                        "-sigalg",
+                        "SHA256withECDSA",
+                        "-dname",
+                        "CN=pgha demo",
+                        "-ext",
+                        "san=" + san,
+                        "-validity",
+                        "3650",
+                        "-storetype",
+                        "PKCS12",
+                        "-keystore",
+                        fresh.toString(),
+                        "-storepass",
+                        password,
+                        "-keypass",
+                        password);
+                Files.setPosixFilePermissions(fresh, PosixFilePermissions.fromString("rw-------"));
+                Files.writeString(truststore, pem(fresh, password), StandardCharsets.US_ASCII);
+                Files.move(fresh, keystore, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            } finally {
+                io.pgha.postgres.Directories.delete(scratch);
+            }
             Files.writeString(sanFile, san + "\n", StandardCharsets.US_ASCII);
         }
         return new DcsConfig.Tls(
@@ -111,9 +113,27 @@ final class DemoSecrets {
                 null);
     }
 
+    /** The certificate of {@code keystore} as PEM (what keytool -exportcert -rfc writes, without a second JVM). */
+    static String pem(Path keystore, String password) throws IOException {
+        try (var in = Files.newInputStream(keystore)) {
+            java.security.KeyStore ks = java.security.KeyStore.getInstance("PKCS12");
+            ks.load(in, password.toCharArray());
+            byte[] der = ks.getCertificate("pgha").getEncoded();
+            return "-----BEGIN CERTIFICATE-----\n"
+                    + java.util.Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(der)
+                    + "\n-----END CERTIFICATE-----\n";
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IOException("cannot read the certificate keytool made in " + keystore + ": " + e.getMessage(), e);
+        }
+    }
+
     private static void keytool(String... args) throws IOException {
         List<String> cmd = new java.util.ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "keytool").toString()));
+                Path.of(System.getProperty("java.home"), "bin", "keytool").toString(),
+                // a quick start for one key pair: the first JIT tier, a small serial heap
+                "-J-XX:TieredStopAtLevel=1",
+                "-J-XX:+UseSerialGC",
+                "-J-Xshare:auto"));
         cmd.addAll(List.of(args));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         try {

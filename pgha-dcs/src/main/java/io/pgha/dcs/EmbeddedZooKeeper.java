@@ -22,6 +22,28 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
     /** Tick of the embedded servers; sessions may be as short as two ticks. */
     public static final int TICK_MS = 200;
 
+    /**
+     * The longest wait of leader election between two rounds of votes (a system property that
+     * ZooKeeper reads once per JVM; a value given on the command line wins). ZooKeeper waits 200 ms,
+     * then twice as long each round, up to 60 s: a peer cut off from the others for a minute or more
+     * may take up to another minute to rejoin after the network heals, and its agent stays without a
+     * DCS meanwhile. pgha's peers ask again at least every 2 s; the cost is a few election messages
+     * every 2 s while a peer is cut off. (A shorter first wait was tried for the start of a cluster:
+     * it did not help, since there the peers' TLS connections to each other are what takes time.)
+     */
+    static final int MAX_NOTIFICATION_MS = 2000;
+
+    static {
+        electionTimings();
+    }
+
+    /** Sets ZooKeeper's longest election wait unless given already; true when it is pgha's. */
+    static boolean electionTimings() {
+        String max = org.apache.zookeeper.server.quorum.FastLeaderElection.MAX_NOTIFICATION_INTERVAL;
+        if (System.getProperty(max) == null) System.setProperty(max, String.valueOf(MAX_NOTIFICATION_MS));
+        return System.getProperty(max).equals(String.valueOf(MAX_NOTIFICATION_MS));
+    }
+
     private final ZooKeeperServerEmbedded server;
     private final String connectString;
 

@@ -81,9 +81,17 @@ class ZooKeeperTlsQuorumIT {
                 assertThat(third.awaitConnected(30_000)).isTrue();
                 assertThat(third.read().leader()).as("read through peer 3").isEqualTo("a");
             }
+            // the peers elected with pgha's longest wait between rounds of votes, not ZooKeeper's 60 s
+            assertThat(electionField("maxNotificationInterval")).isEqualTo(EmbeddedZooKeeper.MAX_NOTIFICATION_MS);
         } finally {
             servers.forEach(EmbeddedZooKeeper::close);
         }
+    }
+
+    private static int electionField(String name) throws Exception {
+        var f = org.apache.zookeeper.server.quorum.FastLeaderElection.class.getDeclaredField(name);
+        f.setAccessible(true);
+        return f.getInt(null);
     }
 
     private static void keytool(String... args) throws Exception {
