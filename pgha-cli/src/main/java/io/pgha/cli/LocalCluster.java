@@ -365,7 +365,10 @@ public final class LocalCluster implements AutoCloseable {
                 "-Dpgha.log.defaults=true"));
         // the launcher's class data archive (pgha.cds): agents start faster and share its pages
         String cds = System.getProperty("pgha.cds");
-        if (cds != null && Files.isReadable(Path.of(cds))) cmd.add("-XX:SharedArchiveFile=" + cds);
+        if (cds != null && Files.isReadable(Path.of(cds))) {
+            cmd.add("-XX:SharedArchiveFile=" + cds);
+            cmd.add("-Dpgha.cds=" + cds); // and on to the JVMs the agent starts (archive server, archive_command)
+        }
         String extra = System.getenv("PGHA_AGENT_JAVA_OPTS");
         if (extra != null && !extra.isBlank()) {
             for (String o : extra.trim().split("\\s+")) cmd.add(o.replace("{node}", nodeName(i)));
