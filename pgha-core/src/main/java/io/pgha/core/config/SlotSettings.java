@@ -21,6 +21,12 @@ public final class SlotSettings {
     private static final Pattern PLUGIN = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.-]{0,62}");
     /** The prefix of the slots pgha creates for members; permanent slots may not use it. */
     public static final String MEMBER_PREFIX = "pgha_";
+    /**
+     * The prefix of the slots of replication sets (pgha-logical's Names.PREFIX): the sets commands
+     * create and drop them on a primary themselves, in steps that must not be undone by an agent
+     * whose view of the DCS is a cycle old.
+     */
+    public static final String SET_PREFIX = "pghaset_";
 
     static final long MAX_TTL_MS = 30L * 24 * 3_600_000;
 

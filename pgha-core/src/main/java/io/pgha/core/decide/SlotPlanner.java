@@ -139,6 +139,11 @@ public final class SlotPlanner {
                         config.memberSlotsTtlMs(),
                         steps,
                         notes);
+            } else if (s.logical() && s.name().startsWith(SlotSettings.SET_PREFIX)) {
+                // a set's slot that slots: no longer (or not yet) lists: the sets command that
+                // changes it drops it (or lists it) itself; this agent's view may be older than that
+                // command's, and a drop here would take a slot a subscriber was just given (a normal
+                // step of a move: no note)
             } else if (published.positions().containsKey(s.name())) {
                 if (!s.active()) {
                     steps.add(new Drop(s.name(), "slot " + s.name() + " was removed from slots"));
@@ -153,8 +158,15 @@ public final class SlotPlanner {
                 steps.add(new Create(w, PermanentSlot.PHYSICAL, "member slot " + w + " for a member in the DCS"));
         }
         permanent.forEach((name, p) -> {
-            if (!present.contains(name))
-                steps.add(new Create(name, p, "permanent " + p.type().label() + " slot " + name + " from slots"));
+            if (present.contains(name)) return;
+            if (p.logical() && name.startsWith(SlotSettings.SET_PREFIX)) {
+                // made by the sets commands at the position where its subscriber starts; made here it
+                // would start wherever this primary is now, and the subscriber would miss or repeat
+                // changes. A failover's new primary has it from its time as a standby (copied).
+                notes.add("slot " + name + " of a replication set is missing: left to the sets commands");
+                return;
+            }
+            steps.add(new Create(name, p, "permanent " + p.type().label() + " slot " + name + " from slots"));
         });
         return new Plan(List.copyOf(steps), List.copyOf(notes), publish);
     }

@@ -79,6 +79,38 @@ class SlotPlannerTest {
 
     static final List<Row> PRIMARY = List.of(
             new Row(
+                    "a replication set's slot missing on the primary is not made here: the sets commands make it"
+                            + " where its subscriber starts",
+                    List.of(),
+                    List.of(ME),
+                    Map.of(),
+                    60,
+                    0,
+                    Map.of("pghaset_shop_plain", CDC),
+                    List.of("pghaset_shop_plain"),
+                    List.of()),
+            new Row(
+                    "a replication set's slot gone from slots is not dropped here: the sets command that"
+                            + " removed it drops it, and one just made is not listed yet",
+                    List.of(logical("pghaset_shop_plain", 5)),
+                    List.of(ME),
+                    Map.of(),
+                    60,
+                    0,
+                    Map.of(),
+                    List.of("pghaset_shop_plain"),
+                    List.of()),
+            new Row(
+                    "another permanent logical slot missing on the primary is made",
+                    List.of(),
+                    List.of(ME),
+                    Map.of(),
+                    60,
+                    0,
+                    Map.of("cdc", CDC),
+                    List.of(),
+                    List.of("create cdc")),
+            new Row(
                     "a foreign physical slot stays, even with member_slots_ttl 0",
                     List.of(phys("receivewal_x")),
                     List.of(ME),
