@@ -364,8 +364,8 @@ public final class LocalCluster implements AutoCloseable {
                 // the agent's own logging setup, also when a test class path carries a logback-test.xml
                 "-Dpgha.log.defaults=true"));
         // the launcher's class data archive (pgha.cds): agents start faster and share its pages
-        String cds = System.getProperty("pgha.cds");
-        if (cds != null && Files.isReadable(Path.of(cds))) {
+        String cds = SelfCommand.classDataArchive();
+        if (cds != null) {
             cmd.add("-XX:SharedArchiveFile=" + cds);
             cmd.add("-Dpgha.cds=" + cds); // and on to the JVMs the agent starts (archive server, archive_command)
         }

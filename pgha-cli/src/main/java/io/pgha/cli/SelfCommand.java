@@ -27,6 +27,15 @@ final class SelfCommand {
             "-Xms16m -Xmx128m -XX:+UseSerialGC -Xss256k -XX:ReservedCodeCacheSize=32m -XX:MaxDirectMemorySize=64m"
                     + " -Xshare:auto";
 
+    /**
+     * The class data archive the launcher made and named in the system property {@code pgha.cds},
+     * when it can be read; null otherwise. The JVMs pgha starts use it too.
+     */
+    static String classDataArchive() {
+        String cds = System.getProperty("pgha.cds");
+        return cds != null && Files.isReadable(Path.of(cds)) ? cds : null;
+    }
+
     static String pgha() {
         return pgha(SMALL_JVM);
     }
@@ -37,8 +46,8 @@ final class SelfCommand {
      */
     static String pgha(String jvm) {
         // the launcher's class data archive, when it made one: a JVM per segment starts faster
-        String cds = System.getProperty("pgha.cds");
-        if (cds != null && Files.isReadable(Path.of(cds))) jvm = jvm + " -XX:SharedArchiveFile=" + quote(cds);
+        String cds = classDataArchive();
+        if (cds != null) jvm = jvm + " -XX:SharedArchiveFile=" + quote(cds);
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         String jar = System.getProperty("pgha.jar");
         if (jar != null) return quote(java) + " " + jvm + " -jar " + quote(jar);
