@@ -120,12 +120,7 @@ final class DemoCommand implements Callable<Integer> {
             RunningRouter r = router;
             Runtime.getRuntime().addShutdownHook(new Thread(r::close, "router-shutdown"));
         }
-        printSummary(cluster);
-        if (router != null) {
-            System.out.println(router.describe());
-            System.out.println("Through the router: psql 'host=127.0.0.1 port=" + routerPort
-                    + " user=postgres dbname=postgres'" + " (read-write), port " + (routerPort + 1) + " (read-only)");
-        }
+        printSummary(cluster, router);
         watch(cluster);
         return 0;
     }
@@ -179,7 +174,11 @@ final class DemoCommand implements Callable<Integer> {
         return false;
     }
 
-    private void printSummary(LocalCluster cluster) throws DcsException {
+    /**
+     * Prints what the user needs to reach the demo. "Press Ctrl-C" comes last: whoever waits for
+     * that line (a person, a script) has everything above it, the router's ports included.
+     */
+    private void printSummary(LocalCluster cluster, RunningRouter router) throws DcsException {
         ClusterState c = cluster.state();
         Table t = new Table("Node", "Role", "PostgreSQL", "REST API", "Config");
         for (int i = 1; i <= nodes; i++) {
@@ -199,6 +198,11 @@ final class DemoCommand implements Callable<Integer> {
         System.out.println();
         System.out.println("Writes (libpq): psql '" + cluster.libpqUrl() + "'");
         System.out.println("Writes (JDBC):  " + cluster.jdbcUrl());
+        if (router != null) {
+            System.out.println(router.describe());
+            System.out.println("Through the router: psql 'host=127.0.0.1 port=" + routerPort
+                    + " user=postgres dbname=postgres'" + " (read-write), port " + (routerPort + 1) + " (read-only)");
+        }
         System.out.println();
         System.out.println("Try:  ./pgha list -c " + cluster.config(1));
         System.out.println("      ./pgha switchover -c " + cluster.config(1) + " --force");
@@ -207,8 +211,12 @@ final class DemoCommand implements Callable<Integer> {
         System.out.println("REST API: basic auth user 'admin', password in the config files (restapi.authentication).");
         System.out.println("Dashboard: http://127.0.0.1:" + cluster.apiPort(1)
                 + "/ui/ (any node's REST API port; the same user and password)");
-        System.out.println(
-                "ZooKeeper: TLS only, digest user 'pgha', password in the config files (dcs.auth); see docs/security.md.");
+        if (dcs.equals("etcd"))
+            System.out.println("etcd: 127.0.0.1:" + zkPort + "-" + (zkPort + 2)
+                    + ", plain HTTP on loopback (DEMO ONLY; production etcd uses TLS, see docs/configuration.md).");
+        else
+            System.out.println("ZooKeeper: TLS only, digest user 'pgha', password in the config files (dcs.auth);"
+                    + " see docs/security.md.");
         System.out.println("Agent logs: " + dir + "/node*/agent.log; PostgreSQL logs: " + dir
                 + "/node*/data.log.d/. Press Ctrl-C to stop every node.");
     }

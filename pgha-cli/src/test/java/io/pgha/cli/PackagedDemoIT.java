@@ -89,6 +89,7 @@ class PackagedDemoIT {
         reader.start();
         List<Long> postmasters = new ArrayList<>();
         try {
+            // "Press Ctrl-C" is the summary's last line: everything asserted below comes before it
             await().atMost(Duration.ofSeconds(180)).until(() -> text(out).contains("Press Ctrl-C"));
             assertThat(text(out))
                     .contains(
@@ -98,7 +99,8 @@ class PackagedDemoIT {
                             "standby",
                             "without a password",
                             "Router demo-router: read-write 127.0.0.1:" + router + ", read-only 127.0.0.1:"
-                                    + (router + 1));
+                                    + (router + 1),
+                            dcs.equals("etcd") ? "etcd: 127.0.0.1:" + zk : "ZooKeeper: TLS only");
             try (var c = java.sql.DriverManager.getConnection(
                             "jdbc:postgresql://127.0.0.1:" + router + "/postgres?user=postgres");
                     var st = c.createStatement();
