@@ -237,6 +237,54 @@ class RouterIT {
         assertThat(psql(ro, "disable", "SELECT 'plain'")).isEqualTo("plain");
     }
 
+    /**
+     * A client that asks for protocol 3.2 (PostgreSQL 18's libpq can) reaches PostgreSQL 15 through
+     * the router, which answers with NegotiateProtocolVersion for 3.0; the session then works, with
+     * the 4-byte cancel key of 3.0.
+     */
+    @Test
+    @Order(4)
+    void aProtocol32ClientIsNegotiatedDownByTheBackend() throws Exception {
+        try (java.net.Socket s = new java.net.Socket("127.0.0.1", rw)) {
+            s.setSoTimeout(20_000);
+            var out = new java.io.DataOutputStream(s.getOutputStream());
+            var in = new java.io.DataInputStream(s.getInputStream());
+            byte[] params =
+                    "user\0postgres\0database\0postgres\0\0".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+            out.writeInt(8 + params.length);
+            out.writeInt(0x30002);
+            out.write(params);
+            out.flush();
+            List<Character> types = new ArrayList<>();
+            int negotiated = -1;
+            int keyLength = -1;
+            while (true) {
+                char type = (char) in.readUnsignedByte();
+                byte[] body = in.readNBytes(in.readInt() - 4);
+                types.add(type);
+                if (type == 'v') negotiated = java.nio.ByteBuffer.wrap(body).getInt();
+                if (type == 'K') keyLength = body.length - 4;
+                if (type == 'Z' || type == 'E') break;
+            }
+            assertThat(types).as("messages").startsWith('v').endsWith('Z');
+            assertThat(negotiated).as("PostgreSQL 15 offers protocol 3.0").isEqualTo(0x30000);
+            assertThat(keyLength).isEqualTo(4);
+            byte[] q = "SELECT 42\0".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+            out.writeByte('Q');
+            out.writeInt(4 + q.length);
+            out.write(q);
+            out.flush();
+            List<Character> answer = new ArrayList<>();
+            while (true) {
+                char type = (char) in.readUnsignedByte();
+                in.readNBytes(in.readInt() - 4);
+                answer.add(type);
+                if (type == 'Z') break;
+            }
+            assertThat(answer).containsExactly('T', 'D', 'C', 'Z');
+        }
+    }
+
     @Test
     @Order(4)
     void aCancelRequestThroughTheRouterCancelsTheQuery() throws Exception {

@@ -65,7 +65,7 @@ public final class Router implements AutoCloseable {
     private final List<Channel> listeners = new ArrayList<>();
     private final Set<Session> all = ConcurrentHashMap.newKeySet();
     private final Set<Session> waiting = ConcurrentHashMap.newKeySet();
-    private final Map<Long, InetSocketAddress> cancelKeys = new ConcurrentHashMap<>();
+    private final Map<io.pgha.wire.CancelKey, InetSocketAddress> cancelKeys = new ConcurrentHashMap<>();
     private final AtomicLong routed = new AtomicLong();
     private final AtomicLong turn = new AtomicLong();
     private final Object wake = new Object();
@@ -265,11 +265,11 @@ public final class Router implements AutoCloseable {
         else waiting.remove(s);
     }
 
-    void registerCancelKey(long key, InetSocketAddress backend) {
+    void registerCancelKey(io.pgha.wire.CancelKey key, InetSocketAddress backend) {
         cancelKeys.put(key, backend);
     }
 
-    void forgetCancelKey(long key) {
+    void forgetCancelKey(io.pgha.wire.CancelKey key) {
         cancelKeys.remove(key);
     }
 

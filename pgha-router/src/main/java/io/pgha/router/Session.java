@@ -81,8 +81,7 @@ final class Session extends ChannelInboundHandlerAdapter {
     private int pendingCycles;
     private boolean unsynced;
     private boolean draining;
-    private long cancelKey;
-    private boolean cancelKeyKnown;
+    private io.pgha.wire.CancelKey cancelKey;
     /** Whether what was forwarded to the backend so far ends at a message boundary. */
     private boolean forwardedWhole = true;
 
@@ -351,9 +350,8 @@ final class Session extends ChannelInboundHandlerAdapter {
             else if (pendingCycles > 0) pendingCycles--;
         } else if (type == BackendKeyData.TYPE && body != null) {
             BackendKeyData k = BackendKeyData.decode(body);
-            if (k != null && !cancelKeyKnown) {
+            if (k != null && cancelKey == null) {
                 cancelKey = k.key();
-                cancelKeyKnown = true;
                 router.registerCancelKey(cancelKey, new InetSocketAddress(route.host(), route.port()));
             }
         }
@@ -443,7 +441,7 @@ final class Session extends ChannelInboundHandlerAdapter {
         }
         if (backend != null) backend.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
         if (client != null) client.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
-        if (cancelKeyKnown) router.forgetCancelKey(cancelKey);
+        if (cancelKey != null) router.forgetCancelKey(cancelKey);
         router.closed(this, was == Phase.RELAY);
     }
 

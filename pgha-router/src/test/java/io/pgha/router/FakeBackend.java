@@ -22,8 +22,19 @@ final class FakeBackend implements AutoCloseable {
     private final Thread acceptor;
     private final int pid;
 
+    /** The secret of the BackendKeyData it sends: 4 bytes (protocol 3.0), or longer as PostgreSQL 18 sends in 3.2. */
+    private final byte[] secret;
+
+    /** The process id and secret of each CancelRequest received, as hex. */
+    final List<String> cancelKeys = new CopyOnWriteArrayList<>();
+
     FakeBackend(int pid) throws IOException {
+        this(pid, new byte[] {0, 0, 0, 77});
+    }
+
+    FakeBackend(int pid, byte[] secret) throws IOException {
         this.pid = pid;
+        this.secret = secret.clone();
         server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
         acceptor = new Thread(this::accept, "fake-backend");
         acceptor.setDaemon(true);
@@ -54,9 +65,10 @@ final class FakeBackend implements AutoCloseable {
             DataOutputStream out = new DataOutputStream(s.getOutputStream());
             int len = in.readInt();
             int code = in.readInt();
-            in.skipNBytes(len - 8);
+            byte[] rest = in.readNBytes(len - 8);
             if (code == 80877102) {
                 cancels.add(len);
+                cancelKeys.add(java.util.HexFormat.of().formatHex(rest));
                 return;
             }
             received.add("startup");
@@ -64,9 +76,9 @@ final class FakeBackend implements AutoCloseable {
             out.writeInt(8);
             out.writeInt(0);
             out.writeByte('K');
-            out.writeInt(12);
+            out.writeInt(8 + secret.length);
             out.writeInt(pid);
-            out.writeInt(77);
+            out.write(secret);
             out.writeByte('Z');
             out.writeInt(5);
             out.writeByte('I');

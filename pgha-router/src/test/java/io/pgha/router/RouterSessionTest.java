@@ -33,6 +33,10 @@ import org.junit.jupiter.api.Test;
  * each, it must hold no session (nothing leaks) and still answer a good client.
  */
 class RouterSessionTest {
+    /** A 32-byte cancel secret, as PostgreSQL 18 sends in protocol 3.2. */
+    private static final byte[] LONG_SECRET =
+            java.util.HexFormat.of().parseHex("00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff");
+
     private static StubDcs dcs;
     private static FakeBackend primary;
     private static FakeBackend standby;
@@ -44,7 +48,7 @@ class RouterSessionTest {
     static void start() throws Exception {
         dcs = new StubDcs();
         primary = new FakeBackend(1001);
-        standby = new FakeBackend(2002);
+        standby = new FakeBackend(2002, LONG_SECRET); // as PostgreSQL 18 answers a protocol 3.2 client
         int roPort = FreePorts.one();
         router = new Router(
                         "test",
@@ -238,6 +242,46 @@ class RouterSessionTest {
         assertThat(router.metrics().scrape())
                 .contains("pgha_router_cancel_requests_total{result=\"forwarded\"} 1.0")
                 .contains("pgha_router_cancel_requests_total{result=\"unknown_key\"} 1.0");
+    }
+
+    /**
+     * Protocol 3.2 (PostgreSQL 18): the backend's BackendKeyData carries a 32-byte secret, and the
+     * client's CancelRequest sends all of it back. The router forwards it byte for byte to the
+     * backend that issued it, and still drops a request whose long secret differs in its last byte.
+     */
+    @Test
+    void longCancelKeysOfProtocol32AreForwardedWhole() throws Exception {
+        byte[] startup32 = RawClient.startup("alice");
+        startup32[7] = 2; // protocol 3.2
+        try (RawClient session = new RawClient(ro)) {
+            session.send(startup32);
+            boolean keySeen = false;
+            RawClient.Message m;
+            do {
+                m = session.read();
+                if (m.type() == 'K') {
+                    assertThat(m.body()).hasSize(4 + 32);
+                    keySeen = true;
+                }
+            } while (m.type() != 'Z');
+            assertThat(keySeen).isTrue();
+            String key = "000007d2" + java.util.HexFormat.of().formatHex(LONG_SECRET); // pid 2002
+            byte[] cancel = java.util.HexFormat.of().parseHex("0000002c04d2162e" + key);
+            int before = standby.cancelKeys.size();
+            try (RawClient c = new RawClient(ro)) {
+                c.send(cancel);
+                assertThat(c.closedByPeer()).isTrue();
+            }
+            await().until(() -> standby.cancelKeys.size() == before + 1);
+            assertThat(standby.cancelKeys.get(before)).isEqualTo(key);
+            cancel[cancel.length - 1] ^= 1;
+            try (RawClient c = new RawClient(ro)) {
+                c.send(cancel);
+                assertThat(c.closedByPeer()).isTrue();
+            }
+            Thread.sleep(200);
+            assertThat(standby.cancelKeys).hasSize(before + 1);
+        }
     }
 
     @Test

@@ -18,7 +18,7 @@ class MessageFramerTest {
     private static ByteBuf stream() {
         ByteBuf b = Unpooled.buffer();
         b.writeByte('R').writeInt(8).writeInt(0); // AuthenticationOk
-        new BackendKeyData(4242, 0x01020304).encode(b);
+        new BackendKeyData(CancelKey.of(4242, 0x01020304)).encode(b);
         b.writeByte('S').writeInt(4 + 9).writeBytes("a\0b\0c\0d\0\0".getBytes(StandardCharsets.US_ASCII), 0, 9);
         new ReadyForQuery(ReadyForQuery.IDLE).encode(b);
         b.writeByte('D').writeInt(4 + 5000).writeZero(5000);

@@ -11,6 +11,7 @@ import io.pgha.wire.frontend.GssEncRequest;
 import io.pgha.wire.frontend.SslRequest;
 import io.pgha.wire.frontend.StartupMessage;
 import io.pgha.wire.frontend.StartupPacket;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -31,10 +32,31 @@ class StartupPacketTest {
         assertThat(StartupPacket.decode(hex("00000008 04d2162f"))).isEqualTo(new SslRequest());
         assertThat(StartupPacket.decode(hex("00000008 04d21630"))).isEqualTo(new GssEncRequest());
         assertThat(StartupPacket.decode(hex("00000010 04d2162e 00003039 7fffffff")))
-                .isEqualTo(new CancelRequest(12345, 0x7fffffff));
+                .isEqualTo(new CancelRequest(CancelKey.of(12345, 0x7fffffff)));
         assertThat(hexOf(new SslRequest())).isEqualTo("0000000804d2162f");
-        assertThat(hexOf(new CancelRequest(1, -1))).isEqualTo("0000001004d2162e00000001ffffffff");
-        assertThat(new CancelRequest(1, -1).key()).isEqualTo(0x00000001ffffffffL);
+        assertThat(hexOf(new CancelRequest(CancelKey.of(1, -1)))).isEqualTo("0000001004d2162e00000001ffffffff");
+    }
+
+    /** Protocol 3.2 (PostgreSQL 18): a secret of up to 256 bytes, kept byte for byte. */
+    @Test
+    void longCancelKeysOfProtocol32AreDecodedAndEncodedByteForByte() throws Exception {
+        String secret = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"; // 32 bytes
+        StartupPacket p = StartupPacket.decode(hex("0000002c 04d2162e 00003039 " + secret));
+        assertThat(p)
+                .isEqualTo(new CancelRequest(new CancelKey(12345, HexFormat.of().parseHex(secret))));
+        assertThat(((CancelRequest) p).key().secretHex()).isEqualTo(secret);
+        assertThat(hexOf(p)).isEqualTo("0000002c04d2162e00003039" + secret);
+        assertThat(p.toString()).doesNotContain(secret).contains("32-byte secret");
+        String longest = "ab".repeat(256);
+        assertThat(StartupPacket.decode(hex(String.format("%08x", 12 + 256) + " 04d2162e 00000001 " + longest)))
+                .isEqualTo(new CancelRequest(new CancelKey(1, HexFormat.of().parseHex(longest))));
+        assertViolation(
+                String.format("%08x", 12 + 257) + " 04d2162e 00000001 " + "ab".repeat(257),
+                "08P01",
+                "invalid length of CancelRequest");
+        // a 3.2 startup is read (the backend answers NegotiateProtocolVersion if it speaks less)
+        assertThat(StartupPacket.decode(hex("00000014 00030002 75736572 00616c69 63650000")))
+                .isEqualTo(new StartupMessage(0x30002, Map.of("user", "alice")));
     }
 
     @Test

@@ -41,7 +41,7 @@ public sealed interface StartupPacket permits StartupMessage, SslRequest, GssEnc
                     throw new ProtocolViolation(
                             SqlState.FEATURE_NOT_SUPPORTED,
                             "unsupported frontend protocol " + major + "." + (code & 0xffff)
-                                    + ": server supports 3.0 to 3.0");
+                                    + ": server supports 3.0 to 3.2");
                 }
                 yield StartupMessage.decode(code, body);
             }
