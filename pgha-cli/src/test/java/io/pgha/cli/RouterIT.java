@@ -224,6 +224,168 @@ class RouterIT {
                 .isEqualTo("scram_user");
     }
 
+    /**
+     * SCRAM pass-through, with real clients on both sides: pgJDBC authenticates (with the password)
+     * against pgha's ScramServer, which checks it against scram_user's verifier read from pg_authid;
+     * the ClientKey recovered from that exchange then logs in to PostgreSQL 15 as scram_user, with no
+     * password. md5_user logs in with the stored md5 hash alone.
+     */
+    @Test
+    @Order(3) // after the test that creates scram_user and md5_user
+    void scramPassThroughLogsInToPostgresWithTheRecoveredClientKey() throws Exception {
+        int primaryPort = cluster.pgPort(index(leader(cluster)));
+        String verifierText;
+        String md5Hash;
+        try (Connection c = connect(primaryPort, "");
+                Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery(
+                        "SELECT rolname, rolpassword FROM pg_authid WHERE rolname IN ('scram_user', 'md5_user') ORDER BY 1")) {
+            rs.next();
+            md5Hash = rs.getString(2);
+            rs.next();
+            verifierText = rs.getString(2);
+        }
+        io.pgha.wire.auth.ScramVerifier verifier = io.pgha.wire.auth.ScramVerifier.parse(verifierText);
+        // a stand-in server that authenticates pgJDBC with SCRAM and then says it is ready
+        java.util.concurrent.atomic.AtomicReference<byte[]> clientKey =
+                new java.util.concurrent.atomic.AtomicReference<>();
+        try (java.net.ServerSocket server =
+                new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            CompletableFuture<Void> serving = CompletableFuture.runAsync(() -> {
+                try (java.net.Socket s = server.accept()) {
+                    var in = new java.io.DataInputStream(s.getInputStream());
+                    var out = new java.io.DataOutputStream(s.getOutputStream());
+                    in.readNBytes(in.readInt() - 4); // StartupMessage
+                    io.pgha.wire.auth.ScramServer scram = new io.pgha.wire.auth.ScramServer(verifier);
+                    byte[] mechs = "SCRAM-SHA-256\0\0".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+                    out.writeByte('R');
+                    out.writeInt(8 + mechs.length);
+                    out.writeInt(10);
+                    out.write(mechs);
+                    out.flush();
+                    assertThat(in.readUnsignedByte()).isEqualTo('p');
+                    byte[] initial = in.readNBytes(in.readInt() - 4);
+                    int nul = 0;
+                    while (initial[nul] != 0) nul++;
+                    byte[] first = java.util.Arrays.copyOfRange(initial, nul + 5, initial.length);
+                    byte[] serverFirst = scram.clientFirst(first);
+                    out.writeByte('R');
+                    out.writeInt(8 + serverFirst.length);
+                    out.writeInt(11);
+                    out.write(serverFirst);
+                    out.flush();
+                    assertThat(in.readUnsignedByte()).isEqualTo('p');
+                    byte[] serverFinal = scram.clientFinal(in.readNBytes(in.readInt() - 4));
+                    out.writeByte('R');
+                    out.writeInt(8 + serverFinal.length);
+                    out.writeInt(12);
+                    out.write(serverFinal);
+                    out.writeByte('R');
+                    out.writeInt(8);
+                    out.writeInt(0);
+                    for (String[] ps : new String[][] {
+                        {"server_version", "15.0"},
+                        {"client_encoding", "UTF8"},
+                        {"DateStyle", "ISO, MDY"},
+                        {"integer_datetimes", "on"},
+                        {"standard_conforming_strings", "on"}
+                    }) {
+                        byte[] b = (ps[0] + "\0" + ps[1] + "\0").getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+                        out.writeByte('S');
+                        out.writeInt(4 + b.length);
+                        out.write(b);
+                    }
+                    out.writeByte('K');
+                    out.writeInt(12);
+                    out.writeInt(1);
+                    out.writeInt(2);
+                    out.writeByte('Z');
+                    out.writeInt(5);
+                    out.writeByte('I');
+                    out.flush();
+                    clientKey.set(scram.clientKey());
+                    // pgJDBC's setup queries (if any) get an empty answer; until it closes
+                    int type;
+                    while ((type = in.read()) >= 0) {
+                        in.readNBytes(in.readInt() - 4);
+                        if (type == 'Q' || type == 'S') {
+                            if (type == 'Q') {
+                                out.writeByte('I'); // EmptyQueryResponse
+                                out.writeInt(4);
+                            }
+                            out.writeByte('Z');
+                            out.writeInt(5);
+                            out.writeByte('I');
+                            out.flush();
+                        }
+                    }
+                } catch (Exception e) {
+                    throw new RuntimeException(e);
+                }
+            });
+            DriverManager.getConnection(
+                            "jdbc:postgresql://127.0.0.1:" + server.getLocalPort()
+                                    + "/postgres?user=scram_user&password=scram-secret&connectTimeout=20&socketTimeout=20&sslmode=disable&gssEncMode=disable")
+                    .close();
+            serving.get(30, TimeUnit.SECONDS);
+        }
+        assertThat(clientKey.get())
+                .as("pgJDBC's proof checked against pg_authid's verifier")
+                .hasSize(32);
+        assertThat(loginAndAsk(
+                        primaryPort,
+                        io.pgha.wire.auth.BackendAuth.withScramKey("scram_user", clientKey.get(), verifier)))
+                .isEqualTo("scram_user");
+        assertThat(loginAndAsk(primaryPort, io.pgha.wire.auth.BackendAuth.withMd5Hash("md5_user", md5Hash)))
+                .isEqualTo("md5_user");
+        byte[] wrongKey = clientKey.get().clone();
+        wrongKey[0] ^= 1;
+        assertThatThrownBy(() -> io.pgha.wire.auth.BackendAuth.withScramKey("scram_user", wrongKey, verifier))
+                .hasMessageContaining("does not belong");
+    }
+
+    /** Logs in to PostgreSQL over a plain socket with {@code auth}, and returns {@code SELECT current_user}. */
+    private static String loginAndAsk(int port, io.pgha.wire.auth.BackendAuth auth) throws Exception {
+        try (java.net.Socket s = new java.net.Socket("127.0.0.1", port)) {
+            s.setSoTimeout(20_000);
+            var in = new java.io.DataInputStream(s.getInputStream());
+            var out = new java.io.DataOutputStream(s.getOutputStream());
+            byte[] params = ("user\0" + auth.user() + "\0database\0postgres\0\0")
+                    .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            out.writeInt(8 + params.length);
+            out.writeInt(0x30000);
+            out.write(params);
+            out.flush();
+            while (true) {
+                char type = (char) in.readUnsignedByte();
+                byte[] body = in.readNBytes(in.readInt() - 4);
+                if (type == 'E')
+                    throw new AssertionError("refused: " + new String(body, java.nio.charset.StandardCharsets.UTF_8));
+                if (type == 'R') {
+                    byte[] answer = auth.answer(body);
+                    if (answer != null) {
+                        out.write(answer);
+                        out.flush();
+                    }
+                }
+                if (type == 'Z') break;
+            }
+            assertThat(auth.ok()).isTrue();
+            byte[] q = "SELECT current_user\0".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+            out.writeByte('Q');
+            out.writeInt(4 + q.length);
+            out.write(q);
+            out.flush();
+            String value = null;
+            while (true) {
+                char type = (char) in.readUnsignedByte();
+                byte[] body = in.readNBytes(in.readInt() - 4);
+                if (type == 'D') value = new String(body, 6, body.length - 6, java.nio.charset.StandardCharsets.UTF_8);
+                if (type == 'Z') return value;
+            }
+        }
+    }
+
     @Test
     @Order(3)
     void tlsIsTerminatedAtTheRouterWithItsCertificate() throws Exception {
