@@ -75,6 +75,8 @@ public final class Router implements AutoCloseable {
     private Thread follower;
     private InetSocketAddress readWrite;
     private InetSocketAddress readOnly;
+    private io.pgha.router.pool.PoolListener pool;
+    private InetSocketAddress pooled;
 
     public Router(String cluster, RouterConfig cfg, Dcs dcs) {
         this.cluster = cluster;
@@ -107,6 +109,21 @@ public final class Router implements AutoCloseable {
         try {
             readWrite = bind(cfg.port(), Target.READ_WRITE);
             if (cfg.readOnlyPort() > 0) readOnly = bind(cfg.readOnlyPort(), Target.READ_ONLY);
+            if (cfg.pool() != null) {
+                pool = new io.pgha.router.pool.PoolListener(
+                        cfg.name(),
+                        cfg.pool(),
+                        cfg.listen(),
+                        cfg.maxMessageSize(),
+                        this::currentPrimary,
+                        epoll,
+                        epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class,
+                        socketChannelType());
+                pooled = pool.start();
+            }
+        } catch (java.io.IOException e) {
+            close();
+            throw new IllegalArgumentException("router.pool.auth_file: " + e.getMessage(), e);
         } catch (RuntimeException | InterruptedException e) {
             close();
             throw e;
@@ -252,6 +269,21 @@ public final class Router implements AutoCloseable {
 
     void opened(Session s) {
         all.add(s);
+    }
+
+    /** Where read-write sessions go now, without counting a routing decision. */
+    public Route currentPrimary() {
+        return Routing.choose(view, System.currentTimeMillis(), Target.READ_WRITE, Map.of(), policy, 0);
+    }
+
+    /** The pooled listener's address; null when {@code router.pool} is not configured. */
+    public InetSocketAddress pooledAddress() {
+        return pooled;
+    }
+
+    /** The pooled listener; null when {@code router.pool} is not configured. */
+    public io.pgha.router.pool.PoolListener pool() {
+        return pool;
     }
 
     void closed(Session s, boolean wasRelayed) {
@@ -401,6 +433,7 @@ public final class Router implements AutoCloseable {
         if (follower != null) follower.interrupt();
         for (Channel l : listeners) l.close().awaitUninterruptibly();
         for (Session s : all) s.killQuietly();
+        if (pool != null) pool.close();
         loops.shutdownGracefully(0, 2, java.util.concurrent.TimeUnit.SECONDS).awaitUninterruptibly();
         metrics.close();
     }

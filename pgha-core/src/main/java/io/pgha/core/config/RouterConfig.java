@@ -22,6 +22,7 @@ import java.util.Map;
  * @param apiPort HTTP port for {@code /metrics} and {@code /router}; 0 for none (a router inside an
  *     agent shows them on the agent's REST API)
  * @param apiListener TLS, client networks and request timeout of that HTTP API
+ * @param pool the pooled listener ({@code router.pool}); null for none
  */
 public record RouterConfig(
         String name,
@@ -37,7 +38,42 @@ public record RouterConfig(
         String tlsKey,
         String apiListen,
         int apiPort,
-        ApiListener apiListener) {
+        ApiListener apiListener,
+        PoolConfig pool) {
+
+    /** A router without a pooled listener. */
+    public RouterConfig(
+            String name,
+            String listen,
+            int port,
+            int readOnlyPort,
+            long maxReplicaLagBytes,
+            boolean readOnlyFallbackToPrimary,
+            long waitTimeoutMs,
+            long startupTimeoutMs,
+            long maxMessageSize,
+            String tlsCertificate,
+            String tlsKey,
+            String apiListen,
+            int apiPort,
+            ApiListener apiListener) {
+        this(
+                name,
+                listen,
+                port,
+                readOnlyPort,
+                maxReplicaLagBytes,
+                readOnlyFallbackToPrimary,
+                waitTimeoutMs,
+                startupTimeoutMs,
+                maxMessageSize,
+                tlsCertificate,
+                tlsKey,
+                apiListen,
+                apiPort,
+                apiListener,
+                null);
+    }
 
     /** A router whose HTTP API (if any) is plain HTTP from anywhere. */
     public RouterConfig(
@@ -107,6 +143,7 @@ public record RouterConfig(
         int apiPort = api.has("port") ? api.port("port", null) : 0;
         ApiListener apiListener = ApiListener.read(api);
         api.rejectUnknown();
+        PoolConfig pool = s.has("pool") ? PoolConfig.read(s.section("pool"), port, ro) : null;
         s.rejectUnknown();
         return new RouterConfig(
                 name,
@@ -122,7 +159,28 @@ public record RouterConfig(
                 key,
                 apiListen,
                 apiPort,
-                apiListener);
+                apiListener,
+                pool);
+    }
+
+    /** The same router with {@code pool} as its pooled listener. */
+    public RouterConfig withPool(PoolConfig pool) {
+        return new RouterConfig(
+                name,
+                listen,
+                port,
+                readOnlyPort,
+                maxReplicaLagBytes,
+                readOnlyFallbackToPrimary,
+                waitTimeoutMs,
+                startupTimeoutMs,
+                maxMessageSize,
+                tlsCertificate,
+                tlsKey,
+                apiListen,
+                apiPort,
+                apiListener,
+                pool);
     }
 
     private static long positive(Section s, String key, long dflt) {

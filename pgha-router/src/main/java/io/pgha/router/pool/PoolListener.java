@@ -1,0 +1,250 @@
+package io.pgha.router.pool;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.socket.SocketChannel;
+import io.pgha.core.config.PoolConfig;
+import io.pgha.router.Route;
+import io.pgha.router.sql.FunctionPolicy;
+import io.pgha.router.sql.StatementClassifier;
+import io.pgha.wire.CancelKey;
+import io.pgha.wire.frontend.CancelRequest;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The router's pooled listener ({@code router.pool}): clients authenticate at the router against
+ * the auth file, and share server connections to the primary that holds the leader lease. One
+ * event loop runs it all (clients, server connections, the pool), as PgBouncer runs on one thread.
+ */
+@SuppressWarnings("FutureReturnValueIgnored")
+public final class PoolListener implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(PoolListener.class);
+
+    private final String name;
+    private final PoolConfig cfg;
+    private final String listen;
+    private final long maxMessageSize;
+    private final EventLoopGroup group;
+    private final EventLoop loop;
+    private final Class<? extends ServerChannel> serverChannelType;
+    private final Class<? extends Channel> channelType;
+    private final ServerPool pool;
+    private final StatementClassifier classifier = new StatementClassifier(FunctionPolicy.defaults());
+    private final byte[] mockSecret = new byte[32];
+    private final SecureRandom random = new SecureRandom();
+    private volatile Map<String, Secret> users;
+    private final Set<PooledClient> clients = ConcurrentHashMap.newKeySet();
+    private final Map<CancelKey, PooledClient> cancelKeys = new HashMap<>();
+    private final Map<String, String> serverNames = new HashMap<>();
+    private final Map<String, AtomicLong> pins = new ConcurrentHashMap<>();
+    private final AtomicLong authFailures = new AtomicLong();
+    private int nextPid = 1;
+    private Channel server;
+
+    /**
+     * @param primary where read-write sessions go now (the router's routing decision)
+     */
+    public PoolListener(
+            String name,
+            PoolConfig cfg,
+            String listen,
+            long maxMessageSize,
+            Supplier<Route> primary,
+            boolean epoll,
+            Class<? extends ServerChannel> serverChannelType,
+            Class<? extends Channel> channelType)
+            throws IOException {
+        this.name = name;
+        this.cfg = cfg;
+        this.listen = listen;
+        this.maxMessageSize = maxMessageSize;
+        this.users =
+                AuthFile.read(Path.of(cfg.authFile())); // before any thread exists: a bad file leaves nothing behind
+        this.group = new MultiThreadIoEventLoopGroup(
+                1,
+                epoll
+                        ? io.netty.channel.epoll.EpollIoHandler.newFactory()
+                        : io.netty.channel.nio.NioIoHandler.newFactory());
+        this.loop = group.next();
+        this.serverChannelType = serverChannelType;
+        this.channelType = channelType;
+        random.nextBytes(mockSecret);
+        this.pool = new ServerPool(loop, channelType, cfg, primary);
+    }
+
+    public InetSocketAddress start() throws InterruptedException {
+        ServerBootstrap b = new ServerBootstrap()
+                .group(loop, loop)
+                .channel(serverChannelType)
+                .option(ChannelOption.SO_BACKLOG, 1024)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        ch.pipeline().addLast("frames", new FrameDecoder(true, maxMessageSize));
+                        ch.pipeline().addLast("client", new PooledClient(PoolListener.this));
+                    }
+                });
+        var f = b.bind(listen, cfg.port()).await();
+        if (!f.isSuccess())
+            throw new IllegalStateException(
+                    "router.pool.port: cannot listen on " + listen + ":" + cfg.port() + ": "
+                            + f.cause().getMessage(),
+                    f.cause());
+        server = f.channel();
+        InetSocketAddress a = (InetSocketAddress) server.localAddress();
+        LOG.info(
+                "router {}: pooled listener on {} ({} mode, {} users from {})",
+                name,
+                a,
+                cfg.mode().name().toLowerCase(java.util.Locale.ROOT),
+                users.size(),
+                cfg.authFile());
+        return a;
+    }
+
+    /** Reads the auth file again; a file that does not load leaves the old users in place. */
+    public void reloadUsers() throws IOException {
+        users = AuthFile.read(Path.of(cfg.authFile()));
+    }
+
+    // ------------------------------------------------------------------ for the clients (on the loop)
+
+    PoolConfig config() {
+        return cfg;
+    }
+
+    ServerPool pool() {
+        return pool;
+    }
+
+    StatementClassifier classifier() {
+        return classifier;
+    }
+
+    byte[] mockSecret() {
+        return mockSecret;
+    }
+
+    Secret secret(String user) {
+        return users.get(user);
+    }
+
+    boolean admit(PooledClient c) {
+        if (clients.size() >= cfg.maxClientConn()) return false;
+        clients.add(c);
+        return true;
+    }
+
+    void gone(PooledClient c) {
+        clients.remove(c);
+        if (c.key != null) cancelKeys.remove(c.key);
+    }
+
+    /** A cancel key of the router's own for this client (the servers it uses change). */
+    CancelKey register(PooledClient c) {
+        CancelKey k;
+        do {
+            k = CancelKey.of(nextPid++ & 0x7fffffff, random.nextInt());
+        } while (cancelKeys.containsKey(k));
+        cancelKeys.put(k, c);
+        return k;
+    }
+
+    void cancel(CancelKey k) {
+        PooledClient c = cancelKeys.get(k);
+        if (c != null) c.cancel();
+    }
+
+    void forwardCancel(InetSocketAddress backend, CancelKey k) {
+        new Bootstrap()
+                .group(loop)
+                .channel(channelType)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 5000)
+                .handler(new io.netty.channel.ChannelInboundHandlerAdapter())
+                .connect(backend)
+                .addListener((ChannelFutureListener) f -> {
+                    if (!f.isSuccess()) return;
+                    var b = Unpooled.buffer();
+                    new CancelRequest(k).encode(b);
+                    f.channel().writeAndFlush(b).addListener(ChannelFutureListener.CLOSE);
+                });
+    }
+
+    /** The server-side name of a statement: one per distinct query text and parameter types. */
+    String serverName(byte[] queryAndTypes) {
+        String k = java.util.Base64.getEncoder().encodeToString(queryAndTypes);
+        return serverNames.computeIfAbsent(k, x -> "pgha_" + (serverNames.size() + 1));
+    }
+
+    void pinned(String reason) {
+        pins.computeIfAbsent(reason, r -> new AtomicLong()).incrementAndGet();
+    }
+
+    void authFailed() {
+        authFailures.incrementAndGet();
+    }
+
+    // ------------------------------------------------------------------ status
+
+    public int clients() {
+        return clients.size();
+    }
+
+    /** Pinned clients by reason since start. */
+    public Map<String, Long> pins() {
+        Map<String, Long> out = new HashMap<>();
+        pins.forEach((k, v) -> out.put(k, v.get()));
+        return out;
+    }
+
+    public long authFailures() {
+        return authFailures.get();
+    }
+
+    /** Per "database/user": idle, total server connections and waiting clients. */
+    public Map<String, int[]> pools() {
+        try {
+            return loop.submit(() -> {
+                        Map<String, int[]> out = new HashMap<>();
+                        pool.stats().forEach((k, v) -> out.put(k.database() + "/" + k.user(), v));
+                        return out;
+                    })
+                    .get();
+        } catch (Exception e) {
+            return Map.of();
+        }
+    }
+
+    @Override
+    public void close() {
+        if (server != null) server.close().awaitUninterruptibly();
+        loop.submit(() -> {
+                    pool.closeAll();
+                    for (PooledClient c : clients) c.closeQuietly();
+                })
+                .awaitUninterruptibly();
+        group.shutdownGracefully(0, 2, java.util.concurrent.TimeUnit.SECONDS).awaitUninterruptibly();
+    }
+}

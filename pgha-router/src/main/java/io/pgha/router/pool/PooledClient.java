@@ -1,0 +1,598 @@
+package io.pgha.router.pool;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.pgha.core.config.PoolConfig;
+import io.pgha.router.sql.Classification;
+import io.pgha.wire.CancelKey;
+import io.pgha.wire.ProtocolViolation;
+import io.pgha.wire.SqlState;
+import io.pgha.wire.auth.AuthFailure;
+import io.pgha.wire.auth.BackendAuth;
+import io.pgha.wire.backend.ErrorResponse;
+import io.pgha.wire.frontend.CancelRequest;
+import io.pgha.wire.frontend.GssEncRequest;
+import io.pgha.wire.frontend.SslRequest;
+import io.pgha.wire.frontend.StartupMessage;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.Supplier;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One client of the pooled listener. The router speaks the protocol to the client itself: it
+ * authenticates the client ({@link ClientAuth}), and lends it a server connection from the {@link
+ * ServerPool} when it sends something, until the end of its transaction (transaction mode) or its
+ * session (session mode).
+ *
+ * <p>What a client set up must hold on whichever server it lands on:
+ *
+ * <ul>
+ *   <li>Startup parameters and reported settings (client_encoding, DateStyle, TimeZone,
+ *       application_name, extra_float_digits, ...) are kept per client and set on a server whose
+ *       values differ, by a query whose replies the client never sees.
+ *   <li>Protocol-level named prepared statements are carried: the router gives each distinct
+ *       statement a server-side name, prepares it on a server that lacks it right before the Bind or
+ *       Describe that needs it, and swallows that ParseComplete.
+ *   <li>Session state the router cannot carry (SET, LISTEN, advisory locks, temp tables, WITH HOLD
+ *       cursors, SQL PREPARE; found by the statement classifier) pins the client to its server
+ *       until it disconnects; the server is then reset with DISCARD ALL before it is lent again.
+ * </ul>
+ *
+ * Everything runs on the listener's one event loop, with the server connections: no locks.
+ */
+@SuppressWarnings("FutureReturnValueIgnored")
+final class PooledClient extends SimpleChannelInboundHandler<Object> {
+    private static final Logger LOG = LoggerFactory.getLogger(PooledClient.class);
+    private static final Pattern GUC = Pattern.compile("[A-Za-z_][A-Za-z0-9_.]*");
+
+    enum Phase {
+        STARTUP,
+        AUTH,
+        LOGIN,
+        READY,
+        CLOSED
+    }
+
+    /** A ParseComplete or CloseComplete the server owes: forward it, or swallow it (injected). */
+    private record Expect(int gen, boolean swallow, String prepares, String closes) {}
+
+    /** A client's named statement: its server-side name and the Parse body after the name. */
+    private record Stmt(String serverName, byte[] rest) {}
+
+    private final PoolListener listener;
+    private ChannelHandlerContext ctx;
+    Phase phase = Phase.STARTUP;
+    String user;
+    String database;
+    private final Map<String, String> wanted = new LinkedHashMap<>();
+    private ClientAuth auth;
+    private Supplier<BackendAuth> logins;
+    CancelKey key;
+    ServerConn server;
+    private boolean acquiring;
+    private final Deque<Frame> queued = new ArrayDeque<>();
+    private int sentGen;
+    private int ackGen;
+    private int swallowZ;
+    private Runnable afterSwallow;
+    private final Deque<Expect> expect1 = new ArrayDeque<>();
+    private final Deque<Expect> expect3 = new ArrayDeque<>();
+    private final Map<String, Stmt> statements = new HashMap<>();
+    private final java.util.Set<String> preparing = new java.util.HashSet<>();
+    String pinned;
+
+    PooledClient(PoolListener listener) {
+        this.listener = listener;
+    }
+
+    private PoolConfig cfg() {
+        return listener.config();
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+        if (!listener.admit(this)) {
+            fatal("53300", "sorry, too many clients already (max_client_conn " + cfg().maxClientConn() + ")");
+            return;
+        }
+        ctx.channel().config().setAutoRead(true);
+    }
+
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, Object msg) {
+        if (phase == Phase.CLOSED) return;
+        if (msg instanceof SslRequest || msg instanceof GssEncRequest) {
+            ctx.writeAndFlush(Unpooled.wrappedBuffer(new byte[] {'N'}));
+        } else if (msg instanceof CancelRequest c) {
+            listener.cancel(c.key());
+            close();
+        } else if (msg instanceof StartupMessage m) {
+            startup(m);
+        } else if (msg instanceof Frame f) {
+            frame(f);
+        }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        ctx.flush();
+        if (server != null) server.flush();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        Throwable c = cause instanceof io.netty.handler.codec.DecoderException && cause.getCause() != null
+                ? cause.getCause()
+                : cause;
+        if (c instanceof ProtocolViolation v) fatal(v.sqlState(), v.getMessage());
+        else {
+            LOG.debug("pooled client: {}", c.toString());
+            close();
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        phase = Phase.CLOSED;
+        listener.gone(this);
+        if (server != null) giveBack();
+    }
+
+    // ------------------------------------------------------------------ startup and authentication
+
+    private void startup(StartupMessage m) {
+        if (m.replication()) {
+            fatal(SqlState.FEATURE_NOT_SUPPORTED, "replication connections are not supported on the pooled port");
+            return;
+        }
+        user = m.user();
+        database = m.database();
+        java.util.List<String> unknownOptions = new java.util.ArrayList<>();
+        for (var e : m.parameters().entrySet()) {
+            String k = e.getKey();
+            if (k.equals("user") || k.equals("database")) continue;
+            if (k.startsWith("_pq_.")) {
+                unknownOptions.add(k);
+                continue;
+            }
+            if (k.equals("options")) {
+                fatal(
+                        SqlState.FEATURE_NOT_SUPPORTED,
+                        "the startup parameter options (-c settings) is not supported on the"
+                                + " pooled port; set them with SET after connecting, or with ALTER ROLE ... SET");
+                return;
+            }
+            if (!GUC.matcher(k).matches()) {
+                fatal(SqlState.PROTOCOL_VIOLATION, "invalid startup parameter name");
+                return;
+            }
+            wanted.put(k, e.getValue());
+        }
+        if ((m.protocol() & 0xffff) != 0 || !unknownOptions.isEmpty()) negotiate(unknownOptions);
+        auth = new ClientAuth(
+                user, listener.secret(user), ClientAuth.Method.of(cfg().authType()), listener.mockSecret());
+        phase = Phase.AUTH;
+        ctx.writeAndFlush(Unpooled.wrappedBuffer(auth.start()));
+    }
+
+    /** NegotiateProtocolVersion: the router speaks 3.0 and no protocol extensions. */
+    private void negotiate(java.util.List<String> options) {
+        ByteBuf b = ctx.alloc().buffer();
+        b.writeByte('v').writeInt(0).writeInt(StartupMessage.PROTOCOL_3_0).writeInt(options.size());
+        for (String o : options) b.writeBytes(Frame.cstringBytes(o));
+        b.setInt(1, b.writerIndex() - 1);
+        ctx.write(b);
+    }
+
+    private void frame(Frame f) {
+        switch (phase) {
+            case AUTH -> authenticate(f);
+            case LOGIN -> queued.add(f);
+            case READY -> ready(f);
+            default -> fatal(SqlState.PROTOCOL_VIOLATION, "unexpected message before the startup packet");
+        }
+    }
+
+    private void authenticate(Frame f) {
+        if (f.kind() != 'p') {
+            fatal(
+                    SqlState.PROTOCOL_VIOLATION,
+                    "expected a password response, got message type '" + printable(f.kind()) + "'");
+            return;
+        }
+        try {
+            byte[] reply = auth.onPassword(f.body());
+            ctx.write(Unpooled.wrappedBuffer(reply));
+            if (!auth.done()) return;
+        } catch (AuthFailure e) {
+            LOG.info("pool: client {} as {}: {}", ctx.channel().remoteAddress(), user, e.detail());
+            listener.authFailed();
+            fatal("28P01", "password authentication failed for user \"" + user + "\"");
+            return;
+        }
+        logins = auth.backendLogins();
+        phase = Phase.LOGIN;
+        acquire(this::loggedIn);
+    }
+
+    /** The first server this client got: report its settings, the client's key, and ready. */
+    private void loggedIn() {
+        Map<String, String> report = new LinkedHashMap<>(server.values);
+        for (var e : wanted.entrySet()) if (report.containsKey(e.getKey())) report.put(e.getKey(), e.getValue());
+        for (var e : report.entrySet()) {
+            byte[] name = Frame.cstringBytes(e.getKey());
+            byte[] value = Frame.cstringBytes(e.getValue());
+            byte[] body = new byte[name.length + value.length];
+            System.arraycopy(name, 0, body, 0, name.length);
+            System.arraycopy(value, 0, body, name.length, value.length);
+            ctx.write(Frame.of('S', body).encode());
+        }
+        key = listener.register(this);
+        ByteBuf k = ctx.alloc().buffer();
+        new io.pgha.wire.backend.BackendKeyData(key).encode(k);
+        ctx.write(k);
+        phase = Phase.READY;
+        ctx.write(Frame.of('Z', new byte[] {'I'}).encode());
+        if (queued.isEmpty()) maybeRelease();
+        else drainQueue();
+        flushBoth();
+    }
+
+    // ------------------------------------------------------------------ lending a server
+
+    private void acquire(Runnable then) {
+        if (acquiring) return;
+        acquiring = true;
+        listener.pool()
+                .acquire(
+                        new PoolKey(database, user),
+                        logins,
+                        wanted,
+                        s -> {
+                            acquiring = false;
+                            if (phase == Phase.CLOSED) {
+                                listener.pool().release(s);
+                                return;
+                            }
+                            attach(s, then);
+                        },
+                        failure -> {
+                            acquiring = false;
+                            if (failure.error != null) {
+                                ctx.writeAndFlush(Unpooled.wrappedBuffer(encode(failure.error)))
+                                        .addListener(ChannelFutureListener.CLOSE);
+                                phase = Phase.CLOSED;
+                            } else fatal(SqlState.CANNOT_CONNECT_NOW, "pgha pool: " + failure.getMessage());
+                        });
+    }
+
+    private static byte[] encode(ErrorResponse e) {
+        ByteBuf b = Unpooled.buffer();
+        e.encode(b);
+        byte[] out = new byte[b.readableBytes()];
+        b.readBytes(out);
+        return out;
+    }
+
+    private void attach(ServerConn s, Runnable then) {
+        server = s;
+        sentGen = 0;
+        ackGen = 0;
+        expect1.clear();
+        expect3.clear();
+        preparing.clear();
+        s.sink = this::fromServer;
+        s.readDone = this::flushBoth;
+        StringBuilder sets = new StringBuilder();
+        for (var e : wanted.entrySet()) {
+            if (Objects.equals(s.values.get(e.getKey()), e.getValue())) continue;
+            sets.append("SET ")
+                    .append(e.getKey())
+                    .append(" TO '")
+                    .append(e.getValue().replace("'", "''"))
+                    .append("';");
+            s.values.put(e.getKey(), e.getValue());
+        }
+        if (sets.length() == 0) {
+            then.run();
+            return;
+        }
+        swallowZ++;
+        afterSwallow = then;
+        s.send(Frame.query(sets.toString()));
+        s.flush();
+    }
+
+    /** Transaction mode: the server goes back once every query is answered and no transaction is open. */
+    private void maybeRelease() {
+        if (server == null || swallowZ > 0) return;
+        if (sentGen != ackGen || server.status != 'I') return;
+        if (cfg().mode() == PoolConfig.Mode.TRANSACTION && pinned == null) detach(true);
+    }
+
+    private void detach(boolean reusable) {
+        ServerConn s = server;
+        server = null;
+        s.sink = null;
+        s.readDone = null;
+        if (reusable) listener.pool().release(s);
+        else listener.pool().discard(s);
+    }
+
+    /**
+     * The client is gone (or done): a clean server goes back as it is; one with session state the
+     * router did not carry, or in session mode, is reset with DISCARD ALL first; one in the middle
+     * of a transaction or a query is closed.
+     */
+    private void giveBack() {
+        ServerConn s = server;
+        boolean clean = swallowZ == 0 && sentGen == ackGen && s.status == 'I';
+        if (!clean || !s.usable()) {
+            detach(false);
+            return;
+        }
+        if (pinned == null && cfg().mode() == PoolConfig.Mode.TRANSACTION) {
+            detach(true);
+            return;
+        }
+        swallowZ++;
+        afterSwallow = () -> {
+            s.prepared.clear();
+            s.values.clear();
+            s.values.putAll(s.loginValues);
+            detach(true);
+        };
+        s.send(Frame.query("DISCARD ALL"));
+        s.flush();
+    }
+
+    // ------------------------------------------------------------------ client messages
+
+    private void ready(Frame f) {
+        if (f.kind() == 'X') {
+            close();
+            return;
+        }
+        if (server == null) {
+            queued.add(f);
+            acquire(this::drainQueue);
+            return;
+        }
+        if (!queued.isEmpty() || swallowZ > 0) {
+            queued.add(f);
+            return;
+        }
+        forward(f);
+    }
+
+    private void drainQueue() {
+        while (!queued.isEmpty() && server != null && swallowZ == 0) forward(queued.poll());
+        flushBoth();
+    }
+
+    private void forward(Frame f) {
+        byte[] b = f.body();
+        switch (f.kind()) {
+            case 'Q' -> {
+                watch(Frame.cstring(b, 0));
+                sentGen++;
+                server.send(f);
+            }
+            case 'F' -> {
+                sentGen++;
+                server.send(f);
+            }
+            case 'S' -> {
+                sentGen++;
+                server.send(f);
+            }
+            case 'P' -> parse(f);
+            case 'B' -> {
+                int at = Frame.skipCstring(b, 0);
+                String name = at < 0 ? "" : Frame.cstring(b, at);
+                Stmt s = name.isEmpty() ? null : statements.get(name);
+                if (s == null) server.send(f);
+                else {
+                    ensure(s);
+                    server.send(Frame.of('B', rename(b, at, name, s.serverName())));
+                }
+            }
+            case 'D', 'C' -> {
+                String name = b.length > 1 ? Frame.cstring(b, 1) : "";
+                Stmt s = b.length > 0 && b[0] == 'S' && !name.isEmpty() ? statements.get(name) : null;
+                if (s == null) server.send(f);
+                else if (f.kind() == 'D') {
+                    ensure(s);
+                    server.send(Frame.of('D', rename(b, 1, name, s.serverName())));
+                } else {
+                    // the statement may serve other clients on this server: keep it, and answer
+                    // CloseComplete by closing a name no one has (which PostgreSQL allows)
+                    statements.remove(name);
+                    expect3.add(new Expect(sentGen, false, null, null));
+                    server.send(Frame.of('C', concat(new byte[] {'S'}, Frame.cstringBytes("pgha_none"))));
+                }
+            }
+            default -> server.send(f);
+        }
+    }
+
+    /** Parse: a named statement gets its server-side name (prepared again if the server has that name). */
+    private void parse(Frame f) {
+        byte[] b = f.body();
+        String name = Frame.cstring(b, 0);
+        int at = Frame.skipCstring(b, 0);
+        if (at < 0) {
+            server.send(f);
+            return;
+        }
+        watch(Frame.cstring(b, at));
+        if (name.isEmpty()) {
+            server.send(f);
+            return;
+        }
+        byte[] rest = java.util.Arrays.copyOfRange(b, at, b.length);
+        Stmt s = new Stmt(listener.serverName(rest), rest);
+        statements.put(name, s);
+        if (server.prepared.contains(s.serverName()) || preparing.contains(s.serverName())) {
+            expect3.add(new Expect(sentGen, true, null, s.serverName()));
+            server.send(Frame.of('C', concat(new byte[] {'S'}, Frame.cstringBytes(s.serverName()))));
+        }
+        expect1.add(new Expect(sentGen, false, s.serverName(), null));
+        preparing.add(s.serverName());
+        server.send(Frame.of('P', concat(Frame.cstringBytes(s.serverName()), rest)));
+    }
+
+    /** Prepares a client's statement on the current server if it does not have it yet. */
+    private void ensure(Stmt s) {
+        if (server.prepared.contains(s.serverName()) || preparing.contains(s.serverName())) return;
+        expect1.add(new Expect(sentGen, true, s.serverName(), null));
+        preparing.add(s.serverName());
+        server.send(Frame.of('P', concat(Frame.cstringBytes(s.serverName()), s.rest())));
+    }
+
+    /** Session state the router does not carry pins the client to its server (transaction mode). */
+    private void watch(String sql) {
+        if (pinned != null || cfg().mode() != PoolConfig.Mode.TRANSACTION) return;
+        Classification c = listener.classifier().classify(sql);
+        String reason = c.sessionState()
+                ? "SET/RESET/DISCARD"
+                : c.pins().isEmpty() ? null : c.pins().iterator().next().label();
+        if (reason != null) {
+            pinned = reason;
+            listener.pinned(reason);
+        }
+    }
+
+    // ------------------------------------------------------------------ server messages
+
+    private void fromServer(Frame f) {
+        if (f == null) { // the server connection closed
+            if (phase != Phase.CLOSED)
+                fatal(
+                        SqlState.ADMIN_SHUTDOWN,
+                        "pgha pool: the server connection closed (" + (server == null ? "?" : server.member) + ")");
+            server = null;
+            return;
+        }
+        if (swallowZ > 0) {
+            if (f.kind() == 'E')
+                LOG.warn(
+                        "pool: a setting query for {} failed: {}",
+                        user,
+                        ErrorResponse.decode(f.body()).message());
+            if (f.kind() == 'Z') {
+                swallowZ--;
+                if (swallowZ == 0 && afterSwallow != null) {
+                    Runnable r = afterSwallow;
+                    afterSwallow = null;
+                    r.run();
+                }
+            }
+            return;
+        }
+        switch (f.kind()) {
+            case '1' -> {
+                Expect e = expect1.poll();
+                if (e != null) {
+                    preparing.remove(e.prepares());
+                    if (server != null) server.prepared.add(e.prepares());
+                    if (e.swallow()) return;
+                }
+            }
+            case '3' -> {
+                Expect e = expect3.poll();
+                if (e != null) {
+                    if (e.closes() != null && server != null) server.prepared.remove(e.closes());
+                    if (e.swallow()) return;
+                }
+            }
+            case 'E' -> {
+                dropUnanswered(expect1);
+                dropUnanswered(expect3);
+            }
+            case 'S' -> {
+                String name = Frame.cstring(f.body(), 0);
+                if (wanted.containsKey(name) || server.values.containsKey(name)) {
+                    int at = Frame.skipCstring(f.body(), 0);
+                    if (at > 0) wanted.put(name, Frame.cstring(f.body(), at));
+                }
+            }
+            case 'Z' -> {
+                ackGen++;
+                ctx.writeAndFlush(f.encode()); // the end of an answer: the server may go back before its reads complete
+                maybeRelease();
+                return;
+            }
+            default -> {}
+        }
+        ctx.write(f.encode());
+    }
+
+    /** After an error the server skips to the next Sync: what was owed in that stretch never comes. */
+    private void dropUnanswered(Deque<Expect> q) {
+        while (!q.isEmpty() && q.peekFirst().gen() == ackGen) {
+            Expect e = q.pollFirst();
+            if (e.prepares() != null) preparing.remove(e.prepares());
+        }
+    }
+
+    private void flushBoth() {
+        if (ctx != null) ctx.flush();
+        if (server != null) server.flush();
+    }
+
+    // ------------------------------------------------------------------ cancel and close
+
+    /** Cancels what this client runs now, if it has a server. */
+    void cancel() {
+        ServerConn s = server;
+        if (s != null && s.cancelKey != null) listener.forwardCancel(s.backend, s.cancelKey);
+    }
+
+    private void fatal(String sqlState, String message) {
+        if (ctx == null || phase == Phase.CLOSED) return;
+        phase = Phase.CLOSED;
+        ctx.writeAndFlush(Unpooled.wrappedBuffer(encode(ErrorResponse.fatal(sqlState, message))))
+                .addListener(ChannelFutureListener.CLOSE);
+    }
+
+    private void close() {
+        phase = Phase.CLOSED;
+        ctx.close();
+    }
+
+    /** The router is closing: the client is told so, its server closed. */
+    void closeQuietly() {
+        if (server != null) detach(false);
+        fatal(SqlState.ADMIN_SHUTDOWN, "the pgha router is shutting down");
+    }
+
+    private static byte[] rename(byte[] body, int at, String oldName, String newName) {
+        int after = at + oldName.getBytes(StandardCharsets.UTF_8).length + 1;
+        byte[] head = java.util.Arrays.copyOf(body, at);
+        byte[] tail = java.util.Arrays.copyOfRange(body, after, body.length);
+        return concat(concat(head, Frame.cstringBytes(newName)), tail);
+    }
+
+    private static byte[] concat(byte[] a, byte[] b) {
+        byte[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+
+    private static String printable(char c) {
+        return c >= 0x20 && c < 0x7f ? String.valueOf(c) : String.format("\\x%02x", (int) c);
+    }
+}

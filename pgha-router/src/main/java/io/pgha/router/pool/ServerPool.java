@@ -1,0 +1,218 @@
+package io.pgha.router.pool;
+
+import io.netty.channel.Channel;
+import io.netty.channel.EventLoop;
+import io.netty.util.concurrent.ScheduledFuture;
+import io.pgha.core.config.PoolConfig;
+import io.pgha.router.Route;
+import io.pgha.wire.auth.BackendAuth;
+import java.net.InetSocketAddress;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+
+/**
+ * The server connections of the pooled listener, per database and user, to the member that holds
+ * the leader lease. Everything runs on the listener's single event loop: no locks.
+ *
+ * <p>{@link #acquire} hands an idle connection to the current primary, opens a new one while the
+ * pool has fewer than {@code pool_size}, or queues the client until one is released (or {@code
+ * query_wait_timeout} passes). Idle connections to a member that no longer holds the lease, broken
+ * ones and those past {@code server_lifetime} are closed instead of lent.
+ */
+@SuppressWarnings("FutureReturnValueIgnored")
+final class ServerPool {
+    private final EventLoop loop;
+    private final Class<? extends Channel> channelType;
+    private final PoolConfig cfg;
+    private final Supplier<Route> primary;
+    private final Map<PoolKey, Entry> entries = new HashMap<>();
+
+    ServerPool(EventLoop loop, Class<? extends Channel> channelType, PoolConfig cfg, Supplier<Route> primary) {
+        this.loop = loop;
+        this.channelType = channelType;
+        this.cfg = cfg;
+        this.primary = primary;
+        loop.scheduleAtFixedRate(this::closeIdle, 1, 1, TimeUnit.SECONDS);
+    }
+
+    /** Someone waiting for a connection. */
+    private static final class Waiter {
+        final Supplier<BackendAuth> logins;
+        final Map<String, String> startupValues;
+        final Consumer<ServerConn> ready;
+        final Consumer<ServerConn.LoginFailed> failed;
+        ScheduledFuture<?> timeout;
+
+        Waiter(
+                Supplier<BackendAuth> logins,
+                Map<String, String> startupValues,
+                Consumer<ServerConn> ready,
+                Consumer<ServerConn.LoginFailed> failed) {
+            this.logins = logins;
+            this.startupValues = startupValues;
+            this.ready = ready;
+            this.failed = failed;
+        }
+    }
+
+    private static final class Entry {
+        final Deque<ServerConn> idle = new ArrayDeque<>();
+        final Deque<Waiter> waiters = new ArrayDeque<>();
+        int total;
+        int opening;
+    }
+
+    /** Lends a connection for {@code key} to {@code ready}, or reports why none came to {@code failed}. */
+    void acquire(
+            PoolKey key,
+            Supplier<BackendAuth> logins,
+            Map<String, String> startupValues,
+            Consumer<ServerConn> ready,
+            Consumer<ServerConn.LoginFailed> failed) {
+        Waiter w = new Waiter(logins, startupValues, ready, failed);
+        Entry e = entries.computeIfAbsent(key, k -> new Entry());
+        ServerConn c = takeIdle(e);
+        if (c != null) {
+            lend(c, w);
+            return;
+        }
+        e.waiters.addLast(w);
+        w.timeout = loop.schedule(
+                () -> {
+                    if (e.waiters.remove(w))
+                        w.failed.accept(new ServerConn.LoginFailed(
+                                null,
+                                "no server connection within query_wait_timeout (" + cfg.queryWaitTimeoutMs()
+                                        + " ms)"));
+                },
+                cfg.queryWaitTimeoutMs(),
+                TimeUnit.MILLISECONDS);
+        growFor(key, e);
+    }
+
+    /** Gives a connection back: to the next waiter, or to the idle list. */
+    void release(ServerConn c) {
+        c.sink = null;
+        Entry e = entries.get(c.key);
+        if (e == null || !c.usable() || stale(c)) {
+            discard(c);
+            return;
+        }
+        c.lastUsed = System.nanoTime();
+        Waiter w = e.waiters.pollFirst();
+        if (w != null) lend(c, w);
+        else e.idle.addFirst(c); // most recently used first: the others can time out
+    }
+
+    /** Closes a connection that cannot be lent again (broken, dirty, or its client vanished mid-transaction). */
+    void discard(ServerConn c) {
+        c.sink = null;
+        c.close();
+        Entry e = entries.get(c.key);
+        if (e == null) return;
+        e.idle.remove(c);
+        e.total--;
+        growFor(c.key, e);
+    }
+
+    /** How many connections each pool has: (idle, total, waiting clients). */
+    Map<PoolKey, int[]> stats() {
+        Map<PoolKey, int[]> out = new HashMap<>();
+        entries.forEach((k, e) -> out.put(k, new int[] {e.idle.size(), e.total, e.waiters.size()}));
+        return out;
+    }
+
+    void closeAll() {
+        for (Entry e : entries.values()) {
+            for (ServerConn c : e.idle) c.close();
+            e.idle.clear();
+            for (Waiter w : e.waiters) w.failed.accept(new ServerConn.LoginFailed(null, "the router is shutting down"));
+            e.waiters.clear();
+        }
+    }
+
+    private void lend(ServerConn c, Waiter w) {
+        if (w.timeout != null) w.timeout.cancel(false);
+        c.lastUsed = System.nanoTime();
+        w.ready.accept(c);
+    }
+
+    private ServerConn takeIdle(Entry e) {
+        while (!e.idle.isEmpty()) {
+            ServerConn c = e.idle.pollFirst();
+            if (c.usable() && !stale(c)) return c;
+            c.close();
+            e.total--;
+        }
+        return null;
+    }
+
+    /** A connection to a member that no longer holds the lease, or past its lifetime. */
+    private boolean stale(ServerConn c) {
+        if (System.nanoTime() - c.created > cfg.serverLifetimeMs() * 1_000_000) return true;
+        Route r = primary.get();
+        return !(r instanceof Route.Backend b) || !b.member().equals(c.member) || b.port() != c.backend.getPort();
+    }
+
+    /** Opens connections while there are waiters and room. */
+    private void growFor(PoolKey key, Entry e) {
+        while (e.waiters.size() > e.opening && e.total < cfg.poolSize()) {
+            Waiter w = e.waiters.peekFirst();
+            Route r = primary.get();
+            if (!(r instanceof Route.Backend b)) {
+                // no primary now: the waiters' timeout answers them unless one appears
+                loop.schedule(() -> growFor(key, e), 100, TimeUnit.MILLISECONDS);
+                return;
+            }
+            e.total++;
+            e.opening++;
+            ServerConn.open(
+                            loop,
+                            channelType,
+                            b.member(),
+                            new InetSocketAddress(b.host(), b.port()),
+                            key,
+                            w.startupValues,
+                            w.logins.get())
+                    .whenComplete((c, err) -> loop.execute(() -> {
+                        e.opening--;
+                        if (err != null) {
+                            e.total--;
+                            // the login failed for this user: tell the waiter whose credentials were used
+                            Waiter first = e.waiters.pollFirst();
+                            if (first != null) {
+                                if (first.timeout != null) first.timeout.cancel(false);
+                                Throwable t =
+                                        err instanceof java.util.concurrent.CompletionException ? err.getCause() : err;
+                                first.failed.accept(
+                                        t instanceof ServerConn.LoginFailed f
+                                                ? f
+                                                : new ServerConn.LoginFailed(null, String.valueOf(t.getMessage())));
+                            }
+                            return;
+                        }
+                        release(c);
+                    }));
+        }
+    }
+
+    private void closeIdle() {
+        long now = System.nanoTime();
+        for (Entry e : entries.values()) {
+            for (Iterator<ServerConn> it = e.idle.iterator(); it.hasNext(); ) {
+                ServerConn c = it.next();
+                if (!c.usable() || now - c.lastUsed > cfg.serverIdleTimeoutMs() * 1_000_000 || stale(c)) {
+                    it.remove();
+                    c.close();
+                    e.total--;
+                }
+            }
+        }
+    }
+}
