@@ -237,6 +237,11 @@ class PoolIT {
             for (int i = 0; i < 5; i++) assertThat(one(c, "SHOW search_path")).isEqualTo("pinned_schema");
         }
         assertThat(router.pool().pins().get("SET/RESET/DISCARD")).isEqualTo(before + 1);
+        assertThat(router.metrics().scrape())
+                .contains("pgha_router_pool_pins_total{reason=\"SET/RESET/DISCARD\"}")
+                .contains("pgha_router_pool_clients")
+                .contains("pgha_router_pool_server_connections")
+                .contains("pgha_router_pool_auth_failures_total");
         for (int i = 0; i < 4; i++) {
             try (Connection c = pooled("alice", "alice-pw", "")) {
                 assertThat(one(c, "SHOW search_path")).isEqualTo("\"$user\", public");
@@ -253,6 +258,34 @@ class PoolIT {
                         assertThat(e.getSQLState()).isEqualTo("28P01");
                         assertThat(e.getMessage()).contains("password authentication failed for user \"" + u[0] + "\"");
                     });
+        }
+    }
+
+    /**
+     * A client that vanishes inside a transaction: its server connection is closed, not lent, so
+     * nobody inherits the open transaction; the pool opens another when needed.
+     */
+    @Test
+    void aClientGoneMidTransactionTakesItsServerAlong() throws Exception {
+        String pid;
+        Connection c = pooled("alice", "alice-pw", "");
+        c.setAutoCommit(false);
+        pid = one(c, "SELECT pg_backend_pid()");
+        try (Statement st = c.createStatement()) {
+            st.execute("INSERT INTO t VALUES (-1)");
+        }
+        c.unwrap(org.postgresql.PGConnection.class); // still open
+        ((org.postgresql.jdbc.PgConnection) c).getQueryExecutor().abort(); // the socket closes, no ROLLBACK sent
+        try (Connection d = direct()) {
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() -> one(d, "SELECT count(*) FROM pg_stat_activity WHERE pid = " + pid)
+                            .equals("0"));
+            assertThat(one(d, "SELECT count(*) FROM t WHERE id = -1")).isEqualTo("0");
+        }
+        for (int i = 0; i < 3; i++) {
+            try (Connection e = pooled("alice", "alice-pw", "")) {
+                assertThat(one(e, "SELECT 1")).isEqualTo("1");
+            }
         }
     }
 

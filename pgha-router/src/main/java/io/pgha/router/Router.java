@@ -116,10 +116,12 @@ public final class Router implements AutoCloseable {
                         cfg.listen(),
                         cfg.maxMessageSize(),
                         this::currentPrimary,
+                        metrics::pinned,
                         epoll,
                         epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class,
                         socketChannelType());
                 pooled = pool.start();
+                metrics.pool(pool);
             }
         } catch (java.io.IOException e) {
             close();

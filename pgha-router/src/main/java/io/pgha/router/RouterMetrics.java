@@ -34,6 +34,32 @@ public final class RouterMetrics implements AutoCloseable {
                 .register(registry);
     }
 
+    /** The pooled listener's meters: clients, server connections, refused logins, pins by reason. */
+    void pool(io.pgha.router.pool.PoolListener pool) {
+        Gauge.builder("pgha.router.pool.clients", pool, io.pgha.router.pool.PoolListener::clients)
+                .description("clients connected to the pooled listener")
+                .register(registry);
+        Gauge.builder(
+                        "pgha.router.pool.server.connections",
+                        pool,
+                        p -> p.pools().values().stream().mapToInt(v -> v[1]).sum())
+                .description("server connections of the pooled listener (idle and lent)")
+                .register(registry);
+        io.micrometer.core.instrument.FunctionCounter.builder(
+                        "pgha.router.pool.auth.failures", pool, io.pgha.router.pool.PoolListener::authFailures)
+                .description("clients refused at the pooled listener: wrong password or unknown user")
+                .register(registry);
+    }
+
+    /** A pooled client was pinned to its server connection. */
+    void pinned(String reason) {
+        Counter.builder("pgha.router.pool.pins")
+                .tag("reason", reason)
+                .description("clients pinned to one server connection, by the session state that pinned them")
+                .register(registry)
+                .increment();
+    }
+
     void fromClient(int bytes) {
         fromClient.increment(bytes);
     }

@@ -112,4 +112,66 @@ class RouterConfigTest {
         assertThatThrownBy(() -> ConfigReader.read(doc))
                 .hasMessageContaining("router.port: 5432 is also postgresql.port");
     }
+
+    @Test
+    void aPooledListenerWithDefaultsAndEveryKey() {
+        Map<String, Object> doc = standalone();
+        ConfigReaderTest.set(doc, "router.pool.port", 6435);
+        ConfigReaderTest.set(doc, "router.pool.auth_file", "/etc/pgha/users.txt");
+        PoolConfig p = RouterConfig.File.read(doc, "x").router().pool();
+        assertThat(p)
+                .isEqualTo(new PoolConfig(
+                        6435,
+                        PoolConfig.Mode.TRANSACTION,
+                        "scram-sha-256",
+                        "/etc/pgha/users.txt",
+                        20,
+                        1000,
+                        600_000,
+                        3_600_000,
+                        120_000));
+        ConfigReaderTest.set(doc, "router.pool.mode", "session");
+        ConfigReaderTest.set(doc, "router.pool.auth_type", "md5");
+        ConfigReaderTest.set(doc, "router.pool.pool_size", 5);
+        ConfigReaderTest.set(doc, "router.pool.max_client_conn", 100);
+        ConfigReaderTest.set(doc, "router.pool.server_idle_timeout", "1m");
+        ConfigReaderTest.set(doc, "router.pool.server_lifetime", "10m");
+        ConfigReaderTest.set(doc, "router.pool.query_wait_timeout", "5s");
+        assertThat(RouterConfig.File.read(doc, "x").router().pool())
+                .isEqualTo(new PoolConfig(
+                        6435, PoolConfig.Mode.SESSION, "md5", "/etc/pgha/users.txt", 5, 100, 60_000, 600_000, 5_000));
+        assertThat(RouterConfig.File.read(standalone(), "x").router().pool())
+                .as("none unless asked")
+                .isNull();
+    }
+
+    @ParameterizedTest
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "port|6432|router.pool.port: 6432 is already one of the router's other ports",
+                "mode|statement|router.pool.mode: 'statement' must be transaction or session",
+                "auth_type|trust|router.pool.auth_type: 'trust' must be scram-sha-256 or md5",
+                "pool_size|0|router.pool.pool_size",
+                "query_wait_timeout|0s|must be positive",
+                "colour|blue|router.pool.colour",
+            })
+    void badPoolKeysAreNamed(String key, String value, String message) {
+        Map<String, Object> doc = standalone();
+        ConfigReaderTest.set(doc, "router.pool.port", 6435);
+        ConfigReaderTest.set(doc, "router.pool.auth_file", "/etc/pgha/users.txt");
+        ConfigReaderTest.set(doc, "router.pool." + key, value.matches("\\d+") ? Integer.parseInt(value) : value);
+        assertThatThrownBy(() -> RouterConfig.File.read(doc, "x"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining(message);
+    }
+
+    @Test
+    void aPooledListenerNeedsAnAuthFile() {
+        Map<String, Object> doc = standalone();
+        ConfigReaderTest.set(doc, "router.pool.port", 6435);
+        assertThatThrownBy(() -> RouterConfig.File.read(doc, "x"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("router.pool.auth_file: is required");
+    }
 }

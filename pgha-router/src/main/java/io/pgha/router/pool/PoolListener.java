@@ -45,6 +45,7 @@ public final class PoolListener implements AutoCloseable {
     private final String listen;
     private final long maxMessageSize;
     private final EventLoopGroup group;
+    private final java.util.function.Consumer<String> onPin;
     private final EventLoop loop;
     private final Class<? extends ServerChannel> serverChannelType;
     private final Class<? extends Channel> channelType;
@@ -70,6 +71,7 @@ public final class PoolListener implements AutoCloseable {
             String listen,
             long maxMessageSize,
             Supplier<Route> primary,
+            java.util.function.Consumer<String> onPin,
             boolean epoll,
             Class<? extends ServerChannel> serverChannelType,
             Class<? extends Channel> channelType)
@@ -78,6 +80,7 @@ public final class PoolListener implements AutoCloseable {
         this.cfg = cfg;
         this.listen = listen;
         this.maxMessageSize = maxMessageSize;
+        this.onPin = onPin;
         this.users =
                 AuthFile.read(Path.of(cfg.authFile())); // before any thread exists: a bad file leaves nothing behind
         this.group = new MultiThreadIoEventLoopGroup(
@@ -200,6 +203,7 @@ public final class PoolListener implements AutoCloseable {
 
     void pinned(String reason) {
         pins.computeIfAbsent(reason, r -> new AtomicLong()).incrementAndGet();
+        onPin.accept(reason);
     }
 
     void authFailed() {
