@@ -48,6 +48,8 @@ class PoolIT {
     private static PlainPostgres pg;
     private static Path data;
     private static int pgPort;
+    private static Path data2;
+    private static int pgPort2;
     private static StubDcs dcs;
     private static Router router;
     private static int pool;
@@ -83,27 +85,24 @@ class PoolIT {
                 md5 = rs.getString(1);
             }
         }
+        // a second server standing in for another member: alice with the same verifier, as on a replica
+        data2 = pg.dir().resolve("data2");
+        pgPort2 = FreePorts.one();
+        pg.initdb(data2);
+        Files.writeString(
+                data2.resolve("pg_hba.conf"),
+                "host all alice 127.0.0.1/32 scram-sha-256\n" + Files.readString(data2.resolve("pg_hba.conf")));
+        pg.start(data2, pgPort2, true, "max_connections", "20");
+        try (Connection c = DriverManager.getConnection(
+                        "jdbc:postgresql://127.0.0.1:" + pgPort2 + "/postgres?user=postgres");
+                Statement st = c.createStatement()) {
+            st.execute("CREATE ROLE alice LOGIN PASSWORD '" + verifier + "'");
+        }
         Path users = pg.dir().resolve("users.txt");
         Files.writeString(users, "\"alice\" \"" + verifier + "\"\n\"bob\" \"" + md5 + "\"\n\"carol\" \"carol-pw\"\n");
         Files.setPosixFilePermissions(users, PosixFilePermissions.fromString("rw-------"));
         dcs = new StubDcs();
-        Member m = new Member(
-                "node1",
-                "http://x",
-                "127.0.0.1",
-                pgPort,
-                Role.PRIMARY,
-                MemberState.RUNNING,
-                1,
-                new Lsn(100),
-                new Lsn(100),
-                null,
-                true,
-                Tags.NONE,
-                "",
-                0);
-        dcs.set(new ClusterState(
-                "1", "node1", Map.of("node1", m), DynamicConfig.DEFAULT, null, new Lsn(100), List.of()));
+        dcs.set(view("node1"));
         PoolConfig pc = new PoolConfig(
                 FreePorts.one(),
                 PoolConfig.Mode.TRANSACTION,
@@ -138,6 +137,80 @@ class PoolIT {
                 .until(() -> "node1".equals(router.view().leader()));
     }
 
+    /** node1 (the first server) and node2 (the second), {@code leader} holding the lease. */
+    private static ClusterState view(String leader) {
+        Member n1 = new Member(
+                "node1",
+                "http://x",
+                "127.0.0.1",
+                pgPort,
+                leader.equals("node1") ? Role.PRIMARY : Role.STANDBY,
+                MemberState.RUNNING,
+                1,
+                new Lsn(100),
+                new Lsn(100),
+                null,
+                true,
+                Tags.NONE,
+                "",
+                0);
+        Member n2 = new Member(
+                "node2",
+                "http://y",
+                "127.0.0.1",
+                pgPort2,
+                leader.equals("node2") ? Role.PRIMARY : Role.STANDBY,
+                MemberState.RUNNING,
+                1,
+                new Lsn(100),
+                new Lsn(100),
+                null,
+                true,
+                Tags.NONE,
+                "",
+                0);
+        return new ClusterState(
+                "1", leader, Map.of("node1", n1, "node2", n2), DynamicConfig.DEFAULT, null, new Lsn(100), List.of());
+    }
+
+    /**
+     * The lease moves to another member: a client between transactions carries on there with no
+     * error (its prepared statement and application_name follow it); a client inside a transaction
+     * on the old primary is told its transaction is gone and is disconnected.
+     */
+    @Test
+    void whenTheLeaseMovesIdleClientsFollowAndOpenTransactionsEndClearly() throws Exception {
+        try (Connection idle = pooled("alice", "alice-pw", "&prepareThreshold=1&ApplicationName=mover");
+                Connection busy = pooled("alice", "alice-pw", "");
+                PreparedStatement where = idle.prepareStatement(
+                        "SELECT inet_server_port()::text || ' ' || current_setting('application_name')")) {
+            try (ResultSet rs = where.executeQuery()) {
+                rs.next();
+                assertThat(rs.getString(1)).isEqualTo(pgPort + " mover");
+            }
+            busy.setAutoCommit(false);
+            one(busy, "SELECT 1");
+            dcs.set(view("node2"));
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() -> "node2".equals(router.view().leader()));
+            try (ResultSet rs = where.executeQuery()) {
+                rs.next();
+                assertThat(rs.getString(1)).as("the idle client, now on node2").isEqualTo(pgPort2 + " mover");
+            }
+            assertThatThrownBy(() -> one(busy, "SELECT 2"))
+                    .isInstanceOfSatisfying(
+                            SQLException.class,
+                            e -> assertThat(e.getMessage())
+                                    .satisfiesAnyOf(
+                                            m -> assertThat(m).contains("no longer holds the leader lease"),
+                                            m -> assertThat(m).contains("I/O error")));
+        } finally {
+            dcs.set(view("node1"));
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() -> "node1".equals(router.view().leader()));
+        }
+    }
+
     @AfterAll
     static void stop() throws Exception {
         if (router != null) router.close();
@@ -168,6 +241,7 @@ class PoolIT {
      */
     @Test
     void preparedStatementsFollowClientsAcrossSharedServers() throws Exception {
+        long pins = pinsSoFar();
         List<CompletableFuture<Integer>> clients = new ArrayList<>();
         for (int i = 0; i < 4; i++) {
             int n = i;
@@ -198,6 +272,9 @@ class PoolIT {
         assertThat(router.pool().pools().get("postgres/alice")[1])
                 .as("server connections")
                 .isLessThanOrEqualTo(2);
+        assertThat(pinsSoFar())
+                .as("no client was pinned: they shared the two servers")
+                .isEqualTo(pins);
     }
 
     /** A transaction keeps its server from BEGIN to COMMIT; outside one, the backend may change. */
@@ -226,26 +303,55 @@ class PoolIT {
         }
     }
 
-    /** SET pins the client to its server; the server is reset before anyone else gets it. */
+    private static long pinsSoFar() {
+        return router.pool().pins().values().stream().mapToLong(Long::longValue).sum();
+    }
+
+    /**
+     * A session-level SET is remembered and replayed on whichever server the client lands on, and
+     * undone (RESET) on a server before another client uses it; nobody is pinned for it. pgJDBC
+     * itself sends SET application_name at connect.
+     */
     @Test
-    void sessionStatePinsAndIsResetBeforeTheNextClient() throws Exception {
-        long before = router.pool().pins().getOrDefault("SET/RESET/DISCARD", 0L);
-        try (Connection c = pooled("alice", "alice-pw", "")) {
-            try (Statement st = c.createStatement()) {
-                st.execute("SET search_path = pinned_schema");
+    void setIsReplayedWhereTheClientLandsAndResetForOthers() throws Exception {
+        long before = pinsSoFar();
+        try (Connection a = pooled("alice", "alice-pw", "");
+                Connection b = pooled("alice", "alice-pw", "")) {
+            try (Statement st = a.createStatement()) {
+                st.execute("SET search_path = a_schema, public");
             }
-            for (int i = 0; i < 5; i++) assertThat(one(c, "SHOW search_path")).isEqualTo("pinned_schema");
+            java.util.Set<String> pids = new java.util.HashSet<>();
+            for (int i = 0; i < 10; i++) {
+                assertThat(one(a, "SHOW search_path")).isEqualTo("a_schema, public");
+                assertThat(one(b, "SHOW search_path")).isEqualTo("\"$user\", public");
+                pids.add(one(a, "SELECT pg_backend_pid()"));
+                pids.add(one(b, "SELECT pg_backend_pid()"));
+            }
+            assertThat(pids).as("the two clients shared the pool's servers").hasSizeLessThanOrEqualTo(2);
         }
-        assertThat(router.pool().pins().get("SET/RESET/DISCARD")).isEqualTo(before + 1);
+        assertThat(pinsSoFar()).as("no client was pinned").isEqualTo(before);
+    }
+
+    /** A session advisory lock pins the client; DISCARD ALL releases it before the server is lent again. */
+    @Test
+    void aSessionAdvisoryLockPinsAndIsReleasedBeforeTheNextClient() throws Exception {
+        long before = router.pool().pins().getOrDefault("session advisory lock", 0L);
+        try (Connection c = pooled("alice", "alice-pw", "")) {
+            assertThat(one(c, "SELECT pg_advisory_lock(4242)::text")).isEmpty();
+            String pid = one(c, "SELECT pg_backend_pid()");
+            for (int i = 0; i < 3; i++)
+                assertThat(one(c, "SELECT pg_backend_pid()")).isEqualTo(pid);
+        }
+        assertThat(router.pool().pins().get("session advisory lock")).isEqualTo(before + 1);
         assertThat(router.metrics().scrape())
-                .contains("pgha_router_pool_pins_total{reason=\"SET/RESET/DISCARD\"}")
+                .contains("pgha_router_pool_pins_total{reason=\"session advisory lock\"}")
                 .contains("pgha_router_pool_clients")
                 .contains("pgha_router_pool_server_connections")
                 .contains("pgha_router_pool_auth_failures_total");
-        for (int i = 0; i < 4; i++) {
-            try (Connection c = pooled("alice", "alice-pw", "")) {
-                assertThat(one(c, "SHOW search_path")).isEqualTo("\"$user\", public");
-            }
+        try (Connection c = direct()) {
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() -> one(c, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'")
+                            .equals("0"));
         }
     }
 

@@ -242,6 +242,7 @@ public final class Router implements AutoCloseable {
             if (s.phase == Session.Phase.RELAY) enforce(s, c, now);
         }
         for (Session s : waiting) s.retry();
+        if (pool != null) pool.viewChanged();
     }
 
     /** Ends a session on a primary that lost its lease at once, and drains one on a primary stepping down. */

@@ -46,6 +46,7 @@ public final class PoolListener implements AutoCloseable {
     private final long maxMessageSize;
     private final EventLoopGroup group;
     private final java.util.function.Consumer<String> onPin;
+    private final Supplier<Route> primary;
     private final EventLoop loop;
     private final Class<? extends ServerChannel> serverChannelType;
     private final Class<? extends Channel> channelType;
@@ -81,6 +82,7 @@ public final class PoolListener implements AutoCloseable {
         this.listen = listen;
         this.maxMessageSize = maxMessageSize;
         this.onPin = onPin;
+        this.primary = primary;
         this.users =
                 AuthFile.read(Path.of(cfg.authFile())); // before any thread exists: a bad file leaves nothing behind
         this.group = new MultiThreadIoEventLoopGroup(
@@ -208,6 +210,18 @@ public final class PoolListener implements AutoCloseable {
 
     void authFailed() {
         authFailures.incrementAndGet();
+    }
+
+    /**
+     * The cluster changed: a client lent a server on a member that no longer holds the lease loses
+     * it. Between transactions it gets a server on the new primary with its next statement and
+     * notices nothing; inside one it is told and disconnected, since its transaction is gone.
+     */
+    public void viewChanged() {
+        loop.execute(() -> {
+            Route r = primary.get();
+            for (PooledClient c : clients) c.leaseCheck(r);
+        });
     }
 
     // ------------------------------------------------------------------ status

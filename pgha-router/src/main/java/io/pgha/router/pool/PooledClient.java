@@ -89,6 +89,10 @@ final class PooledClient extends SimpleChannelInboundHandler<Object> {
     private final Deque<Expect> expect1 = new ArrayDeque<>();
     private final Deque<Expect> expect3 = new ArrayDeque<>();
     private final Map<String, Stmt> statements = new HashMap<>();
+
+    /** The client's session-level SET/RESET texts by setting name, replayed on each server it lands on. */
+    private final Map<String, String> settings = new LinkedHashMap<>();
+
     private final java.util.Set<String> preparing = new java.util.HashSet<>();
     String pinned;
 
@@ -296,6 +300,16 @@ final class PooledClient extends SimpleChannelInboundHandler<Object> {
         s.sink = this::fromServer;
         s.readDone = this::flushBoth;
         StringBuilder sets = new StringBuilder();
+        for (var e : settings.entrySet()) {
+            if (e.getValue().equals(s.applied.get(e.getKey()))) continue;
+            sets.append(e.getValue()).append(";\n");
+            s.applied.put(e.getKey(), e.getValue());
+        }
+        for (String name : new java.util.ArrayList<>(s.applied.keySet())) {
+            if (settings.containsKey(name)) continue;
+            sets.append("RESET ").append(quoteName(name)).append(";\n");
+            s.applied.remove(name);
+        }
         for (var e : wanted.entrySet()) {
             if (Objects.equals(s.values.get(e.getKey()), e.getValue())) continue;
             sets.append("SET ")
@@ -350,6 +364,7 @@ final class PooledClient extends SimpleChannelInboundHandler<Object> {
         swallowZ++;
         afterSwallow = () -> {
             s.prepared.clear();
+            s.applied.clear();
             s.values.clear();
             s.values.putAll(s.loginValues);
             detach(true);
@@ -466,6 +481,13 @@ final class PooledClient extends SimpleChannelInboundHandler<Object> {
     private void watch(String sql) {
         if (pinned != null || cfg().mode() != PoolConfig.Mode.TRANSACTION) return;
         Classification c = listener.classifier().classify(sql);
+        if (c.setting() != null && c.pins().isEmpty()) {
+            // replayable: remembered for the servers this client lands on later
+            settings.remove(c.setting());
+            settings.put(c.setting(), sql);
+            if (server != null) server.applied.put(c.setting(), sql);
+            return;
+        }
         String reason = c.sessionState()
                 ? "SET/RESET/DISCARD"
                 : c.pins().isEmpty() ? null : c.pins().iterator().next().label();
@@ -555,6 +577,23 @@ final class PooledClient extends SimpleChannelInboundHandler<Object> {
 
     // ------------------------------------------------------------------ cancel and close
 
+    /** Called on every change of the cluster: the server it holds must still be the lease holder. */
+    void leaseCheck(io.pgha.router.Route r) {
+        ServerConn s = server;
+        if (s == null || phase == Phase.CLOSED) return;
+        if (r instanceof io.pgha.router.Route.Backend b
+                && b.member().equals(s.member)
+                && b.port() == s.backend.getPort()) return;
+        boolean idle = swallowZ == 0 && sentGen == ackGen && s.status == 'I';
+        detach(false);
+        if (!idle || pinned != null || cfg().mode() == PoolConfig.Mode.SESSION)
+            fatal(
+                    SqlState.ADMIN_SHUTDOWN,
+                    "pgha pool: " + s.member + " no longer holds the leader lease; the"
+                            + (pinned != null ? " session's state (" + pinned + ")" : " open transaction")
+                            + " was lost");
+    }
+
     /** Cancels what this client runs now, if it has a server. */
     void cancel() {
         ServerConn s = server;
@@ -577,6 +616,16 @@ final class PooledClient extends SimpleChannelInboundHandler<Object> {
     void closeQuietly() {
         if (server != null) detach(false);
         fatal(SqlState.ADMIN_SHUTDOWN, "the pgha router is shutting down");
+    }
+
+    /** A setting's name as a (possibly dotted) quoted identifier. */
+    static String quoteName(String name) {
+        StringBuilder q = new StringBuilder();
+        for (String part : name.split("\\.", -1)) {
+            if (q.length() > 0) q.append('.');
+            q.append('"').append(part.replace("\"", "\"\"")).append('"');
+        }
+        return q.toString();
     }
 
     private static byte[] rename(byte[] body, int at, String oldName, String newName) {

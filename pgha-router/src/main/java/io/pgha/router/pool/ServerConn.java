@@ -43,6 +43,9 @@ final class ServerConn {
     /** What {@link #values} was right after the login: what DISCARD ALL returns to. */
     final Map<String, String> loginValues = new LinkedHashMap<>();
 
+    /** Session-level SET/RESET texts of clients that ran on this server, by setting name. */
+    final Map<String, String> applied = new HashMap<>();
+
     /** Prepared statements (server-side names) the server has, confirmed by ParseComplete. */
     final Set<String> prepared = new HashSet<>();
 

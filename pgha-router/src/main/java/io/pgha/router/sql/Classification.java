@@ -15,9 +15,16 @@ import java.util.Set;
  * @param sessionState the text changes session state that can be replayed on another connection
  *     ({@code SET}, {@code RESET}, {@code DISCARD})
  * @param pins session state that cannot be replayed: the client must keep its server connection
+ * @param setting for a text that is one session-level {@code SET name ...} or {@code RESET name}
+ *     (not of a role), the setting's name: a pooler can replay the text on another connection;
+ *     null otherwise
  */
 public record Classification(
-        Target target, String reason, boolean beginsReadOnly, boolean sessionState, Set<Pin> pins) {
+        Target target, String reason, boolean beginsReadOnly, boolean sessionState, Set<Pin> pins, String setting) {
+
+    public Classification(Target target, String reason, boolean beginsReadOnly, boolean sessionState, Set<Pin> pins) {
+        this(target, reason, beginsReadOnly, sessionState, pins, null);
+    }
 
     /** Where a statement may run. */
     public enum Target {

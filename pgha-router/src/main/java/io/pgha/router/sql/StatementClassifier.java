@@ -223,8 +223,20 @@ public final class StatementClassifier {
         String name = body.path("name").asText("");
         if (body.path("is_local").asBoolean(false) || name.startsWith("TRANSACTION"))
             return Classification.primary("SET LOCAL / SET TRANSACTION (this transaction only)");
-        String what = body.path("kind").asText().startsWith("VAR_RESET") ? "RESET " : "SET ";
-        return new Classification(Target.PRIMARY, what + (name.isEmpty() ? "ALL" : name), false, true, Set.of());
+        String kind = body.path("kind").asText();
+        String what = kind.startsWith("VAR_RESET") ? "RESET " : "SET ";
+        boolean replayable =
+                (kind.equals("VAR_SET_VALUE") || kind.equals("VAR_SET_DEFAULT") || kind.equals("VAR_RESET"))
+                        && !name.isEmpty()
+                        && !name.equals("role")
+                        && !name.equals("session_authorization");
+        return new Classification(
+                Target.PRIMARY,
+                what + (name.isEmpty() ? "ALL" : name),
+                false,
+                true,
+                Set.of(),
+                replayable ? name : null);
     }
 
     private static Classification temp(JsonNode rel, String what) {

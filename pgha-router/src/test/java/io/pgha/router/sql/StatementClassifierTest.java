@@ -104,6 +104,31 @@ class StatementClassifierTest {
                 .contains("Delete");
     }
 
+    /** Which texts a pooler may replay on another connection (one session-level SET/RESET, not of a role). */
+    @Test
+    void replayableSettingsAreNamed() {
+        assertThat(CLASSIFIER.classify("SET search_path = app, public").setting())
+                .isEqualTo("search_path");
+        assertThat(CLASSIFIER.classify("SET application_name TO 'x'").setting()).isEqualTo("application_name");
+        assertThat(CLASSIFIER.classify("SET TIME ZONE 'UTC'").setting()).isEqualTo("timezone");
+        assertThat(CLASSIFIER.classify("SET work_mem TO DEFAULT").setting()).isEqualTo("work_mem");
+        assertThat(CLASSIFIER.classify("RESET statement_timeout").setting()).isEqualTo("statement_timeout");
+        assertThat(CLASSIFIER.classify("SET myapp.tenant = '7'").setting()).isEqualTo("myapp.tenant");
+        for (String notReplayed : List.of(
+                "SET ROLE admin",
+                "RESET ROLE",
+                "SET SESSION AUTHORIZATION bob",
+                "RESET ALL",
+                "DISCARD ALL",
+                "SET LOCAL work_mem = '1MB'",
+                "SET work_mem = '1MB'; SET search_path = x",
+                "SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY",
+                "SELECT set_config('search_path', 'x', false)"))
+            assertThat(CLASSIFIER.classify(notReplayed).setting())
+                    .as(notReplayed)
+                    .isNull();
+    }
+
     @Test
     void configuredFunctionsAreHonoured() {
         StatementClassifier c = new StatementClassifier(FunctionPolicy.of(
