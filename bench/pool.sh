@@ -1,0 +1,145 @@
+#!/usr/bin/env bash
+# Pooling benchmark: pgbench through the pgha router's pooled listener (transaction mode) and
+# through PgBouncer (transaction mode), same pool size, same SCRAM verifier, on this machine and in
+# one run; direct connections for reference. Installs pgbouncer from Debian's packages when missing.
+# Prints a Markdown table (copy it into BENCHMARKS.md).
+#
+#   bench/pool.sh [SECONDS_PER_RUN=15] [SCALE=10] [ROUNDS=3]
+#
+# Cases: select-only with a new connection per transaction (-C; 16 and 64 clients: the login path,
+# SCRAM included), select-only and tpcb-like on kept connections (16 and 64 clients). Clients log in
+# to both poolers with SCRAM-SHA-256 against the verifier PostgreSQL stores for the user; both
+# poolers reach PostgreSQL over loopback with trust. Each case runs ROUNDS times, the targets
+# interleaved; the table shows medians and the spread (min-max) of the rounds.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+secs=${1:-15}
+scale=${2:-10}
+rounds=${3:-3}
+base=${PGHA_BENCH_PORT:-27000}
+pg=$base; api=$((base + 8)); zk=$((base + 181)); rw=$((base + 500)); pool=$((base + 503)); bouncer=$((base + 600))
+dir=/tmp/pgha-bench-pool
+bin=/usr/lib/postgresql/15/bin
+size=20
+
+need() { command -v "$1" >/dev/null 2>&1 || [ -x "/usr/sbin/$1" ]; }
+if ! need pgbouncer; then
+  echo "installing pgbouncer (apt-get)" >&2
+  DEBIAN_FRONTEND=noninteractive apt-get update -q >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q pgbouncer >&2
+fi
+(systemctl stop pgbouncer 2>/dev/null || service pgbouncer stop 2>/dev/null || true) >/dev/null 2>&1
+
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+  pkill -f "$dir/pgbouncer.ini" 2>/dev/null || true
+}
+trap cleanup EXIT
+
+rm -rf "$dir"; mkdir -p "$dir"; chmod 755 "$dir"
+cat > "$dir/node1.yml" <<YAML
+cluster: bench
+name: node1
+data_dir: $dir/node1/data
+postgresql:
+  listen: 127.0.0.1
+  port: $pg
+  authentication: {superuser: {username: postgres}, replication: {username: postgres}}
+  pg_hba: ["local all all trust", "host all all 127.0.0.1/32 trust", "host replication all 127.0.0.1/32 trust"]
+  parameters: {shared_buffers: 128MB, max_connections: '200'}
+restapi: {listen: 127.0.0.1, port: $api}
+dcs:
+  embedded: {my_id: 1, data_dir: $dir/node1/zookeeper, peers: ["1=127.0.0.1:$zk:$((zk + 100)):$((zk + 200))"]}
+YAML
+
+./pgha agent --config "$dir/node1.yml" > "$dir/agent.log" 2>&1 & pids+=($!)
+for _ in $(seq 1 180); do
+  curl -sf "http://127.0.0.1:$api/primary" >/dev/null 2>&1 && break
+  sleep 1
+done
+curl -sf "http://127.0.0.1:$api/primary" >/dev/null || { echo "the pgha node did not become primary; see $dir/agent.log" >&2; exit 1; }
+"$bin/psql" -h 127.0.0.1 -p "$pg" -U postgres -qc "ALTER ROLE postgres PASSWORD 'bench-secret'" postgres
+verifier=$("$bin/psql" -h 127.0.0.1 -p "$pg" -U postgres -Atc "SELECT rolpassword FROM pg_authid WHERE rolname = 'postgres'" postgres)
+echo "\"postgres\" \"$verifier\"" > "$dir/users.txt"
+chmod 600 "$dir/users.txt"
+cp "$dir/users.txt" "$dir/bouncer-users.txt"
+mkdir -p "$dir/bouncer"; chown postgres "$dir/bouncer" "$dir/bouncer-users.txt" # PgBouncer will not run as root
+
+cat > "$dir/router.yml" <<YAML
+cluster: bench
+dcs: {zookeeper: {connect: "127.0.0.1:$zk"}}
+router:
+  name: bench-router
+  port: $rw
+  pool: {port: $pool, mode: transaction, auth_file: $dir/users.txt, pool_size: $size, max_client_conn: 400}
+YAML
+cat > "$dir/pgbouncer.ini" <<INI
+[databases]
+postgres = host=127.0.0.1 port=$pg dbname=postgres
+[pgbouncer]
+listen_addr = 127.0.0.1
+listen_port = $bouncer
+unix_socket_dir =
+auth_type = scram-sha-256
+auth_file = $dir/bouncer-users.txt
+pool_mode = transaction
+max_client_conn = 400
+default_pool_size = $size
+logfile = $dir/bouncer/pgbouncer.log
+pidfile = $dir/bouncer/pgbouncer.pid
+INI
+chmod 644 "$dir/pgbouncer.ini"
+
+./pgha router --config "$dir/router.yml" > "$dir/router.log" 2>&1 & pids+=($!)
+runuser -u postgres -- /usr/sbin/pgbouncer "$dir/pgbouncer.ini" > /dev/null 2>&1 & pids+=($!)
+for p in $pool $bouncer; do
+  for _ in $(seq 1 60); do "$bin/pg_isready" -q -h 127.0.0.1 -p "$p" && break; sleep 1; done
+done
+
+"$bin/pgbench" -i -q -s "$scale" -h 127.0.0.1 -p "$pg" -U postgres postgres > "$dir/init.log" 2>&1
+export PGPASSWORD=bench-secret
+
+# Warm every path once (the router's JIT included), then measure, targets interleaved per case.
+for p in $pg $pool $bouncer; do
+  "$bin/pgbench" -n -S -c 16 -j 2 -T 5 -h 127.0.0.1 -p "$p" -U postgres postgres > "$dir/warmup-$p.log" 2>&1 \
+    || { echo "pgbench through port $p failed:" >&2; tail -5 "$dir/warmup-$p.log" >&2; exit 1; }
+done
+
+declare -A tps
+run() { # script clients port extra -> tps
+  local out
+  out=$("$bin/pgbench" -n -b "$1" -c "$2" -j 2 -T "$secs" $4 -h 127.0.0.1 -p "$3" -U postgres postgres 2>&1) \
+    || { echo "pgbench failed: $out" >&2; echo 0; return; }
+  echo "$out" | sed -n 's/^tps = \([0-9.]*\).*/\1/p' | head -1
+}
+median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
+spread() { printf '%s\n' "$@" | sort -g | awk 'NR == 1 {lo=$1} {hi=$1} END {printf "%.0f-%.0f", lo, hi}'; }
+targets=(direct pgha pgbouncer)
+declare -A port=([direct]=$pg [pgha]=$pool [pgbouncer]=$bouncer)
+cases=("select-only 16 -C" "select-only 64 -C" "select-only 16 -" "select-only 64 -" "tpcb-like 16 -" "tpcb-like 64 -")
+for round in $(seq 1 "$rounds"); do
+  for cs in "${cases[@]}"; do
+    read -r script c extra <<< "$cs"
+    [ "$extra" = "-" ] && extra=""
+    for t in "${targets[@]}"; do
+      x=$(run "$script" "$c" "${port[$t]}" "$extra")
+      tps[$cs,$t]="${tps[$cs,$t]:-} $x"
+      echo "  round $round $cs $t: $x tps" >&2
+    done
+  done
+done
+
+echo "Machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -r); $(date -u +%Y-%m-%d)"
+echo "pgbench $secs s per run, median (min-max) of $rounds rounds, scale $scale, -j 2, simple protocol, pool_size $size, transaction mode; $("$bin/postgres" --version); $(/usr/sbin/pgbouncer --version | head -1)"
+echo
+echo "| script | clients | connect per transaction | direct tps | pgha pool tps | PgBouncer tps | pgha/PgBouncer |"
+echo "| --- | --- | --- | --- | --- | --- | --- |"
+for cs in "${cases[@]}"; do
+  read -r script c extra <<< "$cs"
+  d=$(median ${tps[$cs,direct]}); r=$(median ${tps[$cs,pgha]}); b=$(median ${tps[$cs,pgbouncer]})
+  printf "| %s | %s | %s | %.0f (%s) | %.0f (%s) | %.0f (%s) | %.2f |\n" "$script" "$c" "$([ "$extra" = "-C" ] && echo yes || echo no)" \
+    "$d" "$(spread ${tps[$cs,direct]})" "$r" "$(spread ${tps[$cs,pgha]})" "$b" "$(spread ${tps[$cs,pgbouncer]})" \
+    "$(echo "$r / $b" | bc -l)"
+done
