@@ -38,7 +38,23 @@ import org.junit.jupiter.api.TestMethodOrder;
  * must pass after each step.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@org.junit.jupiter.api.extension.ExtendWith(SetsIT.PlainLogOnFailure.class)
 class SetsIT {
+    /** On a failure, the end of plain's server log: its apply workers report there why they stopped. */
+    static final class PlainLogOnFailure implements org.junit.jupiter.api.extension.TestWatcher {
+        @Override
+        public void testFailed(org.junit.jupiter.api.extension.ExtensionContext context, Throwable cause) {
+            try {
+                Path log = plain.log(plain.dir().resolve("data"));
+                List<String> lines = java.nio.file.Files.readAllLines(log);
+                System.out.println("---- plain's server log, last 80 lines (" + log + ")");
+                lines.subList(Math.max(0, lines.size() - 80), lines.size()).forEach(System.out::println);
+            } catch (Exception e) {
+                System.out.println("plain's server log: " + e);
+            }
+        }
+    }
+
     private static final ObjectMapper JSON = new ObjectMapper();
     private static Path dir;
     private static io.pgha.dcs.EmbeddedZooKeeper zk;

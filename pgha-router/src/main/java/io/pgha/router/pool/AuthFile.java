@@ -31,11 +31,18 @@ public final class AuthFile {
      *     and what is wrong)
      */
     public static Map<String, Secret> read(Path file) throws IOException {
+        if (Files.isSymbolicLink(file))
+            throw new IllegalArgumentException("auth file " + file + " is a symbolic link; give the file itself");
         Set<PosixFilePermission> mode = Files.getPosixFilePermissions(file, LinkOption.NOFOLLOW_LINKS);
         if (mode.contains(PosixFilePermission.OTHERS_READ))
             throw new IllegalArgumentException(
                     "auth file " + file + " is readable by every user; it holds password secrets (chmod 600 or 640)");
-        return parse(file.toString(), Files.readAllLines(file, StandardCharsets.UTF_8));
+        byte[] bytes;
+        try (var in = Files.newInputStream(file, LinkOption.NOFOLLOW_LINKS)) { // no link swapped in meanwhile
+            bytes = in.readAllBytes();
+        }
+        return parse(
+                file.toString(), java.util.Arrays.asList(new String(bytes, StandardCharsets.UTF_8).split("\\R", -1)));
     }
 
     static Map<String, Secret> parse(String name, List<String> lines) {

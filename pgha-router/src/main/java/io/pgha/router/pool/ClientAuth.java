@@ -57,20 +57,33 @@ public final class ClientAuth {
      * @param mockSecret a per-router secret for the mock exchange of unknown users
      */
     public ClientAuth(String user, Secret secret, Method method, byte[] mockSecret) {
+        this(user, secret, method, mockSecret, null);
+    }
+
+    /**
+     * @param plainVerifier for a {@link Secret.Plain}: a verifier already derived from it (PBKDF2 is
+     *     costly; the listener derives one per user), or null to derive one here
+     */
+    public ClientAuth(String user, Secret secret, Method method, byte[] mockSecret, ScramVerifier plainVerifier) {
         this.user = user;
         this.secret = secret;
         boolean useScram = method == Method.SCRAM_SHA_256 || secret instanceof Secret.Verifier || secret == null;
         if (useScram) {
             if (secret instanceof Secret.Verifier v) scram = new ScramServer(v.verifier());
-            else if (secret instanceof Secret.Plain p) {
-                byte[] salt = new byte[16];
-                RANDOM.nextBytes(salt);
-                scram = new ScramServer(ScramVerifier.fromPassword(p.password(), salt, 4096));
-            } else scram = ScramServer.mock(user, mockSecret); // unknown user, or an md5 hash with SCRAM asked
+            else if (secret instanceof Secret.Plain p)
+                scram = new ScramServer(plainVerifier != null ? plainVerifier : derive(p.password()));
+            else scram = ScramServer.mock(user, mockSecret); // unknown user, or an md5 hash with SCRAM asked
         } else {
             md5Salt = new byte[4];
             RANDOM.nextBytes(md5Salt);
         }
+    }
+
+    /** A SCRAM verifier for a password, with a fresh random salt. */
+    static ScramVerifier derive(String password) {
+        byte[] salt = new byte[16];
+        RANDOM.nextBytes(salt);
+        return ScramVerifier.fromPassword(password, salt, 4096);
     }
 
     /** The first Authentication message: AuthenticationSASL or AuthenticationMD5Password. */

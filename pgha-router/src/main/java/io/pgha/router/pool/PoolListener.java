@@ -58,6 +58,7 @@ public final class PoolListener implements AutoCloseable {
     private final Set<PooledClient> clients = ConcurrentHashMap.newKeySet();
     private final Map<CancelKey, PooledClient> cancelKeys = new HashMap<>();
     private final Map<String, String> serverNames = new HashMap<>();
+    private final Map<String, Derived> derived = new ConcurrentHashMap<>();
     private final Map<String, AtomicLong> pins = new ConcurrentHashMap<>();
     private final AtomicLong authFailures = new AtomicLong();
     private int nextPid = 1;
@@ -154,6 +155,24 @@ public final class PoolListener implements AutoCloseable {
 
     Secret secret(String user) {
         return users.get(user);
+    }
+
+    /** A password of the auth file, derived into a SCRAM verifier once per user (and again when it changes). */
+    io.pgha.wire.auth.ScramVerifier derived(String user, Secret secret) {
+        if (!(secret instanceof Secret.Plain p)) return null;
+        Derived d = derived.get(user);
+        if (d == null || !d.password().equals(p.password())) {
+            d = new Derived(p.password(), ClientAuth.derive(p.password()));
+            derived.put(user, d);
+        }
+        return d.verifier();
+    }
+
+    private record Derived(String password, io.pgha.wire.auth.ScramVerifier verifier) {
+        @Override
+        public String toString() {
+            return "Derived[SCRAM-SHA-256]";
+        }
     }
 
     boolean admit(PooledClient c) {

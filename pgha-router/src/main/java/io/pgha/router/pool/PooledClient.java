@@ -185,8 +185,13 @@ final class PooledClient extends SimpleChannelInboundHandler<Object> {
             wanted.put(k, e.getValue());
         }
         if ((m.protocol() & 0xffff) != 0 || !unknownOptions.isEmpty()) negotiate(unknownOptions);
+        Secret secret = listener.secret(user);
         auth = new ClientAuth(
-                user, listener.secret(user), ClientAuth.Method.of(cfg().authType()), listener.mockSecret());
+                user,
+                secret,
+                ClientAuth.Method.of(cfg().authType()),
+                listener.mockSecret(),
+                listener.derived(user, secret));
         phase = Phase.AUTH;
         ctx.writeAndFlush(Unpooled.wrappedBuffer(auth.start()));
     }

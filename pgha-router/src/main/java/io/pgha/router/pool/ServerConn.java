@@ -156,6 +156,7 @@ final class ServerConn {
                         return;
                     }
                     ServerConn c = new ServerConn(f.channel(), member, backend, key);
+                    c.values.putAll(startupValues); // in effect after login, reported or not (reports override)
                     self[0] = c;
                     Map<String, String> params = new LinkedHashMap<>();
                     params.put("user", key.user());

@@ -49,6 +49,16 @@ class AuthFileTest {
     }
 
     @Test
+    void aSymbolicLinkIsRefused(@TempDir Path dir) throws Exception {
+        Path f = dir.resolve("users.txt");
+        Files.writeString(f, "\"alice\" \"pw\"\n");
+        Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rw-------"));
+        Path link = Files.createSymbolicLink(dir.resolve("link.txt"), f);
+        assertThatThrownBy(() -> AuthFile.read(link)).hasMessageContaining("is a symbolic link");
+        assertThat(AuthFile.read(f)).containsOnlyKeys("alice");
+    }
+
+    @Test
     void badLinesNameTheirNumberAndNotTheirSecret() {
         assertBad("alice \"pw\"", "users:1: the user name must be in double quotes");
         assertBad("\"alice\" pw", "users:1: the password must be in double quotes");
