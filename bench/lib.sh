@@ -16,3 +16,31 @@ bench_java() {
   rm -f "$cpfile"
   java "${opts[@]}" -cp "pgha-cli/target/test-classes:pgha-cli/target/classes:$cp" "$main" "$@"
 }
+
+# One pgha node (agent, PostgreSQL 15 with trust on loopback, embedded ZooKeeper) as the primary of
+# cluster "bench", for the proxy benchmarks; its pid is added to the array pids.
+#   bench_primary DIR PG_PORT API_PORT ZK_PORT
+bench_primary() {
+  local dir=$1 pg=$2 api=$3 zk=$4
+  cat > "$dir/node1.yml" <<YAML
+cluster: bench
+name: node1
+data_dir: $dir/node1/data
+postgresql:
+  listen: 127.0.0.1
+  port: $pg
+  authentication: {superuser: {username: postgres}, replication: {username: postgres}}
+  pg_hba: ["local all all trust", "host all all 127.0.0.1/32 trust", "host replication all 127.0.0.1/32 trust"]
+  parameters: {shared_buffers: 128MB, max_connections: '200'}
+restapi: {listen: 127.0.0.1, port: $api}
+dcs:
+  embedded: {my_id: 1, data_dir: $dir/node1/zookeeper, peers: ["1=127.0.0.1:$zk:$((zk + 100)):$((zk + 200))"]}
+YAML
+  ./pgha agent --config "$dir/node1.yml" > "$dir/agent.log" 2>&1 & pids+=($!)
+  for _ in $(seq 1 180); do
+    curl -sf "http://127.0.0.1:$api/primary" >/dev/null 2>&1 && return 0
+    sleep 1
+  done
+  echo "the pgha node did not become primary; see $dir/agent.log" >&2
+  return 1
+}

@@ -14,6 +14,7 @@
 # is stopped at the end, also on failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 secs=${1:-15}
 scale=${2:-10}
 rounds=${3:-3}
@@ -40,20 +41,6 @@ cleanup() {
 trap cleanup EXIT
 
 rm -rf "$dir"; mkdir -p "$dir"; chmod 755 "$dir"
-cat > "$dir/node1.yml" <<YAML
-cluster: bench
-name: node1
-data_dir: $dir/node1/data
-postgresql:
-  listen: 127.0.0.1
-  port: $pg
-  authentication: {superuser: {username: postgres}, replication: {username: postgres}}
-  pg_hba: ["local all all trust", "host all all 127.0.0.1/32 trust", "host replication all 127.0.0.1/32 trust"]
-  parameters: {shared_buffers: 128MB, max_connections: '200'}
-restapi: {listen: 127.0.0.1, port: $api}
-dcs:
-  embedded: {my_id: 1, data_dir: $dir/node1/zookeeper, peers: ["1=127.0.0.1:$zk:$((zk + 100)):$((zk + 200))"]}
-YAML
 cat > "$dir/router.yml" <<YAML
 cluster: bench
 dcs: {zookeeper: {connect: "127.0.0.1:$zk"}}
@@ -90,12 +77,7 @@ CFG
 chmod 644 "$dir"/*.ini "$dir"/*.txt "$dir"/*.cfg
 mkdir -p "$dir/bouncer" && chown postgres "$dir/bouncer" # PgBouncer will not run as root
 
-./pgha agent --config "$dir/node1.yml" > "$dir/agent.log" 2>&1 & pids+=($!)
-for _ in $(seq 1 180); do
-  curl -sf "http://127.0.0.1:$api/primary" >/dev/null 2>&1 && break
-  sleep 1
-done
-curl -sf "http://127.0.0.1:$api/primary" >/dev/null || { echo "the pgha node did not become primary; see $dir/agent.log" >&2; exit 1; }
+bench_primary "$dir" "$pg" "$api" "$zk"
 ./pgha router --config "$dir/router.yml" > "$dir/router.log" 2>&1 & pids+=($!)
 runuser -u postgres -- /usr/sbin/pgbouncer "$dir/pgbouncer.ini" > /dev/null 2>&1 & pids+=($!)
 /usr/sbin/haproxy -f "$dir/haproxy.cfg" > "$dir/haproxy.log" 2>&1 & pids+=($!)

@@ -139,36 +139,8 @@ class PoolIT {
 
     /** node1 (the first server) and node2 (the second), {@code leader} holding the lease. */
     private static ClusterState view(String leader) {
-        Member n1 = new Member(
-                "node1",
-                "http://x",
-                "127.0.0.1",
-                pgPort,
-                leader.equals("node1") ? Role.PRIMARY : Role.STANDBY,
-                MemberState.RUNNING,
-                1,
-                new Lsn(100),
-                new Lsn(100),
-                null,
-                true,
-                Tags.NONE,
-                "",
-                0);
-        Member n2 = new Member(
-                "node2",
-                "http://y",
-                "127.0.0.1",
-                pgPort2,
-                leader.equals("node2") ? Role.PRIMARY : Role.STANDBY,
-                MemberState.RUNNING,
-                1,
-                new Lsn(100),
-                new Lsn(100),
-                null,
-                true,
-                Tags.NONE,
-                "",
-                0);
+        Member n1 = member("node1", pgPort, leader);
+        Member n2 = member("node2", pgPort2, leader);
         return new ClusterState(
                 "1", leader, Map.of("node1", n1, "node2", n2), DynamicConfig.DEFAULT, null, new Lsn(100), List.of());
     }
@@ -209,6 +181,25 @@ class PoolIT {
             await().atMost(Duration.ofSeconds(10))
                     .until(() -> "node1".equals(router.view().leader()));
         }
+    }
+
+    private static Member member(String name, int port, String leader) {
+        Role role = name.equals(leader) ? Role.PRIMARY : Role.STANDBY;
+        return new Member(
+                name,
+                "http://" + name,
+                "127.0.0.1",
+                port,
+                role,
+                MemberState.RUNNING,
+                1,
+                new Lsn(100),
+                new Lsn(100),
+                null,
+                true,
+                Tags.NONE,
+                "",
+                0);
     }
 
     @AfterAll
