@@ -112,7 +112,8 @@ class PoolIT {
                 50,
                 600_000,
                 3_600_000,
-                10_000);
+                60_000); // query_wait_timeout: generous, a loaded CI machine is slow (once 10 s was not enough for
+        // pgbench)
         router = new Router(
                         "pool-it",
                         new RouterConfig(
@@ -384,6 +385,29 @@ class PoolIT {
                 assertThat(one(e, "SELECT 1")).isEqualTo("1");
             }
         }
+    }
+
+    /**
+     * A server connection that dies under its client (its backend terminated, as in a postmaster
+     * restart) frees its place in the pool: after more such deaths than pool_size, clients still
+     * get servers.
+     */
+    @Test
+    void aServerThatDiesUnderItsClientFreesItsPlace() throws Exception {
+        for (int i = 0; i < 3; i++) {
+            try (Connection c = pooled("alice", "alice-pw", "")) {
+                c.setAutoCommit(false);
+                String pid = one(c, "SELECT pg_backend_pid()");
+                try (Connection d = direct()) {
+                    one(d, "SELECT pg_terminate_backend(" + pid + ")::text");
+                }
+                assertThatThrownBy(() -> one(c, "SELECT 1")).isInstanceOf(SQLException.class);
+            }
+        }
+        try (Connection c = pooled("alice", "alice-pw", "")) {
+            assertThat(one(c, "SELECT 1")).isEqualTo("1");
+        }
+        assertThat(router.pool().pools().get("postgres/alice")[1]).isLessThanOrEqualTo(2);
     }
 
     /** carol's auth file entry is her password: the router checks it and logs in to PostgreSQL with it. */

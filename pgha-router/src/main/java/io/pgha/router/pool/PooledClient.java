@@ -238,7 +238,8 @@ final class PooledClient extends SimpleChannelInboundHandler<Object> {
 
     /** The first server this client got: report its settings, the client's key, and ready. */
     private void loggedIn() {
-        Map<String, String> report = new LinkedHashMap<>(server.values);
+        Map<String, String> report = new LinkedHashMap<>();
+        for (String name : server.reported) report.put(name, server.values.get(name));
         for (var e : wanted.entrySet()) if (report.containsKey(e.getKey())) report.put(e.getKey(), e.getValue());
         for (var e : report.entrySet()) {
             byte[] name = Frame.cstringBytes(e.getKey());
@@ -505,12 +506,18 @@ final class PooledClient extends SimpleChannelInboundHandler<Object> {
     // ------------------------------------------------------------------ server messages
 
     private void fromServer(Frame f) {
-        if (f == null) { // the server connection closed
+        if (f == null) { // the server connection closed under the client: its pool slot is freed
+            ServerConn s = server;
+            server = null;
+            if (s != null) {
+                s.sink = null;
+                s.readDone = null;
+                listener.pool().discard(s);
+            }
             if (phase != Phase.CLOSED)
                 fatal(
                         SqlState.ADMIN_SHUTDOWN,
-                        "pgha pool: the server connection closed (" + (server == null ? "?" : server.member) + ")");
-            server = null;
+                        "pgha pool: the server connection closed (" + (s == null ? "?" : s.member) + ")");
             return;
         }
         if (swallowZ > 0) {

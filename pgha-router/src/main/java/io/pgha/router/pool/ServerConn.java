@@ -40,6 +40,9 @@ final class ServerConn {
     /** GUC values as the server reported them (ParameterStatus) or as the pool set them. */
     final Map<String, String> values = new HashMap<>();
 
+    /** The settings the server reports (ParameterStatus), in the order it first did. */
+    final Set<String> reported = new java.util.LinkedHashSet<>();
+
     /** What {@link #values} was right after the login: what DISCARD ALL returns to. */
     final Map<String, String> loginValues = new LinkedHashMap<>();
 
@@ -206,6 +209,7 @@ final class ServerConn {
         int at = Frame.skipCstring(body, 0);
         if (at < 0) return;
         values.put(name, Frame.cstring(body, at));
+        reported.add(name);
     }
 
     private void received(Frame f) {
