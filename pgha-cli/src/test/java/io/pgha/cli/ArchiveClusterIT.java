@@ -200,7 +200,9 @@ class ArchiveClusterIT {
                     List.of(
                             "sh",
                             "-c",
-                            "ls -la " + spool + " " + spool + "/replies; ps -eo pid,ppid,etimes,args | grep call.sh"),
+                            "ls -la " + spool + " " + spool + "/replies; ps -eo pid,ppid,etimes,args | grep call.sh;"
+                                    // PostgreSQL's own log (the logging collector's): the archiver's attempts
+                                    + " tail -n 40 " + spool.resolveSibling("data.log.d") + "/*"),
                     List.of(
                             "setpriv",
                             "--reuid=postgres",
