@@ -424,7 +424,15 @@ class PoolIT {
                 Statement st = c.createStatement()) {
             CompletableFuture<Void> cancel = CompletableFuture.runAsync(() -> {
                 try {
-                    Thread.sleep(700);
+                    try (Connection d = direct()) {
+                        await().atMost(Duration.ofSeconds(20))
+                                .alias("the query runs on its server")
+                                .until(() -> one(
+                                                d,
+                                                "SELECT count(*) FROM pg_stat_activity WHERE state = 'active'"
+                                                        + " AND query = 'SELECT pg_sleep(60)'")
+                                        .equals("1"));
+                    }
                     st.cancel();
                 } catch (Exception e) {
                     throw new RuntimeException(e);
