@@ -51,6 +51,9 @@ final class SlotManager {
         return t;
     });
     private Future<?> advancing;
+    /** Logical slots seen listed as permanent while this agent ran (see {@link SlotPlanner#standby}). */
+    private final Set<String> listedBefore = new LinkedHashSet<>();
+
     private boolean standbyChecked;
     private Set<String> lastNotes = Set.of();
     /** Errors logged in the last cycle: one that persists is logged once, one that comes back is logged again. */
@@ -141,7 +144,9 @@ final class SlotManager {
     synchronized boolean onStandby(ClusterState c, LocalState local) {
         sightings.notLeading();
         // Without permanent slots one look per time as standby suffices (for member slots left from a time as primary).
-        if (c.config().slots().isEmpty() && c.slots().positions().isEmpty() && standbyChecked) return false;
+        // (A copy of a slot the setting listed and no longer does is dropped first.)
+        if (c.config().slots().isEmpty() && c.slots().positions().isEmpty() && listedBefore.isEmpty() && standbyChecked)
+            return false;
         Member leader = c.leaderMember().filter(Member::isRunningPrimary).orElse(null);
         if (leader == null || !leader.name().equals(local.following())) return false;
         boolean restart = false;
@@ -150,14 +155,27 @@ final class SlotManager {
         try {
             boolean walLevelLogical =
                     "logical".equals(cfg.postgresql().parameters().get("wal_level"));
+            c.config().slots().forEach((name, p) -> {
+                if (p.logical()) listedBefore.add(name);
+            });
+            List<SlotPlanner.Slot> present = slots.list();
             Plan plan = SlotPlanner.standby(
                     cfg.tags().noFailover(),
                     walLevelLogical,
-                    slots.list(),
+                    present,
                     c.config(),
                     c.slots(),
                     c.leader(),
-                    local.replayPosition());
+                    local.replayPosition(),
+                    Set.copyOf(listedBefore));
+            // a name no longer listed and gone from here (dropped below, or never copied) is forgotten
+            Set<String> here = new java.util.HashSet<>();
+            for (SlotPlanner.Slot sl : present) here.add(sl.name());
+            listedBefore.removeIf(n -> !c.config().slots().containsKey(n)
+                    && (!here.contains(n)
+                            || plan.steps().stream()
+                                    .anyMatch(st ->
+                                            st instanceof Drop && st.slot().equals(n))));
             standbyChecked = true;
             notes(plan.notes());
             for (Step step : plan.steps()) {

@@ -38,6 +38,9 @@ public final class SetMove {
     /** Test hook: the system property naming the step after which a move stops as if pgha had been killed. */
     static final String CRASH_AFTER = "pgha.test.sets.crash-after";
 
+    /** Test hook: the system property with a pause (ms) after each subscriber the reverse step moves. */
+    static final String REVERSE_PAUSE_MS = "pgha.test.sets.reverse-pause-ms";
+
     /** Where the move records its journal and, at the end, the set with its new origin. */
     public interface Store {
         void journal(String set, Journal j) throws Exception;
@@ -227,7 +230,7 @@ public final class SetMove {
             j = record(name, j, "reverse", false, null);
             progress.accept("[6/6] " + to + " stops subscribing; " + String.join(", ", directSubscribers(after))
                     + " subscribe from it without a copy");
-            repoint(after, to);
+            repoint(after, from, to);
             j = record(name, j, "reverse", true, null);
             lap(stepMs, "reverse", t);
         }
@@ -395,11 +398,18 @@ public final class SetMove {
      * The reverse step, once the new origin takes writes: it stops subscribing (its slot on the old
      * origin goes with its subscription), and each future direct subscriber subscribes from it,
      * without a copy, through the slot the prepare step made. Can run again.
+     *
+     * <p>The old origin subscribes last. Once it applies the new origin's writes, it also publishes
+     * them (PostgreSQL 15 cannot filter by origin) to whoever still subscribes from it; a subscriber
+     * moved after that would get those writes a second time from the new origin's slot (a duplicate
+     * key, and its subscription stops). So every other subscriber leaves the old origin first, and a
+     * resumed reverse keeps that order: the old origin subscribes only once the others are done.
      */
-    private void repoint(ReplicationSet after, String to) throws Exception {
+    private void repoint(ReplicationSet after, String from, String to) throws Exception {
         String name = after.name();
         String db = after.database();
-        List<String> direct = directSubscribers(after);
+        List<String> direct = new ArrayList<>(directSubscribers(after));
+        if (direct.remove(from)) direct.add(from);
         String comment = Names.providerComment(name, to);
         // the new origin stops subscribing (its slot on the old origin goes with the subscription)
         ops.dropSubscription(to, db, Names.subscription(name, to));
@@ -413,6 +423,9 @@ public final class SetMove {
             // dropped (with its slot there) and made again, starting where the new slot starts
             if (exists) ops.dropSubscription(f, db, sub);
             ops.apply(new Plan(List.of(SetPlanner.subscribe(name, f, to, db, conn, false)), List.of()));
+            // test hook: time for the subscriber's worker to start and apply before the next one moves
+            long pause = Long.getLong(REVERSE_PAUSE_MS, 0);
+            if (pause > 0) Thread.sleep(pause);
         }
     }
 }

@@ -34,7 +34,8 @@ import java.util.TreeSet;
  * On a standby that may become primary (not tagged nofailover), each permanent logical slot is kept
  * as a copy: copied from the primary when missing, then advanced to the position the current primary
  * published, never past this standby's replay position. A standby drops only copies of slots the
- * record names that the setting no longer does, and, when tagged nofailover, its copies; and it
+ * record names, or that it saw listed, or of a replication set, that the setting no longer lists,
+ * and, when tagged nofailover, its copies; and it
  * drops inactive member slots left from a time as primary (their xmin would reach the primary
  * through hot_standby_feedback and hold back its cleanup). Other slots on a standby are not touched.
  */
@@ -201,6 +202,9 @@ public final class SlotPlanner {
      *     with a logical slot otherwise, so without it nothing is copied
      * @param leader the current leader in the DCS (published positions count only when it wrote them)
      * @param replay this standby's replay position: no copy is advanced past it
+     * @param listedBefore the logical slots this member has seen listed as permanent (its copies are
+     *     pgha's to drop when the setting stops listing them, even once the primary's record no longer
+     *     names them: the primary may drop the slot and publish before this standby looks)
      */
     public static Plan standby(
             boolean noFailover,
@@ -209,7 +213,8 @@ public final class SlotPlanner {
             DynamicConfig config,
             SlotPositions published,
             String leader,
-            Lsn replay) {
+            Lsn replay,
+            Set<String> listedBefore) {
         List<Step> steps = new ArrayList<>();
         List<String> notes = new ArrayList<>();
         boolean anyLogical = config.slots().values().stream().anyMatch(PermanentSlot::logical);
@@ -259,7 +264,12 @@ public final class SlotPlanner {
             PermanentSlot p = config.slots().get(s.name());
             boolean kept = p != null && p.logical() && !noFailover;
             if (kept) continue;
-            if (published.positions().containsKey(s.name()) && !s.active()) {
+            // a replication set's slot on a standby is always a copy (PostgreSQL 15 decodes on
+            // primaries only), made while slots: listed it
+            boolean pghas = published.positions().containsKey(s.name())
+                    || listedBefore.contains(s.name())
+                    || s.name().startsWith(SlotSettings.SET_PREFIX);
+            if (pghas && !s.active()) {
                 steps.add(new Drop(
                         s.name(),
                         p == null

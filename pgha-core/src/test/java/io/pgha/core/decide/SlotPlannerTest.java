@@ -18,6 +18,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class SlotPlannerTest {
@@ -357,7 +358,14 @@ class SlotPlannerTest {
             Map<String, Lsn> published,
             long replay) {
         return SlotPlanner.standby(
-                noFailover, true, local, cfg(30, permanent), new SlotPositions(writer, published), ME, new Lsn(replay));
+                noFailover,
+                true,
+                local,
+                cfg(30, permanent),
+                new SlotPositions(writer, published),
+                ME,
+                new Lsn(replay),
+                Set.of());
     }
 
     @Test
@@ -412,6 +420,42 @@ class SlotPlannerTest {
                 .contains("debezium", "not pgha's");
     }
 
+    /**
+     * The sets commands drop a set's slot on the primary and unlist it; the primary then publishes a
+     * record without it. A standby that looks only after that still drops its copy (it was left for
+     * ever, holding WAL and catalog rows back, and SetsIT's unsubscribe test failed on it in CI).
+     */
+    @Test
+    void aCopyIsDroppedAfterTheSettingStopsListingItEvenWhenThePrimaryNoLongerNamesIt() {
+        Map<String, Lsn> none = Map.of();
+        Plan seen = SlotPlanner.standby(
+                false,
+                true,
+                List.of(logical("cdc", 100)),
+                cfg(30, Map.of()),
+                new SlotPositions(ME, none),
+                ME,
+                new Lsn(1000),
+                Set.of("cdc"));
+        assertThat(steps(seen)).as("a slot this member saw listed").containsExactly("drop cdc");
+        assertThat(steps(standby(false, List.of(logical("pghaset_shop_plain", 100)), Map.of(), ME, none, 1000)))
+                .as("a replication set's slot (only ever a copy on a standby)")
+                .containsExactly("drop pghaset_shop_plain");
+        assertThat(steps(standby(false, List.of(logical("cdc", 100)), Map.of(), ME, none, 1000)))
+                .as("a logical slot neither listed before nor named stays (not pgha's)")
+                .isEmpty();
+        Plan active = SlotPlanner.standby(
+                false,
+                true,
+                List.of(Slot.logical("cdc", true, "postgres", "pgoutput", new Lsn(1))),
+                cfg(30, Map.of()),
+                new SlotPositions(ME, none),
+                ME,
+                new Lsn(1000),
+                Set.of("cdc"));
+        assertThat(active.steps()).as("nor one in use").isEmpty();
+    }
+
     @Test
     void withoutWalLevelLogicalAStandbyCopiesNothingAndSaysWhy() {
         Plan p = SlotPlanner.standby(
@@ -421,7 +465,8 @@ class SlotPlannerTest {
                 cfg(30, LOGICAL),
                 new SlotPositions(ME, Map.of("cdc", new Lsn(5))),
                 ME,
-                new Lsn(10));
+                new Lsn(10),
+                Set.of());
         assertThat(p.steps()).isEmpty();
         assertThat(p.notes()).singleElement().asString().contains("wal_level is not logical");
     }
