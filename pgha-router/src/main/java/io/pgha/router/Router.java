@@ -116,6 +116,7 @@ public final class Router implements AutoCloseable {
                         cfg.listen(),
                         cfg.maxMessageSize(),
                         this::currentPrimary,
+                        () -> Routing.standbys(view, policy),
                         metrics::pinned,
                         epoll,
                         epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class,

@@ -49,6 +49,19 @@ public final class RouterMetrics implements AutoCloseable {
                         "pgha.router.pool.auth.failures", pool, io.pgha.router.pool.PoolListener::authFailures)
                 .description("clients refused at the pooled listener: wrong password or unknown user")
                 .register(registry);
+        for (int i = 0; i < 2; i++) {
+            int at = i;
+            io.micrometer.core.instrument.FunctionCounter.builder("pgha.router.pool.reads", pool, p -> p.reads()[at])
+                    .tag("on", at == 0 ? "standby" : "primary")
+                    .description("transactions that only read, by where the read/write split ran them")
+                    .register(registry);
+            io.micrometer.core.instrument.FunctionCounter.builder(
+                            "pgha.router.pool.replay.waits", pool, p -> p.replayWaits()[at])
+                    .tag("outcome", at == 0 ? "replayed" : "primary")
+                    .description("reads that waited for a standby to replay the client's last commit:"
+                            + " it did in time, or the read ran on the primary")
+                    .register(registry);
+        }
     }
 
     /** A pooled client was pinned to its server connection. */

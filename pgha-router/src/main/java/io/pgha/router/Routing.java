@@ -66,6 +66,18 @@ public final class Routing {
         return new Route.Wait("no standby qualifies and " + primary.reason());
     }
 
+    /**
+     * The standbys a read may run on now, by name: running, not tagged {@code noloadbalance}, and
+     * within the lag limit (as the pooled listener's read/write split uses them).
+     */
+    public static List<Route.Backend> standbys(ClusterState c, Policy policy) {
+        return c.members().values().stream()
+                .filter(m -> eligibleStandby(c, m, policy))
+                .sorted(Comparator.comparing(Member::name))
+                .map(m -> new Route.Backend(m.name(), m.host(), m.pgPort(), false, "standby " + m.name()))
+                .toList();
+    }
+
     static Route primary(ClusterState c, long now) {
         String leader = c.leader();
         if (leader == null) return new Route.Wait("no member holds the leader lease");

@@ -14,6 +14,7 @@ package io.pgha.core.config;
  * @param serverIdleTimeoutMs an idle server connection is closed after this long
  * @param serverLifetimeMs a server connection is closed (when idle) after this long
  * @param queryWaitTimeoutMs a client waits at most this long for a server connection
+ * @param split the statement-level read/write split ({@code load_balance} and its settings)
  */
 public record PoolConfig(
         int port,
@@ -24,7 +25,102 @@ public record PoolConfig(
         int maxClientConn,
         long serverIdleTimeoutMs,
         long serverLifetimeMs,
-        long queryWaitTimeoutMs) {
+        long queryWaitTimeoutMs,
+        Split split) {
+
+    /** A pooled listener that sends everything to the primary. */
+    public PoolConfig(
+            int port,
+            Mode mode,
+            String authType,
+            String authFile,
+            int poolSize,
+            int maxClientConn,
+            long serverIdleTimeoutMs,
+            long serverLifetimeMs,
+            long queryWaitTimeoutMs) {
+        this(
+                port,
+                mode,
+                authType,
+                authFile,
+                poolSize,
+                maxClientConn,
+                serverIdleTimeoutMs,
+                serverLifetimeMs,
+                queryWaitTimeoutMs,
+                Split.OFF);
+    }
+
+    /** The same listener with {@code split}. */
+    public PoolConfig withSplit(Split split) {
+        return new PoolConfig(
+                port,
+                mode,
+                authType,
+                authFile,
+                poolSize,
+                maxClientConn,
+                serverIdleTimeoutMs,
+                serverLifetimeMs,
+                queryWaitTimeoutMs,
+                split);
+    }
+
+    /**
+     * The read/write split of transaction mode: a transaction that only reads (by PostgreSQL's own
+     * parser) runs on a standby within the router's lag limit, everything else on the primary.
+     *
+     * @param loadBalance whether reads go to standbys at all ({@code load_balance}, off by default)
+     * @param readYourWrites a client's reads go only to standbys that have replayed its last commit
+     *     ({@code read_your_writes}, on by default)
+     * @param readYourWritesWaitMs how long such a read waits for a standby to replay that far before
+     *     it runs on the primary instead ({@code read_your_writes_wait})
+     * @param lsnToken each client is told the position of its last commit, as the setting {@code
+     *     pgha.commit_lsn} (a ParameterStatus); any client can pass one back with {@code SET
+     *     pgha.min_lsn = '...'} to read at least that far ({@code lsn_token})
+     * @param weights relative share of reads per standby by member name (0: none); members not
+     *     named weigh 1 ({@code standby_weights})
+     */
+    public record Split(
+            boolean loadBalance,
+            boolean readYourWrites,
+            long readYourWritesWaitMs,
+            boolean lsnToken,
+            java.util.Map<String, Integer> weights) {
+        public static final Split OFF = new Split(false, true, 100, false, java.util.Map.of());
+
+        public Split {
+            weights = java.util.Map.copyOf(weights);
+        }
+
+        /** A member's weight: its entry, or 1. */
+        public int weight(String member) {
+            return weights.getOrDefault(member, 1);
+        }
+
+        static Split read(Section s) {
+            boolean lb = s.bool("load_balance", false);
+            boolean ryw = s.bool("read_your_writes", true);
+            long wait = s.millis("read_your_writes_wait", 100);
+            if (wait < 0) throw new ConfigException(s.key("read_your_writes_wait") + ": must not be negative");
+            boolean token = s.bool("lsn_token", false);
+            java.util.Map<String, Integer> weights = new java.util.TreeMap<>();
+            s.stringMap("standby_weights").forEach((member, w) -> {
+                int v;
+                try {
+                    v = Integer.parseInt(w.trim());
+                } catch (NumberFormatException e) {
+                    v = -1;
+                }
+                if (v < 0 || v > 1000)
+                    throw new ConfigException(s.key("standby_weights") + "." + member + ": '" + w
+                            + "' must be a whole number from 0 to 1000");
+                weights.put(member, v);
+            });
+            return new Split(lb, ryw, wait, token, weights);
+        }
+    }
 
     /** When a server connection goes back to the pool. */
     public enum Mode {
@@ -57,7 +153,11 @@ public record PoolConfig(
         if (idle <= 0 || life <= 0 || wait <= 0)
             throw new ConfigException(
                     s.key("") + "server_idle_timeout, server_lifetime and query_wait_timeout must be positive");
+        Split split = Split.read(s);
+        if (split.loadBalance() && m == Mode.SESSION)
+            throw new ConfigException(s.key("load_balance") + ": needs mode transaction (a session-mode client keeps"
+                    + " one server connection, on the primary)");
         s.rejectUnknown();
-        return new PoolConfig(port, m, auth, file, size, max, idle, life, wait);
+        return new PoolConfig(port, m, auth, file, size, max, idle, life, wait, split);
     }
 }

@@ -155,6 +155,9 @@ class RouterConfigTest {
                 "pool_size|0|router.pool.pool_size",
                 "query_wait_timeout|0s|must be positive",
                 "colour|blue|router.pool.colour",
+                "read_your_writes|maybe|router.pool.read_your_writes",
+                "read_your_writes_wait|soon|router.pool.read_your_writes_wait",
+                "standby_weights|3|router.pool.standby_weights: expected a mapping",
             })
     void badPoolKeysAreNamed(String key, String value, String message) {
         Map<String, Object> doc = standalone();
@@ -164,6 +167,33 @@ class RouterConfigTest {
         assertThatThrownBy(() -> RouterConfig.File.read(doc, "x"))
                 .isInstanceOf(ConfigException.class)
                 .hasMessageContaining(message);
+    }
+
+    @Test
+    void theReadWriteSplitWithDefaultsAndEveryKey() {
+        Map<String, Object> doc = standalone();
+        ConfigReaderTest.set(doc, "router.pool.port", 6435);
+        ConfigReaderTest.set(doc, "router.pool.auth_file", "/etc/pgha/users.txt");
+        assertThat(RouterConfig.File.read(doc, "x").router().pool().split())
+                .as("off unless asked")
+                .isEqualTo(PoolConfig.Split.OFF);
+        ConfigReaderTest.set(doc, "router.pool.load_balance", true);
+        assertThat(RouterConfig.File.read(doc, "x").router().pool().split())
+                .isEqualTo(new PoolConfig.Split(true, true, 100, false, Map.of()));
+        ConfigReaderTest.set(doc, "router.pool.read_your_writes", false);
+        ConfigReaderTest.set(doc, "router.pool.read_your_writes_wait", "2s");
+        ConfigReaderTest.set(doc, "router.pool.lsn_token", true);
+        ConfigReaderTest.set(doc, "router.pool.standby_weights", Map.of("db2", 3, "db3", 0));
+        PoolConfig.Split sp = RouterConfig.File.read(doc, "x").router().pool().split();
+        assertThat(sp).isEqualTo(new PoolConfig.Split(true, false, 2000, true, Map.of("db2", 3, "db3", 0)));
+        assertThat(sp.weight("db4")).as("a member not named").isEqualTo(1);
+        ConfigReaderTest.set(doc, "router.pool.standby_weights", Map.of("db2", -1));
+        assertThatThrownBy(() -> RouterConfig.File.read(doc, "x"))
+                .hasMessageContaining("router.pool.standby_weights.db2: '-1' must be a whole number from 0 to 1000");
+        ConfigReaderTest.set(doc, "router.pool.standby_weights", Map.of());
+        ConfigReaderTest.set(doc, "router.pool.mode", "session");
+        assertThatThrownBy(() -> RouterConfig.File.read(doc, "x"))
+                .hasMessageContaining("router.pool.load_balance: needs mode transaction");
     }
 
     @Test

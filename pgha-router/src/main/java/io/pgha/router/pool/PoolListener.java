@@ -47,6 +47,7 @@ public final class PoolListener implements AutoCloseable {
     private final EventLoopGroup group;
     private final java.util.function.Consumer<String> onPin;
     private final Supplier<Route> primary;
+    private final Supplier<java.util.List<Route.Backend>> standbys;
     private final EventLoop loop;
     private final Class<? extends ServerChannel> serverChannelType;
     private final Class<? extends Channel> channelType;
@@ -66,6 +67,7 @@ public final class PoolListener implements AutoCloseable {
 
     /**
      * @param primary where read-write sessions go now (the router's routing decision)
+     * @param standbys the standbys reads may go to now (running, within the lag limit)
      */
     public PoolListener(
             String name,
@@ -73,6 +75,7 @@ public final class PoolListener implements AutoCloseable {
             String listen,
             long maxMessageSize,
             Supplier<Route> primary,
+            Supplier<java.util.List<Route.Backend>> standbys,
             java.util.function.Consumer<String> onPin,
             boolean epoll,
             Class<? extends ServerChannel> serverChannelType,
@@ -84,6 +87,7 @@ public final class PoolListener implements AutoCloseable {
         this.maxMessageSize = maxMessageSize;
         this.onPin = onPin;
         this.primary = primary;
+        this.standbys = standbys;
         this.users =
                 AuthFile.read(Path.of(cfg.authFile())); // before any thread exists: a bad file leaves nothing behind
         this.group = new MultiThreadIoEventLoopGroup(
@@ -95,7 +99,7 @@ public final class PoolListener implements AutoCloseable {
         this.serverChannelType = serverChannelType;
         this.channelType = channelType;
         random.nextBytes(mockSecret);
-        this.pool = new ServerPool(loop, channelType, cfg, primary);
+        this.pool = new ServerPool(loop, channelType, cfg, this::route);
     }
 
     public InetSocketAddress start() throws InterruptedException {
@@ -232,15 +236,96 @@ public final class PoolListener implements AutoCloseable {
     }
 
     /**
-     * The cluster changed: a client lent a server on a member that no longer holds the lease loses
-     * it. Between transactions it gets a server on the new primary with its next statement and
-     * notices nothing; inside one it is told and disconnected, since its transaction is gone.
+     * The cluster changed: a client lent a server on a member that no longer holds the lease (or
+     * no longer takes reads) loses it. Between transactions it gets a server where its next
+     * statement goes and notices nothing; inside one it is told and disconnected, since its
+     * transaction is gone. When the lease moves, the standbys' replay positions seen so far are
+     * forgotten: a standby rewound onto the new timeline may be behind what it once showed.
      */
     public void viewChanged() {
         loop.execute(() -> {
             Route r = primary.get();
-            for (PooledClient c : clients) c.leaseCheck(r);
+            String leader = r instanceof Route.Backend b ? b.member() : null;
+            if (!java.util.Objects.equals(leader, lastLeader)) replayed.clear();
+            lastLeader = leader;
+            for (PooledClient c : clients) c.routesChanged();
         });
+    }
+
+    // ------------------------------------------------------------------ the read/write split (on the loop)
+
+    private String lastLeader;
+    /** Per standby, the highest replay position a probe saw (a lower bound of where it is now). */
+    private final Map<String, Long> replayed = new HashMap<>();
+    /** Smooth weighted round robin over the standbys: each one's running score. */
+    private final Map<String, Integer> turns = new HashMap<>();
+
+    private final AtomicLong readsOnStandbys = new AtomicLong();
+    private final AtomicLong readsOnPrimary = new AtomicLong();
+    private final AtomicLong replayWaitsMet = new AtomicLong();
+    private final AtomicLong replayWaitsMissed = new AtomicLong();
+
+    /** Where a pool's connections go: for a null member the primary, else that standby while it takes reads. */
+    Route route(String member) {
+        if (member == null) return primary.get();
+        for (Route.Backend b : standbys.get()) if (b.member().equals(member)) return b;
+        return new Route.Wait(member + " does not take reads now");
+    }
+
+    /**
+     * The standby for a read: among those with a weight, the ones known to have replayed {@code
+     * minLsn} when there are any, else all of them (the read then asks the one chosen), in smooth
+     * weighted round robin; null when there is none.
+     */
+    Route.Backend chooseStandby(long minLsn) {
+        java.util.List<Route.Backend> all = new java.util.ArrayList<>();
+        for (Route.Backend b : standbys.get()) if (cfg.split().weight(b.member()) > 0) all.add(b);
+        if (all.isEmpty()) return null;
+        if (minLsn > 0) {
+            java.util.List<Route.Backend> caught = new java.util.ArrayList<>();
+            for (Route.Backend b : all) if (replayed(b.member()) >= minLsn) caught.add(b);
+            if (!caught.isEmpty()) all = caught;
+        }
+        Route.Backend best = null;
+        int total = 0;
+        int bestScore = Integer.MIN_VALUE;
+        for (Route.Backend b : all) {
+            int w = cfg.split().weight(b.member());
+            total += w;
+            int score = turns.merge(b.member(), w, Integer::sum);
+            if (score > bestScore) {
+                bestScore = score;
+                best = b;
+            }
+        }
+        turns.merge(best.member(), -total, Integer::sum);
+        return best;
+    }
+
+    long replayed(String member) {
+        return replayed.getOrDefault(member, 0L);
+    }
+
+    void sawReplay(String member, long lsn) {
+        replayed.merge(member, lsn, Math::max);
+    }
+
+    void read(boolean onStandby) {
+        (onStandby ? readsOnStandbys : readsOnPrimary).incrementAndGet();
+    }
+
+    void replayWait(boolean met) {
+        (met ? replayWaitsMet : replayWaitsMissed).incrementAndGet();
+    }
+
+    /** Reads (transactions that only read) run on standbys and on the primary since start. */
+    public long[] reads() {
+        return new long[] {readsOnStandbys.get(), readsOnPrimary.get()};
+    }
+
+    /** Reads that waited for a standby to replay a client's last commit: met in time, and sent to the primary. */
+    public long[] replayWaits() {
+        return new long[] {replayWaitsMet.get(), replayWaitsMissed.get()};
     }
 
     // ------------------------------------------------------------------ status

@@ -6,6 +6,7 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.pgha.core.config.PoolConfig;
+import io.pgha.router.Route;
 import io.pgha.router.sql.Classification;
 import io.pgha.wire.CancelKey;
 import io.pgha.wire.ProtocolViolation;
@@ -95,6 +96,18 @@ final class PooledClient extends SimpleChannelInboundHandler<Object> {
 
     private final java.util.Set<String> preparing = new java.util.HashSet<>();
     String pinned;
+
+    // ---- the read/write split (transaction mode with load_balance)
+    /** The transaction in progress ran on the primary for a write: its commit position is fetched before release. */
+    private boolean wrote;
+    /** Reads go only to standbys that have replayed this far (the client's last commit, or a token). */
+    private long minLsn;
+    /** A read waits for a standby to replay up to minLsn until then (nanoTime). */
+    private long replayDeadline;
+    /** The first column of the swallowed query's row (a position), when one is being read. */
+    private String captured;
+    /** A swallowed probe of a standby's replay position is running (the client's read waits). */
+    private boolean probing;
 
     PooledClient(PoolListener listener) {
         this.listener = listener;
@@ -263,11 +276,16 @@ final class PooledClient extends SimpleChannelInboundHandler<Object> {
     // ------------------------------------------------------------------ lending a server
 
     private void acquire(Runnable then) {
+        acquire(new PoolKey(database, user), false, then);
+    }
+
+    /** A server from {@code key}'s pool; a standby's that cannot give one sends the client to the primary. */
+    private void acquire(PoolKey key, boolean orPrimary, Runnable then) {
         if (acquiring) return;
         acquiring = true;
         listener.pool()
                 .acquire(
-                        new PoolKey(database, user),
+                        key,
                         logins,
                         wanted,
                         s -> {
@@ -280,6 +298,12 @@ final class PooledClient extends SimpleChannelInboundHandler<Object> {
                         },
                         failure -> {
                             acquiring = false;
+                            if (phase == Phase.CLOSED) return;
+                            if (orPrimary) {
+                                LOG.debug("pool: no server on {} for {}: {}", key.member(), user, failure.getMessage());
+                                toPrimary(false);
+                                return;
+                            }
                             if (failure.error != null) {
                                 ctx.writeAndFlush(Unpooled.wrappedBuffer(encode(failure.error)))
                                         .addListener(ChannelFutureListener.CLOSE);
@@ -339,12 +363,51 @@ final class PooledClient extends SimpleChannelInboundHandler<Object> {
     private void maybeRelease() {
         if (server == null || swallowZ > 0) return;
         if (sentGen != ackGen || server.status != 'I') return;
-        if (cfg().mode() == PoolConfig.Mode.TRANSACTION && pinned == null) detach(true);
+        if (cfg().mode() != PoolConfig.Mode.TRANSACTION || pinned != null) return;
+        if (wrote && !server.key.standby() && needsCommitPosition()) {
+            // the position of the commit: any position read after it is at or past it
+            wrote = false;
+            captured = null;
+            swallowZ++;
+            afterSwallow = () -> {
+                if (captured != null) committed(parseLsn(captured));
+                maybeRelease();
+            };
+            server.send(Frame.query("SELECT pg_catalog.pg_current_wal_insert_lsn()"));
+            server.flush();
+            return;
+        }
+        wrote = false;
+        detach(true);
+        if (!queued.isEmpty()) dispatch();
     }
+
+    private boolean needsCommitPosition() {
+        PoolConfig.Split sp = cfg().split();
+        return sp.loadBalance() && (sp.readYourWrites() || sp.lsnToken());
+    }
+
+    /** A transaction of this client committed at or before {@code lsn}. */
+    private void committed(long lsn) {
+        if (lsn <= minLsn) return;
+        minLsn = lsn;
+        if (cfg().split().lsnToken()) {
+            byte[] name = Frame.cstringBytes(TOKEN);
+            byte[] value = Frame.cstringBytes(new io.pgha.core.model.Lsn(lsn).toString());
+            ctx.write(Frame.of('S', concat(name, value)).encode());
+        }
+    }
+
+    /** The ParameterStatus that carries a client's last commit position (lsn_token). */
+    static final String TOKEN = "pgha.commit_lsn";
+
+    private static final Pattern MIN_LSN = Pattern.compile(
+            "(?is)\\s*SET\\s+(?:SESSION\\s+)?pgha\\.min_lsn\\s*(?:=|TO)\\s*'([0-9a-f]{1,8}/[0-9a-f]{1,8})'\\s*;?\\s*");
 
     private void detach(boolean reusable) {
         ServerConn s = server;
         server = null;
+        probing = false;
         s.sink = null;
         s.readDone = null;
         if (reusable) listener.pool().release(s);
@@ -388,19 +451,171 @@ final class PooledClient extends SimpleChannelInboundHandler<Object> {
         }
         if (server == null) {
             queued.add(f);
-            acquire(this::drainQueue);
+            dispatch();
             return;
         }
-        if (!queued.isEmpty() || swallowZ > 0) {
+        if (!queued.isEmpty() || swallowZ > 0 || holdForStandby()) {
             queued.add(f);
             return;
         }
         forward(f);
     }
 
+    /**
+     * On a standby, the router sends one batch at a time: what the client sends after it may write
+     * (a write on a standby fails), so it waits for the answer and is routed on its own.
+     */
+    private boolean holdForStandby() {
+        return server != null && server.key.standby() && sentGen != ackGen;
+    }
+
     private void drainQueue() {
-        while (!queued.isEmpty() && server != null && swallowZ == 0) forward(queued.poll());
+        while (!queued.isEmpty() && server != null && swallowZ == 0 && !holdForStandby()) forward(queued.poll());
         flushBoth();
+    }
+
+    private boolean splitting() {
+        return cfg().split().loadBalance() && cfg().mode() == PoolConfig.Mode.TRANSACTION && pinned == null;
+    }
+
+    /** Frames wait with no server: decide where they go (once a whole batch is there) and get a server there. */
+    private void dispatch() {
+        if (acquiring || server != null || queued.isEmpty()) return;
+        if (!splitting()) {
+            wrote = true;
+            acquire(new PoolKey(database, user), false, this::drainQueue);
+            return;
+        }
+        Boolean read = batchReads();
+        if (read == null) return; // the rest of the batch is still to come
+        if (read) {
+            Route.Backend b = listener.chooseStandby(cfg().split().readYourWrites() ? minLsn : 0);
+            if (b != null) {
+                replayDeadline = System.nanoTime() + cfg().split().readYourWritesWaitMs() * 1_000_000L;
+                acquire(new PoolKey(database, user, b.member()), true, this::onStandby);
+                return;
+            }
+        }
+        toPrimary(!read);
+    }
+
+    private void toPrimary(boolean write) {
+        wrote |= write;
+        if (!write) listener.read(false);
+        acquire(new PoolKey(database, user), false, this::drainQueue);
+    }
+
+    /**
+     * Whether the queued batch only reads (every statement by PostgreSQL's parser, or a read-only
+     * transaction); null while it is incomplete. A batch ends with Sync or a simple Query; one that
+     * grows past 256 messages without either, or asks for a Flush, goes to the primary.
+     */
+    private Boolean batchReads() {
+        boolean read = true;
+        boolean unnamedParsed = false;
+        java.util.Set<String> parsed = null; // named statements parsed in this batch (all read, or read is false)
+        int n = 0;
+        for (Frame f : queued) {
+            n++;
+            byte[] b = f.body();
+            switch (f.kind()) {
+                case 'Q' -> {
+                    return read && reads(Frame.cstring(b, 0));
+                }
+                case 'P' -> {
+                    int at = Frame.skipCstring(b, 0);
+                    if (at < 0) return false;
+                    String name = Frame.cstring(b, 0);
+                    if (name.isEmpty()) unnamedParsed = true;
+                    else {
+                        if (parsed == null) parsed = new java.util.HashSet<>();
+                        parsed.add(name);
+                    }
+                    read &= reads(Frame.cstring(b, at));
+                }
+                case 'B' -> {
+                    int at = Frame.skipCstring(b, 0);
+                    String name = at < 0 ? "" : Frame.cstring(b, at);
+                    read &= name.isEmpty() ? unnamedParsed : statementReads(name, parsed);
+                }
+                case 'D' -> {
+                    if (b.length > 1 && b[0] == 'S') {
+                        String name = Frame.cstring(b, 1);
+                        read &= name.isEmpty() ? unnamedParsed : statementReads(name, parsed);
+                    }
+                }
+                case 'E', 'C' -> {}
+                case 'S' -> {
+                    return read;
+                }
+                default -> {
+                    return false; // Flush, a function call, COPY data: the primary
+                }
+            }
+            if (n >= 256) return false;
+        }
+        return null;
+    }
+
+    private boolean statementReads(String clientName, java.util.Set<String> parsedNow) {
+        if (parsedNow != null && parsedNow.contains(clientName)) return true; // its Parse counted already
+        Stmt st = statements.get(clientName);
+        return st != null && reads(Frame.cstring(st.rest(), 0));
+    }
+
+    private boolean reads(String sql) {
+        Classification c = listener.classifier().classify(sql);
+        return c.readOnly() && c.pins().isEmpty();
+    }
+
+    /**
+     * A standby server for a read: once it has replayed the client's last commit (read-your-writes),
+     * the read goes; until then it asks again every 2 ms, up to read_your_writes_wait, and then the
+     * read runs on the primary.
+     */
+    private void onStandby() {
+        long need = cfg().split().readYourWrites() ? minLsn : 0;
+        if (need == 0 || listener.replayed(server.member) >= need) {
+            listener.read(true);
+            drainQueue();
+            return;
+        }
+        probing = true;
+        captured = null;
+        swallowZ++;
+        afterSwallow = () -> {
+            probing = false;
+            long at = captured == null ? 0 : parseLsn(captured);
+            listener.sawReplay(server.member, at);
+            if (at >= need) {
+                listener.replayWait(true);
+                listener.read(true);
+                drainQueue();
+            } else if (System.nanoTime() < replayDeadline) {
+                ServerConn on = server;
+                ctx.executor()
+                        .schedule(
+                                () -> {
+                                    if (server == on && on != null && phase != Phase.CLOSED) onStandby();
+                                },
+                                2,
+                                java.util.concurrent.TimeUnit.MILLISECONDS);
+            } else {
+                listener.replayWait(false);
+                detach(true);
+                toPrimary(false);
+            }
+        };
+        server.send(Frame.query("SELECT pg_catalog.pg_last_wal_replay_lsn()"));
+        server.flush();
+    }
+
+    private static long parseLsn(String text) {
+        try {
+            return io.pgha.core.model.Lsn.parse(text).value();
+        } catch (RuntimeException e) {
+            return 0;
+        }
     }
 
     private void forward(Frame f) {
@@ -485,6 +700,13 @@ final class PooledClient extends SimpleChannelInboundHandler<Object> {
 
     /** Session state the router does not carry pins the client to its server (transaction mode). */
     private void watch(String sql) {
+        if (sql.length() < 300 && sql.contains("min_lsn")) {
+            var m = MIN_LSN.matcher(sql);
+            if (m.matches()) {
+                long at = parseLsn(m.group(1));
+                if (at > minLsn) minLsn = at;
+            }
+        }
         if (pinned != null || cfg().mode() != PoolConfig.Mode.TRANSACTION) return;
         Classification c = listener.classifier().classify(sql);
         if (c.setting() != null && c.pins().isEmpty()) {
@@ -521,6 +743,7 @@ final class PooledClient extends SimpleChannelInboundHandler<Object> {
             return;
         }
         if (swallowZ > 0) {
+            if (f.kind() == 'D' && captured == null) captured = firstColumn(f.body());
             if (f.kind() == 'E')
                 LOG.warn(
                         "pool: a setting query for {} failed: {}",
@@ -567,11 +790,22 @@ final class PooledClient extends SimpleChannelInboundHandler<Object> {
                 ackGen++;
                 ctx.writeAndFlush(f.encode()); // the end of an answer: the server may go back before its reads complete
                 maybeRelease();
+                // a standby's next batch in the same (read-only) transaction waited for this answer
+                if (server != null && !queued.isEmpty()) drainQueue();
                 return;
             }
             default -> {}
         }
         ctx.write(f.encode());
+    }
+
+    /** The first column of a DataRow as text; null when it is NULL or absent. */
+    private static String firstColumn(byte[] row) {
+        if (row.length < 6) return null;
+        int n = ((row[0] & 0xff) << 8) | (row[1] & 0xff);
+        int len = ((row[2] & 0xff) << 24) | ((row[3] & 0xff) << 16) | ((row[4] & 0xff) << 8) | (row[5] & 0xff);
+        if (n < 1 || len < 0 || 6 + len > row.length) return null;
+        return new String(row, 6, len, StandardCharsets.UTF_8);
     }
 
     /** After an error the server skips to the next Sync: what was owed in that stretch never comes. */
@@ -589,21 +823,32 @@ final class PooledClient extends SimpleChannelInboundHandler<Object> {
 
     // ------------------------------------------------------------------ cancel and close
 
-    /** Called on every change of the cluster: the server it holds must still be the lease holder. */
-    void leaseCheck(io.pgha.router.Route r) {
+    /**
+     * Called on every change of the cluster: the server it holds must still hold the lease (or, for a
+     * read, still take reads). A read waiting for a standby to replay is routed again.
+     */
+    void routesChanged() {
         ServerConn s = server;
         if (s == null || phase == Phase.CLOSED) return;
-        if (r instanceof io.pgha.router.Route.Backend b
-                && b.member().equals(s.member)
-                && b.port() == s.backend.getPort()) return;
+        if (listener.pool().current(s)) return;
+        if (probing) {
+            swallowZ = 0;
+            afterSwallow = null;
+            detach(false);
+            dispatch();
+            return;
+        }
         boolean idle = swallowZ == 0 && sentGen == ackGen && s.status == 'I';
         detach(false);
         if (!idle || pinned != null || cfg().mode() == PoolConfig.Mode.SESSION)
             fatal(
                     SqlState.ADMIN_SHUTDOWN,
-                    "pgha pool: " + s.member + " no longer holds the leader lease; the"
-                            + (pinned != null ? " session's state (" + pinned + ")" : " open transaction")
-                            + " was lost");
+                    s.key.standby()
+                            ? "pgha pool: " + s.member + " no longer takes reads; the read-only transaction was lost"
+                            : "pgha pool: " + s.member + " no longer holds the leader lease; the"
+                                    + (pinned != null ? " session's state (" + pinned + ")" : " open transaction")
+                                    + " was lost");
+        else if (!queued.isEmpty()) dispatch();
     }
 
     /** Cancels what this client runs now, if it has a server. */

@@ -14,6 +14,7 @@ import java.util.Iterator;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -30,14 +31,18 @@ final class ServerPool {
     private final EventLoop loop;
     private final Class<? extends Channel> channelType;
     private final PoolConfig cfg;
-    private final Supplier<Route> primary;
+    private final Function<String, Route> route;
     private final Map<PoolKey, Entry> entries = new HashMap<>();
 
-    ServerPool(EventLoop loop, Class<? extends Channel> channelType, PoolConfig cfg, Supplier<Route> primary) {
+    /**
+     * @param route where a pool's connections go now: for a null member the primary, for a standby's
+     *     name that standby while it may take reads (a Wait otherwise)
+     */
+    ServerPool(EventLoop loop, Class<? extends Channel> channelType, PoolConfig cfg, Function<String, Route> route) {
         this.loop = loop;
         this.channelType = channelType;
         this.cfg = cfg;
-        this.primary = primary;
+        this.route = route;
         loop.scheduleAtFixedRate(this::closeIdle, 1, 1, TimeUnit.SECONDS);
     }
 
@@ -153,18 +158,44 @@ final class ServerPool {
         return null;
     }
 
-    /** A connection to a member that no longer holds the lease, or past its lifetime. */
+    /**
+     * A connection to a member that no longer holds the lease (or, in a standby's pool, that may no
+     * longer take reads), or past its lifetime.
+     */
     private boolean stale(ServerConn c) {
         if (System.nanoTime() - c.created > cfg.serverLifetimeMs() * 1_000_000) return true;
-        Route r = primary.get();
-        return !(r instanceof Route.Backend b) || !b.member().equals(c.member) || b.port() != c.backend.getPort();
+        return !current(c);
+    }
+
+    /** Whether {@code c} still goes where its pool's connections go now. */
+    boolean current(ServerConn c) {
+        Route r = route.apply(c.key.member());
+        return r instanceof Route.Backend b && b.member().equals(c.member) && b.port() == c.backend.getPort();
+    }
+
+    /** Server connections of {@code member}'s pools lent out now (for spreading reads). */
+    int lent(String member) {
+        int n = 0;
+        for (var e : entries.entrySet())
+            if (member.equals(e.getKey().member()))
+                n += e.getValue().total - e.getValue().idle.size();
+        return n;
     }
 
     /** Opens connections while there are waiters and room. */
     private void growFor(PoolKey key, Entry e) {
         while (e.waiters.size() > e.opening && e.total < cfg.poolSize()) {
             Waiter w = e.waiters.peekFirst();
-            Route r = primary.get();
+            Route r = route.apply(key.member());
+            if (!(r instanceof Route.Backend) && key.standby()) {
+                // a standby that no longer takes reads: its waiters go to the primary
+                while (!e.waiters.isEmpty()) {
+                    Waiter gone = e.waiters.pollFirst();
+                    if (gone.timeout != null) gone.timeout.cancel(false);
+                    gone.failed.accept(new ServerConn.LoginFailed(null, r.reason()));
+                }
+                return;
+            }
             if (!(r instanceof Route.Backend b)) {
                 // no primary now: the waiters' timeout answers them unless one appears
                 loop.schedule(() -> growFor(key, e), 100, TimeUnit.MILLISECONDS);

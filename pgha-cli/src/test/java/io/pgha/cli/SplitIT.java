@@ -1,0 +1,333 @@
+package io.pgha.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.pgha.core.config.PoolConfig;
+import io.pgha.core.config.RouterConfig;
+import io.pgha.core.model.ClusterState;
+import io.pgha.core.model.DynamicConfig;
+import io.pgha.core.model.Lsn;
+import io.pgha.core.model.Member;
+import io.pgha.core.model.MemberState;
+import io.pgha.core.model.Role;
+import io.pgha.core.model.Tags;
+import io.pgha.router.Router;
+import io.pgha.testkit.FreePorts;
+import io.pgha.testkit.StubDcs;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The pooled listener's read/write split in front of a real PostgreSQL 15 primary and two real
+ * streaming standbys, one of them slowed on purpose ({@code recovery_min_apply_delay}). Reads that
+ * only read go to the standbys, everything else to the primary; with read-your-writes a client never
+ * reads data older than its own last commit, and without it the same load does (which shows that the
+ * causality checker can fail).
+ */
+class SplitIT {
+    private static PlainPostgres pg;
+    private static int primaryPort;
+    private static int fastPort;
+    private static int slowPort;
+    private static StubDcs dcs;
+    /** load_balance with read-your-writes (and the commit token). */
+    private static Router ryw;
+    /** load_balance without read-your-writes. */
+    private static Router plain;
+
+    @BeforeAll
+    static void start() throws Exception {
+        pg = PlainPostgres.in("pgha-split-it");
+        Path primary = pg.dir().resolve("primary");
+        primaryPort = FreePorts.one();
+        pg.initdb(primary);
+        Path hba = primary.resolve("pg_hba.conf");
+        Files.writeString(hba, "host all alice 127.0.0.1/32 scram-sha-256\n" + Files.readString(hba));
+        pg.start(primary, primaryPort, true, "max_connections", "60");
+        String verifier;
+        try (Connection c = direct(primaryPort);
+                Statement st = c.createStatement()) {
+            st.execute("CREATE ROLE alice LOGIN PASSWORD 'alice-pw'");
+            st.execute("CREATE TABLE t (id int PRIMARY KEY, v text)");
+            st.execute("CREATE SEQUENCE s");
+            st.execute("INSERT INTO t VALUES (-2, 'locked')");
+            st.execute("GRANT ALL ON t, s TO alice");
+            try (ResultSet rs = st.executeQuery("SELECT rolpassword FROM pg_authid WHERE rolname = 'alice'")) {
+                rs.next();
+                verifier = rs.getString(1);
+            }
+        }
+        fastPort = standby("fast");
+        slowPort = standby("slow", "recovery_min_apply_delay", "600ms");
+        Path users = pg.dir().resolve("users.txt");
+        Files.writeString(users, "\"alice\" \"" + verifier + "\"\n");
+        Files.setPosixFilePermissions(users, PosixFilePermissions.fromString("rw-------"));
+        dcs = new StubDcs();
+        dcs.set(view());
+        ryw = router(users, new PoolConfig.Split(true, true, 3000, true, Map.of()));
+        plain = router(users, new PoolConfig.Split(true, false, 0, false, Map.of()));
+    }
+
+    /** A standby of the primary made by pg_basebackup -R, started with {@code settings}; its port. */
+    private static int standby(String name, String... settings) throws Exception {
+        Path data = pg.dir().resolve(name);
+        PlainPostgres.asPostgres(
+                PlainPostgres.BIN + "pg_basebackup",
+                "-D",
+                data.toString(),
+                "-R",
+                "-h",
+                "127.0.0.1",
+                "-p",
+                String.valueOf(primaryPort),
+                "-U",
+                "postgres",
+                "-X",
+                "stream");
+        int port = FreePorts.one();
+        pg.start(data, port, true, settings);
+        return port;
+    }
+
+    private static Router router(Path users, PoolConfig.Split split) throws Exception {
+        PoolConfig pc = new PoolConfig(
+                        FreePorts.one(),
+                        PoolConfig.Mode.TRANSACTION,
+                        "scram-sha-256",
+                        users.toString(),
+                        4,
+                        100,
+                        600_000,
+                        3_600_000,
+                        60_000)
+                .withSplit(split);
+        Router r = new Router(
+                        "split-it",
+                        new RouterConfig(
+                                        "r-" + split.readYourWrites(),
+                                        "127.0.0.1",
+                                        0,
+                                        0,
+                                        1 << 24,
+                                        true,
+                                        5000,
+                                        5000,
+                                        RouterConfig.DEFAULT_MAX_MESSAGE_SIZE,
+                                        null,
+                                        null,
+                                        "127.0.0.1",
+                                        0)
+                                .withPool(pc),
+                        dcs)
+                .start();
+        await(() -> "primary".equals(r.view().leader()));
+        return r;
+    }
+
+    private static ClusterState view() {
+        return new ClusterState(
+                "1",
+                "primary",
+                Map.of(
+                        "primary", member("primary", primaryPort, Role.PRIMARY),
+                        "fast", member("fast", fastPort, Role.STANDBY),
+                        "slow", member("slow", slowPort, Role.STANDBY)),
+                DynamicConfig.DEFAULT,
+                null,
+                new Lsn(100),
+                List.of());
+    }
+
+    private static Member member(String name, int port, Role role) {
+        return new Member(
+                name,
+                "http://" + name,
+                "127.0.0.1",
+                port,
+                role,
+                MemberState.RUNNING,
+                1,
+                new Lsn(100),
+                new Lsn(100),
+                null,
+                true,
+                Tags.NONE,
+                "",
+                0);
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        try {
+            if (ryw != null) ryw.close();
+            if (plain != null) plain.close();
+        } finally {
+            if (pg != null) pg.stopAll();
+        }
+    }
+
+    private static void await(java.util.concurrent.Callable<Boolean> c) {
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(c);
+    }
+
+    private static Connection direct(int port) throws SQLException {
+        return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/postgres?user=postgres");
+    }
+
+    private static Connection pooled(Router r, String extra) throws SQLException {
+        return DriverManager.getConnection(
+                "jdbc:postgresql://127.0.0.1:" + r.pooledAddress().getPort()
+                        + "/postgres?user=alice&password=alice-pw&connectTimeout=20&socketTimeout=20" + extra);
+    }
+
+    private static String one(Connection c, String sql) throws SQLException {
+        try (Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery(sql)) {
+            rs.next();
+            return rs.getString(1);
+        }
+    }
+
+    /** Where a statement ran: "primary", "fast" or "slow", by the server's port. */
+    private static String where(Connection c, String sql) throws SQLException {
+        int port = Integer.parseInt(one(c, sql));
+        return port == primaryPort ? "primary" : port == fastPort ? "fast" : port == slowPort ? "slow" : "?" + port;
+    }
+
+    @Test
+    void readsGoToTheStandbysAndEverythingElseToThePrimary() throws Exception {
+        try (Connection c = pooled(plain, "&prepareThreshold=1")) {
+            Set<String> reads = new HashSet<>();
+            for (int i = 0; i < 6; i++) reads.add(where(c, "SELECT inet_server_port()"));
+            assertThat(reads).as("plain reads, in turn").containsExactlyInAnyOrder("fast", "slow");
+            try (PreparedStatement ps = c.prepareStatement("SELECT inet_server_port() + ?")) {
+                Set<String> prepared = new HashSet<>();
+                for (int i = 0; i < 4; i++) {
+                    ps.setInt(1, 0);
+                    try (ResultSet rs = ps.executeQuery()) {
+                        rs.next();
+                        int port = rs.getInt(1);
+                        prepared.add(port == fastPort ? "fast" : port == slowPort ? "slow" : "primary");
+                    }
+                }
+                assertThat(prepared)
+                        .as("server-side prepared reads (extended protocol)")
+                        .containsExactlyInAnyOrder("fast", "slow");
+            }
+            assertThat(where(c, "SELECT inet_server_port() FROM (SELECT nextval('s')) x"))
+                    .as("nextval")
+                    .isEqualTo("primary");
+            assertThat(where(c, "SELECT inet_server_port() FROM t WHERE id = -2 FOR UPDATE"))
+                    .as("a locking clause")
+                    .isEqualTo("primary");
+            assertThat(where(c, "/* pgha:primary */ SELECT inet_server_port()"))
+                    .as("a hint")
+                    .isEqualTo("primary");
+            assertThat(where(c, "WITH x AS (INSERT INTO t VALUES (-1) RETURNING id) SELECT inet_server_port() FROM x"))
+                    .as("a CTE that writes")
+                    .isEqualTo("primary");
+            c.setAutoCommit(false);
+            assertThat(where(c, "SELECT inet_server_port()"))
+                    .as("a read in a read-write transaction")
+                    .isEqualTo("primary");
+            c.commit();
+            c.setReadOnly(true);
+            String first = where(c, "SELECT inet_server_port()");
+            assertThat(first).as("a read-only transaction (BEGIN READ ONLY)").isIn("fast", "slow");
+            assertThat(where(c, "SELECT inet_server_port()"))
+                    .as("stays on its standby")
+                    .isEqualTo(first);
+            c.commit();
+        }
+        assertThat(plain.pool().reads()[0]).isGreaterThan(0);
+    }
+
+    /**
+     * The causality checker: sessions write a row and read it back at once through the split port,
+     * while one standby applies WAL 600 ms late. With read-your-writes no read misses its own row;
+     * without, the same load finds stale reads.
+     */
+    @Test
+    void withReadYourWritesNoSessionReadsOlderThanItsOwnLastWriteAndWithoutItSomeDo() throws Exception {
+        long[] before = ryw.pool().reads();
+        assertThat(causality(ryw, 1)).as("stale reads with read-your-writes").isZero();
+        long[] after = ryw.pool().reads();
+        assertThat(after[0] - before[0]).as("reads that ran on standbys").isPositive();
+        assertThat(causality(plain, 2))
+                .as("stale reads without read-your-writes")
+                .isPositive();
+    }
+
+    /** Four sessions, each writing 25 rows and reading each back at once; the stale reads. */
+    private static int causality(Router r, int round) throws Exception {
+        AtomicInteger stale = new AtomicInteger();
+        List<CompletableFuture<Void>> sessions = new ArrayList<>();
+        for (int s = 0; s < 4; s++) {
+            int base = round * 100_000 + s * 1000;
+            sessions.add(CompletableFuture.runAsync(() -> {
+                try (Connection c = pooled(r, "&prepareThreshold=1");
+                        PreparedStatement ins = c.prepareStatement("INSERT INTO t VALUES (?, 'x')");
+                        PreparedStatement get = c.prepareStatement("SELECT count(*) FROM t WHERE id = ?")) {
+                    for (int i = 0; i < 25; i++) {
+                        ins.setInt(1, base + i);
+                        ins.executeUpdate();
+                        get.setInt(1, base + i);
+                        try (ResultSet rs = get.executeQuery()) {
+                            rs.next();
+                            if (rs.getInt(1) != 1) stale.incrementAndGet();
+                        }
+                    }
+                } catch (SQLException e) {
+                    throw new RuntimeException(e);
+                }
+            }));
+        }
+        for (var f : sessions) f.get(120, TimeUnit.SECONDS);
+        return stale.get();
+    }
+
+    /**
+     * With lsn_token each client is told its last commit position (ParameterStatus
+     * pgha.commit_lsn); another session that passes it back with SET pgha.min_lsn reads at least
+     * that far.
+     */
+    @Test
+    void theCommitPositionTravelsToAnotherSessionAsAToken() throws Exception {
+        try (Connection writer = pooled(ryw, "");
+                Connection reader = pooled(ryw, "")) {
+            for (int i = 0; i < 10; i++) {
+                int id = 300_000 + i;
+                try (Statement st = writer.createStatement()) {
+                    st.executeUpdate("INSERT INTO t VALUES (" + id + ", 'token')");
+                }
+                String token = writer.unwrap(org.postgresql.PGConnection.class).getParameterStatus("pgha.commit_lsn");
+                assertThat(token).as("the writer's token").matches("[0-9A-F]+/[0-9A-F]+");
+                try (Statement st = reader.createStatement()) {
+                    st.execute("SET pgha.min_lsn = '" + token + "'");
+                }
+                assertThat(one(reader, "SELECT count(*) FROM t WHERE id = " + id))
+                        .as("the reader, with the writer's token")
+                        .isEqualTo("1");
+            }
+        }
+    }
+}
