@@ -306,6 +306,130 @@ class SplitIT {
     }
 
     /**
+     * libpq clients through the split port: pgbench's select-only and TPC-B-like scripts in simple,
+     * extended and prepared modes, and libpq pipelines (pgbench's \\startpipeline): a pipeline of
+     * reads runs on a standby, one with a write in it on the primary, and nothing fails.
+     */
+    @Test
+    void pgbenchAndLibpqPipelinesThroughTheSplitPort() throws Exception {
+        PlainPostgres.asPostgres(
+                PGBENCH,
+                "-h",
+                "127.0.0.1",
+                "-p",
+                String.valueOf(primaryPort),
+                "-U",
+                "postgres",
+                "-i",
+                "-s",
+                "1",
+                "-q",
+                "postgres");
+        try (Connection c = direct(primaryPort);
+                Statement st = c.createStatement()) {
+            st.execute("GRANT ALL ON ALL TABLES IN SCHEMA public TO alice");
+        }
+        // pgbench's first look for its tables is a read: it may run on either standby
+        for (int standby : new int[] {fastPort, slowPort})
+            await(() -> {
+                try (Connection c = direct(standby)) {
+                    return one(c, "SELECT has_table_privilege('alice', 'pgbench_accounts', 'SELECT')")
+                            .equals("t");
+                } catch (SQLException e) {
+                    return false;
+                }
+            });
+        String port = String.valueOf(ryw.pooledAddress().getPort());
+        long standbyReads = ryw.pool().reads()[0];
+        for (String mode : new String[] {"simple", "extended", "prepared"}) {
+            for (String script : new String[] {"select-only", "tpcb-like"}) {
+                String out = pgbench(
+                        "-h",
+                        "127.0.0.1",
+                        "-p",
+                        port,
+                        "-U",
+                        "alice",
+                        "-n",
+                        "-M",
+                        mode,
+                        "-b",
+                        script,
+                        "-c",
+                        "4",
+                        "-j",
+                        "2",
+                        "-t",
+                        "40",
+                        "postgres");
+                assertThat(out).as(mode + " " + script).contains("number of transactions actually processed: 160/160");
+            }
+        }
+        assertThat(ryw.pool().reads()[0] - standbyReads)
+                .as("select-only reads on standbys")
+                .isGreaterThan(100);
+        Path reads = pg.dir().resolve("pipeline-reads.sql");
+        Files.writeString(
+                reads,
+                "\\set aid random(1, 100000)\n\\startpipeline\n"
+                        + "SELECT abalance FROM pgbench_accounts WHERE aid = :aid;\n"
+                        + "SELECT count(*) FROM pgbench_branches;\n"
+                        + "SELECT inet_server_port();\n\\endpipeline\n");
+        Path writes = pg.dir().resolve("pipeline-writes.sql");
+        Files.writeString(
+                writes,
+                "\\set aid random(1, 100000)\n\\startpipeline\n"
+                        + "SELECT abalance FROM pgbench_accounts WHERE aid = :aid;\n"
+                        + "UPDATE pgbench_accounts SET abalance = abalance + 1 WHERE aid = :aid;\n"
+                        + "SELECT abalance FROM pgbench_accounts WHERE aid = :aid;\n\\endpipeline\n");
+        for (String mode : new String[] {"extended", "prepared"}) {
+            standbyReads = ryw.pool().reads()[0];
+            String out = pgbench(
+                    "-h",
+                    "127.0.0.1",
+                    "-p",
+                    port,
+                    "-U",
+                    "alice",
+                    "-n",
+                    "-M",
+                    mode,
+                    "-f",
+                    reads + "@1",
+                    "-f",
+                    writes + "@1",
+                    "-c",
+                    "4",
+                    "-j",
+                    "2",
+                    "-t",
+                    "40",
+                    "postgres");
+            assertThat(out).as("pipelines, " + mode).contains("number of transactions actually processed: 160/160");
+            assertThat(ryw.pool().reads()[0] - standbyReads)
+                    .as("pipelines of reads on standbys, " + mode)
+                    .isPositive();
+        }
+    }
+
+    private static final String PGBENCH = PlainPostgres.BIN + "pgbench";
+
+    private static String pgbench(String... args) throws Exception {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(PGBENCH);
+        cmd.addAll(List.of(args));
+        ProcessBuilder p = new ProcessBuilder(cmd).redirectErrorStream(true);
+        p.environment().clear();
+        p.environment().put("PATH", "/usr/bin:/bin");
+        p.environment().put("PGPASSWORD", "alice-pw");
+        Process run = p.start();
+        String out = new String(run.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).trim();
+        assertThat(run.waitFor(120, TimeUnit.SECONDS)).isTrue();
+        assertThat(run.exitValue()).as(out).isZero();
+        return out;
+    }
+
+    /**
      * With lsn_token each client is told its last commit position (ParameterStatus
      * pgha.commit_lsn); another session that passes it back with SET pgha.min_lsn reads at least
      * that far.
