@@ -28,6 +28,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -103,6 +104,22 @@ class RouterIT {
                 tlsDir.resolve("key.pem").toString(),
                 "127.0.0.1",
                 ports + 2);
+        // the pooled listener, with the read/write split: the cluster trusts local logins, the
+        // router asks its clients for SCRAM against the auth file's password
+        Path users = tlsDir.resolve("users.txt");
+        Files.writeString(users, "\"postgres\" \"pool-pw\"\n");
+        Files.setPosixFilePermissions(users, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        cfg = cfg.withPool(new io.pgha.core.config.PoolConfig(
+                        FreePorts.one(),
+                        io.pgha.core.config.PoolConfig.Mode.TRANSACTION,
+                        "scram-sha-256",
+                        users.toString(),
+                        10,
+                        200,
+                        600_000,
+                        3_600_000,
+                        60_000)
+                .withSplit(new io.pgha.core.config.PoolConfig.Split(true, true, 200, false, Map.of())));
         routerDcs = ZooKeeperDcs.connect(zk.connectString(), "/pgha", "routed", 10_000);
         router = new Router("routed", cfg, routerDcs).start();
         api = new RouterApi(router, "127.0.0.1", ports + 2);
@@ -604,6 +621,128 @@ class RouterIT {
             s.close();
             cluster.thawAgent(oldIndex);
         }
+        ClusterFixture.awaitHealthy(cluster, 3);
+    }
+
+    /**
+     * A switchover under a pooled load: 50 clients in transaction mode, each writing one row per
+     * transaction and reading it back (through the split: from a standby that has replayed it) with
+     * a pause between transactions, and 5 more that keep a transaction open across a pause. The
+     * clients between transactions see no error at all; a failure can only reach a client that was
+     * inside a transaction, with a clear SQLSTATE; every acknowledged row is on the new primary.
+     */
+    @Test
+    @Order(8)
+    void aSwitchoverUnderAPooledLoadOfFiftyClientsCostsIdleClientsNothing() throws Exception {
+        try (Connection setup = connect(rw, "");
+                Statement st = setup.createStatement()) {
+            st.execute("CREATE TABLE IF NOT EXISTS pooled (id bigint PRIMARY KEY, who text)");
+        }
+        String old = leader(cluster);
+        String target = cluster.state().sortedMembers().keySet().stream()
+                .filter(n -> !n.equals(old))
+                .findFirst()
+                .orElseThrow();
+        int port = router.pooledAddress().getPort();
+        AtomicBoolean running = new AtomicBoolean(true);
+        AtomicLong acked = new AtomicLong();
+        Set<Long> ackedIds = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        List<String> idleErrors = new CopyOnWriteArrayList<>();
+        List<String> txErrors = new CopyOnWriteArrayList<>();
+        AtomicInteger staleReads = new AtomicInteger();
+        List<Thread> clients = new ArrayList<>();
+        for (int i = 0; i < 55; i++) {
+            int n = i;
+            boolean longTx = i >= 50;
+            Thread t = new Thread(
+                    () -> {
+                        long id = n * 1_000_000L;
+                        Connection c = null;
+                        while (running.get()) {
+                            try {
+                                if (c == null)
+                                    c = DriverManager.getConnection(
+                                            "jdbc:postgresql://127.0.0.1:" + port
+                                                    + "/postgres?user=postgres&password=pool-pw&connectTimeout=20&socketTimeout=60");
+                                id++;
+                                if (longTx) {
+                                    c.setAutoCommit(false);
+                                    try (Statement st = c.createStatement()) {
+                                        st.execute("INSERT INTO pooled VALUES (" + id + ", 'tx')");
+                                        Thread.sleep(150);
+                                        st.execute("UPDATE pooled SET who = 'tx done' WHERE id = " + id);
+                                    }
+                                    c.commit();
+                                } else {
+                                    try (Statement st = c.createStatement()) {
+                                        st.execute("INSERT INTO pooled VALUES (" + id + ", 'idle')");
+                                    }
+                                }
+                                ackedIds.add(id);
+                                acked.incrementAndGet();
+                                if (!longTx) {
+                                    try (Statement st = c.createStatement();
+                                            ResultSet rs =
+                                                    st.executeQuery("SELECT count(*) FROM pooled WHERE id = " + id)) {
+                                        rs.next();
+                                        if (rs.getInt(1) != 1) staleReads.incrementAndGet();
+                                    }
+                                }
+                                Thread.sleep(40);
+                            } catch (SQLException e) {
+                                (longTx ? txErrors : idleErrors).add(e.getSQLState() + " " + e.getMessage());
+                                try {
+                                    if (c != null) c.close();
+                                } catch (SQLException ignored) {
+                                    // closing a broken connection
+                                }
+                                c = null;
+                            } catch (InterruptedException e) {
+                                return;
+                            }
+                        }
+                        try {
+                            if (c != null) c.close();
+                        } catch (SQLException ignored) {
+                            // done
+                        }
+                    },
+                    "pooled-" + i);
+            t.setDaemon(true);
+            clients.add(t);
+            t.start();
+        }
+        try {
+            await().atMost(Duration.ofSeconds(60)).until(() -> acked.get() >= 500);
+            ClusterFixture.Run r = pgha("switchover", "-c", cluster.config(1).toString(), "--to", target, "--force");
+            assertThat(r.exitCode()).as(r.out() + r.err()).isZero();
+            await().atMost(Duration.ofSeconds(30))
+                    .until(() -> target.equals(router.view().leader()));
+            long after = acked.get();
+            await().atMost(Duration.ofSeconds(60)).until(() -> acked.get() >= after + 500);
+        } finally {
+            running.set(false);
+            for (Thread t : clients) t.join(30_000);
+        }
+        System.out.println("pooled switchover: " + acked.get() + " transactions acknowledged, " + idleErrors.size()
+                + " errors between transactions, " + txErrors.size() + " inside (" + txErrors + "), standby reads "
+                + router.pool().reads()[0] + ", replay waits "
+                + java.util.Arrays.toString(router.pool().replayWaits()));
+        assertThat(idleErrors).as("errors of clients between transactions").isEmpty();
+        assertThat(txErrors)
+                .as("a failure reaches only a client inside a transaction, with a clear SQLSTATE")
+                .allSatisfy(e -> assertThat(e).startsWith("57P01"));
+        assertThat(staleReads.get())
+                .as("reads that missed the client's own row")
+                .isZero();
+        assertThat(router.pool().reads()[0]).as("reads ran on standbys").isPositive();
+        Set<Long> there = new java.util.HashSet<>();
+        try (Connection c = connect(rw, "");
+                Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT id FROM pooled")) {
+            while (rs.next()) there.add(rs.getLong(1));
+        }
+        assertThat(there).as("every acknowledged row is on the new primary").containsAll(ackedIds);
         ClusterFixture.awaitHealthy(cluster, 3);
     }
 

@@ -117,6 +117,7 @@ public final class Router implements AutoCloseable {
                         cfg.maxMessageSize(),
                         this::currentPrimary,
                         () -> Routing.standbys(view, policy),
+                        member -> Routing.stillPrimary(view, member),
                         metrics::pinned,
                         epoll,
                         epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class,

@@ -48,6 +48,7 @@ public final class PoolListener implements AutoCloseable {
     private final java.util.function.Consumer<String> onPin;
     private final Supplier<Route> primary;
     private final Supplier<java.util.List<Route.Backend>> standbys;
+    private final java.util.function.Predicate<String> holdsLease;
     private final EventLoop loop;
     private final Class<? extends ServerChannel> serverChannelType;
     private final Class<? extends Channel> channelType;
@@ -68,6 +69,8 @@ public final class PoolListener implements AutoCloseable {
     /**
      * @param primary where read-write sessions go now (the router's routing decision)
      * @param standbys the standbys reads may go to now (running, within the lag limit)
+     * @param holdsLease whether a member still holds the leader lease (its transactions in flight
+     *     may finish while it hands over)
      */
     public PoolListener(
             String name,
@@ -76,6 +79,7 @@ public final class PoolListener implements AutoCloseable {
             long maxMessageSize,
             Supplier<Route> primary,
             Supplier<java.util.List<Route.Backend>> standbys,
+            java.util.function.Predicate<String> holdsLease,
             java.util.function.Consumer<String> onPin,
             boolean epoll,
             Class<? extends ServerChannel> serverChannelType,
@@ -88,6 +92,7 @@ public final class PoolListener implements AutoCloseable {
         this.onPin = onPin;
         this.primary = primary;
         this.standbys = standbys;
+        this.holdsLease = holdsLease;
         this.users =
                 AuthFile.read(Path.of(cfg.authFile())); // before any thread exists: a bad file leaves nothing behind
         this.group = new MultiThreadIoEventLoopGroup(
@@ -300,6 +305,10 @@ public final class PoolListener implements AutoCloseable {
         }
         turns.merge(best.member(), -total, Integer::sum);
         return best;
+    }
+
+    boolean holdsLease(String member) {
+        return holdsLease.test(member);
     }
 
     long replayed(String member) {

@@ -106,8 +106,20 @@ final class PooledClient extends SimpleChannelInboundHandler<Object> {
     private long replayDeadline;
     /** The first column of the swallowed query's row (a position), when one is being read. */
     private String captured;
-    /** A swallowed probe of a standby's replay position is running (the client's read waits). */
-    private boolean probing;
+    /** What the router's own query on the server (whose answer the client never sees) is for. */
+    private enum Own {
+        SETTINGS,
+        COMMIT_POSITION,
+        REPLAY_PROBE,
+        RESET
+    }
+
+    private Own own;
+    /**
+     * The position of the client's last commit could not be read (the lease moved meanwhile): its
+     * next read runs on the primary, which reads the position afresh.
+     */
+    private boolean commitUnknown;
 
     PooledClient(PoolListener listener) {
         this.listener = listener;
@@ -354,6 +366,7 @@ final class PooledClient extends SimpleChannelInboundHandler<Object> {
             return;
         }
         swallowZ++;
+        own = Own.SETTINGS;
         afterSwallow = then;
         s.send(Frame.query(sets.toString()));
         s.flush();
@@ -369,6 +382,7 @@ final class PooledClient extends SimpleChannelInboundHandler<Object> {
             wrote = false;
             captured = null;
             swallowZ++;
+            own = Own.COMMIT_POSITION;
             afterSwallow = () -> {
                 if (captured != null) committed(parseLsn(captured));
                 maybeRelease();
@@ -407,7 +421,7 @@ final class PooledClient extends SimpleChannelInboundHandler<Object> {
     private void detach(boolean reusable) {
         ServerConn s = server;
         server = null;
-        probing = false;
+        own = null;
         s.sink = null;
         s.readDone = null;
         if (reusable) listener.pool().release(s);
@@ -431,6 +445,7 @@ final class PooledClient extends SimpleChannelInboundHandler<Object> {
             return;
         }
         swallowZ++;
+        own = Own.RESET;
         afterSwallow = () -> {
             s.prepared.clear();
             s.applied.clear();
@@ -488,6 +503,13 @@ final class PooledClient extends SimpleChannelInboundHandler<Object> {
         }
         Boolean read = batchReads();
         if (read == null) return; // the rest of the batch is still to come
+        if (read && commitUnknown) {
+            // on the primary, which then tells where it is: the client's reads are bounded again
+            commitUnknown = false;
+            toPrimary(false);
+            wrote = true;
+            return;
+        }
         if (read) {
             Route.Backend b = listener.chooseStandby(cfg().split().readYourWrites() ? minLsn : 0);
             if (b != null) {
@@ -580,11 +602,10 @@ final class PooledClient extends SimpleChannelInboundHandler<Object> {
             drainQueue();
             return;
         }
-        probing = true;
         captured = null;
         swallowZ++;
+        own = Own.REPLAY_PROBE;
         afterSwallow = () -> {
-            probing = false;
             long at = captured == null ? 0 : parseLsn(captured);
             listener.sawReplay(server.member, at);
             if (at >= need) {
@@ -751,6 +772,7 @@ final class PooledClient extends SimpleChannelInboundHandler<Object> {
                         ErrorResponse.decode(f.body()).message());
             if (f.kind() == 'Z') {
                 swallowZ--;
+                if (swallowZ == 0) own = null;
                 if (swallowZ == 0 && afterSwallow != null) {
                     Runnable r = afterSwallow;
                     afterSwallow = null;
@@ -824,31 +846,50 @@ final class PooledClient extends SimpleChannelInboundHandler<Object> {
     // ------------------------------------------------------------------ cancel and close
 
     /**
-     * Called on every change of the cluster: the server it holds must still hold the lease (or, for a
-     * read, still take reads). A read waiting for a standby to replay is routed again.
+     * Called on every change of the cluster, for a client holding a server that is no longer where
+     * its pool's connections go (the lease moved or is being handed over; a standby stopped taking
+     * reads).
+     *
+     * <ul>
+     *   <li>A client between transactions (also while the router runs its own query there) lets the
+     *       server go and notices nothing: its next statement gets a server where it goes now.
+     *   <li>A transaction or query in flight finishes where it is while that member still holds the
+     *       lease (a switchover waits for open transactions), or on a standby; the server is closed
+     *       once it comes back.
+     *   <li>Otherwise the client is told its transaction (or pinned session state) is gone and is
+     *       disconnected; so is a pinned or session-mode client once the member loses the lease.
+     * </ul>
      */
     void routesChanged() {
         ServerConn s = server;
-        if (s == null || phase == Phase.CLOSED) return;
+        if (s == null || phase != Phase.READY) return;
         if (listener.pool().current(s)) return;
-        if (probing) {
+        boolean mayFinish = s.key.standby() || listener.holdsLease(s.member);
+        boolean keepsState = pinned != null || cfg().mode() == PoolConfig.Mode.SESSION;
+        if (keepsState) {
+            if (mayFinish) return;
+            detach(false);
+            fatal(
+                    SqlState.ADMIN_SHUTDOWN,
+                    "pgha pool: " + s.member + " no longer holds the leader lease; the"
+                            + (pinned != null ? " session's state (" + pinned + ")" : " session")
+                            + " was lost");
+            return;
+        }
+        boolean between = sentGen == ackGen && (swallowZ > 0 ? own != Own.RESET : s.status == 'I');
+        if (between) {
+            if (own == Own.COMMIT_POSITION) commitUnknown = true;
             swallowZ = 0;
             afterSwallow = null;
             detach(false);
-            dispatch();
+            if (!queued.isEmpty()) dispatch();
             return;
         }
-        boolean idle = swallowZ == 0 && sentGen == ackGen && s.status == 'I';
+        if (mayFinish) return;
         detach(false);
-        if (!idle || pinned != null || cfg().mode() == PoolConfig.Mode.SESSION)
-            fatal(
-                    SqlState.ADMIN_SHUTDOWN,
-                    s.key.standby()
-                            ? "pgha pool: " + s.member + " no longer takes reads; the read-only transaction was lost"
-                            : "pgha pool: " + s.member + " no longer holds the leader lease; the"
-                                    + (pinned != null ? " session's state (" + pinned + ")" : " open transaction")
-                                    + " was lost");
-        else if (!queued.isEmpty()) dispatch();
+        fatal(
+                SqlState.ADMIN_SHUTDOWN,
+                "pgha pool: " + s.member + " no longer holds the leader lease; the open transaction was lost");
     }
 
     /** Cancels what this client runs now, if it has a server. */
