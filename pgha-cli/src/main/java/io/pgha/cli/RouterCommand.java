@@ -15,14 +15,16 @@ import picocli.CommandLine.Option;
 /**
  * {@code pgha router --config router.yml}: runs a standalone router until SIGTERM or SIGINT, which
  * close it and end the process with status 0. SIGHUP reads the file again and applies its {@code
- * log:} section; other changes are logged as needing a restart, and the router goes on.
+ * log:} section and the pooled listener's settings (and auth file); other changes are logged as
+ * needing a restart, and the router goes on.
  */
 @Command(
         mixinStandardHelpOptions = true,
         name = "router",
         description = {
             "Run a router: a PostgreSQL protocol proxy whose read-write port always reaches the primary.",
-            "SIGTERM or SIGINT stop it (exit 0); SIGHUP reads the file again and applies its log section."
+            "SIGTERM or SIGINT stop it (exit 0); SIGHUP reads the file again and applies its log section, and the",
+            "pooled listener's settings and auth file (port, mode and auth_type need a restart)."
         })
 final class RouterCommand implements Callable<Integer> {
     @Option(
@@ -46,26 +48,33 @@ final class RouterCommand implements Callable<Integer> {
         Runtime.getRuntime().addShutdownHook(new Thread(stop, "shutdown"));
         Signals.on("TERM", stop);
         Signals.on("INT", stop);
-        Signals.on("HUP", () -> reload(f));
+        Signals.on("HUP", () -> reload(f, router));
         System.out.println(router.describe());
         stopped.await();
         return 0;
     }
 
-    /** SIGHUP: the log section of the file as it is now; a file that does not load changes nothing. */
-    private void reload(RouterConfig.File running) {
+    /**
+     * SIGHUP: the log section of the file as it is now, and the pooled listener's settings that apply
+     * without a restart (with its auth file read again); a file that does not load changes nothing.
+     */
+    private void reload(RouterConfig.File running, RunningRouter router) {
         var log = LoggerFactory.getLogger(RouterCommand.class);
         try {
             RouterConfig.File fresh = ConfigLoader.loadRouter(config, System.getenv(), defaultName());
+            List<String> restart = new ArrayList<>();
+            var pool = router.router().pool();
+            if (pool != null && fresh.router().pool() != null)
+                restart.addAll(pool.reconfigure(fresh.router().pool()));
             LogSetup.apply(fresh.log(), running.router().name());
-            List<String> restart = needRestart(running, fresh);
+            restart.addAll(needRestart(running, fresh));
             log.info(
-                    "SIGHUP: {} read again, log settings applied{}",
+                    "SIGHUP: {} read again, log and pool settings applied{}",
                     config,
                     restart.isEmpty()
                             ? ""
                             : "; changed, taking effect at the next start: " + String.join(", ", restart));
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | java.io.IOException e) {
             log.error("SIGHUP: {} (nothing changed; the router goes on with its current config)", e.getMessage());
         }
     }
@@ -75,7 +84,11 @@ final class RouterCommand implements Callable<Integer> {
         List<String> changed = new ArrayList<>();
         if (!running.cluster().equals(fresh.cluster())) changed.add("cluster");
         if (!running.dcs().equals(fresh.dcs())) changed.add("dcs");
-        if (!running.router().equals(fresh.router())) changed.add("router");
+        RouterConfig r = running.router();
+        RouterConfig f = fresh.router();
+        // the pooled listener takes its own changes (and names those that need a restart)
+        if (r.pool() != null && f.pool() != null) r = r.withPool(f.pool());
+        if (!r.equals(f)) changed.add("router");
         return changed;
     }
 

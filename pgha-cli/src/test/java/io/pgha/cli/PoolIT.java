@@ -53,6 +53,8 @@ class PoolIT {
     private static StubDcs dcs;
     private static Router router;
     private static int pool;
+    private static PoolConfig poolConfig;
+    private static Path usersFile;
 
     @BeforeAll
     static void start() throws Exception {
@@ -74,6 +76,8 @@ class PoolIT {
             st.execute("SET password_encryption = 'md5'");
             st.execute("CREATE ROLE bob LOGIN PASSWORD 'bob-pw'");
             st.execute("CREATE TABLE t (id int)");
+            st.execute("CREATE DATABASE other");
+            st.execute("CREATE ROLE dave LOGIN");
             st.execute("GRANT ALL ON t TO alice, carol");
             st.execute("GRANT ALL ON SCHEMA public TO alice");
             try (ResultSet rs = st.executeQuery("SELECT rolpassword FROM pg_authid WHERE rolname = 'alice'")) {
@@ -99,21 +103,27 @@ class PoolIT {
             st.execute("CREATE ROLE alice LOGIN PASSWORD '" + verifier + "'");
         }
         Path users = pg.dir().resolve("users.txt");
-        Files.writeString(users, "\"alice\" \"" + verifier + "\"\n\"bob\" \"" + md5 + "\"\n\"carol\" \"carol-pw\"\n");
+        Files.writeString(
+                users,
+                "\"alice\" \"" + verifier + "\"\n\"bob\" \"" + md5
+                        + "\"\n\"carol\" \"carol-pw\"\n\"eve\" \"eve-pw\"\n");
         Files.setPosixFilePermissions(users, PosixFilePermissions.fromString("rw-------"));
         dcs = new StubDcs();
         dcs.set(view("node1"));
         PoolConfig pc = new PoolConfig(
-                FreePorts.one(),
-                PoolConfig.Mode.TRANSACTION,
-                "scram-sha-256",
-                users.toString(),
-                2,
-                50,
-                600_000,
-                3_600_000,
-                60_000); // query_wait_timeout: generous, a loaded CI machine is slow (once 10 s was not enough for
-        // pgbench)
+                        FreePorts.one(),
+                        PoolConfig.Mode.TRANSACTION,
+                        "scram-sha-256",
+                        users.toString(),
+                        2,
+                        50,
+                        600_000,
+                        3_600_000,
+                        60_000) // query_wait_timeout: generous, a loaded CI machine is slow (once 10 s was not enough
+                // for pgbench)
+                .withAdmin(new PoolConfig.Admin(List.of("alice"), List.of("carol")));
+        poolConfig = pc;
+        usersFile = users;
         router = new Router(
                         "pool-it",
                         new RouterConfig(
@@ -499,6 +509,224 @@ class PoolIT {
                     "50",
                     "postgres");
             assertThat(out).as(mode).contains("number of transactions actually processed: 200/200");
+        }
+    }
+
+    // ------------------------------------------------------------------ the admin console
+
+    /** psql on the console as {@code user}: [exit code, output]. */
+    private static String[] console(String user, String password, String command) throws Exception {
+        ProcessBuilder p = new ProcessBuilder(
+                        PSQL, "-h", "127.0.0.1", "-p", String.valueOf(pool), "-U", user, "-d", "pgha", "-c", command)
+                .redirectErrorStream(true);
+        p.environment().clear();
+        p.environment().put("PGPASSWORD", password);
+        p.environment().put("PGSSLMODE", "disable");
+        Process run = p.start();
+        String out = new String(run.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+        assertThat(run.waitFor(120, TimeUnit.SECONDS)).isTrue();
+        return new String[] {String.valueOf(run.exitValue()), out};
+    }
+
+    private static String admin(String command) throws Exception {
+        String[] r = console("alice", "alice-pw", command);
+        assertThat(r[0]).as(command + ": " + r[1]).isEqualTo("0");
+        return r[1];
+    }
+
+    /**
+     * psql on the virtual database pgha: SHOW answers with result sets; a stats user may only SHOW; a
+     * user in neither list, and an unknown command, are refused with the reason.
+     */
+    @Test
+    void theAdminConsoleAnswersPsql() throws Exception {
+        try (Connection held = pooled("alice", "alice-pw", "")) {
+            held.setAutoCommit(false);
+            one(held, "SELECT 1"); // holds a server: active in SHOW CLIENTS, SERVERS and POOLS
+            assertThat(admin("SHOW POOLS")).contains("database", "cl_active", "sv_idle", "primary", "transaction");
+            assertThat(admin("SHOW CLIENTS")).contains("alice", "active", "127.0.0.1", "console");
+            assertThat(admin("SHOW SERVERS")).contains("node1", "primary", "active");
+            held.commit();
+        }
+        assertThat(admin("SHOW STATS")).contains("total_xact_count", "postgres");
+        assertThat(admin("show config;")).contains("pool_size", "load_balance", "SIGHUP", "restart");
+        assertThat(admin("SHOW LISTS")).contains("used_clients", "free_servers");
+        assertThat(admin("SHOW VERSION")).contains("pgha");
+        assertThat(admin("SHOW HELP")).contains("WAIT_CLOSE");
+        assertThat(console("carol", "carol-pw", "SHOW POOLS")[0])
+                .as("a stats user may SHOW")
+                .isEqualTo("0");
+        assertThat(console("carol", "carol-pw", "PAUSE")[1]).contains("PAUSE needs an admin user");
+        assertThat(console("eve", "eve-pw", "SHOW POOLS")[1]).contains("may not use the admin console");
+        assertThat(console("alice", "alice-pw", "DROP TABLE t")[1])
+                .contains("unknown command 'DROP'; SHOW HELP lists the commands");
+        assertThat(console("alice", "wrong", "SHOW POOLS")[1]).contains("password authentication failed");
+    }
+
+    /**
+     * PAUSE answers once the transaction in flight has ended (and closes the servers); a transaction
+     * begun meanwhile waits, and runs after RESUME.
+     */
+    @Test
+    void pauseWaitsForTransactionsInFlightAndHoldsNewOnesUntilResume() throws Exception {
+        try (Connection inFlight = pooled("alice", "alice-pw", "");
+                Connection later = pooled("alice", "alice-pw", "")) {
+            inFlight.setAutoCommit(false);
+            one(inFlight, "SELECT 1");
+            CompletableFuture<String> pause = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return admin("PAUSE postgres");
+                } catch (Exception e) {
+                    throw new RuntimeException(e);
+                }
+            });
+            org.awaitility.Awaitility.await()
+                    .during(Duration.ofMillis(500))
+                    .atMost(Duration.ofSeconds(5))
+                    .until(() -> !pause.isDone());
+            inFlight.commit();
+            assertThat(pause.get(30, TimeUnit.SECONDS)).contains("PAUSE");
+            assertThat(router.pool().pools().get("postgres/alice")[1])
+                    .as("servers closed once paused")
+                    .isZero();
+            CompletableFuture<String> waiting = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return one(later, "SELECT 'after resume'");
+                } catch (SQLException e) {
+                    throw new RuntimeException(e);
+                }
+            });
+            org.awaitility.Awaitility.await()
+                    .during(Duration.ofMillis(500))
+                    .atMost(Duration.ofSeconds(5))
+                    .until(() -> !waiting.isDone());
+            admin("RESUME");
+            assertThat(waiting.get(30, TimeUnit.SECONDS)).isEqualTo("after resume");
+        } finally {
+            admin("RESUME");
+        }
+    }
+
+    /** KILL disconnects the clients of one database; RECONNECT retires servers, WAIT_CLOSE answers once they are closed. */
+    @Test
+    void killReconnectAndWaitClose() throws Exception {
+        try (Connection there = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + pool
+                        + "/other?user=alice&password=alice-pw&connectTimeout=20&socketTimeout=60");
+                Connection here = pooled("alice", "alice-pw", "")) {
+            one(there, "SELECT 1");
+            one(here, "SELECT 1");
+            assertThat(admin("KILL other")).contains("1 client(s) disconnected");
+            assertThatThrownBy(() -> one(there, "SELECT 2"))
+                    .isInstanceOfSatisfying(
+                            SQLException.class,
+                            e -> assertThat(e.getMessage())
+                                    .satisfiesAnyOf(
+                                            m -> assertThat(m).contains("KILL on the admin console"),
+                                            m -> assertThat(m).contains("I/O error")));
+            assertThat(one(here, "SELECT 'still here'"))
+                    .as("another database's client")
+                    .isEqualTo("still here");
+            here.setAutoCommit(false);
+            one(here, "SELECT 1");
+            admin("RECONNECT postgres");
+            CompletableFuture<String> waitClose = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return admin("WAIT_CLOSE postgres");
+                } catch (Exception e) {
+                    throw new RuntimeException(e);
+                }
+            });
+            org.awaitility.Awaitility.await()
+                    .during(Duration.ofMillis(300))
+                    .atMost(Duration.ofSeconds(5))
+                    .until(() -> !waitClose.isDone());
+            here.commit();
+            assertThat(waitClose.get(30, TimeUnit.SECONDS)).contains("WAIT_CLOSE");
+            assertThat(one(here, "SELECT 'new server'")).isEqualTo("new server");
+        }
+    }
+
+    /** RELOAD (and SIGHUP, through reconfigure) read the auth file again: a user added to it can log in. */
+    @Test
+    void reloadReadsTheAuthFileAgain() throws Exception {
+        String before = Files.readString(usersFile);
+        try {
+            assertThatThrownBy(() -> pooled("dave", "dave-pw", "").close())
+                    .hasMessageContaining("password authentication failed");
+            Files.writeString(usersFile, before + "\"dave\" \"dave-pw\"\n");
+            admin("RELOAD");
+            try (Connection c = pooled("dave", "dave-pw", "")) {
+                assertThat(one(c, "SELECT current_user")).isEqualTo("dave");
+            }
+        } finally {
+            Files.writeString(usersFile, before);
+            router.pool().reconfigure(poolConfig);
+        }
+    }
+
+    /**
+     * The limits (applied by reconfigure, as SIGHUP does): clients per address, connection attempts
+     * per second, and clients that never authenticate, which are also dropped after
+     * client_login_timeout. A change of port is reported as needing a restart.
+     */
+    @Test
+    void limitsRefuseFloodsWithTheReason() throws Exception {
+        try {
+            assertThat(router.pool().reconfigure(poolConfig.withLimits(new PoolConfig.Limits(2, 0, 100, 60_000))))
+                    .isEmpty();
+            try (Connection a = pooled("alice", "alice-pw", "");
+                    Connection b = pooled("alice", "alice-pw", "")) {
+                assertThatThrownBy(() -> pooled("alice", "alice-pw", "").close())
+                        .hasMessageContaining("too many clients from 127.0.0.1 (max_client_conn_per_address 2)");
+            }
+            router.pool().reconfigure(poolConfig.withLimits(new PoolConfig.Limits(0, 3, 100, 60_000)));
+            List<java.net.Socket> flood = new ArrayList<>();
+            int refused = 0;
+            try {
+                for (int i = 0; i < 10; i++) {
+                    java.net.Socket s = new java.net.Socket("127.0.0.1", pool);
+                    flood.add(s);
+                }
+                for (java.net.Socket s : flood) {
+                    s.setSoTimeout(300);
+                    try {
+                        String answer = new String(s.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+                        if (answer.contains("too many connection attempts")) refused++;
+                    } catch (java.net.SocketTimeoutException e) {
+                        // admitted: it waits for a startup packet
+                    }
+                }
+            } finally {
+                for (java.net.Socket s : flood) s.close();
+            }
+            assertThat(refused).as("of 10 attempts at once, with 3 a second").isGreaterThanOrEqualTo(4);
+            router.pool().reconfigure(poolConfig.withLimits(new PoolConfig.Limits(0, 0, 1, 700)));
+            org.awaitility.Awaitility.await()
+                    .atMost(Duration.ofSeconds(5))
+                    .until(() -> router.pool().clients() == 0);
+            try (java.net.Socket silent = new java.net.Socket("127.0.0.1", pool);
+                    java.net.Socket second = new java.net.Socket("127.0.0.1", pool)) {
+                second.setSoTimeout(10_000);
+                assertThat(new String(second.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1))
+                        .contains("too many clients still authenticating (max_unauthenticated 1)");
+                silent.setSoTimeout(10_000);
+                assertThat(new String(silent.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1))
+                        .as("dropped after client_login_timeout")
+                        .contains("canceling authentication due to timeout");
+            }
+            PoolConfig moved = new PoolConfig(
+                    poolConfig.port() + 1,
+                    poolConfig.mode(),
+                    poolConfig.authType(),
+                    poolConfig.authFile(),
+                    poolConfig.poolSize(),
+                    poolConfig.maxClientConn(),
+                    poolConfig.serverIdleTimeoutMs(),
+                    poolConfig.serverLifetimeMs(),
+                    poolConfig.queryWaitTimeoutMs());
+            assertThat(router.pool().reconfigure(moved)).containsExactly("router.pool.port");
+        } finally {
+            router.pool().reconfigure(poolConfig);
         }
     }
 

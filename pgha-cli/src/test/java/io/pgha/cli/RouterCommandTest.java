@@ -32,6 +32,16 @@ class RouterCommandTest {
     }
 
     @Test
+    void thePooledListenersOwnChangesAreItsToTake() throws IOException {
+        String pool = "  pool:\n    port: 6435\n    auth_file: /etc/pgha/users.txt\n";
+        RouterConfig.File running = load(BASE + pool);
+        RouterConfig.File fresh = load(BASE + pool + "    pool_size: 5\n    load_balance: true\n");
+        assertThat(RouterCommand.needRestart(running, fresh)).isEmpty();
+        assertThat(RouterCommand.needRestart(running, load(BASE.replace("6432", "7432") + pool)))
+                .containsExactly("router");
+    }
+
+    @Test
     void otherSectionsAreNamed() throws IOException {
         RouterConfig.File running = load(BASE);
         RouterConfig.File fresh = load(BASE.replace("2181", "2182").replace("6432", "7432"));

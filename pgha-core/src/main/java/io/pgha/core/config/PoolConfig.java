@@ -15,6 +15,8 @@ package io.pgha.core.config;
  * @param serverLifetimeMs a server connection is closed (when idle) after this long
  * @param queryWaitTimeoutMs a client waits at most this long for a server connection
  * @param split the statement-level read/write split ({@code load_balance} and its settings)
+ * @param admin who may use the admin console (the virtual database {@code pgha})
+ * @param limits on clients per address, connection attempts and unauthenticated clients
  */
 public record PoolConfig(
         int port,
@@ -26,7 +28,9 @@ public record PoolConfig(
         long serverIdleTimeoutMs,
         long serverLifetimeMs,
         long queryWaitTimeoutMs,
-        Split split) {
+        Split split,
+        Admin admin,
+        Limits limits) {
 
     /** A pooled listener that sends everything to the primary. */
     public PoolConfig(
@@ -49,7 +53,9 @@ public record PoolConfig(
                 serverIdleTimeoutMs,
                 serverLifetimeMs,
                 queryWaitTimeoutMs,
-                Split.OFF);
+                Split.OFF,
+                Admin.NONE,
+                Limits.DEFAULT);
     }
 
     /** The same listener with {@code split}. */
@@ -64,7 +70,101 @@ public record PoolConfig(
                 serverIdleTimeoutMs,
                 serverLifetimeMs,
                 queryWaitTimeoutMs,
-                split);
+                split,
+                admin,
+                limits);
+    }
+
+    /** The same listener with {@code admin}. */
+    public PoolConfig withAdmin(Admin admin) {
+        return new PoolConfig(
+                port,
+                mode,
+                authType,
+                authFile,
+                poolSize,
+                maxClientConn,
+                serverIdleTimeoutMs,
+                serverLifetimeMs,
+                queryWaitTimeoutMs,
+                split,
+                admin,
+                limits);
+    }
+
+    /** The same listener with {@code limits}. */
+    public PoolConfig withLimits(Limits limits) {
+        return new PoolConfig(
+                port,
+                mode,
+                authType,
+                authFile,
+                poolSize,
+                maxClientConn,
+                serverIdleTimeoutMs,
+                serverLifetimeMs,
+                queryWaitTimeoutMs,
+                split,
+                admin,
+                limits);
+    }
+
+    /** The virtual database of the admin console. */
+    public static final String ADMIN_DATABASE = "pgha";
+
+    /**
+     * The admin console's users (as PgBouncer's {@code admin_users} and {@code stats_users}); they
+     * authenticate against the auth file like everyone else.
+     *
+     * @param adminUsers may run every command (PAUSE, RESUME, RELOAD, KILL, RECONNECT, WAIT_CLOSE, SHOW)
+     * @param statsUsers may run SHOW only
+     */
+    public record Admin(java.util.List<String> adminUsers, java.util.List<String> statsUsers) {
+        public static final Admin NONE = new Admin(java.util.List.of(), java.util.List.of());
+
+        public Admin {
+            adminUsers = java.util.List.copyOf(adminUsers);
+            statsUsers = java.util.List.copyOf(statsUsers);
+        }
+
+        public boolean mayShow(String user) {
+            return adminUsers.contains(user) || statsUsers.contains(user);
+        }
+
+        public boolean mayChange(String user) {
+            return adminUsers.contains(user);
+        }
+
+        static Admin read(Section s) {
+            return new Admin(
+                    s.strings("admin_users", java.util.List.of()), s.strings("stats_users", java.util.List.of()));
+        }
+    }
+
+    /**
+     * What keeps a flood of connections from exhausting the router (the servers never see a client
+     * before it authenticates).
+     *
+     * @param maxClientConnPerAddress clients at once from one IP address (0: no limit)
+     * @param maxConnectionsPerSecond new connections accepted per second, from all addresses (0: no limit)
+     * @param maxUnauthenticated clients at once that have not finished authenticating
+     * @param clientLoginTimeoutMs a client that has not authenticated after this long is disconnected
+     */
+    public record Limits(
+            int maxClientConnPerAddress,
+            int maxConnectionsPerSecond,
+            int maxUnauthenticated,
+            long clientLoginTimeoutMs) {
+        public static final Limits DEFAULT = new Limits(0, 0, 100, 60_000);
+
+        static Limits read(Section s) {
+            int perAddress = s.intIn("max_client_conn_per_address", 0, 0, 1_000_000);
+            int perSecond = s.intIn("max_connections_per_second", 0, 0, 1_000_000);
+            int unauthenticated = s.intIn("max_unauthenticated", 100, 1, 1_000_000);
+            long timeout = s.millis("client_login_timeout", 60_000);
+            if (timeout <= 0) throw new ConfigException(s.key("client_login_timeout") + ": must be positive");
+            return new Limits(perAddress, perSecond, unauthenticated, timeout);
+        }
     }
 
     /**
@@ -157,7 +257,9 @@ public record PoolConfig(
         if (split.loadBalance() && m == Mode.SESSION)
             throw new ConfigException(s.key("load_balance") + ": needs mode transaction (a session-mode client keeps"
                     + " one server connection, on the primary)");
+        Admin admin = Admin.read(s);
+        Limits limits = Limits.read(s);
         s.rejectUnknown();
-        return new PoolConfig(port, m, auth, file, size, max, idle, life, wait, split);
+        return new PoolConfig(port, m, auth, file, size, max, idle, life, wait, split, admin, limits);
     }
 }

@@ -41,7 +41,7 @@ public final class PoolListener implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(PoolListener.class);
 
     private final String name;
-    private final PoolConfig cfg;
+    private volatile PoolConfig cfg;
     private final String listen;
     private final long maxMessageSize;
     private final EventLoopGroup group;
@@ -104,7 +104,7 @@ public final class PoolListener implements AutoCloseable {
         this.serverChannelType = serverChannelType;
         this.channelType = channelType;
         random.nextBytes(mockSecret);
-        this.pool = new ServerPool(loop, channelType, cfg, this::route);
+        this.pool = new ServerPool(loop, channelType, () -> this.cfg, this::route);
     }
 
     public InetSocketAddress start() throws InterruptedException {
@@ -142,6 +142,43 @@ public final class PoolListener implements AutoCloseable {
     /** Reads the auth file again; a file that does not load leaves the old users in place. */
     public void reloadUsers() throws IOException {
         users = AuthFile.read(Path.of(cfg.authFile()));
+    }
+
+    /**
+     * Takes the settings of {@code fresh} that apply without a restart (everything but port, mode
+     * and auth_type, which are reported and left as they are) and reads the auth file again. A file
+     * that does not load changes nothing. Returns what needs a restart (empty when nothing does).
+     */
+    public java.util.List<String> reconfigure(PoolConfig fresh) throws IOException {
+        java.util.List<String> restart = new java.util.ArrayList<>();
+        if (fresh.port() != cfg.port()) restart.add("router.pool.port");
+        if (fresh.mode() != cfg.mode()) restart.add("router.pool.mode");
+        if (!fresh.authType().equals(cfg.authType())) restart.add("router.pool.auth_type");
+        Map<String, Secret> fresher = AuthFile.read(Path.of(fresh.authFile()));
+        PoolConfig applied = new PoolConfig(
+                cfg.port(),
+                cfg.mode(),
+                cfg.authType(),
+                fresh.authFile(),
+                fresh.poolSize(),
+                fresh.maxClientConn(),
+                fresh.serverIdleTimeoutMs(),
+                fresh.serverLifetimeMs(),
+                fresh.queryWaitTimeoutMs(),
+                cfg.mode() == PoolConfig.Mode.TRANSACTION ? fresh.split() : cfg.split(),
+                fresh.admin(),
+                fresh.limits());
+        loop.execute(() -> {
+            users = fresher;
+            cfg = applied;
+            pool.configChanged();
+        });
+        LOG.info(
+                "router {}: pooled listener settings and {} user(s) from {} reloaded",
+                name,
+                fresher.size(),
+                fresh.authFile());
+        return restart;
     }
 
     // ------------------------------------------------------------------ for the clients (on the loop)
@@ -184,15 +221,149 @@ public final class PoolListener implements AutoCloseable {
         }
     }
 
-    boolean admit(PooledClient c) {
-        if (clients.size() >= cfg.maxClientConn()) return false;
+    /** Why a new client is refused (null: admitted), by max_client_conn and the limits. */
+    String admit(PooledClient c, java.net.InetAddress from) {
+        PoolConfig.Limits lim = cfg.limits();
+        if (clients.size() >= cfg.maxClientConn())
+            return "sorry, too many clients already (max_client_conn " + cfg.maxClientConn() + ")";
+        if (lim.maxConnectionsPerSecond() > 0) {
+            long second = System.nanoTime() / 1_000_000_000L;
+            if (second != acceptSecond) {
+                acceptSecond = second;
+                acceptedThisSecond = 0;
+            }
+            if (acceptedThisSecond >= lim.maxConnectionsPerSecond())
+                return "too many connection attempts (max_connections_per_second " + lim.maxConnectionsPerSecond()
+                        + ")";
+            acceptedThisSecond++;
+        }
+        if (unauthenticated >= lim.maxUnauthenticated())
+            return "too many clients still authenticating (max_unauthenticated " + lim.maxUnauthenticated() + ")";
+        int fromThere = from == null ? 0 : perAddress.getOrDefault(from, 0);
+        if (lim.maxClientConnPerAddress() > 0 && fromThere >= lim.maxClientConnPerAddress())
+            return "too many clients from " + from.getHostAddress() + " (max_client_conn_per_address "
+                    + lim.maxClientConnPerAddress() + ")";
         clients.add(c);
-        return true;
+        if (from != null) perAddress.merge(from, 1, Integer::sum);
+        unauthenticated++;
+        return null;
+    }
+
+    /** A client finished authenticating (or gave up). */
+    void authenticated(PooledClient c) {
+        if (c.countedUnauthenticated) {
+            c.countedUnauthenticated = false;
+            unauthenticated--;
+        }
     }
 
     void gone(PooledClient c) {
-        clients.remove(c);
+        if (!clients.remove(c)) return;
+        authenticated(c);
+        var a = c.address();
+        if (a != null) perAddress.computeIfPresent(a.getAddress(), (k, n) -> n <= 1 ? null : n - 1);
+        parked.remove(c);
         if (c.key != null) cancelKeys.remove(c.key);
+    }
+
+    private final Map<java.net.InetAddress, Integer> perAddress = new HashMap<>();
+    private int unauthenticated;
+    private long acceptSecond;
+    private int acceptedThisSecond;
+
+    // ------------------------------------------------------------------ the admin console (on the loop)
+
+    /** Databases paused ("*": all). */
+    private final Set<String> paused = new java.util.HashSet<>();
+    /** Clients whose next transaction waits for RESUME. */
+    private final Set<PooledClient> parked = new java.util.LinkedHashSet<>();
+
+    java.util.List<PooledClient> clientList() {
+        return new java.util.ArrayList<>(clients);
+    }
+
+    int userCount() {
+        return users.size();
+    }
+
+    boolean paused(String db) {
+        return paused.contains("*") || paused.contains(db);
+    }
+
+    void park(PooledClient c) {
+        parked.add(c);
+    }
+
+    void pause(String db) {
+        paused.add(db == null ? "*" : db);
+    }
+
+    /** Paused, and no server of {@code db} (null: any) lent: then its idle servers are closed. */
+    boolean pausedAndDrained(String db) {
+        for (PooledClient c : clients)
+            if (c.server != null && !c.admin && (db == null || db.equals(c.database))) return false;
+        pool.closeIdle(db);
+        return true;
+    }
+
+    void resume(String db) {
+        if (db == null) paused.clear();
+        else paused.remove(db);
+        for (PooledClient c : new java.util.ArrayList<>(parked)) {
+            if (paused(c.database)) continue;
+            parked.remove(c);
+            c.resumed();
+        }
+    }
+
+    void reload() {
+        try {
+            reloadUsers();
+            LOG.info(
+                    "router {}: RELOAD from the admin console: {} user(s) from {}", name, users.size(), cfg.authFile());
+        } catch (IOException e) {
+            LOG.error("router {}: RELOAD: {} (the users stay as they were)", name, e.getMessage());
+        }
+    }
+
+    /** Disconnects the clients of {@code db} (null: every database; never the console's) and closes its servers. */
+    int kill(String db) {
+        int n = 0;
+        for (PooledClient c : new java.util.ArrayList<>(clients)) {
+            if (c.admin || (db != null && !db.equals(c.database))) continue;
+            c.killed();
+            n++;
+        }
+        pool.closeIdle(db);
+        return n;
+    }
+
+    /** Closes each server connection of {@code db} when it comes back (idle ones now). */
+    void reconnect(String db) {
+        for (PooledClient c : clients)
+            if (c.server != null && (db == null || db.equals(c.server.key.database()))) c.server.retired = true;
+        pool.closeIdle(db);
+    }
+
+    /** No server connection of {@code db} that RECONNECT retired is open any more. */
+    boolean retiredClosed(String db) {
+        for (PooledClient c : clients)
+            if (c.server != null && c.server.retired && (db == null || db.equals(c.server.key.database())))
+                return false;
+        return true;
+    }
+
+    /** Per database: transactions, queries, reads on standbys, reads on the primary, replay waits met and missed. */
+    Map<String, long[]> statsByDatabase() {
+        Map<String, long[]> out = new java.util.TreeMap<>();
+        byDatabase.forEach((k, v) -> out.put(k, v.clone()));
+        return out;
+    }
+
+    private final Map<String, long[]> byDatabase = new HashMap<>();
+
+    void count(String db, int which) {
+        byDatabase.computeIfAbsent(db, k -> new long[6])[which]++;
     }
 
     /** A cancel key of the router's own for this client (the servers it uses change). */
@@ -319,12 +490,14 @@ public final class PoolListener implements AutoCloseable {
         replayed.merge(member, lsn, Math::max);
     }
 
-    void read(boolean onStandby) {
+    void read(String db, boolean onStandby) {
         (onStandby ? readsOnStandbys : readsOnPrimary).incrementAndGet();
+        count(db, onStandby ? 2 : 3);
     }
 
-    void replayWait(boolean met) {
+    void replayWait(String db, boolean met) {
         (met ? replayWaitsMet : replayWaitsMissed).incrementAndGet();
+        count(db, met ? 4 : 5);
     }
 
     /** Reads (transactions that only read) run on standbys and on the primary since start. */

@@ -132,11 +132,61 @@ final class PooledClient extends SimpleChannelInboundHandler<Object> {
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
         this.ctx = ctx;
-        if (!listener.admit(this)) {
-            fatal("53300", "sorry, too many clients already (max_client_conn " + cfg().maxClientConn() + ")");
+        var from = address();
+        String refused = listener.admit(this, from == null ? null : from.getAddress());
+        if (refused != null) {
+            fatal("53300", refused);
             return;
         }
+        countedUnauthenticated = true;
+        long timeout = cfg().limits().clientLoginTimeoutMs();
+        ctx.executor()
+                .schedule(
+                        () -> {
+                            if (phase == Phase.STARTUP || phase == Phase.AUTH)
+                                fatal(
+                                        "57014",
+                                        "canceling authentication due to timeout (client_login_timeout " + timeout
+                                                + " ms)");
+                        },
+                        timeout,
+                        java.util.concurrent.TimeUnit.MILLISECONDS);
         ctx.channel().config().setAutoRead(true);
+    }
+
+    /** When the client connected (ms since the epoch). */
+    final long connectedAt = System.currentTimeMillis();
+    /** Counted among the listener's clients that have not authenticated yet. */
+    boolean countedUnauthenticated;
+    /** Logged in to the admin console (the virtual database pgha). */
+    boolean admin;
+
+    java.net.InetSocketAddress address() {
+        return ctx == null ? null : (java.net.InetSocketAddress) ctx.channel().remoteAddress();
+    }
+
+    /** For SHOW CLIENTS: login, active (holds a server), waiting (for one), idle. */
+    String state() {
+        if (phase == Phase.STARTUP || phase == Phase.AUTH || phase == Phase.LOGIN) return "login";
+        if (admin) return "console";
+        if (server != null) return "active";
+        return queued.isEmpty() ? "idle" : "waiting";
+    }
+
+    /** The position this client's reads must see, as text ("" for none). */
+    String readLsn() {
+        return minLsn == 0 ? "" : new io.pgha.core.model.Lsn(minLsn).toString();
+    }
+
+    /** RESUME: the transaction that waited goes on. */
+    void resumed() {
+        if (phase == Phase.READY) dispatch();
+    }
+
+    /** KILL on the admin console. */
+    void killed() {
+        if (server != null) detach(false);
+        fatal(SqlState.ADMIN_SHUTDOWN, "pgha pool: disconnected by KILL on the admin console");
     }
 
     @Override
@@ -234,7 +284,10 @@ final class PooledClient extends SimpleChannelInboundHandler<Object> {
         switch (phase) {
             case AUTH -> authenticate(f);
             case LOGIN -> queued.add(f);
-            case READY -> ready(f);
+            case READY -> {
+                if (admin) console(f);
+                else ready(f);
+            }
             default -> fatal(SqlState.PROTOCOL_VIOLATION, "unexpected message before the startup packet");
         }
     }
@@ -254,6 +307,19 @@ final class PooledClient extends SimpleChannelInboundHandler<Object> {
             LOG.info("pool: client {} as {}: {}", ctx.channel().remoteAddress(), user, e.detail());
             listener.authFailed();
             fatal("28P01", "password authentication failed for user \"" + user + "\"");
+            return;
+        }
+        listener.authenticated(this);
+        if (PoolConfig.ADMIN_DATABASE.equals(database)) {
+            if (!cfg().admin().mayShow(user)) {
+                fatal(
+                        "28000",
+                        "user \"" + user + "\" may not use the admin console (router.pool.admin_users,"
+                                + " stats_users)");
+                return;
+            }
+            admin = true;
+            consoleReady();
             return;
         }
         logins = auth.backendLogins();
@@ -496,6 +562,10 @@ final class PooledClient extends SimpleChannelInboundHandler<Object> {
     /** Frames wait with no server: decide where they go (once a whole batch is there) and get a server there. */
     private void dispatch() {
         if (acquiring || server != null || queued.isEmpty()) return;
+        if (listener.paused(database)) {
+            listener.park(this); // PAUSE: the transaction waits for RESUME
+            return;
+        }
         if (!splitting()) {
             wrote = true;
             acquire(new PoolKey(database, user), false, this::drainQueue);
@@ -523,7 +593,7 @@ final class PooledClient extends SimpleChannelInboundHandler<Object> {
 
     private void toPrimary(boolean write) {
         wrote |= write;
-        if (!write) listener.read(false);
+        if (!write) listener.read(database, false);
         acquire(new PoolKey(database, user), false, this::drainQueue);
     }
 
@@ -598,7 +668,7 @@ final class PooledClient extends SimpleChannelInboundHandler<Object> {
     private void onStandby() {
         long need = cfg().split().readYourWrites() ? minLsn : 0;
         if (need == 0 || listener.replayed(server.member) >= need) {
-            listener.read(true);
+            listener.read(database, true);
             drainQueue();
             return;
         }
@@ -609,8 +679,8 @@ final class PooledClient extends SimpleChannelInboundHandler<Object> {
             long at = captured == null ? 0 : parseLsn(captured);
             listener.sawReplay(server.member, at);
             if (at >= need) {
-                listener.replayWait(true);
-                listener.read(true);
+                listener.replayWait(database, true);
+                listener.read(database, true);
                 drainQueue();
             } else if (System.nanoTime() < replayDeadline) {
                 ServerConn on = server;
@@ -622,7 +692,7 @@ final class PooledClient extends SimpleChannelInboundHandler<Object> {
                                 2,
                                 java.util.concurrent.TimeUnit.MILLISECONDS);
             } else {
-                listener.replayWait(false);
+                listener.replayWait(database, false);
                 detach(true);
                 toPrimary(false);
             }
@@ -645,6 +715,11 @@ final class PooledClient extends SimpleChannelInboundHandler<Object> {
             case 'Q' -> {
                 watch(Frame.cstring(b, 0));
                 sentGen++;
+                listener.count(database, 1);
+                server.send(f);
+            }
+            case 'E' -> {
+                listener.count(database, 1);
                 server.send(f);
             }
             case 'F' -> {
@@ -810,6 +885,7 @@ final class PooledClient extends SimpleChannelInboundHandler<Object> {
             }
             case 'Z' -> {
                 ackGen++;
+                if (f.body().length > 0 && f.body()[0] == 'I') listener.count(database, 0);
                 ctx.writeAndFlush(f.encode()); // the end of an answer: the server may go back before its reads complete
                 maybeRelease();
                 // a standby's next batch in the same (read-only) transaction waited for this answer
@@ -841,6 +917,95 @@ final class PooledClient extends SimpleChannelInboundHandler<Object> {
     private void flushBoth() {
         if (ctx != null) ctx.flush();
         if (server != null) server.flush();
+    }
+
+    // ------------------------------------------------------------------ the admin console
+
+    private static final String[][] CONSOLE_SETTINGS = {
+        {"server_version", "15.0 (pgha router)"},
+        {"server_encoding", "UTF8"},
+        {"client_encoding", "UTF8"},
+        {"DateStyle", "ISO, MDY"},
+        {"integer_datetimes", "on"},
+        {"standard_conforming_strings", "on"},
+        {"TimeZone", "UTC"},
+    };
+
+    private void consoleReady() {
+        for (String[] kv : CONSOLE_SETTINGS) {
+            ctx.write(Frame.of('S', concat(Frame.cstringBytes(kv[0]), Frame.cstringBytes(kv[1])))
+                    .encode());
+        }
+        key = listener.register(this);
+        ByteBuf k = ctx.alloc().buffer();
+        new io.pgha.wire.backend.BackendKeyData(key).encode(k);
+        ctx.write(k);
+        phase = Phase.READY;
+        ctx.writeAndFlush(Frame.of('Z', new byte[] {'I'}).encode());
+    }
+
+    /** A command is running (PAUSE and WAIT_CLOSE wait): what comes meanwhile waits. */
+    private boolean consoleBusy;
+
+    private final Deque<Frame> consoleQueue = new ArrayDeque<>();
+
+    private void console(Frame f) {
+        if (f.kind() == 'X') {
+            close();
+            return;
+        }
+        if (consoleBusy) {
+            consoleQueue.add(f);
+            return;
+        }
+        switch (f.kind()) {
+            case 'Q' -> {
+                String text = Frame.cstring(f.body(), 0);
+                AdminCommand c;
+                try {
+                    c = AdminCommand.parse(text);
+                } catch (AdminCommand.Refused e) {
+                    consoleError("42601", e.getMessage());
+                    return;
+                }
+                if (c == null) {
+                    ctx.write(Frame.of('I', new byte[0]).encode());
+                    ctx.writeAndFlush(Frame.of('Z', new byte[] {'I'}).encode());
+                    return;
+                }
+                if (c.verb().changes() && !cfg().admin().mayChange(user)) {
+                    consoleError(
+                            "42501",
+                            c.verb() + " needs an admin user (router.pool.admin_users); " + user + " may only SHOW");
+                    return;
+                }
+                LOG.info("pool console: {} ran {}", user, text.strip());
+                AdminConsole.Reply r = AdminConsole.run(listener, c);
+                consoleBusy = true;
+                awaitReply(r);
+            }
+            case 'S' ->
+                consoleError(
+                        SqlState.FEATURE_NOT_SUPPORTED, "the admin console answers simple queries only (psql does)");
+            default -> {} // the rest of an extended-protocol batch: answered at its Sync
+        }
+    }
+
+    private void awaitReply(AdminConsole.Reply r) {
+        if (phase == Phase.CLOSED) return;
+        if (!r.until().getAsBoolean()) {
+            ctx.executor().schedule(() -> awaitReply(r), 20, java.util.concurrent.TimeUnit.MILLISECONDS);
+            return;
+        }
+        for (Frame f : r.frames()) ctx.write(f.encode());
+        ctx.writeAndFlush(Frame.of('Z', new byte[] {'I'}).encode());
+        consoleBusy = false;
+        while (!consoleBusy && !consoleQueue.isEmpty() && phase != Phase.CLOSED) console(consoleQueue.poll());
+    }
+
+    private void consoleError(String sqlState, String message) {
+        ctx.write(Unpooled.wrappedBuffer(encode(new ErrorResponse("ERROR", sqlState, message, null))));
+        ctx.writeAndFlush(Frame.of('Z', new byte[] {'I'}).encode());
     }
 
     // ------------------------------------------------------------------ cancel and close

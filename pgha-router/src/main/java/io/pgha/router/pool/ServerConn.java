@@ -36,6 +36,8 @@ final class ServerConn {
     final PoolKey key;
     final long created = System.nanoTime();
     long lastUsed = System.nanoTime();
+    /** RECONNECT asked for this connection to be closed when it comes back. */
+    boolean retired;
 
     /** GUC values as the server reported them (ParameterStatus) or as the pool set them. */
     final Map<String, String> values = new HashMap<>();

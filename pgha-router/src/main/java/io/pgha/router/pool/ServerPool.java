@@ -30,7 +30,7 @@ import java.util.function.Supplier;
 final class ServerPool {
     private final EventLoop loop;
     private final Class<? extends Channel> channelType;
-    private final PoolConfig cfg;
+    private final Supplier<PoolConfig> config;
     private final Function<String, Route> route;
     private final Map<PoolKey, Entry> entries = new HashMap<>();
 
@@ -38,10 +38,14 @@ final class ServerPool {
      * @param route where a pool's connections go now: for a null member the primary, for a standby's
      *     name that standby while it may take reads (a Wait otherwise)
      */
-    ServerPool(EventLoop loop, Class<? extends Channel> channelType, PoolConfig cfg, Function<String, Route> route) {
+    ServerPool(
+            EventLoop loop,
+            Class<? extends Channel> channelType,
+            Supplier<PoolConfig> config,
+            Function<String, Route> route) {
         this.loop = loop;
         this.channelType = channelType;
-        this.cfg = cfg;
+        this.config = config;
         this.route = route;
         loop.scheduleAtFixedRate(this::closeIdle, 1, 1, TimeUnit.SECONDS);
     }
@@ -93,10 +97,10 @@ final class ServerPool {
                     if (e.waiters.remove(w))
                         w.failed.accept(new ServerConn.LoginFailed(
                                 null,
-                                "no server connection within query_wait_timeout (" + cfg.queryWaitTimeoutMs()
-                                        + " ms)"));
+                                "no server connection within query_wait_timeout ("
+                                        + config.get().queryWaitTimeoutMs() + " ms)"));
                 },
-                cfg.queryWaitTimeoutMs(),
+                config.get().queryWaitTimeoutMs(),
                 TimeUnit.MILLISECONDS);
         growFor(key, e);
     }
@@ -163,7 +167,7 @@ final class ServerPool {
      * longer take reads), or past its lifetime.
      */
     private boolean stale(ServerConn c) {
-        if (System.nanoTime() - c.created > cfg.serverLifetimeMs() * 1_000_000) return true;
+        if (c.retired || System.nanoTime() - c.created > config.get().serverLifetimeMs() * 1_000_000) return true;
         return !current(c);
     }
 
@@ -184,7 +188,7 @@ final class ServerPool {
 
     /** Opens connections while there are waiters and room. */
     private void growFor(PoolKey key, Entry e) {
-        while (e.waiters.size() > e.opening && e.total < cfg.poolSize()) {
+        while (e.waiters.size() > e.opening && e.total < config.get().poolSize()) {
             Waiter w = e.waiters.peekFirst();
             Route r = route.apply(key.member());
             if (!(r instanceof Route.Backend) && key.standby()) {
@@ -233,12 +237,38 @@ final class ServerPool {
         }
     }
 
+    /** The idle connections of every pool. */
+    java.util.List<ServerConn> idle() {
+        java.util.List<ServerConn> out = new java.util.ArrayList<>();
+        for (Entry e : entries.values()) out.addAll(e.idle);
+        return out;
+    }
+
+    /** Closes the idle connections of {@code database}'s pools (null: every pool's). */
+    void closeIdle(String database) {
+        for (var en : entries.entrySet()) {
+            if (database != null && !database.equals(en.getKey().database())) continue;
+            Entry e = en.getValue();
+            for (ServerConn c : e.idle) {
+                c.close();
+                e.total--;
+            }
+            e.idle.clear();
+        }
+    }
+
+    /** The settings changed (SIGHUP): a larger pool_size lets waiters in now. */
+    void configChanged() {
+        entries.forEach(this::growFor);
+    }
+
     private void closeIdle() {
         long now = System.nanoTime();
+        long idleNanos = config.get().serverIdleTimeoutMs() * 1_000_000;
         for (Entry e : entries.values()) {
             for (Iterator<ServerConn> it = e.idle.iterator(); it.hasNext(); ) {
                 ServerConn c = it.next();
-                if (!c.usable() || now - c.lastUsed > cfg.serverIdleTimeoutMs() * 1_000_000 || stale(c)) {
+                if (!c.usable() || now - c.lastUsed > idleNanos || stale(c)) {
                     it.remove();
                     c.close();
                     e.total--;
