@@ -197,6 +197,31 @@ class RouterConfigTest {
     }
 
     @Test
+    void theConsoleUsersAndTheLimits() {
+        Map<String, Object> doc = standalone();
+        ConfigReaderTest.set(doc, "router.pool.port", 6435);
+        ConfigReaderTest.set(doc, "router.pool.auth_file", "/etc/pgha/users.txt");
+        PoolConfig p = RouterConfig.File.read(doc, "x").router().pool();
+        assertThat(p.admin()).isEqualTo(PoolConfig.Admin.NONE);
+        assertThat(p.limits()).isEqualTo(new PoolConfig.Limits(0, 0, 100, 60_000));
+        ConfigReaderTest.set(doc, "router.pool.admin_users", java.util.List.of("ops"));
+        ConfigReaderTest.set(doc, "router.pool.stats_users", java.util.List.of("grafana", "nagios"));
+        ConfigReaderTest.set(doc, "router.pool.max_client_conn_per_address", 50);
+        ConfigReaderTest.set(doc, "router.pool.max_connections_per_second", 200);
+        ConfigReaderTest.set(doc, "router.pool.max_unauthenticated", 20);
+        ConfigReaderTest.set(doc, "router.pool.client_login_timeout", "5s");
+        p = RouterConfig.File.read(doc, "x").router().pool();
+        assertThat(p.admin().mayChange("ops")).isTrue();
+        assertThat(p.admin().mayShow("nagios")).isTrue();
+        assertThat(p.admin().mayChange("nagios")).isFalse();
+        assertThat(p.admin().mayShow("app")).isFalse();
+        assertThat(p.limits()).isEqualTo(new PoolConfig.Limits(50, 200, 20, 5_000));
+        ConfigReaderTest.set(doc, "router.pool.max_unauthenticated", 0);
+        assertThatThrownBy(() -> RouterConfig.File.read(doc, "x"))
+                .hasMessageContaining("router.pool.max_unauthenticated");
+    }
+
+    @Test
     void aPooledListenerNeedsAnAuthFile() {
         Map<String, Object> doc = standalone();
         ConfigReaderTest.set(doc, "router.pool.port", 6435);
