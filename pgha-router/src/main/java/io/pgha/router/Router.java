@@ -104,6 +104,28 @@ public final class Router implements AutoCloseable {
         }
     }
 
+    /**
+     * TLS towards the pooled listener's clients: the router's certificate, and with
+     * client_tls_ca_file the authorities whose client certificates it accepts (required for
+     * auth_type cert, else optional); null without a certificate.
+     */
+    private SslContext poolClientTls(RouterConfig cfg) {
+        String ca = cfg.pool().tls().clientCaFile();
+        if (tls == null || ca == null) return tls;
+        try {
+            return SslContextBuilder.forServer(new File(cfg.tlsCertificate()), new File(cfg.tlsKey()))
+                    .trustManager(new File(ca))
+                    .clientAuth(
+                            cfg.pool().authType().equals("cert")
+                                    ? io.netty.handler.ssl.ClientAuth.REQUIRE
+                                    : io.netty.handler.ssl.ClientAuth.OPTIONAL)
+                    .build();
+        } catch (Exception e) {
+            throw new IllegalArgumentException(
+                    "router.pool.client_tls_ca_file: cannot load " + ca + ": " + e.getMessage(), e);
+        }
+    }
+
     /** Binds the listeners and starts following the cluster; fails when a port cannot be bound. */
     public Router start() throws InterruptedException {
         try {
@@ -118,6 +140,7 @@ public final class Router implements AutoCloseable {
                         this::currentPrimary,
                         () -> Routing.standbys(view, policy),
                         member -> Routing.stillPrimary(view, member),
+                        poolClientTls(cfg),
                         metrics::pinned,
                         epoll,
                         epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class,

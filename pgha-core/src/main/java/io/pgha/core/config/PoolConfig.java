@@ -17,6 +17,7 @@ package io.pgha.core.config;
  * @param split the statement-level read/write split ({@code load_balance} and its settings)
  * @param admin who may use the admin console (the virtual database {@code pgha})
  * @param limits on clients per address, connection attempts and unauthenticated clients
+ * @param tls TLS towards clients (with the router's certificate) and towards the servers
  */
 public record PoolConfig(
         int port,
@@ -30,7 +31,8 @@ public record PoolConfig(
         long queryWaitTimeoutMs,
         Split split,
         Admin admin,
-        Limits limits) {
+        Limits limits,
+        Tls tls) {
 
     /** A pooled listener that sends everything to the primary. */
     public PoolConfig(
@@ -55,7 +57,8 @@ public record PoolConfig(
                 queryWaitTimeoutMs,
                 Split.OFF,
                 Admin.NONE,
-                Limits.DEFAULT);
+                Limits.DEFAULT,
+                Tls.DEFAULT);
     }
 
     /** The same listener with {@code split}. */
@@ -72,7 +75,8 @@ public record PoolConfig(
                 queryWaitTimeoutMs,
                 split,
                 admin,
-                limits);
+                limits,
+                tls);
     }
 
     /** The same listener with {@code admin}. */
@@ -89,7 +93,8 @@ public record PoolConfig(
                 queryWaitTimeoutMs,
                 split,
                 admin,
-                limits);
+                limits,
+                tls);
     }
 
     /** The same listener with {@code limits}. */
@@ -106,7 +111,61 @@ public record PoolConfig(
                 queryWaitTimeoutMs,
                 split,
                 admin,
-                limits);
+                limits,
+                tls);
+    }
+
+    /** The same listener with {@code tls}. */
+    public PoolConfig withTls(Tls tls) {
+        return new PoolConfig(
+                port,
+                mode,
+                authType,
+                authFile,
+                poolSize,
+                maxClientConn,
+                serverIdleTimeoutMs,
+                serverLifetimeMs,
+                queryWaitTimeoutMs,
+                split,
+                admin,
+                limits,
+                tls);
+    }
+
+    /**
+     * TLS on the pooled listener's two sides.
+     *
+     * @param clientSslmode towards clients: {@code disable} (never), {@code allow} (when the client
+     *     asks and the router has a certificate, router.tls), {@code require} (a client without TLS
+     *     is refused)
+     * @param clientCaFile certificate authorities whose client certificates the router accepts
+     *     (for {@code auth_type: cert}: the certificate's common name is the user); null for none
+     * @param serverSslmode towards the servers, as libpq's sslmode: {@code disable}, {@code prefer}
+     *     (TLS when the server offers it), {@code require}, {@code verify-ca}, {@code verify-full}
+     * @param serverCaFile the root certificate(s) for verify-ca and verify-full
+     */
+    public record Tls(String clientSslmode, String clientCaFile, String serverSslmode, String serverCaFile) {
+        public static final Tls DEFAULT = new Tls("allow", null, "prefer", null);
+        static final java.util.List<String> CLIENT = java.util.List.of("disable", "allow", "require");
+        static final java.util.List<String> SERVER =
+                java.util.List.of("disable", "prefer", "require", "verify-ca", "verify-full");
+
+        static Tls read(Section s) {
+            String client = s.string("client_tls_sslmode", "allow");
+            if (!CLIENT.contains(client))
+                throw new ConfigException(
+                        s.key("client_tls_sslmode") + ": '" + client + "' must be one of " + String.join(", ", CLIENT));
+            String server = s.string("server_tls_sslmode", "prefer");
+            if (!SERVER.contains(server))
+                throw new ConfigException(
+                        s.key("server_tls_sslmode") + ": '" + server + "' must be one of " + String.join(", ", SERVER));
+            String serverCa = s.string("server_tls_ca_file", null);
+            if (server.startsWith("verify") && serverCa == null)
+                throw new ConfigException(s.key("server_tls_ca_file") + ": is required with server_tls_sslmode "
+                        + server + " (the root certificate the servers' certificates are checked against)");
+            return new Tls(client, s.string("client_tls_ca_file", null), server, serverCa);
+        }
     }
 
     /** The virtual database of the admin console. */
@@ -239,8 +298,8 @@ public record PoolConfig(
             default -> throw new ConfigException(s.key("mode") + ": '" + mode + "' must be transaction or session");
         };
         String auth = s.string("auth_type", "scram-sha-256");
-        if (!auth.equals("scram-sha-256") && !auth.equals("md5"))
-            throw new ConfigException(s.key("auth_type") + ": '" + auth + "' must be scram-sha-256 or md5");
+        if (!auth.equals("scram-sha-256") && !auth.equals("md5") && !auth.equals("cert"))
+            throw new ConfigException(s.key("auth_type") + ": '" + auth + "' must be scram-sha-256, md5 or cert");
         String file = s.string("auth_file", null);
         if (file == null)
             throw new ConfigException(s.key("auth_file") + ": is required (users and their SCRAM verifiers, md5 hashes"
@@ -259,7 +318,12 @@ public record PoolConfig(
                     + " one server connection, on the primary)");
         Admin admin = Admin.read(s);
         Limits limits = Limits.read(s);
+        Tls tls = Tls.read(s);
+        if (auth.equals("cert")
+                && (tls.clientCaFile() == null || !tls.clientSslmode().equals("require")))
+            throw new ConfigException(s.key("auth_type") + ": cert needs client_tls_sslmode: require and"
+                    + " client_tls_ca_file (the authorities whose client certificates name the users)");
         s.rejectUnknown();
-        return new PoolConfig(port, m, auth, file, size, max, idle, life, wait, split, admin, limits);
+        return new PoolConfig(port, m, auth, file, size, max, idle, life, wait, split, admin, limits, tls);
     }
 }

@@ -144,6 +144,9 @@ public record RouterConfig(
         ApiListener apiListener = ApiListener.read(api);
         api.rejectUnknown();
         PoolConfig pool = s.has("pool") ? PoolConfig.read(s.section("pool"), port, ro) : null;
+        if (pool != null && cert == null && pool.tls().clientSslmode().equals("require"))
+            throw new ConfigException(s.key("pool.client_tls_sslmode") + ": require needs the router's certificate"
+                    + " (" + s.key("tls.certificate") + " and key)");
         s.rejectUnknown();
         return new RouterConfig(
                 name,

@@ -151,7 +151,11 @@ class RouterConfigTest {
             value = {
                 "port|6432|router.pool.port: 6432 is already one of the router's other ports",
                 "mode|statement|router.pool.mode: 'statement' must be transaction or session",
-                "auth_type|trust|router.pool.auth_type: 'trust' must be scram-sha-256 or md5",
+                "auth_type|trust|router.pool.auth_type: 'trust' must be scram-sha-256, md5 or cert",
+                "auth_type|cert|router.pool.auth_type: cert needs client_tls_sslmode: require and client_tls_ca_file",
+                "client_tls_sslmode|maybe|router.pool.client_tls_sslmode: 'maybe' must be one of disable, allow, require",
+                "server_tls_sslmode|verify-full|router.pool.server_tls_ca_file: is required with server_tls_sslmode verify-full",
+                "client_tls_sslmode|require|router.pool.client_tls_sslmode: require needs the router's certificate",
                 "pool_size|0|router.pool.pool_size",
                 "query_wait_timeout|0s|must be positive",
                 "colour|blue|router.pool.colour",

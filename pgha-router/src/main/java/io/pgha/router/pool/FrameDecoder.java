@@ -17,6 +17,9 @@ import java.util.List;
  */
 final class FrameDecoder extends ByteToMessageDecoder {
     private boolean startup;
+    /** The client sent more after an SSLRequest or GSSENCRequest, before the answer. */
+    boolean dataAfterEncryptionRequest;
+
     private final long maxBody;
 
     FrameDecoder(boolean startup, long maxBody) {
@@ -32,6 +35,12 @@ final class FrameDecoder extends ByteToMessageDecoder {
                 if (p == null) return;
                 if (p instanceof StartupMessage) startup = false;
                 out.add(p);
+                if (p instanceof io.pgha.wire.frontend.SslRequest || p instanceof io.pgha.wire.frontend.GssEncRequest) {
+                    // bytes after an encryption request, before its answer, could come from anyone on the
+                    // path (CVE-2021-23214): the client is refused
+                    dataAfterEncryptionRequest = in.isReadable();
+                    return;
+                }
                 continue;
             }
             if (in.readableBytes() < 5) return;

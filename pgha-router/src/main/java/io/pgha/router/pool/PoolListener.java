@@ -49,6 +49,8 @@ public final class PoolListener implements AutoCloseable {
     private final Supplier<Route> primary;
     private final Supplier<java.util.List<Route.Backend>> standbys;
     private final java.util.function.Predicate<String> holdsLease;
+    private final io.netty.handler.ssl.SslContext clientTls;
+    private volatile BackendTls backendTls;
     private final EventLoop loop;
     private final Class<? extends ServerChannel> serverChannelType;
     private final Class<? extends Channel> channelType;
@@ -69,6 +71,7 @@ public final class PoolListener implements AutoCloseable {
     /**
      * @param primary where read-write sessions go now (the router's routing decision)
      * @param standbys the standbys reads may go to now (running, within the lag limit)
+     * @param clientTls TLS towards clients (the router's certificate), null for none
      * @param holdsLease whether a member still holds the leader lease (its transactions in flight
      *     may finish while it hands over)
      */
@@ -80,6 +83,7 @@ public final class PoolListener implements AutoCloseable {
             Supplier<Route> primary,
             Supplier<java.util.List<Route.Backend>> standbys,
             java.util.function.Predicate<String> holdsLease,
+            io.netty.handler.ssl.SslContext clientTls,
             java.util.function.Consumer<String> onPin,
             boolean epoll,
             Class<? extends ServerChannel> serverChannelType,
@@ -104,7 +108,9 @@ public final class PoolListener implements AutoCloseable {
         this.serverChannelType = serverChannelType;
         this.channelType = channelType;
         random.nextBytes(mockSecret);
-        this.pool = new ServerPool(loop, channelType, () -> this.cfg, this::route);
+        this.clientTls = clientTls;
+        this.backendTls = BackendTls.of(cfg.tls());
+        this.pool = new ServerPool(loop, channelType, () -> this.cfg, this::route, () -> this.backendTls);
     }
 
     public InetSocketAddress start() throws InterruptedException {
@@ -155,6 +161,11 @@ public final class PoolListener implements AutoCloseable {
         if (fresh.mode() != cfg.mode()) restart.add("router.pool.mode");
         if (!fresh.authType().equals(cfg.authType())) restart.add("router.pool.auth_type");
         Map<String, Secret> fresher = AuthFile.read(Path.of(fresh.authFile()));
+        BackendTls freshTls = BackendTls.of(fresh.tls());
+        if (!java.util.Objects.equals(fresh.tls().clientSslmode(), cfg.tls().clientSslmode())
+                || !java.util.Objects.equals(
+                        fresh.tls().clientCaFile(), cfg.tls().clientCaFile()))
+            restart.add("router.pool.client_tls_sslmode/client_tls_ca_file");
         PoolConfig applied = new PoolConfig(
                 cfg.port(),
                 cfg.mode(),
@@ -167,10 +178,19 @@ public final class PoolListener implements AutoCloseable {
                 fresh.queryWaitTimeoutMs(),
                 cfg.mode() == PoolConfig.Mode.TRANSACTION ? fresh.split() : cfg.split(),
                 fresh.admin(),
-                fresh.limits());
+                fresh.limits(),
+                new PoolConfig.Tls(
+                        cfg.tls().clientSslmode(),
+                        cfg.tls().clientCaFile(),
+                        fresh.tls().serverSslmode(),
+                        fresh.tls().serverCaFile()));
         loop.execute(() -> {
+            boolean serverTlsChanged = !applied.tls().equals(cfg.tls());
             users = fresher;
             cfg = applied;
+            backendTls = freshTls;
+            // connections made under the old TLS settings are replaced as they come back
+            if (serverTlsChanged) reconnect(null);
             pool.configChanged();
         });
         LOG.info(
@@ -185,6 +205,10 @@ public final class PoolListener implements AutoCloseable {
 
     PoolConfig config() {
         return cfg;
+    }
+
+    io.netty.handler.ssl.SslContext clientTls() {
+        return clientTls;
     }
 
     ServerPool pool() {

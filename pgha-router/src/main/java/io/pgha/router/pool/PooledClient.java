@@ -193,7 +193,7 @@ final class PooledClient extends SimpleChannelInboundHandler<Object> {
     protected void channelRead0(ChannelHandlerContext ctx, Object msg) {
         if (phase == Phase.CLOSED) return;
         if (msg instanceof SslRequest || msg instanceof GssEncRequest) {
-            ctx.writeAndFlush(Unpooled.wrappedBuffer(new byte[] {'N'}));
+            encryptionRequest(msg instanceof SslRequest);
         } else if (msg instanceof CancelRequest c) {
             listener.cancel(c.key());
             close();
@@ -231,7 +231,50 @@ final class PooledClient extends SimpleChannelInboundHandler<Object> {
 
     // ------------------------------------------------------------------ startup and authentication
 
+    /** TLS on the pooled listener, when the router has a certificate and client_tls_sslmode allows it. */
+    private io.netty.handler.ssl.SslHandler tls;
+
+    private void encryptionRequest(boolean ssl) {
+        var decoder = ctx.pipeline().get(FrameDecoder.class);
+        if (tls != null) {
+            fatal(SqlState.PROTOCOL_VIOLATION, "encryption was already negotiated on this connection");
+            return;
+        }
+        if (decoder != null && decoder.dataAfterEncryptionRequest) {
+            fatal(
+                    SqlState.PROTOCOL_VIOLATION,
+                    "received unencrypted data after " + (ssl ? "SSL" : "GSSAPI encryption") + " request");
+            return;
+        }
+        io.netty.handler.ssl.SslContext context = listener.clientTls();
+        boolean yes = ssl && context != null && !cfg().tls().clientSslmode().equals("disable");
+        ctx.writeAndFlush(Unpooled.wrappedBuffer(new byte[] {(byte) (yes ? 'S' : 'N')}));
+        if (yes) {
+            tls = context.newHandler(ctx.alloc());
+            ctx.pipeline().addFirst("tls", tls);
+        }
+    }
+
+    /** The user a verified client certificate names (its subject's common name); null without one. */
+    private String certificateUser() {
+        if (tls == null) return null;
+        try {
+            var peer = tls.engine().getSession().getPeerCertificates();
+            if (peer.length == 0 || !(peer[0] instanceof java.security.cert.X509Certificate x)) return null;
+            for (var rdn :
+                    new javax.naming.ldap.LdapName(x.getSubjectX500Principal().getName()).getRdns())
+                if (rdn.getType().equalsIgnoreCase("CN")) return String.valueOf(rdn.getValue());
+            return null;
+        } catch (javax.net.ssl.SSLPeerUnverifiedException | javax.naming.InvalidNameException e) {
+            return null;
+        }
+    }
+
     private void startup(StartupMessage m) {
+        if (tls == null && cfg().tls().clientSslmode().equals("require")) {
+            fatal("28000", "the pgha pool requires TLS (client_tls_sslmode require): connect with sslmode=require");
+            return;
+        }
         if (m.replication()) {
             fatal(SqlState.FEATURE_NOT_SUPPORTED, "replication connections are not supported on the pooled port");
             return;
@@ -261,6 +304,27 @@ final class PooledClient extends SimpleChannelInboundHandler<Object> {
         }
         if ((m.protocol() & 0xffff) != 0 || !unknownOptions.isEmpty()) negotiate(unknownOptions);
         Secret secret = listener.secret(user);
+        if (cfg().authType().equals("cert")) {
+            String named = certificateUser();
+            if (named == null || !named.equals(user)) {
+                LOG.info(
+                        "pool: client {} as {}: {}",
+                        ctx.channel().remoteAddress(),
+                        user,
+                        named == null ? "no verified client certificate" : "the certificate names " + named);
+                listener.authFailed();
+                fatal("28000", "certificate authentication failed for user \"" + user + "\"");
+                return;
+            }
+            ctx.write(Unpooled.wrappedBuffer(ClientAuth.auth(io.pgha.wire.auth.BackendAuth.OK, new byte[0])));
+            logins = secret instanceof Secret.Plain p
+                    ? () -> io.pgha.wire.auth.BackendAuth.withPassword(user, p.password())
+                    : secret instanceof Secret.Md5 h
+                            ? () -> io.pgha.wire.auth.BackendAuth.withMd5Hash(user, h.hash())
+                            : () -> io.pgha.wire.auth.BackendAuth.withoutSecret(user);
+            afterAuthentication();
+            return;
+        }
         auth = new ClientAuth(
                 user,
                 secret,
@@ -309,6 +373,11 @@ final class PooledClient extends SimpleChannelInboundHandler<Object> {
             fatal("28P01", "password authentication failed for user \"" + user + "\"");
             return;
         }
+        logins = auth.backendLogins();
+        afterAuthentication();
+    }
+
+    private void afterAuthentication() {
         listener.authenticated(this);
         if (PoolConfig.ADMIN_DATABASE.equals(database)) {
             if (!cfg().admin().mayShow(user)) {
@@ -322,7 +391,6 @@ final class PooledClient extends SimpleChannelInboundHandler<Object> {
             consoleReady();
             return;
         }
-        logins = auth.backendLogins();
         phase = Phase.LOGIN;
         acquire(this::loggedIn);
     }

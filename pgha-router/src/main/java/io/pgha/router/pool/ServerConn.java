@@ -107,9 +107,11 @@ final class ServerConn {
             InetSocketAddress backend,
             PoolKey key,
             Map<String, String> startupValues,
-            BackendAuth auth) {
+            BackendAuth auth,
+            BackendTls tls) {
         CompletableFuture<ServerConn> ready = new CompletableFuture<>();
         ServerConn[] self = new ServerConn[1];
+        Runnable[] startup = new Runnable[1];
         new Bootstrap()
                 .group(loop)
                 .channel(channelType)
@@ -118,6 +120,8 @@ final class ServerConn {
                 .handler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
+                        if (tls.wanted())
+                            ch.pipeline().addLast("tls-answer", tlsAnswer(member, backend, tls, ready, startup));
                         ch.pipeline().addLast(new FrameDecoder(false, Integer.MAX_VALUE));
                         ch.pipeline().addLast(new SimpleChannelInboundHandler<Frame>() {
                             @Override
@@ -163,15 +167,85 @@ final class ServerConn {
                     ServerConn c = new ServerConn(f.channel(), member, backend, key);
                     c.values.putAll(startupValues); // in effect after login, reported or not (reports override)
                     self[0] = c;
-                    Map<String, String> params = new LinkedHashMap<>();
-                    params.put("user", key.user());
-                    params.put("database", key.database());
-                    params.putAll(startupValues);
-                    io.netty.buffer.ByteBuf b = f.channel().alloc().buffer();
-                    new StartupMessage(StartupMessage.PROTOCOL_3_0, params).encode(b);
-                    f.channel().writeAndFlush(b);
+                    startup[0] = () -> {
+                        Map<String, String> params = new LinkedHashMap<>();
+                        params.put("user", key.user());
+                        params.put("database", key.database());
+                        params.putAll(startupValues);
+                        io.netty.buffer.ByteBuf b = f.channel().alloc().buffer();
+                        new StartupMessage(StartupMessage.PROTOCOL_3_0, params).encode(b);
+                        f.channel().writeAndFlush(b);
+                    };
+                    if (!tls.wanted()) {
+                        startup[0].run();
+                        return;
+                    }
+                    io.netty.buffer.ByteBuf req = f.channel().alloc().buffer(8);
+                    req.writeInt(8).writeInt(80877103); // SSLRequest
+                    f.channel().writeAndFlush(req);
                 });
         return ready;
+    }
+
+    /**
+     * Reads the server's one-byte answer to the SSLRequest: S starts TLS (and the login once the
+     * handshake is done), N goes on in plain text where server_tls_sslmode is prefer and fails
+     * otherwise.
+     */
+    private static io.netty.channel.ChannelInboundHandlerAdapter tlsAnswer(
+            String member,
+            InetSocketAddress backend,
+            BackendTls tls,
+            CompletableFuture<ServerConn> ready,
+            Runnable[] startup) {
+        return new io.netty.channel.ChannelInboundHandlerAdapter() {
+            @Override
+            public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                io.netty.buffer.ByteBuf b = (io.netty.buffer.ByteBuf) msg;
+                try {
+                    byte answer = b.readByte();
+                    if (b.isReadable()) {
+                        fail(ctx, "sent data after its answer to the SSLRequest");
+                        return;
+                    }
+                    ctx.pipeline().remove(this);
+                    if (answer == 'S') {
+                        io.netty.handler.ssl.SslHandler h =
+                                tls.context().newHandler(ctx.alloc(), backend.getHostString(), backend.getPort());
+                        if (tls.verifyHost()) {
+                            javax.net.ssl.SSLParameters p = h.engine().getSSLParameters();
+                            p.setEndpointIdentificationAlgorithm("HTTPS");
+                            h.engine().setSSLParameters(p);
+                        }
+                        ctx.pipeline().addFirst("tls", h);
+                        h.handshakeFuture().addListener(done -> {
+                            if (done.isSuccess()) startup[0].run();
+                            else
+                                fail(
+                                        ctx,
+                                        "TLS handshake failed (server_tls_sslmode " + tls.mode() + "): "
+                                                + done.cause().getMessage());
+                        });
+                    } else if (answer == 'N' && tls.plainAllowed()) {
+                        startup[0].run();
+                    } else {
+                        fail(
+                                ctx,
+                                answer == 'N'
+                                        ? "does not offer TLS, and server_tls_sslmode is " + tls.mode()
+                                        : "answered the SSLRequest with '" + (char) answer + "'");
+                    }
+                } finally {
+                    b.release();
+                }
+            }
+
+            private void fail(ChannelHandlerContext ctx, String why) {
+                ready.completeExceptionally(new LoginFailed(
+                        null, member + " at " + backend.getHostString() + ":" + backend.getPort() + " " + why));
+                ctx.close();
+            }
+        };
     }
 
     private static void login(ServerConn c, Frame f, BackendAuth auth, CompletableFuture<ServerConn> ready) {

@@ -32,6 +32,7 @@ final class ServerPool {
     private final Class<? extends Channel> channelType;
     private final Supplier<PoolConfig> config;
     private final Function<String, Route> route;
+    private final Supplier<BackendTls> backendTls;
     private final Map<PoolKey, Entry> entries = new HashMap<>();
 
     /**
@@ -42,7 +43,9 @@ final class ServerPool {
             EventLoop loop,
             Class<? extends Channel> channelType,
             Supplier<PoolConfig> config,
-            Function<String, Route> route) {
+            Function<String, Route> route,
+            Supplier<BackendTls> backendTls) {
+        this.backendTls = backendTls;
         this.loop = loop;
         this.channelType = channelType;
         this.config = config;
@@ -214,7 +217,8 @@ final class ServerPool {
                             new InetSocketAddress(b.host(), b.port()),
                             key,
                             w.startupValues,
-                            w.logins.get())
+                            w.logins.get(),
+                            backendTls.get())
                     .whenComplete((c, err) -> loop.execute(() -> {
                         e.opening--;
                         if (err != null) {

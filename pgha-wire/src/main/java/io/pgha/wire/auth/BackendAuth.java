@@ -45,6 +45,11 @@ public final class BackendAuth {
         this.verifier = verifier;
     }
 
+    /** Logs in where the server asks for nothing (trust, cert): any request for a secret fails clearly. */
+    public static BackendAuth withoutSecret(String user) {
+        return new BackendAuth(user, null, null, null, null);
+    }
+
     public static BackendAuth withPassword(String user, String password) {
         return new BackendAuth(user, password, null, null, null);
     }

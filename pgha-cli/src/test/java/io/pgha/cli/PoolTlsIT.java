@@ -1,0 +1,328 @@
+package io.pgha.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.pgha.core.config.PoolConfig;
+import io.pgha.core.config.RouterConfig;
+import io.pgha.core.model.ClusterState;
+import io.pgha.core.model.DynamicConfig;
+import io.pgha.core.model.Lsn;
+import io.pgha.core.model.Member;
+import io.pgha.core.model.MemberState;
+import io.pgha.core.model.Role;
+import io.pgha.core.model.Tags;
+import io.pgha.router.Router;
+import io.pgha.testkit.FreePorts;
+import io.pgha.testkit.StubDcs;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * TLS on both sides of the pooled listener, with a test CA: to a PostgreSQL 15 that has ssl on
+ * (server_tls_sslmode prefer and verify-full), and from clients (client_tls_sslmode require, and
+ * client-certificate authentication, auth_type cert).
+ */
+class PoolTlsIT {
+    private static final String PSQL = PlainPostgres.BIN + "psql";
+    private static PlainPostgres pg;
+    private static Path certs;
+    private static int pgPort;
+    private static StubDcs dcs;
+    private static Router plain;
+    private static Router certAuth;
+    private static PoolConfig plainConfig;
+
+    @BeforeAll
+    static void start() throws Exception {
+        pg = PlainPostgres.in("pgha-pool-tls-it", "certs");
+        certs = pg.dir().resolve("certs");
+        Files.writeString(certs.resolve("san.ext"), "subjectAltName=IP:127.0.0.1\n");
+        openssl(
+                "req",
+                "-x509",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-days",
+                "2",
+                "-subj",
+                "/CN=pgha test CA",
+                "-keyout",
+                "ca.key",
+                "-out",
+                "ca.pem");
+        signed("server", "/CN=127.0.0.1", true);
+        signed("alice", "/CN=alice", false);
+        signed("mallory", "/CN=mallory", false);
+        // a CA nobody signed anything with: verify-full against it must fail
+        openssl(
+                "req",
+                "-x509",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-days",
+                "2",
+                "-subj",
+                "/CN=other CA",
+                "-keyout",
+                "other.key",
+                "-out",
+                "other.pem");
+        Path data = pg.dir().resolve("data");
+        pgPort = FreePorts.one();
+        pg.initdb(data);
+        pg.start(
+                data,
+                pgPort,
+                true,
+                "ssl",
+                "on",
+                "ssl_cert_file",
+                certs.resolve("server.pem").toString(),
+                "ssl_key_file",
+                certs.resolve("server.key").toString());
+        try (Connection c = DriverManager.getConnection(
+                        "jdbc:postgresql://127.0.0.1:" + pgPort + "/postgres?user=postgres&sslmode=disable");
+                Statement st = c.createStatement()) {
+            st.execute("CREATE ROLE alice LOGIN");
+        }
+        Path users = pg.dir().resolve("users.txt");
+        Files.writeString(users, "\"alice\" \"alice-pw\"\n\"mallory\" \"mallory-pw\"\n");
+        Files.setPosixFilePermissions(users, PosixFilePermissions.fromString("rw-------"));
+        dcs = new StubDcs();
+        dcs.set(view());
+        plainConfig = poolConfig(users, "scram-sha-256", new PoolConfig.Tls("allow", null, "prefer", null));
+        plain = router(plainConfig);
+        certAuth = router(poolConfig(
+                users,
+                "cert",
+                new PoolConfig.Tls(
+                        "require",
+                        certs.resolve("ca.pem").toString(),
+                        "verify-full",
+                        certs.resolve("ca.pem").toString())));
+    }
+
+    private static void openssl(String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("openssl"));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd)
+                .directory(certs.toFile())
+                .redirectErrorStream(true)
+                .start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0)
+                .as("openssl " + String.join(" ", args) + ": " + out)
+                .isTrue();
+    }
+
+    /** NAME.key and NAME.pem signed by the test CA; a server's key goes to postgres (PostgreSQL insists). */
+    private static void signed(String name, String subject, boolean server) throws Exception {
+        openssl(
+                "req",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-subj",
+                subject,
+                "-keyout",
+                name + ".key",
+                "-out",
+                name + ".csr");
+        List<String> sign = new ArrayList<>(List.of(
+                "x509",
+                "-req",
+                "-in",
+                name + ".csr",
+                "-CA",
+                "ca.pem",
+                "-CAkey",
+                "ca.key",
+                "-CAcreateserial",
+                "-days",
+                "2",
+                "-out",
+                name + ".pem"));
+        if (server) sign.addAll(List.of("-extfile", "san.ext"));
+        openssl(sign.toArray(String[]::new));
+        Files.setPosixFilePermissions(certs.resolve(name + ".key"), PosixFilePermissions.fromString("rw-------"));
+        if (server && "root".equals(System.getProperty("user.name")))
+            new ProcessBuilder("chown", "-R", "postgres:", certs.toString())
+                    .inheritIO()
+                    .start()
+                    .waitFor(30, TimeUnit.SECONDS);
+    }
+
+    private static PoolConfig poolConfig(Path users, String authType, PoolConfig.Tls tls) {
+        return new PoolConfig(
+                        FreePorts.one(),
+                        PoolConfig.Mode.TRANSACTION,
+                        authType,
+                        users.toString(),
+                        2,
+                        50,
+                        600_000,
+                        3_600_000,
+                        60_000)
+                .withTls(tls);
+    }
+
+    private static Router router(PoolConfig pc) throws Exception {
+        Router r = new Router(
+                        "pool-tls-it",
+                        new RouterConfig(
+                                        "r-" + pc.authType(),
+                                        "127.0.0.1",
+                                        0,
+                                        0,
+                                        1 << 24,
+                                        true,
+                                        5000,
+                                        5000,
+                                        RouterConfig.DEFAULT_MAX_MESSAGE_SIZE,
+                                        certs.resolve("server.pem").toString(),
+                                        certs.resolve("server.key").toString(),
+                                        "127.0.0.1",
+                                        0)
+                                .withPool(pc),
+                        dcs)
+                .start();
+        org.awaitility.Awaitility.await()
+                .atMost(Duration.ofSeconds(10))
+                .until(() -> "node1".equals(r.view().leader()));
+        return r;
+    }
+
+    private static ClusterState view() {
+        Member n1 = new Member(
+                "node1",
+                "http://node1",
+                "127.0.0.1",
+                pgPort,
+                Role.PRIMARY,
+                MemberState.RUNNING,
+                1,
+                new Lsn(100),
+                new Lsn(100),
+                null,
+                true,
+                Tags.NONE,
+                "",
+                0);
+        return new ClusterState(
+                "1", "node1", Map.of("node1", n1), DynamicConfig.DEFAULT, null, new Lsn(100), List.of());
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        try {
+            if (plain != null) plain.close();
+            if (certAuth != null) certAuth.close();
+        } finally {
+            if (pg != null) pg.stopAll();
+        }
+    }
+
+    private static String one(Connection c, String sql) throws SQLException {
+        try (Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery(sql)) {
+            rs.next();
+            return rs.getString(1);
+        }
+    }
+
+    private static final String OWN_SSL = "SELECT ssl::text FROM pg_stat_ssl WHERE pid = pg_backend_pid()";
+
+    /**
+     * server_tls_sslmode prefer: the pool's server connections are encrypted when the server offers
+     * TLS; verify-full against the CA that signed the server's certificate logs in, against another
+     * CA it fails and says why. A client may ask the router for TLS and check its certificate.
+     */
+    @Test
+    void serverConnectionsAreEncryptedAndVerified() throws Exception {
+        String url = "jdbc:postgresql://127.0.0.1:" + plain.pooledAddress().getPort()
+                + "/postgres?user=alice&password=alice-pw&sslmode=verify-full&sslrootcert=" + certs.resolve("ca.pem");
+        try (Connection c = DriverManager.getConnection(url)) {
+            assertThat(one(c, OWN_SSL)).as("the pool's server connection").isEqualTo("true");
+        }
+        try {
+            plain.pool()
+                    .reconfigure(plainConfig.withTls(new PoolConfig.Tls(
+                            "allow",
+                            null,
+                            "verify-full",
+                            certs.resolve("other.pem").toString())));
+            assertThatThrownBy(() -> DriverManager.getConnection(url).close())
+                    .hasMessageContaining("TLS handshake failed (server_tls_sslmode verify-full)");
+            plain.pool()
+                    .reconfigure(plainConfig.withTls(new PoolConfig.Tls(
+                            "allow",
+                            null,
+                            "verify-full",
+                            certs.resolve("ca.pem").toString())));
+            try (Connection c = DriverManager.getConnection(url)) {
+                assertThat(one(c, OWN_SSL)).isEqualTo("true");
+            }
+        } finally {
+            plain.pool().reconfigure(plainConfig);
+        }
+    }
+
+    /**
+     * auth_type cert: a client certificate from the CA whose common name is the user logs in
+     * without a password; another user's certificate, no certificate, and no TLS are refused.
+     */
+    @Test
+    void clientCertificatesAuthenticateUsers() throws Exception {
+        int port = certAuth.pooledAddress().getPort();
+        String[] ok = psql(
+                port,
+                "alice",
+                "sslmode=verify-full sslcert=" + certs.resolve("alice.pem") + " sslkey=" + certs.resolve("alice.key"));
+        assertThat(ok[1]).as(ok[1]).isEqualTo("alice true");
+        assertThat(psql(
+                        port,
+                        "alice",
+                        "sslmode=verify-full sslcert=" + certs.resolve("mallory.pem") + " sslkey="
+                                + certs.resolve("mallory.key"))[1])
+                .contains("certificate authentication failed for user \"alice\"");
+        assertThat(psql(port, "alice", "sslmode=verify-full")[0])
+                .as("no client certificate")
+                .isNotEqualTo("0");
+        assertThat(psql(port, "alice", "sslmode=disable")[1]).contains("requires TLS");
+    }
+
+    /** psql through the router as {@code user} with {@code tls} options: [exit code, output]. */
+    private static String[] psql(int port, String user, String tls) throws Exception {
+        ProcessBuilder p = new ProcessBuilder(
+                        PSQL,
+                        "host=127.0.0.1 port=" + port + " user=" + user + " dbname=postgres sslrootcert="
+                                + certs.resolve("ca.pem") + " " + tls,
+                        "-Atc",
+                        "SELECT current_user || ' ' || (" + OWN_SSL + ")")
+                .redirectErrorStream(true);
+        p.environment().clear();
+        p.environment().put("PGCONNECT_TIMEOUT", "20");
+        Process run = p.start();
+        String out = new String(run.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+        assertThat(run.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        return new String[] {String.valueOf(run.exitValue()), out};
+    }
+}
