@@ -65,7 +65,7 @@ class PoolIT {
         Path hba = data.resolve("pg_hba.conf");
         String before = Files.readString(hba);
         Files.writeString(
-                hba, "host all alice,carol 127.0.0.1/32 scram-sha-256\nhost all bob 127.0.0.1/32 md5\n" + before);
+                hba, "host all alice,carol,gina 127.0.0.1/32 scram-sha-256\nhost all bob 127.0.0.1/32 md5\n" + before);
         pg.start(data, pgPort, true, "max_connections", "40");
         String verifier;
         String md5;
@@ -78,6 +78,14 @@ class PoolIT {
             st.execute("CREATE TABLE t (id int)");
             st.execute("CREATE DATABASE other");
             st.execute("CREATE ROLE dave LOGIN");
+            st.execute("RESET password_encryption");
+            st.execute("CREATE ROLE gina LOGIN PASSWORD 'gina-pw'");
+            // auth_query through a SECURITY DEFINER function: carol may look users up, not read pg_authid
+            st.execute("CREATE FUNCTION public.pgha_lookup(u text, OUT rolname name, OUT rolpassword text)"
+                    + " RETURNS record LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog"
+                    + " AS $$ SELECT rolname, rolpassword FROM pg_authid WHERE rolname = u AND rolcanlogin $$");
+            st.execute("REVOKE ALL ON FUNCTION public.pgha_lookup(text) FROM PUBLIC");
+            st.execute("GRANT EXECUTE ON FUNCTION public.pgha_lookup(text) TO carol");
             st.execute("GRANT ALL ON t TO alice, carol");
             st.execute("GRANT ALL ON SCHEMA public TO alice");
             try (ResultSet rs = st.executeQuery("SELECT rolpassword FROM pg_authid WHERE rolname = 'alice'")) {
@@ -457,6 +465,37 @@ class PoolIT {
     }
 
     /** psql, and pgbench with the extended and prepared protocols, through the pool. */
+    /** psql, and pgbench with the extended and prepared protocols, through the pool. */
+    @Test
+    void tmpRepeat() throws Exception {
+        if (!Boolean.getBoolean("tmp.repeat")) return;
+        psqlAndPgbenchThroughThePool();
+        for (int i = 0; i < 25; i++) {
+            String out = run(
+                    PGBENCH,
+                    "-h",
+                    "127.0.0.1",
+                    "-p",
+                    String.valueOf(pool),
+                    "-U",
+                    "alice",
+                    "-n",
+                    "-M",
+                    i % 3 == 0 ? "simple" : i % 3 == 1 ? "extended" : "prepared",
+                    "-c",
+                    "4",
+                    // one thread per client: pgbench -M prepared prepares synchronously, and a thread
+                    // blocked preparing for one client would stall its other client inside a
+                    // transaction holding one of the two servers (a deadlock PgBouncer has as well)
+                    "-j",
+                    "4",
+                    "-t",
+                    "50",
+                    "postgres");
+            assertThat(out).as("round " + i).contains("200/200");
+        }
+    }
+
     @Test
     void psqlAndPgbenchThroughThePool() throws Exception {
         PlainPostgres.asPostgres(
@@ -503,8 +542,11 @@ class PoolIT {
                     mode,
                     "-c",
                     "4",
+                    // one thread per client: pgbench -M prepared prepares synchronously, and a thread
+                    // blocked preparing for one client would stall its other client inside a
+                    // transaction holding one of the two servers (a deadlock PgBouncer has as well)
                     "-j",
-                    "2",
+                    "4",
                     "-t",
                     "50",
                     "postgres");
@@ -643,6 +685,37 @@ class PoolIT {
             here.commit();
             assertThat(waitClose.get(30, TimeUnit.SECONDS)).contains("WAIT_CLOSE");
             assertThat(one(here, "SELECT 'new server'")).isEqualTo("new server");
+        }
+    }
+
+    /**
+     * auth_query: a user the auth file does not have is looked up on the primary as auth_user
+     * (through a SECURITY DEFINER function), then authenticated with SCRAM against the verifier
+     * found, and logged in to PostgreSQL with the recovered key; a wrong password and an unknown
+     * user are refused alike.
+     */
+    @Test
+    void authQueryLooksUpUsersTheFileDoesNotHave() throws Exception {
+        assertThatThrownBy(() -> pooled("gina", "gina-pw", "").close())
+                .hasMessageContaining("password authentication failed");
+        try {
+            router.pool()
+                    .reconfigure(poolConfig.withAdmin(new PoolConfig.Admin(
+                            List.of("alice"), List.of("carol"), "carol", "SELECT * FROM public.pgha_lookup($1)")));
+            try (Connection c = pooled("gina", "gina-pw", "")) {
+                assertThat(one(c, "SELECT current_user")).isEqualTo("gina");
+            }
+            assertThatThrownBy(() -> pooled("gina", "wrong", "").close())
+                    .hasMessageContaining("password authentication failed for user \"gina\"");
+            assertThatThrownBy(() -> pooled("nobody", "x", "").close())
+                    .hasMessageContaining("password authentication failed for user \"nobody\"");
+            try (Connection c = pooled("alice", "alice-pw", "")) {
+                assertThat(one(c, "SELECT current_user"))
+                        .as("the file's users as before")
+                        .isEqualTo("alice");
+            }
+        } finally {
+            router.pool().reconfigure(poolConfig);
         }
     }
 

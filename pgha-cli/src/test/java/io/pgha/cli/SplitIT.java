@@ -358,7 +358,7 @@ class SplitIT {
                         "-c",
                         "4",
                         "-j",
-                        "2",
+                        "4",
                         "-t",
                         "40",
                         "postgres");
@@ -401,7 +401,7 @@ class SplitIT {
                     "-c",
                     "4",
                     "-j",
-                    "2",
+                    "4",
                     "-t",
                     "40",
                     "postgres");

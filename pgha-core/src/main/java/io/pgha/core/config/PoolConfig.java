@@ -172,18 +172,28 @@ public record PoolConfig(
     public static final String ADMIN_DATABASE = "pgha";
 
     /**
-     * The admin console's users (as PgBouncer's {@code admin_users} and {@code stats_users}); they
-     * authenticate against the auth file like everyone else.
+     * Who the router knows and who may run its console (as PgBouncer's {@code admin_users}, {@code
+     * stats_users}, {@code auth_user} and {@code auth_query}).
      *
      * @param adminUsers may run every command (PAUSE, RESUME, RELOAD, KILL, RECONNECT, WAIT_CLOSE, SHOW)
      * @param statsUsers may run SHOW only
+     * @param authUser a user of the auth file as whom the router looks up users that the file does
+     *     not have, with {@code authQuery}; null for none
+     * @param authQuery returns the user's name and secret (a SCRAM verifier or md5 hash) for $1
      */
-    public record Admin(java.util.List<String> adminUsers, java.util.List<String> statsUsers) {
+    public record Admin(
+            java.util.List<String> adminUsers, java.util.List<String> statsUsers, String authUser, String authQuery) {
+        public static final String DEFAULT_AUTH_QUERY = "SELECT rolname, rolpassword FROM pg_catalog.pg_authid"
+                + " WHERE rolname = $1 AND rolcanlogin AND (rolvaliduntil IS NULL OR rolvaliduntil > now())";
         public static final Admin NONE = new Admin(java.util.List.of(), java.util.List.of());
 
         public Admin {
             adminUsers = java.util.List.copyOf(adminUsers);
             statsUsers = java.util.List.copyOf(statsUsers);
+        }
+
+        public Admin(java.util.List<String> adminUsers, java.util.List<String> statsUsers) {
+            this(adminUsers, statsUsers, null, DEFAULT_AUTH_QUERY);
         }
 
         public boolean mayShow(String user) {
@@ -195,8 +205,14 @@ public record PoolConfig(
         }
 
         static Admin read(Section s) {
+            String query = s.string("auth_query", DEFAULT_AUTH_QUERY);
+            if (!query.contains("$1"))
+                throw new ConfigException(s.key("auth_query") + ": must take the user name as $1");
             return new Admin(
-                    s.strings("admin_users", java.util.List.of()), s.strings("stats_users", java.util.List.of()));
+                    s.strings("admin_users", java.util.List.of()),
+                    s.strings("stats_users", java.util.List.of()),
+                    s.string("auth_user", null),
+                    query);
         }
     }
 

@@ -317,14 +317,22 @@ final class PooledClient extends SimpleChannelInboundHandler<Object> {
                 return;
             }
             ctx.write(Unpooled.wrappedBuffer(ClientAuth.auth(io.pgha.wire.auth.BackendAuth.OK, new byte[0])));
-            logins = secret instanceof Secret.Plain p
-                    ? () -> io.pgha.wire.auth.BackendAuth.withPassword(user, p.password())
-                    : secret instanceof Secret.Md5 h
-                            ? () -> io.pgha.wire.auth.BackendAuth.withMd5Hash(user, h.hash())
-                            : () -> io.pgha.wire.auth.BackendAuth.withoutSecret(user);
+            logins = loginsFor(user, secret);
             afterAuthentication();
             return;
         }
+        String authUser = cfg().admin().authUser();
+        if (secret == null
+                && authUser != null
+                && !user.equals(authUser)
+                && !PoolConfig.ADMIN_DATABASE.equals(database)) {
+            lookUp(authUser);
+            return;
+        }
+        challenge(secret);
+    }
+
+    private void challenge(Secret secret) {
         auth = new ClientAuth(
                 user,
                 secret,
@@ -333,6 +341,116 @@ final class PooledClient extends SimpleChannelInboundHandler<Object> {
                 listener.derived(user, secret));
         phase = Phase.AUTH;
         ctx.writeAndFlush(Unpooled.wrappedBuffer(auth.start()));
+    }
+
+    /** How the pool logs in as a user whose auth file secret is {@code s} (without a client's proof). */
+    static Supplier<io.pgha.wire.auth.BackendAuth> loginsFor(String user, Secret s) {
+        if (s instanceof Secret.Plain p) return () -> io.pgha.wire.auth.BackendAuth.withPassword(user, p.password());
+        if (s instanceof Secret.Md5 h) return () -> io.pgha.wire.auth.BackendAuth.withMd5Hash(user, h.hash());
+        return () -> io.pgha.wire.auth.BackendAuth.withoutSecret(user);
+    }
+
+    /**
+     * auth_query: the user is not in the auth file, so the router asks the primary, logged in as
+     * auth_user, for the user's secret (the query's second column, by its first), then challenges the
+     * client with it. A user the query does not return gets the same refusal as a wrong password.
+     */
+    private void lookUp(String authUser) {
+        phase = Phase.AUTH;
+        listener.pool()
+                .acquire(
+                        new PoolKey(database, authUser),
+                        loginsFor(authUser, listener.secret(authUser)),
+                        Map.of(),
+                        s -> {
+                            if (phase == Phase.CLOSED) {
+                                listener.pool().release(s);
+                                return;
+                            }
+                            String[] found = new String[2];
+                            String[] failed = new String[1];
+                            s.sink = f -> {
+                                if (f == null) {
+                                    lookedUp(null, "the server connection closed");
+                                    return;
+                                }
+                                switch (f.kind()) {
+                                    case 'D' -> {
+                                        String[] cols = columns(f.body(), 2);
+                                        if (cols != null && found[0] == null) {
+                                            found[0] = cols[0];
+                                            found[1] = cols[1];
+                                        }
+                                    }
+                                    case 'E' ->
+                                        failed[0] =
+                                                ErrorResponse.decode(f.body()).message();
+                                    case 'Z' -> {
+                                        s.sink = null;
+                                        listener.pool().release(s);
+                                        if (failed[0] != null) lookedUp(null, "auth_query failed: " + failed[0]);
+                                        else if (found[1] == null || !user.equals(found[0])) lookedUp(null, null);
+                                        else lookedUp(found[1], null);
+                                    }
+                                    default -> {}
+                                }
+                            };
+                            byte[] q = Frame.cstringBytes(cfg().admin().authQuery());
+                            s.send(Frame.of('P', concat(concat(Frame.cstringBytes(""), q), new byte[] {0, 0})));
+                            byte[] value = user.getBytes(StandardCharsets.UTF_8);
+                            java.nio.ByteBuffer bind = java.nio.ByteBuffer.allocate(2 + 2 + 2 + 4 + value.length + 2);
+                            bind.put(new byte[] {0, 0}); // portal "", statement ""
+                            bind.putShort((short) 0)
+                                    .putShort((short) 1)
+                                    .putInt(value.length)
+                                    .put(value);
+                            bind.putShort((short) 0);
+                            s.send(Frame.of('B', bind.array()));
+                            s.send(Frame.of('E', new byte[] {0, 0, 0, 0, 0}));
+                            s.send(Frame.of('S', new byte[0]));
+                            s.flush();
+                        },
+                        failure -> lookedUp(null, "auth_user cannot log in: " + failure.getMessage()));
+    }
+
+    private void lookedUp(String secretText, String problem) {
+        if (phase == Phase.CLOSED) return;
+        if (problem != null) {
+            LOG.warn("pool: looking up {} with auth_query: {}", user, problem);
+            fatal(SqlState.CANNOT_CONNECT_NOW, "pgha pool: cannot look up user \"" + user + "\" now");
+            return;
+        }
+        Secret secret = null;
+        if (secretText != null) {
+            try {
+                secret = Secret.parse(secretText);
+            } catch (IllegalArgumentException e) {
+                LOG.warn("pool: auth_query returned a secret for {} that is not a SCRAM verifier or md5 hash", user);
+            }
+        }
+        challenge(secret);
+    }
+
+    /** The first {@code n} columns of a DataRow as text (null for a NULL); null when it has fewer. */
+    private static String[] columns(byte[] row, int n) {
+        if (row.length < 2) return null;
+        int count = ((row[0] & 0xff) << 8) | (row[1] & 0xff);
+        if (count < n) return null;
+        String[] out = new String[n];
+        int at = 2;
+        for (int i = 0; i < n; i++) {
+            if (at + 4 > row.length) return null;
+            int len = ((row[at] & 0xff) << 24)
+                    | ((row[at + 1] & 0xff) << 16)
+                    | ((row[at + 2] & 0xff) << 8)
+                    | (row[at + 3] & 0xff);
+            at += 4;
+            if (len < 0) continue;
+            if (at + len > row.length) return null;
+            out[i] = new String(row, at, len, StandardCharsets.UTF_8);
+            at += len;
+        }
+        return out;
     }
 
     /** NegotiateProtocolVersion: the router speaks 3.0 and no protocol extensions. */
