@@ -371,6 +371,8 @@ final class PooledClient extends SimpleChannelInboundHandler<Object> {
                             String[] failed = new String[1];
                             s.sink = f -> {
                                 if (f == null) {
+                                    s.sink = null;
+                                    listener.pool().discard(s);
                                     lookedUp(null, "the server connection closed");
                                     return;
                                 }
