@@ -474,8 +474,8 @@ public final class PoolListener implements AutoCloseable {
 
     /**
      * The standby for a read: among those with a weight, the ones known to have replayed {@code
-     * minLsn} when there are any, else all of them (the read then asks the one chosen), in smooth
-     * weighted round robin; null when there is none.
+     * minLsn} when there are any, else the ones seen furthest ahead (the read then asks the one
+     * chosen), in smooth weighted round robin; null when there is none.
      */
     Route.Backend chooseStandby(long minLsn) {
         java.util.List<Route.Backend> all = new java.util.ArrayList<>();
@@ -485,6 +485,21 @@ public final class PoolListener implements AutoCloseable {
             java.util.List<Route.Backend> caught = new java.util.ArrayList<>();
             for (Route.Backend b : all) if (replayed(b.member()) >= minLsn) caught.add(b);
             if (!caught.isEmpty()) all = caught;
+            else {
+                // none known to be there yet: the one seen furthest ahead is the likeliest to be
+                // (a standby that applies late, recovery_min_apply_delay, is asked last)
+                long best = -1;
+                java.util.List<Route.Backend> ahead = new java.util.ArrayList<>();
+                for (Route.Backend b : all) {
+                    long r = replayed(b.member());
+                    if (r > best) {
+                        best = r;
+                        ahead.clear();
+                    }
+                    if (r == best) ahead.add(b);
+                }
+                all = ahead;
+            }
         }
         Route.Backend best = null;
         int total = 0;
