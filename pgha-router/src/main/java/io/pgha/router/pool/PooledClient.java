@@ -1014,11 +1014,28 @@ final class PooledClient extends SimpleChannelInboundHandler<Object> {
     private void fromServer(Frame f) {
         if (f == null) { // the server connection closed under the client: its pool slot is freed
             ServerConn s = server;
+            // Between the client's transactions (the router's own query was running: settings, the
+            // commit position, a replay probe) the client lost nothing: it carries on elsewhere.
+            boolean between = s != null
+                    && sentGen == ackGen
+                    && swallowZ > 0
+                    && own != Own.RESET
+                    && pinned == null
+                    && cfg().mode() == PoolConfig.Mode.TRANSACTION;
+            Own was = own;
             server = null;
+            own = null;
             if (s != null) {
                 s.sink = null;
                 s.readDone = null;
                 listener.pool().discard(s);
+            }
+            if (between && phase == Phase.READY) {
+                if (was == Own.COMMIT_POSITION) commitUnknown = true;
+                swallowZ = 0;
+                afterSwallow = null;
+                if (!queued.isEmpty()) dispatch();
+                return;
             }
             if (phase != Phase.CLOSED)
                 fatal(
