@@ -168,14 +168,11 @@ final class SlotManager {
                     c.leader(),
                     local.replayPosition(),
                     Set.copyOf(listedBefore));
-            // a name no longer listed and gone from here (dropped below, or never copied) is forgotten
+            // a name no longer listed is forgotten once its copy is gone from here (dropped in an
+            // earlier cycle, or never copied): a drop that fails (the copy in use) is tried again
             Set<String> here = new java.util.HashSet<>();
             for (SlotPlanner.Slot sl : present) here.add(sl.name());
-            listedBefore.removeIf(n -> !c.config().slots().containsKey(n)
-                    && (!here.contains(n)
-                            || plan.steps().stream()
-                                    .anyMatch(st ->
-                                            st instanceof Drop && st.slot().equals(n))));
+            listedBefore.removeIf(n -> !c.config().slots().containsKey(n) && !here.contains(n));
             standbyChecked = true;
             notes(plan.notes());
             for (Step step : plan.steps()) {
