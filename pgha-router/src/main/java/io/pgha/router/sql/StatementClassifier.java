@@ -198,6 +198,9 @@ public final class StatementClassifier {
         String kind = body.path("kind").asText();
         switch (kind) {
             case "TRANS_STMT_BEGIN", "TRANS_STMT_START" -> {
+                if (serializable(body.path("options")))
+                    return Classification.primary(
+                            "BEGIN ISOLATION LEVEL SERIALIZABLE (a standby refuses serializable transactions)");
                 if (readOnlyOption(body.path("options")))
                     return new Classification(Target.STANDBY, "BEGIN READ ONLY", true, false, Set.of());
                 return Classification.primary("BEGIN (read-write transaction)");
@@ -206,6 +209,20 @@ public final class StatementClassifier {
                 return Classification.primary(kind.replace("TRANS_STMT_", "").replace('_', ' '));
             }
         }
+    }
+
+    private static boolean serializable(JsonNode options) {
+        for (JsonNode o : options) {
+            JsonNode d = o.path("DefElem");
+            if (d.path("defname").asText().equals("transaction_isolation")
+                    && d.path("arg")
+                            .path("A_Const")
+                            .path("sval")
+                            .path("sval")
+                            .asText()
+                            .equals("serializable")) return true;
+        }
+        return false;
     }
 
     private static boolean readOnlyOption(JsonNode options) {
