@@ -5,14 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.pgha.core.config.PoolConfig;
-import io.pgha.core.config.RouterConfig;
 import io.pgha.core.model.ClusterState;
-import io.pgha.core.model.DynamicConfig;
-import io.pgha.core.model.Lsn;
-import io.pgha.core.model.Member;
-import io.pgha.core.model.MemberState;
 import io.pgha.core.model.Role;
-import io.pgha.core.model.Tags;
 import io.pgha.router.Router;
 import io.pgha.testkit.FreePorts;
 import io.pgha.testkit.StubDcs;
@@ -29,7 +23,6 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -132,36 +125,16 @@ class PoolIT {
                 .withAdmin(new PoolConfig.Admin(List.of("alice"), List.of("carol")));
         poolConfig = pc;
         usersFile = users;
-        router = new Router(
-                        "pool-it",
-                        new RouterConfig(
-                                        "r1",
-                                        "127.0.0.1",
-                                        0,
-                                        0,
-                                        1 << 24,
-                                        true,
-                                        5000,
-                                        5000,
-                                        RouterConfig.DEFAULT_MAX_MESSAGE_SIZE,
-                                        null,
-                                        null,
-                                        "127.0.0.1",
-                                        0)
-                                .withPool(pc),
-                        dcs)
-                .start();
+        router = PoolFixtures.router("r1", dcs, pc, null, null, "node1");
         pool = router.pooledAddress().getPort();
-        await().atMost(Duration.ofSeconds(10))
-                .until(() -> "node1".equals(router.view().leader()));
     }
 
     /** node1 (the first server) and node2 (the second), {@code leader} holding the lease. */
     private static ClusterState view(String leader) {
-        Member n1 = member("node1", pgPort, leader);
-        Member n2 = member("node2", pgPort2, leader);
-        return new ClusterState(
-                "1", leader, Map.of("node1", n1, "node2", n2), DynamicConfig.DEFAULT, null, new Lsn(100), List.of());
+        return PoolFixtures.view(
+                leader,
+                PoolFixtures.member("node1", pgPort, leader.equals("node1") ? Role.PRIMARY : Role.STANDBY),
+                PoolFixtures.member("node2", pgPort2, leader.equals("node2") ? Role.PRIMARY : Role.STANDBY));
     }
 
     /**
@@ -200,25 +173,6 @@ class PoolIT {
             await().atMost(Duration.ofSeconds(10))
                     .until(() -> "node1".equals(router.view().leader()));
         }
-    }
-
-    private static Member member(String name, int port, String leader) {
-        Role role = name.equals(leader) ? Role.PRIMARY : Role.STANDBY;
-        return new Member(
-                name,
-                "http://" + name,
-                "127.0.0.1",
-                port,
-                role,
-                MemberState.RUNNING,
-                1,
-                new Lsn(100),
-                new Lsn(100),
-                null,
-                true,
-                Tags.NONE,
-                "",
-                0);
     }
 
     @AfterAll

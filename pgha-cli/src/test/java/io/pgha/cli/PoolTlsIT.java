@@ -4,14 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.pgha.core.config.PoolConfig;
-import io.pgha.core.config.RouterConfig;
 import io.pgha.core.model.ClusterState;
-import io.pgha.core.model.DynamicConfig;
-import io.pgha.core.model.Lsn;
-import io.pgha.core.model.Member;
-import io.pgha.core.model.MemberState;
 import io.pgha.core.model.Role;
-import io.pgha.core.model.Tags;
 import io.pgha.router.Router;
 import io.pgha.testkit.FreePorts;
 import io.pgha.testkit.StubDcs;
@@ -24,10 +18,8 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -185,49 +177,17 @@ class PoolTlsIT {
     }
 
     private static Router router(PoolConfig pc) throws Exception {
-        Router r = new Router(
-                        "pool-tls-it",
-                        new RouterConfig(
-                                        "r-" + pc.authType(),
-                                        "127.0.0.1",
-                                        0,
-                                        0,
-                                        1 << 24,
-                                        true,
-                                        5000,
-                                        5000,
-                                        RouterConfig.DEFAULT_MAX_MESSAGE_SIZE,
-                                        certs.resolve("server.pem").toString(),
-                                        certs.resolve("server.key").toString(),
-                                        "127.0.0.1",
-                                        0)
-                                .withPool(pc),
-                        dcs)
-                .start();
-        org.awaitility.Awaitility.await()
-                .atMost(Duration.ofSeconds(10))
-                .until(() -> "node1".equals(r.view().leader()));
-        return r;
+        return PoolFixtures.router(
+                "r-" + pc.authType(),
+                dcs,
+                pc,
+                certs.resolve("server.pem").toString(),
+                certs.resolve("server.key").toString(),
+                "node1");
     }
 
     private static ClusterState view() {
-        Member n1 = new Member(
-                "node1",
-                "http://node1",
-                "127.0.0.1",
-                pgPort,
-                Role.PRIMARY,
-                MemberState.RUNNING,
-                1,
-                new Lsn(100),
-                new Lsn(100),
-                null,
-                true,
-                Tags.NONE,
-                "",
-                0);
-        return new ClusterState(
-                "1", "node1", Map.of("node1", n1), DynamicConfig.DEFAULT, null, new Lsn(100), List.of());
+        return PoolFixtures.view("node1", PoolFixtures.member("node1", pgPort, Role.PRIMARY));
     }
 
     @AfterAll

@@ -3,14 +3,8 @@ package io.pgha.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.pgha.core.config.PoolConfig;
-import io.pgha.core.config.RouterConfig;
 import io.pgha.core.model.ClusterState;
-import io.pgha.core.model.DynamicConfig;
-import io.pgha.core.model.Lsn;
-import io.pgha.core.model.Member;
-import io.pgha.core.model.MemberState;
 import io.pgha.core.model.Role;
-import io.pgha.core.model.Tags;
 import io.pgha.router.Router;
 import io.pgha.testkit.FreePorts;
 import io.pgha.testkit.StubDcs;
@@ -120,59 +114,15 @@ class SplitIT {
                         3_600_000,
                         60_000)
                 .withSplit(split);
-        Router r = new Router(
-                        "split-it",
-                        new RouterConfig(
-                                        "r-" + split.readYourWrites(),
-                                        "127.0.0.1",
-                                        0,
-                                        0,
-                                        1 << 24,
-                                        true,
-                                        5000,
-                                        5000,
-                                        RouterConfig.DEFAULT_MAX_MESSAGE_SIZE,
-                                        null,
-                                        null,
-                                        "127.0.0.1",
-                                        0)
-                                .withPool(pc),
-                        dcs)
-                .start();
-        await(() -> "primary".equals(r.view().leader()));
-        return r;
+        return PoolFixtures.router("r-" + split.readYourWrites(), dcs, pc, null, null, "primary");
     }
 
     private static ClusterState view() {
-        return new ClusterState(
-                "1",
+        return PoolFixtures.view(
                 "primary",
-                Map.of(
-                        "primary", member("primary", primaryPort, Role.PRIMARY),
-                        "fast", member("fast", fastPort, Role.STANDBY),
-                        "slow", member("slow", slowPort, Role.STANDBY)),
-                DynamicConfig.DEFAULT,
-                null,
-                new Lsn(100),
-                List.of());
-    }
-
-    private static Member member(String name, int port, Role role) {
-        return new Member(
-                name,
-                "http://" + name,
-                "127.0.0.1",
-                port,
-                role,
-                MemberState.RUNNING,
-                1,
-                new Lsn(100),
-                new Lsn(100),
-                null,
-                true,
-                Tags.NONE,
-                "",
-                0);
+                PoolFixtures.member("primary", primaryPort, Role.PRIMARY),
+                PoolFixtures.member("fast", fastPort, Role.STANDBY),
+                PoolFixtures.member("slow", slowPort, Role.STANDBY));
     }
 
     @AfterAll
