@@ -275,17 +275,11 @@ final class AdminConsole {
     }
 
     private static Frame notice(String message) {
-        ByteArrayOutputStream b = new ByteArrayOutputStream();
-        b.write('S');
-        b.writeBytes(Frame.cstringBytes("NOTICE"));
-        b.write('V');
-        b.writeBytes(Frame.cstringBytes("NOTICE"));
-        b.write('C');
-        b.writeBytes(Frame.cstringBytes("00000"));
-        b.write('M');
-        b.writeBytes(Frame.cstringBytes(message));
-        b.write(0);
-        return Frame.of('N', b.toByteArray());
+        io.netty.buffer.ByteBuf b = io.netty.buffer.Unpooled.buffer();
+        new io.pgha.wire.backend.ErrorResponse("NOTICE", "00000", message, null).encodeAsNotice(b);
+        byte[] body = new byte[b.readableBytes() - 5];
+        b.getBytes(5, body);
+        return Frame.of('N', body);
     }
 
     private static void int16(ByteArrayOutputStream b, int v) {

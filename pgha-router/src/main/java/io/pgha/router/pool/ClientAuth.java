@@ -148,11 +148,20 @@ public final class ClientAuth {
      */
     public Supplier<BackendAuth> backendLogins() {
         if (!done) throw new IllegalStateException("the client is not authenticated");
+        if (!(secret instanceof Secret.Verifier sv)) return withSecret(user, secret);
+        byte[] key = scram.clientKey();
+        return () -> BackendAuth.withScramKey(user, key, sv.verifier());
+    }
+
+    /**
+     * How the pool logs in as {@code user} with only a stored secret (no client's proof): the
+     * password, the md5 hash, or nothing (a verifier cannot answer a challenge by itself; the server
+     * must not ask, as with trust or cert).
+     */
+    static Supplier<BackendAuth> withSecret(String user, Secret secret) {
         if (secret instanceof Secret.Plain p) return () -> BackendAuth.withPassword(user, p.password());
         if (secret instanceof Secret.Md5 m) return () -> BackendAuth.withMd5Hash(user, m.hash());
-        byte[] key = scram.clientKey();
-        ScramVerifier v = ((Secret.Verifier) secret).verifier();
-        return () -> BackendAuth.withScramKey(user, key, v);
+        return () -> BackendAuth.withoutSecret(user);
     }
 
     static byte[] auth(int code, byte[] rest) {

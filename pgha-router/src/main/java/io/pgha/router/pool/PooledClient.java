@@ -50,6 +50,15 @@ import org.slf4j.LoggerFactory;
  *       until it disconnects; the server is then reset with DISCARD ALL before it is lent again.
  * </ul>
  *
+ * <p>With load_balance, each batch (up to Sync or a Query) is routed by what it does: reads to a
+ * standby (read-your-writes: one that has replayed the client's last commit), the rest to the
+ * primary. Users missing from the auth file are looked up with auth_query before the challenge.
+ * A client of the virtual database {@code pgha} talks to the admin console ({@link AdminConsole})
+ * and never gets a server.
+ *
+ * <p>Sections: startup and authentication (TLS, cert, auth_query), lending a server, client
+ * messages and the split, server messages, the admin console, cancel and close.
+ *
  * Everything runs on the listener's one event loop, with the server connections: no locks.
  */
 @SuppressWarnings("FutureReturnValueIgnored")
@@ -317,7 +326,7 @@ final class PooledClient extends SimpleChannelInboundHandler<Object> {
                 return;
             }
             ctx.write(Unpooled.wrappedBuffer(ClientAuth.auth(io.pgha.wire.auth.BackendAuth.OK, new byte[0])));
-            logins = loginsFor(user, secret);
+            logins = ClientAuth.withSecret(user, secret);
             afterAuthentication();
             return;
         }
@@ -343,13 +352,6 @@ final class PooledClient extends SimpleChannelInboundHandler<Object> {
         ctx.writeAndFlush(Unpooled.wrappedBuffer(auth.start()));
     }
 
-    /** How the pool logs in as a user whose auth file secret is {@code s} (without a client's proof). */
-    static Supplier<io.pgha.wire.auth.BackendAuth> loginsFor(String user, Secret s) {
-        if (s instanceof Secret.Plain p) return () -> io.pgha.wire.auth.BackendAuth.withPassword(user, p.password());
-        if (s instanceof Secret.Md5 h) return () -> io.pgha.wire.auth.BackendAuth.withMd5Hash(user, h.hash());
-        return () -> io.pgha.wire.auth.BackendAuth.withoutSecret(user);
-    }
-
     /**
      * auth_query: the user is not in the auth file, so the router asks the primary, logged in as
      * auth_user, for the user's secret (the query's second column, by its first), then challenges the
@@ -360,7 +362,7 @@ final class PooledClient extends SimpleChannelInboundHandler<Object> {
         listener.pool()
                 .acquire(
                         new PoolKey(database, authUser),
-                        loginsFor(authUser, listener.secret(authUser)),
+                        ClientAuth.withSecret(authUser, listener.secret(authUser)),
                         Map.of(),
                         s -> {
                             if (phase == Phase.CLOSED) {
@@ -1031,10 +1033,7 @@ final class PooledClient extends SimpleChannelInboundHandler<Object> {
                 listener.pool().discard(s);
             }
             if (between && phase == Phase.READY) {
-                if (was == Own.COMMIT_POSITION) commitUnknown = true;
-                swallowZ = 0;
-                afterSwallow = null;
-                if (!queued.isEmpty()) dispatch();
+                carryOn(was);
                 return;
             }
             if (phase != Phase.CLOSED)
@@ -1044,7 +1043,10 @@ final class PooledClient extends SimpleChannelInboundHandler<Object> {
             return;
         }
         if (swallowZ > 0) {
-            if (f.kind() == 'D' && captured == null) captured = firstColumn(f.body());
+            if (f.kind() == 'D' && captured == null) {
+                String[] row = columns(f.body(), 1);
+                if (row != null) captured = row[0];
+            }
             if (f.kind() == 'E')
                 LOG.warn(
                         "pool: a setting query for {} failed: {}",
@@ -1100,15 +1102,6 @@ final class PooledClient extends SimpleChannelInboundHandler<Object> {
             default -> {}
         }
         ctx.write(f.encode());
-    }
-
-    /** The first column of a DataRow as text; null when it is NULL or absent. */
-    private static String firstColumn(byte[] row) {
-        if (row.length < 6) return null;
-        int n = ((row[0] & 0xff) << 8) | (row[1] & 0xff);
-        int len = ((row[2] & 0xff) << 24) | ((row[3] & 0xff) << 16) | ((row[4] & 0xff) << 8) | (row[5] & 0xff);
-        if (n < 1 || len < 0 || 6 + len > row.length) return null;
-        return new String(row, 6, len, StandardCharsets.UTF_8);
     }
 
     /** After an error the server skips to the next Sync: what was owed in that stretch never comes. */
@@ -1248,11 +1241,9 @@ final class PooledClient extends SimpleChannelInboundHandler<Object> {
         }
         boolean between = sentGen == ackGen && (swallowZ > 0 ? own != Own.RESET : s.status == 'I');
         if (between) {
-            if (own == Own.COMMIT_POSITION) commitUnknown = true;
-            swallowZ = 0;
-            afterSwallow = null;
+            Own was = own;
             detach(false);
-            if (!queued.isEmpty()) dispatch();
+            carryOn(was);
             return;
         }
         if (mayFinish) return;
@@ -1260,6 +1251,18 @@ final class PooledClient extends SimpleChannelInboundHandler<Object> {
         fatal(
                 SqlState.ADMIN_SHUTDOWN,
                 "pgha pool: " + s.member + " no longer holds the leader lease; the open transaction was lost");
+    }
+
+    /**
+     * The client lost its server between transactions (the router's own query {@code was} running
+     * there, or none): it goes on elsewhere with its next statement. A commit position not read
+     * sends its next read to the primary.
+     */
+    private void carryOn(Own was) {
+        if (was == Own.COMMIT_POSITION) commitUnknown = true;
+        swallowZ = 0;
+        afterSwallow = null;
+        if (!queued.isEmpty()) dispatch();
     }
 
     /** Cancels what this client runs now, if it has a server. */

@@ -181,7 +181,7 @@ final class ServerConn {
                         return;
                     }
                     io.netty.buffer.ByteBuf req = f.channel().alloc().buffer(8);
-                    req.writeInt(8).writeInt(80877103); // SSLRequest
+                    req.writeInt(8).writeInt(io.pgha.wire.frontend.StartupPacket.SSL_CODE); // SSLRequest
                     f.channel().writeAndFlush(req);
                 });
         return ready;

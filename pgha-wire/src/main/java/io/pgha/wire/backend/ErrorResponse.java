@@ -18,8 +18,17 @@ public record ErrorResponse(String severity, String sqlState, String message, St
     }
 
     public void encode(ByteBuf out) {
+        encode(out, TYPE);
+    }
+
+    /** The same fields as a NoticeResponse ('N'), which the client reports and goes on. */
+    public void encodeAsNotice(ByteBuf out) {
+        encode(out, (byte) 'N');
+    }
+
+    private void encode(ByteBuf out, byte type) {
         int start = out.writerIndex();
-        out.writeByte(TYPE).writeInt(0);
+        out.writeByte(type).writeInt(0);
         field(out, 'S', severity);
         field(out, 'V', severity);
         field(out, 'C', sqlState);
