@@ -24,6 +24,18 @@ import java.util.Map;
 final class PoolFixtures {
     private PoolFixtures() {}
 
+    /**
+     * A new directory of the test's own user (0755) for the files the test writes: the auth file,
+     * scripts, certificates. Not PlainPostgres's, which belongs to postgres (as root, nothing is
+     * written into a directory another user owns).
+     */
+    static java.nio.file.Path ownDirectory(String prefix) throws java.io.IOException {
+        java.nio.file.Path d = java.nio.file.Files.createTempDirectory(prefix);
+        java.nio.file.Files.setPosixFilePermissions(
+                d, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        return d;
+    }
+
     /** A running member on 127.0.0.1:{@code port}. */
     static Member member(String name, int port, Role role) {
         return new Member(

@@ -48,6 +48,7 @@ class PoolIT {
     private static int pool;
     private static PoolConfig poolConfig;
     private static Path usersFile;
+    private static Path own;
 
     @BeforeAll
     static void start() throws Exception {
@@ -103,7 +104,8 @@ class PoolIT {
                 Statement st = c.createStatement()) {
             st.execute("CREATE ROLE alice LOGIN PASSWORD '" + verifier + "'");
         }
-        Path users = pg.dir().resolve("users.txt");
+        own = PoolFixtures.ownDirectory("pgha-pool-it-files");
+        Path users = own.resolve("users.txt");
         Files.writeString(
                 users,
                 "\"alice\" \"" + verifier + "\"\n\"bob\" \"" + md5
@@ -177,8 +179,12 @@ class PoolIT {
 
     @AfterAll
     static void stop() throws Exception {
-        if (router != null) router.close();
-        if (pg != null) pg.stopAll();
+        try {
+            if (router != null) router.close();
+            if (pg != null) pg.stopAll();
+        } finally {
+            if (own != null) io.pgha.postgres.Directories.delete(own);
+        }
     }
 
     private static Connection direct() throws SQLException {

@@ -42,8 +42,8 @@ class PoolTlsIT {
 
     @BeforeAll
     static void start() throws Exception {
-        pg = PlainPostgres.in("pgha-pool-tls-it", "certs");
-        certs = pg.dir().resolve("certs");
+        pg = PlainPostgres.in("pgha-pool-tls-it");
+        certs = PoolFixtures.ownDirectory("pgha-pool-tls-it-certs");
         Files.writeString(certs.resolve("san.ext"), "subjectAltName=IP:127.0.0.1\n");
         openssl(
                 "req",
@@ -95,7 +95,7 @@ class PoolTlsIT {
                 Statement st = c.createStatement()) {
             st.execute("CREATE ROLE alice LOGIN");
         }
-        Path users = pg.dir().resolve("users.txt");
+        Path users = certs.resolve("users.txt");
         Files.writeString(users, "\"alice\" \"alice-pw\"\n\"mallory\" \"mallory-pw\"\n");
         Files.setPosixFilePermissions(users, PosixFilePermissions.fromString("rw-------"));
         dcs = new StubDcs();
@@ -125,7 +125,10 @@ class PoolTlsIT {
                 .isTrue();
     }
 
-    /** NAME.key and NAME.pem signed by the test CA; a server's key goes to postgres (PostgreSQL insists). */
+    /**
+     * NAME.key and NAME.pem signed by the test CA. A server's key stays the test user's, readable by
+     * group postgres (0640), which PostgreSQL accepts for a key root owns.
+     */
     private static void signed(String name, String subject, boolean server) throws Exception {
         openssl(
                 "req",
@@ -154,12 +157,14 @@ class PoolTlsIT {
                 name + ".pem"));
         if (server) sign.addAll(List.of("-extfile", "san.ext"));
         openssl(sign.toArray(String[]::new));
-        Files.setPosixFilePermissions(certs.resolve(name + ".key"), PosixFilePermissions.fromString("rw-------"));
+        Path key = certs.resolve(name + ".key");
+        Files.setPosixFilePermissions(key, PosixFilePermissions.fromString(server ? "rw-r-----" : "rw-------"));
         if (server && "root".equals(System.getProperty("user.name")))
-            new ProcessBuilder("chown", "-R", "postgres:", certs.toString())
-                    .inheritIO()
-                    .start()
-                    .waitFor(30, TimeUnit.SECONDS);
+            Files.setAttribute(
+                    key,
+                    "posix:group",
+                    key.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByGroupName("postgres"),
+                    java.nio.file.LinkOption.NOFOLLOW_LINKS);
     }
 
     private static PoolConfig poolConfig(Path users, String authType, PoolConfig.Tls tls) {
@@ -196,7 +201,11 @@ class PoolTlsIT {
             if (plain != null) plain.close();
             if (certAuth != null) certAuth.close();
         } finally {
-            if (pg != null) pg.stopAll();
+            try {
+                if (pg != null) pg.stopAll();
+            } finally {
+                if (certs != null) io.pgha.postgres.Directories.delete(certs);
+            }
         }
     }
 

@@ -39,6 +39,7 @@ import org.junit.jupiter.api.Test;
  */
 class SplitIT {
     private static PlainPostgres pg;
+    private static Path own;
     private static int primaryPort;
     private static int fastPort;
     private static int slowPort;
@@ -72,7 +73,8 @@ class SplitIT {
         }
         fastPort = standby("fast");
         slowPort = standby("slow", "recovery_min_apply_delay", "600ms");
-        Path users = pg.dir().resolve("users.txt");
+        own = PoolFixtures.ownDirectory("pgha-split-it-files");
+        Path users = own.resolve("users.txt");
         Files.writeString(users, "\"alice\" \"" + verifier + "\"\n");
         Files.setPosixFilePermissions(users, PosixFilePermissions.fromString("rw-------"));
         dcs = new StubDcs();
@@ -131,7 +133,11 @@ class SplitIT {
             if (ryw != null) ryw.close();
             if (plain != null) plain.close();
         } finally {
-            if (pg != null) pg.stopAll();
+            try {
+                if (pg != null) pg.stopAll();
+            } finally {
+                if (own != null) io.pgha.postgres.Directories.delete(own);
+            }
         }
     }
 
@@ -318,14 +324,14 @@ class SplitIT {
         assertThat(ryw.pool().reads()[0] - standbyReads)
                 .as("select-only reads on standbys")
                 .isGreaterThan(100);
-        Path reads = pg.dir().resolve("pipeline-reads.sql");
+        Path reads = own.resolve("pipeline-reads.sql");
         Files.writeString(
                 reads,
                 "\\set aid random(1, 100000)\n\\startpipeline\n"
                         + "SELECT abalance FROM pgbench_accounts WHERE aid = :aid;\n"
                         + "SELECT count(*) FROM pgbench_branches;\n"
                         + "SELECT inet_server_port();\n\\endpipeline\n");
-        Path writes = pg.dir().resolve("pipeline-writes.sql");
+        Path writes = own.resolve("pipeline-writes.sql");
         Files.writeString(
                 writes,
                 "\\set aid random(1, 100000)\n\\startpipeline\n"
