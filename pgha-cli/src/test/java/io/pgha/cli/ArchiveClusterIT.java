@@ -149,6 +149,29 @@ class ArchiveClusterIT {
                 .contains("pgha_archive_pending_files{", "pgha_archive_failed_total{", "patroni_primary{");
     }
 
+    /**
+     * Writes a WAL record and switches to a new segment; returns the finished segment. Without the
+     * record a switch right after another one is a no-op that names an older segment.
+     */
+    private static String switchWal(int node) throws Exception {
+        exec(node, "SELECT pg_logical_emit_message(false, 'pgha-test', 'switch')");
+        return one(node, "SELECT pg_walfile_name(pg_switch_wal())");
+    }
+
+    /**
+     * Whether PostgreSQL archived {@code segment}: its {@code .done} status file, or a later last
+     * archived file. last_archived_wal alone is not enough: a backup history file named after an
+     * earlier segment may be archived after the segment, and then stays last.
+     */
+    private static boolean archived(int node, String segment) throws Exception {
+        return one(
+                        node,
+                        "SELECT coalesce(last_archived_wal, '') COLLATE \"C\" >= '" + segment
+                                + "' OR EXISTS (SELECT FROM pg_ls_archive_statusdir() WHERE name = '" + segment
+                                + ".done') FROM pg_stat_archiver")
+                .equals("t");
+    }
+
     /** The archive server's pid, once its pid file names a live process. */
     private static long serverPid(Path spool) throws Exception {
         return await().atMost(Duration.ofSeconds(30))
@@ -186,21 +209,23 @@ class ArchiveClusterIT {
             assertThat(ProcessHandle.of(pid).flatMap(h -> h.info().user()))
                     .as("the server runs as PostgreSQL's OS user")
                     .contains("postgres");
-        String segment = one(p, "SELECT pg_walfile_name(pg_switch_wal())");
+        String segment = switchWal(p);
         exec(p, "CHECKPOINT");
         try {
-            await().atMost(Duration.ofSeconds(30))
-                    .until(() -> one(p, "SELECT coalesce(last_archived_wal, '') FROM pg_stat_archiver")
-                                    .compareTo(segment)
-                            >= 0);
+            await().atMost(Duration.ofSeconds(30)).until(() -> archived(p, segment));
         } catch (RuntimeException e) {
+            System.err.println("segment " + segment + "; pg_stat_archiver: "
+                    + one(p, "SELECT row(a.*)::text FROM pg_stat_archiver a") + "; now at "
+                    + one(p, "SELECT pg_walfile_name(pg_current_wal_lsn())"));
             System.err.println(ClusterFixture.serverLog(c, p));
             System.err.println(agentLog(c, p));
             for (List<String> cmd : List.of(
                     List.of(
                             "sh",
                             "-c",
-                            "ls -la " + spool + " " + spool + "/replies; ps -eo pid,ppid,etimes,args | grep call.sh;"
+                            "ls -la " + spool + " " + spool + "/replies " + spool + "/pushed "
+                                    + spool.resolveSibling("data") + "/pg_wal/archive_status;"
+                                    + " ps -eo pid,ppid,etimes,stat,args | grep -E 'call.sh|archiver|pgha';"
                                     // PostgreSQL's own log (the logging collector's): the archiver's attempts
                                     + " tail -n 40 " + spool.resolveSibling("data.log.d") + "/*"),
                     List.of(
@@ -218,10 +243,7 @@ class ArchiveClusterIT {
             }
             throw e;
         }
-        await().atMost(Duration.ofSeconds(30))
-                .until(() -> one(p, "SELECT coalesce(last_archived_wal, '') FROM pg_stat_archiver")
-                                .compareTo(segment)
-                        >= 0);
+        await().atMost(Duration.ofSeconds(30)).until(() -> archived(p, segment));
         assertThat(one(p, "SELECT failed_count FROM pg_stat_archiver")).isEqualTo("0");
         Path dest = Files.createTempDirectory(Path.of("/tmp"), "pgha-it-get");
         try {
@@ -244,11 +266,8 @@ class ArchiveClusterIT {
         long again =
                 await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> serverPid(spool), n -> n != pid);
         assertThat(again).isNotEqualTo(pid);
-        String next = one(p, "SELECT pg_walfile_name(pg_switch_wal())");
-        await().atMost(Duration.ofSeconds(30))
-                .until(() -> one(p, "SELECT coalesce(last_archived_wal, '') FROM pg_stat_archiver")
-                                .compareTo(next)
-                        >= 0);
+        String next = switchWal(p);
+        await().atMost(Duration.ofSeconds(30)).until(() -> archived(p, next));
     }
 
     @Test
