@@ -425,37 +425,6 @@ class PoolIT {
     }
 
     /** psql, and pgbench with the extended and prepared protocols, through the pool. */
-    /** psql, and pgbench with the extended and prepared protocols, through the pool. */
-    @Test
-    void tmpRepeat() throws Exception {
-        if (!Boolean.getBoolean("tmp.repeat")) return;
-        psqlAndPgbenchThroughThePool();
-        for (int i = 0; i < 25; i++) {
-            String out = run(
-                    PGBENCH,
-                    "-h",
-                    "127.0.0.1",
-                    "-p",
-                    String.valueOf(pool),
-                    "-U",
-                    "alice",
-                    "-n",
-                    "-M",
-                    i % 3 == 0 ? "simple" : i % 3 == 1 ? "extended" : "prepared",
-                    "-c",
-                    "4",
-                    // one thread per client: pgbench -M prepared prepares synchronously, and a thread
-                    // blocked preparing for one client would stall its other client inside a
-                    // transaction holding one of the two servers (a deadlock PgBouncer has as well)
-                    "-j",
-                    "4",
-                    "-t",
-                    "50",
-                    "postgres");
-            assertThat(out).as("round " + i).contains("200/200");
-        }
-    }
-
     @Test
     void psqlAndPgbenchThroughThePool() throws Exception {
         PlainPostgres.asPostgres(
@@ -674,6 +643,171 @@ class PoolIT {
                         .as("the file's users as before")
                         .isEqualTo("alice");
             }
+        } finally {
+            router.pool().reconfigure(poolConfig);
+        }
+    }
+
+    private static PoolConfig withUser(String user, PoolConfig.Settings settings, long reserveTimeoutMs) {
+        return poolConfig.withPools(
+                new PoolConfig.Pools(0, 0, reserveTimeoutMs, java.util.Map.of(), java.util.Map.of(user, settings)));
+    }
+
+    /** Server connections of {@code user} on the first server, counted by PostgreSQL. */
+    private static int backendsOf(String user) throws SQLException {
+        try (Connection c = direct()) {
+            return Integer.parseInt(one(c, "SELECT count(*) FROM pg_stat_activity WHERE usename = '" + user + "'"));
+        }
+    }
+
+    /**
+     * Statement mode (here carol's, by a per-user setting): statements, prepared statements and
+     * multi-statement queries run, but a transaction block (here a driver with autocommit off) is
+     * rolled back and the client disconnected with an error naming the mode, before anything it
+     * meant to run inside the transaction runs on its own. Other users keep transaction mode.
+     */
+    @Test
+    void statementModeRefusesTransactionBlocksAndRollsThemBack() throws Exception {
+        try {
+            router.pool()
+                    .reconfigure(withUser(
+                            "carol",
+                            new PoolConfig.Settings(PoolConfig.Mode.STATEMENT, null, null, null, null),
+                            5_000));
+            try (Connection c = pooled("carol", "carol-pw", "&prepareThreshold=1");
+                    Connection a = pooled("alice", "alice-pw", "")) {
+                assertThat(one(c, "SELECT 1")).isEqualTo("1");
+                try (Statement st = c.createStatement()) {
+                    st.execute("INSERT INTO t VALUES (-7); DELETE FROM t WHERE id = -7"); // one implicit transaction
+                }
+                c.setAutoCommit(false);
+                assertThatThrownBy(() -> {
+                            try (Statement st = c.createStatement()) {
+                                st.execute("INSERT INTO t VALUES (-42)");
+                            }
+                        })
+                        .isInstanceOfSatisfying(
+                                SQLException.class,
+                                e -> assertThat(e.getSQLState()).isEqualTo("0A000"))
+                        .hasMessageContaining("transaction blocks are not allowed in statement mode");
+                assertThat(c.isValid(5)).as("disconnected").isFalse();
+                try (Connection d = direct()) {
+                    assertThat(one(d, "SELECT count(*) FROM t WHERE id = -42"))
+                            .as("rolled back")
+                            .isEqualTo("0");
+                }
+                try (Connection again = pooled("carol", "carol-pw", "&prepareThreshold=1");
+                        PreparedStatement ps = again.prepareStatement("SELECT ?::int + 1")) {
+                    for (int i = 0; i < 3; i++) {
+                        ps.setInt(1, i);
+                        try (ResultSet rs = ps.executeQuery()) {
+                            rs.next();
+                            assertThat(rs.getInt(1)).isEqualTo(i + 1);
+                        }
+                    }
+                }
+                assertThat(admin("SHOW POOLS")).contains("statement");
+                a.setAutoCommit(false);
+                one(a, "SELECT 1");
+                a.commit(); // alice stays in transaction mode
+            }
+        } finally {
+            router.pool().reconfigure(poolConfig);
+        }
+    }
+
+    /**
+     * A per-user pool_size of 1: a second client waits while the first holds the server in a
+     * transaction, until the first commits. With reserve_pool_size 1 it gets a reserve connection
+     * once it has waited reserve_pool_timeout, and SHOW POOLS counts it.
+     */
+    @Test
+    void perUserPoolSizeAndTheReservePool() throws Exception {
+        try {
+            router.pool().reconfigure(withUser("carol", new PoolConfig.Settings(null, 1, null, 0, null), 300));
+            admin("RECONNECT");
+            try (Connection first = pooled("carol", "carol-pw", "")) {
+                first.setAutoCommit(false);
+                one(first, "SELECT 1");
+                CompletableFuture<String> second = CompletableFuture.supplyAsync(() -> {
+                    try (Connection c = pooled("carol", "carol-pw", "")) {
+                        return one(c, "SELECT 2");
+                    } catch (SQLException e) {
+                        throw new java.util.concurrent.CompletionException(e);
+                    }
+                });
+                Thread.sleep(1500);
+                assertThat(second)
+                        .as("no second server for carol (pool_size 1)")
+                        .isNotDone();
+                first.commit();
+                assertThat(second.get(30, TimeUnit.SECONDS)).isEqualTo("2");
+            }
+            router.pool().reconfigure(withUser("carol", new PoolConfig.Settings(null, 1, null, 1, null), 300));
+            try (Connection first = pooled("carol", "carol-pw", "")) {
+                first.setAutoCommit(false);
+                one(first, "SELECT 1");
+                try (Connection second = pooled("carol", "carol-pw", "")) {
+                    assertThat(one(second, "SELECT 2"))
+                            .as("on a reserve connection")
+                            .isEqualTo("2");
+                }
+                String row = admin("SHOW POOLS")
+                        .lines()
+                        .filter(l -> l.contains("carol") && l.contains("primary"))
+                        .findFirst()
+                        .orElseThrow();
+                String[] cells = row.split("\\|");
+                assertThat(cells[cells.length - 2].strip())
+                        .as("pool_size in " + row)
+                        .isEqualTo("1");
+                assertThat(Integer.parseInt(cells[cells.length - 1].strip()))
+                        .as("reserve_used in " + row)
+                        .isPositive();
+                first.commit();
+            }
+        } finally {
+            router.pool().reconfigure(poolConfig);
+        }
+    }
+
+    /**
+     * min_pool_size keeps server connections open for a pool a client has used, also past
+     * server_idle_timeout, which closes the ones beyond it.
+     */
+    @Test
+    void minPoolSizeKeepsServersOpenPastTheIdleTimeout() throws Exception {
+        PoolConfig quick = new PoolConfig(
+                poolConfig.port(),
+                poolConfig.mode(),
+                poolConfig.authType(),
+                poolConfig.authFile(),
+                3,
+                poolConfig.maxClientConn(),
+                1_000,
+                poolConfig.serverLifetimeMs(),
+                poolConfig.queryWaitTimeoutMs(),
+                poolConfig.split(),
+                poolConfig.admin(),
+                poolConfig.limits(),
+                poolConfig.tls());
+        try {
+            admin("RECONNECT");
+            router.pool()
+                    .reconfigure(quick.withPools(new PoolConfig.Pools(
+                            0,
+                            0,
+                            5_000,
+                            java.util.Map.of(),
+                            java.util.Map.of("carol", new PoolConfig.Settings(null, null, 2, null, null)))));
+            try (Connection c = pooled("carol", "carol-pw", "")) {
+                one(c, "SELECT 1");
+            }
+            await().atMost(Duration.ofSeconds(10)).until(() -> backendsOf("carol") == 2);
+            await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(5)).until(() -> backendsOf("carol") == 2);
+            // without min_pool_size the idle timeout closes them all
+            router.pool().reconfigure(quick);
+            await().atMost(Duration.ofSeconds(10)).until(() -> backendsOf("carol") == 0);
         } finally {
             router.pool().reconfigure(poolConfig);
         }

@@ -218,6 +218,51 @@ class SplitIT {
     }
 
     /**
+     * Settings per database: the database {@code reports} weighs the standby {@code slow} 0 and
+     * runs in statement mode, so its reads all go to {@code fast}; the database {@code postgres}
+     * keeps the listener's weights and reads from both.
+     */
+    @Test
+    void standbyWeightsPerDatabase() throws Exception {
+        try (Connection c = direct(primaryPort);
+                Statement st = c.createStatement()) {
+            st.execute("CREATE DATABASE reports");
+        }
+        PoolConfig before = plain.pool().config();
+        try {
+            plain.pool()
+                    .reconfigure(before.withPools(new PoolConfig.Pools(
+                            0,
+                            0,
+                            5_000,
+                            Map.of(
+                                    "reports",
+                                    new PoolConfig.Settings(
+                                            PoolConfig.Mode.STATEMENT, null, null, null, Map.of("slow", 0))),
+                            Map.of())));
+            await(() -> {
+                try (Connection c = direct(fastPort)) {
+                    return one(c, "SELECT count(*) FROM pg_database WHERE datname = 'reports'")
+                            .equals("1");
+                }
+            });
+            try (Connection reports = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:"
+                            + plain.pooledAddress().getPort()
+                            + "/reports?user=alice&password=alice-pw&connectTimeout=20&socketTimeout=20");
+                    Connection other = pooled(plain, "")) {
+                Set<String> reads = new HashSet<>();
+                for (int i = 0; i < 6; i++) reads.add(where(reports, "SELECT inet_server_port()"));
+                assertThat(reads).as("reports: slow weighs 0").containsExactly("fast");
+                Set<String> others = new HashSet<>();
+                for (int i = 0; i < 6; i++) others.add(where(other, "SELECT inet_server_port()"));
+                assertThat(others).as("postgres: the listener's weights").containsExactlyInAnyOrder("fast", "slow");
+            }
+        } finally {
+            plain.pool().reconfigure(before);
+        }
+    }
+
+    /**
      * The causality checker: sessions write a row and read it back at once through the split port,
      * while one standby applies WAL 600 ms late. With read-your-writes no read misses its own row;
      * without, the same load finds stale reads.

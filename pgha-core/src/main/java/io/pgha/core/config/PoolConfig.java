@@ -32,7 +32,40 @@ public record PoolConfig(
         Split split,
         Admin admin,
         Limits limits,
-        Tls tls) {
+        Tls tls,
+        Pools pools) {
+
+    /** A listener with the default pool sizes and no per-database or per-user settings. */
+    public PoolConfig(
+            int port,
+            Mode mode,
+            String authType,
+            String authFile,
+            int poolSize,
+            int maxClientConn,
+            long serverIdleTimeoutMs,
+            long serverLifetimeMs,
+            long queryWaitTimeoutMs,
+            Split split,
+            Admin admin,
+            Limits limits,
+            Tls tls) {
+        this(
+                port,
+                mode,
+                authType,
+                authFile,
+                poolSize,
+                maxClientConn,
+                serverIdleTimeoutMs,
+                serverLifetimeMs,
+                queryWaitTimeoutMs,
+                split,
+                admin,
+                limits,
+                tls,
+                Pools.DEFAULT);
+    }
 
     /** A pooled listener that sends everything to the primary. */
     public PoolConfig(
@@ -76,7 +109,8 @@ public record PoolConfig(
                 split,
                 admin,
                 limits,
-                tls);
+                tls,
+                pools);
     }
 
     /** The same listener with {@code admin}. */
@@ -94,7 +128,8 @@ public record PoolConfig(
                 split,
                 admin,
                 limits,
-                tls);
+                tls,
+                pools);
     }
 
     /** The same listener with {@code limits}. */
@@ -112,7 +147,8 @@ public record PoolConfig(
                 split,
                 admin,
                 limits,
-                tls);
+                tls,
+                pools);
     }
 
     /** The same listener with {@code tls}. */
@@ -130,7 +166,151 @@ public record PoolConfig(
                 split,
                 admin,
                 limits,
-                tls);
+                tls,
+                pools);
+    }
+
+    /** The same listener with {@code pools}. */
+    public PoolConfig withPools(Pools pools) {
+        return new PoolConfig(
+                port,
+                mode,
+                authType,
+                authFile,
+                poolSize,
+                maxClientConn,
+                serverIdleTimeoutMs,
+                serverLifetimeMs,
+                queryWaitTimeoutMs,
+                split,
+                admin,
+                limits,
+                tls,
+                pools);
+    }
+
+    /**
+     * What one pool (a database and a user) gets: the user's settings, else the database's, else the
+     * listener's.
+     */
+    public Effective pool(String database, String user) {
+        Settings u = pools.users().get(user);
+        Settings d = pools.databases().get(database);
+        Mode m = first(u == null ? null : u.mode(), d == null ? null : d.mode(), mode);
+        int size = first(u == null ? null : u.poolSize(), d == null ? null : d.poolSize(), poolSize);
+        int min = first(u == null ? null : u.minPoolSize(), d == null ? null : d.minPoolSize(), pools.minPoolSize());
+        int reserve = first(
+                u == null ? null : u.reservePoolSize(),
+                d == null ? null : d.reservePoolSize(),
+                pools.reservePoolSize());
+        java.util.Map<String, Integer> w =
+                first(u == null ? null : u.weights(), d == null ? null : d.weights(), split.weights());
+        return new Effective(m, size, Math.min(min, size), reserve, w);
+    }
+
+    private static <T> T first(T a, T b, T dflt) {
+        return a != null ? a : b != null ? b : dflt;
+    }
+
+    /**
+     * The settings of one pool, resolved.
+     *
+     * @param weights each standby's share of this pool's reads (members not named weigh 1)
+     */
+    public record Effective(
+            Mode mode, int poolSize, int minPoolSize, int reservePoolSize, java.util.Map<String, Integer> weights) {
+        public Effective {
+            weights = java.util.Map.copyOf(weights);
+        }
+
+        /** A standby's weight for this pool's reads: its entry, or 1. */
+        public int weight(String member) {
+            return weights.getOrDefault(member, 1);
+        }
+
+        /** Whether the server goes back between transactions (transaction and statement mode). */
+        public boolean pooling() {
+            return mode != Mode.SESSION;
+        }
+    }
+
+    /**
+     * Pool sizes beyond {@code pool_size}, and settings per database and per user (PgBouncer's
+     * {@code [databases]} and {@code [users]}).
+     *
+     * @param minPoolSize server connections a pool to the primary keeps open, idle or not, once a
+     *     client has used it ({@code min_pool_size}; 0: none)
+     * @param reservePoolSize connections a pool may open beyond {@code pool_size} for a client that
+     *     has waited {@code reserve_pool_timeout} ({@code reserve_pool_size}; 0: none)
+     * @param reservePoolTimeoutMs how long a client waits for a connection before the reserve helps
+     * @param databases settings by database name
+     * @param users settings by user name, which win over a database's
+     */
+    public record Pools(
+            int minPoolSize,
+            int reservePoolSize,
+            long reservePoolTimeoutMs,
+            java.util.Map<String, Settings> databases,
+            java.util.Map<String, Settings> users) {
+        public static final Pools DEFAULT = new Pools(0, 0, 5_000, java.util.Map.of(), java.util.Map.of());
+
+        public Pools {
+            databases = java.util.Map.copyOf(databases);
+            users = java.util.Map.copyOf(users);
+        }
+
+        static Pools read(Section s) {
+            int min = s.intIn("min_pool_size", 0, 0, 10_000);
+            int reserve = s.intIn("reserve_pool_size", 0, 0, 10_000);
+            long timeout = s.millis("reserve_pool_timeout", 5_000);
+            if (timeout <= 0) throw new ConfigException(s.key("reserve_pool_timeout") + ": must be positive");
+            return new Pools(
+                    min,
+                    reserve,
+                    timeout,
+                    Settings.readAll(s.section("databases")),
+                    Settings.readAll(s.section("users")));
+        }
+    }
+
+    /**
+     * One database's or user's pool settings; null where the next level decides.
+     *
+     * @param weights {@code standby_weights} for this pool's reads
+     */
+    public record Settings(
+            Mode mode,
+            Integer poolSize,
+            Integer minPoolSize,
+            Integer reservePoolSize,
+            java.util.Map<String, Integer> weights) {
+        /** The keys that are set, as in the configuration file. */
+        @Override
+        public String toString() {
+            java.util.StringJoiner j = new java.util.StringJoiner(", ", "{", "}");
+            if (mode != null) j.add("mode: " + mode.name().toLowerCase(java.util.Locale.ROOT));
+            if (poolSize != null) j.add("pool_size: " + poolSize);
+            if (minPoolSize != null) j.add("min_pool_size: " + minPoolSize);
+            if (reservePoolSize != null) j.add("reserve_pool_size: " + reservePoolSize);
+            if (weights != null) j.add("standby_weights: " + weights);
+            return j.toString();
+        }
+
+        static java.util.Map<String, Settings> readAll(Section all) {
+            java.util.Map<String, Settings> out = new java.util.TreeMap<>();
+            for (String name : all.keys()) out.put(name, read(all.section(name)));
+            return out;
+        }
+
+        static Settings read(Section s) {
+            Mode m = s.has("mode") ? readMode(s) : null;
+            Integer size = s.has("pool_size") ? s.intIn("pool_size", 20, 1, 10_000) : null;
+            Integer min = s.has("min_pool_size") ? s.intIn("min_pool_size", 0, 0, 10_000) : null;
+            Integer reserve = s.has("reserve_pool_size") ? s.intIn("reserve_pool_size", 0, 0, 10_000) : null;
+            java.util.Map<String, Integer> w = s.has("standby_weights") ? readWeights(s) : null;
+            s.rejectUnknown();
+            return new Settings(m, size, min, reserve, w);
+        }
     }
 
     /**
@@ -280,39 +460,55 @@ public record PoolConfig(
             long wait = s.millis("read_your_writes_wait", 100);
             if (wait < 0) throw new ConfigException(s.key("read_your_writes_wait") + ": must not be negative");
             boolean token = s.bool("lsn_token", false);
-            java.util.Map<String, Integer> weights = new java.util.TreeMap<>();
-            s.stringMap("standby_weights").forEach((member, w) -> {
-                int v;
-                try {
-                    v = Integer.parseInt(w.trim());
-                } catch (NumberFormatException e) {
-                    v = -1;
-                }
-                if (v < 0 || v > 1000)
-                    throw new ConfigException(s.key("standby_weights") + "." + member + ": '" + w
-                            + "' must be a whole number from 0 to 1000");
-                weights.put(member, v);
-            });
-            return new Split(lb, ryw, wait, token, weights);
+            return new Split(lb, ryw, wait, token, readWeights(s));
         }
     }
 
-    /** When a server connection goes back to the pool. */
+    /** {@code standby_weights}: member name to a weight from 0 to 1000. */
+    static java.util.Map<String, Integer> readWeights(Section s) {
+        java.util.Map<String, Integer> weights = new java.util.TreeMap<>();
+        s.stringMap("standby_weights").forEach((member, w) -> {
+            int v;
+            try {
+                v = Integer.parseInt(w.trim());
+            } catch (NumberFormatException e) {
+                v = -1;
+            }
+            if (v < 0 || v > 1000)
+                throw new ConfigException(s.key("standby_weights") + "." + member + ": '" + w
+                        + "' must be a whole number from 0 to 1000");
+            weights.put(member, v);
+        });
+        return weights;
+    }
+
+    /**
+     * When a server connection goes back to the pool: when the client disconnects ({@code session}),
+     * at the end of each transaction ({@code transaction}), or after each statement, with
+     * transaction blocks refused ({@code statement}).
+     */
     public enum Mode {
         SESSION,
-        TRANSACTION
+        TRANSACTION,
+        STATEMENT
+    }
+
+    private static Mode readMode(Section s) {
+        String mode = s.string("mode", "transaction");
+        return switch (mode) {
+            case "transaction" -> Mode.TRANSACTION;
+            case "session" -> Mode.SESSION;
+            case "statement" -> Mode.STATEMENT;
+            default ->
+                throw new ConfigException(s.key("mode") + ": '" + mode + "' must be session, transaction or statement");
+        };
     }
 
     static PoolConfig read(Section s, int otherPort, int otherReadOnlyPort) {
         int port = s.port("port", null);
         if (port == otherPort || port == otherReadOnlyPort)
             throw new ConfigException(s.key("port") + ": " + port + " is already one of the router's other ports");
-        String mode = s.string("mode", "transaction");
-        Mode m = switch (mode) {
-            case "transaction" -> Mode.TRANSACTION;
-            case "session" -> Mode.SESSION;
-            default -> throw new ConfigException(s.key("mode") + ": '" + mode + "' must be transaction or session");
-        };
+        Mode m = readMode(s);
         String auth = s.string("auth_type", "scram-sha-256");
         if (!auth.equals("scram-sha-256") && !auth.equals("md5") && !auth.equals("cert"))
             throw new ConfigException(s.key("auth_type") + ": '" + auth + "' must be scram-sha-256, md5 or cert");
@@ -330,16 +526,17 @@ public record PoolConfig(
                     s.key("") + "server_idle_timeout, server_lifetime and query_wait_timeout must be positive");
         Split split = Split.read(s);
         if (split.loadBalance() && m == Mode.SESSION)
-            throw new ConfigException(s.key("load_balance") + ": needs mode transaction (a session-mode client keeps"
-                    + " one server connection, on the primary)");
+            throw new ConfigException(s.key("load_balance") + ": needs mode transaction or statement (a session-mode"
+                    + " client keeps one server connection, on the primary)");
         Admin admin = Admin.read(s);
         Limits limits = Limits.read(s);
         Tls tls = Tls.read(s);
+        Pools pools = Pools.read(s);
         if (auth.equals("cert")
                 && (tls.clientCaFile() == null || !tls.clientSslmode().equals("require")))
             throw new ConfigException(s.key("auth_type") + ": cert needs client_tls_sslmode: require and"
                     + " client_tls_ca_file (the authorities whose client certificates name the users)");
         s.rejectUnknown();
-        return new PoolConfig(port, m, auth, file, size, max, idle, life, wait, split, admin, limits, tls);
+        return new PoolConfig(port, m, auth, file, size, max, idle, life, wait, split, admin, limits, tls, pools);
     }
 }

@@ -150,7 +150,10 @@ class RouterConfigTest {
             delimiter = '|',
             value = {
                 "port|6432|router.pool.port: 6432 is already one of the router's other ports",
-                "mode|statement|router.pool.mode: 'statement' must be transaction or session",
+                "mode|single|router.pool.mode: 'single' must be session, transaction or statement",
+                "min_pool_size|-1|router.pool.min_pool_size",
+                "reserve_pool_timeout|0s|router.pool.reserve_pool_timeout: must be positive",
+                "databases|3|router.pool.databases: expected a mapping",
                 "auth_type|trust|router.pool.auth_type: 'trust' must be scram-sha-256, md5 or cert",
                 "auth_type|cert|router.pool.auth_type: cert needs client_tls_sslmode: require and client_tls_ca_file",
                 "client_tls_sslmode|maybe|router.pool.client_tls_sslmode: 'maybe' must be one of disable, allow, require",
@@ -171,6 +174,49 @@ class RouterConfigTest {
         assertThatThrownBy(() -> RouterConfig.File.read(doc, "x"))
                 .isInstanceOf(ConfigException.class)
                 .hasMessageContaining(message);
+    }
+
+    @Test
+    void poolSizesAndSettingsPerDatabaseAndUser() {
+        Map<String, Object> doc = standalone();
+        ConfigReaderTest.set(doc, "router.pool.port", 6435);
+        ConfigReaderTest.set(doc, "router.pool.auth_file", "/etc/pgha/users.txt");
+        assertThat(RouterConfig.File.read(doc, "x").router().pool().pools()).isEqualTo(PoolConfig.Pools.DEFAULT);
+        ConfigReaderTest.set(doc, "router.pool.pool_size", 10);
+        ConfigReaderTest.set(doc, "router.pool.min_pool_size", 2);
+        ConfigReaderTest.set(doc, "router.pool.reserve_pool_size", 3);
+        ConfigReaderTest.set(doc, "router.pool.reserve_pool_timeout", "2s");
+        ConfigReaderTest.set(doc, "router.pool.standby_weights", Map.of("db2", 1));
+        ConfigReaderTest.set(
+                doc,
+                "router.pool.databases",
+                Map.of("reports", Map.of("mode", "statement", "pool_size", 40, "standby_weights", Map.of("db2", 0))));
+        ConfigReaderTest.set(
+                doc,
+                "router.pool.users",
+                Map.of("batch", Map.of("mode", "session", "pool_size", 2, "min_pool_size", 5)));
+        PoolConfig p = RouterConfig.File.read(doc, "x").router().pool();
+        assertThat(p.pools().reservePoolTimeoutMs()).isEqualTo(2000);
+        assertThat(p.pool("app", "web"))
+                .as("the listener's settings")
+                .isEqualTo(new PoolConfig.Effective(PoolConfig.Mode.TRANSACTION, 10, 2, 3, Map.of("db2", 1)));
+        assertThat(p.pool("reports", "web"))
+                .as("the database's")
+                .isEqualTo(new PoolConfig.Effective(PoolConfig.Mode.STATEMENT, 40, 2, 3, Map.of("db2", 0)));
+        assertThat(p.pool("reports", "batch"))
+                .as("the user's win; min_pool_size is at most pool_size")
+                .isEqualTo(new PoolConfig.Effective(PoolConfig.Mode.SESSION, 2, 2, 3, Map.of("db2", 0)));
+        assertThat(p.pool("reports", "web").weight("db3")).isEqualTo(1);
+        ConfigReaderTest.set(doc, "router.pool.users", Map.of("batch", Map.of("pool_size", 0)));
+        assertThatThrownBy(() -> RouterConfig.File.read(doc, "x"))
+                .hasMessageContaining("router.pool.users.batch.pool_size");
+        ConfigReaderTest.set(doc, "router.pool.users", Map.of("batch", Map.of("colour", "blue")));
+        assertThatThrownBy(() -> RouterConfig.File.read(doc, "x"))
+                .hasMessageContaining("router.pool.users.batch.colour: unknown key");
+        ConfigReaderTest.set(doc, "router.pool.users", Map.of("batch", Map.of("mode", "single")));
+        assertThatThrownBy(() -> RouterConfig.File.read(doc, "x"))
+                .hasMessageContaining(
+                        "router.pool.users.batch.mode: 'single' must be session, transaction or statement");
     }
 
     @Test

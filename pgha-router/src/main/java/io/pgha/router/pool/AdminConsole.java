@@ -87,6 +87,8 @@ final class AdminConsole {
                     cols.add(new Col(n, true));
                 cols.add(new Col("pool_mode", false));
                 cols.add(new Col("paused", false));
+                cols.add(new Col("pool_size", true));
+                cols.add(new Col("reserve_used", true));
                 Map<String, int[]> active = new TreeMap<>();
                 for (PooledClient c : l.clientList())
                     if (c.server != null) active.computeIfAbsent(key(c.server.key), k -> new int[1])[0]++;
@@ -95,6 +97,7 @@ final class AdminConsole {
                 for (Object[] e : stats.values()) {
                     PoolKey k = (PoolKey) e[0];
                     int[] v = (int[]) e[1];
+                    PoolConfig.Effective pc = l.config().pool(k.database(), k.user());
                     rows.add(List.of(
                             k.database(),
                             k.user(),
@@ -104,8 +107,10 @@ final class AdminConsole {
                             v[1] - v[0],
                             v[0],
                             v[1],
-                            l.config().mode().name().toLowerCase(java.util.Locale.ROOT),
-                            l.paused(k.database()) ? "yes" : "no"));
+                            pc.mode().name().toLowerCase(java.util.Locale.ROOT),
+                            l.paused(k.database()) ? "yes" : "no",
+                            pc.poolSize(),
+                            v[3]));
                 }
             }
             case "CLIENTS" -> {
@@ -169,6 +174,11 @@ final class AdminConsole {
                     {"auth_type", p.authType(), "restart"},
                     {"auth_file", p.authFile(), "SIGHUP"},
                     {"pool_size", p.poolSize(), "SIGHUP"},
+                    {"min_pool_size", p.pools().minPoolSize(), "SIGHUP"},
+                    {"reserve_pool_size", p.pools().reservePoolSize(), "SIGHUP"},
+                    {"reserve_pool_timeout", p.pools().reservePoolTimeoutMs() + "ms", "SIGHUP"},
+                    {"databases", p.pools().databases(), "SIGHUP (mode: for new clients)"},
+                    {"users", p.pools().users(), "SIGHUP (mode: for new clients)"},
                     {"max_client_conn", p.maxClientConn(), "SIGHUP"},
                     {"server_idle_timeout", p.serverIdleTimeoutMs() + "ms", "SIGHUP"},
                     {"server_lifetime", p.serverLifetimeMs() + "ms", "SIGHUP"},

@@ -176,14 +176,15 @@ public final class PoolListener implements AutoCloseable {
                 fresh.serverIdleTimeoutMs(),
                 fresh.serverLifetimeMs(),
                 fresh.queryWaitTimeoutMs(),
-                cfg.mode() == PoolConfig.Mode.TRANSACTION ? fresh.split() : cfg.split(),
+                cfg.mode() != PoolConfig.Mode.SESSION ? fresh.split() : cfg.split(),
                 fresh.admin(),
                 fresh.limits(),
                 new PoolConfig.Tls(
                         cfg.tls().clientSslmode(),
                         cfg.tls().clientCaFile(),
                         fresh.tls().serverSslmode(),
-                        fresh.tls().serverCaFile()));
+                        fresh.tls().serverCaFile()),
+                fresh.pools());
         loop.execute(() -> {
             boolean serverTlsChanged = !applied.tls().equals(cfg.tls());
             users = fresher;
@@ -203,7 +204,7 @@ public final class PoolListener implements AutoCloseable {
 
     // ------------------------------------------------------------------ for the clients (on the loop)
 
-    PoolConfig config() {
+    public PoolConfig config() {
         return cfg;
     }
 
@@ -457,8 +458,8 @@ public final class PoolListener implements AutoCloseable {
     private String lastLeader;
     /** Per standby, the highest replay position a probe saw (a lower bound of where it is now). */
     private final Map<String, Long> replayed = new HashMap<>();
-    /** Smooth weighted round robin over the standbys: each one's running score. */
-    private final Map<String, Integer> turns = new HashMap<>();
+    /** Smooth weighted round robin over the standbys: each one's running score, per set of weights. */
+    private final Map<Map<String, Integer>, Map<String, Integer>> turns = new HashMap<>();
 
     private final AtomicLong readsOnStandbys = new AtomicLong();
     private final AtomicLong readsOnPrimary = new AtomicLong();
@@ -477,9 +478,9 @@ public final class PoolListener implements AutoCloseable {
      * minLsn} when there are any, else the ones seen furthest ahead (the read then asks the one
      * chosen), in smooth weighted round robin; null when there is none.
      */
-    Route.Backend chooseStandby(long minLsn) {
+    Route.Backend chooseStandby(long minLsn, PoolConfig.Effective pool) {
         java.util.List<Route.Backend> all = new java.util.ArrayList<>();
-        for (Route.Backend b : standbys.get()) if (cfg.split().weight(b.member()) > 0) all.add(b);
+        for (Route.Backend b : standbys.get()) if (pool.weight(b.member()) > 0) all.add(b);
         if (all.isEmpty()) return null;
         if (minLsn > 0) {
             java.util.List<Route.Backend> caught = new java.util.ArrayList<>();
@@ -504,16 +505,18 @@ public final class PoolListener implements AutoCloseable {
         Route.Backend best = null;
         int total = 0;
         int bestScore = Integer.MIN_VALUE;
+        if (turns.size() > 1000) turns.clear(); // weights changed by many reloads
+        Map<String, Integer> score = turns.computeIfAbsent(pool.weights(), w -> new HashMap<>());
         for (Route.Backend b : all) {
-            int w = cfg.split().weight(b.member());
+            int w = pool.weight(b.member());
             total += w;
-            int score = turns.merge(b.member(), w, Integer::sum);
-            if (score > bestScore) {
-                bestScore = score;
+            int now = score.merge(b.member(), w, Integer::sum);
+            if (now > bestScore) {
+                bestScore = now;
                 best = b;
             }
         }
-        turns.merge(best.member(), -total, Integer::sum);
+        score.merge(best.member(), -total, Integer::sum);
         return best;
     }
 

@@ -120,7 +120,9 @@ final class PooledClient extends SimpleChannelInboundHandler<Object> {
         SETTINGS,
         COMMIT_POSITION,
         REPLAY_PROBE,
-        RESET
+        RESET,
+        /** Statement mode rolls back a transaction the client opened; the client is owed its error. */
+        ROLLBACK
     }
 
     private Own own;
@@ -136,6 +138,19 @@ final class PooledClient extends SimpleChannelInboundHandler<Object> {
 
     private PoolConfig cfg() {
         return listener.config();
+    }
+
+    /** This client's pool mode: its user's, its database's or the listener's, when it logged in. */
+    PoolConfig.Mode mode = PoolConfig.Mode.TRANSACTION;
+
+    /** The settings of this client's pool (resolved afresh: a reload changes sizes and weights). */
+    private PoolConfig.Effective pool() {
+        return cfg().pool(database, user);
+    }
+
+    /** Whether the server goes back between transactions (transaction and statement mode). */
+    private boolean pooling() {
+        return mode != PoolConfig.Mode.SESSION;
     }
 
     @Override
@@ -513,6 +528,7 @@ final class PooledClient extends SimpleChannelInboundHandler<Object> {
             consoleReady();
             return;
         }
+        mode = pool().mode();
         phase = Phase.LOGIN;
         acquire(this::loggedIn);
     }
@@ -632,7 +648,7 @@ final class PooledClient extends SimpleChannelInboundHandler<Object> {
     private void maybeRelease() {
         if (server == null || swallowZ > 0) return;
         if (sentGen != ackGen || server.status != 'I') return;
-        if (cfg().mode() != PoolConfig.Mode.TRANSACTION || pinned != null) return;
+        if (!pooling() || pinned != null) return;
         if (wrote && !server.key.standby() && needsCommitPosition()) {
             // the position of the commit: any position read after it is at or past it
             wrote = false;
@@ -696,7 +712,7 @@ final class PooledClient extends SimpleChannelInboundHandler<Object> {
             detach(false);
             return;
         }
-        if (pinned == null && cfg().mode() == PoolConfig.Mode.TRANSACTION) {
+        if (pinned == null && pooling()) {
             detach(true);
             return;
         }
@@ -725,7 +741,7 @@ final class PooledClient extends SimpleChannelInboundHandler<Object> {
             dispatch();
             return;
         }
-        if (!queued.isEmpty() || swallowZ > 0 || holdForStandby()) {
+        if (!queued.isEmpty() || swallowZ > 0 || oneBatchAtATime()) {
             queued.add(f);
             return;
         }
@@ -734,19 +750,23 @@ final class PooledClient extends SimpleChannelInboundHandler<Object> {
 
     /**
      * On a standby, the router sends one batch at a time: what the client sends after it may write
-     * (a write on a standby fails), so it waits for the answer and is routed on its own.
+     * (a write on a standby fails), so it waits for the answer and is routed on its own. So it does
+     * in statement mode, where a batch that opens a transaction is rolled back before the next one
+     * may run inside it.
      */
-    private boolean holdForStandby() {
-        return server != null && server.key.standby() && sentGen != ackGen;
+    private boolean oneBatchAtATime() {
+        return server != null
+                && (server.key.standby() || (mode == PoolConfig.Mode.STATEMENT && pinned == null))
+                && sentGen != ackGen;
     }
 
     private void drainQueue() {
-        while (!queued.isEmpty() && server != null && swallowZ == 0 && !holdForStandby()) forward(queued.poll());
+        while (!queued.isEmpty() && server != null && swallowZ == 0 && !oneBatchAtATime()) forward(queued.poll());
         flushBoth();
     }
 
     private boolean splitting() {
-        return cfg().split().loadBalance() && cfg().mode() == PoolConfig.Mode.TRANSACTION && pinned == null;
+        return cfg().split().loadBalance() && pooling() && pinned == null;
     }
 
     /** Frames wait with no server: decide where they go (once a whole batch is there) and get a server there. */
@@ -771,7 +791,7 @@ final class PooledClient extends SimpleChannelInboundHandler<Object> {
             return;
         }
         if (read) {
-            Route.Backend b = listener.chooseStandby(cfg().split().readYourWrites() ? minLsn : 0);
+            Route.Backend b = listener.chooseStandby(cfg().split().readYourWrites() ? minLsn : 0, pool());
             if (b != null) {
                 replayDeadline = System.nanoTime() + cfg().split().readYourWritesWaitMs() * 1_000_000L;
                 acquire(new PoolKey(database, user, b.member()), true, this::onStandby);
@@ -993,7 +1013,7 @@ final class PooledClient extends SimpleChannelInboundHandler<Object> {
                 if (at > minLsn) minLsn = at;
             }
         }
-        if (pinned != null || cfg().mode() != PoolConfig.Mode.TRANSACTION) return;
+        if (pinned != null || !pooling()) return;
         Classification c = listener.classifier().classify(sql);
         if (c.setting() != null && c.pins().isEmpty()) {
             // replayable: remembered for the servers this client lands on later
@@ -1022,8 +1042,9 @@ final class PooledClient extends SimpleChannelInboundHandler<Object> {
                     && sentGen == ackGen
                     && swallowZ > 0
                     && own != Own.RESET
+                    && own != Own.ROLLBACK
                     && pinned == null
-                    && cfg().mode() == PoolConfig.Mode.TRANSACTION;
+                    && pooling();
             Own was = own;
             server = null;
             own = null;
@@ -1092,7 +1113,12 @@ final class PooledClient extends SimpleChannelInboundHandler<Object> {
             }
             case 'Z' -> {
                 ackGen++;
-                if (f.body().length > 0 && f.body()[0] == 'I') listener.count(database, 0);
+                byte status = f.body().length > 0 ? f.body()[0] : (byte) 'I';
+                if (status == 'I') listener.count(database, 0);
+                else if (mode == PoolConfig.Mode.STATEMENT && pinned == null) {
+                    refuseTransaction();
+                    return;
+                }
                 ctx.writeAndFlush(f.encode()); // the end of an answer: the server may go back before its reads complete
                 maybeRelease();
                 // a standby's next batch in the same (read-only) transaction waited for this answer
@@ -1102,6 +1128,28 @@ final class PooledClient extends SimpleChannelInboundHandler<Object> {
             default -> {}
         }
         ctx.write(f.encode());
+    }
+
+    /**
+     * Statement mode: the batch just answered left a transaction open (BEGIN, or a driver's
+     * autocommit off). The router rolls it back and disconnects the client with an error, as
+     * PgBouncer does: what the client sends next was meant to run inside that transaction, and must
+     * not run statement by statement instead (a script's BEGIN; UPDATE; UPDATE; COMMIT would
+     * otherwise apply half). Nothing else of the client's is on the server: one batch at a time.
+     */
+    private void refuseTransaction() {
+        queued.clear();
+        swallowZ++;
+        own = Own.ROLLBACK;
+        afterSwallow = () -> {
+            detach(true);
+            fatal(
+                    SqlState.FEATURE_NOT_SUPPORTED,
+                    "pgha pool: transaction blocks are not allowed in statement mode (router.pool.mode statement);"
+                            + " the transaction was rolled back");
+        };
+        server.send(Frame.query("ROLLBACK"));
+        server.flush();
     }
 
     /** After an error the server skips to the next Sync: what was owed in that stretch never comes. */
@@ -1228,7 +1276,7 @@ final class PooledClient extends SimpleChannelInboundHandler<Object> {
         if (s == null || phase != Phase.READY) return;
         if (listener.pool().current(s)) return;
         boolean mayFinish = s.key.standby() || listener.holdsLease(s.member);
-        boolean keepsState = pinned != null || cfg().mode() == PoolConfig.Mode.SESSION;
+        boolean keepsState = pinned != null || !pooling();
         if (keepsState) {
             if (mayFinish) return;
             detach(false);
@@ -1239,7 +1287,8 @@ final class PooledClient extends SimpleChannelInboundHandler<Object> {
                             + " was lost");
             return;
         }
-        boolean between = sentGen == ackGen && (swallowZ > 0 ? own != Own.RESET : s.status == 'I');
+        boolean between =
+                sentGen == ackGen && (swallowZ > 0 ? own != Own.RESET && own != Own.ROLLBACK : s.status == 'I');
         if (between) {
             Own was = own;
             detach(false);

@@ -59,6 +59,7 @@ final class ServerPool {
         final Map<String, String> startupValues;
         final Consumer<ServerConn> ready;
         final Consumer<ServerConn.LoginFailed> failed;
+        final long since = System.nanoTime();
         ScheduledFuture<?> timeout;
 
         Waiter(
@@ -78,6 +79,29 @@ final class ServerPool {
         final Deque<Waiter> waiters = new ArrayDeque<>();
         int total;
         int opening;
+        /** The last client's logins and startup settings: min_pool_size opens connections with them. */
+        Supplier<BackendAuth> logins;
+
+        Map<String, String> startupValues;
+        /** Connections opened beyond pool_size for clients that waited reserve_pool_timeout. */
+        long reserveUsed;
+    }
+
+    private PoolConfig.Effective settings(PoolKey key) {
+        return config.get().pool(key.database(), key.user());
+    }
+
+    /**
+     * How many connections {@code key}'s pool may have now: pool_size, and reserve_pool_size more
+     * once the first waiting client has waited reserve_pool_timeout.
+     */
+    private int limit(PoolKey key, Entry e) {
+        PoolConfig.Effective p = settings(key);
+        Waiter first = e.waiters.peekFirst();
+        long waited = first == null ? 0 : System.nanoTime() - first.since;
+        boolean reserve =
+                p.reservePoolSize() > 0 && waited >= config.get().pools().reservePoolTimeoutMs() * 1_000_000;
+        return p.poolSize() + (reserve ? p.reservePoolSize() : 0);
     }
 
     /** Lends a connection for {@code key} to {@code ready}, or reports why none came to {@code failed}. */
@@ -89,6 +113,8 @@ final class ServerPool {
             Consumer<ServerConn.LoginFailed> failed) {
         Waiter w = new Waiter(logins, startupValues, ready, failed);
         Entry e = entries.computeIfAbsent(key, k -> new Entry());
+        e.logins = logins;
+        e.startupValues = startupValues;
         ServerConn c = takeIdle(e);
         if (c != null) {
             lend(c, w);
@@ -105,6 +131,9 @@ final class ServerPool {
                 },
                 config.get().queryWaitTimeoutMs(),
                 TimeUnit.MILLISECONDS);
+        PoolConfig.Effective p = settings(key);
+        if (p.reservePoolSize() > 0 && e.total >= p.poolSize())
+            loop.schedule(() -> growFor(key, e), config.get().pools().reservePoolTimeoutMs(), TimeUnit.MILLISECONDS);
         growFor(key, e);
     }
 
@@ -136,7 +165,8 @@ final class ServerPool {
     /** How many connections each pool has: (idle, total, waiting clients). */
     Map<PoolKey, int[]> stats() {
         Map<PoolKey, int[]> out = new HashMap<>();
-        entries.forEach((k, e) -> out.put(k, new int[] {e.idle.size(), e.total, e.waiters.size()}));
+        entries.forEach(
+                (k, e) -> out.put(k, new int[] {e.idle.size(), e.total, e.waiters.size(), (int) e.reserveUsed}));
         return out;
     }
 
@@ -191,7 +221,7 @@ final class ServerPool {
 
     /** Opens connections while there are waiters and room. */
     private void growFor(PoolKey key, Entry e) {
-        while (e.waiters.size() > e.opening && e.total < config.get().poolSize()) {
+        while (e.waiters.size() > e.opening && e.total < limit(key, e)) {
             Waiter w = e.waiters.peekFirst();
             Route r = route.apply(key.member());
             if (!(r instanceof Route.Backend) && key.standby()) {
@@ -208,37 +238,53 @@ final class ServerPool {
                 loop.schedule(() -> growFor(key, e), 100, TimeUnit.MILLISECONDS);
                 return;
             }
-            e.total++;
-            e.opening++;
-            ServerConn.open(
-                            loop,
-                            channelType,
-                            b.member(),
-                            new InetSocketAddress(b.host(), b.port()),
-                            key,
-                            w.startupValues,
-                            w.logins.get(),
-                            backendTls.get())
-                    .whenComplete((c, err) -> loop.execute(() -> {
-                        e.opening--;
-                        if (err != null) {
-                            e.total--;
-                            // the login failed for this user: tell the waiter whose credentials were used
-                            Waiter first = e.waiters.pollFirst();
-                            if (first != null) {
-                                if (first.timeout != null) first.timeout.cancel(false);
-                                Throwable t =
-                                        err instanceof java.util.concurrent.CompletionException ? err.getCause() : err;
-                                first.failed.accept(
-                                        t instanceof ServerConn.LoginFailed f
-                                                ? f
-                                                : new ServerConn.LoginFailed(null, String.valueOf(t.getMessage())));
-                            }
-                            return;
-                        }
-                        release(c);
-                    }));
+            if (e.total >= settings(key).poolSize()) e.reserveUsed++;
+            open(key, e, b, w.logins, w.startupValues, true);
         }
+    }
+
+    /**
+     * Opens one connection of {@code key}'s pool to {@code b}; it goes to the first waiter or the
+     * idle list. A failed login is told to the first waiter when {@code forWaiter}.
+     */
+    private void open(
+            PoolKey key,
+            Entry e,
+            Route.Backend b,
+            Supplier<BackendAuth> logins,
+            Map<String, String> startupValues,
+            boolean forWaiter) {
+        e.total++;
+        e.opening++;
+        ServerConn.open(
+                        loop,
+                        channelType,
+                        b.member(),
+                        new InetSocketAddress(b.host(), b.port()),
+                        key,
+                        startupValues,
+                        logins.get(),
+                        backendTls.get())
+                .whenComplete((c, err) -> loop.execute(() -> {
+                    e.opening--;
+                    if (err != null) {
+                        e.total--;
+                        if (!forWaiter) return; // min_pool_size tries again on the next round
+                        // the login failed for this user: tell the waiter whose credentials were used
+                        Waiter first = e.waiters.pollFirst();
+                        if (first != null) {
+                            if (first.timeout != null) first.timeout.cancel(false);
+                            Throwable t =
+                                    err instanceof java.util.concurrent.CompletionException ? err.getCause() : err;
+                            first.failed.accept(
+                                    t instanceof ServerConn.LoginFailed f
+                                            ? f
+                                            : new ServerConn.LoginFailed(null, String.valueOf(t.getMessage())));
+                        }
+                        return;
+                    }
+                    release(c);
+                }));
     }
 
     /** The idle connections of every pool. */
@@ -266,17 +312,29 @@ final class ServerPool {
         entries.forEach(this::growFor);
     }
 
+    /**
+     * Every second: closes idle connections that are broken, stale or idle past server_idle_timeout
+     * (keeping min_pool_size), and opens connections up to min_pool_size in the primary's pools
+     * that a client has used.
+     */
     private void closeIdle() {
         long now = System.nanoTime();
         long idleNanos = config.get().serverIdleTimeoutMs() * 1_000_000;
-        for (Entry e : entries.values()) {
-            for (Iterator<ServerConn> it = e.idle.iterator(); it.hasNext(); ) {
-                ServerConn c = it.next();
-                if (!c.usable() || now - c.lastUsed > idleNanos || stale(c)) {
+        for (var en : entries.entrySet()) {
+            Entry e = en.getValue();
+            int min = en.getKey().standby() ? 0 : settings(en.getKey()).minPoolSize();
+            for (Iterator<ServerConn> it = e.idle.descendingIterator(); it.hasNext(); ) {
+                ServerConn c = it.next(); // least recently used first
+                boolean idleTooLong = now - c.lastUsed > idleNanos && e.total > min;
+                if (!c.usable() || idleTooLong || stale(c)) {
                     it.remove();
                     c.close();
                     e.total--;
                 }
+            }
+            if (e.total + e.opening < min && e.logins != null && route.apply(null) instanceof Route.Backend b) {
+                for (int i = e.total + e.opening; i < min; i++)
+                    open(en.getKey(), e, b, e.logins, e.startupValues, false);
             }
         }
     }
