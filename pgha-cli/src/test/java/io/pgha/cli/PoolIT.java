@@ -481,6 +481,53 @@ class PoolIT {
                     "postgres");
             assertThat(out).as(mode).contains("number of transactions actually processed: 200/200");
         }
+        // the other pooling modes, by a per-user setting: select-only in statement mode (its
+        // transactions are single statements), TPC-B in session mode
+        try {
+            for (PoolConfig.Mode m : new PoolConfig.Mode[] {PoolConfig.Mode.STATEMENT, PoolConfig.Mode.SESSION}) {
+                router.pool().reconfigure(withUser("alice", new PoolConfig.Settings(m, null, null, null, null), 5_000));
+                assertThat(run(
+                                PSQL,
+                                "-h",
+                                "127.0.0.1",
+                                "-p",
+                                String.valueOf(pool),
+                                "-U",
+                                "alice",
+                                "-d",
+                                "postgres",
+                                "-Atc",
+                                "SELECT 40 + 2"))
+                        .as(m.name())
+                        .isEqualTo("42");
+                for (String protocol : new String[] {"extended", "prepared"}) {
+                    List<String> cmd = new ArrayList<>(List.of(
+                            PGBENCH,
+                            "-h",
+                            "127.0.0.1",
+                            "-p",
+                            String.valueOf(pool),
+                            "-U",
+                            "alice",
+                            "-n",
+                            "-M",
+                            protocol,
+                            "-c",
+                            "2",
+                            "-j",
+                            "2",
+                            "-t",
+                            "50"));
+                    if (m == PoolConfig.Mode.STATEMENT) cmd.add("-S");
+                    cmd.add("postgres");
+                    assertThat(run(cmd.toArray(new String[0])))
+                            .as(m + " " + protocol)
+                            .contains("number of transactions actually processed: 100/100");
+                }
+            }
+        } finally {
+            router.pool().reconfigure(poolConfig);
+        }
     }
 
     // ------------------------------------------------------------------ the admin console
