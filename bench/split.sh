@@ -10,7 +10,11 @@
 # 2. The causality checker (bench/causality.py, psycopg2: a libpq client): 8 sessions write a row and
 #    read it back at once, 200 times each, through the split with read-your-writes on and off; the
 #    stale reads found, and the write-then-read latency (also through the pool without the split).
-# One router at a time (2 cores). Installs python3-psycopg2 from Debian's packages when missing.
+# 3. pgpool-II (streaming replication mode, load_balance_mode on) over the same three members, with
+#    the same three weightings: read scaling, and select-only with a new connection per transaction
+#    (-C, 16 and 64 clients) against the pooled listener with the split.
+# One proxy at a time (2 cores). Installs python3-psycopg2 and pgpool2 from Debian's packages when
+# missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/lib.sh
@@ -27,10 +31,19 @@ bin=/usr/lib/postgresql/15/bin
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q python3-psycopg2 >&2
 }
 
+if ! command -v pgpool >/dev/null 2>&1 && [ ! -x /usr/sbin/pgpool ]; then
+  echo "installing pgpool2 (apt-get)" >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q pgpool2 >&2
+fi
+(systemctl stop pgpool2 2>/dev/null || service pgpool2 stop 2>/dev/null || true) >/dev/null 2>&1
+
 pids=()
 router=""
+pgpool_pid=""
 cleanup() {
   [ -n "$router" ] && kill "$router" 2>/dev/null && wait "$router" 2>/dev/null || true
+  [ -n "$pgpool_pid" ] && kill "$pgpool_pid" 2>/dev/null && wait "$pgpool_pid" 2>/dev/null || true
+  pkill -f "$dir/pgpool.conf" 2>/dev/null || true
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
 }
@@ -86,8 +99,55 @@ YAML
     || { echo "pgbench through the $1 pool failed:" >&2; tail -5 "$dir/warm-$1.log" >&2; exit 1; }
 }
 stop_router() { kill "$router"; wait "$router" 2>/dev/null || true; router=""; }
-tps() { "$bin/pgbench" -n -S -c 16 -j 2 -T "$secs" -h 127.0.0.1 -p "$pool" -U postgres postgres 2>&1 \
+tps() { "$bin/pgbench" -n -S -c 16 -j 2 -T "$secs" -h 127.0.0.1 -p "${2:-$pool}" -U postgres ${1:-} postgres 2>&1 \
   | sed -n 's/^tps = \([0-9.]*\).*/\1/p' | head -1; }
+
+# pgpool-II in front of the three members: WEIGHTS of node1..node3 for load balancing (0: none)
+ppool=$((pool + 1))
+start_pgpool() { # W1 W2 W3
+  cat > "$dir/pgpool.conf" <<CONF
+backend_clustering_mode = 'streaming_replication'
+listen_addresses = '127.0.0.1'
+port = $ppool
+unix_socket_directories = '$dir'
+pcp_listen_addresses = ''
+pcp_socket_dir = '$dir'
+pid_file_name = '$dir/pgpool.pid'
+logdir = '$dir'
+backend_hostname0 = '127.0.0.1'
+backend_port0 = $pg
+backend_weight0 = $1
+backend_flag0 = 'DISALLOW_TO_FAILOVER'
+backend_hostname1 = '127.0.0.1'
+backend_port1 = $((pg + 1))
+backend_weight1 = $2
+backend_flag1 = 'DISALLOW_TO_FAILOVER'
+backend_hostname2 = '127.0.0.1'
+backend_port2 = $((pg + 2))
+backend_weight2 = $3
+backend_flag2 = 'DISALLOW_TO_FAILOVER'
+load_balance_mode = on
+num_init_children = 80
+max_pool = 1
+connection_cache = on
+enable_pool_hba = on
+pool_passwd = '$dir/pool_passwd'
+sr_check_period = 0
+sr_check_user = 'postgres'
+health_check_period = 0
+failover_on_backend_error = off
+log_min_messages = warning
+CONF
+  : > "$dir/pcp.conf"
+  # clients log in with SCRAM-SHA-256 here too; pgpool-II needs the password itself for that
+  echo "host all all 127.0.0.1/32 scram-sha-256" > "$dir/pool_hba.conf"
+  echo "postgres:TEXTbench-secret" > "$dir/pool_passwd"; chmod 600 "$dir/pool_passwd"
+  pgpool -n -f "$dir/pgpool.conf" -F "$dir/pcp.conf" -a "$dir/pool_hba.conf" > "$dir/pgpool-$1$2$3.log" 2>&1 & pgpool_pid=$!
+  for _ in $(seq 1 60); do "$bin/pg_isready" -q -h 127.0.0.1 -p "$ppool" && break; sleep 1; done
+  "$bin/pgbench" -n -S -c 16 -j 2 -T 5 -h 127.0.0.1 -p "$ppool" -U postgres postgres > "$dir/warm-pgpool.log" 2>&1 \
+    || { echo "pgbench through pgpool-II failed:" >&2; tail -5 "$dir/warm-pgpool.log" >&2; exit 1; }
+}
+stop_pgpool() { kill "$pgpool_pid"; wait "$pgpool_pid" 2>/dev/null || true; pgpool_pid=""; pkill -f "$dir/pgpool.conf" 2>/dev/null || true; sleep 1; }
 median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
 spread() { printf '%s\n' "$@" | sort -g | awk 'NR == 1 {lo=$1} {hi=$1} END {printf "%.0f-%.0f", lo, hi}'; }
 
@@ -97,13 +157,33 @@ declare -A cfg=(
   [two-standbys]=", load_balance: true"
   [ryw-off]=", load_balance: true, read_your_writes: false"
 )
+declare -A weights=([primary]="1 0 0" [one-standby]="0 1 0" [two-standbys]="0 1 1")
 declare -A res
 for round in $(seq 1 "$rounds"); do
   for c in primary one-standby two-standbys; do
     start_router "$c" "${cfg[$c]}"
     x=$(tps); res[$c]="${res[$c]:-} $x"
     echo "  round $round $c: $x tps" >&2
+    if [ "$c" = two-standbys ]; then
+      for n in 16 64; do
+        x=$("$bin/pgbench" -n -S -C -c $n -j 2 -T "$secs" -h 127.0.0.1 -p "$pool" -U postgres postgres 2>&1 \
+          | sed -n 's/^tps = \([0-9.]*\).*/\1/p' | head -1)
+        res[C$n]="${res[C$n]:-} $x"; echo "  round $round pgha -C -c $n: $x tps" >&2
+      done
+    fi
     stop_router
+    # shellcheck disable=SC2086
+    start_pgpool ${weights[$c]}
+    x=$(tps "" "$ppool"); res[pgpool-$c]="${res[pgpool-$c]:-} $x"
+    echo "  round $round pgpool-II $c: $x tps" >&2
+    if [ "$c" = two-standbys ]; then
+      for n in 16 64; do
+        x=$("$bin/pgbench" -n -S -C -c $n -j 2 -T "$secs" -h 127.0.0.1 -p "$ppool" -U postgres postgres 2>&1 \
+          | sed -n 's/^tps = \([0-9.]*\).*/\1/p' | head -1)
+        res[pgpool-C$n]="${res[pgpool-C$n]:-} $x"; echo "  round $round pgpool-II -C -c $n: $x tps" >&2
+      done
+    fi
+    stop_pgpool
   done
 done
 declare -A causal
@@ -119,11 +199,20 @@ done
 echo "Machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -r); $(date -u +%Y-%m-%d)"
 echo "pgbench -S -c 16 -j 2 (simple protocol, kept connections) $secs s per run, median (min-max) of $rounds rounds, scale $scale; three PostgreSQL 15 members on the same machine"
 echo
-echo "| reads go to | tps |"
-echo "| --- | --- |"
+echo "| reads go to | pgha pooled listener, tps | pgpool-II 4.3 (load_balance_mode), tps |"
+echo "| --- | --- | --- |"
 for c in primary one-standby two-standbys; do
   # shellcheck disable=SC2086
-  echo "| $c | $(median ${res[$c]}) ($(spread ${res[$c]})) |"
+  echo "| $c | $(median ${res[$c]}) ($(spread ${res[$c]})) | $(median ${res[pgpool-$c]}) ($(spread ${res[pgpool-$c]})) |"
+done
+echo
+echo "pgbench -S -C (a new connection per transaction), reads over both standbys:"
+echo
+echo "| clients | pgha pooled listener, tps | pgpool-II, tps |"
+echo "| --- | --- | --- |"
+for n in 16 64; do
+  # shellcheck disable=SC2086
+  echo "| $n | $(median ${res[C$n]}) ($(spread ${res[C$n]})) | $(median ${res[pgpool-C$n]}) ($(spread ${res[pgpool-C$n]})) |"
 done
 echo
 echo "Causality checker (psycopg2, 8 sessions x 200 write-then-read, node3 applies WAL 100 ms late):"

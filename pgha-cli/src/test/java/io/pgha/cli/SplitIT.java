@@ -218,6 +218,40 @@ class SplitIT {
     }
 
     /**
+     * A read whose standby backend is terminated before it answers (as when a standby stops) runs
+     * again where reads go: the client gets its row and no error, and the retry is counted. Without
+     * the retry the client would get 57P01.
+     */
+    @Test
+    void aReadWhoseServerGoesAwayBeforeAnsweringRunsAgain() throws Exception {
+        long before = plain.pool().readsRetried();
+        try (Connection c = pooled(plain, "")) {
+            java.util.concurrent.CompletableFuture<String> read =
+                    java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                        try {
+                            return one(c, "SELECT pg_sleep(1.5)::text || 'slept ' || inet_server_port()");
+                        } catch (SQLException e) {
+                            throw new java.util.concurrent.CompletionException(e);
+                        }
+                    });
+            await(() -> terminateSleeper(fastPort) + terminateSleeper(slowPort) > 0);
+            String answer = read.get(30, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(answer).startsWith("slept ");
+        }
+        assertThat(plain.pool().readsRetried()).isGreaterThan(before);
+    }
+
+    /** Terminates the backends on the server at {@code port} that run the test's pg_sleep; how many. */
+    private static int terminateSleeper(int port) throws SQLException {
+        try (Connection c = direct(port)) {
+            return Integer.parseInt(one(
+                    c,
+                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE query LIKE"
+                            + " 'SELECT pg_sleep(1.5)%' AND pid <> pg_backend_pid()"));
+        }
+    }
+
+    /**
      * Settings per database: the database {@code reports} weighs the standby {@code slow} 0 and
      * runs in statement mode, so its reads all go to {@code fast}; the database {@code postgres}
      * keeps the listener's weights and reads from both.

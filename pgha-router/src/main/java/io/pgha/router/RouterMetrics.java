@@ -49,6 +49,10 @@ public final class RouterMetrics implements AutoCloseable {
                         "pgha.router.pool.auth.failures", pool, io.pgha.router.pool.PoolListener::authFailures)
                 .description("clients refused at the pooled listener: wrong password or unknown user")
                 .register(registry);
+        io.micrometer.core.instrument.FunctionCounter.builder(
+                        "pgha.router.pool.reads.retried", pool, p -> p.readsRetried())
+                .description("reads that ran again because their server went away before answering")
+                .register(registry);
         for (int i = 0; i < 2; i++) {
             int at = i;
             io.micrometer.core.instrument.FunctionCounter.builder("pgha.router.pool.reads", pool, p -> p.reads()[at])

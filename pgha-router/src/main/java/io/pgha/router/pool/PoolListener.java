@@ -547,6 +547,17 @@ public final class PoolListener implements AutoCloseable {
         return new long[] {readsOnStandbys.get(), readsOnPrimary.get()};
     }
 
+    private final AtomicLong readsRetried = new AtomicLong();
+
+    void retried() {
+        readsRetried.incrementAndGet();
+    }
+
+    /** Reads that ran again because their server went away before answering. */
+    public long readsRetried() {
+        return readsRetried.get();
+    }
+
     /** Reads that waited for a standby to replay a client's last commit: met in time, and sent to the primary. */
     public long[] replayWaits() {
         return new long[] {replayWaitsMet.get(), replayWaitsMissed.get()};

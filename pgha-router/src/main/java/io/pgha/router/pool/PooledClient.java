@@ -879,7 +879,7 @@ final class PooledClient extends SimpleChannelInboundHandler<Object> {
         long need = cfg().split().readYourWrites() ? minLsn : 0;
         if (need == 0 || listener.replayed(server.member) >= need) {
             listener.read(database, true);
-            drainQueue();
+            sendRead();
             return;
         }
         captured = null;
@@ -891,7 +891,7 @@ final class PooledClient extends SimpleChannelInboundHandler<Object> {
             if (at >= need) {
                 listener.replayWait(database, true);
                 listener.read(database, true);
-                drainQueue();
+                sendRead();
             } else if (System.nanoTime() < replayDeadline) {
                 ServerConn on = server;
                 ctx.executor()
@@ -909,6 +909,69 @@ final class PooledClient extends SimpleChannelInboundHandler<Object> {
         };
         server.send(Frame.query("SELECT pg_catalog.pg_last_wal_replay_lsn()"));
         server.flush();
+    }
+
+    /**
+     * A batch that only reads, sent to a standby outside a transaction, is kept until its answer
+     * begins: should the server go away before any of it reached the client (a standby stopped or
+     * restarted, its backend terminated), the batch runs again where reads go then. Reads have no
+     * effect to repeat; nothing the client saw is repeated.
+     */
+    private java.util.List<Frame> retryBatch;
+    /** The held FATAL of a server that went away under a batch that may run again. */
+    private Frame heldFatal;
+
+    private int retries;
+    /** What the server answered to a batch that may still run again, before its rows or results. */
+    private final java.util.List<Frame> heldAcks = new java.util.ArrayList<>();
+
+    private static final String ACKNOWLEDGEMENTS = "123tTnS";
+
+    /** The answer to a kept batch begins: it will not run again, and what waited goes to the client. */
+    private void releaseHeld() {
+        retryBatch = null;
+        for (Frame h : heldAcks) ctx.write(h.encode());
+        heldAcks.clear();
+    }
+
+    private void sendRead() {
+        retryBatch = null;
+        heldFatal = null;
+        heldAcks.clear();
+        if (server.status == 'I' && retries < 2) {
+            java.util.List<Frame> batch = new java.util.ArrayList<>();
+            for (Frame f : queued) {
+                batch.add(f);
+                if (f.kind() == 'S' || f.kind() == 'Q') break;
+            }
+            retryBatch = batch;
+        }
+        drainQueue();
+    }
+
+    /** The server went away before answering a batch kept by {@link #sendRead}: it goes again. */
+    private void retryRead() {
+        java.util.List<Frame> again = retryBatch;
+        retryBatch = null;
+        heldFatal = null;
+        heldAcks.clear();
+        retries++;
+        ServerConn s = server;
+        server = null;
+        own = null;
+        s.sink = null;
+        s.readDone = null;
+        listener.pool().discard(s);
+        expect1.clear();
+        expect3.clear();
+        preparing.clear();
+        swallowZ = 0;
+        afterSwallow = null;
+        sentGen = ackGen;
+        for (int i = again.size() - 1; i >= 0; i--) queued.addFirst(again.get(i));
+        listener.retried();
+        LOG.debug("pool: {}'s read on {} runs again: the server went away before answering", user, s.member);
+        dispatch();
     }
 
     private static long parseLsn(String text) {
@@ -1034,6 +1097,12 @@ final class PooledClient extends SimpleChannelInboundHandler<Object> {
     // ------------------------------------------------------------------ server messages
 
     private void fromServer(Frame f) {
+        if (f == null && retryBatch != null && phase == Phase.READY && server != null) {
+            retryRead();
+            return;
+        }
+        if (f == null && retryBatch != null && ctx != null) releaseHeld();
+        if (f == null && heldFatal != null && ctx != null) ctx.write(heldFatal.encode());
         if (f == null) { // the server connection closed under the client: its pool slot is freed
             ServerConn s = server;
             // Between the client's transactions (the router's own query was running: settings, the
@@ -1084,6 +1153,14 @@ final class PooledClient extends SimpleChannelInboundHandler<Object> {
             }
             return;
         }
+        if (retryBatch != null) {
+            if (f.kind() == 'E' && "FATAL".equals(ErrorResponse.decode(f.body()).severity())) {
+                heldFatal = f; // the connection closes next: the read may run again elsewhere
+                return;
+            }
+            // acknowledgements (parse, bind, describe) wait: a batch run again answers them again
+            if (ACKNOWLEDGEMENTS.indexOf(f.kind()) < 0) releaseHeld();
+        }
         switch (f.kind()) {
             case '1' -> {
                 Expect e = expect1.poll();
@@ -1113,6 +1190,7 @@ final class PooledClient extends SimpleChannelInboundHandler<Object> {
             }
             case 'Z' -> {
                 ackGen++;
+                retries = 0;
                 byte status = f.body().length > 0 ? f.body()[0] : (byte) 'I';
                 if (status == 'I') listener.count(database, 0);
                 else if (mode == PoolConfig.Mode.STATEMENT && pinned == null) {
@@ -1127,7 +1205,8 @@ final class PooledClient extends SimpleChannelInboundHandler<Object> {
             }
             default -> {}
         }
-        ctx.write(f.encode());
+        if (retryBatch != null) heldAcks.add(f);
+        else ctx.write(f.encode());
     }
 
     /**
