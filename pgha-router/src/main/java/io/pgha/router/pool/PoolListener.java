@@ -476,11 +476,12 @@ public final class PoolListener implements AutoCloseable {
     /**
      * The standby for a read: among those with a weight, the ones known to have replayed {@code
      * minLsn} when there are any, else the ones seen furthest ahead (the read then asks the one
-     * chosen), in smooth weighted round robin; null when there is none.
+     * chosen), in smooth weighted round robin; never one in {@code except}; null when there is none.
      */
-    Route.Backend chooseStandby(long minLsn, PoolConfig.Effective pool) {
+    Route.Backend chooseStandby(long minLsn, PoolConfig.Effective pool, java.util.Set<String> except) {
         java.util.List<Route.Backend> all = new java.util.ArrayList<>();
-        for (Route.Backend b : standbys.get()) if (pool.weight(b.member()) > 0) all.add(b);
+        for (Route.Backend b : standbys.get())
+            if (pool.weight(b.member()) > 0 && !except.contains(b.member())) all.add(b);
         if (all.isEmpty()) return null;
         if (minLsn > 0) {
             java.util.List<Route.Backend> caught = new java.util.ArrayList<>();

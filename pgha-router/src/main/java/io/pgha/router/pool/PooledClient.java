@@ -791,7 +791,8 @@ final class PooledClient extends SimpleChannelInboundHandler<Object> {
             return;
         }
         if (read) {
-            Route.Backend b = listener.chooseStandby(cfg().split().readYourWrites() ? minLsn : 0, pool());
+            probed.clear();
+            Route.Backend b = listener.chooseStandby(cfg().split().readYourWrites() ? minLsn : 0, pool(), probed);
             if (b != null) {
                 replayDeadline = System.nanoTime() + cfg().split().readYourWritesWaitMs() * 1_000_000L;
                 acquire(new PoolKey(database, user, b.member()), true, this::onStandby);
@@ -799,6 +800,33 @@ final class PooledClient extends SimpleChannelInboundHandler<Object> {
             }
         }
         toPrimary(!read);
+    }
+
+    /** Standbys asked in this round whether they have replayed far enough for the waiting read. */
+    private final java.util.Set<String> probed = new java.util.HashSet<>();
+
+    /**
+     * A read waits for a standby to replay minLsn: the next standby not asked in this round, or,
+     * once every one was, a new round 2 ms later; at the deadline the primary.
+     */
+    private void nextStandby() {
+        if (phase == Phase.CLOSED || server != null) return;
+        if (System.nanoTime() >= replayDeadline) {
+            listener.replayWait(database, false);
+            toPrimary(false);
+            return;
+        }
+        Route.Backend b = listener.chooseStandby(minLsn, pool(), probed);
+        if (b != null) {
+            acquire(new PoolKey(database, user, b.member()), true, this::onStandby);
+            return;
+        }
+        if (probed.isEmpty()) { // no standby takes reads now
+            toPrimary(false);
+            return;
+        }
+        probed.clear();
+        ctx.executor().schedule(this::nextStandby, 2, java.util.concurrent.TimeUnit.MILLISECONDS);
     }
 
     private void toPrimary(boolean write) {
@@ -893,14 +921,11 @@ final class PooledClient extends SimpleChannelInboundHandler<Object> {
                 listener.read(database, true);
                 sendRead();
             } else if (System.nanoTime() < replayDeadline) {
-                ServerConn on = server;
-                ctx.executor()
-                        .schedule(
-                                () -> {
-                                    if (server == on && on != null && phase != Phase.CLOSED) onStandby();
-                                },
-                                2,
-                                java.util.concurrent.TimeUnit.MILLISECONDS);
+                // not there yet: ask the other standbys before this one again (one that applies WAL
+                // late, recovery_min_apply_delay, can look furthest ahead and still be behind)
+                probed.add(server.member);
+                detach(true);
+                nextStandby();
             } else {
                 listener.replayWait(database, false);
                 detach(true);
