@@ -148,7 +148,7 @@ CONF
     || { echo "pgbench through pgpool-II failed:" >&2; tail -5 "$dir/warm-pgpool.log" >&2; exit 1; }
 }
 stop_pgpool() { kill "$pgpool_pid"; wait "$pgpool_pid" 2>/dev/null || true; pgpool_pid=""; pkill -f "$dir/pgpool.conf" 2>/dev/null || true; sleep 1; }
-median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
+median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {printf "%.0f", (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
 spread() { printf '%s\n' "$@" | sort -g | awk 'NR == 1 {lo=$1} {hi=$1} END {printf "%.0f-%.0f", lo, hi}'; }
 
 declare -A cfg=(

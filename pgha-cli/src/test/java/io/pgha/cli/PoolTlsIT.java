@@ -80,6 +80,9 @@ class PoolTlsIT {
         Path data = pg.dir().resolve("data");
         pgPort = FreePorts.one();
         pg.initdb(data);
+        // alice logs in with SCRAM over TLS: the router binds its proof to the server's certificate
+        Path hba = data.resolve("pg_hba.conf");
+        Files.writeString(hba, "hostssl all alice 127.0.0.1/32 scram-sha-256\n" + Files.readString(hba));
         pg.start(
                 data,
                 pgPort,
@@ -93,14 +96,15 @@ class PoolTlsIT {
         try (Connection c = DriverManager.getConnection(
                         "jdbc:postgresql://127.0.0.1:" + pgPort + "/postgres?user=postgres&sslmode=disable");
                 Statement st = c.createStatement()) {
-            st.execute("CREATE ROLE alice LOGIN");
+            st.execute("CREATE ROLE alice LOGIN PASSWORD 'alice-pw'");
         }
         Path users = certs.resolve("users.txt");
         Files.writeString(users, "\"alice\" \"alice-pw\"\n\"mallory\" \"mallory-pw\"\n");
         Files.setPosixFilePermissions(users, PosixFilePermissions.fromString("rw-------"));
         dcs = new StubDcs();
         dcs.set(view());
-        plainConfig = poolConfig(users, "scram-sha-256", new PoolConfig.Tls("allow", null, "prefer", null));
+        plainConfig = poolConfig(users, "scram-sha-256", new PoolConfig.Tls("allow", null, "prefer", null))
+                .withAdmin(new PoolConfig.Admin(java.util.List.of("alice"), java.util.List.of()));
         plain = router(plainConfig);
         certAuth = router(poolConfig(
                 users,
@@ -278,17 +282,42 @@ class PoolTlsIT {
         assertThat(psql(port, "alice", "sslmode=disable")[1]).contains("requires TLS");
     }
 
+    /**
+     * Channel binding on both sides. psql with channel_binding=require logs in to the router over
+     * TLS, which it does only when the router offers SCRAM-SHA-256-PLUS and accepts its binding to
+     * the router's certificate. The router's own login to PostgreSQL over TLS is bound to the
+     * server's certificate too: PostgreSQL checked it, and SHOW SERVERS says so.
+     */
+    @Test
+    void scramIsBoundToTheTlsConnectionOnBothSides() throws Exception {
+        int port = plain.pooledAddress().getPort();
+        String[] bound =
+                psql(port, "alice", "sslmode=verify-full channel_binding=require", "alice-pw", "postgres", null);
+        assertThat(bound[1]).as(bound[1]).isEqualTo("alice true");
+        String[] servers = psql(port, "alice", "sslmode=require", "alice-pw", "pgha", "SHOW SERVERS");
+        assertThat(servers[0]).as(servers[1]).isEqualTo("0");
+        assertThat(servers[1]).contains("+binding");
+        assertThat(psql(port, "alice", "sslmode=verify-full channel_binding=require", "wrong", "postgres", null)[1])
+                .contains("password authentication failed");
+    }
+
     /** psql through the router as {@code user} with {@code tls} options: [exit code, output]. */
     private static String[] psql(int port, String user, String tls) throws Exception {
+        return psql(port, user, tls, null, "postgres", null);
+    }
+
+    private static String[] psql(int port, String user, String tls, String password, String db, String sql)
+            throws Exception {
         ProcessBuilder p = new ProcessBuilder(
                         PSQL,
-                        "host=127.0.0.1 port=" + port + " user=" + user + " dbname=postgres sslrootcert="
+                        "host=127.0.0.1 port=" + port + " user=" + user + " dbname=" + db + " sslrootcert="
                                 + certs.resolve("ca.pem") + " " + tls,
                         "-Atc",
-                        "SELECT current_user || ' ' || (" + OWN_SSL + ")")
+                        sql != null ? sql : "SELECT current_user || ' ' || (" + OWN_SSL + ")")
                 .redirectErrorStream(true);
         p.environment().clear();
         p.environment().put("PGCONNECT_TIMEOUT", "20");
+        if (password != null) p.environment().put("PGPASSWORD", password);
         Process run = p.start();
         String out = new String(run.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
         assertThat(run.waitFor(60, TimeUnit.SECONDS)).isTrue();

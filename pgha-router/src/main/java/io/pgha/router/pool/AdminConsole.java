@@ -140,6 +140,7 @@ final class AdminConsole {
                 cols.add(new Col("age_s", true));
                 cols.add(new Col("prepared", true));
                 cols.add(new Col("retired", false));
+                cols.add(new Col("tls", false));
                 List<ServerConn> lent = new ArrayList<>();
                 for (PooledClient c : l.clientList()) if (c.server != null) lent.add(c.server);
                 for (ServerConn s : lent) rows.add(serverRow(s, "active"));
@@ -247,7 +248,8 @@ final class AdminConsole {
                 s.backend.getPort(),
                 (System.nanoTime() - s.created) / 1_000_000_000L,
                 s.prepared.size(),
-                s.retired ? "yes" : "no");
+                s.retired ? "yes" : "no",
+                s.tls);
     }
 
     private static String key(PoolKey k) {

@@ -86,10 +86,29 @@ public final class ClientAuth {
         return ScramVerifier.fromPassword(password, salt, 4096);
     }
 
+    /** The client is on TLS with {@code data} as the tls-server-end-point data (null: none usable). */
+    private byte[] bindingData;
+
+    /**
+     * The client connected over TLS: SCRAM-SHA-256-PLUS is offered too, bound to {@code data}, the
+     * tls-server-end-point data of the router's certificate. Call before {@link #start}.
+     */
+    public void bindChannel(byte[] data) {
+        bindingData = data == null ? null : data.clone();
+    }
+
+    /** Whether the client bound its SCRAM proof to the TLS connection. */
+    public boolean channelBound() {
+        return scram != null && scram.channelBound();
+    }
+
     /** The first Authentication message: AuthenticationSASL or AuthenticationMD5Password. */
     public byte[] start() {
-        if (scram != null)
-            return auth(BackendAuth.SASL, (ScramServer.MECHANISM + "\0\0").getBytes(StandardCharsets.US_ASCII));
+        if (scram != null) {
+            String offered =
+                    (bindingData != null ? ScramServer.MECHANISM_PLUS + "\0" : "") + ScramServer.MECHANISM + "\0\0";
+            return auth(BackendAuth.SASL, offered.getBytes(StandardCharsets.US_ASCII));
+        }
         return auth(BackendAuth.MD5, md5Salt);
     }
 
@@ -107,9 +126,11 @@ public final class ClientAuth {
             int nul = indexOfNul(body, 0);
             if (nul < 0 || body.length < nul + 5) throw new AuthFailure("SCRAM: malformed SASLInitialResponse");
             String mechanism = new String(body, 0, nul, StandardCharsets.UTF_8);
-            if (!mechanism.equals(ScramServer.MECHANISM))
+            boolean plus = bindingData != null && mechanism.equals(ScramServer.MECHANISM_PLUS);
+            if (!mechanism.equals(ScramServer.MECHANISM) && !plus)
                 throw new AuthFailure(
                         "SCRAM: the client chose mechanism '" + printable(mechanism) + "', which was not offered");
+            scram.bind(mechanism, bindingData);
             int len = ByteBuffer.wrap(body, nul + 1, 4).getInt();
             if (len != body.length - nul - 5) throw new AuthFailure("SCRAM: the SASLInitialResponse length is wrong");
             return auth(BackendAuth.SASL_CONTINUE, scram.clientFirst(Arrays.copyOfRange(body, nul + 5, body.length)));

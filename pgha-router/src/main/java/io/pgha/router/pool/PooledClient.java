@@ -13,6 +13,7 @@ import io.pgha.wire.ProtocolViolation;
 import io.pgha.wire.SqlState;
 import io.pgha.wire.auth.AuthFailure;
 import io.pgha.wire.auth.BackendAuth;
+import io.pgha.wire.auth.ChannelBinding;
 import io.pgha.wire.backend.ErrorResponse;
 import io.pgha.wire.frontend.CancelRequest;
 import io.pgha.wire.frontend.GssEncRequest;
@@ -363,6 +364,9 @@ final class PooledClient extends SimpleChannelInboundHandler<Object> {
                 ClientAuth.Method.of(cfg().authType()),
                 listener.mockSecret(),
                 listener.derived(user, secret));
+        // over TLS SCRAM-SHA-256-PLUS is offered, bound to the router's own certificate
+        if (tls != null)
+            auth.bindChannel(ChannelBinding.of(tls.engine().getSession().getLocalCertificates()));
         phase = Phase.AUTH;
         ctx.writeAndFlush(Unpooled.wrappedBuffer(auth.start()));
     }

@@ -57,6 +57,8 @@ final class ServerConn {
     CancelKey cancelKey;
     char status = 'I';
     boolean broken;
+    /** How the connection is secured: "" (plain), the TLS protocol, and "+binding" when SCRAM was bound to it. */
+    String tls = "";
 
     /** Where frames go once logged in: the client it is lent to; null while idle in the pool. */
     Consumer<Frame> sink;
@@ -121,7 +123,7 @@ final class ServerConn {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         if (tls.wanted())
-                            ch.pipeline().addLast("tls-answer", tlsAnswer(member, backend, tls, ready, startup));
+                            ch.pipeline().addLast("tls-answer", tlsAnswer(member, backend, tls, ready, startup, auth));
                         ch.pipeline().addLast(new FrameDecoder(false, Integer.MAX_VALUE));
                         ch.pipeline().addLast(new SimpleChannelInboundHandler<Frame>() {
                             @Override
@@ -197,7 +199,8 @@ final class ServerConn {
             InetSocketAddress backend,
             BackendTls tls,
             CompletableFuture<ServerConn> ready,
-            Runnable[] startup) {
+            Runnable[] startup,
+            BackendAuth auth) {
         return new io.netty.channel.ChannelInboundHandlerAdapter() {
             @Override
             public void channelRead(ChannelHandlerContext ctx, Object msg) {
@@ -219,8 +222,16 @@ final class ServerConn {
                         }
                         ctx.pipeline().addFirst("tls", h);
                         h.handshakeFuture().addListener(done -> {
-                            if (done.isSuccess()) startup[0].run();
-                            else
+                            if (done.isSuccess()) {
+                                // SCRAM binds its proof to this server's certificate when offered
+                                try {
+                                    auth.bindChannel(io.pgha.wire.auth.ChannelBinding.of(
+                                            h.engine().getSession().getPeerCertificates()));
+                                } catch (javax.net.ssl.SSLPeerUnverifiedException e) {
+                                    auth.bindChannel(null);
+                                }
+                                startup[0].run();
+                            } else
                                 fail(
                                         ctx,
                                         "TLS handshake failed (server_tls_sslmode " + tls.mode() + "): "
@@ -272,6 +283,8 @@ final class ServerConn {
             case 'Z' -> {
                 c.status = f.body().length > 0 ? (char) f.body()[0] : 'I';
                 c.loginValues.putAll(c.values);
+                var h = c.channel.pipeline().get(io.netty.handler.ssl.SslHandler.class);
+                if (h != null) c.tls = h.engine().getSession().getProtocol() + (auth.channelBound() ? "+binding" : "");
                 ready.complete(c);
             }
             default -> {

@@ -17,7 +17,7 @@ import java.util.List;
  *   <li>a clear-text password: only with the password.
  * </ul>
  *
- * Anything else (GSSAPI, SSPI, SCRAM with channel binding only, a request it cannot answer with
+ * Anything else (GSSAPI, SSPI, SCRAM-SHA-256-PLUS only without TLS, a request it cannot answer with
  * what it holds) is an {@link AuthFailure} that says so.
  */
 public final class BackendAuth {
@@ -36,6 +36,8 @@ public final class BackendAuth {
     private ScramClient scram;
     private boolean scramDone;
     private boolean ok;
+    /** The TLS connection's tls-server-end-point data; null without TLS. */
+    private byte[] bindingData;
 
     private BackendAuth(String user, String password, String md5Hash, byte[] clientKey, ScramVerifier verifier) {
         this.user = user;
@@ -67,6 +69,20 @@ public final class BackendAuth {
     /** The user it logs in as. */
     public String user() {
         return user;
+    }
+
+    /**
+     * The login runs over TLS, with {@code data} the tls-server-end-point data of the server's
+     * certificate ({@link ChannelBinding}): SCRAM binds its proof to it when the server offers
+     * SCRAM-SHA-256-PLUS.
+     */
+    public void bindChannel(byte[] data) {
+        bindingData = data == null ? null : data.clone();
+    }
+
+    /** Whether the SCRAM exchange was bound to the TLS connection (SCRAM-SHA-256-PLUS). */
+    public boolean channelBound() {
+        return scram != null && scram.mechanism().equals(ScramServer.MECHANISM_PLUS);
     }
 
     /** Whether AuthenticationOk has been seen. */
@@ -108,17 +124,19 @@ public final class BackendAuth {
             }
             case SASL -> {
                 List<String> mechanisms = mechanisms(body);
-                if (!mechanisms.contains(ScramServer.MECHANISM))
+                boolean plus = bindingData != null && mechanisms.contains(ScramServer.MECHANISM_PLUS);
+                if (!mechanisms.contains(ScramServer.MECHANISM) && !plus)
                     throw new AuthFailure(
                             "backend offers SASL mechanisms " + mechanisms + ", none of which the router speaks");
                 if (password == null && clientKey == null)
                     throw new AuthFailure(
                             "backend asks for SCRAM for " + user + ", and the router holds only an md5 hash");
-                scram = clientKey != null
-                        ? ScramClient.withClientKey(clientKey, verifier)
-                        : ScramClient.withPassword(password);
+                scram = (clientKey != null
+                                ? ScramClient.withClientKey(clientKey, verifier)
+                                : ScramClient.withPassword(password))
+                        .bind(bindingData, plus);
                 byte[] first = scram.clientFirst();
-                byte[] mech = cstring(ScramServer.MECHANISM);
+                byte[] mech = cstring(scram.mechanism());
                 ByteBuffer b = ByteBuffer.allocate(mech.length + 4 + first.length);
                 b.put(mech).putInt(first.length).put(first);
                 return message(b.array());

@@ -19,6 +19,10 @@ public final class ScramClient {
     private final String clientNonce;
     private String clientFirstBare;
     private byte[] expectedServerSignature;
+    /** The gs2 header: n (no TLS), y (TLS, but the server offered no binding) or p=tls-server-end-point. */
+    private String gs2Header = "n,,";
+
+    private byte[] bindingData;
 
     private ScramClient(String password, byte[] clientKey, ScramVerifier verifier, String clientNonce) {
         this.password = password;
@@ -43,10 +47,39 @@ public final class ScramClient {
         return new ScramClient(password, null, null, nonce);
     }
 
+    /**
+     * Binds the exchange to the TLS connection it runs on ({@link ChannelBinding}): with {@code
+     * serverOffers} (the server listed SCRAM-SHA-256-PLUS) the proof covers {@code data}; without,
+     * the client says it could have bound (flag y), so a server that does support binding refuses
+     * a downgrade. {@code data} null: not on TLS, or no usable certificate (flag n).
+     */
+    public ScramClient bind(byte[] data, boolean serverOffers) {
+        if (clientFirstBare != null) throw new IllegalStateException("bind before clientFirst()");
+        if (data == null) gs2Header = "n,,";
+        else if (serverOffers) {
+            gs2Header = "p=" + ChannelBinding.TYPE + ",,";
+            bindingData = data.clone();
+        } else gs2Header = "y,,";
+        return this;
+    }
+
+    /** The SASL mechanism of this exchange. */
+    public String mechanism() {
+        return bindingData != null ? ScramServer.MECHANISM_PLUS : ScramServer.MECHANISM;
+    }
+
     /** The client-first-message (user name empty: PostgreSQL takes it from the startup packet). */
     public byte[] clientFirst() {
         clientFirstBare = "n=,r=" + clientNonce;
-        return ("n,," + clientFirstBare).getBytes(StandardCharsets.US_ASCII);
+        return (gs2Header + clientFirstBare).getBytes(StandardCharsets.US_ASCII);
+    }
+
+    /** The c= attribute: the gs2 header and, when bound, the binding data. */
+    private String channelAttribute() {
+        byte[] h = gs2Header.getBytes(StandardCharsets.US_ASCII);
+        byte[] c = bindingData == null ? h : java.util.Arrays.copyOf(h, h.length + bindingData.length);
+        if (bindingData != null) System.arraycopy(bindingData, 0, c, h.length, bindingData.length);
+        return Base64.getEncoder().encodeToString(c);
     }
 
     /** Answers the server-first-message with the client-final-message. */
@@ -85,7 +118,7 @@ public final class ScramClient {
             storedKey = ScramVerifier.sha256(key);
             serverKey = ScramVerifier.hmac(salted, "Server Key");
         }
-        String withoutProof = "c=biws,r=" + nonce;
+        String withoutProof = "c=" + channelAttribute() + ",r=" + nonce;
         byte[] auth = (clientFirstBare + "," + serverFirst + "," + withoutProof).getBytes(StandardCharsets.UTF_8);
         byte[] signature = ScramVerifier.hmac(storedKey, auth);
         byte[] proof = new byte[32];

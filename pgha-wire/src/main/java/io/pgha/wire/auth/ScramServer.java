@@ -9,8 +9,10 @@ import java.util.function.Supplier;
 /**
  * The server side of one SCRAM-SHA-256 exchange (RFC 5802, RFC 7677), as PostgreSQL runs it:
  * {@link #clientFirst} answers the client-first-message with the server-first-message, {@link
- * #clientFinal} checks the proof and answers with the server signature. Channel binding is not
- * offered: the gs2 flag must be {@code n} or {@code y}, and an authorization identity is refused.
+ * #clientFinal} checks the proof and answers with the server signature. On a TLS connection
+ * ({@link #bind}) it takes channel binding of type {@code tls-server-end-point} with
+ * SCRAM-SHA-256-PLUS, and refuses a client that says it could have bound (flag {@code y}) while
+ * binding was offered: a downgrade. An authorization identity is refused.
  *
  * <p>After a successful exchange {@link #clientKey()} is the client's ClientKey, recovered from its
  * proof. With it (and the verifier) the router can answer the same user's SCRAM exchange with a
@@ -22,6 +24,7 @@ import java.util.function.Supplier;
  */
 public final class ScramServer {
     public static final String MECHANISM = "SCRAM-SHA-256";
+    public static final String MECHANISM_PLUS = "SCRAM-SHA-256-PLUS";
 
     private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -34,6 +37,27 @@ public final class ScramServer {
     private String nonce;
     private byte[] clientKey;
     private boolean done;
+    /** This connection's tls-server-end-point data (null: not on TLS, nothing offered). */
+    private byte[] bindingData;
+
+    private boolean plus;
+    private boolean bound;
+
+    /**
+     * The exchange runs on a TLS connection with {@code data} as its tls-server-end-point data
+     * (binding is offered), and the client chose {@code mechanism}. Call before {@link
+     * #clientFirst}.
+     */
+    public ScramServer bind(String mechanism, byte[] data) {
+        this.plus = MECHANISM_PLUS.equals(mechanism);
+        this.bindingData = data == null ? null : data.clone();
+        return this;
+    }
+
+    /** Whether the client bound its proof to this TLS connection (SCRAM-SHA-256-PLUS). */
+    public boolean channelBound() {
+        return bound && clientKey != null;
+    }
 
     public ScramServer(ScramVerifier verifier) {
         this(verifier, false, ScramServer::randomNonce);
@@ -71,9 +95,22 @@ public final class ScramServer {
         int c2 = c1 < 0 ? -1 : m.indexOf(',', c1 + 1);
         if (c2 < 0) throw new AuthFailure("SCRAM: malformed client-first-message (no gs2 header)");
         String flag = m.substring(0, c1);
-        if (flag.startsWith("p="))
-            throw new AuthFailure("SCRAM: the client requires channel binding, which this router does not offer");
-        if (!flag.equals("n") && !flag.equals("y"))
+        if (flag.startsWith("p=")) {
+            if (bindingData == null)
+                throw new AuthFailure("SCRAM: the client requires channel binding, which is offered only over TLS");
+            if (!plus)
+                throw new AuthFailure(
+                        "SCRAM: channel binding requested with " + MECHANISM + " (choose " + MECHANISM_PLUS + ")");
+            if (!flag.equals("p=" + ChannelBinding.TYPE))
+                throw new AuthFailure("SCRAM: channel binding type '" + printable(flag.substring(2))
+                        + "' is not supported (" + ChannelBinding.TYPE + " only)");
+            bound = true;
+        } else if (plus) {
+            throw new AuthFailure("SCRAM: " + MECHANISM_PLUS + " chosen without channel binding");
+        } else if (flag.equals("y") && bindingData != null) {
+            throw new AuthFailure("SCRAM: the client could bind to the channel and did not, though binding was"
+                    + " offered (a downgrade?)");
+        } else if (!flag.equals("n") && !flag.equals("y"))
             throw new AuthFailure(
                     "SCRAM: malformed client-first-message (channel binding flag '" + printable(flag) + "')");
         if (c2 != c1 + 1) throw new AuthFailure("SCRAM: authorization identities are not supported");
@@ -113,8 +150,17 @@ public final class ScramServer {
         } catch (IllegalArgumentException e) {
             throw new AuthFailure("SCRAM: bad base64 in the client-final-message");
         }
-        if (!new String(binding, StandardCharsets.UTF_8).equals(gs2Header))
-            throw new AuthFailure("SCRAM: the channel binding attribute does not match the gs2 header");
+        byte[] header = gs2Header.getBytes(StandardCharsets.UTF_8);
+        byte[] expected = header;
+        if (bound) {
+            expected = java.util.Arrays.copyOf(header, header.length + bindingData.length);
+            System.arraycopy(bindingData, 0, expected, header.length, bindingData.length);
+        }
+        if (!MessageDigest.isEqual(binding, expected))
+            throw new AuthFailure(
+                    bound
+                            ? "SCRAM: the channel binding does not match this TLS connection (a man in the middle?)"
+                            : "SCRAM: the channel binding attribute does not match the gs2 header");
         if (!attrs[1].substring(2).equals(nonce)) throw new AuthFailure("SCRAM: the nonce does not match");
         if (proof.length != 32) throw new AuthFailure("SCRAM: the proof has " + proof.length + " bytes, not 32");
         String authMessage = clientFirstBare + "," + serverFirst + "," + withoutProof;

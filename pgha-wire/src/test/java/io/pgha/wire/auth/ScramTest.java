@@ -42,6 +42,61 @@ class ScramTest {
         assertThat(server.clientKey()).isNotNull();
     }
 
+    /**
+     * Channel binding (tls-server-end-point): a client that binds to the same certificate hash logs
+     * in with SCRAM-SHA-256-PLUS; one whose TLS connection ends elsewhere (another hash: a man in
+     * the middle) is refused, as are a downgrade (flag y while binding was offered), binding with
+     * the plain mechanism, the PLUS mechanism without binding, and another binding type.
+     */
+    @Test
+    void channelBindingTiesTheProofToTheTlsConnection() throws Exception {
+        ScramVerifier v = ScramVerifier.fromPassword("s3cret", b("0123456789abcdef"), 4096);
+        byte[] cert = new byte[32];
+        java.util.Arrays.fill(cert, (byte) 7);
+        ScramClient client = ScramClient.withPassword("s3cret").bind(cert, true);
+        assertThat(client.mechanism()).isEqualTo(ScramServer.MECHANISM_PLUS);
+        ScramServer server = new ScramServer(v).bind(client.mechanism(), cert);
+        client.serverFinal(server.clientFinal(client.clientFinal(server.clientFirst(client.clientFirst()))));
+        assertThat(server.channelBound()).isTrue();
+
+        byte[] other = cert.clone();
+        other[0] = 8;
+        ScramClient elsewhere = ScramClient.withPassword("s3cret").bind(other, true);
+        ScramServer s2 = new ScramServer(v).bind(elsewhere.mechanism(), cert);
+        byte[] fin = elsewhere.clientFinal(s2.clientFirst(elsewhere.clientFirst()));
+        assertThatThrownBy(() -> s2.clientFinal(fin))
+                .isInstanceOfSatisfying(
+                        AuthFailure.class, e -> assertThat(e.detail()).contains("does not match this TLS connection"));
+
+        ScramClient notOffered = ScramClient.withPassword("s3cret").bind(cert, false);
+        assertThat(notOffered.mechanism()).isEqualTo(ScramServer.MECHANISM);
+        assertThatThrownBy(() ->
+                        new ScramServer(v).bind(ScramServer.MECHANISM, cert).clientFirst(notOffered.clientFirst()))
+                .isInstanceOfSatisfying(
+                        AuthFailure.class, e -> assertThat(e.detail()).contains("a downgrade"));
+        assertThat(new ScramServer(v)
+                        .clientFirst(ScramClient.withPassword("s3cret")
+                                .bind(cert, false)
+                                .clientFirst()))
+                .as("flag y where nothing was offered (no TLS) is fine")
+                .isNotEmpty();
+        assertThatThrownBy(() -> new ScramServer(v)
+                        .bind(ScramServer.MECHANISM, cert)
+                        .clientFirst(b("p=tls-server-end-point,,n=,r=abc")))
+                .isInstanceOfSatisfying(
+                        AuthFailure.class, e -> assertThat(e.detail()).contains("choose SCRAM-SHA-256-PLUS"));
+        assertThatThrownBy(() -> new ScramServer(v)
+                        .bind(ScramServer.MECHANISM_PLUS, cert)
+                        .clientFirst(b("n,,n=,r=abc")))
+                .isInstanceOfSatisfying(
+                        AuthFailure.class, e -> assertThat(e.detail()).contains("without channel binding"));
+        assertThatThrownBy(() -> new ScramServer(v)
+                        .bind(ScramServer.MECHANISM_PLUS, cert)
+                        .clientFirst(b("p=tls-unique,,n=,r=abc")))
+                .isInstanceOfSatisfying(
+                        AuthFailure.class, e -> assertThat(e.detail()).contains("tls-server-end-point only"));
+    }
+
     @Test
     void aWrongPasswordFailsWithoutSayingWhy() throws Exception {
         ScramVerifier v = ScramVerifier.fromPassword("s3cret", b("0123456789abcdef"), 4096);
@@ -113,7 +168,7 @@ class ScramTest {
     @Test
     void malformedClientMessagesAreRefusedWithTheirReason() throws Exception {
         ScramVerifier v = ScramVerifier.fromPassword("pw", b("salt"), 4096);
-        assertRefused(v, "p=tls-server-end-point,,n=,r=abc", "channel binding");
+        assertRefused(v, "p=tls-server-end-point,,n=,r=abc", "channel binding, which is offered only over TLS");
         assertRefused(v, "n,a=admin,n=,r=abc", "authorization identities");
         assertRefused(v, "n,,m=ext,n=,r=abc", "mandatory extensions");
         assertRefused(v, "x,,n=,r=abc", "channel binding flag");
