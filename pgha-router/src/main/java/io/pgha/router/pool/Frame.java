@@ -1,7 +1,6 @@
 package io.pgha.router.pool;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import java.nio.charset.StandardCharsets;
 
 /** One typed protocol message: its type byte and its body (the length is implied). */
@@ -10,9 +9,13 @@ record Frame(byte type, byte[] body) {
         return new Frame((byte) type, body);
     }
 
-    /** The whole message: type, length, body. */
+    /**
+     * The whole message: type, length, body, in a pooled I/O buffer (direct where the platform has
+     * them: the socket write then needs no copy and nothing is left for the garbage collector). The
+     * channel it is written to releases it.
+     */
     ByteBuf encode() {
-        ByteBuf b = Unpooled.buffer(5 + body.length);
+        ByteBuf b = io.netty.buffer.PooledByteBufAllocator.DEFAULT.ioBuffer(5 + body.length);
         b.writeByte(type).writeInt(4 + body.length).writeBytes(body);
         return b;
     }
