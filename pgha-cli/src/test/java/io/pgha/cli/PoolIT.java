@@ -444,90 +444,50 @@ class PoolIT {
                 Statement st = c.createStatement()) {
             st.execute("GRANT ALL ON ALL TABLES IN SCHEMA public TO alice");
         }
-        assertThat(run(
-                        PSQL,
-                        "-h",
-                        "127.0.0.1",
-                        "-p",
-                        String.valueOf(pool),
-                        "-U",
-                        "alice",
-                        "-d",
-                        "postgres",
-                        "-Atc",
-                        "SELECT 40 + 2"))
-                .isEqualTo("42");
-        for (String mode : new String[] {"simple", "extended", "prepared"}) {
-            String out = run(
-                    PGBENCH,
-                    "-h",
-                    "127.0.0.1",
-                    "-p",
-                    String.valueOf(pool),
-                    "-U",
-                    "alice",
-                    "-n",
-                    "-M",
-                    mode,
-                    "-c",
-                    "4",
-                    // one thread per client: pgbench -M prepared prepares synchronously, and a thread
-                    // blocked preparing for one client would stall its other client inside a
-                    // transaction holding one of the two servers (a deadlock PgBouncer has as well)
-                    "-j",
-                    "4",
-                    "-t",
-                    "50",
-                    "postgres");
-            assertThat(out).as(mode).contains("number of transactions actually processed: 200/200");
-        }
+        assertThat(fortyTwo()).isEqualTo("42");
+        for (String mode : new String[] {"simple", "extended", "prepared"})
+            assertThat(pgbench(mode, 4, false)).as(mode).contains("number of transactions actually processed: 200/200");
         // the other pooling modes, by a per-user setting: select-only in statement mode (its
         // transactions are single statements), TPC-B in session mode
         try {
             for (PoolConfig.Mode m : new PoolConfig.Mode[] {PoolConfig.Mode.STATEMENT, PoolConfig.Mode.SESSION}) {
                 router.pool().reconfigure(withUser("alice", new PoolConfig.Settings(m, null, null, null, null), 5_000));
-                assertThat(run(
-                                PSQL,
-                                "-h",
-                                "127.0.0.1",
-                                "-p",
-                                String.valueOf(pool),
-                                "-U",
-                                "alice",
-                                "-d",
-                                "postgres",
-                                "-Atc",
-                                "SELECT 40 + 2"))
-                        .as(m.name())
-                        .isEqualTo("42");
-                for (String protocol : new String[] {"extended", "prepared"}) {
-                    List<String> cmd = new ArrayList<>(List.of(
-                            PGBENCH,
-                            "-h",
-                            "127.0.0.1",
-                            "-p",
-                            String.valueOf(pool),
-                            "-U",
-                            "alice",
-                            "-n",
-                            "-M",
-                            protocol,
-                            "-c",
-                            "2",
-                            "-j",
-                            "2",
-                            "-t",
-                            "50"));
-                    if (m == PoolConfig.Mode.STATEMENT) cmd.add("-S");
-                    cmd.add("postgres");
-                    assertThat(run(cmd.toArray(new String[0])))
+                assertThat(fortyTwo()).as(m.name()).isEqualTo("42");
+                for (String protocol : new String[] {"extended", "prepared"})
+                    assertThat(pgbench(protocol, 2, m == PoolConfig.Mode.STATEMENT))
                             .as(m + " " + protocol)
                             .contains("number of transactions actually processed: 100/100");
-                }
             }
         } finally {
             router.pool().reconfigure(poolConfig);
         }
+    }
+
+    /** {@code bin} (psql or pgbench) with the options that reach the pool as alice. */
+    private static List<String> asAlice(String bin) {
+        return new ArrayList<>(List.of(bin, "-h", "127.0.0.1", "-p", String.valueOf(pool), "-U", "alice"));
+    }
+
+    /** psql through the pool as alice: SELECT 40 + 2. */
+    private static String fortyTwo() throws Exception {
+        List<String> cmd = asAlice(PSQL);
+        cmd.addAll(List.of("-d", "postgres", "-Atc", "SELECT 40 + 2"));
+        return run(cmd.toArray(new String[0]));
+    }
+
+    /**
+     * pgbench through the pool as alice, 50 transactions per client, select-only when {@code
+     * selectOnly}. One thread per client: pgbench -M prepared prepares synchronously, and a thread
+     * blocked preparing for one client would stall its other client inside a transaction holding
+     * one of the two servers (a deadlock PgBouncer has as well).
+     */
+    private static String pgbench(String protocol, int clients, boolean selectOnly) throws Exception {
+        List<String> cmd = asAlice(PGBENCH);
+        cmd.addAll(List.of(
+                "-n", "-M", protocol, "-c", String.valueOf(clients), "-j", String.valueOf(clients), "-t", "50"));
+        if (selectOnly) cmd.add("-S");
+        cmd.add("postgres");
+        return run(cmd.toArray(new String[0]));
     }
 
     // ------------------------------------------------------------------ the admin console
@@ -825,19 +785,16 @@ class PoolIT {
     @Test
     void minPoolSizeKeepsServersOpenPastTheIdleTimeout() throws Exception {
         PoolConfig quick = new PoolConfig(
-                poolConfig.port(),
-                poolConfig.mode(),
-                poolConfig.authType(),
-                poolConfig.authFile(),
-                3,
-                poolConfig.maxClientConn(),
-                1_000,
-                poolConfig.serverLifetimeMs(),
-                poolConfig.queryWaitTimeoutMs(),
-                poolConfig.split(),
-                poolConfig.admin(),
-                poolConfig.limits(),
-                poolConfig.tls());
+                        poolConfig.port(),
+                        poolConfig.mode(),
+                        poolConfig.authType(),
+                        poolConfig.authFile(),
+                        3,
+                        poolConfig.maxClientConn(),
+                        1_000,
+                        poolConfig.serverLifetimeMs(),
+                        poolConfig.queryWaitTimeoutMs())
+                .withAdmin(poolConfig.admin());
         try {
             admin("RECONNECT");
             router.pool()

@@ -35,38 +35,6 @@ public record PoolConfig(
         Tls tls,
         Pools pools) {
 
-    /** A listener with the default pool sizes and no per-database or per-user settings. */
-    public PoolConfig(
-            int port,
-            Mode mode,
-            String authType,
-            String authFile,
-            int poolSize,
-            int maxClientConn,
-            long serverIdleTimeoutMs,
-            long serverLifetimeMs,
-            long queryWaitTimeoutMs,
-            Split split,
-            Admin admin,
-            Limits limits,
-            Tls tls) {
-        this(
-                port,
-                mode,
-                authType,
-                authFile,
-                poolSize,
-                maxClientConn,
-                serverIdleTimeoutMs,
-                serverLifetimeMs,
-                queryWaitTimeoutMs,
-                split,
-                admin,
-                limits,
-                tls,
-                Pools.DEFAULT);
-    }
-
     /** A pooled listener that sends everything to the primary. */
     public PoolConfig(
             int port,
@@ -91,68 +59,31 @@ public record PoolConfig(
                 Split.OFF,
                 Admin.NONE,
                 Limits.DEFAULT,
-                Tls.DEFAULT);
+                Tls.DEFAULT,
+                Pools.DEFAULT);
     }
 
     /** The same listener with {@code split}. */
     public PoolConfig withSplit(Split split) {
-        return new PoolConfig(
-                port,
-                mode,
-                authType,
-                authFile,
-                poolSize,
-                maxClientConn,
-                serverIdleTimeoutMs,
-                serverLifetimeMs,
-                queryWaitTimeoutMs,
-                split,
-                admin,
-                limits,
-                tls,
-                pools);
+        return copy(split, admin, limits, tls, pools);
     }
 
     /** The same listener with {@code admin}. */
     public PoolConfig withAdmin(Admin admin) {
-        return new PoolConfig(
-                port,
-                mode,
-                authType,
-                authFile,
-                poolSize,
-                maxClientConn,
-                serverIdleTimeoutMs,
-                serverLifetimeMs,
-                queryWaitTimeoutMs,
-                split,
-                admin,
-                limits,
-                tls,
-                pools);
+        return copy(split, admin, limits, tls, pools);
     }
 
     /** The same listener with {@code limits}. */
     public PoolConfig withLimits(Limits limits) {
-        return new PoolConfig(
-                port,
-                mode,
-                authType,
-                authFile,
-                poolSize,
-                maxClientConn,
-                serverIdleTimeoutMs,
-                serverLifetimeMs,
-                queryWaitTimeoutMs,
-                split,
-                admin,
-                limits,
-                tls,
-                pools);
+        return copy(split, admin, limits, tls, pools);
     }
 
     /** The same listener with {@code tls}. */
     public PoolConfig withTls(Tls tls) {
+        return copy(split, admin, limits, tls, pools);
+    }
+
+    private PoolConfig copy(Split split, Admin admin, Limits limits, Tls tls, Pools pools) {
         return new PoolConfig(
                 port,
                 mode,
@@ -172,21 +103,7 @@ public record PoolConfig(
 
     /** The same listener with {@code pools}. */
     public PoolConfig withPools(Pools pools) {
-        return new PoolConfig(
-                port,
-                mode,
-                authType,
-                authFile,
-                poolSize,
-                maxClientConn,
-                serverIdleTimeoutMs,
-                serverLifetimeMs,
-                queryWaitTimeoutMs,
-                split,
-                admin,
-                limits,
-                tls,
-                pools);
+        return copy(split, admin, limits, tls, pools);
     }
 
     /**
