@@ -44,3 +44,11 @@ YAML
   echo "the pgha node did not become primary; see $dir/agent.log" >&2
   return 1
 }
+
+# The arguments of the pgbench benchmarks: SECONDS_PER_RUN (15), SCALE (10), ROUNDS (3).
+#   bench_args "$@"
+bench_args() {
+  secs=${1:-15}
+  scale=${2:-10}
+  rounds=${3:-3}
+}

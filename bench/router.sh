@@ -15,9 +15,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/lib.sh
-secs=${1:-15}
-scale=${2:-10}
-rounds=${3:-3}
+bench_args "$@"
 base=${PGHA_BENCH_PORT:-26000}
 pg=$base; api=$((base + 8)); zk=$((base + 181)); rw=$((base + 500)); bouncer=$((base + 600)); haport=$((base + 700))
 dir=/tmp/pgha-bench-router

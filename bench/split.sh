@@ -18,9 +18,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/lib.sh
-secs=${1:-15}
-scale=${2:-10}
-rounds=${3:-3}
+bench_args "$@"
 base=${PGHA_BENCH_PORT:-27000}
 pg=$base; api=$((base + 8)); zk=$((base + 181)); pool=$((base + 503))
 dir=/tmp/pgha-bench-split

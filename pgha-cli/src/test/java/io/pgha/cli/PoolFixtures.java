@@ -6,9 +6,7 @@ import io.pgha.core.model.ClusterState;
 import io.pgha.core.model.DynamicConfig;
 import io.pgha.core.model.Lsn;
 import io.pgha.core.model.Member;
-import io.pgha.core.model.MemberState;
 import io.pgha.core.model.Role;
-import io.pgha.core.model.Tags;
 import io.pgha.dcs.Dcs;
 import io.pgha.router.Router;
 import java.time.Duration;
@@ -38,21 +36,7 @@ final class PoolFixtures {
 
     /** A running member on 127.0.0.1:{@code port}. */
     static Member member(String name, int port, Role role) {
-        return new Member(
-                name,
-                "http://" + name,
-                "127.0.0.1",
-                port,
-                role,
-                MemberState.RUNNING,
-                1,
-                new Lsn(100),
-                new Lsn(100),
-                null,
-                true,
-                Tags.NONE,
-                "",
-                0);
+        return io.pgha.testkit.Members.running(name, port, role);
     }
 
     /** The view with {@code members}, {@code leader} holding the lease. */

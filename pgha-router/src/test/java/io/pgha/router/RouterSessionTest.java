@@ -10,9 +10,7 @@ import io.pgha.core.model.DynamicConfig;
 import io.pgha.core.model.FailoverRequest;
 import io.pgha.core.model.Lsn;
 import io.pgha.core.model.Member;
-import io.pgha.core.model.MemberState;
 import io.pgha.core.model.Role;
-import io.pgha.core.model.Tags;
 import io.pgha.testkit.FreePorts;
 import io.pgha.testkit.StubDcs;
 import java.io.EOFException;
@@ -68,21 +66,7 @@ class RouterSessionTest {
     }
 
     private static Member member(String name, Role role, int port) {
-        return new Member(
-                name,
-                "http://x",
-                "127.0.0.1",
-                port,
-                role,
-                MemberState.RUNNING,
-                1,
-                new Lsn(100),
-                new Lsn(100),
-                null,
-                true,
-                Tags.NONE,
-                "",
-                0);
+        return io.pgha.testkit.Members.running(name, port, role);
     }
 
     private static ClusterState view(String leader, FailoverRequest fr) {

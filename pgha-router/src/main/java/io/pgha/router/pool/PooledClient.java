@@ -118,12 +118,20 @@ final class PooledClient extends SimpleChannelInboundHandler<Object> {
     private String captured;
     /** What the router's own query on the server (whose answer the client never sees) is for. */
     private enum Own {
-        SETTINGS,
-        COMMIT_POSITION,
-        REPLAY_PROBE,
-        RESET,
+        SETTINGS(true),
+        COMMIT_POSITION(true),
+        REPLAY_PROBE(true),
+        /** The client is gone: its server is reset before it is lent again. */
+        RESET(false),
         /** Statement mode rolls back a transaction the client opened; the client is owed its error. */
-        ROLLBACK
+        ROLLBACK(false);
+
+        /** Whether a client whose server goes away during this query lost nothing and carries on elsewhere. */
+        final boolean carriesOn;
+
+        Own(boolean carriesOn) {
+            this.carriesOn = carriesOn;
+        }
     }
 
     private Own own;
@@ -924,16 +932,13 @@ final class PooledClient extends SimpleChannelInboundHandler<Object> {
                 listener.replayWait(database, true);
                 listener.read(database, true);
                 sendRead();
-            } else if (System.nanoTime() < replayDeadline) {
+            } else {
                 // not there yet: ask the other standbys before this one again (one that applies WAL
-                // late, recovery_min_apply_delay, can look furthest ahead and still be behind)
+                // late, recovery_min_apply_delay, can look furthest ahead and still be behind); past
+                // the deadline the read runs on the primary
                 probed.add(server.member);
                 detach(true);
                 nextStandby();
-            } else {
-                listener.replayWait(database, false);
-                detach(true);
-                toPrimary(false);
             }
         };
         server.send(Frame.query("SELECT pg_catalog.pg_last_wal_replay_lsn()"));
@@ -986,11 +991,7 @@ final class PooledClient extends SimpleChannelInboundHandler<Object> {
         heldAcks.clear();
         retries++;
         ServerConn s = server;
-        server = null;
-        own = null;
-        s.sink = null;
-        s.readDone = null;
-        listener.pool().discard(s);
+        detach(false);
         expect1.clear();
         expect3.clear();
         preparing.clear();
@@ -1126,31 +1127,28 @@ final class PooledClient extends SimpleChannelInboundHandler<Object> {
     // ------------------------------------------------------------------ server messages
 
     private void fromServer(Frame f) {
-        if (f == null && retryBatch != null && phase == Phase.READY && server != null) {
-            retryRead();
-            return;
-        }
-        if (f == null && retryBatch != null && ctx != null) releaseHeld();
-        if (f == null && heldFatal != null && ctx != null) ctx.write(heldFatal.encode());
         if (f == null) { // the server connection closed under the client: its pool slot is freed
+            if (retryBatch != null && phase == Phase.READY && server != null) {
+                retryRead();
+                return;
+            }
+            if (ctx != null) {
+                if (retryBatch != null) releaseHeld();
+                if (heldFatal != null) ctx.write(heldFatal.encode());
+            }
             ServerConn s = server;
             // Between the client's transactions (the router's own query was running: settings, the
             // commit position, a replay probe) the client lost nothing: it carries on elsewhere.
             boolean between = s != null
                     && sentGen == ackGen
                     && swallowZ > 0
-                    && own != Own.RESET
-                    && own != Own.ROLLBACK
+                    && own != null
+                    && own.carriesOn
                     && pinned == null
                     && pooling();
             Own was = own;
-            server = null;
+            if (s != null) detach(false);
             own = null;
-            if (s != null) {
-                s.sink = null;
-                s.readDone = null;
-                listener.pool().discard(s);
-            }
             if (between && phase == Phase.READY) {
                 carryOn(was);
                 return;
@@ -1395,8 +1393,7 @@ final class PooledClient extends SimpleChannelInboundHandler<Object> {
                             + " was lost");
             return;
         }
-        boolean between =
-                sentGen == ackGen && (swallowZ > 0 ? own != Own.RESET && own != Own.ROLLBACK : s.status == 'I');
+        boolean between = sentGen == ackGen && (swallowZ > 0 ? own != null && own.carriesOn : s.status == 'I');
         if (between) {
             Own was = own;
             detach(false);

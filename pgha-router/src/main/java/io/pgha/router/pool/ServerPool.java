@@ -50,7 +50,7 @@ final class ServerPool {
         this.channelType = channelType;
         this.config = config;
         this.route = route;
-        loop.scheduleAtFixedRate(this::closeIdle, 1, 1, TimeUnit.SECONDS);
+        loop.scheduleAtFixedRate(this::tend, 1, 1, TimeUnit.SECONDS);
     }
 
     /** Someone waiting for a connection. */
@@ -84,7 +84,7 @@ final class ServerPool {
 
         Map<String, String> startupValues;
         /** Connections opened beyond pool_size for clients that waited reserve_pool_timeout. */
-        long reserveUsed;
+        int reserveUsed;
     }
 
     private PoolConfig.Effective settings(PoolKey key) {
@@ -162,11 +162,10 @@ final class ServerPool {
         growFor(c.key, e);
     }
 
-    /** How many connections each pool has: (idle, total, waiting clients). */
+    /** How many connections each pool has: (idle, total, waiting clients, reserve connections opened). */
     Map<PoolKey, int[]> stats() {
         Map<PoolKey, int[]> out = new HashMap<>();
-        entries.forEach(
-                (k, e) -> out.put(k, new int[] {e.idle.size(), e.total, e.waiters.size(), (int) e.reserveUsed}));
+        entries.forEach((k, e) -> out.put(k, new int[] {e.idle.size(), e.total, e.waiters.size(), e.reserveUsed}));
         return out;
     }
 
@@ -317,7 +316,7 @@ final class ServerPool {
      * (keeping min_pool_size), and opens connections up to min_pool_size in the primary's pools
      * that a client has used.
      */
-    private void closeIdle() {
+    private void tend() {
         long now = System.nanoTime();
         long idleNanos = config.get().serverIdleTimeoutMs() * 1_000_000;
         for (var en : entries.entrySet()) {

@@ -38,6 +38,18 @@ public final class ChannelBinding {
         }
     }
 
+    /**
+     * What a client-final-message's {@code c=} attribute carries, before base64: the gs2 header, and
+     * the binding data when the exchange is bound ({@code data} null: not bound).
+     */
+    static byte[] attribute(String gs2Header, byte[] data) {
+        byte[] h = gs2Header.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        if (data == null) return h;
+        byte[] c = java.util.Arrays.copyOf(h, h.length + data.length);
+        System.arraycopy(data, 0, c, h.length, data.length);
+        return c;
+    }
+
     /** The binding data of a TLS session's first certificate ({@code certs}, peer or local); null without one. */
     public static byte[] of(java.security.cert.Certificate[] certs) {
         if (certs == null || certs.length == 0 || !(certs[0] instanceof X509Certificate x)) return null;

@@ -74,14 +74,6 @@ public final class ScramClient {
         return (gs2Header + clientFirstBare).getBytes(StandardCharsets.US_ASCII);
     }
 
-    /** The c= attribute: the gs2 header and, when bound, the binding data. */
-    private String channelAttribute() {
-        byte[] h = gs2Header.getBytes(StandardCharsets.US_ASCII);
-        byte[] c = bindingData == null ? h : java.util.Arrays.copyOf(h, h.length + bindingData.length);
-        if (bindingData != null) System.arraycopy(bindingData, 0, c, h.length, bindingData.length);
-        return Base64.getEncoder().encodeToString(c);
-    }
-
     /** Answers the server-first-message with the client-final-message. */
     public byte[] clientFinal(byte[] serverFirstMessage) throws AuthFailure {
         if (clientFirstBare == null) throw new IllegalStateException("clientFirst() first");
@@ -118,7 +110,8 @@ public final class ScramClient {
             storedKey = ScramVerifier.sha256(key);
             serverKey = ScramVerifier.hmac(salted, "Server Key");
         }
-        String withoutProof = "c=" + channelAttribute() + ",r=" + nonce;
+        String withoutProof = "c="
+                + Base64.getEncoder().encodeToString(ChannelBinding.attribute(gs2Header, bindingData)) + ",r=" + nonce;
         byte[] auth = (clientFirstBare + "," + serverFirst + "," + withoutProof).getBytes(StandardCharsets.UTF_8);
         byte[] signature = ScramVerifier.hmac(storedKey, auth);
         byte[] proof = new byte[32];

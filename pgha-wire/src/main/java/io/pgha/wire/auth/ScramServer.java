@@ -150,13 +150,7 @@ public final class ScramServer {
         } catch (IllegalArgumentException e) {
             throw new AuthFailure("SCRAM: bad base64 in the client-final-message");
         }
-        byte[] header = gs2Header.getBytes(StandardCharsets.UTF_8);
-        byte[] expected = header;
-        if (bound) {
-            expected = java.util.Arrays.copyOf(header, header.length + bindingData.length);
-            System.arraycopy(bindingData, 0, expected, header.length, bindingData.length);
-        }
-        if (!MessageDigest.isEqual(binding, expected))
+        if (!MessageDigest.isEqual(binding, ChannelBinding.attribute(gs2Header, bound ? bindingData : null)))
             throw new AuthFailure(
                     bound
                             ? "SCRAM: the channel binding does not match this TLS connection (a man in the middle?)"
