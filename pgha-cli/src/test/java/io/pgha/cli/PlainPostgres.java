@@ -44,6 +44,26 @@ final class PlainPostgres {
         return dir;
     }
 
+    /**
+     * Puts {@code lines} before the rules of {@code data}'s pg_hba.conf, in place: the file keeps
+     * its owner (postgres) and mode, and a symlink there is refused, not followed (the directory
+     * belongs to postgres while the test may run as root).
+     */
+    static void prependHba(Path data, String lines) throws java.io.IOException {
+        Path hba = data.resolve("pg_hba.conf");
+        String before;
+        try (var in = Files.newInputStream(hba, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            before = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        }
+        try (var out = Files.newOutputStream(
+                hba,
+                java.nio.file.LinkOption.NOFOLLOW_LINKS,
+                java.nio.file.StandardOpenOption.WRITE,
+                java.nio.file.StandardOpenOption.TRUNCATE_EXISTING)) {
+            out.write((lines + before).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
+    }
+
     /** Runs a command as postgres (when the test runs as root) and fails the test unless it exits 0. */
     static String asPostgres(String... cmd) throws Exception {
         List<String> c = new ArrayList<>();

@@ -56,10 +56,8 @@ class PoolIT {
         data = pg.dir().resolve("data");
         pgPort = FreePorts.one();
         pg.initdb(data);
-        Path hba = data.resolve("pg_hba.conf");
-        String before = Files.readString(hba);
-        Files.writeString(
-                hba, "host all alice,carol,gina 127.0.0.1/32 scram-sha-256\nhost all bob 127.0.0.1/32 md5\n" + before);
+        PlainPostgres.prependHba(
+                data, "host all alice,carol,gina 127.0.0.1/32 scram-sha-256\nhost all bob 127.0.0.1/32 md5\n");
         pg.start(data, pgPort, true, "max_connections", "40");
         String verifier;
         String md5;
@@ -95,9 +93,7 @@ class PoolIT {
         data2 = pg.dir().resolve("data2");
         pgPort2 = FreePorts.one();
         pg.initdb(data2);
-        Files.writeString(
-                data2.resolve("pg_hba.conf"),
-                "host all alice 127.0.0.1/32 scram-sha-256\n" + Files.readString(data2.resolve("pg_hba.conf")));
+        PlainPostgres.prependHba(data2, "host all alice 127.0.0.1/32 scram-sha-256\n");
         pg.start(data2, pgPort2, true, "max_connections", "20");
         try (Connection c = DriverManager.getConnection(
                         "jdbc:postgresql://127.0.0.1:" + pgPort2 + "/postgres?user=postgres");

@@ -81,8 +81,7 @@ class PoolTlsIT {
         pgPort = FreePorts.one();
         pg.initdb(data);
         // alice logs in with SCRAM over TLS: the router binds its proof to the server's certificate
-        Path hba = data.resolve("pg_hba.conf");
-        Files.writeString(hba, "hostssl all alice 127.0.0.1/32 scram-sha-256\n" + Files.readString(hba));
+        PlainPostgres.prependHba(data, "hostssl all alice 127.0.0.1/32 scram-sha-256\n");
         pg.start(
                 data,
                 pgPort,

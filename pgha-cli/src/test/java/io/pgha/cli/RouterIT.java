@@ -201,10 +201,9 @@ class RouterIT {
             st.execute("CREATE ROLE md5_user LOGIN PASSWORD 'md5-secret'");
         }
         // pgha writes pg_hba.conf when it starts PostgreSQL; until the next start, these lines hold.
-        Path hba = cluster.directory().resolve("node" + primary).resolve("data").resolve("pg_hba.conf");
-        String before = Files.readString(hba);
-        Files.writeString(
-                hba, "host all scram_user 127.0.0.1/32 scram-sha-256\nhost all md5_user 127.0.0.1/32 md5\n" + before);
+        PlainPostgres.prependHba(
+                cluster.directory().resolve("node" + primary).resolve("data"),
+                "host all scram_user 127.0.0.1/32 scram-sha-256\nhost all md5_user 127.0.0.1/32 md5\n");
         try (Connection c = connect(rw, "");
                 Statement st = c.createStatement()) {
             st.execute("SELECT pg_reload_conf()");

@@ -55,8 +55,7 @@ class SplitIT {
         Path primary = pg.dir().resolve("primary");
         primaryPort = FreePorts.one();
         pg.initdb(primary);
-        Path hba = primary.resolve("pg_hba.conf");
-        Files.writeString(hba, "host all alice 127.0.0.1/32 scram-sha-256\n" + Files.readString(hba));
+        PlainPostgres.prependHba(primary, "host all alice 127.0.0.1/32 scram-sha-256\n");
         pg.start(primary, primaryPort, true, "max_connections", "60");
         String verifier;
         try (Connection c = direct(primaryPort);
