@@ -9,17 +9,7 @@ record Frame(byte type, byte[] body) {
         return new Frame((byte) type, body);
     }
 
-    /**
-     * The whole message: type, length, body, in a pooled I/O buffer (direct where the platform has
-     * them: the socket write then needs no copy and nothing is left for the garbage collector). The
-     * channel it is written to releases it.
-     */
-    ByteBuf encode() {
-        ByteBuf b = io.netty.buffer.PooledByteBufAllocator.DEFAULT.ioBuffer(5 + body.length);
-        b.writeByte(type).writeInt(4 + body.length).writeBytes(body);
-        return b;
-    }
-
+    /** The whole message (type, length, body) appended to {@code out}. */
     void encode(ByteBuf out) {
         out.writeByte(type).writeInt(4 + body.length).writeBytes(body);
     }

@@ -124,6 +124,7 @@ public final class PoolListener implements AutoCloseable {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         ch.pipeline().addLast("frames", new FrameDecoder(true, maxMessageSize));
+                        ch.pipeline().addLast("out", new Coalescer());
                         ch.pipeline().addLast("client", new PooledClient(PoolListener.this));
                     }
                 });

@@ -556,14 +556,14 @@ final class PooledClient extends SimpleChannelInboundHandler<Object> {
             byte[] body = new byte[name.length + value.length];
             System.arraycopy(name, 0, body, 0, name.length);
             System.arraycopy(value, 0, body, name.length, value.length);
-            ctx.write(Frame.of('S', body).encode());
+            ctx.write(Frame.of('S', body));
         }
         key = listener.register(this);
         ByteBuf k = ctx.alloc().buffer();
         new io.pgha.wire.backend.BackendKeyData(key).encode(k);
         ctx.write(k);
         phase = Phase.READY;
-        ctx.write(Frame.of('Z', new byte[] {'I'}).encode());
+        ctx.write(Frame.of('Z', new byte[] {'I'}));
         if (queued.isEmpty()) maybeRelease();
         else drainQueue();
         flushBoth();
@@ -692,7 +692,7 @@ final class PooledClient extends SimpleChannelInboundHandler<Object> {
         if (cfg().split().lsnToken()) {
             byte[] name = Frame.cstringBytes(TOKEN);
             byte[] value = Frame.cstringBytes(new io.pgha.core.model.Lsn(lsn).toString());
-            ctx.write(Frame.of('S', concat(name, value)).encode());
+            ctx.write(Frame.of('S', concat(name, value)));
         }
     }
 
@@ -964,7 +964,7 @@ final class PooledClient extends SimpleChannelInboundHandler<Object> {
     /** The answer to a kept batch begins: it will not run again, and what waited goes to the client. */
     private void releaseHeld() {
         retryBatch = null;
-        for (Frame h : heldAcks) ctx.write(h.encode());
+        for (Frame h : heldAcks) ctx.write(h);
         heldAcks.clear();
     }
 
@@ -1134,7 +1134,7 @@ final class PooledClient extends SimpleChannelInboundHandler<Object> {
             }
             if (ctx != null) {
                 if (retryBatch != null) releaseHeld();
-                if (heldFatal != null) ctx.write(heldFatal.encode());
+                if (heldFatal != null) ctx.write(heldFatal);
             }
             ServerConn s = server;
             // Between the client's transactions (the router's own query was running: settings, the
@@ -1224,7 +1224,8 @@ final class PooledClient extends SimpleChannelInboundHandler<Object> {
                     refuseTransaction();
                     return;
                 }
-                ctx.writeAndFlush(f.encode()); // the end of an answer: the server may go back before its reads complete
+                ctx.writeAndFlush(
+                        f, ctx.voidPromise()); // the end of an answer: the server may go back before its reads complete
                 maybeRelease();
                 // a standby's next batch in the same (read-only) transaction waited for this answer
                 if (server != null && !queued.isEmpty()) drainQueue();
@@ -1233,7 +1234,7 @@ final class PooledClient extends SimpleChannelInboundHandler<Object> {
             default -> {}
         }
         if (retryBatch != null) heldAcks.add(f);
-        else ctx.write(f.encode());
+        else ctx.write(f, ctx.voidPromise());
     }
 
     /**
@@ -1285,15 +1286,14 @@ final class PooledClient extends SimpleChannelInboundHandler<Object> {
 
     private void consoleReady() {
         for (String[] kv : CONSOLE_SETTINGS) {
-            ctx.write(Frame.of('S', concat(Frame.cstringBytes(kv[0]), Frame.cstringBytes(kv[1])))
-                    .encode());
+            ctx.write(Frame.of('S', concat(Frame.cstringBytes(kv[0]), Frame.cstringBytes(kv[1]))));
         }
         key = listener.register(this);
         ByteBuf k = ctx.alloc().buffer();
         new io.pgha.wire.backend.BackendKeyData(key).encode(k);
         ctx.write(k);
         phase = Phase.READY;
-        ctx.writeAndFlush(Frame.of('Z', new byte[] {'I'}).encode());
+        ctx.writeAndFlush(Frame.of('Z', new byte[] {'I'}));
     }
 
     /** A command is running (PAUSE and WAIT_CLOSE wait): what comes meanwhile waits. */
@@ -1321,8 +1321,8 @@ final class PooledClient extends SimpleChannelInboundHandler<Object> {
                     return;
                 }
                 if (c == null) {
-                    ctx.write(Frame.of('I', new byte[0]).encode());
-                    ctx.writeAndFlush(Frame.of('Z', new byte[] {'I'}).encode());
+                    ctx.write(Frame.of('I', new byte[0]));
+                    ctx.writeAndFlush(Frame.of('Z', new byte[] {'I'}));
                     return;
                 }
                 if (c.verb().changes() && !cfg().admin().mayChange(user)) {
@@ -1349,15 +1349,15 @@ final class PooledClient extends SimpleChannelInboundHandler<Object> {
             ctx.executor().schedule(() -> awaitReply(r), 20, java.util.concurrent.TimeUnit.MILLISECONDS);
             return;
         }
-        for (Frame f : r.frames()) ctx.write(f.encode());
-        ctx.writeAndFlush(Frame.of('Z', new byte[] {'I'}).encode());
+        for (Frame f : r.frames()) ctx.write(f);
+        ctx.writeAndFlush(Frame.of('Z', new byte[] {'I'}));
         consoleBusy = false;
         while (!consoleBusy && !consoleQueue.isEmpty() && phase != Phase.CLOSED) console(consoleQueue.poll());
     }
 
     private void consoleError(String sqlState, String message) {
         ctx.write(Unpooled.wrappedBuffer(encode(new ErrorResponse("ERROR", sqlState, message, null))));
-        ctx.writeAndFlush(Frame.of('Z', new byte[] {'I'}).encode());
+        ctx.writeAndFlush(Frame.of('Z', new byte[] {'I'}));
     }
 
     // ------------------------------------------------------------------ cancel and close

@@ -82,7 +82,7 @@ final class ServerConn {
     }
 
     void send(Frame f) {
-        channel.write(f.encode());
+        channel.write(f, channel.voidPromise());
     }
 
     void flush() {
@@ -92,7 +92,7 @@ final class ServerConn {
     void close() {
         broken = true;
         if (channel.isActive()) {
-            channel.write(Frame.of('X', new byte[0]).encode());
+            channel.write(Frame.of('X', new byte[0]));
             channel.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER)
                     .addListener(io.netty.channel.ChannelFutureListener.CLOSE);
         }
@@ -125,6 +125,7 @@ final class ServerConn {
                         if (tls.wanted())
                             ch.pipeline().addLast("tls-answer", tlsAnswer(member, backend, tls, ready, startup, auth));
                         ch.pipeline().addLast(new FrameDecoder(false, Integer.MAX_VALUE));
+                        ch.pipeline().addLast("out", new Coalescer());
                         ch.pipeline().addLast(new SimpleChannelInboundHandler<Frame>() {
                             @Override
                             protected void channelRead0(ChannelHandlerContext ctx, Frame f) {
