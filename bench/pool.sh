@@ -11,6 +11,9 @@
 # to both poolers with SCRAM-SHA-256 against the verifier PostgreSQL stores for the user; both
 # poolers reach PostgreSQL over loopback with trust. Each case runs ROUNDS times, the targets
 # interleaved; the table shows medians and the spread (min-max) of the rounds.
+# It also shows the CPU each pooler process used per transaction (utime + stime from /proc over the
+# run, divided by the transactions): a measure of the pooler's own cost that the noise of a shared
+# machine moves far less than tps.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/lib.sh
@@ -87,12 +90,20 @@ for p in $pg $pool $bouncer; do
     || { echo "pgbench through port $p failed:" >&2; tail -5 "$dir/warmup-$p.log" >&2; exit 1; }
 done
 
-declare -A tps
-run() { # script clients port extra -> tps
-  local out
+declare -A tps cpu
+router_pid=$(pgrep -f "pgha.jar router --config $dir/router.yml" | head -1)
+bouncer_pid=$(pgrep -f "^/usr/sbin/pgbouncer $dir/pgbouncer.ini" | head -1)
+declare -A pid=([pgha]=$router_pid [pgbouncer]=$bouncer_pid)
+ticks() { [ -n "${1:-}" ] && awk '{print $14 + $15}' "/proc/$1/stat" || echo 0; }
+tick_us=$((1000000 / $(getconf CLK_TCK)))
+run() { # script clients port extra pooler-pid -> "tps cpu_us_per_transaction"
+  local out t0 t1 n
+  t0=$(ticks "$5")
   out=$("$bin/pgbench" -n -b "$1" -c "$2" -j 2 -T "$secs" $4 -h 127.0.0.1 -p "$3" -U postgres postgres 2>&1) \
-    || { echo "pgbench failed: $out" >&2; echo 0; return; }
-  echo "$out" | sed -n 's/^tps = \([0-9.]*\).*/\1/p' | head -1
+    || { echo "pgbench failed: $out" >&2; echo "0 0"; return; }
+  t1=$(ticks "$5")
+  n=$(echo "$out" | sed -n 's/^number of transactions actually processed: \([0-9]*\).*/\1/p' | head -1)
+  echo "$(echo "$out" | sed -n 's/^tps = \([0-9.]*\).*/\1/p' | head -1) $(( (t1 - t0) * tick_us / (n > 0 ? n : 1) ))"
 }
 median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
 spread() { printf '%s\n' "$@" | sort -g | awk 'NR == 1 {lo=$1} {hi=$1} END {printf "%.0f-%.0f", lo, hi}'; }
@@ -104,9 +115,10 @@ for round in $(seq 1 "$rounds"); do
     read -r script c extra <<< "$cs"
     [ "$extra" = "-" ] && extra=""
     for t in "${targets[@]}"; do
-      x=$(run "$script" "$c" "${port[$t]}" "$extra")
+      read -r x u <<< "$(run "$script" "$c" "${port[$t]}" "$extra" "${pid[$t]:-}")"
       tps[$cs,$t]="${tps[$cs,$t]:-} $x"
-      echo "  round $round $cs $t: $x tps" >&2
+      cpu[$cs,$t]="${cpu[$cs,$t]:-} $u"
+      echo "  round $round $cs $t: $x tps, pooler CPU $u us per transaction" >&2
     done
   done
 done
@@ -114,12 +126,12 @@ done
 echo "Machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -r); $(date -u +%Y-%m-%d)"
 echo "pgbench $secs s per run, median (min-max) of $rounds rounds, scale $scale, -j 2, simple protocol, pool_size $size, transaction mode; $("$bin/postgres" --version); $(/usr/sbin/pgbouncer --version | head -1)"
 echo
-echo "| script | clients | connect per transaction | direct tps | pgha pool tps | PgBouncer tps | pgha/PgBouncer |"
-echo "| --- | --- | --- | --- | --- | --- | --- |"
+echo "| script | clients | connect per transaction | direct tps | pgha pool tps | PgBouncer tps | pgha/PgBouncer | pooler CPU per transaction, pgha / PgBouncer (µs) |"
+echo "| --- | --- | --- | --- | --- | --- | --- | --- |"
 for cs in "${cases[@]}"; do
   read -r script c extra <<< "$cs"
   d=$(median ${tps[$cs,direct]}); r=$(median ${tps[$cs,pgha]}); b=$(median ${tps[$cs,pgbouncer]})
-  printf "| %s | %s | %s | %.0f (%s) | %.0f (%s) | %.0f (%s) | %.2f |\n" "$script" "$c" "$([ "$extra" = "-C" ] && echo yes || echo no)" \
+  printf "| %s | %s | %s | %.0f (%s) | %.0f (%s) | %.0f (%s) | %.2f | %s / %s |\n" "$script" "$c" "$([ "$extra" = "-C" ] && echo yes || echo no)" \
     "$d" "$(spread ${tps[$cs,direct]})" "$r" "$(spread ${tps[$cs,pgha]})" "$b" "$(spread ${tps[$cs,pgbouncer]})" \
-    "$(echo "$r / $b" | bc -l)"
+    "$(echo "$r / $b" | bc -l)" "$(median ${cpu[$cs,pgha]})" "$(median ${cpu[$cs,pgbouncer]})"
 done
