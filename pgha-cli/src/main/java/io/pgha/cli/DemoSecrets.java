@@ -9,7 +9,6 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The ZooKeeper credential and TLS certificate of a local cluster ({@link LocalCluster}), made on
@@ -45,7 +44,7 @@ final class DemoSecrets {
     /**
      * A PKCS#12 key store with a self-signed certificate for 127.0.0.1 and {@code hosts} (ZooKeeper
      * checks the peer's address against it) and that certificate as the PEM trust store, under
-     * {@code dir}/tls; made with the JDK's keytool when absent or made for other addresses.
+     * {@code dir}/tls; made in this JVM ({@link DemoCertificate}) when absent or made for other addresses.
      */
     static DcsConfig.Tls tls(Path dir, String password, List<String> hosts) throws IOException {
         Path tls = Files.createDirectories(dir.resolve("tls"));
@@ -66,40 +65,31 @@ final class DemoSecrets {
         if (!Files.isRegularFile(keystore) || !Files.isRegularFile(truststore) || !made.equals(san)) {
             Files.deleteIfExists(keystore);
             Files.deleteIfExists(truststore);
-            // keytool writes the key store with the umask's mode: in a directory only we can enter,
-            // given its final mode there, then moved into place
+            // the key store gets its final mode as it is created, in a directory only we can enter, and
+            // is moved into place whole
             Path scratch = Files.createTempDirectory(
-                    tls,
-                    ".keytool",
-                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+                    tls, ".made", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
             try {
                 Path fresh = scratch.resolve("zookeeper.p12");
-                keytool(
-                        "-genkeypair",
-                        "-alias",
-                        "pgha",
-                        "-keyalg",
-                        "EC",
-                        "-groupname",
-                        "secp256r1",
-                        "-sigalg",
-                        "SHA256withECDSA",
-                        "-dname",
-                        "CN=pgha demo",
-                        "-ext",
-                        "san=" + san,
-                        "-validity",
-                        "3650",
-                        "-storetype",
-                        "PKCS12",
-                        "-keystore",
-                        fresh.toString(),
-                        "-storepass",
-                        password,
-                        "-keypass",
-                        password);
-                Files.setPosixFilePermissions(fresh, PosixFilePermissions.fromString("rw-------"));
-                Files.writeString(truststore, pem(fresh, password), StandardCharsets.US_ASCII);
+                DemoCertificate.Made cert;
+                try {
+                    cert = DemoCertificate.make("pgha demo", san, java.time.Duration.ofDays(3650));
+                    java.security.KeyStore ks = java.security.KeyStore.getInstance("PKCS12");
+                    ks.load(null, null);
+                    ks.setKeyEntry(
+                            "pgha",
+                            cert.keys().getPrivate(),
+                            password.toCharArray(),
+                            new java.security.cert.Certificate[] {cert.certificate()});
+                    Files.createFile(
+                            fresh, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+                    try (var out = Files.newOutputStream(fresh)) {
+                        storeQuickToOpen(ks, out, password.toCharArray());
+                    }
+                    Files.writeString(truststore, pem(cert.certificate().getEncoded()), StandardCharsets.US_ASCII);
+                } catch (java.security.GeneralSecurityException e) {
+                    throw new IOException("cannot make the demo's ZooKeeper certificate: " + e.getMessage(), e);
+                }
                 Files.move(fresh, keystore, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
             } finally {
                 io.pgha.postgres.Directories.delete(scratch);
@@ -113,40 +103,37 @@ final class DemoSecrets {
                 null);
     }
 
-    /** The certificate of {@code keystore} as PEM (what keytool -exportcert -rfc writes, without a second JVM). */
-    static String pem(Path keystore, String password) throws IOException {
-        try (var in = Files.newInputStream(keystore)) {
-            java.security.KeyStore ks = java.security.KeyStore.getInstance("PKCS12");
-            ks.load(in, password.toCharArray());
-            byte[] der = ks.getCertificate("pgha").getEncoded();
-            return "-----BEGIN CERTIFICATE-----\n"
-                    + java.util.Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(der)
-                    + "\n-----END CERTIFICATE-----\n";
-        } catch (java.security.GeneralSecurityException e) {
-            throw new IOException("cannot read the certificate keytool made in " + keystore + ": " + e.getMessage(), e);
+    /**
+     * Stores {@code ks} with 1,000 PBKDF2 iterations instead of the JDK's 10,000 and the certificate
+     * unencrypted (it is public; ca.pem beside it holds the same). Every agent opens the key store
+     * several times as it starts (ZooKeeper's client port, its quorum links, the agent's own client),
+     * each time about 0.1 s of CPU on the agents' first-tier JIT with the default counts, and 7 ms
+     * with these. The iterations only slow a guess of the password offline, and the password is 144
+     * random bits (dcs.secret), kept beside the key store: no guess gets anywhere near it either way.
+     */
+    private static synchronized void storeQuickToOpen(java.security.KeyStore ks, java.io.OutputStream out, char[] pw)
+            throws IOException, java.security.GeneralSecurityException {
+        String[][] quick = {
+            {"keystore.pkcs12.keyPbeIterationCount", "1000"},
+            {"keystore.pkcs12.macIterationCount", "1000"},
+            {"keystore.pkcs12.certProtectionAlgorithm", "NONE"},
+        };
+        String[] before = new String[quick.length];
+        for (int i = 0; i < quick.length; i++) before[i] = System.setProperty(quick[i][0], quick[i][1]);
+        try {
+            ks.store(out, pw);
+        } finally {
+            for (int i = 0; i < quick.length; i++) {
+                if (before[i] == null) System.clearProperty(quick[i][0]);
+                else System.setProperty(quick[i][0], before[i]);
+            }
         }
     }
 
-    private static void keytool(String... args) throws IOException {
-        List<String> cmd = new java.util.ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "keytool").toString(),
-                // a quick start for one key pair: the first JIT tier, a small serial heap
-                "-J-XX:TieredStopAtLevel=1",
-                "-J-XX:+UseSerialGC",
-                "-J-Xshare:auto"));
-        cmd.addAll(List.of(args));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        try {
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
-                p.destroyForcibly();
-                throw new IOException(
-                        "keytool " + args[0] + " failed while making the demo's ZooKeeper certificate: " + out.trim());
-            }
-        } catch (InterruptedException e) {
-            p.destroyForcibly();
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted while making the demo's ZooKeeper certificate", e);
-        }
+    /** A certificate as PEM (what keytool -exportcert -rfc writes). */
+    static String pem(byte[] der) {
+        return "-----BEGIN CERTIFICATE-----\n"
+                + java.util.Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(der)
+                + "\n-----END CERTIFICATE-----\n";
     }
 }

@@ -15,7 +15,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The demo's TLS material: one keytool run, the PEM written in-process, the key store owner-only from the start. */
+/** The demo's TLS material: made in-process, the key store owner-only from the start. */
 class DemoSecretsTest {
     @TempDir
     Path dir;
@@ -40,6 +40,10 @@ class DemoSecretsTest {
         X509Certificate fromPem = (X509Certificate) CertificateFactory.getInstance("X.509")
                 .generateCertificate(new ByteArrayInputStream(pem.getBytes(StandardCharsets.US_ASCII)));
         assertThat(fromPem).isEqualTo(ks.getCertificate("pgha"));
+        assertThat(ks.getKey("pgha", "0123456789abcdef".toCharArray())).isNotNull();
+        assertThat(System.getProperty("keystore.pkcs12.macIterationCount"))
+                .as("the quick store's settings do not outlive it")
+                .isNull();
         assertThat(fromPem.getSubjectAlternativeNames().stream().map(n -> String.valueOf(n.get(1))))
                 .contains("127.0.0.1", "10.0.0.7", "localhost");
         // kept as it is on the next start for the same addresses

@@ -21,8 +21,8 @@ import java.util.Map;
  * context).
  *
  * <p>The library is looked for under the path in the system property {@code pgha.libpg_query}, then
- * by the name {@code pg_query} on the usual library path, then as {@code libpg_query.so*} in the
- * system library directories (the runtime package ships only the versioned file).
+ * as {@code libpg_query.so*} in the system library directories (the runtime package ships only the
+ * versioned file), then by the name {@code pg_query} on the usual library path.
  */
 public final class PgQuery {
     /** The Debian package to install when the library is missing. */
@@ -93,7 +93,8 @@ public final class PgQuery {
         List<String> c = new ArrayList<>();
         String configured = System.getProperty("pgha.libpg_query");
         if (configured != null && !configured.isBlank()) c.add(configured);
-        c.add("pg_query");
+        // the files in the system directories before the bare name: JNA looks a name up by running
+        // ldconfig -p (0.2 s), and the runtime package ships only the versioned file anyway
         for (String dir :
                 List.of("/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/usr/lib64", "/usr/lib")) {
             Path d = Path.of(dir);
@@ -104,6 +105,7 @@ public final class PgQuery {
                 // not readable: skip
             }
         }
+        c.add("pg_query");
         return c;
     }
 
