@@ -664,6 +664,36 @@ class PoolIT {
     }
 
     /**
+     * auth_type trust (PgBouncer's): no password is asked, a wrong one does not matter, but a user
+     * missing from the auth file is refused; the server login still uses the file's secret.
+     */
+    @Test
+    void trustAsksNoPasswordButOnlyLetsInTheUsersOfTheAuthFile() throws Exception {
+        PoolConfig trust = new PoolConfig(
+                FreePorts.one(),
+                PoolConfig.Mode.TRANSACTION,
+                "trust",
+                usersFile.toString(),
+                2,
+                50,
+                600_000,
+                3_600_000,
+                60_000);
+        Router r = PoolFixtures.router("r-trust", dcs, trust, null, null, "node1");
+        try {
+            String url = "jdbc:postgresql://127.0.0.1:" + r.pooledAddress().getPort() + "/postgres?connectTimeout=20&user=";
+            try (Connection c = DriverManager.getConnection(url + "carol&password=not-carols")) {
+                assertThat(one(c, "SELECT current_user")).isEqualTo("carol");
+            }
+            assertThatThrownBy(() -> DriverManager.getConnection(url + "mallory&password=x"))
+                    .isInstanceOfSatisfying(SQLException.class, e -> assertThat(e.getSQLState()).isEqualTo("28000"))
+                    .hasMessageContaining("no such user \"mallory\" in the router's auth file");
+        } finally {
+            r.close();
+        }
+    }
+
+    /**
      * Statement mode (here carol's, by a per-user setting): statements, prepared statements and
      * multi-statement queries run, but a transaction block (here a driver with autocommit off) is
      * rolled back and the client disconnected with an error naming the mode, before anything it

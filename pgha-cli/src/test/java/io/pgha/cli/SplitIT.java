@@ -296,6 +296,36 @@ class SplitIT {
     }
 
     /**
+     * min_pool_size keeps connections open in each standby's pool too, once a client has read
+     * there (the standby pools are the split's; before, only the primary's pool was kept filled).
+     */
+    @Test
+    void minPoolSizeKeepsStandbyPoolsFilled() throws Exception {
+        PoolConfig before = plain.pool().config();
+        try {
+            plain.pool().reconfigure(before.withPools(new PoolConfig.Pools(3, 0, 5_000, Map.of(), Map.of())));
+            try (Connection c = pooled(plain, "")) {
+                Set<String> reads = new HashSet<>();
+                for (int i = 0; i < 6; i++) reads.add(where(c, "SELECT inet_server_port()"));
+                assertThat(reads).containsExactlyInAnyOrder("fast", "slow");
+            }
+            for (int port : new int[] {fastPort, slowPort}) {
+                await(() -> {
+                    try (Connection d = direct(port)) {
+                        return Integer.parseInt(one(
+                                        d,
+                                        "SELECT count(*) FROM pg_stat_activity WHERE usename = 'alice'"
+                                                + " AND backend_type = 'client backend'"))
+                                >= 3;
+                    }
+                });
+            }
+        } finally {
+            plain.pool().reconfigure(before);
+        }
+    }
+
+    /**
      * The causality checker: sessions write a row and read it back at once through the split port,
      * while one standby applies WAL 600 ms late. With read-your-writes no read misses its own row;
      * without, the same load finds stale reads.

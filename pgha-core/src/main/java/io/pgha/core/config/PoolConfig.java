@@ -7,7 +7,9 @@ package io.pgha.core.config;
  * @param port the pooled listener
  * @param mode when a client gives its server connection back: at the end of each transaction
  *     ({@code transaction}), or when it disconnects ({@code session})
- * @param authType what clients are asked for: {@code scram-sha-256} (default) or {@code md5}
+ * @param authType what clients are asked for: {@code scram-sha-256} (default) or {@code md5}; {@code cert}
+ *     (a verified client certificate names the user) or {@code trust} (nothing: any user of the auth
+ *     file, for a listener only trusted clients reach)
  * @param authFile users and their secrets, in PgBouncer's userlist.txt format
  * @param poolSize server connections per database and user
  * @param maxClientConn clients the listener accepts at once
@@ -427,8 +429,9 @@ public record PoolConfig(
             throw new ConfigException(s.key("port") + ": " + port + " is already one of the router's other ports");
         Mode m = readMode(s);
         String auth = s.string("auth_type", "scram-sha-256");
-        if (!auth.equals("scram-sha-256") && !auth.equals("md5") && !auth.equals("cert"))
-            throw new ConfigException(s.key("auth_type") + ": '" + auth + "' must be scram-sha-256, md5 or cert");
+        if (!auth.equals("scram-sha-256") && !auth.equals("md5") && !auth.equals("cert") && !auth.equals("trust"))
+            throw new ConfigException(
+                    s.key("auth_type") + ": '" + auth + "' must be scram-sha-256, md5, cert or trust");
         String file = s.string("auth_file", null);
         if (file == null)
             throw new ConfigException(s.key("auth_file") + ": is required (users and their SCRAM verifiers, md5 hashes"

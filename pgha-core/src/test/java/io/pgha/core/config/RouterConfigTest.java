@@ -154,7 +154,7 @@ class RouterConfigTest {
                 "min_pool_size|-1|router.pool.min_pool_size",
                 "reserve_pool_timeout|0s|router.pool.reserve_pool_timeout: must be positive",
                 "databases|3|router.pool.databases: expected a mapping",
-                "auth_type|trust|router.pool.auth_type: 'trust' must be scram-sha-256, md5 or cert",
+                "auth_type|password|router.pool.auth_type: 'password' must be scram-sha-256, md5, cert or trust",
                 "auth_type|cert|router.pool.auth_type: cert needs client_tls_sslmode: require and client_tls_ca_file",
                 "client_tls_sslmode|maybe|router.pool.client_tls_sslmode: 'maybe' must be one of disable, allow, require",
                 "server_tls_sslmode|verify-full|router.pool.server_tls_ca_file: is required with server_tls_sslmode verify-full",

@@ -143,6 +143,13 @@ public final class PoolListener implements AutoCloseable {
                 cfg.mode().name().toLowerCase(java.util.Locale.ROOT),
                 users.size(),
                 cfg.authFile());
+        if (cfg.authType().equals("trust"))
+            LOG.warn(
+                    "router {}: router.pool.auth_type is trust: clients on {} log in as any user of {} without a"
+                            + " password",
+                    name,
+                    a,
+                    cfg.authFile());
         return a;
     }
 

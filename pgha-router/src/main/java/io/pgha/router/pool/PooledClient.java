@@ -337,6 +337,19 @@ final class PooledClient extends SimpleChannelInboundHandler<Object> {
         }
         if ((m.protocol() & 0xffff) != 0 || !unknownOptions.isEmpty()) negotiate(unknownOptions);
         Secret secret = listener.secret(user);
+        if (cfg().authType().equals("trust")) {
+            // PgBouncer's trust: no password asked, but only for the users of the auth file
+            if (secret == null) {
+                LOG.info("pool: client {} as {}: not in the auth file (auth_type trust)", ctx.channel().remoteAddress(), user);
+                listener.authFailed();
+                fatal("28000", "no such user \"" + user + "\" in the router's auth file");
+                return;
+            }
+            ctx.write(Unpooled.wrappedBuffer(ClientAuth.auth(io.pgha.wire.auth.BackendAuth.OK, new byte[0])));
+            logins = ClientAuth.withSecret(user, secret);
+            afterAuthentication();
+            return;
+        }
         if (cfg().authType().equals("cert")) {
             String named = certificateUser();
             if (named == null || !named.equals(user)) {

@@ -313,15 +313,15 @@ final class ServerPool {
 
     /**
      * Every second: closes idle connections that are broken, stale or idle past server_idle_timeout
-     * (keeping min_pool_size), and opens connections up to min_pool_size in the primary's pools
-     * that a client has used.
+     * (keeping min_pool_size), and opens connections up to min_pool_size in the pools a client has
+     * used: the primary's, and each standby's while it may take reads.
      */
     private void tend() {
         long now = System.nanoTime();
         long idleNanos = config.get().serverIdleTimeoutMs() * 1_000_000;
         for (var en : entries.entrySet()) {
             Entry e = en.getValue();
-            int min = en.getKey().standby() ? 0 : settings(en.getKey()).minPoolSize();
+            int min = settings(en.getKey()).minPoolSize();
             for (Iterator<ServerConn> it = e.idle.descendingIterator(); it.hasNext(); ) {
                 ServerConn c = it.next(); // least recently used first
                 boolean idleTooLong = now - c.lastUsed > idleNanos && e.total > min;
@@ -331,7 +331,10 @@ final class ServerPool {
                     e.total--;
                 }
             }
-            if (e.total + e.opening < min && e.logins != null && route.apply(null) instanceof Route.Backend b) {
+            // a standby's pool only while that standby may take reads (route gives no backend otherwise)
+            if (e.total + e.opening < min
+                    && e.logins != null
+                    && route.apply(en.getKey().member()) instanceof Route.Backend b) {
                 for (int i = e.total + e.opening; i < min; i++)
                     open(en.getKey(), e, b, e.logins, e.startupValues, false);
             }
