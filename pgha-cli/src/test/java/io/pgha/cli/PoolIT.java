@@ -681,12 +681,14 @@ class PoolIT {
                 60_000);
         Router r = PoolFixtures.router("r-trust", dcs, trust, null, null, "node1");
         try {
-            String url = "jdbc:postgresql://127.0.0.1:" + r.pooledAddress().getPort() + "/postgres?connectTimeout=20&user=";
+            String url =
+                    "jdbc:postgresql://127.0.0.1:" + r.pooledAddress().getPort() + "/postgres?connectTimeout=20&user=";
             try (Connection c = DriverManager.getConnection(url + "carol&password=not-carols")) {
                 assertThat(one(c, "SELECT current_user")).isEqualTo("carol");
             }
             assertThatThrownBy(() -> DriverManager.getConnection(url + "mallory&password=x"))
-                    .isInstanceOfSatisfying(SQLException.class, e -> assertThat(e.getSQLState()).isEqualTo("28000"))
+                    .isInstanceOfSatisfying(
+                            SQLException.class, e -> assertThat(e.getSQLState()).isEqualTo("28000"))
                     .hasMessageContaining("no such user \"mallory\" in the router's auth file");
         } finally {
             r.close();

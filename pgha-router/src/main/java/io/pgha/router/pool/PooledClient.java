@@ -340,7 +340,10 @@ final class PooledClient extends SimpleChannelInboundHandler<Object> {
         if (cfg().authType().equals("trust")) {
             // PgBouncer's trust: no password asked, but only for the users of the auth file
             if (secret == null) {
-                LOG.info("pool: client {} as {}: not in the auth file (auth_type trust)", ctx.channel().remoteAddress(), user);
+                LOG.info(
+                        "pool: client {} as {}: not in the auth file (auth_type trust)",
+                        ctx.channel().remoteAddress(),
+                        user);
                 listener.authFailed();
                 fatal("28000", "no such user \"" + user + "\" in the router's auth file");
                 return;
