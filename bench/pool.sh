@@ -23,6 +23,9 @@ pg=$base; api=$((base + 8)); zk=$((base + 181)); rw=$((base + 500)); pool=$((bas
 dir=/tmp/pgha-bench-pool
 bin=/usr/lib/postgresql/15/bin
 size=20
+# how clients log in to both poolers: scram-sha-256 (default) or trust (PGHA_BENCH_AUTH=trust: the
+# issue's connect-per-transaction anchor, where no client PBKDF2 hides the poolers' own cost)
+auth=${PGHA_BENCH_AUTH:-scram-sha-256}
 
 need() { command -v "$1" >/dev/null 2>&1 || [ -x "/usr/sbin/$1" ]; }
 if ! need pgbouncer; then
@@ -56,7 +59,7 @@ dcs: {zookeeper: {connect: "127.0.0.1:$zk"}}
 router:
   name: bench-router
   port: $rw
-  pool: {port: $pool, mode: transaction, auth_file: $dir/users.txt, pool_size: $size, max_client_conn: 400}
+  pool: {port: $pool, mode: transaction, auth_type: $auth, auth_file: $dir/users.txt, pool_size: $size, max_client_conn: 400}
 YAML
 cat > "$dir/pgbouncer.ini" <<INI
 [databases]
@@ -65,7 +68,7 @@ postgres = host=127.0.0.1 port=$pg dbname=postgres
 listen_addr = 127.0.0.1
 listen_port = $bouncer
 unix_socket_dir =
-auth_type = scram-sha-256
+auth_type = $auth
 auth_file = $dir/bouncer-users.txt
 pool_mode = transaction
 max_client_conn = 400
@@ -124,7 +127,7 @@ for round in $(seq 1 "$rounds"); do
 done
 
 echo "Machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -r); $(date -u +%Y-%m-%d)"
-echo "pgbench $secs s per run, median (min-max) of $rounds rounds, scale $scale, -j 2, simple protocol, pool_size $size, transaction mode; $("$bin/postgres" --version); $(/usr/sbin/pgbouncer --version | head -1)"
+echo "pgbench $secs s per run, median (min-max) of $rounds rounds, scale $scale, -j 2, simple protocol, pool_size $size, transaction mode, clients log in with $auth; $("$bin/postgres" --version); $(/usr/sbin/pgbouncer --version | head -1)"
 echo
 echo "| script | clients | connect per transaction | direct tps | pgha pool tps | PgBouncer tps | pgha/PgBouncer | pooler CPU per transaction, pgha / PgBouncer (µs) |"
 echo "| --- | --- | --- | --- | --- | --- | --- | --- |"
