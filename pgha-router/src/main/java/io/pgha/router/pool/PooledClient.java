@@ -173,7 +173,7 @@ final class PooledClient extends SimpleChannelInboundHandler<Object> {
         }
         countedUnauthenticated = true;
         long timeout = cfg().limits().clientLoginTimeoutMs();
-        ctx.executor()
+        loginTimer = ctx.executor()
                 .schedule(
                         () -> {
                             if (phase == Phase.STARTUP || phase == Phase.AUTH)
@@ -185,6 +185,21 @@ final class PooledClient extends SimpleChannelInboundHandler<Object> {
                         timeout,
                         java.util.concurrent.TimeUnit.MILLISECONDS);
         ctx.channel().config().setAutoRead(true);
+    }
+
+    /**
+     * client_login_timeout, cancelled once the client has logged in or gone: a pending timer holds
+     * the whole client (channel, pipeline, buffers) until it fires, which under connection churn
+     * filled the old generation with closed clients and drove the router into back-to-back full
+     * collections.
+     */
+    private io.netty.util.concurrent.ScheduledFuture<?> loginTimer;
+
+    private void cancelLoginTimer() {
+        if (loginTimer != null) {
+            loginTimer.cancel(false);
+            loginTimer = null;
+        }
     }
 
     /** When the client connected (ms since the epoch). */
@@ -257,6 +272,7 @@ final class PooledClient extends SimpleChannelInboundHandler<Object> {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+        cancelLoginTimer();
         phase = Phase.CLOSED;
         listener.gone(this);
         if (server != null) giveBack();
@@ -543,6 +559,7 @@ final class PooledClient extends SimpleChannelInboundHandler<Object> {
     }
 
     private void afterAuthentication() {
+        cancelLoginTimer();
         listener.authenticated(this);
         if (PoolConfig.ADMIN_DATABASE.equals(database)) {
             if (!cfg().admin().mayShow(user)) {
