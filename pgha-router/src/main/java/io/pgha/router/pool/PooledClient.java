@@ -353,34 +353,18 @@ final class PooledClient extends SimpleChannelInboundHandler<Object> {
         }
         if ((m.protocol() & 0xffff) != 0 || !unknownOptions.isEmpty()) negotiate(unknownOptions);
         Secret secret = listener.secret(user);
-        if (cfg().authType().equals("trust")) {
-            // PgBouncer's trust: no password asked, but only for the users of the auth file
-            if (secret == null) {
-                LOG.info(
-                        "pool: client {} as {}: not in the auth file (auth_type trust)",
-                        ctx.channel().remoteAddress(),
-                        user);
-                listener.authFailed();
-                fatal("28000", "no such user \"" + user + "\" in the router's auth file");
-                return;
-            }
-            ctx.write(Unpooled.wrappedBuffer(ClientAuth.auth(io.pgha.wire.auth.BackendAuth.OK, new byte[0])));
-            logins = ClientAuth.withSecret(user, secret);
-            afterAuthentication();
+        String refusal = passwordlessRefusal(secret);
+        if (refusal != null) {
+            LOG.info("pool: client {} as {}: {}", ctx.channel().remoteAddress(), user, refusal);
+            listener.authFailed();
+            fatal(
+                    "28000",
+                    cfg().authType().equals("trust")
+                            ? "no such user \"" + user + "\" in the router's auth file"
+                            : "certificate authentication failed for user \"" + user + "\"");
             return;
         }
-        if (cfg().authType().equals("cert")) {
-            String named = certificateUser();
-            if (named == null || !named.equals(user)) {
-                LOG.info(
-                        "pool: client {} as {}: {}",
-                        ctx.channel().remoteAddress(),
-                        user,
-                        named == null ? "no verified client certificate" : "the certificate names " + named);
-                listener.authFailed();
-                fatal("28000", "certificate authentication failed for user \"" + user + "\"");
-                return;
-            }
+        if (cfg().authType().equals("trust") || cfg().authType().equals("cert")) {
             ctx.write(Unpooled.wrappedBuffer(ClientAuth.auth(io.pgha.wire.auth.BackendAuth.OK, new byte[0])));
             logins = ClientAuth.withSecret(user, secret);
             afterAuthentication();
@@ -395,6 +379,23 @@ final class PooledClient extends SimpleChannelInboundHandler<Object> {
             return;
         }
         challenge(secret);
+    }
+
+    /**
+     * For the logins that ask no password: why this one is refused (for the log), or null when it may go on, or
+     * when the auth type asks for a password. Trust (PgBouncer's) lets in the users of the auth file only; cert
+     * the user its verified client certificate names.
+     */
+    private String passwordlessRefusal(Secret secret) {
+        return switch (cfg().authType()) {
+            case "trust" -> secret == null ? "not in the auth file (auth_type trust)" : null;
+            case "cert" -> {
+                String named = certificateUser();
+                if (named == null) yield "no verified client certificate";
+                yield named.equals(user) ? null : "the certificate names " + named;
+            }
+            default -> null;
+        };
     }
 
     private void challenge(Secret secret) {

@@ -56,6 +56,18 @@ class PooledClientTest {
                 NioSocketChannel.class);
     }
 
+    /** Runs the check on a client of a listener with the given auth type; both are closed after it. */
+    private void withClient(String authType, java.util.function.Consumer<EmbeddedChannel> check) throws Exception {
+        PoolListener listener = listener(authType);
+        try {
+            EmbeddedChannel ch = client(listener);
+            check.accept(ch);
+            ch.finishAndReleaseAll();
+        } finally {
+            listener.close();
+        }
+    }
+
     /**
      * The client_login_timeout timer goes with the client. Before, it stayed scheduled for the whole
      * timeout and held the client (channel, pipeline, buffers) until then, also after the client
@@ -65,9 +77,7 @@ class PooledClientTest {
      */
     @Test
     void aClientThatGoesWhileLoggingInLeavesNoTimerBehind() throws Exception {
-        PoolListener listener = listener("scram-sha-256");
-        try {
-            EmbeddedChannel ch = client(listener);
+        withClient("scram-sha-256", ch -> {
             assertThat(ch.runScheduledPendingTasks())
                     .as("the login timer runs while the client logs in")
                     .isPositive();
@@ -75,17 +85,12 @@ class PooledClientTest {
             assertThat(ch.runScheduledPendingTasks())
                     .as("nothing left scheduled")
                     .isEqualTo(-1);
-            ch.finishAndReleaseAll();
-        } finally {
-            listener.close();
-        }
+        });
     }
 
     @Test
     void aClientThatLoggedInLeavesNoLoginTimerBehind() throws Exception {
-        PoolListener listener = listener("trust");
-        try {
-            EmbeddedChannel ch = client(listener);
+        withClient("trust", ch -> {
             io.netty.buffer.ByteBuf startup = io.netty.buffer.Unpooled.buffer();
             byte[] params = "user\0alice\0database\0postgres\0\0".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
             startup.writeInt(8 + params.length).writeInt(196608).writeBytes(params);
@@ -93,9 +98,6 @@ class PooledClientTest {
             assertThat(ch.runScheduledPendingTasks())
                     .as("nothing left scheduled")
                     .isEqualTo(-1);
-            ch.finishAndReleaseAll();
-        } finally {
-            listener.close();
-        }
+        });
     }
 }
