@@ -45,15 +45,31 @@ final class AgentCommand implements Callable<Integer> {
         }
     }
 
-    /** SIGHUP: the config file read again; a file that does not load changes nothing. */
-    private void reload(Agent agent) {
+    /**
+     * SIGHUP: the config file read again; a file that does not load changes nothing. The agent's router, when it
+     * has a pooled listener, takes that listener's new settings and reads its auth file again, as a standalone
+     * router does.
+     */
+    private void reload(Agent agent, RunningRouter router) {
+        var log = org.slf4j.LoggerFactory.getLogger(AgentCommand.class);
+        NodeConfig.Reload r;
         try {
-            NodeConfig.Reload r = agent.reload(ConfigLoader.load(config));
+            r = agent.reload(ConfigLoader.load(config));
             if (r.applied().contains("log"))
                 LogSetup.apply(r.config().log(), r.config().name());
         } catch (RuntimeException e) {
-            org.slf4j.LoggerFactory.getLogger(AgentCommand.class)
-                    .error("SIGHUP: {} (nothing changed; the agent goes on with its current config)", e.getMessage());
+            log.error("SIGHUP: {} (nothing changed; the agent goes on with its current config)", e.getMessage());
+            return;
+        }
+        if (router == null) return;
+        try {
+            java.util.List<String> restart = router.reloadPool(r.config().router());
+            if (!restart.isEmpty())
+                log.warn(
+                        "SIGHUP: these router settings changed and take effect at the next start: {}",
+                        String.join(", ", restart));
+        } catch (java.io.IOException | RuntimeException e) {
+            log.error("SIGHUP: the router's pooled listener keeps its settings: {}", e.getMessage());
         }
     }
 
@@ -71,7 +87,7 @@ final class AgentCommand implements Callable<Integer> {
         Runtime.getRuntime().addShutdownHook(new Thread(stop::run, "shutdown"));
         Signals.on("TERM", stop::run);
         Signals.on("INT", stop::run);
-        Signals.on("HUP", () -> reload(agent));
+        Signals.on("HUP", () -> reload(agent, router));
         agent.run();
         stop.run(); // waits for a stop begun by a signal to finish before the process exits
         return 0;

@@ -63,9 +63,7 @@ final class RouterCommand implements Callable<Integer> {
         try {
             RouterConfig.File fresh = ConfigLoader.loadRouter(config, System.getenv(), defaultName());
             List<String> restart = new ArrayList<>();
-            var pool = router.router().pool();
-            if (pool != null && fresh.router().pool() != null)
-                restart.addAll(pool.reconfigure(fresh.router().pool()));
+            restart.addAll(router.reloadPool(fresh.router()));
             LogSetup.apply(fresh.log(), running.router().name());
             restart.addAll(needRestart(running, fresh));
             log.info(

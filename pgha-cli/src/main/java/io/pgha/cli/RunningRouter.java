@@ -47,6 +47,16 @@ final class RunningRouter implements AutoCloseable {
         return router;
     }
 
+    /**
+     * SIGHUP: the pooled listener takes the pool settings of {@code fresh} that apply without a restart and reads
+     * its auth file again. Returns the settings that changed but need a restart (none without a pooled listener).
+     */
+    java.util.List<String> reloadPool(RouterConfig fresh) throws java.io.IOException {
+        var pool = router.pool();
+        if (pool == null || fresh == null || fresh.pool() == null) return java.util.List.of();
+        return pool.reconfigure(fresh.pool());
+    }
+
     static String describe(Router r, int apiPort) {
         StringBuilder s = new StringBuilder("Router ")
                 .append(r.config().name())

@@ -44,6 +44,12 @@ class NonRootAgentIT {
             int api = FreePorts.one();
             int zk = FreePorts.one();
             int router = FreePorts.one();
+            int pooled = FreePorts.one();
+            Path users = dir.resolve("users.txt");
+            Files.writeString(
+                    Files.createFile(
+                            users, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))),
+                    "\"postgres\" \"first-pw\"\n");
             Path cfg = Files.writeString(dir.resolve("node1.yml"), """
           cluster: nonroot
           name: node1
@@ -55,9 +61,9 @@ class NonRootAgentIT {
           restapi: {port: %3$d}
           dcs:
             embedded: {my_id: 1, data_dir: %1$s/node1/zookeeper, peers: ["1=127.0.0.1:%4$d:%5$d:%6$d"]}
-          router: {port: %7$d}
+          router: {port: %7$d, pool: {port: %8$d, auth_file: %1$s/users.txt}}
           """.formatted(
-                            dir, pg, api, zk, FreePorts.one(), FreePorts.one(), router));
+                            dir, pg, api, zk, FreePorts.one(), FreePorts.one(), router, pooled));
             new ProcessBuilder("chown", "-R", "postgres:", dir.toString())
                     .inheritIO()
                     .start()
@@ -107,6 +113,22 @@ class NonRootAgentIT {
                 }
             });
 
+            // Its pooled listener reads its auth file again on the agent's SIGHUP, as a standalone router does.
+            assertThat(pooledUser(pooled, "first-pw")).isEqualTo("postgres");
+            Files.writeString(users, "\"postgres\" \"second-pw\"\n");
+            assertThat(new ProcessBuilder("kill", "-HUP", Long.toString(agent.pid()))
+                            .inheritIO()
+                            .start()
+                            .waitFor())
+                    .isZero();
+            await().atMost(Duration.ofSeconds(30))
+                    .ignoreExceptions() // the old password fails until the reload has run
+                    .untilAsserted(
+                            () -> assertThat(pooledUser(pooled, "second-pw")).isEqualTo("postgres"));
+            assertThatThrownBy(() -> pooledUser(pooled, "first-pw"))
+                    .hasMessageContaining("password authentication failed");
+            assertThat(agent.isAlive()).as("SIGHUP never stops the agent").isTrue();
+
             agent.toHandle().destroy(); // SIGTERM: the agent stops PostgreSQL and exits
             assertThat(agent.waitFor(60, TimeUnit.SECONDS)).isTrue();
             assertThat(Processes.alive(postmaster)).isFalse();
@@ -118,6 +140,17 @@ class NonRootAgentIT {
             long left = Processes.postmasterPid(dir.resolve("node1").resolve("data"));
             if (left > 0) ProcessHandle.of(left).ifPresent(ProcessHandle::destroyForcibly);
             Directories.delete(dir);
+        }
+    }
+
+    /** Who the pooled listener logged in, with that password. */
+    private static String pooledUser(int port, String password) throws Exception {
+        try (var c = DriverManager.getConnection(
+                        "jdbc:postgresql://127.0.0.1:" + port + "/postgres?user=postgres&password=" + password);
+                var st = c.createStatement();
+                var rs = st.executeQuery("SELECT current_user")) {
+            rs.next();
+            return rs.getString(1);
         }
     }
 }

@@ -70,7 +70,16 @@ public record NodeConfig(
         if (recloneOnRewindFailure != fresh.recloneOnRewindFailure)
             applied.add("remove_data_directory_on_rewind_failure");
         if (primaryStartTimeoutMs != fresh.primaryStartTimeoutMs) applied.add("primary_start_timeout");
-        if (!java.util.Objects.equals(router, fresh.router)) restart.add("router");
+        // The router's pooled listener takes its own changes (auth file, sizes, limits) and names those that need
+        // a restart; the rest of the router section is fixed at the start.
+        RouterConfig keptRouter = router;
+        if (router != null && fresh.router != null && router.pool() != null && fresh.router.pool() != null) {
+            if (!router.withPool(fresh.router.pool()).equals(fresh.router)) restart.add("router");
+            else if (!router.pool().equals(fresh.router.pool())) {
+                keptRouter = router.withPool(fresh.router.pool());
+                applied.add("router.pool");
+            }
+        } else if (!java.util.Objects.equals(router, fresh.router)) restart.add("router");
         if (!java.util.Objects.equals(archive, fresh.archive)) restart.add("archive");
         if (!java.util.Objects.equals(standbyCluster, fresh.standbyCluster)) restart.add("standby_cluster");
         Postgres p = postgresql;
@@ -119,7 +128,7 @@ public record NodeConfig(
                 watchdog,
                 fresh.recloneOnRewindFailure,
                 fresh.primaryStartTimeoutMs,
-                router,
+                keptRouter,
                 archive,
                 standbyCluster,
                 fresh.log);

@@ -32,6 +32,36 @@ class ReloadTest {
         assertThat(r.config().postgresql().port()).isEqualTo(old.postgresql().port());
     }
 
+    /** The router's pooled listener takes its own settings at a SIGHUP; the rest of the router waits for a restart. */
+    @Test
+    void thePooledListenersSettingsApplyTheRestOfTheRouterNeedsARestart() {
+        Map<String, Object> doc = valid();
+        set(doc, "router.port", 6000);
+        set(doc, "router.pool.port", 6432);
+        set(doc, "router.pool.auth_file", "/etc/pgha/users.txt");
+        NodeConfig old = ConfigReader.read(doc);
+
+        set(doc, "router.pool.pool_size", 7);
+        NodeConfig.Reload r = old.reloaded(ConfigReader.read(doc));
+        assertThat(r.applied()).containsExactly("router.pool");
+        assertThat(r.needRestart()).isEmpty();
+        assertThat(r.config().router().pool().poolSize()).isEqualTo(7);
+        assertThat(r.config().router().port()).isEqualTo(6000);
+
+        assertThat(old.reloaded(old).applied()).as("nothing changed").isEmpty();
+
+        set(doc, "router.port", 6001);
+        NodeConfig.Reload r2 = old.reloaded(ConfigReader.read(doc));
+        assertThat(r2.needRestart()).containsExactly("router");
+        assertThat(r2.applied()).doesNotContain("router.pool");
+        assertThat(r2.config().router()).isEqualTo(old.router());
+
+        Map<String, Object> none = valid();
+        assertThat(old.reloaded(ConfigReader.read(none)).needRestart())
+                .as("a router removed")
+                .containsExactly("router");
+    }
+
     @Test
     void timeoutsThatTheLeaseDoesNotDependOnChangeWithinTheRunningTtl() {
         NodeConfig old = ConfigReader.read(valid());
