@@ -8,8 +8,11 @@
 #   1. ./pgha demo --fresh on ports 25432.. in a temporary directory, timed until one node answers
 #      /primary, the two others /replica, and the primary's pg_stat_replication shows both streaming;
 #   2. `pgha list` five times (wall clock of the whole command, launcher included);
-#   3. after 20 s settling, each agent JVM's RSS and PSS (/proc/PID/smaps_rollup) and the CPU it
-#      used over 60 idle seconds.
+#   3. a new member joining: a fourth agent (node4, a client of the demo's ZooKeeper ensemble, no
+#      data directory) timed from `pgha agent` until the primary's pg_stat_replication shows it
+#      streaming; three joins per round (stopped and its data directory removed between them), median;
+#   4. after 20 s settling, each agent JVM's RSS and PSS (/proc/PID/smaps_rollup) and the CPU it
+#      used over 60 idle seconds (PGHA_BENCH_FOOTPRINT=0 skips this step).
 # The demo is stopped with SIGTERM at the end of each round, and on failure.
 set -euo pipefail
 repo=${PGHA_BENCH_REPO:-$(cd "$(dirname "$0")/.." && pwd)}
@@ -17,7 +20,16 @@ rounds=${1:-3}
 work=$(mktemp -d /tmp/pgha-bench-start.XXXXXX)
 chmod 0755 "$work"
 demo_pid=""
+join_pid=""
+stop_join() {
+  if [ -n "$join_pid" ] && kill -0 "$join_pid" 2>/dev/null; then
+    kill -TERM "$join_pid"
+    wait "$join_pid" 2>/dev/null || true
+  fi
+  join_pid=""
+}
 stop_demo() {
+  stop_join
   if [ -n "$demo_pid" ] && kill -0 "$demo_pid" 2>/dev/null; then
     kill -TERM "$demo_pid"
     wait "$demo_pid" 2>/dev/null || true
@@ -31,7 +43,19 @@ ms() { echo $((($2 - $1) / 1000000)); }
 code() { curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$1$2" 2>/dev/null || true; }
 agents() { pgrep -f "io.pgha.cli.Main agent --config $work/demo/" || true; }
 
-echo "round,start_ms,list_ms_median,agent,rss_kb,pss_kb,idle_cpu_ms_per_min"
+# node4.yml: node3's file with another name, data directory and ports, and the ensemble as a client
+node4_config() {
+  sed -e 's/^name: node3$/name: node4/' -e 's#/node3/data#/node4/data#' -e 's/port: 25434$/port: 25435/' \
+    -e 's/port: 28010$/port: 28011/' "$work/demo/node3.yml" |
+    awk '/^  embedded:/ {print "  zookeeper: {connect: \"127.0.0.1:22181,127.0.0.1:22182,127.0.0.1:22183\"}"; skip=1; next}
+         skip && /^    / {next} {skip=0; print}' >"$work/demo/node4.yml"
+}
+streaming() { # PORT [APPLICATION_NAME]: streaming standbys of the server on PORT (all, or that one)
+  psql -h 127.0.0.1 -p "$1" -U postgres -d postgres -Atc \
+    "select count(*) from pg_stat_replication where state = 'streaming' ${2:+and application_name = '$2'}" 2>/dev/null || true
+}
+
+echo "round,start_ms,list_ms_median,join_ms_median,agent,rss_kb,pss_kb,idle_cpu_ms_per_min"
 for r in $(seq 1 "$rounds"); do
   t0=$(now)
   (cd "$work" && exec "$repo/pgha" demo --fresh --dir "$work/demo" --pg-port 25432 --api-port 28008 \
@@ -61,6 +85,28 @@ for r in $(seq 1 "$rounds"); do
     lists+=("$(ms "$a" "$(now)")")
   done
   list_median=$(printf '%s\n' "${lists[@]}" | sort -n | sed -n 3p)
+  node4_config
+  joins=()
+  for _ in 1 2 3; do
+    rm -rf "$work/demo/node4"
+    while [ "$(streaming "$pg" node4)" != 0 ]; do sleep 0.1; done
+    a=$(now)
+    "$repo/pgha" agent --config "$work/demo/node4.yml" >"$work/node4.log" 2>&1 &
+    join_pid=$!
+    until [ "$(streaming "$pg" node4)" = 1 ]; do
+      kill -0 "$join_pid" 2>/dev/null || { cat "$work/node4.log" >&2; exit 1; }
+      sleep 0.02
+      [ $(($(now) - a)) -lt 60000000000 ] || { echo "node4 not streaming after 60 s" >&2; exit 1; }
+    done
+    joins+=("$(ms "$a" "$(now)")")
+    stop_join
+  done
+  join_median=$(printf '%s\n' "${joins[@]}" | sort -n | sed -n 2p)
+  if [ "${PGHA_BENCH_FOOTPRINT:-1}" = 0 ]; then
+    echo "$r,$start,$list_median,$join_median,,,,"
+    stop_demo
+    continue
+  fi
   sleep 20
   declare -A before=()
   for p in $(agents); do before[$p]=$(awk '{print $14 + $15}' "/proc/$p/stat"); done
@@ -71,7 +117,7 @@ for r in $(seq 1 "$rounds"); do
     rss=$(awk '/^Rss:/ {print $2}' "/proc/$p/smaps_rollup")
     pss=$(awk '/^Pss:/ {print $2}' "/proc/$p/smaps_rollup")
     ticks=$(($(awk '{print $14 + $15}' "/proc/$p/stat") - ${before[$p]:-0}))
-    echo "$r,$start,$list_median,$n,$rss,$pss,$((ticks * 1000 / $(getconf CLK_TCK)))"
+    echo "$r,$start,$list_median,$join_median,$n,$rss,$pss,$((ticks * 1000 / $(getconf CLK_TCK)))"
   done
   unset before
   stop_demo

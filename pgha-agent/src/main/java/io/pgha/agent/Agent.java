@@ -169,6 +169,14 @@ public final class Agent implements AutoCloseable, AgentView {
             sets.start();
             api = new RestApi(this, new ClusterControl(dcs, clock::wallMillis));
             api.start();
+            // A DCS that grants another session timeout or lease TTL than timing.ttl is refused here, before
+            // the first cycle, where this member could take the lease; one that does not answer yet is waited
+            // for by the loop.
+            try {
+                dcs.checkSession(cfg.timing().ttlMs());
+            } catch (DcsException e) {
+                throw new IllegalStateException(e.getMessage());
+            }
             LOG.info(
                     "agent {} of cluster {} started; REST API on {}",
                     cfg.name(),

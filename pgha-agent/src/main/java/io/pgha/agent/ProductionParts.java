@@ -3,7 +3,6 @@ package io.pgha.agent;
 import io.pgha.core.config.NodeConfig;
 import io.pgha.core.time.Clock;
 import io.pgha.dcs.Dcs;
-import io.pgha.dcs.DcsException;
 import io.pgha.dcs.DcsFactory;
 import io.pgha.postgres.Binaries;
 import io.pgha.postgres.LocalPostgres;
@@ -28,9 +27,6 @@ final class ProductionParts {
         AutoCloseable zookeeper = null;
         Dcs dcs = null;
         try {
-            pg.prepare();
-            String archiveProblem = pg.checkArchiveCommand();
-            if (archiveProblem != null) LOG.error(archiveProblem);
             if (cfg.dcs().embedded() != null) {
                 var e = cfg.dcs().embedded();
                 LOG.info(
@@ -39,14 +35,12 @@ final class ProductionParts {
                         e.peers().size());
                 zookeeper = DcsFactory.startEmbedded(cfg.dcs());
             }
+            // The client connects in the background (with TLS, the handshake of a cold JVM takes a few hundred
+            // ms) while the rest of the agent is built; Agent#run checks the session before its first cycle.
             dcs = DcsFactory.member(cfg.dcs(), cfg.cluster(), cfg.timing().ttlMs());
-            try {
-                // A DCS that grants another session timeout or lease TTL than timing.ttl is refused here,
-                // before this member can take the lease; one that does not answer yet is waited for by the loop.
-                dcs.checkSession(cfg.timing().ttlMs());
-            } catch (DcsException e) {
-                throw new IllegalStateException(e.getMessage());
-            }
+            pg.prepare();
+            String archiveProblem = pg.checkArchiveCommand();
+            if (archiveProblem != null) LOG.error(archiveProblem);
             Watchdog watchdog = new Watchdog(cfg.watchdog());
             LOG.info("watchdog: {}", watchdog.status());
             return new Agent.Parts(
