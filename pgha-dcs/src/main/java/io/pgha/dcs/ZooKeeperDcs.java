@@ -456,10 +456,14 @@ public final class ZooKeeperDcs implements Dcs {
 
     private DcsException failed(String what, Exception e, boolean write) {
         if (e instanceof InterruptedException) Thread.currentThread().interrupt();
-        String hint = e instanceof KeeperException.SessionExpiredException
-                        && access.authInfo().isEmpty()
-                ? " (a server that requires authentication ends the session of a client without dcs.auth)"
-                : "";
+        // A server that requires authentication ends the session of a client without dcs.auth; the client
+        // sees that as an expired session or, when the server closed the connection first, as a lost one.
+        String hint = "";
+        if (access.authInfo().isEmpty() && e instanceof KeeperException.SessionExpiredException)
+            hint = " (a server that requires authentication ends the session of a client without dcs.auth)";
+        else if (access.authInfo().isEmpty() && e instanceof KeeperException.ConnectionLossException)
+            hint = " (the server is unreachable, or it requires authentication and closed the connection of this"
+                    + " client, which has no dcs.auth)";
         return new DcsException("cannot " + what + ": ZooKeeper " + describe(e, write) + hint, e);
     }
 
