@@ -158,7 +158,8 @@ public final class Agent implements AutoCloseable, AgentView {
         try {
             assemble(ProductionParts.build(cfg), new ActionRunner(this::wakeUp));
             guard.start();
-            postmasterWatch = new PostmasterWatch(pg::postmasterPid, io.pgha.postgres.Processes::alive, this::wakeUp);
+            postmasterWatch = new PostmasterWatch(
+                    pg::postmasterPid, io.pgha.postgres.Processes::alive, PostmasterWatch::pidfd, this::wakeUp);
             postmasterWatch.start();
             if (cfg.archive() != null) {
                 archiveServer = new ArchiveServerKeeper(cfg, ArchiveServerKeeper.command(cfg), pg::postmasterPid);

@@ -41,6 +41,7 @@ class PostmasterWatchTest {
                     return pid.get();
                 },
                 running::contains,
+                p -> null,
                 wakes::incrementAndGet);
         w.check();
         for (int i = 0; i < 10; i++) w.check();
@@ -49,5 +50,66 @@ class PostmasterWatchTest {
         pid.set(-1);
         w.check();
         assertThat(wakes).hasValue(1);
+    }
+
+    @Test
+    void whileThePostmasterRunsTheWatchWaitsOnItsExitWithoutLooking() throws Exception {
+        AtomicLong pid = new AtomicLong(4242);
+        AtomicInteger looks = new AtomicInteger();
+        AtomicInteger wakes = new AtomicInteger();
+        java.util.concurrent.CountDownLatch exited = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch waiting = new java.util.concurrent.CountDownLatch(1);
+        PostmasterWatch.Exit exit = new PostmasterWatch.Exit() {
+            @Override
+            public boolean await(int timeoutMs) throws InterruptedException {
+                waiting.countDown();
+                return exited.await(timeoutMs, java.util.concurrent.TimeUnit.MILLISECONDS);
+            }
+
+            @Override
+            public void close() {}
+        };
+        PostmasterWatch w = new PostmasterWatch(
+                pid::get,
+                p -> {
+                    looks.incrementAndGet();
+                    return p == pid.get();
+                },
+                p -> p == 4242 ? exit : null,
+                wakes::incrementAndGet);
+        w.start();
+        try {
+            assertThat(waiting.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            int before = looks.get();
+            Thread.sleep(10 * PostmasterWatch.PERIOD_MS);
+            assertThat(looks.get())
+                    .as("no look at the postmaster while waiting on its exit")
+                    .isEqualTo(before);
+            assertThat(wakes).hasValue(0);
+            pid.set(-1);
+            exited.countDown();
+            org.awaitility.Awaitility.await()
+                    .atMost(java.time.Duration.ofSeconds(10))
+                    .untilAsserted(() -> assertThat(wakes).hasValue(1));
+        } finally {
+            w.close();
+        }
+    }
+
+    @Test
+    void aPidfdReportsTheExitOfARealProcess() throws Exception {
+        Process p = new ProcessBuilder("sleep", "30").start();
+        try {
+            PostmasterWatch.Exit exit = PostmasterWatch.pidfd(p.pid());
+            org.junit.jupiter.api.Assumptions.assumeTrue(exit != null, "no pidfd on this kernel");
+            try (exit) {
+                assertThat(exit.await(100)).as("still running").isFalse();
+                p.destroyForcibly();
+                assertThat(exit.await(10_000)).as("ended").isTrue();
+            }
+        } finally {
+            p.destroyForcibly();
+            p.waitFor();
+        }
     }
 }

@@ -67,6 +67,12 @@ final class Libc {
         int close(int fd);
 
         int kill(int pid, int sig);
+
+        /** syscall(2), for calls glibc 2.36 has no wrapper of its own for (pidfd_open). */
+        long syscall(long number, long a, long b);
+
+        /** poll(2) on one {@code struct pollfd}, given as {fd, events | revents << 16} (little-endian). */
+        int poll(int[] pollfd, NativeLong nfds, int timeoutMs);
     }
 
     private static volatile C c;

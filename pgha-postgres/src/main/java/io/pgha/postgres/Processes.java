@@ -21,6 +21,55 @@ public final class Processes {
         return state != 'Z' && state != 'X';
     }
 
+    /** pidfd_open(2): the same number on x86-64 and arm64 (Linux 5.3 and later). */
+    private static final long SYS_PIDFD_OPEN = 434;
+
+    private static final short POLLIN = 1;
+
+    /**
+     * A process's exit, waited for without looking at it again and again: a pidfd (Linux 5.3 and
+     * later), which poll(2) reports readable once the process has ended (a zombie counts as ended).
+     */
+    public static final class Exit implements AutoCloseable {
+        private final Libc.C c;
+        private final int fd;
+        private boolean closed;
+
+        private Exit(Libc.C c, int fd) {
+            this.c = c;
+            this.fd = fd;
+        }
+
+        /** Whether the process ended within {@code timeoutMs} (false also when the wait was interrupted). */
+        public synchronized boolean await(int timeoutMs) {
+            if (closed) return false;
+            int[] pollfd = {fd, POLLIN};
+            return c.poll(pollfd, new com.sun.jna.NativeLong(1), timeoutMs) > 0;
+        }
+
+        @Override
+        public synchronized void close() {
+            if (!closed) c.close(fd);
+            closed = true;
+        }
+    }
+
+    /**
+     * A handle on {@code pid}'s exit, or null where the kernel (before 5.3), a seccomp filter or the
+     * architecture offers none, or when the process is gone already: the caller then looks at the
+     * process from time to time instead.
+     */
+    public static Exit exitOf(long pid) {
+        if (pid <= 0 || pid > Integer.MAX_VALUE) return null;
+        try {
+            Libc.C c = Libc.c();
+            long fd = c.syscall(SYS_PIDFD_OPEN, pid, 0);
+            return fd < 0 ? null : new Exit(c, (int) fd);
+        } catch (java.io.IOException | RuntimeException | LinkageError e) {
+            return null;
+        }
+    }
+
     /** Whether {@code pid} has exited but is not reaped yet (its parent has not waited for it). */
     public static boolean zombie(long pid) {
         char state = state(pid);
