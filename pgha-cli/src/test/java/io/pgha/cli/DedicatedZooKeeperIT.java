@@ -11,7 +11,6 @@ import io.pgha.testkit.FreePorts;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.apache.zookeeper.KeeperException;
 import org.apache.zookeeper.ZooKeeper;
@@ -41,25 +40,17 @@ class DedicatedZooKeeperIT {
                         "    username: pgha",
                         "    password: a-long-test-password",
                         ""));
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process server = new ProcessBuilder(List.of(
-                        java,
-                        "-Xmx64m",
-                        "-cp",
-                        System.getProperty("java.class.path"),
-                        Main.class.getName(),
-                        "zookeeper",
-                        "-c",
-                        cfg.toString(),
-                        "--id",
-                        "1",
-                        "--peer",
-                        "1=127.0.0.1:" + port + ":" + (port + 100) + ":" + (port + 200),
-                        "--data-dir",
-                        dir.resolve("zk").toString()))
-                .redirectErrorStream(true)
-                .redirectOutput(dir.resolve("zk.log").toFile())
-                .start();
+        Process server = CliFixtures.pgha(
+                dir.resolve("zk.log"),
+                "zookeeper",
+                "-c",
+                cfg.toString(),
+                "--id",
+                "1",
+                "--peer",
+                "1=127.0.0.1:" + port + ":" + (port + 100) + ":" + (port + 200),
+                "--data-dir",
+                dir.resolve("zk").toString());
         try {
             NodeConfig node = ConfigLoader.load(cfg);
             try (ZooKeeperDcs pgha = ZooKeeperDcs.connect(node.dcs(), "zk", 4000)) {

@@ -6,7 +6,6 @@ import io.pgha.dcs.EmbeddedZooKeeper;
 import io.pgha.testkit.FreePorts;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -40,20 +39,7 @@ class SessionRefusalIT {
                       zookeeper: {connect: "%s"}
                     """.formatted(
                             data, FreePorts.one(), FreePorts.one(), zk.connectString()));
-            String java =
-                    Path.of(System.getProperty("java.home"), "bin", "java").toString();
-            Process agent = new ProcessBuilder(List.of(
-                            java,
-                            "-Xmx64m",
-                            "-cp",
-                            System.getProperty("java.class.path"),
-                            Main.class.getName(),
-                            "agent",
-                            "--config",
-                            cfg.toString()))
-                    .redirectErrorStream(true)
-                    .redirectOutput(dir.resolve("agent.log").toFile())
-                    .start();
+            Process agent = CliFixtures.pgha(dir.resolve("agent.log"), "agent", "--config", cfg.toString());
             try {
                 assertThat(agent.waitFor(60, TimeUnit.SECONDS))
                         .as("the agent exits")
