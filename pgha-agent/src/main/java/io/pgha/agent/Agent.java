@@ -159,7 +159,10 @@ public final class Agent implements AutoCloseable, AgentView {
             assemble(ProductionParts.build(cfg), new ActionRunner(this::wakeUp));
             guard.start();
             postmasterWatch = new PostmasterWatch(
-                    pg::postmasterPid, io.pgha.postgres.Processes::alive, PostmasterWatch::pidfd, this::wakeUp);
+                    pg::postmasterPid,
+                    io.pgha.postgres.Processes::alive,
+                    io.pgha.postgres.Processes::exitOf,
+                    this::wakeUp);
             postmasterWatch.start();
             if (cfg.archive() != null) {
                 archiveServer = new ArchiveServerKeeper(cfg, ArchiveServerKeeper.command(cfg), pg::postmasterPid);

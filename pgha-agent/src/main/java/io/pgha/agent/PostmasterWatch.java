@@ -1,5 +1,6 @@
 package io.pgha.agent;
 
+import io.pgha.postgres.Processes.Exit;
 import java.util.function.LongFunction;
 import java.util.function.LongPredicate;
 import java.util.function.LongSupplier;
@@ -19,32 +20,6 @@ final class PostmasterWatch implements AutoCloseable {
     static final long PERIOD_MS = 50;
     /** How long one wait on a pidfd lasts before the watch checks whether it was closed. */
     static final int WAIT_MS = 1000;
-
-    /** A process's exit (see {@link io.pgha.postgres.Processes#exitOf}). */
-    interface Exit extends AutoCloseable {
-        /** Whether the process ended within {@code timeoutMs}. */
-        boolean await(int timeoutMs) throws InterruptedException;
-
-        @Override
-        void close();
-    }
-
-    /** The exit of {@code p} through a pidfd, or null where there is none. */
-    static Exit pidfd(long p) {
-        io.pgha.postgres.Processes.Exit e = io.pgha.postgres.Processes.exitOf(p);
-        if (e == null) return null;
-        return new Exit() {
-            @Override
-            public boolean await(int timeoutMs) {
-                return e.await(timeoutMs);
-            }
-
-            @Override
-            public void close() {
-                e.close();
-            }
-        };
-    }
 
     private final LongSupplier pid;
     private final LongPredicate alive;

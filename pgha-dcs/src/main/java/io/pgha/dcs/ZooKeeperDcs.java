@@ -459,11 +459,13 @@ public final class ZooKeeperDcs implements Dcs {
         // A server that requires authentication ends the session of a client without dcs.auth; the client
         // sees that as an expired session or, when the server closed the connection first, as a lost one.
         String hint = "";
-        if (access.authInfo().isEmpty() && e instanceof KeeperException.SessionExpiredException)
-            hint = " (a server that requires authentication ends the session of a client without dcs.auth)";
-        else if (access.authInfo().isEmpty() && e instanceof KeeperException.ConnectionLossException)
-            hint = " (the server is unreachable, or it requires authentication and closed the connection of this"
-                    + " client, which has no dcs.auth)";
+        if (access.authInfo().isEmpty()) {
+            if (e instanceof KeeperException.SessionExpiredException)
+                hint = " (a server that requires authentication ends the session of a client without dcs.auth)";
+            else if (e instanceof KeeperException.ConnectionLossException)
+                hint = " (the server is unreachable, or it requires authentication and closed the connection of"
+                        + " this client, which has no dcs.auth)";
+        }
         return new DcsException("cannot " + what + ": ZooKeeper " + describe(e, write) + hint, e);
     }
 

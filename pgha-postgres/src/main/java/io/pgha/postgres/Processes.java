@@ -27,20 +27,29 @@ public final class Processes {
     private static final short POLLIN = 1;
 
     /**
-     * A process's exit, waited for without looking at it again and again: a pidfd (Linux 5.3 and
-     * later), which poll(2) reports readable once the process has ended (a zombie counts as ended).
+     * A process's exit, waited for without looking at it again and again ({@link #exitOf}); an
+     * interface so that tests can stand in for it.
      */
-    public static final class Exit implements AutoCloseable {
+    public interface Exit extends AutoCloseable {
+        /** Whether the process ended within {@code timeoutMs} (false also when the wait was interrupted). */
+        boolean await(int timeoutMs) throws InterruptedException;
+
+        @Override
+        void close();
+    }
+
+    /** A pidfd (Linux 5.3 and later), which poll(2) reports readable once the process has ended (a zombie counts as ended). */
+    private static final class PidFd implements Exit {
         private final Libc.C c;
         private final int fd;
         private boolean closed;
 
-        private Exit(Libc.C c, int fd) {
+        private PidFd(Libc.C c, int fd) {
             this.c = c;
             this.fd = fd;
         }
 
-        /** Whether the process ended within {@code timeoutMs} (false also when the wait was interrupted). */
+        @Override
         public synchronized boolean await(int timeoutMs) {
             if (closed) return false;
             int[] pollfd = {fd, POLLIN};
@@ -64,7 +73,7 @@ public final class Processes {
         try {
             Libc.C c = Libc.c();
             long fd = c.syscall(SYS_PIDFD_OPEN, pid, 0);
-            return fd < 0 ? null : new Exit(c, (int) fd);
+            return fd < 0 ? null : new PidFd(c, (int) fd);
         } catch (java.io.IOException | RuntimeException | LinkageError e) {
             return null;
         }

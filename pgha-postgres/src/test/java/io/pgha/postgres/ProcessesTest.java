@@ -20,4 +20,21 @@ class ProcessesTest {
         assertThat(Processes.alive(p.pid())).isFalse();
         assertThat(Processes.alive(ProcessHandle.current().pid())).isTrue();
     }
+
+    @Test
+    void aPidfdReportsTheExitOfARealProcess() throws Exception {
+        Process p = new ProcessBuilder("sleep", "30").start();
+        try {
+            Processes.Exit exit = Processes.exitOf(p.pid());
+            org.junit.jupiter.api.Assumptions.assumeTrue(exit != null, "no pidfd on this kernel");
+            try (exit) {
+                assertThat(exit.await(100)).as("still running").isFalse();
+                p.destroyForcibly();
+                assertThat(exit.await(10_000)).as("ended").isTrue();
+            }
+        } finally {
+            p.destroyForcibly();
+            p.waitFor();
+        }
+    }
 }
