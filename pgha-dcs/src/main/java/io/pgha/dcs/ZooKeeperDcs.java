@@ -279,12 +279,22 @@ public final class ZooKeeperDcs implements Dcs {
         LOG.info("ZooKeeper connection {}", state);
         if (state.isConnected()) {
             try {
+                ZkReconnect.arm(client.getZookeeperClient().getZooKeeper());
+            } catch (Exception e) {
+                LOG.debug("could not reach the ZooKeeper handle", e);
+            }
+            try {
                 usableSession();
             } catch (DcsException e) {
                 LOG.error("{}", e.getMessage());
             }
         }
         fire();
+    }
+
+    /** The client's current ZooKeeper handle (tests). */
+    org.apache.zookeeper.ZooKeeper handle() throws Exception {
+        return client.getZookeeperClient().getZooKeeper();
     }
 
     private void fire() {

@@ -44,6 +44,26 @@ class ZooKeeperDcsIT extends DcsContract {
                 .isEqualTo(2000L);
     }
 
+    /**
+     * After every (re)connection the client is armed to try again at once when it loses its server,
+     * without ZooKeeper's random wait of up to 1 s (ZkReconnect), which a lease at ttl 2.5 s cannot
+     * afford.
+     */
+    @Test
+    void aLostConnectionIsRetriedWithoutTheRandomWait() throws Exception {
+        ZooKeeperDcs d = (ZooKeeperDcs) client();
+        org.awaitility.Awaitility.await()
+                .atMost(java.time.Duration.ofSeconds(10))
+                .until(() -> ZkReconnect.armed(d.handle()));
+        long session = d.handle().getSessionId();
+        d.handle().getTestable().closeSocket();
+        org.awaitility.Awaitility.await()
+                .atMost(java.time.Duration.ofSeconds(10))
+                .until(() -> d.connected() && ZkReconnect.armed(d.handle()));
+        assertThat(d.handle().getSessionId()).as("the same session").isEqualTo(session);
+        d.acquireLeader("reconnected");
+    }
+
     @Test
     void anUnreachableServerIsAnErrorNotAnEmptyCluster() throws Exception {
         int dead = TestPorts.free();
