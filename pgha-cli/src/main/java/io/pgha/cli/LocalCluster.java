@@ -363,19 +363,16 @@ public final class LocalCluster implements AutoCloseable {
                 "-Dpgha.log.level=INFO",
                 // the agent's own logging setup, also when a test class path carries a logback-test.xml
                 "-Dpgha.log.defaults=true"));
-        // the launcher's class data archive (pgha.cds): agents start faster and share its pages
-        String cds = SelfCommand.classDataArchive();
-        if (cds != null) {
-            cmd.add("-XX:SharedArchiveFile=" + cds);
-            cmd.add("-Dpgha.cds=" + cds); // and on to the JVMs the agent starts (archive server, archive_command)
-        }
+        // a class data archive (the launcher's pgha.cds, handed on to the JVMs the agent starts: archive
+        // server, archive_command): agents start faster and share its pages
+        cmd.addAll(ChildJvm.archiveOptions(true));
         String extra = System.getenv("PGHA_AGENT_JAVA_OPTS");
         if (extra != null && !extra.isBlank()) {
             for (String o : extra.trim().split("\\s+")) cmd.add(o.replace("{node}", nodeName(i)));
         }
         cmd.addAll(List.of(
                 "-cp",
-                System.getProperty("java.class.path"),
+                ChildJvm.classPath(),
                 Main.class.getName(),
                 "agent",
                 "--config",

@@ -78,12 +78,10 @@ final class CliFixtures {
 
     /** {@code pgha ARGS} in a JVM of the test's class path, its output (both streams) into {@code log}. */
     static Process pgha(Path log, String... args) throws IOException {
-        List<String> cmd = new java.util.ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx64m",
-                "-cp",
-                System.getProperty("java.class.path"),
-                Main.class.getName()));
+        List<String> cmd = new java.util.ArrayList<>(
+                List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx64m"));
+        cmd.addAll(ChildJvm.archiveOptions(false));
+        cmd.addAll(List.of("-cp", ChildJvm.classPath(), Main.class.getName()));
         cmd.addAll(List.of(args));
         return new ProcessBuilder(cmd)
                 .redirectErrorStream(true)

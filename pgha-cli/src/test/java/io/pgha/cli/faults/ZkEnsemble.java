@@ -49,14 +49,12 @@ final class ZkEnsemble implements DcsEnsemble {
     public synchronized void start(int server) throws IOException {
         if (procs[server - 1] != null && procs[server - 1].isAlive()) return;
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> cmd = new ArrayList<>(List.of(
-                java,
-                "-Xmx64m",
-                "-XX:+UseSerialGC",
-                "-XX:TieredStopAtLevel=1",
-                "-Dpgha.log.defaults=true",
+        List<String> cmd = new ArrayList<>(
+                List.of(java, "-Xmx64m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Dpgha.log.defaults=true"));
+        cmd.addAll(io.pgha.cli.ChildJvm.archiveOptions(false));
+        cmd.addAll(List.of(
                 "-cp",
-                System.getProperty("java.class.path"),
+                io.pgha.cli.ChildJvm.classPath(),
                 Main.class.getName(),
                 "zookeeper",
                 "--id",

@@ -1,0 +1,107 @@
+package io.pgha.cli;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The class path and class data archive of the pgha JVMs that {@link LocalCluster} (and tests)
+ * start: agents, ZooKeeper servers, commands.
+ *
+ * <p>By default, this JVM's class path and the launcher's archive ({@code pgha.cds}), as {@code pgha
+ * demo} runs them. The integration tests run from Maven's class path (directories of classes, which
+ * a class data archive cannot hold) and set two system properties instead: {@code
+ * pgha.child.classpath}, the built jar, and {@code pgha.child.classlist}, the list of classes to
+ * archive (packaging/pgha.classlist). The archive is made next to the jar once, on first use, and
+ * every child JVM then maps the classes instead of loading and verifying them: a few hundred
+ * milliseconds of CPU each, on a machine where a test starts hundreds of them.
+ */
+public final class ChildJvm {
+    private static final Logger LOG = LoggerFactory.getLogger(ChildJvm.class);
+    private static String archive;
+    private static boolean tried;
+
+    private ChildJvm() {}
+
+    /** The class path for a child JVM. */
+    public static String classPath() {
+        String cp = System.getProperty("pgha.child.classpath");
+        return cp != null && Files.isReadable(Path.of(cp)) ? cp : System.getProperty("java.class.path");
+    }
+
+    /**
+     * The options that map the class data archive made for {@link #classPath()} (none when there is
+     * none); with {@code handOn}, also the property that passes it on to the JVMs that child starts.
+     */
+    public static List<String> archiveOptions(boolean handOn) {
+        List<String> o = new ArrayList<>();
+        String launcher = SelfCommand.classDataArchive();
+        if (launcher != null && System.getProperty("pgha.child.classpath") == null) {
+            o.add("-XX:SharedArchiveFile=" + launcher);
+            if (handOn) o.add("-Dpgha.cds=" + launcher);
+            return o;
+        }
+        String made = testArchive();
+        if (made != null) o.add("-XX:SharedArchiveFile=" + made);
+        return o;
+    }
+
+    /** The archive for {@code pgha.child.classpath}, made on first use; null without one. */
+    private static synchronized String testArchive() {
+        if (tried) return archive;
+        tried = true;
+        String cp = System.getProperty("pgha.child.classpath");
+        String list = System.getProperty("pgha.child.classlist");
+        if (cp == null || list == null || !Files.isReadable(Path.of(cp)) || !Files.isReadable(Path.of(list)))
+            return null;
+        Path jar = Path.of(cp);
+        Path jsa = jar.resolveSibling(jar.getFileName() + ".test.jsa");
+        try {
+            if (Files.exists(jsa) && Files.getLastModifiedTime(jsa).compareTo(Files.getLastModifiedTime(jar)) > 0) {
+                archive = jsa.toString();
+                return archive;
+            }
+            Path tmp = jsa.resolveSibling(jsa.getFileName() + ".tmp");
+            Files.deleteIfExists(tmp);
+            String java =
+                    Path.of(System.getProperty("java.home"), "bin", "java").toString();
+            Process p = new ProcessBuilder(
+                            java,
+                            "-Xshare:dump",
+                            "-XX:SharedClassListFile=" + list,
+                            "-XX:SharedArchiveFile=" + tmp,
+                            "-cp",
+                            cp)
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                    .start();
+            if (!p.waitFor(120, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                LOG.warn("making the class data archive of {} took more than 120 s: child JVMs go without", cp);
+                return null;
+            }
+            if (p.exitValue() != 0 || !Files.exists(tmp)) {
+                LOG.warn(
+                        "could not make the class data archive of {} (exit {}): child JVMs go without",
+                        cp,
+                        p.exitValue());
+                return null;
+            }
+            Files.move(tmp, jsa, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            archive = jsa.toString();
+            return archive;
+        } catch (IOException e) {
+            LOG.warn("could not make the class data archive of {}: {}", cp, e.toString());
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
+    }
+}
