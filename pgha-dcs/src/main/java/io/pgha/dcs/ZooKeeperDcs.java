@@ -733,7 +733,11 @@ public final class ZooKeeperDcs implements Dcs {
                         return me.equals(new String(value, StandardCharsets.UTF_8));
                     }
                     if (!me.equals(new String(value, StandardCharsets.UTF_8))) return false;
-                    client.delete().withVersion(stat.getVersion()).forPath(path("leader"));
+                    try {
+                        client.delete().withVersion(stat.getVersion()).forPath(path("leader"));
+                    } catch (KeeperException.NoNodeException gone) {
+                        // the old session expired meanwhile and took the key with it: create it all the same
+                    }
                 }
                 client.create()
                         .creatingParentsIfNeeded()
