@@ -192,7 +192,11 @@ public final class LeaseGuard implements AutoCloseable {
         if (!dcs.connected() && failsafeConfirmed(sent)) return true;
         try {
             if (dcs.renewLeader(me)) {
-                lease.confirmed(sent, timing.leaseValidityMs(dcs.sessionTimeoutMs()));
+                // A renewal that hung through an outage may be answered after the lease ran out and was
+                // given up (PostgreSQL stopped): it extends a held lease only, never takes one back. The
+                // agent then releases the key for an election instead of restarting a primary on a
+                // lease measured from before the outage.
+                if (!lease.extend(sent, timing.leaseValidityMs(dcs.sessionTimeoutMs()))) return false;
                 watchdog.feed(); // only a renewal the DCS confirmed keeps the node from being reset
                 return true;
             }
@@ -200,7 +204,7 @@ public final class LeaseGuard implements AutoCloseable {
             // still valid nobody else can have become leader: take the key into the new session.
             if (lease.valid() && dcs.reclaimLeader(me)) {
                 LOG.warn("took the leader key into a new ZooKeeper session");
-                lease.confirmed(sent, timing.leaseValidityMs(dcs.sessionTimeoutMs()));
+                if (!lease.extend(sent, timing.leaseValidityMs(dcs.sessionTimeoutMs()))) return false;
                 watchdog.feed();
                 return true;
             }

@@ -70,6 +70,57 @@ class LeaseGuardFailsafeTest {
         }
     }
 
+    /**
+     * A renewal that hung through a lost connection and succeeds after the guard gave the lease up
+     * (the session, and so the leader key, survived the reconnect) does not take the lease back: the
+     * agent would restart PostgreSQL as primary on a lease measured from before the outage, which
+     * runs out a moment later (seen in the 100-fault campaign), instead of releasing the key for an
+     * election at once.
+     */
+    @Test
+    void aRenewalThatSucceedsAfterTheLeaseWasGivenUpDoesNotTakeItBack() throws Exception {
+        StubDcs dcs = new StubDcs();
+        ManualClock clock = new ManualClock();
+        Lease lease = new Lease(clock::nanoTime);
+        long validity = TIMING.leaseValidityMs(dcs.sessionTimeoutMs());
+        CountDownLatch reconnected = new CountDownLatch(1);
+        AtomicInteger stops = new AtomicInteger();
+        try (LeaseGuard guard = new LeaseGuard(
+                "a",
+                dcs,
+                lease,
+                TIMING,
+                () -> {
+                    stops.incrementAndGet();
+                    return true;
+                },
+                () -> {},
+                new Watchdog(WatchdogConfig.off()))) {
+            lease.confirmed(clock.nanoTime(), validity);
+            clock.advance(400); // the renewal goes out 400 ms into the lease
+            dcs.renewal(me -> {
+                dcs.connected(false);
+                reconnected.await();
+                return true; // the same session after the reconnect: the key is still ours
+            });
+            java.util.concurrent.atomic.AtomicBoolean renewed = new java.util.concurrent.atomic.AtomicBoolean();
+            Thread renewal = new Thread(() -> renewed.set(guard.renew()), "hanging-renewal");
+            renewal.start();
+            await().atMost(Duration.ofSeconds(10)).until(() -> !dcs.connected());
+            clock.advance(validity - 400);
+            guard.enforce();
+            assertThat(stops.get()).as("stopped when the lease ran out").isEqualTo(1);
+            assertThat(lease.held()).isFalse();
+            clock.advance(500); // the client is back, the renewal sent 1.27 s ago is answered
+            dcs.connected(true);
+            reconnected.countDown();
+            renewal.join(10_000);
+            assertThat(renewed.get()).as("the renewal does not count").isFalse();
+            assertThat(lease.held()).as("the lease given up stays given up").isFalse();
+            assertThat(lease.valid()).isFalse();
+        }
+    }
+
     @Test
     void membersConfirmingKeepThePrimaryWhileTheRenewalHangs() throws Exception {
         Run r = hangForThreeLeases(true);
