@@ -20,7 +20,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.stream.Stream;
 
 /**
  * A repository in a directory (local disk or NFS). A file is written under a temporary name in its
@@ -219,12 +218,26 @@ public final class DirectoryRepository implements Repository {
         Path base = resolve(prefix);
         if (!Files.isDirectory(base)) return List.of();
         List<String> out = new ArrayList<>();
-        try (Stream<Path> s = Files.walk(base)) {
-            s.filter(Files::isRegularFile)
-                    .filter(p -> !p.getFileName().toString().startsWith("."))
-                    .forEach(p -> out.add(root.relativize(p).toString()));
-        } catch (java.io.UncheckedIOException e) {
-            throw unavailable("cannot list " + prefix, e.getCause());
+        try {
+            Files.walkFileTree(base, new java.nio.file.SimpleFileVisitor<>() {
+                @Override
+                public java.nio.file.FileVisitResult visitFile(Path p, java.nio.file.attribute.BasicFileAttributes a) {
+                    if (a.isRegularFile() && !p.getFileName().toString().startsWith("."))
+                        out.add(root.relativize(p).toString());
+                    return java.nio.file.FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public java.nio.file.FileVisitResult visitFileFailed(Path p, IOException e) throws IOException {
+                    // gone between reading the directory and looking at the entry: a push's temporary
+                    // file renamed into place, or a file deleted by expire, while this listing ran
+                    if (e instanceof NoSuchFileException && !p.equals(base))
+                        return java.nio.file.FileVisitResult.CONTINUE;
+                    throw e;
+                }
+            });
+        } catch (IOException e) {
+            throw unavailable("cannot list " + prefix, e);
         }
         out.sort(null);
         return out;
