@@ -25,6 +25,21 @@ class LeaseGuardFailsafeTest {
     /** When PostgreSQL was stopped (ms of the manual clock after the hang began, -1: never), and how often members were asked. */
     private record Run(long stoppedAfterMs, int confirmations) {}
 
+    /** A guard of member "a" without a watchdog whose PostgreSQL stop always succeeds after {@code onStop}. */
+    private static LeaseGuard guard(StubDcs dcs, Lease lease, Runnable onStop) {
+        return new LeaseGuard(
+                "a",
+                dcs,
+                lease,
+                TIMING,
+                () -> {
+                    onStop.run();
+                    return true;
+                },
+                () -> {},
+                new Watchdog(WatchdogConfig.off()));
+    }
+
     private static Run hangForThreeLeases(boolean membersConfirm) throws Exception {
         StubDcs dcs = new StubDcs();
         ManualClock clock = new ManualClock();
@@ -34,17 +49,7 @@ class LeaseGuardFailsafeTest {
         AtomicLong stoppedAt = new AtomicLong(-1);
         AtomicInteger asked = new AtomicInteger();
         long start = clock.wallMillis();
-        try (LeaseGuard guard = new LeaseGuard(
-                "a",
-                dcs,
-                lease,
-                TIMING,
-                () -> {
-                    stoppedAt.compareAndSet(-1, clock.wallMillis() - start);
-                    return true;
-                },
-                () -> {},
-                new Watchdog(WatchdogConfig.off()))) {
+        try (LeaseGuard guard = guard(dcs, lease, () -> stoppedAt.compareAndSet(-1, clock.wallMillis() - start))) {
             guard.failsafe(() -> {
                 asked.incrementAndGet();
                 return membersConfirm;
@@ -85,17 +90,7 @@ class LeaseGuardFailsafeTest {
         long validity = TIMING.leaseValidityMs(dcs.sessionTimeoutMs());
         CountDownLatch reconnected = new CountDownLatch(1);
         AtomicInteger stops = new AtomicInteger();
-        try (LeaseGuard guard = new LeaseGuard(
-                "a",
-                dcs,
-                lease,
-                TIMING,
-                () -> {
-                    stops.incrementAndGet();
-                    return true;
-                },
-                () -> {},
-                new Watchdog(WatchdogConfig.off()))) {
+        try (LeaseGuard guard = guard(dcs, lease, stops::incrementAndGet)) {
             lease.confirmed(clock.nanoTime(), validity);
             clock.advance(400); // the renewal goes out 400 ms into the lease
             dcs.renewal(me -> {
