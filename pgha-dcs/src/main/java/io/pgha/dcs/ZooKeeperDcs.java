@@ -95,6 +95,8 @@ public final class ZooKeeperDcs implements Dcs {
     private long leaderSession;
     private int leaderVersion = -1;
 
+    // ------------------------------------------------------------------ opening
+
     private ZooKeeperDcs(
             CuratorFramework client,
             String root,
@@ -196,6 +198,8 @@ public final class ZooKeeperDcs implements Dcs {
         return dcs;
     }
 
+    // ------------------------------------------------------------------ session and connection
+
     @Override
     public boolean awaitConnected(long timeoutMs) throws InterruptedException {
         return client.blockUntilConnected((int) timeoutMs, TimeUnit.MILLISECONDS);
@@ -234,7 +238,7 @@ public final class ZooKeeperDcs implements Dcs {
     /** The session timeout of the current session, 0 while there is none. */
     private int grantedSessionMs() {
         try {
-            return client.getZookeeperClient().getZooKeeper().getSessionTimeout();
+            return handle().getSessionTimeout();
         } catch (Exception e) {
             return 0;
         }
@@ -279,7 +283,7 @@ public final class ZooKeeperDcs implements Dcs {
         LOG.info("ZooKeeper connection {}", state);
         if (state.isConnected()) {
             try {
-                ZkReconnect.arm(client.getZookeeperClient().getZooKeeper());
+                ZkReconnect.arm(handle());
             } catch (Exception e) {
                 LOG.debug("could not reach the ZooKeeper handle", e);
             }
@@ -292,7 +296,7 @@ public final class ZooKeeperDcs implements Dcs {
         fire();
     }
 
-    /** The client's current ZooKeeper handle (tests). */
+    /** The client's current ZooKeeper handle (Curator replaces it when it starts a new session). */
     org.apache.zookeeper.ZooKeeper handle() throws Exception {
         return client.getZookeeperClient().getZooKeeper();
     }
@@ -306,11 +310,13 @@ public final class ZooKeeperDcs implements Dcs {
         allListeners.add(listener);
     }
 
+    // ------------------------------------------------------------------ routers
+
     @Override
     public void publishRouter(RouterStatus status) throws DcsException {
         try {
             Stat stat = client.checkExists().forPath(path("routers/" + status.name()));
-            long session = client.getZookeeperClient().getZooKeeper().getSessionId();
+            long session = handle().getSessionId();
             if (stat != null && stat.getEphemeralOwner() != session) delete("routers/" + status.name());
         } catch (Exception e) {
             throw writeFailed("publish router " + status.name(), e);
@@ -344,6 +350,8 @@ public final class ZooKeeperDcs implements Dcs {
             throw unreachable("read routers", e);
         }
     }
+
+    // ------------------------------------------------------------------ reading
 
     private String path(String name) {
         return root + "/" + name;
@@ -408,9 +416,8 @@ public final class ZooKeeperDcs implements Dcs {
         for (String p : paths) ops.add(org.apache.zookeeper.Op.getData(p));
         List<org.apache.zookeeper.OpResult> results;
         try {
-            results = org.apache.curator.RetryLoop.callWithRetry(
-                    client.getZookeeperClient(),
-                    () -> client.getZookeeperClient().getZooKeeper().multi(ops));
+            results =
+                    org.apache.curator.RetryLoop.callWithRetry(client.getZookeeperClient(), () -> handle().multi(ops));
         } catch (KeeperException.UnimplementedException e) {
             LOG.info("ZooKeeper has no multi-read (a server before 3.6): reading the cluster key by key");
             multiRead = false;
@@ -453,6 +460,8 @@ public final class ZooKeeperDcs implements Dcs {
             return null;
         }
     }
+
+    // ------------------------------------------------------------------ errors
 
     /** A read failed: ZooKeeper could not be reached or refused it. */
     private DcsException unreachable(String what, Exception e) {
@@ -511,6 +520,8 @@ public final class ZooKeeperDcs implements Dcs {
         if (e instanceof KeeperException.NoAuthException) LOG.debug("watch cache: {}", e.getMessage());
         else LOG.error("ZooKeeper watch cache error", e);
     }
+
+    // ------------------------------------------------------------------ writing: initialize, members, ACLs
 
     /**
      * Before an observer (a CLI command, a router) creates a node under the cluster's: takes the
@@ -593,7 +604,7 @@ public final class ZooKeeperDcs implements Dcs {
         // A member node left by an earlier session of ours would vanish with it: re-create it in ours.
         try {
             Stat stat = client.checkExists().forPath(path("members/" + member.name()));
-            long session = client.getZookeeperClient().getZooKeeper().getSessionId();
+            long session = handle().getSessionId();
             if (stat != null && stat.getEphemeralOwner() != session) {
                 delete("members/" + member.name());
             }
@@ -651,12 +662,15 @@ public final class ZooKeeperDcs implements Dcs {
         }
     }
 
+    // ------------------------------------------------------------------ the leader key, and what only its holder
+    // writes
+
     @Override
     public boolean acquireLeader(String me) throws DcsException {
         usableSession();
         synchronized (leaderLock) {
             try {
-                long session = client.getZookeeperClient().getZooKeeper().getSessionId();
+                long session = handle().getSessionId();
                 client.create()
                         .creatingParentsIfNeeded()
                         .withMode(CreateMode.EPHEMERAL)
@@ -678,7 +692,7 @@ public final class ZooKeeperDcs implements Dcs {
         synchronized (leaderLock) {
             if (leaderVersion < 0) return false;
             try {
-                if (client.getZookeeperClient().getZooKeeper().getSessionId() != leaderSession) {
+                if (handle().getSessionId() != leaderSession) {
                     leaderVersion = -1;
                     return false;
                 }
@@ -718,7 +732,7 @@ public final class ZooKeeperDcs implements Dcs {
         usableSession();
         synchronized (leaderLock) {
             try {
-                long session = client.getZookeeperClient().getZooKeeper().getSessionId();
+                long session = handle().getSessionId();
                 Stat stat = new Stat();
                 byte[] value = null;
                 try {
@@ -762,7 +776,7 @@ public final class ZooKeeperDcs implements Dcs {
             try {
                 // Deleted only when this session owns it (whatever its version after lost answers).
                 Stat stat = client.checkExists().forPath(path("leader"));
-                long session = client.getZookeeperClient().getZooKeeper().getSessionId();
+                long session = handle().getSessionId();
                 if (stat != null && stat.getEphemeralOwner() == session) {
                     client.delete().withVersion(stat.getVersion()).forPath(path("leader"));
                 }
@@ -792,7 +806,7 @@ public final class ZooKeeperDcs implements Dcs {
         synchronized (leaderLock) {
             if (leaderVersion < 0) return false;
             try {
-                if (client.getZookeeperClient().getZooKeeper().getSessionId() != leaderSession) return false;
+                if (handle().getSessionId() != leaderSession) return false;
                 boolean exists = client.checkExists().forPath(path(name)) != null;
                 var ops = client.transactionOp();
                 client.transaction()
@@ -816,6 +830,8 @@ public final class ZooKeeperDcs implements Dcs {
     public void publishLeaderOptime(Lsn lsn) throws DcsException {
         put("optime", lsn.toString().getBytes(StandardCharsets.UTF_8), CreateMode.PERSISTENT);
     }
+
+    // ------------------------------------------------------------------ records changed by compare-and-set
 
     /** Decodes a node's bytes. */
     private interface Decoder<T> {
@@ -945,7 +961,7 @@ public final class ZooKeeperDcs implements Dcs {
     @Override
     public long sessionTimeoutMs() {
         try {
-            int negotiated = client.getZookeeperClient().getZooKeeper().getSessionTimeout();
+            int negotiated = handle().getSessionTimeout();
             return negotiated > 0 ? negotiated : client.getZookeeperClient().getConnectionTimeoutMs() * 3L;
         } catch (Exception e) {
             return client.getZookeeperClient().getConnectionTimeoutMs() * 3L;

@@ -61,7 +61,9 @@ class ZooKeeperDcsIT extends DcsContract {
                 .atMost(java.time.Duration.ofSeconds(10))
                 .until(() -> d.connected() && ZkReconnect.armed(d.handle()));
         assertThat(d.handle().getSessionId()).as("the same session").isEqualTo(session);
-        d.acquireLeader("reconnected");
+        assertThat(d.acquireLeader("reconnected"))
+                .as("the reconnected session writes")
+                .isTrue();
     }
 
     @Test

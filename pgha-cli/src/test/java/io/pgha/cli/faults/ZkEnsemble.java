@@ -1,5 +1,6 @@
 package io.pgha.cli.faults;
 
+import io.pgha.cli.ChildJvm;
 import io.pgha.cli.Main;
 import io.pgha.testkit.FreePorts;
 import io.pgha.testkit.TcpRelay;
@@ -51,10 +52,10 @@ final class ZkEnsemble implements DcsEnsemble {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> cmd = new ArrayList<>(
                 List.of(java, "-Xmx64m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Dpgha.log.defaults=true"));
-        cmd.addAll(io.pgha.cli.ChildJvm.archiveOptions(false));
+        cmd.addAll(ChildJvm.archiveOptions(false));
         cmd.addAll(List.of(
                 "-cp",
-                io.pgha.cli.ChildJvm.classPath(),
+                ChildJvm.classPath(),
                 Main.class.getName(),
                 "zookeeper",
                 "--id",
