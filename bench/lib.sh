@@ -52,3 +52,44 @@ bench_args() {
   scale=${2:-10}
   rounds=${3:-3}
 }
+
+# Caps one PostgreSQL member at PERCENT % of one core (cgroup v1 cpu or v2 cpu.max), as if it ran on
+# a small machine of its own (quota per 10 ms period: with the default 100 ms, backends that used up
+# the quota stall for tens of ms, holding locks others wait on): the postmaster and every process it has forked move into the cgroup
+# pgha-bench-NAME, and the backends it forks later are born there. The cgroups are removed by
+# bench_uncap_all (call it after the members stopped).
+#   bench_cap_cpu DATA_DIR PERCENT NAME
+bench_cap_cpu() {
+  local data=$1 pct=$2 name=$3 cg pm
+  pm=$(head -1 "$data/postmaster.pid")
+  if [ -d /sys/fs/cgroup/cpu ] && [ -f /sys/fs/cgroup/cpu/cpu.cfs_quota_us ]; then
+    cg=/sys/fs/cgroup/cpu/pgha-bench-$name
+    mkdir -p "$cg"
+    echo 10000 > "$cg/cpu.cfs_period_us"
+    echo $((pct * 100)) > "$cg/cpu.cfs_quota_us"
+  elif grep -qw cpu /sys/fs/cgroup/cgroup.controllers 2>/dev/null; then
+    cg=/sys/fs/cgroup/pgha-bench-$name
+    grep -qw cpu /sys/fs/cgroup/cgroup.subtree_control || echo +cpu > /sys/fs/cgroup/cgroup.subtree_control
+    mkdir -p "$cg"
+    echo "$((pct * 100)) 10000" > "$cg/cpu.max"
+  else
+    echo "no writable cgroup cpu controller: cannot cap the members' CPU" >&2
+    return 1
+  fi
+  echo "$pm" > "$cg/cgroup.procs"
+  for c in $(pgrep -P "$pm"); do echo "$c" > "$cg/cgroup.procs" 2>/dev/null || true; done
+  bench_cgroups+=("$cg")
+}
+bench_cgroups=()
+
+# Removes the cgroups bench_cap_cpu made (their processes gone or moved back to the root).
+bench_uncap_all() {
+  local cg root p
+  for cg in "${bench_cgroups[@]}"; do
+    [ -d "$cg" ] || continue
+    root=$(dirname "$cg")
+    while read -r p; do echo "$p" > "$root/cgroup.procs" 2>/dev/null || true; done < "$cg/cgroup.procs"
+    rmdir "$cg" 2>/dev/null || true
+  done
+  bench_cgroups=()
+}

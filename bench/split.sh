@@ -15,6 +15,11 @@
 #    (-C, 16 and 64 clients) against the pooled listener with the split.
 # One proxy at a time (2 cores). Installs python3-psycopg2 and pgpool2 from Debian's packages when
 # missing.
+#
+# PGHA_BENCH_MEMBER_CPU=P caps each member's PostgreSQL at P % of one core (a cgroup each, see
+# bench_cap_cpu in bench/lib.sh), as if each ran on a small machine of its own: on a 2-core machine
+# shared by three members, the proxy and pgbench, that is what lets a standby add capacity. Only
+# the read-scaling table is run then (the rest does not depend on the members' CPU).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/lib.sh
@@ -40,10 +45,10 @@ router=""
 pgpool_pid=""
 cleanup() {
   [ -n "$router" ] && kill "$router" 2>/dev/null && wait "$router" 2>/dev/null || true
-  [ -n "$pgpool_pid" ] && kill "$pgpool_pid" 2>/dev/null && wait "$pgpool_pid" 2>/dev/null || true
-  pkill -f "$dir/pgpool.conf" 2>/dev/null || true
+  [ -n "$pgpool_pid" ] && stop_pgpool
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+  bench_uncap_all
 }
 trap cleanup EXIT
 rm -rf "$dir"; mkdir -p "$dir"; chmod 755 "$dir"
@@ -79,6 +84,10 @@ echo "\"postgres\" \"$verifier\"" > "$dir/users.txt"; chmod 600 "$dir/users.txt"
 "$bin/pgbench" -i -q -s "$scale" -h 127.0.0.1 -p "$pg" -U postgres postgres > "$dir/init.log" 2>&1
 "$bin/psql" -h 127.0.0.1 -p "$pg" -U postgres -qc "CREATE TABLE causality (id bigint PRIMARY KEY)" postgres
 sleep 2 # the standbys replay the tables (node3 100 ms late)
+cap=${PGHA_BENCH_MEMBER_CPU:-}
+if [ -n "$cap" ]; then
+  for n in 1 2 3; do bench_cap_cpu "$dir/node$n/data" "$cap" "split-node$n"; done
+fi
 export PGPASSWORD=bench-secret
 
 start_router() { # NAME POOL_EXTRA_YAML
@@ -145,7 +154,13 @@ CONF
   "$bin/pgbench" -n -S -c 16 -j 2 -T 5 -h 127.0.0.1 -p "$ppool" -U postgres postgres > "$dir/warm-pgpool.log" 2>&1 \
     || { echo "pgbench through pgpool-II failed:" >&2; tail -5 "$dir/warm-pgpool.log" >&2; exit 1; }
 }
-stop_pgpool() { kill "$pgpool_pid"; wait "$pgpool_pid" 2>/dev/null || true; pgpool_pid=""; pkill -f "$dir/pgpool.conf" 2>/dev/null || true; sleep 1; }
+# fast shutdown; a child that ignores it (seen once with the members CPU-capped) is killed after 10 s
+stop_pgpool() {
+  kill -INT "$pgpool_pid" 2>/dev/null || true
+  for _ in $(seq 1 100); do kill -0 "$pgpool_pid" 2>/dev/null || break; sleep 0.1; done
+  pkill -KILL -f "$dir/pgpool.conf" 2>/dev/null || true
+  wait "$pgpool_pid" 2>/dev/null || true; pgpool_pid=""; sleep 1
+}
 median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {printf "%.0f", (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
 spread() { printf '%s\n' "$@" | sort -g | awk 'NR == 1 {lo=$1} {hi=$1} END {printf "%.0f-%.0f", lo, hi}'; }
 
@@ -162,7 +177,7 @@ for round in $(seq 1 "$rounds"); do
     start_router "$c" "${cfg[$c]}"
     x=$(tps); res[$c]="${res[$c]:-} $x"
     echo "  round $round $c: $x tps" >&2
-    if [ "$c" = two-standbys ]; then
+    if [ "$c" = two-standbys ] && [ -z "$cap" ]; then
       for n in 16 64; do
         x=$("$bin/pgbench" -n -S -C -c $n -j 2 -T "$secs" -h 127.0.0.1 -p "$pool" -U postgres postgres 2>&1 \
           | sed -n 's/^tps = \([0-9.]*\).*/\1/p' | head -1)
@@ -174,7 +189,7 @@ for round in $(seq 1 "$rounds"); do
     start_pgpool ${weights[$c]}
     x=$(tps "" "$ppool"); res[pgpool-$c]="${res[pgpool-$c]:-} $x"
     echo "  round $round pgpool-II $c: $x tps" >&2
-    if [ "$c" = two-standbys ]; then
+    if [ "$c" = two-standbys ] && [ -z "$cap" ]; then
       for n in 16 64; do
         x=$("$bin/pgbench" -n -S -C -c $n -j 2 -T "$secs" -h 127.0.0.1 -p "$ppool" -U postgres postgres 2>&1 \
           | sed -n 's/^tps = \([0-9.]*\).*/\1/p' | head -1)
@@ -186,7 +201,8 @@ for round in $(seq 1 "$rounds"); do
 done
 declare -A causal
 id=1
-for c in primary two-standbys ryw-off; do
+causal_runs="primary two-standbys ryw-off"; [ -n "$cap" ] && causal_runs=""
+for c in $causal_runs; do
   start_router "$c" "${cfg[$c]}"
   causal[$c]=$(/usr/bin/python3 bench/causality.py "host=127.0.0.1 port=$pool user=postgres dbname=postgres" 8 200 $id)
   echo "  causality $c: ${causal[$c]}" >&2
@@ -195,7 +211,7 @@ for c in primary two-standbys ryw-off; do
 done
 
 echo "Machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -r); $(date -u +%Y-%m-%d)"
-echo "pgbench -S -c 16 -j 2 (simple protocol, kept connections) $secs s per run, median (min-max) of $rounds rounds, scale $scale; three PostgreSQL 15 members on the same machine"
+echo "pgbench -S -c 16 -j 2 (simple protocol, kept connections) $secs s per run, median (min-max) of $rounds rounds, scale $scale; three PostgreSQL 15 members on the same machine${cap:+, each capped at $cap % of one core}"
 echo
 echo "| reads go to | pgha pooled listener, tps | pgpool-II 4.3 (load_balance_mode), tps |"
 echo "| --- | --- | --- |"
@@ -203,6 +219,7 @@ for c in primary one-standby two-standbys; do
   # shellcheck disable=SC2086
   echo "| $c | $(median ${res[$c]}) ($(spread ${res[$c]})) | $(median ${res[pgpool-$c]}) ($(spread ${res[pgpool-$c]})) |"
 done
+[ -n "$cap" ] && exit 0
 echo
 echo "pgbench -S -C (a new connection per transaction), reads over both standbys:"
 echo

@@ -234,7 +234,7 @@ public final class Agent implements AutoCloseable, AgentView {
             hooks.restarted(now, standbyLeader(lastCluster, now, leaseValid()));
         });
         guard = new LeaseGuard(cfg.name(), dcs, lease, cfg.timing(), standDown, this::wakeUp, watchdog);
-        guard.failsafe(failsafe::confirmPrimary);
+        guard.failsafe(failsafe::confirmPrimary, () -> lastCluster.config().failsafeMode());
     }
 
     /** How resources are driven (tests fake them); before the first cycle. */

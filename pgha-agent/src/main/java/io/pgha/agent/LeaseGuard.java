@@ -14,9 +14,10 @@ import org.slf4j.LoggerFactory;
  * instant the lease runs out (planned again at every change of the lease, and every 20 ms while a
  * lost lease's PostgreSQL is not confirmed stopped) and stops PostgreSQL the moment the lease is no
  * longer valid; and, in failsafe mode, {@link #confirmStep()} asks the members to confirm this
- * primary as soon as the DCS connection is lost (it looks every 50 ms while the lease is held),
- * without waiting for a renewal that may hang in the client until the lease is gone. An agent that
- * holds no lease wakes for none of this but once a second. Time comes from the lease's clock;
+ * primary as soon as the DCS connection is lost (it looks every 50 ms while the lease is held and
+ * failsafe mode is on), without waiting for a renewal that may hang in the client until the lease
+ * is gone. An agent that holds no lease, or no lease in failsafe mode, wakes for none of this but
+ * once a second. Time comes from the lease's clock;
  * component tests call the steps themselves and step the clock.
  */
 public final class LeaseGuard implements AutoCloseable {
@@ -30,6 +31,9 @@ public final class LeaseGuard implements AutoCloseable {
     private final Runnable wakeAgent;
     private final Watchdog watchdog;
     private volatile java.util.function.BooleanSupplier failsafe = () -> false;
+    /** Whether failsafe mode is on (the cluster's setting); the confirmer polls only then. */
+    private volatile java.util.function.BooleanSupplier failsafeEnabled = () -> false;
+
     private final java.util.List<java.util.concurrent.ScheduledExecutorService> schedulers =
             new java.util.ArrayList<>();
     private volatile java.util.concurrent.ScheduledExecutorService renewer;
@@ -67,7 +71,17 @@ public final class LeaseGuard implements AutoCloseable {
      * this primary directly; true extends the lease as a renewal would.
      */
     public void failsafe(java.util.function.BooleanSupplier confirm) {
+        failsafe(confirm, () -> true);
+    }
+
+    /**
+     * As {@link #failsafe(java.util.function.BooleanSupplier)}, with {@code enabled} telling whether
+     * failsafe mode is on at all: while it is off, the confirmer does not look at the DCS connection
+     * every {@value #CONFIRM_CHECK_MS} ms (it could confirm nothing), only once a second.
+     */
+    public void failsafe(java.util.function.BooleanSupplier confirm, java.util.function.BooleanSupplier enabled) {
         this.failsafe = confirm;
+        this.failsafeEnabled = enabled;
     }
 
     /** Starts the three steps, each on its own daemon thread. */
@@ -79,7 +93,7 @@ public final class LeaseGuard implements AutoCloseable {
         Step confirmer = new Step(
                 scheduler("failsafe-confirmer"),
                 guarded("failsafe confirmer", this::confirmStep),
-                () -> (lease.held() ? CONFIRM_CHECK_MS : IDLE_CHECK_MS) * 1_000_000L);
+                this::nextConfirmNanos);
         lease.onChange(() -> {
             guard.kick();
             confirmer.kick();
@@ -94,6 +108,15 @@ public final class LeaseGuard implements AutoCloseable {
     static final long STOP_RETRY_MS = 20;
     /** While the lease is held, how often the confirmer looks at the DCS connection. */
     static final long CONFIRM_CHECK_MS = 50;
+
+    /**
+     * When the confirmer looks next: every {@value #CONFIRM_CHECK_MS} ms while the lease is held in
+     * failsafe mode (a lost DCS connection is then confirmed through the members at once), once a
+     * second otherwise (failsafe mode switched on later is seen within that second).
+     */
+    long nextConfirmNanos() {
+        return (lease.held() && failsafeEnabled.getAsBoolean() ? CONFIRM_CHECK_MS : IDLE_CHECK_MS) * 1_000_000L;
+    }
 
     /**
      * When the guard must look next: just after the held lease runs out (a renewal or a release

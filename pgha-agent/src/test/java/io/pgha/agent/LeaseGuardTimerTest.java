@@ -85,4 +85,27 @@ class LeaseGuardTimerTest {
             assertThat(g.nextCheckNanos()).isEqualTo(LeaseGuard.STOP_RETRY_MS * 1_000_000L);
         }
     }
+
+    @Test
+    void theFailsafeConfirmerLooksOftenOnlyWhileALeaseIsHeldInFailsafeMode() {
+        ManualClock clock = new ManualClock();
+        Lease lease = new Lease(clock::nanoTime);
+        java.util.concurrent.atomic.AtomicBoolean failsafeMode = new java.util.concurrent.atomic.AtomicBoolean();
+        try (LeaseGuard g = guard(lease, new AtomicLong(), new AtomicInteger(), true)) {
+            g.failsafe(() -> false, failsafeMode::get);
+            long idle = LeaseGuard.IDLE_CHECK_MS * 1_000_000L;
+            long often = LeaseGuard.CONFIRM_CHECK_MS * 1_000_000L;
+            assertThat(g.nextConfirmNanos()).as("no lease").isEqualTo(idle);
+            lease.confirmed(clock.nanoTime(), 1500);
+            assertThat(g.nextConfirmNanos())
+                    .as("a lease held with failsafe mode off: nothing to confirm")
+                    .isEqualTo(idle);
+            failsafeMode.set(true);
+            assertThat(g.nextConfirmNanos()).as("a lease held in failsafe mode").isEqualTo(often);
+            g.failsafe(() -> false);
+            assertThat(g.nextConfirmNanos())
+                    .as("a confirmation without a switch: always on")
+                    .isEqualTo(often);
+        }
+    }
 }

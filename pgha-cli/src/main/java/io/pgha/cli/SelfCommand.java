@@ -15,7 +15,8 @@ final class SelfCommand {
     }
 
     /** Small and quick to start: one segment per call. */
-    static final String SMALL_JVM = "-Xms16m -Xmx64m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xshare:auto";
+    static final String SMALL_JVM =
+            "-Xms16m -Xmx64m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:-UsePerfData -Xshare:auto";
     /** For bulk work (the asynchronous pusher): the optimizing JIT compresses and hashes about twice as fast. */
     static final String BULK_JVM = "-Xms32m -Xmx256m -XX:+UseParallelGC -Xshare:auto";
 

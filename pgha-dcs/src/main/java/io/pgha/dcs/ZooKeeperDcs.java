@@ -186,8 +186,14 @@ public final class ZooKeeperDcs implements Dcs {
         ZooKeeperDcs dcs = new ZooKeeperDcs(client, root, sessionTimeoutMs, exact, access, connect, inherited);
         client.getConnectionStateListenable().addListener((c, state) -> dcs.connectionChanged(state));
         dcs.cache.listenable().addListener((type, oldData, data) -> {
-            for (Runnable r : dcs.allListeners) r.run();
             String changed = data != null ? data.getPath() : oldData != null ? oldData.getPath() : "";
+            // the leader renewing its lease rewrites its key with its own name: no change to anyone
+            boolean renewal = changed.equals(dcs.path("leader"))
+                    && data != null
+                    && oldData != null
+                    && java.util.Arrays.equals(oldData.getData(), data.getData());
+            if (renewal) return;
+            for (Runnable r : dcs.allListeners) r.run();
             if (dcs.relevant(type, changed)
                     || (changed.startsWith(dcs.path("members/"))
                             && data != null
@@ -248,7 +254,9 @@ public final class ZooKeeperDcs implements Dcs {
      * Whether a change should wake agents. Members rewrite their own record and the primary its
      * position all the time; waking every agent for those would make each cycle trigger the next.
      * Members joining or leaving, and every other key, do wake them; so does a member whose role or
-     * state changed ({@link MemberChange}, checked by the caller, which has both records).
+     * state changed ({@link MemberChange}, checked by the caller, which has both records). The
+     * leader's renewals rewrite its key with the same name several times a second: the caller,
+     * which has both values, lets only a new leader or none wake agents.
      */
     boolean relevant(org.apache.curator.framework.recipes.cache.CuratorCacheListener.Type type, String changedPath) {
         boolean dataOnly = type == org.apache.curator.framework.recipes.cache.CuratorCacheListener.Type.NODE_CHANGED;

@@ -187,6 +187,14 @@ public final class LocalPostgres implements PostgresControl {
         return server.following;
     }
 
+    /**
+     * The agent's own connection to the local server's {@code postgres} database, kept open across
+     * cycles; for the agent loop's thread (or the action that runs instead of it). Not to be closed.
+     */
+    Connection agentConnection() throws SQLException {
+        return server.connection();
+    }
+
     /** A superuser connection to any member, with pgha's timeouts. The caller closes it. */
     public Connection connect(String host, int port, String database) throws SQLException {
         return server.connect(host, port, database);

@@ -41,14 +41,16 @@ public final class Slots implements SlotControl {
         return pg.connect(pg.localHost(), cfg.postgresql().port(), database);
     }
 
-    /** The local server's slots, temporary ones left out. */
+    /**
+     * The local server's slots, temporary ones left out. Asked every cycle by the agent's loop, on its
+     * own connection (a new connection each time would cost a backend's start per cycle).
+     */
     @Override
     public List<Slot> list() throws PostgresException {
         String sql = "SELECT slot_name, slot_type = 'logical', active, database, plugin,"
                 + " coalesce(CASE WHEN slot_type = 'logical' THEN confirmed_flush_lsn ELSE restart_lsn END, '0/0')::text"
                 + " FROM pg_replication_slots WHERE NOT temporary ORDER BY slot_name";
-        try (Connection c = local("postgres");
-                Statement st = c.createStatement();
+        try (Statement st = pg.agentConnection().createStatement();
                 ResultSet rs = st.executeQuery(sql)) {
             List<Slot> out = new ArrayList<>();
             while (rs.next()) {
