@@ -23,7 +23,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
-import org.apache.curator.framework.recipes.cache.CuratorCache;
+import org.apache.curator.framework.recipes.watch.PersistentWatcher;
 import org.apache.curator.framework.state.ConnectionState;
 import org.apache.curator.retry.RetryOneTime;
 import org.apache.zookeeper.CreateMode;
@@ -43,6 +43,12 @@ import org.slf4j.LoggerFactory;
  * <p>The leader lease is the ephemeral {@code leader} node. It is renewed by a versioned write from
  * the session that created it, so a successful renewal proves that a quorum saw this session alive
  * after the renewal was sent.
+ *
+ * <p>Changes: one persistent recursive watch on the cluster's node tells agents ({@link #onChange})
+ * and observers ({@link #onAnyChange}) that something changed; they read the cluster themselves.
+ * Its events carry no data and nothing is read back for them, but a member's new record (to tell a
+ * change of role or state from a refresh). A renewal of the lease, several times a second, reaches
+ * nobody: a new leader comes as the key's deletion and creation.
  *
  * <p>Session timeout: a member ({@link #connectMember}) uses a session only when the server granted
  * exactly {@code timing.ttl}, so that the one value the lease validity, the failsafe promise and
@@ -73,7 +79,11 @@ public final class ZooKeeperDcs implements Dcs {
 
     private final CuratorFramework client;
     private final String root;
-    private final CuratorCache cache;
+    /** One persistent recursive watch on the cluster's node: events only, no copy of the data. */
+    private final PersistentWatcher watcher;
+    /** The last record seen of each member, to tell a change of role or state from a refresh. */
+    private final java.util.Map<String, byte[]> memberRecords = new java.util.concurrent.ConcurrentHashMap<>();
+
     private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
     private final List<Runnable> allListeners = new CopyOnWriteArrayList<>();
     private final Object leaderLock = new Object();
@@ -111,9 +121,7 @@ public final class ZooKeeperDcs implements Dcs {
         this.connectString = connectString;
         this.access = access;
         this.root = root;
-        this.cache = CuratorCache.builder(client, root)
-                .withExceptionHandler(ZooKeeperDcs::cacheFailed)
-                .build();
+        this.watcher = new PersistentWatcher(client, root, true);
         this.decoder = new ClusterDecoder(root);
         this.requestedSessionMs = requestedSessionMs;
         this.exactSession = exactSession;
@@ -185,23 +193,53 @@ public final class ZooKeeperDcs implements Dcs {
         client.start();
         ZooKeeperDcs dcs = new ZooKeeperDcs(client, root, sessionTimeoutMs, exact, access, connect, inherited);
         client.getConnectionStateListenable().addListener((c, state) -> dcs.connectionChanged(state));
-        dcs.cache.listenable().addListener((type, oldData, data) -> {
-            String changed = data != null ? data.getPath() : oldData != null ? oldData.getPath() : "";
-            // the leader renewing its lease rewrites its key with its own name: no change to anyone
-            boolean renewal = changed.equals(dcs.path("leader"))
-                    && data != null
-                    && oldData != null
-                    && java.util.Arrays.equals(oldData.getData(), data.getData());
-            if (renewal) return;
-            for (Runnable r : dcs.allListeners) r.run();
-            if (dcs.relevant(type, changed)
-                    || (changed.startsWith(dcs.path("members/"))
-                            && data != null
-                            && oldData != null
-                            && MemberChange.wakesAgents(oldData.getData(), data.getData()))) dcs.fire();
+        dcs.watcher.getListenable().addListener(dcs::watched);
+        // the watch was (re)set: at the start, and after a reconnection that may have missed events
+        dcs.watcher.getResetListenable().addListener(() -> {
+            dcs.memberRecords.clear();
+            dcs.readMembers();
+            dcs.fireAll();
+            dcs.fire();
         });
-        dcs.cache.start();
+        dcs.watcher.start();
         return dcs;
+    }
+
+    /**
+     * One event of the watch on the cluster's node. The event names the node, not its data: ZooKeeper
+     * sends it, and nothing is read back, except a member's new record (to tell a change of role or
+     * state, which wakes agents, from a refresh, which does not). The leader's key changes hands only
+     * by deletion and creation; its data changes at every renewal of the lease (several times a
+     * second), which concerns nobody.
+     */
+    private void watched(org.apache.zookeeper.WatchedEvent e) {
+        String changed = e.getPath();
+        if (changed == null) return; // a connection event: connectionChanged has it
+        boolean dataOnly = e.getType() == org.apache.zookeeper.Watcher.Event.EventType.NodeDataChanged;
+        if (dataOnly && changed.equals(path("leader"))) return;
+        fireAll();
+        if (changed.startsWith(path("members/"))) {
+            if (!dataOnly) {
+                memberRecords.remove(changed);
+                if (e.getType() == org.apache.zookeeper.Watcher.Event.EventType.NodeCreated) readMember(changed);
+                fire(); // joined or left
+                return;
+            }
+            try {
+                client.getData()
+                        .inBackground((c, ev) -> {
+                            byte[] now = ev.getResultCode() == 0 ? ev.getData() : null;
+                            byte[] before =
+                                    now == null ? memberRecords.remove(changed) : memberRecords.put(changed, now);
+                            if (MemberChange.wakesAgents(before, now)) fire();
+                        })
+                        .forPath(changed);
+            } catch (Exception ex) {
+                fire(); // cannot tell: wake, to be safe
+            }
+            return;
+        }
+        if (relevant(dataOnly, changed)) fire();
     }
 
     // ------------------------------------------------------------------ session and connection
@@ -254,15 +292,15 @@ public final class ZooKeeperDcs implements Dcs {
      * Whether a change should wake agents. Members rewrite their own record and the primary its
      * position all the time; waking every agent for those would make each cycle trigger the next.
      * Members joining or leaving, and every other key, do wake them; so does a member whose role or
-     * state changed ({@link MemberChange}, checked by the caller, which has both records). The
-     * leader's renewals rewrite its key with the same name several times a second: the caller,
-     * which has both values, lets only a new leader or none wake agents.
+     * state changed ({@link MemberChange}, checked by the caller, which reads the new record). The
+     * leader's renewals rewrite its key several times a second; only a new leader or none (its key
+     * created or deleted) wakes agents.
      */
-    boolean relevant(org.apache.curator.framework.recipes.cache.CuratorCacheListener.Type type, String changedPath) {
-        boolean dataOnly = type == org.apache.curator.framework.recipes.cache.CuratorCacheListener.Type.NODE_CHANGED;
+    boolean relevant(boolean dataOnly, String changedPath) {
         if (changedPath.startsWith(path("routers"))) return false; // routers concern no agent decision
         return !(dataOnly
                 && (changedPath.startsWith(path("members/"))
+                        || changedPath.equals(path("leader"))
                         || changedPath.equals(path("optime"))
                         || changedPath.equals(path("slots"))));
     }
@@ -309,8 +347,39 @@ public final class ZooKeeperDcs implements Dcs {
         return client.getZookeeperClient().getZooKeeper();
     }
 
+    /** Reads every member's record (once the watch is set), to compare their next ones with. */
+    private void readMembers() {
+        try {
+            client.getChildren()
+                    .inBackground((c, ev) -> {
+                        if (ev.getResultCode() != 0) return;
+                        for (String name : ev.getChildren()) readMember(path("members/" + name));
+                    })
+                    .forPath(path("members"));
+        } catch (Exception e) {
+            LOG.debug("cannot list the members: {}", e.getMessage());
+        }
+    }
+
+    /** Reads a member's record to compare its next one with (see {@link MemberChange}). */
+    private void readMember(String memberPath) {
+        try {
+            client.getData()
+                    .inBackground((c, ev) -> {
+                        if (ev.getResultCode() == 0) memberRecords.putIfAbsent(memberPath, ev.getData());
+                    })
+                    .forPath(memberPath);
+        } catch (Exception e) {
+            LOG.debug("cannot read {}: {}", memberPath, e.getMessage());
+        }
+    }
+
     private void fire() {
         for (Runnable r : listeners) r.run();
+    }
+
+    private void fireAll() {
+        for (Runnable r : allListeners) r.run();
     }
 
     @Override
@@ -517,16 +586,6 @@ public final class ZooKeeperDcs implements Dcs {
         return e instanceof KeeperException k
                 ? k.code().name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ')
                 : e.toString();
-    }
-
-    /**
-     * The watch cache could not read a node. A node this client's credential may not read (a
-     * read-only identity before the agents admitted it, a wrong password) is {@link #read}'s to
-     * report, with the node and the reason, not a stack trace's on every command's standard error.
-     */
-    private static void cacheFailed(Exception e) {
-        if (e instanceof KeeperException.NoAuthException) LOG.debug("watch cache: {}", e.getMessage());
-        else LOG.error("ZooKeeper watch cache error", e);
     }
 
     // ------------------------------------------------------------------ writing: initialize, members, ACLs
@@ -983,7 +1042,7 @@ public final class ZooKeeperDcs implements Dcs {
 
     @Override
     public void close() {
-        cache.close();
+        watcher.close();
         client.close();
     }
 }

@@ -99,6 +99,30 @@ class ZooKeeperDcsIT extends DcsContract {
                 .isLessThan(6);
     }
 
+    /**
+     * A lease renewal is one request, however many clients watch the cluster: their watches get an
+     * event and read nothing back (a watch cache would read the key again in every client, the
+     * leader's own included, at every renewal, several times a second).
+     */
+    @Test
+    void aRenewalIsOneRequestHoweverManyClientsWatch() throws Exception {
+        Dcs leader = client();
+        Dcs agent = client();
+        Dcs router = client();
+        agent.onChange(() -> {});
+        router.onAnyChange(() -> {});
+        assertThat(leader.acquireLeader("a")).isTrue();
+        Thread.sleep(500);
+        long received = received();
+        for (int i = 0; i < 10; i++) assertThat(leader.renewLeader("a")).isTrue();
+        Thread.sleep(500);
+        long requests = received() - received;
+        assertThat(requests)
+                .as("requests of 10 renewals watched by 3 clients (40 with a read per client and renewal);"
+                        + " the sessions' pings add a few")
+                .isLessThan(20);
+    }
+
     /** What the server has received so far, from its srvr four-letter command. */
     private static long received() throws Exception {
         String[] hostPort = zk.connectString().split(":");
