@@ -169,6 +169,20 @@ final class ClusterFixture {
     }
 
     /** Prints the end of every agent's log (for the test report when something failed). */
+    /**
+     * Prints the cluster's logs when a test of the class fails (register it with
+     * {@code @RegisterExtension}): a failure in a full run is understood from the report alone.
+     */
+    static org.junit.jupiter.api.extension.TestWatcher logsOnFailure(java.util.function.Supplier<LocalCluster> c) {
+        return new org.junit.jupiter.api.extension.TestWatcher() {
+            @Override
+            public void testFailed(org.junit.jupiter.api.extension.ExtensionContext context, Throwable cause) {
+                System.out.println("===== " + context.getDisplayName() + " failed: " + cause);
+                dumpLogs(c.get());
+            }
+        };
+    }
+
     static void dumpLogs(LocalCluster c) {
         if (c == null) return;
         for (int i = 1; i <= c.nodes(); i++) {

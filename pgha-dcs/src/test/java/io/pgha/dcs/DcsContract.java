@@ -268,6 +268,16 @@ abstract class DcsContract {
         await().atMost(Duration.ofSeconds(10)).until(() -> events.get() > before);
     }
 
+    /** How often a client woke agents ({@link Dcs#onChange}) and observers ({@link Dcs#onAnyChange}). */
+    record Signals(AtomicInteger wakes, AtomicInteger events) {}
+
+    static Signals signals(Dcs d) {
+        Signals s = new Signals(new AtomicInteger(), new AtomicInteger());
+        d.onChange(s.wakes()::incrementAndGet);
+        d.onAnyChange(s.events()::incrementAndGet);
+        return s;
+    }
+
     /**
      * A lease renewal (with ZooKeeper a write to the leader key several times a second) wakes no
      * agent and no observer: each would run a cycle for nothing (a DCS read, PostgreSQL's queries),
@@ -276,12 +286,10 @@ abstract class DcsContract {
     @Test
     void leaseRenewalsDoNotWakeAgentsButTheLeaderGoingDoes() throws Exception {
         Dcs leader = client();
-        Dcs agent = client();
         Dcs router = client();
-        AtomicInteger agentWakes = new AtomicInteger();
-        AtomicInteger observerEvents = new AtomicInteger();
-        agent.onChange(agentWakes::incrementAndGet);
-        agent.onAnyChange(observerEvents::incrementAndGet);
+        Signals agent = signals(client());
+        AtomicInteger agentWakes = agent.wakes();
+        AtomicInteger observerEvents = agent.events();
         assertThat(leader.acquireLeader("a")).isTrue();
         await().atMost(Duration.ofSeconds(10)).until(() -> agentWakes.get() > 0);
         Thread.sleep(300);
@@ -304,10 +312,9 @@ abstract class DcsContract {
     void routersArePublishedAndVanishWithTheirSessionWithoutWakingAgents() throws Exception {
         Dcs router = client();
         Dcs agent = client();
-        AtomicInteger agentWakes = new AtomicInteger();
-        AtomicInteger observerEvents = new AtomicInteger();
-        agent.onChange(agentWakes::incrementAndGet);
-        agent.onAnyChange(observerEvents::incrementAndGet);
+        Signals counted = signals(agent);
+        AtomicInteger agentWakes = counted.wakes();
+        AtomicInteger observerEvents = counted.events();
         agent.publishMember(member("a"));
         await().atMost(Duration.ofSeconds(10)).until(() -> agentWakes.get() > 0);
         Thread.sleep(300);
