@@ -54,8 +54,10 @@ bench_args() {
 }
 
 # Caps one PostgreSQL member at PERCENT % of one core (cgroup v1 cpu or v2 cpu.max), as if it ran on
-# a small machine of its own (quota per 10 ms period: with the default 100 ms, backends that used up
-# the quota stall for tens of ms, holding locks others wait on): the postmaster and every process it has forked move into the cgroup
+# a small machine of its own. The quota is per 10 ms period: with the default 100 ms, backends that
+# used up the quota stall for tens of ms, holding locks others wait on. Even so a capped server does
+# far less with many backends than with few (see BENCHMARKS.md, "Read scaling with each member's
+# CPU capped"). The postmaster and every process it has forked move into the cgroup
 # pgha-bench-NAME, and the backends it forks later are born there. The cgroups are removed by
 # bench_uncap_all (call it after the members stopped).
 #   bench_cap_cpu DATA_DIR PERCENT NAME

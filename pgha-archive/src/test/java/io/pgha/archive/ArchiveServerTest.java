@@ -222,8 +222,12 @@ class ArchiveServerTest {
     void malformedCallsAndForeignReplyPathsAreDroppedAndTheServerGoesOn() throws Exception {
         Path calls = spool.dir().resolve("calls");
         Path victim = Files.writeString(tmp.resolve("victim"), "untouched");
-        Files.createSymbolicLink(spool.dir().resolve("replies/4242"), victim);
-        Files.writeString(spool.dir().resolve("replies/4343"), "a plain file");
+        // the pids of processes that outlive the test (this JVM, its parent): a fixed number could be
+        // the pid call.sh runs as below, whose reply path would then be taken (it was, in a CI run)
+        long linked = ProcessHandle.current().pid();
+        long plain = ProcessHandle.current().parent().map(ProcessHandle::pid).orElse(1L);
+        Files.createSymbolicLink(spool.dir().resolve("replies/" + linked), victim);
+        Files.writeString(spool.dir().resolve("replies/" + plain), "a plain file");
         try (var out = Files.newOutputStream(calls, java.nio.file.StandardOpenOption.WRITE)) {
             byte[] junk = new byte[3000];
             new Random(7).nextBytes(junk);
@@ -231,8 +235,8 @@ class ArchiveServerTest {
             out.write(junk);
             out.write('\n');
             out.write(("push 1 ../../etc/passwd\n"
-                            + "get 4242 " + SEG + "\n"
-                            + "push 4343 " + SEG + "\n"
+                            + "get " + linked + " " + SEG + "\n"
+                            + "push " + plain + " " + SEG + "\n"
                             + "delete 1 " + SEG + "\n"
                             + "push -1 " + SEG + "\n"
                             + "push 99999999999 " + SEG + "\n"
@@ -244,7 +248,7 @@ class ArchiveServerTest {
         assertThat(c.exitCode()).as(c.err()).isZero();
         assertThat(c.fellBack()).isFalse();
         assertThat(victim).hasContent("untouched");
-        assertThat(spool.dir().resolve("replies/4343")).hasContent("a plain file");
+        assertThat(spool.dir().resolve("replies/" + plain)).hasContent("a plain file");
         Call bad = call("push", "../../../etc/passwd");
         assertThat(bad.exitCode()).isEqualTo(2);
         assertThat(bad.err()).contains("is not a WAL file name");
