@@ -221,22 +221,11 @@ public final class ZooKeeperDcs implements Dcs {
         if (changed.startsWith(path("members/"))) {
             if (!dataOnly) {
                 memberRecords.remove(changed);
-                if (e.getType() == org.apache.zookeeper.Watcher.Event.EventType.NodeCreated) readMember(changed);
+                if (e.getType() == org.apache.zookeeper.Watcher.Event.EventType.NodeCreated) readMember(changed, false);
                 fire(); // joined or left
                 return;
             }
-            try {
-                client.getData()
-                        .inBackground((c, ev) -> {
-                            byte[] now = ev.getResultCode() == 0 ? ev.getData() : null;
-                            byte[] before =
-                                    now == null ? memberRecords.remove(changed) : memberRecords.put(changed, now);
-                            if (MemberChange.wakesAgents(before, now)) fire();
-                        })
-                        .forPath(changed);
-            } catch (Exception ex) {
-                fire(); // cannot tell: wake, to be safe
-            }
+            readMember(changed, true);
             return;
         }
         if (relevant(dataOnly, changed)) fire();
@@ -293,14 +282,13 @@ public final class ZooKeeperDcs implements Dcs {
      * position all the time; waking every agent for those would make each cycle trigger the next.
      * Members joining or leaving, and every other key, do wake them; so does a member whose role or
      * state changed ({@link MemberChange}, checked by the caller, which reads the new record). The
-     * leader's renewals rewrite its key several times a second; only a new leader or none (its key
-     * created or deleted) wakes agents.
+     * leader's renewals, which rewrite its key several times a second, the caller drops before it
+     * asks: only a new leader or none (its key created or deleted) wakes agents.
      */
     boolean relevant(boolean dataOnly, String changedPath) {
         if (changedPath.startsWith(path("routers"))) return false; // routers concern no agent decision
         return !(dataOnly
                 && (changedPath.startsWith(path("members/"))
-                        || changedPath.equals(path("leader"))
                         || changedPath.equals(path("optime"))
                         || changedPath.equals(path("slots"))));
     }
@@ -353,7 +341,7 @@ public final class ZooKeeperDcs implements Dcs {
             client.getChildren()
                     .inBackground((c, ev) -> {
                         if (ev.getResultCode() != 0) return;
-                        for (String name : ev.getChildren()) readMember(path("members/" + name));
+                        for (String name : ev.getChildren()) readMember(path("members/" + name), false);
                     })
                     .forPath(path("members"));
         } catch (Exception e) {
@@ -361,16 +349,28 @@ public final class ZooKeeperDcs implements Dcs {
         }
     }
 
-    /** Reads a member's record to compare its next one with (see {@link MemberChange}). */
-    private void readMember(String memberPath) {
+    /**
+     * Reads a member's record in the background. {@code changed}: the record changed, and agents are
+     * woken when its role or state differs from the one kept ({@link MemberChange}; when either is
+     * missing, to be safe). Otherwise it is only kept, to compare the next one with.
+     */
+    private void readMember(String memberPath, boolean changed) {
         try {
             client.getData()
                     .inBackground((c, ev) -> {
-                        if (ev.getResultCode() == 0) memberRecords.putIfAbsent(memberPath, ev.getData());
+                        byte[] now = ev.getResultCode() == 0 ? ev.getData() : null;
+                        if (!changed) {
+                            if (now != null) memberRecords.putIfAbsent(memberPath, now);
+                            return;
+                        }
+                        byte[] before =
+                                now == null ? memberRecords.remove(memberPath) : memberRecords.put(memberPath, now);
+                        if (MemberChange.wakesAgents(before, now)) fire();
                     })
                     .forPath(memberPath);
         } catch (Exception e) {
             LOG.debug("cannot read {}: {}", memberPath, e.getMessage());
+            if (changed) fire(); // cannot tell: wake, to be safe
         }
     }
 
@@ -729,8 +729,7 @@ public final class ZooKeeperDcs implements Dcs {
         }
     }
 
-    // ------------------------------------------------------------------ the leader key, and what only its holder
-    // writes
+    // ------------------------------------------------------------------ the leader key and its holder's writes
 
     @Override
     public boolean acquireLeader(String me) throws DcsException {

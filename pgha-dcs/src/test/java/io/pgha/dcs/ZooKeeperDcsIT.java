@@ -109,18 +109,31 @@ class ZooKeeperDcsIT extends DcsContract {
         Dcs leader = client();
         Dcs agent = client();
         Dcs router = client();
-        agent.onChange(() -> {});
-        router.onAnyChange(() -> {});
+        List<Signals> watching = List.of(signals(leader), signals(agent), signals(router));
         assertThat(leader.acquireLeader("a")).isTrue();
-        Thread.sleep(500);
+        seenByAll(router, watching);
         long received = received();
         for (int i = 0; i < 10; i++) assertThat(leader.renewLeader("a")).isTrue();
-        Thread.sleep(500);
+        // every client has had whatever the renewals signalled (a watch cache: its read of the key done)
+        seenByAll(router, watching);
         long requests = received() - received;
         assertThat(requests)
                 .as("requests of 10 renewals watched by 3 clients (40 with a read per client and renewal);"
                         + " the sessions' pings add a few")
                 .isLessThan(20);
+    }
+
+    /** A router's publication, awaited until every client in {@code watching} saw it (and all before it). */
+    private static void seenByAll(Dcs router, List<Signals> watching) throws Exception {
+        List<Integer> before = watching.stream().map(w -> w.events().get()).toList();
+        router.publishRouter(new io.pgha.core.model.RouterStatus("r1", "h:6432", null, java.util.Map.of(), 0, 0, 0));
+        for (int i = 0; i < watching.size(); i++) {
+            int was = before.get(i);
+            java.util.concurrent.atomic.AtomicInteger events = watching.get(i).events();
+            org.awaitility.Awaitility.await()
+                    .atMost(java.time.Duration.ofSeconds(10))
+                    .until(() -> events.get() > was);
+        }
     }
 
     /** What the server has received so far, from its srvr four-letter command. */
