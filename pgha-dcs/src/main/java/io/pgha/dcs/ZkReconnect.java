@@ -8,20 +8,17 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Takes out the random wait of up to 1 s before a ZooKeeper client's first attempt to reach another
- * server after it lost the one it was connected to. ZooKeeper's client sleeps a random 0-1000 ms
- * before every connection attempt but its very first, to spread the reconnects of many clients. A
- * pgha cluster has a handful of clients, and a primary's agent that lost its server (a ZooKeeper
- * peer that died with its node, or was restarted) must renew its lease within three quarters of the
- * lease's validity: at ttl 2.5 s that is 1.25 s, of which the wait took 0.5 s on average and up to
- * all of it, so losing one server of three could stop a healthy primary.
+ * Takes out the random wait of up to 1 s before a ZooKeeper client's attempt to reach a server.
+ * ZooKeeper's client sleeps a random 0-1000 ms before every connection attempt but its very first,
+ * to spread the reconnections of many clients. A pgha cluster has a handful of clients, and a
+ * primary's agent that lost its server (a ZooKeeper peer that died with its node, or the ensemble's
+ * leader, after which every server drops its clients) must renew its lease within a fraction of the
+ * ttl: at ttl 2.5 s that is 1.25 s, which two or three such waits use up.
  *
  * <p>The client skips the wait while its {@code isFirstConnect} flag is set, and clears the flag as
  * soon as a connection to a server is established ({@code ClientCnxn.SendThread.primeConnection}).
- * {@link #arm} sets it again once a session is (re)established, so the next loss of the server is
- * followed by an immediate attempt on the next one. Attempts after that first one keep the wait:
- * a server that accepts the connection and then drops it (one that is electing a leader) still
- * costs a random wait, and a client that went round every server waits 1 s before the next round.
+ * {@link ZkHosts} sets it again right before every attempt, on the client's own thread, and paces
+ * the attempts itself.
  *
  * <p>The flag is private to ZooKeeper's client (3.5 to 3.9): it is reached by reflection. When that
  * is not possible (another ZooKeeper version), {@link #arm} does nothing and says so once.
@@ -61,20 +58,14 @@ final class ZkReconnect {
     private ZkReconnect() {}
 
     /**
-     * Makes the next connection attempt of {@code zk}'s client, after it loses its server, go out at
-     * once; true when it could.
+     * Makes the next connection attempt of {@code zk}'s client go out without the random wait; true
+     * when it could.
      */
     static boolean arm(ZooKeeper zk) {
         Object thread = sendThread(zk);
         if (thread == null) return false;
         FIRST_CONNECT.setVolatile(thread, true);
         return true;
-    }
-
-    /** True when {@code zk}'s next reconnect goes out without the random wait (tests). */
-    static boolean armed(ZooKeeper zk) {
-        Object thread = sendThread(zk);
-        return thread != null && (boolean) FIRST_CONNECT.getVolatile(thread);
     }
 
     private static Object sendThread(ZooKeeper zk) {

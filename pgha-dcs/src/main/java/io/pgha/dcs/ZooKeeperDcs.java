@@ -99,6 +99,8 @@ public final class ZooKeeperDcs implements Dcs {
 
     private final ZooKeeperAccess access;
     private final String connectString;
+    /** Makes the ZooKeeper clients, each with the servers it tries after a lost connection ({@link ZkHosts}). */
+    private final ZkHosts.Factory hosts;
     /** Whether the ACLs of the cluster's nodes were brought in line with this client's (members only). */
     private volatile boolean aclsAligned;
 
@@ -114,8 +116,10 @@ public final class ZooKeeperDcs implements Dcs {
             boolean exactSession,
             ZooKeeperAccess access,
             String connectString,
-            java.util.concurrent.atomic.AtomicReference<List<ACL>> inherited) {
+            java.util.concurrent.atomic.AtomicReference<List<ACL>> inherited,
+            ZkHosts.Factory hosts) {
         this.client = client;
+        this.hosts = hosts;
         this.member = exactSession;
         this.inherited = inherited;
         this.connectString = connectString;
@@ -180,8 +184,10 @@ public final class ZooKeeperDcs implements Dcs {
         String ns = namespace.equals("/") ? "" : namespace;
         String root = ns + "/" + cluster;
         var inherited = new java.util.concurrent.atomic.AtomicReference<List<ACL>>();
+        ZkHosts.Factory hosts = new ZkHosts.Factory();
         CuratorFramework client = CuratorFrameworkFactory.builder()
                 .connectString(connect)
+                .zookeeperFactory(hosts)
                 .authorization(access.authInfo())
                 .aclProvider(access.aclProvider(root, inherited::get))
                 .zkClientConfig(access.clientConfig())
@@ -191,7 +197,7 @@ public final class ZooKeeperDcs implements Dcs {
                 .retryPolicy(new RetryOneTime(100))
                 .build();
         client.start();
-        ZooKeeperDcs dcs = new ZooKeeperDcs(client, root, sessionTimeoutMs, exact, access, connect, inherited);
+        ZooKeeperDcs dcs = new ZooKeeperDcs(client, root, sessionTimeoutMs, exact, access, connect, inherited, hosts);
         client.getConnectionStateListenable().addListener((c, state) -> dcs.connectionChanged(state));
         dcs.watcher.getListenable().addListener(dcs::watched);
         // the watch was (re)set: at the start, and after a reconnection that may have missed events
@@ -317,11 +323,6 @@ public final class ZooKeeperDcs implements Dcs {
         LOG.info("ZooKeeper connection {}", state);
         if (state.isConnected()) {
             try {
-                ZkReconnect.arm(handle());
-            } catch (Exception e) {
-                LOG.debug("could not reach the ZooKeeper handle", e);
-            }
-            try {
                 usableSession();
             } catch (DcsException e) {
                 LOG.error("{}", e.getMessage());
@@ -333,6 +334,11 @@ public final class ZooKeeperDcs implements Dcs {
     /** The client's current ZooKeeper handle (Curator replaces it when it starts a new session). */
     org.apache.zookeeper.ZooKeeper handle() throws Exception {
         return client.getZookeeperClient().getZooKeeper();
+    }
+
+    /** The servers the current ZooKeeper client tries after a lost connection (tests). */
+    ZkHosts hosts() {
+        return hosts.last();
     }
 
     /** Reads every member's record (once the watch is set), to compare their next ones with. */

@@ -45,21 +45,19 @@ class ZooKeeperDcsIT extends DcsContract {
     }
 
     /**
-     * After every (re)connection the client is armed to try again at once when it loses its server,
-     * without ZooKeeper's random wait of up to 1 s (ZkReconnect), which a lease at ttl 2.5 s cannot
-     * afford.
+     * A lost connection is retried without ZooKeeper's random wait of up to 1 s (ZkReconnect, armed
+     * by ZkHosts before every attempt), which a lease at ttl 2.5 s cannot afford, and the session
+     * goes on.
      */
     @Test
     void aLostConnectionIsRetriedWithoutTheRandomWait() throws Exception {
         ZooKeeperDcs d = (ZooKeeperDcs) client();
-        org.awaitility.Awaitility.await()
-                .atMost(java.time.Duration.ofSeconds(10))
-                .until(() -> ZkReconnect.armed(d.handle()));
         long session = d.handle().getSessionId();
+        long armed = d.hosts().armed();
         d.handle().getTestable().closeSocket();
         org.awaitility.Awaitility.await()
                 .atMost(java.time.Duration.ofSeconds(10))
-                .until(() -> d.connected() && ZkReconnect.armed(d.handle()));
+                .until(() -> d.hosts().armed() > armed && d.connected());
         assertThat(d.handle().getSessionId()).as("the same session").isEqualTo(session);
         assertThat(d.acquireLeader("reconnected"))
                 .as("the reconnected session writes")

@@ -93,6 +93,23 @@ final class ZkEnsemble implements DcsEnsemble {
         }
     }
 
+    /** The server whose {@code srvr} answer says "Mode: leader", or 0 when none says so now. */
+    @Override
+    public int leader() {
+        for (int s = 1; s <= servers; s++) {
+            try (Socket socket = new Socket("127.0.0.1", clientBase + s - 1)) {
+                socket.setSoTimeout(2000);
+                socket.getOutputStream().write("srvr".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                String answer =
+                        new String(socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.US_ASCII);
+                if (answer.contains("Mode: leader")) return s;
+            } catch (IOException e) {
+                // not serving: not the leader
+            }
+        }
+        return 0;
+    }
+
     @Override
     public boolean serving(int server) {
         try (Socket s = new Socket("127.0.0.1", clientBase + server - 1)) {
