@@ -18,7 +18,8 @@ enum Fault {
     KILL_POSTMASTER("SIGKILL of the primary's postmaster only"),
     FREEZE_PRIMARY_NODE("SIGSTOP of the whole primary node beyond the lease, then SIGCONT"),
     CUT_PRIMARY_FROM_DCS("the primary cut off from every ZooKeeper server (it still reaches its standbys)"),
-    LOSE_ZOOKEEPER_SERVER("SIGKILL of one DCS server of three (its leader: the ZooKeeper ensemble's, or etcd's raft leader)"),
+    LOSE_ZOOKEEPER_SERVER(
+            "SIGKILL of one DCS server of three (its leader: the ZooKeeper ensemble's, or etcd's raft leader)"),
     DCS_OUTAGE("SIGKILL of every DCS server for twice the ttl, then a restart (with failsafe_mode on, writes go on)"),
     KILL_SYNC_STANDBY("SIGKILL of the synchronous standby node (a standby in asynchronous mode)"),
     SWITCHOVER("planned switchover to a random standby under load");
