@@ -30,9 +30,18 @@ final class Signals {
         };
     }
 
-    /** Runs {@code action} on a fresh thread whenever {@code name} (HUP, TERM, INT) arrives. */
+    /**
+     * Runs {@code action} on a fresh thread whenever {@code name} (HUP, TERM, INT) arrives. A signal
+     * this process was started with ignored (SIGHUP under {@code nohup}) stays ignored: the JVM installs
+     * no handler for it. That is said once, so that a reload by SIGHUP that does nothing is explained.
+     */
     @SuppressWarnings("removal")
     static void on(String name, Runnable action) {
+        if (ignoredAtStart(name))
+            LOG.warn(
+                    "SIG{} was ignored when this process started (under nohup?) and stays ignored:{}",
+                    name,
+                    "HUP".equals(name) ? " use `pgha reload` or restart without nohup" : "");
         try {
             sun.misc.Signal.handle(new sun.misc.Signal(name), sig -> {
                 Thread t = new Thread(action, "signal-" + name);
@@ -41,5 +50,36 @@ final class Signals {
         } catch (IllegalArgumentException e) {
             LOG.warn("cannot handle SIG{}: {}", name, e.getMessage());
         }
+    }
+
+    /** True when /proc/self/status lists signal {@code name} as ignored; false where it cannot tell. */
+    static boolean ignoredAtStart(String name) {
+        return ignored(name, statusLine("SigIgn:"));
+    }
+
+    /** Whether {@code name} (HUP, INT, TERM) is set in a SigIgn mask as /proc prints it (hex). */
+    static boolean ignored(String name, String mask) {
+        int number = switch (name) {
+            case "HUP" -> 1;
+            case "INT" -> 2;
+            case "TERM" -> 15;
+            default -> 0;
+        };
+        if (number == 0 || mask == null) return false;
+        try {
+            return (Long.parseUnsignedLong(mask.trim(), 16) & (1L << (number - 1))) != 0;
+        } catch (NumberFormatException e) {
+            return false;
+        }
+    }
+
+    private static String statusLine(String key) {
+        try {
+            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/status")))
+                if (line.startsWith(key)) return line.substring(key.length());
+        } catch (java.io.IOException | RuntimeException e) {
+            // not Linux: nothing to say
+        }
+        return null;
     }
 }
