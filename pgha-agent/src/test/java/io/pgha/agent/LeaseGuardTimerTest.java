@@ -23,9 +23,14 @@ class LeaseGuardTimerTest {
 
     /** A guard whose stop records when it ran (System.nanoTime) and answers {@code stops}. */
     private static LeaseGuard guard(Lease lease, AtomicLong stoppedAt, AtomicInteger attempts, boolean stops) {
+        return guard(lease, stoppedAt, attempts, stops, new StubDcs());
+    }
+
+    private static LeaseGuard guard(
+            Lease lease, AtomicLong stoppedAt, AtomicInteger attempts, boolean stops, StubDcs dcs) {
         return new LeaseGuard(
                 "a",
-                new StubDcs(),
+                dcs,
                 lease,
                 TIMING,
                 () -> {
@@ -63,7 +68,12 @@ class LeaseGuardTimerTest {
         Lease lease = new Lease(System::nanoTime);
         AtomicLong stoppedAt = new AtomicLong();
         AtomicInteger attempts = new AtomicInteger();
-        try (LeaseGuard g = guard(lease, stoppedAt, attempts, false)) {
+        // The DCS confirms no renewal: the lease is lost. (A renewal the DCS confirms extends a lease
+        // whose stop is pending, and the guard then rightly stops trying; the renewer's first run,
+        // at start, could come after the lease below and do that on a slow machine.)
+        StubDcs dcs = new StubDcs();
+        dcs.renewal(me -> false);
+        try (LeaseGuard g = guard(lease, stoppedAt, attempts, false, dcs)) {
             g.start();
             lease.confirmed(System.nanoTime(), 100);
             await().atMost(Duration.ofSeconds(10)).until(() -> attempts.get() >= 3);
