@@ -46,7 +46,7 @@ public final class Agent implements AutoCloseable, AgentView {
     /** Unchanged member records are still rewritten this often, so that updatedAt shows the agent lives. */
     private static final long REPUBLISH_NANOS = 10_000_000_000L;
 
-    private static final long REQUESTED_CANDIDATE_WAIT_MS = 50;
+    private static final long REQUESTED_CANDIDATE_WAIT_MS = 20;
 
     /**
      * What an agent is built from.

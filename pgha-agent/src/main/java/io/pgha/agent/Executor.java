@@ -268,10 +268,16 @@ final class Executor {
     }
 
     private void release() throws Exception {
+        release(null);
+    }
+
+    /** Releases the lease; with {@code handOver}, the failover request changes in the same DCS transaction. */
+    private void release(java.util.function.UnaryOperator<FailoverRequest> handOver) throws Exception {
         boolean held = lease.held();
         lease.released();
         slots.notLeading();
-        dcs.releaseLeader(cfg.name());
+        if (handOver == null) dcs.releaseLeader(cfg.name());
+        else dcs.handOver(cfg.name(), handOver);
         memory.syncFrom = null;
         if (held) LOG.info("released the leader lease");
     }
@@ -585,9 +591,10 @@ final class Executor {
         long t1 = System.nanoTime();
         long t2;
         try {
-            dcs.updateFailover(fr -> fr.withStoppedAt(stoppedAt));
             watchdog.disarm();
-            release();
+            // The stop position and the lease's release in one DCS transaction: the target sees both
+            // at once, a round trip or two sooner.
+            release(fr -> fr.withStoppedAt(stoppedAt));
             t2 = System.nanoTime();
         } finally {
             pg.awaitStopped(); // before this member starts PostgreSQL again, as a standby

@@ -58,6 +58,18 @@ public interface Dcs extends AutoCloseable {
     void releaseLeader(String me) throws DcsException;
 
     /**
+     * The end of a switchover on the old primary: {@code change} applied to the pending failover
+     * request (the stop position recorded) and the leader key released, as one transaction where the
+     * DCS and this client's lease allow (one round trip after the read instead of three), otherwise
+     * as {@link #updateFailover} followed by {@link #releaseLeader}. Either way no other member sees
+     * the key released before the change is there.
+     */
+    default void handOver(String me, UnaryOperator<FailoverRequest> change) throws DcsException {
+        updateFailover(change);
+        releaseLeader(me);
+    }
+
+    /**
      * Replaces the synchronous record, atomically with a check that {@code me} still holds the leader
      * key through this client's session; false (and nothing written) when it does not.
      */

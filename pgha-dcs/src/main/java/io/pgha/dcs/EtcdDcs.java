@@ -1091,6 +1091,45 @@ public final class EtcdDcs implements Dcs {
         }
     }
 
+    /**
+     * One read of the failover request and one transaction: the request replaced (or deleted) at the
+     * revision read, and the leader key deleted if it is still the one this client put. Anything else
+     * takes the two separate steps, which do nothing where the transaction already did it.
+     */
+    @Override
+    public void handOver(String me, UnaryOperator<FailoverRequest> change) throws DcsException {
+        usable();
+        String what = "hand over the leader key";
+        synchronized (leaderLock) {
+            LeaderKey held = leader;
+            KeyValue current = held == null ? null : get(what, "failover");
+            if (current != null) {
+                FailoverRequest after;
+                try {
+                    after = change.apply(Json.parse(current.getValue().getBytes(), FailoverRequest.class));
+                } catch (IOException e) {
+                    after = null; // unreadable: replaced by the steps below
+                    current = null;
+                }
+                if (current != null) {
+                    ByteSequence f = key("failover");
+                    ByteSequence l = key("leader");
+                    Op write = after == null
+                            ? Op.delete(f, DeleteOption.DEFAULT)
+                            : Op.put(f, bytes(Json.bytes(after)), PutOption.DEFAULT);
+                    Cmp ours = new Cmp(l, Cmp.Op.EQUAL, CmpTarget.createRevision(held.createRevision()));
+                    if (txn(what, new Cmp[] {unchanged(f, current), ours}, write, Op.delete(l, DeleteOption.DEFAULT))
+                            .isSucceeded()) {
+                        leader = null;
+                        return;
+                    }
+                }
+            }
+        }
+        updateFailover(change);
+        releaseLeader(me);
+    }
+
     @Override
     public boolean writeSync(String me, SyncState state) throws DcsException {
         return writeAsLeader(me, "sync", Json.bytes(state), "the synchronous record");

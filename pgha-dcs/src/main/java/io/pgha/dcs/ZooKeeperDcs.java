@@ -862,6 +862,46 @@ public final class ZooKeeperDcs implements Dcs {
         }
     }
 
+    /**
+     * One read of the failover request and one multi: the request replaced (or deleted) at the
+     * version read, and the leader key deleted at the version this session's last renewal left.
+     * Anything else (no request, a concurrent change, a key this session no longer holds at that
+     * version, an answer lost after the multi went through) takes the two separate steps, which
+     * check ownership themselves and do nothing where the multi already did it.
+     */
+    @Override
+    public void handOver(String me, UnaryOperator<FailoverRequest> change) throws DcsException {
+        usableSession();
+        synchronized (leaderLock) {
+            try {
+                if (leaderVersion >= 0 && handle().getSessionId() == leaderSession) {
+                    Stat stat = new Stat();
+                    byte[] current = client.getData().storingStatIn(stat).forPath(path("failover"));
+                    FailoverRequest after = change.apply(Json.parse(current, FailoverRequest.class));
+                    var ops = client.transactionOp();
+                    client.transaction()
+                            .forOperations(
+                                    after == null
+                                            ? ops.delete()
+                                                    .withVersion(stat.getVersion())
+                                                    .forPath(path("failover"))
+                                            : ops.setData()
+                                                    .withVersion(stat.getVersion())
+                                                    .forPath(path("failover"), Json.bytes(after)),
+                                    ops.delete().withVersion(leaderVersion).forPath(path("leader")));
+                    leaderVersion = -1;
+                    return;
+                }
+            } catch (KeeperException.NoNodeException | KeeperException.BadVersionException | IOException e) {
+                // taken apart below
+            } catch (Exception e) {
+                throw writeFailed("hand over the leader key", e);
+            }
+        }
+        updateFailover(change);
+        releaseLeader(me);
+    }
+
     @Override
     public boolean writeSync(String me, SyncState state) throws DcsException {
         return writeAsLeader("sync", Json.bytes(state), "the synchronous record");

@@ -208,6 +208,65 @@ abstract class DcsContract {
         assertThat(a.read().failover()).isNull();
     }
 
+    /**
+     * A switchover's hand-over: the stop position recorded and the key released, and a member that
+     * watches never sees the key gone without the position (the target promotes only after replaying
+     * up to it). Also after renewals (the key's version moved), with no request pending (the key is
+     * released anyway), and never on a key another member holds.
+     */
+    @Test
+    void aHandOverRecordsTheStopPositionAndReleasesTheKeyTogether() throws Exception {
+        Dcs a = client();
+        Dcs b = client();
+        Lsn stop = Lsn.parse("0/3000028");
+        assertThat(a.acquireLeader("a")).isTrue();
+        for (int i = 0; i < 3; i++) assertThat(a.renewLeader("a")).isTrue();
+        assertThat(a.requestFailover(new FailoverRequest("a", "b", 0, 1, null))).isTrue();
+        List<String> torn = new java.util.concurrent.CopyOnWriteArrayList<>();
+        AtomicInteger looks = new AtomicInteger();
+        java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+        Thread watcher = new Thread(() -> {
+            while (!done.get()) {
+                try {
+                    ClusterState c = b.read();
+                    looks.incrementAndGet();
+                    if (c.leader() == null
+                            && (c.failover() == null || c.failover().stoppedAt() == null))
+                        torn.add("no leader, failover " + c.failover());
+                    if (c.leader() == null) return;
+                } catch (Exception e) {
+                    torn.add(e.toString());
+                    return;
+                }
+            }
+        });
+        watcher.start();
+        await().atMost(Duration.ofSeconds(10)).until(() -> looks.get() > 0);
+        a.handOver("a", fr -> fr.withStoppedAt(stop));
+        watcher.join(10_000);
+        done.set(true);
+        assertThat(torn).isEmpty();
+        ClusterState c = b.read();
+        assertThat(c.leader()).isNull();
+        assertThat(c.failover().stoppedAt()).isEqualTo(stop);
+        assertThat(a.renewLeader("a")).as("released").isFalse();
+        assertThat(b.acquireLeader("b")).isTrue();
+
+        // a's hand-over again, now that b holds the key: the request may change, b's key stays
+        a.handOver("a", fr -> fr.withStoppedAt(Lsn.parse("0/4000000")));
+        assertThat(a.read().leader()).isEqualTo("b");
+        assertThat(b.renewLeader("b")).isTrue();
+        b.releaseLeader("b");
+
+        // no request pending: the key is released all the same
+        a.clearFailover();
+        assertThat(a.acquireLeader("a")).isTrue();
+        a.handOver("a", fr -> fr.withStoppedAt(stop));
+        assertThat(b.read().leader()).isNull();
+        assertThat(b.read().failover()).isNull();
+        assertThat(a.renewLeader("a")).isFalse();
+    }
+
     @Test
     void historyKeepsOneEntryPerTimeline() throws Exception {
         Dcs a = client();

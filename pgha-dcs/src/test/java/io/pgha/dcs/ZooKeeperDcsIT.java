@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.pgha.core.model.ClusterState;
+import io.pgha.core.model.FailoverRequest;
+import io.pgha.core.model.Lsn;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -95,6 +97,27 @@ class ZooKeeperDcsIT extends DcsContract {
         assertThat(requests)
                 .as("requests of one read (one per key and member would be 13)")
                 .isLessThan(6);
+    }
+
+    /**
+     * A switchover's hand-over is two requests (the request read, then one multi that records the
+     * stop position and deletes the leader key) instead of four (read and write the request, look at
+     * the key, delete it): the time between the old primary's shutdown checkpoint and the target's
+     * wake-up, during which nobody can write.
+     */
+    @Test
+    void aHandOverIsTwoRequests() throws Exception {
+        Dcs a = client();
+        assertThat(a.acquireLeader("a")).isTrue();
+        assertThat(a.renewLeader("a")).isTrue();
+        assertThat(a.requestFailover(new FailoverRequest("a", "b", 0, 1, null))).isTrue();
+        a.read(); // a request just before: no ping of the session falls into the count
+        long received = received();
+        a.handOver("a", fr -> fr.withStoppedAt(Lsn.parse("0/3000028")));
+        long requests = received() - received;
+        assertThat(a.read().leader()).isNull();
+        assertThat(a.read().failover().stoppedAt()).isEqualTo(Lsn.parse("0/3000028"));
+        assertThat(requests).as("requests of one hand-over (separate steps: 4)").isLessThan(4);
     }
 
     /**
