@@ -207,8 +207,23 @@ public final class ZooKeeperDcs implements Dcs {
             dcs.fireAll();
             dcs.fire();
         });
-        dcs.watcher.start();
         return dcs;
+    }
+
+    private final java.util.concurrent.atomic.AtomicBoolean watching = new java.util.concurrent.atomic.AtomicBoolean();
+
+    /**
+     * Starts the watch on the cluster's node with the first listener. A client that registers none
+     * (a CLI command that reads once) sets no watch and reads no member records in the background,
+     * which its one read would otherwise wait behind on the session.
+     */
+    private void watch() {
+        if (watching.compareAndSet(false, true)) watcher.start();
+    }
+
+    /** Whether the watch on the cluster's node was started (tests). */
+    boolean watching() {
+        return watching.get();
     }
 
     /**
@@ -391,6 +406,7 @@ public final class ZooKeeperDcs implements Dcs {
     @Override
     public void onAnyChange(Runnable listener) {
         allListeners.add(listener);
+        watch();
     }
 
     // ------------------------------------------------------------------ routers
@@ -1083,6 +1099,7 @@ public final class ZooKeeperDcs implements Dcs {
     @Override
     public void onChange(Runnable listener) {
         listeners.add(listener);
+        watch();
     }
 
     @Override

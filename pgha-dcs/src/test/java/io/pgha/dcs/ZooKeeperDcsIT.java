@@ -100,6 +100,26 @@ class ZooKeeperDcsIT extends DcsContract {
     }
 
     /**
+     * A client that registers no listener (a CLI command that reads once) sets no watch and reads no
+     * member records behind the caller's read; the first listener starts the watch, and it signals.
+     */
+    @Test
+    void theWatchStartsWithTheFirstListener() throws Exception {
+        Dcs a = client();
+        for (String n : List.of("m1", "m2", "m3")) a.publishMember(member(n));
+        ZooKeeperDcs once = (ZooKeeperDcs) client();
+        assertThat(once.read().members()).hasSize(3);
+        assertThat(once.watching()).isFalse();
+        Signals s = signals(once);
+        assertThat(once.watching()).isTrue();
+        int before = s.wakes().get();
+        a.publishMember(member("m4"));
+        org.awaitility.Awaitility.await()
+                .atMost(java.time.Duration.ofSeconds(10))
+                .until(() -> s.wakes().get() > before);
+    }
+
+    /**
      * A switchover's hand-over is two requests (the request read, then one multi that records the
      * stop position and deletes the leader key) instead of four (read and write the request, look at
      * the key, delete it): the time between the old primary's shutdown checkpoint and the target's
