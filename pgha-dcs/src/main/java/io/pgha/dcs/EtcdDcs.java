@@ -1099,35 +1099,34 @@ public final class EtcdDcs implements Dcs {
     @Override
     public void handOver(String me, UnaryOperator<FailoverRequest> change) throws DcsException {
         usable();
+        if (!handedOverAtOnce(change)) Dcs.super.handOver(me, change);
+    }
+
+    /** The transaction of {@link #handOver}; false when it was not tried or did not succeed. */
+    private boolean handedOverAtOnce(UnaryOperator<FailoverRequest> change) throws DcsException {
         String what = "hand over the leader key";
         synchronized (leaderLock) {
             LeaderKey held = leader;
-            KeyValue current = held == null ? null : get(what, "failover");
-            if (current != null) {
-                FailoverRequest after;
-                try {
-                    after = change.apply(Json.parse(current.getValue().getBytes(), FailoverRequest.class));
-                } catch (IOException e) {
-                    after = null; // unreadable: replaced by the steps below
-                    current = null;
-                }
-                if (current != null) {
-                    ByteSequence f = key("failover");
-                    ByteSequence l = key("leader");
-                    Op write = after == null
-                            ? Op.delete(f, DeleteOption.DEFAULT)
-                            : Op.put(f, bytes(Json.bytes(after)), PutOption.DEFAULT);
-                    Cmp ours = new Cmp(l, Cmp.Op.EQUAL, CmpTarget.createRevision(held.createRevision()));
-                    if (txn(what, new Cmp[] {unchanged(f, current), ours}, write, Op.delete(l, DeleteOption.DEFAULT))
-                            .isSucceeded()) {
-                        leader = null;
-                        return;
-                    }
-                }
+            if (held == null) return false;
+            KeyValue current = get(what, "failover");
+            if (current == null) return false;
+            FailoverRequest after;
+            try {
+                after = change.apply(Json.parse(current.getValue().getBytes(), FailoverRequest.class));
+            } catch (IOException e) {
+                return false; // unreadable: replaced by the separate steps
             }
+            ByteSequence f = key("failover");
+            ByteSequence l = key("leader");
+            Op write = after == null
+                    ? Op.delete(f, DeleteOption.DEFAULT)
+                    : Op.put(f, bytes(Json.bytes(after)), PutOption.DEFAULT);
+            Cmp ours = new Cmp(l, Cmp.Op.EQUAL, CmpTarget.createRevision(held.createRevision()));
+            if (!txn(what, new Cmp[] {unchanged(f, current), ours}, write, Op.delete(l, DeleteOption.DEFAULT))
+                    .isSucceeded()) return false;
+            leader = null;
+            return true;
         }
-        updateFailover(change);
-        releaseLeader(me);
     }
 
     @Override

@@ -86,6 +86,9 @@ public final class ZooKeeperDcs implements Dcs {
 
     private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
     private final List<Runnable> allListeners = new CopyOnWriteArrayList<>();
+    /** Whether the watch on the cluster's node was started: with the first listener ({@link #watch}). */
+    private final java.util.concurrent.atomic.AtomicBoolean watching = new java.util.concurrent.atomic.AtomicBoolean();
+
     private final Object leaderLock = new Object();
     private final ClusterDecoder decoder;
     /** The session timeout asked for. */
@@ -209,8 +212,6 @@ public final class ZooKeeperDcs implements Dcs {
         });
         return dcs;
     }
-
-    private final java.util.concurrent.atomic.AtomicBoolean watching = new java.util.concurrent.atomic.AtomicBoolean();
 
     /**
      * Starts the watch on the cluster's node with the first listener. A client that registers none
@@ -914,8 +915,7 @@ public final class ZooKeeperDcs implements Dcs {
                 throw writeFailed("hand over the leader key", e);
             }
         }
-        updateFailover(change);
-        releaseLeader(me);
+        Dcs.super.handOver(me, change);
     }
 
     @Override

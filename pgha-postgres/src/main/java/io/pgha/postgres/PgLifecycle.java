@@ -277,8 +277,7 @@ final class PgLifecycle {
             // after a failure and sleeps out wal_retrieve_retry_interval (seen: 950 ms) before it
             // replays the rest and ends recovery; another request wakes it from that sleep, and one
             // too many does nothing (the postmaster removes a leftover signal file at its next start).
-            // Asked again every 20 ms: in about half of the switchovers this sleep was most of the
-            // promotion when asked every 100 ms.
+            // Asked again every 20 ms, so that such a sleep costs at most that much.
             if (requested && System.nanoTime() - nextRequest >= 0) {
                 requestPromotion();
                 nextRequest = System.nanoTime() + PROMOTE_AGAIN_NANOS;
