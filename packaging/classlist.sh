@@ -16,7 +16,7 @@ chmod 0755 "$work" # PostgreSQL's OS user passes through to the data directories
 demo_pid=""
 cleanup() {
   if [ -n "$demo_pid" ] && kill -0 "$demo_pid" 2>/dev/null; then
-    kill -INT "$demo_pid"
+    kill -TERM "$demo_pid"
     wait "$demo_pid" 2>/dev/null || true
   fi
   rm -rf "$work"
@@ -56,7 +56,7 @@ pgha query query -c "$cfg" 'select 1' >/dev/null
 pgha switchover switchover -c "$cfg" --to node2 --force >/dev/null
 sleep 5
 pgha help --help >/dev/null
-kill -INT "$demo_pid"
+kill -TERM "$demo_pid" # not INT: a background job of a script starts with SIGINT ignored
 wait "$demo_pid" 2>/dev/null || true
 demo_pid=""
 

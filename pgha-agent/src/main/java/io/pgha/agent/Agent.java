@@ -70,7 +70,9 @@ public final class Agent implements AutoCloseable, AgentView {
     private Parts parts;
     private Clock clock = Clock.SYSTEM;
     private Lease lease;
-    private Dcs dcs;
+    /** Volatile: the control socket's reads ({@link #connectedDcs}) come from other threads. */
+    private volatile Dcs dcs;
+
     private PostgresControl pg;
     private Watchdog watchdog;
     private Failsafe failsafe;
@@ -650,6 +652,16 @@ public final class Agent implements AutoCloseable, AgentView {
     @Override
     public ClusterState cluster() {
         return lastCluster;
+    }
+
+    /**
+     * The agent's DCS client while its session is up, for reads made on behalf of a local CLI
+     * ({@link ControlSocket}); null before {@link #run()} has built it and while the session is down,
+     * so that the CLI reads the DCS itself and reports what it finds.
+     */
+    public Dcs connectedDcs() {
+        Dcs d = dcs;
+        return d != null && d.connected() ? d : null;
     }
 
     @Override

@@ -2,6 +2,7 @@ package io.pgha.cli;
 
 import io.pgha.agent.Agent;
 import io.pgha.agent.ConfigLoader;
+import io.pgha.agent.ControlSocket;
 import io.pgha.core.config.NodeConfig;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -30,16 +31,19 @@ final class AgentCommand implements Callable<Integer> {
     private static final class Stop {
         private final Agent agent;
         private final RunningRouter router;
+        private final ControlSocket control;
         private boolean done;
 
-        Stop(Agent agent, RunningRouter router) {
+        Stop(Agent agent, RunningRouter router, ControlSocket control) {
             this.agent = agent;
             this.router = router;
+            this.control = control;
         }
 
         synchronized void run() {
             if (done) return;
             done = true;
+            if (control != null) control.close();
             if (router != null) router.close();
             agent.close();
         }
@@ -81,9 +85,17 @@ final class AgentCommand implements Callable<Integer> {
         Agent agent = new Agent(cfg);
         RunningRouter router = cfg.router() == null ? null : RunningRouter.start(cfg);
         if (router != null) System.out.println(router.describe());
+        // Until the agent's DCS session is up, the socket answers with an error and the CLI reads the
+        // DCS itself.
+        ControlSocket control = cfg.controlSocket() == null
+                ? null
+                : ControlSocket.start(
+                        Path.of(cfg.controlSocket()),
+                        new ControlSocket.Identity(cfg.cluster(), cfg.name(), cfg.dataDir()),
+                        java.util.Map.of("list", ListCommand.served(agent)));
         // close() waits for the loop to end; the hook must not wait for the main thread, which is
         // itself blocked in System.exit until every hook has finished.
-        Stop stop = new Stop(agent, router);
+        Stop stop = new Stop(agent, router, control);
         Runtime.getRuntime().addShutdownHook(new Thread(stop::run, "shutdown"));
         Signals.on("TERM", stop::run);
         Signals.on("INT", stop::run);

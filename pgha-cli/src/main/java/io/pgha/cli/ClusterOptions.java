@@ -66,6 +66,27 @@ final class ClusterOptions {
                 Math.max(5000, cfg.timing().ttlMs() * 2));
     }
 
+    /** How long a command waits for this machine's agent before it reads the DCS itself. */
+    static final long LOCAL_AGENT_TIMEOUT_MS = 2000;
+
+    /**
+     * {@code command} answered by this machine's agent through its control socket ({@link
+     * io.pgha.agent.ControlSocket}), or null when there is none to ask: a client config, the socket
+     * turned off, no agent running, another OS user's agent, an agent without a DCS session right
+     * now, or no answer within {@link #LOCAL_AGENT_TIMEOUT_MS}. The caller then reads the DCS
+     * itself, as it would without an agent.
+     */
+    String viaLocalAgent(ClientConfig cfg, java.util.List<String> command) {
+        if (testDcs != null || !cfg.isNodeConfig() || cfg.node().controlSocket() == null) return null;
+        NodeConfig n = cfg.node();
+        io.pgha.agent.ControlSocket.Reply r = io.pgha.agent.ControlSocket.Client.ask(
+                Path.of(n.controlSocket()),
+                new io.pgha.agent.ControlSocket.Identity(n.cluster(), n.name(), n.dataDir()),
+                command,
+                LOCAL_AGENT_TIMEOUT_MS);
+        return r != null && r.ok() ? r.text() : null;
+    }
+
     /** {@link #connect(ClientConfig)} with a node's config. */
     Dcs connect(NodeConfig cfg) throws InterruptedException {
         return connect(ClientConfig.of(cfg));

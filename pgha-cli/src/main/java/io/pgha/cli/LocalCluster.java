@@ -334,6 +334,9 @@ public final class LocalCluster implements AutoCloseable {
                                         + "    peers:\n" + peers)
                 + (opt.extraYaml() == null ? "" : opt.extraYaml().replace("${node}", nodeName(i)) + "\n");
         Path cfg = opt.dir().resolve(nodeName(i) + ".yml");
+        // the file holds the REST API's, the DCS's and the key store's passwords: owner-only from its creation
+        Files.deleteIfExists(cfg);
+        Files.createFile(cfg, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         Files.writeString(cfg, yaml);
         ConfigLoader.load(cfg); // fail now, naming the key, rather than in a child process
         configs.add(cfg);

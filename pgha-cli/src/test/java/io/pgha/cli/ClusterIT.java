@@ -148,6 +148,57 @@ class ClusterIT {
         assertThat(pgha("list", "-c", cfg(), "--format", "json").out()).contains("\"leader\" : \"" + leader + "\"");
     }
 
+    /**
+     * {@code pgha list} with a node's config on the node's machine is answered by that node's agent
+     * through its control socket: a copy of the config whose DCS cannot be reached still lists the
+     * cluster. A copy naming another data directory at the same socket is refused by the agent, and
+     * the CLI, left to read the DCS itself, says it cannot.
+     */
+    @Test
+    @Order(1)
+    void listOnANodesMachineIsAnsweredByItsAgentThroughTheControlSocket() throws Exception {
+        String leader = cluster.state().leader();
+        Path dir = Files.createTempDirectory("pgha-control");
+        try {
+            @SuppressWarnings("unchecked")
+            java.util.Map<String, Object> doc = (java.util.Map<String, Object>)
+                    new org.yaml.snakeyaml.Yaml().load(Files.readString(cluster.config(1)));
+            assertThat(java.nio.file.attribute.PosixFilePermissions.toString(
+                            Files.getPosixFilePermissions(cluster.config(1))))
+                    .as("a node's config holds its passwords")
+                    .isEqualTo("rw-------");
+            io.pgha.core.config.NodeConfig real = io.pgha.agent.ConfigLoader.load(cluster.config(1));
+            assertThat(real.controlSocket()).isNotNull();
+            assertThat(Path.of(real.controlSocket())).exists();
+            int dead;
+            try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+                dead = s.getLocalPort();
+            }
+            doc.put("dcs", java.util.Map.of("zookeeper", java.util.Map.of("connect", "127.0.0.1:" + dead)));
+            Path unreachable = dir.resolve("unreachable.yml");
+            Files.writeString(unreachable, new org.yaml.snakeyaml.Yaml().dump(doc));
+
+            ClusterFixture.Run text = pgha("list", "-c", unreachable.toString());
+            assertThat(text.exitCode()).as(text.err()).isZero();
+            assertThat(text.out()).contains("leader: " + leader, "primary", "streaming from " + leader);
+            ClusterFixture.Run json = pgha("list", "-c", unreachable.toString(), "--format", "json");
+            assertThat(json.exitCode()).as(json.err()).isZero();
+            assertThat(json.out()).contains("\"leader\" : \"" + leader + "\"");
+
+            doc.put("data_dir", dir.resolve("elsewhere").toString());
+            doc.put("control_socket", real.controlSocket());
+            Path other = dir.resolve("other.yml");
+            Files.writeString(other, new org.yaml.snakeyaml.Yaml().dump(doc));
+            ClusterFixture.Run refused = pgha("list", "-c", other.toString());
+            assertThat(refused.exitCode())
+                    .as("another data directory: the CLI reads the DCS, which it cannot reach")
+                    .isNotZero();
+            assertThat(refused.out()).doesNotContain("streaming from");
+        } finally {
+            io.pgha.postgres.Directories.delete(dir);
+        }
+    }
+
     private static HttpResponse<String> get(int node, String path) throws Exception {
         return HTTP.send(
                 HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + cluster.apiPort(node) + path))

@@ -106,4 +106,17 @@ class ListWatchTest {
         assertThat(bad.exitCode()).isEqualTo(2);
         assertThat(bad.err()).contains("--watch: 0.0 seconds is not between 0.1 and 86400");
     }
+
+    /** An agent whose DCS session is not up answers the control socket with an error: the CLI reads the DCS itself. */
+    @Test
+    void anAgentWithoutADcsSessionDoesNotAnswerForTheCluster() {
+        io.pgha.agent.Agent agent = new io.pgha.agent.Agent(io.pgha.core.config.ConfigReader.read(Map.of(
+                "cluster", "main",
+                "name", "db1",
+                "data_dir", "/var/lib/pgha/db1/data",
+                "dcs", Map.of("zookeeper", Map.of("connect", "127.0.0.1:1")))));
+        org.assertj.core.api.Assertions.assertThatThrownBy(
+                        () -> ListCommand.served(agent).answer(List.of("text")))
+                .hasMessage("the agent has no DCS session right now");
+    }
 }

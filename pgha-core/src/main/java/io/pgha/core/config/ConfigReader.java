@@ -44,7 +44,8 @@ public final class ConfigReader {
             "router",
             "archive",
             "standby_cluster",
-            "log");
+            "log",
+            "control_socket");
 
     /**
      * WAL segment size in MB for new clusters. At promotion PostgreSQL copies the old timeline's last
@@ -77,6 +78,7 @@ public final class ConfigReader {
         ArchiveConfig archive = root.has("archive") ? ArchiveConfig.read(root.section("archive"), dataDir) : null;
         var standbyCluster = StandbySettings.parse("standby_cluster", root.raw("standby_cluster"));
         LogConfig log = LogConfig.read(root.section("log"));
+        String controlSocket = ControlSocketPath.read(root, cluster, name, dataDir);
         if (standbyCluster != null && standbyCluster.archive() && archive == null) {
             throw new ConfigException("standby_cluster.archive: needs an archive: section (the repository shared with"
                     + " the primary cluster)");
@@ -115,7 +117,8 @@ public final class ConfigReader {
                 router,
                 archive,
                 standbyCluster,
-                log);
+                log,
+                controlSocket);
     }
 
     /**

@@ -15,6 +15,9 @@ import java.util.Map;
  *     cluster, the DCS's {@code standby_cluster} setting gets this value (afterwards the DCS value
  *     rules); null for a primary cluster
  * @param log the agent's own logging (format, levels); see {@link LogConfig}
+ * @param controlSocket the agent's local control socket, through which CLI commands on this machine
+ *     read the cluster without a DCS session of their own; null when turned off (see {@link
+ *     ControlSocketPath})
  */
 public record NodeConfig(
         String cluster,
@@ -33,7 +36,8 @@ public record NodeConfig(
         RouterConfig router,
         ArchiveConfig archive,
         io.pgha.core.model.StandbyCluster standbyCluster,
-        LogConfig log) {
+        LogConfig log,
+        String controlSocket) {
 
     /**
      * What a running agent takes from {@code fresh} (its config file read again on SIGHUP): the
@@ -82,6 +86,7 @@ public record NodeConfig(
         } else if (!java.util.Objects.equals(router, fresh.router)) restart.add("router");
         if (!java.util.Objects.equals(archive, fresh.archive)) restart.add("archive");
         if (!java.util.Objects.equals(standbyCluster, fresh.standbyCluster)) restart.add("standby_cluster");
+        if (!java.util.Objects.equals(controlSocket, fresh.controlSocket)) restart.add("control_socket");
         Postgres p = postgresql;
         Postgres f = fresh.postgresql;
         if (!p.listen().equals(f.listen())
@@ -131,7 +136,8 @@ public record NodeConfig(
                 keptRouter,
                 archive,
                 standbyCluster,
-                fresh.log);
+                fresh.log,
+                controlSocket);
         return new Reload(merged, java.util.List.copyOf(applied), java.util.List.copyOf(restart));
     }
 

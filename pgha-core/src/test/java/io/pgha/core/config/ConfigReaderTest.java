@@ -49,6 +49,40 @@ class ConfigReaderTest {
     }
 
     @Test
+    void theControlSocketDefaultsToARunDirectoryPerUserAndCanBeMovedOrTurnedOff() {
+        NodeConfig c = ConfigReader.read(valid());
+        String hash = String.format("%08x", "/var/lib/pgha/db1/data".hashCode());
+        String dir = "root".equals(System.getProperty("user.name"))
+                ? "/run/pgha"
+                : System.getenv("XDG_RUNTIME_DIR") != null
+                        ? System.getenv("XDG_RUNTIME_DIR") + "/pgha"
+                        : "/tmp/pgha-" + System.getProperty("user.name");
+        assertThat(c.controlSocket()).isEqualTo(dir + "/main.db1." + hash + ".sock");
+
+        Map<String, Object> doc = valid();
+        doc.put("data_dir", "/srv/other/data");
+        assertThat(ConfigReader.read(doc).controlSocket())
+                .as("another data directory, another socket: two clusters of one name on a machine")
+                .isNotEqualTo(c.controlSocket());
+
+        doc = valid();
+        doc.put("control_socket", "/run/ops/db1.sock");
+        assertThat(ConfigReader.read(doc).controlSocket()).isEqualTo("/run/ops/db1.sock");
+        for (Object off : List.of("off", false, "OFF")) {
+            doc.put("control_socket", off);
+            assertThat(ConfigReader.read(doc).controlSocket())
+                    .as(String.valueOf(off))
+                    .isNull();
+        }
+
+        String longName = "c".repeat(60);
+        assertThat(ControlSocketPath.defaultFor(longName, "n".repeat(60), "/d")
+                        .getBytes(java.nio.charset.StandardCharsets.UTF_8))
+                .as("a default too long for a socket falls back to a hash of the names")
+                .hasSizeLessThanOrEqualTo(ControlSocketPath.MAX_BYTES);
+    }
+
+    @Test
     void walLevelLogicalIsAcceptedForLogicalSlots() {
         Map<String, Object> doc = valid();
         set(doc, "postgresql.parameters.wal_level", "logical");
@@ -158,7 +192,10 @@ class ConfigReaderTest {
                 "postgresql.parameters.wal_level|minimal|postgresql.parameters.wal_level: 'minimal' is not one of replica, logical",
                 "tags.nosync|perhaps     |tags.nosync: 'perhaps' is not true or false",
                 "watchdog.mode|sometimes |watchdog.mode: 'sometimes' is not one of off, automatic, required",
-                "watchdog.device|dev/wd  |watchdog.device: 'dev/wd' must be an absolute path"
+                "watchdog.device|dev/wd  |watchdog.device: 'dev/wd' must be an absolute path",
+                "control_socket|run/x.sock|control_socket: 'run/x.sock' must be an absolute path (or off)",
+                "control_socket|/run/pgha/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.sock"
+                        + "|is longer than a Unix socket's path may be (107 bytes)"
             })
     void rejectsBadInputNamingTheKey(String key, String value, String message) {
         Map<String, Object> doc = valid();

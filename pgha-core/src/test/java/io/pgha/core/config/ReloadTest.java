@@ -19,12 +19,17 @@ class ReloadTest {
         set(doc, "postgresql.parameters.work_mem", "64MB");
         set(doc, "timing.ttl", "5s");
         set(doc, "postgresql.port", 5999);
+        set(doc, "control_socket", "/run/ops/db1.sock");
         NodeConfig.Reload r = old.reloaded(ConfigReader.read(doc));
         assertThat(r.applied()).containsExactlyInAnyOrder("tags", "restapi.authentication", "postgresql.parameters");
         assertThat(r.needRestart())
                 .as("the watchdog timeout follows the ttl")
                 .containsExactlyInAnyOrder(
-                        "timing.ttl/safety_margin", "watchdog", "postgresql.listen/connect_address/port");
+                        "timing.ttl/safety_margin",
+                        "watchdog",
+                        "postgresql.listen/connect_address/port",
+                        "control_socket");
+        assertThat(r.config().controlSocket()).as("the socket served stays").isEqualTo(old.controlSocket());
         assertThat(r.config().tags().noFailover()).isTrue();
         assertThat(r.config().restapi().auth().password()).isEqualTo("a-new-password");
         assertThat(r.config().postgresql().parameters()).containsEntry("work_mem", "64MB");
