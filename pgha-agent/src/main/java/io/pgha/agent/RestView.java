@@ -69,19 +69,14 @@ public final class RestView {
         if (m.upstreamPosition() != null)
             v.put("upstream_position", m.upstreamPosition().toString());
         v.put("streaming", m.streaming());
-        v.put(
-                "tags",
-                Map.of(
-                        "nofailover",
-                        m.tags().noFailover(),
-                        "noloadbalance",
-                        m.tags().noLoadBalance(),
-                        "priority",
-                        m.tags().priority(),
-                        "nosync",
-                        m.tags().noSync(),
-                        "sync_priority",
-                        m.tags().syncPriority()));
+        // in this order in every JVM (Map.of's order changes from one JVM to the next)
+        Map<String, Object> tags = new LinkedHashMap<>();
+        tags.put("nofailover", m.tags().noFailover());
+        tags.put("noloadbalance", m.tags().noLoadBalance());
+        tags.put("priority", m.tags().priority());
+        tags.put("nosync", m.tags().noSync());
+        tags.put("sync_priority", m.tags().syncPriority());
+        v.put("tags", tags);
         v.put("synchronous", syncRole(c, m));
         v.put("watchdog", m.watchdog());
         v.put("pending_restart", m.pendingRestart());

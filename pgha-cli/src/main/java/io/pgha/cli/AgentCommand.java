@@ -92,7 +92,7 @@ final class AgentCommand implements Callable<Integer> {
                 : ControlSocket.start(
                         Path.of(cfg.controlSocket()),
                         new ControlSocket.Identity(cfg.cluster(), cfg.name(), cfg.dataDir()),
-                        java.util.Map.of("list", ListCommand.served(agent)));
+                        LocalReads.handlers(agent));
         // close() waits for the loop to end; the hook must not wait for the main thread, which is
         // itself blocked in System.exit until every hook has finished.
         Stop stop = new Stop(agent, router, control);

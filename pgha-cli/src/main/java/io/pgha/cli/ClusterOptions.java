@@ -66,25 +66,17 @@ final class ClusterOptions {
                 Math.max(5000, cfg.timing().ttlMs() * 2));
     }
 
-    /** How long a command waits for this machine's agent before it reads the DCS itself. */
-    static final long LOCAL_AGENT_TIMEOUT_MS = 2000;
-
     /**
-     * {@code command} answered by this machine's agent through its control socket ({@link
-     * io.pgha.agent.ControlSocket}), or null when there is none to ask: a client config, the socket
-     * turned off, no agent running, another OS user's agent, an agent without a DCS session right
-     * now, or no answer within {@link #LOCAL_AGENT_TIMEOUT_MS}. The caller then reads the DCS
-     * itself, as it would without an agent.
+     * Prints what this machine's agent answers for the read-only {@code command} ({@link LocalReads})
+     * and returns true; false, having printed nothing, when there is no agent to ask (see {@link
+     * LocalReads#ask}). The caller then reads the DCS itself, as it would without an agent.
      */
-    String viaLocalAgent(ClientConfig cfg, java.util.List<String> command) {
-        if (testDcs != null || !cfg.isNodeConfig() || cfg.node().controlSocket() == null) return null;
-        NodeConfig n = cfg.node();
-        io.pgha.agent.ControlSocket.Reply r = io.pgha.agent.ControlSocket.Client.ask(
-                Path.of(n.controlSocket()),
-                new io.pgha.agent.ControlSocket.Identity(n.cluster(), n.name(), n.dataDir()),
-                command,
-                LOCAL_AGENT_TIMEOUT_MS);
-        return r != null && r.ok() ? r.text() : null;
+    boolean printedByLocalAgent(ClientConfig cfg, String command, boolean json) {
+        if (testDcs != null) return false;
+        String text = LocalReads.ask(cfg, command, json);
+        if (text == null) return false;
+        System.out.print(text);
+        return true;
     }
 
     /** {@link #connect(ClientConfig)} with a node's config. */

@@ -3,6 +3,7 @@ package io.pgha.cli;
 import io.pgha.core.config.ClientConfig;
 import io.pgha.core.model.HistoryEntry;
 import io.pgha.dcs.Dcs;
+import io.pgha.dcs.DcsException;
 import io.pgha.dcs.Json;
 import java.time.Instant;
 import java.util.List;
@@ -25,23 +26,26 @@ final class HistoryCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         ClientConfig cfg = cluster.client();
+        if (cluster.printedByLocalAgent(cfg, "history", output.json())) return 0;
         try (Dcs dcs = cluster.connect(cfg)) {
-            List<HistoryEntry> h = dcs.read().history();
-            if (output.json()) {
-                System.out.println(Json.pretty(h));
-                return 0;
-            }
-            Table t = new Table("TL", "Switch point", "Time", "New primary", "Reason");
-            for (HistoryEntry e : h) {
-                t.add(
-                        e.timeline() + " -> " + (e.timeline() + 1),
-                        e.switchpoint(),
-                        Instant.ofEpochMilli(e.at()),
-                        e.newLeader(),
-                        e.reason());
-            }
-            System.out.print(h.isEmpty() ? "No timeline switch yet.\n" : t.render());
+            System.out.print(show(cfg.cluster(), dcs, output.json(), true));
         }
         return 0;
+    }
+
+    /** What {@code pgha history} prints for one read of the DCS. */
+    static String show(String name, Dcs dcs, boolean json, boolean pretty) throws DcsException {
+        List<HistoryEntry> h = dcs.read().history();
+        if (json) return (pretty ? Json.pretty(h) : Json.text(h)) + "\n";
+        Table t = new Table("TL", "Switch point", "Time", "New primary", "Reason");
+        for (HistoryEntry e : h) {
+            t.add(
+                    e.timeline() + " -> " + (e.timeline() + 1),
+                    e.switchpoint(),
+                    Instant.ofEpochMilli(e.at()),
+                    e.newLeader(),
+                    e.reason());
+        }
+        return h.isEmpty() ? "No timeline switch yet.\n" : t.render();
     }
 }

@@ -40,14 +40,7 @@ final class ListCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         boolean watching = watch.on();
         ClientConfig cfg = cluster.client();
-        if (!watching) {
-            // this machine's agent answers from its own DCS session: no TLS session of a cold JVM
-            String local = cluster.viaLocalAgent(cfg, List.of("list", output.json() ? "json" : "text"));
-            if (local != null) {
-                System.out.print(local);
-                return 0;
-            }
-        }
+        if (!watching && cluster.printedByLocalAgent(cfg, "list", output.json())) return 0;
         try (Dcs dcs = cluster.connect(cfg)) {
             if (!watching) {
                 System.out.print(show(cfg.cluster(), dcs, output.json(), true));
@@ -68,18 +61,6 @@ final class ListCommand implements Callable<Integer> {
             return (pretty ? Json.pretty(v) : Json.text(v)) + "\n";
         }
         return render(name, c) + routers(routers);
-    }
-
-    /**
-     * {@code pgha list} served by an agent to a CLI on its machine ({@link
-     * io.pgha.agent.ControlSocket}): the same text, read through the agent's own DCS session.
-     */
-    static io.pgha.agent.ControlSocket.Handler served(io.pgha.agent.Agent agent) {
-        return args -> {
-            Dcs dcs = agent.connectedDcs();
-            if (dcs == null) throw new IllegalStateException("the agent has no DCS session right now");
-            return show(agent.config().cluster(), dcs, args.contains("json"), true);
-        };
     }
 
     /** What one round of --watch prints for one read of the DCS. */

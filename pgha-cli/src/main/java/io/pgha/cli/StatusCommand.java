@@ -40,6 +40,7 @@ final class StatusCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         boolean watching = watch.on();
         ClientConfig cfg = cluster.client();
+        if (!watching && cluster.printedByLocalAgent(cfg, "status", output.json())) return 0;
         try (Dcs dcs = cluster.connect(cfg)) {
             if (!watching) {
                 System.out.print(show(cfg.cluster(), dcs, output.json(), true));

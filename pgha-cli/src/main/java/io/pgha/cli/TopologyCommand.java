@@ -39,10 +39,19 @@ final class TopologyCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         ClientConfig cfg = cluster.client();
-        ClusterState c = cluster.read(cfg);
-        Tree t = Tree.of(c);
-        System.out.print(output.json() ? Json.pretty(t.json(cfg.cluster(), c)) + "\n" : t.render(cfg.cluster(), c));
+        if (cluster.printedByLocalAgent(cfg, "topology", output.json())) return 0;
+        try (io.pgha.dcs.Dcs dcs = cluster.connect(cfg)) {
+            System.out.print(show(cfg.cluster(), dcs, output.json(), true));
+        }
         return 0;
+    }
+
+    /** What {@code pgha topology} prints for one read of the DCS. */
+    static String show(String name, io.pgha.dcs.Dcs dcs, boolean json, boolean pretty) throws io.pgha.dcs.DcsException {
+        ClusterState c = dcs.read();
+        Tree t = Tree.of(c);
+        if (!json) return t.render(name, c);
+        return (pretty ? Json.pretty(t.json(name, c)) : Json.text(t.json(name, c))) + "\n";
     }
 
     /** A member and the members that stream from it. */

@@ -149,8 +149,8 @@ class ClusterIT {
     }
 
     /**
-     * {@code pgha list} with a node's config on the node's machine is answered by that node's agent
-     * through its control socket: a copy of the config whose DCS cannot be reached still lists the
+     * {@code pgha list} (and status, topology, history) with a node's config on the node's machine is
+     * answered by that node's agent through its control socket: a copy of the config whose DCS cannot be reached still lists the
      * cluster. A copy naming another data directory at the same socket is refused by the agent, and
      * the CLI, left to read the DCS itself, says it cannot.
      */
@@ -184,6 +184,26 @@ class ClusterIT {
             ClusterFixture.Run json = pgha("list", "-c", unreachable.toString(), "--format", "json");
             assertThat(json.exitCode()).as(json.err()).isZero();
             assertThat(json.out()).contains("\"leader\" : \"" + leader + "\"");
+            // the same text as the command's own read of the DCS (a copy of the real config without the socket)
+            java.util.Map<String, Object> directDoc = new java.util.LinkedHashMap<>(
+                    new org.yaml.snakeyaml.Yaml().load(Files.readString(cluster.config(1))));
+            directDoc.put("control_socket", "off");
+            Path direct = dir.resolve("direct.yml");
+            Files.writeString(direct, new org.yaml.snakeyaml.Yaml().dump(directDoc));
+            for (String command : List.of("list", "status", "topology", "history")) {
+                for (String format : List.of("text", "json")) {
+                    await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+                        ClusterFixture.Run r = pgha(command, "-c", unreachable.toString(), "--format", format);
+                        assertThat(r.exitCode())
+                                .as(command + " " + format + ": " + r.err())
+                                .isZero();
+                        assertThat(r.out())
+                                .as(command + " " + format)
+                                .isEqualTo(pgha(command, "-c", direct.toString(), "--format", format)
+                                        .out());
+                    });
+                }
+            }
 
             doc.put("data_dir", dir.resolve("elsewhere").toString());
             doc.put("control_socket", real.controlSocket());

@@ -116,7 +116,7 @@ class ListWatchTest {
                 "data_dir", "/var/lib/pgha/db1/data",
                 "dcs", Map.of("zookeeper", Map.of("connect", "127.0.0.1:1")))));
         org.assertj.core.api.Assertions.assertThatThrownBy(
-                        () -> ListCommand.served(agent).answer(List.of("text")))
+                        () -> LocalReads.handlers(agent).get("list").answer(List.of("text")))
                 .hasMessage("the agent has no DCS session right now");
     }
 }
