@@ -8,15 +8,9 @@ import java.nio.charset.StandardCharsets;
  * session of its own: on a cold JVM that session (TLS, the key store) is most of a {@code pgha
  * list}.
  *
- * <p>The default depends on the OS user, the same for the agent and a CLI run by that user:
- *
- * <ul>
- *   <li>root: {@code /run/pgha/}
- *   <li>another user with {@code XDG_RUNTIME_DIR}: {@code $XDG_RUNTIME_DIR/pgha/}
- *   <li>otherwise: {@code /tmp/pgha-USER/}
- * </ul>
- *
- * <p>and in it {@code CLUSTER.NAME.HASH.sock}, where HASH comes from the data directory's path, so
+ * <p>The default depends on the OS user alone (not on the environment, which differs between a
+ * service and a login shell), the same for the agent and a CLI run by that user: {@code /run/pgha/}
+ * for root, {@code /tmp/pgha-USER/} for another user, and in it {@code CLUSTER.NAME.HASH.sock}, where HASH comes from the data directory's path, so
  * that two clusters of the same name on one machine (two demos) do not meet. The agent makes the
  * directory with mode 0700, so only its own user can connect; a CLI run by anyone else finds no
  * socket and reads the DCS itself, as it always did.
@@ -45,13 +39,7 @@ public final class ControlSocketPath {
     /** The default path for this node, for the OS user this JVM runs as. */
     public static String defaultFor(String cluster, String name, String dataDir) {
         String user = System.getProperty("user.name", "");
-        String dir;
-        if ("root".equals(user)) {
-            dir = "/run/pgha";
-        } else {
-            String xdg = System.getenv("XDG_RUNTIME_DIR");
-            dir = xdg != null && xdg.startsWith("/") ? xdg + "/pgha" : "/tmp/pgha-" + user;
-        }
+        String dir = "root".equals(user) ? "/run/pgha" : "/tmp/pgha-" + user;
         String hash = String.format("%08x", dataDir.hashCode());
         String p = dir + "/" + cluster + "." + name + "." + hash + ".sock";
         if (p.getBytes(StandardCharsets.UTF_8).length <= MAX_BYTES) return p;

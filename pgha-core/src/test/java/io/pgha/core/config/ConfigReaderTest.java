@@ -54,9 +54,7 @@ class ConfigReaderTest {
         String hash = String.format("%08x", "/var/lib/pgha/db1/data".hashCode());
         String dir = "root".equals(System.getProperty("user.name"))
                 ? "/run/pgha"
-                : System.getenv("XDG_RUNTIME_DIR") != null
-                        ? System.getenv("XDG_RUNTIME_DIR") + "/pgha"
-                        : "/tmp/pgha-" + System.getProperty("user.name");
+                : "/tmp/pgha-" + System.getProperty("user.name");
         assertThat(c.controlSocket()).isEqualTo(dir + "/main.db1." + hash + ".sock");
 
         Map<String, Object> doc = valid();
