@@ -290,6 +290,7 @@ public final class LocalCluster implements AutoCloseable {
                 + "cluster: " + opt.name() + "\n"
                 + "name: " + nodeName(i) + "\n"
                 + "data_dir: " + nodeDir.resolve("data").toAbsolutePath() + "\n"
+                + controlSocket(i)
                 + "remove_data_directory_on_rewind_failure: true\n"
                 + "postgresql:\n"
                 // on its own address a node's PostgreSQL listens on every address of its namespace, so
@@ -340,6 +341,19 @@ public final class LocalCluster implements AutoCloseable {
         Files.writeString(cfg, yaml);
         ConfigLoader.load(cfg); // fail now, naming the key, rather than in a child process
         configs.add(cfg);
+    }
+
+    /**
+     * The {@code control_socket} line of node i: in the cluster's own directory ({@code
+     * DIR/control/}, made 0700 by the agent), so that a cluster removed with its directory (a test's,
+     * a demo's with --fresh) leaves no socket behind, even one of an agent that was killed; the
+     * default ({@code /run/pgha/}) where that path would be too long for a socket.
+     */
+    private String controlSocket(int i) {
+        Path p = opt.dir().resolve("control").resolve(nodeName(i) + ".sock").toAbsolutePath();
+        if (p.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length
+                > io.pgha.core.config.ControlSocketPath.MAX_BYTES) return "";
+        return "control_socket: " + p + "\n";
     }
 
     // ------------------------------------------------------------------ processes
