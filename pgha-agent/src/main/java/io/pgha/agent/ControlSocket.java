@@ -123,14 +123,8 @@ public final class ControlSocket implements AutoCloseable {
         } catch (FileAlreadyExistsException e) {
             // checked below, without following a link
         }
-        PosixFileAttributes a = Files.readAttributes(dir, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-        if (!a.isDirectory()) throw new IOException(dir + " is not a directory");
-        String me = System.getProperty("user.name");
-        if (!a.owner().getName().equals(me))
-            throw new IOException(dir + " belongs to " + a.owner().getName() + ", not to " + me);
-        if (!PosixFilePermissions.toString(a.permissions()).endsWith("------"))
-            throw new IOException(dir + " has mode " + PosixFilePermissions.toString(a.permissions())
-                    + "; it must be rwx------ (only the agent's user may reach the socket)");
+        String why = Client.untrusted(dir);
+        if (why != null) throw new IOException(why);
     }
 
     /**
@@ -212,15 +206,7 @@ public final class ControlSocket implements AutoCloseable {
 
     /** The request's fields: read until the client shuts its side down, at most {@link #MAX_REQUEST} bytes. */
     static List<String> readRequest(SocketChannel c) throws IOException {
-        ByteArrayOutputStream got = new ByteArrayOutputStream();
-        ByteBuffer buf = ByteBuffer.allocate(4096);
-        while (c.read(buf) >= 0) {
-            buf.flip();
-            got.write(buf.array(), 0, buf.limit());
-            buf.clear();
-            if (got.size() > MAX_REQUEST) throw new IOException("request longer than " + MAX_REQUEST + " bytes");
-        }
-        return decode(got.toByteArray());
+        return decode(Client.readToEnd(c, MAX_REQUEST));
     }
 
     /** NUL-separated UTF-8 fields. */
@@ -254,20 +240,41 @@ public final class ControlSocket implements AutoCloseable {
         }
 
         /**
-         * Whether a socket in {@code dir} can only have been made by this user: the directory is this
-         * user's, not a link, with no permissions for group or others. Another user who made the
-         * directory first (in /tmp) would otherwise answer in the agent's place.
+         * Why a socket in {@code dir} could have been made by another user than this one, or null
+         * when it cannot: the directory must be this user's, not a link, with no permissions for
+         * group or others. The agent refuses to serve in such a directory, and the CLI asks no socket
+         * there (another user who made {@code /tmp/pgha-USER} first would answer in the agent's place).
          */
-        static boolean trusted(Path dir) {
-            if (dir == null) return false;
+        static String untrusted(Path dir) {
+            if (dir == null) return "the path has no directory";
+            PosixFileAttributes a;
             try {
-                PosixFileAttributes a = Files.readAttributes(dir, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-                return a.isDirectory()
-                        && a.owner().getName().equals(System.getProperty("user.name"))
-                        && PosixFilePermissions.toString(a.permissions()).endsWith("------");
+                a = Files.readAttributes(dir, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
             } catch (IOException | RuntimeException e) {
-                return false;
+                return "cannot read " + dir + ": " + e.getMessage();
             }
+            if (!a.isDirectory()) return dir + " is not a directory";
+            String me = System.getProperty("user.name");
+            if (!a.owner().getName().equals(me))
+                return dir + " belongs to " + a.owner().getName() + ", not to " + me;
+            String mode = PosixFilePermissions.toString(a.permissions());
+            if (!mode.endsWith("------"))
+                return dir + " has mode " + mode
+                        + "; it must be rwx------ (only the agent's user may reach the socket)";
+            return null;
+        }
+
+        /** What {@code c} sends until it shuts its side down; more than {@code max} bytes is an error. */
+        static byte[] readToEnd(SocketChannel c, int max) throws IOException {
+            ByteArrayOutputStream got = new ByteArrayOutputStream();
+            ByteBuffer buf = ByteBuffer.allocate(16 * 1024);
+            while (c.read(buf) >= 0) {
+                buf.flip();
+                got.write(buf.array(), 0, buf.limit());
+                buf.clear();
+                if (got.size() > max) throw new IOException("more than " + max + " bytes");
+            }
+            return got.toByteArray();
         }
 
         /**
@@ -277,7 +284,7 @@ public final class ControlSocket implements AutoCloseable {
          * does the work itself.
          */
         public static Reply ask(Path path, Identity who, List<String> command, long timeoutMs) {
-            if (path == null || !Files.exists(path, LinkOption.NOFOLLOW_LINKS) || !trusted(path.getParent()))
+            if (path == null || !Files.exists(path, LinkOption.NOFOLLOW_LINKS) || untrusted(path.getParent()) != null)
                 return null;
             List<String> fields = new ArrayList<>(List.of(MAGIC, who.cluster(), who.name(), who.dataDir()));
             fields.addAll(command);
@@ -304,14 +311,7 @@ public final class ControlSocket implements AutoCloseable {
                 ByteBuffer req = ByteBuffer.wrap(encode(fields));
                 while (req.hasRemaining()) c.write(req);
                 c.shutdownOutput();
-                ByteArrayOutputStream got = new ByteArrayOutputStream();
-                ByteBuffer buf = ByteBuffer.allocate(16 * 1024);
-                while (c.read(buf) >= 0) {
-                    buf.flip();
-                    got.write(buf.array(), 0, buf.limit());
-                    buf.clear();
-                }
-                String text = got.toString(StandardCharsets.UTF_8);
+                String text = new String(readToEnd(c, Integer.MAX_VALUE), StandardCharsets.UTF_8);
                 int nl = text.indexOf('\n');
                 if (nl < 0) return null;
                 String status = text.substring(0, nl);
