@@ -10,7 +10,8 @@ import java.util.List;
 
 /**
  * What a backup holds: written last into {@code backup/LABEL/manifest.json}, so a backup without
- * one is incomplete and never used. Every file has its size and SHA-256; {@code backupLabel} is
+ * one is incomplete and never used. Every file has its size and the SHA-256 of its stored form
+ * ({@link #FORMAT}); {@code backupLabel} is
  * the backup_label PostgreSQL returned at the end of the backup. {@code stopXmax} is the first
  * transaction id not yet started when the backup ended: a recovery to an xid below it cannot start
  * from this backup.
@@ -40,7 +41,12 @@ public record BackupManifest(
         String tablespaceMap,
         List<Entry> files) {
 
-    public static final int FORMAT = 1;
+    /**
+     * 2: the files are in stored format 2 and {@code sha256} is of each stored payload (see {@link
+     * StoredFile}); 1: of the original bytes.
+     */
+    public static final int FORMAT = 2;
+
     static final ObjectMapper JSON = new ObjectMapper()
             .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
             .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)
@@ -65,11 +71,18 @@ public record BackupManifest(
         try (InputStream in = repo.open(key(label))) {
             if (in == null) return null;
             byte[] json = StoredFile.read(in, key(label));
+            BackupManifest m;
             try {
-                return JSON.readValue(json, BackupManifest.class);
+                m = JSON.readValue(json, BackupManifest.class);
             } catch (IOException e) {
                 throw new CorruptFileException(key(label), "is not a valid manifest: " + e.getMessage());
             }
+            if (m.format() > FORMAT)
+                throw new CorruptFileException(
+                        key(label),
+                        "was written by a newer pgha (manifest format " + m.format() + ", this one reads up to "
+                                + FORMAT + ")");
+            return m;
         }
     }
 

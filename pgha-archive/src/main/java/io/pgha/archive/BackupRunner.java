@@ -3,11 +3,13 @@ package io.pgha.archive;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -24,6 +26,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.function.LongConsumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -162,8 +165,7 @@ public final class BackupRunner {
                 for (Path f : files) {
                     fs.add(pool.submit(() -> {
                         String rel = dataDir.relativize(f).toString();
-                        try (InputStream in = new CountingInput(
-                                new BufferedInputStream(Files.newInputStream(f), 1 << 17), progress)) {
+                        try (FileChannel in = FileChannel.open(f, StandardOpenOption.READ)) {
                             BackupManifest.Entry e = store(label, rel, in, mode(f));
                             progress.fileDone();
                             return e;
@@ -254,18 +256,36 @@ public final class BackupRunner {
         }
     }
 
-    private BackupManifest.Entry store(String label, String rel, InputStream in, int mode) throws IOException {
+    /** Stores a file of the data directory (stored format 2: the checksum covers the payload). */
+    private BackupManifest.Entry store(String label, String rel, FileChannel in, int mode) throws IOException {
         String key = BackupManifest.fileKey(label, rel);
         try (Repository.NewFile f = repo.create(key)) {
-            StoredFile.Header h = StoredFile.write(in, o.compression(), f);
-            long stored = f.size();
-            if (!f.commit()) throw new ArchiveConflictException(key + " already exists in " + repo.describe());
-            return new BackupManifest.Entry(rel, false, h.length(), h.checksum(), mode, stored);
+            return stored(key, rel, mode, f, StoredFile.writeChecked(in, o.compression(), f, progress::add));
         }
     }
 
+    private BackupManifest.Entry store(String label, String rel, InputStream in, int mode, LongConsumer counted)
+            throws IOException {
+        String key = BackupManifest.fileKey(label, rel);
+        try (Repository.NewFile f = repo.create(key)) {
+            return stored(key, rel, mode, f, StoredFile.writeChecked(in, o.compression(), f, counted));
+        }
+    }
+
+    private BackupManifest.Entry stored(String key, String rel, int mode, Repository.NewFile f, StoredFile.Header h)
+            throws IOException {
+        long stored = f.size();
+        if (!f.commit()) throw new ArchiveConflictException(key + " already exists in " + repo.describe());
+        return new BackupManifest.Entry(rel, false, h.length(), h.checksum(), mode, stored);
+    }
+
     private BackupManifest.Entry storeText(String label, String rel, String text) throws IOException {
-        return store(label, rel, new java.io.ByteArrayInputStream(text.getBytes(StandardCharsets.UTF_8)), 0600);
+        return store(
+                label,
+                rel,
+                new java.io.ByteArrayInputStream(text.getBytes(StandardCharsets.UTF_8)),
+                0600,
+                n -> {}); // not data directory bytes: the progress counts those
     }
 
     private static final Pattern LABEL_START =
@@ -410,7 +430,7 @@ public final class BackupRunner {
                         else map = text;
                         entries.add(storeText(label, rel, text));
                     } else {
-                        entries.add(store(label, rel, new CountingInput(r.content(), progress), e.mode()));
+                        entries.add(store(label, rel, r.content(), e.mode(), progress::add));
                     }
                     progress.fileDone();
                 } else if (e.type() == '2') {
@@ -470,30 +490,6 @@ public final class BackupRunner {
         try (ResultSet rs = st.executeQuery("SELECT pg_last_wal_replay_lsn()")) {
             rs.next();
             return rs.getString(1);
-        }
-    }
-
-    /** Counts bytes read into a {@link Progress}. */
-    static final class CountingInput extends java.io.FilterInputStream {
-        private final Progress progress;
-
-        CountingInput(InputStream in, Progress progress) {
-            super(in);
-            this.progress = progress;
-        }
-
-        @Override
-        public int read() throws IOException {
-            int b = super.read();
-            if (b >= 0) progress.add(1);
-            return b;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            int n = super.read(b, off, len);
-            if (n > 0) progress.add(n);
-            return n;
         }
     }
 }

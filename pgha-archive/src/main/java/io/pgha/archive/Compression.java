@@ -15,6 +15,9 @@ public enum Compression {
     ZSTD(1),
     LZ4(2);
 
+    /** zstd's level, as pgBackRest's default: level 1 takes 40 % less CPU for 30 % more stored bytes. */
+    static final int ZSTD_LEVEL = 3;
+
     final int id;
 
     Compression(int id) {
@@ -38,8 +41,22 @@ public enum Compression {
     OutputStream compress(OutputStream out) throws IOException {
         return switch (this) {
             case NONE -> out;
-            case ZSTD -> new ZstdOutputStream(out, 3);
+            case ZSTD -> new ZstdOutputStream(out, ZSTD_LEVEL);
             case LZ4 -> new LZ4FrameOutputStream(out);
+        };
+    }
+
+    /** As {@link #compress}, with the codec's checksum of the original bytes in the frame (stored format 2). */
+    OutputStream compressChecked(OutputStream out) throws IOException {
+        return switch (this) {
+            case NONE -> out;
+            case ZSTD -> new ZstdOutputStream(out, ZSTD_LEVEL).setChecksum(true);
+            case LZ4 ->
+                new LZ4FrameOutputStream(
+                        out,
+                        LZ4FrameOutputStream.BLOCKSIZE.SIZE_4MB,
+                        LZ4FrameOutputStream.FLG.Bits.BLOCK_INDEPENDENCE,
+                        LZ4FrameOutputStream.FLG.Bits.CONTENT_CHECKSUM);
         };
     }
 

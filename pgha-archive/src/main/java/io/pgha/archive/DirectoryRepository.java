@@ -135,6 +135,31 @@ public final class DirectoryRepository implements Repository {
         }
 
         @Override
+        public java.nio.channels.WritableByteChannel channel() throws IOException {
+            out.flush();
+            return new java.nio.channels.WritableByteChannel() {
+                @Override
+                public int write(ByteBuffer src) throws IOException {
+                    try {
+                        return ch.write(src);
+                    } catch (IOException e) {
+                        throw unavailable("cannot store " + name, e);
+                    }
+                }
+
+                @Override
+                public boolean isOpen() {
+                    return ch.isOpen();
+                }
+
+                @Override
+                public void close() {
+                    // the file closes the channel
+                }
+            };
+        }
+
+        @Override
         public long size() throws IOException {
             out.flush();
             return ch.size();

@@ -49,6 +49,25 @@ public interface Repository extends AutoCloseable {
         /** The sequential output (buffered; do not close it). */
         OutputStream out() throws IOException;
 
+        /**
+         * The same sequential output as a channel, after what was written to {@link #out()}: for
+         * writes from native buffers. Do not close it.
+         */
+        default java.nio.channels.WritableByteChannel channel() throws IOException {
+            OutputStream out = out();
+            return java.nio.channels.Channels.newChannel(new java.io.FilterOutputStream(out) {
+                @Override
+                public void write(byte[] b, int off, int len) throws IOException {
+                    out.write(b, off, len);
+                }
+
+                @Override
+                public void close() throws IOException {
+                    flush();
+                }
+            });
+        }
+
         /** Bytes written so far: the stored size of the file. */
         long size() throws IOException;
 

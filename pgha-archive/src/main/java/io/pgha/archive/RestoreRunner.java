@@ -1,11 +1,7 @@
 package io.pgha.archive;
 
-import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
-import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -253,20 +249,7 @@ public final class RestoreRunner {
                         key, "missing: the backup is incomplete (pgha backup verify " + m.label() + ")");
             try (FileChannel ch = FileChannel.open(
                     target, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), PRIVATE_FILE)) {
-                OutputStream out = new BufferedOutputStream(Channels.newOutputStream(ch), 1 << 17);
-                StoredFile.Header h = StoredFile.copy(new BufferedInputStream(in, 1 << 17), key, new OutputStream() {
-                    @Override
-                    public void write(int b) throws IOException {
-                        out.write(b);
-                    }
-
-                    @Override
-                    public void write(byte[] b, int off, int len) throws IOException {
-                        out.write(b, off, len);
-                        progress.add(len);
-                    }
-                });
-                out.flush();
+                StoredFile.Header h = StoredFile.copy(in, key, ch, progress::add);
                 if (!h.checksum().equals(e.sha256()) || h.length() != e.size())
                     throw new CorruptFileException(key, "does not match the backup's manifest");
                 ch.force(true); // here, in parallel; directories are synced at the end

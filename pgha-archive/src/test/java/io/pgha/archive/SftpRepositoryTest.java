@@ -108,6 +108,33 @@ class SftpRepositoryTest {
     }
 
     @Test
+    void backupFilesGoThroughSftpOnTheDirectPathAndAreVerified() throws Exception {
+        byte[] data = new byte[(2 << 20) + 5];
+        for (int i = 0; i < data.length; i++) data[i] = (byte) (i % 251 < 200 ? 'x' : i * 31);
+        Path original = Files.write(tmp.resolve("relation"), data);
+        try (Repository r = sftp()) {
+            StoredFile.Header h;
+            try (Repository.NewFile f = r.create("backup/L/data/base/1/1259");
+                    java.nio.channels.FileChannel in = java.nio.channels.FileChannel.open(original)) {
+                h = StoredFile.writeChecked(in, Compression.ZSTD, f, n -> {}); // through the default channel()
+                assertThat(f.commit()).isTrue();
+            }
+            assertThat(h.ofPayload()).isTrue();
+            Path dest = tmp.resolve("relation-restored");
+            try (InputStream in = r.open("backup/L/data/base/1/1259");
+                    java.nio.channels.FileChannel out = java.nio.channels.FileChannel.open(
+                            dest,
+                            java.nio.file.StandardOpenOption.CREATE_NEW,
+                            java.nio.file.StandardOpenOption.WRITE)) {
+                assertThat(StoredFile.copy(in, "backup/L/data/base/1/1259", out, n -> {})
+                                .length())
+                        .isEqualTo(data.length);
+            }
+            assertThat(Files.readAllBytes(dest)).isEqualTo(data);
+        }
+    }
+
+    @Test
     void loginAndHostKeyFailuresAreClearAndNotMissing() throws Exception {
         assertThatThrownBy(() ->
                         new RepositoryLocation(server.uri("/repo"), server.unknownKey(), server.knownHosts()).open())
