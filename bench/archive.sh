@@ -13,7 +13,7 @@
 # Both tools use zstd level 3 and 2 processes (this machine has 2 cores). Prints a Markdown report
 # (copy it into BENCHMARKS.md) and keeps it in bench/results/archive-DATE.md.
 #
-#   bench/archive.sh [SECONDS=60] [SCALE=30] [CLIENTS=4]
+#   bench/archive.sh [SECONDS=60] [SCALE=30] [CLIENTS=4] [ROUNDS=3]
 #
 # Everything runs as the postgres OS user on 127.0.0.1 and is stopped at the end, also on failure.
 set -euo pipefail
@@ -21,6 +21,7 @@ cd "$(dirname "$0")/.."
 secs=${1:-60}
 scale=${2:-30}
 clients=${3:-4}
+rounds=${4:-3}
 port=${PGHA_BENCH_PORT:-26400}
 dir=/tmp/pgha-bench-archive
 bin=/usr/lib/postgresql/15/bin
@@ -210,18 +211,43 @@ read -r br_rate br_max br_end br_catch br_failed br_tps < <(follow pgbackrest "$
 
 # ---- (c) backup and restore ------------------------------------------------------------------
 echo "(c) full backup and restore" >&2
-psql -c "ALTER SYSTEM SET archive_command = \$\$${pgha_cmd}\$\$" -c "SELECT pg_reload_conf()" >/dev/null
 data_mb=$(du -sm --exclude=pg_wal "$dir/data" | cut -f1)
-t0=$(date +%s%N); as_pg $PGHA_BULK backup -h 127.0.0.1 -p "$port" -D "$dir/data" --parallel 2 --repo "$dir/repo-pgha" --no-progress >/dev/null; t1=$(date +%s%N)
-pgha_backup_s=$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.1f", (b-a)/1e9}')
-t0=$(date +%s%N); as_pg $PGHA_BULK restore --target-dir "$dir/restore-pgha" --parallel 2 --repo "$dir/repo-pgha" --restore-command /bin/false --no-progress >/dev/null; t1=$(date +%s%N)
-pgha_restore_s=$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.1f", (b-a)/1e9}')
-psql -c "ALTER SYSTEM SET archive_command = \$\$$BR archive-push %p\$\$" -c "SELECT pg_reload_conf()" >/dev/null
-t0=$(date +%s%N); as_pg $BR backup --type=full >/dev/null; t1=$(date +%s%N)
-br_backup_s=$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.1f", (b-a)/1e9}')
-as_pg mkdir -p "$dir/restore-br" && chmod 700 "$dir/restore-br"
-t0=$(date +%s%N); as_pg $BR restore --pg1-path="$dir/restore-br" >/dev/null; t1=$(date +%s%N)
-br_restore_s=$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.1f", (b-a)/1e9}')
+# ROUNDS rounds, the tools' order swapped every round; each step starts after a sync and a pause,
+# with the previous round's backup and restore removed first (this disk's write-back and discards
+# would otherwise land on whichever tool comes next)
+settle() { sync; sleep 3; }
+secs_of() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.1f", (b-a)/1e9}'; }
+pgha_backup_all=(); pgha_restore_all=(); br_backup_all=(); br_restore_all=()
+pgha_round() {
+  as_pg rm -rf "$dir/repo-pgha/backup" "$dir/restore-pgha"
+  psql -c "ALTER SYSTEM SET archive_command = \$\$${pgha_cmd}\$\$" -c "SELECT pg_reload_conf()" >/dev/null
+  settle
+  local t0 t1; t0=$(date +%s%N); as_pg $PGHA_BULK backup -h 127.0.0.1 -p "$port" -D "$dir/data" --parallel 2 --repo "$dir/repo-pgha" --no-progress >/dev/null; t1=$(date +%s%N)
+  pgha_backup_all+=("$(secs_of "$t0" "$t1")")
+  settle
+  t0=$(date +%s%N); as_pg $PGHA_BULK restore --target-dir "$dir/restore-pgha" --parallel 2 --repo "$dir/repo-pgha" --restore-command /bin/false --no-progress >/dev/null; t1=$(date +%s%N)
+  pgha_restore_all+=("$(secs_of "$t0" "$t1")")
+}
+br_round() {
+  as_pg rm -rf "$dir/restore-br"
+  psql -c "ALTER SYSTEM SET archive_command = \$\$$BR archive-push %p\$\$" -c "SELECT pg_reload_conf()" >/dev/null
+  settle
+  local t0 t1; t0=$(date +%s%N); as_pg $BR backup --type=full >/dev/null 2>&1; t1=$(date +%s%N)
+  br_backup_all+=("$(secs_of "$t0" "$t1")")
+  as_pg mkdir -p "$dir/restore-br" && chmod 700 "$dir/restore-br"
+  settle
+  t0=$(date +%s%N); as_pg $BR restore --pg1-path="$dir/restore-br" >/dev/null; t1=$(date +%s%N)
+  br_restore_all+=("$(secs_of "$t0" "$t1")")
+}
+# (b)'s archive server keeps serving pgha's archive_command, as the agent's does
+for round in $(seq 1 "$rounds"); do
+  echo "(c) round $round of $rounds" >&2
+  if [ $((round % 2)) = 1 ]; then pgha_round; br_round; else br_round; pgha_round; fi
+done
+mid() { printf '%s\n' "$@" | median; }
+spread() { printf '%s\n' "$@" | sort -n | awk 'NR==1 {a=$1} {b=$1} END {print a "-" b}'; }
+pgha_backup_s=$(mid "${pgha_backup_all[@]}"); pgha_restore_s=$(mid "${pgha_restore_all[@]}")
+br_backup_s=$(mid "${br_backup_all[@]}"); br_restore_s=$(mid "${br_restore_all[@]}")
 mbs() { awk -v m="$data_mb" -v s="$1" 'BEGIN {printf "%.0f", m/s}'; }
 
 report="bench/results/archive-$(date -u +%Y%m%d).md"
@@ -258,10 +284,11 @@ mkdir -p bench/results
   echo "| seconds to archive everything after the end | $pgha_catch | $br_catch |"
   echo "| failed archive_command calls | $pgha_failed | $br_failed |"
   echo
-  echo "(c) Full backup and restore of a ${data_mb} MB data directory (pgbench scale $scale):"
+  echo "(c) Full backup and restore of a ${data_mb} MB data directory (pgbench scale $scale plus the write-heavy table),"
+  echo "median of $rounds rounds (the tools' order swapped every round), spread in brackets:"
   echo
   echo "| | pgha | pgBackRest |"
   echo "|---|---|---|"
-  echo "| backup, s (MB/s) | $pgha_backup_s ($(mbs "$pgha_backup_s")) | $br_backup_s ($(mbs "$br_backup_s")) |"
-  echo "| restore, s (MB/s) | $pgha_restore_s ($(mbs "$pgha_restore_s")) | $br_restore_s ($(mbs "$br_restore_s")) |"
+  echo "| backup, s (MB/s) | $pgha_backup_s [$(spread "${pgha_backup_all[@]}")] ($(mbs "$pgha_backup_s")) | $br_backup_s [$(spread "${br_backup_all[@]}")] ($(mbs "$br_backup_s")) |"
+  echo "| restore, s (MB/s) | $pgha_restore_s [$(spread "${pgha_restore_all[@]}")] ($(mbs "$pgha_restore_s")) | $br_restore_s [$(spread "${br_restore_all[@]}")] ($(mbs "$br_restore_s")) |"
 } | tee "$report"

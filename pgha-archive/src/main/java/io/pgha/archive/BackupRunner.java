@@ -275,7 +275,7 @@ public final class BackupRunner {
     private BackupManifest.Entry stored(String key, String rel, int mode, Repository.NewFile f, StoredFile.Header h)
             throws IOException {
         long stored = f.size();
-        if (!f.commit()) throw new ArchiveConflictException(key + " already exists in " + repo.describe());
+        if (!f.commitDeferred()) throw new ArchiveConflictException(key + " already exists in " + repo.describe());
         return new BackupManifest.Entry(rel, false, h.length(), h.checksum(), mode, stored);
     }
 
@@ -346,6 +346,11 @@ public final class BackupRunner {
                 labelFile,
                 map,
                 sorted);
+        // the files' names (committed without a directory sync each) are durable before the manifest
+        repo.syncDirectories(sorted.stream()
+                .filter(e -> !e.directory())
+                .map(e -> BackupManifest.fileKey(label, e.path()))
+                .toList());
         if (!repo.create(BackupManifest.key(label), storedBytes(manifest.toJson()))) {
             throw new ArchiveConflictException(BackupManifest.key(label) + " already exists");
         }

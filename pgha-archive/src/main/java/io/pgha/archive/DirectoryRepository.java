@@ -179,6 +179,15 @@ public final class DirectoryRepository implements Repository {
 
         @Override
         public boolean commit() throws IOException {
+            return commit(true);
+        }
+
+        @Override
+        public boolean commitDeferred() throws IOException {
+            return commit(false);
+        }
+
+        private boolean commit(boolean syncDirectory) throws IOException {
             try {
                 out.flush();
                 ch.force(true);
@@ -188,7 +197,7 @@ public final class DirectoryRepository implements Repository {
                 } catch (FileAlreadyExistsException e) {
                     return false;
                 }
-                syncDirectory(target.getParent());
+                if (syncDirectory) syncDirectory(target.getParent());
                 return true;
             } catch (IOException e) {
                 throw unavailable("cannot store " + name, e);
@@ -228,6 +237,22 @@ public final class DirectoryRepository implements Repository {
             return existed;
         } catch (IOException e) {
             throw unavailable("cannot delete " + name, e);
+        }
+    }
+
+    @Override
+    public void syncDirectories(java.util.Collection<String> files) throws IOException {
+        checkRoot();
+        java.util.Set<Path> dirs = new java.util.TreeSet<>(java.util.Comparator.reverseOrder()); // deepest first
+        for (String f : files) {
+            for (Path d = resolve(f).getParent(); d != null && d.startsWith(root); d = d.getParent()) {
+                if (!dirs.add(d)) break; // its ancestors are in already
+            }
+        }
+        try {
+            for (Path d : dirs) syncDirectory(d);
+        } catch (IOException e) {
+            throw unavailable("cannot sync the directories of what was stored", e);
         }
     }
 

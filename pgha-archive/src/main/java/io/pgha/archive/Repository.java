@@ -41,6 +41,12 @@ public interface Repository extends AutoCloseable {
         }
     }
 
+    /**
+     * Makes durable the names committed with {@link NewFile#commitDeferred} in the directories of
+     * these files, and those directories' own names up to the repository's root.
+     */
+    default void syncDirectories(java.util.Collection<String> files) throws IOException {}
+
     @Override
     default void close() throws IOException {}
 
@@ -79,6 +85,15 @@ public interface Repository extends AutoCloseable {
          * it never replaces; false in that case. Syncs the directory where the repository can.
          */
         boolean commit() throws IOException;
+
+        /**
+         * As {@link #commit}, but the name's durability waits for {@link Repository#syncDirectories}
+         * of its directory: many files written together (a backup) then cost one directory sync per
+         * directory instead of one per file. The file's own bytes are synced here.
+         */
+        default boolean commitDeferred() throws IOException {
+            return commit();
+        }
 
         /** Discards the file unless it was committed. */
         @Override

@@ -47,4 +47,31 @@ class DirectoryRepositoryTest {
             churn.join();
         }
     }
+
+    /** A deferred commit never replaces either; the later directory sync takes only names inside the repository. */
+    @Test
+    void aDeferredCommitKeepsTheContractAndTheDirectoriesAreSyncedLater() throws Exception {
+        Path root = Files.createDirectories(tmp.resolve("repo"));
+        DirectoryRepository repo = new DirectoryRepository(root);
+        try (Repository.NewFile f = repo.create("backup/L/data/base/5/1259")) {
+            f.out().write(new byte[] {1, 2, 3});
+            assertThat(f.commitDeferred()).isTrue();
+        }
+        try (Repository.NewFile f = repo.create("backup/L/data/base/5/1259")) {
+            f.out().write(new byte[] {9});
+            assertThat(f.commitDeferred()).as("never replaces").isFalse();
+        }
+        assertThat(Files.readAllBytes(root.resolve("backup/L/data/base/5/1259")))
+                .containsExactly(1, 2, 3);
+        repo.syncDirectories(java.util.List.of("backup/L/data/base/5/1259"));
+        org.assertj.core.api.Assertions.assertThatThrownBy(
+                        () -> repo.syncDirectories(java.util.List.of("backup/L/data/global/pg_control")))
+                .as("a directory that is not there was not stored: an error, not a silent success")
+                .isInstanceOf(RepositoryUnavailableException.class)
+                .hasMessageContaining("global");
+        assertThat(repo.list("backup")).containsExactly("backup/L/data/base/5/1259");
+        org.assertj.core.api.Assertions.assertThatThrownBy(
+                        () -> repo.syncDirectories(java.util.List.of("../outside/x")))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
 }
