@@ -553,10 +553,19 @@ public final class Decider {
             }
             int byTimeline = Integer.compare(m.get().timeline(), o.local().timeline());
             int byPosition = peer.getValue().compareTo(mine);
+            // At equal data the last primary goes first: it needs no new timeline, and after a cold
+            // start the standbys wait for it (Observation#coldStart), so ranking one of them above it
+            // would leave everyone waiting. Then the priority tag, then the name.
+            String last = o.cluster().sync().leader();
+            int byLastPrimary = Boolean.compare(name.equals(last), o.me().equals(last));
             int byPriority = Integer.compare(m.get().tags().priority(), o.tags().priority());
             boolean better = byTimeline != 0
                     ? byTimeline > 0
-                    : byPosition != 0 ? byPosition > 0 : byPriority != 0 ? byPriority > 0 : name.compareTo(o.me()) < 0;
+                    : byPosition != 0
+                            ? byPosition > 0
+                            : byLastPrimary != 0
+                                    ? byLastPrimary > 0
+                                    : byPriority != 0 ? byPriority > 0 : name.compareTo(o.me()) < 0;
             if (better) {
                 return Optional.of(name + " (timeline " + m.get().timeline() + ", " + peer.getValue() + ")");
             }

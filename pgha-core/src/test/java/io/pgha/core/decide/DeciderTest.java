@@ -378,6 +378,34 @@ class DeciderTest {
                         TakeOver.class,
                         "most advanced"),
                 row(
+                        "a tie goes to the last primary before the priority (after a cold start the others wait for it)",
+                        Obs.of()
+                                .tags(highPriority)
+                                .sync("n3", 0)
+                                .runningStandby(1, 100, "n2", false)
+                                .standbyMember("n3", 1, 100, Tags.NONE)
+                                .peer("n3", 100),
+                        Wait.class,
+                        "n3"),
+                row(
+                        "the last primary takes a tie against a smaller name and a higher priority",
+                        Obs.of()
+                                .sync("n1", 0)
+                                .runningStandby(1, 100, "n2", false)
+                                .standbyMember("n0", 1, 100, highPriority)
+                                .peer("n0", 100),
+                        TakeOver.class,
+                        "most advanced"),
+                row(
+                        "the last primary behind a peer still waits for it",
+                        Obs.of()
+                                .sync("n1", 0)
+                                .runningStandby(1, 100, "n2", false)
+                                .standbyMember("n3", 1, 101, Tags.NONE)
+                                .peer("n3", 101),
+                        Wait.class,
+                        "n3"),
+                row(
                         "a more advanced peer tagged nofailover does not block the race",
                         Obs.of()
                                 .runningStandby(1, 100, "n2", false)
