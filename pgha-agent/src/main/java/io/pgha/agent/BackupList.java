@@ -64,7 +64,8 @@ final class BackupList {
     Map<String, Object> current() {
         ArchiveConfig a = config.get().archive();
         if (a == null) {
-            return Map.of("configured", false, "message", "this node has no archive: section, so it lists no backups");
+            return RestActions.ordered(
+                    "configured", false, "message", "this node has no archive: section, so it lists no backups");
         }
         Map<String, Object> l = last;
         long now = wallClock.getAsLong();

@@ -101,7 +101,7 @@ final class RestActions {
                 control.switchover(text(body, "leader"), text(body, "candidate"), time(text(body, "scheduled_at")));
         String to = fr.candidate() == null ? "the best standby" : fr.candidate();
         String when = fr.scheduledAt() > 0 ? " at " + Instant.ofEpochMilli(fr.scheduledAt()) : "";
-        return json(202, Map.of("message", "switchover to " + to + " requested" + when, "request", fr));
+        return json(202, ordered("message", "switchover to " + to + " requested" + when, "request", fr));
     }
 
     private Response cancelSwitchover() throws ControlException, DcsException {
@@ -110,7 +110,7 @@ final class RestActions {
         FailoverRequest fr = cancelled.get();
         return json(
                 200,
-                Map.of(
+                ordered(
                         "message",
                         "cancelled the switchover to " + (fr.candidate() == null ? "the best standby" : fr.candidate())
                                 + " scheduled for " + Instant.ofEpochMilli(fr.scheduledAt()),
@@ -123,19 +123,19 @@ final class RestActions {
         if (assume != null && !assume.isBoolean())
             throw new IllegalArgumentException("assume_primary_down: expected true or false");
         FailoverRequest fr = control.failover(text(body, "candidate"), assume != null && assume.booleanValue());
-        return json(202, Map.of("message", "failover to " + fr.candidate() + " requested", "request", fr));
+        return json(202, ordered("message", "failover to " + fr.candidate() + " requested", "request", fr));
     }
 
     private Response failsafe(JsonNode body) {
         boolean accepted = agent.acceptFailsafe(text(body, "leader"));
         return json(
                 accepted ? 200 : 409,
-                Map.of("accepted", accepted, "member", agent.config().name()));
+                ordered("accepted", accepted, "member", agent.config().name()));
     }
 
     private Response pause(boolean on) throws DcsException {
         control.pause(on);
-        return json(200, Map.of("message", on ? "cluster paused" : "cluster resumed"));
+        return json(200, ordered("message", on ? "cluster paused" : "cluster resumed"));
     }
 
     /**
@@ -155,14 +155,15 @@ final class RestActions {
         if (at > 0) {
             ScheduledRestart r = new ScheduledRestart(at, pendingOnly, role);
             agent.scheduleRestart(r);
-            return json(202, Map.of("message", "restart of " + name + " scheduled for " + r.describe(), "schedule", r));
+            return json(
+                    202, ordered("message", "restart of " + name + " scheduled for " + r.describe(), "schedule", r));
         }
         var local = agent.local();
         String skip = new ScheduledRestart(0, pendingOnly, role)
                 .skipReason(local != null && local.running() && !local.inRecovery(), agent.pendingRestart());
         if (skip != null) throw new ControlException("restart of " + name + " not needed: " + skip);
         agent.requestRestart();
-        return json(202, Map.of("message", "restart of " + name + " started"));
+        return json(202, ordered("message", "restart of " + name + " started"));
     }
 
     private Response cancelRestart() {
@@ -172,7 +173,7 @@ final class RestActions {
                     404, "no restart is scheduled on " + agent.config().name());
         return json(
                 200,
-                Map.of(
+                ordered(
                         "message",
                         "cancelled the restart of " + agent.config().name() + " scheduled for "
                                 + r.get().describe()));
@@ -180,7 +181,7 @@ final class RestActions {
 
     private Response reload() throws ControlException {
         agent.requestReload();
-        return json(200, Map.of("message", "PostgreSQL on " + agent.config().name() + " reloaded its configuration"));
+        return json(200, ordered("message", "PostgreSQL on " + agent.config().name() + " reloaded its configuration"));
     }
 
     /** {@code POST /resources/cleanup {"resource": NAME}}: forgets the resource's failures on this member. */
@@ -191,7 +192,7 @@ final class RestActions {
         agent.cleanupResource(name);
         return json(
                 200,
-                Map.of(
+                ordered(
                         "message",
                         "resource " + name + ": failures cleared on "
                                 + agent.config().name()));
@@ -199,7 +200,7 @@ final class RestActions {
 
     private Response reinitialize() throws ControlException {
         agent.requestReinitialize();
-        return json(202, Map.of("message", "reinitialize of " + agent.config().name() + " started"));
+        return json(202, ordered("message", "reinitialize of " + agent.config().name() + " started"));
     }
 
     /** The member named by the body's {@code member} when it is another than this one; else null. */
@@ -248,7 +249,7 @@ final class RestActions {
                     name + " refused this node's credentials (" + a.status() + "): " + text
                             + " (all members should use the same restapi credentials)");
         }
-        if (a.status() / 100 == 2) return json(a.status(), Map.of("message", name + ": " + text, "member", name));
+        if (a.status() / 100 == 2) return json(a.status(), ordered("message", name + ": " + text, "member", name));
         return Response.error(a.status(), name + ": " + text);
     }
 
@@ -324,6 +325,13 @@ final class RestActions {
         if (v.isNumber()) return v.numberValue();
         if (v.isContainerNode()) return Json.MAPPER.convertValue(v, Object.class);
         return v.asText();
+    }
+
+    /** A JSON object whose keys keep the order given (Map.of's order changes from one JVM to the next). */
+    static Map<String, Object> ordered(Object... keysAndValues) {
+        Map<String, Object> m = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < keysAndValues.length; i += 2) m.put((String) keysAndValues[i], keysAndValues[i + 1]);
+        return m;
     }
 
     static Response json(int status, Object body) {
