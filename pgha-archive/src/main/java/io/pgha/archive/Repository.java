@@ -60,18 +60,7 @@ public interface Repository extends AutoCloseable {
          * writes from native buffers. Do not close it.
          */
         default java.nio.channels.WritableByteChannel channel() throws IOException {
-            OutputStream out = out();
-            return java.nio.channels.Channels.newChannel(new java.io.FilterOutputStream(out) {
-                @Override
-                public void write(byte[] b, int off, int len) throws IOException {
-                    out.write(b, off, len);
-                }
-
-                @Override
-                public void close() throws IOException {
-                    flush();
-                }
-            });
+            return java.nio.channels.Channels.newChannel(StoredFile.nonClosing(out()));
         }
 
         /** Bytes written so far: the stored size of the file. */

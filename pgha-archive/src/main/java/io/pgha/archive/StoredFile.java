@@ -483,7 +483,8 @@ public final class StoredFile {
         return digest().digest(data);
     }
 
-    private static OutputStream nonClosing(OutputStream out) {
+    /** {@code out} behind a stream whose close only flushes. */
+    static OutputStream nonClosing(OutputStream out) {
         return new java.io.FilterOutputStream(out) {
             @Override
             public void write(byte[] b, int off, int len) throws IOException {
