@@ -165,7 +165,9 @@ public final class BackupRunner {
                 for (Path f : files) {
                     fs.add(pool.submit(() -> {
                         String rel = dataDir.relativize(f).toString();
-                        try (FileChannel in = FileChannel.open(f, StandardOpenOption.READ)) {
+                        // not through a link: the walk took only regular files, and one swapped for a
+                        // link since then is refused (ELOOP) instead of copied from wherever it points
+                        try (FileChannel in = FileChannel.open(f, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
                             BackupManifest.Entry e = store(label, rel, in, mode(f));
                             progress.fileDone();
                             return e;
