@@ -57,10 +57,6 @@ public final class StoredFile {
      * is of the stored payload; otherwise of the original bytes.
      */
     public record Header(Compression compression, long length, byte[] sha256, boolean ofPayload) {
-        Header(Compression compression, long length, byte[] sha256) {
-            this(compression, length, sha256, false);
-        }
-
         public String checksum() {
             return HexFormat.of().formatHex(sha256);
         }
@@ -74,7 +70,7 @@ public final class StoredFile {
 
     /** Writes the stored form of {@code original} (already hashed as {@code sha256}) to {@code out}. */
     static void write(byte[] original, byte[] sha256, Compression c, OutputStream out) throws IOException {
-        out.write(headerBytes(new Header(c, original.length, sha256)));
+        out.write(headerBytes(new Header(c, original.length, sha256, false)));
         OutputStream z = c.compress(nonClosing(out));
         z.write(original);
         z.close();
@@ -105,23 +101,35 @@ public final class StoredFile {
     }
 
     /**
-     * Streams {@code original} into {@code file} in stored form: a placeholder header, the compressed
-     * payload while hashing it, then the real header written over the placeholder. Returns the header.
+     * Streams {@code original} into {@code file} in stored form (format 1, the checksum of the
+     * original bytes): a placeholder header, the compressed payload while hashing, then the real
+     * header written over the placeholder. Returns the header.
      */
     public static Header write(InputStream original, Compression c, Repository.NewFile file) throws IOException {
+        return write(original, c, file, false, n -> {});
+    }
+
+    /**
+     * The stream path of both formats: format 1 hashes the original bytes as they are read, format 2
+     * ({@code ofPayload}) the payload as it is written, with the codec's checksum in the frame.
+     */
+    private static Header write(
+            InputStream original, Compression c, Repository.NewFile file, boolean ofPayload, LongConsumer progress)
+            throws IOException {
         MessageDigest md = digest();
         OutputStream out = file.out();
         out.write(new byte[HEADER]);
         long n = 0;
-        OutputStream z = c.compress(nonClosing(out));
+        OutputStream z = ofPayload ? c.compressChecked(new HashingOutput(out, md)) : c.compress(nonClosing(out));
         byte[] buf = new byte[1 << 16];
         for (int r; (r = original.read(buf)) > 0; ) {
-            md.update(buf, 0, r);
+            if (!ofPayload) md.update(buf, 0, r);
             z.write(buf, 0, r);
             n += r;
+            progress.accept(r);
         }
         z.close();
-        Header h = new Header(c, n, md.digest());
+        Header h = new Header(c, n, md.digest(), ofPayload);
         file.writeAt(0, headerBytes(h));
         return h;
     }
@@ -268,21 +276,7 @@ public final class StoredFile {
      */
     public static Header writeChecked(
             InputStream original, Compression c, Repository.NewFile file, LongConsumer progress) throws IOException {
-        MessageDigest md = digest();
-        OutputStream out = file.out();
-        out.write(new byte[HEADER]);
-        long n = 0;
-        OutputStream z = c.compressChecked(new HashingOutput(out, md));
-        byte[] buf = new byte[1 << 16];
-        for (int r; (r = original.read(buf)) > 0; ) {
-            z.write(buf, 0, r);
-            n += r;
-            progress.accept(r);
-        }
-        z.close();
-        Header h = new Header(c, n, md.digest(), true);
-        file.writeAt(0, headerBytes(h));
-        return h;
+        return write(original, c, file, true, progress);
     }
 
     /**
