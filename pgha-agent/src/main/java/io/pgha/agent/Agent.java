@@ -64,6 +64,9 @@ public final class Agent implements AutoCloseable, AgentView {
     private final ColdStart coldStart = new ColdStart();
     private final PrimaryClusterSource primaryCluster;
     private final Object wake = new Object();
+    /** Whether {@link Peers#warmUp} ran (once per agent, at its first cycle as a running standby). */
+    private boolean peersWarmed;
+
     private volatile PostmasterWatch postmasterWatch;
     private volatile ArchiveServerKeeper archiveServer;
     private final CountDownLatch stopped = new CountDownLatch(1);
@@ -383,6 +386,11 @@ public final class Agent implements AutoCloseable, AgentView {
                 || !c.members().containsKey(cfg.name())) {
             dcs.publishMember(me);
             lastPublishNanos = clock.nanoTime();
+        }
+        if (!peersWarmed && action == null && local.runningStandby()) {
+            // A standby takes part in leader races: their calls to the other members run warm.
+            peersWarmed = true;
+            parts.peers().warmUp(me);
         }
         executor.execute(d, c, local);
         return d;

@@ -17,4 +17,12 @@ public interface Peers {
 
     /** The live WAL positions of those running standbys among {@code members} that answered in time. */
     Map<String, Lsn> positions(Collection<Member> members, long timeoutMs);
+
+    /**
+     * Runs the path of {@link #positions} once, against this member's own REST API ({@code self}'s
+     * {@code api_url}), without waiting and ignoring the answer: the classes of the HTTP client and
+     * of the REST API's codec load and their code runs before the first leader race needs them,
+     * instead of during it.
+     */
+    default void warmUp(Member self) {}
 }

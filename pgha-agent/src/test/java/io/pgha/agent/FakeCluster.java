@@ -66,6 +66,13 @@ final class FakeCluster implements AutoCloseable {
     /** Peers answer from the fakes: live positions of running standbys, and failsafe confirmations as set. */
     final class FakePeers implements Peers {
         volatile boolean confirm;
+        /** The members whose agents warmed their peer calls up, once each time. */
+        final List<String> warmedUp = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+        @Override
+        public void warmUp(Member self) {
+            warmedUp.add(self.name());
+        }
 
         @Override
         public Set<String> confirmLeader(Collection<Member> members, String leader, Credentials auth, long timeoutMs) {

@@ -26,6 +26,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 class PeerClientTest {
     private static final Credentials AUTH = new Credentials("admin", "pw");
     private HttpServer peers;
+    private final java.util.concurrent.CountDownLatch selfAsked = new java.util.concurrent.CountDownLatch(1);
 
     /**
      * Stands in for several members at once, one per path prefix: /good confirms as "good", /liar
@@ -34,25 +35,20 @@ class PeerClientTest {
      */
     @BeforeEach
     void startPeers() throws Exception {
-        peers = HttpServer.start(
-                "peers",
-                "127.0.0.1",
-                0,
-                ApiListener.PLAIN,
-                4096,
-                r -> CompletableFuture.completedFuture(
-                        !BasicAuth.matches(r.header("Authorization"), AUTH)
-                                ? Response.error(401, "who are you")
-                                : switch (r.path()) {
-                                    case "/good/failsafe" -> json(200, "{\"accepted\":true,\"member\":\"good\"}");
-                                    case "/liar/failsafe" ->
-                                        json(200, "{\"accepted\":true,\"member\":\"someone-else\"}");
-                                    case "/refuses/failsafe" ->
-                                        json(409, "{\"accepted\":false,\"member\":\"refuses\"}");
-                                    case "/bare/failsafe" -> json(200, "");
-                                    case "/html/failsafe" -> Response.text(200, "text/html", "<html>ok</html>");
-                                    default -> Response.error(404, "no");
-                                }));
+        peers = HttpServer.start("peers", "127.0.0.1", 0, ApiListener.PLAIN, 4096, r -> {
+            if (r.path().equals("/self/status")) selfAsked.countDown();
+            return CompletableFuture.completedFuture(
+                    !BasicAuth.matches(r.header("Authorization"), AUTH)
+                            ? Response.error(401, "who are you")
+                            : switch (r.path()) {
+                                case "/good/failsafe" -> json(200, "{\"accepted\":true,\"member\":\"good\"}");
+                                case "/liar/failsafe" -> json(200, "{\"accepted\":true,\"member\":\"someone-else\"}");
+                                case "/refuses/failsafe" -> json(409, "{\"accepted\":false,\"member\":\"refuses\"}");
+                                case "/bare/failsafe" -> json(200, "");
+                                case "/html/failsafe" -> Response.text(200, "text/html", "<html>ok</html>");
+                                default -> Response.error(404, "no");
+                            });
+        });
     }
 
     @AfterEach
@@ -65,9 +61,13 @@ class PeerClientTest {
     }
 
     private Member member(String name) {
+        return member(name, "http://127.0.0.1:" + peers.port() + "/" + name);
+    }
+
+    private static Member member(String name, String apiUrl) {
         return new Member(
                 name,
-                "http://127.0.0.1:" + peers.port() + "/" + name,
+                apiUrl,
                 "127.0.0.1",
                 5432,
                 Role.STANDBY,
@@ -90,6 +90,15 @@ class PeerClientTest {
         assertThat(ok).containsExactly("good");
         assertThat(Failsafe.everyoneConfirmed(asked, ok)).isFalse();
         assertThat(Failsafe.everyoneConfirmed(List.of(member("good")), ok)).isTrue();
+    }
+
+    @Test
+    void theWarmUpAsksThisMembersOwnStatusWithoutWaiting() throws Exception {
+        new PeerClient().warmUp(member("self"));
+        assertThat(selfAsked.await(10, java.util.concurrent.TimeUnit.SECONDS))
+                .as("GET /status of the member's own api_url")
+                .isTrue();
+        new PeerClient().warmUp(member("self", null)); // nothing to ask: no error
     }
 
     @Test
