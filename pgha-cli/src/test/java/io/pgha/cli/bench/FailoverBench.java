@@ -132,10 +132,14 @@ public final class FailoverBench {
         if (System.getenv("PGHA_BENCH_KEEP") == null) io.pgha.postgres.Directories.delete(dir);
         else System.err.println("agent logs kept in " + dir);
         String config = (sync == io.pgha.core.model.SyncMode.OFF ? "" : "synchronous_mode " + sync.label() + "; ")
-                + (extraYaml.isBlank() ? "default timing" : extraYaml.replace('\n', ' '))
+                + (!extraYaml.isBlank()
+                        ? extraYaml.replace('\n', ' ')
+                        : etcd
+                                ? "default timing (etcd: ttl 3 s, safety_margin 1.5 s)"
+                                : "default timing (ZooKeeper: ttl 2.5 s, safety_margin 0.83 s)")
                 + (etcd
-                        ? " (etcd: ttl 3 s, safety_margin 1.5 s); DCS: a 3-member etcd, raft heartbeat 50 ms, election 500 ms"
-                        : " (ZooKeeper: ttl 2.5 s, safety_margin 0.83 s); DCS: the ZooKeeper ensemble embedded in the agents");
+                        ? "; DCS: a 3-member etcd, raft heartbeat 50 ms, election 500 ms"
+                        : "; DCS: the ZooKeeper ensemble embedded in the agents");
         System.out.println(report(runs, config, viaRouter));
     }
 
