@@ -170,7 +170,7 @@ final class Executor {
 
             @Override
             public Void onPromote(Decision.Promote p) {
-                runner.submit(LongAction.PROMOTE, () -> promote(c, local.timeline()));
+                runner.submit(LongAction.PROMOTE, () -> promote(c, local.timeline(), false));
                 return null;
             }
 
@@ -260,8 +260,13 @@ final class Executor {
     }
 
     private boolean acquire() throws Exception {
+        return acquire(null);
+    }
+
+    /** Takes the lease; with {@code sync}, writes it as the synchronous record in the same DCS transaction. */
+    private boolean acquire(SyncState sync) throws Exception {
         long sent = lease.now();
-        if (!dcs.acquireLeader(cfg.name())) return false;
+        if (!(sync == null ? dcs.acquireLeader(cfg.name()) : dcs.acquireLeader(cfg.name(), sync))) return false;
         lease.confirmed(sent, cfg.timing().leaseValidityMs(dcs.sessionTimeoutMs()));
         LOG.info("acquired the leader lease");
         return true;
@@ -385,11 +390,11 @@ final class Executor {
     }
 
     private void takeOver(ClusterState c, int timeline) throws Exception {
-        if (!acquire()) {
-            LOG.info("another member took the leader lease first");
-            return;
-        }
         if (c.config().standby()) {
+            if (!acquire()) {
+                LOG.info("another member took the leader lease first");
+                return;
+            }
             // The standby leader takes no writes: it only turns to the primary cluster.
             Upstream up = upstream(c, StandbyCluster.UPSTREAM);
             pg.follow(up);
@@ -397,7 +402,28 @@ final class Executor {
             LOG.info("became the standby leader: replicating from {}", up.describe());
             return;
         }
-        runner.submit(LongAction.PROMOTE, () -> promote(c, timeline));
+        // Armed before the lease is taken (a frozen agent that holds it resets the node), so that the
+        // lease and the synchronous record can be one DCS write: a failed arming takes nothing.
+        if (!watchdog.arm()) {
+            LOG.error(
+                    "not taking the leader lease: the watchdog is required but cannot be armed ({})",
+                    watchdog.status());
+            return;
+        }
+        boolean took = false;
+        try {
+            // From here on only this member's commits count: no other member may be taken for
+            // synchronous with them until this primary has recorded it (see SyncPlanner).
+            took = acquire(new SyncState(cfg.name(), 0, List.of()));
+        } finally {
+            if (!took) watchdog.disarm();
+        }
+        if (!took) {
+            LOG.info("another member took the leader lease first");
+            return;
+        }
+        memory.syncFrom = null;
+        runner.submit(LongAction.PROMOTE, () -> promote(c, timeline, true));
     }
 
     /**
@@ -419,8 +445,11 @@ final class Executor {
         if (c.failover() != null && (stale(c.failover()) || c.failover().abandoned(c.leader()))) dcs.clearFailover();
     }
 
-    /** {@code before}: the timeline this standby was on when the agent decided (its last observation). */
-    private void promote(ClusterState c, int before) throws Exception {
+    /**
+     * {@code before}: the timeline this standby was on when the agent decided (its last observation);
+     * {@code syncRecorded}: the synchronous record naming this member alone was written with the lease.
+     */
+    private void promote(ClusterState c, int before, boolean syncRecorded) throws Exception {
         long t0 = System.nanoTime();
         // Armed before PostgreSQL accepts a single write: a frozen agent from here on resets the node.
         if (!watchdog.arm()) {
@@ -429,8 +458,8 @@ final class Executor {
                     "not promoting: the watchdog is required but cannot be armed (" + watchdog.status() + ")");
         }
         // From here on only this member's commits count: no other member may be taken for synchronous
-        // with them until this primary has recorded it (see SyncPlanner).
-        if (!dcs.writeSync(cfg.name(), new SyncState(cfg.name(), 0, List.of()))) {
+        // with them until this primary has recorded it (see SyncPlanner). A takeover wrote it with the lease.
+        if (!syncRecorded && !dcs.writeSync(cfg.name(), new SyncState(cfg.name(), 0, List.of()))) {
             throw new IllegalStateException("cannot record the synchronous set: the leader lease is no longer held");
         }
         memory.syncFrom = null;
@@ -466,15 +495,26 @@ final class Executor {
         if (fr != null && cfg.name().equals(fr.candidate())) dcs.clearFailover();
         LOG.info(
                 "promoted to primary on timeline {} ({}; {} ms of checks and records, then {} ms until PostgreSQL"
-                        + " accepted writes)",
+                        + " accepted writes{})",
                 tl,
                 why,
                 (t1 - t0) / 1_000_000,
-                (t2 - t1) / 1_000_000);
+                (t2 - t1) / 1_000_000,
+                sinceLeaderGone(dcs.leaderGoneNanos(), t2));
         promoted.run(); // routers send new sessions here from now on, not after the checkpoint below
         syncSlots(c);
         // pg_rewind of the old primary reads this node's timeline from pg_control: make it current now.
         pg.checkpoint();
+    }
+
+    /**
+     * ", N ms after the leader key went" for the promotion's log line: the part of a failover or
+     * switchover that followed the DCS's detection (or the old primary's hand-over). Empty when this
+     * agent saw no such moment in the last minute before {@code writableNanos}.
+     */
+    static String sinceLeaderGone(long goneNanos, long writableNanos) {
+        long ms = (writableNanos - goneNanos) / 1_000_000L;
+        return goneNanos == 0 || ms < 0 || ms > 60_000 ? "" : ", " + ms + " ms after the leader key went";
     }
 
     private void keepLeading(ClusterState c, LocalState local) throws Exception {

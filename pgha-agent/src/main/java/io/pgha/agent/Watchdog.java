@@ -6,6 +6,7 @@ import com.sun.jna.NativeLong;
 import com.sun.jna.ptr.IntByReference;
 import io.pgha.core.config.WatchdogConfig;
 import io.pgha.core.config.WatchdogConfig.Mode;
+import io.pgha.core.model.Member;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
@@ -49,8 +50,8 @@ public final class Watchdog implements AutoCloseable {
         if (cfg.mode() == Mode.OFF) return "off";
         Path p = Path.of(cfg.device());
         if (!Files.exists(p, LinkOption.NOFOLLOW_LINKS) && !Files.exists(p))
-            return "unavailable: " + cfg.device() + " does not exist";
-        if (!Files.isWritable(p)) return "unavailable: " + cfg.device() + " is not writable";
+            return unavailable(cfg.device() + " does not exist");
+        if (!Files.isWritable(p)) return unavailable(cfg.device() + " is not writable");
         return "ready (" + cfg.device() + ", " + cfg.timeoutSeconds() + " s, "
                 + cfg.mode().label() + ")";
     }
@@ -59,7 +60,17 @@ public final class Watchdog implements AutoCloseable {
     public String blocksPromotion() {
         if (cfg.mode() != Mode.REQUIRED) return null;
         String s = status;
-        return s.startsWith("unavailable") ? "watchdog is required but " + s.substring("unavailable: ".length()) : null;
+        return s.startsWith(Member.WATCHDOG_BLOCKS)
+                ? "watchdog is required but " + s.substring(Member.WATCHDOG_BLOCKS.length())
+                : null;
+    }
+
+    /**
+     * The status of an unusable device; in required mode it says so, and the other members' leader
+     * race then passes this member over (it cannot be promoted, so it must not hold them back).
+     */
+    private String unavailable(String why) {
+        return (cfg.mode() == Mode.REQUIRED ? Member.WATCHDOG_BLOCKS : "unavailable: ") + why;
     }
 
     /** The longest pause between feeds that leaves two chances before the timeout (unbounded when off). */
@@ -89,7 +100,7 @@ public final class Watchdog implements AutoCloseable {
             LOG.info("watchdog {} armed with a {} s timeout", cfg.device(), cfg.timeoutSeconds());
             return true;
         } catch (IOException | RuntimeException | UnsatisfiedLinkError e) {
-            status = "unavailable: " + cfg.device() + ": " + e.getMessage();
+            status = unavailable(cfg.device() + ": " + e.getMessage());
             if (cfg.mode() == Mode.REQUIRED) {
                 LOG.error("watchdog is required but cannot be armed: {}", e.getMessage());
                 return false;

@@ -186,4 +186,58 @@ class AgentSafetyTest {
                 .as("the abandoned switchover is dropped by the new primary")
                 .isNull();
     }
+
+    /**
+     * The lease and the synchronous record naming the new primary alone are one DCS write: no member
+     * ever reads the key as the candidate's with the old primary's synchronous set beside it.
+     */
+    @Test
+    void theCandidateTakesTheLeaseAndTheSynchronousRecordInOneWrite() throws Exception {
+        healthyCluster(DynamicConfig.DEFAULT);
+        assertThat(nodes.get("n1").dcs().writeSync("n1", SyncState.of("n1", 1, List.of("n2", "n3"))))
+                .isTrue();
+        List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+        nodes.get("n3").dcs().onAnyChange(() -> {
+            ClusterState s = store.snapshot();
+            if ("n2".equals(s.leader()))
+                seen.add(s.sync().leader() + " " + s.sync().quorum());
+        });
+        Node n1 = nodes.get("n1");
+        n1.pg().crash();
+        store.expire(n1.dcs());
+        Decision d = nodes.get("n2").cycle();
+        assertThat(d).as(d.reason()).isInstanceOf(Decision.TakeOver.class);
+        assertThat(nodes.get("n2").pg().recovery).as("n2 promoted").isFalse();
+        assertThat(seen)
+                .as("the synchronous record beside n2's key, at every change")
+                .isNotEmpty();
+        assertThat(seen).as("never n1's set beside n2's key").allMatch(x -> x.equals("n2 0"));
+    }
+
+    /** A candidate whose watchdog is required but cannot be armed does not take the lease, even for a moment. */
+    @Test
+    void aCandidateThatCannotArmItsWatchdogTakesNothing() throws Exception {
+        healthyCluster(DynamicConfig.DEFAULT);
+        Node n2 = nodes.get("n2");
+        java.nio.file.Files.delete(n2.watchdog()); // the device is gone
+        List<String> leaders = new java.util.concurrent.CopyOnWriteArrayList<>();
+        nodes.get("n3")
+                .dcs()
+                .onAnyChange(() -> leaders.add(String.valueOf(store.snapshot().leader())));
+        Node n1 = nodes.get("n1");
+        n1.pg().crash();
+        store.expire(n1.dcs());
+        n2.cycle();
+        assertThat(leaders).as("nobody saw n2 hold the key").doesNotContain("n2");
+        assertThat(n2.pg().recovery).as("still a standby").isTrue();
+        assertThat(n2.dog().armed()).isFalse();
+        assertThat(n2.cycle())
+                .as("and it says why from now on")
+                .extracting(Decision::reason)
+                .asString()
+                .contains("watchdog");
+        Decision d = nodes.get("n3").cycle();
+        assertThat(d).as("another candidate takes over: " + d.reason()).isInstanceOf(Decision.TakeOver.class);
+        assertThat(store.snapshot().leader()).isEqualTo("n3");
+    }
 }

@@ -55,5 +55,9 @@ class WatchdogTest {
         assertThat(automatic.blocksPromotion()).isNull();
         assertThat(automatic.arm()).as("automatic carries on without it").isTrue();
         assertThat(automatic.status()).startsWith("unavailable");
+        assertThat(required.status())
+                .as("published: the others' leader race passes this member over")
+                .startsWith(io.pgha.core.model.Member.WATCHDOG_BLOCKS);
+        assertThat(automatic.status()).doesNotStartWith(io.pgha.core.model.Member.WATCHDOG_BLOCKS);
     }
 }

@@ -41,6 +41,23 @@ public interface Dcs extends AutoCloseable {
     boolean acquireLeader(String me) throws DcsException;
 
     /**
+     * Takes the vacant leader key for {@code me} and writes {@code sync} as the synchronous record, in
+     * one transaction where the DCS has them: a member about to promote records that from now on
+     * only its own commits count in the same write that gives it the lease (one quorum write on a
+     * failover's path instead of two). False, and nothing written, when somebody holds the key. This
+     * default takes the key, then writes the record.
+     *
+     * @throws DcsException also when the key was taken but the record could not be written: the
+     *     caller holds the lease and must not promote
+     */
+    default boolean acquireLeader(String me, io.pgha.core.model.SyncState sync) throws DcsException {
+        if (!acquireLeader(me)) return false;
+        if (!writeSync(me, sync))
+            throw new DcsException("took the leader key but lost it before the synchronous record was written");
+        return true;
+    }
+
+    /**
      * Confirms the leader key is still held by this client's session, through a quorum write. False
      * when it is not (session expired, key deleted); the caller must then stop acting as primary.
      */
@@ -56,6 +73,15 @@ public interface Dcs extends AutoCloseable {
 
     /** Deletes the leader key if this client holds it. */
     void releaseLeader(String me) throws DcsException;
+
+    /**
+     * When this client last saw the leader key go (deleted, or gone with its holder's session), in
+     * {@link System#nanoTime()}; 0 when it has not, or cannot tell. For the log line of a promotion:
+     * how much of a failover was the DCS's detection and how much this member's work after it.
+     */
+    default long leaderGoneNanos() {
+        return 0L;
+    }
 
     /**
      * The end of a switchover on the old primary: {@code change} applied to the pending failover

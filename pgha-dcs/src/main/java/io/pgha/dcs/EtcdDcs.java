@@ -514,6 +514,14 @@ public final class EtcdDcs implements Dcs {
      */
     private volatile long watchFrom;
 
+    /** See {@link #leaderGoneNanos()}: set by the watch when the leader key is deleted or its lease ends. */
+    private volatile long leaderGoneNanos;
+
+    @Override
+    public long leaderGoneNanos() {
+        return leaderGoneNanos;
+    }
+
     /** Watches the cluster's prefix; again after jetcd gave a watch up (compaction, lost leader, auth). */
     private void ensureWatch() {
         Watch.Watcher w = watcher;
@@ -541,6 +549,8 @@ public final class EtcdDcs implements Dcs {
                     event.getEventType() == WatchEvent.EventType.PUT && kv.getCreateRevision() != kv.getModRevision();
             String key = kv.getKey().toString(StandardCharsets.UTF_8);
             KeyValue prev = event.getPrevKV();
+            if (event.getEventType() == WatchEvent.EventType.DELETE && key.equals(path("leader")))
+                leaderGoneNanos = System.nanoTime();
             if (relevant(dataOnly, key)
                     || (dataOnly
                             && key.startsWith(path("members/"))
@@ -976,6 +986,27 @@ public final class EtcdDcs implements Dcs {
             return withLease(what, s -> {
                 ByteSequence k = key("leader");
                 TxnResponse r = txn(what, new Cmp[] {absent(k)}, Op.put(k, bytes(me), withLease(s.lease())));
+                if (!r.isSucceeded()) return false;
+                long revision = r.getHeader().getRevision();
+                leader = new LeaderKey(s.lease(), revision, revision);
+                return true;
+            });
+        }
+    }
+
+    /** The leader key and the synchronous record in one etcd transaction. */
+    @Override
+    public boolean acquireLeader(String me, SyncState sync) throws DcsException {
+        String what = "acquire the leader key";
+        byte[] record = Json.bytes(sync);
+        synchronized (leaderLock) {
+            return withLease(what, s -> {
+                ByteSequence k = key("leader");
+                TxnResponse r = txn(
+                        what,
+                        new Cmp[] {absent(k)},
+                        Op.put(k, bytes(me), withLease(s.lease())),
+                        Op.put(key("sync"), bytes(record), PutOption.DEFAULT));
                 if (!r.isSucceeded()) return false;
                 long revision = r.getHeader().getRevision();
                 leader = new LeaderKey(s.lease(), revision, revision);

@@ -85,6 +85,9 @@ public final class ZooKeeperDcs implements Dcs {
     private final java.util.Map<String, byte[]> memberRecords = new java.util.concurrent.ConcurrentHashMap<>();
 
     private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
+    /** See {@link #leaderGoneNanos()}: set by the watch when the leader key is deleted. */
+    private volatile long leaderGoneNanos;
+
     private final List<Runnable> allListeners = new CopyOnWriteArrayList<>();
     /** Whether the watch on the cluster's node was started: with the first listener ({@link #watch}). */
     private final java.util.concurrent.atomic.AtomicBoolean watching = new java.util.concurrent.atomic.AtomicBoolean();
@@ -239,6 +242,8 @@ public final class ZooKeeperDcs implements Dcs {
         if (changed == null) return; // a connection event: connectionChanged has it
         boolean dataOnly = e.getType() == org.apache.zookeeper.Watcher.Event.EventType.NodeDataChanged;
         if (dataOnly && changed.equals(path("leader"))) return;
+        if (e.getType() == org.apache.zookeeper.Watcher.Event.EventType.NodeDeleted && changed.equals(path("leader")))
+            leaderGoneNanos = System.nanoTime();
         fireAll();
         if (changed.startsWith(path("members/"))) {
             if (!dataOnly) {
@@ -755,6 +760,11 @@ public final class ZooKeeperDcs implements Dcs {
     // ------------------------------------------------------------------ the leader key and its holder's writes
 
     @Override
+    public long leaderGoneNanos() {
+        return leaderGoneNanos;
+    }
+
+    @Override
     public boolean acquireLeader(String me) throws DcsException {
         usableSession();
         synchronized (leaderLock) {
@@ -771,6 +781,41 @@ public final class ZooKeeperDcs implements Dcs {
                 return false;
             } catch (Exception e) {
                 throw writeFailed("acquire the leader key", e);
+            }
+        }
+    }
+
+    /** The leader key and the synchronous record in one ZooKeeper transaction. */
+    @Override
+    public boolean acquireLeader(String me, SyncState sync) throws DcsException {
+        usableSession();
+        byte[] record = Json.bytes(sync);
+        synchronized (leaderLock) {
+            for (int attempt = 0; ; attempt++) {
+                try {
+                    long session = handle().getSessionId();
+                    boolean exists = client.checkExists().forPath(path("sync")) != null;
+                    var ops = client.transactionOp();
+                    client.transaction()
+                            .forOperations(
+                                    ops.create()
+                                            .withMode(CreateMode.EPHEMERAL)
+                                            .forPath(path("leader"), me.getBytes(StandardCharsets.UTF_8)),
+                                    exists
+                                            ? ops.setData().forPath(path("sync"), record)
+                                            : ops.create().forPath(path("sync"), record));
+                    leaderSession = session;
+                    leaderVersion = 0;
+                    return true;
+                } catch (KeeperException.NodeExistsException e) {
+                    // the leader key (somebody holds it: so again), or a synchronous record created meanwhile
+                    if (attempt > 0) return false;
+                } catch (KeeperException.NoNodeException e) {
+                    // the cluster's node, or the record, is missing: the two steps, which create parents
+                    if (attempt > 0) return Dcs.super.acquireLeader(me, sync);
+                } catch (Exception e) {
+                    throw writeFailed("acquire the leader key", e);
+                }
             }
         }
     }

@@ -96,6 +96,32 @@ abstract class DcsContract {
     }
 
     @Test
+    void theLeaderKeyAndTheSynchronousRecordAreTakenTogether() throws Exception {
+        Dcs a = client();
+        Dcs b = client();
+        SyncState mine = SyncState.of("a", 0, List.of());
+        assertThat(a.acquireLeader("a", mine)).as("no record yet: created").isTrue();
+        assertThat(b.read().leader()).isEqualTo("a");
+        assertThat(b.read().sync()).isEqualTo(mine);
+        assertThat(b.acquireLeader("b", SyncState.of("b", 0, List.of())))
+                .as("the key is held")
+                .isFalse();
+        assertThat(b.read().sync()).as("the loser wrote nothing").isEqualTo(mine);
+        assertThat(a.renewLeader("a")).as("a lease like any other").isTrue();
+        SyncState next = SyncState.of("a", 1, List.of("b"));
+        assertThat(a.writeSync("a", next)).isTrue();
+        a.releaseLeader("a");
+        SyncState theirs = SyncState.of("b", 0, List.of());
+        assertThat(b.acquireLeader("b", theirs)).as("over an existing record").isTrue();
+        assertThat(a.read().leader()).isEqualTo("b");
+        assertThat(a.read().sync()).isEqualTo(theirs);
+        assertThat(b.renewLeader("b")).isTrue();
+        assertThat(b.writeSync("b", SyncState.of("b", 1, List.of("a"))))
+                .as("the lease holder writes on")
+                .isTrue();
+    }
+
+    @Test
     void dynamicConfigKeepsTheSynchronousSettings() throws Exception {
         Dcs a = client();
         a.updateConfig(c -> c.withSynchronous(SyncMode.QUORUM, true, 2));
@@ -150,10 +176,16 @@ abstract class DcsContract {
     void theLeaderKeyVanishesWithItsHoldersSession() throws Exception {
         Dcs a = client();
         Dcs b = client();
+        b.onChange(() -> {});
         assertThat(a.acquireLeader("a")).isTrue();
+        long closed = System.nanoTime();
         a.close();
         await().atMost(Duration.ofSeconds(20)).until(() -> b.acquireLeader("b"));
         assertThat(b.read().leader()).isEqualTo("b");
+        await().atMost(Duration.ofSeconds(10))
+                .untilAsserted(() -> assertThat(b.leaderGoneNanos())
+                        .as("a watching client saw the key go with its holder's session")
+                        .isGreaterThanOrEqualTo(closed));
     }
 
     @Test
@@ -356,7 +388,8 @@ abstract class DcsContract {
     void leaseRenewalsDoNotWakeAgentsButTheLeaderGoingDoes() throws Exception {
         Dcs leader = client();
         Dcs router = client();
-        Signals agent = signals(client());
+        Dcs watching = client();
+        Signals agent = signals(watching);
         AtomicInteger agentWakes = agent.wakes();
         AtomicInteger observerEvents = agent.events();
         assertThat(leader.acquireLeader("a")).isTrue();
@@ -371,8 +404,14 @@ abstract class DcsContract {
                 .as("nor observers (a router would read the cluster at each): the router's publication is all"
                         + " they saw; the 5 renewals would add 5")
                 .isLessThanOrEqualTo(2);
+        assertThat(watching.leaderGoneNanos()).as("the key has not gone yet").isZero();
+        long released = System.nanoTime();
         leader.releaseLeader("a");
         await().atMost(Duration.ofSeconds(10)).until(() -> agentWakes.get() > wakes);
+        await().atMost(Duration.ofSeconds(10))
+                .untilAsserted(() -> assertThat(watching.leaderGoneNanos())
+                        .as("when the key went, for the promotion's log line")
+                        .isGreaterThanOrEqualTo(released));
     }
 
     @Test

@@ -37,6 +37,9 @@ public final class InMemoryDcs implements Dcs {
         private volatile boolean reachable = true;
         private String initialize;
         private String leader;
+        /** When the leader key last went (System.nanoTime()); see {@link Dcs#leaderGoneNanos()}. */
+        private volatile long leaderGoneNanos;
+
         private long leaderSession;
         private final Map<String, Member> members = new HashMap<>();
         private final Map<String, Long> memberSessions = new HashMap<>();
@@ -119,7 +122,10 @@ public final class InMemoryDcs implements Dcs {
         }
 
         private void endSession(long session) {
-            if (leader != null && leaderSession == session) leader = null;
+            if (leader != null && leaderSession == session) {
+                leader = null;
+                leaderGoneNanos = System.nanoTime();
+            }
             memberSessions.entrySet().removeIf(e -> {
                 if (e.getValue() != session) return false;
                 members.remove(e.getKey());
@@ -176,7 +182,9 @@ public final class InMemoryDcs implements Dcs {
         T result;
         synchronized (store) {
             check(what);
+            boolean led = store.leader != null;
             result = change.apply(store);
+            if (led && store.leader == null) store.leaderGoneNanos = System.nanoTime();
         }
         store.notifyAll(relevant);
         return result;
@@ -227,11 +235,27 @@ public final class InMemoryDcs implements Dcs {
     }
 
     @Override
+    public long leaderGoneNanos() {
+        return store.leaderGoneNanos;
+    }
+
+    @Override
     public boolean acquireLeader(String me) throws DcsException {
         return write("acquire the leader key", true, s -> {
             if (s.leader != null) return false;
             s.leader = me;
             s.leaderSession = session;
+            return true;
+        });
+    }
+
+    @Override
+    public boolean acquireLeader(String me, SyncState sync) throws DcsException {
+        return write("acquire the leader key", true, s -> {
+            if (s.leader != null) return false;
+            s.leader = me;
+            s.leaderSession = session;
+            s.sync = sync;
             return true;
         });
     }

@@ -28,8 +28,43 @@ import java.util.function.BooleanSupplier;
  */
 public final class FailoverBench {
     /** One event, measured with the JDBC writer and (when it runs) the libpq writer; -1: not measured. */
+    /** {@code afterKeyMs}: the new primary's own part, from its agent's log (-1: no promotion, or not logged). */
     private record Run(
-            String kind, long unavailableMs, int lost, String from, String to, long libpqMs, int libpqLost) {}
+            String kind,
+            long unavailableMs,
+            int lost,
+            String from,
+            String to,
+            long libpqMs,
+            int libpqLost,
+            long afterKeyMs) {
+        Run withAfterKeyMs(long ms) {
+            return new Run(kind, unavailableMs, lost, from, to, libpqMs, libpqLost, ms);
+        }
+    }
+
+    /** The agents' directories (each node's agent.log). */
+    private static Path benchDir;
+
+    /**
+     * The "N ms after the leader key went" of {@code member}'s last promotion (its agent's log): from
+     * the moment its agent saw the leader key go until PostgreSQL took writes; -1 when not logged.
+     */
+    static long afterLeaderKeyMs(Path dir, String member) {
+        try {
+            List<String> lines = Files.readAllLines(dir.resolve(member).resolve("agent.log"));
+            for (int i = lines.size() - 1; i >= 0; i--) {
+                String l = lines.get(i);
+                if (!l.contains("promoted to primary")) continue;
+                java.util.regex.Matcher m = java.util.regex.Pattern.compile(", (\\d+) ms after the leader key went")
+                        .matcher(l);
+                return m.find() ? Long.parseLong(m.group(1)) : -1;
+            }
+        } catch (java.io.IOException e) {
+            // no log: not known
+        }
+        return -1;
+    }
 
     /** The libpq writer's table. */
     private static final String LIBPQ_TABLE = "bench_libpq";
@@ -45,6 +80,7 @@ public final class FailoverBench {
         io.pgha.core.model.SyncMode sync =
                 io.pgha.core.model.SyncMode.parse(System.getenv().getOrDefault("PGHA_BENCH_SYNC", "off"));
         Path dir = Files.createTempDirectory("pgha-bench");
+        benchDir = dir;
         int pg = FreePorts.block(3);
         int api = FreePorts.block(3);
         int zk = FreePorts.block(3, 100, 200);
@@ -152,7 +188,7 @@ public final class FailoverBench {
         });
         c.start(oldIndex);
         await(() -> c.healthy(3), 180_000, "old primary rejoined after crash " + n);
-        return r;
+        return r.withAfterKeyMs(afterLeaderKeyMs(benchDir, r.to()));
     }
 
     /** SIGKILL of the primary's postmaster only: its agent, still holding the lease, restarts it. */
@@ -193,7 +229,8 @@ public final class FailoverBench {
                 old,
                 now,
                 lw == null ? -1 : lw.longestGapMsAfter(at - 50_000_000L),
-                lw == null ? -1 : lostLibpq(c, lw, now));
+                lw == null ? -1 : lostLibpq(c, lw, now),
+                -1);
         System.err.printf(
                 "%s: %s -> %s, unavailable %d ms (libpq %d ms), lost %d (libpq %d)%n",
                 label, old, now, r.unavailableMs(), r.libpqMs(), r.lost(), r.libpqLost());
@@ -215,12 +252,13 @@ public final class FailoverBench {
                 old,
                 target,
                 lw == null ? -1 : lw.longestGapMsAfter(at - 50_000_000L),
-                lw == null ? -1 : lostLibpq(c, lw, target));
+                lw == null ? -1 : lostLibpq(c, lw, target),
+                -1);
         System.err.printf(
                 "switchover %d: %s -> %s, unavailable %d ms (libpq %d ms), lost %d (libpq %d)%n",
                 n, old, target, r.unavailableMs(), r.libpqMs(), r.lost(), r.libpqLost());
         await(() -> c.healthy(3), 180_000, "healthy after switchover " + n);
-        return r;
+        return r.withAfterKeyMs(afterLeaderKeyMs(benchDir, target));
     }
 
     /** Whether a member other than {@code old} holds the lease and runs as a primary (shared with VipBench). */
@@ -346,8 +384,9 @@ public final class FailoverBench {
                                 : " a multi-host connection string with target_session_attrs=read-write")
                 .append(", connect_timeout=1, a new connection 20 ms after an error; bench/libpq_writer.py).\n\n");
         s.append(
-                "| # | event | from | to | writes unavailable, JDBC (ms) | libpq (ms) | acknowledged writes lost (JDBC / libpq) |\n"
-                        + "|---|---|---|---|---|---|---|\n");
+                "| # | event | from | to | writes unavailable, JDBC (ms) | libpq (ms) | acknowledged writes lost (JDBC / libpq) |"
+                        + " new primary, leader key gone to writes (ms) |\n"
+                        + "|---|---|---|---|---|---|---|---|\n");
         int n = 1;
         for (Run r : runs) {
             s.append("| ")
@@ -366,6 +405,8 @@ public final class FailoverBench {
                     .append(r.lost())
                     .append(" / ")
                     .append(r.libpqLost() < 0 ? "-" : String.valueOf(r.libpqLost()))
+                    .append(" | ")
+                    .append(r.afterKeyMs() < 0 ? "-" : String.valueOf(r.afterKeyMs()))
                     .append(" |\n");
         }
         s.append('\n');
@@ -400,6 +441,15 @@ public final class FailoverBench {
                         .append(median(ls))
                         .append(" ms, max ")
                         .append(ls.get(ls.size() - 1))
+                        .append(" ms");
+            List<Long> ks = runs.stream()
+                    .filter(r -> r.kind().equals(kind) && r.afterKeyMs() >= 0)
+                    .map(Run::afterKeyMs)
+                    .sorted()
+                    .toList();
+            if (!ks.isEmpty())
+                s.append("; of it the new primary's part (leader key gone to writes) median ")
+                        .append(median(ks))
                         .append(" ms");
             s.append(" over ")
                     .append(xs.size())

@@ -454,7 +454,8 @@ public final class Decider {
         return o.cluster().members().values().stream()
                 .filter(m -> !m.name().equals(o.me())
                         && m.state() == io.pgha.core.model.MemberState.REPLAYING
-                        && !m.tags().noFailover())
+                        && !m.tags().noFailover()
+                        && !watchdogBlocks(m))
                 .map(Member::name)
                 .sorted()
                 .findFirst();
@@ -535,6 +536,14 @@ public final class Decider {
                 : Optional.empty();
     }
 
+    /**
+     * Whether {@code m} published that its watchdog is required but unusable: it cannot be promoted
+     * (see its own decision), so it is no candidate the others should wait for.
+     */
+    static boolean watchdogBlocks(Member m) {
+        return m.watchdog() != null && m.watchdog().startsWith(Member.WATCHDOG_BLOCKS);
+    }
+
     /** A peer that answered, may fail over, and beats us on timeline, position, priority, then name. */
     private static Optional<String> betterPeer(Observation o, String excluded) {
         Lsn mine = o.local().walPosition();
@@ -544,7 +553,8 @@ public final class Decider {
             if (name.equals(o.me())
                     || name.equals(excluded)
                     || m.isEmpty()
-                    || m.get().tags().noFailover()) continue;
+                    || m.get().tags().noFailover()
+                    || watchdogBlocks(m.get())) continue;
             if (o.cluster().config().synchronous() && !o.cluster().config().standby()) {
                 if (!syncQualified(o.cluster(), name)) continue;
             } else if (o.cluster().leaderOptime().minus(peer.getValue())

@@ -9,7 +9,8 @@ package io.pgha.core.model;
  * @param updatedAt wall-clock milliseconds of the publication (informational only, never used for
  *     lease decisions)
  * @param watchdog the state of this member's watchdog fence ("off", "ready ...", "armed ...",
- *     "unavailable: ...")
+ *     "unavailable: ...", or {@link #WATCHDOG_BLOCKS} "...": required and unusable, so that this
+ *     member cannot be promoted)
  * @param archive the primary's WAL archiving, when pgha manages it; null otherwise
  * @param upstreamPosition the standby leader of a standby cluster: the primary cluster's WAL
  *     position as last reported to it (by the WAL sender it streams from, or the primary cluster's
@@ -42,6 +43,8 @@ public record Member(
         String version,
         ScheduledRestart scheduledRestart,
         java.util.Map<String, io.pgha.core.resource.ResourceStatus> resources) {
+    /** How a member's {@code watchdog} starts when its watchdog is required but cannot be used. */
+    public static final String WATCHDOG_BLOCKS = "unavailable (required): ";
 
     public Member {
         resources = resources == null

@@ -21,6 +21,7 @@ import io.pgha.core.decide.Decision.Wait;
 import io.pgha.core.model.ControlState;
 import io.pgha.core.model.FailoverRequest;
 import io.pgha.core.model.Lsn;
+import io.pgha.core.model.Member;
 import io.pgha.core.model.SyncMode;
 import io.pgha.core.model.Tags;
 import java.util.stream.Stream;
@@ -413,6 +414,24 @@ class DeciderTest {
                                 .peer("n3", 200),
                         TakeOver.class,
                         "most advanced"),
+                row(
+                        "a more advanced peer whose watchdog is required but unusable does not block the race",
+                        Obs.of()
+                                .runningStandby(1, 100, "n2", false)
+                                .standbyMember("n3", 1, 200, Tags.NONE)
+                                .watchdog("n3", Member.WATCHDOG_BLOCKS + "/dev/watchdog does not exist")
+                                .peer("n3", 200),
+                        TakeOver.class,
+                        "most advanced"),
+                row(
+                        "a more advanced peer whose watchdog is merely unusable (automatic) still goes first",
+                        Obs.of()
+                                .runningStandby(1, 100, "n2", false)
+                                .standbyMember("n3", 1, 200, Tags.NONE)
+                                .watchdog("n3", "unavailable: /dev/watchdog does not exist")
+                                .peer("n3", 200),
+                        Wait.class,
+                        "n3"),
                 row(
                         "a standby on an older timeline that passed the switch point is not a candidate",
                         Obs.of().history(1, 0x1000).runningStandby(1, 0x2000, null, false),

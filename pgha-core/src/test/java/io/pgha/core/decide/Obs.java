@@ -75,6 +75,36 @@ final class Obs {
         return this;
     }
 
+    /** {@code name}'s published watchdog state (a member added before). */
+    Obs watchdog(String name, String status) {
+        Member m = members.get(name);
+        members.put(
+                name,
+                new Member(
+                        m.name(),
+                        m.apiUrl(),
+                        m.host(),
+                        m.pgPort(),
+                        m.role(),
+                        m.state(),
+                        m.timeline(),
+                        m.walPosition(),
+                        m.replayPosition(),
+                        m.following(),
+                        m.streaming(),
+                        m.tags(),
+                        m.lastDecision(),
+                        m.updatedAt(),
+                        status,
+                        m.archive(),
+                        m.upstreamPosition(),
+                        m.pendingRestart(),
+                        m.version(),
+                        m.scheduledRestart(),
+                        m.resources()));
+        return this;
+    }
+
     private static Member member(String name, Role role, int tl, long pos, String following, Tags t) {
         return new Member(
                 name,
