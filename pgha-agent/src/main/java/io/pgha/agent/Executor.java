@@ -304,7 +304,7 @@ final class Executor {
             pg.createReplicationRole();
             if (!acquire()) throw new IllegalStateException("the leader key was taken during bootstrap");
             if (!watchdog.arm()) throw new IllegalStateException("the watchdog is required but cannot be armed");
-            dcs.writeSync(cfg.name(), new SyncState(cfg.name(), 0, List.of()));
+            dcs.writeSync(cfg.name(), onlyMine());
             ControlData cd = pg.controlData();
             dcs.completeInitialize(cd.systemIdentifier().isEmpty() ? "bootstrapped" : cd.systemIdentifier());
         } catch (Exception e) {
@@ -414,7 +414,7 @@ final class Executor {
         try {
             // From here on only this member's commits count: no other member may be taken for
             // synchronous with them until this primary has recorded it (see SyncPlanner).
-            took = acquire(new SyncState(cfg.name(), 0, List.of()));
+            took = acquire(onlyMine());
         } finally {
             if (!took) watchdog.disarm();
         }
@@ -424,6 +424,11 @@ final class Executor {
         }
         memory.syncFrom = null;
         runner.submit(LongAction.PROMOTE, () -> promote(c, timeline, true));
+    }
+
+    /** The synchronous record of a new primary: its own commits alone count, no standby confirmed yet. */
+    private SyncState onlyMine() {
+        return new SyncState(cfg.name(), 0, List.of());
     }
 
     /**
@@ -459,7 +464,7 @@ final class Executor {
         }
         // From here on only this member's commits count: no other member may be taken for synchronous
         // with them until this primary has recorded it (see SyncPlanner). A takeover wrote it with the lease.
-        if (!syncRecorded && !dcs.writeSync(cfg.name(), new SyncState(cfg.name(), 0, List.of()))) {
+        if (!syncRecorded && !dcs.writeSync(cfg.name(), onlyMine())) {
             throw new IllegalStateException("cannot record the synchronous set: the leader lease is no longer held");
         }
         memory.syncFrom = null;

@@ -85,10 +85,9 @@ public final class ZooKeeperDcs implements Dcs {
     private final java.util.Map<String, byte[]> memberRecords = new java.util.concurrent.ConcurrentHashMap<>();
 
     private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
+    private final List<Runnable> allListeners = new CopyOnWriteArrayList<>();
     /** See {@link #leaderGoneNanos()}: set by the watch when the leader key is deleted. */
     private volatile long leaderGoneNanos;
-
-    private final List<Runnable> allListeners = new CopyOnWriteArrayList<>();
     /** Whether the watch on the cluster's node was started: with the first listener ({@link #watch}). */
     private final java.util.concurrent.atomic.AtomicBoolean watching = new java.util.concurrent.atomic.AtomicBoolean();
 
@@ -202,8 +201,9 @@ public final class ZooKeeperDcs implements Dcs {
                 .waitForShutdownTimeoutMs(2000)
                 .retryPolicy(new RetryOneTime(100))
                 .build();
-        client.start();
         ZooKeeperDcs dcs = new ZooKeeperDcs(client, root, sessionTimeoutMs, exact, access, connect, inherited, hosts);
+        // before start: a connection made before the listener was added would go unrecorded, and
+        // connection() would say SUSPENDED until the next change (seen in ZooKeeperUnparsableDataIT)
         client.getConnectionStateListenable().addListener((c, state) -> dcs.connectionChanged(state));
         dcs.watcher.getListenable().addListener(dcs::watched);
         // the watch was (re)set: at the start, and after a reconnection that may have missed events
@@ -213,6 +213,7 @@ public final class ZooKeeperDcs implements Dcs {
             dcs.fireAll();
             dcs.fire();
         });
+        client.start();
         return dcs;
     }
 
@@ -262,7 +263,12 @@ public final class ZooKeeperDcs implements Dcs {
 
     @Override
     public boolean awaitConnected(long timeoutMs) throws InterruptedException {
-        return client.blockUntilConnected((int) timeoutMs, TimeUnit.MILLISECONDS);
+        long deadline = System.nanoTime() + timeoutMs * 1_000_000L;
+        if (!client.blockUntilConnected((int) timeoutMs, TimeUnit.MILLISECONDS)) return false;
+        // The connection listener records the state on Curator's event thread a moment later: wait for
+        // it too, so that connection() says CONNECTED once this returned true.
+        while (!state.isConnected() && System.nanoTime() < deadline) Thread.sleep(1);
+        return true;
     }
 
     /**
@@ -808,7 +814,8 @@ public final class ZooKeeperDcs implements Dcs {
                     leaderVersion = 0;
                     return true;
                 } catch (KeeperException.NodeExistsException e) {
-                    // the leader key (somebody holds it: so again), or a synchronous record created meanwhile
+                    // somebody holds the leader key (a second attempt fails the same way), or the record
+                    // was created meanwhile (a second attempt sets it)
                     if (attempt > 0) return false;
                 } catch (KeeperException.NoNodeException e) {
                     // the cluster's node, or the record, is missing: the two steps, which create parents

@@ -40,6 +40,19 @@ class ZooKeeperDcsIT extends DcsContract {
         return d;
     }
 
+    /** Once awaitConnected said yes, connected() says so too (the listener's state is not behind). */
+    @Test
+    void aClientIsConnectedOnceAwaited() throws Exception {
+        for (int i = 0; i < 20; i++) {
+            try (ZooKeeperDcs d = ZooKeeperDcs.connectMember(zk.connectString(), "/pgha-test", "c" + i, 2000)) {
+                assertThat(d.awaitConnected(10_000)).isTrue();
+                assertThat(d.connected())
+                        .as("connection %d: %s", i, d.connection())
+                        .isTrue();
+            }
+        }
+    }
+
     @Test
     void usesTheNegotiatedSessionTimeout() throws Exception {
         assertThat(client().sessionTimeoutMs())

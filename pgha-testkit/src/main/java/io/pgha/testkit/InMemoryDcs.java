@@ -37,10 +37,10 @@ public final class InMemoryDcs implements Dcs {
         private volatile boolean reachable = true;
         private String initialize;
         private String leader;
+        private long leaderSession;
         /** When the leader key last went (System.nanoTime()); see {@link Dcs#leaderGoneNanos()}. */
         private volatile long leaderGoneNanos;
 
-        private long leaderSession;
         private final Map<String, Member> members = new HashMap<>();
         private final Map<String, Long> memberSessions = new HashMap<>();
         private final Map<String, RouterStatus> routers = new HashMap<>();
