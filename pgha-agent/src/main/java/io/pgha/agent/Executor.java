@@ -402,23 +402,10 @@ final class Executor {
             LOG.info("became the standby leader: replicating from {}", up.describe());
             return;
         }
-        // Armed before the lease is taken (a frozen agent that holds it resets the node), so that the
-        // lease and the synchronous record can be one DCS write: a failed arming takes nothing.
-        if (!watchdog.arm()) {
-            LOG.error(
-                    "not taking the leader lease: the watchdog is required but cannot be armed ({})",
-                    watchdog.status());
-            return;
-        }
-        boolean took = false;
-        try {
-            // From here on only this member's commits count: no other member may be taken for
-            // synchronous with them until this primary has recorded it (see SyncPlanner).
-            took = acquire(onlyMine());
-        } finally {
-            if (!took) watchdog.disarm();
-        }
-        if (!took) {
+        // The lease and the synchronous record naming this member alone in one DCS write: from here
+        // on only this member's commits count (see SyncPlanner). Should the promotion not go ahead
+        // (the watchdog), promote() puts the last primary's record back before it lets go.
+        if (!acquire(onlyMine())) {
             LOG.info("another member took the leader lease first");
             return;
         }
@@ -458,6 +445,10 @@ final class Executor {
         long t0 = System.nanoTime();
         // Armed before PostgreSQL accepts a single write: a frozen agent from here on resets the node.
         if (!watchdog.arm()) {
+            // Nothing was promoted: the last primary's synchronous record still says who has its
+            // commits, and without it nobody else could be promoted in synchronous mode.
+            if (syncRecorded && !dcs.writeSync(cfg.name(), c.sync()))
+                LOG.warn("could not put the last primary's synchronous record back: the lease is gone already");
             release();
             throw new IllegalStateException(
                     "not promoting: the watchdog is required but cannot be armed (" + watchdog.status() + ")");
