@@ -447,8 +447,12 @@ final class Executor {
         if (!watchdog.arm()) {
             // Nothing was promoted: the last primary's synchronous record still says who has its
             // commits, and without it nobody else could be promoted in synchronous mode.
-            if (syncRecorded && !dcs.writeSync(cfg.name(), c.sync()))
-                LOG.warn("could not put the last primary's synchronous record back: the lease is gone already");
+            try {
+                if (syncRecorded && !dcs.writeSync(cfg.name(), c.sync()))
+                    LOG.warn("could not put the last primary's synchronous record back: the lease is gone already");
+            } catch (io.pgha.dcs.DcsException e) {
+                LOG.warn("could not put the last primary's synchronous record back: {}", e.getMessage());
+            }
             release();
             throw new IllegalStateException(
                     "not promoting: the watchdog is required but cannot be armed (" + watchdog.status() + ")");
