@@ -128,6 +128,17 @@ say "pgha --version: $version_line"
 [ -s /var/cache/pgha/pgha.jsa ] || fail "postinst made no class data archive /var/cache/pgha/pgha.jsa"
 (cd / && env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin PGHA_JAVA_OPTS="-Xshare:on -XX:TieredStopAtLevel=1" \
   pgha --version >/dev/null 2>"$tmp/cds.err") || { cat "$tmp/cds.err" >&2; fail "pgha does not start on its class data archive"; }
+# on x86-64 postinst made it at a base address of its own, and the launcher maps it there
+if [ "$(uname -m)" = x86_64 ]; then
+  [ "$(cat /var/cache/pgha/pgha.jsa.map 2>/dev/null)" = relocation=0 ] \
+    || fail "postinst wrote no /var/cache/pgha/pgha.jsa.map (the archive would be relocated at every start)"
+  (cd / && env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin PGHA_JAVA_OPTS="-Xshare:on -XX:TieredStopAtLevel=1 -Xlog:cds=info" \
+    pgha --version >"$tmp/cds.out" 2>&1) || { cat "$tmp/cds.out" >&2; fail "pgha does not start on its class data archive"; }
+  if grep -q "alternative address" "$tmp/cds.out"; then
+    cat "$tmp/cds.out" >&2
+    fail "the launcher relocates the class data archive instead of mapping it at its base"
+  fi
+fi
 for f in /usr/share/pgha/pgha.jar /usr/share/man/man1/pgha.1.gz /usr/share/man/man1/pgha-agent.1.gz \
   /usr/share/bash-completion/completions/pgha /usr/share/zsh/vendor-completions/_pgha \
   /lib/systemd/system/pgha@.service /lib/systemd/system/pgha-router@.service \

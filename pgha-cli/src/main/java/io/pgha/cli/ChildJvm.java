@@ -43,13 +43,33 @@ public final class ChildJvm {
         List<String> o = new ArrayList<>();
         String launcher = SelfCommand.classDataArchive();
         if (launcher != null && System.getProperty("pgha.child.classpath") == null) {
+            o.addAll(SelfCommand.archiveMapOptions(launcher));
             o.add("-XX:SharedArchiveFile=" + launcher);
             if (handOn) o.add("-Dpgha.cds=" + launcher);
             return o;
         }
         String made = testArchive();
-        if (made != null) o.add("-XX:SharedArchiveFile=" + made);
+        if (made != null) {
+            o.addAll(SelfCommand.archiveMapOptions(made));
+            o.add("-XX:SharedArchiveFile=" + made);
+        }
         return o;
+    }
+
+    /** Whether {@code java} starts on {@code jsa} (made for class path {@code cp}) mapped at the address it was made for. */
+    private static boolean mapsAtBase(String java, Path jsa, String cp) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(List.of(java));
+        cmd.addAll(SelfCommand.MAP_OPTIONS);
+        cmd.addAll(List.of("-Xshare:on", "-XX:SharedArchiveFile=" + jsa, "-cp", cp, "-version"));
+        Process p = new ProcessBuilder(cmd)
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .start();
+        if (!p.waitFor(60, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            return false;
+        }
+        return p.exitValue() == 0;
     }
 
     /** The archive for {@code pgha.child.classpath}, made on first use; null without one. */
@@ -68,16 +88,16 @@ public final class ChildJvm {
                 return archive;
             }
             Path tmp = jsa.resolveSibling(jsa.getFileName() + ".tmp");
+            Path map = Path.of(jsa + SelfCommand.MAP_SUFFIX);
             Files.deleteIfExists(tmp);
+            Files.deleteIfExists(map);
             String java =
                     Path.of(System.getProperty("java.home"), "bin", "java").toString();
-            Process p = new ProcessBuilder(
-                            java,
-                            "-Xshare:dump",
-                            "-XX:SharedClassListFile=" + list,
-                            "-XX:SharedArchiveFile=" + tmp,
-                            "-cp",
-                            cp)
+            List<String> dump = new ArrayList<>(List.of(java, "-Xshare:dump"));
+            String base = SelfCommand.randomArchiveBase();
+            if (base != null) dump.add("-XX:SharedBaseAddress=" + base);
+            dump.addAll(List.of("-XX:SharedClassListFile=" + list, "-XX:SharedArchiveFile=" + tmp, "-cp", cp));
+            Process p = new ProcessBuilder(dump)
                     .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.DISCARD)
                     .start();
@@ -93,6 +113,7 @@ public final class ChildJvm {
                         p.exitValue());
                 return null;
             }
+            if (base != null && mapsAtBase(java, tmp, cp)) Files.writeString(map, SelfCommand.MAP_MARK + "\n");
             Files.move(tmp, jsa, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             archive = jsa.toString();
             return archive;
