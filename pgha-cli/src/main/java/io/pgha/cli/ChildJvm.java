@@ -61,15 +61,20 @@ public final class ChildJvm {
         List<String> cmd = new ArrayList<>(List.of(java));
         cmd.addAll(SelfCommand.MAP_OPTIONS);
         cmd.addAll(List.of("-Xshare:on", "-XX:SharedArchiveFile=" + jsa, "-cp", cp, "-version"));
+        return run(cmd, 60) == 0;
+    }
+
+    /** Runs {@code cmd} with its output dropped: its exit status, or -1 when it took more than {@code seconds}. */
+    private static int run(List<String> cmd, int seconds) throws IOException, InterruptedException {
         Process p = new ProcessBuilder(cmd)
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD)
                 .start();
-        if (!p.waitFor(60, TimeUnit.SECONDS)) {
+        if (!p.waitFor(seconds, TimeUnit.SECONDS)) {
             p.destroyForcibly();
-            return false;
+            return -1;
         }
-        return p.exitValue() == 0;
+        return p.exitValue();
     }
 
     /** The archive for {@code pgha.child.classpath}, made on first use; null without one. */
@@ -97,20 +102,13 @@ public final class ChildJvm {
             String base = SelfCommand.randomArchiveBase();
             if (base != null) dump.add("-XX:SharedBaseAddress=" + base);
             dump.addAll(List.of("-XX:SharedClassListFile=" + list, "-XX:SharedArchiveFile=" + tmp, "-cp", cp));
-            Process p = new ProcessBuilder(dump)
-                    .redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                    .start();
-            if (!p.waitFor(120, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
+            int exit = run(dump, 120);
+            if (exit == -1) {
                 LOG.warn("making the class data archive of {} took more than 120 s: child JVMs go without", cp);
                 return null;
             }
-            if (p.exitValue() != 0 || !Files.exists(tmp)) {
-                LOG.warn(
-                        "could not make the class data archive of {} (exit {}): child JVMs go without",
-                        cp,
-                        p.exitValue());
+            if (exit != 0 || !Files.exists(tmp)) {
+                LOG.warn("could not make the class data archive of {} (exit {}): child JVMs go without", cp, exit);
                 return null;
             }
             if (base != null && mapsAtBase(java, tmp, cp)) Files.writeString(map, SelfCommand.MAP_MARK + "\n");
