@@ -43,16 +43,12 @@ public final class ChildJvm {
         List<String> o = new ArrayList<>();
         String launcher = SelfCommand.classDataArchive();
         if (launcher != null && System.getProperty("pgha.child.classpath") == null) {
-            o.addAll(SelfCommand.archiveMapOptions(launcher));
-            o.add("-XX:SharedArchiveFile=" + launcher);
+            o.addAll(SelfCommand.archiveOptions(launcher));
             if (handOn) o.add("-Dpgha.cds=" + launcher);
             return o;
         }
         String made = testArchive();
-        if (made != null) {
-            o.addAll(SelfCommand.archiveMapOptions(made));
-            o.add("-XX:SharedArchiveFile=" + made);
-        }
+        if (made != null) o.addAll(SelfCommand.archiveOptions(made));
         return o;
     }
 

@@ -63,6 +63,13 @@ final class SelfCommand {
         return List.of();
     }
 
+    /** The options that start a JVM on {@code archive}: mapped where it was made when its mark says so. */
+    static List<String> archiveOptions(String archive) {
+        List<String> o = new java.util.ArrayList<>(archiveMapOptions(archive));
+        o.add("-XX:SharedArchiveFile=" + archive);
+        return o;
+    }
+
     /**
      * A base address for a new archive, drawn at random (16-48 TiB, 1 GiB steps, as the launchers
      * draw it); null where pgha does not choose one (not x86-64).
@@ -84,10 +91,7 @@ final class SelfCommand {
     static String pgha(String jvm) {
         // the launcher's class data archive, when it made one: a JVM per segment starts faster
         String cds = classDataArchive();
-        if (cds != null) {
-            for (String o : archiveMapOptions(cds)) jvm = jvm + " " + o;
-            jvm = jvm + " -XX:SharedArchiveFile=" + quote(cds);
-        }
+        if (cds != null) for (String o : archiveOptions(cds)) jvm = jvm + " " + quote(o);
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         String jar = System.getProperty("pgha.jar");
         if (jar != null) return quote(java) + " " + jvm + " -jar " + quote(jar);
