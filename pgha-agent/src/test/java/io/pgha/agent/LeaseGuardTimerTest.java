@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The lease guard wakes at the instant the lease runs out instead of polling: these tests run its
- * real threads on the real monotonic clock, with no renewer (the stub DCS is never asked), and check
+ * real threads on the real monotonic clock, with renewals that never succeed, and check
  * that PostgreSQL is stopped once the lease has run out, never before, and that a renewal planned
  * meanwhile moves the stop.
  */
@@ -47,7 +47,14 @@ class LeaseGuardTimerTest {
         Lease lease = new Lease(System::nanoTime);
         AtomicLong stoppedAt = new AtomicLong();
         AtomicInteger attempts = new AtomicInteger();
-        try (LeaseGuard g = guard(lease, stoppedAt, attempts, true)) {
+        // Every renewal fails without an answer: on a loaded machine the renewer's first run can come
+        // after the lease below is taken, and a renewal the DCS confirmed would extend the lease past
+        // the wait (a CI run failed so). A failed renewal neither extends nor stops.
+        StubDcs dcs = new StubDcs();
+        dcs.renewal(me -> {
+            throw new io.pgha.dcs.DcsException("unreachable");
+        });
+        try (LeaseGuard g = guard(lease, stoppedAt, attempts, true, dcs)) {
             g.start();
             long t0 = System.nanoTime();
             lease.confirmed(t0, 400);
