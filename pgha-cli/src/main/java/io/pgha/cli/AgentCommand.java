@@ -77,10 +77,22 @@ final class AgentCommand implements Callable<Integer> {
         }
     }
 
+    /**
+     * An agent without a router moves little data over Netty (its REST API, the ZooKeeper client and
+     * the embedded peer): buffers allocated per read and freed after, instead of Netty's pooling
+     * allocator, whose chunks (about 1 MB of heap and 0.8 MB of direct memory in an idle agent) stay
+     * for good. Set before anything loads Netty's allocator; {@code -Dio.netty.allocator.type} wins.
+     */
+    static void unpooledBuffers() {
+        if (System.getProperty("io.netty.allocator.type") == null)
+            System.setProperty("io.netty.allocator.type", "unpooled");
+    }
+
     @Override
     public Integer call() throws Exception {
         NodeConfig cfg = ConfigLoader.load(config);
         System.setProperty("pgha.node", cfg.name());
+        if (cfg.router() == null) unpooledBuffers();
         LogSetup.apply(cfg.log(), cfg.name());
         Agent agent = new Agent(cfg);
         RunningRouter router = cfg.router() == null ? null : RunningRouter.start(cfg);

@@ -52,6 +52,93 @@ public final class Tls {
         }
     }
 
+    /**
+     * For an HTTP client that calls plain-HTTP peers: verifies an https peer against the system's
+     * trust store as {@link SSLContext#getDefault()} does, but reads that store (about 150 CA
+     * certificates, 1 MB of heap kept for good) only at the first https handshake. The JDK's HTTP
+     * client takes the default context when it is built, so an agent whose peers all speak plain
+     * HTTP would otherwise hold the whole store.
+     */
+    public static SSLContext systemTrustOnFirstUse() {
+        try {
+            SSLContext c = SSLContext.getInstance("TLS");
+            c.init(null, new javax.net.ssl.TrustManager[] {new SystemTrustOnFirstUse()}, null);
+            return c;
+        } catch (NoSuchAlgorithmException | java.security.KeyManagementException e) {
+            throw new IllegalStateException("this JDK has no TLS: " + e.getMessage(), e);
+        }
+    }
+
+    /** The system's trust manager, made at the first check. */
+    private static final class SystemTrustOnFirstUse extends javax.net.ssl.X509ExtendedTrustManager {
+        private volatile javax.net.ssl.X509ExtendedTrustManager system;
+
+        private javax.net.ssl.X509ExtendedTrustManager system() throws java.security.cert.CertificateException {
+            javax.net.ssl.X509ExtendedTrustManager s = system;
+            if (s != null) return s;
+            try {
+                var f = javax.net.ssl.TrustManagerFactory.getInstance(
+                        javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+                f.init((java.security.KeyStore) null);
+                for (javax.net.ssl.TrustManager t : f.getTrustManagers())
+                    if (t instanceof javax.net.ssl.X509ExtendedTrustManager x) return system = x;
+            } catch (java.security.GeneralSecurityException e) {
+                throw new java.security.cert.CertificateException(
+                        "the system's trust store cannot be read: " + e.getMessage(), e);
+            }
+            throw new java.security.cert.CertificateException("the system has no X.509 trust manager");
+        }
+
+        @Override
+        public void checkServerTrusted(
+                java.security.cert.X509Certificate[] chain, String authType, java.net.Socket socket)
+                throws java.security.cert.CertificateException {
+            system().checkServerTrusted(chain, authType, socket);
+        }
+
+        @Override
+        public void checkServerTrusted(
+                java.security.cert.X509Certificate[] chain, String authType, javax.net.ssl.SSLEngine engine)
+                throws java.security.cert.CertificateException {
+            system().checkServerTrusted(chain, authType, engine);
+        }
+
+        @Override
+        public void checkServerTrusted(java.security.cert.X509Certificate[] chain, String authType)
+                throws java.security.cert.CertificateException {
+            system().checkServerTrusted(chain, authType);
+        }
+
+        @Override
+        public void checkClientTrusted(
+                java.security.cert.X509Certificate[] chain, String authType, java.net.Socket socket)
+                throws java.security.cert.CertificateException {
+            system().checkClientTrusted(chain, authType, socket);
+        }
+
+        @Override
+        public void checkClientTrusted(
+                java.security.cert.X509Certificate[] chain, String authType, javax.net.ssl.SSLEngine engine)
+                throws java.security.cert.CertificateException {
+            system().checkClientTrusted(chain, authType, engine);
+        }
+
+        @Override
+        public void checkClientTrusted(java.security.cert.X509Certificate[] chain, String authType)
+                throws java.security.cert.CertificateException {
+            system().checkClientTrusted(chain, authType);
+        }
+
+        @Override
+        public java.security.cert.X509Certificate[] getAcceptedIssuers() {
+            try {
+                return system().getAcceptedIssuers();
+            } catch (java.security.cert.CertificateException e) {
+                return new java.security.cert.X509Certificate[0];
+            }
+        }
+    }
+
     private static ClientAuth clientAuth(ApiListener.VerifyClient v) {
         return switch (v) {
             case NONE -> ClientAuth.NONE;

@@ -15,6 +15,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -165,6 +166,56 @@ class HttpServerTest {
         assertThatThrownBy(() -> get(plain(), "http://127.0.0.1:" + server.port() + "/primary"))
                 .as("plain HTTP to a TLS port")
                 .isInstanceOf(IOException.class);
+    }
+
+    @Test
+    void aPlainHttpMemberVerifiesHttpsPeersAgainstTheSystemTrustStoreReadAtFirstUse() throws Exception {
+        Path[] ck = TestCertificates.make(dir, "node", "IP:127.0.0.1");
+        HttpServer server = start(
+                new ApiListener(
+                        ck[0].toString(), ck[1].toString(), null, ApiListener.VerifyClient.NONE, List.of(), 5_000),
+                1024);
+        String url = "https://127.0.0.1:" + server.port() + "/primary";
+        HttpClient systemTrust = HttpClient.newBuilder()
+                .sslContext(Tls.systemTrustOnFirstUse())
+                .connectTimeout(CLIENT_TIMEOUT)
+                .build();
+        assertThatThrownBy(() -> get(systemTrust, url))
+                .as("a certificate from a CA the system does not trust")
+                .isInstanceOf(IOException.class);
+
+        // The system's store is read when the first https peer is checked, not when the client is
+        // built: a store named after the client was made is the one used.
+        HttpClient builtBefore = HttpClient.newBuilder()
+                .sslContext(Tls.systemTrustOnFirstUse())
+                .connectTimeout(CLIENT_TIMEOUT)
+                .build();
+        java.security.KeyStore ks = java.security.KeyStore.getInstance("PKCS12");
+        ks.load(null, null);
+        try (var in = Files.newInputStream(ck[0])) {
+            ks.setCertificateEntry(
+                    "node",
+                    java.security.cert.CertificateFactory.getInstance("X.509").generateCertificate(in));
+        }
+        Path store = dir.resolve("trust.p12");
+        try (var out = Files.newOutputStream(store)) {
+            ks.store(out, "changeit".toCharArray());
+        }
+        String oldStore = System.getProperty("javax.net.ssl.trustStore");
+        String oldPassword = System.getProperty("javax.net.ssl.trustStorePassword");
+        try {
+            System.setProperty("javax.net.ssl.trustStore", store.toString());
+            System.setProperty("javax.net.ssl.trustStorePassword", "changeit");
+            assertThat(get(builtBefore, url).statusCode()).isEqualTo(200);
+        } finally {
+            restore("javax.net.ssl.trustStore", oldStore);
+            restore("javax.net.ssl.trustStorePassword", oldPassword);
+        }
+    }
+
+    private static void restore(String property, String value) {
+        if (value == null) System.clearProperty(property);
+        else System.setProperty(property, value);
     }
 
     @Test
