@@ -62,6 +62,7 @@ public final class Agent implements AutoCloseable, AgentView {
 
     private final Executor.Memory memory = new Executor.Memory();
     private final ColdStart coldStart = new ColdStart();
+    private final NativeHeap nativeHeap = NativeHeap.glibc();
     private final PrimaryClusterSource primaryCluster;
     private final Object wake = new Object();
     /** Whether {@link Peers#warmUp} ran (once per agent, at its first cycle as a running standby). */
@@ -275,6 +276,7 @@ public final class Agent implements AutoCloseable, AgentView {
                 LOG.error("cycle failed: {}", e.getMessage());
                 LOG.debug("cycle failure", e);
             }
+            if (!candidateOfPendingRequest()) nativeHeap.trimIfDue();
             pause(
                     candidateOfPendingRequest()
                             ? REQUESTED_CANDIDATE_WAIT_MS

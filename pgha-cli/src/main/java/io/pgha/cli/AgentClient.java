@@ -24,7 +24,8 @@ final class AgentClient {
     AgentClient(ClientConfig.RestClient cfg) {
         this.cfg = cfg;
         HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3));
-        if (cfg.tls().tls() || cfg.tls().caFile() != null) b.sslContext(Tls.client(cfg.tls()));
+        b.sslContext(
+                cfg.tls().tls() || cfg.tls().caFile() != null ? Tls.client(cfg.tls()) : Tls.systemTrustOnFirstUse());
         this.http = b.build();
     }
 

@@ -93,6 +93,7 @@ final class AgentCommand implements Callable<Integer> {
         NodeConfig cfg = ConfigLoader.load(config);
         System.setProperty("pgha.node", cfg.name());
         if (cfg.router() == null) unpooledBuffers();
+        io.pgha.http.Tls.defaultTrustOnFirstUse();
         LogSetup.apply(cfg.log(), cfg.name());
         Agent agent = new Agent(cfg);
         RunningRouter router = cfg.router() == null ? null : RunningRouter.start(cfg);

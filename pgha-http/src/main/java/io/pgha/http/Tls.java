@@ -69,6 +69,18 @@ public final class Tls {
         }
     }
 
+    /**
+     * Makes {@link #systemTrustOnFirstUse()} the JVM's default {@link SSLContext}, unless {@code
+     * javax.net.ssl.keyStore} names a key store that the JDK's default would present. Libraries that
+     * ask for the default only to learn the supported protocols (ZooKeeper's X509Util does when its
+     * class loads, in every agent) then no longer read the system's trust store; a connection that
+     * uses the default verifies against that store as before.
+     */
+    public static void defaultTrustOnFirstUse() {
+        if (System.getProperty("javax.net.ssl.keyStore") != null) return;
+        SSLContext.setDefault(systemTrustOnFirstUse());
+    }
+
     /** The system's trust manager, made at the first check. */
     private static final class SystemTrustOnFirstUse extends javax.net.ssl.X509ExtendedTrustManager {
         private volatile javax.net.ssl.X509ExtendedTrustManager system;

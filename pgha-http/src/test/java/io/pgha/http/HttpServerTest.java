@@ -213,6 +213,30 @@ class HttpServerTest {
         }
     }
 
+    @Test
+    void theJvmsDefaultContextStillVerifiesWhenItReadsTheTrustStoreLate() throws Exception {
+        Path[] ck = TestCertificates.make(dir, "node", "IP:127.0.0.1");
+        HttpServer server = start(
+                new ApiListener(
+                        ck[0].toString(), ck[1].toString(), null, ApiListener.VerifyClient.NONE, List.of(), 5_000),
+                1024);
+        SSLContext before = SSLContext.getDefault();
+        try {
+            Tls.defaultTrustOnFirstUse();
+            assertThat(SSLContext.getDefault()).isNotSameAs(before);
+            assertThat(SSLContext.getDefault().getSupportedSSLParameters().getProtocols())
+                    .as("what ZooKeeper asks the default for")
+                    .contains("TLSv1.3", "TLSv1.2");
+            HttpClient byDefault =
+                    HttpClient.newBuilder().connectTimeout(CLIENT_TIMEOUT).build();
+            assertThatThrownBy(() -> get(byDefault, "https://127.0.0.1:" + server.port() + "/primary"))
+                    .as("a certificate from a CA the system does not trust")
+                    .isInstanceOf(IOException.class);
+        } finally {
+            SSLContext.setDefault(before);
+        }
+    }
+
     private static void restore(String property, String value) {
         if (value == null) System.clearProperty(property);
         else System.setProperty(property, value);
