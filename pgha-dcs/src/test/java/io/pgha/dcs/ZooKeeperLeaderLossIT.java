@@ -43,10 +43,22 @@ class ZooKeeperLeaderLossIT {
                 int leader = leader(peers);
                 servers[leader - 1].close();
                 servers[leader - 1] = null;
-                Awaitility.await()
-                        .atMost(Duration.ofSeconds(30))
-                        .ignoreExceptions()
-                        .until(() -> member.renewLeader("a"));
+                long lost = System.nanoTime();
+                try {
+                    Awaitility.await()
+                            .atMost(Duration.ofSeconds(30))
+                            .ignoreExceptions()
+                            .until(() -> member.renewLeader("a"));
+                } catch (org.awaitility.core.ConditionTimeoutException e) {
+                    // What a failure needs to be told apart: a session that expired during the election
+                    // (a new id, or none), or an ensemble that never served again.
+                    throw new AssertionError(
+                            "no renewal within 30 s after peer " + leader + " (the leader) was closed; session "
+                                    + Long.toHexString(session) + ", now " + describe(member) + "; peers: "
+                                    + srvr(peers) + "; "
+                                    + (System.nanoTime() - lost) / 1_000_000 + " ms since",
+                            e);
+                }
                 assertThat(member.handle().getSessionId())
                         .as("the same session: it was not lost while the ensemble elected a leader")
                         .isEqualTo(session);
@@ -57,6 +69,37 @@ class ZooKeeperLeaderLossIT {
         } finally {
             for (EmbeddedZooKeeper s : servers) if (s != null) s.close();
         }
+    }
+
+    private static String describe(ZooKeeperDcs member) {
+        try {
+            var h = member.handle();
+            return Long.toHexString(h.getSessionId()) + " " + h.getState();
+        } catch (Exception e) {
+            return "no handle (" + e + ")";
+        }
+    }
+
+    /** Each peer's mode from its srvr answer, for a failure message. */
+    private static String srvr(List<DcsConfig.Peer> peers) {
+        StringBuilder b = new StringBuilder();
+        for (DcsConfig.Peer p : peers) {
+            b.append(p.id()).append('=');
+            try (Socket s = new Socket("127.0.0.1", p.clientPort())) {
+                s.setSoTimeout(2000);
+                s.getOutputStream().write("srvr".getBytes(StandardCharsets.US_ASCII));
+                String answer = new String(s.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+                int at = answer.indexOf("Mode: ");
+                b.append(
+                        at < 0
+                                ? "not serving"
+                                : answer.substring(at + 6).lines().findFirst().orElse("?"));
+            } catch (IOException e) {
+                b.append("closed");
+            }
+            b.append(' ');
+        }
+        return b.toString().trim();
     }
 
     /** The peer whose srvr answer says it leads, or 0. */
