@@ -171,10 +171,7 @@ class HttpServerTest {
     @Test
     void aPlainHttpMemberVerifiesHttpsPeersAgainstTheSystemTrustStoreReadAtFirstUse() throws Exception {
         Path[] ck = TestCertificates.make(dir, "node", "IP:127.0.0.1");
-        HttpServer server = start(
-                new ApiListener(
-                        ck[0].toString(), ck[1].toString(), null, ApiListener.VerifyClient.NONE, List.of(), 5_000),
-                1024);
+        HttpServer server = httpsWithoutCa(ck);
         String url = "https://127.0.0.1:" + server.port() + "/primary";
         HttpClient systemTrust = HttpClient.newBuilder()
                 .sslContext(Tls.systemTrustOnFirstUse())
@@ -215,11 +212,7 @@ class HttpServerTest {
 
     @Test
     void theJvmsDefaultContextStillVerifiesWhenItReadsTheTrustStoreLate() throws Exception {
-        Path[] ck = TestCertificates.make(dir, "node", "IP:127.0.0.1");
-        HttpServer server = start(
-                new ApiListener(
-                        ck[0].toString(), ck[1].toString(), null, ApiListener.VerifyClient.NONE, List.of(), 5_000),
-                1024);
+        HttpServer server = httpsWithoutCa(TestCertificates.make(dir, "node", "IP:127.0.0.1"));
         SSLContext before = SSLContext.getDefault();
         try {
             Tls.defaultTrustOnFirstUse();
@@ -235,6 +228,14 @@ class HttpServerTest {
         } finally {
             SSLContext.setDefault(before);
         }
+    }
+
+    /** A TLS server with the certificate and key {@code ck}, no CA of its own, no client certificates. */
+    private HttpServer httpsWithoutCa(Path[] ck) throws IOException {
+        return start(
+                new ApiListener(
+                        ck[0].toString(), ck[1].toString(), null, ApiListener.VerifyClient.NONE, List.of(), 5_000),
+                1024);
     }
 
     private static void restore(String property, String value) {
