@@ -40,7 +40,7 @@ public final class PeerClient implements Peers {
     /** Uses the TLS settings of this member's own REST API for calls to its peers. */
     public PeerClient(ApiListener listener) {
         HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(500));
-        b.sslContext(listener.tls() ? Tls.client(listener) : Tls.systemTrustOnFirstUse());
+        b.sslContext(Tls.client(listener));
         this.http = b.build();
     }
 

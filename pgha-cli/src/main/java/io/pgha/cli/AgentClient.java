@@ -24,8 +24,7 @@ final class AgentClient {
     AgentClient(ClientConfig.RestClient cfg) {
         this.cfg = cfg;
         HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3));
-        b.sslContext(
-                cfg.tls().tls() || cfg.tls().caFile() != null ? Tls.client(cfg.tls()) : Tls.systemTrustOnFirstUse());
+        b.sslContext(Tls.client(cfg.tls()));
         this.http = b.build();
     }
 
