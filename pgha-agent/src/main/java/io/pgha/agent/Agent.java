@@ -276,11 +276,9 @@ public final class Agent implements AutoCloseable, AgentView {
                 LOG.error("cycle failed: {}", e.getMessage());
                 LOG.debug("cycle failure", e);
             }
-            if (!candidateOfPendingRequest()) nativeHeap.trimIfDue();
-            pause(
-                    candidateOfPendingRequest()
-                            ? REQUESTED_CANDIDATE_WAIT_MS
-                            : config().timing().loopWaitMs());
+            boolean candidate = candidateOfPendingRequest();
+            if (!candidate) nativeHeap.trimIfDue();
+            pause(candidate ? REQUESTED_CANDIDATE_WAIT_MS : config().timing().loopWaitMs());
         }
     }
 

@@ -27,9 +27,9 @@ final class NativeHeap {
         int malloc_trim(NativeLong pad);
     }
 
-    /** What a trim calls: glibc's malloc_trim, or a stand-in in tests; false when there is none. */
+    /** What a trim calls: glibc's malloc_trim, or a stand-in in tests; UnsatisfiedLinkError when there is none. */
     interface Trimmer {
-        boolean trim();
+        void trim();
     }
 
     private final Trimmer trimmer;
@@ -54,10 +54,9 @@ final class NativeHeap {
             private C c;
 
             @Override
-            public boolean trim() {
+            public void trim() {
                 if (c == null) c = Native.load("c", C.class);
                 c.malloc_trim(new NativeLong(0));
-                return true;
             }
         };
     }
@@ -70,10 +69,7 @@ final class NativeHeap {
         next = now + PERIOD_NANOS;
         try {
             long t0 = System.nanoTime();
-            if (!trimmer.trim()) {
-                off = true;
-                return;
-            }
+            trimmer.trim();
             LOG.debug("malloc_trim took {} us", (System.nanoTime() - t0) / 1000);
         } catch (UnsatisfiedLinkError | RuntimeException e) {
             off = true;

@@ -1,6 +1,7 @@
 package io.pgha.agent;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
 
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -12,7 +13,7 @@ class NativeHeapTest {
     void firstAfterTheStartThenOnceAMinute() {
         AtomicLong now = new AtomicLong(1_000);
         AtomicInteger trims = new AtomicInteger();
-        NativeHeap heap = new NativeHeap(() -> trims.incrementAndGet() > 0, now::get);
+        NativeHeap heap = new NativeHeap(trims::incrementAndGet, now::get);
         heap.trimIfDue();
         now.addAndGet(NativeHeap.FIRST_NANOS - 1);
         heap.trimIfDue();
@@ -46,6 +47,6 @@ class NativeHeapTest {
 
     @Test
     void glibcTrimsHere() {
-        assertThat(NativeHeap.glibcTrimmer().trim()).isTrue();
+        assertThatCode(() -> NativeHeap.glibcTrimmer().trim()).doesNotThrowAnyException();
     }
 }
