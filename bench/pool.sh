@@ -14,6 +14,8 @@
 # It also shows the CPU each pooler process used per transaction (utime + stime from /proc over the
 # run, divided by the transactions): a measure of the pooler's own cost that the noise of a shared
 # machine moves far less than tps.
+# PGHA_BENCH_TRANSPORT names the router's transport (router.transport; default auto), and
+# PGHA_BENCH_WARMUP the seconds each case first runs through the router unmeasured (default 10).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/lib.sh
@@ -26,6 +28,11 @@ size=20
 # how clients log in to both poolers: scram-sha-256 (default) or trust (PGHA_BENCH_AUTH=trust: the
 # issue's connect-per-transaction anchor, where no client PBKDF2 hides the poolers' own cost)
 auth=${PGHA_BENCH_AUTH:-scram-sha-256}
+# the router's socket transport (router.transport): auto (io_uring where it runs), io_uring, epoll, nio
+transport=${PGHA_BENCH_TRANSPORT:-auto}
+# seconds each case first runs through the router unmeasured, so that the JIT has compiled its path
+# (a new connection per transaction runs code that kept connections never do)
+warm=${PGHA_BENCH_WARMUP:-10}
 
 need() { command -v "$1" >/dev/null 2>&1 || [ -x "/usr/sbin/$1" ]; }
 if ! need pgbouncer; then
@@ -60,6 +67,7 @@ router:
   name: bench-router
   port: $rw
   pool: {port: $pool, mode: transaction, auth_type: $auth, auth_file: $dir/users.txt, pool_size: $size, max_client_conn: 400}
+  transport: $transport
 YAML
 cat > "$dir/pgbouncer.ini" <<INI
 [databases]
@@ -113,6 +121,13 @@ spread() { printf '%s\n' "$@" | sort -g | awk 'NR == 1 {lo=$1} {hi=$1} END {prin
 targets=(direct pgha pgbouncer)
 declare -A port=([direct]=$pg [pgha]=$pool [pgbouncer]=$bouncer)
 cases=("select-only 16 -C" "select-only 64 -C" "select-only 16 -" "select-only 64 -" "tpcb-like 16 -" "tpcb-like 64 -")
+for cs in "${cases[@]}"; do
+  read -r script c extra <<< "$cs"
+  [ "$extra" = "-" ] && extra=""
+  [ "$warm" -gt 0 ] && "$bin/pgbench" -n -b "$script" -c "$c" -j 2 -T "$warm" $extra -h 127.0.0.1 -p "$pool" -U postgres postgres \
+    > "$dir/warmup-case.log" 2>&1 \
+    || { echo "warm-up of $cs through the router failed:" >&2; tail -5 "$dir/warmup-case.log" >&2; exit 1; }
+done
 for round in $(seq 1 "$rounds"); do
   for cs in "${cases[@]}"; do
     read -r script c extra <<< "$cs"
@@ -127,7 +142,7 @@ for round in $(seq 1 "$rounds"); do
 done
 
 echo "Machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -r); $(date -u +%Y-%m-%d)"
-echo "pgbench $secs s per run, median (min-max) of $rounds rounds, scale $scale, -j 2, simple protocol, pool_size $size, transaction mode, clients log in with $auth; $("$bin/postgres" --version); $(/usr/sbin/pgbouncer --version | head -1)"
+echo "pgbench $secs s per run, median (min-max) of $rounds rounds, scale $scale, -j 2, simple protocol, pool_size $size, transaction mode, clients log in with $auth, router transport $(sed -n "s/.*(\\(.*\\) transport).*/\\1/p" "$dir/router.log" | head -1), warm-up ${warm} s per case; $("$bin/postgres" --version); $(/usr/sbin/pgbouncer --version | head -1)"
 echo
 echo "| script | clients | connect per transaction | direct tps | pgha pool tps | PgBouncer tps | pgha/PgBouncer | pooler CPU per transaction, pgha / PgBouncer (µs) |"
 echo "| --- | --- | --- | --- | --- | --- | --- | --- |"

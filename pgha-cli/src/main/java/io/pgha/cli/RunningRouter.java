@@ -31,13 +31,14 @@ final class RunningRouter implements AutoCloseable {
      */
     static RunningRouter start(String cluster, DcsConfig dcsConfig, RouterConfig cfg) throws Exception {
         Dcs dcs = DcsFactory.observer(dcsConfig, cluster, 10_000);
-        Router router = new Router(cluster, cfg, dcs);
+        Router router = null;
         try {
+            router = new Router(cluster, cfg, dcs); // refuses a transport this machine cannot run
             router.start();
             RouterApi api = cfg.apiPort() > 0 ? new RouterApi(router, cfg.apiListen(), cfg.apiPort()) : null;
             return new RunningRouter(dcs, router, api);
         } catch (Exception | Error e) {
-            router.close();
+            if (router != null) router.close();
             dcs.close();
             throw e;
         }

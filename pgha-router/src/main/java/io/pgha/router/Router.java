@@ -10,14 +10,7 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.ServerChannel;
-import io.netty.channel.epoll.Epoll;
-import io.netty.channel.epoll.EpollIoHandler;
-import io.netty.channel.epoll.EpollServerSocketChannel;
-import io.netty.channel.epoll.EpollSocketChannel;
-import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.pgha.core.config.RouterConfig;
@@ -60,7 +53,7 @@ public final class Router implements AutoCloseable {
     private final RouterMetrics metrics;
     private final Routing.Policy policy;
     private final SslContext tls;
-    private final boolean epoll = Epoll.isAvailable();
+    private final Transport transport;
     private final EventLoopGroup loops;
     private final List<Channel> listeners = new ArrayList<>();
     private final Set<Session> all = ConcurrentHashMap.newKeySet();
@@ -85,11 +78,11 @@ public final class Router implements AutoCloseable {
         this.metrics = new RouterMetrics(this);
         this.policy = new Routing.Policy(cfg.maxReplicaLagBytes(), cfg.readOnlyFallbackToPrimary());
         this.tls = cfg.tls() ? sslContext(cfg) : null;
+        this.transport = Transport.named(cfg.transport());
         int threads = Math.max(
                 1,
                 Integer.getInteger("pgha.router.threads", Runtime.getRuntime().availableProcessors()));
-        this.loops = new MultiThreadIoEventLoopGroup(
-                threads, epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
+        this.loops = new MultiThreadIoEventLoopGroup(threads, transport.ioHandlerFactory());
     }
 
     private static SslContext sslContext(RouterConfig cfg) {
@@ -142,9 +135,7 @@ public final class Router implements AutoCloseable {
                         member -> Routing.stillPrimary(view, member),
                         poolClientTls(cfg),
                         metrics::pinned,
-                        epoll,
-                        epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class,
-                        socketChannelType());
+                        transport);
                 pooled = pool.start();
                 metrics.pool(pool);
             }
@@ -160,19 +151,21 @@ public final class Router implements AutoCloseable {
         follower.setDaemon(true);
         follower.start();
         LOG.info(
-                "router {} of cluster {}: read-write on {}, read-only on {}{}",
+                "router {} of cluster {}: read-write on {}, read-only on {}{}{} ({} transport)",
                 cfg.name(),
                 cluster,
                 readWrite,
                 readOnly == null ? "none" : readOnly,
-                tls == null ? "" : ", TLS on");
+                pooled == null ? "" : ", pooled on " + pooled,
+                tls == null ? "" : ", TLS on",
+                transport);
         return this;
     }
 
     private InetSocketAddress bind(int port, Target target) throws InterruptedException {
         ServerBootstrap b = new ServerBootstrap()
                 .group(loops)
-                .channel(epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class)
+                .channel(transport.serverChannel())
                 .option(ChannelOption.SO_BACKLOG, 1024)
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.AUTO_READ, false)
@@ -363,11 +356,11 @@ public final class Router implements AutoCloseable {
     }
 
     Class<? extends Channel> socketChannelType() {
-        return epoll ? EpollSocketChannel.class : NioSocketChannel.class;
+        return transport.socketChannel();
     }
 
     Class<? extends ServerChannel> serverChannelType() {
-        return epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+        return transport.serverChannel();
     }
 
     // ------------------------------------------------------------------ state
@@ -462,7 +455,10 @@ public final class Router implements AutoCloseable {
         for (Channel l : listeners) l.close().awaitUninterruptibly();
         for (Session s : all) s.killQuietly();
         if (pool != null) pool.close();
-        loops.shutdownGracefully(0, 2, java.util.concurrent.TimeUnit.SECONDS).awaitUninterruptibly();
+        // A quiet period: on io_uring a socket closed with a read pending closes when the kernel has
+        // answered the read's cancellation; ending the loop before that logs Netty's rejected close.
+        loops.shutdownGracefully(100, 2000, java.util.concurrent.TimeUnit.MILLISECONDS)
+                .awaitUninterruptibly();
         metrics.close();
     }
 }

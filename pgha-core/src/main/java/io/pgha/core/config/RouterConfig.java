@@ -23,6 +23,8 @@ import java.util.Map;
  *     agent shows them on the agent's REST API)
  * @param apiListener TLS, client networks and request timeout of that HTTP API
  * @param pool the pooled listener ({@code router.pool}); null for none
+ * @param transport the sockets' event loops ({@code router.transport}): {@code auto} (io_uring where
+ *     this machine runs it, else epoll, else Java NIO), {@code io_uring}, {@code epoll} or {@code nio}
  */
 public record RouterConfig(
         String name,
@@ -39,7 +41,53 @@ public record RouterConfig(
         String apiListen,
         int apiPort,
         ApiListener apiListener,
-        PoolConfig pool) {
+        PoolConfig pool,
+        String transport) {
+
+    /** The transports {@code router.transport} may name. */
+    public static final java.util.List<String> TRANSPORTS = java.util.List.of("auto", "io_uring", "epoll", "nio");
+
+    public RouterConfig {
+        if (!TRANSPORTS.contains(transport))
+            throw new ConfigException(
+                    "router.transport: '" + transport + "' must be one of " + String.join(", ", TRANSPORTS));
+    }
+
+    /** A router on the {@code auto} transport. */
+    public RouterConfig(
+            String name,
+            String listen,
+            int port,
+            int readOnlyPort,
+            long maxReplicaLagBytes,
+            boolean readOnlyFallbackToPrimary,
+            long waitTimeoutMs,
+            long startupTimeoutMs,
+            long maxMessageSize,
+            String tlsCertificate,
+            String tlsKey,
+            String apiListen,
+            int apiPort,
+            ApiListener apiListener,
+            PoolConfig pool) {
+        this(
+                name,
+                listen,
+                port,
+                readOnlyPort,
+                maxReplicaLagBytes,
+                readOnlyFallbackToPrimary,
+                waitTimeoutMs,
+                startupTimeoutMs,
+                maxMessageSize,
+                tlsCertificate,
+                tlsKey,
+                apiListen,
+                apiPort,
+                apiListener,
+                pool,
+                "auto");
+    }
 
     /** A router without a pooled listener. */
     public RouterConfig(
@@ -147,6 +195,7 @@ public record RouterConfig(
         if (pool != null && cert == null && pool.tls().clientSslmode().equals("require"))
             throw new ConfigException(s.key("pool.client_tls_sslmode") + ": require needs the router's certificate"
                     + " (" + s.key("tls.certificate") + " and key)");
+        String transport = s.string("transport", "auto"); // checked by the constructor
         s.rejectUnknown();
         return new RouterConfig(
                 name,
@@ -163,7 +212,8 @@ public record RouterConfig(
                 apiListen,
                 apiPort,
                 apiListener,
-                pool);
+                pool,
+                transport);
     }
 
     /** The same router with {@code pool} as its pooled listener. */
@@ -183,7 +233,29 @@ public record RouterConfig(
                 apiListen,
                 apiPort,
                 apiListener,
-                pool);
+                pool,
+                transport);
+    }
+
+    /** The same router on {@code transport}. */
+    public RouterConfig withTransport(String transport) {
+        return new RouterConfig(
+                name,
+                listen,
+                port,
+                readOnlyPort,
+                maxReplicaLagBytes,
+                readOnlyFallbackToPrimary,
+                waitTimeoutMs,
+                startupTimeoutMs,
+                maxMessageSize,
+                tlsCertificate,
+                tlsKey,
+                apiListen,
+                apiPort,
+                apiListener,
+                pool,
+                transport);
     }
 
     private static long positive(Section s, String key, long dflt) {

@@ -36,6 +36,9 @@ class RouterConfigTest {
         assertThat(r.maxMessageSize()).isEqualTo(RouterConfig.DEFAULT_MAX_MESSAGE_SIZE);
         assertThat(r.tls()).isFalse();
         assertThat(r.apiPort()).isZero();
+        assertThat(r.transport())
+                .as("io_uring, epoll or NIO, whichever runs first")
+                .isEqualTo("auto");
     }
 
     @Test
@@ -53,22 +56,24 @@ class RouterConfigTest {
         ConfigReaderTest.set(doc, "router.tls.certificate", "/etc/pgha/r.crt");
         ConfigReaderTest.set(doc, "router.tls.key", "/etc/pgha/r.key");
         ConfigReaderTest.set(doc, "router.api.port", 7434);
+        ConfigReaderTest.set(doc, "router.transport", "epoll");
         RouterConfig r = RouterConfig.File.read(doc, "x").router();
         assertThat(r)
                 .isEqualTo(new RouterConfig(
-                        "app1",
-                        "0.0.0.0",
-                        7432,
-                        7433,
-                        1024 * 1024,
-                        false,
-                        30_000,
-                        2_000,
-                        64L * 1024 * 1024,
-                        "/etc/pgha/r.crt",
-                        "/etc/pgha/r.key",
-                        "0.0.0.0",
-                        7434));
+                                "app1",
+                                "0.0.0.0",
+                                7432,
+                                7433,
+                                1024 * 1024,
+                                false,
+                                30_000,
+                                2_000,
+                                64L * 1024 * 1024,
+                                "/etc/pgha/r.crt",
+                                "/etc/pgha/r.key",
+                                "0.0.0.0",
+                                7434)
+                        .withTransport("epoll"));
     }
 
     @ParameterizedTest
@@ -83,6 +88,7 @@ class RouterConfigTest {
                 "router.max_message_size|2GB|router.max_message_size",
                 "router.tls.certificate|/etc/x.crt|router.tls.certificate and router.tls.key: give both or neither",
                 "router.colour|blue|router.colour",
+                "router.transport|kqueue|router.transport: 'kqueue' must be one of auto, io_uring, epoll, nio",
                 "extra|1|extra",
             })
     void badValuesAreRefusedNamingTheKey(String key, String value, String message) {

@@ -85,9 +85,7 @@ public final class PoolListener implements AutoCloseable {
             java.util.function.Predicate<String> holdsLease,
             io.netty.handler.ssl.SslContext clientTls,
             java.util.function.Consumer<String> onPin,
-            boolean epoll,
-            Class<? extends ServerChannel> serverChannelType,
-            Class<? extends Channel> channelType)
+            io.pgha.router.Transport transport)
             throws IOException {
         this.name = name;
         this.cfg = cfg;
@@ -99,14 +97,10 @@ public final class PoolListener implements AutoCloseable {
         this.holdsLease = holdsLease;
         this.users =
                 AuthFile.read(Path.of(cfg.authFile())); // before any thread exists: a bad file leaves nothing behind
-        this.group = new MultiThreadIoEventLoopGroup(
-                1,
-                epoll
-                        ? io.netty.channel.epoll.EpollIoHandler.newFactory()
-                        : io.netty.channel.nio.NioIoHandler.newFactory());
+        this.group = new MultiThreadIoEventLoopGroup(1, transport.ioHandlerFactory());
         this.loop = group.next();
-        this.serverChannelType = serverChannelType;
-        this.channelType = channelType;
+        this.serverChannelType = transport.serverChannel();
+        this.channelType = transport.socketChannel();
         random.nextBytes(mockSecret);
         this.clientTls = clientTls;
         this.backendTls = BackendTls.of(cfg.tls());
@@ -611,6 +605,9 @@ public final class PoolListener implements AutoCloseable {
                     for (PooledClient c : clients) c.closeQuietly();
                 })
                 .awaitUninterruptibly();
-        group.shutdownGracefully(0, 2, java.util.concurrent.TimeUnit.SECONDS).awaitUninterruptibly();
+        // A quiet period: on io_uring a socket closed with a read pending closes when the kernel has
+        // answered the read's cancellation; ending the loop before that logs Netty's rejected close.
+        group.shutdownGracefully(100, 2000, java.util.concurrent.TimeUnit.MILLISECONDS)
+                .awaitUninterruptibly();
     }
 }

@@ -3,8 +3,6 @@ package io.pgha.router.pool;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.netty.channel.embedded.EmbeddedChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.netty.channel.socket.nio.NioSocketChannel;
 import io.pgha.core.config.PoolConfig;
 import io.pgha.router.Route;
 import java.net.InetSocketAddress;
@@ -51,9 +49,7 @@ class PooledClientTest {
                 m -> false,
                 null,
                 reason -> {},
-                false,
-                NioServerSocketChannel.class,
-                NioSocketChannel.class);
+                io.pgha.router.Transport.NIO);
     }
 
     /** Runs the check on a client of a listener with the given auth type; both are closed after it. */
