@@ -45,7 +45,7 @@ agents() { pgrep -f "io.pgha.cli.Main agent --config $work/demo/" || true; }
 
 # node4.yml: node3's file with another name, data directory and ports, and the ensemble as a client
 node4_config() {
-  sed -e 's/^name: node3$/name: node4/' -e 's#/node3/data#/node4/data#' -e 's/port: 25434$/port: 25435/' \
+  sed -e 's/^name: node3$/name: node4/' -e 's#/node3/data#/node4/data#' -e 's#/control/node3.sock#/control/node4.sock#' -e 's/port: 25434$/port: 25435/' \
     -e 's/port: 28010$/port: 28011/' "$work/demo/node3.yml" |
     awk '/^  embedded:/ {print "  zookeeper: {connect: \"127.0.0.1:22181,127.0.0.1:22182,127.0.0.1:22183\"}"; skip=1; next}
          skip && /^    / {next} {skip=0; print}' >"$work/demo/node4.yml"
