@@ -23,6 +23,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
+import org.apache.curator.framework.api.transaction.CuratorOp;
 import org.apache.curator.framework.recipes.watch.PersistentWatcher;
 import org.apache.curator.framework.state.ConnectionState;
 import org.apache.curator.retry.RetryOneTime;
@@ -800,16 +801,13 @@ public final class ZooKeeperDcs implements Dcs {
             for (int attempt = 0; ; attempt++) {
                 try {
                     long session = handle().getSessionId();
-                    boolean exists = client.checkExists().forPath(path("sync")) != null;
-                    var ops = client.transactionOp();
                     client.transaction()
                             .forOperations(
-                                    ops.create()
+                                    client.transactionOp()
+                                            .create()
                                             .withMode(CreateMode.EPHEMERAL)
                                             .forPath(path("leader"), me.getBytes(StandardCharsets.UTF_8)),
-                                    exists
-                                            ? ops.setData().forPath(path("sync"), record)
-                                            : ops.create().forPath(path("sync"), record));
+                                    writeOp("sync", record));
                     leaderSession = session;
                     leaderVersion = 0;
                     return true;
@@ -987,14 +985,13 @@ public final class ZooKeeperDcs implements Dcs {
             if (leaderVersion < 0) return false;
             try {
                 if (handle().getSessionId() != leaderSession) return false;
-                boolean exists = client.checkExists().forPath(path(name)) != null;
-                var ops = client.transactionOp();
                 client.transaction()
                         .forOperations(
-                                ops.check().withVersion(leaderVersion).forPath(path("leader")),
-                                exists
-                                        ? ops.setData().forPath(path(name), value)
-                                        : ops.create().forPath(path(name), value));
+                                client.transactionOp()
+                                        .check()
+                                        .withVersion(leaderVersion)
+                                        .forPath(path("leader")),
+                                writeOp(name, value));
                 return true;
             } catch (KeeperException.NoNodeException | KeeperException.BadVersionException e) {
                 return false;
@@ -1004,6 +1001,14 @@ public final class ZooKeeperDcs implements Dcs {
                 throw writeFailed("write " + what, e);
             }
         }
+    }
+
+    /** A transaction's step that writes {@code name}: a set where the node exists, else a create. */
+    private CuratorOp writeOp(String name, byte[] value) throws Exception {
+        var ops = client.transactionOp();
+        return client.checkExists().forPath(path(name)) != null
+                ? ops.setData().forPath(path(name), value)
+                : ops.create().forPath(path(name), value);
     }
 
     @Override

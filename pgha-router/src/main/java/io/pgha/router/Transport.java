@@ -26,8 +26,8 @@ import java.util.function.Supplier;
  *
  * <p>Why io_uring first: Netty's io_uring loop submits the reads and writes of all its sockets and
  * reaps their completions in one system call per turn, where epoll costs a call per read and per
- * write. Relaying a pooled select-only transaction cost the router 22-28 us of CPU against 43-45 us
- * with epoll (BENCHMARKS.md, "The pooler on io_uring").
+ * write. On a 2-core machine a pooled select-only transaction cost the router 17-28 us of CPU
+ * against 33-35 us with epoll (BENCHMARKS.md, "The pooler on io_uring").
  */
 public enum Transport {
     IO_URING(

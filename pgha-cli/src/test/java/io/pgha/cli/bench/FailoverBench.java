@@ -46,6 +46,9 @@ public final class FailoverBench {
     /** The agents' directories (each node's agent.log). */
     private static Path benchDir;
 
+    private static final java.util.regex.Pattern AFTER_LEADER_KEY =
+            java.util.regex.Pattern.compile(", (\\d+) ms after the leader key went");
+
     /**
      * The "N ms after the leader key went" of {@code member}'s last promotion (its agent's log): from
      * the moment its agent saw the leader key go until PostgreSQL took writes; -1 when not logged.
@@ -56,8 +59,7 @@ public final class FailoverBench {
             for (int i = lines.size() - 1; i >= 0; i--) {
                 String l = lines.get(i);
                 if (!l.contains("promoted to primary")) continue;
-                java.util.regex.Matcher m = java.util.regex.Pattern.compile(", (\\d+) ms after the leader key went")
-                        .matcher(l);
+                java.util.regex.Matcher m = AFTER_LEADER_KEY.matcher(l);
                 return m.find() ? Long.parseLong(m.group(1)) : -1;
             }
         } catch (java.io.IOException e) {
