@@ -962,13 +962,7 @@ public final class ZooKeeperDcs implements Dcs {
             for (int attempt = 0; ; attempt++) {
                 try {
                     long session = handle().getSessionId();
-                    var results = client.transaction()
-                            .forOperations(
-                                    client.transactionOp()
-                                            .create()
-                                            .withMode(CreateMode.EPHEMERAL)
-                                            .forPath(path("leader"), me.getBytes(StandardCharsets.UTF_8)),
-                                    termBump(me));
+                    var results = client.transaction().forOperations(leaderCreate(me), termBump(me));
                     held(session, termOf(results));
                     return true;
                 } catch (KeeperException.NodeExistsException e) {
@@ -989,6 +983,14 @@ public final class ZooKeeperDcs implements Dcs {
         leaderSession = session;
         leaderVersion = 0;
         leaderTerm = term;
+    }
+
+    /** The step that creates the leader key for {@code me}, ephemeral in this session. */
+    private CuratorOp leaderCreate(String me) throws Exception {
+        return client.transactionOp()
+                .create()
+                .withMode(CreateMode.EPHEMERAL)
+                .forPath(path("leader"), me.getBytes(StandardCharsets.UTF_8));
     }
 
     /**
@@ -1037,14 +1039,8 @@ public final class ZooKeeperDcs implements Dcs {
             for (int attempt = 0; ; attempt++) {
                 try {
                     long session = handle().getSessionId();
-                    var results = client.transaction()
-                            .forOperations(
-                                    client.transactionOp()
-                                            .create()
-                                            .withMode(CreateMode.EPHEMERAL)
-                                            .forPath(path("leader"), me.getBytes(StandardCharsets.UTF_8)),
-                                    writeOp("sync", record),
-                                    termBump(me));
+                    var results =
+                            client.transaction().forOperations(leaderCreate(me), writeOp("sync", record), termBump(me));
                     held(session, termOf(results));
                     return true;
                 } catch (KeeperException.NodeExistsException e) {
@@ -1154,13 +1150,7 @@ public final class ZooKeeperDcs implements Dcs {
                     }
                 }
                 ensureTerm();
-                var results = client.transaction()
-                        .forOperations(
-                                client.transactionOp()
-                                        .create()
-                                        .withMode(CreateMode.EPHEMERAL)
-                                        .forPath(path("leader"), me.getBytes(StandardCharsets.UTF_8)),
-                                termBump(me));
+                var results = client.transaction().forOperations(leaderCreate(me), termBump(me));
                 held(session, termOf(results));
                 return true;
             } catch (KeeperException.NodeExistsException
