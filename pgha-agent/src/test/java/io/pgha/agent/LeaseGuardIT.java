@@ -23,36 +23,6 @@ class LeaseGuardIT {
     @TempDir
     Path zkDir;
 
-    /** Member "b" takes the key as soon as it can; the holder must have stopped its primary before. */
-    private static void stoppedBeforeTaken(AtomicLong stoppedAt, ZooKeeperDcs other) {
-        AtomicLong takenAt = new AtomicLong();
-        await().atMost(Duration.ofSeconds(30))
-                .pollInterval(Duration.ofMillis(20))
-                .until(() -> {
-                    if (other.acquireLeader("b")) takenAt.set(System.nanoTime());
-                    return takenAt.get() != 0;
-                });
-        assertThat(stoppedAt.get()).as("the holder stopped its primary").isNotZero();
-        assertThat(stoppedAt.get())
-                .as("...before another member could take the key")
-                .isLessThan(takenAt.get());
-    }
-
-    /** The guard of member "a" on {@code dcs}, noting in {@code stoppedAt} when it stopped its primary. */
-    private static LeaseGuard guard(io.pgha.dcs.Dcs dcs, Lease lease, Timing timing, AtomicLong stoppedAt) {
-        return new LeaseGuard(
-                "a",
-                dcs,
-                lease,
-                timing,
-                () -> {
-                    stoppedAt.compareAndSet(0, System.nanoTime());
-                    return true;
-                },
-                () -> {},
-                new Watchdog(io.pgha.core.config.WatchdogConfig.off()));
-    }
-
     @Test
     void aPartitionedHolderStopsBeforeAnotherCanTakeTheKey() throws Exception {
         Timing timing = new Timing(3000, 1000, 1000).validate();
@@ -68,7 +38,17 @@ class LeaseGuardIT {
             long sent = System.nanoTime();
             assertThat(holder.acquireLeader("a")).isTrue();
             lease.confirmed(sent, timing.leaseValidityMs(holder.sessionTimeoutMs()));
-            try (LeaseGuard guard = guard(holder, lease, timing, stoppedAt)) {
+            try (LeaseGuard guard = new LeaseGuard(
+                    "a",
+                    holder,
+                    lease,
+                    timing,
+                    () -> {
+                        stoppedAt.compareAndSet(0, System.nanoTime());
+                        return true;
+                    },
+                    () -> {},
+                    new Watchdog(io.pgha.core.config.WatchdogConfig.off()))) {
                 guard.start();
                 // Renewals keep the lease valid well past one validity period.
                 Thread.sleep(timing.leaseValidityMs(holder.sessionTimeoutMs()) * 2);
@@ -76,7 +56,17 @@ class LeaseGuardIT {
                 assertThat(stoppedAt.get()).isZero();
 
                 relay.cut();
-                stoppedBeforeTaken(stoppedAt, other);
+                AtomicLong takenAt = new AtomicLong();
+                await().atMost(Duration.ofSeconds(30))
+                        .pollInterval(Duration.ofMillis(20))
+                        .until(() -> {
+                            if (other.acquireLeader("b")) takenAt.set(System.nanoTime());
+                            return takenAt.get() != 0;
+                        });
+                assertThat(stoppedAt.get()).as("the holder stopped its primary").isNotZero();
+                assertThat(stoppedAt.get())
+                        .as("...before another member could take the key")
+                        .isLessThan(takenAt.get());
                 assertThat(lease.held()).isFalse();
             }
         }
@@ -130,14 +120,34 @@ class LeaseGuardIT {
                     "test",
                     1));
             lease.confirmed(sent, timing.leaseValidityMs(holder.sessionTimeoutMs()));
-            try (LeaseGuard guard = guard(hanging, lease, timing, stoppedAt)) {
+            try (LeaseGuard guard = new LeaseGuard(
+                    "a",
+                    hanging,
+                    lease,
+                    timing,
+                    () -> {
+                        stoppedAt.compareAndSet(0, System.nanoTime());
+                        return true;
+                    },
+                    () -> {},
+                    new Watchdog(io.pgha.core.config.WatchdogConfig.off()))) {
                 guard.start();
                 Thread.sleep(timing.leaseValidityMs(holder.sessionTimeoutMs()) * 2);
                 assertThat(lease.valid()).isTrue();
                 assertThat(stoppedAt.get()).isZero();
 
                 stalled.set(true);
-                stoppedBeforeTaken(stoppedAt, other);
+                AtomicLong takenAt = new AtomicLong();
+                await().atMost(Duration.ofSeconds(30))
+                        .pollInterval(Duration.ofMillis(20))
+                        .until(() -> {
+                            if (other.acquireLeader("b")) takenAt.set(System.nanoTime());
+                            return takenAt.get() != 0;
+                        });
+                assertThat(stoppedAt.get()).as("the holder stopped its primary").isNotZero();
+                assertThat(stoppedAt.get())
+                        .as("...before another member could take the key")
+                        .isLessThan(takenAt.get());
                 assertThat(holder.connected()).isTrue();
                 assertThat(other.read().members())
                         .as("the key was ended by the other member while the holder's session lived on")

@@ -962,7 +962,13 @@ public final class ZooKeeperDcs implements Dcs {
             for (int attempt = 0; ; attempt++) {
                 try {
                     long session = handle().getSessionId();
-                    var results = client.transaction().forOperations(leaderCreate(me), termBump(me));
+                    var results = client.transaction()
+                            .forOperations(
+                                    client.transactionOp()
+                                            .create()
+                                            .withMode(CreateMode.EPHEMERAL)
+                                            .forPath(path("leader"), me.getBytes(StandardCharsets.UTF_8)),
+                                    termBump(me));
                     held(session, termOf(results));
                     return true;
                 } catch (KeeperException.NodeExistsException e) {
@@ -983,14 +989,6 @@ public final class ZooKeeperDcs implements Dcs {
         leaderSession = session;
         leaderVersion = 0;
         leaderTerm = term;
-    }
-
-    /** The step that creates the leader key for {@code me}, ephemeral in this session. */
-    private CuratorOp leaderCreate(String me) throws Exception {
-        return client.transactionOp()
-                .create()
-                .withMode(CreateMode.EPHEMERAL)
-                .forPath(path("leader"), me.getBytes(StandardCharsets.UTF_8));
     }
 
     /**
@@ -1039,8 +1037,14 @@ public final class ZooKeeperDcs implements Dcs {
             for (int attempt = 0; ; attempt++) {
                 try {
                     long session = handle().getSessionId();
-                    var results =
-                            client.transaction().forOperations(leaderCreate(me), writeOp("sync", record), termBump(me));
+                    var results = client.transaction()
+                            .forOperations(
+                                    client.transactionOp()
+                                            .create()
+                                            .withMode(CreateMode.EPHEMERAL)
+                                            .forPath(path("leader"), me.getBytes(StandardCharsets.UTF_8)),
+                                    writeOp("sync", record),
+                                    termBump(me));
                     held(session, termOf(results));
                     return true;
                 } catch (KeeperException.NodeExistsException e) {
@@ -1150,7 +1154,13 @@ public final class ZooKeeperDcs implements Dcs {
                     }
                 }
                 ensureTerm();
-                var results = client.transaction().forOperations(leaderCreate(me), termBump(me));
+                var results = client.transaction()
+                        .forOperations(
+                                client.transactionOp()
+                                        .create()
+                                        .withMode(CreateMode.EPHEMERAL)
+                                        .forPath(path("leader"), me.getBytes(StandardCharsets.UTF_8)),
+                                termBump(me));
                 held(session, termOf(results));
                 return true;
             } catch (KeeperException.NodeExistsException
