@@ -206,6 +206,8 @@ public final class Agent implements AutoCloseable, AgentView {
         pg = p.postgres();
         watchdog = p.watchdog();
         failsafe = new Failsafe(cfg, dcs, p.peers(), clock, () -> lastCluster);
+        // a primary this member confirmed in failsafe mode keeps its key when the DCS comes back
+        dcs.endUnrenewedLeasesWhile(() -> failsafe.holdsPromotion() == null);
         dcs.onChange(this::wakeUp);
         runner = actions;
         resources = new ResourceManager(

@@ -97,6 +97,13 @@ class FailsafeIT {
         restartZooKeeper();
         awaitHealthy(cluster, 3);
         assertThat(cluster.state().leader()).isEqualTo(leader);
+        // the members, which promised not to promote, did not end the unrenewed key either when
+        // ZooKeeper came back (it had not been renewed for far longer than a ttl)
+        Thread.sleep(3000);
+        assertThat(cluster.state().leader()).isEqualTo(leader);
+        assertThat(cluster.postmaster(l).orElseThrow().pid())
+                .as("never stopped, also when ZooKeeper came back")
+                .isEqualTo(pid);
     }
 
     @Test

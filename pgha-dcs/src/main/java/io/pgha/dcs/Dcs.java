@@ -180,6 +180,15 @@ public interface Dcs extends AutoCloseable {
      */
     void onAnyChange(Runnable listener);
 
+    /**
+     * Where a member ends a lease whose holder stopped renewing it without waiting for the holder's
+     * session to expire (ZooKeeper), it does so only while {@code allowed} says yes. The agent says
+     * no while it has promised a primary in failsafe mode not to promote: that primary runs on the
+     * members' confirmations, not on renewals, and must find its key when the DCS comes back. By
+     * default nothing: a DCS whose leases end only on their own.
+     */
+    default void endUnrenewedLeasesWhile(java.util.function.BooleanSupplier allowed) {}
+
     /** Publishes a router's state; it disappears when this client's session ends. */
     void publishRouter(RouterStatus status) throws DcsException;
 

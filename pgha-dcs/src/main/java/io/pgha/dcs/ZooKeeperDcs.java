@@ -112,6 +112,8 @@ public final class ZooKeeperDcs implements Dcs {
 
     private long leaderSession;
     private int leaderVersion = -1;
+    /** The version of the {@code term} node this session took the key in (see {@link #termBump}). */
+    private int leaderTerm = -1;
 
     // ------------------------------------------------------------------ opening
 
@@ -209,6 +211,7 @@ public final class ZooKeeperDcs implements Dcs {
         dcs.watcher.getListenable().addListener(dcs::watched);
         // the watch was (re)set: at the start, and after a reconnection that may have missed events
         dcs.watcher.getResetListenable().addListener(() -> {
+            dcs.readLeaderKey();
             dcs.memberRecords.clear();
             dcs.readMembers();
             dcs.fireAll();
@@ -224,7 +227,183 @@ public final class ZooKeeperDcs implements Dcs {
      * which its one read would otherwise wait behind on the session.
      */
     private void watch() {
-        if (watching.compareAndSet(false, true)) watcher.start();
+        if (watching.compareAndSet(false, true)) {
+            if (member) unrenewedLeases = daemon("pgha-lease-watch");
+            watcher.start();
+        }
+    }
+
+    private static java.util.concurrent.ScheduledExecutorService daemon(String name) {
+        var executor = new java.util.concurrent.ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, name);
+            t.setDaemon(true);
+            return t;
+        });
+        executor.setRemoveOnCancelPolicy(true);
+        return executor;
+    }
+
+    // ------------------------------------------------------------------ ending a lease its holder stopped renewing
+
+    /** What this member knows of another's leader key ({@link UnrenewedLease}); members only. */
+    private final UnrenewedLease unrenewed = new UnrenewedLease();
+    /** Reads the leader key and ends it when due; started with the watch, on members only (tests: null). */
+    private volatile java.util.concurrent.ScheduledExecutorService unrenewedLeases;
+    /** A read of the leader key is queued: events that come meanwhile need no other. */
+    private final java.util.concurrent.atomic.AtomicBoolean leaderReadQueued =
+            new java.util.concurrent.atomic.AtomicBoolean();
+    /** The planned look at whether the known key is due; touched on the lease-watch thread only. */
+    private java.util.concurrent.ScheduledFuture<?> endCheck;
+    /** Whether this member may end an unrenewed lease now ({@link #endUnrenewedLeasesWhile}). */
+    private volatile java.util.function.BooleanSupplier mayEndLeases = () -> true;
+
+    @Override
+    public void endUnrenewedLeasesWhile(java.util.function.BooleanSupplier allowed) {
+        mayEndLeases = allowed;
+    }
+
+    /** How often a due key's end is tried again while ZooKeeper cannot be reached or it may not be ended yet. */
+    static final long END_RETRY_MS = 100;
+
+    /** Whom the leader key named when last read, for the log; touched on the lease-watch thread only. */
+    private String knownHolder;
+
+    /** The ZooKeeper handle the leader key's own watch was added on; touched on the lease-watch thread only. */
+    private org.apache.zookeeper.ZooKeeper leaderWatchedOn;
+
+    /**
+     * An event of the leader key's own watch, which a member adds on ZooKeeper's handle itself:
+     * Curator's events carry no zxid, and the count of renewals needs it ({@link UnrenewedLease}).
+     */
+    private void leaderKeyEvent(org.apache.zookeeper.WatchedEvent e) {
+        switch (e.getType()) {
+            case NodeDeleted -> unrenewed.gone();
+            case NodeCreated -> {
+                unrenewed.gone();
+                readLeaderKey();
+            }
+            case NodeDataChanged -> {
+                if (!unrenewed.renewed(e.getZxid(), System.nanoTime())) readLeaderKey();
+            }
+            default -> {
+                // a connection event: the watch on the cluster's node is set again after a reconnection,
+                // and its reset reads the key
+            }
+        }
+    }
+
+    /** Queues a read of the leader key and the term (on members, where the watch runs). */
+    private void readLeaderKey() {
+        var executor = unrenewedLeases;
+        if (executor == null || !leaderReadQueued.compareAndSet(false, true)) return;
+        try {
+            executor.execute(this::leaderKeyRead);
+        } catch (java.util.concurrent.RejectedExecutionException closed) {
+            // closing
+        }
+    }
+
+    /**
+     * Reads the term, then the key: a key of a later term than the one read only makes the delete
+     * fail. The time noted is when the key's read answered, after the renewal that wrote what it
+     * read was applied.
+     */
+    private void leaderKeyRead() {
+        leaderReadQueued.set(false);
+        try {
+            var zk = handle();
+            if (zk != leaderWatchedOn) {
+                // a new session's handle: the watch goes with the old one (a reconnection keeps it)
+                zk.addWatch(path("leader"), this::leaderKeyEvent, org.apache.zookeeper.AddWatchMode.PERSISTENT);
+                leaderWatchedOn = zk;
+            }
+            Stat term = client.checkExists().forPath(path("term"));
+            Stat key = new Stat();
+            try {
+                knownHolder =
+                        new String(client.getData().storingStatIn(key).forPath(path("leader")), StandardCharsets.UTF_8);
+            } catch (KeeperException.NoNodeException gone) {
+                key = null;
+            }
+            long at = System.nanoTime();
+            // a key without a term node was taken by an older pgha: only its session's expiry ends it
+            if (key == null) unrenewed.gone();
+            else
+                unrenewed.learned(
+                        term == null ? -1 : term.getVersion(),
+                        key.getVersion(),
+                        key.getEphemeralOwner(),
+                        key.getMzxid(),
+                        at);
+        } catch (Exception e) {
+            // not connected: read again when the watch is set again after the reconnection
+            LOG.debug("could not read the leader key: {}", e.toString());
+            return;
+        }
+        planEndCheck(-1);
+    }
+
+    /** Plans the next look at the known key: when it falls due, or after {@code retryMs} when given. */
+    private void planEndCheck(long retryMs) {
+        var executor = unrenewedLeases;
+        if (executor == null) return;
+        if (endCheck != null) endCheck.cancel(false);
+        endCheck = null;
+        long delay = retryMs >= 0
+                ? retryMs * 1_000_000L
+                : unrenewed.untilDueNanos(System.nanoTime(), requestedSessionMs * 1_000_000L, mySession());
+        if (delay < 0) return;
+        try {
+            endCheck = executor.schedule(this::endIfDue, delay + 1_000_000L, TimeUnit.NANOSECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException closed) {
+            // closing
+        }
+    }
+
+    private long mySession() {
+        try {
+            return handle().getSessionId();
+        } catch (Exception e) {
+            return 0;
+        }
+    }
+
+    /**
+     * Deletes the leader key if its version has not changed for a ttl since this member first read
+     * it, in a transaction that checks the term and the version ({@link UnrenewedLease} says why that
+     * is safe). A changed key is read again; an unreachable ZooKeeper is tried again shortly.
+     */
+    private void endIfDue() {
+        var due = unrenewed.due(System.nanoTime(), requestedSessionMs * 1_000_000L, mySession());
+        if (due == null) {
+            planEndCheck(-1);
+            return;
+        }
+        if (!mayEndLeases.getAsBoolean()) {
+            // a failsafe promise: the holder may be running on the members' confirmations
+            planEndCheck(END_RETRY_MS);
+            return;
+        }
+        try {
+            var ops = client.transactionOp();
+            client.transaction()
+                    .forOperations(
+                            ops.check().withVersion(due.term()).forPath(path("term")),
+                            ops.delete().withVersion(due.version()).forPath(path("leader")));
+            unrenewed.gone();
+            LOG.warn(
+                    "ended the leader lease of {} (session 0x{}): its key was not renewed for {} ms (version {} of term {})",
+                    knownHolder,
+                    Long.toHexString(due.owner()),
+                    requestedSessionMs,
+                    due.version(),
+                    due.term());
+        } catch (KeeperException.BadVersionException | KeeperException.NoNodeException e) {
+            leaderKeyRead(); // renewed, taken anew, or gone meanwhile
+        } catch (Exception e) {
+            LOG.debug("could not end an unrenewed lease yet: {}", e.toString());
+            planEndCheck(END_RETRY_MS);
+        }
     }
 
     /** Whether the watch on the cluster's node was started (tests). */
@@ -243,9 +422,14 @@ public final class ZooKeeperDcs implements Dcs {
         String changed = e.getPath();
         if (changed == null) return; // a connection event: connectionChanged has it
         boolean dataOnly = e.getType() == org.apache.zookeeper.Watcher.Event.EventType.NodeDataChanged;
-        if (dataOnly && changed.equals(path("leader"))) return;
-        if (e.getType() == org.apache.zookeeper.Watcher.Event.EventType.NodeDeleted && changed.equals(path("leader")))
-            leaderGoneNanos = System.nanoTime();
+        boolean leaderKey = changed.equals(path("leader"));
+        if (changed.equals(path("term"))) return; // bumped with the key's creation, which tells
+        if (leaderKey) {
+            var type = e.getType();
+            if (type == org.apache.zookeeper.Watcher.Event.EventType.NodeDeleted) leaderGoneNanos = System.nanoTime();
+            // a renewal concerns nobody (the count of renewals has a watch of its own: leaderKeyEvent)
+            if (dataOnly) return;
+        }
         fireAll();
         if (changed.startsWith(path("members/"))) {
             if (!dataOnly) {
@@ -775,20 +959,74 @@ public final class ZooKeeperDcs implements Dcs {
     public boolean acquireLeader(String me) throws DcsException {
         usableSession();
         synchronized (leaderLock) {
-            try {
-                long session = handle().getSessionId();
-                client.create()
-                        .creatingParentsIfNeeded()
-                        .withMode(CreateMode.EPHEMERAL)
-                        .forPath(path("leader"), me.getBytes(StandardCharsets.UTF_8));
-                leaderSession = session;
-                leaderVersion = 0;
-                return true;
-            } catch (KeeperException.NodeExistsException e) {
-                return false;
-            } catch (Exception e) {
-                throw writeFailed("acquire the leader key", e);
+            for (int attempt = 0; ; attempt++) {
+                try {
+                    long session = handle().getSessionId();
+                    var results = client.transaction().forOperations(leaderCreate(me), termBump(me));
+                    held(session, termOf(results));
+                    return true;
+                } catch (KeeperException.NodeExistsException e) {
+                    return false;
+                } catch (KeeperException.NoNodeException e) {
+                    // the cluster's node or the term node is missing (a cluster made before it existed)
+                    if (attempt > 0) throw writeFailed("acquire the leader key", e);
+                    ensureTerm();
+                } catch (Exception e) {
+                    throw writeFailed("acquire the leader key", e);
+                }
             }
+        }
+    }
+
+    /** This session took the leader key, in the transaction that made {@code term} the term. */
+    private void held(long session, int term) {
+        leaderSession = session;
+        leaderVersion = 0;
+        leaderTerm = term;
+    }
+
+    /** The step that creates the leader key for {@code me}, ephemeral in this session. */
+    private CuratorOp leaderCreate(String me) throws Exception {
+        return client.transactionOp()
+                .create()
+                .withMode(CreateMode.EPHEMERAL)
+                .forPath(path("leader"), me.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /**
+     * The step of every transaction that takes the leader key: it bumps the {@code term} node's
+     * version, which the holder's renewals and writes check and a member that ends an unrenewed lease
+     * checks too ({@link UnrenewedLease}), so that none of them can touch a later holder's key.
+     */
+    private CuratorOp termBump(String me) throws Exception {
+        return client.transactionOp().setData().forPath(path("term"), me.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** The step that checks that the key is still of the term this session took it in. */
+    private CuratorOp termCheck() throws Exception {
+        if (leaderTerm < 0) throw new IllegalStateException("no term: this session does not hold the leader key");
+        return client.transactionOp().check().withVersion(leaderTerm).forPath(path("term"));
+    }
+
+    /** The term a transaction with {@link #termBump} gave. */
+    private int termOf(List<org.apache.curator.framework.api.transaction.CuratorTransactionResult> results) {
+        for (var r : results) {
+            if (r.getType() == org.apache.curator.framework.api.transaction.OperationType.SET_DATA
+                    && r.getForPath().equals(path("term")))
+                return r.getResultStat().getVersion();
+        }
+        throw new IllegalStateException("the transaction that took the leader key answered no term");
+    }
+
+    /** Creates the term node (and the cluster's) where it is missing: clusters made before it existed. */
+    private void ensureTerm() throws DcsException {
+        try {
+            if (client.checkExists().forPath(path("term")) != null) return;
+            client.create().creatingParentsIfNeeded().forPath(path("term"), new byte[0]);
+        } catch (KeeperException.NodeExistsException e) {
+            // made meanwhile by another member
+        } catch (Exception e) {
+            throw writeFailed("create the term node", e);
         }
     }
 
@@ -801,23 +1039,19 @@ public final class ZooKeeperDcs implements Dcs {
             for (int attempt = 0; ; attempt++) {
                 try {
                     long session = handle().getSessionId();
-                    client.transaction()
-                            .forOperations(
-                                    client.transactionOp()
-                                            .create()
-                                            .withMode(CreateMode.EPHEMERAL)
-                                            .forPath(path("leader"), me.getBytes(StandardCharsets.UTF_8)),
-                                    writeOp("sync", record));
-                    leaderSession = session;
-                    leaderVersion = 0;
+                    var results =
+                            client.transaction().forOperations(leaderCreate(me), writeOp("sync", record), termBump(me));
+                    held(session, termOf(results));
                     return true;
                 } catch (KeeperException.NodeExistsException e) {
                     // somebody holds the leader key (a second attempt fails the same way), or the record
                     // was created meanwhile (a second attempt sets it)
                     if (attempt > 0) return false;
                 } catch (KeeperException.NoNodeException e) {
-                    // the cluster's node, or the record, is missing: the two steps, which create parents
+                    // the cluster's node, the record or the term node is missing: the term made, then once
+                    // more, then the two steps, which create parents
                     if (attempt > 0) return Dcs.super.acquireLeader(me, sync);
+                    ensureTerm();
                 } catch (Exception e) {
                     throw writeFailed("acquire the leader key", e);
                 }
@@ -837,17 +1071,17 @@ public final class ZooKeeperDcs implements Dcs {
                 }
                 Stat stat;
                 try {
-                    stat = client.setData()
-                            .withVersion(leaderVersion)
-                            .forPath(path("leader"), me.getBytes(StandardCharsets.UTF_8));
+                    stat = renewAt(me, leaderVersion);
                 } catch (KeeperException.BadVersionException e) {
                     // An earlier renewal may have been applied although its answer was lost: still ours if
-                    // this session owns the node.
+                    // this session owns the node and the term is still the one it was taken in.
                     Stat now = client.checkExists().forPath(path("leader"));
-                    if (now == null || now.getEphemeralOwner() != leaderSession) throw e;
-                    stat = client.setData()
-                            .withVersion(now.getVersion())
-                            .forPath(path("leader"), me.getBytes(StandardCharsets.UTF_8));
+                    Stat term = client.checkExists().forPath(path("term"));
+                    if (now == null
+                            || now.getEphemeralOwner() != leaderSession
+                            || term == null
+                            || term.getVersion() != leaderTerm) throw e;
+                    stat = renewAt(me, now.getVersion());
                 }
                 if (stat.getEphemeralOwner() != leaderSession) {
                     leaderVersion = -1;
@@ -866,6 +1100,26 @@ public final class ZooKeeperDcs implements Dcs {
         }
     }
 
+    /**
+     * One renewal: the key's version bumped from {@code version}, in a transaction that checks the
+     * term, so that a renewal that comes late (answered after an outage) can never land on a later
+     * holder's key, whose versions start again at 0.
+     */
+    private Stat renewAt(String me, int version) throws Exception {
+        var results = client.transaction()
+                .forOperations(
+                        termCheck(),
+                        client.transactionOp()
+                                .setData()
+                                .withVersion(version)
+                                .forPath(path("leader"), me.getBytes(StandardCharsets.UTF_8)));
+        for (var r : results) {
+            if (r.getType() == org.apache.curator.framework.api.transaction.OperationType.SET_DATA)
+                return r.getResultStat();
+        }
+        throw new IllegalStateException("the renewal's transaction answered no version");
+    }
+
     @Override
     public boolean reclaimLeader(String me) throws DcsException {
         usableSession();
@@ -881,7 +1135,10 @@ public final class ZooKeeperDcs implements Dcs {
                 }
                 if (stat != null) {
                     if (stat.getEphemeralOwner() == session) {
-                        leaderSession = session;
+                        // this session took it, so the term is the one it took it in
+                        Stat term = client.checkExists().forPath(path("term"));
+                        if (term == null) return false;
+                        held(session, term.getVersion());
                         leaderVersion = stat.getVersion();
                         return me.equals(new String(value, StandardCharsets.UTF_8));
                     }
@@ -892,12 +1149,9 @@ public final class ZooKeeperDcs implements Dcs {
                         // the old session expired meanwhile and took the key with it: create it all the same
                     }
                 }
-                client.create()
-                        .creatingParentsIfNeeded()
-                        .withMode(CreateMode.EPHEMERAL)
-                        .forPath(path("leader"), me.getBytes(StandardCharsets.UTF_8));
-                leaderSession = session;
-                leaderVersion = 0;
+                ensureTerm();
+                var results = client.transaction().forOperations(leaderCreate(me), termBump(me));
+                held(session, termOf(results));
                 return true;
             } catch (KeeperException.NodeExistsException
                     | KeeperException.BadVersionException
@@ -925,6 +1179,7 @@ public final class ZooKeeperDcs implements Dcs {
                 throw writeFailed("release the leader key", e);
             } finally {
                 leaderVersion = -1;
+                leaderTerm = -1;
             }
         }
     }
@@ -955,6 +1210,7 @@ public final class ZooKeeperDcs implements Dcs {
                                             : ops.setData()
                                                     .withVersion(stat.getVersion())
                                                     .forPath(path("failover"), Json.bytes(after)),
+                                    termCheck(),
                                     ops.delete().withVersion(leaderVersion).forPath(path("leader")));
                     leaderVersion = -1;
                     return;
@@ -987,6 +1243,7 @@ public final class ZooKeeperDcs implements Dcs {
                 if (handle().getSessionId() != leaderSession) return false;
                 client.transaction()
                         .forOperations(
+                                termCheck(),
                                 client.transactionOp()
                                         .check()
                                         .withVersion(leaderVersion)
@@ -1161,6 +1418,8 @@ public final class ZooKeeperDcs implements Dcs {
 
     @Override
     public void close() {
+        var executor = unrenewedLeases;
+        if (executor != null) executor.shutdownNow();
         watcher.close();
         client.close();
     }

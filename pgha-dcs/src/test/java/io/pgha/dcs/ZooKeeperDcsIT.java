@@ -207,6 +207,102 @@ class ZooKeeperDcsIT extends DcsContract {
                 .isLessThan(20);
     }
 
+    /**
+     * A holder that stops renewing while its session lives on (a frozen agent whose client still
+     * pings, or a session whose timeout the ensemble's new leader restarted) loses its key a ttl
+     * after its last renewal, ended by another member, not when the session expires; never sooner
+     * than a ttl after that renewal was sent, and the holder's next renewal fails.
+     */
+    @Test
+    void aMemberEndsALeaseItsHolderNoLongerRenews() throws Exception {
+        ZooKeeperDcs holder = (ZooKeeperDcs) client();
+        Dcs other = client();
+        signals(other); // a member's watch, as every agent has
+        assertThat(holder.acquireLeader("a")).isTrue();
+        long session = holder.handle().getSessionId();
+        for (int i = 0; i < 3; i++) {
+            Thread.sleep(300);
+            assertThat(holder.renewLeader("a")).isTrue();
+        }
+        long lastSent = System.nanoTime();
+        assertThat(holder.renewLeader("a")).isTrue();
+        org.awaitility.Awaitility.await()
+                .atMost(java.time.Duration.ofSeconds(10))
+                .pollInterval(java.time.Duration.ofMillis(20))
+                .until(() -> other.read().leader() == null);
+        long goneAfterMs = (System.nanoTime() - lastSent) / 1_000_000;
+        assertThat(goneAfterMs)
+                .as("the key went %d ms after the last renewal was sent: not before a ttl", goneAfterMs)
+                .isGreaterThanOrEqualTo(2000);
+        assertThat(holder.connected()).isTrue();
+        assertThat(holder.handle().getSessionId())
+                .as("the holder's session lives on: another member ended the key")
+                .isEqualTo(session);
+        assertThat(holder.renewLeader("a")).isFalse();
+        assertThat(other.acquireLeader("b")).isTrue();
+    }
+
+    /** A member that may not end leases now (a failsafe promise) leaves an unrenewed key alone until it may. */
+    @Test
+    void aMemberThatMayNotEndLeasesLeavesTheKeyUntilItMay() throws Exception {
+        Dcs holder = client();
+        Dcs other = client();
+        java.util.concurrent.atomic.AtomicBoolean allowed = new java.util.concurrent.atomic.AtomicBoolean();
+        other.endUnrenewedLeasesWhile(allowed::get);
+        signals(other);
+        assertThat(holder.acquireLeader("a")).isTrue();
+        Thread.sleep(2 * 2000 + 500);
+        assertThat(other.read().leader())
+                .as("not renewed for two ttl, but promised")
+                .isEqualTo("a");
+        allowed.set(true);
+        org.awaitility.Awaitility.await()
+                .atMost(java.time.Duration.ofSeconds(5))
+                .until(() -> other.read().leader() == null);
+    }
+
+    /** A lease renewed as its holder does (every renew interval) is never ended by the members watching. */
+    @Test
+    void aLeaseThatIsRenewedIsNotEnded() throws Exception {
+        Dcs holder = client();
+        List<Dcs> others = List.of(client(), client());
+        others.forEach(DcsContract::signals);
+        signals(holder);
+        assertThat(holder.acquireLeader("a")).isTrue();
+        long end = System.nanoTime() + 3 * 2000 * 1_000_000L;
+        while (System.nanoTime() - end < 0) {
+            Thread.sleep(300);
+            assertThat(holder.renewLeader("a")).isTrue();
+        }
+        for (Dcs o : others) assertThat(o.read().leader()).isEqualTo("a");
+    }
+
+    /**
+     * Versions of the leader key start again at 0 with every holder, so a renewal of an earlier holder
+     * that comes late must not land on the next holder's key because the versions match: every
+     * renewal checks the term the key was taken in.
+     */
+    @Test
+    void aLateRenewalOfAnEarlierHolderDoesNotLandOnTheNextHoldersKey() throws Exception {
+        Dcs a = client();
+        Dcs b = client();
+        signals(b);
+        assertThat(a.acquireLeader("a")).isTrue();
+        assertThat(a.renewLeader("a")).isTrue();
+        assertThat(a.renewLeader("a")).isTrue(); // version 2
+        // a stops renewing with its session alive; b ends the key a ttl later and takes it
+        org.awaitility.Awaitility.await()
+                .atMost(java.time.Duration.ofSeconds(10))
+                .until(() -> b.read().leader() == null);
+        assertThat(b.acquireLeader("b")).isTrue();
+        assertThat(b.renewLeader("b")).isTrue();
+        assertThat(b.renewLeader("b")).isTrue(); // version 2 as well
+        assertThat(a.renewLeader("a")).isFalse();
+        assertThat(a.writeSync("a", SyncState.of("a", 0, List.of()))).isFalse();
+        assertThat(b.read().leader()).as("the key still names its holder").isEqualTo("b");
+        assertThat(b.renewLeader("b")).isTrue();
+    }
+
     /** A router's publication, awaited until every client in {@code watching} saw it (and all before it). */
     private static void seenByAll(Dcs router, List<Signals> watching) throws Exception {
         List<Integer> before = watching.stream().map(w -> w.events().get()).toList();

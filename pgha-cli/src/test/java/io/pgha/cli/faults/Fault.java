@@ -22,7 +22,13 @@ enum Fault {
             "SIGKILL of one DCS server of three (its leader: the ZooKeeper ensemble's, or etcd's raft leader)"),
     DCS_OUTAGE("SIGKILL of every DCS server for twice the ttl, then a restart (with failsafe_mode on, writes go on)"),
     KILL_SYNC_STANDBY("SIGKILL of the synchronous standby node (a standby in asynchronous mode)"),
-    SWITCHOVER("planned switchover to a random standby under load");
+    SWITCHOVER("planned switchover to a random standby under load"),
+    KILL_PRIMARY_WITH_DCS_LEADER(
+            "SIGKILL of the primary node together with the DCS's leader server (one machine ran both, as with the"
+                    + " embedded ensemble); both restart after the failover"),
+    FREEZE_PRIMARY_WITH_DCS_LEADER(
+            "SIGSTOP of the whole primary node beyond the lease together with a SIGKILL of the DCS's leader server;"
+                    + " then SIGCONT and a restart");
 
     final String description;
 
@@ -79,6 +85,17 @@ enum Fault {
         }
     }
 
+    /** Starts the DCS server {@code server} again (none when 0) and waits until it serves. */
+    private static void restartDcs(FaultLab lab, int server) throws Exception {
+        if (server <= 0) return;
+        lab.zk.start(server);
+        FaultLab.waitUntil(60_000, () -> lab.zk.serving(server));
+    }
+
+    private static String dcsNote(FaultLab lab, int server) {
+        return server > 0 ? " and " + lab.zk.label() + server + " (its leader)" : "";
+    }
+
     /** What happened, for the report. */
     record Effect(String target, String notes, boolean recovered) {}
 
@@ -88,7 +105,9 @@ enum Fault {
         int primary = p.get();
         String name = "node" + primary;
         switch (this) {
-            case KILL_PRIMARY_NODE -> {
+            case KILL_PRIMARY_NODE, KILL_PRIMARY_WITH_DCS_LEADER -> {
+                int dcsLeader = this == KILL_PRIMARY_WITH_DCS_LEADER ? lab.zk.leader() : 0;
+                if (dcsLeader > 0) lab.zk.kill(dcsLeader);
                 lab.cluster.kill(primary);
                 long at = lab.now();
                 boolean moved = FaultLab.waitUntil(
@@ -97,7 +116,8 @@ enum Fault {
                         ? "new primary node" + lab.primary().orElse(0) + " after " + (lab.now() - at) + " ms"
                         : "no new primary";
                 lab.cluster.start(primary);
-                return new Effect(name, notes, moved);
+                restartDcs(lab, dcsLeader);
+                return new Effect(name + dcsNote(lab, dcsLeader), notes, moved);
             }
             case KILL_POSTMASTER -> {
                 lab.cluster.killPostmaster(primary);
@@ -117,9 +137,11 @@ enum Fault {
                                 : "not healthy",
                         back);
             }
-            case FREEZE_PRIMARY_NODE -> {
+            case FREEZE_PRIMARY_NODE, FREEZE_PRIMARY_WITH_DCS_LEADER -> {
                 int resetsBefore = lab.dogs[primary - 1].fired();
                 StaleWriter stale = new StaleWriter(lab, primary);
+                int dcsLeader = this == FREEZE_PRIMARY_WITH_DCS_LEADER ? lab.zk.leader() : 0;
+                if (dcsLeader > 0) lab.zk.kill(dcsLeader);
                 lab.cluster.freeze(primary);
                 long at = lab.now();
                 boolean moved = FaultLab.waitUntil(
@@ -132,11 +154,12 @@ enum Fault {
                 lab.cluster.thaw(primary);
                 String staleNotes = stale.finish(thawed);
                 if (!lab.cluster.agentAlive(primary)) lab.cluster.start(primary);
+                restartDcs(lab, dcsLeader);
                 String notes =
                         (reset ? "watchdog reset the node after " + (resetAt - at) + " ms; " : "no watchdog reset; ")
                                 + (moved ? "new primary seen after " + (movedAt - at) + " ms" : "no new primary") + "; "
                                 + staleNotes;
-                return new Effect(name, notes, moved);
+                return new Effect(name + dcsNote(lab, dcsLeader), notes, moved);
             }
             case CUT_PRIMARY_FROM_DCS -> {
                 lab.zk.cut(primary);

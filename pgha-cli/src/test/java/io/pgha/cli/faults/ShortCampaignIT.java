@@ -24,6 +24,8 @@ class ShortCampaignIT {
                 Fault.CUT_PRIMARY_FROM_DCS,
                 Fault.KILL_SYNC_STANDBY,
                 Fault.LOSE_ZOOKEEPER_SERVER,
+                Fault.KILL_PRIMARY_WITH_DCS_LEADER,
+                Fault.FREEZE_PRIMARY_WITH_DCS_LEADER,
                 Fault.SWITCHOVER);
         String only = System.getProperty("pgha.faults.plan"); // e.g. CUT_PRIMARY_FROM_DCS,SWITCHOVER to debug one fault
         if (only != null)
@@ -48,7 +50,7 @@ class ShortCampaignIT {
             for (Campaign.Outcome o : r.outcomes())
                 assertThat(o.effect().recovered()).as("%s", o).isTrue();
             for (Campaign.Outcome o : r.outcomes()) {
-                if (o.fault() == Fault.FREEZE_PRIMARY_NODE) {
+                if (o.fault() == Fault.FREEZE_PRIMARY_NODE || o.fault() == Fault.FREEZE_PRIMARY_WITH_DCS_LEADER) {
                     assertThat(o.effect().notes())
                             .as("the frozen primary's watchdog reset it")
                             .contains("watchdog reset the node");
