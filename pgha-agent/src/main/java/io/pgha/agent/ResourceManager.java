@@ -88,7 +88,12 @@ final class ResourceManager implements AutoCloseable {
     private final Map<String, Long> retryAt = new ConcurrentHashMap<>();
     /** Resources whose validate-all passed on this member (it runs once, before the first start). */
     private final Set<String> validated = ConcurrentHashMap.newKeySet();
-    /** Resources whose stop {@link #leaseLost} started on a thread of its own. */
+    /**
+     * Resources being stopped (or demoted) right now, by the manager's thread or by {@link #leaseLost}
+     * on a thread of its own: one stop of a resource at a time. Two at once (the lease guard's and
+     * the plan's, both seeing the lease gone) race in the agent: the one that finds the address
+     * already gone fails, and a failed stop blocks the resource everywhere until a cleanup.
+     */
     private final Set<String> stoppingNow = ConcurrentHashMap.newKeySet();
 
     private volatile View view;
@@ -294,7 +299,17 @@ final class ResourceManager implements AutoCloseable {
     }
 
     private boolean demoteLocked(ResourceSpec r, String reason) {
-        ActionResult res = driver(r).demote(r.stopTimeoutMs());
+        if (!stoppingNow.add(r.name())) {
+            awaitOtherStop(r);
+            ResourceStatus st = states.get(r.name());
+            return st == null || !st.promoted();
+        }
+        ActionResult res;
+        try {
+            res = driver(r).demote(r.stopTimeoutMs());
+        } finally {
+            stoppingNow.remove(r.name());
+        }
         if (res.ok() || res.status() == OcfStatus.SUCCESS) {
             states.computeIfPresent(r.name(), (k, st) -> st.withPromoted(false).withResult(summary(res)));
             LOG.info("resource {} demoted ({}; {} ms)", r.name(), reason, res.millis());
@@ -315,9 +330,15 @@ final class ResourceManager implements AutoCloseable {
     }
 
     private boolean stopLocked(ResourceSpec r, String reason) {
-        set(r.name(), State.STOPPING, null, reason);
-        ActionResult res = driver(r).stop(r.stopTimeoutMs());
-        nextMonitor.remove(r.name());
+        if (!stoppingNow.add(r.name())) return awaitOtherStop(r);
+        ActionResult res;
+        try {
+            set(r.name(), State.STOPPING, null, reason);
+            res = driver(r).stop(r.stopTimeoutMs());
+            nextMonitor.remove(r.name());
+        } finally {
+            stoppingNow.remove(r.name());
+        }
         if (res.ok() || res.status() == OcfStatus.NOT_RUNNING) {
             set(r.name(), State.STOPPED, res, reason);
             LOG.info("resource {} stopped ({}; {} ms)", r.name(), reason, res.millis());
@@ -331,6 +352,24 @@ final class ResourceManager implements AutoCloseable {
                 summary(res),
                 r.name());
         return false;
+    }
+
+    /**
+     * The lease guard's stop of {@code r} is under way on its thread: waits for it (up to the stop
+     * timeout and a second) instead of running a second stop beside it; whether it stopped.
+     */
+    private boolean awaitOtherStop(ResourceSpec r) {
+        long deadline = clock.nanoTime() + (r.stopTimeoutMs() + 1000) * 1_000_000L;
+        while (stoppingNow.contains(r.name()) && clock.nanoTime() < deadline) {
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+        ResourceStatus st = states.get(r.name());
+        return !stoppingNow.contains(r.name()) && (st == null || !st.state().mayHold());
     }
 
     /** A failed action: counted, and the state set (FAILED, or BLOCKED for a stop). */
@@ -390,6 +429,7 @@ final class ResourceManager implements AutoCloseable {
                         ? ocf.monitor(r.monitorTimeoutMs(), r.monitorIntervalMs())
                         : d.monitor(r.monitorTimeoutMs());
                 nextMonitor.put(r.name(), clock.nanoTime() + r.monitorIntervalMs() * 1_000_000L);
+                if (stoppingNow.contains(r.name())) continue; // the lease guard stops it right now
                 if (res.status().running()) {
                     // a monitor that finds it running changes nothing that is published (the member
                     // record is a DCS write that wakes every agent), unless it lost its promoted role
@@ -569,12 +609,22 @@ final class ResourceManager implements AutoCloseable {
                 continue;
             }
             if (!r.withPrimary() || st == null || !st.state().mayHold()) continue;
+            if (!stoppingNow.add(r.name())) continue; // the manager's thread stops it right now
             if (r.kind() == ResourceSpec.Kind.IP) {
-                ActionResult res = driver(r).stop(Math.min(r.stopTimeoutMs(), 1000));
-                if (res.ok()) set(r.name(), State.STOPPED, res, "the leader lease was lost");
-                LOG.warn("lease lost: address {} {}", r.name(), res.ok() ? "removed" : "NOT removed: " + summary(res));
-            } else if (stoppingNow.add(r.name())) {
-                // not behind the manager's thread (it may be in a long monitor): at once, beside PostgreSQL's stop
+                try {
+                    ActionResult res = driver(r).stop(Math.min(r.stopTimeoutMs(), 1000));
+                    if (res.ok()) set(r.name(), State.STOPPED, res, "the leader lease was lost");
+                    LOG.warn(
+                            "lease lost: address {} {}",
+                            r.name(),
+                            res.ok() ? "removed" : "NOT removed: " + summary(res));
+                } finally {
+                    stoppingNow.remove(r.name());
+                }
+            } else {
+                // not behind the manager's thread (it may be in a long monitor): at once, beside
+                // PostgreSQL's stop; STOPPING keeps the plan from stopping it a second time
+                set(r.name(), State.STOPPING, null, "the leader lease was lost");
                 Thread t = new Thread(
                         () -> {
                             try {

@@ -1,6 +1,7 @@
 package io.pgha.agent;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.pgha.agent.FakeCluster.Node;
 import io.pgha.core.config.WatchdogConfig;
@@ -83,10 +84,30 @@ class AgentResourcesTest {
             return record("start", io.pgha.agent.resource.OcfStatus.SUCCESS);
         }
 
+        /** Set: a stop waits for it, as a script that takes its time; null: stops return at once. */
+        volatile java.util.concurrent.CountDownLatch stopGate;
+
+        private final java.util.concurrent.atomic.AtomicInteger stopsNow =
+                new java.util.concurrent.atomic.AtomicInteger();
+
         @Override
         public io.pgha.agent.resource.ActionResult stop(long timeoutMs) {
-            running = false;
-            return record("stop", io.pgha.agent.resource.OcfStatus.SUCCESS);
+            // as ocf:heartbeat:IPaddr2: a second stop beside the first finds the address half gone and fails
+            if (stopsNow.incrementAndGet() > 1) {
+                stopsNow.decrementAndGet();
+                return record("stop beside another stop", io.pgha.agent.resource.OcfStatus.ERR_GENERIC);
+            }
+            try {
+                var gate = stopGate;
+                if (gate != null) gate.await(10, java.util.concurrent.TimeUnit.SECONDS);
+                running = false;
+                return record("stop", io.pgha.agent.resource.OcfStatus.SUCCESS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return record("stop interrupted", io.pgha.agent.resource.OcfStatus.ERR_GENERIC);
+            } finally {
+                stopsNow.decrementAndGet();
+            }
         }
 
         volatile boolean promoted;
@@ -197,6 +218,35 @@ class AgentResourcesTest {
         pgEvents("n1", n1.pg());
         assertThat(index("n1 vip stop")).isLessThan(index("n1 pg stopImmediately"));
         assertThat(holders("vip")).isEmpty();
+    }
+
+    @Test
+    void theLeaseGuardsStopAndThePlansStopNeverRunTwiceAtOnce() throws Exception {
+        // a resource with the primary that takes its time to stop: the lease guard stops it on a thread
+        // of its own, and the manager's next tick, which also sees the lease gone, must not stop it a
+        // second time beside it (seen with IPaddr2 in VipIT: the second stop failed, and the resource
+        // stayed blocked on that member, so the next primary there never started it)
+        Map<String, Object> svc = Map.of("svc", Map.of("kind", "script", "path", "/bin/svc", "with", "primary"));
+        healthyCluster(withResources(svc));
+        round();
+        round();
+        assertThat(holders("svc")).containsExactly("n1");
+        Node n1 = nodes.get("n1");
+        FakeDriver d = drivers.get("n1/svc");
+        d.stopGate = new java.util.concurrent.CountDownLatch(1);
+        clock.advance(TTL);
+        n1.agent().leaseGuard().enforce();
+        await().atMost(java.time.Duration.ofSeconds(5)).until(() -> d.stopsNow.get() == 1);
+        n1.agent().resources().tick(); // plans with the lease gone while the guard's stop runs
+        d.stopGate.countDown();
+        await().atMost(java.time.Duration.ofSeconds(5))
+                .until(() -> n1.agent().resources().published().get("svc").state()
+                        == io.pgha.core.resource.ResourceStatus.State.STOPPED);
+        n1.agent().resources().tick();
+        assertThat(events).as("one stop at a time").doesNotContain("n1 svc stop beside another stop");
+        assertThat(n1.agent().resources().published().get("svc").state())
+                .isEqualTo(io.pgha.core.resource.ResourceStatus.State.STOPPED);
+        assertThat(holders("svc")).isEmpty();
     }
 
     @Test

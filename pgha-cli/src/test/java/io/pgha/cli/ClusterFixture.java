@@ -185,6 +185,12 @@ final class ClusterFixture {
 
     static void dumpLogs(LocalCluster c) {
         if (c == null) return;
+        ClusterState st = state(c);
+        if (st != null) {
+            System.out.println("----- DCS: leader " + st.leader());
+            for (var m : st.members().values())
+                System.out.println("  " + m.name() + " " + m.role() + " resources " + m.resources());
+        }
         for (int i = 1; i <= c.nodes(); i++) {
             List<String> lines = new ArrayList<>(
                     agentLog(c, i).lines().filter(l -> !l.startsWith("\t")).toList());
