@@ -597,17 +597,30 @@ public final class PoolListener implements AutoCloseable {
         }
     }
 
+    /**
+     * Closes the port, every client and server connection, and the event loops. Each step waits a
+     * bounded time: a loop that hangs (seen once in RouterIT, on a close that never completed) must
+     * not hang the router's or the agent's shutdown with it.
+     */
     @Override
     public void close() {
-        if (server != null) server.close().awaitUninterruptibly();
-        loop.submit(() -> {
+        if (server != null) bounded(server.close(), 5_000, "closing the listening socket");
+        bounded(
+                loop.submit(() -> {
                     pool.closeAll();
                     for (PooledClient c : clients) c.closeQuietly();
-                })
-                .awaitUninterruptibly();
+                }),
+                5_000,
+                "closing the client and server connections");
         // A quiet period: on io_uring a socket closed with a read pending closes when the kernel has
         // answered the read's cancellation; ending the loop before that logs Netty's rejected close.
-        group.shutdownGracefully(100, 2000, java.util.concurrent.TimeUnit.MILLISECONDS)
-                .awaitUninterruptibly();
+        bounded(
+                group.shutdownGracefully(100, 2000, java.util.concurrent.TimeUnit.MILLISECONDS),
+                10_000,
+                "stopping the event loops");
+    }
+
+    private static void bounded(io.netty.util.concurrent.Future<?> f, long ms, String what) {
+        if (!f.awaitUninterruptibly(ms)) LOG.warn("pool: {} did not finish within {} ms; going on", what, ms);
     }
 }
