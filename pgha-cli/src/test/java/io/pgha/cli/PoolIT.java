@@ -879,6 +879,10 @@ class PoolIT {
                         .hasMessageContaining("too many clients from 127.0.0.1 (max_client_conn_per_address 2)");
             }
             router.pool().reconfigure(poolConfig.withLimits(new PoolConfig.Limits(0, 3, 100, 60_000)));
+            // the two clients above are gone (their close is seen on the pool's loop)
+            org.awaitility.Awaitility.await()
+                    .atMost(Duration.ofSeconds(5))
+                    .until(() -> router.pool().clients() == 0);
             List<java.net.Socket> flood = new ArrayList<>();
             int refused = 0;
             try {

@@ -187,7 +187,7 @@ public final class PoolListener implements AutoCloseable {
                         fresh.tls().serverSslmode(),
                         fresh.tls().serverCaFile()),
                 fresh.pools());
-        loop.execute(() -> {
+        Runnable apply = () -> {
             boolean serverTlsChanged = !applied.tls().equals(cfg.tls());
             users = fresher;
             cfg = applied;
@@ -195,7 +195,10 @@ public final class PoolListener implements AutoCloseable {
             // connections made under the old TLS settings are replaced as they come back
             if (serverTlsChanged) reconnect(null);
             pool.configChanged();
-        });
+        };
+        // applied when this returns: a client that connects after a reload meets the new limits
+        if (loop.inEventLoop()) apply.run();
+        else bounded(loop.submit(apply), 5_000, "applying the reloaded settings");
         LOG.info(
                 "router {}: pooled listener settings and {} user(s) from {} reloaded",
                 name,
