@@ -792,8 +792,17 @@ final class ResourceManager implements AutoCloseable {
         }
     }
 
+    /** What each resource waited for at the last tick, as logged (manager's thread only). */
+    private final Map<String, String> loggedWaits = new HashMap<>();
+
     /** Writes each resource's placement reason (or what it waits for) into its state, for the record. */
     private void annotate(Plan plan) {
+        // a resource this member should run but does not start says why in the log, once per reason:
+        // a VIP that never comes up on a new primary must be explained where an operator looks first
+        loggedWaits.keySet().retainAll(plan.waiting().keySet());
+        plan.waiting().forEach((name, why) -> {
+            if (!why.equals(loggedWaits.put(name, why))) LOG.info("resource {}: {}", name, why);
+        });
         for (var e : plan.targets().entrySet()) {
             ResourceStatus st = states.get(e.getKey());
             if (st == null) continue;
