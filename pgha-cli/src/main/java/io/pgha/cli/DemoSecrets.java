@@ -42,15 +42,25 @@ final class DemoSecrets {
     private static final String LOOPBACK_SAN = "ip:127.0.0.1,dns:localhost";
 
     /**
-     * A PKCS#12 key store with a self-signed certificate for 127.0.0.1 and {@code hosts} (ZooKeeper
-     * checks the peer's address against it) and that certificate as the PEM trust store, under
-     * {@code dir}/tls; made in this JVM ({@link DemoCertificate}) when absent or made for other addresses.
+     * A PEM key store (the private key, unencrypted PKCS#8, then a self-signed certificate for
+     * 127.0.0.1 and {@code hosts}, which ZooKeeper checks the peer's address against) and that
+     * certificate as the PEM trust store, under {@code dir}/tls; made in this JVM ({@link
+     * DemoCertificate}) when absent or made for other addresses.
+     *
+     * <p>The key is not encrypted: ZooKeeper opens the key store again for every TLS connection (each
+     * client, each quorum and election link), and an encrypted key costs a PBKDF2 derivation each time,
+     * on the agents' first-tier JIT about a fifth of their CPU until a demo is up (a PKCS#12 store with
+     * 1,000 iterations, measured with async-profiler). A password kept beside the file, as a demo must
+     * (its config files), protects nothing the file's mode does not: the file is owner-only from its
+     * creation, in a directory only its owner can write. A key store made by an earlier version
+     * ({@code zookeeper.p12}) is removed.
      */
-    static DcsConfig.Tls tls(Path dir, String password, List<String> hosts) throws IOException {
+    static DcsConfig.Tls tls(Path dir, List<String> hosts) throws IOException {
         Path tls = Files.createDirectories(dir.resolve("tls"));
-        Path keystore = tls.resolve("zookeeper.p12");
+        Path keystore = tls.resolve("zookeeper.pem");
         Path truststore = tls.resolve("ca.pem");
         Path sanFile = tls.resolve("san");
+        Files.deleteIfExists(tls.resolve("zookeeper.p12"));
         StringBuilder names = new StringBuilder(LOOPBACK_SAN);
         for (String h : hosts.stream().distinct().toList()) {
             if (h.equals("127.0.0.1") || h.equals("localhost")) continue;
@@ -70,23 +80,18 @@ final class DemoSecrets {
             Path scratch = Files.createTempDirectory(
                     tls, ".made", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
             try {
-                Path fresh = scratch.resolve("zookeeper.p12");
+                Path fresh = scratch.resolve("zookeeper.pem");
                 DemoCertificate.Made cert;
                 try {
                     cert = DemoCertificate.make("pgha demo", san, java.time.Duration.ofDays(3650));
-                    java.security.KeyStore ks = java.security.KeyStore.getInstance("PKCS12");
-                    ks.load(null, null);
-                    ks.setKeyEntry(
-                            "pgha",
-                            cert.keys().getPrivate(),
-                            password.toCharArray(),
-                            new java.security.cert.Certificate[] {cert.certificate()});
+                    String certPem = pem(cert.certificate().getEncoded());
                     Files.createFile(
                             fresh, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-                    try (var out = Files.newOutputStream(fresh)) {
-                        storeQuickToOpen(ks, out, password.toCharArray());
-                    }
-                    Files.writeString(truststore, pem(cert.certificate().getEncoded()), StandardCharsets.US_ASCII);
+                    Files.writeString(
+                            fresh,
+                            pem("PRIVATE KEY", cert.keys().getPrivate().getEncoded()) + certPem,
+                            StandardCharsets.US_ASCII);
+                    Files.writeString(truststore, certPem, StandardCharsets.US_ASCII);
                 } catch (java.security.GeneralSecurityException e) {
                     throw new IOException("cannot make the demo's ZooKeeper certificate: " + e.getMessage(), e);
                 }
@@ -98,42 +103,20 @@ final class DemoSecrets {
         }
         return new DcsConfig.Tls(
                 keystore.toAbsolutePath().toString(),
-                password,
+                null,
                 truststore.toAbsolutePath().toString(),
                 null);
     }
 
-    /**
-     * Stores {@code ks} with 1,000 PBKDF2 iterations instead of the JDK's 10,000 and the certificate
-     * unencrypted (it is public; ca.pem beside it holds the same). Every agent opens the key store
-     * several times as it starts (ZooKeeper's client port, its quorum links, the agent's own client),
-     * each time about 0.1 s of CPU on the agents' first-tier JIT with the default counts, and 7 ms
-     * with these. The iterations only slow a guess of the password offline, and the password is 144
-     * random bits (dcs.secret), kept beside the key store: no guess gets anywhere near it either way.
-     */
-    private static synchronized void storeQuickToOpen(java.security.KeyStore ks, java.io.OutputStream out, char[] pw)
-            throws IOException, java.security.GeneralSecurityException {
-        String[][] quick = {
-            {"keystore.pkcs12.keyPbeIterationCount", "1000"},
-            {"keystore.pkcs12.macIterationCount", "1000"},
-            {"keystore.pkcs12.certProtectionAlgorithm", "NONE"},
-        };
-        String[] before = new String[quick.length];
-        for (int i = 0; i < quick.length; i++) before[i] = System.setProperty(quick[i][0], quick[i][1]);
-        try {
-            ks.store(out, pw);
-        } finally {
-            for (int i = 0; i < quick.length; i++) {
-                if (before[i] == null) System.clearProperty(quick[i][0]);
-                else System.setProperty(quick[i][0], before[i]);
-            }
-        }
-    }
-
     /** A certificate as PEM (what keytool -exportcert -rfc writes). */
     static String pem(byte[] der) {
-        return "-----BEGIN CERTIFICATE-----\n"
+        return pem("CERTIFICATE", der);
+    }
+
+    /** {@code der} as a PEM block of {@code label}. */
+    private static String pem(String label, byte[] der) {
+        return "-----BEGIN " + label + "-----\n"
                 + java.util.Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(der)
-                + "\n-----END CERTIFICATE-----\n";
+                + "\n-----END " + label + "-----\n";
     }
 }

@@ -195,7 +195,7 @@ public final class LocalCluster implements AutoCloseable {
         if (opt.externalZk() == null) {
             String dcsPassword = DemoSecrets.dcsPassword(opt.dir());
             dcsAuth = new Credentials(DemoSecrets.DCS_USER, dcsPassword);
-            dcsTls = DemoSecrets.tls(opt.dir(), dcsPassword, opt.hosts());
+            dcsTls = DemoSecrets.tls(opt.dir(), opt.hosts());
         }
         LocalCluster c = new LocalCluster(opt, HexFormat.of().formatHex(secret), dcsAuth, dcsTls);
         for (int i = 1; i <= opt.nodes(); i++) c.writeConfig(i);
@@ -322,7 +322,10 @@ public final class LocalCluster implements AutoCloseable {
                         : "  auth: {username: " + dcsAuth.username() + ", password: " + dcsAuth.password() + "}\n")
                 + (dcsTls == null
                         ? ""
-                        : "  tls: {keystore: " + dcsTls.keystore() + ", keystore_password: " + dcsTls.keystorePassword()
+                        : "  tls: {keystore: " + dcsTls.keystore()
+                                + (dcsTls.keystorePassword() == null
+                                        ? ""
+                                        : ", keystore_password: " + dcsTls.keystorePassword())
                                 + ", truststore: " + dcsTls.truststore() + "}\n")
                 + (opt.etcd()
                         ? "  etcd: {endpoints: \"" + opt.externalZk().get(i - 1) + "\"}\n"

@@ -12,6 +12,8 @@ import java.security.KeyStore;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.util.List;
+import java.util.Optional;
+import org.apache.zookeeper.util.PemReader;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -22,33 +24,31 @@ class DemoSecretsTest {
 
     @Test
     void theKeyStoreIsOwnerOnlyAndThePemIsItsCertificate() throws Exception {
-        DcsConfig.Tls tls = DemoSecrets.tls(dir, "0123456789abcdef", List.of("127.0.0.1", "10.0.0.7"));
+        Files.createDirectories(dir.resolve("tls"));
+        Files.writeString(dir.resolve("tls/zookeeper.p12"), "an earlier version's key store");
+        DcsConfig.Tls tls = DemoSecrets.tls(dir, List.of("127.0.0.1", "10.0.0.7"));
         Path keystore = Path.of(tls.keystore());
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(keystore)))
                 .isEqualTo("rw-------");
         try (var entries = Files.list(dir.resolve("tls"))) {
             assertThat(entries.map(p -> p.getFileName().toString()))
                     .as("no scratch directory left")
-                    .containsExactlyInAnyOrder("zookeeper.p12", "ca.pem", "san");
+                    .containsExactlyInAnyOrder("zookeeper.pem", "ca.pem", "san");
         }
-        KeyStore ks = KeyStore.getInstance("PKCS12");
-        try (var in = Files.newInputStream(keystore)) {
-            ks.load(in, "0123456789abcdef".toCharArray());
-        }
+        // ZooKeeper's own reader, as its TLS clients and servers open it: no password, nothing to derive
+        assertThat(tls.keystorePassword()).isNull();
+        KeyStore ks = PemReader.loadKeyStore(keystore.toFile(), keystore.toFile(), Optional.empty());
         String pem = Files.readString(Path.of(tls.truststore()), StandardCharsets.US_ASCII);
         assertThat(pem).startsWith("-----BEGIN CERTIFICATE-----\n").endsWith("-----END CERTIFICATE-----\n");
         X509Certificate fromPem = (X509Certificate) CertificateFactory.getInstance("X.509")
                 .generateCertificate(new ByteArrayInputStream(pem.getBytes(StandardCharsets.US_ASCII)));
-        assertThat(fromPem).isEqualTo(ks.getCertificate("pgha"));
-        assertThat(ks.getKey("pgha", "0123456789abcdef".toCharArray())).isNotNull();
-        assertThat(System.getProperty("keystore.pkcs12.macIterationCount"))
-                .as("the quick store's settings do not outlive it")
-                .isNull();
+        assertThat(fromPem).isEqualTo(ks.getCertificate("key"));
+        assertThat(ks.getKey("key", new char[0])).isInstanceOf(java.security.interfaces.ECPrivateKey.class);
         assertThat(fromPem.getSubjectAlternativeNames().stream().map(n -> String.valueOf(n.get(1))))
                 .contains("127.0.0.1", "10.0.0.7", "localhost");
         // kept as it is on the next start for the same addresses
         long made = Files.getLastModifiedTime(keystore).toMillis();
-        DemoSecrets.tls(dir, "0123456789abcdef", List.of("127.0.0.1", "10.0.0.7"));
+        DemoSecrets.tls(dir, List.of("127.0.0.1", "10.0.0.7"));
         assertThat(Files.getLastModifiedTime(keystore).toMillis()).isEqualTo(made);
     }
 }
