@@ -154,9 +154,20 @@ final class DemoCommand implements Callable<Integer> {
     }
 
     private boolean awaitHealthy(LocalCluster cluster) throws InterruptedException {
-        long deadline = System.nanoTime() + 180_000_000_000L;
+        long started = System.nanoTime();
+        long deadline = started + 180_000_000_000L;
         String last = "";
+        boolean agentUp = false;
         while (System.nanoTime() < deadline) {
+            // No DCS client of the demo's own until an agent has a session (or 20 s have passed): see
+            // LocalCluster#anyAgentConnected.
+            if (!agentUp) {
+                agentUp = cluster.anyAgentConnected() || System.nanoTime() - started > 20_000_000_000L;
+                if (!agentUp) {
+                    Thread.sleep(50);
+                    continue;
+                }
+            }
             if (cluster.healthy(nodes)) return true;
             try {
                 ClusterState c = cluster.state();
@@ -169,7 +180,7 @@ final class DemoCommand implements Callable<Integer> {
             } catch (DcsException e) {
                 // ensemble still forming
             }
-            Thread.sleep(500);
+            Thread.sleep(200);
         }
         return false;
     }

@@ -570,6 +570,36 @@ public final class LocalCluster implements AutoCloseable {
         return dcs().read();
     }
 
+    /** Node configs read once, for {@link #anyAgentConnected}. */
+    private NodeConfig[] nodeConfigs;
+
+    /**
+     * True when the agent of some node answers on its control socket with its DCS session up. The
+     * demo waits for that before its own DCS client's first attempt: while the embedded ensemble
+     * elects, each attempt costs the client and a server a TLS handshake that the server then
+     * closes, CPU that the election and the agents' start need. True also when a node has no control
+     * socket in the cluster's directory (nothing to ask); the caller bounds its wait besides.
+     */
+    public synchronized boolean anyAgentConnected() {
+        if (nodeConfigs == null) {
+            nodeConfigs = new NodeConfig[opt.nodes()];
+            for (int i = 1; i <= opt.nodes(); i++) nodeConfigs[i - 1] = ConfigLoader.load(config(i));
+        }
+        for (NodeConfig n : nodeConfigs) {
+            // a node's socket outside the cluster's directory (its path would be too long there) may be
+            // another cluster's: nothing to wait for
+            if (n.controlSocket() == null
+                    || !Path.of(n.controlSocket()).startsWith(opt.dir().toAbsolutePath())) return true;
+            io.pgha.agent.ControlSocket.Reply r = io.pgha.agent.ControlSocket.Client.ask(
+                    Path.of(n.controlSocket()),
+                    new io.pgha.agent.ControlSocket.Identity(n.cluster(), n.name(), n.dataDir()),
+                    List.of("list", "json"),
+                    1000);
+            if (r != null && r.ok()) return true;
+        }
+        return false;
+    }
+
     /** True when a primary holds the lease and every live node runs as its streaming standby. */
     public boolean healthy(int expectedMembers) {
         try {

@@ -8,8 +8,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Properties;
+import org.apache.zookeeper.server.ZooKeeperServer;
 import org.apache.zookeeper.server.embedded.ExitHandler;
 import org.apache.zookeeper.server.embedded.ZooKeeperServerEmbedded;
+import org.apache.zookeeper.server.quorum.QuorumPeer;
+import org.apache.zookeeper.server.quorum.QuorumPeerMain;
 
 /**
  * A ZooKeeper server inside this JVM: one peer of an ensemble formed by the agents, or a standalone
@@ -147,6 +150,44 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
 
     public String connectString() {
         return connectString;
+    }
+
+    /**
+     * Whether this peer serves clients: a standalone server once started, a quorum peer once it leads
+     * or follows and has caught up with the leader. Before that it accepts a client's connection (the
+     * TLS handshake included) and closes it at once. Read from ZooKeeper's objects in this JVM, which
+     * its embedding API does not expose; true when they cannot be read (then nobody is held back).
+     */
+    public boolean serving() {
+        try {
+            java.lang.reflect.Field main = server.getClass().getDeclaredField("maincluster");
+            main.setAccessible(true);
+            Object cluster = main.get(server);
+            if (cluster == null) return true; // standalone: started means serving
+            java.lang.reflect.Field peerField = QuorumPeerMain.class.getDeclaredField("quorumPeer");
+            peerField.setAccessible(true);
+            QuorumPeer peer = (QuorumPeer) peerField.get(cluster);
+            if (peer == null) return false;
+            ZooKeeperServer zk = peer.getActiveServer();
+            return zk != null && zk.isRunning();
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            return true;
+        }
+    }
+
+    /**
+     * Waits up to {@code timeoutMs} until this peer {@link #serving serves}; true when it does. An
+     * agent waits so before its client's first attempt, while the ensemble elects a leader: each
+     * attempt on a server that does not serve yet costs both sides a TLS handshake, and at a
+     * cluster's start those were most of the CPU the election competed with.
+     */
+    public boolean awaitServing(long timeoutMs) throws InterruptedException {
+        long deadline = System.nanoTime() + timeoutMs * 1_000_000L;
+        while (!serving()) {
+            if (System.nanoTime() - deadline >= 0) return false;
+            Thread.sleep(10);
+        }
+        return true;
     }
 
     @Override
