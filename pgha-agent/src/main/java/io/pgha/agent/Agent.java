@@ -379,6 +379,11 @@ public final class Agent implements AutoCloseable, AgentView {
             resources.update(c, local.runningPrimary() && leaseHeld);
             if (action == null && leaseHeld && local.runningPrimary()) handOverForResources(c);
         }
+        // A bootstrap starts before this member's record is published: its claim on the initialize key
+        // is what decides between members, and the first publication of a new agent (its ACL check, the
+        // record's first serialization, the first writes of a cold client) took 250-300 ms of a demo's start.
+        boolean actFirst = reachable && d instanceof Decision.Bootstrap;
+        if (actFirst) executor.execute(d, c, local);
         Member me = member(local, action, reason, standbyLeader(c, local, leaseHeld) ? pg.upstreamPosition() : null);
         Member before = lastPublished;
         lastPublished = me;
@@ -394,7 +399,7 @@ public final class Agent implements AutoCloseable, AgentView {
             peersWarmed = true;
             parts.peers().warmUp(me);
         }
-        executor.execute(d, c, local);
+        if (!actFirst) executor.execute(d, c, local);
         return d;
     }
 

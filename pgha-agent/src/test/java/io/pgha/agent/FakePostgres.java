@@ -37,6 +37,8 @@ final class FakePostgres implements PostgresControl {
 
     String synchronousStandbyNames = "";
     final List<String> calls = new ArrayList<>();
+    /** Runs inside {@link #initdb}, for a test to look at the world at that moment. */
+    Runnable onInitdb = () -> {};
 
     static FakePostgres primary() {
         FakePostgres p = new FakePostgres();
@@ -140,6 +142,7 @@ final class FakePostgres implements PostgresControl {
     @Override
     public synchronized void initdb() {
         calls.add("initdb");
+        onInitdb.run();
         data = true;
     }
 
