@@ -6,6 +6,7 @@ import io.pgha.dcs.EmbeddedZooKeeper;
 import io.pgha.testkit.FreePorts;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -22,6 +23,9 @@ class SessionRefusalIT {
 
     @Test
     void anAgentWhoseServerGrantsALongerSessionExitsBeforeItsFirstCycle() throws Exception {
+        // As root, PostgreSQL's OS user must reach the data directory: JUnit makes its directory 0700, and
+        // the agent would stop on that (before its session could be refused) instead
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx--x--x"));
         // tickTime 2000: the server grants at least 4000 ms, the agent asks for its ttl of 2500 ms
         try (EmbeddedZooKeeper zk =
                 EmbeddedZooKeeper.standalone("127.0.0.1", FreePorts.one(), dir.resolve("zk"), 2000)) {
@@ -50,7 +54,8 @@ class SessionRefusalIT {
                         .contains("ZooKeeper granted a session timeout of 4000 ms but timing.ttl is 2500 ms")
                         .contains("raise timing.ttl to 4000 ms or more")
                         .doesNotContain("Bootstrap:")
-                        .doesNotContain("started; REST API");
+                        .doesNotContain("started; REST API")
+                        .doesNotContain("cannot write into");
                 assertThat(data.resolve("PG_VERSION")).as("no initdb ran").doesNotExist();
             } finally {
                 if (agent.isAlive()) agent.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
