@@ -49,7 +49,12 @@ final class PgCopies {
         this.lifecycle = lifecycle;
     }
 
-    /** initdb with checksums (pg_rewind needs them or wal_log_hints), then pgha's files. */
+    /**
+     * initdb with checksums (pg_rewind needs them or wal_log_hints), then pgha's files. initdb writes
+     * without fsync ({@code --no-sync}) and {@link #syncCopy} makes the new cluster durable in one call
+     * before anything uses it, as for a clone: initdb's own fsync of each of its ~1,000 files took 0.1
+     * s of a bootstrap on a virtual disk.
+     */
     void initdb() throws PostgresException, IOException {
         Directories.delete(dataDir);
         os.ensureOwnedDirectory(dataDir);
@@ -65,7 +70,8 @@ final class PgCopies {
                 cfg.postgresql().superuser().username(),
                 "--wal-segsize=" + cfg.postgresql().walSegmentSizeMb(),
                 "--auth-local=peer",
-                "--auth-host=scram-sha-256"));
+                "--auth-host=scram-sha-256",
+                "--no-sync"));
         String pw = dataDir.getFileName() + ".initpw";
         try (GuardedDirectory state = os.directory(stateDir)) {
             try {
@@ -78,6 +84,7 @@ final class PgCopies {
                 state.delete(pw);
             }
         }
+        syncCopy(dataDir);
         files.writeAll(null, false);
     }
 
