@@ -157,7 +157,8 @@ final class PgCopies {
     }
 
     /**
-     * Makes a copy written without fsync durable before it is renamed into place: syncfs(2) of its file
+     * Makes a copy written without fsync durable before it is renamed into place (a clone) or started (a
+     * new cluster of initdb): syncfs(2) of its file
      * system ({@code sync -f}, one call, as PostgreSQL 17's {@code --sync-method=syncfs} does; a clone
      * of a small database spent 0.2-0.3 s of its 0.5 s in pg_basebackup's fsync of each file), and
      * where that is not possible, {@code initdb --sync-only}, which fsyncs every file as pg_basebackup
