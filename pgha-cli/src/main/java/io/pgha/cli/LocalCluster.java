@@ -162,6 +162,8 @@ public final class LocalCluster implements AutoCloseable {
     private final DcsConfig.Tls dcsTls;
     private Dcs dcs;
     private String observerConnect;
+    /** Node configs read once, for {@link #anyAgentConnected}. */
+    private NodeConfig[] nodeConfigs;
 
     private LocalCluster(Options opt, String apiPassword, Credentials dcsAuth, DcsConfig.Tls dcsTls) {
         this.opt = opt;
@@ -570,9 +572,6 @@ public final class LocalCluster implements AutoCloseable {
         return dcs().read();
     }
 
-    /** Node configs read once, for {@link #anyAgentConnected}. */
-    private NodeConfig[] nodeConfigs;
-
     /**
      * True when the agent of some node answers on its control socket with its DCS session up. The
      * demo waits for that before its own DCS client's first attempt: while the embedded ensemble
@@ -590,12 +589,7 @@ public final class LocalCluster implements AutoCloseable {
             // another cluster's: nothing to wait for
             if (n.controlSocket() == null
                     || !Path.of(n.controlSocket()).startsWith(opt.dir().toAbsolutePath())) return true;
-            io.pgha.agent.ControlSocket.Reply r = io.pgha.agent.ControlSocket.Client.ask(
-                    Path.of(n.controlSocket()),
-                    new io.pgha.agent.ControlSocket.Identity(n.cluster(), n.name(), n.dataDir()),
-                    List.of("list", "json"),
-                    1000);
-            if (r != null && r.ok()) return true;
+            if (LocalReads.ask(n, "list", true, 1000) != null) return true;
         }
         return false;
     }

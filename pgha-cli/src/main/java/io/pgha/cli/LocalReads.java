@@ -50,13 +50,20 @@ final class LocalReads {
      * DCS session right now, or no answer within {@link #TIMEOUT_MS}.
      */
     static String ask(ClientConfig cfg, String command, boolean json) {
-        if (!cfg.isNodeConfig() || cfg.node().controlSocket() == null) return null;
-        NodeConfig n = cfg.node();
+        return cfg.isNodeConfig() ? ask(cfg.node(), command, json, TIMEOUT_MS) : null;
+    }
+
+    /**
+     * {@code command}'s text from the agent of node config {@code n}, or null when it has no socket,
+     * does not run, has no DCS session right now or does not answer within {@code timeoutMs}.
+     */
+    static String ask(NodeConfig n, String command, boolean json, long timeoutMs) {
+        if (n.controlSocket() == null) return null;
         ControlSocket.Reply r = ControlSocket.Client.ask(
                 Path.of(n.controlSocket()),
                 new ControlSocket.Identity(n.cluster(), n.name(), n.dataDir()),
                 List.of(command, json ? "json" : "text"),
-                TIMEOUT_MS);
+                timeoutMs);
         return r != null && r.ok() ? r.text() : null;
     }
 }
