@@ -14,7 +14,8 @@
 #   4. after 20 s settling, each agent JVM's RSS and PSS (/proc/PID/smaps_rollup) and the CPU it
 #      used over 60 idle seconds (PGHA_BENCH_FOOTPRINT=0 skips this step).
 # start_cpu_ms is the CPU the three agent JVMs used from their start until the cluster was healthy
-# (the steadier figure on a shared 2-core machine). PGHA_BENCH_START_ONLY=1 measures the start
+# (the steadier figure on a shared 2-core machine); demo_cpu_ms the same for the demo's own JVM (the
+# command `pgha demo`, which watches the start and then runs the router). PGHA_BENCH_START_ONLY=1 measures the start
 # alone (steps 2-4 skipped: list, join and the footprint columns stay empty).
 # The demo is stopped with SIGTERM at the end of each round, and on failure.
 set -euo pipefail
@@ -58,7 +59,7 @@ streaming() { # PORT [APPLICATION_NAME]: streaming standbys of the server on POR
     "select count(*) from pg_stat_replication where state = 'streaming' ${2:+and application_name = '$2'}" 2>/dev/null || true
 }
 
-echo "round,start_ms,list_ms_median,join_ms_median,agent,rss_kb,pss_kb,idle_cpu_ms_per_min,start_cpu_ms"
+echo "round,start_ms,list_ms_median,join_ms_median,agent,rss_kb,pss_kb,idle_cpu_ms_per_min,start_cpu_ms,demo_cpu_ms"
 for r in $(seq 1 "$rounds"); do
   t0=$(now)
   (cd "$work" && exec "$repo/pgha" demo --fresh --dir "$work/demo" --pg-port 25432 --api-port 28008 \
@@ -84,8 +85,13 @@ for r in $(seq 1 "$rounds"); do
   start_ticks=0
   for p in $(agents); do start_ticks=$((start_ticks + $(awk '{print $14 + $15}' "/proc/$p/stat"))); done
   start_cpu=$((start_ticks * 1000 / $(getconf CLK_TCK)))
+  demo_ticks=0
+  for p in $(pgrep -f "pgha.jar demo --fresh --dir $work/demo" || true); do
+    demo_ticks=$((demo_ticks + $(awk '{print $14 + $15}' "/proc/$p/stat")))
+  done
+  demo_cpu=$((demo_ticks * 1000 / $(getconf CLK_TCK)))
   if [ "${PGHA_BENCH_START_ONLY:-0}" = 1 ]; then
-    echo "$r,$start,,,,,,,$start_cpu"
+    echo "$r,$start,,,,,,,$start_cpu,$demo_cpu"
     stop_demo
     continue
   fi
@@ -114,7 +120,7 @@ for r in $(seq 1 "$rounds"); do
   done
   join_median=$(printf '%s\n' "${joins[@]}" | sort -n | sed -n 2p)
   if [ "${PGHA_BENCH_FOOTPRINT:-1}" = 0 ]; then
-    echo "$r,$start,$list_median,$join_median,,,,,$start_cpu"
+    echo "$r,$start,$list_median,$join_median,,,,,$start_cpu,$demo_cpu"
     stop_demo
     continue
   fi
@@ -128,7 +134,7 @@ for r in $(seq 1 "$rounds"); do
     rss=$(awk '/^Rss:/ {print $2}' "/proc/$p/smaps_rollup")
     pss=$(awk '/^Pss:/ {print $2}' "/proc/$p/smaps_rollup")
     ticks=$(($(awk '{print $14 + $15}' "/proc/$p/stat") - ${before[$p]:-0}))
-    echo "$r,$start,$list_median,$join_median,$n,$rss,$pss,$((ticks * 1000 / $(getconf CLK_TCK))),$start_cpu"
+    echo "$r,$start,$list_median,$join_median,$n,$rss,$pss,$((ticks * 1000 / $(getconf CLK_TCK))),$start_cpu,$demo_cpu"
   done
   unset before
   stop_demo
