@@ -153,47 +153,34 @@ final class DemoCommand implements Callable<Integer> {
         return RunningRouter.start(n.cluster(), n.dcs(), r);
     }
 
-    /**
-     * Waits until the cluster is healthy, printing the members' states as they change. The demo asks
-     * its agents on their control sockets ({@link LocalCluster#agentView}) and has no DCS client of
-     * its own while the agents start: in a demo's start every core is busy, and a client here (its
-     * TLS session and ZooKeeper's client classes in one more JVM) took CPU from them.
-     */
     private boolean awaitHealthy(LocalCluster cluster) throws InterruptedException {
-        long deadline = System.nanoTime() + 180_000_000_000L;
+        long started = System.nanoTime();
+        long deadline = started + 180_000_000_000L;
         String last = "";
-        boolean viaAgents = cluster.agentsAnswerHere();
+        boolean agentUp = false;
         while (System.nanoTime() < deadline) {
-            String now = "";
-            if (viaAgents) {
-                var view = cluster.agentView();
-                if (view != null && LocalCluster.healthy(view, nodes)) return true;
-                if (view != null) {
-                    StringBuilder s = new StringBuilder();
-                    for (var m : view.path("members"))
-                        s.append(m.path("name").asText())
-                                .append(": ")
-                                .append(m.path("state").asText())
-                                .append("  ");
-                    now = s.toString().trim();
-                }
-            } else {
-                if (cluster.healthy(nodes)) return true;
-                try {
-                    StringBuilder s = new StringBuilder();
-                    for (Member m : cluster.state().sortedMembers().values())
-                        s.append(m.name())
-                                .append(": ")
-                                .append(m.state().label())
-                                .append("  ");
-                    now = s.toString().trim();
-                } catch (DcsException e) {
-                    // ensemble still forming
+            // No DCS client of the demo's own until an agent has a session (or 20 s have passed): see
+            // LocalCluster#anyAgentConnected.
+            if (!agentUp) {
+                agentUp = cluster.anyAgentConnected() || System.nanoTime() - started > 20_000_000_000L;
+                if (!agentUp) {
+                    Thread.sleep(50);
+                    continue;
                 }
             }
-            if (!now.isEmpty() && !now.equals(last)) System.out.println("  " + now);
-            if (!now.isEmpty()) last = now;
-            Thread.sleep(viaAgents ? 100 : 200);
+            if (cluster.healthy(nodes)) return true;
+            try {
+                ClusterState c = cluster.state();
+                StringBuilder s = new StringBuilder();
+                for (Member m : c.sortedMembers().values())
+                    s.append(m.name()).append(": ").append(m.state().label()).append("  ");
+                String now = s.toString().trim();
+                if (!now.isEmpty() && !now.equals(last)) System.out.println("  " + now);
+                last = now;
+            } catch (DcsException e) {
+                // ensemble still forming
+            }
+            Thread.sleep(200);
         }
         return false;
     }
@@ -203,19 +190,13 @@ final class DemoCommand implements Callable<Integer> {
      * that line (a person, a script) has everything above it, the router's ports included.
      */
     private void printSummary(LocalCluster cluster, RunningRouter router) throws DcsException {
-        // the roles as an agent sees them, else through a DCS client of the demo's own
-        var view = cluster.agentView();
-        ClusterState c = view == null ? cluster.state() : null;
+        ClusterState c = cluster.state();
         Table t = new Table("Node", "Role", "PostgreSQL", "REST API", "Config");
         for (int i = 1; i <= nodes; i++) {
             String name = cluster.nodeName(i);
-            String role = view != null
-                    ? roleIn(view, name)
-                    : c.member(name)
-                            .map(m -> m.name().equals(c.leader())
-                                    ? "primary"
-                                    : m.role().label())
-                            .orElse("?");
+            String role = c.member(name)
+                    .map(m -> m.name().equals(c.leader()) ? "primary" : m.role().label())
+                    .orElse("?");
             t.add(
                     name,
                     role,
@@ -249,13 +230,6 @@ final class DemoCommand implements Callable<Integer> {
                     + " see docs/security.md.");
         System.out.println("Agent logs: " + dir + "/node*/agent.log; PostgreSQL logs: " + dir
                 + "/node*/data.log.d/. Press Ctrl-C to stop every node.");
-    }
-
-    /** A member's role in an {@link LocalCluster#agentView}, as {@code pgha list} shows it; "?" when absent. */
-    private static String roleIn(com.fasterxml.jackson.databind.JsonNode view, String name) {
-        for (var m : view.path("members"))
-            if (name.equals(m.path("name").asText())) return m.path("role").asText("?");
-        return "?";
     }
 
     private void watch(LocalCluster cluster) {

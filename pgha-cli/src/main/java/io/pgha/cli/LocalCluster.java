@@ -162,7 +162,7 @@ public final class LocalCluster implements AutoCloseable {
     private final DcsConfig.Tls dcsTls;
     private Dcs dcs;
     private String observerConnect;
-    /** Node configs read once, for {@link #agentView}. */
+    /** Node configs read once, for {@link #anyAgentConnected}. */
     private NodeConfig[] nodeConfigs;
 
     private LocalCluster(Options opt, String apiPassword, Credentials dcsAuth, DcsConfig.Tls dcsTls) {
@@ -572,69 +572,26 @@ public final class LocalCluster implements AutoCloseable {
         return dcs().read();
     }
 
-    private synchronized NodeConfig[] nodeConfigs() {
+    /**
+     * True when the agent of some node answers on its control socket with its DCS session up. The
+     * demo waits for that before its own DCS client's first attempt: while the embedded ensemble
+     * elects, each attempt costs the client and a server a TLS handshake that the server then
+     * closes, CPU that the election and the agents' start need. True also when a node has no control
+     * socket in the cluster's directory (nothing to ask); the caller bounds its wait besides.
+     */
+    public synchronized boolean anyAgentConnected() {
         if (nodeConfigs == null) {
             nodeConfigs = new NodeConfig[opt.nodes()];
             for (int i = 1; i <= opt.nodes(); i++) nodeConfigs[i - 1] = ConfigLoader.load(config(i));
         }
-        return nodeConfigs;
-    }
-
-    /**
-     * Whether every node's control socket lies in the cluster's directory, where {@link #agentView}
-     * asks. A socket elsewhere (its path would be too long in the directory) may be another
-     * cluster's.
-     */
-    public boolean agentsAnswerHere() {
-        for (NodeConfig n : nodeConfigs()) {
+        for (NodeConfig n : nodeConfigs) {
+            // a node's socket outside the cluster's directory (its path would be too long there) may be
+            // another cluster's: nothing to wait for
             if (n.controlSocket() == null
-                    || !Path.of(n.controlSocket()).startsWith(opt.dir().toAbsolutePath())) return false;
+                    || !Path.of(n.controlSocket()).startsWith(opt.dir().toAbsolutePath())) return true;
+            if (LocalReads.ask(n, "list", true, 1000) != null) return true;
         }
-        return true;
-    }
-
-    /**
-     * The cluster as one of its agents sees it: the first answer to {@code list --format json} on a
-     * node's control socket, a fresh read through that agent's DCS session. Null when no agent
-     * answers with its session up (or {@link #agentsAnswerHere} is false). The demo watches its start
-     * this way: a DCS client of its own would add a TLS session and ZooKeeper's client to one more
-     * JVM, on the cores where the agents start.
-     */
-    public com.fasterxml.jackson.databind.JsonNode agentView() {
-        if (!agentsAnswerHere()) return null;
-        for (NodeConfig n : nodeConfigs()) {
-            String text = LocalReads.ask(n, "list", true, 1000);
-            if (text == null) continue;
-            try {
-                return io.pgha.dcs.Json.MAPPER.readTree(text);
-            } catch (IOException e) {
-                // not a whole answer: ask the next agent
-            }
-        }
-        return null;
-    }
-
-    /**
-     * {@link #healthy(int)} on an {@link #agentView}: the leader a running primary (or a standby
-     * cluster's running standby leader), and {@code expectedMembers - 1} running standbys streaming
-     * from it.
-     */
-    public static boolean healthy(com.fasterxml.jackson.databind.JsonNode view, int expectedMembers) {
-        String leader = view.path("leader").asText(null);
-        if (leader == null) return false;
-        boolean leaderUp = false;
-        long streaming = 0;
-        for (var m : view.path("members")) {
-            boolean running = "running".equals(m.path("state").asText());
-            String role = m.path("role").asText();
-            if (leader.equals(m.path("name").asText()))
-                leaderUp = running && (role.equals("primary") || role.equals("standby leader"));
-            else if (running
-                    && role.equals("standby")
-                    && m.path("streaming").asBoolean()
-                    && leader.equals(m.path("following").asText())) streaming++;
-        }
-        return leaderUp && streaming == expectedMembers - 1;
+        return false;
     }
 
     /** True when a primary holds the lease and every live node runs as its streaming standby. */

@@ -146,13 +146,6 @@ class ClusterIT {
                         .isEqualTo(2));
         assertThat(pgha("list", "-c", cfg()).out()).contains("primary", "standby", "streaming from " + leader);
         assertThat(pgha("list", "-c", cfg(), "--format", "json").out()).contains("\"leader\" : \"" + leader + "\"");
-        // what the demo watches its start with: the agents' own view says the same
-        var view = cluster.agentView();
-        assertThat(cluster.agentsAnswerHere()).isTrue();
-        assertThat(view).isNotNull();
-        assertThat(view.path("leader").asText()).isEqualTo(leader);
-        assertThat(LocalCluster.healthy(view, 3)).isTrue();
-        assertThat(LocalCluster.healthy(view, 4)).isFalse();
     }
 
     /**
