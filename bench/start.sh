@@ -42,9 +42,22 @@ stop_demo() {
 }
 trap 'stop_demo; rm -rf "$work"' EXIT
 "$repo/pgha" --version >/dev/null
-now() { date +%s%N; }
-ms() { echo $((($2 - $1) / 1000000)); }
-code() { curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$1$2" 2>/dev/null || true; }
+# The polls below start no process: curl, psql, date and sleep every 20-50 ms took about three
+# quarters of a core, on a 2-core machine where the demo's start is CPU-bound. Bash's /dev/tcp
+# asks the REST APIs, one psql session answers the joins' queries, EPOCHREALTIME tells the time.
+now() { echo "${EPOCHREALTIME/./}"; } # microseconds
+ms() { echo $((($2 - $1) / 1000)); }
+exec {pause_fd}<> <(:)
+pause() { read -r -t "$1" -u "$pause_fd" || true; } # sleep without a process
+status=""
+http_status() { # PORT PATH: $status becomes the HTTP status of GET PATH on 127.0.0.1:PORT (000: no answer)
+  local fd proto code
+  status=000
+  { exec {fd}<>"/dev/tcp/127.0.0.1/$1"; } 2>/dev/null || return 0
+  printf 'GET %s HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n' "$2" >&"$fd"
+  if read -r -t 2 proto code _ <&"$fd"; then status=$code; fi
+  exec {fd}>&-
+}
 agents() { pgrep -f "io.pgha.cli.Main agent --config $work/demo/" || true; }
 
 # node4.yml: node3's file with another name, data directory and ports, and the ensemble as a client
@@ -58,6 +71,13 @@ streaming() { # PORT [APPLICATION_NAME]: streaming standbys of the server on POR
   psql -h 127.0.0.1 -p "$1" -U postgres -d postgres -Atc \
     "select count(*) from pg_stat_replication where state = 'streaming' ${2:+and application_name = '$2'}" 2>/dev/null || true
 }
+# One psql session on the primary for the joins' polls: $node4 becomes node4's streaming count there.
+node4=""
+primary_session() { coproc PRIMARY { psql -X -q -A -t -h 127.0.0.1 -p "$1" -U postgres -d postgres 2>&1; }; }
+node4_streaming() {
+  echo "select count(*) from pg_stat_replication where state = 'streaming' and application_name = 'node4';" >&"${PRIMARY[1]}"
+  read -r -t 5 node4 <&"${PRIMARY[0]}" || node4=""
+}
 
 echo "round,start_ms,list_ms_median,join_ms_median,agent,rss_kb,pss_kb,idle_cpu_ms_per_min,start_cpu_ms,demo_cpu_ms"
 for r in $(seq 1 "$rounds"); do
@@ -69,17 +89,20 @@ for r in $(seq 1 "$rounds"); do
     kill -0 "$demo_pid" 2>/dev/null || { cat "$work/demo.log" >&2; exit 1; }
     primaries=0 replicas=0 pg=""
     for i in 0 1 2; do
-      case "$(code $((28008 + i)) /primary)$(code $((28008 + i)) /replica)" in
-        200*) primaries=$((primaries + 1)) pg=$((25432 + i)) ;;
-        *200) replicas=$((replicas + 1)) ;;
-      esac
+      http_status $((28008 + i)) /primary
+      if [ "$status" = 200 ]; then
+        primaries=$((primaries + 1)) pg=$((25432 + i))
+      else
+        http_status $((28008 + i)) /replica
+        [ "$status" != 200 ] || replicas=$((replicas + 1))
+      fi
     done
     if [ "$primaries" = 1 ] && [ "$replicas" = 2 ] && [ "$(psql -h 127.0.0.1 -p "$pg" -U postgres -d postgres -Atc \
       "select count(*) from pg_stat_replication where state = 'streaming'" 2>/dev/null)" = 2 ]; then
       break
     fi
-    sleep 0.05
-    [ $(($(now) - t0)) -lt 120000000000 ] || { echo "not healthy after 120 s" >&2; exit 1; }
+    pause 0.05
+    [ $((${EPOCHREALTIME/./} - t0)) -lt 120000000 ] || { echo "not healthy after 120 s" >&2; exit 1; }
   done
   start=$(ms "$t0" "$(now)")
   start_ticks=0
@@ -103,6 +126,7 @@ for r in $(seq 1 "$rounds"); do
   done
   list_median=$(printf '%s\n' "${lists[@]}" | sort -n | sed -n 3p)
   node4_config
+  primary_session "$pg"
   joins=()
   for _ in 1 2 3; do
     rm -rf "$work/demo/node4"
@@ -110,14 +134,16 @@ for r in $(seq 1 "$rounds"); do
     a=$(now)
     "$repo/pgha" agent --config "$work/demo/node4.yml" >"$work/node4.log" 2>&1 &
     join_pid=$!
-    until [ "$(streaming "$pg" node4)" = 1 ]; do
+    until node4_streaming && [ "$node4" = 1 ]; do
       kill -0 "$join_pid" 2>/dev/null || { cat "$work/node4.log" >&2; exit 1; }
-      sleep 0.02
-      [ $(($(now) - a)) -lt 60000000000 ] || { echo "node4 not streaming after 60 s" >&2; exit 1; }
+      pause 0.02
+      [ $((${EPOCHREALTIME/./} - a)) -lt 60000000 ] || { echo "node4 not streaming after 60 s" >&2; exit 1; }
     done
     joins+=("$(ms "$a" "$(now)")")
     stop_join
   done
+  primary_in=${PRIMARY[1]}
+  exec {primary_in}>&- # the session ends
   join_median=$(printf '%s\n' "${joins[@]}" | sort -n | sed -n 2p)
   if [ "${PGHA_BENCH_FOOTPRINT:-1}" = 0 ]; then
     echo "$r,$start,$list_median,$join_median,,,,,$start_cpu,$demo_cpu"
