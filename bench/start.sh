@@ -14,9 +14,10 @@
 #   4. after 20 s settling, each agent JVM's RSS and PSS (/proc/PID/smaps_rollup) and the CPU it
 #      used over 60 idle seconds (PGHA_BENCH_FOOTPRINT=0 skips this step).
 # start_cpu_ms is the CPU the three agent JVMs used from their start until the cluster was healthy
-# (the steadier figure on a shared 2-core machine); demo_cpu_ms the same for the demo's own JVM (the
-# command `pgha demo`, which watches the start and then runs the router). PGHA_BENCH_START_ONLY=1 measures the start
-# alone (steps 2-4 skipped: list, join and the footprint columns stay empty).
+# (the steadier figure on a shared 2-core machine); demo_cpu_ms the same for the demo's own JVM
+# (the command `pgha demo`, which watches the start and then runs the router).
+# PGHA_BENCH_START_ONLY=1 measures the start alone (steps 2-4 skipped: list, join and the
+# footprint columns stay empty).
 # The demo is stopped with SIGTERM at the end of each round, and on failure.
 set -euo pipefail
 repo=${PGHA_BENCH_REPO:-$(cd "$(dirname "$0")/.." && pwd)}
