@@ -157,12 +157,12 @@ final class PgCopies {
     }
 
     /**
-     * Makes a copy written without fsync durable before it is renamed into place (a clone) or started (a
-     * new cluster of initdb): syncfs(2) of its file
-     * system ({@code sync -f}, one call, as PostgreSQL 17's {@code --sync-method=syncfs} does; a clone
-     * of a small database spent 0.2-0.3 s of its 0.5 s in pg_basebackup's fsync of each file), and
-     * where that is not possible, {@code initdb --sync-only}, which fsyncs every file as pg_basebackup
-     * would have. Both run as the PostgreSQL OS user.
+     * Makes a copy written without fsync durable before it is renamed into place (a clone) or started
+     * (initdb's new cluster): syncfs(2) of its file system ({@code sync -f}, one call, as PostgreSQL
+     * 17's {@code --sync-method=syncfs} does; a clone of a small database spent 0.2-0.3 s of its 0.5 s
+     * in pg_basebackup's fsync of each file), and where that is not possible, {@code initdb
+     * --sync-only}, which fsyncs every file as pg_basebackup would have. Both run as the PostgreSQL OS
+     * user.
      */
     void syncCopy(Path dir) throws PostgresException {
         OsCommand.Result r = os.run(List.of("sync", "-f", dir.toString()), env, LONG_MS);
