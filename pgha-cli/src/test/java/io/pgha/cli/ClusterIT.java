@@ -478,19 +478,24 @@ class ClusterIT {
             lost = missing(w, index(now), "failover_load").size();
             System.out.println("failover: acknowledged writes lost in asynchronous mode: " + lost);
         }
-        ClusterState c = cluster.state();
-        String newLeader = c.leader();
-        Member nl = c.members().get(newLeader);
-        assertThat(nl.timeline()).isGreaterThan(oldTimeline);
-        for (Member m : c.members().values()) {
-            if (!m.name().equals(newLeader)) {
-                assertThat(m.following()).isEqualTo(newLeader);
-                assertThat(m.timeline()).isEqualTo(nl.timeline());
-                assertThat(ClusterFixture.agentLog(cluster, index(m.name())).split("Clone: ").length)
-                        .as("%s followed across the timeline switch without a re-clone", m.name())
-                        .isEqualTo(clonesBefore[index(m.name())]);
+        String newLeader = leader(cluster);
+        // A standby publishes the timeline it has received WAL on once per cycle: right after the
+        // switch it may still show the old one for a cycle, so the check waits for the published view.
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            ClusterState c = cluster.state();
+            assertThat(c.leader()).isEqualTo(newLeader);
+            Member nl = c.members().get(newLeader);
+            assertThat(nl.timeline()).isGreaterThan(oldTimeline);
+            for (Member m : c.members().values()) {
+                if (!m.name().equals(newLeader)) {
+                    assertThat(m.following()).isEqualTo(newLeader);
+                    assertThat(m.timeline()).as("%s's timeline", m.name()).isEqualTo(nl.timeline());
+                    assertThat(ClusterFixture.agentLog(cluster, index(m.name())).split("Clone: ").length)
+                            .as("%s followed across the timeline switch without a re-clone", m.name())
+                            .isEqualTo(clonesBefore[index(m.name())]);
+                }
             }
-        }
+        });
         assertThat(pgha("history", "-c", cfg()).out()).contains("automatic failover");
 
         cluster.start(oldIndex);
