@@ -168,9 +168,9 @@ final class DemoCommand implements Callable<Integer> {
                     continue;
                 }
             }
-            if (cluster.healthy(nodes)) return true;
             try {
                 ClusterState c = cluster.state();
+                if (LocalCluster.healthy(c, nodes)) return true;
                 StringBuilder s = new StringBuilder();
                 for (Member m : c.sortedMembers().values())
                     s.append(m.name()).append(": ").append(m.state().label()).append("  ");

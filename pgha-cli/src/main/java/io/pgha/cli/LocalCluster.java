@@ -597,20 +597,24 @@ public final class LocalCluster implements AutoCloseable {
     /** True when a primary holds the lease and every live node runs as its streaming standby. */
     public boolean healthy(int expectedMembers) {
         try {
-            ClusterState c = state();
-            // a standby cluster's leader is its standby leader, a running standby
-            Optional<Member> leader = c.leaderMember()
-                    .filter(m -> m.isRunningPrimary() || (c.config().standby() && m.isRunningStandby()));
-            if (leader.isEmpty()) return false;
-            long streaming = c.members().values().stream()
-                    .filter(m -> m.isRunningStandby()
-                            && m.streaming()
-                            && leader.get().name().equals(m.following()))
-                    .count();
-            return streaming == expectedMembers - 1;
+            return healthy(state(), expectedMembers);
         } catch (DcsException e) {
             return false;
         }
+    }
+
+    /** {@link #healthy(int)} of a view already read. */
+    public static boolean healthy(ClusterState c, int expectedMembers) {
+        // a standby cluster's leader is its standby leader, a running standby
+        Optional<Member> leader =
+                c.leaderMember().filter(m -> m.isRunningPrimary() || (c.config().standby() && m.isRunningStandby()));
+        if (leader.isEmpty()) return false;
+        long streaming = c.members().values().stream()
+                .filter(m -> m.isRunningStandby()
+                        && m.streaming()
+                        && leader.get().name().equals(m.following()))
+                .count();
+        return streaming == expectedMembers - 1;
     }
 
     /** The libpq multi-host URI that always reaches the primary. */
