@@ -223,9 +223,14 @@ class StandbyClusterIT {
         Set<Long> after = writeToEast("site_b", 50);
         awaitOnWest("site_b", after);
         int westLeader = standbyLeaderOf(west);
-        assertThat(state(west).member(west.nodeName(westLeader)).orElseThrow().timeline())
-                .as("west follows east onto its new timeline")
-                .isEqualTo(state(east).leaderMember().orElseThrow().timeline());
+        // the rows are there; the standby leader publishes the timeline it receives on once per cycle
+        await().atMost(Duration.ofSeconds(30))
+                .untilAsserted(() -> assertThat(state(west)
+                                .member(west.nodeName(westLeader))
+                                .orElseThrow()
+                                .timeline())
+                        .as("west follows east onto its new timeline")
+                        .isEqualTo(state(east).leaderMember().orElseThrow().timeline()));
         east.start(oldPrimary);
         awaitHealthy(east, 2);
     }
